@@ -1,0 +1,167 @@
+"""The vocabulary of operations, read from ``prompts/commands.json``, and the value types it names.
+
+One place decides what a valid id, agent type, status or count is; the CLI, the request parser and the
+library all convert values through :func:`convert`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any, Optional
+
+from .errors import InvalidArgument
+
+PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
+
+with open(PROMPTS_DIR / "commands.json", encoding="utf-8") as _file:
+    VOCABULARY: dict[str, Any] = json.load(_file)
+
+COMMANDS: dict[str, dict[str, Any]] = VOCABULARY["commands"]
+ENUMS: dict[str, dict[str, Any]] = VOCABULARY["enums"]
+AGENT_TYPES: dict[str, Any] = VOCABULARY["agent_types"]
+LIMITS: dict[str, int] = VOCABULARY["limits"]
+MAX_TEXT_BYTES: int = LIMITS["max_text_bytes"]
+
+# Ids: sessions, groups, agent ids. A safe alphabet keeps quotes, semicolons, spaces and path separators
+# out of every key, so an id can be pasted into a shell line or a SQL literal without surprises.
+_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:@+-]*")
+_AGENT_TYPE = re.compile(r"[a-z][a-z0-9_]*")
+
+
+def _check_id(value: str, what: str) -> str:
+    text = value.strip()
+    if not text:
+        raise InvalidArgument(f"{what} is empty", f"Give a {what} such as 'bazinga_20250113_143530'.")
+    if len(text) > LIMITS["max_id_length"]:
+        raise InvalidArgument(
+            f"{what} is {len(text)} characters long; the limit is {LIMITS['max_id_length']}",
+            f"Use a shorter {what}.",
+        )
+    if not _ID.fullmatch(text):
+        bad = sorted({c for c in text if not re.fullmatch(r"[A-Za-z0-9_.:@+-]", c)})
+        shown = " ".join(repr(c) for c in bad) or repr(text[0])
+        raise InvalidArgument(
+            f"{what} {text!r} contains characters an id cannot have: {shown}",
+            f"A {what} starts with a letter or digit and uses only letters, digits and _ . : @ + -",
+        )
+    return text
+
+
+def normalise_agent_type(value: str) -> str:
+    """'Tech Lead' -> 'tech_lead', 'QA Expert' -> 'qa'; unknown types are kept (as identifiers)."""
+    key = " ".join(value.strip().lower().replace("-", " ").replace("_", " ").split())
+    aliases = AGENT_TYPES["aliases"]
+    if key in aliases:
+        return aliases[key]
+    underscored = key.replace(" ", "_")
+    if underscored in aliases:
+        return aliases[underscored]
+    if not key:
+        raise InvalidArgument(
+            "agent type is empty",
+            "Give one of " + ", ".join(AGENT_TYPES["documented"]) + " (or your own agent type).",
+        )
+    if not _AGENT_TYPE.fullmatch(underscored) or len(underscored) > 64:
+        raise InvalidArgument(
+            f"agent type {value!r} is not an identifier",
+            "Use one of " + ", ".join(AGENT_TYPES["documented"])
+            + ", or your own type made of letters, digits and underscores.",
+        )
+    return underscored
+
+
+def agent_label(agent_type: str) -> str:
+    """How replies name an agent type: 'PM', 'Tech Lead', 'developer'."""
+    return AGENT_TYPES["labels"].get(agent_type, agent_type)
+
+
+def normalise_enum(enum: str, value: str, what: Optional[str] = None) -> str:
+    spec = ENUMS[enum]
+    allowed = spec["values"]
+    raw = value.strip()
+    if raw in allowed:
+        return raw
+    for candidate in allowed:
+        if candidate.lower() == raw.lower():
+            return candidate
+    key = " ".join(raw.lower().replace("_", " ").split())
+    for alias, target in spec["aliases"].items():
+        if alias == raw.lower() or alias == key:
+            return target
+    label = what or enum.replace("_", " ")
+    raise InvalidArgument(
+        f"{label} {value!r} is not allowed",
+        "Allowed values: " + ", ".join(allowed) + ".",
+    )
+
+
+def parse_count(value: Any, what: str, *, minimum: int = 0) -> int:
+    """A whole number >= minimum, from an int or a string such as '15000', '15,000' or '15k'."""
+    if isinstance(value, bool):
+        raise InvalidArgument(f"{what} must be a whole number, not {value!r}", f"Give a whole number >= {minimum}.")
+    if isinstance(value, int):
+        number = value
+    else:
+        text = str(value).strip().replace(",", "").replace("_", "")
+        multiplier = 1
+        if text[-1:].lower() == "k":
+            text, multiplier = text[:-1], 1000
+        if not re.fullmatch(r"[+-]?\d+", text):
+            raise InvalidArgument(f"{what} must be a whole number, got {value!r}", f"Give a whole number >= {minimum}.")
+        number = int(text) * multiplier
+    if number < minimum:
+        raise InvalidArgument(f"{what} must be >= {minimum}, got {number}", f"Give a whole number >= {minimum}.")
+    if number > 2**63 - 1:
+        raise InvalidArgument(f"{what} {number} is too large", "Give a whole number below 2^63.")
+    return number
+
+
+def check_text(value: str, what: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidArgument(f"{what} is empty", f"Give the {what} text.")
+    size = len(value.encode("utf-8", "surrogatepass"))
+    if size > MAX_TEXT_BYTES:
+        raise InvalidArgument(
+            f"{what} is {size:,} bytes; the limit is {MAX_TEXT_BYTES:,} bytes",
+            "Store a summary, or split it over several entries.",
+        )
+    if "\x00" in value:
+        raise InvalidArgument(f"{what} contains a NUL character", "Remove the NUL (\\x00) characters.")
+    return value
+
+
+def convert(type_name: str, value: Any, what: str) -> Any:
+    """Convert and validate one argument value according to its vocabulary type."""
+    if type_name in ("id", "name"):
+        if not isinstance(value, str):
+            raise InvalidArgument(f"{what} must be text, got {type(value).__name__}", None)
+        return _check_id(value, what)
+    if type_name == "agent_type":
+        return normalise_agent_type(str(value))
+    if type_name == "count":
+        return parse_count(value, what)
+    if type_name == "limit":
+        number = parse_count(value, what, minimum=1)
+        return min(number, LIMITS["max_list_limit"])
+    if type_name == "text":
+        return check_text(value, what)
+    if type_name == "sql":
+        return check_text(value, what)
+    if type_name == "time":
+        from .timeutil import to_canonical
+
+        return to_canonical(str(value), what)
+    if type_name in ENUMS:
+        return normalise_enum(type_name, str(value), what)
+    # json, path, flag: converted by their callers
+    return value
+
+
+def suggest(word: str, choices: list[str]) -> Optional[str]:
+    """The closest choice to a misspelt word, for 'did you mean' hints."""
+    import difflib
+
+    found = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    return found[0] if found else None
