@@ -6,10 +6,13 @@ Symbols and reply templates come from the vocabulary; nothing here touches the d
 from __future__ import annotations
 
 import json
-from typing import Any, Optional, Sequence
 
 from .timeutil import display
 from .vocabulary import COMMANDS, VOCABULARY, agent_label
+
+TYPE_CHECKING = False  # importing typing costs ~2 ms per process; annotations are strings anyway
+if TYPE_CHECKING:
+    from typing import Any, Optional, Sequence
 
 OK, WARNING, ERROR = (VOCABULARY["symbols"][k] for k in ("ok", "warning", "error"))
 

@@ -8,15 +8,17 @@ file at the same moment: one applies the step, the others find it done. Never ed
 from __future__ import annotations
 
 import sqlite3
-from typing import Callable, NamedTuple
+from collections import namedtuple
 
 from .errors import DatabaseUnusable
 
+TYPE_CHECKING = False  # importing typing costs ~2 ms per process; annotations are strings anyway
+if TYPE_CHECKING:
+    from typing import Callable
 
-class Migration(NamedTuple):
-    version: int
-    name: str
-    apply: Callable[[sqlite3.Connection], None]
+
+# version: int, name: str, apply: Callable[[sqlite3.Connection], None]
+Migration = namedtuple("Migration", "version name apply")
 
 
 def _script(sql: str) -> Callable[[sqlite3.Connection], None]:
