@@ -10,20 +10,27 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-from typing import Any, NamedTuple, Optional
+from collections import namedtuple
 
-from . import timeutil, validation
+from . import timeutil
 from .errors import Conflict, NotFound, UsageError
 from .storage import Store, display_path
 from .vocabulary import AGENT_TYPES, agent_label, convert, suggest
 
+TYPE_CHECKING = False  # importing typing costs ~2 ms per process; annotations are strings anyway
+if TYPE_CHECKING:
+    from typing import Any, Optional
 
-class Notice(NamedTuple):
-    """Something a caller may want to tell the user besides the result (rendered as ✓ or ⚠ lines)."""
 
-    kind: str  # "initialized" | "upgraded" | "session_created" | "group_resolved" | "normalised"
-    message: str
-    warning: bool = False
+class Notice(namedtuple("Notice", "kind message warning", defaults=(False,))):
+    """Something a caller may want to tell the user besides the result (rendered as ✓ or ⚠ lines).
+
+    kind: "initialized" | "upgraded" | "session_created" | "group_resolved" | "normalised";
+    message: the text; warning: shown as ⚠ rather than ✓. (collections.namedtuple, not typing.NamedTuple:
+    typing is not imported at run time.)
+    """
+
+    __slots__ = ()
 
 
 SESSION_COLUMNS = "session_id, mode, status, original_requirements, start_time, end_time, created_at, updated_at"
@@ -137,6 +144,8 @@ class BazingaDB:
             raise translate(error, self.path)
 
     def _json_payload(self, kind: str, name: str, value: Any, what: str) -> str:
+        from . import validation  # imported by the commands that store JSON only (it is the heaviest module)
+
         if isinstance(value, (str, bytes)):
             text = value.decode("utf-8") if isinstance(value, bytes) else value
             value = validation.parse_json_text(text, what)
