@@ -493,9 +493,10 @@ class BazingaDB:
         session_id = convert("id", session_id, "session id")
         by = convert("token_by", by, "by") if by is not None else "agent_type"
         self._require_session(session_id)
-        key = "agent_type" if by == "agent_type" else "COALESCE(agent_id, agent_type)"
+        # token_totals (migration 2) holds one row per (agent type, agent id) of the session, kept by triggers.
+        key = "agent_type" if by == "agent_type" else "COALESCE(NULLIF(agent_key, ''), agent_type)"
         rows = self.store.read(
-            f"SELECT {key} AS k, SUM(tokens_estimated) FROM token_usage WHERE session_id = ? GROUP BY k",
+            f"SELECT {key} AS k, SUM(tokens) FROM token_totals WHERE session_id = ? GROUP BY k",
             (session_id,))
         order = {name: index for index, name in enumerate(AGENT_TYPES["documented"])}
         order["orchestrator"] = len(order)  # the spec's example lists pm, developer, qa, ... first
