@@ -268,12 +268,22 @@ class BazingaDB:
         if agent_type is not None:
             clauses.append("agent_type = ?")
             params.append(convert("agent_type", agent_type, "agent type"))
-        if since is not None:
-            clauses.append("timestamp >= ?")
-            params.append(convert("time", since, "since"))
+        since = convert("time", since, "since") if since is not None else None
         limit = convert("limit", limit, "limit") if limit is not None else -1
         offset = convert("count", offset, "offset") if offset is not None else 0
         self._require_session(session_id)
+        if since is not None:
+            # A session's seq order is its time order (log_interaction and imports keep it so), so --since is
+            # a seq range starting at the first entry at or after that time: one seek in the time index, then
+            # the seq index newest first, without sorting the session's history. (The timestamp condition
+            # stays, unary + so that it never steers the plan back to the time index.)
+            first = self.store.read_one(
+                "SELECT seq FROM orchestration_logs WHERE session_id = ? AND timestamp >= ? "
+                "ORDER BY timestamp, seq LIMIT 1", (session_id, since))
+            if first is None:
+                return []
+            clauses += ["seq >= ?", "+timestamp >= ?"]
+            params += [first[0], since]
         rows = self.store.read(
             f"SELECT {LOG_COLUMNS} FROM orchestration_logs WHERE {' AND '.join(clauses)} "
             "ORDER BY seq DESC LIMIT ? OFFSET ?", (*params, limit, offset))
