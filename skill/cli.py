@@ -390,4 +390,19 @@ def main() -> None:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         code = EXIT_OK
-    sys.exit(code)
+    exit_now(code)
+
+
+def exit_now(code: int) -> None:
+    """Flush the streams and end the process without the interpreter's teardown.
+
+    By now every connection is closed (committed, WAL checkpointed) and only Python's freeing of its
+    modules and objects one by one is left: ~3 ms, a fifth of the interpreter's own start, for nothing.
+    Only for a process that is about to end anyway (the scripts' main); never call it from a library.
+    """
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    os._exit(code)

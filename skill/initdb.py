@@ -49,4 +49,6 @@ def run(argv: list[str], stdout: TextIO, stderr: TextIO, env: Optional[dict] = N
 
 
 def main() -> None:
-    sys.exit(run(sys.argv[1:], sys.stdout, sys.stderr))
+    from .cli import exit_now
+
+    exit_now(run(sys.argv[1:], sys.stdout, sys.stderr))
