@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-from collections import namedtuple
 
 from . import timeutil
 from .errors import Conflict, NotFound, UsageError
@@ -22,15 +21,33 @@ if TYPE_CHECKING:
     from typing import Any, Optional
 
 
-class Notice(namedtuple("Notice", "kind message warning", defaults=(False,))):
+class Notice(tuple):
     """Something a caller may want to tell the user besides the result (rendered as ✓ or ⚠ lines).
 
-    kind: "initialized" | "upgraded" | "session_created" | "group_resolved" | "normalised";
-    message: the text; warning: shown as ⚠ rather than ✓. (collections.namedtuple, not typing.NamedTuple:
-    typing is not imported at run time.)
+    A named tuple (kind, message, warning): kind is "initialized" | "upgraded" | "session_created" |
+    "group_resolved" | "normalised"; warning means it is shown as ⚠ rather than ✓. Written out rather than
+    made by collections.namedtuple, which compiles code at import (~0.1 ms of every process start).
     """
 
     __slots__ = ()
+
+    def __new__(cls, kind: str, message: str, warning: bool = False) -> Notice:
+        return tuple.__new__(cls, (kind, message, warning))
+
+    @property
+    def kind(self) -> str:
+        return self[0]
+
+    @property
+    def message(self) -> str:
+        return self[1]
+
+    @property
+    def warning(self) -> bool:
+        return self[2]
+
+    def __repr__(self) -> str:
+        return f"Notice(kind={self[0]!r}, message={self[1]!r}, warning={self[2]!r})"
 
 
 SESSION_COLUMNS = "session_id, mode, status, original_requirements, start_time, end_time, created_at, updated_at"
