@@ -18,7 +18,7 @@ from .vocabulary import AGENT_TYPES, agent_label, convert, suggest
 
 TYPE_CHECKING = False  # importing typing costs ~2 ms per process; annotations are strings anyway
 if TYPE_CHECKING:
-    from typing import Any, Optional
+    from typing import Any, Iterator, Optional
 
 
 class Notice(tuple):
@@ -280,6 +280,12 @@ class BazingaDB:
     def get_logs(self, session_id: str, limit: Optional[int] = None, offset: Optional[int] = None,
                  agent_type: Optional[str] = None, since: Optional[str] = None) -> list[dict[str, Any]]:
         """Log entries, newest first."""
+        return list(self.iter_logs(session_id, limit, offset, agent_type, since))
+
+    def iter_logs(self, session_id: str, limit: Optional[int] = None, offset: Optional[int] = None,
+                  agent_type: Optional[str] = None, since: Optional[str] = None) -> Iterator[dict[str, Any]]:
+        """:meth:`get_logs` one entry at a time, so that a session's whole history (500,000 entries) can be
+        written out in flat memory. Arguments are checked and the query started before this returns."""
         session_id = convert("id", session_id, "session id")
         clauses, params = ["session_id = ?"], [session_id]
         if agent_type is not None:
@@ -298,13 +304,12 @@ class BazingaDB:
                 "SELECT seq FROM orchestration_logs WHERE session_id = ? AND timestamp >= ? "
                 "ORDER BY timestamp, seq LIMIT 1", (session_id, since))
             if first is None:
-                return []
+                return iter(())
             clauses += ["seq >= ?", "+timestamp >= ?"]
             params += [first[0], since]
-        rows = self.store.read(
+        return self.store.iterate(
             f"SELECT {LOG_COLUMNS} FROM orchestration_logs WHERE {' AND '.join(clauses)} "
             "ORDER BY seq DESC LIMIT ? OFFSET ?", (*params, limit, offset))
-        return [dict(r) for r in rows]
 
     def log_page(self, session_id: str, limit: Optional[int] = None, offset: Optional[int] = None) -> dict[str, Any]:
         """A page of the log counted back from the newest entry, returned oldest first.

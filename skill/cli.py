@@ -315,6 +315,9 @@ def execute(invocation: Invocation, stdin: TextIO, stdout: TextIO, stderr: TextI
     auto_create = bool(options.get("auto_create_session")) or env.get("BAZINGA_AUTO_CREATE_SESSION") == "1"
     db = BazingaDB(database_path(options.get("db"), env, cwd), auto_create_sessions=auto_create)
     try:
+        if command == "get-logs" and output != "text":  # may be a whole session's history: stream it
+            formatting.write_json_array(stdout, db.iter_logs(**args))
+            return EXIT_OK
         if COMMANDS[command]["kind"] == "read":
             shown = render_read(command, db, args, output)
             stdout.write(shown + "\n")

@@ -28,6 +28,24 @@ def to_json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=_default)
 
 
+def write_json_array(stream: Any, items: Any) -> None:
+    """Write ``to_json(list(items))`` and a newline, 500 items per write: flat memory for any size.
+
+    Each group of items is encoded as one list (one call into the C encoder), its brackets dropped.
+    """
+    stream.write("[")
+    group: list[Any] = []
+    separator = ""
+    for item in items:
+        group.append(item)
+        if len(group) == 500:
+            stream.write(separator + to_json(group)[1:-1])
+            separator, group = ",", []
+    if group:
+        stream.write(separator + to_json(group)[1:-1])
+    stream.write("]\n")
+
+
 # -- ✓ lines ---------------------------------------------------------------------------------------
 def _state_label(state_type: str) -> str:
     return "PM" if state_type == "pm" else state_type

@@ -17,7 +17,7 @@ from .errors import BazingaError, Conflict, DatabaseBusy, DatabaseUnusable
 
 TYPE_CHECKING = False  # importing typing costs ~2 ms per process; annotations are strings anyway
 if TYPE_CHECKING:
-    from typing import Any, Callable, Optional, TypeVar
+    from typing import Any, Callable, Iterator, Optional, TypeVar
 
     T = TypeVar("T")
 
@@ -266,6 +266,24 @@ class Store:
     def read(self, sql: str, params: Any = ()) -> list[sqlite3.Row]:
         try:
             return self.reader().execute(sql, params).fetchall()
+        except sqlite3.Error as error:
+            raise translate(error, self.path)
+
+    def iterate(self, sql: str, params: Any = ()) -> Iterator[dict[str, Any]]:
+        """Rows as dicts, fetched a few hundred at a time; the statement starts before this returns."""
+        try:
+            cursor = self.reader().execute(sql, params)
+            first = cursor.fetchmany(500)
+        except sqlite3.Error as error:
+            raise translate(error, self.path)
+        return self._rest(cursor, first)
+
+    def _rest(self, cursor: sqlite3.Cursor, rows: list[sqlite3.Row]) -> Iterator[dict[str, Any]]:
+        try:
+            while rows:
+                for row in rows:
+                    yield dict(row)
+                rows = cursor.fetchmany(500)
         except sqlite3.Error as error:
             raise translate(error, self.path)
 
