@@ -142,12 +142,22 @@ def parse(text: str) -> Tuple[str, Dict[str, Any]]:
 
     # Pass 1: where do the label lines start (any label of any operation)?
     first_label = _first_label_line(lines, data["_label"])
+    if first_label == 0 and len(lines) > 1 and not _LABEL_LINE.match(lines[0]).group(2).strip() \
+            and _first_label_line(lines[1:2], data["_label"]) == 0:
+        first_label = 1
     head = "\n".join(lines[:first_label]).strip()
-    labelled_args = {arg for i in range(first_label, len(lines)) for arg in _label_args(lines[i], data)}
+    label_candidates = [c for c in (_label_args(lines[i], data) for i in range(first_label, len(lines))) if c]
+    labelled_args = {arg for candidates in label_candidates for arg in candidates}
 
     command, phrase, body, sentences = _operation(head, labelled_args, data)
     spec = COMMANDS[command]
     arg_specs = {a["name"]: a for a in spec["args"]}
+    if spec["kind"] == "read" and not _has_verb(sentences, data):
+        # "PM interaction / Content: …" without a verb: the values are a write's, and writes are never guessed.
+        foreign = [c for c in label_candidates if not any(arg in arg_specs for arg in c)]
+        if foreign:
+            raise refuse("say what to do with these values (log, save, create, update …): the request names no "
+                         "verb, and writes are never guessed")
 
     # Pass 2: labels of this operation only; everything else continues the value above it.
     values, extra_head = _read_labels(lines, arg_specs, data)
@@ -225,7 +235,7 @@ def _read_labels(lines: List[str], arg_specs: Dict[str, Any], data: Dict[str, An
                     break
         if arg is not None and match is not None:
             started = True
-            if arg in values and arg != current and values[arg].strip() and match.group(2).strip():
+            if arg in values and values[arg].strip() and match.group(2).strip():
                 if _clean_scalar(values[arg]) != _clean_scalar(match.group(2)):
                     raise refuse(f"two values given for {_label_of(arg)}: {values[arg].strip()!r} and "
                                  f"{match.group(2).strip()!r}", None if not arg_specs else _command_of(arg_specs))
@@ -360,7 +370,7 @@ def _operation(head: str, labelled_args: set, data: Dict[str, Any]):
                 continue
             if command not in commands_named:
                 commands_named.append(command)
-            if found_command is None:
+            if found_command is None or found_command == "get-session":
                 found_command, found_topic = command, topic
         if verb_only is None:
             for word in words:
@@ -387,9 +397,20 @@ def _operation(head: str, labelled_args: set, data: Dict[str, Any]):
 
 
 def _merge_log_reads(commands: List[str]) -> List[str]:
+    """Ranking when one sentence names several nouns: the more specific operation wins.
+
+    - stream-logs over get-logs ("show the recent log entries": both nouns are logs);
+    - any operation over get-session ("how many tokens has session s_1 used": the session is context).
+    """
     if "get-logs" in commands and "stream-logs" in commands:
-        return [c for c in commands if c != "get-logs"]
+        commands = [c for c in commands if c != "get-logs"]
+    if "get-session" in commands and len(commands) > 1:
+        commands = [c for c in commands if c != "get-session"]
     return commands
+
+
+def _has_verb(sentences: List[str], data: Dict[str, Any]) -> bool:
+    return any(word in data["_verb"] for sentence in sentences for word in _words(sentence))
 
 
 def _has_write_verb(sentences: List[str], data: Dict[str, Any]) -> bool:
@@ -486,7 +507,8 @@ def _inline_values(command: str, arg_specs: Dict[str, Any], text: str, sentences
             if token:
                 raw["session_id"] = token
         if want("mode"):
-            token = first_token([r"\bmode\s*[:=]\s*" + TOKEN, TOKEN + r"\s+mode\b", r"\bin\s+(simple|parallel)\b"])
+            token = first_token([r"\bmode\s*[:=]\s*" + TOKEN, TOKEN + r"\s+mode\b", r"\bin\s+(simple|parallel)\b"],
+                                allow_stop=True)
             if token:
                 raw["mode"] = token
 
@@ -495,6 +517,7 @@ def _inline_values(command: str, arg_specs: Dict[str, Any], text: str, sentences
             r"\b(?:task[ _-]?)?group(?:[ _-]?id)?\b\s*[:=#]?\s*" + TOKEN,
             TOKEN + r"\s*(?:\u2192|->|=>)",
             r"\b(?:mark|set|move|assign|update)\s+" + TOKEN,
+            r":\s+" + TOKEN,
         ]
         if command == "create-task-group":
             group_patterns.insert(0, r"^\s*" + TOKEN + r"""\s*(?:[:\u2013\u2014-]\s*)?[\"\u201c'(]""")
@@ -513,11 +536,14 @@ def _inline_values(command: str, arg_specs: Dict[str, Any], text: str, sentences
 
     if want("status"):
         status = _status_in(text, arg_specs["status"]["type"], raw.get("group_id"))
+        if status is None and COMMANDS[command]["kind"] == "write":
+            # "as paused", "-> blocked": a status was meant; let validation list the allowed ones
+            status = first_token([r"(?:\u2192|->|=>|\bas\b|\bstatus\s+to\b|\bstatus\s*[:=])\s*" + TOKEN], allow_stop=True)
         if status is not None:
             raw["status"] = status
 
     if want("assigned_to"):
-        token = first_token([r"\bassign(?:ed)?\s+(?:it\s+|this\s+)?to\s+(?:the\s+)?" + TOKEN,
+        token = first_token([r"\bassign(?:ed)?\s+(?:it\s+|this\s+|[\w.-]+\s+)?to\s+(?:the\s+)?" + TOKEN,
                              r"\bassignee\s*[:=]?\s*" + TOKEN, r"\bowner\s*[:=]?\s*" + TOKEN], allow_stop=True)
         if token:
             raw["assigned_to"] = token
@@ -553,7 +579,7 @@ def _inline_values(command: str, arg_specs: Dict[str, Any], text: str, sentences
     if want("since"):
         match = re.search(
             r"\b(?:since|after|from)\s+(\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?)?"
-            r"(?:\s?(?:Z|UTC|[+-]\d{2}:?\d{2}))?)", text, re.IGNORECASE)
+            r"(?:\s?(?:Z|UTC|[+-]\d{2}:?\d{2}))?|[^\s,;()]+)", text, re.IGNORECASE)
         if match:
             raw["since"] = match.group(1)
 
@@ -585,8 +611,9 @@ def _inline_values(command: str, arg_specs: Dict[str, Any], text: str, sentences
             raw["tokens"] = number
 
     if want("by"):
-        match = re.search(r"\b(?:per|by|grouped by|for each)\s+(agent[ _-]?id|agent[ _-]?type|agent)\b", text, re.IGNORECASE)
-        if match:
+        match = re.search(r"\b(?:per|by|grouped by|for each)\s+(?:the\s+)?(agent[ _-]?id|agent[ _-]?type|agent|[\w-]+)\b",
+                          text, re.IGNORECASE)
+        if match and match.group(1).lower() not in data["_articles"]:
             raw["by"] = "agent_type" if match.group(1).lower() == "agent" else match.group(1)
 
     if want("state_type"):
@@ -596,14 +623,15 @@ def _inline_values(command: str, arg_specs: Dict[str, Any], text: str, sentences
 
     if want("skill_name"):
         known = data["known_names"]["skill_name"]
-        token = first_token([TOKEN + r"\s+(?:skill\s+)?(?:output|outputs|results?|report)\b",
-                             r"\bskill(?:[ _-]?name)?\s*(?:output|outputs|results?)?\s*(?:for|of|=|:)?\s*" + TOKEN])
-        if token is None or token.lower() in known:
-            lowered = text.lower()
-            for words in sorted(known, key=len, reverse=True):
-                if re.search(r"\b" + re.escape(words) + r"\b", lowered):
-                    token = known[words]
-                    break
+        token = None
+        lowered = text.lower()
+        for words in sorted(known, key=len, reverse=True):  # "security scan results" -> security_scan
+            if re.search(r"\b" + re.escape(words) + r"\s+(?:skill\s+)?(?:output|outputs|results?|report)\b", lowered):
+                token = known[words]
+                break
+        if token is None:
+            token = first_token([TOKEN + r"\s+(?:skill\s+)?(?:output|outputs|results?|report)\b",
+                                 r"\bskill(?:[ _-]?name)?\s*(?:output|outputs|results?)?\s*(?:for|of|=|:)?\s*" + TOKEN])
         if token:
             raw["skill_name"] = token
 
