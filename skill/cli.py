@@ -18,7 +18,7 @@ PROGRAM = "bazinga_db.py"
 GLOBAL_OPTIONS = VOCABULARY["global_options"]
 _GLOBAL_FLAGS = {flag: option for option in GLOBAL_OPTIONS for flag in option["flags"]}
 # Commands served outside the vocabulary's methods; each handler lives in its own module, imported lazily.
-EXTRA_COMMANDS: dict[str, str] = {}
+EXTRA_COMMANDS: dict[str, str] = {name: spec["handler"] for name, spec in COMMANDS.items() if "handler" in spec}
 
 
 class Invocation:
