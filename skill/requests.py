@@ -32,6 +32,9 @@ from typing import Any, Dict, List, Optional, Tuple
 from .errors import BazingaError, RequestNotUnderstood
 from .vocabulary import COMMANDS, PROMPTS_DIR, convert, normalise_agent_type
 
+# The operations a request can name: the commands backed by an API method (not `request` itself).
+OPERATIONS = {name: spec for name, spec in COMMANDS.items() if "method" in spec}
+
 _TABLES: Optional[Dict[str, Any]] = None
 ENUM_TYPES = ("mode", "session_status", "group_status", "review_status", "token_by", "output_format")
 
@@ -109,7 +112,7 @@ def request_form(command: Optional[str]) -> str:
         lines = ["Name one operation, then its values as 'Label: value' lines, for example:", ""]
         lines.append(request_form("log-interaction"))
         lines.append("")
-        lines.append("Operations: " + ", ".join(_operation_phrase(c) for c in COMMANDS) + ".")
+        lines.append("Operations: " + ", ".join(_operation_phrase(c) for c in OPERATIONS) + ".")
         return "\n".join(lines)
     lines = [data["forms"][command]]
     for arg in COMMANDS[command]["args"]:
@@ -264,7 +267,7 @@ def _read_labels(lines: List[str], arg_specs: Dict[str, Any], data: Dict[str, An
 
 
 def _command_of(arg_specs: Dict[str, Any]) -> Optional[str]:
-    for name, spec in COMMANDS.items():
+    for name, spec in OPERATIONS.items():
         if {a["name"] for a in spec["args"]} == set(arg_specs):
             return name
     return None
