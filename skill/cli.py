@@ -285,7 +285,7 @@ def render_read(command: str, db: Any, args: dict[str, Any], output: Optional[st
     if command == "dashboard-snapshot":
         return formatting.dashboard_view(result)
     if command == "token-summary":
-        return formatting.table([{"agent": k, "tokens": f"{v:,}"} for k, v in result.items()])
+        return formatting.token_view(result, by=args.get("by") or "agent_type")
     if isinstance(result, list):
         return formatting.table(result)
     return formatting.key_values(result)
