@@ -158,7 +158,7 @@ def state_view(title: str, record: Optional[dict[str, Any]], data_key: str) -> s
     if record is None:
         return f"No {title} stored yet."
     data = json.loads(record[data_key])
-    lines = [f"Current {title} (as of {display(record['timestamp'])}):"]
+    lines = [f"Current {title} (as of {display(record.get('timestamp') or record.get('updated_at'))}):"]
     if not isinstance(data, dict):
         return "\n".join(lines + [f"- {_cell(data, 100)}"])
     for key, value in data.items():
@@ -184,7 +184,8 @@ def dashboard_view(snapshot: dict[str, Any]) -> str:
     groups = snapshot["task_groups"]
     tokens = snapshot["token_summary"]
     lines = [
-        f"Session: {session['session_id']} ({session['mode'] or 'mode unset'} mode, {session['status']})",
+        f"Session: {session['session_id']} ("
+        + (f"{session['mode']} mode" if session["mode"] else "mode unset") + f", {session['status']})",
         f"- Created: {display(session['created_at'])}",
         f"- Last updated: {display(session['updated_at'])}",
         "",
