@@ -101,7 +101,9 @@ def execute(db: Any, command: str, args: Dict[str, Any]) -> Tuple[str, Any]:
 
 def _notice_lines(db: Any) -> List[str]:
     lines = []
-    for notice in db.notices:
+    # the database's own notices (initialised, upgraded) come first, as they happened first
+    ordered = sorted(db.notices, key=lambda notice: notice.kind not in ("initialized", "upgraded"))
+    for notice in ordered:
         symbol = formatting.WARNING if notice.warning else formatting.OK
         lines.append(f"{symbol} {notice.message}")
     db.notices.clear()

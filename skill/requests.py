@@ -100,20 +100,20 @@ def _label_key(label: str) -> str:
 # Refusals
 
 
-def refuse(message: str, command: Optional[str] = None, *, details: Tuple[str, ...] = ()) -> RequestNotUnderstood:
+def refuse(message: str, command: Optional[str] = None, *, details: Tuple[str, ...] = (),
+           hint: Optional[str] = None) -> RequestNotUnderstood:
     """A RequestNotUnderstood whose hint is the request form that would work."""
-    return RequestNotUnderstood(message, request_form(command), details=details)
+    return RequestNotUnderstood(message, hint or request_form(command), details=details)
 
 
 def request_form(command: Optional[str]) -> str:
     """The exact request form for an operation (or the list of operations when none was recognised)."""
     data = tables()
     if command is None:
-        lines = ["Name one operation, then its values as 'Label: value' lines, for example:", ""]
-        lines.append(request_form("log-interaction"))
-        lines.append("")
-        lines.append("Operations: " + ", ".join(_operation_phrase(c) for c in OPERATIONS) + ".")
-        return "\n".join(lines)
+        example = "\n".join(line for line in request_form("log-interaction").split("\n") if "(optional)" not in line)
+        return "\n".join([
+            "Name one operation, then its values as 'Label: value' lines. Operations: "
+            + ", ".join(_operation_phrase(c) for c in OPERATIONS) + ".", "For example:", example])
     lines = [data["forms"][command]]
     for arg in COMMANDS[command]["args"]:
         name = arg["name"]
@@ -368,7 +368,7 @@ def _operation(head: str, labelled_args: set, data: Dict[str, Any]):
                 continue
             command = data["operations"][topic].get(verb)
             if verb == "delete":
-                raise refuse(data["delete_reason"])
+                raise refuse(data["delete_reason"], hint=data["delete_hint"])
             if command is None:
                 continue
             if command not in commands_named:
@@ -381,11 +381,12 @@ def _operation(head: str, labelled_args: set, data: Dict[str, Any]):
                     verb_only = data["_verb"][word]
                     break
     if delete and not commands_named:
-        raise refuse(data["delete_reason"])
+        raise refuse(data["delete_reason"], hint=data["delete_hint"])
     commands_named = _merge_log_reads(commands_named)
     if len(commands_named) > 1:
         raise refuse(
-            "the request names two operations (" + " and ".join(commands_named) + "); send one request per operation"
+            "the request names two operations (" + " and ".join(commands_named) + "); send one request per operation",
+            commands_named[0],
         )
     if found_command is None:
         found_command = _from_labels(verb_only, labelled_args, data)
