@@ -15,7 +15,6 @@ The CLI imports this module only for `request` (``EXTRA_COMMANDS``), so other co
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Any, Dict, List, Optional, TextIO, Tuple
 
 from . import formatting
@@ -23,7 +22,6 @@ from .errors import EXIT_OK, BazingaError, RequestNotUnderstood
 from .timeutil import display
 from .vocabulary import COMMANDS
 
-SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "bazinga_db.py"
 
 # Columns of the list views: enough to act on, little enough to keep replies short.
 LIST_COLUMNS = {
@@ -173,7 +171,10 @@ def command_line(command: str, args: Dict[str, Any], path: str) -> str:
 
     from .storage import display_path
 
-    parts = ["python3", display_path(str(SCRIPT)), "--db", display_path(path), command]
+    import os
+
+    script = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "scripts", "bazinga_db.py")
+    parts = ["python3", display_path(script), "--db", display_path(path), command]
     positionals: List[str] = []
     pending: List[str] = []
     for spec in COMMANDS[command]["args"]:

@@ -85,9 +85,10 @@ def tables() -> Dict[str, Any]:
         data["_articles"] = set(data["articles"])
         data["_prefixes"] = sorted(data["prefixes"], key=len, reverse=True)
         placeholders = data["placeholders"]
-        data["_placeholder"] = re.compile("(?:" + "|".join(placeholders["patterns"]) + ")", re.IGNORECASE)
-        data["_placeholder_id"] = re.compile("(?:" + "|".join(placeholders["id_patterns"]) + ")", re.IGNORECASE)
-        data["_placeholder_mark"] = re.compile(placeholders["marks_in_id"])
+        placeholders["_words"] = set(placeholders["words"])
+        placeholders["_id_words"] = set(placeholders["id_words"])
+        placeholders["_id_prefixes"] = tuple(placeholders["id_prefixes"])
+        placeholders["_id_upper_suffixes"] = tuple(placeholders["id_upper_suffixes"])
         _TABLES = data
     return _TABLES
 
@@ -724,24 +725,28 @@ def _status_in(text: str, enum: str, group_id: Optional[str]) -> Optional[str]:
     return None
 
 
-_AGENT_PATTERN: Optional[Any] = None
+_AGENT_WORDS: Optional[Dict[str, str]] = None
 
 
 def _agent_in(text: str) -> Optional[str]:
-    """The agent type a sentence names: 'this PM interaction', 'for the Tech Lead', 'the developer logs'."""
-    global _AGENT_PATTERN
-    if _AGENT_PATTERN is None:
+    """The agent type a sentence names: 'this PM interaction', 'for the Tech Lead', 'the developer logs'.
+
+    Whole words only: 'developer_1' and 'pm_main' are agent ids, not agent types.
+    """
+    global _AGENT_WORDS
+    if _AGENT_WORDS is None:
         from .vocabulary import AGENT_TYPES
 
         names = set(AGENT_TYPES["documented"]) | set(AGENT_TYPES["aliases"]) | {"tech lead", "project manager"}
-        names.discard("lead")
-        names.discard("manager")
-        alternation = "|".join(re.escape(n).replace(r"\ ", r"[\s_-]+") for n in sorted(names, key=len, reverse=True))
-        _AGENT_PATTERN = re.compile(r"(?<![\w-])(" + alternation + r")(?![\w-])", re.IGNORECASE)
-    match = _AGENT_PATTERN.search(text)
-    if not match:
-        return None
-    return normalise_agent_type(match.group(1))
+        names -= {"lead", "manager"}  # too common as plain words
+        _AGENT_WORDS = {" ".join(n.replace("_", " ").replace("-", " ").split()): n for n in names}
+    words = [w[:-2] if w.endswith("'s") else w for w in _words(text)]
+    for index in range(len(words)):
+        for size in (3, 2, 1):
+            phrase = " ".join(words[index:index + size]).replace("_", " ").replace("-", " ")
+            if size <= len(words) - index and phrase in _AGENT_WORDS:
+                return normalise_agent_type(_AGENT_WORDS[phrase])
+    return None
 
 
 def _agent_or_none(value: str) -> Optional[str]:
@@ -861,12 +866,36 @@ def _name_value(name: str, value: str, data: Dict[str, Any]) -> str:
     return value
 
 
-def _check_placeholder(name: str, value: str, data: Dict[str, Any], *, whole: bool, command: str) -> None:
-    """Refuse '[session_id]', '<group>', '$SESSION_ID', '{id}', 'TBD' (ids and names: also 'your_id', '[x]_1')."""
+def is_placeholder(value: str, *, is_id: bool) -> bool:
+    """'[session_id]', '<group>', '$SESSION_ID', '{id}', 'TBD'; for ids also 'your_id', 'SESSION_ID', 'xxx'.
+
+    Plain string tests first: the regexes are compiled only for values that start with a mark.
+    """
+    spec = tables()["placeholders"]
     text = value.strip()
-    if data["_placeholder"].fullmatch(text) or (
-        not whole and (data["_placeholder_id"].fullmatch(text) or data["_placeholder_mark"].search(text))
-    ):
+    lowered = text.lower()
+    if lowered in spec["_words"]:
+        return True
+    if text[:1] and text[0] in spec["marks"]:
+        pattern = spec.get("_regex")
+        if pattern is None:
+            pattern = spec["_regex"] = re.compile("(?:" + "|".join(spec["patterns"]) + ")", re.IGNORECASE)
+        if pattern.fullmatch(text):
+            return True
+    if not is_id:
+        return False
+    return (
+        any(mark in text for mark in spec["marks"])
+        or lowered in spec["_id_words"]
+        or lowered.startswith(spec["_id_prefixes"])
+        or (text.isupper() and text.endswith(spec["_id_upper_suffixes"]))
+        or (len(set(lowered)) == 1 and lowered[0] in spec["repeated"])
+    )
+
+
+def _check_placeholder(name: str, value: str, data: Dict[str, Any], *, whole: bool, command: str) -> None:
+    text = value.strip()
+    if is_placeholder(text, is_id=not whole):
         raise refuse(f"{_label_of(name).lower()} {text!r} is an unfilled placeholder; give the real value", command)
 
 
