@@ -212,17 +212,20 @@ def describe(schema: Any, root: Any) -> str:
         return json.dumps(schema["const"], ensure_ascii=False)
     if "anyOf" in schema and "type" not in schema:
         return ", or ".join(describe(option, root) for option in schema["anyOf"])
-    bounds = ""
-    if "minimum" in schema:
-        bounds += f" >= {schema['minimum']}"
-    if "maximum" in schema:
-        bounds += f" <= {schema['maximum']}"
+    low, high = schema.get("minimum"), schema.get("maximum")
+    if low is not None and high is not None:
+        bounds = f" from {low} to {high}"
+    else:
+        bounds = f" >= {low}" if low is not None else f" <= {high}" if high is not None else ""
     types = schema.get("type")
     if types is None:
         names = ["object"] if schema.get("required") else ["number"] if bounds else []
     else:
         names = [types] if isinstance(types, str) else types
     words = [_ARTICLE[name] + (bounds if name in ("integer", "number") else "") for name in names]
+    items = schema.get("items", True)
+    if "array" in names and items is not True:
+        words[names.index("array")] += f" (each item {describe(items, root)})"
     text = " or ".join(words) or "any value"
     if schema.get("required"):
         fields = " and ".join(json.dumps(name) for name in schema["required"])

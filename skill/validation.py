@@ -206,7 +206,7 @@ def _check_json_value(value: Any, what: str) -> None:
     stack: List[Tuple[Any, Tuple[Any, ...]]] = [(value, ())]
     while stack:
         item, path = stack.pop()
-        if len(path) >= MAX_DEPTH:
+        if len(path) >= MAX_DEPTH and isinstance(item, (dict, list)):  # this container is level len+1
             raise _too_deep(what)
         if isinstance(item, dict):
             for key, child in item.items():
