@@ -62,10 +62,6 @@ class Failure:
     @property
     def expected(self) -> str:
         keyword, schema = self.keyword, self.schema
-        if keyword == "minimum":
-            return f"a number >= {schema['minimum']}"
-        if keyword == "maximum":
-            return f"a number <= {schema['maximum']}"
         if keyword == "required":
             return f"the field {json.dumps(self.field)}"
         if keyword == "anyOf":

@@ -110,6 +110,8 @@ def parse_json_text(text: Any, what: str) -> Any:
         raise _too_large(what, len(data))
     if text.startswith("\ufeff"):
         text = text[1:]
+    if not text.strip():
+        raise InvalidPayload(f"{what} is empty", 'Give a JSON object, for example {"iteration": 1}.')
     try:
         value = json.loads(
             text,
@@ -143,13 +145,16 @@ def check_payload(kind: str, name: str, value: Any, what: str) -> None:
     schema = schema_for(kind, name)
     failures = jsonschema_lite.validate(schema, value)
     if failures:
-        raise _schema_error(kind, name, what, failures)
+        raise _schema_error(kind, _canonical(kind, name), what, failures)
+
+
+def _canonical(kind: str, name: str) -> str:
+    return "*" if kind == "decision" else name.strip().lower().replace("-", "_")
 
 
 def schema_file(kind: str, name: str) -> Optional[str]:
     """The file name of the schema for (kind, name), or None when any object is accepted."""
-    key = "*" if kind == "decision" else name.strip().lower().replace("-", "_")
-    return SCHEMAS.get((kind, key))
+    return SCHEMAS.get((kind, _canonical(kind, name)))
 
 
 def schema_for(kind: str, name: str) -> Dict[str, Any]:
@@ -190,11 +195,12 @@ def _schema_error(kind: str, name: str, what: str, failures: List[Failure]) -> I
         details.append(f"... and {len(ranked) - MAX_DETAILS:,} more")
     label = f'"{name}" {kind.replace("_", " ")}' if kind != "decision" else "decision"
     count = f" ({len(ranked):,} problems)" if len(ranked) > 1 else ""
+    message = f"{what} does not match the {label} schema{count}: {details[0]}"
     return InvalidPayload(
-        f"{what} does not match the {label} schema{count}: {details[0]}",
+        message,
         "Fix the value at that path and send the whole object again; nothing was stored. Fields the"
         " schema does not name are kept as given (see references/payloads.md).",
-        details=details,
+        details=details if len(ranked) > 1 else (),  # one cause is all in the message
     )
 
 

@@ -26,6 +26,12 @@ def refused(call, *args) -> InvalidPayload:
     return caught.value
 
 
+def only_cause(error: InvalidPayload) -> str:
+    """The one cause of a schema failure: it is in the message, and no details repeat it."""
+    assert error.details == []
+    return error.message.split(" schema: ", 1)[1]
+
+
 def nested(levels: int, inner="1") -> str:
     return '{"a":' * (levels - 1) + "[" + inner + "]" + "}" * (levels - 1)
 
@@ -161,34 +167,34 @@ def test_wrong_type_names_path_expected_and_found():
         'state_data does not match the "pm" state schema: $.iteration: expected an integer >= 0,'
         ' found the string "3"'
     )
-    assert error.details == ['$.iteration: expected an integer >= 0, found the string "3"']
+    assert only_cause(error) == '$.iteration: expected an integer >= 0, found the string "3"'
     assert "nothing was stored" in error.hint and "references/payloads.md" in error.hint
 
 
 def test_enum_violation_lists_the_allowed_values_at_the_exact_path():
     groups = [{"id": "a", "status": "pending"}, {"id": "b", "status": "done"}]
     error = refused(check_payload, "state", "pm", {"task_groups": groups}, "state_data")
-    assert error.details == [
+    assert only_cause(error) == (
         '$.task_groups[1].status: expected one of "pending", "in_progress", "completed", "failed",'
         ' "complete", "qa_testing", found the string "done"'
-    ]
+    )
 
 
 def test_missing_required_field_is_named():
     state = {"decisions_log": [{"decision": "spawn_pm"}, {"reasoning": "QA passed"}]}
     error = refused(check_payload, "state", "orchestrator", state, "state_data")
-    assert error.details == ['$.decisions_log[1]: the required field "decision" is missing']
+    assert only_cause(error) == '$.decisions_log[1]: the required field "decision" is missing'
 
 
 def test_anyof_reports_the_alternative_the_value_was_written_for():
     # task_groups is an array: the array alternative is the one meant, so its inner failure is reported.
     error = refused(check_payload, "state", "pm", {"task_groups": [{"id": 7}]}, "state_data")
-    assert error.details == ["$.task_groups[0].id: expected a string, found the number 7"]
+    assert only_cause(error) == "$.task_groups[0].id: expected a string, found the number 7"
     # A value no alternative fits gets one report naming them all.
     error = refused(check_payload, "skill_output", "security_scan", {"issues": "many"}, "output_data")
-    assert error.details == [
+    assert only_cause(error) == (
         '$.issues: expected an integer >= 0 or an array (each item an object), found the string "many"'
-    ]
+    )
 
 
 def test_several_causes_are_all_listed_most_relevant_first():
@@ -205,7 +211,7 @@ def test_several_causes_are_all_listed_most_relevant_first():
         "$.task_groups[1].status",  # a failure inside one alternative
         "$.task_groups[0]",  # the weak "expected X, or Y" comes last
     ]
-    assert error.details[0] == "$.iteration: expected a number >= 0, found the number -1"
+    assert error.details[0] == "$.iteration: expected an integer >= 0, found the number -1"
 
 
 def test_thousands_of_failures_are_counted_and_the_list_is_capped():
@@ -223,6 +229,16 @@ def test_unknown_fields_are_kept_and_unknown_names_accept_any_object():
     check_payload("state", "pm", {"iteration": 2, "my_own_field": {"anything": [1, "x", None]}}, "d")
     check_payload("state", "investigator", {"iteration": "not typed here"}, "d")
     check_payload("skill_output", "tech_debt", {"issues": "many"}, "d")
+
+
+def test_empty_text_is_refused_as_empty():
+    for text in ("", "  \n", "\ufeff"):
+        assert refused(parse_json_text, text, "state data").message == "state data is empty"
+
+
+def test_reports_name_the_schema_by_its_canonical_name():
+    error = refused(check_payload, "skill_output", "Security-Scan", {"status": "ok"}, "skill output")
+    assert error.message.startswith('skill output does not match the "security_scan" skill output schema: ')
     check_payload("config", "dashboard_prefs", {"mode": 3}, "d")
 
 
