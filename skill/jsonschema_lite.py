@@ -33,6 +33,9 @@ ANNOTATIONS = frozenset({"$schema", "$id", "$comment", "$defs", "title", "descri
 
 Path = Tuple[Any, ...]
 
+# An items schema with only these keywords and a single type is decided by the type alone.
+_SIMPLE = frozenset({"type", "description", "title", "$comment"})
+
 _ARTICLE = {
     "object": "an object", "array": "an array", "string": "a string", "integer": "an integer",
     "number": "a number", "boolean": "a boolean", "null": "null",
@@ -136,8 +139,11 @@ def _check(schema: Any, value: Any, path: Path, root: Any, out: List[Failure]) -
         _check(_resolve(root, ref), value, path, root, out)
     types = schema.get("type")
     if types is not None:
-        names = [types] if isinstance(types, str) else types
-        if not any(_is_type(value, name) for name in names):
+        if isinstance(types, str):
+            matched = _is_type(value, types)
+        else:
+            matched = any(_is_type(value, name) for name in types)
+        if not matched:
             out.append(Failure(path, "type", schema, root, value))
             return  # the other keywords would only repeat that the value has the wrong type
     if "enum" in schema and not any(equal(value, option) for option in schema["enum"]):
@@ -162,7 +168,11 @@ def _check(schema: Any, value: Any, path: Path, root: Any, out: List[Failure]) -
     elif isinstance(value, list):
         items = schema.get("items", True)
         if items is not True:
+            simple = items is not False and items.keys() <= _SIMPLE and isinstance(items.get("type"), str)
             for index, item in enumerate(value):
+                # Fast path for arrays of one plain type (id lists): no call unless the type is wrong.
+                if simple and _is_type(item, items["type"]):
+                    continue
                 _check(items, item, path + (index,), root, out)
     if "anyOf" in schema:
         _check_any_of(schema, value, path, root, out)

@@ -54,6 +54,7 @@ SCHEMAS: Dict[Tuple[str, str], str] = {
 ANY_OBJECT: Dict[str, Any] = {"type": "object"}
 
 _loaded: Dict[str, Any] = {}
+_INF = float("inf")
 
 _FIX_JSON = "Check the JSON (for example with jq) and quote it in single quotes on the shell line."
 
@@ -68,7 +69,7 @@ def _reject_constant(name: str) -> Any:
 
 def _finite_float(text: str) -> float:
     number = float(text)
-    if number in (float("inf"), float("-inf")):
+    if number in (_INF, -_INF):
         raise _Refused(f"the number {text} is too large to store (it would become Infinity)")
     return number
 
@@ -204,52 +205,55 @@ def _schema_error(kind: str, name: str, what: str, failures: List[Failure]) -> I
     )
 
 
-def _check_json_value(value: Any, what: str) -> None:
-    """Check a Python value is made of JSON only: str keys, finite numbers, UTF-8-encodable text.
+def _check_json_value(value: Dict[str, Any], what: str) -> None:
+    """Check a Python object is made of JSON only: str keys, finite numbers, UTF-8-encodable text.
 
-    Iterative, so a deeply nested or self-containing value gets a clean error instead of a RecursionError.
+    Iterative (only containers go on the stack), so a deeply nested or self-containing value gets a
+    clean error instead of a RecursionError, and long arrays of scalars cost one loop step per item.
     """
     stack: List[Tuple[Any, Tuple[Any, ...]]] = [(value, ())]
     while stack:
-        item, path = stack.pop()
-        if len(path) >= MAX_DEPTH and isinstance(item, (dict, list)):  # this container is level len+1
+        container, path = stack.pop()
+        if len(path) >= MAX_DEPTH:  # this container is level len(path) + 1
             raise _too_deep(what)
-        if isinstance(item, dict):
-            for key, child in item.items():
+        is_dict = isinstance(container, dict)
+        for key, child in container.items() if is_dict else enumerate(container):
+            if is_dict:
                 if not isinstance(key, str):
                     raise InvalidPayload(
                         f"{what} is not JSON: {format_path(path)} has the key {key!r}, which is not a string",
                         "JSON object keys are strings; convert the key with str().",
                     )
-                _check_text(key, path, what)
+                if not key.isascii():
+                    _check_text(key, path, what)
+            if isinstance(child, str):
+                if not child.isascii():
+                    _check_text(child, path + (key,), what)
+            elif isinstance(child, (dict, list)):
                 stack.append((child, path + (key,)))
-        elif isinstance(item, list):
-            stack.extend((child, path + (index,)) for index, child in enumerate(item))
-        elif isinstance(item, str):
-            _check_text(item, path, what)
-        elif isinstance(item, float):
-            if item != item or item in (float("inf"), float("-inf")):
+            elif isinstance(child, float):
+                if child != child or child in (_INF, -_INF):
+                    raise InvalidPayload(
+                        f"{what} is not JSON: {format_path(path + (key,))} is {child!r}"
+                        " (JSON has no NaN or Infinity)",
+                        "Store null or a string such as \"unknown\" instead.",
+                    )
+            elif not (child is None or isinstance(child, (bool, int))):
                 raise InvalidPayload(
-                    f"{what} is not JSON: {format_path(path)} is {item!r} (JSON has no NaN or Infinity)",
-                    "Store null or a string such as \"unknown\" instead.",
+                    f"{what} is not JSON: {format_path(path + (key,))} is a {type(child).__name__}",
+                    "Use only dict, list, str, int, float, bool and None.",
                 )
-        elif not (item is None or isinstance(item, (bool, int))):
-            raise InvalidPayload(
-                f"{what} is not JSON: {format_path(path)} is a {type(item).__name__}",
-                "Use only dict, list, str, int, float, bool and None.",
-            )
 
 
 def _check_text(text: str, path: Tuple[Any, ...], what: str) -> None:
-    if not text.isascii():
-        try:
-            text.encode("utf-8")
-        except UnicodeEncodeError as error:
-            raise InvalidPayload(
-                f"{what} is not valid UTF-8: {format_path(path)} contains the lone surrogate"
-                f" U+{ord(text[error.start]):04X} at character {error.start}",
-                "Send text encoded as UTF-8 (a JSON \\ud800-style escape must come in a valid pair).",
-            )
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as error:
+        raise InvalidPayload(
+            f"{what} is not valid UTF-8: {format_path(path)} contains the lone surrogate"
+            f" U+{ord(text[error.start]):04X} at character {error.start}",
+            "Send text encoded as UTF-8 (a JSON \\ud800-style escape must come in a valid pair).",
+        )
 
 
 def _check_depth(value: Any, what: str) -> None:
