@@ -18,7 +18,8 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import build_db  # noqa: E402
-from common import interleaved, median_cpu, peak_rss_mib, script, skill_root, table, verdict  # noqa: E402
+from common import (interleaved, median_cpu, peak_rss_mib, script, skill_root, spawn, table,  # noqa: E402
+                    verdict)
 
 LIMIT_FLAT = 1.20
 LIMIT_RSS_MIB = 40
@@ -132,6 +133,12 @@ def main(rounds: int = 15) -> tuple[str, list[str], list[dict]]:
             misses.append(f"memory: {case['name']} on the large database {rss:.1f} MiB > {LIMIT_RSS_MIB} MiB")
         table_rows.append([case["name"], f"{ratio:.2f}×", f"≤ {LIMIT_FLAT:.2f}×", status])
         memory.append({"name": case["name"] + " (large db)", "rss": rss})
+    # Memory only (its CPU grows with the output, by nature): the hot session's whole log as JSON.
+    _, whole_rss, _ = spawn([script(), "--db", large, "get-logs", "hot"])
+    whole_mib = whole_rss / 1024
+    memory.append({"name": "get-logs hot, all 500,000 entries (large db)", "rss": whole_mib})
+    if whole_mib > LIMIT_RSS_MIB:
+        misses.append(f"memory: get-logs hot (all entries) {whole_mib:.1f} MiB > {LIMIT_RSS_MIB} MiB")
     text = table(["command (hot: 500,000 logs / 50,000 token rows; typical: ~50 / ~5)",
                   "CPU large / CPU empty", "target", ""], table_rows)
     text += "\n\nQuery plans on the large database (EXPLAIN QUERY PLAN, no ANALYZE), every statement of the call:\n\n"

@@ -19,13 +19,15 @@ import json
 
 from . import formatting
 from .errors import EXIT_FAILURE, EXIT_OK, BazingaError, UsageError
-from .vocabulary import COMMANDS, EXTRAS, convert, suggest
+from .vocabulary import COMMANDS, convert, suggest
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, Optional, TextIO
 
-DEFAULT_PER_TRANSACTION = EXTRAS["batch"]["defaults"]["per_transaction"]
+DEFAULT_PER_TRANSACTION = COMMANDS["batch"]["defaults"]["per_transaction"]
+# What a line may run: the operations of one API method each (not batch or request themselves).
+OPERATIONS = {name: spec for name, spec in COMMANDS.items() if "method" in spec}
 EXAMPLE = ('One operation per line, for example: {"command": "log-interaction", "args": {"session_id": "s1", '
            '"agent_type": "pm", "content": "Planned 3 groups"}}')
 # Notices that stay true when the transaction is rolled back (the migration ran in its own transaction).
@@ -45,10 +47,10 @@ def parse_line(text: str, number: int) -> tuple[str, dict[str, Any]]:
         raise UsageError(f"line {number} has unexpected keys: {', '.join(unexpected)}",
                          'An operation has only "command" and "args". ' + EXAMPLE)
     command = item["command"]
-    if command not in COMMANDS:
-        close = suggest(command, sorted(COMMANDS))
+    if command not in OPERATIONS:
+        close = suggest(command, sorted(OPERATIONS))
         raise UsageError(f"line {number}: unknown command {command!r}",
-                         (f"Did you mean '{close}'? " if close else "") + "Commands: " + ", ".join(COMMANDS) + ".")
+                         (f"Did you mean '{close}'? " if close else "") + "Commands: " + ", ".join(OPERATIONS) + ".")
     args = item.get("args", {})
     if not isinstance(args, dict):
         raise UsageError(f"line {number} ({command}): \"args\" must be an object of named values", EXAMPLE)

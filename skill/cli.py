@@ -11,7 +11,7 @@ import sys
 
 from . import formatting
 from .errors import EXIT_FAILURE, EXIT_OK, BazingaError, InvalidArgument, InvalidPayload, UsageError
-from .vocabulary import COMMANDS, ENUMS, EXTRAS, VOCABULARY, normalise_enum, suggest
+from .vocabulary import COMMANDS, ENUMS, VOCABULARY, normalise_enum, suggest
 
 TYPE_CHECKING = False  # importing typing costs ~2 ms per process; annotations are strings anyway
 if TYPE_CHECKING:
@@ -21,9 +21,7 @@ PROGRAM = "bazinga_db.py"
 GLOBAL_OPTIONS = VOCABULARY["global_options"]
 _GLOBAL_FLAGS = {flag: option for option in GLOBAL_OPTIONS for flag in option["flags"]}
 # Commands served outside the vocabulary's methods; each handler lives in its own module, imported lazily.
-EXTRA_COMMANDS: dict[str, str] = {name: spec["module"] for name, spec in EXTRAS.items()}
-# Every command the line parser knows the arguments of: the vocabulary's commands and its extra commands.
-SPECS: dict[str, dict[str, Any]] = {**COMMANDS, **EXTRAS}
+EXTRA_COMMANDS: dict[str, str] = {name: spec["handler"] for name, spec in COMMANDS.items() if "handler" in spec}
 
 
 class Invocation:
@@ -39,7 +37,7 @@ class Invocation:
 # -- parsing -----------------------------------------------------------------------------------------
 def usage(command: str) -> str:
     parts = [f"{PROGRAM} [--db PATH] [--format json|text] [--quiet]", command]
-    for arg in SPECS[command]["args"]:
+    for arg in COMMANDS[command]["args"]:
         if arg["kind"] == "positional":
             name = arg["name"].upper()
             parts.append(name if arg["required"] else f"[{name}]")
@@ -51,7 +49,7 @@ def usage(command: str) -> str:
 
 
 def _command_flags(command: str) -> dict[str, dict[str, Any]]:
-    return {flag: arg for arg in SPECS[command]["args"] if arg["kind"] == "option" for flag in arg["flags"]}
+    return {flag: arg for arg in COMMANDS[command]["args"] if arg["kind"] == "option" for flag in arg["flags"]}
 
 
 def _looks_like_option(token: str) -> bool:
@@ -80,7 +78,7 @@ def parse(argv: list[str]) -> Invocation:
         flag, has_value, inline_value = token.partition("=")
         spec = _GLOBAL_FLAGS.get(flag)
         target = invocation.options
-        if spec is None and invocation.command in SPECS:
+        if spec is None and invocation.command in COMMANDS:
             spec = _command_flags(invocation.command).get(flag)
             target = invocation.args
         if spec is None:
@@ -88,7 +86,7 @@ def parse(argv: list[str]) -> Invocation:
         if spec["type"] == "flag":
             if has_value:
                 raise UsageError(f"option {flag} takes no value", usage(invocation.command)
-                                 if invocation.command in SPECS else None)
+                                 if invocation.command in COMMANDS else None)
             target[spec["name"]] = True
             continue
         if has_value:
@@ -114,13 +112,13 @@ def _command_name(token: str) -> str:
 
 def _unknown_option(flag: str, command: Optional[str]) -> UsageError:
     candidates = list(_GLOBAL_FLAGS)
-    if command in SPECS:
+    if command in COMMANDS:
         candidates += list(_command_flags(command))
     close = suggest(flag, candidates)
-    hint = (f"Did you mean {close}? " if close else "") + (usage(command) if command in SPECS
+    hint = (f"Did you mean {close}? " if close else "") + (usage(command) if command in COMMANDS
                                                              else f"Run `{PROGRAM} --help`.")
     if command is None and flag.lstrip("-").replace("-", "_") in {
-            a["name"] for c in SPECS.values() for a in c["args"]}:
+            a["name"] for c in COMMANDS.values() for a in c["args"]}:
         hint = "Command options go after the command name. " + hint
     return UsageError(f"unknown option {flag}", hint)
 
@@ -128,7 +126,7 @@ def _unknown_option(flag: str, command: Optional[str]) -> UsageError:
 def bind(invocation: Invocation) -> dict[str, Any]:
     """Match positionals to the command's arguments; every value stays raw for the library to convert."""
     command = str(invocation.command)
-    specs = [a for a in SPECS[command]["args"] if a["kind"] == "positional"]
+    specs = [a for a in COMMANDS[command]["args"] if a["kind"] == "positional"]
     if len(invocation.positionals) > len(specs):
         extra = invocation.positionals[len(specs)]
         raise UsageError(f"unexpected extra argument {extra!r}",
@@ -215,7 +213,7 @@ def database_path(explicit: Optional[str], env: Any, cwd: str) -> str:
 def general_help() -> str:
     lines = [f"usage: {PROGRAM} [--db PATH] [--format json|text] [--quiet] COMMAND ARGS...", "", "Commands:"]
     width = max(len(name) for name in list(COMMANDS) + list(EXTRA_COMMANDS))
-    for name, spec in SPECS.items():
+    for name, spec in COMMANDS.items():
         lines.append(f"  {name.ljust(width)}  {spec['summary']}")
     lines += ["", "Global options (anywhere on the line):"]
     for option in GLOBAL_OPTIONS:
@@ -227,7 +225,7 @@ def general_help() -> str:
 
 
 def command_help(command: str) -> str:
-    spec = SPECS[command]
+    spec = COMMANDS[command]
     lines = [usage(command), "", spec["summary"]]
     for arg in spec["args"]:
         name = arg["name"].upper() if arg["kind"] == "positional" else ", ".join(arg["flags"])
@@ -290,7 +288,7 @@ def render_read(command: str, db: Any, args: dict[str, Any], output: Optional[st
     if command == "dashboard-snapshot":
         return formatting.dashboard_view(result)
     if command == "token-summary":
-        return formatting.table([{"agent": k, "tokens": f"{v:,}"} for k, v in result.items()])
+        return formatting.token_view(result, by=args.get("by") or "agent_type")
     if isinstance(result, list):
         return formatting.table(result)
     return formatting.key_values(result)
@@ -348,10 +346,10 @@ def run(argv: list[str], stdin: TextIO, stdout: TextIO, stderr: TextIO,
         invocation = parse(argv)
         if invocation.command == "help":
             topic = invocation.positionals[0] if invocation.positionals else None
-            stdout.write((command_help(_command_name(topic)) if topic in SPECS else general_help()) + "\n")
+            stdout.write((command_help(_command_name(topic)) if topic in COMMANDS else general_help()) + "\n")
             return EXIT_OK
         if invocation.options.get("help") or invocation.command is None:
-            if invocation.command in SPECS:
+            if invocation.command in COMMANDS:
                 stdout.write(command_help(invocation.command) + "\n")
                 return EXIT_OK
             if invocation.command is None and not invocation.options.get("help"):

@@ -24,9 +24,6 @@ with open(os.path.join(PROMPTS_PATH, "commands.json"), encoding="utf-8") as _fil
     VOCABULARY: dict[str, Any] = json.load(_file)
 
 COMMANDS: dict[str, dict[str, Any]] = VOCABULARY["commands"]
-# Commands served by their own module (``run_command``), not by one API method: batch.
-EXTRAS: dict[str, dict[str, Any]] = {name: spec for name, spec in VOCABULARY.get("extra_commands", {}).items()
-                                     if not name.startswith("_")}
 ENUMS: dict[str, dict[str, Any]] = VOCABULARY["enums"]
 AGENT_TYPES: dict[str, Any] = VOCABULARY["agent_types"]
 LIMITS: dict[str, int] = VOCABULARY["limits"]
