@@ -18,8 +18,16 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import build_db  # noqa: E402
-from common import (interleaved, median_cpu, peak_rss_mib, script, skill_root, spawn, table,  # noqa: E402
-                    verdict)
+from common import (  # noqa: E402
+    interleaved,
+    median_cpu,
+    peak_rss_mib,
+    script,
+    skill_root,
+    spawn,
+    table,
+    verdict,
+)
 
 LIMIT_FLAT = 1.20
 LIMIT_RSS_MIB = 40
@@ -27,40 +35,86 @@ LIMIT_RSS_MIB = 40
 
 def cases(large: str, small: str) -> list[dict]:
     """Each case: a name, the argv on each database, and the API call whose statements are explained."""
-    since = {db: {s: build_db.latest_timestamps(db, s, 50) for s in ("hot", "typical")} for db in (large, small)}
+    since = {
+        db: {s: build_db.latest_timestamps(db, s, 50) for s in ("hot", "typical")} for db in (large, small)
+    }
     hot_logs = {large: build_db.LARGE["hot_logs"], small: build_db.SMALL["hot_logs"]}
     return [
-        {"name": "stream-logs hot (newest page)", "argv": lambda db: ["stream-logs", "hot"],
-         "api": lambda api, db: api.log_page("hot")},
-        {"name": "stream-logs hot (deep page, middle of the log)",
-         "argv": lambda db: ["stream-logs", "hot", "50", str(hot_logs[db] // 2)],
-         "api": lambda api, db: api.log_page("hot", 50, hot_logs[db] // 2)},
-        {"name": "stream-logs typical", "argv": lambda db: ["stream-logs", "typical"],
-         "api": lambda api, db: api.log_page("typical")},
-        {"name": "get-logs hot --since (50 newest)", "argv": lambda db: ["get-logs", "hot", "--since", since[db]["hot"]],
-         "api": lambda api, db: api.get_logs("hot", since=since[db]["hot"])},
-        {"name": "get-logs typical --since", "argv": lambda db: ["get-logs", "typical", "--since", since[db]["typical"]],
-         "api": lambda api, db: api.get_logs("typical", since=since[db]["typical"])},
-        {"name": "get-logs hot --limit 50", "argv": lambda db: ["get-logs", "hot", "--limit", "50"],
-         "api": lambda api, db: api.get_logs("hot", limit=50)},
-        {"name": "token-summary hot", "argv": lambda db: ["token-summary", "hot"],
-         "api": lambda api, db: api.get_token_summary("hot")},
-        {"name": "token-summary hot by agent_id", "argv": lambda db: ["token-summary", "hot", "agent_id"],
-         "api": lambda api, db: api.get_token_summary("hot", by="agent_id")},
-        {"name": "token-summary typical", "argv": lambda db: ["token-summary", "typical"],
-         "api": lambda api, db: api.get_token_summary("typical")},
-        {"name": "dashboard-snapshot hot", "argv": lambda db: ["dashboard-snapshot", "hot"],
-         "api": lambda api, db: api.get_dashboard_snapshot("hot")},
-        {"name": "dashboard-snapshot typical", "argv": lambda db: ["dashboard-snapshot", "typical"],
-         "api": lambda api, db: api.get_dashboard_snapshot("typical")},
-        {"name": "list-sessions", "argv": lambda db: ["list-sessions"],
-         "api": lambda api, db: api.list_sessions()},
-        {"name": "get-state hot pm", "argv": lambda db: ["get-state", "hot", "pm"],
-         "api": lambda api, db: api.get_latest_state("hot", "pm")},
-        {"name": "log-interaction hot (write)", "argv": lambda db: ["log-interaction", "hot", "qa", "All tests pass"],
-         "api": None},
-        {"name": "log-tokens hot (write, totals trigger)", "argv": lambda db: ["log-tokens", "hot", "qa", "900"],
-         "api": None},
+        {
+            "name": "stream-logs hot (newest page)",
+            "argv": lambda db: ["stream-logs", "hot"],
+            "api": lambda api, db: api.log_page("hot"),
+        },
+        {
+            "name": "stream-logs hot (deep page, middle of the log)",
+            "argv": lambda db: ["stream-logs", "hot", "50", str(hot_logs[db] // 2)],
+            "api": lambda api, db: api.log_page("hot", 50, hot_logs[db] // 2),
+        },
+        {
+            "name": "stream-logs typical",
+            "argv": lambda db: ["stream-logs", "typical"],
+            "api": lambda api, db: api.log_page("typical"),
+        },
+        {
+            "name": "get-logs hot --since (50 newest)",
+            "argv": lambda db: ["get-logs", "hot", "--since", since[db]["hot"]],
+            "api": lambda api, db: api.get_logs("hot", since=since[db]["hot"]),
+        },
+        {
+            "name": "get-logs typical --since",
+            "argv": lambda db: ["get-logs", "typical", "--since", since[db]["typical"]],
+            "api": lambda api, db: api.get_logs("typical", since=since[db]["typical"]),
+        },
+        {
+            "name": "get-logs hot --limit 50",
+            "argv": lambda db: ["get-logs", "hot", "--limit", "50"],
+            "api": lambda api, db: api.get_logs("hot", limit=50),
+        },
+        {
+            "name": "token-summary hot",
+            "argv": lambda db: ["token-summary", "hot"],
+            "api": lambda api, db: api.get_token_summary("hot"),
+        },
+        {
+            "name": "token-summary hot by agent_id",
+            "argv": lambda db: ["token-summary", "hot", "agent_id"],
+            "api": lambda api, db: api.get_token_summary("hot", by="agent_id"),
+        },
+        {
+            "name": "token-summary typical",
+            "argv": lambda db: ["token-summary", "typical"],
+            "api": lambda api, db: api.get_token_summary("typical"),
+        },
+        {
+            "name": "dashboard-snapshot hot",
+            "argv": lambda db: ["dashboard-snapshot", "hot"],
+            "api": lambda api, db: api.get_dashboard_snapshot("hot"),
+        },
+        {
+            "name": "dashboard-snapshot typical",
+            "argv": lambda db: ["dashboard-snapshot", "typical"],
+            "api": lambda api, db: api.get_dashboard_snapshot("typical"),
+        },
+        {
+            "name": "list-sessions",
+            "argv": lambda db: ["list-sessions"],
+            "api": lambda api, db: api.list_sessions(),
+        },
+        {
+            "name": "get-state hot pm",
+            "argv": lambda db: ["get-state", "hot", "pm"],
+            "api": lambda api, db: api.get_latest_state("hot", "pm"),
+        },
+        {
+            "name": "log-interaction hot (write)",
+            "argv": lambda db: ["log-interaction", "hot", "qa", "All tests pass"],
+            "api": None,
+        },
+        {
+            "name": "log-tokens hot (write, totals trigger)",
+            "argv": lambda db: ["log-tokens", "hot", "qa", "900"],
+            "api": None,
+        },
     ]
 
 
@@ -108,8 +162,7 @@ def _short(line: str) -> str:
             table_name, index = rest.split(marker, 1)
             how = "seek" if verb == "SEARCH" else "ordered scan"
             index = ("primary key " if kind == "PRIMARY KEY" else "") + index.strip()
-            return f"{table_name} {how} by {index}" + (
-                " (covering)" if kind.startswith("COVERING") else "")
+            return f"{table_name} {how} by {index}" + (" (covering)" if kind.startswith("COVERING") else "")
     return line.lower()
 
 
@@ -139,8 +192,15 @@ def main(rounds: int = 15) -> tuple[str, list[str], list[dict]]:
     memory.append({"name": "get-logs hot, all 500,000 entries (large db)", "rss": whole_mib})
     if whole_mib > LIMIT_RSS_MIB:
         misses.append(f"memory: get-logs hot (all entries) {whole_mib:.1f} MiB > {LIMIT_RSS_MIB} MiB")
-    text = table(["command (hot: 500,000 logs / 50,000 token rows; typical: ~50 / ~5)",
-                  "CPU large / CPU empty", "target", ""], table_rows)
+    text = table(
+        [
+            "command (hot: 500,000 logs / 50,000 token rows; typical: ~50 / ~5)",
+            "CPU large / CPU empty",
+            "target",
+            "",
+        ],
+        table_rows,
+    )
     text += "\n\nQuery plans on the large database (EXPLAIN QUERY PLAN, no ANALYZE), every statement of the call:\n\n"
     text += "\n".join(plans(large, all_cases))
     return text, misses, memory

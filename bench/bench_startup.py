@@ -24,12 +24,25 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import build_db  # noqa: E402
-from common import (OUT, child_env, ensure_out, interleaved, median_cpu, peak_rss_mib, script,  # noqa: E402
-                    skill_root, spawn, table, verdict)
+from common import (  # noqa: E402
+    OUT,
+    child_env,
+    ensure_out,
+    interleaved,
+    median_cpu,
+    peak_rss_mib,
+    script,
+    skill_root,
+    spawn,
+    table,
+    verdict,
+)
 
 LIMIT_PLAIN, LIMIT_JSON_WRITE, LIMIT_REQUEST = 1.10, 1.25, 1.15
-REQUEST_TEXT = ("bazinga-db, please log this PM interaction:\nSession ID: typical\nAgent Type: pm\n"
-                "Content: Planned 3 task groups\nIteration: 2\n")
+REQUEST_TEXT = (
+    "bazinga-db, please log this PM interaction:\nSession ID: typical\nAgent Type: pm\n"
+    "Content: Planned 3 task groups\nIteration: 2\n"
+)
 PM_STATE = json.dumps({"mode": "parallel", "iteration": 3, "task_groups_created": 3})
 SCAN = json.dumps({"vulnerabilities": 0, "severity": "low"})
 
@@ -39,8 +52,20 @@ def commands(db: str, stdin_dir: str) -> dict[str, dict]:
     main = script()
     batch_input = os.path.join(stdin_dir, "batch-1.jsonl")
     with open(batch_input, "w", encoding="utf-8") as file:
-        file.write(json.dumps({"command": "log-interaction", "args": {
-            "session_id": "typical", "agent_type": "pm", "content": "Planned 3 task groups", "iteration": 2}}) + "\n")
+        file.write(
+            json.dumps(
+                {
+                    "command": "log-interaction",
+                    "args": {
+                        "session_id": "typical",
+                        "agent_type": "pm",
+                        "content": "Planned 3 task groups",
+                        "iteration": 2,
+                    },
+                }
+            )
+            + "\n"
+        )
     request_input = os.path.join(stdin_dir, "request.txt")
     with open(request_input, "w", encoding="utf-8") as file:
         file.write(REQUEST_TEXT)
@@ -49,13 +74,26 @@ def commands(db: str, stdin_dir: str) -> dict[str, dict]:
         "update-session-status": ["update-session-status", "typical", "active"],
         "get-session": ["get-session", "typical"],
         "list-sessions": ["list-sessions"],
-        "log-interaction": ["log-interaction", "typical", "developer", "Implemented the OAuth2 controller", "3",
-                            "developer_1"],
+        "log-interaction": [
+            "log-interaction",
+            "typical",
+            "developer",
+            "Implemented the OAuth2 controller",
+            "3",
+            "developer_1",
+        ],
         "get-logs --limit 50": ["get-logs", "typical", "--limit", "50"],
         "stream-logs": ["stream-logs", "typical"],
         "get-state": ["get-state", "typical", "pm"],
         "create-task-group (retry)": ["create-task-group", "group_a", "typical", "Authentication"],
-        "update-task-group": ["update-task-group", "group_b", "--session", "typical", "--status", "in_progress"],
+        "update-task-group": [
+            "update-task-group",
+            "group_b",
+            "--session",
+            "typical",
+            "--status",
+            "in_progress",
+        ],
         "get-task-groups": ["get-task-groups", "typical"],
         "log-tokens": ["log-tokens", "typical", "developer", "1200", "developer_1"],
         "token-summary": ["token-summary", "typical"],
@@ -73,16 +111,30 @@ def commands(db: str, stdin_dir: str) -> dict[str, dict]:
         "log-decision": ["log-decision", "typical", "spawn_agent", json.dumps({"agent": "developer"}), "2"],
         "batch (1 line)": ["batch"],
     }
+    if not _has_batch(db):  # an older checkout measured with BENCH_SKILL_ROOT
+        del json_writes["batch (1 line)"]
     cases = {}
     for name, argv in plain.items():
         cases[name] = {"argv": [main, "--db", db, *argv], "limit": LIMIT_PLAIN}
     for name, argv in json_writes.items():
-        cases[name] = {"argv": [main, "--db", db, *argv], "limit": LIMIT_JSON_WRITE,
-                       "stdin": batch_input if argv == ["batch"] else None}
+        cases[name] = {
+            "argv": [main, "--db", db, *argv],
+            "limit": LIMIT_JSON_WRITE,
+            "stdin": batch_input if argv == ["batch"] else None,
+        }
     cases["init_db.py (up to date)"] = {"argv": [script("init_db.py"), db], "limit": LIMIT_PLAIN}
     if _has_request(db):
-        cases["request"] = {"argv": [main, "--db", db, "request"], "stdin": request_input, "limit": LIMIT_REQUEST}
+        cases["request"] = {
+            "argv": [main, "--db", db, "request"],
+            "stdin": request_input,
+            "limit": LIMIT_REQUEST,
+        }
     return cases
+
+
+def _has_batch(db: str) -> bool:
+    _, _, code = spawn([script(), "--db", db, "batch"], check=False)
+    return code == 0
 
 
 def _has_request(db: str) -> bool:
@@ -107,10 +159,18 @@ def measure(rounds: int, flags: tuple = ()) -> list[dict]:
         cases = commands(db, folder)
         samples = interleaved(cases, rounds, flags)
     floor = median_cpu(samples["floor"])
-    rows = [{"name": "floor", "ratio": 1.0, "limit": None, "rss": peak_rss_mib(samples["floor"]), "floor": floor}]
+    rows = [
+        {"name": "floor", "ratio": 1.0, "limit": None, "rss": peak_rss_mib(samples["floor"]), "floor": floor}
+    ]
     for name, case in cases.items():
-        rows.append({"name": name, "ratio": median_cpu(samples[name]) / floor, "limit": case["limit"],
-                     "rss": peak_rss_mib(samples[name])})
+        rows.append(
+            {
+                "name": name,
+                "ratio": median_cpu(samples[name]) / floor,
+                "limit": case["limit"],
+                "rss": peak_rss_mib(samples[name]),
+            }
+        )
     return rows
 
 
@@ -119,12 +179,17 @@ def measure_cold(rounds: int) -> list[dict]:
     db = working_copy("startup-cold.db")
     with tempfile.TemporaryDirectory(dir=OUT) as folder:
         for part in ("scripts", "skill", "prompts"):
-            shutil.copytree(os.path.join(skill_root(), part), os.path.join(folder, part),
-                            ignore=shutil.ignore_patterns("__pycache__"))
+            shutil.copytree(
+                os.path.join(skill_root(), part),
+                os.path.join(folder, part),
+                ignore=shutil.ignore_patterns("__pycache__"),
+            )
         main = os.path.join(folder, "scripts", "bazinga_db.py")
-        cases = {"get-session": {"argv": [main, "--db", db, "get-session", "typical"]},
-                 "log-interaction": {"argv": [main, "--db", db, "log-interaction", "typical", "pm", "cold start"]},
-                 "save-state": {"argv": [main, "--db", db, "save-state", "typical", "pm", PM_STATE]}}
+        cases = {
+            "get-session": {"argv": [main, "--db", db, "get-session", "typical"]},
+            "log-interaction": {"argv": [main, "--db", db, "log-interaction", "typical", "pm", "cold start"]},
+            "save-state": {"argv": [main, "--db", db, "save-state", "typical", "pm", PM_STATE]},
+        }
         env = child_env({"PYTHONDONTWRITEBYTECODE": "1"})
         samples: dict[str, list] = {name: [] for name in ["floor", *cases]}
         for _ in range(rounds):
@@ -145,11 +210,14 @@ def report(as_called: list[dict], clean: list[dict], cold: list[dict]) -> tuple[
         status = verdict(row["ratio"], row["limit"])
         if status != "ok":
             misses.append(f"startup: {row['name']} {row['ratio']:.2f}× > {row['limit']:.2f}×")
-        lines.append([row["name"], f"{row['ratio']:.2f}×", f"{other['ratio']:.2f}×", f"≤ {row['limit']:.2f}×",
-                      status])
+        lines.append(
+            [row["name"], f"{row['ratio']:.2f}×", f"{other['ratio']:.2f}×", f"≤ {row['limit']:.2f}×", status]
+        )
     text = table(["command", "CPU / floor (as called)", "CPU / floor (clean start, -S)", "target", ""], lines)
-    text += "\n\nCold start (no bytecode cache, PYTHONDONTWRITEBYTECODE=1; informative, no target): " + ", ".join(
-        f"{row['name']} {row['ratio']:.2f}×" for row in cold)
+    text += (
+        "\n\nCold start (no bytecode cache, PYTHONDONTWRITEBYTECODE=1; informative, no target): "
+        + ", ".join(f"{row['name']} {row['ratio']:.2f}×" for row in cold)
+    )
     return text, misses
 
 

@@ -28,16 +28,36 @@ CONTENT = "Implemented the OAuth2 controller; tests pass locally. Handing over t
 
 
 def _line(n: int) -> str:
-    return json.dumps({"command": "log-interaction", "args": {
-        "session_id": "typical", "agent_type": "developer", "content": f"{CONTENT} ({n})", "iteration": n % 7,
-        "agent_id": "developer_1"}})
+    return json.dumps(
+        {
+            "command": "log-interaction",
+            "args": {
+                "session_id": "typical",
+                "agent_type": "developer",
+                "content": f"{CONTENT} ({n})",
+                "iteration": n % 7,
+                "agent_id": "developer_1",
+            },
+        }
+    )
 
 
 def separate_processes(db: str, count: int) -> float:
     started = time.perf_counter()
     for n in range(count):
-        spawn([script(), "--db", db, "log-interaction", "typical", "developer", f"{CONTENT} ({n})", str(n % 7),
-               "developer_1"])
+        spawn(
+            [
+                script(),
+                "--db",
+                db,
+                "log-interaction",
+                "typical",
+                "developer",
+                f"{CONTENT} ({n})",
+                str(n % 7),
+                "developer_1",
+            ]
+        )
     return count / (time.perf_counter() - started)
 
 
@@ -83,13 +103,22 @@ def main(quick: bool = False) -> tuple[str, list[str]]:
     counter = iter(range(10**9))
     seconds = 0.5 if quick else 2.0
     api_rows = [
-        ["log_interaction (small db, one transaction each)",
-         f"{api_rate(lambda: api.log_interaction('typical', 'qa', f'{CONTENT} {next(counter)}'), seconds):,.0f}"],
-        ["get_dashboard_snapshot (small db)", f"{api_rate(lambda: api.get_dashboard_snapshot('typical'), seconds):,.0f}"],
-        ["get_dashboard_snapshot (large db, hot session)",
-         f"{api_rate(lambda: large.get_dashboard_snapshot('hot'), seconds):,.0f}"],
-        ["get_token_summary (large db, hot session)",
-         f"{api_rate(lambda: large.get_token_summary('hot'), seconds):,.0f}"],
+        [
+            "log_interaction (small db, one transaction each)",
+            f"{api_rate(lambda: api.log_interaction('typical', 'qa', f'{CONTENT} {next(counter)}'), seconds):,.0f}",
+        ],
+        [
+            "get_dashboard_snapshot (small db)",
+            f"{api_rate(lambda: api.get_dashboard_snapshot('typical'), seconds):,.0f}",
+        ],
+        [
+            "get_dashboard_snapshot (large db, hot session)",
+            f"{api_rate(lambda: large.get_dashboard_snapshot('hot'), seconds):,.0f}",
+        ],
+        [
+            "get_token_summary (large db, hot session)",
+            f"{api_rate(lambda: large.get_token_summary('hot'), seconds):,.0f}",
+        ],
     ]
     api.close()
     large.close()

@@ -30,13 +30,21 @@ from common import OUT, ensure_out, skill_root  # noqa: E402
 BUILD_VERSION = 2  # bump when the shapes below change
 BASE = 1735689600  # 2025-01-01T00:00:00Z
 
-LARGE = {"sessions": 10_000, "hot_logs": 500_000, "logs": 1_000_000, "hot_tokens": 50_000, "tokens": 100_000,
-         "hot_states": 5_000}
+LARGE = {
+    "sessions": 10_000,
+    "hot_logs": 500_000,
+    "logs": 1_000_000,
+    "hot_tokens": 50_000,
+    "tokens": 100_000,
+    "hot_states": 5_000,
+}
 SMALL = {"sessions": 2, "hot_logs": 100, "logs": 150, "hot_tokens": 10, "tokens": 15, "hot_states": 2}
 
 AGENTS = ("pm", "developer", "qa", "tech_lead", "orchestrator", "developer", "developer", "qa")
-CONTENT = ("Implemented the requested change in the authentication module; added unit tests for the token "
-           "refresh path and updated the API documentation. Next: hand over to QA for the integration run.")
+CONTENT = (
+    "Implemented the requested change in the authentication module; added unit tests for the token "
+    "refresh path and updated the API documentation. Next: hand over to QA for the integration run."
+)
 
 
 def _ts(seconds: float) -> str:
@@ -96,24 +104,50 @@ def build(kind: str, force: bool = False) -> str:
     conn.executemany(
         "INSERT INTO sessions (session_id, start_time, end_time, mode, original_requirements, status, created_at, "
         "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        ((sid, ts, None if sid in ("hot", "typical") or i % 3 else ts, "parallel" if i % 2 or sid in ("hot", "typical") else "simple",
-          f"Requirements of {sid}", "active" if sid in ("hot", "typical") or i % 3 else "completed", ts, ts)
-         for i, sid in enumerate(sessions) for ts in (tick(),)))
+        (
+            (
+                sid,
+                ts,
+                None if sid in ("hot", "typical") or i % 3 else ts,
+                "parallel" if i % 2 or sid in ("hot", "typical") else "simple",
+                f"Requirements of {sid}",
+                "active" if sid in ("hot", "typical") or i % 3 else "completed",
+                ts,
+                ts,
+            )
+            for i, sid in enumerate(sessions)
+            for ts in (tick(),)
+        ),
+    )
 
     def logs():
-        per = [n_other_logs // len(others) + (1 if i < n_other_logs % len(others) else 0) for i in range(len(others))]
+        per = [
+            n_other_logs // len(others) + (1 if i < n_other_logs % len(others) else 0)
+            for i in range(len(others))
+        ]
         for sid, count in list(zip(others, per)) + [("hot", shape["hot_logs"])]:
             for seq in range(1, count + 1):
-                yield (sid, seq, tick(0.01), seq // 10 + 1, AGENTS[seq % len(AGENTS)],
-                       f"{AGENTS[seq % len(AGENTS)]}_{seq % 3}", f"{CONTENT} (entry {seq})")
+                yield (
+                    sid,
+                    seq,
+                    tick(0.01),
+                    seq // 10 + 1,
+                    AGENTS[seq % len(AGENTS)],
+                    f"{AGENTS[seq % len(AGENTS)]}_{seq % 3}",
+                    f"{CONTENT} (entry {seq})",
+                )
 
     conn.executemany(
         "INSERT INTO orchestration_logs (session_id, seq, timestamp, iteration, agent_type, agent_id, content) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?)", logs())
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        logs(),
+    )
 
     def tokens():
-        per = [n_other_tokens // len(others) + (1 if i < n_other_tokens % len(others) else 0)
-               for i in range(len(others))]
+        per = [
+            n_other_tokens // len(others) + (1 if i < n_other_tokens % len(others) else 0)
+            for i in range(len(others))
+        ]
         for sid, count in list(zip(others, per)) + [("hot", shape["hot_tokens"])]:
             for n in range(count):
                 agent = AGENTS[n % len(AGENTS)]
@@ -121,10 +155,19 @@ def build(kind: str, force: bool = False) -> str:
 
     conn.executemany(
         "INSERT INTO token_usage (session_id, timestamp, agent_type, agent_id, tokens_estimated) "
-        "VALUES (?, ?, ?, ?, ?)", tokens())
+        "VALUES (?, ?, ?, ?, ?)",
+        tokens(),
+    )
 
-    pm_state = json.dumps({"mode": "parallel", "iteration": 3, "task_groups_created": 3,
-                           "completed_groups": ["group_a"], "notes": "Waiting for QA"})
+    pm_state = json.dumps(
+        {
+            "mode": "parallel",
+            "iteration": 3,
+            "task_groups_created": 3,
+            "completed_groups": ["group_a"],
+            "notes": "Waiting for QA",
+        }
+    )
     orch_state = json.dumps({"active_agents": ["developer_1", "qa_1"], "iteration": 3})
 
     def states():
@@ -134,26 +177,43 @@ def build(kind: str, force: bool = False) -> str:
                 yield sid, tick(0.01), "pm", pm_state
                 yield sid, tick(0.01), "orchestrator", orch_state
 
-    conn.executemany("INSERT INTO state_snapshots (session_id, timestamp, state_type, state_data) "
-                     "VALUES (?, ?, ?, ?)", states())
+    conn.executemany(
+        "INSERT INTO state_snapshots (session_id, timestamp, state_type, state_data) VALUES (?, ?, ?, ?)",
+        states(),
+    )
     conn.executemany(
         "INSERT INTO task_groups (id, session_id, name, status, assigned_to, revision_count, last_review_status, "
         "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        ((gid, sid, name, status, "developer_1", 1, None, ts, ts)
-         for sid in sessions
-         for gid, name, status in (("group_a", "Authentication", "completed"), ("group_b", "API", "in_progress"),
-                                   ("group_c", "Tests", "pending"))
-         for ts in (tick(0.01),)))
+        (
+            (gid, sid, name, status, "developer_1", 1, None, ts, ts)
+            for sid in sessions
+            for gid, name, status in (
+                ("group_a", "Authentication", "completed"),
+                ("group_b", "API", "in_progress"),
+                ("group_c", "Tests", "pending"),
+            )
+            for ts in (tick(0.01),)
+        ),
+    )
     conn.executemany(
         "INSERT INTO decisions (session_id, timestamp, iteration, decision_type, decision_data) VALUES (?, ?, ?, ?, ?)",
-        ((sid, tick(0.01), n, "spawn_agent", json.dumps({"agent": "developer", "group": "group_a"}))
-         for sid in sessions for n in (1, 2)))
+        (
+            (sid, tick(0.01), n, "spawn_agent", json.dumps({"agent": "developer", "group": "group_a"}))
+            for sid in sessions
+            for n in (1, 2)
+        ),
+    )
     conn.executemany(
         "INSERT INTO skill_outputs (session_id, timestamp, skill_name, output_data) VALUES (?, ?, ?, ?)",
-        ((sid, tick(0.01), "security_scan", json.dumps({"vulnerabilities": 0, "severity": "low"}))
-         for sid in sessions))
-    conn.execute("INSERT INTO configuration (key, value, updated_at) VALUES (?, ?, ?)",
-                 ("skills_config", json.dumps({"security_scan": {"status": "mandatory"}}), tick()))
+        (
+            (sid, tick(0.01), "security_scan", json.dumps({"vulnerabilities": 0, "severity": "low"}))
+            for sid in sessions
+        ),
+    )
+    conn.execute(
+        "INSERT INTO configuration (key, value, updated_at) VALUES (?, ?, ?)",
+        ("skills_config", json.dumps({"security_scan": {"status": "mandatory"}}), tick()),
+    )
     conn.execute("COMMIT")
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.close()
@@ -169,8 +229,11 @@ def latest_timestamps(path: str, session_id: str, count: int) -> str:
     """The timestamp of the ``count``-th newest log entry of a session (a --since that returns ``count`` rows)."""
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
-        return conn.execute("SELECT timestamp FROM orchestration_logs WHERE session_id = ? ORDER BY seq DESC "
-                            "LIMIT 1 OFFSET ?", (session_id, count - 1)).fetchone()[0]
+        return conn.execute(
+            "SELECT timestamp FROM orchestration_logs WHERE session_id = ? ORDER BY seq DESC "
+            "LIMIT 1 OFFSET ?",
+            (session_id, count - 1),
+        ).fetchone()[0]
     finally:
         conn.close()
 

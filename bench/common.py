@@ -34,8 +34,11 @@ def child_env(extra: dict | None = None) -> dict:
     PYTHONDONTWRITEBYTECODE is removed so that the steady state is measured (a warm-up run writes
     __pycache__); the cold case is measured separately with an empty PYTHONPYCACHEPREFIX.
     """
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith("BAZINGA_") and k not in ("PYTHONDONTWRITEBYTECODE", "PYTHONPYCACHEPREFIX")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("BAZINGA_") and k not in ("PYTHONDONTWRITEBYTECODE", "PYTHONPYCACHEPREFIX")
+    }
     env.update(extra or {})
     return env
 
@@ -53,14 +56,25 @@ def _launcher():
         import subprocess
 
         ensure_out()
-        process = subprocess.Popen([PYTHON, "-S", os.path.join(ROOT, "bench", "launcher.py"), OUT],
-                                   stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=child_env())
+        process = subprocess.Popen(
+            [PYTHON, "-S", os.path.join(ROOT, "bench", "launcher.py"), OUT],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env=child_env(),
+        )
         _LAUNCHER.append(process)
     return _LAUNCHER[0]
 
 
-def spawn(argv: list[str], *, flags: tuple = (), stdin: str | None = None, env: dict | None = None,
-          cwd: str | None = None, check: bool = True) -> tuple[float, int, int]:
+def spawn(
+    argv: list[str],
+    *,
+    flags: tuple = (),
+    stdin: str | None = None,
+    env: dict | None = None,
+    cwd: str | None = None,
+    check: bool = True,
+) -> tuple[float, int, int]:
     """Run ``PYTHON *flags *argv``; return (CPU seconds, peak RSS in KiB, exit status) of that process."""
     import marshal
 
@@ -136,5 +150,7 @@ def machine() -> str:
         pass
     import sqlite3
 
-    return (f"{cpu}, {os.cpu_count()} CPUs, {platform.system()} {platform.release()}; "
-            f"Python {platform.python_version()} ({PYTHON}), SQLite {sqlite3.sqlite_version}")
+    return (
+        f"{cpu}, {os.cpu_count()} CPUs, {platform.system()} {platform.release()}; "
+        f"Python {platform.python_version()} ({PYTHON}), SQLite {sqlite3.sqlite_version}"
+    )

@@ -5,6 +5,7 @@ benchmark process holding a database or a large report would report its own size
 launcher imports nothing but builtins, stays at a few MiB, and reports (CPU seconds, peak RSS KiB, exit
 code, stderr) of each child. Protocol on stdin/stdout: 4-byte length + marshal blob, both ways.
 """
+
 import marshal
 import os
 import sys

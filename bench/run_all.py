@@ -27,14 +27,24 @@ import bench_throughput  # noqa: E402
 import build_db  # noqa: E402
 from common import OUT, PYTHON, ROOT, ensure_out, machine, skill_root, table  # noqa: E402
 
-MINE = {"bench_startup.py", "bench_history.py", "bench_throughput.py", "build_db.py", "common.py", "run_all.py"}
+MINE = {
+    "bench_startup.py",
+    "bench_history.py",
+    "bench_throughput.py",
+    "build_db.py",
+    "common.py",
+    "run_all.py",
+}
 LIMIT_RSS_MIB = 40
 
 
 def others() -> list[str]:
     folder = os.path.join(ROOT, "bench")
-    return sorted(name for name in os.listdir(folder)
-                  if name.startswith("bench_") and name.endswith(".py") and name not in MINE)
+    return sorted(
+        name
+        for name in os.listdir(folder)
+        if name.startswith("bench_") and name.endswith(".py") and name not in MINE
+    )
 
 
 def main() -> int:
@@ -55,7 +65,7 @@ def main() -> int:
     for kind in ("small", "large"):
         build_db.build(kind)
 
-    say("## 1. Start-up: median CPU time per call / `python -c \"import sqlite3, json\"`")
+    say('## 1. Start-up: median CPU time per call / `python -c "import sqlite3, json"`')
     say()
     text, misses, startup_rows = bench_startup.main(6 if quick else 20)
     say(text)
@@ -78,8 +88,13 @@ def main() -> int:
     say(f"## 4. Memory: peak RSS per call (target < {LIMIT_RSS_MIB} MiB)")
     say()
     floor = next(r for r in startup_rows if r["name"] == "floor")
-    rows = [[r["name"] + (" (small db)" if r["name"] != "floor" else " (python -c 'import sqlite3, json')"),
-             f"{r['rss']:.1f}"] for r in startup_rows]
+    rows = [
+        [
+            r["name"] + (" (small db)" if r["name"] != "floor" else " (python -c 'import sqlite3, json')"),
+            f"{r['rss']:.1f}",
+        ]
+        for r in startup_rows
+    ]
     rows += [[m["name"], f"{m['rss']:.1f}"] for m in history_memory]
     worst = max([r["rss"] for r in startup_rows] + [m["rss"] for m in history_memory])
     for r in startup_rows:
@@ -94,8 +109,13 @@ def main() -> int:
     for name in others():
         say(f"## Other benchmark: bench/{name}")
         say()
-        done = subprocess.run([PYTHON, os.path.join(ROOT, "bench", name)], capture_output=True, text=True,
-                              cwd=ROOT, timeout=1800)
+        done = subprocess.run(
+            [PYTHON, os.path.join(ROOT, "bench", name)],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            timeout=1800,
+        )
         say(done.stdout.rstrip() or "(no output)")
         if done.returncode != 0:
             say(f"(exit {done.returncode}) {done.stderr.strip()[-2000:]}")
@@ -106,7 +126,9 @@ def main() -> int:
     if misses:
         say("MISSED: " + "; ".join(misses))
     else:
-        say("Every target is met: start-up ratios, history ratios, memory, batch faster than separate processes.")
+        say(
+            "Every target is met: start-up ratios, history ratios, memory, batch faster than separate processes."
+        )
     say(f"\n(benchmark took {time.time() - started:.0f} s)")
     with open(os.path.join(OUT, "report.md"), "w", encoding="utf-8") as file:
         file.write("\n".join(out) + "\n")

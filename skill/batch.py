@@ -28,8 +28,10 @@ if TYPE_CHECKING:
 DEFAULT_PER_TRANSACTION = COMMANDS["batch"]["defaults"]["per_transaction"]
 # What a line may run: the operations of one API method each (not batch or request themselves).
 OPERATIONS = {name: spec for name, spec in COMMANDS.items() if "method" in spec}
-EXAMPLE = ('One operation per line, for example: {"command": "log-interaction", "args": {"session_id": "s1", '
-           '"agent_type": "pm", "content": "Planned 3 groups"}}')
+EXAMPLE = (
+    'One operation per line, for example: {"command": "log-interaction", "args": {"session_id": "s1", '
+    '"agent_type": "pm", "content": "Planned 3 groups"}}'
+)
 # Notices that stay true when the transaction is rolled back (the migration ran in its own transaction).
 _DURABLE_NOTICES = ("initialized", "upgraded")
 
@@ -41,29 +43,36 @@ def parse_line(text: str, number: int) -> tuple[str, dict[str, Any]]:
     except ValueError as error:
         raise UsageError(f"line {number} is not valid JSON ({error})", EXAMPLE)
     if not isinstance(item, dict) or not isinstance(item.get("command"), str):
-        raise UsageError(f"line {number} is not an operation: it needs a \"command\" and its \"args\"", EXAMPLE)
+        raise UsageError(f'line {number} is not an operation: it needs a "command" and its "args"', EXAMPLE)
     unexpected = sorted(set(item) - {"command", "args"})
     if unexpected:
-        raise UsageError(f"line {number} has unexpected keys: {', '.join(unexpected)}",
-                         'An operation has only "command" and "args". ' + EXAMPLE)
+        raise UsageError(
+            f"line {number} has unexpected keys: {', '.join(unexpected)}",
+            'An operation has only "command" and "args". ' + EXAMPLE,
+        )
     command = item["command"]
     if command not in OPERATIONS:
         close = suggest(command, sorted(OPERATIONS))
-        raise UsageError(f"line {number}: unknown command {command!r}",
-                         (f"Did you mean '{close}'? " if close else "") + "Commands: " + ", ".join(OPERATIONS) + ".")
+        raise UsageError(
+            f"line {number}: unknown command {command!r}",
+            (f"Did you mean '{close}'? " if close else "") + "Commands: " + ", ".join(OPERATIONS) + ".",
+        )
     args = item.get("args", {})
     if not isinstance(args, dict):
-        raise UsageError(f"line {number} ({command}): \"args\" must be an object of named values", EXAMPLE)
+        raise UsageError(f'line {number} ({command}): "args" must be an object of named values', EXAMPLE)
     specs = {spec["name"]: spec for spec in COMMANDS[command]["args"]}
     for name in args:
         if name not in specs:
             close = suggest(name, list(specs))
-            raise UsageError(f"line {number} ({command}): unknown argument {name!r}",
-                             (f"Did you mean {close!r}? " if close else "") + "Arguments: " + ", ".join(specs) + ".")
+            raise UsageError(
+                f"line {number} ({command}): unknown argument {name!r}",
+                (f"Did you mean {close!r}? " if close else "") + "Arguments: " + ", ".join(specs) + ".",
+            )
     missing = [name for name, spec in specs.items() if spec.get("required") and args.get(name) is None]
     if missing:
-        raise UsageError(f"line {number} ({command}): missing {', '.join(missing)}",
-                         "Arguments: " + ", ".join(specs) + ".")
+        raise UsageError(
+            f"line {number} ({command}): missing {', '.join(missing)}", "Arguments: " + ", ".join(specs) + "."
+        )
     return command, {name: value for name, value in args.items() if value is not None}
 
 
@@ -94,16 +103,21 @@ class _Progress:
     def status(self, failed_line: Optional[int]) -> str:
         if self.transactions:
             plural = "s" if self.transactions != 1 else ""
-            parts = [f"Committed: {_span(1, self.last_committed_line)} ({self.operations} operations in "
-                     f"{self.transactions} transaction{plural}; their results are on stdout)."]
+            parts = [
+                f"Committed: {_span(1, self.last_committed_line)} ({self.operations} operations in "
+                f"{self.transactions} transaction{plural}; their results are on stdout)."
+            ]
         else:
             parts = ["Nothing was committed."]
         if self.chunk_first_line is not None and self.chunk_last_line >= self.chunk_first_line:
-            parts.append(f"Rolled back: {_span(self.chunk_first_line, self.chunk_last_line)} "
-                         "(not committed).")
+            parts.append(
+                f"Rolled back: {_span(self.chunk_first_line, self.chunk_last_line)} (not committed)."
+            )
         if failed_line is not None:
             resend = self.chunk_first_line if self.chunk_first_line is not None else failed_line
-            parts.append(f"Nothing after line {failed_line} was run: fix it and send again from line {resend}.")
+            parts.append(
+                f"Nothing after line {failed_line} was run: fix it and send again from line {resend}."
+            )
         return " ".join(parts)
 
 
@@ -115,7 +129,9 @@ def run_command(invocation: Any, stdin: TextIO, stdout: TextIO, stderr: TextIO, 
     quiet = bool(options.get("quiet"))
     text_output = options.get("format") == "text"
     args = bind(invocation)
-    per_transaction = convert("limit", args.get("per_transaction", DEFAULT_PER_TRANSACTION), "per transaction")
+    per_transaction = convert(
+        "limit", args.get("per_transaction", DEFAULT_PER_TRANSACTION), "per transaction"
+    )
     source_name = args.get("input")
     auto_create = bool(options.get("auto_create_session")) or env.get("BAZINGA_AUTO_CREATE_SESSION") == "1"
     if source_name and source_name != "-":
@@ -124,8 +140,10 @@ def run_command(invocation: Any, stdin: TextIO, stdout: TextIO, stderr: TextIO, 
         try:
             source: Any = open(os.path.join(cwd, source_name), "rb")
         except OSError as error:
-            raise UsageError(f"cannot read {source_name}: {error.strerror}",
-                             "Give a readable file of JSON lines, or - for standard input.")
+            raise UsageError(
+                f"cannot read {source_name}: {error.strerror}",
+                "Give a readable file of JSON lines, or - for standard input.",
+            )
     else:
         source = stdin.buffer if hasattr(stdin, "buffer") else stdin
 
@@ -137,8 +155,11 @@ def run_command(invocation: Any, stdin: TextIO, stdout: TextIO, stderr: TextIO, 
     current_command: Optional[str] = None
 
     def notice_lines(durable_only: bool = False) -> list[str]:
-        shown = [f"{formatting.WARNING if n.warning else formatting.OK} {n.message}" for n in db.notices
-                 if not durable_only or n.kind in _DURABLE_NOTICES]
+        shown = [
+            f"{formatting.WARNING if n.warning else formatting.OK} {n.message}"
+            for n in db.notices
+            if not durable_only or n.kind in _DURABLE_NOTICES
+        ]
         db.notices.clear()
         return shown
 
@@ -167,8 +188,9 @@ def run_command(invocation: Any, stdin: TextIO, stdout: TextIO, stderr: TextIO, 
                 db.store.begin()
                 progress.chunk_first_line = number
                 db._report_migrations()
-            notices.extend(note.replace(" ", f" line {number}: ", 1)
-                           for note in _normalisation_notices(command, op_args))
+            notices.extend(
+                note.replace(" ", f" line {number}: ", 1) for note in _normalisation_notices(command, op_args)
+            )
             spec = COMMANDS[command]
             result = getattr(db, spec["method"])(**op_args)
             notices.extend(notice_lines())
@@ -177,11 +199,21 @@ def run_command(invocation: Any, stdin: TextIO, stdout: TextIO, stderr: TextIO, 
                 if text_output:
                     shown = None if quiet else line
                 else:
-                    shown = formatting.to_json({"line": number, "ok": True, "command": command,
-                                                "message": line[2:], "result": result})
+                    shown = formatting.to_json(
+                        {
+                            "line": number,
+                            "ok": True,
+                            "command": command,
+                            "message": line[2:],
+                            "result": result,
+                        }
+                    )
             else:
-                shown = formatting.to_json(result if text_output else
-                                           {"line": number, "ok": True, "command": command, "result": result})
+                shown = formatting.to_json(
+                    result
+                    if text_output
+                    else {"line": number, "ok": True, "command": command, "result": result}
+                )
             if shown is not None:
                 results.append(shown)
             progress.chunk_last_line = number
@@ -201,7 +233,10 @@ def run_command(invocation: Any, stdin: TextIO, stdout: TextIO, stderr: TextIO, 
             message, hint, code = "interrupted", None, EXIT_FAILURE
         elif isinstance(error, Exception):
             message = f"internal error: {type(error).__name__}: {error}"
-            hint, code = "This is a bug in bazinga-db; nothing of the open transaction was kept.", EXIT_FAILURE
+            hint, code = (
+                "This is a bug in bazinga-db; nothing of the open transaction was kept.",
+                EXIT_FAILURE,
+            )
         else:
             raise
         if current_line is not None and not message.startswith(f"line {current_line}"):
@@ -215,7 +250,11 @@ def run_command(invocation: Any, stdin: TextIO, stdout: TextIO, stderr: TextIO, 
             source.close()
     if not quiet:
         plural = "s" if progress.transactions != 1 else ""
-        stderr.write(f"{formatting.OK} batch: {progress.operations} operation"
-                     f"{'s' if progress.operations != 1 else ''} in {progress.transactions} transaction{plural}, "
-                     "all committed\n" if progress.operations else f"{formatting.OK} batch: no operations\n")
+        stderr.write(
+            f"{formatting.OK} batch: {progress.operations} operation"
+            f"{'s' if progress.operations != 1 else ''} in {progress.transactions} transaction{plural}, "
+            "all committed\n"
+            if progress.operations
+            else f"{formatting.OK} batch: no operations\n"
+        )
     return EXIT_OK

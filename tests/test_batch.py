@@ -31,15 +31,24 @@ def _logs(db_path) -> list:
         return [r[0] for r in conn.execute("SELECT content FROM orchestration_logs ORDER BY seq")]
 
 
-GOOD = "\n".join([
-    _line("log-interaction", session_id="s_1", agent_type="PM", content="Planned 3 groups", iteration=1),
-    "",
-    _line("log-tokens", session_id="s_1", agent_type="developer", tokens=1200, agent_id="developer_1"),
-    _line("update-task-group", group_id="group_a", session_id="s_1", status="done"),
-    _line("save-state", session_id="s_1", state_type="pm", state_data={"iteration": 2}),
-    _line("token-summary", session_id="s_1"),
-    _line("get-state", session_id="s_1", state_type="pm"),
-]) + "\n"
+GOOD = (
+    "\n".join(
+        [
+            _line(
+                "log-interaction", session_id="s_1", agent_type="PM", content="Planned 3 groups", iteration=1
+            ),
+            "",
+            _line(
+                "log-tokens", session_id="s_1", agent_type="developer", tokens=1200, agent_id="developer_1"
+            ),
+            _line("update-task-group", group_id="group_a", session_id="s_1", status="done"),
+            _line("save-state", session_id="s_1", state_type="pm", state_data={"iteration": 2}),
+            _line("token-summary", session_id="s_1"),
+            _line("get-state", session_id="s_1", state_type="pm"),
+        ]
+    )
+    + "\n"
+)
 
 
 def test_batch_runs_every_line(ready, db_path, snapshot):
@@ -132,9 +141,13 @@ def test_per_transaction_is_validated(ready, snapshot):
 
 @pytest.mark.slow
 def test_batch_through_the_real_script(ready, tmp_path, db_path):
-    lines = "".join(_line("log-interaction", session_id="s_1", agent_type="qa", content=f"entry {n} ✅") + "\n"
-                    for n in range(250))
-    done = run_script("batch", cwd=tmp_path, stdin=lines.encode("utf-8"), env={"BAZINGA_DB_PATH": str(db_path)})
+    lines = "".join(
+        _line("log-interaction", session_id="s_1", agent_type="qa", content=f"entry {n} ✅") + "\n"
+        for n in range(250)
+    )
+    done = run_script(
+        "batch", cwd=tmp_path, stdin=lines.encode("utf-8"), env={"BAZINGA_DB_PATH": str(db_path)}
+    )
     assert done.code == 0, done
     assert len(done.stdout.splitlines()) == 250
     assert done.stderr == "✓ batch: 250 operations in 3 transactions, all committed\n"

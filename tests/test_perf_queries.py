@@ -39,7 +39,9 @@ def seeded_db(db_path):
     db.create_session("other", "simple", "Other work")
     for n in range(30):
         db.log_interaction("hot", ["pm", "developer", "qa"][n % 3], f"entry {n}", n, f"agent_{n % 2}")
-        db.log_tokens("hot", ["pm", "developer", "qa"][n % 3], 100 + n, None if n % 4 == 0 else f"agent_{n % 2}")
+        db.log_tokens(
+            "hot", ["pm", "developer", "qa"][n % 3], 100 + n, None if n % 4 == 0 else f"agent_{n % 2}"
+        )
     db.save_state("hot", "pm", {"mode": "parallel"})
     db.create_task_group("group_a", "hot", "Auth")
     yield db
@@ -55,8 +57,12 @@ def _plans(db: BazingaDB, action) -> list[tuple[str, list[str]]]:
 
 def _full_scans(plans) -> list[str]:
     """Plan lines that read a whole table (a SCAN without an index)."""
-    return [f"{sql} -> {line}" for sql, plan in plans for line in plan
-            if line.startswith("SCAN") and "INDEX" not in line and "CONSTANT ROW" not in line]
+    return [
+        f"{sql} -> {line}"
+        for sql, plan in plans
+        for line in plan
+        if line.startswith("SCAN") and "INDEX" not in line and "CONSTANT ROW" not in line
+    ]
 
 
 def _sorts(plans) -> list[str]:
@@ -94,10 +100,13 @@ def test_token_summary_reads_the_totals_not_the_history(seeded_db):
 
 
 def _totals(conn) -> tuple[list, list]:
-    kept = conn.execute("SELECT session_id, agent_type, agent_key, tokens, entries FROM token_totals "
-                        "ORDER BY 1, 2, 3").fetchall()
-    fresh = conn.execute("SELECT session_id, agent_type, COALESCE(agent_id, ''), SUM(tokens_estimated), COUNT(*) "
-                         "FROM token_usage GROUP BY 1, 2, 3 ORDER BY 1, 2, 3").fetchall()
+    kept = conn.execute(
+        "SELECT session_id, agent_type, agent_key, tokens, entries FROM token_totals ORDER BY 1, 2, 3"
+    ).fetchall()
+    fresh = conn.execute(
+        "SELECT session_id, agent_type, COALESCE(agent_id, ''), SUM(tokens_estimated), COUNT(*) "
+        "FROM token_usage GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"
+    ).fetchall()
     return kept, fresh
 
 
@@ -121,8 +130,12 @@ def test_token_totals_follow_inserts_updates_and_deletes(seeded_db, db_path):
 
 def test_token_summary_figures(seeded_db):
     summary = seeded_db.get_token_summary("hot")
-    assert summary == {"pm": sum(100 + n for n in range(0, 30, 3)), "developer": sum(100 + n for n in range(1, 30, 3)),
-                       "qa": sum(100 + n for n in range(2, 30, 3)), "total": sum(100 + n for n in range(30))}
+    assert summary == {
+        "pm": sum(100 + n for n in range(0, 30, 3)),
+        "developer": sum(100 + n for n in range(1, 30, 3)),
+        "qa": sum(100 + n for n in range(2, 30, 3)),
+        "total": sum(100 + n for n in range(30)),
+    }
     by_id = seeded_db.get_token_summary("hot", by="agent_id")
     assert by_id["total"] == summary["total"]
     assert set(by_id) == {"agent_0", "agent_1", "pm", "developer", "qa", "total"}
@@ -134,9 +147,14 @@ def test_upgrade_back_fills_token_totals(tmp_path):
     with sqlite3.connect(path, isolation_level=None) as conn:
         migrations.MIGRATIONS[0].apply(conn)
         conn.execute("PRAGMA user_version = 1")
-        conn.execute("INSERT INTO sessions (session_id, start_time, created_at, updated_at) VALUES ('s', 't', 't', 't')")
-        conn.executemany("INSERT INTO token_usage (session_id, timestamp, agent_type, agent_id, tokens_estimated) "
-                         "VALUES ('s', 't', ?, ?, ?)", [("pm", None, 10), ("pm", "pm_1", 5), ("qa", None, 7)])
+        conn.execute(
+            "INSERT INTO sessions (session_id, start_time, created_at, updated_at) VALUES ('s', 't', 't', 't')"
+        )
+        conn.executemany(
+            "INSERT INTO token_usage (session_id, timestamp, agent_type, agent_id, tokens_estimated) "
+            "VALUES ('s', 't', ?, ?, ?)",
+            [("pm", None, 10), ("pm", "pm_1", 5), ("qa", None, 7)],
+        )
     db = BazingaDB(path)
     db.initialize()
     assert db.get_token_summary("s") == {"pm": 15, "qa": 7, "total": 22}
