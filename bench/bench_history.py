@@ -39,6 +39,9 @@ def cases(large: str, small: str) -> list[dict]:
         db: {s: build_db.latest_timestamps(db, s, 50) for s in ("hot", "typical")} for db in (large, small)
     }
     hot_logs = {large: build_db.LARGE["hot_logs"], small: build_db.SMALL["hot_logs"]}
+    # A --since half-way back in the hot session's log (250,000 entries match on the large database, 50 on the
+    # small one), newest 50 asked for: the cost must not follow the number of matching entries either.
+    half = {db: build_db.latest_timestamps(db, "hot", hot_logs[db] // 2) for db in (large, small)}
     return [
         {
             "name": "stream-logs hot (newest page)",
@@ -64,6 +67,11 @@ def cases(large: str, small: str) -> list[dict]:
             "name": "get-logs typical --since",
             "argv": lambda db: ["get-logs", "typical", "--since", since[db]["typical"]],
             "api": lambda api, db: api.get_logs("typical", since=since[db]["typical"]),
+        },
+        {
+            "name": "get-logs hot --since (half of the log) --limit 50",
+            "argv": lambda db: ["get-logs", "hot", "--since", half[db], "--limit", "50"],
+            "api": lambda api, db: api.get_logs("hot", since=half[db], limit=50),
         },
         {
             "name": "get-logs hot --limit 50",
