@@ -432,6 +432,7 @@ def read_folder(folder: str, log: Optional[str] = None, skip_invalid: bool = Fal
     root = Path(folder)
     log_path = find_log(root, log)
     excluded: set[str] = set()
+    dropped: list[str] = []  # the problems of files left out by an earlier pass
     while True:
         plan, problems = _build(root, log_path, excluded)
         bad_files = {f for f, texts in problems.by_file.items() if texts} - excluded
@@ -442,8 +443,9 @@ def read_folder(folder: str, log: Optional[str] = None, skip_invalid: bool = Fal
         json_bad = {f for f in bad_files if f != _log_name(root, log_path)}
         if not json_bad:
             break
+        dropped += [text for f in sorted(json_bad) for text in problems.by_file[f]]
         excluded |= json_bad
-    plan.problems = problems.all()
+    plan.problems = dropped + problems.all()
     plan.warnings = problems.warnings
     if skip_invalid:
         for report in plan.files:
@@ -803,7 +805,7 @@ def _build(root: Path, log_path: Optional[Path], excluded: set[str]) -> tuple[Pl
     # ---- the file report ----
     for name, report in reports.items():
         report.rows = dict(counted.get(name, {}))
-        if problems.by_file.get(name) and report.status == "read":
+        if problems.by_file.get(name) and report.status in ("read", "ignored"):
             report.status = "invalid"
         plan.files.append(report)
     for path in sorted(root.iterdir()) if root.is_dir() else []:
