@@ -125,6 +125,7 @@ class Plan:
     problems: list[str] = field(default_factory=list)  # errors: block the import unless skip_invalid
     warnings: list[str] = field(default_factory=list)  # noticed, imported anyway
     files: list[FileReport] = field(default_factory=list)
+    invalid_files: list[str] = field(default_factory=list)  # the files with problems, in report order
 
     def counts(self) -> dict[str, int]:
         return {table: len(self.rows[table]) for table in TABLES}
@@ -445,7 +446,9 @@ def read_folder(folder: str, log: Optional[str] = None, skip_invalid: bool = Fal
             break
         dropped += [text for f in sorted(json_bad) for text in problems.by_file[f]]
         excluded |= json_bad
-    plan.problems = dropped + problems.all()
+    order = {report.name: i for i, report in enumerate(plan.files)}
+    plan.invalid_files = sorted(set(problems.by_file) | excluded, key=lambda f: (order.get(f, len(order)), f))
+    plan.problems = dropped + [text for f in plan.invalid_files if f not in excluded for text in problems.by_file.get(f, [])]
     plan.warnings = problems.warnings
     if skip_invalid:
         for report in plan.files:
@@ -457,12 +460,14 @@ def read_folder(folder: str, log: Optional[str] = None, skip_invalid: bool = Fal
 
 
 def _log_name(root: Path, log_path: Optional[Path]) -> str:
+    """How reports name the log: relative to the folder when found there or in ../docs, else as given."""
     if log_path is None:
         return LOG_NAME
-    try:
-        return str(log_path.resolve().relative_to(root.resolve()))
-    except ValueError:
-        return str(log_path)
+    if log_path == root / LOG_NAME:
+        return LOG_NAME
+    if log_path == root.parent / "docs" / LOG_NAME:
+        return "../docs/" + LOG_NAME
+    return str(log_path)
 
 
 def _mtime(path: Path) -> str:

@@ -21,7 +21,7 @@ from collections import Counter
 from typing import Any, Optional
 
 from . import legacy, timeutil, validation
-from .api import SESSION_COLUMNS, BazingaDB, _dump
+from .api import BazingaDB, _dump
 from .errors import Conflict, InvalidArgument, InvalidPayload, NotFound
 from .vocabulary import convert
 
@@ -54,6 +54,11 @@ IDENTITY = {
 }
 SESSION_COMPARED = ("start_time", "end_time", "mode", "original_requirements", "status")
 GROUP_COMPARED = ("name", "status", "assigned_to", "revision_count", "last_review_status")
+# Tables whose rows have a key: (lookup, key columns, the columns an import may change).
+KEYED = {
+    "sessions": ("SELECT * FROM sessions WHERE session_id = ?", ("session_id",), SESSION_COMPARED),
+    "task_groups": ("SELECT * FROM task_groups WHERE session_id = ? AND id = ?", ("session_id", "id"), GROUP_COMPARED),
+}
 
 
 def _canonical_json(value: Any) -> str:
@@ -102,22 +107,15 @@ def _compare(conn: Optional[sqlite3.Connection], rows: dict[str, list[dict[str, 
     def one(sql: str, params: tuple) -> Optional[sqlite3.Row]:
         return conn.execute(sql, params).fetchone() if conn is not None else None
 
-    for row in rows["sessions"]:
-        stored = one(f"SELECT {SESSION_COLUMNS} FROM sessions WHERE session_id = ?", (row["session_id"],))
-        if stored is None:
-            changes.inserts["sessions"].append(row)
-        elif any(stored[c] != row[c] for c in SESSION_COMPARED):
-            changes.updates["sessions"].append(row)
-        else:
-            changes.unchanged["sessions"] += 1
-    for row in rows["task_groups"]:
-        stored = one("SELECT * FROM task_groups WHERE session_id = ? AND id = ?", (row["session_id"], row["id"]))
-        if stored is None:
-            changes.inserts["task_groups"].append(row)
-        elif any(stored[c] != row[c] for c in GROUP_COMPARED):
-            changes.updates["task_groups"].append(row)
-        else:
-            changes.unchanged["task_groups"] += 1
+    for table, (sql, key_columns, compared) in KEYED.items():
+        for row in rows[table]:
+            stored = one(sql, tuple(row[c] for c in key_columns))
+            if stored is None:
+                changes.inserts[table].append(row)
+            elif any(stored[c] != row[c] for c in compared):
+                changes.updates[table].append(row)
+            else:
+                changes.unchanged[table] += 1
     for row in rows["configuration"]:
         stored = one("SELECT key, value, updated_at FROM configuration WHERE key = ?", (row["key"],))
         if stored is None:
@@ -238,12 +236,14 @@ def import_files(db: BazingaDB, folder: str, log: Optional[str] = None, dry_run:
         what = "is a file, not a folder" if os.path.exists(folder) else "does not exist"
         raise NotFound(f"{folder} {what}",
                        "Give the legacy coordination/ folder (the one holding pm_state.json, orchestrator_state.json …).")
+    if log is not None and not os.path.isfile(log):
+        raise NotFound(f"the log {log} does not exist", "Give --log the path of the legacy orchestration-log.md, "
+                       "or leave --log out to look in the folder and in ../docs/.")
     plan = legacy.read_folder(folder, log=log, skip_invalid=skip_invalid)
     if plan.problems:
         count = len(plan.problems)
-        files = sorted({f.name for f in plan.files if f.status == "invalid"})
         raise InvalidPayload(
-            f"{count} problem{'s' if count != 1 else ''} in the legacy files ({', '.join(files)}); nothing was imported",
+            f"{count} problem{'s' if count != 1 else ''} in {', '.join(plan.invalid_files)}; nothing was imported",
             "Fix the files, or rerun with --skip-invalid to import everything else (the invalid files, and the "
             "invalid log entries, are left out and listed).",
             details=plan.problems,
@@ -382,9 +382,7 @@ def _rows_from_document(document: dict[str, Any], what: str) -> dict[str, list[d
     if not isinstance(session, dict):
         raise InvalidPayload(f"{what} has no \"session\" object", "Export the session again with export-session.")
     session_row = _check_row(session, SESSION_FIELDS, "$.session", fail)
-    session_id = session_row.get("session_id")
-    if not session_id:
-        raise InvalidPayload(f"{what} $.session.session_id: missing", None, details=problems)
+    session_id = session_row.get("session_id", "")
     rows["sessions"].append(session_row)
     for table, (columns, _json, _order) in CHILD_TABLES.items():
         items = document.get(table, [])
@@ -400,7 +398,8 @@ def _rows_from_document(document: dict[str, Any], what: str) -> dict[str, list[d
             row["session_id"] = session_id
             rows[table].append(row)
     if problems:
-        raise InvalidPayload(f"{what} has {len(problems)} problem(s); nothing was imported",
+        count = len(problems)
+        raise InvalidPayload(f"{what} has {count} problem{'s' if count != 1 else ''}; nothing was imported",
                              "Export the session again, or correct the listed values.", details=problems)
     # The log's order is its seq: keep the order; the target database numbers the rows itself.
     rows["orchestration_logs"].sort(key=lambda r: r["seq"] if r.get("seq") is not None else 0)
