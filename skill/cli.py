@@ -18,7 +18,7 @@ PROGRAM = "bazinga_db.py"
 GLOBAL_OPTIONS = VOCABULARY["global_options"]
 _GLOBAL_FLAGS = {flag: option for option in GLOBAL_OPTIONS for flag in option["flags"]}
 # Commands served outside the vocabulary's methods; each handler lives in its own module, imported lazily.
-EXTRA_COMMANDS: dict[str, str] = {}
+EXTRA_COMMANDS: dict[str, str] = {name: spec["handler"] for name, spec in COMMANDS.items() if spec.get("handler")}
 
 
 class Invocation:
@@ -73,11 +73,12 @@ def parse(argv: list[str]) -> Invocation:
             only_positionals = True
             continue
         flag, has_value, inline_value = token.partition("=")
-        spec = _GLOBAL_FLAGS.get(flag)
-        target = invocation.options
-        if spec is None and invocation.command in COMMANDS:
-            spec = _command_flags(invocation.command).get(flag)
-            target = invocation.args
+        # A command's own flag wins over a global one (export-session --format json|markdown).
+        spec = _command_flags(invocation.command).get(flag) if invocation.command in COMMANDS else None
+        target = invocation.args
+        if spec is None:
+            spec = _GLOBAL_FLAGS.get(flag)
+            target = invocation.options
         if spec is None:
             raise _unknown_option(flag, invocation.command)
         if spec["type"] == "flag":
