@@ -238,8 +238,13 @@ class _Checker:
         self.failed = False
 
     def fail(self, path: str, text: str) -> None:
+        """Report a problem at a JSON path (once per path: a schema may have reported the same place)."""
         self.failed = True
-        self.problems.add(self.name, f"{self.name} {path}: {text}")
+        if not self.reported(path):
+            self.problems.add(self.name, f"{self.name} {path}: {text}")
+
+    def reported(self, path: str) -> bool:
+        return any(line.startswith(f"{self.name} {path}: ") for line in self.problems.by_file.get(self.name, []))
 
     def get(self, obj: dict, key: str, kinds: tuple, *parts: Any, required: bool = False) -> Any:
         """obj[key] if of one of ``kinds`` (python types; None allows null), else report and return None."""
@@ -306,9 +311,18 @@ class _Checker:
             check_payload(kind, name, value, f"{self.name} {json_path(*parts)}")
         except BazingaError as error:
             self.failed = True
-            self.problems.add(self.name, f"{self.name} {json_path(*parts)}: {error.message}")
+            base = json_path(*parts)
+            if not error.details:  # the message already names the place: check_payload got it as `what`
+                self.problems.add(self.name, error.message)
             for detail in error.details:
-                self.problems.add(self.name, f"{self.name} {detail}")
+                # Schema details are "$.path: text" relative to the payload: rebase them onto the file.
+                path, _, text = detail.partition(": ")
+                if path.startswith("$") and text:
+                    path = base + path[1:]
+                else:
+                    path, text = base, detail
+                if not self.reported(path):
+                    self.problems.add(self.name, f"{self.name} {path}: {text}")
 
 
 def _short(value: Any) -> str:

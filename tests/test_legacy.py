@@ -344,7 +344,7 @@ MALFORMED = {
                               r"orchestrator_state\.json \$\.decisions_log\[0\]\.decision: missing", "decisions"),
     "negative tokens": (lambda f: _edit_json(f / "orchestrator_state.json",
                                              lambda d: d["token_usage"]["by_agent_type"].update(qa=-5)),
-                        r"orchestrator_state\.json \$\.token_usage\.by_agent_type\.qa: expected a whole number",
+                        r"orchestrator_state\.json \$\.token_usage\.by_agent_type\.qa: expected .*>= 0",
                         "token_usage"),
     "session mismatch": (lambda f: _edit_json(f / "pm_state.json", lambda d: d.update(session_id="bazinga_other")),
                          r"pm_state\.json \$\.session_id: 'bazinga_other' differs", None),
@@ -483,3 +483,23 @@ def test_render_then_parse_is_lossless_for_stored_fields(rows):
     got = [(e.timestamp, e.iteration, e.agent_type, legacy.agent_id_for(e.agent_type, e.qualifier, ["A", "B", "main"]),
             e.content) for e in parsed.entries]
     assert got == [(r["timestamp"], r["iteration"], r["agent_type"], r["agent_id"], r["content"]) for r in rows]
+
+
+def test_schema_details_are_rebased_onto_the_file_and_not_repeated(monkeypatch):
+    """check_payload's details are relative to the payload ($.x); a decision sits at $.decisions_log[i]."""
+    from skill.errors import InvalidPayload
+
+    def strict(kind, name, value, what):
+        if kind == "decision" and name == "spawn_developer_group_B_fix":
+            raise InvalidPayload(f"{what} does not match the decision schema", None,
+                                 details=["$.reasoning: too long", "$.iteration: bad"])
+        if kind == "skill_output" and name == "lint_check":
+            raise InvalidPayload(f"{what} is not acceptable", None)
+
+    monkeypatch.setattr(legacy, "check_payload", strict)
+    plan = legacy.read_folder(str(SAMPLE))
+    assert plan.problems == [
+        "orchestrator_state.json $.decisions_log[4].reasoning: too long",
+        "orchestrator_state.json $.decisions_log[4].iteration: bad",
+        "lint_results.json $ is not acceptable",
+    ]
