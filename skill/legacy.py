@@ -490,119 +490,175 @@ def _mtime(path: Path) -> str:
 
 
 def _build(root: Path, log_path: Optional[Path], excluded: set[str]) -> tuple[Plan, _Problems]:
-    problems = _Problems()
-    plan = Plan(folder=str(root), log_path=str(log_path) if log_path else None)
-    reports: dict[str, FileReport] = {}
+    reader = _FolderReader(root, log_path, excluded)
+    return reader.build(), reader.problems
 
-    def load(name: str, optional: bool = False) -> Optional[dict]:
-        path = root / name
+
+class _FolderReader:
+    """One pass over a legacy folder: read each file, then derive the rows table by table."""
+
+    def __init__(self, root: Path, log_path: Optional[Path], excluded: set[str]):
+        self.root = root
+        self.log_path = log_path
+        self.log_name = _log_name(root, log_path)
+        self.excluded = excluded
+        self.problems = _Problems()
+        self.plan = Plan(folder=str(root), log_path=str(log_path) if log_path else None)
+        self.reports: dict[str, FileReport] = {}
+        self.counted: dict[str, dict[str, int]] = {}
+        self.orch_c = _Checker("orchestrator_state.json", self.problems)
+        self.pm_c = _Checker("pm_state.json", self.problems)
+        # Filled by build() and the read_* steps:
+        self.orch: Optional[dict] = None
+        self.pm: Optional[dict] = None
+        self.groups_doc: Optional[dict] = None
+        self.history: Optional[dict] = None
+        self.skills: dict[str, Optional[dict]] = {}
+        self.configs: dict[str, Optional[dict]] = {}
+        self.log: Optional[ParsedLog] = None
+        self.current: Optional[str] = None
+        self.start: Optional[str] = None  # the current session's start_time
+        self.history_rows: dict[str, dict[str, Any]] = {}
+        self.orch_fields: dict[str, Optional[str]] = {}
+        self.pm_fields: dict[str, Optional[str]] = {}
+        self.pm_groups: list[tuple[str, str, Optional[str]]] = []  # (id, name, normalised status)
+        self.gs_rows: dict[str, dict[str, Any]] = {}
+
+    def build(self) -> Plan:
+        self.orch = self.load("orchestrator_state.json")
+        self.pm = self.load("pm_state.json")
+        self.groups_doc = self.load("group_status.json")
+        self.history = self.load(HISTORY_FILE)
+        self.skills = {name: self.load(name, optional=i >= 3) for i, name in enumerate(SKILL_FILES)}
+        self.configs = {name: self.load(name) for name in CONFIG_FILES}
+        self.log = self.read_log()
+        self.read_messages()
+        self.find_current_session()
+        self.read_history()
+        self.read_orchestrator()
+        self.read_pm()
+        self.read_group_status()
+        self.session_rows()
+        if self.current and self.start:
+            self.snapshot_rows()
+            order = self.task_group_rows()
+            self.log_rows(order)
+            self.token_rows()
+            self.decision_rows()
+            self.skill_output_rows()
+        elif self.current is None:
+            self.unattributed()
+        self.configuration_rows()
+        self.file_report()
+        return self.plan
+
+    # -- reading -----------------------------------------------------------------------------------
+    def load(self, name: str, optional: bool = False) -> Optional[dict]:
+        path = self.root / name
         if not path.is_file():
             if not optional:  # the rarer skill files are not listed when absent
-                reports[name] = FileReport(name, "missing")
+                self.reports[name] = FileReport(name, "missing")
             return None
-        reports[name] = FileReport(name, "read")
-        if name in excluded:
+        self.reports[name] = FileReport(name, "read")
+        if name in self.excluded:
             return None
-        return _read_json(path, name, problems)
+        return _read_json(path, name, self.problems)
 
-    orch = load("orchestrator_state.json")
-    pm = load("pm_state.json")
-    groups_doc = load("group_status.json")
-    history = load(HISTORY_FILE)
-    skills = {name: load(name, optional=i >= 3) for i, name in enumerate(SKILL_FILES)}
-    configs = {name: load(name) for name in CONFIG_FILES}
+    def read_log(self) -> Optional[ParsedLog]:
+        name = self.log_name
+        if self.log_path is None:
+            self.reports[name] = FileReport(name, "missing", note="looked in DIR and DIR/../docs/")
+            return None
+        if not self.log_path.is_file():
+            self.reports[name] = FileReport(name, "missing")
+            self.problems.add(name, f"{name}: no such file (given with --log)")
+            return None
+        self.reports[name] = FileReport(name, "read")
+        text = _read_text(self.log_path, name, self.problems)
+        if text is None:
+            return None
+        parsed = parse_log(text, name, self.problems)
+        if not parsed.entries and not self.problems.by_file.get(name):
+            self.problems.warn(f"{name}: no entries (only a header)")
+        return parsed
 
-    log_name = _log_name(root, log_path)
-    parsed_log: Optional[ParsedLog] = None
-    if log_path is None:
-        reports[log_name] = FileReport(log_name, "missing", note="looked in DIR and DIR/../docs/")
-    elif not log_path.is_file():
-        reports[log_name] = FileReport(log_name, "missing")
-        problems.add(log_name, f"{log_name}: no such file (given with --log)")
-    else:
-        reports[log_name] = FileReport(log_name, "read")
-        text = _read_text(log_path, log_name, problems)
-        if text is not None:
-            parsed_log = parse_log(text, log_name, problems)
-            if not parsed_log.entries and not problems.by_file.get(log_name):
-                problems.warn(f"{log_name}: no entries (only a header)")
+    def read_messages(self) -> None:
+        for message_file in MESSAGE_FILES:
+            name = f"messages/{message_file}"
+            doc = self.load(name)
+            if name in self.reports and self.reports[name].status == "read":
+                self.reports[name].status = "ignored"
+                self.reports[name].note = "no table holds agent messages"
+            if doc is not None:
+                messages = _Checker(name, self.problems).get(doc, "messages", (list,), required=True)
+                if messages:
+                    self.problems.warn(
+                        f"{name}: {len(messages)} message(s) not imported (no table holds agent messages)")
 
-    for message_file in MESSAGE_FILES:
-        name = f"messages/{message_file}"
-        doc = load(name)
-        if name in reports and reports[name].status == "read":
-            reports[name].status = "ignored"
-            reports[name].note = "no table holds agent messages"
-        if doc is not None:
-            messages = _Checker(name, problems).get(doc, "messages", (list,), required=True)
-            if messages:
-                problems.warn(f"{name}: {len(messages)} message(s) not imported (no table holds agent messages)")
+    def find_current_session(self) -> None:
+        """orchestrator_state.session_id, then pm_state's, then the log header's (EXPECTED.md §2)."""
+        orch_session = pm_session = None
+        if self.orch is not None:
+            value = self.orch_c.get(self.orch, "session_id", (str,), required=True)
+            orch_session = self.orch_c.ident(value, "session id", "session_id") if value is not None else None
+        if self.pm is not None:
+            value = self.pm_c.get(self.pm, "session_id", (str,))
+            pm_session = self.pm_c.ident(value, "session id", "session_id") if value is not None else None
+        current = orch_session or pm_session
+        if orch_session and pm_session and pm_session != orch_session:
+            self.pm_c.fail("$.session_id", f"{pm_session!r} differs from orchestrator_state.json's session_id "
+                                           f"{orch_session!r}")
+        log, name = self.log, self.log_name
+        if log is not None and log.session:
+            if current is None:
+                try:
+                    current = convert("id", log.session, "session id")
+                except BazingaError as error:
+                    self.problems.add(name, f"{name}:{log.session_line}: {error.message}")
+            elif log.session != current:
+                self.problems.add(name, f"{name}:{log.session_line}: header session {log.session!r} differs from "
+                                        f"the current session {current!r} (orchestrator_state.json / pm_state.json)")
+        self.current = self.plan.current_session = current
 
-    # ---- the current session's id: orchestrator_state, then pm_state, then the log header ----
-    orch_c = _Checker("orchestrator_state.json", problems)
-    pm_c = _Checker("pm_state.json", problems)
-    current: Optional[str] = None
-    orch_session = pm_session = None
-    if orch is not None:
-        value = orch_c.get(orch, "session_id", (str,), required=True)
-        orch_session = orch_c.ident(value, "session id", "session_id") if value is not None else None
-    if pm is not None:
-        value = pm_c.get(pm, "session_id", (str,))
-        pm_session = pm_c.ident(value, "session id", "session_id") if value is not None else None
-    current = orch_session or pm_session
-    if orch_session and pm_session and pm_session != orch_session:
-        pm_c.fail("$.session_id", f"{pm_session!r} differs from orchestrator_state.json's session_id {orch_session!r}")
-    if parsed_log is not None and parsed_log.session:
-        if current is None:
-            try:
-                current = convert("id", parsed_log.session, "session id")
-            except BazingaError as error:
-                problems.add(log_name, f"{log_name}:{parsed_log.session_line}: {error.message}")
-        elif parsed_log.session != current:
-            problems.add(log_name, f"{log_name}:{parsed_log.session_line}: header session {parsed_log.session!r} differs "
-                                   f"from the current session {current!r} (orchestrator_state.json / pm_state.json)")
-    plan.current_session = current
-
-    # ---- sessions_history.json ----
-    history_rows: dict[str, dict[str, Any]] = {}
-    if history is not None:
-        hc = _Checker(HISTORY_FILE, problems)
-        entries = hc.get(history, "sessions", (list,), required=True) or []
-        for i, entry in enumerate(entries):
+    def read_history(self) -> None:
+        if self.history is None:
+            return
+        hc = _Checker(HISTORY_FILE, self.problems)
+        for i, entry in enumerate(hc.get(self.history, "sessions", (list,), required=True) or []):
             if not isinstance(entry, dict):
                 hc.fail(json_path("sessions", i), f"expected an object, found {_json_type(entry)}")
                 continue
             raw_id = hc.get(entry, "session_id", (str,), "sessions", i, required=True)
             sid = hc.ident(raw_id, "session id", "sessions", i, "session_id") if raw_id is not None else None
-            start = hc.time(entry, "start_time", "sessions", i, required=sid != current)
+            start = hc.time(entry, "start_time", "sessions", i, required=sid != self.current)
             end = hc.time(entry, "end_time", "sessions", i)
             raw_status = hc.get(entry, "status", (str, None), "sessions", i)
             status = hc.enum("session_status", raw_status, "sessions", i, "status") if raw_status else "active"
             if sid is not None:
-                history_rows[sid] = {"start_time": start, "end_time": end, "status": status}
+                self.history_rows[sid] = {"start_time": start, "end_time": end, "status": status}
 
-    # ---- orchestrator_state.json ----
-    orch_start = orch_update = orch_end = orch_status = None
-    if orch is not None:
-        orch_start = orch_c.time(orch, "start_time")
-        orch_update = orch_c.time(orch, "last_update")
-        orch_end = orch_c.time(orch, "end_time")
-        raw_status = orch_c.get(orch, "status", (str, None))
-        if raw_status:
-            orch_status = orch_c.enum("session_status", raw_status, "status")
-        orch_c.get(orch, "iteration", (int, None))
+    def read_orchestrator(self) -> None:
+        if self.orch is None:
+            return
+        c, doc = self.orch_c, self.orch
+        self.orch_fields = {key: c.time(doc, key) for key in ("start_time", "last_update", "end_time")}
+        raw_status = c.get(doc, "status", (str, None))
+        self.orch_fields["status"] = c.enum("session_status", raw_status, "status") if raw_status else None
+        c.get(doc, "iteration", (int, None))
 
-    # ---- pm_state.json ----
-    pm_mode = pm_requirements = pm_update = None
-    pm_groups: list[tuple[str, str, Optional[str], tuple]] = []  # (id, name, normalised status, json path)
-    if pm is not None:
-        raw_mode = pm_c.get(pm, "mode", (str, None))
-        if raw_mode:
-            pm_mode = pm_c.enum("mode", raw_mode, "mode")
-        pm_requirements = pm_c.get(pm, "original_requirements", (str, None)) or None
-        pm_update = pm_c.time(pm, "last_update")
-        pm_c.get(pm, "iteration", (int, None))
-        task_groups = pm_c.get(pm, "task_groups", (list, dict, None))
+    def read_pm(self) -> None:
+        if self.pm is None:
+            return
+        c, doc = self.pm_c, self.pm
+        raw_mode = c.get(doc, "mode", (str, None))
+        self.pm_fields = {
+            "mode": c.enum("mode", raw_mode, "mode") if raw_mode else None,
+            "original_requirements": c.get(doc, "original_requirements", (str, None)) or None,
+            "last_update": c.time(doc, "last_update"),
+        }
+        c.get(doc, "iteration", (int, None))
+        # task_groups: an array of group objects, or (spec-kit, risk scoring) an object keyed by group id.
+        task_groups = c.get(doc, "task_groups", (list, dict, None))
         items: list[tuple[Any, Any, tuple]] = []
         if isinstance(task_groups, list):
             items = [(None, g, ("task_groups", i)) for i, g in enumerate(task_groups)]
@@ -610,231 +666,235 @@ def _build(root: Path, log_path: Optional[Path], excluded: set[str]) -> tuple[Pl
             items = [(k, g, ("task_groups", k)) for k, g in task_groups.items() if not k.startswith("_")]
         for key, group, parts in items:
             if not isinstance(group, dict):
-                pm_c.fail(json_path(*parts), f"expected a group object, found {_json_type(group)}")
+                c.fail(json_path(*parts), f"expected a group object, found {_json_type(group)}")
                 continue
-            raw_id = key
+            raw_id = key if key is not None else group.get("id", group.get("group_id"))
             if raw_id is None:
-                raw_id = group.get("id", group.get("group_id"))
-                if raw_id is None:
-                    pm_c.fail(json_path(*parts, "id"), "missing (each task group needs an id)")
-                    continue
-            gid = pm_c.ident(raw_id, "group id", *parts, "id") if isinstance(raw_id, str) else None
+                c.fail(json_path(*parts, "id"), "missing (each task group needs an id)")
+                continue
             if not isinstance(raw_id, str):
-                pm_c.fail(json_path(*parts, "id"), f"expected a string, found {_json_type(raw_id)} {_short(raw_id)}")
-            name = pm_c.get(group, "name", (str, None), *parts) or pm_c.get(group, "description", (str, None), *parts)
-            raw_status = pm_c.get(group, "status", (str, None), *parts)
-            status = pm_c.enum("group_status", raw_status, *parts, "status", legacy=LEGACY_GROUP_STATUS) if raw_status else None
-            if gid is not None:
-                if any(g[0] == gid for g in pm_groups):
-                    pm_c.fail(json_path(*parts, "id"), f"group {gid!r} appears twice")
-                    continue
-                pm_groups.append((gid, name or gid, status, parts))
+                c.fail(json_path(*parts, "id"), f"expected a string, found {_json_type(raw_id)} {_short(raw_id)}")
+                continue
+            gid = c.ident(raw_id, "group id", *parts, "id")
+            name = c.get(group, "name", (str, None), *parts) or c.get(group, "description", (str, None), *parts)
+            raw_status = c.get(group, "status", (str, None), *parts)
+            status = (c.enum("group_status", raw_status, *parts, "status", legacy=LEGACY_GROUP_STATUS)
+                      if raw_status else None)
+            if gid is None:
+                continue
+            if any(g[0] == gid for g in self.pm_groups):
+                c.fail(json_path(*parts, "id"), f"group {gid!r} appears twice")
+                continue
+            self.pm_groups.append((gid, name or gid, status))
 
-    # ---- group_status.json ----
-    gs_rows: dict[str, dict[str, Any]] = {}
-    if groups_doc is not None:
-        gc = _Checker("group_status.json", problems)
-        for key, value in groups_doc.items():
-            if key.startswith("_"):
+    def read_group_status(self) -> None:
+        if self.groups_doc is None:
+            return
+        c = _Checker("group_status.json", self.problems)
+        for key, value in self.groups_doc.items():
+            if key.startswith("_"):  # _comment, _format: metadata, not groups
                 continue
             if not isinstance(value, dict):
-                gc.fail(json_path(key), f"expected a group object, found {_json_type(value)} {_short(value)}")
+                c.fail(json_path(key), f"expected a group object, found {_json_type(value)} {_short(value)}")
                 continue
-            gid = gc.ident(key, "group id", key)
-            raw_status = gc.get(value, "status", (str, None), key)
-            status = gc.enum("group_status", raw_status, key, "status", legacy=LEGACY_GROUP_STATUS) if raw_status else None
-            revisions = gc.count(value, "revision_count", key)
-            raw_review = gc.get(value, "last_review_status", (str, None), key)
-            review = gc.enum("review_status", raw_review, key, "last_review_status") if raw_review else None
+            gid = c.ident(key, "group id", key)
+            raw_status = c.get(value, "status", (str, None), key)
+            status = (c.enum("group_status", raw_status, key, "status", legacy=LEGACY_GROUP_STATUS)
+                      if raw_status else None)
+            revisions = c.count(value, "revision_count", key)
+            raw_review = c.get(value, "last_review_status", (str, None), key)
+            review = c.enum("review_status", raw_review, key, "last_review_status") if raw_review else None
             if gid is not None:
-                gs_rows[gid] = {"status": status, "revision_count": revisions, "last_review_status": review}
+                self.gs_rows[gid] = {"status": status, "revision_count": revisions, "last_review_status": review}
 
-    # ---- the current session's row (EXPECTED.md §2 precedence) ----
-    hist = history_rows.get(current, {}) if current else {}
-    start = orch_start or (parsed_log.started if parsed_log else None) or hist.get("start_time")
-    if current and start is None and parsed_log and parsed_log.entries:
-        start = parsed_log.entries[0].timestamp
-        problems.warn(f"session {current}: no start time in any file; using the first log entry's time {start}")
-    if current and start is None:
-        problems.add("orchestrator_state.json", f"orchestrator_state.json $.start_time: no start time for session "
-                                                f"{current!r} in any file (orchestrator_state, log header, sessions_history)")
-    session_rows: list[dict[str, Any]] = []
-    for sid, h in history_rows.items():
-        if sid == current:
-            continue
-        if h["start_time"] is None:
-            continue
-        session_rows.append({
-            "session_id": sid, "start_time": h["start_time"], "end_time": h["end_time"], "mode": None,
-            "original_requirements": None, "status": h["status"],
-            "created_at": h["start_time"], "updated_at": h["start_time"],
-        })
-    if current and start:
-        session_rows.append({
-            "session_id": current,
-            "start_time": start,
-            "end_time": orch_end or hist.get("end_time"),
-            "mode": pm_mode,
-            "original_requirements": pm_requirements,
-            "status": orch_status or hist.get("status") or "active",
-            "created_at": start,
-            "updated_at": start,
-        })
-    session_rows.sort(key=lambda r: (r["start_time"], r["session_id"]))
-    plan.rows["sessions"] = session_rows
-    counted: dict[str, dict[str, int]] = {}
+    # -- rows --------------------------------------------------------------------------------------
+    def emit(self, file: str, table: str, row: dict[str, Any]) -> None:
+        self.plan.rows[table].append(row)
+        per_file = self.counted.setdefault(file, {})
+        per_file[table] = per_file.get(table, 0) + 1
 
-    def count(file: str, table: str, n: int = 1) -> None:
-        counted.setdefault(file, {}).setdefault(table, 0)
-        counted[file][table] += n
+    @property
+    def state_time(self) -> Optional[str]:
+        """orchestrator_state.last_update: the time of every row derived from it and of group_status."""
+        return self.orch_fields.get("last_update") or self.start
 
-    if history is not None:
-        count(HISTORY_FILE, "sessions", sum(1 for r in session_rows if r["session_id"] in history_rows))
-
-    if current is None:
-        needing = [n for n, d in list(skills.items()) if d is not None]
-        needing += ["pm_state.json"] if pm is not None else []
-        needing += ["group_status.json"] if groups_doc is not None else []
-        if parsed_log and parsed_log.entries:
-            needing.append(log_name)
-        for name in needing:
-            problems.add(name, f"{name}: cannot tell which session it belongs to: no session_id in "
-                               "orchestrator_state.json or pm_state.json, and no **Session:** in the log header")
-    fallback_time = orch_update or start
-    if current and start:
-        # ---- state snapshots ----
-        for name, state_type, doc, stamp in (
-            ("pm_state.json", "pm", pm, pm_update or orch_update or start),
-            ("orchestrator_state.json", "orchestrator", orch, orch_update or start),
-            ("group_status.json", "group_status", groups_doc, orch_update or start),
-        ):
-            if doc is None:
-                continue
-            _Checker(name, problems).payload("state", state_type, doc)
-            plan.rows["state_snapshots"].append(
-                {"session_id": current, "timestamp": stamp, "state_type": state_type, "state_data": doc})
-            count(name, "state_snapshots")
-
-        # ---- task groups: ids and names from pm_state, status from group_status (which wins) ----
-        order = [g[0] for g in pm_groups]
-        extra = [gid for gid in gs_rows if gid not in order]
-        for gid in extra:
-            problems.warn(f"group_status.json {json_path(gid)}: group {gid!r} is not in pm_state.json's task_groups; "
-                          "imported with its id as its name")
-        for gid in order + extra:
-            pm_entry = next((g for g in pm_groups if g[0] == gid), None)
-            gs = gs_rows.get(gid, {})
-            row = {
-                "id": gid,
+    def session_rows(self) -> None:
+        current, log = self.current, self.log
+        hist = self.history_rows.get(current, {}) if current else {}
+        start = self.orch_fields.get("start_time") or (log.started if log else None) or hist.get("start_time")
+        if current and start is None and log and log.entries:
+            start = log.entries[0].timestamp
+            self.problems.warn(f"session {current}: no start time in any file; using the first log entry's "
+                               f"time {start}")
+        if current and start is None:
+            self.problems.add("orchestrator_state.json", f"orchestrator_state.json $.start_time: no start time for "
+                              f"session {current!r} in any file (orchestrator_state, log header, sessions_history)")
+        self.start = start
+        rows = [{"session_id": sid, "start_time": h["start_time"], "end_time": h["end_time"], "mode": None,
+                 "original_requirements": None, "status": h["status"],
+                 "created_at": h["start_time"], "updated_at": h["start_time"]}
+                for sid, h in self.history_rows.items() if sid != current and h["start_time"] is not None]
+        if current and start:
+            rows.append({
                 "session_id": current,
-                "name": pm_entry[1] if pm_entry else gid,
-                "status": gs.get("status") or (pm_entry[2] if pm_entry else None) or "pending",
-                "assigned_to": None,
+                "start_time": start,
+                "end_time": self.orch_fields.get("end_time") or hist.get("end_time"),
+                "mode": self.pm_fields.get("mode"),
+                "original_requirements": self.pm_fields.get("original_requirements"),
+                "status": self.orch_fields.get("status") or hist.get("status") or "active",
+                "created_at": start,
+                "updated_at": start,
+            })
+        for row in sorted(rows, key=lambda r: (r["start_time"], r["session_id"])):
+            source = HISTORY_FILE if row["session_id"] in self.history_rows else "orchestrator_state.json"
+            self.emit(source, "sessions", row)
+
+    def unattributed(self) -> None:
+        """Without a session id nothing session-bound can be imported: say so for each file concerned."""
+        needing = [n for n, d in self.skills.items() if d is not None]
+        needing += [n for n, d in (("pm_state.json", self.pm), ("group_status.json", self.groups_doc))
+                    if d is not None]
+        if self.log and self.log.entries:
+            needing.append(self.log_name)
+        for name in needing:
+            self.problems.add(name, f"{name}: cannot tell which session it belongs to: no session_id in "
+                                    "orchestrator_state.json or pm_state.json, and no **Session:** in the log header")
+
+    def snapshot_rows(self) -> None:
+        for name, state_type, doc, stamp in (
+            ("pm_state.json", "pm", self.pm, self.pm_fields.get("last_update") or self.state_time),
+            ("orchestrator_state.json", "orchestrator", self.orch, self.state_time),
+            ("group_status.json", "group_status", self.groups_doc, self.state_time),  # the file has no time
+        ):
+            if doc is not None:
+                _Checker(name, self.problems).payload("state", state_type, doc)
+                self.emit(name, "state_snapshots", {"session_id": self.current, "timestamp": stamp,
+                                                    "state_type": state_type, "state_data": doc})
+
+    def task_group_rows(self) -> list[str]:
+        """Ids and names from pm_state, status from group_status (which wins); returns pm_state's order."""
+        order = [g[0] for g in self.pm_groups]
+        extra = [gid for gid in self.gs_rows if gid not in order]
+        for gid in extra:
+            self.problems.warn(f"group_status.json {json_path(gid)}: group {gid!r} is not in pm_state.json's "
+                               "task_groups; imported with its id as its name")
+        names = {gid: (name, status) for gid, name, status in self.pm_groups}
+        for gid in order + extra:
+            name, pm_status = names.get(gid, (gid, None))
+            gs = self.gs_rows.get(gid, {})
+            known_at = self.state_time if gid in self.gs_rows else self.pm_fields.get("last_update") or self.start
+            self.emit("pm_state.json" if gid in names else "group_status.json", "task_groups", {
+                "id": gid,
+                "session_id": self.current,
+                "name": name,
+                "status": gs.get("status") or pm_status or "pending",
+                "assigned_to": None,  # legacy files name no agent instances
                 "revision_count": gs.get("revision_count") or 0,
                 "last_review_status": gs.get("last_review_status"),
-                "created_at": start,
-                "updated_at": (orch_update or start) if gid in gs_rows else (pm_update or start),
-            }
-            plan.rows["task_groups"].append(row)
-            count("pm_state.json" if pm_entry else "group_status.json", "task_groups")
+                "created_at": self.start,
+                "updated_at": known_at,
+            })
+        return order
 
-        # ---- log entries ----
-        if parsed_log is not None:
-            for entry in parsed_log.entries:
-                plan.rows["orchestration_logs"].append({
-                    "session_id": current,
-                    "timestamp": entry.timestamp,
-                    "iteration": entry.iteration,
-                    "agent_type": entry.agent_type,
-                    "agent_id": agent_id_for(entry.agent_type, entry.qualifier, order),
-                    "content": entry.content,
-                })
-            count(log_name, "orchestration_logs", len(parsed_log.entries))
+    def log_rows(self, group_order: list[str]) -> None:
+        for entry in self.log.entries if self.log else []:
+            self.emit(self.log_name, "orchestration_logs", {
+                "session_id": self.current,
+                "timestamp": entry.timestamp,
+                "iteration": entry.iteration,
+                "agent_type": entry.agent_type,
+                "agent_id": agent_id_for(entry.agent_type, entry.qualifier, group_order),
+                "content": entry.content,
+            })
 
-        # ---- token usage and decisions, derived from orchestrator_state (EXPECTED.md §6, §9) ----
-        if orch is not None:
-            usage = orch_c.get(orch, "token_usage", (dict, None))
-            if usage:
-                by_type = orch_c.get(usage, "by_agent_type", (dict, None), "token_usage") or {}
-                for agent, tokens in by_type.items():
-                    parts = ("token_usage", "by_agent_type", agent)
-                    if isinstance(tokens, bool) or not isinstance(tokens, int) or tokens < 0:
-                        orch_c.fail(json_path(*parts), f"expected a whole number >= 0, found {_json_type(tokens)} {_short(tokens)}")
-                        continue
-                    try:
-                        agent_type = normalise_agent_type(agent)
-                    except BazingaError as error:
-                        orch_c.fail(json_path(*parts), error.message)
-                        continue
-                    if tokens > 0:
-                        plan.rows["token_usage"].append({
-                            "session_id": current, "timestamp": fallback_time, "agent_type": agent_type,
-                            "agent_id": None, "tokens_estimated": tokens})
-                        count("orchestrator_state.json", "token_usage")
-            log_entries = orch_c.get(orch, "decisions_log", (list, None)) or []
-            for i, element in enumerate(log_entries):
-                parts = ("decisions_log", i)
-                if not isinstance(element, dict):
-                    orch_c.fail(json_path(*parts), f"expected an object, found {_json_type(element)} {_short(element)}")
-                    continue
-                decision = orch_c.get(element, "decision", (str,), *parts, required=True)
-                iteration = orch_c.count(element, "iteration", *parts)
-                stamp = orch_c.time(element, "timestamp", *parts)
-                if "timestamp" not in element:
-                    problems.warn(f"orchestrator_state.json {json_path(*parts, 'timestamp')}: missing; "
-                                  f"using the file's last_update {fallback_time}")
-                if decision is None or not decision.strip() or (stamp is None and "timestamp" in element):
-                    if decision is not None and not decision.strip():
-                        orch_c.fail(json_path(*parts, "decision"), "empty")
-                    continue
-                orch_c.payload("decision", decision, element, *parts)
-                plan.rows["decisions"].append({
-                    "session_id": current, "timestamp": stamp or fallback_time, "iteration": iteration,
-                    "decision_type": decision, "decision_data": element})
-                count("orchestrator_state.json", "decisions")
+    def token_rows(self) -> None:
+        """One row per agent type of token_usage.by_agent_type above 0 (EXPECTED.md §6).
 
-        # ---- skill outputs ----
+        by_group gets no rows: it would count the same tokens twice (it stays in the snapshot).
+        """
+        usage = self.orch_c.get(self.orch, "token_usage", (dict, None)) if self.orch is not None else None
+        by_type = (self.orch_c.get(usage, "by_agent_type", (dict, None), "token_usage") if usage else None) or {}
+        for agent, tokens in by_type.items():
+            parts = ("token_usage", "by_agent_type", agent)
+            if isinstance(tokens, bool) or not isinstance(tokens, int) or tokens < 0:
+                self.orch_c.fail(json_path(*parts), f"expected a whole number >= 0, found {_json_type(tokens)} "
+                                                    f"{_short(tokens)}")
+                continue
+            try:
+                agent_type = normalise_agent_type(agent)
+            except BazingaError as error:
+                self.orch_c.fail(json_path(*parts), error.message)
+                continue
+            if tokens > 0:
+                self.emit("orchestrator_state.json", "token_usage", {
+                    "session_id": self.current, "timestamp": self.state_time, "agent_type": agent_type,
+                    "agent_id": None, "tokens_estimated": tokens})
+
+    def decision_rows(self) -> None:
+        """One row per decisions_log element, in order (EXPECTED.md §9)."""
+        c = self.orch_c
+        elements = (c.get(self.orch, "decisions_log", (list, None)) if self.orch is not None else None) or []
+        for i, element in enumerate(elements):
+            parts = ("decisions_log", i)
+            if not isinstance(element, dict):
+                c.fail(json_path(*parts), f"expected an object, found {_json_type(element)} {_short(element)}")
+                continue
+            decision = c.get(element, "decision", (str,), *parts, required=True)
+            iteration = c.count(element, "iteration", *parts)
+            stamp = c.time(element, "timestamp", *parts)
+            if "timestamp" not in element:
+                self.problems.warn(f"orchestrator_state.json {json_path(*parts, 'timestamp')}: missing; "
+                                   f"using the file's last_update {self.state_time}")
+            if decision is not None and not decision.strip():
+                c.fail(json_path(*parts, "decision"), "empty")
+                continue
+            if decision is None or (stamp is None and "timestamp" in element):
+                continue
+            c.payload("decision", decision, element, *parts)
+            self.emit("orchestrator_state.json", "decisions", {
+                "session_id": self.current, "timestamp": stamp or self.state_time, "iteration": iteration,
+                "decision_type": decision, "decision_data": element})
+
+    def skill_output_rows(self) -> None:
+        """Skill files name no session: they belong to the current one, stored verbatim (EXPECTED.md §7)."""
         for name, skill in SKILL_FILES.items():
-            doc = skills[name]
+            doc = self.skills[name]
             if doc is None:
                 continue
-            checker = _Checker(name, problems)
+            checker = _Checker(name, self.problems)
             stamp = checker.time(doc, "timestamp")
             if checker.failed:
                 continue
             checker.payload("skill_output", skill, doc)
-            plan.rows["skill_outputs"].append({
-                "session_id": current, "timestamp": stamp or fallback_time, "skill_name": skill, "output_data": doc})
-            count(name, "skill_outputs")
+            self.emit(name, "skill_outputs", {"session_id": self.current, "timestamp": stamp or self.state_time,
+                                              "skill_name": skill, "output_data": doc})
 
-    # ---- configuration (global) ----
-    for name, key in CONFIG_FILES.items():
-        doc = configs[name]
-        if doc is None:
-            continue
-        checker = _Checker(name, problems)
-        meta = checker.get(doc, "_metadata", (dict, None)) or {}
-        stamp = checker.time(meta, "last_updated", "_metadata") or checker.time(meta, "created", "_metadata")
-        if stamp is None:
-            stamp = _mtime(root / name)
-        checker.payload("config", key, doc)
-        plan.rows["configuration"].append({"key": key, "value": doc, "updated_at": stamp})
-        count(name, "configuration")
+    def configuration_rows(self) -> None:
+        """Global rows, timed by _metadata.last_updated, else created, else the file's modification time."""
+        for name, key in CONFIG_FILES.items():
+            doc = self.configs[name]
+            if doc is None:
+                continue
+            checker = _Checker(name, self.problems)
+            meta = checker.get(doc, "_metadata", (dict, None)) or {}
+            stamp = checker.time(meta, "last_updated", "_metadata") or checker.time(meta, "created", "_metadata")
+            checker.payload("config", key, doc)
+            self.emit(name, "configuration",
+                      {"key": key, "value": doc, "updated_at": stamp or _mtime(self.root / name)})
 
-    # ---- the file report ----
-    for name, report in reports.items():
-        report.rows = dict(counted.get(name, {}))
-        if problems.by_file.get(name) and report.status in ("read", "ignored"):
-            report.status = "invalid"
-        plan.files.append(report)
-    for path in sorted(root.iterdir()) if root.is_dir() else []:
-        if path.name in reports or path.name == "messages" or path.name == log_name:
-            continue
-        if path.name.startswith(".") or path.suffix in (".db", ".db-wal", ".db-shm") or path.name.endswith(("-wal", "-shm")):
-            continue
-        plan.files.append(FileReport(path.name + ("/" if path.is_dir() else ""), "ignored",
-                                     note="no table for this file"))
-    return plan, problems
+    def file_report(self) -> None:
+        for name, report in self.reports.items():
+            report.rows = dict(self.counted.get(name, {}))
+            if self.problems.by_file.get(name) and report.status in ("read", "ignored"):
+                report.status = "invalid"
+            self.plan.files.append(report)
+        for path in sorted(self.root.iterdir()) if self.root.is_dir() else []:
+            if path.name in self.reports or path.name in ("messages", self.log_name) or path.name.startswith("."):
+                continue
+            if path.suffix == ".db" or path.name.endswith(("-wal", "-shm")):
+                continue
+            self.plan.files.append(FileReport(path.name + ("/" if path.is_dir() else ""), "ignored",
+                                              note="no table for this file"))
 
 
 # --------------------------------------------------------------------------------------------------
