@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import re
 import shutil
@@ -231,7 +230,7 @@ def main() -> None:
             print(f"{'question':34} {'files':>9} {'db':>9} {'ratio':>7} | {'files CLI':>9} {'db CLI':>9} {'ratio':>7}")
             for label, kind, source, argv in questions:
                 target = str(files[source])
-                file_ms = timed(lambda: file_functions[kind](target), options.repeat)
+                file_ms = timed(lambda k=kind, t=target: file_functions[k](t), options.repeat)
                 db_ms = timed(db_query(files["db"], kind), options.repeat)
                 file_cli = timed(cli([sys.executable, "-c", FILE_QUERY, kind, target]), options.cli_repeat)
                 db_cli = timed(cli([sys.executable, str(SCRIPT), "--db", str(files["db"]), *argv]), options.cli_repeat)

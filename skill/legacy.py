@@ -19,7 +19,6 @@ Decisions made here (EXPECTED.md leaves them open):
 from __future__ import annotations
 
 import json
-import os
 import re
 import time
 from dataclasses import dataclass, field

@@ -118,7 +118,7 @@ def _export_session(db: Any, args: dict[str, Any], output: Any, quiet: bool, std
         with open(target, "w", encoding="utf-8", newline="\n") as file:
             file.write(text)
     except OSError as error:
-        raise BazingaError(f"cannot write {out}: {error.strerror}", "Give --out a path in a writable folder.")
+        raise BazingaError(f"cannot write {out}: {error.strerror}", "Give --out a path in a writable folder.") from None
     if not quiet:
         counts = {t: len(document[t]) for t in ("orchestration_logs", "state_snapshots", "task_groups",
                                                    "token_usage", "skill_outputs", "decisions")}

@@ -8,8 +8,8 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-
 from conftest import run_script
+
 from skill import legacy, transfer
 from skill.api import BazingaDB
 
