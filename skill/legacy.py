@@ -125,6 +125,9 @@ class Plan:
     warnings: list[str] = field(default_factory=list)  # noticed, imported anyway
     files: list[FileReport] = field(default_factory=list)
     invalid_files: list[str] = field(default_factory=list)  # the files with problems, in report order
+    # Sessions known only from sessions_history.json, whose entries no writer ever updated (status stays
+    # "started"): an import adds them when missing but never lets them overwrite a stored session.
+    history_only: list[str] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
         return {table: len(self.rows[table]) for table in TABLES}
@@ -355,7 +358,15 @@ def parse_log(text: str, name: str, problems: _Problems) -> ParsedLog:
     """Split a legacy orchestration log into entries (EXPECTED.md §4 rules 1-5)."""
     lines = text.replace("\r\n", "\n").split("\n")
     result = ParsedLog()
-    headings = [(i, m) for i, m in ((i, ENTRY_HEADING.match(line.rstrip())) for i, line in enumerate(lines)) if m]
+    headings = []
+    for i, line in enumerate(lines):
+        match = ENTRY_HEADING.match(line.rstrip())
+        if match:
+            headings.append((i, match))
+        elif line.startswith("## [") and "Iteration" in line:
+            # What the old dashboard took for an entry (FORMATS.md §1) but the reliable boundary does not.
+            problems.warn(f"{name}:{i + 1}: looks like an entry heading but is not "
+                          "'## [time] Iteration N - Agent (qualifier)'; kept inside the entry before it")
     header_end = headings[0][0] if headings else len(lines)
     for i in range(header_end):
         session = _HEADER_SESSION.match(lines[i].strip())
@@ -747,6 +758,7 @@ class _FolderReader:
         for row in sorted(rows, key=lambda r: (r["start_time"], r["session_id"])):
             source = HISTORY_FILE if row["session_id"] in self.history_rows else "orchestrator_state.json"
             self.emit(source, "sessions", row)
+        self.plan.history_only = [sid for sid in self.history_rows if sid != current]
 
     def unattributed(self) -> None:
         """Without a session id nothing session-bound can be imported: say so for each file concerned."""

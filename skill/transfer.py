@@ -26,6 +26,7 @@ from .errors import Conflict, InvalidArgument, InvalidPayload, NotFound
 from .vocabulary import convert
 
 EXPORT_FORMAT = "bazinga-db/session"
+MAX_REPORTED = 100  # problems listed in one ❌ report; a log with a systematic fault could have thousands
 EXPORT_VERSION = 1
 
 SESSION_FIELDS = ("session_id", "start_time", "end_time", "mode", "original_requirements", "status",
@@ -100,8 +101,12 @@ class _Changes:
                 for t in legacy.TABLES}
 
 
-def _compare(conn: Optional[sqlite3.Connection], rows: dict[str, list[dict[str, Any]]]) -> _Changes:
-    """Split ``rows`` into new, changed and already-present rows. ``conn`` None: an empty database."""
+def _compare(conn: Optional[sqlite3.Connection], rows: dict[str, list[dict[str, Any]]],
+             insert_only: frozenset = frozenset()) -> _Changes:
+    """Split ``rows`` into new, changed and already-present rows. ``conn`` None: an empty database.
+
+    ``insert_only``: session ids whose rows are added when missing but never update a stored session.
+    """
     changes = _Changes()
 
     def one(sql: str, params: tuple) -> Optional[sqlite3.Row]:
@@ -112,6 +117,8 @@ def _compare(conn: Optional[sqlite3.Connection], rows: dict[str, list[dict[str, 
             stored = one(sql, tuple(row[c] for c in key_columns))
             if stored is None:
                 changes.inserts[table].append(row)
+            elif table == "sessions" and row["session_id"] in insert_only:
+                changes.unchanged[table] += 1
             elif any(stored[c] != row[c] for c in compared):
                 changes.updates[table].append(row)
             else:
@@ -242,11 +249,14 @@ def import_files(db: BazingaDB, folder: str, log: Optional[str] = None, dry_run:
     plan = legacy.read_folder(folder, log=log, skip_invalid=skip_invalid)
     if plan.problems:
         count = len(plan.problems)
+        details = plan.problems[:MAX_REPORTED]
+        if count > MAX_REPORTED:
+            details.append(f"… and {count - MAX_REPORTED} more (the Python API's legacy.read_folder lists them all)")
         raise InvalidPayload(
             f"{count} problem{'s' if count != 1 else ''} in {', '.join(plan.invalid_files)}; nothing was imported",
             "Fix the files, or rerun with --skip-invalid to import everything else (the invalid files, and the "
             "invalid log entries, are left out and listed).",
-            details=plan.problems,
+            details=details,
         )
     if not any(f.status == "read" for f in plan.files):
         raise NotFound(f"no legacy files in {folder}",
@@ -262,11 +272,11 @@ def import_files(db: BazingaDB, folder: str, log: Optional[str] = None, dry_run:
     }
     if dry_run:
         conn = _existing_reader(db)
-        changes = _compare(conn, plan.rows)
+        changes = _compare(conn, plan.rows, frozenset(plan.history_only))
         return _report(changes, **info, kept=changes.kept)
 
     def work(conn: sqlite3.Connection) -> dict[str, Any]:
-        changes = _compare(conn, plan.rows)
+        changes = _compare(conn, plan.rows, frozenset(plan.history_only))
         _apply(conn, changes)
         return _report(changes, **info, kept=changes.kept)
 

@@ -503,3 +503,17 @@ def test_schema_details_are_rebased_onto_the_file_and_not_repeated(monkeypatch):
         "orchestrator_state.json $.decisions_log[4].iteration: bad",
         "lint_results.json $ is not acceptable",
     ]
+
+
+def test_near_miss_headings_are_warned_about_and_kept_inside(folder):
+    path = folder / "orchestration-log.md"
+    text = path.read_text(encoding="utf-8")
+    old = "## [2025-11-12T14:27:05Z] Iteration 2 - Developer (Group B)"
+    path.write_text(text.replace(old, "## [2025-11-12T14:27:05Z] Iteration 2 – Developer (Group B)"), encoding="utf-8")
+    plan = legacy.read_folder(str(folder))
+    line = text[:text.index(old)].count("\n") + 1
+    assert plan.problems == []
+    assert plan.warnings == [f"orchestration-log.md:{line}: looks like an entry heading but is not "
+                             "'## [time] Iteration N - Agent (qualifier)'; kept inside the entry before it"]
+    assert len(plan.rows["orchestration_logs"]) == 39
+    assert "Iteration 2 – Developer (Group B)" in plan.rows["orchestration_logs"][3]["content"]

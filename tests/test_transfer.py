@@ -344,3 +344,56 @@ def test_generated_sessions_round_trip(tmp_path_factory, generated):
     finally:
         source.close()
         target.close()
+
+
+# ---------------------------------------------------------------------------------------------- more import rules
+
+
+def _next_session_folder(folder: Path, new_id: str) -> None:
+    """Turn the sample into the folder of a later session, whose history still lists the sample's as 'started'."""
+    for name in ("orchestrator_state.json", "pm_state.json"):
+        data = json.loads((folder / name).read_text(encoding="utf-8"))
+        data["session_id"] = new_id
+        (folder / name).write_text(json.dumps(data), encoding="utf-8")
+    log = folder / "orchestration-log.md"
+    log.write_text(log.read_text(encoding="utf-8").replace(CURRENT, new_id), encoding="utf-8")
+    history = json.loads((folder / "sessions_history.json").read_text(encoding="utf-8"))
+    history["sessions"].append({"session_id": new_id, "start_time": "2025-11-12T17:00:00Z", "status": "started",
+                                "end_time": None})
+    (folder / "sessions_history.json").write_text(json.dumps(history), encoding="utf-8")
+
+
+def test_a_later_history_never_downgrades_a_finished_session(db, folder):
+    """sessions_history entries are never updated by any writer: 'started' there must not undo 'completed'."""
+    transfer.import_files(db, str(SAMPLE))
+    _next_session_folder(folder, "bazinga_20251112_170000")
+    report = transfer.import_files(db, str(folder))
+    assert report["tables"]["sessions"] == {"new": 1, "updated": 0, "unchanged": 2}
+    session = db.get_session(CURRENT)
+    assert (session["status"], session["end_time"]) == ("completed", "2025-11-12T16:13:20.000000Z")
+    assert session["mode"] == "parallel"
+
+
+def test_a_failure_while_writing_leaves_nothing(db, db_path, monkeypatch):
+    def broken(conn, rows):
+        raise sqlite3.IntegrityError("simulated failure after sessions, groups and configuration were written")
+
+    monkeypatch.setattr(transfer, "_insert_logs", broken)
+    with pytest.raises(Conflict) as caught:  # storage turns the sqlite3 error into the family
+        transfer.import_files(db, str(SAMPLE))
+    assert "simulated failure" in caught.value.message
+    assert sum(counts(db_path).values()) == 0
+
+
+def test_a_systematically_broken_log_is_summarised(db, folder, monkeypatch):
+    path = folder / "orchestration-log.md"
+    path.write_text(re.sub(r"^## \[[^\]]+\]", "## [later]", path.read_text(encoding="utf-8"), flags=re.M),
+                    encoding="utf-8")
+    with pytest.raises(InvalidPayload) as caught:
+        transfer.import_files(db, str(folder))
+    assert caught.value.message.startswith("40 problems in orchestration-log.md")
+    assert len(caught.value.details) == 40
+    monkeypatch.setattr(transfer, "MAX_REPORTED", 10)
+    with pytest.raises(InvalidPayload) as capped:
+        transfer.import_files(db, str(folder))
+    assert len(capped.value.details) == 11 and capped.value.details[-1].startswith("… and 30 more")
