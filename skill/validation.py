@@ -197,12 +197,14 @@ def _schema_error(kind: str, name: str, what: str, failures: List[Failure]) -> I
     label = f'"{name}" {kind.replace("_", " ")}' if kind != "decision" else "decision"
     count = f" ({len(ranked):,} problems)" if len(ranked) > 1 else ""
     message = f"{what} does not match the {label} schema{count}: {details[0]}"
-    return InvalidPayload(
+    error = InvalidPayload(
         message,
         "Fix the value at that path and send the whole object again; nothing was stored. Fields the"
         " schema does not name are kept as given (see references/payloads.md).",
         details=details if len(ranked) > 1 else (),  # one cause is all in the message
     )
+    error.causes = details  # every cause as "$.path: text", also when the message holds the only one
+    return error
 
 
 def _check_json_value(value: Dict[str, Any], what: str) -> None:
