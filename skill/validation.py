@@ -39,7 +39,7 @@ SCHEMA_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "schemas")
 
 # The shipped schemas, by (kind, name). Names are looked up lower-cased with '-' read as '_', so
 # 'security-scan' finds 'security_scan'. Every decision type shares one schema. Anything else is accepted
-# as any JSON object (tests/test_payloads_doc.py checks this table against skill/schemas/).
+# as any JSON object (tests/test_validation_differential.py checks this table against skill/schemas/).
 SCHEMAS: dict[tuple[str, str], str] = {
     ("state", "pm"): "state.pm.json",
     ("state", "orchestrator"): "state.orchestrator.json",
