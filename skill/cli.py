@@ -182,7 +182,7 @@ def resolve_inputs(command: str, args: dict[str, Any], stdin: TextIO) -> None:
             value = _read_stdin(stdin, what)
         elif spec["type"] == "json" and value.startswith("@"):
             value = _read_file(value[1:], what)
-        else:
+        elif spec["type"] != "json":  # JSON arguments are checked (UTF-8 included) by validation
             try:
                 value.encode("utf-8")
             except UnicodeEncodeError:

@@ -150,11 +150,6 @@ def test_invalid_utf8_in_a_file_is_refused(session, db_path, tmp_path, snapshot)
     assert result == snapshot
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="cli.resolve_inputs refuses undecodable argv bytes as InvalidArgument (exit 2) before the payload"
-    " check; issue 4 wants exit 1. Lead: let JSON arguments through to validation.parse_json_text.",
-)
 def test_invalid_utf8_on_the_command_line_is_an_invalid_payload(session, db_path):
     text = os.fsdecode(b'{"note": "caf\xe9"}')  # how Python hands undecodable argv bytes over
     before = _dump(db_path)
@@ -231,11 +226,6 @@ def test_python_api_validates_every_payload_kind(db):
     assert db.get_decisions("s_1") == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="api._json_payload decodes bytes itself (UnicodeDecodeError escapes); lead: pass bytes straight"
-    " to validation.parse_json_text, which decodes strictly and reports the offset.",
-)
 def test_python_api_refuses_invalid_utf8_bytes(db):
     db.create_session("s_1", "simple", "x")
     with pytest.raises(InvalidPayload, match="not valid UTF-8"):
