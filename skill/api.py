@@ -1,0 +1,616 @@
+"""BazingaDB: the Python API over one database file.
+
+Methods return plain data (dicts, lists, the stored JSON objects) and raise the exception family of
+``skill.errors``; they never print. Arguments are validated through the vocabulary's types, so the CLI, the
+request layer and a dashboard importing this class get the same checks and the same messages.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from typing import Any, NamedTuple, Optional
+
+from . import timeutil, validation
+from .errors import Conflict, NotFound, UsageError
+from .storage import Store, display_path
+from .vocabulary import AGENT_TYPES, agent_label, convert, suggest
+
+
+class Notice(NamedTuple):
+    """Something a caller may want to tell the user besides the result (rendered as ✓ or ⚠ lines)."""
+
+    kind: str  # "initialized" | "upgraded" | "session_created" | "group_resolved" | "normalised"
+    message: str
+    warning: bool = False
+
+
+SESSION_COLUMNS = "session_id, mode, status, original_requirements, start_time, end_time, created_at, updated_at"
+LOG_COLUMNS = "id, session_id, timestamp, iteration, agent_type, agent_id, content"
+GROUP_COLUMNS = ("id, session_id, name, status, assigned_to, revision_count, last_review_status, "
+                 "created_at, updated_at")
+DECISION_COLUMNS = "id, session_id, timestamp, iteration, decision_type, decision_data"
+
+DEFAULT_LIST_LIMIT = 10
+DEFAULT_PAGE = 50
+DASHBOARD_LOGS = 10
+
+
+def _dump(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+
+def _row(row: Optional[sqlite3.Row]) -> Optional[dict[str, Any]]:
+    return dict(row) if row is not None else None
+
+
+def _decision(row: sqlite3.Row) -> dict[str, Any]:
+    item = dict(row)
+    item["decision_data"] = json.loads(item["decision_data"])
+    return item
+
+
+class BazingaDB:
+    """The orchestration store. ``BazingaDB(path)``; every method opens what it needs lazily."""
+
+    def __init__(self, path: "str | os.PathLike[str]", *, auto_create_sessions: bool = False):
+        self.path = os.fspath(path)
+        self.store = Store(self.path)
+        self.auto_create_sessions = auto_create_sessions
+        self.notices: list[Notice] = []
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self) -> BazingaDB:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    # -- plumbing ----------------------------------------------------------------------------------
+    def _write(self, work: Any) -> Any:
+        result = self.store.write(work)
+        self._report_migrations()
+        return result
+
+    def _report_migrations(self) -> None:
+        applied, self.store.applied = self.store.applied, []
+        if not applied:
+            return
+        shown = display_path(self.path)
+        if applied[0].version == 1:
+            self.notices.append(Notice("initialized", f"Database auto-initialized at {shown}"))
+        else:
+            self.notices.append(Notice(
+                "upgraded", f"Database {shown} upgraded to schema version {applied[-1].version}"))
+
+    def initialize(self) -> dict[str, Any]:
+        """Create or upgrade the file (what init_db.py does); report the version and the steps applied."""
+        conn = self.store.writer()
+        applied = [step.name for step in self.store.applied]
+        self._report_migrations()
+        return {"path": self.path, "version": conn.execute("PRAGMA user_version").fetchone()[0],
+                "applied": applied}
+
+    def _touch_session(self, conn: sqlite3.Connection, session_id: str, now: str) -> None:
+        """Mark the session as just updated; create it (if allowed) or refuse when it does not exist."""
+        if conn.execute("UPDATE sessions SET updated_at = ? WHERE session_id = ?", (now, session_id)).rowcount:
+            return
+        if not self.auto_create_sessions:
+            raise self._session_not_found(conn, session_id, writing=True)
+        conn.execute(
+            "INSERT INTO sessions (session_id, mode, status, original_requirements, start_time, created_at, "
+            "updated_at) VALUES (?, NULL, 'active', NULL, ?, ?, ?)",
+            (session_id, now, now, now),
+        )
+        self.notices.append(Notice(
+            "session_created", f"Session {session_id} auto-created (status active; mode and requirements unset)"))
+
+    def _session_not_found(self, conn: sqlite3.Connection, session_id: str, *, writing: bool = False) -> NotFound:
+        recent = [r[0] for r in conn.execute(
+            "SELECT session_id FROM sessions ORDER BY created_at DESC, session_id DESC LIMIT 1000")]
+        import difflib
+
+        close = difflib.get_close_matches(session_id, recent, n=3, cutoff=0.6)
+        if close:
+            hint = "Did you mean " + " or ".join(repr(s) for s in close) + "?"
+        elif recent:
+            hint = "Most recent sessions: " + ", ".join(recent[:3]) + "."
+        else:
+            hint = "There are no sessions yet."
+        if writing:
+            hint += (f" To create it: create-session {session_id} simple \"<requirements>\", "
+                     "or repeat the command with --auto-create-session.")
+        return NotFound(f"session {session_id!r} does not exist", hint)
+
+    def _require_session(self, session_id: str) -> None:
+        conn = self.store.reader()
+        try:
+            found = conn.execute("SELECT 1 FROM sessions WHERE session_id = ?", (session_id,)).fetchone()
+            if not found:
+                raise self._session_not_found(conn, session_id)
+        except sqlite3.Error as error:
+            from .storage import translate
+
+            raise translate(error, self.path)
+
+    def _json_payload(self, kind: str, name: str, value: Any, what: str) -> str:
+        if isinstance(value, (str, bytes)):
+            text = value.decode("utf-8") if isinstance(value, bytes) else value
+            value = validation.parse_json_text(text, what)
+        validation.check_payload(kind, name, value, what)
+        try:
+            text = _dump(value)
+        except (TypeError, ValueError) as error:
+            from .errors import InvalidPayload
+
+            raise InvalidPayload(f"{what} cannot be stored as JSON: {error}", "Use only JSON types.")
+        return text
+
+    # -- sessions ----------------------------------------------------------------------------------
+    def create_session(self, session_id: str, mode: str, requirements: str) -> dict[str, Any]:
+        session_id = convert("id", session_id, "session id")
+        mode = convert("mode", mode, "mode")
+        requirements = convert("text", requirements, "requirements")
+
+        def work(conn: sqlite3.Connection) -> dict[str, Any]:
+            existing = _row(conn.execute(f"SELECT {SESSION_COLUMNS} FROM sessions WHERE session_id = ?",
+                                         (session_id,)).fetchone())
+            if existing:
+                differences = [
+                    f"{label}: stored {existing[column]!r}, given {given!r}"
+                    for label, column, given in (("mode", "mode", mode),
+                                                 ("requirements", "original_requirements", requirements))
+                    if existing[column] != given
+                ]
+                if differences:
+                    raise Conflict(
+                        f"session {session_id!r} already exists with different values ("
+                        + "; ".join(differences) + ")",
+                        "Nothing was changed. Use a new session id, or keep the stored values.",
+                    )
+                return dict(existing, created=False)
+            now = timeutil.now()
+            conn.execute(
+                "INSERT INTO sessions (session_id, mode, status, original_requirements, start_time, "
+                "created_at, updated_at) VALUES (?, ?, 'active', ?, ?, ?, ?)",
+                (session_id, mode, requirements, now, now, now),
+            )
+            row = conn.execute(f"SELECT {SESSION_COLUMNS} FROM sessions WHERE session_id = ?",
+                               (session_id,)).fetchone()
+            return dict(row, created=True)
+
+        return self._write(work)
+
+    def update_session_status(self, session_id: str, status: str) -> dict[str, Any]:
+        session_id = convert("id", session_id, "session id")
+        status = convert("session_status", status, "session status")
+
+        def work(conn: sqlite3.Connection) -> dict[str, Any]:
+            now = timeutil.now()
+            end_time = now if status in ("completed", "failed") else None
+            changed = conn.execute(
+                "UPDATE sessions SET status = ?, updated_at = ?, "
+                "end_time = CASE WHEN ? IS NULL THEN NULL ELSE COALESCE(end_time, ?) END "
+                "WHERE session_id = ?",
+                (status, now, end_time, end_time, session_id),
+            ).rowcount
+            if not changed:
+                raise self._session_not_found(conn, session_id)
+            return dict(conn.execute(f"SELECT {SESSION_COLUMNS} FROM sessions WHERE session_id = ?",
+                                     (session_id,)).fetchone())
+
+        return self._write(work)
+
+    def get_session(self, session_id: str) -> dict[str, Any]:
+        session_id = convert("id", session_id, "session id")
+        row = self.store.read_one(f"SELECT {SESSION_COLUMNS} FROM sessions WHERE session_id = ?", (session_id,))
+        if row is None:
+            raise self._session_not_found(self.store.reader(), session_id)
+        return dict(row)
+
+    def list_sessions(self, limit: Optional[int] = None, status: Optional[str] = None) -> list[dict[str, Any]]:
+        limit = convert("limit", limit, "limit") if limit is not None else DEFAULT_LIST_LIMIT
+        if status is not None:
+            status = convert("session_status", status, "session status")
+            rows = self.store.read(
+                f"SELECT {SESSION_COLUMNS} FROM sessions WHERE status = ? "
+                "ORDER BY created_at DESC, session_id DESC LIMIT ?", (status, limit))
+        else:
+            rows = self.store.read(
+                f"SELECT {SESSION_COLUMNS} FROM sessions ORDER BY created_at DESC, session_id DESC LIMIT ?",
+                (limit,))
+        return [dict(r) for r in rows]
+
+    # -- logs --------------------------------------------------------------------------------------
+    def log_interaction(self, session_id: str, agent_type: str, content: str,
+                        iteration: Optional[int] = None, agent_id: Optional[str] = None) -> dict[str, Any]:
+        session_id = convert("id", session_id, "session id")
+        agent_type = convert("agent_type", agent_type, "agent type")
+        content = convert("text", content, "content")
+        iteration = convert("count", iteration, "iteration") if iteration is not None else None
+        agent_id = convert("id", agent_id, "agent id") if agent_id is not None else None
+
+        def work(conn: sqlite3.Connection) -> dict[str, Any]:
+            now = timeutil.now()
+            self._touch_session(conn, session_id, now)
+            last = conn.execute(
+                "SELECT seq, timestamp FROM orchestration_logs WHERE session_id = ? ORDER BY seq DESC LIMIT 1",
+                (session_id,)).fetchone()
+            seq = last[0] + 1 if last else 1
+            # The log's order is its seq; keep timestamps in that order even if the clock steps back.
+            timestamp = max(now, last[1]) if last else now
+            cursor = conn.execute(
+                "INSERT INTO orchestration_logs (session_id, seq, timestamp, iteration, agent_type, agent_id, "
+                "content) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (session_id, seq, timestamp, iteration, agent_type, agent_id, content))
+            return {"id": cursor.lastrowid, "session_id": session_id, "timestamp": timestamp,
+                    "iteration": iteration, "agent_type": agent_type, "agent_id": agent_id, "seq": seq}
+
+        return self._write(work)
+
+    def get_logs(self, session_id: str, limit: Optional[int] = None, offset: Optional[int] = None,
+                 agent_type: Optional[str] = None, since: Optional[str] = None) -> list[dict[str, Any]]:
+        """Log entries, newest first."""
+        session_id = convert("id", session_id, "session id")
+        clauses, params = ["session_id = ?"], [session_id]
+        if agent_type is not None:
+            clauses.append("agent_type = ?")
+            params.append(convert("agent_type", agent_type, "agent type"))
+        if since is not None:
+            clauses.append("timestamp >= ?")
+            params.append(convert("time", since, "since"))
+        limit = convert("limit", limit, "limit") if limit is not None else -1
+        offset = convert("count", offset, "offset") if offset is not None else 0
+        self._require_session(session_id)
+        rows = self.store.read(
+            f"SELECT {LOG_COLUMNS} FROM orchestration_logs WHERE {' AND '.join(clauses)} "
+            "ORDER BY seq DESC LIMIT ? OFFSET ?", (*params, limit, offset))
+        return [dict(r) for r in rows]
+
+    def log_page(self, session_id: str, limit: Optional[int] = None, offset: Optional[int] = None) -> dict[str, Any]:
+        """A page of the log counted back from the newest entry, returned oldest first.
+
+        Pages are ranges of the per-session ``seq``, so a deep page costs what the first one does.
+        """
+        session_id = convert("id", session_id, "session id")
+        limit = convert("limit", limit, "limit") if limit is not None else DEFAULT_PAGE
+        offset = convert("count", offset, "offset") if offset is not None else 0
+        self._require_session(session_id)
+        total_row = self.store.read_one(
+            "SELECT MAX(seq) FROM orchestration_logs WHERE session_id = ?", (session_id,))
+        total = total_row[0] or 0
+        high = total - offset
+        low = max(high - limit, 0)
+        rows = self.store.read(
+            f"SELECT {LOG_COLUMNS} FROM orchestration_logs WHERE session_id = ? AND seq > ? AND seq <= ? "
+            "ORDER BY seq", (session_id, low, high)) if high > 0 else []
+        return {"session_id": session_id, "total": total, "limit": limit, "offset": offset,
+                "first": low + 1, "last": max(high, 0), "entries": [dict(r) for r in rows]}
+
+    def stream_logs(self, session_id: str, limit: Optional[int] = None, offset: Optional[int] = None) -> str:
+        """The page of :meth:`log_page` as markdown."""
+        from .formatting import logs_markdown
+
+        return logs_markdown(self.log_page(session_id, limit, offset))
+
+    # -- state -------------------------------------------------------------------------------------
+    def save_state(self, session_id: str, state_type: str, state_data: Any) -> dict[str, Any]:
+        session_id = convert("id", session_id, "session id")
+        state_type = convert("name", state_type, "state type")
+        text = self._json_payload("state", state_type, state_data, "state data")
+
+        def work(conn: sqlite3.Connection) -> dict[str, Any]:
+            now = timeutil.now()
+            self._touch_session(conn, session_id, now)
+            cursor = conn.execute(
+                "INSERT INTO state_snapshots (session_id, timestamp, state_type, state_data) VALUES (?, ?, ?, ?)",
+                (session_id, now, state_type, text))
+            return {"id": cursor.lastrowid, "session_id": session_id, "state_type": state_type, "timestamp": now}
+
+        return self._write(work)
+
+    def latest_state_record(self, session_id: str, state_type: str) -> Optional[dict[str, Any]]:
+        """The newest snapshot with its time: {"timestamp", "state_type", "state_data" (text)} or None."""
+        session_id = convert("id", session_id, "session id")
+        state_type = convert("name", state_type, "state type")
+        self._require_session(session_id)
+        return _row(self.store.read_one(
+            "SELECT id, timestamp, state_type, state_data FROM state_snapshots "
+            "WHERE session_id = ? AND state_type = ? ORDER BY timestamp DESC, id DESC LIMIT 1",
+            (session_id, state_type)))
+
+    def get_latest_state(self, session_id: str, state_type: str) -> Optional[dict[str, Any]]:
+        record = self.latest_state_record(session_id, state_type)
+        return json.loads(record["state_data"]) if record else None
+
+    # -- task groups -------------------------------------------------------------------------------
+    def create_task_group(self, group_id: str, session_id: str, name: str, status: Optional[str] = None,
+                          assigned_to: Optional[str] = None) -> dict[str, Any]:
+        group_id = convert("id", group_id, "group id")
+        session_id = convert("id", session_id, "session id")
+        name = convert("text", name, "group name")
+        status = convert("group_status", status, "status") if status is not None else None
+        assigned_to = convert("id", assigned_to, "assigned_to") if assigned_to is not None else None
+
+        def work(conn: sqlite3.Connection) -> dict[str, Any]:
+            now = timeutil.now()
+            self._touch_session(conn, session_id, now)
+            existing = _row(conn.execute(f"SELECT {GROUP_COLUMNS} FROM task_groups WHERE session_id = ? AND id = ?",
+                                         (session_id, group_id)).fetchone())
+            if existing:
+                given = (("name", name), ("status", status), ("assigned_to", assigned_to))
+                differences = [f"{column}: stored {existing[column]!r}, given {value!r}"
+                               for column, value in given if value is not None and existing[column] != value]
+                if differences:
+                    raise Conflict(
+                        f"task group {group_id!r} already exists in session {session_id!r} with different "
+                        "values (" + "; ".join(differences) + ")",
+                        f"Nothing was changed. To change it: update-task-group {group_id} --session {session_id} "
+                        "--status ... / --assigned_to ...",
+                    )
+                return dict(existing, created=False)
+            conn.execute(
+                "INSERT INTO task_groups (id, session_id, name, status, assigned_to, revision_count, "
+                "last_review_status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 0, NULL, ?, ?)",
+                (group_id, session_id, name, status or "pending", assigned_to, now, now))
+            row = conn.execute(f"SELECT {GROUP_COLUMNS} FROM task_groups WHERE session_id = ? AND id = ?",
+                               (session_id, group_id)).fetchone()
+            return dict(row, created=True)
+
+        return self._write(work)
+
+    def _resolve_group_session(self, conn: sqlite3.Connection, group_id: str) -> str:
+        row = conn.execute(
+            "SELECT g.session_id FROM task_groups g JOIN sessions s ON s.session_id = g.session_id "
+            "WHERE g.id = ? AND s.status = 'active' ORDER BY s.created_at DESC, s.session_id DESC LIMIT 1",
+            (group_id,)).fetchone()
+        if row:
+            return row[0]
+        elsewhere = [r[0] for r in conn.execute(
+            "SELECT g.session_id FROM task_groups g JOIN sessions s ON s.session_id = g.session_id "
+            "WHERE g.id = ? ORDER BY s.created_at DESC LIMIT 3", (group_id,))]
+        if elsewhere:
+            return_hint = (f"It exists only in sessions that are no longer active: {', '.join(elsewhere)}. "
+                           f"Name one with --session, e.g. --session {elsewhere[0]}.")
+            raise NotFound(f"no active session has task group {group_id!r}", return_hint)
+        known = [r[0] for r in conn.execute(
+            "SELECT DISTINCT g.id FROM task_groups g JOIN sessions s ON s.session_id = g.session_id "
+            "WHERE s.status = 'active' LIMIT 1000")]
+        close = suggest(group_id, known)
+        hint = f"Did you mean {close!r}?" if close else "Create it first with create-task-group."
+        raise NotFound(f"task group {group_id!r} does not exist", hint)
+
+    def update_task_group(self, group_id: str, session_id: Optional[str] = None, status: Optional[str] = None,
+                          assigned_to: Optional[str] = None, revision_count: Optional[int] = None,
+                          last_review_status: Optional[str] = None,
+                          increment_revision: "bool | int" = False) -> dict[str, Any]:
+        group_id = convert("id", group_id, "group id")
+        session_id = convert("id", session_id, "session id") if session_id is not None else None
+        changes: dict[str, Any] = {}
+        if status is not None:
+            changes["status"] = convert("group_status", status, "status")
+        if assigned_to is not None:
+            changes["assigned_to"] = convert("id", assigned_to, "assigned_to")
+        if revision_count is not None:
+            changes["revision_count"] = convert("count", revision_count, "revision count")
+        if last_review_status is not None:
+            changes["last_review_status"] = convert("review_status", last_review_status, "review status")
+        increment = convert("count", int(increment_revision), "revision increment") if increment_revision else 0
+        if increment and "revision_count" in changes:
+            raise UsageError("give either --revision_count N or --increment-revision, not both",
+                             "--increment-revision adds 1 atomically; --revision_count sets the number.")
+        if not changes and not increment:
+            raise UsageError(
+                f"nothing to update for task group {group_id!r}",
+                "Give at least one of --status, --assigned_to, --revision_count, --last_review_status, "
+                "--increment-revision.")
+
+        def work(conn: sqlite3.Connection) -> dict[str, Any]:
+            now = timeutil.now()
+            target = session_id
+            if target is None:
+                target = self._resolve_group_session(conn, group_id)
+                self.notices.append(Notice(
+                    "group_resolved",
+                    f"Task group {group_id} is in session {target} (the most recent active session that has it)"))
+            assignments = [f"{column} = ?" for column in changes]
+            params: list[Any] = list(changes.values())
+            if increment:
+                assignments.append("revision_count = revision_count + ?")
+                params.append(increment)
+            assignments.append("updated_at = ?")
+            params.append(now)
+            updated = conn.execute(
+                f"UPDATE task_groups SET {', '.join(assignments)} WHERE session_id = ? AND id = ?",
+                (*params, target, group_id)).rowcount
+            if not updated:
+                if not conn.execute("SELECT 1 FROM sessions WHERE session_id = ?", (target,)).fetchone():
+                    raise self._session_not_found(conn, target)
+                known = [r[0] for r in conn.execute("SELECT id FROM task_groups WHERE session_id = ?", (target,))]
+                close = suggest(group_id, known)
+                hint = (f"Did you mean {close!r}?" if close else
+                        ("Groups in this session: " + ", ".join(known[:10]) + "." if known else
+                         "This session has no task groups yet; create it with create-task-group."))
+                raise NotFound(f"task group {group_id!r} does not exist in session {target!r}", hint)
+            conn.execute("UPDATE sessions SET updated_at = ? WHERE session_id = ?", (now, target))
+            row = conn.execute(f"SELECT {GROUP_COLUMNS} FROM task_groups WHERE session_id = ? AND id = ?",
+                               (target, group_id)).fetchone()
+            return dict(row)
+
+        return self._write(work)
+
+    def get_task_groups(self, session_id: str, status: Optional[str] = None,
+                        group_id: Optional[str] = None) -> list[dict[str, Any]]:
+        session_id = convert("id", session_id, "session id")
+        clauses, params = ["session_id = ?"], [session_id]
+        if status is not None:
+            clauses.append("status = ?")
+            params.append(convert("group_status", status, "status"))
+        if group_id is not None:
+            clauses.append("id = ?")
+            params.append(convert("id", group_id, "group id"))
+        self._require_session(session_id)
+        rows = self.store.read(f"SELECT {GROUP_COLUMNS} FROM task_groups WHERE {' AND '.join(clauses)} "
+                               "ORDER BY created_at, id", params)
+        return [dict(r) for r in rows]
+
+    # -- tokens ------------------------------------------------------------------------------------
+    def log_tokens(self, session_id: str, agent_type: str, tokens: int,
+                   agent_id: Optional[str] = None) -> dict[str, Any]:
+        session_id = convert("id", session_id, "session id")
+        agent_type = convert("agent_type", agent_type, "agent type")
+        tokens = convert("count", tokens, "tokens")
+        agent_id = convert("id", agent_id, "agent id") if agent_id is not None else None
+
+        def work(conn: sqlite3.Connection) -> dict[str, Any]:
+            now = timeutil.now()
+            self._touch_session(conn, session_id, now)
+            cursor = conn.execute(
+                "INSERT INTO token_usage (session_id, timestamp, agent_type, agent_id, tokens_estimated) "
+                "VALUES (?, ?, ?, ?, ?)", (session_id, now, agent_type, agent_id, tokens))
+            return {"id": cursor.lastrowid, "session_id": session_id, "timestamp": now, "agent_type": agent_type,
+                    "agent_id": agent_id, "tokens_estimated": tokens}
+
+        return self._write(work)
+
+    def get_token_summary(self, session_id: str, by: Optional[str] = None) -> dict[str, int]:
+        """Totals per agent type (documented types first) or per agent id, then "total".
+
+        By agent id, rows logged without an agent id count under their agent type.
+        """
+        session_id = convert("id", session_id, "session id")
+        by = convert("token_by", by, "by") if by is not None else "agent_type"
+        self._require_session(session_id)
+        key = "agent_type" if by == "agent_type" else "COALESCE(agent_id, agent_type)"
+        rows = self.store.read(
+            f"SELECT {key} AS k, SUM(tokens_estimated) FROM token_usage WHERE session_id = ? GROUP BY k",
+            (session_id,))
+        order = {name: index for index, name in enumerate(AGENT_TYPES["documented"])}
+        order["orchestrator"] = len(order)  # the spec's example lists pm, developer, qa, ... first
+        totals = sorted(((r[0], r[1]) for r in rows), key=lambda item: (order.get(item[0], len(order) + 1), item[0]))
+        summary = {name: total for name, total in totals}
+        summary["total"] = sum(total for _, total in totals)
+        return summary
+
+    # -- skill outputs -----------------------------------------------------------------------------
+    def save_skill_output(self, session_id: str, skill_name: str, output_data: Any) -> dict[str, Any]:
+        session_id = convert("id", session_id, "session id")
+        skill_name = convert("name", skill_name, "skill name")
+        text = self._json_payload("skill_output", skill_name, output_data, "skill output")
+
+        def work(conn: sqlite3.Connection) -> dict[str, Any]:
+            now = timeutil.now()
+            self._touch_session(conn, session_id, now)
+            cursor = conn.execute(
+                "INSERT INTO skill_outputs (session_id, timestamp, skill_name, output_data) VALUES (?, ?, ?, ?)",
+                (session_id, now, skill_name, text))
+            return {"id": cursor.lastrowid, "session_id": session_id, "skill_name": skill_name, "timestamp": now}
+
+        return self._write(work)
+
+    def skill_output_record(self, session_id: str, skill_name: str) -> Optional[dict[str, Any]]:
+        session_id = convert("id", session_id, "session id")
+        skill_name = convert("name", skill_name, "skill name")
+        self._require_session(session_id)
+        return _row(self.store.read_one(
+            "SELECT id, timestamp, skill_name, output_data FROM skill_outputs "
+            "WHERE session_id = ? AND skill_name = ? ORDER BY timestamp DESC, id DESC LIMIT 1",
+            (session_id, skill_name)))
+
+    def get_skill_output(self, session_id: str, skill_name: str) -> Optional[dict[str, Any]]:
+        record = self.skill_output_record(session_id, skill_name)
+        return json.loads(record["output_data"]) if record else None
+
+    # -- configuration -----------------------------------------------------------------------------
+    def set_config(self, key: str, value: Any) -> dict[str, Any]:
+        key = convert("name", key, "config key")
+        text = self._json_payload("config", key, value, "config value")
+
+        def work(conn: sqlite3.Connection) -> dict[str, Any]:
+            now = timeutil.now()
+            conn.execute(
+                "INSERT INTO configuration (key, value, updated_at) VALUES (?, ?, ?) "
+                "ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+                (key, text, now))
+            return {"key": key, "updated_at": now}
+
+        return self._write(work)
+
+    def config_record(self, key: str) -> Optional[dict[str, Any]]:
+        key = convert("name", key, "config key")
+        return _row(self.store.read_one("SELECT key, value, updated_at FROM configuration WHERE key = ?", (key,)))
+
+    def get_config(self, key: str) -> Optional[Any]:
+        record = self.config_record(key)
+        return json.loads(record["value"]) if record else None
+
+    # -- decisions ---------------------------------------------------------------------------------
+    def log_decision(self, session_id: str, decision_type: str, decision_data: Any,
+                     iteration: Optional[int] = None) -> dict[str, Any]:
+        session_id = convert("id", session_id, "session id")
+        decision_type = convert("name", decision_type, "decision type")
+        text = self._json_payload("decision", decision_type, decision_data, "decision data")
+        iteration = convert("count", iteration, "iteration") if iteration is not None else None
+
+        def work(conn: sqlite3.Connection) -> dict[str, Any]:
+            now = timeutil.now()
+            self._touch_session(conn, session_id, now)
+            cursor = conn.execute(
+                "INSERT INTO decisions (session_id, timestamp, iteration, decision_type, decision_data) "
+                "VALUES (?, ?, ?, ?, ?)", (session_id, now, iteration, decision_type, text))
+            return {"id": cursor.lastrowid, "session_id": session_id, "timestamp": now, "iteration": iteration,
+                    "decision_type": decision_type}
+
+        return self._write(work)
+
+    def get_decisions(self, session_id: str, decision_type: Optional[str] = None,
+                      limit: Optional[int] = None) -> list[dict[str, Any]]:
+        """Decisions oldest first; with a limit, the most recent ``limit`` of them (still oldest first)."""
+        session_id = convert("id", session_id, "session id")
+        clauses, params = ["session_id = ?"], [session_id]
+        if decision_type is not None:
+            clauses.append("decision_type = ?")
+            params.append(convert("name", decision_type, "decision type"))
+        limit = convert("limit", limit, "limit") if limit is not None else -1
+        self._require_session(session_id)
+        rows = self.store.read(
+            f"SELECT {DECISION_COLUMNS} FROM decisions WHERE {' AND '.join(clauses)} "
+            "ORDER BY timestamp DESC, id DESC LIMIT ?", (*params, limit))
+        return [_decision(r) for r in reversed(rows)]
+
+    # -- dashboard ---------------------------------------------------------------------------------
+    def get_dashboard_snapshot(self, session_id: str) -> dict[str, Any]:
+        session = self.get_session(session_id)
+        session_id = session["session_id"]
+
+        def state(state_type: str) -> Optional[Any]:
+            row = self.store.read_one(
+                "SELECT state_data FROM state_snapshots WHERE session_id = ? AND state_type = ? "
+                "ORDER BY timestamp DESC, id DESC LIMIT 1", (session_id, state_type))
+            return json.loads(row[0]) if row else None
+
+        log_count = self.store.read_one(
+            "SELECT MAX(seq) FROM orchestration_logs WHERE session_id = ?", (session_id,))[0] or 0
+        recent = self.store.read(
+            f"SELECT {LOG_COLUMNS} FROM orchestration_logs WHERE session_id = ? ORDER BY seq DESC LIMIT ?",
+            (session_id, DASHBOARD_LOGS))
+        return {
+            "session": session,
+            "orchestrator_state": state("orchestrator"),
+            "pm_state": state("pm"),
+            "task_groups": self.get_task_groups(session_id),
+            "token_summary": self.get_token_summary(session_id),
+            "log_count": log_count,
+            "recent_logs": [dict(r) for r in recent],
+        }
+
+    # -- SQL ---------------------------------------------------------------------------------------
+    def query(self, sql: str, params: Any = ()) -> list[dict[str, Any]]:
+        """Run one read-only statement. SQLite enforces it: read-only open, query_only, an authorizer."""
+        sql = convert("sql", sql, "SQL")
+        from .readonly import run_readonly
+
+        return run_readonly(self.store, sql, params)

@@ -1,0 +1,177 @@
+"""Pure functions from results to text: JSON, ✓ lines, ❌ reports, tables and readable views.
+
+Symbols and reply templates come from the vocabulary; nothing here touches the database or a stream.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Optional, Sequence
+
+from .timeutil import display
+from .vocabulary import COMMANDS, VOCABULARY, agent_label
+
+OK, WARNING, ERROR = (VOCABULARY["symbols"][k] for k in ("ok", "warning", "error"))
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return bytes(value).hex()
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+def to_json(value: Any) -> str:
+    """Compact, valid JSON with non-ASCII kept: what every read prints by default."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=_default)
+
+
+# -- ✓ lines ---------------------------------------------------------------------------------------
+def _state_label(state_type: str) -> str:
+    return "PM" if state_type == "pm" else state_type
+
+
+def _changes(args: dict[str, Any], row: dict[str, Any]) -> str:
+    parts = []
+    if "status" in args:
+        parts.append(row["status"])
+    if "assigned_to" in args:
+        parts.append(f"assigned to {row['assigned_to']}")
+    if "revision_count" in args or args.get("increment_revision"):
+        parts.append(f"revision {row['revision_count']}")
+    if "last_review_status" in args:
+        parts.append(f"review {row['last_review_status']}")
+    return ", ".join(parts)
+
+
+def reply_fields(command: str, args: dict[str, Any], result: dict[str, Any]) -> dict[str, Any]:
+    """The values a reply template may name, derived from the arguments and the stored row."""
+    fields: dict[str, Any] = dict(args)
+    fields.update(result)
+    if command == "create-task-group" or command == "update-task-group":
+        fields["group_id"] = result["id"]
+    if "agent_type" in result:
+        fields["agent_label"] = agent_label(result["agent_type"])
+    iteration = result.get("iteration")
+    fields["iteration_part"] = f" (iteration {iteration})" if iteration is not None else ""
+    if "state_type" in result:
+        fields["state_label"] = _state_label(result["state_type"])
+    if "tokens_estimated" in result:
+        fields["tokens"] = f"{result['tokens_estimated']:,}"
+        fields["agent_id_part"] = f" ({result['agent_id']})" if result.get("agent_id") else ""
+    if command == "update-task-group":
+        fields["changes"] = _changes(args, result)
+    return fields
+
+
+def success_line(command: str, args: dict[str, Any], result: dict[str, Any]) -> str:
+    templates = COMMANDS[command]["reply"]
+    if "created" in result:
+        template = templates["created" if result["created"] else "exists"]
+    else:
+        template = templates["done"]
+    return f"{OK} " + template.format(**reply_fields(command, args, result))
+
+
+# -- ❌ reports ------------------------------------------------------------------------------------
+def error_report(message: str, hint: Optional[str], details: Sequence[str] = (), command: Optional[str] = None) -> str:
+    """❌ what failed and why (prefixed by the command when known), each detail, then what to do."""
+    lines = [f"{ERROR} {command}: {message}" if command else f"{ERROR} {message}"]
+    lines.extend(f"   - {detail}" for detail in details)
+    if hint:
+        lines.append(f"   {hint}")
+    return "\n".join(lines)
+
+
+# -- tables and views --------------------------------------------------------------------------------
+def _cell(value: Any, width: int = 60) -> str:
+    if value is None:
+        text = "-"
+    elif isinstance(value, (dict, list)):
+        text = to_json(value)
+    else:
+        text = str(value)
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def table(rows: list[dict[str, Any]], columns: Optional[list[str]] = None) -> str:
+    """A plain fixed-style table (header, dashes, rows) so snapshots stay stable."""
+    if not rows:
+        return "(no rows)"
+    columns = columns or list(rows[0].keys())
+    cells = [[_cell(row.get(c)) for c in columns] for row in rows]
+    widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(columns)]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(columns, widths)).rstrip(),
+             "  ".join("-" * w for w in widths)]
+    lines += ["  ".join(v.ljust(w) for v, w in zip(r, widths)).rstrip() for r in cells]
+    return "\n".join(lines)
+
+
+def key_values(item: dict[str, Any]) -> str:
+    width = max((len(k) for k in item), default=0)
+    return "\n".join(f"{k.ljust(width)}  {_cell(v, 200)}" for k, v in item.items())
+
+
+def log_heading(entry: dict[str, Any]) -> str:
+    label = agent_label(entry["agent_type"])
+    label = label[:1].upper() + label[1:]
+    who = f" ({entry['agent_id']})" if entry.get("agent_id") else ""
+    when = display(entry["timestamp"])
+    if entry.get("iteration") is not None:
+        return f"## [{when}] Iteration {entry['iteration']} - {label}{who}"
+    return f"## [{when}] {label}{who}"
+
+
+def logs_markdown(page: dict[str, Any]) -> str:
+    """A page of the log as markdown, oldest first, each entry closed by a rule."""
+    total = page["total"]
+    entries = page["entries"]
+    if entries:
+        span = f"entries {page['first']}–{page['last']} of {total}"
+    else:
+        span = f"no entries in this range ({total} in all)"
+    lines = [f"# Orchestration log: {page['session_id']} ({span})", ""]
+    for entry in entries:
+        lines += [log_heading(entry), "", entry["content"].rstrip("\n"), "", "---", ""]
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def state_view(title: str, record: Optional[dict[str, Any]], data_key: str) -> str:
+    if record is None:
+        return f"No {title} stored yet."
+    data = json.loads(record[data_key])
+    lines = [f"Current {title} (as of {display(record['timestamp'])}):"]
+    for key, value in data.items():
+        if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+            lines.append(f"- {key}: {len(value)}")
+        else:
+            lines.append(f"- {key}: {_cell(value, 100)}")
+    return "\n".join(lines)
+
+
+def dashboard_view(snapshot: dict[str, Any]) -> str:
+    session = snapshot["session"]
+    groups = snapshot["task_groups"]
+    tokens = snapshot["token_summary"]
+    lines = [
+        f"Session: {session['session_id']} ({session['mode'] or 'mode unset'} mode, {session['status']})",
+        f"- Created: {display(session['created_at'])}",
+        f"- Last updated: {display(session['updated_at'])}",
+        "",
+        f"Task Groups: {len(groups)} total",
+    ]
+    for status, label in (("completed", "Completed"), ("in_progress", "In Progress"), ("pending", "Pending"),
+                          ("failed", "Failed")):
+        ids = [g["id"] for g in groups if g["status"] == status]
+        if ids or status != "failed":
+            lines.append(f"- {label}: {len(ids)}" + (f" ({', '.join(ids)})" if ids else ""))
+    lines += ["", f"Token Usage: {tokens['total']:,} tokens"]
+    for name, total in tokens.items():
+        if name != "total":
+            shown = agent_label(name)
+            lines.append(f"- {shown[:1].upper() + shown[1:]}: {total:,}")
+    count = snapshot["log_count"]
+    lines += ["", f"Recent Logs: {count} interaction{'s' if count != 1 else ''} logged"]
+    for entry in snapshot["recent_logs"][:3]:
+        lines.append(f"- {log_heading(entry)[3:]}")
+    return "\n".join(lines)

@@ -1,0 +1,49 @@
+"""`init_db.py [PATH]`: create or upgrade a database file and say what was done."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Optional, TextIO
+
+from .errors import EXIT_OK, EXIT_USAGE, BazingaError
+from .formatting import OK, error_report
+
+
+def run(argv: list[str], stdout: TextIO, stderr: TextIO, env: Optional[dict] = None,
+        cwd: Optional[str] = None) -> int:
+    from .api import BazingaDB
+    from .cli import database_path
+    from .storage import display_path
+
+    env = os.environ if env is None else env
+    if any(a in ("-h", "--help") for a in argv):
+        stdout.write("usage: init_db.py [PATH]\nCreate or upgrade a bazinga-db database (default: the same path "
+                     "the commands use: $BAZINGA_DB_PATH, else coordination/bazinga.db).\n")
+        return EXIT_OK
+    if len(argv) > 1:
+        stderr.write(error_report(f"expected at most one PATH, got {len(argv)} arguments",
+                                  "usage: init_db.py [PATH]") + "\n")
+        return EXIT_USAGE
+    path = database_path(argv[0] if argv else None, env, cwd or os.getcwd())
+    db = BazingaDB(path)
+    try:
+        result = db.initialize()
+    except BazingaError as error:
+        stderr.write(error_report(error.message, error.hint, error.details, "init_db.py") + "\n")
+        return error.exit_code
+    finally:
+        db.close()
+    shown = display_path(path)
+    if not result["applied"]:
+        stdout.write(f"{OK} Database at {shown} is up to date (schema version {result['version']})\n")
+    elif result["applied"][0].startswith("initial"):
+        stdout.write(f"{OK} Database created at {shown} (schema version {result['version']}, WAL mode)\n")
+    else:
+        steps = "; ".join(result["applied"])
+        stdout.write(f"{OK} Database at {shown} upgraded to schema version {result['version']} ({steps})\n")
+    return EXIT_OK
+
+
+def main() -> None:
+    sys.exit(run(sys.argv[1:], sys.stdout, sys.stderr))

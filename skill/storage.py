@@ -1,0 +1,238 @@
+"""Connections and transactions.
+
+Every connection: WAL journal, ``foreign_keys=ON``, 30 s busy timeout. Writes run in ``BEGIN IMMEDIATE``
+(the write lock is taken up front, so two writers never deadlock upgrading a read lock) and are retried a
+bounded number of times when SQLite still reports the database busy. Reads open the file read-only and
+never create or migrate anything.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import time
+from typing import Any, Callable, Optional, TypeVar
+
+from . import migrations
+from .errors import BazingaError, Conflict, DatabaseBusy, DatabaseUnusable
+
+T = TypeVar("T")
+
+BUSY_TIMEOUT_MS = 30_000
+WRITE_ATTEMPTS = 5
+_RETRY_PAUSES = (0.05, 0.1, 0.25, 0.5)
+
+# Optional SQL tracer: BAZINGA_DB_TRACE=1 prints every statement to stderr (never stdout).
+_TRACE = os.environ.get("BAZINGA_DB_TRACE") == "1"
+
+
+def display_path(path: str) -> str:
+    """A path as replies show it: relative to the working directory when inside it."""
+    try:
+        relative = os.path.relpath(path)
+    except ValueError:
+        return path
+    return path if relative.startswith("..") else relative
+
+
+def _is_busy(error: sqlite3.Error) -> bool:
+    text = str(error).lower()
+    return "locked" in text or "busy" in text
+
+
+def translate(error: sqlite3.Error, path: str) -> BazingaError:
+    """Turn a sqlite3 error into the project's family, with a hint an agent can act on."""
+    text = str(error)
+    lowered = text.lower()
+    shown = display_path(path)
+    if isinstance(error, sqlite3.IntegrityError):
+        return Conflict(f"the database refused the write: {text}", "Check the ids; nothing was written.")
+    if "not a database" in lowered or "malformed" in lowered:
+        return DatabaseUnusable(
+            f"{shown} is not a usable SQLite database ({text})",
+            "The file was left untouched. Point --db at a bazinga database, or move this file away and "
+            "let the next write create a new one; run `check` to inspect it.",
+        )
+    if "disk is full" in lowered or "database or disk is full" in lowered:
+        return DatabaseUnusable(
+            f"the disk holding {shown} is full; nothing was written",
+            "Free some space, then retry the same command.",
+        )
+    if "readonly" in lowered or "read-only" in lowered:
+        return DatabaseUnusable(
+            f"{shown} cannot be written ({text})",
+            "Check the file's and its folder's permissions (the folder must be writable for the WAL files).",
+        )
+    if "unable to open" in lowered:
+        return DatabaseUnusable(
+            f"cannot open {shown} ({text})",
+            "Check that the path names a file (not a folder) in a folder you can read and write.",
+        )
+    if _is_busy(error):
+        return DatabaseBusy(
+            f"{shown} stayed locked by another process beyond {BUSY_TIMEOUT_MS // 1000} s and "
+            f"{WRITE_ATTEMPTS} attempts; nothing was written",
+            "Retry the same command; if it persists, look for a process holding a long transaction.",
+        )
+    if "i/o" in lowered or "disk i/o" in lowered:
+        return DatabaseUnusable(f"disk I/O error on {shown} ({text})", "Check the disk and the file, then retry.")
+    return DatabaseUnusable(f"SQLite error on {shown}: {text}", "Run `check` on the database; retry the command.")
+
+
+def _configure(conn: sqlite3.Connection) -> sqlite3.Connection:
+    conn.row_factory = sqlite3.Row
+    if _TRACE:
+        import sys
+
+        conn.set_trace_callback(lambda sql: print(f"[sql] {sql}", file=sys.stderr))
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    conn.execute("PRAGMA foreign_keys = ON")
+    return conn
+
+
+def _ro_uri(path: str) -> str:
+    absolute = os.path.abspath(path)
+    escaped = absolute.replace("%", "%25").replace("?", "%3f").replace("#", "%23")
+    return f"file:{escaped}?mode=ro"
+
+
+class Store:
+    """One database file; opens connections lazily and reports what it did to the file."""
+
+    def __init__(self, path: str):
+        self.path = os.fspath(path)
+        self._writer: Optional[sqlite3.Connection] = None
+        self._reader: Optional[sqlite3.Connection] = None
+        self.applied: list[migrations.Migration] = []
+
+    # -- opening -----------------------------------------------------------------------------------
+    def _check_path(self) -> None:
+        if os.path.isdir(self.path):
+            raise DatabaseUnusable(
+                f"{display_path(self.path)} is a directory, not a database file",
+                "Give --db the path of a file, for example coordination/bazinga.db.",
+            )
+
+    def writer(self) -> sqlite3.Connection:
+        """A connection that may write; creates and migrates the file when needed."""
+        if self._writer is not None:
+            return self._writer
+        self._check_path()
+        folder = os.path.dirname(os.path.abspath(self.path))
+        try:
+            os.makedirs(folder, exist_ok=True)
+        except OSError as error:
+            raise DatabaseUnusable(
+                f"cannot create the folder {folder}: {error.strerror}",
+                "Create it yourself or choose another --db path.",
+            )
+        try:
+            conn = _configure(sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None))
+            version = migrations.current_version(conn)
+            migrations.refuse_if_newer(version, display_path(self.path))
+            if version < migrations.LATEST_VERSION:
+                if version == 0:
+                    self._enable_wal(conn)
+                self.applied = migrations.migrate(conn, display_path(self.path))
+        except sqlite3.Error as error:
+            raise translate(error, self.path)
+        self._writer = conn
+        return conn
+
+    @staticmethod
+    def _enable_wal(conn: sqlite3.Connection) -> None:
+        # journal_mode cannot change inside a transaction and may meet a racing creator's lock.
+        for pause in _RETRY_PAUSES + (None,):
+            try:
+                conn.execute("PRAGMA journal_mode = WAL")
+                return
+            except sqlite3.OperationalError as error:
+                if pause is None or not _is_busy(error):
+                    raise
+                time.sleep(pause)
+
+    def reader(self) -> sqlite3.Connection:
+        """A read-only connection; refuses a missing, empty, outdated or newer file without touching it."""
+        if self._writer is not None:
+            return self._writer
+        if self._reader is not None:
+            return self._reader
+        self._check_path()
+        shown = display_path(self.path)
+        if not os.path.exists(self.path):
+            raise DatabaseUnusable(
+                f"no database at {shown} yet",
+                "It is created by the first write (for example create-session), or run "
+                f"`python3 scripts/init_db.py {shown}`. Check --db / $BAZINGA_DB_PATH if you expected one.",
+            )
+        try:
+            conn = _configure(sqlite3.connect(_ro_uri(self.path), uri=True, timeout=BUSY_TIMEOUT_MS / 1000,
+                                              isolation_level=None))
+            version = migrations.current_version(conn)
+        except sqlite3.Error as error:
+            raise translate(error, self.path)
+        migrations.refuse_if_newer(version, shown)
+        if version < migrations.LATEST_VERSION:
+            conn.close()
+            state = "empty (not initialised)" if version == 0 else f"at schema version {version}"
+            raise DatabaseUnusable(
+                f"{shown} is {state}; this skill needs version {migrations.LATEST_VERSION}",
+                f"Read commands never change the file: run `python3 scripts/init_db.py {shown}` (or any write) "
+                "to bring it up to date.",
+            )
+        self._reader = conn
+        return conn
+
+    def close(self) -> None:
+        for conn in (self._writer, self._reader):
+            if conn is not None:
+                conn.close()
+        self._writer = self._reader = None
+
+    # -- transactions ------------------------------------------------------------------------------
+    def write(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        """Run ``work`` in one BEGIN IMMEDIATE transaction; commit, or roll back and re-raise.
+
+        Busy errors are retried (the work is re-run from scratch: nothing of a failed attempt was
+        committed). The caller reports success only after this returns, i.e. after COMMIT.
+        """
+        conn = self.writer()
+        last_error: Optional[sqlite3.Error] = None
+        for attempt in range(WRITE_ATTEMPTS):
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                result = work(conn)
+                conn.execute("COMMIT")
+                return result
+            except sqlite3.Error as error:
+                self._rollback(conn)
+                if not (isinstance(error, sqlite3.OperationalError) and _is_busy(error)):
+                    raise translate(error, self.path)
+                last_error = error
+                if attempt < len(_RETRY_PAUSES):
+                    time.sleep(_RETRY_PAUSES[attempt])
+            except BaseException:
+                self._rollback(conn)
+                raise
+        assert last_error is not None
+        raise translate(last_error, self.path)
+
+    @staticmethod
+    def _rollback(conn: sqlite3.Connection) -> None:
+        if conn.in_transaction:
+            try:
+                conn.execute("ROLLBACK")
+            except sqlite3.Error:
+                pass
+
+    def read(self, sql: str, params: Any = ()) -> list[sqlite3.Row]:
+        try:
+            return self.reader().execute(sql, params).fetchall()
+        except sqlite3.Error as error:
+            raise translate(error, self.path)
+
+    def read_one(self, sql: str, params: Any = ()) -> Optional[sqlite3.Row]:
+        try:
+            return self.reader().execute(sql, params).fetchone()
+        except sqlite3.Error as error:
+            raise translate(error, self.path)
