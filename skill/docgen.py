@@ -1,7 +1,8 @@
-"""Generate the references that describe the code, so they cannot drift from it. A development tool, not shipped.
+"""Generate the docs that describe the code, so they cannot drift from it. A development tool, not shipped.
 
-    python3 -m skill.docgen            rewrite references/schema.md and references/command_examples.md
-    python3 -m skill.docgen --check    exit 1 (naming the stale files) when either differs from what the code gives
+    python3 -m skill.docgen            rewrite SKILL.md's command table, references/schema.md and
+                                       references/command_examples.md
+    python3 -m skill.docgen --check    exit 1, naming the stale files, when one is not what the code gives
 
 schema.md comes from a database freshly created by the real code path (``BazingaDB.initialize``): its
 tables, columns and indexes read back from SQLite, the migration history from ``skill.migrations``, and
@@ -23,8 +24,9 @@ import shlex
 import sqlite3
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Callable, Iterator, NamedTuple
+from typing import Callable, NamedTuple
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = "scripts/bazinga_db.py"
@@ -56,13 +58,13 @@ TABLE_NOTES: dict[str, tuple[str, dict[str, str]]] = {
             "seq": "1-based position in the session's log: pages are ranges of it",
             "timestamp": "when it was logged (never earlier than the previous entry of the session)",
             "iteration": "orchestration iteration, if given",
-            "agent_type": "normalised agent type: `orchestrator`, `pm`, `developer`, `qa`, `tech_lead` or any other",
+            "agent_type": "normalised agent type: `orchestrator`, `pm`, `developer`, `qa`, `tech_lead`, ...",
             "agent_id": "the agent instance, e.g. `developer_1`, if given",
             "content": "the text logged",
         },
     ),
     "state_snapshots": (
-        "State objects, every save kept; get-state returns the latest of a type (replaces *_state.json).",
+        "State objects, every save kept; get-state returns the latest of a type (replaces `*_state.json`).",
         {
             "id": "row id; breaks ties between equal timestamps",
             "session_id": "the session",
@@ -164,18 +166,23 @@ def read_schema(conn: sqlite3.Connection) -> Schema:
     ]
     for table in names:
         tables[table] = [
-            Column(r[1], r[2], bool(r[3]), r[4], r[5]) for r in conn.execute(f"PRAGMA table_info({_quote(table)})")
+            Column(r[1], r[2], bool(r[3]), r[4], r[5])
+            for r in conn.execute(f"PRAGMA table_info({_quote(table)})")
         ]
         foreign[table] = {
             r[3]: f"{r[2]}({r[4]}) ON DELETE {r[6]}"
             for r in conn.execute(f"PRAGMA foreign_key_list({_quote(table)})")
         }
         for r in conn.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL ORDER BY name",
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL "
+            "ORDER BY name",
             (table,),
         ):
-            unique = bool(conn.execute(f"SELECT \"unique\" FROM pragma_index_list({_literal(table)}) "
-                                       f"WHERE name = {_literal(r[0])}").fetchone()[0])
+            unique = bool(
+                conn.execute(
+                    f'SELECT "unique" FROM pragma_index_list({_literal(table)}) WHERE name = {_literal(r[0])}'
+                ).fetchone()[0]
+            )
             columns = [
                 x[2] + (" DESC" if x[3] else "")
                 for x in conn.execute(f"PRAGMA index_xinfo({_quote(r[0])})")
@@ -213,6 +220,7 @@ def fresh_database() -> Iterator[Path]:
 
 def schema_markdown() -> str:
     from skill.migrations import MIGRATIONS
+    from skill.storage import BUSY_TIMEOUT_MS
 
     with fresh_database() as path:
         conn = sqlite3.connect(str(path))
@@ -226,34 +234,68 @@ def schema_markdown() -> str:
         GENERATED_NOTE,
         "",
         f"SQLite, schema version {schema.version} (`PRAGMA user_version`), journal mode "
-        f"{schema.journal_mode.upper()}, foreign keys on, busy timeout 30 s. Times are UTC text "
-        "`YYYY-MM-DDTHH:MM:SS.ffffffZ`, which sorts in time order. JSON columns hold compact JSON text: "
-        "query them with `json_extract(state_data, '$.iteration')`. Deleting a session deletes everything in it.",
+        f"{schema.journal_mode.upper()}, foreign keys on, busy timeout {BUSY_TIMEOUT_MS // 1000} s. "
+        "Times are UTC text `YYYY-MM-DDTHH:MM:SS.ffffffZ`, which sorts in time order. "
+        "JSON columns hold compact JSON text: "
+        "query them with `json_extract(state_data, '$.iteration')`."
+        + (
+            " Deleting a session deletes everything in it."
+            if all(
+                "ON DELETE CASCADE" in fk for table in schema.foreign_keys.values() for fk in table.values()
+            )
+            else ""
+        ),
         "",
         "Agent types and statuses are checked by the code, not by CHECK constraints, so a new agent type "
         "never loses a log line.",
     ]
     for table, columns in schema.tables.items():
         purpose, notes = TABLE_NOTES.get(table, ("", {}))
-        out += ["", f"## {table}", "", purpose, "", "| column | type | constraints | meaning |", "|---|---|---|---|"]
+        out += [
+            "",
+            f"## {table}",
+            "",
+            purpose,
+            "",
+            "| column | type | constraints | meaning |",
+            "|---|---|---|---|",
+        ]
         for column in columns:
             constraints = []
             if column.pk:
-                constraints.append("primary key" if sum(c.pk > 0 for c in columns) == 1 else f"key part {column.pk}")
+                constraints.append(
+                    "primary key" if sum(c.pk > 0 for c in columns) == 1 else f"key part {column.pk}"
+                )
             if column.notnull and not column.pk:
                 constraints.append("not null")
             if column.default is not None:
                 constraints.append(f"default {column.default}")
             if column.name in schema.foreign_keys[table]:
                 constraints.append("→ " + schema.foreign_keys[table][column.name])
-            out.append(f"| {column.name} | {column.type} | {', '.join(constraints)} | {notes.get(column.name, '')} |")
+            out.append(
+                f"| {column.name} | {column.type} | {', '.join(constraints)} | {notes.get(column.name, '')} |"
+            )
         table_indexes = [i for i in schema.indexes if i.table == table]
         if table_indexes:
-            out += ["", "Indexes: " + "; ".join(
-                f"`{i.name}`{' (unique)' if i.unique else ''} on ({', '.join(i.columns)})" for i in table_indexes
-            ) + "."]
-    out += ["", "## Migrations", "", "Applied in order, each with its version bump in one transaction; "
-            "a file newer than the code is refused, never touched.", "", "| version | step |", "|---|---|"]
+            out += [
+                "",
+                "Indexes: "
+                + "; ".join(
+                    f"`{i.name}`{' (unique)' if i.unique else ''} on ({', '.join(i.columns)})"
+                    for i in table_indexes
+                )
+                + ".",
+            ]
+    out += [
+        "",
+        "## Migrations",
+        "",
+        "Applied in order, each with its version bump in one transaction; "
+        "a file newer than the code is refused, never touched.",
+        "",
+        "| version | step |",
+        "|---|---|",
+    ]
     out += [f"| {m.version} | {m.name} |" for m in MIGRATIONS]
     return "\n".join(out) + "\n"
 
@@ -263,6 +305,7 @@ class Example(NamedTuple):
     argv: list[str]
     stdin: str | None = None
     note: str = ""
+    script: str = SCRIPT
 
 
 class Section(NamedTuple):
@@ -278,87 +321,178 @@ PM_STATE = (
 )
 
 
-def _e(*argv: str, stdin: str | None = None, note: str = "") -> Example:
-    return Example(list(argv), stdin, note)
+def _e(*argv: str, stdin: str | None = None, note: str = "", script: str = SCRIPT) -> Example:
+    return Example(list(argv), stdin, note, script)
 
 
 SECTIONS: list[Section] = [
-    Section("Sessions", "A write creates the database on first use (the ✓ notice on stderr).", [
-        _e("create-session", S, "parallel", "Add user authentication with OAuth2"),
-        _e("create-session", S, "parallel", "Add user authentication with OAuth2",
-           note="A retry with the same values is a no-op."),
-        _e("get-session", S),
-        _e("list-sessions", "5"),
-        _e("list-sessions", "--status", "active", "--format", "text"),
-    ]),
-    Section("Agent interactions", "", [
-        _e("log-interaction", S, "pm", "Created 3 task groups: Auth, API, Tests", "1", "pm_main"),
-        _e("log-interaction", S, "Tech Lead", "-", "2", stdin="Review: code quality good,\ncoverage below threshold.\n",
-           note="Long content from stdin (`-`); agent types are normalised."),
-        _e("log-interaction", S, "orchestrator", "Spawning developer for group_a", "2"),
-        _e("get-logs", S, "--limit", "2"),
-        _e("get-logs", S, "--agent-type", "pm", "--since", "2025-01-01 00:00:00", "--offset", "0"),
-        _e("stream-logs", S, "2", "0"),
-    ]),
-    Section("State snapshots", "", [
-        _e("save-state", S, "pm", PM_STATE),
-        _e("save-state", S, "orchestrator", "-", stdin='{"active_agents":["developer_1"],"iteration":2}\n'),
-        _e("get-state", S, "pm"),
-        _e("get-state", S, "group_status", note="Nothing saved yet: `null`, exit 0."),
-    ]),
-    Section("Task groups", "", [
-        _e("create-task-group", "group_a", S, "Authentication", "pending"),
-        _e("create-task-group", "group_b", S, "API Backend", "pending", "developer_2"),
-        _e("update-task-group", "group_a", "--assigned_to", "developer_1", "--status", "in_progress"),
-        _e("update-task-group", "group_a", "--session", S, "--last_review_status", "CHANGES_REQUESTED",
-           "--increment-revision"),
-        _e("update-task-group", "group_a", "--revision_count", "2", "--status", "done",
-           note="Spelling variants of statuses are normalised (`done` → `completed`)."),
-        _e("get-task-groups", S),
-        _e("get-task-groups", S, "pending"),
-        _e("get-task-groups", S, "--group", "group_a", "--format", "text"),
-    ]),
-    Section("Tokens", "", [
-        _e("log-tokens", S, "pm", "5000", "pm_main"),
-        _e("log-tokens", S, "developer", "15000", "developer_1"),
-        _e("log-tokens", S, "developer", "10000", "developer_2"),
-        _e("token-summary", S),
-        _e("token-summary", S, "agent_id"),
-    ]),
-    Section("Skill outputs", "", [
-        _e("save-skill-output", S, "security_scan", '{"vulnerabilities":0,"severity":"none"}'),
-        _e("get-skill-output", S, "security_scan"),
-    ]),
-    Section("Configuration", "", [
-        _e("set-config", "skills_config", '{"security_scan":{"status":"mandatory"},"test_coverage":{"status":"optional"}}'),
-        _e("get-config", "skills_config"),
-    ]),
-    Section("Decisions", "", [
-        _e("log-decision", S, "spawn", '{"agent":"developer","group":"group_a"}', "2"),
-        _e("get-decisions", S, "--type", "spawn", "--limit", "5"),
-    ]),
-    Section("Dashboard", "", [
-        _e("dashboard-snapshot", S),
-    ]),
-    Section("Read-only SQL", "Anything but reading is refused by SQLite itself.", [
-        _e("query", "SELECT agent_type, COUNT(*) AS n FROM orchestration_logs GROUP BY agent_type ORDER BY agent_type"),
-        _e("--format", "text", "query", "SELECT id, status, revision_count FROM task_groups ORDER BY id"),
-    ]),
-    Section("Finishing", "", [
-        _e("update-session-status", S, "completed"),
-        _e("--quiet", "log-tokens", S, "qa", "8000", note="`--quiet` silences ✓ lines (never errors)."),
-    ]),
-    Section("Failures", "Errors go to stderr as a ❌ report; exit 1 when the operation failed, 2 when the "
-            "command was not understood. Nothing is written.", [
-        _e("get-session", "bazinga_20250113_143531"),
-        _e("log-interaction", "sess_missing", "pm", "hello"),
-        _e("update-task-group", "group_z", "--status", "completed"),
-        _e("update-task-group", "group_a", "--status", "finished_ish"),
-        _e("save-state", S, "pm", "{not json}"),
-        _e("query", "DELETE FROM sessions"),
-        _e("log-tokens", S, "developer", "lots"),
-        _e("creat-session", S, "simple", "x"),
-    ]),
+    Section(
+        "Sessions",
+        "A write creates the database on first use (the ✓ notice on stderr).",
+        [
+            _e("create-session", S, "parallel", "Add user authentication with OAuth2"),
+            _e(
+                "create-session",
+                S,
+                "parallel",
+                "Add user authentication with OAuth2",
+                note="A retry with the same values is a no-op.",
+            ),
+            _e("get-session", S),
+            _e("list-sessions", "5"),
+            _e("list-sessions", "--status", "active", "--format", "text"),
+        ],
+    ),
+    Section(
+        "Agent interactions",
+        "",
+        [
+            _e("log-interaction", S, "pm", "Created 3 task groups: Auth, API, Tests", "1", "pm_main"),
+            _e(
+                "log-interaction",
+                S,
+                "Tech Lead",
+                "-",
+                "2",
+                stdin="Review: code quality good,\ncoverage below threshold.\n",
+                note="Long content from stdin (`-`); agent types are normalised.",
+            ),
+            _e("log-interaction", S, "orchestrator", "Spawning developer for group_a", "2"),
+            _e("get-logs", S, "--limit", "2"),
+            _e("get-logs", S, "--agent-type", "pm", "--since", "2025-01-01 00:00:00", "--offset", "0"),
+            _e("stream-logs", S, "2", "0"),
+        ],
+    ),
+    Section(
+        "State snapshots",
+        "",
+        [
+            _e("save-state", S, "pm", PM_STATE),
+            _e(
+                "save-state",
+                S,
+                "orchestrator",
+                "-",
+                stdin='{"active_agents":["developer_1"],"iteration":2}\n',
+            ),
+            _e("get-state", S, "pm"),
+            _e("get-state", S, "group_status", note="Nothing saved yet: `null`, exit 0."),
+        ],
+    ),
+    Section(
+        "Task groups",
+        "",
+        [
+            _e("create-task-group", "group_a", S, "Authentication", "pending"),
+            _e("create-task-group", "group_b", S, "API Backend", "pending", "developer_2"),
+            _e("update-task-group", "group_a", "--assigned_to", "developer_1", "--status", "in_progress"),
+            _e(
+                "update-task-group",
+                "group_a",
+                "--session",
+                S,
+                "--last_review_status",
+                "CHANGES_REQUESTED",
+                "--increment-revision",
+            ),
+            _e(
+                "update-task-group",
+                "group_a",
+                "--revision_count",
+                "2",
+                "--status",
+                "done",
+                note="Spelling variants of statuses are normalised (`done` → `completed`).",
+            ),
+            _e("get-task-groups", S),
+            _e("get-task-groups", S, "pending"),
+            _e("get-task-groups", S, "--group", "group_a", "--format", "text"),
+        ],
+    ),
+    Section(
+        "Tokens",
+        "",
+        [
+            _e("log-tokens", S, "pm", "5000", "pm_main"),
+            _e("log-tokens", S, "developer", "15000", "developer_1"),
+            _e("log-tokens", S, "developer", "10000", "developer_2"),
+            _e("token-summary", S),
+            _e("token-summary", S, "agent_id"),
+        ],
+    ),
+    Section(
+        "Skill outputs",
+        "",
+        [
+            _e("save-skill-output", S, "security_scan", '{"vulnerabilities":0,"severity":"none"}'),
+            _e("get-skill-output", S, "security_scan"),
+        ],
+    ),
+    Section(
+        "Configuration",
+        "",
+        [
+            _e(
+                "set-config",
+                "skills_config",
+                '{"security_scan":{"status":"mandatory"},"test_coverage":{"status":"optional"}}',
+            ),
+            _e("get-config", "skills_config"),
+        ],
+    ),
+    Section(
+        "Decisions",
+        "",
+        [
+            _e("log-decision", S, "spawn", '{"agent":"developer","group":"group_a"}', "2"),
+            _e("get-decisions", S, "--type", "spawn", "--limit", "5"),
+        ],
+    ),
+    Section(
+        "Dashboard",
+        "",
+        [
+            _e("dashboard-snapshot", S),
+        ],
+    ),
+    Section(
+        "Read-only SQL",
+        "Anything but reading is refused by SQLite itself.",
+        [
+            _e(
+                "query",
+                "SELECT agent_type, COUNT(*) AS n FROM orchestration_logs GROUP BY 1 ORDER BY n DESC, 1",
+            ),
+            _e("--format", "text", "query", "SELECT id, status, revision_count FROM task_groups ORDER BY id"),
+        ],
+    ),
+    Section(
+        "Finishing",
+        "",
+        [
+            _e("update-session-status", S, "completed"),
+            _e("--quiet", "log-tokens", S, "qa", "8000", note="`--quiet` silences ✓ lines (never errors)."),
+            _e(
+                script="scripts/init_db.py",
+                note="Optional: every write creates or upgrades the database; init_db.py does only that.",
+            ),
+        ],
+    ),
+    Section(
+        "Failures",
+        "Errors go to stderr as a ❌ report; exit 1 when the operation failed, 2 when the "
+        "command was not understood. Nothing is written.",
+        [
+            _e("get-session", "bazinga_20250113_143531"),
+            _e("log-interaction", "sess_missing", "pm", "hello"),
+            _e("update-task-group", "group_z", "--status", "completed"),
+            _e("update-task-group", "group_a", "--status", "finished_ish"),
+            _e("save-state", S, "pm", "{not json}"),
+            _e("query", "DELETE FROM sessions"),
+            _e("log-tokens", S, "developer", "lots"),
+            _e("creat-session", S, "simple", "x"),
+        ],
+    ),
 ]
 
 
@@ -384,7 +518,7 @@ class Ran(NamedTuple):
 
 def run_examples(sections: list[Section] = SECTIONS) -> list[tuple[Section, list[Ran]]]:
     """Run every example through the real CLI against one new database, with the fixed clock."""
-    from skill import cli, timeutil
+    from skill import cli, initdb, timeutil
 
     results = []
     previous_cwd = os.getcwd()
@@ -397,7 +531,18 @@ def run_examples(sections: list[Section] = SECTIONS) -> list[tuple[Section, list
                 ran = []
                 for example in section.examples:
                     out, err = io.StringIO(), io.StringIO()
-                    code = cli.run(list(example.argv), io.StringIO(example.stdin or ""), out, err)
+                    env = {"PATH": os.environ.get("PATH", "")}  # no BAZINGA_* settings of the caller's
+                    if example.script == SCRIPT:
+                        code = cli.run(
+                            list(example.argv),
+                            io.StringIO(example.stdin or ""),
+                            out,
+                            err,
+                            env=env,
+                            cwd=folder,
+                        )
+                    else:
+                        code = initdb.run(list(example.argv), out, err, env=env, cwd=folder)
                     ran.append(Ran(example, out.getvalue(), err.getvalue().replace(folder, "."), code))
                 results.append((section, ran))
         finally:
@@ -407,7 +552,7 @@ def run_examples(sections: list[Section] = SECTIONS) -> list[tuple[Section, list
 
 
 def _shell_line(example: Example) -> str:
-    line = "$ python3 " + SCRIPT + " " + shlex.join(example.argv)
+    line = " ".join(["$ python3", example.script] + ([shlex.join(example.argv)] if example.argv else []))
     if example.stdin is not None:
         line += " <<'EOF'\n" + example.stdin + ("" if example.stdin.endswith("\n") else "\n") + "EOF"
     return line
@@ -443,19 +588,87 @@ def command_examples_markdown() -> str:
     return "\n".join(out) + "\n"
 
 
-# -------------------------------------------------------------------------------------------- main
-TARGETS: dict[str, Callable[[], str]] = {
-    "references/schema.md": schema_markdown,
-    "references/command_examples.md": command_examples_markdown,
+# ------------------------------------------------------------------------------ SKILL.md command table
+BEGIN_COMMANDS = "<!-- generated from prompts/commands.json -->"
+END_COMMANDS = "<!-- end generated -->"
+# Placeholders for option values, by vocabulary type; positionals show their argument name.
+OPTION_METAVARS = {
+    "limit": "N",
+    "count": "N",
+    "time": "TIME",
+    "agent_type": "TYPE",
+    "id": "ID",
+    "session_status": "STATUS",
+    "group_status": "STATUS",
+    "review_status": "REVIEW",
+}
+POSITIONAL_METAVARS = {"json": "JSON", "sql": "SQL"}
+# How the enumerations are named in the line under the table (an enum missing here shows its own name).
+ENUM_LABELS = {
+    "mode": "MODE",
+    "session_status": "session STATUS",
+    "group_status": "group STATUS",
+    "review_status": "REVIEW",
+    "token_by": "BY",
 }
 
 
-def stale(root: Path = REPO_ROOT) -> list[str]:
+def command_usage(spec: dict) -> str:
+    parts = []
+    for arg in spec["args"]:
+        if arg["kind"] == "positional":
+            name = POSITIONAL_METAVARS.get(arg["type"], arg["name"].upper())
+            parts.append(name if arg["required"] else f"[{name}]")
+        elif arg["type"] == "flag":
+            parts.append(f"[{arg['flags'][0]}]")
+        else:
+            metavar = OPTION_METAVARS.get(arg["type"], arg["name"].split("_")[-1].upper())
+            parts.append(f"[{arg['flags'][0]} {metavar}]")
+    return " ".join(parts)
+
+
+def command_table() -> str:
+    from skill.vocabulary import AGENT_TYPES, COMMANDS, ENUMS
+
+    rows = ["| command | arguments |", "|---|---|"]
+    rows += [f"| {name} | {command_usage(spec)} |" for name, spec in COMMANDS.items()]
+    used = {arg["type"] for spec in COMMANDS.values() for arg in spec["args"]}
+    values = [
+        f"{ENUM_LABELS.get(enum, enum)} {'/'.join(ENUMS[enum]['values'])}" for enum in ENUMS if enum in used
+    ]
+    documented = "/".join(AGENT_TYPES["documented"])
+    values.append(f"AGENT_TYPE {documented} or any identifier (`Tech Lead`, `QA Expert` are normalised)")
+    return "\n".join([BEGIN_COMMANDS, *rows, "", "Values: " + "; ".join(values) + ".", END_COMMANDS])
+
+
+def skill_md(current: str) -> str:
+    """SKILL.md with its command table regenerated (the rest is written by hand)."""
+    start, end = current.find(BEGIN_COMMANDS), current.find(END_COMMANDS)
+    if start < 0 or end < start:
+        raise SystemExit(f"SKILL.md lacks the markers {BEGIN_COMMANDS} ... {END_COMMANDS}")
+    return current[:start] + command_table() + current[end + len(END_COMMANDS) :]
+
+
+# -------------------------------------------------------------------------------------------- main
+# Each target: a function from the file's current text (empty when missing) to what it should be.
+TARGETS: dict[str, Callable[[str], str]] = {
+    "SKILL.md": skill_md,
+    "references/schema.md": lambda current: schema_markdown(),
+    "references/command_examples.md": lambda current: command_examples_markdown(),
+}
+
+
+def _current(path: Path) -> str:
+    return path.read_text(encoding="utf-8") if path.is_file() else ""
+
+
+def stale(root: Path | None = None) -> list[str]:
     """The generated files whose content differs from what the code gives now."""
+    root = REPO_ROOT if root is None else root
     found = []
     for rel, make in TARGETS.items():
-        path = root / rel
-        if not path.is_file() or path.read_text(encoding="utf-8") != make():
+        current = _current(root / rel)
+        if current != make(current):
             found.append(rel)
     return found
 
@@ -467,15 +680,17 @@ def main(argv: list[str] | None = None) -> int:
     if args.check:
         outdated = stale()
         for rel in outdated:
-            sys.stderr.write(f"❌ [stale-docs] {rel} differs from what the code gives\n"
-                             "   → python3 -m skill.docgen, review the diff, commit it.\n")
+            sys.stderr.write(
+                f"❌ [stale-docs] {rel} differs from what the code gives\n"
+                "   → python3 -m skill.docgen, review the diff, commit it.\n"
+            )
         if not outdated:
             sys.stdout.write("✓ " + ", ".join(TARGETS) + " are up to date\n")
         return 1 if outdated else 0
     for rel, make in TARGETS.items():
         path = REPO_ROOT / rel
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(make(), encoding="utf-8")
+        path.write_text(make(_current(path)), encoding="utf-8")
         sys.stdout.write(f"✓ Wrote {rel}\n")
     return 0
 
