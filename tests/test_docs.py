@@ -38,8 +38,9 @@ FLAG = re.compile(r"(?<![\w-])(--[a-z][a-z_-]*[a-z])")
 
 def docs() -> dict[str, str]:
     found = {"SKILL.md": SKILL_MD.read_text(encoding="utf-8")}
-    for path in sorted(REFERENCES.glob("*.md")):
-        found[f"references/{path.name}"] = path.read_text(encoding="utf-8")
+    for folder in (REFERENCES, ROOT / "prompts" / "templates"):
+        for path in sorted(folder.glob("*.md")):
+            found[path.relative_to(ROOT).as_posix()] = path.read_text(encoding="utf-8")
     return found
 
 
