@@ -240,3 +240,60 @@ def test_init_db_and_the_python_api_work_from_the_zip(bare, project):
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout == '["qa", "simple"]\n[]\n'
+
+
+# ---------------------------------------------------------------------------- the same, in words
+def _templates():
+    from test_docs_templates import templates
+
+    return templates
+
+
+def test_the_role_templates_run_as_requests_from_the_zip(bare, project):
+    """The spec's workflows again, this time as the per-role request templates, filled and sent to `request`."""
+    with open(bare["skill"] / "prompts" / "commands.json", encoding="utf-8") as file:
+        if "request" not in json.load(file)["commands"]:
+            pytest.skip("the request command has not landed")
+    templates = _templates()
+    run = Runner(bare, project)
+    by_role = {
+        role: templates(role) for role in ("orchestrator", "pm", "developer", "qa", "tech_lead", "dashboard")
+    }
+    start, *orchestrating, close = by_role["orchestrator"]
+    steps = [
+        start,
+        *by_role["pm"],
+        *orchestrating,
+        *by_role["developer"],
+        *by_role["qa"],
+        *by_role["tech_lead"],
+        *by_role["dashboard"],
+        close,
+    ]
+    assert [t.command for t in steps][:2] == [
+        "create-session",
+        "log-interaction",
+    ] and close.command.startswith("update-")
+    replies = {}
+    for step in steps:
+        out, err = run("request", step.filled())
+        assert out.strip(), (step, err)
+        replies.setdefault(step.command, []).append(out)
+    assert replies["create-session"][0].startswith(f"✓ Session created: {S}")
+    assert replies["log-interaction"][0].startswith(f"✓ Logged PM interaction for session {S} (iteration 1)")
+    assert replies["save-state"][0].startswith(f"✓ Saved PM state for session {S}")
+    # what the requests stored, read back through the commands
+    group = run.json("get-task-groups", S, "--group", "group_a")[0]
+    assert (group["status"], group["assigned_to"]) == ("completed", "developer_1")
+    assert (group["last_review_status"], group["revision_count"]) == ("CHANGES_REQUESTED", 1)
+    assert run.json("get-session", S)["status"] == "completed"
+    assert run.json("token-summary", S) == {"developer": 15000, "total": 15000}
+    assert run.json("get-skill-output", S, "security_scan") == {"issues": 0}
+    assert run.json("get-state", S, "orchestrator") == {"active_agents": ["developer_1"], "iteration": 2}
+    agents = [log["agent_type"] for log in run.json("get-logs", S)]
+    assert agents == ["tech_lead", "qa", "developer", "orchestrator", "pm"]
+    assert [d["decision_type"] for d in run.json("get-decisions", S)] == ["spawn"]
+    # and a request with a placeholder left in is refused, with nothing written
+    out, err = run("request", by_role["developer"][0].text, code=2)
+    assert out == "" and err.startswith("❌ ")
+    assert len(run.json("get-logs", S)) == 5
