@@ -543,12 +543,19 @@ def run_examples(sections: list[Section] = SECTIONS) -> list[tuple[Section, list
                         )
                     else:
                         code = initdb.run(list(example.argv), out, err, env=env, cwd=folder)
-                    ran.append(Ran(example, out.getvalue(), err.getvalue().replace(folder, "."), code))
+                    ran.append(
+                        Ran(example, _local(out.getvalue(), folder), _local(err.getvalue(), folder), code)
+                    )
                 results.append((section, ran))
         finally:
             timeutil.now = real_now
             os.chdir(previous_cwd)
     return results
+
+
+def _local(text: str, folder: str) -> str:
+    """Paths as a reader's checkout shows them: the temporary folder as '.', the skill's folder dropped."""
+    return text.replace(str(REPO_ROOT) + os.sep, "").replace(folder, ".")
 
 
 def _shell_line(example: Example) -> str:
@@ -558,18 +565,9 @@ def _shell_line(example: Example) -> str:
     return line
 
 
-def command_examples_markdown() -> str:
-    out = [
-        "# Command examples",
-        "",
-        GENERATED_NOTE,
-        "",
-        "Every command, run for real, in order, against one new database (times come from a fixed clock). "
-        f"Run from the skill folder, or use the full path to `{SCRIPT}`. Below each command: its stdout "
-        "(the result: JSON for reads, a ✓ line for writes), then `# stderr` lines (notices, errors) and "
-        "`# exit N` when not 0.",
-    ]
-    for section, ran in run_examples():
+def render_sections(results: list[tuple[Section, list[Ran]]]) -> list[str]:
+    out: list[str] = []
+    for section, ran in results:
         out += ["", f"## {section.title}"]
         if section.text:
             out += ["", section.text]
@@ -585,6 +583,148 @@ def command_examples_markdown() -> str:
             if result.code:
                 out.append(f"# exit {result.code}")
             out.append("```")
+    return out
+
+
+def command_examples_markdown() -> str:
+    out = [
+        "# Command examples",
+        "",
+        GENERATED_NOTE,
+        "",
+        "Every command, run for real, in order, against one new database (times come from a fixed clock). "
+        f"Run from the skill folder, or use the full path to `{SCRIPT}`. Below each command: its stdout "
+        "(the result: JSON for reads, a ✓ line for writes), then `# stderr` lines (notices, errors) and "
+        "`# exit N` when not 0.",
+    ]
+    sections = SECTIONS + ([REQUEST_SECTION] if _has_requests() else [])
+    return "\n".join(out + render_sections(run_examples(sections))) + "\n"
+
+
+# ---------------------------------------------------------------------------------- requests in words
+def _has_requests() -> bool:
+    from skill.vocabulary import COMMANDS
+
+    return "request" in COMMANDS
+
+
+REQUEST_SECTION = Section(
+    "Requests in words",
+    "The `request` command takes a request as agents write it; references/requests.md has every form.",
+    [
+        _e(
+            "request",
+            "--dry-run",
+            "bazinga-db, please update task group group_a:\nStatus: done\nRevision Count: +1",
+            note="`--dry-run` shows the operation and its typed arguments; nothing is run.",
+        ),
+        _e("request", "-", stdin="bazinga-db, please give me the token summary for session " + S + "\n"),
+    ],
+)
+
+SCENARIO_SESSION = "sess_abc123"
+SCENARIOS = [
+    Section(
+        "The spec's scenarios",
+        "Run for real, in order, against a new database. Pass the caller's text as it is: as TEXT, or on "
+        "stdin with `-` (a heredoc keeps quotes and newlines intact).",
+        [
+            _e(
+                "request",
+                "-",
+                stdin="bazinga-db, please create a new orchestration session:\n\n"
+                f"Session ID: {SCENARIO_SESSION}\nMode: parallel\n"
+                "Requirements: Add user authentication with OAuth2\n",
+                note="1. Creating a session (the first write creates the database).",
+            ),
+            _e(
+                "request",
+                "-",
+                stdin="bazinga-db, please log this PM interaction:\n\n"
+                f"Session ID: {SCENARIO_SESSION}\nAgent Type: pm\nContent: Task breakdown created: 3 groups "
+                "(group_a, group_b, group_c).\nIteration: 1\nAgent ID: pm_main\n",
+                note="2. Logging a PM interaction.",
+            ),
+            _e(
+                "request",
+                "-",
+                stdin="bazinga-db, please save the PM state:\n\n"
+                f'Session ID: {SCENARIO_SESSION}\nState Type: pm\nState Data: {{\n  "iteration": 1,\n'
+                '  "mode": "parallel",\n  "task_groups": [\n'
+                '    {"id": "group_a", "name": "Authentication", "status": "pending"},\n'
+                '    {"id": "group_b", "name": "API Backend", "status": "pending"}\n  ],\n'
+                '  "pending_groups": ["group_a", "group_b"]\n}\n',
+                note="3. Saving the PM state (a JSON body may span lines).",
+            ),
+            _e(
+                "request",
+                "-",
+                stdin="bazinga-db, please create task group:\n"
+                f"Group ID: group_a\nSession ID: {SCENARIO_SESSION}\n"
+                "Name: Authentication\nStatus: completed\n",
+            ),
+            _e(
+                "request",
+                "-",
+                stdin=f"bazinga-db, please track token usage: 12,450 tokens for the PM in session "
+                f"{SCENARIO_SESSION}\n",
+                note="Inline values work too.",
+            ),
+            _e(
+                "request",
+                "-",
+                stdin=f"bazinga-db, please provide dashboard snapshot:\n\nSession ID: {SCENARIO_SESSION}\n",
+                note="4. The dashboard.",
+            ),
+            _e(
+                "request",
+                "-",
+                stdin="bazinga-db, please mark task group group_z complete\n",
+                note="5. A failure: the full report (stderr, exit 1), to relay as it is.",
+            ),
+            _e(
+                "request",
+                "-",
+                stdin="bazinga-db, please log this PM interaction:\nSession ID: sess_new\nAgent Type: pm\n"
+                "Content: done\n",
+                note="A request naming a missing session creates it with defaults, as the spec asks.",
+            ),
+            _e(
+                "request",
+                "-",
+                stdin="bazinga-db, please log this interaction:\n"
+                "Session ID: [current_session_id]\nAgent Type: pm\nContent: done\n",
+                note="A placeholder left in, or a missing value, is refused with the form to use (exit 2).",
+            ),
+        ],
+    )
+]
+
+
+def requests_markdown() -> str:
+    from skill.requests import OPERATIONS, request_form
+
+    out = [
+        "# Requests in words",
+        "",
+        GENERATED_NOTE,
+        "",
+        f"`python3 {SCRIPT} request [--dry-run] [TEXT]` turns one request, written as agents write "
+        "them, into one operation, runs it and replies as the spec's scenarios do. TEXT, or stdin when TEXT "
+        "is absent or "
+        "`-`. Exit 0 done, 1 the operation failed (the reply is the failure report), 2 the request was not "
+        "understood: it names what is missing and shows the form below; nothing was written. Labels may come "
+        "in any order and case; values may span lines; `Revision Count: +1` increments.",
+    ]
+    out += render_sections(run_examples(SCENARIOS))
+    out += [
+        "",
+        "## The forms",
+        "",
+        "One per operation; values are examples, `(optional)` lines may be left out.",
+    ]
+    for command in OPERATIONS:
+        out += ["", f"### {command}", "", "```text", request_form(command), "```"]
     return "\n".join(out) + "\n"
 
 
@@ -656,6 +796,8 @@ TARGETS: dict[str, Callable[[str], str]] = {
     "references/schema.md": lambda current: schema_markdown(),
     "references/command_examples.md": lambda current: command_examples_markdown(),
 }
+if _has_requests():
+    TARGETS["references/requests.md"] = lambda current: requests_markdown()
 
 
 def _current(path: Path) -> str:
