@@ -555,7 +555,9 @@ def run_examples(sections: list[Section] = SECTIONS) -> list[tuple[Section, list
 
 def _local(text: str, folder: str) -> str:
     """Paths as a reader's checkout shows them: the temporary folder as '.', the skill's folder dropped."""
-    return text.replace(str(REPO_ROOT) + os.sep, "").replace(folder, ".")
+    # where the scripts ran from, whatever REPO_ROOT says (tests point that elsewhere)
+    code_root = str(Path(__file__).resolve().parent.parent)
+    return text.replace(code_root + os.sep, "").replace(folder, ".")
 
 
 def _shell_line(example: Example) -> str:

@@ -88,3 +88,28 @@ def test_an_unfilled_template_is_refused_not_guessed(template, run_cli):
     assert result.code == 2
     assert result.stdout == ""
     assert result.stderr.startswith("❌ ")
+
+
+def request_forms() -> list[tuple[str, str]]:
+    path = ROOT / "references" / "requests.md"
+    if not path.is_file():
+        return []
+    text = path.read_text(encoding="utf-8").split("## The forms", 1)[-1]
+    return re.findall(r"^### ([a-z-]+)\n\n```text\n(.*?)\n```$", text, re.MULTILINE | re.DOTALL)
+
+
+@needs_requests
+def test_requests_md_has_one_form_per_operation():
+    from skill.requests import OPERATIONS
+
+    assert [command for command, _ in request_forms()] == list(OPERATIONS)
+
+
+@needs_requests
+@pytest.mark.parametrize("command, form", request_forms(), ids=[c for c, _ in request_forms()])
+def test_each_documented_form_works_as_written_and_without_its_optional_lines(command, form, run_cli):
+    required_only = "\n".join(line for line in form.splitlines() if not line.endswith("(optional)"))
+    for text in (form, required_only):
+        result = run_cli("request", "--dry-run", text)
+        assert (result.code, result.stderr) == (0, ""), text
+        assert json.loads(result.stdout)["command"] == command
