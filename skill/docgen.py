@@ -1,7 +1,8 @@
 """Generate the docs that describe the code, so they cannot drift from it. A development tool, not shipped.
 
     python3 -m skill.docgen            rewrite SKILL.md's command table, references/schema.md and
-                                       references/command_examples.md
+                                       references/command_examples.md (with the requests of the spec's
+                                       scenarios once the request command exists)
     python3 -m skill.docgen --check    exit 1, naming the stale files, when one is not what the code gives
 
 schema.md comes from a database freshly created by the real code path (``BazingaDB.initialize``): its
@@ -599,8 +600,10 @@ def command_examples_markdown() -> str:
         "(the result: JSON for reads, a ✓ line for writes), then `# stderr` lines (notices, errors) and "
         "`# exit N` when not 0.",
     ]
-    sections = SECTIONS + ([REQUEST_SECTION] if _has_requests() else [])
-    return "\n".join(out + render_sections(run_examples(sections))) + "\n"
+    out += render_sections(run_examples(SECTIONS))
+    if _has_requests():  # the spec's scenarios start from no database, so they get a new one
+        out += render_sections(run_examples(SCENARIOS))
+    return "\n".join(out) + "\n"
 
 
 # ---------------------------------------------------------------------------------- requests in words
@@ -610,26 +613,13 @@ def _has_requests() -> bool:
     return "request" in COMMANDS
 
 
-REQUEST_SECTION = Section(
-    "Requests in words",
-    "The `request` command takes a request as agents write it; references/requests.md has every form.",
-    [
-        _e(
-            "request",
-            "--dry-run",
-            "bazinga-db, please update task group group_a:\nStatus: done\nRevision Count: +1",
-            note="`--dry-run` shows the operation and its typed arguments; nothing is run.",
-        ),
-        _e("request", "-", stdin="bazinga-db, please give me the token summary for session " + S + "\n"),
-    ],
-)
-
 SCENARIO_SESSION = "sess_abc123"
 SCENARIOS = [
     Section(
-        "The spec's scenarios",
-        "Run for real, in order, against a new database. Pass the caller's text as it is: as TEXT, or on "
-        "stdin with `-` (a heredoc keeps quotes and newlines intact).",
+        "Requests in words: the spec's scenarios",
+        "The `request` command, run for real, in order, against a second new database. Pass the caller's "
+        "text as it is: as TEXT, or on stdin with `-` (a heredoc keeps quotes and newlines intact). The "
+        "request forms and labels: references/requests.md.",
         [
             _e(
                 "request",
@@ -698,36 +688,15 @@ SCENARIOS = [
                 "Session ID: [current_session_id]\nAgent Type: pm\nContent: done\n",
                 note="A placeholder left in, or a missing value, is refused with the form to use (exit 2).",
             ),
+            _e(
+                "request",
+                "--dry-run",
+                "bazinga-db, please update task group group_a:\nStatus: done\nRevision Count: +1",
+                note="`--dry-run` shows the operation and its typed arguments; nothing runs.",
+            ),
         ],
     )
 ]
-
-
-def requests_markdown() -> str:
-    from skill.requests import OPERATIONS, request_form
-
-    out = [
-        "# Requests in words",
-        "",
-        GENERATED_NOTE,
-        "",
-        f"`python3 {SCRIPT} request [--dry-run] [TEXT]` turns one request, written as agents write "
-        "them, into one operation, runs it and replies as the spec's scenarios do. TEXT, or stdin when TEXT "
-        "is absent or "
-        "`-`. Exit 0 done, 1 the operation failed (the reply is the failure report), 2 the request was not "
-        "understood: it names what is missing and shows the form below; nothing was written. Labels may come "
-        "in any order and case; values may span lines; `Revision Count: +1` increments.",
-    ]
-    out += render_sections(run_examples(SCENARIOS))
-    out += [
-        "",
-        "## The forms",
-        "",
-        "One per operation; values are examples, `(optional)` lines may be left out.",
-    ]
-    for command in OPERATIONS:
-        out += ["", f"### {command}", "", "```text", request_form(command), "```"]
-    return "\n".join(out) + "\n"
 
 
 # ------------------------------------------------------------------------------ SKILL.md command table
@@ -798,8 +767,6 @@ TARGETS: dict[str, Callable[[str], str]] = {
     "references/schema.md": lambda current: schema_markdown(),
     "references/command_examples.md": lambda current: command_examples_markdown(),
 }
-if _has_requests():
-    TARGETS["references/requests.md"] = lambda current: requests_markdown()
 
 
 def _current(path: Path) -> str:

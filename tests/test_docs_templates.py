@@ -91,23 +91,17 @@ def test_an_unfilled_template_is_refused_not_guessed(template, run_cli):
 
 
 def request_forms() -> list[tuple[str, str]]:
-    path = ROOT / "references" / "requests.md"
-    if not path.is_file():
+    """The form each refusal shows for its operation ("Send it in this form:")."""
+    if "request" not in COMMANDS:
         return []
-    text = path.read_text(encoding="utf-8").split("## The forms", 1)[-1]
-    return re.findall(r"^### ([a-z-]+)\n\n```text\n(.*?)\n```$", text, re.MULTILINE | re.DOTALL)
+    from skill.requests import OPERATIONS, request_form
 
-
-@needs_requests
-def test_requests_md_has_one_form_per_operation():
-    from skill.requests import OPERATIONS
-
-    assert [command for command, _ in request_forms()] == list(OPERATIONS)
+    return [(command, request_form(command)) for command in OPERATIONS]
 
 
 @needs_requests
 @pytest.mark.parametrize("command, form", request_forms(), ids=[c for c, _ in request_forms()])
-def test_each_documented_form_works_as_written_and_without_its_optional_lines(command, form, run_cli):
+def test_the_form_a_refusal_shows_works_as_written_and_without_its_optional_lines(command, form, run_cli):
     required_only = "\n".join(line for line in form.splitlines() if not line.endswith("(optional)"))
     for text in (form, required_only):
         result = run_cli("request", "--dry-run", text)
