@@ -770,11 +770,19 @@ def build(source: Path = REPO_ROOT, out_dir: Path | None = None, *, write: bool 
     return Built(target, report, len(data))
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def _atomic_write(target: Path, data: bytes) -> None:
+    """Write through a temporary file and rename, so a reader never sees half a file."""
     handle, temp = tempfile.mkstemp(dir=str(target.parent), prefix=f".{target.name}.")
     try:
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
+        os.chmod(temp, 0o666 & ~_umask())  # mkstemp makes 0600; give the file the mode open() would
         os.replace(temp, target)
     except BaseException:
         if os.path.exists(temp):

@@ -88,6 +88,18 @@ def test_list_prints_the_contents_with_sizes(skill, tmp_path):
     assert lines[-1].split()[-2:] == ["7", "files"]
 
 
+def test_written_files_get_the_usual_mode_not_the_temporary_files_0600(skill, tmp_path):
+    mask = os.umask(0o022)
+    try:
+        build(skill, tmp_path / "out")
+        run_packager("--source", str(skill), "--install", str(tmp_path), tmp_path=tmp_path)
+    finally:
+        os.umask(mask)
+    assert (tmp_path / "out" / "bazinga-db.zip").stat().st_mode & 0o777 == 0o644
+    installed = tmp_path / ".claude" / "skills" / "bazinga-db"
+    assert {p.stat().st_mode & 0o777 for p in installed.rglob("*") if p.is_file()} == {0o644}
+
+
 def test_a_rebuild_replaces_the_previous_zip(skill, tmp_path):
     out = tmp_path / "out"
     build(skill, out)
