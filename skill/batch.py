@@ -26,8 +26,9 @@ if TYPE_CHECKING:
     from typing import Any, Optional, TextIO
 
 DEFAULT_PER_TRANSACTION = COMMANDS["batch"]["defaults"]["per_transaction"]
-# What a line may run: the operations of one API method each (not batch or request themselves).
-OPERATIONS = {name: spec for name, spec in COMMANDS.items() if "method" in spec}
+# What a line may run: the operations that are one API method each (not batch, request, or the transfer
+# commands, which have their own handlers: files, formats, their own transaction).
+OPERATIONS = {name: spec for name, spec in COMMANDS.items() if "method" in spec and "handler" not in spec}
 EXAMPLE = (
     'One operation per line, for example: {"command": "log-interaction", "args": {"session_id": "s1", '
     '"agent_type": "pm", "content": "Planned 3 groups"}}'
