@@ -146,14 +146,15 @@ def parse(text: str) -> Tuple[str, Dict[str, Any]]:
 
     # Pass 1: where do the label lines start (any label of any operation)?
     first_label = _first_label_line(lines, data["_label"])
-    if first_label == 0 and len(lines) > 1 and not _LABEL_LINE.match(lines[0]).group(2).strip() \
-            and _first_label_line(lines[1:2], data["_label"]) == 0:
-        first_label = 1
+    following = [line for line in lines[1:] if line.strip()][:1]
+    if first_label == 0 and following and not _LABEL_LINE.match(lines[0]).group(2).strip() \
+            and _first_label_line(following, data["_label"]) == 0:
+        first_label = 1  # "query:" on a line of its own, then labels: the first line names the operation
     head = "\n".join(lines[:first_label]).strip()
     label_candidates = [c for c in (_label_args(lines[i], data) for i in range(first_label, len(lines))) if c]
     labelled_args = {arg for candidates in label_candidates for arg in candidates}
 
-    command, phrase, body, sentences = _operation(head, labelled_args, data)
+    command, phrase, body, sentences = _operation(head, labelled_args, data, lines[0] if lines else "")
     spec = COMMANDS[command]
     arg_specs = {a["name"]: a for a in spec["args"]}
     if spec["kind"] == "read" and not _has_verb(sentences, data):
@@ -170,6 +171,14 @@ def parse(text: str) -> Tuple[str, Dict[str, Any]]:
     raw: Dict[str, Any] = dict(values)
 
     body_arg = data["body_args"].get(command)
+    segments = _label_segments(body, arg_specs, data)
+    if segments is not None:
+        # "…: Session ID: s_1, Agent Type: pm, Content: done" -- labels written on one line
+        for name, value in segments:
+            if name in raw and _clean_scalar(raw[name]) != _clean_scalar(value):
+                raise refuse(f"two values given for {_label_of(name)}", command)
+            raw.setdefault(name, value)
+        body = ""
     inline_text = phrase if body_arg else (phrase + ": " + body if body else phrase)
     if body_arg and body_arg not in raw and body.strip():
         raw[body_arg] = body
@@ -267,6 +276,35 @@ def _read_labels(lines: List[str], arg_specs: Dict[str, Any], data: Dict[str, An
     return values, "\n".join(head_extra).strip()
 
 
+_INLINE_LABEL = re.compile(r"(?:^|(?<=[\s,;]))([A-Za-z][A-Za-z _-]{0,30}?)\s*:\s")
+
+
+def _label_segments(body: str, arg_specs: Dict[str, Any], data: Dict[str, Any]):
+    """A body that starts with one of the operation's labels is a run of 'Label: value' pairs, else None."""
+    if not body or ":" not in body:
+        return None
+    found = []
+    for match in _INLINE_LABEL.finditer(body):
+        words = match.group(1).split()
+        # the label is the last one to three words before the colon ("…, Agent Type: pm")
+        for size in (3, 2, 1):
+            if len(words) < size:
+                continue
+            key = _label_key(" ".join(words[-size:]))
+            arg = next((c for c in data["_label"].get(key, ()) if c in arg_specs), None)
+            if arg is not None:
+                start = match.start(1) + match.group(1).rfind(words[-size])
+                found.append((arg, start, match.end()))
+                break
+    if not found or body[: found[0][1]].strip():
+        return None
+    segments = []
+    for index, (arg, _start, value_start) in enumerate(found):
+        end = found[index + 1][1] if index + 1 < len(found) else len(body)
+        segments.append((arg, body[value_start:end].strip().rstrip(",;").strip()))
+    return segments
+
+
 def _command_of(arg_specs: Dict[str, Any]) -> Optional[str]:
     for name, spec in OPERATIONS.items():
         if {a["name"] for a in spec["args"]} == set(arg_specs):
@@ -333,7 +371,7 @@ def _noun_ahead(words: List[str], start: int, nouns: Dict[str, str]) -> bool:
     return any(w in nouns for w in words[start:])
 
 
-def _operation(head: str, labelled_args: set, data: Dict[str, Any]):
+def _operation(head: str, labelled_args: set, data: Dict[str, Any], first_line: str = ""):
     """(command, operation phrase, body, sentences) from the head, or a refusal."""
     if "_agent_words" not in data:
         agent_words = set()
@@ -343,7 +381,7 @@ def _operation(head: str, labelled_args: set, data: Dict[str, Any]):
             agent_words.update(alias.split())
         agent_words.discard("lead")  # "lead" alone is too common a word to skip over
         data["_agent_words"] = agent_words
-    match = _COLON_BREAK.search(head)
+    match = _body_colon(head, data)
     phrase, body = (head[: match.start()], head[match.end():]) if match else (head, "")
     phrase = phrase.strip()
     body = body.strip()
@@ -365,8 +403,8 @@ def _operation(head: str, labelled_args: set, data: Dict[str, Any]):
         pairs, delete_seen = _pairs(words, data)
         delete = delete or delete_seen
         for verb, topic, _, qualified, _phrase in pairs:
-            if qualified:
-                continue
+            if qualified or (index > 0 and verb == "none"):
+                continue  # "Session: s_1." after the operation's sentence names a value, not an operation
             command = data["operations"][topic].get(verb)
             if verb == "delete":
                 raise refuse(data["delete_reason"], hint=data["delete_hint"])
@@ -392,13 +430,45 @@ def _operation(head: str, labelled_args: set, data: Dict[str, Any]):
     if found_command is None:
         found_command = _from_labels(verb_only, labelled_args, data)
     if found_command is None:
-        raise refuse("no operation recognised in " + repr(_shorten(phrase or head)))
+        raise refuse("no operation recognised in " + repr(_shorten(phrase or head or first_line)))
     # A request without a verb is a read; a write needs its verb ("never guess a write").
     if COMMANDS[found_command]["kind"] == "write" and not _has_write_verb(kept, data):
         raise refuse("say what to do with it (log, save, create, update …); writes are never guessed", found_command)
     if found_command in ("get-logs", "stream-logs"):
         found_command = _logs_flavour(found_command, " ".join(kept), data)
     return found_command, " ".join(kept), body, kept
+
+
+_VALUE_LABEL_TYPES = ("id", "name", "agent_type", "count", "limit", "time") + ENUM_TYPES
+
+
+def _body_colon(head: str, data: Dict[str, Any]):
+    """The colon that ends the operation's sentence, skipping inline labels of values ("for session: X")."""
+    from .vocabulary import COMMANDS as ALL
+
+    types = {a["name"]: a["type"] for spec in ALL.values() for a in spec["args"]}
+    for match in _COLON_BREAK.finditer(head):
+        before = _words(head[: match.start()])[-3:]
+        inline_label = False
+        for size in (3, 2, 1):
+            if len(before) >= size:
+                candidates = data["_label"].get(" ".join(before[-size:]).replace("_", " "))
+                if candidates:
+                    kind = types.get(candidates[0])
+                    inline_label = kind in _VALUE_LABEL_TYPES
+                    if kind in ENUM_TYPES and len(before) > size:
+                        # "in parallel mode: …" already gave the value; the colon ends the sentence
+                        inline_label = not any(before[-size - 1] == word for word, _ in _enum_words(kind))
+                    break
+        if inline_label:
+            # "session: s_1." / "for session: X" -- one value, then the end of the sentence
+            rest = head[match.end():]
+            token = re.match(r"[ \t]*(\S+)", rest)
+            after = rest[token.end():] if token else rest
+            if token and (not after.strip() or token.group(1)[-1] in ".,;:" or after.startswith("\n")):
+                continue
+        return match
+    return None
 
 
 def _merge_log_reads(commands: List[str]) -> List[str]:
@@ -521,7 +591,7 @@ def _inline_values(command: str, arg_specs: Dict[str, Any], text: str, sentences
         group_patterns = [
             r"\b(?:task[ _-]?)?group(?:[ _-]?id)?\b\s*[:=#]?\s*" + TOKEN,
             TOKEN + r"\s*(?:\u2192|->|=>)",
-            r"\b(?:mark|set|move|assign|update)\s+" + TOKEN,
+            r"\b(?:mark|set|move|assign|update|complete|finish|close|fail)\s+" + TOKEN,
             r":\s+" + TOKEN,
         ]
         if command == "create-task-group":

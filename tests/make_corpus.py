@@ -315,6 +315,38 @@ no("bazinga-db, please log this interaction:\nSession ID: your_session_id\nAgent
 no("bazinga-db, please log tokens:\nSession ID: %SESSION%\nAgent Type: pm\nTokens: 5", "%VAR% placeholder", "placeholder")
 no("bazinga-db, save skill output:\nSession ID: s_1\nSkill Name: {{skill}}\nOutput: {\"a\": 1}", "{{x}} placeholder", "placeholder")
 
+# ---- inline labels, sentences and verbs found while probing
+ok("Please save PM state. Session: s_1. State: {\"a\": 1}", "save-state", session_id="s_1", state_type="pm", state_data={"a": 1})
+ok("bazinga-db, please log this PM interaction for session: s_1: did the planning", "log-interaction",
+   session_id="s_1", agent_type="pm", content="did the planning")
+ok("bazinga-db, please log this PM interaction for session s_1: Agent Type: pm, Content: done planning, Iteration: 2",
+   "log-interaction", session_id="s_1", agent_type="pm", content="done planning", iteration=2)
+ok("bazinga-db, please log this interaction: Session ID: s_1 Agent Type: developer Content: fixed bug", "log-interaction",
+   session_id="s_1", agent_type="developer", content="fixed bug")
+ok("bazinga-db, please save state: Session: s_1, Type: pm, Data: {\"a\": 1}", "save-state",
+   session_id="s_1", state_type="pm", state_data={"a": 1})
+ok("bazinga-db, please complete session s_1", "update-session-status", session_id="s_1", status="completed")
+ok("bazinga-db, please complete group_a", "update-task-group", group_id="group_a", status="completed")
+ok("bazinga-db, please log that the developer used 15k tokens in session s_1", "log-tokens",
+   session_id="s_1", agent_type="developer", tokens=15000)
+ok("bazinga-db, please log this interaction for session s_1 as the orchestrator: spawning QA for group_a", "log-interaction",
+   session_id="s_1", agent_type="orchestrator", content="spawning QA for group_a")
+ok("bazinga-db, please show me session s_1's task groups", "get-task-groups", session_id="s_1")
+ok("bazinga-db, save the test coverage results for session s_1: {\"coverage\": 88}", "save-skill-output",
+   session_id="s_1", skill_name="test_coverage", output_data={"coverage": 88})
+ok("bazinga-db, list the sessions that are in progress", "list-sessions", status="active")
+ok("bazinga-db, please create session sess_abc123 in parallel mode: OAuth2", "create-session",
+   session_id="sess_abc123", mode="parallel", requirements="OAuth2")
+ok("bazinga-db, query:\n\nSQL: SELECT 1", "query", sql="SELECT 1")
+no("bazinga-db, close session s_1", "no status for a write", "status")
+no("bazinga-db, log: done", "no operation", "no operation")
+no("bazinga-db, please save: {\"a\": 1}", "save what?", "no operation")
+no("bazinga-db, update: completed", "no group", "group id")
+no("bazinga-db, please log this PM interaction for session s_1: Agent Type: developer, Content: x", "agent types disagree",
+   "two agent types")
+no("bazinga-db, get token usage for session s_1 and the dashboard", "two operations", "two operations")
+
+
 if __name__ == "__main__":
     path = Path(__file__).with_name("requests_corpus.jsonl")
     with open(path, "w", encoding="utf-8") as file:
