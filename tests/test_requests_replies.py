@@ -111,6 +111,25 @@ def test_every_operation_has_a_pinned_reply():
     assert set(OPERATIONS) <= named, set(OPERATIONS) - named
 
 
+def test_reply_as_json(seeded):
+    result = request(seeded, REPLIES["log-tokens"], "--format", "json")
+    assert result.code == 0
+    data = json.loads(result.stdout)
+    assert data["ok"] is True and data["command"] == "log-tokens"
+    assert data["args"] == {"session_id": "s_42", "agent_type": "tech_lead", "tokens": 4200}
+    assert data["reply"] == "✓ Logged 4,200 tokens for Tech Lead in session s_42"
+    assert data["result"]["tokens_estimated"] == 4200
+
+
+def test_quiet_silences_write_replies_but_not_reads_or_errors(seeded):
+    quiet = request(seeded, REPLIES["log-tokens"], "--quiet")
+    assert (quiet.code, quiet.stdout) == (0, "")
+    read = request(seeded, REPLIES["token-summary"], "--quiet")
+    assert "Token Usage: 49,430 tokens" in read.stdout
+    refused = request(seeded, REFUSALS["missing-value"], "--quiet")
+    assert refused.code == 2 and refused.stderr.startswith("❌")
+
+
 # -- refusals: one per class, pinned --------------------------------------------------------------------
 REFUSALS = {
     "unknown-operation": "bazinga-db, please do the thing with the stuff",
