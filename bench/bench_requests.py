@@ -6,7 +6,8 @@
    (tables already loaded): mean / median / worst per request, and the one-time cost of loading
    prompts/phrasings.json and importing skill.requests.
 2. Whole calls: CPU time (user+sys of the child) of `request --dry-run TEXT` against
-   `python3 -c "import sqlite3, json"` (the runtime target is within 1.15x) and `get-config` (a plain command).
+   `python3 -c "import sqlite3, json"` (the runtime target is within 1.15x) and `get-config` (a plain
+   command).
 """
 
 from __future__ import annotations
@@ -22,8 +23,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-SOURCES = [ROOT.parent / "shared" / "requests" / "examples.jsonl", Path("/work/shared/requests/examples.jsonl"),
-           ROOT / "tests" / "requests_corpus.jsonl"]
+SOURCES = [
+    ROOT.parent / "shared" / "requests" / "examples.jsonl",
+    Path("/work/shared/requests/examples.jsonl"),
+    ROOT / "tests" / "requests_corpus.jsonl",
+]
 
 
 def load_texts() -> list[str]:
@@ -63,8 +67,10 @@ def in_process(texts: list[str], repeat: int) -> None:
     print(f"parse, in process ({len(texts)} requests, best of {repeat} each):")
     print(f"  import skill.requests + load phrasings.json: {setup * 1000:.2f} ms (once per call)")
     print(f"  first parse in a process (compiles its regexes): {first * 1000:.2f} ms")
-    print(f"  per request: mean {statistics.mean(ms):.3f} ms, median {statistics.median(ms):.3f} ms, "
-          f"worst {max(ms):.3f} ms")
+    print(
+        f"  per request: mean {statistics.mean(ms):.3f} ms, median {statistics.median(ms):.3f} ms, "
+        f"worst {max(ms):.3f} ms"
+    )
 
 
 def cpu_of(argv: list[str], calls: int, cached: bool) -> float:
@@ -92,8 +98,10 @@ def cpu_of(argv: list[str], calls: int, cached: bool) -> float:
 
 def whole_calls(calls: int) -> None:
     script = str(ROOT / "scripts" / "bazinga_db.py")
-    text = ("bazinga-db, please log this PM interaction:\nSession ID: sess_abc123\nAgent Type: pm\n"
-            "Content: Task breakdown created: 3 groups\nIteration: 1\nAgent ID: pm_main")
+    text = (
+        "bazinga-db, please log this PM interaction:\nSession ID: sess_abc123\nAgent Type: pm\n"
+        "Content: Task breakdown created: 3 groups\nIteration: 1\nAgent ID: pm_main"
+    )
     python = sys.executable
     for cached in (True, False):
         baseline = cpu_of([python, "-c", "import sqlite3, json"], calls, cached)

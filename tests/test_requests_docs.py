@@ -34,8 +34,14 @@ def _blocks():
     found = []
     for path in _docs():
         for match in BLOCK.finditer(path.read_text(encoding="utf-8")):
-            found.append(pytest.param(match.group(1), match.group(2), match.group(3),
-                                      id=f"{path.name}:{path.read_text()[:match.start()].count(chr(10)) + 1}"))
+            found.append(
+                pytest.param(
+                    match.group(1),
+                    match.group(2),
+                    match.group(3),
+                    id=f"{path.name}:{path.read_text()[: match.start()].count(chr(10)) + 1}",
+                )
+            )
     return found
 
 

@@ -37,7 +37,10 @@ def _check(entry):
         assert error.exit_code == EXIT_USAGE
         assert error.message and error.hint, "a refusal says what is wrong and the request form that works"
         if entry.get("match"):
-            assert entry["match"].lower() in error.message.lower(), (error.message, entry["expected"]["reason"])
+            assert entry["match"].lower() in error.message.lower(), (
+                error.message,
+                entry["expected"]["reason"],
+            )
         return
     command, args = parse(entry["text"])
     assert {"command": command, "args": args} == {"command": expected["command"], "args": expected["args"]}

@@ -8,17 +8,47 @@ import random
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from test_requests_parse import CORPUS, EXAMPLES, _load
 
 from skill.errors import RequestNotUnderstood
 from skill.requests import parse
-from test_requests_parse import CORPUS, EXAMPLES, _load
 
 ENTRIES = [e for path in (EXAMPLES, CORPUS) if path.exists() for e in _load(path)]
-LABELLED = [e for e in ENTRIES if e["expected"]["command"] and "\n" in e["text"]
-            and all(":" in line for line in e["text"].split("\n")[1:] if line.strip())
-            and "{" not in e["text"] and "```" not in e["text"]]
-WORDS = ["bazinga-db,", "please", "log", "save", "state", "session", "s_1", "group_a", "tokens", "Session ID:",
-         "Content:", "[id]", "$X", "{", "}", "→", "15k", "pm", "Tech Lead", "\n", ":", "delete", "and", "SELECT"]
+LABELLED = [
+    e
+    for e in ENTRIES
+    if e["expected"]["command"]
+    and "\n" in e["text"]
+    and all(":" in line for line in e["text"].split("\n")[1:] if line.strip())
+    and "{" not in e["text"]
+    and "```" not in e["text"]
+]
+WORDS = [
+    "bazinga-db,",
+    "please",
+    "log",
+    "save",
+    "state",
+    "session",
+    "s_1",
+    "group_a",
+    "tokens",
+    "Session ID:",
+    "Content:",
+    "[id]",
+    "$X",
+    "{",
+    "}",
+    "→",
+    "15k",
+    "pm",
+    "Tech Lead",
+    "\n",
+    ":",
+    "delete",
+    "and",
+    "SELECT",
+]
 
 
 @settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow], deadline=None)
@@ -46,9 +76,14 @@ def test_there_are_labelled_requests_to_shuffle():
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.sampled_from(LABELLED) if LABELLED else st.nothing(), st.randoms(use_true_random=False),
-       st.sampled_from(["lower", "upper", "title", "same"]), st.sampled_from(["", " ", "  "]),
-       st.booleans(), st.booleans())
+@given(
+    st.sampled_from(LABELLED) if LABELLED else st.nothing(),
+    st.randoms(use_true_random=False),
+    st.sampled_from(["lower", "upper", "title", "same"]),
+    st.sampled_from(["", " ", "  "]),
+    st.booleans(),
+    st.booleans(),
+)
 def test_layout_does_not_change_the_meaning(entry, rnd: random.Random, case, pad, fence, bullets):
     first, *rest = entry["text"].split("\n")
     lines = [line for line in rest if line.strip()]
@@ -70,8 +105,10 @@ def test_layout_does_not_change_the_meaning(entry, rnd: random.Random, case, pad
     if fence:
         text = "```\n" + text + "\n```"
     command, args = parse(text)
-    assert {"command": command, "args": args} == {"command": entry["expected"]["command"],
-                                                  "args": entry["expected"]["args"]}
+    assert {"command": command, "args": args} == {
+        "command": entry["expected"]["command"],
+        "args": entry["expected"]["args"],
+    }
 
 
 def _is_label(line: str) -> bool:
