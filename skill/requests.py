@@ -180,7 +180,7 @@ def parse(text: str) -> tuple[str, dict[str, Any]]:
             )
 
     # Pass 2: labels of this operation only; everything else continues the value above it.
-    values, extra_head = _read_labels(lines, arg_specs, data)
+    values, extra_head = _read_labels(lines, command, arg_specs, data)
     if extra_head:
         body = (body + "\n" + extra_head).strip() if body else extra_head
     raw: dict[str, Any] = dict(values)
@@ -246,13 +246,12 @@ def _first_label_line(lines: list[str], labels: dict[str, list[str]]) -> int:
     return len(lines)
 
 
-def _read_labels(lines: list[str], arg_specs: dict[str, Any], data: dict[str, Any]):
-    """Values by argument name from the operation's label lines (continuation lines appended)."""
+def _read_labels(lines: list[str], command: str, arg_specs: dict[str, Any], data: dict[str, Any]):
+    """Values by argument name from the operation's label lines (continuation lines appended), and the
+    lines before them that pass 1 took for labels of another operation (they belong to the head)."""
     values: dict[str, str] = {}
-    seen_order: list[str] = []
     current: str | None = None
     head_extra: list[str] = []
-    started = False
     for line in lines:
         arg = None
         match = _LABEL_LINE.match(line)
@@ -264,23 +263,17 @@ def _read_labels(lines: list[str], arg_specs: dict[str, Any], data: dict[str, An
                     arg = candidate
                     break
         if arg is not None and match is not None:
-            started = True
             if arg in values and values[arg].strip() and match.group(2).strip():
                 if _clean_scalar(values[arg]) != _clean_scalar(match.group(2)):
                     raise refuse(
                         f"two values given for {_label_of(arg)}: {values[arg].strip()!r} and "
                         f"{match.group(2).strip()!r}",
-                        None if not arg_specs else _command_of(arg_specs),
+                        command,
                     )
             values[arg] = match.group(2)
-            seen_order.append(arg)
             current = arg
         elif current is not None:
             values[current] += "\n" + line
-        elif started:
-            pass
-        else:
-            continue
     # Lines before the first label of this operation that pass 1 took for labels belong to the head.
     first = None
     for index, line in enumerate(lines):
@@ -292,7 +285,7 @@ def _read_labels(lines: list[str], arg_specs: dict[str, Any], data: dict[str, An
     if first is None:
         first = len(lines)
     if first > pass1:
-        head_extra = [line for line in lines[pass1:first]]
+        head_extra = lines[pass1:first]
     return values, "\n".join(head_extra).strip()
 
 
@@ -323,13 +316,6 @@ def _label_segments(body: str, arg_specs: dict[str, Any], data: dict[str, Any]):
         end = found[index + 1][1] if index + 1 < len(found) else len(body)
         segments.append((arg, body[value_start:end].strip().rstrip(",;").strip()))
     return segments
-
-
-def _command_of(arg_specs: dict[str, Any]) -> str | None:
-    for name, spec in OPERATIONS.items():
-        if {a["name"] for a in spec["args"]} == set(arg_specs):
-            return name
-    return None
 
 
 def _label_of(arg: str) -> str:
@@ -624,10 +610,19 @@ def _inline_values(
             if token:
                 raw["session_id"] = token
         if want("mode"):
-            token = first_token(
-                [r"\bmode\s*[:=]\s*" + TOKEN, TOKEN + r"\s+mode\b", r"\bin\s+(simple|parallel)\b"],
-                allow_stop=True,
-            )
+            # "parallel mode", "in turbo mode", "mode: simple", "mode parallel" (first match wins)
+            token = first_token([r"\b(simple|parallel)\s+mode\b"], allow_stop=True)
+            if token is None:
+                before = [
+                    w
+                    for w in re.findall(r"\b([\w-]+)\s+mode\b", text, re.IGNORECASE)
+                    if w.lower() not in data["_articles"] and w.lower() not in data["_qualifiers"]
+                ]
+                token = before[0] if before else None
+            if token is None:
+                token = first_token(
+                    [r"\bmode\s*[:=]?\s*" + TOKEN, r"\bin\s+(simple|parallel)\b"], allow_stop=True
+                )
             if token:
                 raw["mode"] = token
 
@@ -818,10 +813,31 @@ def _inline_values(
             if start >= 0:
                 raw[json_arg] = text[start:]
 
+    if want("session_id") and COMMANDS[command]["kind"] == "read":
+        # a read may name its session without the word: "how many task groups are pending in s_1?"
+        taken = {str(v).lower() for v in raw.values() if isinstance(v, str)}
+        for match in re.finditer(r"\b(?:for|in|of|from)\s+" + TOKEN, text, re.IGNORECASE):
+            token = _clean_token(match.group(1))
+            looks_like_id = any(c.isdigit() or c == "_" for c in token)
+            if looks_like_id and _agent_or_none(token.split("_")[0]) in AGENT_DOCUMENTED:
+                continue  # "developer_1", "pm_main": an agent id, not a session
+            if (
+                looks_like_id
+                and token.lower() not in taken
+                and token.lower() not in stop
+                and _agent_or_none(token) not in AGENT_DOCUMENTED
+                and not _is_enum_word(token)
+            ):
+                raw["session_id"] = token
+                break
+
     if command == "query" and want("sql"):
         match = re.search(r"(?im)^\s*((?:select|with)\b[\s\S]*)", text)
         if match:
             raw["sql"] = match.group(1)
+
+
+AGENT_DOCUMENTED = ("orchestrator", "pm", "developer", "qa", "tech_lead")
 
 
 def _after_colon(text: str) -> str | None:
