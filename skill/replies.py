@@ -118,7 +118,18 @@ def read_reply(db: Any, command: str, args: dict[str, Any]) -> tuple[str, Any]:
 
     templates = _templates()
     if command in LIST_COLUMNS:
-        rows = getattr(db, COMMANDS[command]["method"])(**args)
+        from .errors import DatabaseUnusable
+
+        try:
+            rows = getattr(db, COMMANDS[command]["method"])(**args)
+        except DatabaseUnusable as error:
+            if not error.message.startswith("no database at"):
+                raise
+            # a project that has written nothing yet has nothing to list: an empty answer, not a failure
+            from .storage import display_path
+
+            note = templates["no_database_yet"].format(path=display_path(db.path))
+            return list_view(command, []) + " " + note, []
         return list_view(command, rows), rows
     if command == "token-summary":
         summary = db.get_token_summary(**args)

@@ -234,6 +234,16 @@ def test_failure_read_before_any_write(run_cli, db_path, snapshot):
     assert result == snapshot
 
 
+def test_list_before_any_write_is_empty_not_a_failure(run_cli, db_path):
+    result = request(run_cli, "bazinga-db, please list recent sessions")
+    assert (result.code, result.stderr) == (0, "")
+    assert (
+        result.stdout
+        == "No sessions found. (No database at coordination/bazinga.db yet; the first write creates it.)\n"
+    )
+    assert not db_path.exists()
+
+
 def test_failure_query_refused(seeded, snapshot):
     result = request(seeded, "bazinga-db, please run this query:\nSELECT * FROM no_such_table")
     assert result.code == 1
