@@ -1115,6 +1115,8 @@ def _json_value(
         raise refuse(f"{what} is not valid JSON: it starts with {_shorten(text, 30)!r}", command)
     try:
         parsed, end = json.JSONDecoder().raw_decode(text, start)
+    except RecursionError:
+        raise refuse(f"{what} is nested too deeply to be stored", command) from None
     except ValueError:
         _check_placeholder(name, text, data, whole=True, command=command)
         try:

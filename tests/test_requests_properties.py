@@ -71,6 +71,18 @@ def test_request_like_text_is_parsed_or_refused(text):
         pass
 
 
+def test_huge_and_deeply_nested_requests_are_refused_cleanly():
+    import pytest
+
+    for body in ("[" * 50000, '{"a": ' * 50000):
+        with pytest.raises(RequestNotUnderstood):
+            parse("bazinga-db, please save the PM state for session s_1: " + body)
+    command, args = parse(
+        "bazinga-db, please log this PM interaction:\nSession ID: s_1\nContent: " + "x " * 200000
+    )
+    assert command == "log-interaction" and len(args["content"]) == 399999
+
+
 def test_there_are_labelled_requests_to_shuffle():
     assert len(LABELLED) >= 25
 
