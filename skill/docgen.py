@@ -324,6 +324,7 @@ class Section(NamedTuple):
     title: str
     text: str
     examples: list[Example]
+    files: dict = {}  # written (relative to the examples' folder) before the section runs
 
 
 S = "bazinga_20250113_143530"
@@ -331,6 +332,31 @@ PM_STATE = (
     '{"iteration":1,"mode":"parallel","task_groups":[{"id":"group_a","name":"Authentication","status":"pending"},'
     '{"id":"group_b","name":"API Backend","status":"pending"}],"pending_groups":["group_a","group_b"]}'
 )
+
+
+LEGACY_LOG = """# BAZINGA Orchestration Log
+
+**Session:** bazinga_20251112_140207
+**Started:** 2025-11-12T14:02:07Z
+
+This file tracks all agent interactions during orchestration.
+
+---
+
+## [2025-11-12T14:06:18Z] Iteration 1 - Project Manager
+
+### Agent Response:
+Simple mode: one group (main).
+
+---
+
+## [2025-11-12T14:20:00Z] Iteration 2 - Developer (Group main)
+
+### Agent Response:
+CSV export implemented.
+
+---
+"""
 
 
 def _e(*argv: str, stdin: str | None = None, note: str = "", script: str = SCRIPT) -> Example:
@@ -479,6 +505,23 @@ SECTIONS: list[Section] = [
         ],
     ),
     Section(
+        "Many operations in one process",
+        "`batch` reads one operation per line, in the form `request --dry-run` prints, and runs N lines per "
+        "transaction (default 100); each result line is printed after its transaction committed. The first "
+        "failing line stops the batch with a ❌ naming it and saying which lines were committed.",
+        [
+            _e(
+                "batch",
+                "--per-transaction",
+                "2",
+                stdin='{"command": "log-interaction", "args": {"session_id": "' + S + '", "agent_type": "qa", '
+                '"content": "All 48 tests pass", "iteration": 4}}\n'
+                '{"command": "log-tokens", "args": {"session_id": "' + S + '", "agent_type": "qa", "tokens": 3200}}\n'
+                '{"command": "token-summary", "args": {"session_id": "' + S + '"}}\n',
+            ),
+        ],
+    ),
+    Section(
         "Finishing",
         "",
         [
@@ -489,6 +532,31 @@ SECTIONS: list[Section] = [
                 note="Optional: every write creates or upgrades the database; init_db.py does only that.",
             ),
         ],
+    ),
+    Section(
+        "Moving data",
+        "Import a legacy coordination/ folder (JSON files + orchestration-log.md; references/migration.md), "
+        "export a session as one JSON document or as a legacy markdown log, load it into another database.",
+        [
+            _e("import-files", "coordination", "--dry-run", "--format", "text"),
+            _e("import-files", "coordination", "--log", "coordination/orchestration-log.md", "--skip-invalid",
+               note="`--log` names the markdown log when it is not in the folder (legacy: docs/); "
+                    "`--skip-invalid` imports what is valid and reports the rest."),
+            _e("import-files", "coordination", note="Re-running imports nothing twice."),
+            _e("export-session", "bazinga_20251112_140207", "--format", "markdown"),
+            _e("export-session", S, "--out", "session.json"),
+            _e("import-session", "session.json", note="An existing session is refused unless --replace."),
+            _e("import-session", "session.json", "--replace"),
+            _e("--db", "other.db", "import-session", "session.json"),
+        ],
+        files={
+            "coordination/pm_state.json": (
+                '{"session_id": "bazinga_20251112_140207", "mode": "simple", "original_requirements": '
+                '"Add a CSV export", "task_groups": [{"id": "main", "name": "CSV export"}], "iteration": 1, '
+                '"last_update": "2025-11-12T14:10:00Z"}'
+            ),
+            "coordination/orchestration-log.md": LEGACY_LOG,
+        },
     ),
     Section(
         "Failures",
@@ -540,6 +608,10 @@ def run_examples(sections: list[Section] = SECTIONS) -> list[tuple[Section, list
             os.chdir(folder)
             timeutil.now = FixedClock()
             for section in sections:
+                for relative, content in section.files.items():
+                    target = Path(folder, relative)
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    target.write_text(content, encoding="utf-8")
                 ran = []
                 for example in section.examples:
                     out, err = io.StringIO(), io.StringIO()

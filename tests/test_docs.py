@@ -31,11 +31,15 @@ COMMAND_FLAGS = {
 ALL_FLAGS = GLOBAL_FLAGS.union(*COMMAND_FLAGS.values())
 # Words shaped like a command name: what a doc could name as a command by mistake.
 COMMAND_SHAPED = re.compile(
-    r"(?<![\w/.-])((?:create|update|get|list|log|save|set|stream|token|dashboard|delete|init)-[a-z]+(?:-[a-z]+)*)\b"
+    r"(?<![\w/.-])((?:create|update|get|list|log|save|set|stream|token|dashboard|delete|init|import|export)"
+    r"-[a-z]+(?:-[a-z]+)*)\b(?![.\w-])"
 )
 FLAG = re.compile(r"(?<![\w-])(--[a-z][a-z_-]*[a-z])")
 # A backticked command line of another program (a dev tool, init_db.py): its flags are not the skill's.
-OTHER_PROGRAM = re.compile(r"`python3 (?!scripts/bazinga_db\.py|SKILL_DIR/scripts/bazinga_db\.py)[^`]*`")
+OTHER_PROGRAM = re.compile(
+    r"`python3 (?!scripts/bazinga_db\.py|SKILL_DIR/scripts/bazinga_db\.py)[^`]*`"
+    r"|`[\w./-]+\.sh [^`]*`"  # the legacy shell scripts' own flags (init-orchestration.sh --new)
+)
 
 
 def docs() -> dict[str, str]:

@@ -202,12 +202,7 @@ def test_the_spec_workflows_run_from_the_zip_on_a_bare_interpreter(bare, project
     assert "pending, in_progress, completed, failed" in err
 
 
-def test_read_only_sql_runs_from_the_zip(bare, project, request):
-    if request.node.callspec.id == "python3.9":
-        # skill/readonly.py clears its authorizer with set_authorizer(None), which only Python 3.11+ supports:
-        # on 3.9 the next statement (PRAGMA query_only = OFF) is denied and every query ends in an internal
-        # error. strict: this fails as soon as the bug is fixed, so the marker cannot outlive it.
-        request.applymarker(pytest.mark.xfail(reason="set_authorizer(None) needs Python 3.11", strict=True))
+def test_read_only_sql_runs_from_the_zip(bare, project):
     run = Runner(bare, project)
     run.ok("create-session", S, "simple", "x")
     run.ok("log-interaction", S, "pm", "one", "1")
