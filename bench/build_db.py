@@ -220,6 +220,9 @@ def build(kind: str, force: bool = False) -> str:
     for suffix in ("-wal", "-shm"):
         if os.path.exists(temporary + suffix):
             os.unlink(temporary + suffix)
+    for suffix in ("-wal", "-shm"):  # a stale WAL beside the new file must not be read with it
+        if os.path.exists(path + suffix):
+            os.unlink(path + suffix)
     os.replace(temporary, path)
     print(f"built {os.path.relpath(path, os.getcwd())} in {time.time() - started:.1f} s", file=sys.stderr)
     return path
