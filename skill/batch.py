@@ -101,7 +101,7 @@ class _Progress:
         self.chunk_last_line = 0
         self.chunk_operations = 0
 
-    def status(self, failed_line: Optional[int]) -> str:
+    def status(self, failed_line: Optional[int], line_at_fault: bool = True) -> str:
         if self.transactions:
             plural = "s" if self.transactions != 1 else ""
             parts = [
@@ -116,9 +116,8 @@ class _Progress:
             )
         if failed_line is not None:
             resend = self.chunk_first_line if self.chunk_first_line is not None else failed_line
-            parts.append(
-                f"Nothing after line {failed_line} was run: fix it and send again from line {resend}."
-            )
+            fix = "fix it and " if line_at_fault else ""
+            parts.append(f"Nothing after line {failed_line} was run: {fix}send again from line {resend}.")
         return " ".join(parts)
 
 
@@ -164,8 +163,12 @@ def run_command(invocation: Any, stdin: TextIO, stdout: TextIO, stderr: TextIO, 
         db.notices.clear()
         return shown
 
+    committing: list[bool] = []  # non-empty while a COMMIT runs (its failure is not a line's)
+
     def commit() -> None:
+        committing.append(True)
         db.store.commit()
+        committing.clear()
         progress.transactions += 1
         progress.operations += progress.chunk_operations
         progress.chunk_operations = 0
@@ -240,10 +243,13 @@ def run_command(invocation: Any, stdin: TextIO, stdout: TextIO, stderr: TextIO, 
             )
         else:
             raise
-        if current_line is not None and not message.startswith(f"line {current_line}"):
+        if committing and progress.chunk_first_line is not None:
+            span = _span(progress.chunk_first_line, progress.chunk_last_line)
+            message = f"{span} could not be committed: {message}"
+        elif current_line is not None and not message.startswith(f"line {current_line}"):
             message = f"line {current_line} ({current_command}): {message}"
         report = formatting.error_report(message, hint, getattr(error, "details", ()), "batch")
-        stderr.write(report + "\n   " + progress.status(current_line) + "\n")
+        stderr.write(report + "\n   " + progress.status(current_line, line_at_fault=not committing) + "\n")
         return code
     finally:
         db.close()
