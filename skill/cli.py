@@ -267,8 +267,7 @@ def render_read(command: str, db: Any, args: dict[str, Any], output: Optional[st
     if command == "get-state":
         record = db.latest_state_record(**args)
         if text:
-            title = f"{formatting._state_label(args['state_type'])} State".replace("PM State", "PM State")
-            return formatting.state_view(title, record, "state_data")
+            return formatting.state_view(formatting.state_title(args["state_type"]), record, "state_data")
         return record["state_data"] if record else "null"
     if command == "get-skill-output":
         record = db.skill_output_record(**args)

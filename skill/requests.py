@@ -1134,7 +1134,8 @@ def _json_value(
         kind = data["payload_kinds"][name]
         check_payload(kind, str(done.get(_PAYLOAD_NAME[name], "")), parsed, what)
     except BazingaError as error:
-        raise refuse(error.message + (f" ({error.hint})" if error.hint else ""), command) from None
+        # every cause, best first, as the CLI lists them; the hint stays the request form that works
+        raise refuse(error.message, command, details=tuple(error.details)) from None
     return parsed
 
 

@@ -71,11 +71,6 @@ def test_a_valid_payload_in_a_request_is_stored(session):
     assert stored == '{"iteration":1,"task_groups":{"A":{"status":"complete"}}}\n'
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="requests._json_value refuses with error.message only: the details (every cause) are dropped and"
-    " the CLI-oriented hint is appended in parentheses. Requests owner: pass details through to the refusal.",
-)
 def test_a_request_lists_every_cause(session):
     text = ("bazinga-db, please save the PM state:\nSession ID: s_1\nState Type: pm\n"
             'State Data: {"iteration": "2", "mode": "serial"}')
