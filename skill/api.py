@@ -438,7 +438,9 @@ class BazingaDB:
             changes["revision_count"] = convert("count", revision_count, "revision count")
         if last_review_status is not None:
             changes["last_review_status"] = convert("review_status", last_review_status, "review status")
-        increment = convert("count", int(increment_revision), "revision increment") if increment_revision else 0
+        if isinstance(increment_revision, bool):  # the CLI flag; a batch line or API caller may give a count
+            increment_revision = int(increment_revision)
+        increment = convert("count", increment_revision, "revision increment") if increment_revision else 0
         if increment and "revision_count" in changes:
             raise UsageError("give either --revision_count N or --increment-revision, not both",
                              "--increment-revision adds 1 atomically; --revision_count sets the number.")

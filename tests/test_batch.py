@@ -108,6 +108,9 @@ FAILING = {
         _line("log-interaction", session_id="s_1", agent_type="pm", content="one"),
         _line("update-session-status", session_id="s_1", status="paused"),
     ],
+    "wrong-type": [
+        _line("update-task-group", group_id="group_a", session_id="s_1", increment_revision="twice"),
+    ],
     "missing-session": [
         _line("log-interaction", session_id="s_1", agent_type="pm", content="one"),
         _line("log-interaction", session_id="s_2", agent_type="pm", content="two"),
