@@ -137,7 +137,9 @@ def parse_count(value: Any, what: str, *, minimum: int = 0) -> int:
 
 
 def check_text(value: str, what: str) -> str:
-    if not isinstance(value, str) or not value.strip():
+    if not isinstance(value, str):  # a batch line or an API caller may pass any JSON value
+        raise InvalidArgument(f"{what} must be text, got {type(value).__name__}", f"Give the {what} as text.")
+    if not value.strip():
         raise InvalidArgument(f"{what} is empty", f"Give the {what} text.")
     size = len(value.encode("utf-8", "surrogatepass"))
     if size > MAX_TEXT_BYTES:
@@ -157,7 +159,9 @@ def convert(type_name: str, value: Any, what: str) -> Any:
             raise InvalidArgument(f"{what} must be text, got {type(value).__name__}", None)
         return _check_id(value, what)
     if type_name == "agent_type":
-        return normalise_agent_type(str(value))
+        if not isinstance(value, str):  # str(True) would be stored as the agent type 'true'
+            raise InvalidArgument(f"{what} must be text, got {type(value).__name__}", None)
+        return normalise_agent_type(value)
     if type_name == "count":
         return parse_count(value, what)
     if type_name == "limit":

@@ -111,6 +111,12 @@ FAILING = {
     "wrong-type": [
         _line("update-task-group", group_id="group_a", session_id="s_1", increment_revision="twice"),
     ],
+    "content-not-text": [
+        _line("log-interaction", session_id="s_1", agent_type="pm", content={"text": "hello"}),
+    ],
+    "agent-type-not-text": [
+        _line("log-tokens", session_id="s_1", agent_type=True, tokens=5),
+    ],
     "missing-session": [
         _line("log-interaction", session_id="s_1", agent_type="pm", content="one"),
         _line("log-interaction", session_id="s_2", agent_type="pm", content="two"),
