@@ -59,6 +59,12 @@ def _unusable(path: str, error: sqlite3.Error) -> DatabaseUnusable:
     return DatabaseUnusable(translated.message, translated.hint)
 
 
+def _integrity_lines(conn: sqlite3.Connection) -> list[str]:
+    """PRAGMA integrity_check's findings, one per line (SQLite packs several into one row)."""
+    lines = [line for row in conn.execute("PRAGMA integrity_check(20)") for line in str(row[0]).split("\n")]
+    return [line for line in lines if line.strip() and not line.startswith("*** in database")] or ["ok"]
+
+
 def _table_counts(conn: sqlite3.Connection) -> dict[str, int]:
     names = [r[0] for r in conn.execute(
         "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")]
@@ -83,7 +89,7 @@ def check(path: str) -> dict[str, Any]:
         try:
             version = migrations.current_version(conn)
             journal_mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
-            integrity = [r[0] for r in conn.execute("PRAGMA integrity_check(20)")]
+            integrity = _integrity_lines(conn)
             foreign = conn.execute("PRAGMA foreign_key_check").fetchall()
             counts = _table_counts(conn)
             page_size = conn.execute("PRAGMA page_size").fetchone()[0]
@@ -108,7 +114,8 @@ def check(path: str) -> dict[str, Any]:
     }
     problems = []
     if integrity != ["ok"]:
-        problems += [f"integrity_check: {line}" for line in integrity]
+        problems.append(f"integrity_check found {len(integrity)}{'+' if len(integrity) >= 20 else ''} problems")
+        problems += integrity[:5]
     if foreign:
         problems.append(f"{len(foreign)} rows point at missing parents (foreign_key_check)")
     if version > migrations.LATEST_VERSION:
@@ -186,7 +193,7 @@ def backup(path: str, destination: str, force: bool = False) -> dict[str, Any]:
             version = migrations.current_version(source)
             target = sqlite3.connect(temporary, isolation_level=None)
             source.backup(target)  # pages=-1: one step, one read transaction, one consistent snapshot
-            integrity = [r[0] for r in target.execute("PRAGMA integrity_check(20)")]
+            integrity = _integrity_lines(target)
             counts = _table_counts(target)
             target.close()
             target = None
