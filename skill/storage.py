@@ -130,11 +130,32 @@ def open_read_only(path: str) -> sqlite3.Connection:
         conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
         return conn
     except sqlite3.OperationalError as error:
+        if "readonly" in str(error).lower() and _roll_back_hot_journal(path):
+            return open_read_only(path)
         if ("unable to open" not in str(error) or not folder_is_read_only(path)
                 or os.path.exists(path + "-wal")):
             raise
     return sqlite3.connect(_ro_uri(path, immutable=True), uri=True, timeout=BUSY_TIMEOUT_MS / 1000,
                            isolation_level=None)
+
+
+def _roll_back_hot_journal(path: str) -> bool:
+    """A process killed mid-transaction in rollback-journal mode (for instance while a new file was being
+    switched to WAL) leaves a hot -journal that a read-only connection may not roll back, so every read
+    failed with "attempt to write a readonly database" until some write came along. Opening the file
+    read-write once lets SQLite do its normal recovery: the file returns to its last committed state.
+    Returns True when a recovery was attempted."""
+    if not os.path.exists(path + "-journal") or folder_is_read_only(path):
+        return False
+    try:
+        conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+        try:
+            conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return False
+    return True
 
 
 def refuse_truncated(conn: sqlite3.Connection, path: str) -> None:
