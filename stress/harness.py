@@ -271,8 +271,14 @@ class Verdict(NamedTuple):
                                                  or self.counters))
 
 
-def verify(db: str, journals: Journals, big: bool = False) -> Verdict:
-    """Compare the database with the journals (read with plain sqlite3, read-only)."""
+def verify(db: str, journals: Journals, big: "bool | set[str]" = False) -> Verdict:
+    """Compare the database with the journals (read with plain sqlite3, read-only).
+
+    ``big``: whether the workers used big payloads; a set names the workers that did (crash rounds mix them).
+    """
+    def big_for(key: str) -> bool:
+        return big if isinstance(big, bool) else key.split(".")[0] in big
+
     conn = sqlite3.connect(f"file:{os.path.abspath(db)}?mode=ro", uri=True, timeout=30)
     try:
         integrity = "; ".join(r[0] for r in conn.execute("PRAGMA integrity_check").fetchall())
@@ -284,7 +290,7 @@ def verify(db: str, journals: Journals, big: bool = False) -> Verdict:
         for content, agent_id in conn.execute(
                 "SELECT content, agent_id FROM orchestration_logs WHERE content LIKE 'stress|%'"):
             key = content.split("|")[1]
-            note(key, content == log_content(key, big))
+            note(key, content == log_content(key, big_for(key)))
         for agent_id, tokens in conn.execute("SELECT agent_id, tokens_estimated FROM token_usage"):
             note(agent_id, tokens == token_amount(agent_id))
         for table, column, kind in (("state_snapshots", "state_data", "state"),
@@ -297,7 +303,7 @@ def verify(db: str, journals: Journals, big: bool = False) -> Verdict:
                 except (ValueError, KeyError, TypeError):
                     note(f"<unparseable {table} row>", False)
                     continue
-                note(key, data == json_payload(key, big and kind != "decision"))
+                note(key, data == json_payload(key, big_for(key) and kind != "decision"))
         for key_name, value in conn.execute("SELECT key, value FROM configuration WHERE key LIKE 'stress_%'"):
             note(f"config:{key_name}", "key" in json.loads(value))
         groups = {row[0]: row[1] for row in conn.execute(
