@@ -12,7 +12,7 @@ from typing import Any, Optional, TextIO
 
 from . import formatting
 from .errors import EXIT_FAILURE, EXIT_OK, BazingaError, InvalidArgument, InvalidPayload, UsageError
-from .vocabulary import COMMANDS, ENUMS, VOCABULARY, normalise_enum, suggest
+from .vocabulary import COMMANDS, ENUMS, MAX_TEXT_BYTES, VOCABULARY, normalise_enum, suggest
 
 PROGRAM = "bazinga_db.py"
 GLOBAL_OPTIONS = VOCABULARY["global_options"]
@@ -138,11 +138,23 @@ def bind(invocation: Invocation) -> dict[str, Any]:
 
 
 # -- input -------------------------------------------------------------------------------------------
+# Inputs are read up to this bound, so `@/dev/zero` or an endless pipe cannot exhaust memory; anything
+# between the value limit and this bound is still reported with its exact size by the validation.
+READ_BOUND = 8 * MAX_TEXT_BYTES
+
+
+def _too_large(what: str, where: str) -> InvalidArgument:
+    return InvalidArgument(f"{what} from {where} is larger than {READ_BOUND:,} bytes; the limit is "
+                           f"{MAX_TEXT_BYTES:,} bytes", "Store a summary, or split it over several entries.")
+
+
 def _read_stdin(stdin: TextIO, what: str) -> str:
     try:
-        raw = stdin.buffer.read() if hasattr(stdin, "buffer") else stdin.read()
+        raw = stdin.buffer.read(READ_BOUND + 1) if hasattr(stdin, "buffer") else stdin.read(READ_BOUND + 1)
     except OSError as error:
         raise InvalidArgument(f"cannot read {what} from standard input: {error}", None)
+    if len(raw) > READ_BOUND:
+        raise _too_large(what, "standard input")
     if isinstance(raw, bytes):
         try:
             return raw.decode("utf-8")
@@ -155,10 +167,13 @@ def _read_stdin(stdin: TextIO, what: str) -> str:
 def _read_file(path: str, what: str) -> str:
     try:
         with open(path, "rb") as file:
-            data = file.read()
-    except OSError as error:
-        raise InvalidArgument(f"cannot read {what} from {path}: {error.strerror}",
+            data = file.read(READ_BOUND + 1)
+    except (OSError, ValueError) as error:
+        reason = getattr(error, "strerror", None) or str(error)
+        raise InvalidArgument(f"cannot read {what} from {path!r}: {reason}",
                               "Give @PATH of a readable file, - for standard input, or the JSON itself.")
+    if len(data) > READ_BOUND:
+        raise _too_large(what, path)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as error:
