@@ -158,21 +158,6 @@ def _roll_back_hot_journal(path: str) -> bool:
     return True
 
 
-def refuse_truncated(conn: sqlite3.Connection, path: str) -> None:
-    """A file with bytes but not one whole page reads as version 0: say it is damaged, not "empty"."""
-    try:
-        size = os.path.getsize(path)
-    except OSError:
-        return
-    if size and conn.execute("PRAGMA page_count").fetchone()[0] == 0:
-        raise DatabaseUnusable(
-            f"{display_path(path)} is not a usable SQLite database: it has {size:,} bytes but not one complete "
-            "database page (a truncated or foreign file)",
-            "The file was left untouched. Move it aside (keep it: it may hold data), then let the next write "
-            "create a new database, or restore a backup.",
-        )
-
-
 def check_database_path(path: str) -> None:
     """Refuse paths that can never hold a database: folders, devices, FIFOs, sockets, NUL characters.
 
@@ -232,7 +217,9 @@ class Store:
             migrations.refuse_if_newer(version, display_path(self.path))
             if version < migrations.LATEST_VERSION:
                 if version == 0:
-                    refuse_truncated(conn, self.path)
+                    # A foreign or truncated file also reads as version 0: make SQLite read its schema
+                    # (raising "malformed" / "not a database") before anything is written to it.
+                    conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
                     self._enable_wal(conn)
                 self.applied = migrations.migrate(conn, display_path(self.path))
         except sqlite3.Error as error:
@@ -269,8 +256,6 @@ class Store:
         try:
             conn = _configure(open_read_only(self.path))
             version = migrations.current_version(conn)
-            if version == 0:
-                refuse_truncated(conn, self.path)
         except sqlite3.Error as error:
             raise translate(error, self.path)
         migrations.refuse_if_newer(version, shown)
