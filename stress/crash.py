@@ -54,7 +54,8 @@ def _next_commands_work(db: str) -> list[str]:
     return problems
 
 
-def kill_rounds(folder: str, rounds: int, writers: int, seed: int, ops: int = 3000) -> dict[str, Any]:
+def kill_rounds(folder: str, rounds: int, writers: int, seed: int, ops: int = 3000,
+                latest_kill: float = 1.6) -> dict[str, Any]:
     db = os.path.join(folder, "crash.db")
     rng = random.Random(seed)
     journals: list[tuple[str, str, int, int, bool]] = []
@@ -69,7 +70,7 @@ def kill_rounds(folder: str, rounds: int, writers: int, seed: int, ops: int = 30
         journals += entries
         children = [harness.spawn_worker(db, w, ops, seed, path, "inprocess", big) for path, w, *_ in entries]
         began = time.monotonic()
-        deadlines = sorted(rng.uniform(0.25, 1.6) for _ in children)
+        deadlines = sorted(rng.uniform(0.25, latest_kill) for _ in children)
         for child, deadline in zip(rng.sample(children, len(children)), deadlines):
             time.sleep(max(0.0, deadline - (time.monotonic() - began)))
             if child.poll() is None:

@@ -17,6 +17,7 @@ exactly once and intact, nothing present that was never started, totals and revi
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import json
@@ -129,6 +130,11 @@ def plan(worker: str, count: int, seed: int, big: bool = False) -> list[Op]:
     return ops
 
 
+@functools.lru_cache(maxsize=4096)
+def _plan_cached(worker: str, count: int, seed: int, big: bool) -> tuple[Op, ...]:
+    return tuple(plan(worker, count, seed, big))
+
+
 # -- setting up --------------------------------------------------------------------------------------
 def setup(db: str, workers: Iterable[str]) -> None:
     """Create the sessions and task groups the workers use (through the CLI, in this process)."""
@@ -227,11 +233,20 @@ def read_journals(entries: Iterable[tuple[str, str, int, int, bool]]) -> Journal
     failed: dict[str, tuple[str, str]] = {}
     latencies: list[float] = []
     for path, worker, count, seed, big in entries:
-        ops = {op.key: op for op in plan(worker, count, seed, big)}
         try:
             text = Path(path).read_bytes().decode("utf-8", "replace")
         except FileNotFoundError:
             continue
+        # Plan only as far as the journal got (a plan's prefix does not depend on its length).
+        reached = 0
+        for line in text.split("\n"):
+            parts = line.split("\t")[1:2]
+            if parts and parts[0].startswith(worker + "."):
+                try:
+                    reached = max(reached, int(parts[0].split(".")[1]) + 1)
+                except (IndexError, ValueError):
+                    pass
+        ops = {op.key: op for op in _plan_cached(worker, min(count, reached), seed, big)}
         for line in text.split("\n"):
             fields = line.split("\t")
             if len(fields) < 2 or fields[1] not in ops:

@@ -30,7 +30,7 @@ def run_stress(folder: str, procs: int, ops: int, seed: int = 1, mode: str = "in
     workers = [f"w{n}" for n in range(procs)]
     harness.setup(db, workers)
     journals = [(os.path.join(folder, f"{w}.journal"), w, ops, seed, big) for w in workers]
-    start_at = time.time() + 1.0 + procs * 0.05  # let every interpreter start, then go together
+    start_at = time.time() + 0.4 + procs * 0.05  # let every interpreter start, then go together
     began = time.perf_counter()
     children = [harness.spawn_worker(db, w, ops, seed, path, mode, big, start_at)
                 for path, w, _, _, _ in journals]

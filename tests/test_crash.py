@@ -18,7 +18,7 @@ from stress import crash
 
 
 def test_writers_killed_at_random_moments(tmp_path):
-    figures = crash.kill_rounds(str(tmp_path), rounds=3, writers=4, seed=5)
+    figures = crash.kill_rounds(str(tmp_path), rounds=3, writers=3, seed=5, latest_kill=0.9)
     assert figures["writers_killed"] >= 1
     assert crash.clean({**figures, "migration_problems": 0}), figures
     assert figures["writes_acked"] > 0
@@ -33,7 +33,7 @@ def test_process_killed_in_the_middle_of_a_migration(tmp_path, mode):
 
 
 def test_init_db_killed_at_random_moments(tmp_path):
-    figures = crash.migration_kills(str(tmp_path), random_kills=6, seed=3)
+    figures = crash.migration_kills(str(tmp_path), random_kills=4, seed=3)
     assert figures["migration_problems"] == 0, figures["migration_examples"]
 
 

@@ -22,7 +22,7 @@ from skill import cli
 from skill.vocabulary import COMMANDS
 from stress import fuzz, fuzzgen
 
-SETTINGS = settings(max_examples=150, deadline=None, derandomize=True,
+SETTINGS = settings(max_examples=80, deadline=None, derandomize=True,
                     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 
 pool = st.sampled_from(fuzzgen.SQL + fuzzgen.CONTROL + fuzzgen.UNICODE + fuzzgen.NUMBERS + fuzzgen.JSON
@@ -129,12 +129,12 @@ def test_endless_input_is_refused_without_reading_it_all(target, source):
 
 
 def test_random_command_lines_through_the_real_script(tmp_path):
-    figures = fuzz.fuzz(tmp_path, runs=60, seed=11, parallel=2)
+    figures = fuzz.fuzz(tmp_path, runs=40, seed=11, parallel=2)
     bad = {k: v for k, v in figures.items() if k in ("tracebacks", "internal_errors", "missing_error_line",
                                                     "bad_exit_codes", "failed_but_changed_db",
                                                     "integrity_failures") and v}
     assert not bad, figures["examples"]
-    assert figures["runs"] == 60
+    assert figures["runs"] == 40
 
 
 def test_nul_in_db_path_is_a_clear_error(target):
