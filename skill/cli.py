@@ -18,7 +18,7 @@ PROGRAM = "bazinga_db.py"
 GLOBAL_OPTIONS = VOCABULARY["global_options"]
 _GLOBAL_FLAGS = {flag: option for option in GLOBAL_OPTIONS for flag in option["flags"]}
 # Commands served outside the vocabulary's methods; each handler lives in its own module, imported lazily.
-EXTRA_COMMANDS: dict[str, str] = {}
+EXTRA_COMMANDS: dict[str, str] = {name: spec["handler"] for name, spec in COMMANDS.items() if "handler" in spec}
 
 
 class Invocation:
@@ -300,7 +300,7 @@ def render_read(command: str, db: Any, args: dict[str, Any], output: Optional[st
     if command == "dashboard-snapshot":
         return formatting.dashboard_view(result)
     if command == "token-summary":
-        return formatting.table([{"agent": k, "tokens": f"{v:,}"} for k, v in result.items()])
+        return formatting.token_view(result, by=args.get("by") or "agent_type")
     if isinstance(result, list):
         return formatting.table(result)
     return formatting.key_values(result)

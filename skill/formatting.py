@@ -136,16 +136,46 @@ def logs_markdown(page: dict[str, Any]) -> str:
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
+def _heading(key: str) -> str:
+    """'task_groups' -> 'Task Groups' (the spec's readable views)."""
+    return " ".join(word[:1].upper() + word[1:] for word in str(key).replace("_", " ").split()) or str(key)
+
+
+def _summary(value: Any) -> str:
+    """A list of objects as its size, with the count per status when they have one: '3 (2 completed, 1 pending)'."""
+    counts: dict[str, int] = {}
+    for item in value:
+        status = item.get("status")
+        if isinstance(status, str):
+            counts[status] = counts.get(status, 0) + 1
+    if not counts:
+        return str(len(value))
+    parts = [f"{n} {status.replace('_', ' ')}" for status, n in counts.items()]
+    return f"{len(value)} ({', '.join(parts)})"
+
+
 def state_view(title: str, record: Optional[dict[str, Any]], data_key: str) -> str:
     if record is None:
         return f"No {title} stored yet."
     data = json.loads(record[data_key])
-    lines = [f"Current {title} (as of {display(record['timestamp'])}):"]
+    lines = [f"Current {title} (as of {display(record.get('timestamp') or record.get('updated_at'))}):"]
+    if not isinstance(data, dict):
+        return "\n".join(lines + [f"- {_cell(data, 100)}"])
     for key, value in data.items():
         if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
-            lines.append(f"- {key}: {len(value)}")
+            lines.append(f"- {_heading(key)}: {_summary(value)}")
         else:
-            lines.append(f"- {key}: {_cell(value, 100)}")
+            lines.append(f"- {_heading(key)}: {_cell(value, 100)}")
+    return "\n".join(lines)
+
+
+def token_view(summary: dict[str, int], by: str = "agent_type") -> str:
+    """'Token Usage: 45,230 tokens' and one line per agent type (or agent id) with thousands separators."""
+    lines = [f"Token Usage: {summary.get('total', 0):,} tokens"]
+    for name, total in summary.items():
+        if name != "total":
+            shown = agent_label(name) if by == "agent_type" else name
+            lines.append(f"- {shown[:1].upper() + shown[1:] if by == 'agent_type' else shown}: {total:,}")
     return "\n".join(lines)
 
 
@@ -154,7 +184,8 @@ def dashboard_view(snapshot: dict[str, Any]) -> str:
     groups = snapshot["task_groups"]
     tokens = snapshot["token_summary"]
     lines = [
-        f"Session: {session['session_id']} ({session['mode'] or 'mode unset'} mode, {session['status']})",
+        f"Session: {session['session_id']} ("
+        + (f"{session['mode']} mode" if session["mode"] else "mode unset") + f", {session['status']})",
         f"- Created: {display(session['created_at'])}",
         f"- Last updated: {display(session['updated_at'])}",
         "",
@@ -165,11 +196,7 @@ def dashboard_view(snapshot: dict[str, Any]) -> str:
         ids = [g["id"] for g in groups if g["status"] == status]
         if ids or status != "failed":
             lines.append(f"- {label}: {len(ids)}" + (f" ({', '.join(ids)})" if ids else ""))
-    lines += ["", f"Token Usage: {tokens['total']:,} tokens"]
-    for name, total in tokens.items():
-        if name != "total":
-            shown = agent_label(name)
-            lines.append(f"- {shown[:1].upper() + shown[1:]}: {total:,}")
+    lines += ["", token_view(tokens)]
     count = snapshot["log_count"]
     lines += ["", f"Recent Logs: {count} interaction{'s' if count != 1 else ''} logged"]
     for entry in snapshot["recent_logs"][:3]:

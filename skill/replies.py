@@ -1,0 +1,227 @@
+"""The `request` command: parse a request in words, run the one operation, reply as agents expect.
+
+Replies are short, because every reply costs the calling agent context:
+
+- writes: the ✓ lines of the spec (notices such as "Database auto-initialized at …" and "Session … auto-created"
+  first, each on its own line, then the command's ✓ line from the vocabulary's reply templates);
+- reads: the readable views of ``formatting`` (the same ones ``--format text`` prints);
+- refusals (exit 2): ❌ what is missing or wrong, then the request form that would work;
+- failures (exit 1): the spec's full report — Command, Error Output, Exit Code, Possible causes — with causes
+  chosen for the actual error (``prompts/phrasings.json``, "causes").
+
+The CLI imports this module only for `request` (``EXTRA_COMMANDS``), so other commands never pay for it.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Dict, List, Optional, TextIO, Tuple
+
+from . import formatting
+from .errors import EXIT_OK, BazingaError, RequestNotUnderstood
+from .timeutil import display
+from .vocabulary import COMMANDS
+
+
+# Columns of the list views: enough to act on, little enough to keep replies short.
+LIST_COLUMNS = {
+    "list-sessions": ["session_id", "mode", "status", "created_at"],
+    "get-logs": ["timestamp", "agent_type", "agent_id", "iteration", "content"],
+    "get-task-groups": ["id", "name", "status", "assigned_to", "revision_count", "last_review_status"],
+    "get-decisions": ["timestamp", "decision_type", "iteration", "decision_data"],
+}
+_TIME_COLUMNS = ("timestamp", "created_at", "updated_at", "start_time", "end_time")
+
+
+def _templates() -> Dict[str, Any]:
+    from .requests import tables
+
+    return tables()["replies"]
+
+
+# -- entry point (cli.EXTRA_COMMANDS) -----------------------------------------------------------------
+def run_command(invocation: Any, stdin: TextIO, stdout: TextIO, stderr: TextIO, env: Any, cwd: str) -> int:
+    from .cli import _read_stdin, database_path
+    from .requests import parse
+
+    options = invocation.options
+    words = list(invocation.positionals)
+    if "text" in invocation.args:
+        words.insert(0, invocation.args["text"])
+    text = " ".join(words) if words and words != ["-"] else _read_stdin(stdin, "request")
+    try:
+        command, args = parse(text)
+    except RequestNotUnderstood as error:
+        stderr.write(refusal(error) + "\n")
+        return error.exit_code
+    if invocation.args.get("dry_run"):
+        stdout.write(formatting.to_json({"command": command, "args": args}) + "\n")
+        return EXIT_OK
+
+    from .api import BazingaDB
+
+    path = database_path(options.get("db"), env, cwd)
+    output = options.get("format")
+    quiet = bool(options.get("quiet"))
+    # The skill's error-handling policy: a missing session is created with defaults (and the reply says so).
+    # Placeholder ids never get this far: the parser refuses them.
+    db = BazingaDB(path, auto_create_sessions=True)
+    try:
+        try:
+            reply, result = execute(db, command, args)
+        except BazingaError as error:
+            stderr.write(failure_report(command, args, path, error, _notice_lines(db)) + "\n")
+            return error.exit_code
+    finally:
+        db.close()
+    if output == "json":
+        stdout.write(formatting.to_json({"ok": True, "command": command, "args": args, "reply": reply,
+                                         "result": result}) + "\n")
+    elif not (quiet and COMMANDS[command]["kind"] == "write"):
+        stdout.write(reply + "\n")
+    return EXIT_OK
+
+
+def execute(db: Any, command: str, args: Dict[str, Any]) -> Tuple[str, Any]:
+    """Run one operation; return (reply text, result data)."""
+    spec = COMMANDS[command]
+    if spec["kind"] == "read":
+        return read_reply(db, command, args)
+    result = getattr(db, spec["method"])(**args)
+    lines = _notice_lines(db)
+    lines.append(formatting.success_line(command, args, result))
+    after = _templates().get(command + "-after")
+    if after:
+        fields = formatting.reply_fields(command, args, result)
+        lines += ["", after.format(**fields)]
+    return "\n".join(lines), result
+
+
+def _notice_lines(db: Any) -> List[str]:
+    lines = []
+    # the database's own notices (initialised, upgraded) come first, as they happened first
+    ordered = sorted(db.notices, key=lambda notice: notice.kind not in ("initialized", "upgraded"))
+    for notice in ordered:
+        symbol = formatting.WARNING if notice.warning else formatting.OK
+        lines.append(f"{symbol} {notice.message}")
+    db.notices.clear()
+    return lines
+
+
+# -- reads -------------------------------------------------------------------------------------------
+def read_reply(db: Any, command: str, args: Dict[str, Any]) -> Tuple[str, Any]:
+    from .cli import render_read
+
+    templates = _templates()
+    if command in LIST_COLUMNS:
+        rows = getattr(db, COMMANDS[command]["method"])(**args)
+        return list_view(command, rows), rows
+    if command == "token-summary":
+        summary = db.get_token_summary(**args)
+        return formatting.token_view(summary, by=args.get("by", "agent_type")), summary
+    if command == "dashboard-snapshot":
+        snapshot = db.get_dashboard_snapshot(**args)
+        text = "\n".join([templates["dashboard_title"], "", formatting.dashboard_view(snapshot), "",
+                          templates["dashboard_after"].format(session_id=snapshot["session"]["session_id"])])
+        return text, snapshot
+    if command == "query":
+        rows = db.query(**args)
+        return formatting.table(rows), rows
+    text = render_read(command, db, args, "text")
+    return text, None
+
+
+def list_view(command: str, rows: List[Dict[str, Any]]) -> str:
+    if not rows:
+        return _templates()["empty_list"].format(what=_what(command))
+    shown = []
+    for row in rows:
+        item = dict(row)
+        for column in _TIME_COLUMNS:
+            if item.get(column):
+                item[column] = display(item[column])
+        shown.append(item)
+    columns = [c for c in LIST_COLUMNS[command] if any(c in row for row in rows)]
+    count = len(rows)
+    title = f"{count} {_what(command, count)}:"
+    return title + "\n" + formatting.table(shown, columns)
+
+
+def _what(command: str, count: int = 0) -> str:
+    noun = {"list-sessions": "session", "get-logs": "log entry", "get-task-groups": "task group",
+            "get-decisions": "decision"}[command]
+    if count == 1:
+        return noun
+    return noun[:-1] + "ies" if noun.endswith("y") else noun + "s"
+
+
+# -- refusals and failures ---------------------------------------------------------------------------
+def refusal(error: RequestNotUnderstood) -> str:
+    templates = _templates()
+    lines = [templates["refusal_title"].format(message=error.message)]
+    lines.extend(f"   - {detail}" for detail in error.details)
+    if error.hint:
+        lines += ["", templates["refusal_form"], "", error.hint]
+    return "\n".join(lines)
+
+
+def command_line(command: str, args: Dict[str, Any], path: str) -> str:
+    """The plain CLI call equivalent to a parsed request, as a shell line."""
+    import shlex
+
+    from .storage import display_path
+
+    import os
+
+    script = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "scripts", "bazinga_db.py")
+    parts = ["python3", display_path(script), "--db", display_path(path), command]
+    positionals: List[str] = []
+    pending: List[str] = []
+    for spec in COMMANDS[command]["args"]:
+        name = spec["name"]
+        if spec["kind"] == "positional":
+            if name in args:
+                positionals += pending + [_cli_value(args[name])]
+                pending = []
+            else:
+                pending.append("")  # a later optional positional needs this slot filled
+        elif name in args:
+            if spec["type"] == "flag":
+                if args[name]:
+                    parts.append(spec["flags"][0])
+            else:
+                parts += [spec["flags"][0], _cli_value(args[name])]
+    return " ".join(shlex.quote(p) for p in parts[:5]) + "".join(
+        " " + shlex.quote(p) for p in positionals + parts[5:])
+
+
+def _cli_value(value: Any) -> str:
+    if isinstance(value, (dict, list)):
+        return formatting.to_json(value)
+    return str(value)
+
+
+def failure_report(command: str, args: Dict[str, Any], path: str, error: BazingaError,
+                   notices: Optional[List[str]] = None) -> str:
+    """The spec's full report: what ran, its full error output, the exit code and causes that fit."""
+    templates = _templates()
+    error_output = formatting.error_report(error.message, error.hint, error.details, command)
+    lines = [templates["failure_title"], "", "Command:", command_line(command, args, path), "",
+             "Error Output:"]
+    lines += (notices or []) + [error_output, "", f"Exit Code: {error.exit_code}", "", "Possible causes:"]
+    lines += [f"- {cause}" for cause in possible_causes(error)]
+    return "\n".join(lines)
+
+
+def possible_causes(error: BazingaError) -> List[str]:
+    """The causes listed for this kind of error whose pattern matches its message (first match wins)."""
+    from .requests import tables
+
+    kind = type(error).__name__
+    text = error.message
+    for rule in tables()["causes"]:
+        if rule.get("error") not in (kind, "*"):
+            continue
+        if re.search(rule.get("when", ""), text, re.IGNORECASE):
+            return rule["causes"]
+    return []

@@ -1,0 +1,114 @@
+"""The request parser as data: every shared example and every corpus request gives its exact dry-run."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from skill.errors import EXIT_USAGE, RequestNotUnderstood
+from skill.requests import OPERATIONS as COMMANDS
+from skill.requests import parse, request_form, tables
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+EXAMPLES = ROOT.parent.parent / "shared" / "requests" / "examples.jsonl"
+if not EXAMPLES.exists():  # the worktree layout (/work/wt-x) and main (/work/main) both sit beside shared/
+    EXAMPLES = Path("/work/shared/requests/examples.jsonl")
+CORPUS = HERE / "requests_corpus.jsonl"
+
+
+def _load(path):
+    with open(path, encoding="utf-8") as file:
+        return [json.loads(line) for line in file if line.strip()]
+
+
+def _cases(path):
+    if not path.exists():
+        return []
+    return [pytest.param(entry, id=f"{path.stem}-{index}") for index, entry in enumerate(_load(path))]
+
+
+def _check(entry):
+    expected = entry["expected"]
+    if expected["command"] is None:
+        with pytest.raises(RequestNotUnderstood) as caught:
+            parse(entry["text"])
+        error = caught.value
+        assert error.exit_code == EXIT_USAGE
+        assert error.message and error.hint, "a refusal says what is wrong and the request form that works"
+        if entry.get("match"):
+            assert entry["match"].lower() in error.message.lower(), (error.message, entry["expected"]["reason"])
+        return
+    command, args = parse(entry["text"])
+    assert {"command": command, "args": args} == {"command": expected["command"], "args": expected["args"]}
+    # typed values: counts are ints, JSON bodies are objects, and only the given args are present
+    for name, value in args.items():
+        spec = next(a for a in COMMANDS[command]["args"] if a["name"] == name)
+        if spec["type"] in ("count", "limit"):
+            assert type(value) is int
+
+
+@pytest.mark.parametrize("entry", _cases(EXAMPLES))
+def test_shared_examples(entry):
+    _check(entry)
+
+
+@pytest.mark.parametrize("entry", _cases(CORPUS))
+def test_corpus(entry):
+    _check(entry)
+
+
+def test_corpus_size_and_coverage():
+    entries = _load(CORPUS)
+    assert len(entries) >= 150
+    commands = {e["expected"]["command"] for e in entries}
+    assert set(COMMANDS) <= commands, set(COMMANDS) - commands
+    for command in COMMANDS:
+        phrasings = [e for e in entries if e["expected"]["command"] == command]
+        assert len(phrasings) >= 3, command
+    refusals = [e for e in entries if e["expected"]["command"] is None]
+    assert len(refusals) >= 40
+
+
+def test_corpus_is_generated_from_its_source():
+    from importlib import util
+
+    spec = util.spec_from_file_location("make_corpus", HERE / "make_corpus.py")
+    module = util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.C == _load(CORPUS), "run python3 tests/make_corpus.py"
+
+
+def test_phrasings_name_only_vocabulary_arguments_and_commands():
+    data = tables()
+    all_args = {a["name"] for spec in COMMANDS.values() for a in spec["args"]}
+    assert {k for k in data["labels"] if not k.startswith("_")} <= all_args
+    assert all_args <= set(data["label_names"])
+    assert set(data["forms"]) - {"_about"} == set(COMMANDS)
+    for topic, by_verb in data["operations"].items():
+        if topic.startswith("_"):
+            continue
+        assert topic in data["nouns"]
+        assert set(by_verb.values()) <= set(COMMANDS)
+    for command, arg in data["body_args"].items():
+        if command.startswith("_"):
+            continue
+        assert arg in {a["name"] for a in COMMANDS[command]["args"]}
+
+
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+def test_every_request_form_parses_to_its_own_command(command):
+    """The form a refusal shows must itself work: a request written in it gives that operation."""
+    form = request_form(command).replace("   (optional)", "")
+    parsed, args = parse(form)
+    assert parsed == command
+    required = {a["name"] for a in COMMANDS[command]["args"] if a.get("required")}
+    assert required <= set(args)
+
+
+def test_no_operation_hint_lists_every_operation():
+    with pytest.raises(RequestNotUnderstood) as caught:
+        parse("bazinga-db, please do the thing with the stuff")
+    assert "Operations:" in caught.value.hint
+    for command in COMMANDS:
+        assert tables()["forms"][command].split("please ", 1)[1].rstrip(":") in caught.value.hint
