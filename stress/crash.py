@@ -69,6 +69,7 @@ def kill_rounds(folder: str, rounds: int, writers: int, seed: int, ops: int = 30
         entries = [(os.path.join(folder, f"{w}.journal"), w, ops, seed, big) for w in workers]
         journals += entries
         children = [harness.spawn_worker(db, w, ops, seed, path, "inprocess", big) for path, w, *_ in entries]
+        _wait_until_working(entries, children)  # a loaded machine can take seconds to start an interpreter
         began = time.monotonic()
         deadlines = sorted(rng.uniform(0.25, latest_kill) for _ in children)
         for child, deadline in zip(rng.sample(children, len(children)), deadlines):
@@ -109,6 +110,16 @@ def kill_rounds(folder: str, rounds: int, writers: int, seed: int, ops: int = 30
     })
     figures["examples"] += [why for _, why in list(read.failed.values())[:3]]
     return figures
+
+
+def _wait_until_working(entries, children, limit: float = 30.0) -> None:
+    """Return once every worker has journalled its first operation (or exited), so kills land mid-work."""
+    give_up = time.monotonic() + limit
+    while time.monotonic() < give_up:
+        if all(child.poll() is not None or (os.path.exists(path) and os.path.getsize(path) > 0)
+               for (path, *_), child in zip(entries, children)):
+            return
+        time.sleep(0.01)
 
 
 # -- killing migrations ---------------------------------------------------------------------------------
