@@ -13,7 +13,14 @@ from typing import Any, Optional
 
 from . import migrations
 from .errors import Conflict, DatabaseUnusable, InvalidArgument
-from .storage import BUSY_TIMEOUT_MS, check_database_path, display_path, open_read_only, quote_identifier, translate
+from .storage import (
+    BUSY_TIMEOUT_MS,
+    check_database_path,
+    display_path,
+    open_read_only,
+    quote_identifier,
+    translate,
+)
 
 # A WAL this large means checkpoints are not keeping up (a reader held open for a long time).
 LARGE_WAL_BYTES = 64 * 1024 * 1024
@@ -25,7 +32,8 @@ def _missing(path: str) -> DatabaseUnusable:
     return DatabaseUnusable(
         f"no database at {shown}",
         "Nothing was created. The first write (for example create-session) creates it; check --db / "
-        "$BAZINGA_DB_PATH if you expected one here.")
+        "$BAZINGA_DB_PATH if you expected one here.",
+    )
 
 
 def _open_readonly(path: str) -> sqlite3.Connection:
@@ -50,11 +58,13 @@ def _unusable(path: str, error: sqlite3.Error) -> DatabaseUnusable:
                 head = file.read(len(SQLITE_HEADER))
         except OSError:
             head = b""
-        what = ("a damaged SQLite database" if head == SQLITE_HEADER else "not a SQLite database")
+        what = "a damaged SQLite database" if head == SQLITE_HEADER else "not a SQLite database"
         return DatabaseUnusable(
             f"{shown} is {what} ({text})",
-            "Nothing was changed. Point --db at the right file, or move this one aside and restore the latest "
-            "backup (`backup DEST` makes one); a new database is created by the next write if none is there.")
+            "Nothing was changed. Point --db at the right file, or move this one aside and restore the "
+            "latest backup (`backup DEST` makes one); a new database is created by the next write if none "
+            "is there.",
+        )
     translated = translate(error, path)
     return DatabaseUnusable(translated.message, translated.hint)
 
@@ -66,9 +76,15 @@ def _integrity_lines(conn: sqlite3.Connection) -> list[str]:
 
 
 def _table_counts(conn: sqlite3.Connection) -> dict[str, int]:
-    names = [r[0] for r in conn.execute(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")]
-    return {name: conn.execute(f"SELECT COUNT(*) FROM {quote_identifier(name)}").fetchone()[0] for name in names}
+    names = [
+        r[0]
+        for r in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
+        )
+    ]
+    return {
+        name: conn.execute(f"SELECT COUNT(*) FROM {quote_identifier(name)}").fetchone()[0] for name in names
+    }
 
 
 def _wal_state(path: str, journal_mode: str) -> dict[str, Any]:
@@ -108,26 +124,34 @@ def check(path: str) -> dict[str, Any]:
         "foreign_key_violations": len(foreign),
         **_wal_state(path, journal_mode),
         "file_bytes": os.path.getsize(path),
-        "pages": pages, "page_size": page_size, "free_pages": free,
+        "pages": pages,
+        "page_size": page_size,
+        "free_pages": free,
         "tables": counts,
         "advice": [],
     }
     problems = []
     if integrity != ["ok"]:
-        problems.append(f"integrity_check found {len(integrity)}{'+' if len(integrity) >= 20 else ''} problems")
+        problems.append(
+            f"integrity_check found {len(integrity)}{'+' if len(integrity) >= 20 else ''} problems"
+        )
         problems += integrity[:5]
     if foreign:
         problems.append(f"{len(foreign)} rows point at missing parents (foreign_key_check)")
     if version > migrations.LATEST_VERSION:
-        problems.append(f"schema version {version} is newer than this skill understands "
-                        f"({migrations.LATEST_VERSION}); use the newer bazinga-db that wrote it")
+        problems.append(
+            f"schema version {version} is newer than this skill understands "
+            f"({migrations.LATEST_VERSION}); use the newer bazinga-db that wrote it"
+        )
     if problems:
         raise DatabaseUnusable(
             f"{shown} failed the check: " + problems[0],
             "Nothing was changed. Stop writing to it, copy it aside, then restore the latest backup "
-            f"(or salvage rows with `sqlite3 {shown} .recover`)." if integrity != ["ok"] or foreign else
-            "Nothing was changed. Point --db at a database this version can use.",
-            details=problems[1:])
+            f"(or salvage rows with `sqlite3 {shown} .recover`)."
+            if integrity != ["ok"] or foreign
+            else "Nothing was changed. Point --db at a database this version can use.",
+            details=problems[1:],
+        )
     advice = report["advice"]
     if version == 0:
         report["verdict"] = "ok: empty, not initialised yet"
@@ -139,11 +163,15 @@ def check(path: str) -> dict[str, Any]:
         missing = sorted(_expected_tables() - set(counts))
         if missing:
             raise DatabaseUnusable(
-                f"{shown} failed the check: tables missing for schema version {version}: " + ", ".join(missing),
-                "Nothing was changed. This file was altered outside bazinga-db; restore the latest backup.")
+                f"{shown} failed the check: tables missing for schema version {version}: "
+                + ", ".join(missing),
+                "Nothing was changed. This file was altered outside bazinga-db; restore the latest backup.",
+            )
     if journal_mode != "wal" and version > 0:
-        advice.append(f"journal mode is {journal_mode}, not wal: concurrent writers will wait on each other "
-                      "more; a backup restored with other tools may have lost it.")
+        advice.append(
+            f"journal mode is {journal_mode}, not wal: concurrent writers will wait on each other "
+            "more; a backup restored with other tools may have lost it."
+        )
     if (report["wal_file_bytes"] or 0) > LARGE_WAL_BYTES:
         advice.append("the -wal file is large: a long-lived reader may be blocking checkpoints.")
     return report
@@ -153,8 +181,12 @@ def _expected_tables() -> set[str]:
     conn = sqlite3.connect(":memory:")
     try:
         migrations.migrate(conn, ":memory:")
-        return {r[0] for r in conn.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")}
+        return {
+            r[0]
+            for r in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+            )
+        }
     finally:
         conn.close()
 
@@ -172,19 +204,27 @@ def backup(path: str, destination: str, force: bool = False) -> dict[str, Any]:
         raise InvalidArgument("the backup destination contains a NUL character", "Give a plain file path.")
     shown_dest = display_path(destination)
     source_abs, dest_abs = os.path.realpath(path), os.path.realpath(destination)
-    if source_abs == dest_abs or (os.path.exists(destination) and os.path.exists(path)
-                                  and os.path.samefile(path, destination)):
-        raise InvalidArgument(f"the backup destination {shown_dest} is the database itself",
-                              "Give another file path.")
+    if source_abs == dest_abs or (
+        os.path.exists(destination) and os.path.exists(path) and os.path.samefile(path, destination)
+    ):
+        raise InvalidArgument(
+            f"the backup destination {shown_dest} is the database itself", "Give another file path."
+        )
     if os.path.isdir(destination):
-        raise InvalidArgument(f"the backup destination {shown_dest} is a directory",
-                              f"Give a file path, e.g. {os.path.join(shown_dest, 'bazinga-backup.db')}.")
+        raise InvalidArgument(
+            f"the backup destination {shown_dest} is a directory",
+            f"Give a file path, e.g. {os.path.join(shown_dest, 'bazinga-backup.db')}.",
+        )
     if os.path.lexists(destination) and not force:
-        raise Conflict(f"{shown_dest} already exists; nothing was written",
-                       "Choose a new file name, or add --force to replace it.")
+        raise Conflict(
+            f"{shown_dest} already exists; nothing was written",
+            "Choose a new file name, or add --force to replace it.",
+        )
     folder = os.path.dirname(dest_abs)
     if not os.path.isdir(folder):
-        raise InvalidArgument(f"the folder of {shown_dest} does not exist", "Create it first, or choose another path.")
+        raise InvalidArgument(
+            f"the folder of {shown_dest} does not exist", "Create it first, or choose another path."
+        )
     source = _open_readonly(path)
     temporary = os.path.join(folder, f".{os.path.basename(dest_abs)}.tmp-{os.getpid()}")
     target: Optional[sqlite3.Connection] = None
@@ -202,7 +242,9 @@ def backup(path: str, destination: str, force: bool = False) -> dict[str, Any]:
         if integrity != ["ok"]:
             raise DatabaseUnusable(
                 f"the copy failed integrity_check ({integrity[0]}); {shown_dest} was not written",
-                "Run `check` on the database: the source itself is probably damaged.", details=integrity[1:])
+                "Run `check` on the database: the source itself is probably damaged.",
+                details=integrity[1:],
+            )
         _fsync(temporary)
         for suffix in ("-wal", "-shm", "-journal"):  # never let a stale WAL of an old DEST apply to the copy
             try:
@@ -212,8 +254,10 @@ def backup(path: str, destination: str, force: bool = False) -> dict[str, Any]:
         os.replace(temporary, dest_abs)
         _fsync_folder(folder)
     except OSError as error:
-        raise DatabaseUnusable(f"cannot write the backup {shown_dest}: {error.strerror or error}",
-                               "Check the folder's permissions and free space; the database was not changed.")
+        raise DatabaseUnusable(
+            f"cannot write the backup {shown_dest}: {error.strerror or error}",
+            "Check the folder's permissions and free space; the database was not changed.",
+        )
     finally:
         source.close()
         if target is not None:
@@ -224,15 +268,24 @@ def backup(path: str, destination: str, force: bool = False) -> dict[str, Any]:
             except OSError:
                 pass
     size = os.path.getsize(dest_abs)
-    return {"path": display_path(path), "destination": shown_dest, "bytes": size,
-            "size": _human(size), "schema_version": version, "integrity_check": "ok", "tables": counts}
+    return {
+        "path": display_path(path),
+        "destination": shown_dest,
+        "bytes": size,
+        "size": _human(size),
+        "schema_version": version,
+        "integrity_check": "ok",
+        "tables": counts,
+    }
 
 
 def _backup_error(error: sqlite3.Error, path: str, destination: str) -> DatabaseUnusable:
     text = str(error).lower()
     if "full" in text or "i/o" in text or "unable to open" in text or "readonly" in text:
-        return DatabaseUnusable(f"cannot write the backup {display_path(destination)} ({error})",
-                                "Check the folder's permissions and free space; the database was not changed.")
+        return DatabaseUnusable(
+            f"cannot write the backup {display_path(destination)} ({error})",
+            "Check the folder's permissions and free space; the database was not changed.",
+        )
     return _unusable(path, error)
 
 

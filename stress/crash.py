@@ -37,16 +37,23 @@ INIT_SCRIPT = ROOT / "scripts" / "init_db.py"
 
 def _script(db: str, *argv: str) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith("BAZINGA_")}
-    return subprocess.run([sys.executable, str(harness.SCRIPT), "--db", db, *argv], capture_output=True, env=env,
-                          stdin=subprocess.DEVNULL, timeout=120)
+    return subprocess.run(
+        [sys.executable, str(harness.SCRIPT), "--db", db, *argv],
+        capture_output=True,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        timeout=120,
+    )
 
 
 def _next_commands_work(db: str) -> list[str]:
     """The next agent's commands, straight after the crash: a write, a read and check; all must succeed."""
     problems = []
-    for argv in (["log-interaction", harness.SESSIONS[1], "orchestrator", "after the crash"],
-                 ["get-logs", harness.SESSIONS[1], "--limit", "1"],
-                 ["check"]):
+    for argv in (
+        ["log-interaction", harness.SESSIONS[1], "orchestrator", "after the crash"],
+        ["get-logs", harness.SESSIONS[1], "--limit", "1"],
+        ["check"],
+    ):
         done = _script(db, *argv)
         err = done.stderr.decode("utf-8", "replace")
         if done.returncode != 0 or "Traceback" in err:
@@ -54,13 +61,20 @@ def _next_commands_work(db: str) -> list[str]:
     return problems
 
 
-def kill_rounds(folder: str, rounds: int, writers: int, seed: int, ops: int = 3000,
-                latest_kill: float = 1.6) -> dict[str, Any]:
+def kill_rounds(
+    folder: str, rounds: int, writers: int, seed: int, ops: int = 3000, latest_kill: float = 1.6
+) -> dict[str, Any]:
     db = os.path.join(folder, "crash.db")
     rng = random.Random(seed)
     journals: list[tuple[str, str, int, int, bool]] = []
-    figures: dict[str, Any] = {"rounds": rounds, "writers_killed": 0, "writers_finished_before_kill": 0,
-                               "next_command_failures": 0, "tracebacks": 0, "examples": []}
+    figures: dict[str, Any] = {
+        "rounds": rounds,
+        "writers_killed": 0,
+        "writers_finished_before_kill": 0,
+        "next_command_failures": 0,
+        "tracebacks": 0,
+        "examples": [],
+    }
     verdict = None
     for round_ in range(rounds):
         big = round_ % 2 == 1
@@ -89,8 +103,9 @@ def kill_rounds(folder: str, rounds: int, writers: int, seed: int, ops: int = 30
         read = harness.read_journals(journals)
         verdict = harness.verify(db, read, big={w for _, w, _, _, b in journals if b})
         if not verdict.ok:
-            figures["examples"] += (verdict.lost + verdict.duplicated + verdict.torn + verdict.phantoms
-                                    + verdict.counters)[:5]
+            figures["examples"] += (
+                verdict.lost + verdict.duplicated + verdict.torn + verdict.phantoms + verdict.counters
+            )[:5]
             break
         problems = _next_commands_work(db)
         figures["next_command_failures"] += len(problems)
@@ -98,16 +113,21 @@ def kill_rounds(folder: str, rounds: int, writers: int, seed: int, ops: int = 30
         figures["examples"] += problems[:2]
     read = harness.read_journals(journals)
     final = harness.verify(db, read, big={w for _, w, _, _, b in journals if b})
-    figures.update({
-        "writes_started": sum(1 for op in read.started.values() if op.kind in harness.WRITES),
-        "writes_acked": len(read.acked),
-        "in_flight_at_kill_and_present": final.in_flight_present,
-        "failures": len(read.failed),
-        "locked_failures": sum("locked" in why.lower() for _, why in read.failed.values()),
-        "lost": len(final.lost), "duplicated": len(final.duplicated), "torn": len(final.torn),
-        "phantoms": len(final.phantoms), "counter_mismatches": len(final.counters),
-        "integrity_check": final.integrity,
-    })
+    figures.update(
+        {
+            "writes_started": sum(1 for op in read.started.values() if op.kind in harness.WRITES),
+            "writes_acked": len(read.acked),
+            "in_flight_at_kill_and_present": final.in_flight_present,
+            "failures": len(read.failed),
+            "locked_failures": sum("locked" in why.lower() for _, why in read.failed.values()),
+            "lost": len(final.lost),
+            "duplicated": len(final.duplicated),
+            "torn": len(final.torn),
+            "phantoms": len(final.phantoms),
+            "counter_mismatches": len(final.counters),
+            "integrity_check": final.integrity,
+        }
+    )
     figures["examples"] += [why for _, why in list(read.failed.values())[:3]]
     return figures
 
@@ -116,8 +136,10 @@ def _wait_until_working(entries, children, limit: float = 30.0) -> None:
     """Return once every worker has journalled its first operation (or exited), so kills land mid-work."""
     give_up = time.monotonic() + limit
     while time.monotonic() < give_up:
-        if all(child.poll() is not None or (os.path.exists(path) and os.path.getsize(path) > 0)
-               for (path, *_), child in zip(entries, children)):
+        if all(
+            child.poll() is not None or (os.path.exists(path) and os.path.getsize(path) > 0)
+            for (path, *_), child in zip(entries, children)
+        ):
             return
         time.sleep(0.01)
 
@@ -170,7 +192,9 @@ def _after_migration_kill(db: str, mode: str, sessions_before: int = 0) -> list[
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         if mode == "new-step":
             if version != 1 or "crash_probe" in tables:
-                problems.append(f"{mode}: half a migration is visible (version {version}, tables {sorted(tables)})")
+                problems.append(
+                    f"{mode}: half a migration is visible (version {version}, tables {sorted(tables)})"
+                )
             failed = conn.execute("SELECT COUNT(*) FROM sessions WHERE status = 'failed'").fetchone()[0]
             if failed:
                 problems.append(f"{mode}: {failed} rows changed by the killed step are visible")
@@ -181,7 +205,9 @@ def _after_migration_kill(db: str, mode: str, sessions_before: int = 0) -> list[
             problems.append(f"{mode}: integrity_check {integrity}")
     finally:
         conn.close()
-    done = _script(db, "create-session", f"after_{mode.replace('-', '_')}", "simple", "after a killed migration")
+    done = _script(
+        db, "create-session", f"after_{mode.replace('-', '_')}", "simple", "after a killed migration"
+    )
     if done.returncode != 0:
         problems.append(f"{mode}: the next command failed: {done.stderr.decode()[:300]}")
     conn = sqlite3.connect(db)
@@ -214,15 +240,20 @@ def migration_kills(folder: str, random_kills: int, seed: int) -> dict[str, Any]
         db = os.path.join(folder, f"init{n}.db")
         if n % 2:
             open(db, "wb").close()
-        child = subprocess.Popen([sys.executable, str(INIT_SCRIPT), db], stdout=subprocess.DEVNULL,
-                                 stderr=subprocess.PIPE)
+        child = subprocess.Popen(
+            [sys.executable, str(INIT_SCRIPT), db], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
         time.sleep(rng.uniform(0.0, 0.12))
         if child.poll() is None:
             child.send_signal(signal.SIGKILL)
             killed += 1
         child.wait()
         problems += _after_migration_kill(db, f"init-{n}")
-    return {"migration_kills": 2 + killed, "migration_problems": len(problems), "migration_examples": problems[:5]}
+    return {
+        "migration_kills": 2 + killed,
+        "migration_problems": len(problems),
+        "migration_examples": problems[:5],
+    }
 
 
 def _count(db: str, table: str) -> int:
@@ -234,10 +265,18 @@ def _count(db: str, table: str) -> int:
 
 
 def clean(figures: dict[str, Any]) -> bool:
-    return (figures["lost"] == 0 and figures["duplicated"] == 0 and figures["torn"] == 0
-            and figures["phantoms"] == 0 and figures["counter_mismatches"] == 0 and figures["integrity_check"] == "ok"
-            and figures["next_command_failures"] == 0 and figures["tracebacks"] == 0
-            and figures["failures"] == 0 and figures.get("migration_problems", 0) == 0)
+    return (
+        figures["lost"] == 0
+        and figures["duplicated"] == 0
+        and figures["torn"] == 0
+        and figures["phantoms"] == 0
+        and figures["counter_mismatches"] == 0
+        and figures["integrity_check"] == "ok"
+        and figures["next_command_failures"] == 0
+        and figures["tracebacks"] == 0
+        and figures["failures"] == 0
+        and figures.get("migration_problems", 0) == 0
+    )
 
 
 def main() -> int:
@@ -260,8 +299,11 @@ def main() -> int:
     for example in figures["examples"] + figures["migration_examples"]:
         print(f"  e.g. {example}")
     ok = clean(figures)
-    print("verdict".ljust(width) + "  " + ("CLEAN: every write acknowledged before a kill survived, once, intact"
-                                          if ok else "PROBLEMS FOUND"))
+    print(
+        "verdict".ljust(width)
+        + "  "
+        + ("CLEAN: every write acknowledged before a kill survived, once, intact" if ok else "PROBLEMS FOUND")
+    )
     if options.keep:
         print(f"kept in {folder}")
     else:

@@ -54,18 +54,34 @@ def prepare(folder: Path) -> Path:
 def run_one(folder: Path, db: Path, argv: list[bytes], stdin: bytes) -> tuple[int, str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("BAZINGA_")}
     env["BAZINGA_DB_PATH"] = str(db)
-    done = subprocess.run([sys.executable, str(SCRIPT), *argv], cwd=folder, input=stdin, capture_output=True,
-                          env=env, timeout=120)
-    return (done.returncode, done.stdout.decode("utf-8", "backslashreplace"),
-            done.stderr.decode("utf-8", "backslashreplace"))
+    done = subprocess.run(
+        [sys.executable, str(SCRIPT), *argv],
+        cwd=folder,
+        input=stdin,
+        capture_output=True,
+        env=env,
+        timeout=120,
+    )
+    return (
+        done.returncode,
+        done.stdout.decode("utf-8", "backslashreplace"),
+        done.stderr.decode("utf-8", "backslashreplace"),
+    )
 
 
 def fuzz(root: Path, runs: int, seed: int, parallel: int) -> dict[str, Any]:
     lock = threading.Lock()
     codes: collections.Counter = collections.Counter()
     problems: list[str] = []
-    counts = {"runs": 0, "tracebacks": 0, "internal_errors": 0, "missing_error_line": 0, "bad_exit_codes": 0,
-              "failed_but_changed_db": 0, "integrity_failures": 0}
+    counts = {
+        "runs": 0,
+        "tracebacks": 0,
+        "internal_errors": 0,
+        "missing_error_line": 0,
+        "bad_exit_codes": 0,
+        "failed_but_changed_db": 0,
+        "integrity_failures": 0,
+    }
 
     def lane(index: int) -> None:
         rng = random.Random(f"{seed}:{index}")
@@ -76,8 +92,15 @@ def fuzz(root: Path, runs: int, seed: int, parallel: int) -> dict[str, Any]:
                 argv = fuzzgen.random_bytes_argv(rng)
             else:
                 argv = [fuzzgen.to_bytes(a) for a in fuzzgen.random_argv(rng)]
-            stdin = rng.choice([b"", b'{"ok": true}', bytes(rng.randrange(256) for _ in range(64)),
-                                b"\xff\xfe not utf-8", "✓ text".encode()])
+            stdin = rng.choice(
+                [
+                    b"",
+                    b'{"ok": true}',
+                    bytes(rng.randrange(256) for _ in range(64)),
+                    b"\xff\xfe not utf-8",
+                    "✓ text".encode(),
+                ]
+            )
             before = fuzzgen.fingerprint(str(db))
             code, out, err = run_one(folder, db, argv, stdin)
             after = fuzzgen.fingerprint(str(db))
@@ -90,11 +113,19 @@ def fuzz(root: Path, runs: int, seed: int, parallel: int) -> dict[str, Any]:
                 counts["runs"] += 1
                 codes[code] += 1
                 for problem in found:
-                    key = ("tracebacks" if problem == "traceback" else
-                           "internal_errors" if problem.startswith("internal") else
-                           "missing_error_line" if "without a ❌" in problem else
-                           "bad_exit_codes" if problem.startswith("exit code") else
-                           "failed_but_changed_db" if "changed" in problem else "integrity_failures")
+                    key = (
+                        "tracebacks"
+                        if problem == "traceback"
+                        else "internal_errors"
+                        if problem.startswith("internal")
+                        else "missing_error_line"
+                        if "without a ❌" in problem
+                        else "bad_exit_codes"
+                        if problem.startswith("exit code")
+                        else "failed_but_changed_db"
+                        if "changed" in problem
+                        else "integrity_failures"
+                    )
                     counts[key] += 1
                     problems.append(f"{problem}: {fuzzgen.describe(argv)}")
         state = fuzzgen.integrity(str(db))
@@ -128,8 +159,17 @@ def main() -> int:
             print(f"{name.ljust(width)}  {value}")
     for example in figures["examples"]:
         print(f"  e.g. {example}")
-    bad = sum(figures[k] for k in ("tracebacks", "internal_errors", "missing_error_line", "bad_exit_codes",
-                                   "failed_but_changed_db", "integrity_failures"))
+    bad = sum(
+        figures[k]
+        for k in (
+            "tracebacks",
+            "internal_errors",
+            "missing_error_line",
+            "bad_exit_codes",
+            "failed_but_changed_db",
+            "integrity_failures",
+        )
+    )
     print("verdict".ljust(width) + "  " + ("CLEAN" if bad == 0 else f"{bad} VIOLATIONS"))
     return 0 if bad == 0 else 1
 

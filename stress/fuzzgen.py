@@ -38,30 +38,142 @@ SEED = [
 FUZZ_COMMANDS = sorted(COMMANDS) + ["help"]
 REQUEST_AVAILABLE = "request" in COMMANDS
 
-SQL = ["'; DROP TABLE sessions; --", "s_1' OR '1'='1", "\" OR \"\"=\"", "1; DELETE FROM task_groups",
-       "UNION SELECT * FROM configuration", "s_1/*", "*/", "ATTACH DATABASE 'x.db' AS x", "PRAGMA writable_schema=1",
-       "SELECT load_extension('x')", "WITH x AS (SELECT 1) DELETE FROM sessions", "%", "_", "\\", "?", ":name",
-       "SELECT * FROM sessions", "SELECT 1; SELECT 2", "VACUUM INTO '/tmp/x.db'", "x' ; --"]
-CONTROL = ["\x00", "s_1\x00", "\x1b[31mred\x1b[0m", "\r\n", "\t", "\x7f", "\u202e", "\ufeff", "\u0000abc",
-           "line\nbreak", "\x08\x08", "s_1\n", " s_1 "]
+SQL = [
+    "'; DROP TABLE sessions; --",
+    "s_1' OR '1'='1",
+    '" OR ""="',
+    "1; DELETE FROM task_groups",
+    "UNION SELECT * FROM configuration",
+    "s_1/*",
+    "*/",
+    "ATTACH DATABASE 'x.db' AS x",
+    "PRAGMA writable_schema=1",
+    "SELECT load_extension('x')",
+    "WITH x AS (SELECT 1) DELETE FROM sessions",
+    "%",
+    "_",
+    "\\",
+    "?",
+    ":name",
+    "SELECT * FROM sessions",
+    "SELECT 1; SELECT 2",
+    "VACUUM INTO '/tmp/x.db'",
+    "x' ; --",
+]
+CONTROL = [
+    "\x00",
+    "s_1\x00",
+    "\x1b[31mred\x1b[0m",
+    "\r\n",
+    "\t",
+    "\x7f",
+    "\u202e",
+    "\ufeff",
+    "\u0000abc",
+    "line\nbreak",
+    "\x08\x08",
+    "s_1\n",
+    " s_1 ",
+]
 UNICODE = ["✓", "❌", "日本語", "🚀" * 5, "ǅ", "ﬁ", "İ", "groupe_à", "\ud800", "\udcff", "Ⅻ", "１２", "٣"]
-NUMBERS = ["0", "-1", "1", "+1", "1e9", "0x10", "1.5", "9" * 40, "-" + "9" * 30, "15k", "1,000", "1_000",
-           "NaN", "inf", "", " ", "2147483648", "9223372036854775807", "9223372036854775808"]
-JSON = ['{}', '[]', 'null', 'true', '"s"', '{"a":', '{"a":1e999}', '{"a":NaN}', '{"a":Infinity}', '[' * 5000,
-        '{"a":"\\ud800"}', '{"a":1}{"b":2}', '{"a":1,"a":2}', "{'a': 1}", '{"a":"\x00"}', '-', '@',
-        '@/dev/zero', '@/dev/null', '@/nonexistent', '@.', '@' + "x" * 300, '{"k":' + '"v",' * 10 + '"end":1}']
-IDS = ["s_1", "s_2", "group_a", "pm", "developer", "QA Expert", "Tech Lead", "nope", "s_1.x", "a:b@c+d",
-       "x" * 128, "x" * 129, "-", "--", "---", "-1", "@s_1"]
-PATH_TRICKS = ["", "/", ".", "..", "/dev/null", "/dev/zero", "/proc/self/status", "fuzz-dir", "fuzz-dir/",
-               "seed.db/inner.db", "../elsewhere.db", "a" * 300 + ".db", "x/" * 60 + "deep.db",
-               "file:mem?mode=memory", ":memory:", "bad\nname.db", "spaces in name.db", "new.db",
-               "link-loop.db", "coordination"]
+NUMBERS = [
+    "0",
+    "-1",
+    "1",
+    "+1",
+    "1e9",
+    "0x10",
+    "1.5",
+    "9" * 40,
+    "-" + "9" * 30,
+    "15k",
+    "1,000",
+    "1_000",
+    "NaN",
+    "inf",
+    "",
+    " ",
+    "2147483648",
+    "9223372036854775807",
+    "9223372036854775808",
+]
+JSON = [
+    "{}",
+    "[]",
+    "null",
+    "true",
+    '"s"',
+    '{"a":',
+    '{"a":1e999}',
+    '{"a":NaN}',
+    '{"a":Infinity}',
+    "[" * 5000,
+    '{"a":"\\ud800"}',
+    '{"a":1}{"b":2}',
+    '{"a":1,"a":2}',
+    "{'a': 1}",
+    '{"a":"\x00"}',
+    "-",
+    "@",
+    "@/dev/zero",
+    "@/dev/null",
+    "@/nonexistent",
+    "@.",
+    "@" + "x" * 300,
+    '{"k":' + '"v",' * 10 + '"end":1}',
+]
+IDS = [
+    "s_1",
+    "s_2",
+    "group_a",
+    "pm",
+    "developer",
+    "QA Expert",
+    "Tech Lead",
+    "nope",
+    "s_1.x",
+    "a:b@c+d",
+    "x" * 128,
+    "x" * 129,
+    "-",
+    "--",
+    "---",
+    "-1",
+    "@s_1",
+]
+PATH_TRICKS = [
+    "",
+    "/",
+    ".",
+    "..",
+    "/dev/null",
+    "/dev/zero",
+    "/proc/self/status",
+    "fuzz-dir",
+    "fuzz-dir/",
+    "seed.db/inner.db",
+    "../elsewhere.db",
+    "a" * 300 + ".db",
+    "x/" * 60 + "deep.db",
+    "file:mem?mode=memory",
+    ":memory:",
+    "bad\nname.db",
+    "spaces in name.db",
+    "new.db",
+    "link-loop.db",
+    "coordination",
+]
 
 
 def all_flags() -> list[str]:
     flags = [f for option in VOCABULARY["global_options"] for f in option["flags"]]
-    flags += [f for spec in COMMANDS.values() for arg in spec["args"] if arg["kind"] == "option"
-              for f in arg["flags"]]
+    flags += [
+        f
+        for spec in COMMANDS.values()
+        for arg in spec["args"]
+        if arg["kind"] == "option"
+        for f in arg["flags"]
+    ]
     return sorted(set(flags)) + ["--help", "-h", "--", "--unknown", "--db=", "--format=yaml", "--limit=-1"]
 
 
@@ -70,8 +182,9 @@ ENUM_VALUES = sorted({v for enum in ENUMS.values() for v in list(enum["values"])
 
 
 def random_token(rng: random.Random) -> str:
-    pool = rng.choice([SQL, CONTROL, UNICODE, NUMBERS, JSON, IDS, FLAGS, ENUM_VALUES, PATH_TRICKS, ["huge"],
-                       ["random"]])
+    pool = rng.choice(
+        [SQL, CONTROL, UNICODE, NUMBERS, JSON, IDS, FLAGS, ENUM_VALUES, PATH_TRICKS, ["huge"], ["random"]]
+    )
     token = rng.choice(pool)
     if token == "huge":
         char = rng.choice(["x", "é", "{", "'"])  # at most 120 KB: one argv string is limited to 128 KB
@@ -83,9 +196,14 @@ def random_token(rng: random.Random) -> str:
 
 PLAUSIBLE = {
     "id": ["s_1", "s_2", "group_a", "developer_1", "s_new", "group_new"],
-    "mode": ["simple", "parallel"], "text": ["Some text", "Multi\nline ✅"], "agent_type": ["pm", "QA Expert"],
-    "count": ["1", "15000"], "limit": ["5"], "json": ['{"a": 1}', '{"n": {"x": [1, 2]}}'],
-    "name": ["pm", "security_scan", "stress"], "time": ["2025-01-01 00:00:00", "2025-01-01T00:00:00Z"],
+    "mode": ["simple", "parallel"],
+    "text": ["Some text", "Multi\nline ✅"],
+    "agent_type": ["pm", "QA Expert"],
+    "count": ["1", "15000"],
+    "limit": ["5"],
+    "json": ['{"a": 1}', '{"n": {"x": [1, 2]}}'],
+    "name": ["pm", "security_scan", "stress"],
+    "time": ["2025-01-01 00:00:00", "2025-01-01T00:00:00Z"],
     "sql": ["SELECT * FROM sessions", "SELECT COUNT(*) AS n FROM orchestration_logs"],
     "path": ["backup.db", "backups/b.db"],
 }
@@ -170,7 +288,9 @@ def integrity(db: str) -> str:
         conn.close()
 
 
-def violations(argv: Any, code: int, stdout: str, stderr: str, before: Optional[str], after: Optional[str]) -> list[str]:
+def violations(
+    argv: Any, code: int, stdout: str, stderr: str, before: Optional[str], after: Optional[str]
+) -> list[str]:
     """What a run did wrong (empty when it behaved)."""
     problems = []
     if code not in (0, 1, 2):
@@ -187,5 +307,6 @@ def violations(argv: Any, code: int, stdout: str, stderr: str, before: Optional[
 
 
 def describe(argv: Any) -> str:
-    return json.dumps([a if isinstance(a, str) else a.decode("utf-8", "backslashreplace") for a in argv],
-                      ensure_ascii=True)[:300]
+    return json.dumps(
+        [a if isinstance(a, str) else a.decode("utf-8", "backslashreplace") for a in argv], ensure_ascii=True
+    )[:300]

@@ -38,9 +38,22 @@ GROUP_SESSION = SESSIONS[0]
 
 # The mix of operations (weights): writes of every kind, and the reads agents and dashboards do.
 MIX = {
-    "log": 22, "tokens": 16, "state": 10, "incr_shared": 8, "incr_own": 6, "status": 5, "skill": 7,
-    "decision": 4, "config": 2,
-    "r_logs": 4, "r_tokens": 4, "r_state": 3, "r_dashboard": 4, "r_groups": 2, "r_query": 2, "r_stream": 1,
+    "log": 22,
+    "tokens": 16,
+    "state": 10,
+    "incr_shared": 8,
+    "incr_own": 6,
+    "status": 5,
+    "skill": 7,
+    "decision": 4,
+    "config": 2,
+    "r_logs": 4,
+    "r_tokens": 4,
+    "r_state": 3,
+    "r_dashboard": 4,
+    "r_groups": 2,
+    "r_query": 2,
+    "r_stream": 1,
 }
 WRITES = {"log", "tokens", "state", "incr_shared", "incr_own", "status", "skill", "decision", "config"}
 
@@ -89,8 +102,14 @@ def plan(worker: str, count: int, seed: int, big: bool = False) -> list[Op]:
         key = f"{worker}.{index}.{kind}"
         session = rng.choice(SESSIONS)
         if kind == "log":
-            argv = ["log-interaction", session, rng.choice(["pm", "developer", "QA Expert", "tech-lead", "inv"]),
-                    log_content(key, big), str(index), worker]
+            argv = [
+                "log-interaction",
+                session,
+                rng.choice(["pm", "developer", "QA Expert", "tech-lead", "inv"]),
+                log_content(key, big),
+                str(index),
+                worker,
+            ]
         elif kind == "tokens":
             argv = ["log-tokens", session, rng.choice(["pm", "developer", "qa"]), str(token_amount(key)), key]
         elif kind == "state":
@@ -103,8 +122,16 @@ def plan(worker: str, count: int, seed: int, big: bool = False) -> list[Op]:
             argv = ["update-task-group", worker_group(worker), "--increment-revision"]
         elif kind == "status":
             session = GROUP_SESSION
-            argv = ["update-task-group", worker_group(worker), "--session", session, "--status",
-                    rng.choice(["in_progress", "completed", "pending"]), "--assigned_to", worker]
+            argv = [
+                "update-task-group",
+                worker_group(worker),
+                "--session",
+                session,
+                "--status",
+                rng.choice(["in_progress", "completed", "pending"]),
+                "--assigned_to",
+                worker,
+            ]
         elif kind == "skill":
             argv = ["save-skill-output", session, "stress_skill", json.dumps(json_payload(key, big))]
         elif kind == "decision":
@@ -122,8 +149,11 @@ def plan(worker: str, count: int, seed: int, big: bool = False) -> list[Op]:
         elif kind == "r_groups":
             argv = ["get-task-groups", GROUP_SESSION]
         elif kind == "r_query":
-            argv = ["query", "SELECT session_id, COUNT(*) AS n, SUM(tokens_estimated) AS t FROM token_usage "
-                             "GROUP BY session_id"]
+            argv = [
+                "query",
+                "SELECT session_id, COUNT(*) AS n, SUM(tokens_estimated) AS t FROM token_usage "
+                "GROUP BY session_id",
+            ]
         else:  # r_stream
             argv = ["stream-logs", session, "20", "0"]
         ops.append(Op(key, kind, argv, session))
@@ -170,10 +200,17 @@ def _run_inprocess(db: str, argv: list[str]) -> tuple[int, str, str]:
 
 def _run_subprocess(db: str, argv: list[str]) -> tuple[int, str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("BAZINGA_")}
-    done = subprocess.run([sys.executable, str(SCRIPT), "--db", db, *argv], capture_output=True, env=env,
-                          stdin=subprocess.DEVNULL)
-    return (done.returncode, done.stdout.decode("utf-8", "backslashreplace"),
-            done.stderr.decode("utf-8", "backslashreplace"))
+    done = subprocess.run(
+        [sys.executable, str(SCRIPT), "--db", db, *argv],
+        capture_output=True,
+        env=env,
+        stdin=subprocess.DEVNULL,
+    )
+    return (
+        done.returncode,
+        done.stdout.decode("utf-8", "backslashreplace"),
+        done.stderr.decode("utf-8", "backslashreplace"),
+    )
 
 
 def _output_ok(kind: str, stdout: str) -> bool:
@@ -188,8 +225,16 @@ def _output_ok(kind: str, stdout: str) -> bool:
     return True
 
 
-def worker_main(db: str, worker: str, count: int, seed: int, journal_path: str, mode: str, big: bool,
-                start_at: float = 0.0) -> None:
+def worker_main(
+    db: str,
+    worker: str,
+    count: int,
+    seed: int,
+    journal_path: str,
+    mode: str,
+    big: bool,
+    start_at: float = 0.0,
+) -> None:
     journal = Journal(journal_path)
     runner = _run_subprocess if mode == "subprocess" else _run_inprocess
     if start_at:
@@ -208,12 +253,34 @@ def worker_main(db: str, worker: str, count: int, seed: int, journal_path: str, 
             journal.line("F", op.key, code, f"{elapsed:.2f}", why)
 
 
-def spawn_worker(db: str, worker: str, count: int, seed: int, journal_path: str, mode: str = "inprocess",
-                 big: bool = False, start_at: float = 0.0) -> subprocess.Popen:
+def spawn_worker(
+    db: str,
+    worker: str,
+    count: int,
+    seed: int,
+    journal_path: str,
+    mode: str = "inprocess",
+    big: bool = False,
+    start_at: float = 0.0,
+) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, str(Path(__file__).resolve()), "worker", db, worker, str(count), str(seed), journal_path,
-         mode, "big" if big else "small", repr(start_at)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
+        [
+            sys.executable,
+            str(Path(__file__).resolve()),
+            "worker",
+            db,
+            worker,
+            str(count),
+            str(seed),
+            journal_path,
+            mode,
+            "big" if big else "small",
+            repr(start_at),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+    )
 
 
 # -- reading journals ----------------------------------------------------------------------------------
@@ -282,15 +349,17 @@ class Verdict(NamedTuple):
 
     @property
     def ok(self) -> bool:
-        return (self.integrity == "ok" and not (self.lost or self.duplicated or self.torn or self.phantoms
-                                                 or self.counters))
+        return self.integrity == "ok" and not (
+            self.lost or self.duplicated or self.torn or self.phantoms or self.counters
+        )
 
 
-def verify(db: str, journals: Journals, big: "bool | set[str]" = False) -> Verdict:
+def verify(db: str, journals: Journals, big: bool | set[str] = False) -> Verdict:
     """Compare the database with the journals (read with plain sqlite3, read-only).
 
     ``big``: whether the workers used big payloads; a set names the workers that did (crash rounds mix them).
     """
+
     def big_for(key: str) -> bool:
         return big if isinstance(big, bool) else key.split(".")[0] in big
 
@@ -303,14 +372,17 @@ def verify(db: str, journals: Journals, big: "bool | set[str]" = False) -> Verdi
             found.setdefault(key, []).append(intact)
 
         for content, agent_id in conn.execute(
-                "SELECT content, agent_id FROM orchestration_logs WHERE content LIKE 'stress|%'"):
+            "SELECT content, agent_id FROM orchestration_logs WHERE content LIKE 'stress|%'"
+        ):
             key = content.split("|")[1]
             note(key, content == log_content(key, big_for(key)))
         for agent_id, tokens in conn.execute("SELECT agent_id, tokens_estimated FROM token_usage"):
             note(agent_id, tokens == token_amount(agent_id))
-        for table, column, kind in (("state_snapshots", "state_data", "state"),
-                                    ("skill_outputs", "output_data", "skill"),
-                                    ("decisions", "decision_data", "decision")):
+        for table, column, kind in (
+            ("state_snapshots", "state_data", "state"),
+            ("skill_outputs", "output_data", "skill"),
+            ("decisions", "decision_data", "decision"),
+        ):
             for (text,) in conn.execute(f"SELECT {column} FROM {table}"):
                 try:
                     data = json.loads(text)
@@ -321,13 +393,21 @@ def verify(db: str, journals: Journals, big: "bool | set[str]" = False) -> Verdi
                 note(key, data == json_payload(key, big_for(key) and kind != "decision"))
         for key_name, value in conn.execute("SELECT key, value FROM configuration WHERE key LIKE 'stress_%'"):
             note(f"config:{key_name}", "key" in json.loads(value))
-        groups = {row[0]: row[1] for row in conn.execute(
-            "SELECT id, revision_count FROM task_groups WHERE session_id = ?", (GROUP_SESSION,))}
+        groups = {
+            row[0]: row[1]
+            for row in conn.execute(
+                "SELECT id, revision_count FROM task_groups WHERE session_id = ?", (GROUP_SESSION,)
+            )
+        }
         seq_rows = conn.execute(
             "SELECT session_id, COUNT(*), COUNT(DISTINCT seq), MIN(seq), MAX(seq) FROM orchestration_logs "
-            "GROUP BY session_id").fetchall()
-        token_totals = dict(conn.execute("SELECT session_id, SUM(tokens_estimated) FROM token_usage "
-                                         "GROUP BY session_id").fetchall())
+            "GROUP BY session_id"
+        ).fetchall()
+        token_totals = dict(
+            conn.execute(
+                "SELECT session_id, SUM(tokens_estimated) FROM token_usage GROUP BY session_id"
+            ).fetchall()
+        )
     finally:
         conn.close()
 
@@ -358,8 +438,11 @@ def verify(db: str, journals: Journals, big: "bool | set[str]" = False) -> Verdi
 
     # Counters: every acked increment counted once; an in-flight (killed) one may or may not have landed.
     def bounds(kinds: set[str], worker: Optional[str] = None) -> tuple[int, int]:
-        keys = [k for k, op in journals.started.items() if op.kind in kinds
-                and (worker is None or k.split(".")[0] == worker)]
+        keys = [
+            k
+            for k, op in journals.started.items()
+            if op.kind in kinds and (worker is None or k.split(".")[0] == worker)
+        ]
         acked = sum(1 for k in keys if k in journals.acked)
         unknown = sum(1 for k in keys if k not in journals.acked and k not in journals.failed)
         return acked, acked + unknown
@@ -375,13 +458,17 @@ def verify(db: str, journals: Journals, big: "bool | set[str]" = False) -> Verdi
     for session in SESSIONS:
         keys = [k for k, op in journals.started.items() if op.kind == "tokens" and op.session == session]
         low = sum(token_amount(k) for k in keys if k in journals.acked)
-        high = low + sum(token_amount(k) for k in keys if k not in journals.acked and k not in journals.failed)
+        high = low + sum(
+            token_amount(k) for k in keys if k not in journals.acked and k not in journals.failed
+        )
         total = token_totals.get(session) or 0
         if not low <= total <= high:
             counters.append(f"{session}: token total {total} not in [{low}, {high}]")
     for session, count, distinct, first, last in seq_rows:
         if not (count == distinct and first == 1 and last == count):
-            counters.append(f"{session}: log seq not 1..{count} without gaps ({distinct} distinct, {first}..{last})")
+            counters.append(
+                f"{session}: log seq not 1..{count} without gaps ({distinct} distinct, {first}..{last})"
+            )
     return Verdict(integrity, lost, duplicated, torn, phantoms, counters, in_flight_present)
 
 
@@ -398,4 +485,6 @@ if __name__ == "__main__":
         _, _, db, worker, count, seed, journal_path, mode, size, start_at = sys.argv
         worker_main(db, worker, int(count), int(seed), journal_path, mode, size == "big", float(start_at))
     else:
-        sys.exit("usage: harness.py worker DB WORKER COUNT SEED JOURNAL MODE SIZE START_AT (used by the scripts)")
+        sys.exit(
+            "usage: harness.py worker DB WORKER COUNT SEED JOURNAL MODE SIZE START_AT (used by the scripts)"
+        )

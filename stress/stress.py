@@ -24,16 +24,18 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from stress import harness  # noqa: E402
 
 
-def run_stress(folder: str, procs: int, ops: int, seed: int = 1, mode: str = "inprocess",
-               big: bool = False) -> dict[str, Any]:
+def run_stress(
+    folder: str, procs: int, ops: int, seed: int = 1, mode: str = "inprocess", big: bool = False
+) -> dict[str, Any]:
     db = os.path.join(folder, "stress.db")
     workers = [f"w{n}" for n in range(procs)]
     harness.setup(db, workers)
     journals = [(os.path.join(folder, f"{w}.journal"), w, ops, seed, big) for w in workers]
     start_at = time.time() + 0.4 + procs * 0.05  # let every interpreter start, then go together
     began = time.perf_counter()
-    children = [harness.spawn_worker(db, w, ops, seed, path, mode, big, start_at)
-                for path, w, _, _, _ in journals]
+    children = [
+        harness.spawn_worker(db, w, ops, seed, path, mode, big, start_at) for path, w, _, _, _ in journals
+    ]
     crashes = []
     for child in children:
         _, err = child.communicate()
@@ -46,28 +48,49 @@ def run_stress(folder: str, procs: int, ops: int, seed: int = 1, mode: str = "in
     total = procs * ops
     finished = len(read.acked) + len(read.reads) + len(read.failed)
     return {
-        "processes": procs, "operations": total, "finished": finished,
-        "writes_acked": len(read.acked), "reads_ok": len(read.reads),
-        "failures": len(failures), "locked_failures": sum("locked" in why.lower() for _, why in failures),
+        "processes": procs,
+        "operations": total,
+        "finished": finished,
+        "writes_acked": len(read.acked),
+        "reads_ok": len(read.reads),
+        "failures": len(failures),
+        "locked_failures": sum("locked" in why.lower() for _, why in failures),
         "tracebacks": sum("TRACEBACK" in why for _, why in failures) + sum("Traceback" in c for c in crashes),
         "worker_crashes": len(crashes),
-        "lost": len(verdict.lost), "duplicated": len(verdict.duplicated), "torn": len(verdict.torn),
-        "phantoms": len(verdict.phantoms), "counter_mismatches": len(verdict.counters),
+        "lost": len(verdict.lost),
+        "duplicated": len(verdict.duplicated),
+        "torn": len(verdict.torn),
+        "phantoms": len(verdict.phantoms),
+        "counter_mismatches": len(verdict.counters),
         "integrity_check": verdict.integrity,
         "p50_ms": round(harness.percentile(read.all_latencies, 0.50), 1),
         "p99_ms": round(harness.percentile(read.all_latencies, 0.99), 1),
         "max_ms": round(max(read.all_latencies, default=0.0), 1),
         "wall_s": round(wall, 1),
-        "examples": (verdict.lost[:3] + verdict.duplicated[:3] + verdict.torn[:3] + verdict.phantoms[:3]
-                     + verdict.counters[:3] + [why for _, why in failures[:3]] + crashes[:1]),
+        "examples": (
+            verdict.lost[:3]
+            + verdict.duplicated[:3]
+            + verdict.torn[:3]
+            + verdict.phantoms[:3]
+            + verdict.counters[:3]
+            + [why for _, why in failures[:3]]
+            + crashes[:1]
+        ),
     }
 
 
 def clean(figures: dict[str, Any]) -> bool:
-    return (figures["finished"] == figures["operations"] and figures["failures"] == 0
-            and figures["worker_crashes"] == 0 and figures["lost"] == 0 and figures["duplicated"] == 0
-            and figures["torn"] == 0 and figures["phantoms"] == 0 and figures["counter_mismatches"] == 0
-            and figures["integrity_check"] == "ok")
+    return (
+        figures["finished"] == figures["operations"]
+        and figures["failures"] == 0
+        and figures["worker_crashes"] == 0
+        and figures["lost"] == 0
+        and figures["duplicated"] == 0
+        and figures["torn"] == 0
+        and figures["phantoms"] == 0
+        and figures["counter_mismatches"] == 0
+        and figures["integrity_check"] == "ok"
+    )
 
 
 def main() -> int:
@@ -75,9 +98,13 @@ def main() -> int:
     parser.add_argument("--procs", type=int, default=16)
     parser.add_argument("--ops", type=int, default=500)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--mode", choices=["inprocess", "subprocess"], default="inprocess",
-                        help="inprocess: each worker calls the CLI's run() per operation (a fresh database "
-                             "connection each time); subprocess: each operation runs scripts/bazinga_db.py")
+    parser.add_argument(
+        "--mode",
+        choices=["inprocess", "subprocess"],
+        default="inprocess",
+        help="inprocess: each worker calls the CLI's run() per operation (a fresh database "
+        "connection each time); subprocess: each operation runs scripts/bazinga_db.py",
+    )
     parser.add_argument("--big", action="store_true", help="payloads of 2-60 KB instead of 20-400 bytes")
     parser.add_argument("--keep", action="store_true", help="keep the database and journals")
     options = parser.parse_args()
@@ -90,8 +117,11 @@ def main() -> int:
     for example in figures["examples"]:
         print(f"  e.g. {example}")
     ok = clean(figures)
-    print("verdict".ljust(width) + "  " + ("CLEAN: every acknowledged write present exactly once"
-                                          if ok else "PROBLEMS FOUND"))
+    print(
+        "verdict".ljust(width)
+        + "  "
+        + ("CLEAN: every acknowledged write present exactly once" if ok else "PROBLEMS FOUND")
+    )
     if options.keep:
         print(f"kept in {folder}")
     else:

@@ -1,4 +1,4 @@
-"""`backup DEST` and `check`: replies pinned by snapshots; neither ever changes, creates or migrates the source."""
+"""`backup DEST` and `check`: replies pinned by snapshots; neither changes, creates or migrates the source."""
 
 from __future__ import annotations
 
@@ -27,11 +27,13 @@ def _digest(path) -> str:
 
 @pytest.fixture
 def seeded(run_cli, db_path):
-    for argv in (["create-session", "s_1", "parallel", "Backups"],
-                 ["log-interaction", "s_1", "pm", "Planned two groups", "1", "pm_main"],
-                 ["create-task-group", "group_a", "s_1", "Auth"],
-                 ["log-tokens", "s_1", "pm", "5000"],
-                 ["save-state", "s_1", "pm", '{"iteration": 1}']):
+    for argv in (
+        ["create-session", "s_1", "parallel", "Backups"],
+        ["log-interaction", "s_1", "pm", "Planned two groups", "1", "pm_main"],
+        ["create-task-group", "group_a", "s_1", "Auth"],
+        ["log-tokens", "s_1", "pm", "5000"],
+        ["save-state", "s_1", "pm", '{"iteration": 1}'],
+    ):
         assert run_cli(*argv).code == 0
     return db_path
 
@@ -76,7 +78,9 @@ def test_check_finds_corruption_and_changes_nothing(seeded, run_cli, snapshot):
         assert run_cli("log-interaction", "s_1", "developer", f"entry {n} " + "x" * 2000).code == 0
     with sqlite3.connect(seeded) as conn:
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        root = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = 'idx_logs_session_seq'").fetchone()[0]
+        root = conn.execute(
+            "SELECT rootpage FROM sqlite_master WHERE name = 'idx_logs_session_seq'"
+        ).fetchone()[0]
         page_size = conn.execute("PRAGMA page_size").fetchone()[0]
     conn.close()
     with open(seeded, "r+b") as file:
@@ -144,8 +148,13 @@ def test_backup_with_force_drops_a_stale_wal_of_the_old_destination(seeded, run_
 def test_backup_refusals(case, run_cli, tmp_path, db_path, snapshot):
     if case != "missing-source":
         assert run_cli("create-session", "s_1", "simple", "x").code == 0
-    destination = {"itself": "coordination/bazinga.db", "folder": "coordination", "missing-folder": "no/such/b.db",
-                   "missing-source": "b.db", "empty": ""}[case]
+    destination = {
+        "itself": "coordination/bazinga.db",
+        "folder": "coordination",
+        "missing-folder": "no/such/b.db",
+        "missing-source": "b.db",
+        "empty": "",
+    }[case]
     result = run_cli("backup", destination)
     assert result.code in (1, 2) and result.stdout == "" and result.stderr.startswith("❌ backup: ")
     if case == "missing-source":
@@ -153,6 +162,7 @@ def test_backup_refusals(case, run_cli, tmp_path, db_path, snapshot):
     assert result == snapshot
 
 
+@pytest.mark.slow
 def test_backup_while_processes_write(tmp_path, run_cli):
     """Online backup during a write storm: each copy is complete and consistent, and no writer fails."""
     db = str(tmp_path / "live.db")
@@ -178,8 +188,9 @@ def test_backup_while_processes_write(tmp_path, run_cli):
         check = run_cli("--db", str(copy), "check")
         assert check.code == 0, check
         with sqlite3.connect(copy) as conn:
-            seqs = conn.execute("SELECT session_id, COUNT(*), MAX(seq) FROM orchestration_logs "
-                                "GROUP BY session_id").fetchall()
+            seqs = conn.execute(
+                "SELECT session_id, COUNT(*), MAX(seq) FROM orchestration_logs GROUP BY session_id"
+            ).fetchall()
             total = conn.execute("SELECT COUNT(*) FROM token_usage").fetchone()[0]
         conn.close()
         assert all(count == last for _, count, last in seqs)  # a snapshot: no gaps, no half transaction

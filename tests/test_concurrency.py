@@ -11,13 +11,23 @@ import sys
 import time
 
 import pytest
-
 from conftest import SCRIPT
+
 from skill import migrations
 from stress.stress import clean, run_stress
 
-EXPECTED_TABLES = {"sessions", "orchestration_logs", "state_snapshots", "task_groups", "token_usage",
-                   "skill_outputs", "configuration", "decisions"}
+pytestmark = pytest.mark.slow  # real processes
+
+EXPECTED_TABLES = {
+    "sessions",
+    "orchestration_logs",
+    "state_snapshots",
+    "task_groups",
+    "token_usage",
+    "skill_outputs",
+    "configuration",
+    "decisions",
+}
 
 
 def _assert_clean(figures):
@@ -48,13 +58,20 @@ def test_eight_processes_racing_to_create_the_database(tmp_path, start):
         db.write_bytes(b"")
     go = time.time() + 1.0
     # Each child waits for the same moment, then runs the real script, so the opens really overlap.
-    code = ("import subprocess,sys,time; time.sleep(max(0, {go} - time.time())); "
-            "r = subprocess.run([sys.executable, {script!r}, '--db', {db!r}, 'create-session', {sid!r}, "
-            "'simple', 'race'], capture_output=True); "
-            "sys.stdout.buffer.write(r.stdout); sys.stderr.buffer.write(r.stderr); sys.exit(r.returncode)")
-    children = [subprocess.Popen([sys.executable, "-c", code.format(go=go, script=str(SCRIPT), db=str(db),
-                                                                    sid=f"s{n}")],
-                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE) for n in range(8)]
+    code = (
+        "import subprocess,sys,time; time.sleep(max(0, {go} - time.time())); "
+        "r = subprocess.run([sys.executable, {script!r}, '--db', {db!r}, 'create-session', {sid!r}, "
+        "'simple', 'race'], capture_output=True); "
+        "sys.stdout.buffer.write(r.stdout); sys.stderr.buffer.write(r.stderr); sys.exit(r.returncode)"
+    )
+    children = [
+        subprocess.Popen(
+            [sys.executable, "-c", code.format(go=go, script=str(SCRIPT), db=str(db), sid=f"s{n}")],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        for n in range(8)
+    ]
     results = [(c.wait(timeout=120), c.stdout.read().decode(), c.stderr.read().decode()) for c in children]
     for code_, out, err in results:
         assert code_ == 0, err
@@ -65,7 +82,11 @@ def test_eight_processes_racing_to_create_the_database(tmp_path, start):
         assert conn.execute("PRAGMA user_version").fetchone()[0] == migrations.LATEST_VERSION
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' "
-                                             "AND name NOT LIKE 'sqlite_%'")]
+        tables = [
+            r[0]
+            for r in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+            )
+        ]
         assert sorted(tables) == sorted(EXPECTED_TABLES)
         assert conn.execute("SELECT COUNT(*) FROM sessions").fetchone()[0] == 8

@@ -12,9 +12,11 @@ import sys
 import textwrap
 
 import pytest
-
 from conftest import run_script
+
 from stress import crash
+
+pytestmark = pytest.mark.slow  # real processes, killed
 
 
 def test_writers_killed_at_random_moments(tmp_path):

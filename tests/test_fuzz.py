@@ -9,9 +9,7 @@ generator drives the real script (`python3 stress/fuzz.py` is the long run).
 from __future__ import annotations
 
 import io
-import os
 import random
-import sqlite3
 from pathlib import Path
 
 import pytest
@@ -22,16 +20,37 @@ from skill import cli
 from skill.vocabulary import COMMANDS
 from stress import fuzz, fuzzgen
 
-SETTINGS = settings(max_examples=80, deadline=None, derandomize=True,
-                    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+SETTINGS = settings(
+    max_examples=80,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 
-pool = st.sampled_from(fuzzgen.SQL + fuzzgen.CONTROL + fuzzgen.UNICODE + fuzzgen.NUMBERS + fuzzgen.JSON
-                       + fuzzgen.IDS + fuzzgen.FLAGS + fuzzgen.ENUM_VALUES)
-token = st.one_of(pool, pool, st.text(max_size=40), st.text(alphabet=st.characters(codec=None), max_size=10),
-                  st.builds(lambda c, n: c * n, st.sampled_from(["x", "é", "'", "{"]), st.integers(1000, 200_000)))
+pool = st.sampled_from(
+    fuzzgen.SQL
+    + fuzzgen.CONTROL
+    + fuzzgen.UNICODE
+    + fuzzgen.NUMBERS
+    + fuzzgen.JSON
+    + fuzzgen.IDS
+    + fuzzgen.FLAGS
+    + fuzzgen.ENUM_VALUES
+)
+token = st.one_of(
+    pool,
+    pool,
+    st.text(max_size=40),
+    st.text(alphabet=st.characters(), max_size=10),
+    st.builds(lambda c, n: c * n, st.sampled_from(["x", "é", "'", "{"]), st.integers(1000, 200_000)),
+)
 paths = st.sampled_from(fuzzgen.PATH_TRICKS + ["x\x00y.db", "\udcff.db"])
-stdin_bytes = st.one_of(st.binary(max_size=200), st.just(b"\xff\xfe"), st.just(b'{"a": 1}'),
-                        st.builds(lambda n: b"[" * n, st.integers(1, 100_000)))
+stdin_bytes = st.one_of(
+    st.binary(max_size=200),
+    st.just(b"\xff\xfe"),
+    st.just(b'{"a": 1}'),
+    st.builds(lambda n: b"[" * n, st.integers(1, 100_000)),
+)
 
 
 class Target:
@@ -80,20 +99,31 @@ def test_well_formed_lines_with_hostile_values(target, data):
 
 
 @SETTINGS
-@given(command=st.sampled_from(sorted(COMMANDS)), args=st.lists(token, max_size=4), path=paths,
-       before=st.booleans())
+@given(
+    command=st.sampled_from(sorted(COMMANDS)),
+    args=st.lists(token, max_size=4),
+    path=paths,
+    before=st.booleans(),
+)
 def test_path_tricks_in_db(target, command, args, path, before):
     argv = ["--db", path, command, *args] if before else [command, *args, "--db", path]
     target.check(argv)
 
 
 @SETTINGS
-@given(command=st.sampled_from([c for c, s in COMMANDS.items() if any(a.get("stdin") for a in s["args"])]),
-       data=stdin_bytes)
+@given(
+    command=st.sampled_from([c for c, s in COMMANDS.items() if any(a.get("stdin") for a in s["args"])]),
+    data=stdin_bytes,
+)
 def test_random_bytes_on_stdin(target, command, data):
-    args = {"log-interaction": ["s_1", "pm", "-"], "save-state": ["s_1", "pm", "-"],
-            "save-skill-output": ["s_1", "lint", "-"], "set-config": ["k", "-"],
-            "log-decision": ["s_1", "spawn", "-"], "query": ["-"]}.get(command, ["-"])
+    args = {
+        "log-interaction": ["s_1", "pm", "-"],
+        "save-state": ["s_1", "pm", "-"],
+        "save-skill-output": ["s_1", "lint", "-"],
+        "set-config": ["k", "-"],
+        "log-decision": ["s_1", "spawn", "-"],
+        "query": ["-"],
+    }.get(command, ["-"])
     target.check([command, *args], data)
 
 
@@ -103,11 +133,17 @@ def test_entirely_random_command_lines(target, argv):
     target.check(argv)
 
 
-@pytest.mark.skipif(not fuzzgen.REQUEST_AVAILABLE, reason="HOOK: `request` (issue 5) is not in the vocabulary "
-                    "yet; this test fuzzes it as soon as prompts/commands.json has it")
+@pytest.mark.skipif(
+    not fuzzgen.REQUEST_AVAILABLE,
+    reason="HOOK: `request` (issue 5) is not in the vocabulary "
+    "yet; this test fuzzes it as soon as prompts/commands.json has it",
+)
 @SETTINGS
-@given(text=st.one_of(st.text(max_size=400), st.lists(token, max_size=6).map("\n".join)),
-       dry_run=st.booleans(), via_stdin=st.booleans())
+@given(
+    text=st.one_of(st.text(max_size=400), st.lists(token, max_size=6).map("\n".join)),
+    dry_run=st.booleans(),
+    via_stdin=st.booleans(),
+)
 def test_request_in_words(target, text, dry_run, via_stdin):
     argv = ["request"] + (["--dry-run"] if dry_run else [])
     if via_stdin:
@@ -128,11 +164,23 @@ def test_endless_input_is_refused_without_reading_it_all(target, source):
     assert "is larger than 8,388,608 bytes; the limit is 1,048,576 bytes" in err
 
 
+@pytest.mark.slow
 def test_random_command_lines_through_the_real_script(tmp_path):
     figures = fuzz.fuzz(tmp_path, runs=40, seed=11, parallel=2)
-    bad = {k: v for k, v in figures.items() if k in ("tracebacks", "internal_errors", "missing_error_line",
-                                                    "bad_exit_codes", "failed_but_changed_db",
-                                                    "integrity_failures") and v}
+    bad = {
+        k: v
+        for k, v in figures.items()
+        if k
+        in (
+            "tracebacks",
+            "internal_errors",
+            "missing_error_line",
+            "bad_exit_codes",
+            "failed_but_changed_db",
+            "integrity_failures",
+        )
+        and v
+    }
     assert not bad, figures["examples"]
     assert figures["runs"] == 40
 

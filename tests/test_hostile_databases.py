@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import resource
 import signal
 import sqlite3
 import stat
@@ -17,7 +16,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-
 from conftest import SCRIPT, run_script
 
 WRITE = ["log-interaction", "s_1", "pm", "one more line"]
@@ -37,8 +35,12 @@ def _seed(run_cli, db: Path, logs: int = 5) -> None:
     if logs not in _SEEDED:
         assert run_cli("--db", str(db), "create-session", "s_1", "simple", "hostile files").code == 0
         for n in range(logs):
-            assert run_cli("--db", str(db), "log-interaction", "s_1", "developer",
-                           f"entry {n} " + "x" * 3000).code == 0
+            assert (
+                run_cli(
+                    "--db", str(db), "log-interaction", "s_1", "developer", f"entry {n} " + "x" * 3000
+                ).code
+                == 0
+            )
         _SEEDED[logs] = db.read_bytes()  # every connection closed: the WAL is checkpointed into the file
         assert not Path(f"{db}-wal").exists()
     else:
@@ -71,8 +73,9 @@ def mounted_tmpfs(where: Path, size: str):
     """A small tmpfs (root only); the test is skipped where mounting is not possible."""
     where.mkdir(parents=True, exist_ok=True)
     try:
-        done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(where)],
-                              capture_output=True)
+        done = subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(where)], capture_output=True
+        )
     except OSError as error:  # no mount command at all
         pytest.skip(f"cannot mount a tmpfs here: {error}")
     if done.returncode != 0:
@@ -161,7 +164,7 @@ def test_fifo_is_refused(tmp_path, run_cli, argv):
 # -- read-only files and folders --------------------------------------------------------------------------
 @contextmanager
 def read_only_folder(tmp_path: Path, run_cli):
-    """A folder holding a seeded database that cannot be written: a read-only tmpfs as root, chmod otherwise."""
+    """A folder with a seeded database that cannot be written: a read-only tmpfs as root, chmod otherwise."""
     if IS_ROOT:
         with mounted_tmpfs(tmp_path / "ro", "4m") as where:
             _seed(run_cli, where / "bazinga.db")
@@ -181,7 +184,9 @@ def read_only_folder(tmp_path: Path, run_cli):
             where.chmod(0o755)
 
 
-@pytest.mark.skipif(not IS_ROOT, reason="the snapshot pins the read-only mount's report (root); see the next test")
+@pytest.mark.skipif(
+    not IS_ROOT, reason="the snapshot pins the read-only mount's report (root); see the next test"
+)
 def test_read_only_folder_refuses_writes_clearly_and_still_serves_reads(tmp_path, run_cli, snapshot):
     with read_only_folder(tmp_path, run_cli) as where:
         db = where / "bazinga.db"
@@ -232,7 +237,9 @@ def test_full_disk_refuses_writes_keeps_everything_and_recovers(tmp_path, run_cl
         assert run_cli("--db", str(db), "create-session", "s_1", "simple", "x").code == 0
         acked, failure = 0, None
         for n in range(60):
-            result = run_cli("--db", str(db), "log-interaction", "s_1", "pm", f"entry {n} " + os.urandom(20000).hex())
+            result = run_cli(
+                "--db", str(db), "log-interaction", "s_1", "pm", f"entry {n} " + os.urandom(20000).hex()
+            )
             if result.code != 0:
                 failure = result
                 break
@@ -267,9 +274,24 @@ def test_file_size_limit_is_a_clear_failure_and_loses_nothing(tmp_path, run_cli)
     limit = db.stat().st_size + 60_000
     acked, failure = _count_logs(db), None
     for n in range(40):
-        done = subprocess.run([sys.executable, "-c", FSIZE_CHILD, str(limit), sys.executable, str(SCRIPT), "--db",
-                               str(db), "log-interaction", "s_1", "pm", f"entry {n} " + os.urandom(8000).hex()],
-                              capture_output=True, timeout=60)
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                FSIZE_CHILD,
+                str(limit),
+                sys.executable,
+                str(SCRIPT),
+                "--db",
+                str(db),
+                "log-interaction",
+                "s_1",
+                "pm",
+                f"entry {n} " + os.urandom(8000).hex(),
+            ],
+            capture_output=True,
+            timeout=60,
+        )
         if done.returncode != 0:
             failure = done
             break
@@ -292,7 +314,8 @@ KILLED_WRITER = textwrap.dedent("""
     for n in range(int(sys.argv[2])):
         conn.execute("BEGIN IMMEDIATE")
         conn.execute("INSERT INTO orchestration_logs (session_id, seq, timestamp, agent_type, content) "
-                     "VALUES ('s_1', 100 + ?, '2025-01-01T00:00:00.000000Z', 'pm', 'from the killed writer')", (n,))
+                     "VALUES ('s_1', 100 + ?, '2025-01-01T00:00:00.000000Z', 'pm', 'from the killed writer')",
+                     (n,))
         conn.execute("COMMIT")
     conn.execute("BEGIN IMMEDIATE")                      # and one transaction left open
     conn.execute("INSERT INTO orchestration_logs (session_id, seq, timestamp, agent_type, content) "
@@ -301,8 +324,16 @@ KILLED_WRITER = textwrap.dedent("""
 """)
 
 
-@pytest.mark.parametrize("first, shm", [("read", "left-as-is"), ("read", "garbage"), ("read", "deleted"),
-                                        ("write", "garbage"), ("check", "deleted")])
+@pytest.mark.parametrize(
+    "first, shm",
+    [
+        ("read", "left-as-is"),
+        ("read", "garbage"),
+        ("read", "deleted"),
+        ("write", "garbage"),
+        ("check", "deleted"),
+    ],
+)
 def test_stale_wal_and_shm_of_a_killed_process(tmp_path, run_cli, shm, first):
     db = tmp_path / "bazinga.db"
     _seed(run_cli, db, logs=3)
@@ -319,8 +350,12 @@ def test_stale_wal_and_shm_of_a_killed_process(tmp_path, run_cli, shm, first):
     assert result.code == 0, result
     assert "Traceback" not in result.stderr
     # Every committed row of the killed writer is there; its open transaction is not.
-    logs = run_cli("--db", str(db), "query", "SELECT content, COUNT(*) AS n FROM orchestration_logs "
-                   "GROUP BY content ORDER BY content")
+    logs = run_cli(
+        "--db",
+        str(db),
+        "query",
+        "SELECT content, COUNT(*) AS n FROM orchestration_logs GROUP BY content ORDER BY content",
+    )
     assert logs.code == 0
     assert '{"content":"from the killed writer","n":20}' in logs.stdout
     assert "never committed" not in logs.stdout
