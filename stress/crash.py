@@ -259,6 +259,10 @@ def migration_kills(folder: str, random_kills: int, seed: int) -> dict[str, Any]
         problems.append("new-step: task groups changed")
     # 3. init_db.py killed at random moments (new file, also a 0-byte one)
     killed = 0
+    # Kill within the time a whole init_db.py run takes on this machine, so most kills land inside it.
+    began = time.perf_counter()
+    subprocess.run([sys.executable, str(INIT_SCRIPT), os.path.join(folder, "timing.db")], capture_output=True)
+    window = max(0.02, time.perf_counter() - began)
     for n in range(random_kills):
         db = os.path.join(folder, f"init{n}.db")
         if n % 2:
@@ -266,7 +270,7 @@ def migration_kills(folder: str, random_kills: int, seed: int) -> dict[str, Any]
         child = subprocess.Popen(
             [sys.executable, str(INIT_SCRIPT), db], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
         )
-        time.sleep(rng.uniform(0.0, 0.12))
+        time.sleep(rng.uniform(0.0, window))
         if child.poll() is None:
             child.send_signal(signal.SIGKILL)
             killed += 1
