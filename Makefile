@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: demo test lint snap-update bench zip clean
+.PHONY: demo test lint snap-update bench zip docs install-skill clean
 
 demo:  ## play the agent workflows against the default database and print the dashboard
 	$(PYTHON) examples/demo.py
@@ -13,8 +13,12 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install -q --disable-pip-version-check -e '.[dev]'
 	touch $@
 
-test: $(VENV)/.installed  ## install the dev dependencies into .venv and run the whole suite
+test: $(VENV)/.installed  ## install the dev dependencies into .venv, run the suite, then build and verify the ZIP
 	$(PY) -m pytest
+	$(PY) -m skill.docgen --check
+	$(PY) -m skill.package --check
+	$(PY) -m skill.package
+	$(PY) -m skill.package --verify dist/bazinga-db.zip
 
 snap-update: $(VENV)/.installed  ## accept changed snapshots (review the diff like code)
 	$(PY) -m pytest --snapshot-update
@@ -25,8 +29,14 @@ lint: $(VENV)/.installed
 bench: $(VENV)/.installed
 	$(PY) bench/run_all.py
 
-zip: $(VENV)/.installed
+zip: $(VENV)/.installed  ## build dist/bazinga-db.zip (the upload package)
 	$(PY) -m skill.package
+
+docs: $(VENV)/.installed  ## regenerate SKILL.md's command table and references/ from the code
+	$(PY) -m skill.docgen
+
+install-skill: $(VENV)/.installed  ## copy the skill into PROJECT/.claude/skills/bazinga-db/
+	$(PY) -m skill.package --install $(PROJECT)
 
 clean:
 	rm -rf $(VENV) dist .pytest_cache

@@ -85,7 +85,8 @@ def main() -> None:
     unvalidated = UNVALIDATED.format(root=str(ROOT))
     payloads = {"small PM state": SMALL, "legacy pm_state.json": SAMPLE.read_text(encoding="utf-8")}
 
-    variants: dict[str, list[str]] = {"python3 -c 'import sqlite3, json'": [python, "-c", "import sqlite3, json"]}
+    floor_name = "python3 -c 'import sqlite3, json'"
+    variants: dict[str, list[str]] = {floor_name: [python, "-c", "import sqlite3, json"]}
     for label, payload in payloads.items():
         save = ["--db", str(db), "save-state", "s_bench", "pm", payload]
         variants[f"save-state, {label}, validated"] = [python, str(SCRIPT), *save]
@@ -99,7 +100,7 @@ def main() -> None:
             samples[name].append(timed(argv, env))
 
     medians = {name: statistics.median(values) for name, values in samples.items()}
-    floor = medians["python3 -c 'import sqlite3, json'"]
+    floor = medians[floor_name]
     cache = "no bytecode cache" if options.no_bytecode_cache else "bytecode cached"
     print(f"Python {sys.version.split()[0]}, {runs} interleaved runs per variant, medians, {cache}")
     print(f"{'variant':<52} {'ms':>8} {'x floor':>8}")
@@ -155,7 +156,7 @@ def in_process(payloads: dict[str, str]) -> None:
     from skill import validation
 
     print("\nin process (schemas already loaded), per call:")
-    big = {"pending_groups": ["group_%06d" % i for i in range(60_000)]}
+    big = {"pending_groups": [f"group_{i:06d}" for i in range(60_000)]}
     cases = dict(payloads, **{"1 MB pending_groups array": json.dumps(big)})
     for label, text in cases.items():
         validation.check_payload("state", "pm", validation.parse_json_text(text, "d"), "d")

@@ -137,9 +137,8 @@ class BazingaDB:
             raise translate(error, self.path)
 
     def _json_payload(self, kind: str, name: str, value: Any, what: str) -> str:
-        if isinstance(value, (str, bytes)):
-            text = value.decode("utf-8") if isinstance(value, bytes) else value
-            value = validation.parse_json_text(text, what)
+        if isinstance(value, (str, bytes, bytearray)):
+            value = validation.parse_json_text(value, what)
         validation.check_payload(kind, name, value, what)
         try:
             text = _dump(value)

@@ -80,11 +80,12 @@ def parse(argv: list[str]) -> Invocation:
             only_positionals = True
             continue
         flag, has_value, inline_value = token.partition("=")
-        spec = _GLOBAL_FLAGS.get(flag)
-        target = invocation.options
-        if spec is None and invocation.command in COMMANDS:
-            spec = _command_flags(invocation.command).get(flag)
-            target = invocation.args
+        # A command's own flag wins over a global one (export-session --format json|markdown).
+        spec = _command_flags(invocation.command).get(flag) if invocation.command in COMMANDS else None
+        target = invocation.args
+        if spec is None:
+            spec = _GLOBAL_FLAGS.get(flag)
+            target = invocation.options
         if spec is None:
             raise _unknown_option(flag, invocation.command)
         if spec["type"] == "flag":
@@ -203,7 +204,7 @@ def resolve_inputs(command: str, args: dict[str, Any], stdin: TextIO) -> None:
             value = _read_stdin(stdin, what)
         elif spec["type"] == "json" and value.startswith("@"):
             value = _read_file(value[1:], what)
-        else:
+        elif spec["type"] != "json":  # JSON arguments are checked (UTF-8 included) by validation
             try:
                 value.encode("utf-8")
             except UnicodeEncodeError:
@@ -285,8 +286,7 @@ def render_read(command: str, db: Any, args: dict[str, Any], output: Optional[st
     if command == "get-state":
         record = db.latest_state_record(**args)
         if text:
-            title = f"{formatting._state_label(args['state_type'])} State".replace("PM State", "PM State")
-            return formatting.state_view(title, record, "state_data")
+            return formatting.state_view(formatting.state_title(args["state_type"]), record, "state_data")
         return record["state_data"] if record else "null"
     if command == "get-skill-output":
         record = db.skill_output_record(**args)

@@ -25,6 +25,7 @@ class BazingaError(Exception):
         self.message = message
         self.hint = hint
         self.details = list(details)
+        self.causes: list[str] = []  # machine-readable causes ("$.path: text"), when the error has them
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -154,6 +154,11 @@ def _summary(value: Any) -> str:
     return f"{len(value)} ({', '.join(parts)})"
 
 
+def state_title(state_type: str) -> str:
+    """'PM State' as the spec writes it; other types as 'orchestrator state', 'group_status state'."""
+    return "PM State" if state_type == "pm" else f"{state_type} state"
+
+
 def state_view(title: str, record: Optional[dict[str, Any]], data_key: str) -> str:
     if record is None:
         return f"No {title} stored yet."

@@ -19,7 +19,7 @@ rendering them is the caller's business (``skill/validation.py``).
 from __future__ import annotations
 
 import json
-from typing import Any, List, Tuple
+from typing import Any
 
 # Keywords the validator evaluates, and keywords it knows to be annotations only. A schema using any other
 # keyword is refused by the tests (a silently ignored keyword would break the "same verdict" promise).
@@ -29,9 +29,11 @@ KEYWORDS = frozenset(
         "additionalProperties", "items", "anyOf", "$ref",
     }
 )
-ANNOTATIONS = frozenset({"$schema", "$id", "$comment", "$defs", "title", "description", "examples", "default"})
+ANNOTATIONS = frozenset(
+    {"$schema", "$id", "$comment", "$defs", "title", "description", "examples", "default"}
+)
 
-Path = Tuple[Any, ...]
+Path = tuple[Any, ...]
 
 # An items schema with only these keywords and a single type is decided by the type alone.
 _SIMPLE = frozenset({"type", "description", "title", "$comment"})
@@ -75,9 +77,9 @@ class Failure:
         return f"Failure({format_path(self.path)}, {self.keyword}, {self.expected!r})"
 
 
-def validate(schema: Any, instance: Any) -> List[Failure]:
+def validate(schema: Any, instance: Any) -> list[Failure]:
     """Every failure of ``instance`` against ``schema`` (an empty list means valid)."""
-    out: List[Failure] = []
+    out: list[Failure] = []
     _check(schema, instance, (), schema, out)
     return out
 
@@ -128,7 +130,7 @@ def _resolve(root: Any, ref: str) -> Any:
     return node
 
 
-def _check(schema: Any, value: Any, path: Path, root: Any, out: List[Failure]) -> None:
+def _check(schema: Any, value: Any, path: Path, root: Any, out: list[Failure]) -> None:
     if schema is True:
         return
     if schema is False:
@@ -178,7 +180,7 @@ def _check(schema: Any, value: Any, path: Path, root: Any, out: List[Failure]) -
         _check_any_of(schema, value, path, root, out)
 
 
-def _check_any_of(schema: Any, value: Any, path: Path, root: Any, out: List[Failure]) -> None:
+def _check_any_of(schema: Any, value: Any, path: Path, root: Any, out: list[Failure]) -> None:
     """Valid when one option matches. Otherwise report what helps the user most.
 
     An option whose ``type`` rejects the value was clearly not meant; among the others, the one whose
@@ -188,7 +190,7 @@ def _check_any_of(schema: Any, value: Any, path: Path, root: Any, out: List[Fail
     """
     attempts = []
     for option in schema["anyOf"]:
-        failures: List[Failure] = []
+        failures: list[Failure] = []
         _check(option, value, path, root, failures)
         if not failures:
             return

@@ -8,6 +8,7 @@ transactions). A statement list is refused by the sqlite3 module ("one statement
 from __future__ import annotations
 
 import sqlite3
+import sys
 from typing import Any
 
 from .errors import QueryRefused
@@ -68,8 +69,13 @@ def run_readonly(store: Store, sql: str, params: Any = ()) -> list[dict[str, Any
                                "Check the SQL; the tables and columns are listed in references/schema.md.")
         raise translate(error, store.path)
     finally:
-        conn.set_authorizer(None)
+        # set_authorizer(None) clears the callback only from Python 3.11 on; before, an allow-all one does.
+        conn.set_authorizer(None if sys.version_info >= (3, 11) else _allow_all)
         conn.execute("PRAGMA query_only = OFF")  # the connection may be the writer of a library user
+
+
+def _allow_all(*_: Any) -> int:
+    return sqlite3.SQLITE_OK
 
 
 def _unique(names: list[str]) -> list[str]:

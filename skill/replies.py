@@ -2,8 +2,9 @@
 
 Replies are short, because every reply costs the calling agent context:
 
-- writes: the ✓ lines of the spec (notices such as "Database auto-initialized at …" and "Session … auto-created"
-  first, each on its own line, then the command's ✓ line from the vocabulary's reply templates);
+- writes: the ✓ lines of the spec (notices such as "Database auto-initialized at …" and
+  "Session … auto-created" first, each on its own line, then the command's ✓ line from the vocabulary's
+  reply templates);
 - reads: the readable views of ``formatting`` (the same ones ``--format text`` prints);
 - refusals (exit 2): ❌ what is missing or wrong, then the request form that would work;
 - failures (exit 1): the spec's full report — Command, Error Output, Exit Code, Possible causes — with causes
@@ -15,13 +16,12 @@ The CLI imports this module only for `request` (``EXTRA_COMMANDS``), so other co
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, List, Optional, TextIO, Tuple
+from typing import Any, TextIO
 
 from . import formatting
 from .errors import EXIT_OK, BazingaError, RequestNotUnderstood
 from .timeutil import display
 from .vocabulary import COMMANDS
-
 
 # Columns of the list views: enough to act on, little enough to keep replies short.
 LIST_COLUMNS = {
@@ -33,7 +33,7 @@ LIST_COLUMNS = {
 _TIME_COLUMNS = ("timestamp", "created_at", "updated_at", "start_time", "end_time")
 
 
-def _templates() -> Dict[str, Any]:
+def _templates() -> dict[str, Any]:
     from .requests import tables
 
     return tables()["replies"]
@@ -75,14 +75,18 @@ def run_command(invocation: Any, stdin: TextIO, stdout: TextIO, stderr: TextIO, 
     finally:
         db.close()
     if output == "json":
-        stdout.write(formatting.to_json({"ok": True, "command": command, "args": args, "reply": reply,
-                                         "result": result}) + "\n")
+        stdout.write(
+            formatting.to_json(
+                {"ok": True, "command": command, "args": args, "reply": reply, "result": result}
+            )
+            + "\n"
+        )
     elif not (quiet and COMMANDS[command]["kind"] == "write"):
         stdout.write(reply + "\n")
     return EXIT_OK
 
 
-def execute(db: Any, command: str, args: Dict[str, Any]) -> Tuple[str, Any]:
+def execute(db: Any, command: str, args: dict[str, Any]) -> tuple[str, Any]:
     """Run one operation; return (reply text, result data)."""
     spec = COMMANDS[command]
     if spec["kind"] == "read":
@@ -97,7 +101,7 @@ def execute(db: Any, command: str, args: Dict[str, Any]) -> Tuple[str, Any]:
     return "\n".join(lines), result
 
 
-def _notice_lines(db: Any) -> List[str]:
+def _notice_lines(db: Any) -> list[str]:
     lines = []
     # the database's own notices (initialised, upgraded) come first, as they happened first
     ordered = sorted(db.notices, key=lambda notice: notice.kind not in ("initialized", "upgraded"))
@@ -109,20 +113,38 @@ def _notice_lines(db: Any) -> List[str]:
 
 
 # -- reads -------------------------------------------------------------------------------------------
-def read_reply(db: Any, command: str, args: Dict[str, Any]) -> Tuple[str, Any]:
+def read_reply(db: Any, command: str, args: dict[str, Any]) -> tuple[str, Any]:
     from .cli import render_read
 
     templates = _templates()
     if command in LIST_COLUMNS:
-        rows = getattr(db, COMMANDS[command]["method"])(**args)
+        from .errors import DatabaseUnusable
+
+        try:
+            rows = getattr(db, COMMANDS[command]["method"])(**args)
+        except DatabaseUnusable as error:
+            if not error.message.startswith("no database at"):
+                raise
+            # a project that has written nothing yet has nothing to list: an empty answer, not a failure
+            from .storage import display_path
+
+            note = templates["no_database_yet"].format(path=display_path(db.path))
+            return list_view(command, []) + " " + note, []
         return list_view(command, rows), rows
     if command == "token-summary":
         summary = db.get_token_summary(**args)
         return formatting.token_view(summary, by=args.get("by", "agent_type")), summary
     if command == "dashboard-snapshot":
         snapshot = db.get_dashboard_snapshot(**args)
-        text = "\n".join([templates["dashboard_title"], "", formatting.dashboard_view(snapshot), "",
-                          templates["dashboard_after"].format(session_id=snapshot["session"]["session_id"])])
+        text = "\n".join(
+            [
+                templates["dashboard_title"],
+                "",
+                formatting.dashboard_view(snapshot),
+                "",
+                templates["dashboard_after"].format(session_id=snapshot["session"]["session_id"]),
+            ]
+        )
         return text, snapshot
     if command == "query":
         rows = db.query(**args)
@@ -131,7 +153,7 @@ def read_reply(db: Any, command: str, args: Dict[str, Any]) -> Tuple[str, Any]:
     return text, None
 
 
-def list_view(command: str, rows: List[Dict[str, Any]]) -> str:
+def list_view(command: str, rows: list[dict[str, Any]]) -> str:
     if not rows:
         return _templates()["empty_list"].format(what=_what(command))
     shown = []
@@ -148,8 +170,12 @@ def list_view(command: str, rows: List[Dict[str, Any]]) -> str:
 
 
 def _what(command: str, count: int = 0) -> str:
-    noun = {"list-sessions": "session", "get-logs": "log entry", "get-task-groups": "task group",
-            "get-decisions": "decision"}[command]
+    noun = {
+        "list-sessions": "session",
+        "get-logs": "log entry",
+        "get-task-groups": "task group",
+        "get-decisions": "decision",
+    }[command]
     if count == 1:
         return noun
     return noun[:-1] + "ies" if noun.endswith("y") else noun + "s"
@@ -165,18 +191,19 @@ def refusal(error: RequestNotUnderstood) -> str:
     return "\n".join(lines)
 
 
-def command_line(command: str, args: Dict[str, Any], path: str) -> str:
+def command_line(command: str, args: dict[str, Any], path: str) -> str:
     """The plain CLI call equivalent to a parsed request, as a shell line."""
+    import os
     import shlex
 
     from .storage import display_path
 
-    import os
-
-    script = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "scripts", "bazinga_db.py")
+    script = os.path.join(
+        os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "scripts", "bazinga_db.py"
+    )
     parts = ["python3", display_path(script), "--db", display_path(path), command]
-    positionals: List[str] = []
-    pending: List[str] = []
+    positionals: list[str] = []
+    pending: list[str] = []
     for spec in COMMANDS[command]["args"]:
         name = spec["name"]
         if spec["kind"] == "positional":
@@ -192,7 +219,8 @@ def command_line(command: str, args: Dict[str, Any], path: str) -> str:
             else:
                 parts += [spec["flags"][0], _cli_value(args[name])]
     return " ".join(shlex.quote(p) for p in parts[:5]) + "".join(
-        " " + shlex.quote(p) for p in positionals + parts[5:])
+        " " + shlex.quote(p) for p in positionals + parts[5:]
+    )
 
 
 def _cli_value(value: Any) -> str:
@@ -201,19 +229,26 @@ def _cli_value(value: Any) -> str:
     return str(value)
 
 
-def failure_report(command: str, args: Dict[str, Any], path: str, error: BazingaError,
-                   notices: Optional[List[str]] = None) -> str:
+def failure_report(
+    command: str, args: dict[str, Any], path: str, error: BazingaError, notices: list[str] | None = None
+) -> str:
     """The spec's full report: what ran, its full error output, the exit code and causes that fit."""
     templates = _templates()
     error_output = formatting.error_report(error.message, error.hint, error.details, command)
-    lines = [templates["failure_title"], "", "Command:", command_line(command, args, path), "",
-             "Error Output:"]
+    lines = [
+        templates["failure_title"],
+        "",
+        "Command:",
+        command_line(command, args, path),
+        "",
+        "Error Output:",
+    ]
     lines += (notices or []) + [error_output, "", f"Exit Code: {error.exit_code}", "", "Possible causes:"]
     lines += [f"- {cause}" for cause in possible_causes(error)]
     return "\n".join(lines)
 
 
-def possible_causes(error: BazingaError) -> List[str]:
+def possible_causes(error: BazingaError) -> list[str]:
     """The causes listed for this kind of error whose pattern matches its message (first match wins)."""
     from .requests import tables
 

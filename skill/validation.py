@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any
 
 from . import jsonschema_lite
 from .errors import InvalidPayload
@@ -39,8 +39,8 @@ SCHEMA_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "schemas")
 
 # The shipped schemas, by (kind, name). Names are looked up lower-cased with '-' read as '_', so
 # 'security-scan' finds 'security_scan'. Every decision type shares one schema. Anything else is accepted
-# as any JSON object (tests/test_payloads_doc.py checks this table against skill/schemas/).
-SCHEMAS: Dict[Tuple[str, str], str] = {
+# as any JSON object (tests/test_validation_differential.py checks this table against skill/schemas/).
+SCHEMAS: dict[tuple[str, str], str] = {
     ("state", "pm"): "state.pm.json",
     ("state", "orchestrator"): "state.orchestrator.json",
     ("state", "group_status"): "state.group_status.json",
@@ -51,9 +51,9 @@ SCHEMAS: Dict[Tuple[str, str], str] = {
     ("config", "testing_config"): "config.testing_config.json",
     ("decision", "*"): "decision.json",
 }
-ANY_OBJECT: Dict[str, Any] = {"type": "object"}
+ANY_OBJECT: dict[str, Any] = {"type": "object"}
 
-_loaded: Dict[str, Any] = {}
+_loaded: dict[str, Any] = {}
 _INF = float("inf")
 
 _FIX_JSON = "Check the JSON (for example with jq) and quote it in single quotes on the shell line."
@@ -74,7 +74,7 @@ def _finite_float(text: str) -> float:
     return number
 
 
-def _no_duplicate_keys(pairs: List[Tuple[str, Any]]) -> Dict[str, Any]:
+def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     result = dict(pairs)
     if len(result) != len(pairs):
         seen = set()
@@ -99,14 +99,15 @@ def parse_json_text(text: Any, what: str) -> Any:
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError as error:
-            raise _invalid_utf8(what, data[error.start], error.start, "byte")
+            raise _invalid_utf8(what, data[error.start], error.start, "byte") from error
     else:
         try:
             data = text.encode("utf-8")
         except UnicodeEncodeError as error:
             code = ord(text[error.start])
             # Undecodable bytes reach us as surrogate escapes U+DC80..U+DCFF (PEP 383).
-            raise _invalid_utf8(what, code - 0xDC00 if 0xDC80 <= code <= 0xDCFF else None, error.start, "character")
+            byte = code - 0xDC00 if 0xDC80 <= code <= 0xDCFF else None
+            raise _invalid_utf8(what, byte, error.start, "character") from error
     if len(data) > MAX_TEXT_BYTES:
         raise _too_large(what, len(data))
     if text.startswith("\ufeff"):
@@ -121,11 +122,11 @@ def parse_json_text(text: Any, what: str) -> Any:
             parse_float=_finite_float,
         )
     except _Refused as error:
-        raise InvalidPayload(f"{what} is not valid JSON: {error}", _FIX_JSON)
-    except RecursionError:
-        raise _too_deep(what)
+        raise InvalidPayload(f"{what} is not valid JSON: {error}", _FIX_JSON) from error
+    except RecursionError as error:
+        raise _too_deep(what) from error
     except ValueError as error:
-        raise InvalidPayload(f"{what} is not valid JSON: {_decode_error(error, text)}", _FIX_JSON)
+        raise InvalidPayload(f"{what} is not valid JSON: {_decode_error(error, text)}", _FIX_JSON) from error
     _check_depth(value, what)
     return value
 
@@ -153,12 +154,12 @@ def _canonical(kind: str, name: str) -> str:
     return "*" if kind == "decision" else name.strip().lower().replace("-", "_")
 
 
-def schema_file(kind: str, name: str) -> Optional[str]:
+def schema_file(kind: str, name: str) -> str | None:
     """The file name of the schema for (kind, name), or None when any object is accepted."""
     return SCHEMAS.get((kind, _canonical(kind, name)))
 
 
-def schema_for(kind: str, name: str) -> Dict[str, Any]:
+def schema_for(kind: str, name: str) -> dict[str, Any]:
     """The schema for (kind, name), loaded on first use; ANY_OBJECT when none is shipped."""
     file_name = schema_file(kind, name)
     if file_name is None:
@@ -176,7 +177,7 @@ def schema_for(kind: str, name: str) -> Dict[str, Any]:
 #      said about its contents, and it is what the user must fix first;
 #   3. then document order (the validator walks each object in the order of its keys), so the report
 #      reads top to bottom like the JSON the user sent.
-def _relevance(indexed: Tuple[int, Failure]) -> Tuple[bool, int, int]:
+def _relevance(indexed: tuple[int, Failure]) -> tuple[bool, int, int]:
     index, failure = indexed
     return (failure.weak, len(failure.path), index)
 
@@ -189,7 +190,7 @@ def explain(failure: Failure) -> str:
     return f"{where}: expected {failure.expected}, found {describe_value(failure.value)}"
 
 
-def _schema_error(kind: str, name: str, what: str, failures: List[Failure]) -> InvalidPayload:
+def _schema_error(kind: str, name: str, what: str, failures: list[Failure]) -> InvalidPayload:
     ranked = [failure for _, failure in sorted(enumerate(failures), key=_relevance)]
     details = [explain(failure) for failure in ranked[:MAX_DETAILS]]
     if len(ranked) > MAX_DETAILS:
@@ -197,21 +198,23 @@ def _schema_error(kind: str, name: str, what: str, failures: List[Failure]) -> I
     label = f'"{name}" {kind.replace("_", " ")}' if kind != "decision" else "decision"
     count = f" ({len(ranked):,} problems)" if len(ranked) > 1 else ""
     message = f"{what} does not match the {label} schema{count}: {details[0]}"
-    return InvalidPayload(
+    error = InvalidPayload(
         message,
         "Fix the value at that path and send the whole object again; nothing was stored. Fields the"
         " schema does not name are kept as given (see references/payloads.md).",
         details=details if len(ranked) > 1 else (),  # one cause is all in the message
     )
+    error.causes = details  # every cause as "$.path: text", also when the message holds the only one
+    return error
 
 
-def _check_json_value(value: Dict[str, Any], what: str) -> None:
+def _check_json_value(value: dict[str, Any], what: str) -> None:
     """Check a Python object is made of JSON only: str keys, finite numbers, UTF-8-encodable text.
 
     Iterative (only containers go on the stack), so a deeply nested or self-containing value gets a
     clean error instead of a RecursionError, and long arrays of scalars cost one loop step per item.
     """
-    stack: List[Tuple[Any, Tuple[Any, ...]]] = [(value, ())]
+    stack: list[tuple[Any, tuple[Any, ...]]] = [(value, ())]
     while stack:
         container, path = stack.pop()
         if len(path) >= MAX_DEPTH:  # this container is level len(path) + 1
@@ -245,7 +248,7 @@ def _check_json_value(value: Dict[str, Any], what: str) -> None:
                 )
 
 
-def _check_text(text: str, path: Tuple[Any, ...], what: str) -> None:
+def _check_text(text: str, path: tuple[Any, ...], what: str) -> None:
     try:
         text.encode("utf-8")
     except UnicodeEncodeError as error:
@@ -253,7 +256,7 @@ def _check_text(text: str, path: Tuple[Any, ...], what: str) -> None:
             f"{what} is not valid UTF-8: {format_path(path)} contains the lone surrogate"
             f" U+{ord(text[error.start]):04X} at character {error.start}",
             "Send text encoded as UTF-8 (a JSON \\ud800-style escape must come in a valid pair).",
-        )
+        ) from error
 
 
 def _check_depth(value: Any, what: str) -> None:
@@ -282,7 +285,7 @@ def _too_large(what: str, size: int) -> InvalidPayload:
     )
 
 
-def _invalid_utf8(what: str, byte: Optional[int], position: int, unit: str) -> InvalidPayload:
+def _invalid_utf8(what: str, byte: int | None, position: int, unit: str) -> InvalidPayload:
     shown = f"the byte 0x{byte:02X}" if byte is not None else "a lone surrogate"
     unit = "byte offset" if unit == "byte" else unit
     return InvalidPayload(

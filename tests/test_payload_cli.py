@@ -44,22 +44,41 @@ BAD_PAYLOADS = {
     "wrong-type": (["save-state", "s_42", "pm", '{"mode": "parallel", "iteration": "3"}'], ""),
     "wrong-type-nested": (["save-state", "s_42", "pm", '{"task_groups": [{"id": "a"}, {"id": 7}]}'], ""),
     "wrong-type-boolean-count": (["save-skill-output", "s_42", "lint_check", '{"error_count": true}'], ""),
-    "wrong-type-decision": (["log-decision", "s_42", "spawn_agent", '{"agent": "developer", "iteration": "2"}'], ""),
+    "wrong-type-decision": (
+        ["log-decision", "s_42", "spawn_agent", '{"agent": "developer", "iteration": "2"}'],
+        "",
+    ),
     "negative-count": (["save-state", "s_42", "orchestrator", '{"iteration": -1}'], ""),
     "percent-over-100": (["save-skill-output", "s_42", "test_coverage", '{"coverage": 175}'], ""),
     # missing required fields
-    "missing-required": (["save-state", "s_42", "orchestrator", '{"decisions_log": [{"reasoning": "QA passed"}]}'], ""),
-    "missing-group-id": (["save-state", "s_42", "pm", '{"task_groups": [{"name": "Auth", "status": "pending"}]}'], ""),
+    "missing-required": (
+        ["save-state", "s_42", "orchestrator", '{"decisions_log": [{"reasoning": "QA passed"}]}'],
+        "",
+    ),
+    "missing-group-id": (
+        ["save-state", "s_42", "pm", '{"task_groups": [{"name": "Auth", "status": "pending"}]}'],
+        "",
+    ),
     # enum violations
     "enum-mode": (["save-state", "s_42", "pm", '{"mode": "serial"}'], ""),
-    "enum-group-status": (["save-state", "s_42", "pm", '{"task_groups": [{"id": "a", "status": "done"}]}'], ""),
+    "enum-group-status": (
+        ["save-state", "s_42", "pm", '{"task_groups": [{"id": "a", "status": "done"}]}'],
+        "",
+    ),
     "enum-group-status-keyed": (["save-state", "s_42", "group_status", '{"A": {"status": "blocked"}}'], ""),
-    "enum-review-status": (["save-state", "s_42", "group_status", '{"A": {"last_review_status": "LGTM"}}'], ""),
+    "enum-review-status": (
+        ["save-state", "s_42", "group_status", '{"A": {"last_review_status": "LGTM"}}'],
+        "",
+    ),
     "enum-skill-status": (["set-config", "skills_config", '{"tech_lead": {"security-scan": "on"}}'], ""),
-    "enum-testing-mode": (["set-config", "testing_config", '{"_testing_framework": {"mode": "everything"}}'], ""),
+    "enum-testing-mode": (
+        ["set-config", "testing_config", '{"_testing_framework": {"mode": "everything"}}'],
+        "",
+    ),
     "enum-scan-status": (["save-skill-output", "s_42", "security-scan", '{"status": "ok"}'], ""),
     "several-causes": (
-        ["save-state", "s_42", "pm", '{"iteration": "1", "mode": "serial", "task_groups": [{"id": "a", "status": "x"}]}'],
+        ["save-state", "s_42", "pm",
+         '{"iteration": "1", "mode": "serial", "task_groups": [{"id": "a", "status": "x"}]}'],
         "",
     ),
     # structure
@@ -72,7 +91,7 @@ BAD_PAYLOADS = {
     ),
     "large-array-over-limit": (
         ["save-state", "s_42", "pm", "-"],
-        json.dumps({"pending_groups": ["group_%06d" % i for i in range(100_000)]}),
+        json.dumps({"pending_groups": [f"group_{i:06d}" for i in range(100_000)]}),
     ),
     "top-level-array": (["save-state", "s_42", "pm", "[1, 2, 3]"], ""),
     "top-level-string": (["save-skill-output", "s_42", "lint_check", '"ruff passed"'], ""),
@@ -131,11 +150,6 @@ def test_invalid_utf8_in_a_file_is_refused(session, db_path, tmp_path, snapshot)
     assert result == snapshot
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="cli.resolve_inputs refuses undecodable argv bytes as InvalidArgument (exit 2) before the payload"
-    " check; issue 4 wants exit 1. Lead: let JSON arguments through to validation.parse_json_text.",
-)
 def test_invalid_utf8_on_the_command_line_is_an_invalid_payload(session, db_path):
     text = os.fsdecode(b'{"note": "caf\xe9"}')  # how Python hands undecodable argv bytes over
     before = _dump(db_path)
@@ -146,7 +160,7 @@ def test_invalid_utf8_on_the_command_line_is_an_invalid_payload(session, db_path
 
 
 def test_a_valid_large_array_is_stored(session):
-    groups = ["group_%05d" % i for i in range(50_000)]
+    groups = [f"group_{i:05d}" for i in range(50_000)]
     result = session("save-state", "s_42", "pm", "-", stdin=json.dumps({"pending_groups": groups}))
     assert result.code == 0, result
     assert json.loads(session("get-state", "s_42", "pm").stdout)["pending_groups"] == groups
@@ -212,11 +226,6 @@ def test_python_api_validates_every_payload_kind(db):
     assert db.get_decisions("s_1") == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="api._json_payload decodes bytes itself (UnicodeDecodeError escapes); lead: pass bytes straight"
-    " to validation.parse_json_text, which decodes strictly and reports the offset.",
-)
 def test_python_api_refuses_invalid_utf8_bytes(db):
     db.create_session("s_1", "simple", "x")
     with pytest.raises(InvalidPayload, match="not valid UTF-8"):

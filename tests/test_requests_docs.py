@@ -34,9 +34,43 @@ def _blocks():
     found = []
     for path in _docs():
         for match in BLOCK.finditer(path.read_text(encoding="utf-8")):
-            found.append(pytest.param(match.group(1), match.group(2), match.group(3),
-                                      id=f"{path.name}:{path.read_text()[:match.start()].count(chr(10)) + 1}"))
+            found.append(
+                pytest.param(
+                    match.group(1),
+                    match.group(2),
+                    match.group(3),
+                    id=f"{path.name}:{path.read_text()[: match.start()].count(chr(10)) + 1}",
+                )
+            )
     return found
+
+
+FENCE = re.compile(r"^```([^\n]*)\n(.*?)^```", re.MULTILINE | re.DOTALL)
+
+
+def _any_request_blocks():
+    """Every fenced block of SKILL.md and references/ that is a request in words, whatever its info string."""
+    found = []
+    for path in _docs():
+        text = path.read_text(encoding="utf-8")
+        for match in FENCE.finditer(text):
+            body = match.group(2)
+            if re.match(r"\s*(?:request to )?@?bazinga[- ]db\b", body, re.IGNORECASE):
+                line = text[: match.start()].count("\n") + 1
+                found.append(pytest.param(match.group(1).strip(), body, id=f"{path.name}:{line}"))
+    return found
+
+
+@pytest.mark.parametrize("info, text", _any_request_blocks())
+def test_every_request_in_the_docs_parses_or_is_marked_refused(info, text):
+    """A request shown anywhere in SKILL.md or references/ works, unless the docs say it is refused."""
+    if info.startswith("request-refused"):
+        with pytest.raises(RequestNotUnderstood):
+            parse(text)
+    else:
+        command, _ = parse(text)
+        if info.startswith("request "):
+            assert command == info.split()[1]
 
 
 def test_the_requests_reference_has_examples():

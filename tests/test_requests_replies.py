@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 from conftest import run_script
+from test_requests_parse import CORPUS, EXAMPLES, _load
 
 from skill.requests import OPERATIONS
-from test_requests_parse import CORPUS, EXAMPLES, _load
 
 SEED = [
     ["create-session", "s_42", "parallel", "Add user authentication with OAuth2"],
@@ -21,9 +21,13 @@ SEED = [
     ["create-session", "bazinga_20250112_143022", "parallel", "Dashboard"],
     ["log-interaction", "s_42", "pm", "Created 2 task groups: Auth, API", "1", "pm_main"],
     ["log-interaction", "s_42", "developer", "Implemented the OAuth2 controller", "2", "developer_1"],
-    ["save-state", "s_42", "pm",
-     '{"mode":"parallel","iteration":2,"task_groups":[{"id":"group_a","status":"completed"},'
-     '{"id":"group_b","status":"in_progress"}]}'],
+    [
+        "save-state",
+        "s_42",
+        "pm",
+        '{"mode":"parallel","iteration":2,"task_groups":[{"id":"group_a","status":"completed"},'
+        '{"id":"group_b","status":"in_progress"}]}',
+    ],
     ["create-task-group", "group_a", "s_42", "Authentication", "completed"],
     ["create-task-group", "group_b", "s_42", "API Development", "in_progress", "developer_2"],
     ["create-task-group", "group_a", "s_1", "Login", "pending"],
@@ -55,44 +59,48 @@ def request(run_cli, text, *options):
 
 # -- replies: one per operation, each pinned ----------------------------------------------------------
 REPLIES = {
-    "create-session": "bazinga-db, please create a new orchestration session:\nSession ID: s_new\nMode: simple\n"
-                      "Requirements: Add OAuth2",
-    "create-session-again": "bazinga-db, please create a new orchestration session:\nSession ID: s_1\nMode: simple\n"
-                            "Requirements: Fix the login bug",
+    "create-session": "bazinga-db, please create a new orchestration session:\nSession ID: s_new\n"
+    "Mode: simple\n"
+    "Requirements: Add OAuth2",
+    "create-session-again": "bazinga-db, please create a new orchestration session:\nSession ID: s_1\n"
+    "Mode: simple\n"
+    "Requirements: Fix the login bug",
     "update-session-status": "bazinga-db, please mark session s_1 as completed",
     "get-session": "bazinga-db, please get session details for s_42",
     "list-sessions": "bazinga-db, please list the most recent sessions (limit 2)",
     "list-sessions-empty": "bazinga-db, please list failed sessions",
-    "log-interaction": "bazinga-db, please log this QA interaction:\nSession ID: s_42\nContent: 48 tests pass\n"
-                       "Iteration: 4\nAgent ID: qa_1",
+    "log-interaction": "bazinga-db, please log this QA interaction:\nSession ID: s_42\n"
+    "Content: 48 tests pass\n"
+    "Iteration: 4\nAgent ID: qa_1",
     "log-interaction-auto-session": "bazinga-db, please log this PM interaction:\nSession ID: s_brand_new\n"
-                                    "Content: Planned\nIteration: 1",
+    "Content: Planned\nIteration: 1",
     "get-logs": "bazinga-db, please get the developer logs for session s_42",
     "stream-logs": "bazinga-db, please stream the last 5 logs for session s_42",
-    "save-state": "bazinga-db, please save the PM state:\nSession ID: s_42\nState Data: {\"iteration\": 3}",
+    "save-state": 'bazinga-db, please save the PM state:\nSession ID: s_42\nState Data: {"iteration": 3}',
     "get-state": "bazinga-db, please get the PM state for session s_42",
     "get-state-none": "bazinga-db, please get the orchestrator state for session s_1",
     "create-task-group": "bazinga-db, please create task group group_c (UI Components) for session s_42",
     "update-task-group": "bazinga-db, please update task group: group_b -> completed\nSession ID: s_42",
     "update-task-group-resolved": "bazinga-db, please assign group_b to developer_3",
     "update-task-group-review": "bazinga-db, please update task group group_a in session s_42:\n"
-                                "Review Status: changes requested\nRevision Count: +1",
+    "Review Status: changes requested\nRevision Count: +1",
     "get-task-groups": "bazinga-db, please get all task groups for session s_42",
     "log-tokens": "bazinga-db, please track token usage: 4,200 tokens for the Tech Lead in session s_42",
     "token-summary": "bazinga-db, please give me the token summary for session s_42",
     "token-summary-by-id": "bazinga-db, please show token usage per agent id for session s_42",
-    "save-skill-output": "bazinga-db, please save skill output:\nSession ID: s_42\nSkill Name: security_scan\n"
-                         "Output: {\"vulnerabilities\": 0}",
+    "save-skill-output": "bazinga-db, please save skill output:\nSession ID: s_42\n"
+    "Skill Name: security_scan\n"
+    'Output: {"vulnerabilities": 0}',
     "get-skill-output": "bazinga-db, please get the test_coverage skill output for session s_42",
-    "set-config": "bazinga-db, please set configuration:\nKey: skills_config\nValue: {\"lint_check\": "
-                  "{\"status\": \"optional\"}}",
+    "set-config": 'bazinga-db, please set configuration:\nKey: skills_config\nValue: {"lint_check": '
+    '{"status": "optional"}}',
     "get-config": "bazinga-db, please get config testing_config",
     "log-decision": "bazinga-db, please record this decision:\nSession ID: s_42\nDecision Type: spawn_agent\n"
-                    "Iteration: 4\nDecision: {\"agent\": \"qa\"}",
+    'Iteration: 4\nDecision: {"agent": "qa"}',
     "get-decisions": "bazinga-db, please list the escalate_model decisions for session s_42",
     "dashboard-snapshot": "bazinga-db, please provide dashboard snapshot:\n\nSession ID: s_42",
     "query": "bazinga-db, please run this query:\nSELECT agent_type, COUNT(*) AS n FROM orchestration_logs "
-             "GROUP BY agent_type ORDER BY agent_type",
+    "GROUP BY agent_type ORDER BY agent_type",
 }
 
 
@@ -106,9 +114,36 @@ def test_reply(name, seeded, snapshot):
 
 
 def test_every_operation_has_a_pinned_reply():
-    named = {name.split("-again")[0].split("-auto")[0].split("-empty")[0].split("-none")[0]
-             .split("-resolved")[0].split("-review")[0].split("-by-id")[0] for name in REPLIES}
+    named = {
+        name.split("-again")[0]
+        .split("-auto")[0]
+        .split("-empty")[0]
+        .split("-none")[0]
+        .split("-resolved")[0]
+        .split("-review")[0]
+        .split("-by-id")[0]
+        for name in REPLIES
+    }
     assert set(OPERATIONS) <= named, set(OPERATIONS) - named
+
+
+def test_reply_as_json(seeded):
+    result = request(seeded, REPLIES["log-tokens"], "--format", "json")
+    assert result.code == 0
+    data = json.loads(result.stdout)
+    assert data["ok"] is True and data["command"] == "log-tokens"
+    assert data["args"] == {"session_id": "s_42", "agent_type": "tech_lead", "tokens": 4200}
+    assert data["reply"] == "✓ Logged 4,200 tokens for Tech Lead in session s_42"
+    assert data["result"]["tokens_estimated"] == 4200
+
+
+def test_quiet_silences_write_replies_but_not_reads_or_errors(seeded):
+    quiet = request(seeded, REPLIES["log-tokens"], "--quiet")
+    assert (quiet.code, quiet.stdout) == (0, "")
+    read = request(seeded, REPLIES["token-summary"], "--quiet")
+    assert "Token Usage: 49,430 tokens" in read.stdout
+    refused = request(seeded, REFUSALS["missing-value"], "--quiet")
+    assert refused.code == 2 and refused.stderr.startswith("❌")
 
 
 # -- refusals: one per class, pinned --------------------------------------------------------------------
@@ -117,11 +152,13 @@ REFUSALS = {
     "delete": "bazinga-db, please delete all sessions",
     "two-operations": "bazinga-db, please create session s_5 and log this interaction",
     "missing-value": "bazinga-db, please save the PM state for session s_42",
-    "invalid-json": "bazinga-db, please save state:\nSession ID: s_42\nState Type: pm\nState Data: {\"iteration\": 1,",
+    "invalid-json": "bazinga-db, please save state:\nSession ID: s_42\nState Type: pm\n"
+    'State Data: {"iteration": 1,',
     "invalid-enum": "bazinga-db, please create session s_9 in turbo mode: build a rocket",
     "invalid-number": "bazinga-db, log token usage:\nSession ID: s_42\nAgent Type: pm\nTokens: lots",
-    "placeholder": "bazinga-db, please log this interaction:\nSession ID: [current_session_id]\nAgent Type: pm\n"
-                   "Content: done",
+    "placeholder": "bazinga-db, please log this interaction:\nSession ID: [current_session_id]\n"
+    "Agent Type: pm\n"
+    "Content: done",
     "write-without-verb": "bazinga-db: PM interaction\nSession ID: s_42\nAgent Type: pm\nContent: done",
     "empty": "   ",
 }
@@ -144,8 +181,16 @@ def test_failure_unknown_group(seeded, snapshot):
     result = request(seeded, "bazinga-db, please mark task group group_z complete")
     assert result.code == 1
     assert result.stdout == ""
-    for part in ("❌ Database operation failed", "Command:", "update-task-group group_z --status completed",
-                 "Error Output:", "does not exist", "Exit Code: 1", "Possible causes:", "create-task-group"):
+    for part in (
+        "❌ Database operation failed",
+        "Command:",
+        "update-task-group group_z --status completed",
+        "Error Output:",
+        "does not exist",
+        "Exit Code: 1",
+        "Possible causes:",
+        "create-task-group",
+    ):
         assert part in result.stderr
     assert result == snapshot
 
@@ -159,8 +204,11 @@ def test_failure_unknown_session_read(seeded, snapshot):
 
 
 def test_failure_conflicting_create(seeded, snapshot):
-    result = request(seeded, "bazinga-db, please create a new session:\nSession ID: s_1\nMode: parallel\n"
-                             "Requirements: Something else")
+    result = request(
+        seeded,
+        "bazinga-db, please create a new session:\nSession ID: s_1\nMode: parallel\n"
+        "Requirements: Something else",
+    )
     assert result.code == 1
     assert "already exists with different values" in result.stderr
     assert "a retry must repeat the same values" in result.stderr
@@ -184,6 +232,16 @@ def test_failure_read_before_any_write(run_cli, db_path, snapshot):
     assert "Nothing has been written yet" in result.stderr
     assert not db_path.exists(), "a read never creates the database"
     assert result == snapshot
+
+
+def test_list_before_any_write_is_empty_not_a_failure(run_cli, db_path):
+    result = request(run_cli, "bazinga-db, please list recent sessions")
+    assert (result.code, result.stderr) == (0, "")
+    assert (
+        result.stdout
+        == "No sessions found. (No database at coordination/bazinga.db yet; the first write creates it.)\n"
+    )
+    assert not db_path.exists()
 
 
 def test_failure_query_refused(seeded, snapshot):
@@ -218,8 +276,16 @@ def test_dry_run(entry, run_cli, db_path):
 
 
 # -- no request ever writes anything but its own operation -----------------------------------------------
-TABLES = ("sessions", "orchestration_logs", "state_snapshots", "task_groups", "token_usage", "skill_outputs",
-          "configuration", "decisions")
+TABLES = (
+    "sessions",
+    "orchestration_logs",
+    "state_snapshots",
+    "task_groups",
+    "token_usage",
+    "skill_outputs",
+    "configuration",
+    "decisions",
+)
 WRITES = {
     "create-session": {"sessions"},
     "update-session-status": {"sessions"},
@@ -254,7 +320,9 @@ def template_db(tmp_path_factory):
     folder = tmp_path_factory.mktemp("template")
     path = folder / "bazinga.db"
     for argv in SEED:
-        code = cli.run(["--db", str(path), *argv], io.StringIO(), io.StringIO(), io.StringIO(), env={}, cwd=str(folder))
+        code = cli.run(
+            ["--db", str(path), *argv], io.StringIO(), io.StringIO(), io.StringIO(), env={}, cwd=str(folder)
+        )
         assert code == 0
     conn = sqlite3.connect(path)
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -288,11 +356,15 @@ def test_request_writes_only_its_operation(entry, template_db, db_path, run_cli)
 
 
 # -- the spec's five example scenarios -------------------------------------------------------------------
-SCENARIO_1 = ("bazinga-db, please create a new orchestration session:\n\nSession ID: bazinga_20250113_143530\n"
-              "Mode: simple\nRequirements: Add user authentication with OAuth2 support")
-SCENARIO_2 = ("bazinga-db, please log this PM interaction:\n\nSession ID: sess_abc123\nAgent Type: pm\n"
-              "Content: Task breakdown created: 3 groups (group_a, group_b, group_c). Group A will handle auth, "
-              "Group B will handle API, Group C will handle UI components.\nIteration: 1\nAgent ID: pm_main")
+SCENARIO_1 = (
+    "bazinga-db, please create a new orchestration session:\n\nSession ID: bazinga_20250113_143530\n"
+    "Mode: simple\nRequirements: Add user authentication with OAuth2 support"
+)
+SCENARIO_2 = (
+    "bazinga-db, please log this PM interaction:\n\nSession ID: sess_abc123\nAgent Type: pm\n"
+    "Content: Task breakdown created: 3 groups (group_a, group_b, group_c). Group A will handle auth, "
+    "Group B will handle API, Group C will handle UI components.\nIteration: 1\nAgent ID: pm_main"
+)
 SCENARIO_3 = """bazinga-db, please save the PM state:
 
 Session ID: sess_abc123
@@ -353,25 +425,38 @@ def test_scenario_4_dashboard_snapshot(run_cli):
         "bazinga-db, please log 28,340 tokens for the developer in session sess_abc123",
         "bazinga-db, please log 4,440 tokens for the Tech Lead in session sess_abc123",
     ]
-    setup += [f"bazinga-db, please log this developer interaction for session sess_abc123: step {n}"
-              for n in range(15)]
+    setup += [
+        f"bazinga-db, please log this developer interaction for session sess_abc123: step {n}"
+        for n in range(15)
+    ]
     for text in setup:
         assert request(run_cli, text).code == 0, text
     result = request(run_cli, SCENARIO_4)
     assert result.code == 0
     lines = result.stdout.splitlines()
     assert lines[0] == "Dashboard Snapshot Retrieved:"
-    for expected in ("Session: sess_abc123 (parallel mode, active)", "Task Groups: 3 total",
-                     "- Completed: 2 (group_a, group_b)", "- In Progress: 1 (group_c)", "- Pending: 0",
-                     "Token Usage: 45,230 tokens", "- PM: 12,450", "- Developer: 28,340", "- Tech Lead: 4,440",
-                     "Recent Logs: 15 interactions logged"):
+    for expected in (
+        "Session: sess_abc123 (parallel mode, active)",
+        "Task Groups: 3 total",
+        "- Completed: 2 (group_a, group_b)",
+        "- In Progress: 1 (group_c)",
+        "- Pending: 0",
+        "Token Usage: 45,230 tokens",
+        "- PM: 12,450",
+        "- Developer: 28,340",
+        "- Tech Lead: 4,440",
+        "Recent Logs: 15 interactions logged",
+    ):
         assert expected in lines, expected
 
 
 def test_scenario_5_database_missing(run_cli, db_path):
     assert not db_path.exists()
-    result = request(run_cli, "bazinga-db, please log this PM interaction:\nSession ID: sess_abc123\n"
-                              "Agent Type: pm\nContent: Task breakdown created")
+    result = request(
+        run_cli,
+        "bazinga-db, please log this PM interaction:\nSession ID: sess_abc123\n"
+        "Agent Type: pm\nContent: Task breakdown created",
+    )
     assert result.code == 0
     lines = result.stdout.splitlines()
     assert lines[0] == "✓ Database auto-initialized at coordination/bazinga.db"

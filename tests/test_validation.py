@@ -40,7 +40,8 @@ def nested(levels: int, inner="1") -> str:
 
 
 def test_parse_accepts_ordinary_json_and_a_byte_order_mark():
-    assert parse_json_text('{"iteration": 1, "x": [1.5, null, "é"]}', "d") == {"iteration": 1, "x": [1.5, None, "é"]}
+    expected = {"iteration": 1, "x": [1.5, None, "é"]}
+    assert parse_json_text('{"iteration": 1, "x": [1.5, null, "é"]}', "d") == expected
     assert parse_json_text('\ufeff{"a": 1}', "d") == {"a": 1}
     assert parse_json_text('{"a": "é"}'.encode(), "d") == {"a": "é"}
 
@@ -122,7 +123,8 @@ def test_top_level_must_be_an_object(value, found):
         ({"a": {1, 2}}, "state_data is not JSON: $.a is a set"),
         ({"a": (1, 2)}, "state_data is not JSON: $.a is a tuple"),
         ({"a": b"x"}, "state_data is not JSON: $.a is a bytes"),
-        ({"a": "\ud800"}, "state_data is not valid UTF-8: $.a contains the lone surrogate U+D800 at character 0"),
+        ({"a": "\ud800"},
+         "state_data is not valid UTF-8: $.a contains the lone surrogate U+D800 at character 0"),
         ({"\udcff": 1}, "state_data is not valid UTF-8: $ contains the lone surrogate U+DCFF at character 0"),
     ],
 )
@@ -204,7 +206,9 @@ def test_several_causes_are_all_listed_most_relevant_first():
         "mode": "serial",
     }
     error = refused(check_payload, "state", "pm", state, "state_data")
-    assert error.message.startswith('state_data does not match the "pm" state schema (4 problems): $.iteration')
+    assert error.message.startswith(
+        'state_data does not match the "pm" state schema (4 problems): $.iteration'
+    )
     assert [line.split(":")[0] for line in error.details] == [
         "$.iteration",  # shallow failures first, in the order of the document
         "$.mode",
@@ -256,7 +260,8 @@ def test_skill_names_are_matched_loosely(name):
 
 def test_every_decision_type_uses_the_decision_schema():
     for decision_type in ("spawn_agent", "escalate_model", "anything_new"):
-        check_payload("decision", decision_type, {"agent": "developer", "reason": "parallel"}, "decision_data")
+        decision = {"agent": "developer", "reason": "parallel"}
+        check_payload("decision", decision_type, decision, "decision_data")
         error = refused(check_payload, "decision", decision_type, {"iteration": -2}, "decision_data")
         assert error.message.startswith("decision_data does not match the decision schema: $.iteration")
 
@@ -272,15 +277,17 @@ def test_every_decision_type_uses_the_decision_schema():
         ("skill_output", "security_scan", {"vulnerabilities": 3, "severity": "medium", "details": []}),
         ("skill_output", "security_scan", {"issues": 0}),
         ("skill_output", "test_coverage", {"coverage": 75, "threshold": 80}),
-        ("config", "skills_config", {"security_scan": {"status": "mandatory"}, "test_coverage": {"status": "optional"}}),
+        ("config", "skills_config",
+         {"security_scan": {"status": "mandatory"}, "test_coverage": {"status": "optional"}}),
         ("decision", "spawn_agent", {"agent": "developer", "group": "group_a", "reason": "parallel mode"}),
         # Real shapes from the legacy files (FORMATS.md): keyed task groups, wild statuses, skipped runs,
         # raw tool output, the init skeleton with mode null.
         ("state", "pm", {"task_groups": {"A": {"group_id": "A", "status": "complete"}}, "mode": None}),
         ("state", "group_status", {"_comment": "c", "_format": {"group_id": {"status": "a|b"}},
                                    "A": {"status": "qa_testing", "last_review_status": None}, "B": "note"}),
-        ("skill_output", "security_scan", {"status": "skipped", "scan_mode": "basic", "language": "python",
-                                           "reason": "bandit not installed", "recommendation": "pip install bandit"}),
+        ("skill_output", "security_scan",
+         {"status": "skipped", "scan_mode": "basic", "language": "python",
+          "reason": "bandit not installed", "recommendation": "pip install bandit"}),
         ("skill_output", "test_coverage", {"meta": {"version": "7.4"}, "totals": {"percent_covered": 87.4},
                                            "files": {}, "timestamp": "t", "language": "python"}),
         ("skill_output", "lint_check", {"results": [{"code": "E402"}], "tool": "ruff", "status": "error"}),
@@ -306,7 +313,8 @@ def test_importing_validation_loads_no_schema_and_no_dev_dependency():
         assert validation._loaded == {}, validation._loaded
         validation.check_payload("state", "pm", {"iteration": 1}, "d")
         print(sorted(validation._loaded))
-        print(sorted(name for name in ("jsonschema", "hypothesis", "yaml", "dataclasses") if name in sys.modules))
+        dev = ("jsonschema", "hypothesis", "yaml", "dataclasses")
+        print(sorted(name for name in dev if name in sys.modules))
     """)
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == ["['state.pm.json']", "[]"]
@@ -319,7 +327,8 @@ def test_validation_runs_on_python_3_9():
         from skill.validation import parse_json_text, check_payload
         from skill.errors import InvalidPayload
         assert sys.version_info[:2] == (3, 9)
-        check_payload("state", "pm", parse_json_text('{"iteration": 1.0, "task_groups": {"A": {}}}', "d"), "d")
+        text = '{"iteration": 1.0, "task_groups": {"A": {}}}'
+        check_payload("state", "pm", parse_json_text(text, "d"), "d")
         for text in ['{"iteration": "3"}', "[1]", '{"a": NaN}', '{"a":1,"a":2}', "[" * 1000 + "]" * 1000]:
             try:
                 check_payload("state", "pm", parse_json_text(text, "d"), "d")
@@ -331,7 +340,8 @@ def test_validation_runs_on_python_3_9():
         'd does not match the "pm" state schema: $.iteration: expected an integer >= 0, found the string "3"',
         "d must be a JSON object, found an array (1 item)",
         "d is not valid JSON: NaN is not a JSON number (JSON has no NaN or Infinity)",
-        'd is not valid JSON: the key "a" appears twice in the same object (JSON readers would silently keep only one of the values)',
+        'd is not valid JSON: the key "a" appears twice in the same object'
+        " (JSON readers would silently keep only one of the values)",
         "d is nested more than 64 levels deep",
     ]
 

@@ -290,7 +290,7 @@ SMALL_VALUES = st.recursive(
 
 _LEAF_SCHEMAS = st.one_of(
     st.sampled_from([True, False]),
-    st.builds(dict, type=st.sampled_from(["object", "array", "string", "integer", "number", "boolean", "null"])),
+    st.builds(dict, type=st.sampled_from(list(jsonschema_lite._ARTICLE))),
     st.builds(dict, type=st.lists(st.sampled_from(["string", "integer", "number", "boolean", "null"]),
                                   min_size=1, max_size=3, unique=True)),
     st.builds(dict, enum=st.lists(SMALL_VALUES, min_size=1, max_size=4)),
