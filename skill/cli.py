@@ -178,7 +178,7 @@ def _read_file(path: str, what: str) -> str:
             data = file.read(READ_BOUND + 1)
     except (OSError, ValueError) as error:
         reason = getattr(error, "strerror", None) or str(error)
-        raise InvalidArgument(f"cannot read {what} from {path!r}: {reason}",
+        raise InvalidArgument(f"cannot read {what} from {path}: {reason}",
                               "Give @PATH of a readable file, - for standard input, or the JSON itself.")
     if len(data) > READ_BOUND:
         raise _too_large(what, path)
