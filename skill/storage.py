@@ -108,8 +108,6 @@ def _ro_uri(path: str, immutable: bool = False) -> str:
     return f"file:{escaped}?mode=ro" + ("&immutable=1" if immutable else "")
 
 
-ro_uri = _ro_uri
-
 
 def quote_identifier(name: str) -> str:
     """The one quoting helper for SQL identifiers (table names read from sqlite_master)."""
@@ -122,19 +120,26 @@ def folder_is_read_only(path: str) -> bool:
     return os.path.isdir(folder) and not os.access(folder, os.W_OK)
 
 
-def open_read_only(path: str) -> sqlite3.Connection:
+def open_read_only(path: str, recover: bool = True) -> sqlite3.Connection:
     """Open read-only; on read-only media, where SQLite cannot create the -shm it needs, read the file as
     immutable (safe there: with no -wal beside it and a folder nobody can add one to, nothing can change it)."""
+    conn = None
     try:
         conn = sqlite3.connect(_ro_uri(path), uri=True, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
         conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
         return conn
     except sqlite3.OperationalError as error:
-        if "readonly" in str(error).lower() and _roll_back_hot_journal(path):
-            return open_read_only(path)
+        if conn is not None:
+            conn.close()
+        if recover and "readonly" in str(error).lower() and _roll_back_hot_journal(path):
+            return open_read_only(path, recover=False)
         if ("unable to open" not in str(error) or not folder_is_read_only(path)
                 or os.path.exists(path + "-wal")):
             raise
+    except sqlite3.Error:
+        if conn is not None:
+            conn.close()
+        raise
     return sqlite3.connect(_ro_uri(path, immutable=True), uri=True, timeout=BUSY_TIMEOUT_MS / 1000,
                            isolation_level=None)
 
