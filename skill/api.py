@@ -650,6 +650,19 @@ class BazingaDB:
             "recent_logs": [dict(r) for r in recent],
         }
 
+    # -- maintenance -------------------------------------------------------------------------------
+    def check(self) -> dict[str, Any]:
+        """Integrity, schema version, WAL state and rows per table; never creates, migrates or changes the file."""
+        from .maintenance import check
+
+        return check(self.path)
+
+    def backup(self, destination: str, force: bool = False) -> dict[str, Any]:
+        """Copy the database to ``destination`` (SQLite online backup); refuses an existing file unless ``force``."""
+        from .maintenance import backup
+
+        return backup(self.path, destination, force=bool(force))
+
     # -- SQL ---------------------------------------------------------------------------------------
     def query(self, sql: str, params: Any = ()) -> list[dict[str, Any]]:
         """Run one read-only statement. SQLite enforces it: read-only open, query_only, an authorizer."""

@@ -11,7 +11,7 @@ import sys
 
 from . import formatting
 from .errors import EXIT_FAILURE, EXIT_OK, BazingaError, InvalidArgument, InvalidPayload, UsageError
-from .vocabulary import COMMANDS, ENUMS, VOCABULARY, normalise_enum, suggest
+from .vocabulary import COMMANDS, ENUMS, MAX_TEXT_BYTES, VOCABULARY, normalise_enum, suggest
 
 TYPE_CHECKING = False  # importing typing costs ~2 ms per process; annotations are strings anyway
 if TYPE_CHECKING:
@@ -22,6 +22,13 @@ GLOBAL_OPTIONS = VOCABULARY["global_options"]
 _GLOBAL_FLAGS = {flag: option for option in GLOBAL_OPTIONS for flag in option["flags"]}
 # Commands served outside the vocabulary's methods; each handler lives in its own module, imported lazily.
 EXTRA_COMMANDS: dict[str, str] = {name: spec["handler"] for name, spec in COMMANDS.items() if "handler" in spec}
+
+
+def api_method(command: str) -> str:
+    """The BazingaDB method behind a command. Maintenance commands (check, backup) name theirs under
+    "maintenance" rather than "method": "method" marks the operations a request in words can name."""
+    spec = COMMANDS[command]
+    return spec.get("method") or spec["maintenance"]
 
 
 class Invocation:
@@ -142,11 +149,23 @@ def bind(invocation: Invocation) -> dict[str, Any]:
 
 
 # -- input -------------------------------------------------------------------------------------------
+# Inputs are read up to this bound, so `@/dev/zero` or an endless pipe cannot exhaust memory; anything
+# between the value limit and this bound is still reported with its exact size by the validation.
+READ_BOUND = 8 * MAX_TEXT_BYTES
+
+
+def _too_large(what: str, where: str) -> InvalidArgument:
+    return InvalidArgument(f"{what} from {where} is larger than {READ_BOUND:,} bytes; the limit is "
+                           f"{MAX_TEXT_BYTES:,} bytes", "Store a summary, or split it over several entries.")
+
+
 def _read_stdin(stdin: TextIO, what: str) -> str:
     try:
-        raw = stdin.buffer.read() if hasattr(stdin, "buffer") else stdin.read()
+        raw = stdin.buffer.read(READ_BOUND + 1) if hasattr(stdin, "buffer") else stdin.read(READ_BOUND + 1)
     except OSError as error:
         raise InvalidArgument(f"cannot read {what} from standard input: {error}", None)
+    if len(raw) > READ_BOUND:
+        raise _too_large(what, "standard input")
     if isinstance(raw, bytes):
         try:
             return raw.decode("utf-8")
@@ -159,10 +178,13 @@ def _read_stdin(stdin: TextIO, what: str) -> str:
 def _read_file(path: str, what: str) -> str:
     try:
         with open(path, "rb") as file:
-            data = file.read()
-    except OSError as error:
-        raise InvalidArgument(f"cannot read {what} from {path}: {error.strerror}",
+            data = file.read(READ_BOUND + 1)
+    except (OSError, ValueError) as error:
+        reason = getattr(error, "strerror", None) or str(error)
+        raise InvalidArgument(f"cannot read {what} from {path}: {reason}",
                               "Give @PATH of a readable file, - for standard input, or the JSON itself.")
+    if len(data) > READ_BOUND:
+        raise _too_large(what, path)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -282,7 +304,7 @@ def render_read(command: str, db: Any, args: dict[str, Any], output: Optional[st
     if command == "stream-logs":
         page = db.log_page(**args)
         return formatting.to_json(page) if output == "json" else formatting.logs_markdown(page).rstrip("\n")
-    result = getattr(db, COMMANDS[command]["method"])(**args)
+    result = getattr(db, api_method(command))(**args)
     if not text:
         return formatting.to_json(result)
     if command == "dashboard-snapshot":
@@ -323,7 +345,7 @@ def execute(invocation: Invocation, stdin: TextIO, stdout: TextIO, stderr: TextI
         if not quiet:
             for note in _normalisation_notices(command, args):
                 stderr.write(note + "\n")
-        result = getattr(db, COMMANDS[command]["method"])(**args)
+        result = getattr(db, api_method(command))(**args)
         _notices(db, stderr, quiet)
         line = formatting.success_line(command, args, result)
         if output == "json":

@@ -559,6 +559,17 @@ SECTIONS: list[Section] = [
         },
     ),
     Section(
+        "Maintenance",
+        "`check` inspects the file without changing it (exit 1 with the problems when it is not usable); "
+        "`backup` copies it with SQLite's online backup, safe while agents write.",
+        [
+            _e("check", note="Integrity, schema version, WAL state and rows per table, with a verdict."),
+            _e("backup", "bazinga-backup.db"),
+            _e("backup", "bazinga-backup.db", note="An existing file is refused unless --force."),
+            _e("backup", "bazinga-backup.db", "--force"),
+        ],
+    ),
+    Section(
         "Failures",
         "Errors go to stderr as a ❌ report; exit 1 when the operation failed, 2 when the "
         "command was not understood. Nothing is written.",

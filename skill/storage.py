@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import stat
 import time
 
 from . import migrations
@@ -53,8 +54,9 @@ def translate(error: sqlite3.Error, path: str) -> BazingaError:
     if "not a database" in lowered or "malformed" in lowered:
         return DatabaseUnusable(
             f"{shown} is not a usable SQLite database ({text})",
-            "The file was left untouched. Point --db at a bazinga database, or move this file away and "
-            "let the next write create a new one; run `check` to inspect it.",
+            "The file was left untouched. If --db names the wrong file, fix --db. If it is a damaged bazinga "
+            "database, keep it, run `check` on it and restore the latest backup; moving it aside lets the next "
+            "write start a new, empty database.",
         )
     if "disk is full" in lowered or "database or disk is full" in lowered:
         return DatabaseUnusable(
@@ -65,6 +67,12 @@ def translate(error: sqlite3.Error, path: str) -> BazingaError:
         return DatabaseUnusable(
             f"{shown} cannot be written ({text})",
             "Check the file's and its folder's permissions (the folder must be writable for the WAL files).",
+        )
+    if "unable to open" in lowered and folder_is_read_only(path):
+        return DatabaseUnusable(
+            f"cannot open {shown}: its folder is read-only ({text})",
+            "SQLite needs to create the -wal and -shm files beside the database. Make the folder writable "
+            "(or remount it read-write), or point --db at a copy in a writable folder; nothing was written.",
         )
     if "unable to open" in lowered:
         return DatabaseUnusable(
@@ -78,7 +86,11 @@ def translate(error: sqlite3.Error, path: str) -> BazingaError:
             "Retry the same command; if it persists, look for a process holding a long transaction.",
         )
     if "i/o" in lowered or "disk i/o" in lowered:
-        return DatabaseUnusable(f"disk I/O error on {shown} ({text})", "Check the disk and the file, then retry.")
+        code = getattr(error, "sqlite_errorname", "") or ""
+        return DatabaseUnusable(
+            f"disk I/O error on {shown}" + (f" ({code})" if code else f" ({text})") + "; nothing was written",
+            "The disk may be full, a file-size limit (ulimit -f) reached, or the device failing. Free space or "
+            "raise the limit, then retry the same command; `check` tells whether the database is intact.")
     return DatabaseUnusable(f"SQLite error on {shown}: {text}", "Run `check` on the database; retry the command.")
 
 
@@ -93,10 +105,92 @@ def _configure(conn: sqlite3.Connection) -> sqlite3.Connection:
     return conn
 
 
-def _ro_uri(path: str) -> str:
+def _ro_uri(path: str, immutable: bool = False) -> str:
     absolute = os.path.abspath(path)
     escaped = absolute.replace("%", "%25").replace("?", "%3f").replace("#", "%23")
-    return f"file:{escaped}?mode=ro"
+    return f"file:{escaped}?mode=ro" + ("&immutable=1" if immutable else "")
+
+
+
+def quote_identifier(name: str) -> str:
+    """The one quoting helper for SQL identifiers (table names read from sqlite_master)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def folder_is_read_only(path: str) -> bool:
+    """True when the database's folder cannot take new files (read-only mount, or no write permission)."""
+    folder = os.path.dirname(os.path.abspath(path))
+    return os.path.isdir(folder) and not os.access(folder, os.W_OK)
+
+
+def open_read_only(path: str, recover: bool = True) -> sqlite3.Connection:
+    """Open read-only; on read-only media, where SQLite cannot create the -shm it needs, read the file as
+    immutable (safe there: with no -wal beside it and a folder nobody can add one to, nothing can change it)."""
+    conn = None
+    try:
+        conn = sqlite3.connect(_ro_uri(path), uri=True, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+        conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+        return conn
+    except sqlite3.OperationalError as error:
+        if conn is not None:
+            conn.close()
+        if recover and "readonly" in str(error).lower() and _roll_back_hot_journal(path):
+            return open_read_only(path, recover=False)
+        if ("unable to open" not in str(error) or not folder_is_read_only(path)
+                or os.path.exists(path + "-wal")):
+            raise
+    except sqlite3.Error:
+        if conn is not None:
+            conn.close()
+        raise
+    return sqlite3.connect(_ro_uri(path, immutable=True), uri=True, timeout=BUSY_TIMEOUT_MS / 1000,
+                           isolation_level=None)
+
+
+def _roll_back_hot_journal(path: str) -> bool:
+    """A process killed mid-transaction in rollback-journal mode (for instance while a new file was being
+    switched to WAL) leaves a hot -journal that a read-only connection may not roll back, so every read
+    failed with "attempt to write a readonly database" until some write came along. Opening the file
+    read-write once lets SQLite do its normal recovery: the file returns to its last committed state.
+    Returns True when a recovery was attempted."""
+    if not os.path.exists(path + "-journal") or folder_is_read_only(path):
+        return False
+    try:
+        conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+        try:
+            conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return False
+    return True
+
+
+def check_database_path(path: str) -> None:
+    """Refuse paths that can never hold a database: folders, devices, FIFOs, sockets, NUL characters.
+
+    SQLite would open /dev/null "successfully", accept writes that vanish, and leave a -journal beside the
+    device; a FIFO blocks or fails with an I/O error. Refusing them up front loses nothing and says why.
+    """
+    if "\x00" in path:
+        raise DatabaseUnusable("the database path contains a NUL character", "Give --db a plain file path.")
+    try:
+        mode = os.stat(path).st_mode
+    except (OSError, ValueError):
+        return  # missing (created on first write) or unreadable (reported by the open)
+    if stat.S_ISDIR(mode):
+        raise DatabaseUnusable(
+            f"{display_path(path)} is a directory, not a database file",
+            "Give --db the path of a file, for example coordination/bazinga.db.",
+        )
+    if not stat.S_ISREG(mode):
+        kind = ("a character device" if stat.S_ISCHR(mode) else "a block device" if stat.S_ISBLK(mode) else
+                "a FIFO (named pipe)" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode) else
+                "not a regular file")
+        raise DatabaseUnusable(
+            f"{display_path(path)} is {kind}, not a database file",
+            "Give --db the path of a regular file, for example coordination/bazinga.db.",
+        )
 
 
 class Store:
@@ -111,11 +205,7 @@ class Store:
 
     # -- opening -----------------------------------------------------------------------------------
     def _check_path(self) -> None:
-        if os.path.isdir(self.path):
-            raise DatabaseUnusable(
-                f"{display_path(self.path)} is a directory, not a database file",
-                "Give --db the path of a file, for example coordination/bazinga.db.",
-            )
+        check_database_path(self.path)
 
     def writer(self) -> sqlite3.Connection:
         """A connection that may write; creates and migrates the file when needed."""
@@ -136,6 +226,9 @@ class Store:
             migrations.refuse_if_newer(version, display_path(self.path))
             if version < migrations.LATEST_VERSION:
                 if version == 0:
+                    # A foreign or truncated file also reads as version 0: make SQLite read its schema
+                    # (raising "malformed" / "not a database") before anything is written to it.
+                    conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
                     self._enable_wal(conn)
                 self.applied = migrations.migrate(conn, display_path(self.path))
         except sqlite3.Error as error:
@@ -170,8 +263,7 @@ class Store:
                 f"`python3 scripts/init_db.py {shown}`. Check --db / $BAZINGA_DB_PATH if you expected one.",
             )
         try:
-            conn = _configure(sqlite3.connect(_ro_uri(self.path), uri=True, timeout=BUSY_TIMEOUT_MS / 1000,
-                                              isolation_level=None))
+            conn = _configure(open_read_only(self.path))
             version = migrations.current_version(conn)
         except sqlite3.Error as error:
             raise translate(error, self.path)

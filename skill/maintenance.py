@@ -1,0 +1,318 @@
+"""`check` and `backup`: look at a database file without changing it, and copy it safely while agents write.
+
+Both open the source read-only (``mode=ro``), never create, migrate or repair it, and accept files of any
+schema version (a backup before an upgrade is the point). They return plain data and raise the family of
+``skill.errors``; the CLI renders the ✓ / ❌.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from typing import Any, Optional
+
+from . import migrations
+from .errors import Conflict, DatabaseUnusable, InvalidArgument
+from .storage import (
+    BUSY_TIMEOUT_MS,
+    check_database_path,
+    display_path,
+    open_read_only,
+    quote_identifier,
+    translate,
+)
+
+# A WAL this large means checkpoints are not keeping up (a reader held open for a long time).
+LARGE_WAL_BYTES = 64 * 1024 * 1024
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def _missing(path: str) -> DatabaseUnusable:
+    shown = display_path(path)
+    return DatabaseUnusable(
+        f"no database at {shown}",
+        "Nothing was created. The first write (for example create-session) creates it; check --db / "
+        "$BAZINGA_DB_PATH if you expected one here.",
+    )
+
+
+def _open_readonly(path: str) -> sqlite3.Connection:
+    check_database_path(path)
+    if not os.path.exists(path):
+        raise _missing(path)
+    try:
+        conn = open_read_only(path)
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+    except sqlite3.Error as error:
+        raise _unusable(path, error)
+    return conn
+
+
+def _unusable(path: str, error: sqlite3.Error) -> DatabaseUnusable:
+    shown = display_path(path)
+    text = str(error)
+    if "not a database" in text or "malformed" in text:
+        try:
+            with open(path, "rb") as file:
+                head = file.read(len(SQLITE_HEADER))
+        except OSError:
+            head = b""
+        what = "a damaged SQLite database" if head == SQLITE_HEADER else "not a SQLite database"
+        return DatabaseUnusable(
+            f"{shown} is {what} ({text})",
+            "Nothing was changed. Point --db at the right file, or move this one aside and restore the "
+            "latest backup (`backup DEST` makes one); a new database is created by the next write if none "
+            "is there.",
+        )
+    translated = translate(error, path)
+    return DatabaseUnusable(translated.message, translated.hint)
+
+
+def _integrity_lines(conn: sqlite3.Connection) -> list[str]:
+    """PRAGMA integrity_check's findings, one per line (SQLite packs several into one row)."""
+    lines = [line for row in conn.execute("PRAGMA integrity_check(20)") for line in str(row[0]).split("\n")]
+    return [line for line in lines if line.strip() and not line.startswith("*** in database")] or ["ok"]
+
+
+def _table_counts(conn: sqlite3.Connection) -> dict[str, int]:
+    names = [
+        r[0]
+        for r in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
+        )
+    ]
+    return {
+        name: conn.execute(f"SELECT COUNT(*) FROM {quote_identifier(name)}").fetchone()[0] for name in names
+    }
+
+
+def _wal_state(path: str, journal_mode: str) -> dict[str, Any]:
+    wal = path + "-wal"
+    size = os.path.getsize(wal) if os.path.exists(wal) else None
+    return {"journal_mode": journal_mode, "wal_file_bytes": size, "shm_file": os.path.exists(path + "-shm")}
+
+
+def check(path: str) -> dict[str, Any]:
+    """Integrity, schema version, WAL state and counts per table, with a verdict; never changes the file.
+
+    Returns the report when the database is usable (verdict "ok", or "ok" with advice); raises
+    DatabaseUnusable, with the problems as details, when it is not.
+    """
+    shown = display_path(path)
+    conn = _open_readonly(path)
+    try:
+        try:
+            version = migrations.current_version(conn)
+            journal_mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
+            integrity = _integrity_lines(conn)
+            foreign = conn.execute("PRAGMA foreign_key_check").fetchall()
+            counts = _table_counts(conn)
+            page_size = conn.execute("PRAGMA page_size").fetchone()[0]
+            pages = conn.execute("PRAGMA page_count").fetchone()[0]
+            free = conn.execute("PRAGMA freelist_count").fetchone()[0]
+        except sqlite3.Error as error:
+            raise _unusable(path, error)
+    finally:
+        conn.close()
+    report: dict[str, Any] = {
+        "path": shown,
+        "verdict": "ok",
+        "schema_version": version,
+        "skill_schema_version": migrations.LATEST_VERSION,
+        "integrity_check": "ok" if integrity == ["ok"] else integrity,
+        "foreign_key_violations": len(foreign),
+        **_wal_state(path, journal_mode),
+        "file_bytes": os.path.getsize(path),
+        "pages": pages,
+        "page_size": page_size,
+        "free_pages": free,
+        "tables": counts,
+        "advice": [],
+    }
+    problems = []
+    if integrity != ["ok"]:
+        problems.append(
+            f"integrity_check found {len(integrity)}{'+' if len(integrity) >= 20 else ''} problems"
+        )
+        problems += integrity[:5]
+    if foreign:
+        problems.append(f"{len(foreign)} rows point at missing parents (foreign_key_check)")
+    if version > migrations.LATEST_VERSION:
+        problems.append(
+            f"schema version {version} is newer than this skill understands "
+            f"({migrations.LATEST_VERSION}); use the newer bazinga-db that wrote it"
+        )
+    if problems:
+        raise DatabaseUnusable(
+            f"{shown} failed the check: " + problems[0],
+            "Nothing was changed. Stop writing to it, copy it aside, then restore the latest backup "
+            f"(or salvage rows with `sqlite3 {shown} .recover`)."
+            if integrity != ["ok"] or foreign
+            else "Nothing was changed. Point --db at a database this version can use.",
+            details=problems[1:],
+        )
+    advice = report["advice"]
+    if version == 0:
+        report["verdict"] = "ok: empty, not initialised yet"
+        advice.append(f"The first write initialises it, or run `python3 scripts/init_db.py {shown}`.")
+    elif version < migrations.LATEST_VERSION:
+        report["verdict"] = f"ok: schema version {version}, needs an upgrade to {migrations.LATEST_VERSION}"
+        advice.append(f"The next write upgrades it, or run `python3 scripts/init_db.py {shown}`.")
+    else:
+        missing = sorted(_expected_tables() - set(counts))
+        if missing:
+            raise DatabaseUnusable(
+                f"{shown} failed the check: tables missing for schema version {version}: "
+                + ", ".join(missing),
+                "Nothing was changed. This file was altered outside bazinga-db; restore the latest backup.",
+            )
+    if journal_mode != "wal" and version > 0:
+        advice.append(
+            f"journal mode is {journal_mode}, not wal: concurrent writers will wait on each other "
+            "more; a backup restored with other tools may have lost it."
+        )
+    if (report["wal_file_bytes"] or 0) > LARGE_WAL_BYTES:
+        advice.append("the -wal file is large: a long-lived reader may be blocking checkpoints.")
+    return report
+
+
+def _expected_tables() -> set[str]:
+    conn = sqlite3.connect(":memory:")
+    try:
+        migrations.migrate(conn, ":memory:")
+        return {
+            r[0]
+            for r in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+            )
+        }
+    finally:
+        conn.close()
+
+
+def backup(path: str, destination: str, force: bool = False) -> dict[str, Any]:
+    """Copy the database to ``destination`` with SQLite's online backup, in one consistent snapshot.
+
+    Safe while agents write (WAL readers do not block writers). The copy is written to a temporary file
+    beside the destination, checked with integrity_check, then renamed into place, so DEST is either the
+    old file or a complete copy. Refuses an existing DEST unless ``force``; never the source itself.
+    """
+    if not isinstance(destination, str) or not destination.strip():
+        raise InvalidArgument("the backup destination is empty", "Give a file path, e.g. backups/bazinga.db.")
+    if "\x00" in destination:
+        raise InvalidArgument("the backup destination contains a NUL character", "Give a plain file path.")
+    shown_dest = display_path(destination)
+    source_abs, dest_abs = os.path.realpath(path), os.path.realpath(destination)
+    if source_abs == dest_abs or (
+        os.path.exists(destination) and os.path.exists(path) and os.path.samefile(path, destination)
+    ):
+        raise InvalidArgument(
+            f"the backup destination {shown_dest} is the database itself", "Give another file path."
+        )
+    if os.path.isdir(destination):
+        raise InvalidArgument(
+            f"the backup destination {shown_dest} is a directory",
+            f"Give a file path, e.g. {os.path.join(shown_dest, 'bazinga-backup.db')}.",
+        )
+    if os.path.lexists(destination) and not force:
+        raise Conflict(
+            f"{shown_dest} already exists; nothing was written",
+            "Choose a new file name, or add --force to replace it.",
+        )
+    folder = os.path.dirname(dest_abs)
+    if not os.path.isdir(folder):
+        raise InvalidArgument(
+            f"the folder of {shown_dest} does not exist", "Create it first, or choose another path."
+        )
+    source = _open_readonly(path)
+    temporary = os.path.join(folder, f".{os.path.basename(dest_abs)}.tmp-{os.getpid()}")
+    target: Optional[sqlite3.Connection] = None
+    try:
+        try:
+            version = migrations.current_version(source)
+            target = sqlite3.connect(temporary, isolation_level=None)
+            source.backup(target)  # pages=-1: one step, one read transaction, one consistent snapshot
+            integrity = _integrity_lines(target)
+            counts = _table_counts(target)
+            target.close()
+            target = None
+        except sqlite3.Error as error:
+            raise _backup_error(error, path, destination)
+        if integrity != ["ok"]:
+            raise DatabaseUnusable(
+                f"the copy failed integrity_check ({integrity[0]}); {shown_dest} was not written",
+                "Run `check` on the database: the source itself is probably damaged.",
+                details=integrity[1:],
+            )
+        _fsync(temporary)
+        for suffix in ("-wal", "-shm", "-journal"):  # never let a stale WAL of an old DEST apply to the copy
+            try:
+                os.remove(dest_abs + suffix)
+            except FileNotFoundError:
+                pass
+        os.replace(temporary, dest_abs)
+        _fsync_folder(folder)
+    except OSError as error:
+        raise DatabaseUnusable(
+            f"cannot write the backup {shown_dest}: {error.strerror or error}",
+            "Check the folder's permissions and free space; the database was not changed.",
+        )
+    finally:
+        source.close()
+        if target is not None:
+            target.close()
+        for leftover in (temporary, temporary + "-journal", temporary + "-wal", temporary + "-shm"):
+            try:
+                os.remove(leftover)
+            except OSError:
+                pass
+    size = os.path.getsize(dest_abs)
+    return {
+        "path": display_path(path),
+        "destination": shown_dest,
+        "bytes": size,
+        "size": _human(size),
+        "schema_version": version,
+        "integrity_check": "ok",
+        "tables": counts,
+    }
+
+
+def _backup_error(error: sqlite3.Error, path: str, destination: str) -> DatabaseUnusable:
+    text = str(error).lower()
+    if "full" in text or "i/o" in text or "unable to open" in text or "readonly" in text:
+        return DatabaseUnusable(
+            f"cannot write the backup {display_path(destination)} ({error})",
+            "Check the folder's permissions and free space; the database was not changed.",
+        )
+    return _unusable(path, error)
+
+
+def _fsync(path: str) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_folder(folder: str) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _human(size: int) -> str:
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if size < 1024 or unit == "GB":
+            return f"{size} {unit}" if unit == "bytes" else f"{size:.1f} {unit}"
+        size /= 1024  # type: ignore[assignment]
+    return str(size)

@@ -1,0 +1,135 @@
+#!/usr/bin/env python3
+"""Stress: N real processes x M mixed operations against one database, then prove nothing was lost.
+
+    python3 stress/stress.py                       # 16 processes x 500 operations (the full run)
+    python3 stress/stress.py --procs 8 --ops 50    # smaller
+    python3 stress/stress.py --mode subprocess     # each operation runs the real script (slower)
+
+Prints its figures (operations, failures, locked errors, lost/duplicated/torn/phantom writes, counter
+mismatches, integrity_check, p50/p99 latency) and exits 1 when any of them is not clean.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from stress import harness  # noqa: E402
+
+
+def run_stress(
+    folder: str, procs: int, ops: int, seed: int = 1, mode: str = "inprocess", big: bool = False
+) -> dict[str, Any]:
+    db = os.path.join(folder, "stress.db")
+    workers = [f"w{n}" for n in range(procs)]
+    harness.setup(db, workers)
+    journals = [(os.path.join(folder, f"{w}.journal"), w, ops, seed, big) for w in workers]
+    start_at = time.time() + 0.4 + procs * 0.05  # let every interpreter start, then go together
+    began = time.perf_counter()
+    children = [
+        harness.spawn_worker(db, w, ops, seed, path, mode, big, start_at) for path, w, _, _, _ in journals
+    ]
+    crashes = []
+    for child in children:
+        _, err = child.communicate()
+        if child.returncode != 0:
+            crashes.append(err.decode("utf-8", "replace")[-2000:])
+    wall = time.perf_counter() - began - max(0.0, start_at - time.time())
+    read = harness.read_journals(journals)
+    verdict = harness.verify(db, read, big)
+    failures = list(read.failed.values())
+    total = procs * ops
+    finished = len(read.acked) + len(read.reads) + len(read.failed)
+    return {
+        "processes": procs,
+        "operations": total,
+        "finished": finished,
+        "writes_acked": len(read.acked),
+        "reads_ok": len(read.reads),
+        "failures": len(failures),
+        "locked_failures": sum("locked" in why.lower() for _, why in failures),
+        "tracebacks": sum("TRACEBACK" in why for _, why in failures) + sum("Traceback" in c for c in crashes),
+        "worker_crashes": len(crashes),
+        "lost": len(verdict.lost),
+        "duplicated": len(verdict.duplicated),
+        "torn": len(verdict.torn),
+        "phantoms": len(verdict.phantoms),
+        "counter_mismatches": len(verdict.counters),
+        "integrity_check": verdict.integrity,
+        "p50_ms": round(harness.percentile(read.all_latencies, 0.50), 1),
+        "p99_ms": round(harness.percentile(read.all_latencies, 0.99), 1),
+        "max_ms": round(max(read.all_latencies, default=0.0), 1),
+        "wall_s": round(wall, 1),
+        "examples": (
+            verdict.lost[:3]
+            + verdict.duplicated[:3]
+            + verdict.torn[:3]
+            + verdict.phantoms[:3]
+            + verdict.counters[:3]
+            + [why for _, why in failures[:3]]
+            + crashes[:1]
+        ),
+    }
+
+
+def clean(figures: dict[str, Any]) -> bool:
+    return (
+        figures["finished"] == figures["operations"]
+        and figures["failures"] == 0
+        and figures["worker_crashes"] == 0
+        and figures["lost"] == 0
+        and figures["duplicated"] == 0
+        and figures["torn"] == 0
+        and figures["phantoms"] == 0
+        and figures["counter_mismatches"] == 0
+        and figures["integrity_check"] == "ok"
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--procs", type=int, default=16)
+    parser.add_argument("--ops", type=int, default=500)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--mode",
+        choices=["inprocess", "subprocess"],
+        default="inprocess",
+        help="inprocess: each worker calls the CLI's run() per operation (a fresh database "
+        "connection each time); subprocess: each operation runs scripts/bazinga_db.py",
+    )
+    parser.add_argument("--big", action="store_true", help="payloads of 2-60 KB instead of 20-400 bytes")
+    parser.add_argument("--keep", action="store_true", help="keep the database and journals")
+    options = parser.parse_args()
+    folder = tempfile.mkdtemp(prefix="bazinga-stress-")
+    figures = run_stress(folder, options.procs, options.ops, options.seed, options.mode, options.big)
+    width = max(len(k) for k in figures)
+    for name, value in figures.items():
+        if name != "examples":
+            print(f"{name.ljust(width)}  {value}")
+    for example in figures["examples"]:
+        print(f"  e.g. {example}")
+    ok = clean(figures)
+    print(
+        "verdict".ljust(width)
+        + "  "
+        + ("CLEAN: every acknowledged write present exactly once" if ok else "PROBLEMS FOUND")
+    )
+    if options.keep:
+        print(f"kept in {folder}")
+    else:
+        import shutil
+
+        shutil.rmtree(folder, ignore_errors=True)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
