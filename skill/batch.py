@@ -139,9 +139,10 @@ def run_command(invocation: Any, stdin: TextIO, stdout: TextIO, stderr: TextIO, 
 
         try:
             source: Any = open(os.path.join(cwd, source_name), "rb")
-        except OSError as error:
+        except (OSError, ValueError) as error:  # ValueError: a NUL in the path
+            reason = getattr(error, "strerror", None) or "not a usable file name"
             raise UsageError(
-                f"cannot read {source_name}: {error.strerror}",
+                f"cannot read {source_name!r}: {reason}",
                 "Give a readable file of JSON lines, or - for standard input.",
             )
     else:
