@@ -113,6 +113,9 @@ def commands(db: str, stdin_dir: str) -> dict[str, dict]:
     }
     if not _has_batch(db):  # an older checkout measured with BENCH_SKILL_ROOT
         del json_writes["batch (1 line)"]
+    if spawn([main, "--db", db, "check"], check=False)[2] == 0:  # maintenance commands, where they exist
+        plain["check"] = ["check"]
+        plain["backup --force"] = ["backup", os.path.join(stdin_dir, "backup.db"), "--force"]
     cases = {}
     for name, argv in plain.items():
         cases[name] = {"argv": [main, "--db", db, *argv], "limit": LIMIT_PLAIN}
