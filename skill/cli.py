@@ -214,7 +214,10 @@ def resolve_inputs(command: str, args: dict[str, Any], stdin: TextIO) -> None:
 
 def database_path(explicit: Optional[str], env: Any, cwd: str) -> str:
     """--db, else $BAZINGA_DB_PATH, else the nearest coordination/bazinga.db upwards, else ./coordination/..."""
-    if explicit:
+    if explicit is not None:
+        if not explicit.strip():
+            raise UsageError("--db is empty", "Give the database path, e.g. --db coordination/bazinga.db "
+                             "(an unset shell variable expands to nothing).")
         return explicit
     if env.get("BAZINGA_DB_PATH"):
         return env["BAZINGA_DB_PATH"]

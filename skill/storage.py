@@ -15,7 +15,7 @@ import time
 from typing import Any, Callable, Optional, TypeVar
 
 from . import migrations
-from .errors import BazingaError, Conflict, DatabaseBusy, DatabaseUnusable
+from .errors import BazingaError, Conflict, DatabaseBusy, DatabaseUnusable, NoDatabase
 
 T = TypeVar("T")
 
@@ -253,7 +253,7 @@ class Store:
         self._check_path()
         shown = display_path(self.path)
         if not os.path.exists(self.path):
-            raise DatabaseUnusable(
+            raise NoDatabase(
                 f"no database at {shown} yet",
                 "It is created by the first write (for example create-session), or run "
                 f"`python3 scripts/init_db.py {shown}`. Check --db / $BAZINGA_DB_PATH if you expected one.",
