@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any, Optional, TextIO
 
 from . import formatting
 from .errors import EXIT_FAILURE, EXIT_OK, BazingaError, InvalidArgument, InvalidPayload, UsageError
 from .vocabulary import COMMANDS, ENUMS, MAX_TEXT_BYTES, VOCABULARY, normalise_enum, suggest
+
+TYPE_CHECKING = False  # importing typing costs ~2 ms per process; annotations are strings anyway
+if TYPE_CHECKING:
+    from typing import Any, Optional, TextIO
 
 PROGRAM = "bazinga_db.py"
 GLOBAL_OPTIONS = VOCABULARY["global_options"]
@@ -335,6 +338,9 @@ def execute(invocation: Invocation, stdin: TextIO, stdout: TextIO, stderr: TextI
     auto_create = bool(options.get("auto_create_session")) or env.get("BAZINGA_AUTO_CREATE_SESSION") == "1"
     db = BazingaDB(database_path(options.get("db"), env, cwd), auto_create_sessions=auto_create)
     try:
+        if command == "get-logs" and output != "text":  # may be a whole session's history: stream it
+            formatting.write_json_array(stdout, db.iter_logs(**args))
+            return EXIT_OK
         if COMMANDS[command]["kind"] == "read":
             shown = render_read(command, db, args, output)
             stdout.write(shown + "\n")
@@ -410,4 +416,19 @@ def main() -> None:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         code = EXIT_OK
-    sys.exit(code)
+    exit_now(code)
+
+
+def exit_now(code: int) -> None:
+    """Flush the streams and end the process without the interpreter's teardown.
+
+    By now every connection is closed (committed, WAL checkpointed) and only Python's freeing of its
+    modules and objects one by one is left: ~3 ms, a fifth of the interpreter's own start, for nothing.
+    Only for a process that is about to end anyway (the scripts' main); never call it from a library.
+    """
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    os._exit(code)

@@ -128,6 +128,17 @@ TABLE_NOTES: dict[str, tuple[str, dict[str, str]]] = {
             "decision_data": "the JSON object, exactly as given",
         },
     ),
+    "token_totals": (
+        "Token sums per session, agent type and agent id, kept by triggers on token_usage in the same "
+        "transaction (token-summary and the dashboard read these few rows). Derived data: never write it.",
+        {
+            "session_id": "the session",
+            "agent_type": "agent type of the summed rows",
+            "agent_key": "their agent id, or '' for rows logged without one",
+            "tokens": "sum of tokens_estimated",
+            "entries": "number of token_usage rows summed",
+        },
+    ),
 }
 
 
@@ -491,6 +502,23 @@ SECTIONS: list[Section] = [
                 "SELECT agent_type, COUNT(*) AS n FROM orchestration_logs GROUP BY 1 ORDER BY n DESC, 1",
             ),
             _e("--format", "text", "query", "SELECT id, status, revision_count FROM task_groups ORDER BY id"),
+        ],
+    ),
+    Section(
+        "Many operations in one process",
+        "`batch` reads one operation per line, in the form `request --dry-run` prints, and runs N lines per "
+        "transaction (default 100); each result line is printed after its transaction committed. The first "
+        "failing line stops the batch with a ❌ naming it and saying which lines were committed.",
+        [
+            _e(
+                "batch",
+                "--per-transaction",
+                "2",
+                stdin='{"command": "log-interaction", "args": {"session_id": "' + S + '", "agent_type": "qa", '
+                '"content": "All 48 tests pass", "iteration": 4}}\n'
+                '{"command": "log-tokens", "args": {"session_id": "' + S + '", "agent_type": "qa", "tokens": 3200}}\n'
+                '{"command": "token-summary", "args": {"session_id": "' + S + '"}}\n',
+            ),
         ],
     ),
     Section(

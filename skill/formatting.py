@@ -6,10 +6,13 @@ Symbols and reply templates come from the vocabulary; nothing here touches the d
 from __future__ import annotations
 
 import json
-from typing import Any, Optional, Sequence
 
 from .timeutil import display
 from .vocabulary import COMMANDS, VOCABULARY, agent_label
+
+TYPE_CHECKING = False  # importing typing costs ~2 ms per process; annotations are strings anyway
+if TYPE_CHECKING:
+    from typing import Any, Optional, Sequence
 
 OK, WARNING, ERROR = (VOCABULARY["symbols"][k] for k in ("ok", "warning", "error"))
 
@@ -23,6 +26,24 @@ def _default(value: Any) -> Any:
 def to_json(value: Any) -> str:
     """Compact, valid JSON with non-ASCII kept: what every read prints by default."""
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=_default)
+
+
+def write_json_array(stream: Any, items: Any) -> None:
+    """Write ``to_json(list(items))`` and a newline, 500 items per write: flat memory for any size.
+
+    Each group of items is encoded as one list (one call into the C encoder), its brackets dropped.
+    """
+    stream.write("[")
+    group: list[Any] = []
+    separator = ""
+    for item in items:
+        group.append(item)
+        if len(group) == 500:
+            stream.write(separator + to_json(group)[1:-1])
+            separator, group = ",", []
+    if group:
+        stream.write(separator + to_json(group)[1:-1])
+    stream.write("]\n")
 
 
 # -- ✓ lines ---------------------------------------------------------------------------------------

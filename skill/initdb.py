@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Optional, TextIO
 
 from .errors import EXIT_OK, EXIT_USAGE, BazingaError
 from .formatting import OK, error_report
+
+TYPE_CHECKING = False  # importing typing costs ~2 ms per process; annotations are strings anyway
+if TYPE_CHECKING:
+    from typing import Optional, TextIO
 
 
 def run(argv: list[str], stdout: TextIO, stderr: TextIO, env: Optional[dict] = None,
@@ -46,4 +49,6 @@ def run(argv: list[str], stdout: TextIO, stderr: TextIO, env: Optional[dict] = N
 
 
 def main() -> None:
-    sys.exit(run(sys.argv[1:], sys.stdout, sys.stderr))
+    from .cli import exit_now
+
+    exit_now(run(sys.argv[1:], sys.stdout, sys.stderr))

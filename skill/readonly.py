@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import sqlite3
 import sys
-from typing import Any
 
 from .errors import QueryRefused
 from .storage import Store, translate
+
+TYPE_CHECKING = False  # importing typing costs ~2 ms per process; annotations are strings anyway
+if TYPE_CHECKING:
+    from typing import Any
 
 _ALLOWED = {sqlite3.SQLITE_SELECT, sqlite3.SQLITE_READ, sqlite3.SQLITE_FUNCTION,
             getattr(sqlite3, "SQLITE_RECURSIVE", 33)}

@@ -29,6 +29,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from skill.migrations import LATEST_VERSION  # noqa: E402
 from stress import harness  # noqa: E402
 
 ROOT = harness.ROOT
@@ -156,8 +157,8 @@ PAUSED_MIGRATION = textwrap.dedent("""
             conn.execute("CREATE TABLE crash_probe (x)")
             conn.execute("UPDATE sessions SET status = 'failed'")          # touches every row
             print("ready", flush=True); time.sleep(60)
-        migrations.MIGRATIONS.append(migrations.Migration(2, "crash probe", step))
-        migrations.LATEST_VERSION = 2
+        migrations.MIGRATIONS.append(migrations.Migration(migrations.LATEST_VERSION + 1, "crash probe", step))
+        migrations.LATEST_VERSION += 1
     else:
         first = migrations.MIGRATIONS[0]
         def step(conn):
@@ -214,7 +215,7 @@ def _after_migration_kill(db: str, mode: str) -> list[str]:
         version = conn.execute("PRAGMA user_version").fetchone()[0]
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         if mode == "new-step":
-            if version != 1 or "crash_probe" in tables:
+            if version != LATEST_VERSION or "crash_probe" in tables:
                 problems.append(
                     f"{mode}: half a migration is visible (version {version}, tables {sorted(tables)})"
                 )
@@ -235,8 +236,8 @@ def _after_migration_kill(db: str, mode: str) -> list[str]:
         problems.append(f"{mode}: the next command failed: {done.stderr.decode()[:300]}")
     conn = sqlite3.connect(db)
     try:
-        if conn.execute("PRAGMA user_version").fetchone()[0] != 1:
-            problems.append(f"{mode}: not at version 1 after the next command")
+        if conn.execute("PRAGMA user_version").fetchone()[0] != LATEST_VERSION:
+            problems.append(f"{mode}: not at version {LATEST_VERSION} after the next command")
         if conn.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
             problems.append(f"{mode}: integrity_check failed after the next command")
     finally:

@@ -27,6 +27,7 @@ EXPECTED_TABLES = {
     "skill_outputs",
     "configuration",
     "decisions",
+    "token_totals",  # migration 2: kept by triggers
 }
 
 

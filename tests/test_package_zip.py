@@ -217,7 +217,9 @@ def test_read_only_sql_runs_from_the_zip(bare, project):
 def test_init_db_and_the_python_api_work_from_the_zip(bare, project):
     run = Runner(bare, project)
     out, _ = run("db/x.db", script=bare["skill"] / "scripts" / "init_db.py")
-    assert out == "✓ Database created at db/x.db (schema version 1, WAL mode)\n"
+    from skill.migrations import LATEST_VERSION
+
+    assert out == f"✓ Database created at db/x.db (schema version {LATEST_VERSION}, WAL mode)\n"
     code = (
         "import sys, json; sys.path.insert(0, sys.argv[1]);"
         "from bazinga_db import BazingaDB;"

@@ -126,11 +126,13 @@ def test_invalid_utf8_on_stdin_is_refused(agent, tmp_path):
 def test_init_db_script(tmp_path):
     from conftest import ROOT
 
+    from skill.migrations import LATEST_VERSION as V
+
     init = ROOT / "scripts" / "init_db.py"
     first = run_script(str(tmp_path / "a.db"), cwd=tmp_path, script=init)
-    assert (first.code, first.stdout) == (0, "✓ Database created at a.db (schema version 1, WAL mode)\n")
+    assert (first.code, first.stdout) == (0, f"✓ Database created at a.db (schema version {V}, WAL mode)\n")
     again = run_script(str(tmp_path / "a.db"), cwd=tmp_path, script=init)
-    assert (again.code, again.stdout) == (0, "✓ Database at a.db is up to date (schema version 1)\n")
+    assert (again.code, again.stdout) == (0, f"✓ Database at a.db is up to date (schema version {V})\n")
     (tmp_path / "not.db").write_text("hello, I am not a database" * 100)
     bad = run_script(str(tmp_path / "not.db"), cwd=tmp_path, script=init)
     assert bad.code == 1 and bad.stderr.startswith("❌ init_db.py: not.db is not a usable SQLite database")

@@ -1,0 +1,83 @@
+"""The common path imports nothing heavy: a guard for start-up time that needs no timing.
+
+Each agent call is a new process, so every module imported on the way costs every call (typing ~2 ms,
+pathlib ~2.5 ms against an interpreter start of ~13 ms; see docs/performance.md). These tests run a command
+in a fresh interpreter started with -S (no site hooks that would preload modules) and list what it imported.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+from conftest import ROOT
+
+# Modules that plain commands must not import (each is a measurable share of a call's start-up).
+HEAVY = {"typing", "pathlib", "difflib", "argparse", "logging", "inspect", "dataclasses", "ast", "subprocess",
+         "tempfile", "shutil", "zipfile", "urllib", "ipaddress", "importlib.resources", "contextlib"}
+# Skill modules only some commands need.
+OPTIONAL = {"skill.validation", "skill.jsonschema_lite", "skill.requests", "skill.replies", "skill.readonly",
+            "skill.batch", "skill.initdb"}
+
+PROBE = """
+import io, json, sys
+sys.path.insert(0, {root!r})
+from skill import cli
+argv = json.loads(sys.argv[1])
+out, err = io.StringIO(), io.StringIO()
+code = cli.run(argv, io.StringIO(sys.argv[2]), out, err, env={{}}, cwd={cwd!r})
+print(json.dumps({{"code": code, "err": err.getvalue(), "modules": sorted(sys.modules)}}))
+"""
+
+
+def _imported(tmp_path, *argv: str, stdin: str = "") -> set:
+    db = str(tmp_path / "bazinga.db")
+    code = PROBE.format(root=str(ROOT), cwd=str(tmp_path))
+    done = subprocess.run([sys.executable, "-S", "-c", code, json.dumps(["--db", db, *argv]), stdin],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert report["code"] == 0, report["err"]
+    return set(report["modules"])
+
+
+@pytest.fixture
+def session(tmp_path):
+    _imported(tmp_path, "create-session", "s1", "parallel", "Start-up guard")
+    return tmp_path
+
+
+PLAIN = {
+    "get-session": ["get-session", "s1"],
+    "list-sessions": ["list-sessions"],
+    "log-interaction": ["log-interaction", "s1", "pm", "hello", "1"],
+    "log-tokens": ["log-tokens", "s1", "pm", "100"],
+    "token-summary": ["token-summary", "s1"],
+    "stream-logs": ["stream-logs", "s1"],
+    "get-logs": ["get-logs", "s1", "--limit", "5"],
+    "update-session-status": ["update-session-status", "s1", "active"],
+    "dashboard-snapshot": ["dashboard-snapshot", "s1"],
+}
+
+
+@pytest.mark.parametrize("name", sorted(PLAIN))
+def test_plain_commands_import_nothing_heavy(session, name):
+    modules = _imported(session, *PLAIN[name])
+    assert modules & HEAVY == set()
+    assert modules & OPTIONAL == set()
+
+
+def test_batch_imports_nothing_heavy(session):
+    line = json.dumps({"command": "log-interaction", "args": {"session_id": "s1", "agent_type": "pm",
+                                                              "content": "hi"}})
+    modules = _imported(session, "batch", stdin=line + "\n")
+    assert modules & HEAVY == set()
+    assert modules & OPTIONAL == {"skill.batch"}
+
+
+def test_payload_commands_load_validation_only_then(session):
+    modules = _imported(session, "save-state", "s1", "pm", '{"iteration": 1}')
+    assert "skill.validation" in modules
+    assert modules & {"pathlib", "difflib", "skill.requests", "skill.replies", "skill.readonly"} == set()
