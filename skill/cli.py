@@ -320,8 +320,6 @@ def render_read(command: str, db: Any, args: dict[str, Any], output: Optional[st
 
 
 def execute(invocation: Invocation, stdin: TextIO, stdout: TextIO, stderr: TextIO, env: Any, cwd: str) -> int:
-    from .api import BazingaDB
-
     command = invocation.command
     options = invocation.options
     output = options.get("format")
@@ -333,6 +331,8 @@ def execute(invocation: Invocation, stdin: TextIO, stdout: TextIO, stderr: TextI
 
         handler = importlib.import_module(EXTRA_COMMANDS[command])
         return handler.run_command(invocation, stdin, stdout, stderr, env, cwd)
+    from .api import BazingaDB  # here, not above: handlers import what they need (request --dry-run: no API)
+
     args = bind(invocation)
     resolve_inputs(command, args, stdin)
     auto_create = bool(options.get("auto_create_session")) or env.get("BAZINGA_AUTO_CREATE_SESSION") == "1"
