@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: demo test lint snap-update bench zip docs install-skill clean
+.PHONY: demo test lint snap-update bench stress zip docs install-skill clean
 
 demo:  ## play the agent workflows against the default database and print the dashboard
 	$(PYTHON) examples/demo.py
@@ -26,8 +26,11 @@ snap-update: $(VENV)/.installed  ## accept changed snapshots (review the diff li
 lint: $(VENV)/.installed
 	$(PY) -m ruff check skill scripts tests || true
 
-bench: $(VENV)/.installed
-	$(PY) bench/run_all.py
+bench:  ## the performance benchmark (standard library only; docs/performance.md)
+	$(PYTHON) bench/run_all.py
+
+stress:  ## the long reliability runs (stress/README.md)
+	$(PYTHON) stress/stress.py && $(PYTHON) stress/crash.py && $(PYTHON) stress/fuzz.py
 
 zip: $(VENV)/.installed  ## build dist/bazinga-db.zip (the upload package)
 	$(PY) -m skill.package

@@ -12,7 +12,7 @@ import os
 import sqlite3
 
 from . import timeutil
-from .errors import Conflict, NotFound, UsageError
+from .errors import Conflict, NoDatabase, NotFound, UsageError
 from .storage import Store, display_path
 from .vocabulary import AGENT_TYPES, agent_label, convert, suggest
 
@@ -149,8 +149,19 @@ class BazingaDB:
                      "or repeat the command with --auto-create-session.")
         return NotFound(f"session {session_id!r} does not exist", hint)
 
+    def _reader_or_none(self) -> Optional[sqlite3.Connection]:
+        """The read connection, or None (with a ⚠ notice) when no database file exists yet."""
+        try:
+            return self.store.reader()
+        except NoDatabase as missing:
+            self.notices.append(Notice("no_database", f"{missing.message}: nothing is stored", warning=True))
+            return None
+
     def _require_session(self, session_id: str) -> None:
-        conn = self.store.reader()
+        try:
+            conn = self.store.reader()
+        except NoDatabase as missing:
+            raise NotFound(f"session {session_id!r} does not exist", f"There is {missing.message}. {missing.hint}") from None
         try:
             found = conn.execute("SELECT 1 FROM sessions WHERE session_id = ?", (session_id,)).fetchone()
             if not found:
@@ -231,6 +242,7 @@ class BazingaDB:
 
     def get_session(self, session_id: str) -> dict[str, Any]:
         session_id = convert("id", session_id, "session id")
+        self._require_session(session_id)
         row = self.store.read_one(f"SELECT {SESSION_COLUMNS} FROM sessions WHERE session_id = ?", (session_id,))
         if row is None:
             raise self._session_not_found(self.store.reader(), session_id)
@@ -240,6 +252,9 @@ class BazingaDB:
         limit = convert("limit", limit, "limit") if limit is not None else DEFAULT_LIST_LIMIT
         if status is not None:
             status = convert("session_status", status, "session status")
+        if self._reader_or_none() is None:
+            return []
+        if status is not None:
             rows = self.store.read(
                 f"SELECT {SESSION_COLUMNS} FROM sessions WHERE status = ? "
                 "ORDER BY created_at DESC, session_id DESC LIMIT ?", (status, limit))
@@ -584,6 +599,8 @@ class BazingaDB:
 
     def config_record(self, key: str) -> Optional[dict[str, Any]]:
         key = convert("name", key, "config key")
+        if self._reader_or_none() is None:
+            return None
         return _row(self.store.read_one("SELECT key, value, updated_at FROM configuration WHERE key = ?", (key,)))
 
     def get_config(self, key: str) -> Optional[Any]:

@@ -217,7 +217,10 @@ def resolve_inputs(command: str, args: dict[str, Any], stdin: TextIO) -> None:
 
 def database_path(explicit: Optional[str], env: Any, cwd: str) -> str:
     """--db, else $BAZINGA_DB_PATH, else the nearest coordination/bazinga.db upwards, else ./coordination/..."""
-    if explicit:
+    if explicit is not None:
+        if not explicit.strip():
+            raise UsageError("--db is empty", "Give the database path, e.g. --db coordination/bazinga.db "
+                             "(an unset shell variable expands to nothing).")
         return explicit
     if env.get("BAZINGA_DB_PATH"):
         return env["BAZINGA_DB_PATH"]
@@ -317,8 +320,6 @@ def render_read(command: str, db: Any, args: dict[str, Any], output: Optional[st
 
 
 def execute(invocation: Invocation, stdin: TextIO, stdout: TextIO, stderr: TextIO, env: Any, cwd: str) -> int:
-    from .api import BazingaDB
-
     command = invocation.command
     options = invocation.options
     output = options.get("format")
@@ -330,6 +331,8 @@ def execute(invocation: Invocation, stdin: TextIO, stdout: TextIO, stderr: TextI
 
         handler = importlib.import_module(EXTRA_COMMANDS[command])
         return handler.run_command(invocation, stdin, stdout, stderr, env, cwd)
+    from .api import BazingaDB  # here, not above: handlers import what they need (request --dry-run: no API)
+
     args = bind(invocation)
     resolve_inputs(command, args, stdin)
     auto_create = bool(options.get("auto_create_session")) or env.get("BAZINGA_AUTO_CREATE_SESSION") == "1"

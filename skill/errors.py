@@ -89,6 +89,10 @@ class DatabaseUnusable(BazingaError):
     title = "Database unusable"
 
 
+class NoDatabase(DatabaseUnusable):
+    """The database file does not exist yet (reads never create it)."""
+
+
 class DatabaseBusy(BazingaError):
     """Lock contention outlasted every retry."""
 

@@ -14,7 +14,7 @@ import stat
 import time
 
 from . import migrations
-from .errors import BazingaError, Conflict, DatabaseBusy, DatabaseUnusable
+from .errors import BazingaError, Conflict, DatabaseBusy, DatabaseUnusable, NoDatabase
 
 TYPE_CHECKING = False  # importing typing costs ~2 ms per process; annotations are strings anyway
 if TYPE_CHECKING:
@@ -257,7 +257,7 @@ class Store:
         self._check_path()
         shown = display_path(self.path)
         if not os.path.exists(self.path):
-            raise DatabaseUnusable(
+            raise NoDatabase(
                 f"no database at {shown} yet",
                 "It is created by the first write (for example create-session), or run "
                 f"`python3 scripts/init_db.py {shown}`. Check --db / $BAZINGA_DB_PATH if you expected one.",

@@ -155,7 +155,11 @@ def test_query_binds_parameters_and_stays_read_only(session):
 
 def test_reads_on_a_missing_database_do_not_create_it(tmp_path):
     db = BazingaDB(tmp_path / "none" / "x.db")
-    with pytest.raises(DatabaseUnusable) as error:
-        db.list_sessions()
-    assert "no database at" in error.value.message
+    assert db.list_sessions() == [] and db.get_config("k") is None
+    assert [n.kind for n in db.notices] == ["no_database", "no_database"]
+    with pytest.raises(NotFound) as error:
+        db.get_logs("s1")
+    assert "no database at" in error.value.hint
+    with pytest.raises(DatabaseUnusable):
+        db.query("SELECT 1")
     assert not (tmp_path / "none").exists()

@@ -229,10 +229,19 @@ def test_group_without_session_uses_most_recent_active_session(run_cli):
     assert "(session s_1)" in again.stdout
 
 
-def test_reads_never_create_a_database(run_cli, db_path):
-    result = run_cli("list-sessions")
-    assert result.code == 1 and "no database at" in result.stderr
+def test_reads_never_create_a_database(run_cli, db_path, snapshot):
+    """Before the first write there is nothing: lists are empty, a named session does not exist."""
+    results = [run_cli(*argv) for argv in (["list-sessions"], ["get-config", "skills_config"],
+                                           ["get-session", "s1"], ["get-logs", "s1"], ["query", "SELECT 1"])]
+    assert [r.code for r in results] == [0, 0, 1, 1, 1]
+    assert (results[0].stdout, results[1].stdout) == ("[]\n", "null\n")
     assert not db_path.exists() and not db_path.parent.exists()
+    assert results == snapshot
+
+
+def test_empty_db_option_is_refused(run_cli):
+    result = run_cli("--db", "", "create-session", "s1", "simple", "x")
+    assert result.code == 2 and result.stderr.startswith("❌ create-session: --db is empty")
 
 
 def test_first_write_says_it_initialised_the_database(run_cli, snapshot):
