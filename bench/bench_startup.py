@@ -116,9 +116,14 @@ def commands(db: str, stdin_dir: str) -> dict[str, dict]:
     if spawn([main, "--db", db, "check"], check=False)[2] == 0:  # maintenance commands, where they exist
         plain["check"] = ["check"]
         plain["backup --force"] = ["backup", os.path.join(stdin_dir, "backup.db"), "--force"]
+    moving = _transfer_cases(main, db, stdin_dir)
     cases = {}
     for name, argv in plain.items():
         cases[name] = {"argv": [main, "--db", db, *argv], "limit": LIMIT_PLAIN}
+    # Commands that move a whole session or legacy folder: their work grows with the data (like get-logs
+    # without --limit), so they are shown without a start-up target.
+    for name, argv in moving.items():
+        cases[name] = {"argv": [main, "--db", db, *argv], "limit": None}
     for name, argv in json_writes.items():
         cases[name] = {
             "argv": [main, "--db", db, *argv],
@@ -132,6 +137,35 @@ def commands(db: str, stdin_dir: str) -> dict[str, dict]:
             "stdin": request_input,
             "limit": LIMIT_REQUEST,
         }
+    return cases
+
+
+def _transfer_cases(main: str, db: str, folder: str) -> dict[str, list[str]]:
+    """export-session, import-session --replace and import-files (a re-run), where the checkout has them.
+
+    The legacy folder is the one the docs' examples import (skill/docgen.py, section "Moving data").
+    """
+    exported = os.path.join(folder, "session.json")
+    if spawn([main, "--db", db, "export-session", "typical", "--out", exported], check=False)[2] != 0:
+        return {}
+    cases = {"export-session": ["export-session", "typical", "--out", exported],
+             "import-session --replace": ["import-session", exported, "--replace"]}
+    try:
+        sys.path.insert(0, skill_root())
+        from skill.docgen import SECTIONS
+
+        files = next(section.files for section in SECTIONS if section.files)
+    except (ImportError, StopIteration, AttributeError):
+        return cases
+    legacy = os.path.join(folder, "legacy")
+    for name, text in files.items():
+        path = os.path.join(legacy, name)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "w", encoding="utf-8") as file:
+            file.write(text)
+    source = os.path.join(legacy, "coordination")
+    if spawn([main, "--db", db, "import-files", source], check=False)[2] == 0:
+        cases["import-files (nothing new)"] = ["import-files", source]
     return cases
 
 
@@ -210,6 +244,9 @@ def report(as_called: list[dict], clean: list[dict], cold: list[dict]) -> tuple[
         if row["name"] == "floor":
             continue
         other = clean_by_name[row["name"]]
+        if row["limit"] is None:
+            lines.append([row["name"], f"{row['ratio']:.2f}×", f"{other['ratio']:.2f}×", "none (moves data)", ""])
+            continue
         status = verdict(row["ratio"], row["limit"])
         if status != "ok":
             misses.append(f"startup: {row['name']} {row['ratio']:.2f}× > {row['limit']:.2f}×")
