@@ -20,7 +20,7 @@ from skill import cli
 from skill.errors import InvalidPayload
 from skill.validation import MAX_DEPTH, MAX_TEXT_BYTES
 
-SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "legacy" / "sample-coordination"
+SAMPLES = Path(__file__).resolve().parent / "legacy_sample" / "sample-coordination"
 
 
 @pytest.fixture

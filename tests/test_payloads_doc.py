@@ -22,7 +22,7 @@ from skill.errors import InvalidPayload  # noqa: E402
 
 DOC = ROOT / "references" / "payloads.md"
 SCHEMA_DIR = Path(validation.SCHEMA_DIR)
-SAMPLES = ROOT.parent / "shared" / "legacy" / "sample-coordination"
+SAMPLES = ROOT / "tests" / "legacy_sample" / "sample-coordination"
 SAMPLE_PAYLOADS = {
     "pm_state.json": ("state", "pm"),
     "orchestrator_state.json": ("state", "orchestrator"),

@@ -11,9 +11,8 @@ from skill.requests import parse, request_form, tables
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-EXAMPLES = ROOT.parent.parent / "shared" / "requests" / "examples.jsonl"
-if not EXAMPLES.exists():  # the worktree layout (/work/wt-x) and main (/work/main) both sit beside shared/
-    EXAMPLES = Path("/work/shared/requests/examples.jsonl")
+# A copy of ../shared/requests/examples.jsonl (tests/test_shared_copies.py keeps it equal to the original).
+EXAMPLES = Path(__file__).resolve().parent / "requests_examples.jsonl"
 CORPUS = HERE / "requests_corpus.jsonl"
 
 

@@ -26,7 +26,7 @@ from skill import jsonschema_lite, validation
 
 SCHEMA_FILES = sorted(Path(validation.SCHEMA_DIR).glob("*.json"))
 SCHEMAS = {path.name: json.loads(path.read_text(encoding="utf-8")) for path in SCHEMA_FILES}
-SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "legacy" / "sample-coordination"
+SAMPLES = Path(__file__).resolve().parent / "legacy_sample" / "sample-coordination"
 # Which legacy sample file is stored under which schema (the legacy importer's mapping).
 SAMPLE_SCHEMAS = {
     "pm_state.json": "state.pm.json",
