@@ -14,7 +14,7 @@ import sqlite3
 from . import timeutil
 from .errors import Conflict, NoDatabase, NotFound, UsageError
 from .storage import Store, display_path
-from .vocabulary import AGENT_TYPES, agent_label, convert, suggest
+from .vocabulary import AGENT_TYPES, convert, suggest
 
 TYPE_CHECKING = False  # importing typing costs ~2 ms per process; annotations are strings anyway
 if TYPE_CHECKING:
@@ -55,6 +55,9 @@ LOG_COLUMNS = "id, session_id, timestamp, iteration, agent_type, agent_id, conte
 GROUP_COLUMNS = ("id, session_id, name, status, assigned_to, revision_count, last_review_status, "
                  "created_at, updated_at")
 DECISION_COLUMNS = "id, session_id, timestamp, iteration, decision_type, decision_data"
+
+LATEST_STATE_SQL = ("SELECT id, timestamp, state_type, state_data FROM state_snapshots "
+                    "WHERE session_id = ? AND state_type = ? ORDER BY timestamp DESC, id DESC LIMIT 1")
 
 DEFAULT_LIST_LIMIT = 10
 DEFAULT_PAGE = 50
@@ -170,6 +173,24 @@ class BazingaDB:
             from .storage import translate
 
             raise translate(error, self.path)
+
+    def _append(self, table: str, session_id: str, values: dict[str, Any], stored: dict[str, Any]) -> dict[str, Any]:
+        """Insert one row stamped now into a session's table (touching the session, or refusing a missing one).
+
+        ``values`` are returned with the row's id and time; ``stored`` (JSON text) is written but not returned.
+        Table and column names come from this module only, never from input.
+        """
+
+        def work(conn: sqlite3.Connection) -> dict[str, Any]:
+            now = timeutil.now()
+            self._touch_session(conn, session_id, now)
+            columns = {"session_id": session_id, "timestamp": now, **values, **stored}
+            cursor = conn.execute(
+                f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
+                tuple(columns.values()))
+            return {"id": cursor.lastrowid, "session_id": session_id, "timestamp": now, **values}
+
+        return self._write(work)
 
     def _json_payload(self, kind: str, name: str, value: Any, what: str) -> str:
         from . import validation  # imported by the commands that store JSON only (it is the heaviest module)
@@ -356,26 +377,14 @@ class BazingaDB:
         session_id = convert("id", session_id, "session id")
         state_type = convert("name", state_type, "state type")
         text = self._json_payload("state", state_type, state_data, "state data")
-
-        def work(conn: sqlite3.Connection) -> dict[str, Any]:
-            now = timeutil.now()
-            self._touch_session(conn, session_id, now)
-            cursor = conn.execute(
-                "INSERT INTO state_snapshots (session_id, timestamp, state_type, state_data) VALUES (?, ?, ?, ?)",
-                (session_id, now, state_type, text))
-            return {"id": cursor.lastrowid, "session_id": session_id, "state_type": state_type, "timestamp": now}
-
-        return self._write(work)
+        return self._append("state_snapshots", session_id, {"state_type": state_type}, {"state_data": text})
 
     def latest_state_record(self, session_id: str, state_type: str) -> Optional[dict[str, Any]]:
         """The newest snapshot with its time: {"timestamp", "state_type", "state_data" (text)} or None."""
         session_id = convert("id", session_id, "session id")
         state_type = convert("name", state_type, "state type")
         self._require_session(session_id)
-        return _row(self.store.read_one(
-            "SELECT id, timestamp, state_type, state_data FROM state_snapshots "
-            "WHERE session_id = ? AND state_type = ? ORDER BY timestamp DESC, id DESC LIMIT 1",
-            (session_id, state_type)))
+        return _row(self.store.read_one(LATEST_STATE_SQL, (session_id, state_type)))
 
     def get_latest_state(self, session_id: str, state_type: str) -> Optional[dict[str, Any]]:
         record = self.latest_state_record(session_id, state_type)
@@ -521,17 +530,8 @@ class BazingaDB:
         agent_type = convert("agent_type", agent_type, "agent type")
         tokens = convert("count", tokens, "tokens")
         agent_id = convert("id", agent_id, "agent id") if agent_id is not None else None
-
-        def work(conn: sqlite3.Connection) -> dict[str, Any]:
-            now = timeutil.now()
-            self._touch_session(conn, session_id, now)
-            cursor = conn.execute(
-                "INSERT INTO token_usage (session_id, timestamp, agent_type, agent_id, tokens_estimated) "
-                "VALUES (?, ?, ?, ?, ?)", (session_id, now, agent_type, agent_id, tokens))
-            return {"id": cursor.lastrowid, "session_id": session_id, "timestamp": now, "agent_type": agent_type,
-                    "agent_id": agent_id, "tokens_estimated": tokens}
-
-        return self._write(work)
+        return self._append("token_usage", session_id,
+                            {"agent_type": agent_type, "agent_id": agent_id, "tokens_estimated": tokens}, {})
 
     def get_token_summary(self, session_id: str, by: Optional[str] = None) -> dict[str, int]:
         """Totals per agent type (documented types first) or per agent id, then "total".
@@ -558,16 +558,7 @@ class BazingaDB:
         session_id = convert("id", session_id, "session id")
         skill_name = convert("name", skill_name, "skill name")
         text = self._json_payload("skill_output", skill_name, output_data, "skill output")
-
-        def work(conn: sqlite3.Connection) -> dict[str, Any]:
-            now = timeutil.now()
-            self._touch_session(conn, session_id, now)
-            cursor = conn.execute(
-                "INSERT INTO skill_outputs (session_id, timestamp, skill_name, output_data) VALUES (?, ?, ?, ?)",
-                (session_id, now, skill_name, text))
-            return {"id": cursor.lastrowid, "session_id": session_id, "skill_name": skill_name, "timestamp": now}
-
-        return self._write(work)
+        return self._append("skill_outputs", session_id, {"skill_name": skill_name}, {"output_data": text})
 
     def skill_output_record(self, session_id: str, skill_name: str) -> Optional[dict[str, Any]]:
         session_id = convert("id", session_id, "session id")
@@ -614,17 +605,8 @@ class BazingaDB:
         decision_type = convert("name", decision_type, "decision type")
         text = self._json_payload("decision", decision_type, decision_data, "decision data")
         iteration = convert("count", iteration, "iteration") if iteration is not None else None
-
-        def work(conn: sqlite3.Connection) -> dict[str, Any]:
-            now = timeutil.now()
-            self._touch_session(conn, session_id, now)
-            cursor = conn.execute(
-                "INSERT INTO decisions (session_id, timestamp, iteration, decision_type, decision_data) "
-                "VALUES (?, ?, ?, ?, ?)", (session_id, now, iteration, decision_type, text))
-            return {"id": cursor.lastrowid, "session_id": session_id, "timestamp": now, "iteration": iteration,
-                    "decision_type": decision_type}
-
-        return self._write(work)
+        return self._append("decisions", session_id, {"iteration": iteration, "decision_type": decision_type},
+                            {"decision_data": text})
 
     def get_decisions(self, session_id: str, decision_type: Optional[str] = None,
                       limit: Optional[int] = None) -> list[dict[str, Any]]:
@@ -647,10 +629,8 @@ class BazingaDB:
         session_id = session["session_id"]
 
         def state(state_type: str) -> Optional[Any]:
-            row = self.store.read_one(
-                "SELECT state_data FROM state_snapshots WHERE session_id = ? AND state_type = ? "
-                "ORDER BY timestamp DESC, id DESC LIMIT 1", (session_id, state_type))
-            return json.loads(row[0]) if row else None
+            row = self.store.read_one(LATEST_STATE_SQL, (session_id, state_type))
+            return json.loads(row["state_data"]) if row else None
 
         log_count = self.store.read_one(
             "SELECT MAX(seq) FROM orchestration_logs WHERE session_id = ?", (session_id,))[0] or 0

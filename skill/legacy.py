@@ -26,20 +26,12 @@ from pathlib import Path
 from typing import Any, Optional
 
 from .errors import BazingaError, InvalidArgument
+from .migrations import SPEC_TABLES
 from .timeutil import to_canonical
 from .validation import check_payload
 from .vocabulary import MAX_TEXT_BYTES, convert, normalise_agent_type, normalise_enum
 
-TABLES = (
-    "sessions",
-    "orchestration_logs",
-    "state_snapshots",
-    "task_groups",
-    "token_usage",
-    "skill_outputs",
-    "configuration",
-    "decisions",
-)
+TABLES = SPEC_TABLES
 
 LOG_NAME = "orchestration-log.md"
 STATE_FILES = {"pm_state.json": "pm", "orchestrator_state.json": "orchestrator", "group_status.json": "group_status"}

@@ -18,17 +18,7 @@ from stress.stress import clean, run_stress
 
 pytestmark = pytest.mark.slow  # real processes
 
-EXPECTED_TABLES = {
-    "sessions",
-    "orchestration_logs",
-    "state_snapshots",
-    "task_groups",
-    "token_usage",
-    "skill_outputs",
-    "configuration",
-    "decisions",
-    "token_totals",  # migration 2: kept by triggers
-}
+EXPECTED_TABLES = {*migrations.SPEC_TABLES, "token_totals"}  # token_totals: migration 2, kept by triggers
 
 
 def _assert_clean(figures):

@@ -10,6 +10,8 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+
+from skill.migrations import SPEC_TABLES
 from conftest import run_script
 from test_requests_parse import CORPUS, EXAMPLES, _load
 
@@ -276,16 +278,7 @@ def test_dry_run(entry, run_cli, db_path):
 
 
 # -- no request ever writes anything but its own operation -----------------------------------------------
-TABLES = (
-    "sessions",
-    "orchestration_logs",
-    "state_snapshots",
-    "task_groups",
-    "token_usage",
-    "skill_outputs",
-    "configuration",
-    "decisions",
-)
+TABLES = SPEC_TABLES
 WRITES = {
     "create-session": {"sessions"},
     "update-session-status": {"sessions"},
