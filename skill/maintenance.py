@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from typing import Any, Optional
 
 from . import migrations
 from .errors import Conflict, DatabaseUnusable, InvalidArgument
@@ -21,6 +20,10 @@ from .storage import (
     quote_identifier,
     translate,
 )
+
+TYPE_CHECKING = False  # typing costs ~2 ms per process start
+if TYPE_CHECKING:
+    from typing import Any, Optional
 
 # A WAL this large means checkpoints are not keeping up (a reader held open for a long time).
 LARGE_WAL_BYTES = 64 * 1024 * 1024

@@ -18,12 +18,16 @@ import json
 import os
 import sqlite3
 from collections import Counter
-from typing import Any, Optional
 
-from . import legacy, timeutil, validation
+from . import timeutil, validation
 from .api import BazingaDB, _dump
 from .errors import Conflict, InvalidArgument, InvalidPayload, NotFound
+from .migrations import SPEC_TABLES
 from .vocabulary import convert
+
+TYPE_CHECKING = False  # typing costs ~2 ms per process start; annotations are strings anyway
+if TYPE_CHECKING:
+    from typing import Any, Optional
 
 EXPORT_FORMAT = "bazinga-db/session"
 MAX_REPORTED = 100  # problems listed in one ❌ report; a log with a systematic fault could have thousands
@@ -91,14 +95,14 @@ class _Changes:
     """What writing a set of rows would do: per table, the rows to insert and to update, and counts."""
 
     def __init__(self) -> None:
-        self.inserts: dict[str, list[dict[str, Any]]] = {t: [] for t in legacy.TABLES}
-        self.updates: dict[str, list[dict[str, Any]]] = {t: [] for t in legacy.TABLES}
+        self.inserts: dict[str, list[dict[str, Any]]] = {t: [] for t in SPEC_TABLES}
+        self.updates: dict[str, list[dict[str, Any]]] = {t: [] for t in SPEC_TABLES}
         self.unchanged: Counter = Counter()
         self.kept: list[str] = []  # keyed rows where the database is newer than the files
 
     def summary(self) -> dict[str, dict[str, int]]:
         return {t: {"new": len(self.inserts[t]), "updated": len(self.updates[t]), "unchanged": self.unchanged[t]}
-                for t in legacy.TABLES}
+                for t in SPEC_TABLES}
 
 
 def _compare(conn: Optional[sqlite3.Connection], rows: dict[str, list[dict[str, Any]]],
@@ -246,6 +250,8 @@ def import_files(db: BazingaDB, folder: str, log: Optional[str] = None, dry_run:
     if log is not None and not os.path.isfile(log):
         raise NotFound(f"the log {log} does not exist", "Give --log the path of the legacy orchestration-log.md, "
                        "or leave --log out to look in the folder and in ../docs/.")
+    from . import legacy  # the legacy parser only for import-files and markdown exports
+
     plan = legacy.read_folder(folder, log=log, skip_invalid=skip_invalid)
     if plan.problems:
         count = len(plan.problems)
@@ -326,6 +332,8 @@ def markdown_from_document(document: dict[str, Any]) -> str:
     session = document["session"]
     pm_states = [s["state_data"] for s in document["state_snapshots"] if s["state_type"] == "pm"]
     order = _group_order(pm_states[-1] if pm_states else None) or [g["id"] for g in document["task_groups"]]
+    from . import legacy
+
     return legacy.render_log(session["session_id"], session["start_time"], document["orchestration_logs"], order)
 
 
@@ -387,7 +395,7 @@ def _rows_from_document(document: dict[str, Any], what: str) -> dict[str, list[d
     def fail(path: str, text: str) -> None:
         problems.append(f"{what} {path}: {text}")
 
-    rows: dict[str, list[dict[str, Any]]] = {t: [] for t in legacy.TABLES}
+    rows: dict[str, list[dict[str, Any]]] = {t: [] for t in SPEC_TABLES}
     session = document.get("session")
     if not isinstance(session, dict):
         raise InvalidPayload(f"{what} has no \"session\" object", "Export the session again with export-session.")
