@@ -19,7 +19,7 @@ import json
 
 from . import formatting
 from .errors import EXIT_FAILURE, EXIT_OK, BazingaError, UsageError
-from .vocabulary import COMMANDS, convert, suggest
+from .vocabulary import COMMANDS, OPERATIONS, convert, suggest
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -28,7 +28,6 @@ if TYPE_CHECKING:
 DEFAULT_PER_TRANSACTION = COMMANDS["batch"]["defaults"]["per_transaction"]
 # What a line may run: the operations that are one API method each (not batch, request, or the transfer
 # commands, which have their own handlers: files, formats, their own transaction).
-OPERATIONS = {name: spec for name, spec in COMMANDS.items() if "method" in spec and "handler" not in spec}
 EXAMPLE = (
     'One operation per line, for example: {"command": "log-interaction", "args": {"session_id": "s1", '
     '"agent_type": "pm", "content": "Planned 3 groups"}}'

@@ -24,13 +24,6 @@ _GLOBAL_FLAGS = {flag: option for option in GLOBAL_OPTIONS for flag in option["f
 EXTRA_COMMANDS: dict[str, str] = {name: spec["handler"] for name, spec in COMMANDS.items() if "handler" in spec}
 
 
-def api_method(command: str) -> str:
-    """The BazingaDB method behind a command. Maintenance commands (check, backup) name theirs under
-    "maintenance" rather than "method": "method" marks the operations a request in words can name."""
-    spec = COMMANDS[command]
-    return spec.get("method") or spec["maintenance"]
-
-
 class Invocation:
     """A parsed command line."""
 
@@ -307,7 +300,7 @@ def render_read(command: str, db: Any, args: dict[str, Any], output: Optional[st
     if command == "stream-logs":
         page = db.log_page(**args)
         return formatting.to_json(page) if output == "json" else formatting.logs_markdown(page).rstrip("\n")
-    result = getattr(db, api_method(command))(**args)
+    result = getattr(db, COMMANDS[command]["method"])(**args)
     if not text:
         return formatting.to_json(result)
     if command == "dashboard-snapshot":
@@ -348,7 +341,7 @@ def execute(invocation: Invocation, stdin: TextIO, stdout: TextIO, stderr: TextI
         if not quiet:
             for note in _normalisation_notices(command, args):
                 stderr.write(note + "\n")
-        result = getattr(db, api_method(command))(**args)
+        result = getattr(db, COMMANDS[command]["method"])(**args)
         _notices(db, stderr, quiet)
         line = formatting.success_line(command, args, result)
         if output == "json":

@@ -33,12 +33,9 @@ if TYPE_CHECKING:
     from typing import Any
 
 from .errors import BazingaError, RequestNotUnderstood
-from .vocabulary import COMMANDS, PROMPTS_PATH, convert, normalise_agent_type
+from .vocabulary import COMMANDS, OPERATIONS, PROMPTS_PATH, convert, normalise_agent_type
 
-# The operations a request can name: the commands backed by an API method, except those served by their
-# own handler (request, the migration tools) and maintenance commands marked "requests": false.
-OPERATIONS = {name: spec for name, spec in COMMANDS.items()
-              if "method" in spec and not spec.get("handler") and spec.get("requests", True)}
+
 
 _TABLES: dict[str, Any] | None = None
 ENUM_TYPES = ("mode", "session_status", "group_status", "review_status", "token_by", "output_format")

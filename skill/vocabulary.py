@@ -29,6 +29,11 @@ AGENT_TYPES: dict[str, Any] = VOCABULARY["agent_types"]
 LIMITS: dict[str, int] = VOCABULARY["limits"]
 MAX_TEXT_BYTES: int = LIMITS["max_text_bytes"]
 
+# The operations a request in words (and a batch line, which is a request's dry-run) can name: the commands
+# backed by an API method, except those marked "requests": false (migration tools, check, backup).
+OPERATIONS: dict[str, dict[str, Any]] = {
+    name: spec for name, spec in COMMANDS.items() if "method" in spec and spec.get("requests", True)}
+
 # Ids: sessions, groups, agent ids. A safe alphabet keeps quotes, semicolons, spaces and path separators
 # out of every key, so an id can be pasted into a shell line or a SQL literal without surprises.
 # Checked with character sets rather than regular expressions: compiling the two patterns cost ~0.1 ms of
