@@ -47,8 +47,13 @@ from skill.timeutil import to_canonical  # noqa: E402
 
 SCRIPT = ROOT / "scripts" / "bazinga_db.py"
 SESSION = "bazinga_20251112_140207"
-AGENTS = [("Developer", "developer"), ("QA Expert", "qa"), ("Tech Lead", "tech_lead"), ("Project Manager", "pm"),
-          ("Orchestrator", "orchestrator")]
+AGENTS = [
+    ("Developer", "developer"),
+    ("QA Expert", "qa"),
+    ("Tech Lead", "tech_lead"),
+    ("Project Manager", "pm"),
+    ("Orchestrator", "orchestrator"),
+]
 WEIGHTS = [5, 3, 3, 1, 1]
 HEADING = re.compile(r"^## \[[^\]]+\] (?:Iteration \d+ - .+|Orchestration Complete)$", re.M)
 
@@ -67,8 +72,11 @@ def file_agent_entries(log: str, heading_name: str = "QA Expert") -> list[str]:
     text = Path(log).read_text(encoding="utf-8")
     marks = list(HEADING.finditer(text)) + [None]
     wanted = f" - {heading_name}"
-    return [text[m.start():(n.start() if n else len(text))] for m, n in zip(marks, marks[1:])
-            if wanted in m.group(0)]
+    return [
+        text[m.start() : (n.start() if n else len(text))]
+        for m, n in zip(marks, marks[1:])
+        if wanted in m.group(0)
+    ]
 
 
 def file_token_totals(token_file: str) -> dict[str, int]:
@@ -104,12 +112,16 @@ sys.stdout.write(json.dumps(out, ensure_ascii=False))
 
 def _content(rng: random.Random, agent: str, i: int) -> str:
     """An entry body shaped like the sample's: sections, a fence, sometimes inner ## lines and ---."""
-    words = "implemented reviewed tests pass coverage endpoint token refresh limiter export csv ✅ ❌ fix".split()
+    words = (
+        "implemented reviewed tests pass coverage endpoint token refresh limiter export csv ✅ ❌ fix".split()
+    )
     prose = lambda n: " ".join(rng.choice(words) for _ in range(n))  # noqa: E731
-    parts = [f"### Prompt Sent:\n```\nYou are the {agent} for entry {i}. {prose(rng.randint(20, 80))}\n```",
-             f"### Agent Response:\n```\n## Status: {rng.choice(['READY_FOR_QA', 'PASS', 'APPROVED'])}\n"
-             f"{prose(rng.randint(40, 200))}\n```python\ndef f():\n    return {i}\n```\n---\n{prose(10)}\n```",
-             f"### Orchestrator Decision:\n{prose(rng.randint(5, 20))}"]
+    parts = [
+        f"### Prompt Sent:\n```\nYou are the {agent} for entry {i}. {prose(rng.randint(20, 80))}\n```",
+        f"### Agent Response:\n```\n## Status: {rng.choice(['READY_FOR_QA', 'PASS', 'APPROVED'])}\n"
+        f"{prose(rng.randint(40, 200))}\n```python\ndef f():\n    return {i}\n```\n---\n{prose(10)}\n```",
+        f"### Orchestrator Decision:\n{prose(rng.randint(5, 20))}",
+    ]
     return "\n\n".join(parts)
 
 
@@ -127,8 +139,10 @@ def generate(folder: Path, n: int, seed: int = 8) -> dict[str, Path]:
         tokens.append({"agent_type": agent, "tokens": rng.randint(500, 20000), "timestamp": stamp})
     log = folder / "orchestration-log.md"
     with open(log, "w", encoding="utf-8") as out:
-        out.write(f"# BAZINGA Orchestration Log\n\n**Session:** {SESSION}\n**Started:** 2025-11-12T14:02:07Z\n\n"
-                  "This file tracks all agent interactions during orchestration.\n\n---\n\n")
+        out.write(
+            f"# BAZINGA Orchestration Log\n\n**Session:** {SESSION}\n**Started:** 2025-11-12T14:02:07Z\n\n"
+            "This file tracks all agent interactions during orchestration.\n\n---\n\n"
+        )
         for stamp, iteration, name, _agent, qualifier, _group, content in rows:
             out.write(f"## [{stamp}] Iteration {iteration} - {name}{qualifier}\n\n{content}\n\n---\n\n")
     token_file = folder / "token_log.json"
@@ -142,13 +156,24 @@ def generate(folder: Path, n: int, seed: int = 8) -> dict[str, Path]:
             conn.executemany(
                 "INSERT INTO orchestration_logs (session_id, seq, timestamp, iteration, agent_type, agent_id, content) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [(SESSION, i + 1, to_canonical(r[0]), r[1], r[3],
-                  legacy.agent_id_for(r[3], r[4].strip(" ()") or None, ["A", "B", "C"]), r[6])
-                 for i, r in enumerate(rows)])
+                [
+                    (
+                        SESSION,
+                        i + 1,
+                        to_canonical(r[0]),
+                        r[1],
+                        r[3],
+                        legacy.agent_id_for(r[3], r[4].strip(" ()") or None, ["A", "B", "C"]),
+                        r[6],
+                    )
+                    for i, r in enumerate(rows)
+                ],
+            )
             conn.executemany(
                 "INSERT INTO token_usage (session_id, timestamp, agent_type, agent_id, tokens_estimated) "
                 "VALUES (?, ?, ?, NULL, ?)",
-                [(SESSION, to_canonical(t["timestamp"]), t["agent_type"], t["tokens"]) for t in tokens])
+                [(SESSION, to_canonical(t["timestamp"]), t["agent_type"], t["tokens"]) for t in tokens],
+            )
 
         db.store.write(work)
     with sqlite3.connect(str(db_path)) as conn:
@@ -179,6 +204,7 @@ def db_query(path: Path, kind: str):
             if kind == "agent":
                 return db.get_logs(SESSION, agent_type="qa")
             return db.get_token_summary(SESSION)
+
     return run
 
 
@@ -187,6 +213,7 @@ def cli(argv: list[str]):
         done = subprocess.run(argv, capture_output=True)
         if done.returncode != 0:
             raise SystemExit(f"failed: {' '.join(argv)}\n{done.stderr.decode()}")
+
     return run
 
 
@@ -207,13 +234,19 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5, help="in-process runs per figure (median)")
     parser.add_argument("--cli-repeat", type=int, default=3, help="process runs per figure (median)")
     parser.add_argument("--keep", help="write the generated files here and keep them")
-    parser.add_argument("--import-files", action="store_true", help="also time import-files of each generated log")
+    parser.add_argument(
+        "--import-files", action="store_true", help="also time import-files of each generated log"
+    )
     options = parser.parse_args()
     base = Path(options.keep) if options.keep else Path(tempfile.mkdtemp(prefix="bench-files-vs-db-"))
-    print(f"Python {sys.version.split()[0]}, SQLite {sqlite3.sqlite_version}; medians in ms; ratio = files / database")
-    questions = [("last 50 entries", "last50", "log", ["get-logs", SESSION, "--limit", "50"]),
-                 ("entries of one agent type (qa)", "agent", "log", ["get-logs", SESSION, "--agent-type", "qa"]),
-                 ("token totals", "tokens", "tokens", ["token-summary", SESSION])]
+    print(
+        f"Python {sys.version.split()[0]}, SQLite {sqlite3.sqlite_version}; medians in ms; ratio = files / database"
+    )
+    questions = [
+        ("last 50 entries", "last50", "log", ["get-logs", SESSION, "--limit", "50"]),
+        ("entries of one agent type (qa)", "agent", "log", ["get-logs", SESSION, "--agent-type", "qa"]),
+        ("token totals", "tokens", "tokens", ["token-summary", SESSION]),
+    ]
     file_functions = {"last50": file_last_50, "agent": file_agent_entries, "tokens": file_token_totals}
     try:
         for size in (int(s) for s in options.sizes.split(",")):
@@ -225,21 +258,39 @@ def main() -> None:
             made = time.perf_counter() - began
             check_same_answers(files)
             mb = lambda p: p.stat().st_size / 1e6  # noqa: E731
-            print(f"\n## {size:,} entries  (log {mb(files['log']):.1f} MB, token file {mb(files['tokens']):.1f} MB, "
-                  f"database {mb(files['db']):.1f} MB; generated in {made:.1f} s)")
-            print(f"{'question':34} {'files':>9} {'db':>9} {'ratio':>7} | {'files CLI':>9} {'db CLI':>9} {'ratio':>7}")
+            print(
+                f"\n## {size:,} entries  (log {mb(files['log']):.1f} MB, token file {mb(files['tokens']):.1f} MB, "
+                f"database {mb(files['db']):.1f} MB; generated in {made:.1f} s)"
+            )
+            print(
+                f"{'question':34} {'files':>9} {'db':>9} {'ratio':>7} | {'files CLI':>9} {'db CLI':>9} {'ratio':>7}"
+            )
             for label, kind, source, argv in questions:
                 target = str(files[source])
                 file_ms = timed(lambda k=kind, t=target: file_functions[k](t), options.repeat)
                 db_ms = timed(db_query(files["db"], kind), options.repeat)
                 file_cli = timed(cli([sys.executable, "-c", FILE_QUERY, kind, target]), options.cli_repeat)
-                db_cli = timed(cli([sys.executable, str(SCRIPT), "--db", str(files["db"]), *argv]), options.cli_repeat)
-                print(f"{label:34} {file_ms:9.2f} {db_ms:9.2f} {file_ms / db_ms:6.1f}x | "
-                      f"{file_cli:9.1f} {db_cli:9.1f} {file_cli / db_cli:6.1f}x")
+                db_cli = timed(
+                    cli([sys.executable, str(SCRIPT), "--db", str(files["db"]), *argv]), options.cli_repeat
+                )
+                print(
+                    f"{label:34} {file_ms:9.2f} {db_ms:9.2f} {file_ms / db_ms:6.1f}x | "
+                    f"{file_cli:9.1f} {db_cli:9.1f} {file_cli / db_cli:6.1f}x"
+                )
             if options.import_files:
                 target_db = folder / "imported.db"
                 began = time.perf_counter()
-                cli([sys.executable, str(SCRIPT), "--db", str(target_db), "--quiet", "import-files", str(folder)])()
+                cli(
+                    [
+                        sys.executable,
+                        str(SCRIPT),
+                        "--db",
+                        str(target_db),
+                        "--quiet",
+                        "import-files",
+                        str(folder),
+                    ]
+                )()
                 print(f"import-files of the {size:,}-entry log: {time.perf_counter() - began:.1f} s")
     finally:
         if not options.keep:

@@ -148,8 +148,10 @@ def _transfer_cases(main: str, db: str, folder: str) -> dict[str, list[str]]:
     exported = os.path.join(folder, "session.json")
     if spawn([main, "--db", db, "export-session", "typical", "--out", exported], check=False)[2] != 0:
         return {}
-    cases = {"export-session": ["export-session", "typical", "--out", exported],
-             "import-session --replace": ["import-session", exported, "--replace"]}
+    cases = {
+        "export-session": ["export-session", "typical", "--out", exported],
+        "import-session --replace": ["import-session", exported, "--replace"],
+    }
     try:
         sys.path.insert(0, skill_root())
         from skill.docgen import SECTIONS
@@ -245,7 +247,9 @@ def report(as_called: list[dict], clean: list[dict], cold: list[dict]) -> tuple[
             continue
         other = clean_by_name[row["name"]]
         if row["limit"] is None:
-            lines.append([row["name"], f"{row['ratio']:.2f}×", f"{other['ratio']:.2f}×", "none (moves data)", ""])
+            lines.append(
+                [row["name"], f"{row['ratio']:.2f}×", f"{other['ratio']:.2f}×", "none (moves data)", ""]
+            )
             continue
         status = verdict(row["ratio"], row["limit"])
         if status != "ok":

@@ -30,13 +30,20 @@ SCRIPT = ROOT / "scripts" / "bazinga_db.py"
 SAMPLE = ROOT.parent / "shared" / "legacy" / "sample-coordination" / "pm_state.json"
 sys.path.insert(0, str(ROOT))
 
-SMALL = json.dumps({
-    "iteration": 1, "mode": "parallel",
-    "task_groups": [{"id": "group_a", "name": "Authentication", "status": "pending"},
-                    {"id": "group_b", "name": "API Backend", "status": "pending"},
-                    {"id": "group_c", "name": "UI Components", "status": "pending"}],
-    "completed_groups": [], "in_progress_groups": [], "pending_groups": ["group_a", "group_b", "group_c"],
-})
+SMALL = json.dumps(
+    {
+        "iteration": 1,
+        "mode": "parallel",
+        "task_groups": [
+            {"id": "group_a", "name": "Authentication", "status": "pending"},
+            {"id": "group_b", "name": "API Backend", "status": "pending"},
+            {"id": "group_c", "name": "UI Components", "status": "pending"},
+        ],
+        "completed_groups": [],
+        "in_progress_groups": [],
+        "pending_groups": ["group_a", "group_b", "group_c"],
+    }
+)
 
 # The script's own entry, minus validation: a stand-in module is installed before skill.api imports it.
 UNVALIDATED = """
@@ -65,8 +72,11 @@ def timed(argv: list[str], env: dict[str, str]) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=60, help="processes per variant (default 60)")
-    parser.add_argument("--no-bytecode-cache", action="store_true",
-                        help="compile every module on every run (as with PYTHONDONTWRITEBYTECODE=1)")
+    parser.add_argument(
+        "--no-bytecode-cache",
+        action="store_true",
+        help="compile every module on every run (as with PYTHONDONTWRITEBYTECODE=1)",
+    )
     options = parser.parse_args()
     runs = options.runs
 
@@ -80,8 +90,12 @@ def main() -> None:
     if options.no_bytecode_cache:
         env["PYTHONDONTWRITEBYTECODE"] = "1"
     python = sys.executable
-    subprocess.run([python, str(SCRIPT), "--db", str(db), "create-session", "s_bench", "parallel", "bench"],
-                   env=env, capture_output=True, check=True)
+    subprocess.run(
+        [python, str(SCRIPT), "--db", str(db), "create-session", "s_bench", "parallel", "bench"],
+        env=env,
+        capture_output=True,
+        check=True,
+    )
     unvalidated = UNVALIDATED.format(root=str(ROOT))
     payloads = {"small PM state": SMALL, "legacy pm_state.json": SAMPLE.read_text(encoding="utf-8")}
 
@@ -109,12 +123,16 @@ def main() -> None:
     for label in payloads:
         # The median of the per-round differences: both variants of a round ran back to back.
         cost = statistics.median(
-            a - b for a, b in zip(samples[f"save-state, {label}, validated"],
-                                  samples[f"save-state, {label}, not validated"])
+            a - b
+            for a, b in zip(
+                samples[f"save-state, {label}, validated"], samples[f"save-state, {label}, not validated"]
+            )
         )
         without = medians[f"save-state, {label}, not validated"]
-        print(f"validation cost, {label}: {cost * 1000:+.1f} ms"
-              f" ({cost / floor:+.2f} x floor, {cost / without * 100:+.1f}% of the save)")
+        print(
+            f"validation cost, {label}: {cost * 1000:+.1f} ms"
+            f" ({cost / floor:+.2f} x floor, {cost / without * 100:+.1f}% of the save)"
+        )
 
     inside_a_process(python, env, payloads, runs)
     in_process(payloads)
@@ -144,12 +162,20 @@ def inside_a_process(python: str, env: dict[str, str], payloads: dict[str, str],
     code = INSIDE.format(root=str(ROOT))
     print("\ninside a fresh process (medians, ms): import validator | load schema | parse+check | json.loads")
     for label, payload in payloads.items():
-        rows = [json.loads(subprocess.run([python, "-c", code], input=payload.encode(), env=env,
-                                          capture_output=True, check=True).stdout) for _ in range(runs)]
+        rows = [
+            json.loads(
+                subprocess.run(
+                    [python, "-c", code], input=payload.encode(), env=env, capture_output=True, check=True
+                ).stdout
+            )
+            for _ in range(runs)
+        ]
         parts = [statistics.median(row[i] for row in rows) * 1000 for i in range(4)]
         total = sum(parts[:3])
-        print(f"  {label:<28} {parts[0]:6.2f} | {parts[1]:6.2f} | {parts[2]:6.2f} | {parts[3]:6.2f}"
-              f"  -> validation {total:.2f} ms in all")
+        print(
+            f"  {label:<28} {parts[0]:6.2f} | {parts[1]:6.2f} | {parts[2]:6.2f} | {parts[3]:6.2f}"
+            f"  -> validation {total:.2f} ms in all"
+        )
 
 
 def in_process(payloads: dict[str, str]) -> None:
@@ -169,8 +195,10 @@ def in_process(payloads: dict[str, str]) -> None:
         for _ in range(loops):
             validation.check_payload("state", "pm", validation.parse_json_text(text, "d"), "d")
         checked = (time.perf_counter() - start) / loops
-        print(f"  {label:<28} {len(text):>9,} bytes: json.loads {plain * 1e6:9.0f} us,"
-              f" parse_json_text + check_payload {checked * 1e6:9.0f} us")
+        print(
+            f"  {label:<28} {len(text):>9,} bytes: json.loads {plain * 1e6:9.0f} us,"
+            f" parse_json_text + check_payload {checked * 1e6:9.0f} us"
+        )
 
 
 if __name__ == "__main__":

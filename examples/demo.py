@@ -40,9 +40,19 @@ def main() -> int:
     call("log-decision", session, "spawn_agent", '{"agent":"pm","reason":"new session"}', "1")
 
     print("\n== Project manager: analyse, create task groups, save state")
-    call("log-interaction", session, "pm", "Analyzed requirements. Created 3 task groups: Auth, API, Tests", "1",
-         "pm_main")
-    for group, name in (("group_a", "Authentication"), ("group_b", "API Development"), ("group_c", "Testing")):
+    call(
+        "log-interaction",
+        session,
+        "pm",
+        "Analyzed requirements. Created 3 task groups: Auth, API, Tests",
+        "1",
+        "pm_main",
+    )
+    for group, name in (
+        ("group_a", "Authentication"),
+        ("group_b", "API Development"),
+        ("group_c", "Testing"),
+    ):
         call("create-task-group", group, session, name, "pending")
     call("save-state", session, "pm", '{"mode":"parallel","iteration":1,"task_groups_created":3}')
     call("log-tokens", session, "pm", "5000", "pm_main")
@@ -50,12 +60,26 @@ def main() -> int:
     print("\n== Orchestrator: spawn a developer for group_a")
     call("log-interaction", session, "orchestrator", "Spawning developer for group_a", "2")
     call("save-state", session, "orchestrator", '{"active_agents":["developer_1"],"iteration":2}')
-    call("update-task-group", "group_a", "--session", session, "--assigned_to", "developer_1", "--status",
-         "in_progress")
+    call(
+        "update-task-group",
+        "group_a",
+        "--session",
+        session,
+        "--assigned_to",
+        "developer_1",
+        "--status",
+        "in_progress",
+    )
 
     print("\n== Developer: implement and report")
-    call("log-interaction", session, "developer", "Implemented authentication controller with OAuth2", "2",
-         "developer_1")
+    call(
+        "log-interaction",
+        session,
+        "developer",
+        "Implemented authentication controller with OAuth2",
+        "2",
+        "developer_1",
+    )
     call("log-tokens", session, "developer", "15000", "developer_1")
 
     print("\n== QA: test")
@@ -63,17 +87,38 @@ def main() -> int:
     call("log-tokens", session, "qa", "8000", "qa_1")
 
     print("\n== Tech lead: review, save skill outputs, request changes")
-    call("log-interaction", session, "tech_lead", "Review: code quality good, test coverage below threshold", "3")
+    call(
+        "log-interaction",
+        session,
+        "tech_lead",
+        "Review: code quality good, test coverage below threshold",
+        "3",
+    )
     call("save-skill-output", session, "security_scan", '{"issues":0}')
     call("save-skill-output", session, "test_coverage", '{"coverage":75,"threshold":80}')
-    call("update-task-group", "group_a", "--session", session, "--last_review_status", "CHANGES_REQUESTED",
-         "--increment-revision")
+    call(
+        "update-task-group",
+        "group_a",
+        "--session",
+        session,
+        "--last_review_status",
+        "CHANGES_REQUESTED",
+        "--increment-revision",
+    )
     call("log-tokens", session, "tech_lead", "4200")
 
     print("\n== Developer fixes, tech lead approves")
     call("log-interaction", session, "developer", "Added the missing tests; coverage 86%", "4", "developer_1")
-    call("update-task-group", "group_a", "--session", session, "--last_review_status", "APPROVED", "--status",
-         "completed")
+    call(
+        "update-task-group",
+        "group_a",
+        "--session",
+        session,
+        "--last_review_status",
+        "APPROVED",
+        "--status",
+        "completed",
+    )
 
     print("\n== Dashboard")
     call("dashboard-snapshot", session, "--format", "text")

@@ -4,6 +4,7 @@
 Kept to a few lines on purpose: a script run as `python3 bazinga_db.py` is compiled on every call, so the
 work lives in the `skill` package beside this folder (compiled once, cached).
 """
+
 import os
 import sys
 

@@ -3,6 +3,7 @@
 
 Idempotent; prints what it did. Every write command also does this on first use, so agents never have to.
 """
+
 import os
 import sys
 

@@ -18,7 +18,8 @@ from .vocabulary import AGENT_TYPES, convert, suggest
 
 TYPE_CHECKING = False  # importing typing costs ~2 ms per process; annotations are strings anyway
 if TYPE_CHECKING:
-    from typing import Any, Iterator, Optional
+    from collections.abc import Iterator
+    from typing import Any
 
 
 class Notice(tuple):
@@ -50,14 +51,19 @@ class Notice(tuple):
         return f"Notice(kind={self[0]!r}, message={self[1]!r}, warning={self[2]!r})"
 
 
-SESSION_COLUMNS = "session_id, mode, status, original_requirements, start_time, end_time, created_at, updated_at"
+SESSION_COLUMNS = (
+    "session_id, mode, status, original_requirements, start_time, end_time, created_at, updated_at"
+)
 LOG_COLUMNS = "id, session_id, timestamp, iteration, agent_type, agent_id, content"
-GROUP_COLUMNS = ("id, session_id, name, status, assigned_to, revision_count, last_review_status, "
-                 "created_at, updated_at")
+GROUP_COLUMNS = (
+    "id, session_id, name, status, assigned_to, revision_count, last_review_status, created_at, updated_at"
+)
 DECISION_COLUMNS = "id, session_id, timestamp, iteration, decision_type, decision_data"
 
-LATEST_STATE_SQL = ("SELECT id, timestamp, state_type, state_data FROM state_snapshots "
-                    "WHERE session_id = ? AND state_type = ? ORDER BY timestamp DESC, id DESC LIMIT 1")
+LATEST_STATE_SQL = (
+    "SELECT id, timestamp, state_type, state_data FROM state_snapshots "
+    "WHERE session_id = ? AND state_type = ? ORDER BY timestamp DESC, id DESC LIMIT 1"
+)
 
 DEFAULT_LIST_LIMIT = 10
 DEFAULT_PAGE = 50
@@ -68,7 +74,7 @@ def _dump(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
 
 
-def _row(row: Optional[sqlite3.Row]) -> Optional[dict[str, Any]]:
+def _row(row: sqlite3.Row | None) -> dict[str, Any] | None:
     return dict(row) if row is not None else None
 
 
@@ -81,7 +87,7 @@ def _decision(row: sqlite3.Row) -> dict[str, Any]:
 class BazingaDB:
     """The orchestration store. ``BazingaDB(path)``; every method opens what it needs lazily."""
 
-    def __init__(self, path: "str | os.PathLike[str]", *, auto_create_sessions: bool = False):
+    def __init__(self, path: str | os.PathLike[str], *, auto_create_sessions: bool = False):
         self.path = os.fspath(path)
         self.store = Store(self.path)
         self.auto_create_sessions = auto_create_sessions
@@ -110,20 +116,26 @@ class BazingaDB:
         if applied[0].version == 1:
             self.notices.append(Notice("initialized", f"Database auto-initialized at {shown}"))
         else:
-            self.notices.append(Notice(
-                "upgraded", f"Database {shown} upgraded to schema version {applied[-1].version}"))
+            self.notices.append(
+                Notice("upgraded", f"Database {shown} upgraded to schema version {applied[-1].version}")
+            )
 
     def initialize(self) -> dict[str, Any]:
         """Create or upgrade the file (what init_db.py does); report the version and the steps applied."""
         conn = self.store.writer()
         applied = [step.name for step in self.store.applied]
         self._report_migrations()
-        return {"path": self.path, "version": conn.execute("PRAGMA user_version").fetchone()[0],
-                "applied": applied}
+        return {
+            "path": self.path,
+            "version": conn.execute("PRAGMA user_version").fetchone()[0],
+            "applied": applied,
+        }
 
     def _touch_session(self, conn: sqlite3.Connection, session_id: str, now: str) -> None:
         """Mark the session as just updated; create it (if allowed) or refuse when it does not exist."""
-        if conn.execute("UPDATE sessions SET updated_at = ? WHERE session_id = ?", (now, session_id)).rowcount:
+        if conn.execute(
+            "UPDATE sessions SET updated_at = ? WHERE session_id = ?", (now, session_id)
+        ).rowcount:
             return
         if not self.auto_create_sessions:
             raise self._session_not_found(conn, session_id, writing=True)
@@ -132,12 +144,22 @@ class BazingaDB:
             "updated_at) VALUES (?, NULL, 'active', NULL, ?, ?, ?)",
             (session_id, now, now, now),
         )
-        self.notices.append(Notice(
-            "session_created", f"Session {session_id} auto-created (status active; mode and requirements unset)"))
+        self.notices.append(
+            Notice(
+                "session_created",
+                f"Session {session_id} auto-created (status active; mode and requirements unset)",
+            )
+        )
 
-    def _session_not_found(self, conn: sqlite3.Connection, session_id: str, *, writing: bool = False) -> NotFound:
-        recent = [r[0] for r in conn.execute(
-            "SELECT session_id FROM sessions ORDER BY created_at DESC, session_id DESC LIMIT 1000")]
+    def _session_not_found(
+        self, conn: sqlite3.Connection, session_id: str, *, writing: bool = False
+    ) -> NotFound:
+        recent = [
+            r[0]
+            for r in conn.execute(
+                "SELECT session_id FROM sessions ORDER BY created_at DESC, session_id DESC LIMIT 1000"
+            )
+        ]
         import difflib
 
         close = difflib.get_close_matches(session_id, recent, n=3, cutoff=0.6)
@@ -148,11 +170,13 @@ class BazingaDB:
         else:
             hint = "There are no sessions yet."
         if writing:
-            hint += (f" To create it: create-session {session_id} simple \"<requirements>\", "
-                     "or repeat the command with --auto-create-session.")
+            hint += (
+                f' To create it: create-session {session_id} simple "<requirements>", '
+                "or repeat the command with --auto-create-session."
+            )
         return NotFound(f"session {session_id!r} does not exist", hint)
 
-    def _reader_or_none(self) -> Optional[sqlite3.Connection]:
+    def _reader_or_none(self) -> sqlite3.Connection | None:
         """The read connection, or None (with a ⚠ notice) when no database file exists yet."""
         try:
             return self.store.reader()
@@ -164,7 +188,9 @@ class BazingaDB:
         try:
             conn = self.store.reader()
         except NoDatabase as missing:
-            raise NotFound(f"session {session_id!r} does not exist", f"There is {missing.message}. {missing.hint}") from None
+            raise NotFound(
+                f"session {session_id!r} does not exist", f"There is {missing.message}. {missing.hint}"
+            ) from None
         try:
             found = conn.execute("SELECT 1 FROM sessions WHERE session_id = ?", (session_id,)).fetchone()
             if not found:
@@ -174,7 +200,9 @@ class BazingaDB:
 
             raise translate(error, self.path)
 
-    def _append(self, table: str, session_id: str, values: dict[str, Any], stored: dict[str, Any]) -> dict[str, Any]:
+    def _append(
+        self, table: str, session_id: str, values: dict[str, Any], stored: dict[str, Any]
+    ) -> dict[str, Any]:
         """Insert one row stamped now into a session's table (touching the session, or refusing a missing one).
 
         ``values`` are returned with the row's id and time; ``stored`` (JSON text) is written but not returned.
@@ -187,7 +215,8 @@ class BazingaDB:
             columns = {"session_id": session_id, "timestamp": now, **values, **stored}
             cursor = conn.execute(
                 f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
-                tuple(columns.values()))
+                tuple(columns.values()),
+            )
             return {"id": cursor.lastrowid, "session_id": session_id, "timestamp": now, **values}
 
         return self._write(work)
@@ -213,19 +242,25 @@ class BazingaDB:
         requirements = convert("text", requirements, "requirements")
 
         def work(conn: sqlite3.Connection) -> dict[str, Any]:
-            existing = _row(conn.execute(f"SELECT {SESSION_COLUMNS} FROM sessions WHERE session_id = ?",
-                                         (session_id,)).fetchone())
+            existing = _row(
+                conn.execute(
+                    f"SELECT {SESSION_COLUMNS} FROM sessions WHERE session_id = ?", (session_id,)
+                ).fetchone()
+            )
             if existing:
                 differences = [
                     f"{label}: stored {existing[column]!r}, given {given!r}"
-                    for label, column, given in (("mode", "mode", mode),
-                                                 ("requirements", "original_requirements", requirements))
+                    for label, column, given in (
+                        ("mode", "mode", mode),
+                        ("requirements", "original_requirements", requirements),
+                    )
                     if existing[column] != given
                 ]
                 if differences:
                     raise Conflict(
                         f"session {session_id!r} already exists with different values ("
-                        + "; ".join(differences) + ")",
+                        + "; ".join(differences)
+                        + ")",
                         "Nothing was changed. Use a new session id, or keep the stored values.",
                     )
                 return dict(existing, created=False)
@@ -235,8 +270,9 @@ class BazingaDB:
                 "created_at, updated_at) VALUES (?, ?, 'active', ?, ?, ?, ?)",
                 (session_id, mode, requirements, now, now, now),
             )
-            row = conn.execute(f"SELECT {SESSION_COLUMNS} FROM sessions WHERE session_id = ?",
-                               (session_id,)).fetchone()
+            row = conn.execute(
+                f"SELECT {SESSION_COLUMNS} FROM sessions WHERE session_id = ?", (session_id,)
+            ).fetchone()
             return dict(row, created=True)
 
         return self._write(work)
@@ -256,20 +292,25 @@ class BazingaDB:
             ).rowcount
             if not changed:
                 raise self._session_not_found(conn, session_id)
-            return dict(conn.execute(f"SELECT {SESSION_COLUMNS} FROM sessions WHERE session_id = ?",
-                                     (session_id,)).fetchone())
+            return dict(
+                conn.execute(
+                    f"SELECT {SESSION_COLUMNS} FROM sessions WHERE session_id = ?", (session_id,)
+                ).fetchone()
+            )
 
         return self._write(work)
 
     def get_session(self, session_id: str) -> dict[str, Any]:
         session_id = convert("id", session_id, "session id")
         self._require_session(session_id)
-        row = self.store.read_one(f"SELECT {SESSION_COLUMNS} FROM sessions WHERE session_id = ?", (session_id,))
+        row = self.store.read_one(
+            f"SELECT {SESSION_COLUMNS} FROM sessions WHERE session_id = ?", (session_id,)
+        )
         if row is None:
             raise self._session_not_found(self.store.reader(), session_id)
         return dict(row)
 
-    def list_sessions(self, limit: Optional[int] = None, status: Optional[str] = None) -> list[dict[str, Any]]:
+    def list_sessions(self, limit: int | None = None, status: str | None = None) -> list[dict[str, Any]]:
         limit = convert("limit", limit, "limit") if limit is not None else DEFAULT_LIST_LIMIT
         if status is not None:
             status = convert("session_status", status, "session status")
@@ -278,16 +319,25 @@ class BazingaDB:
         if status is not None:
             rows = self.store.read(
                 f"SELECT {SESSION_COLUMNS} FROM sessions WHERE status = ? "
-                "ORDER BY created_at DESC, session_id DESC LIMIT ?", (status, limit))
+                "ORDER BY created_at DESC, session_id DESC LIMIT ?",
+                (status, limit),
+            )
         else:
             rows = self.store.read(
                 f"SELECT {SESSION_COLUMNS} FROM sessions ORDER BY created_at DESC, session_id DESC LIMIT ?",
-                (limit,))
+                (limit,),
+            )
         return [dict(r) for r in rows]
 
     # -- logs --------------------------------------------------------------------------------------
-    def log_interaction(self, session_id: str, agent_type: str, content: str,
-                        iteration: Optional[int] = None, agent_id: Optional[str] = None) -> dict[str, Any]:
+    def log_interaction(
+        self,
+        session_id: str,
+        agent_type: str,
+        content: str,
+        iteration: int | None = None,
+        agent_id: str | None = None,
+    ) -> dict[str, Any]:
         session_id = convert("id", session_id, "session id")
         agent_type = convert("agent_type", agent_type, "agent type")
         content = convert("text", content, "content")
@@ -299,26 +349,47 @@ class BazingaDB:
             self._touch_session(conn, session_id, now)
             last = conn.execute(
                 "SELECT seq, timestamp FROM orchestration_logs WHERE session_id = ? ORDER BY seq DESC LIMIT 1",
-                (session_id,)).fetchone()
+                (session_id,),
+            ).fetchone()
             seq = last[0] + 1 if last else 1
             # The log's order is its seq; keep timestamps in that order even if the clock steps back.
             timestamp = max(now, last[1]) if last else now
             cursor = conn.execute(
                 "INSERT INTO orchestration_logs (session_id, seq, timestamp, iteration, agent_type, agent_id, "
                 "content) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (session_id, seq, timestamp, iteration, agent_type, agent_id, content))
-            return {"id": cursor.lastrowid, "session_id": session_id, "timestamp": timestamp,
-                    "iteration": iteration, "agent_type": agent_type, "agent_id": agent_id, "seq": seq}
+                (session_id, seq, timestamp, iteration, agent_type, agent_id, content),
+            )
+            return {
+                "id": cursor.lastrowid,
+                "session_id": session_id,
+                "timestamp": timestamp,
+                "iteration": iteration,
+                "agent_type": agent_type,
+                "agent_id": agent_id,
+                "seq": seq,
+            }
 
         return self._write(work)
 
-    def get_logs(self, session_id: str, limit: Optional[int] = None, offset: Optional[int] = None,
-                 agent_type: Optional[str] = None, since: Optional[str] = None) -> list[dict[str, Any]]:
+    def get_logs(
+        self,
+        session_id: str,
+        limit: int | None = None,
+        offset: int | None = None,
+        agent_type: str | None = None,
+        since: str | None = None,
+    ) -> list[dict[str, Any]]:
         """Log entries, newest first."""
         return list(self.iter_logs(session_id, limit, offset, agent_type, since))
 
-    def iter_logs(self, session_id: str, limit: Optional[int] = None, offset: Optional[int] = None,
-                  agent_type: Optional[str] = None, since: Optional[str] = None) -> Iterator[dict[str, Any]]:
+    def iter_logs(
+        self,
+        session_id: str,
+        limit: int | None = None,
+        offset: int | None = None,
+        agent_type: str | None = None,
+        since: str | None = None,
+    ) -> Iterator[dict[str, Any]]:
         """:meth:`get_logs` one entry at a time, so that a session's whole history (500,000 entries) can be
         written out in flat memory. Arguments are checked and the query started before this returns."""
         session_id = convert("id", session_id, "session id")
@@ -337,16 +408,22 @@ class BazingaDB:
             # stays, unary + so that it never steers the plan back to the time index.)
             first = self.store.read_one(
                 "SELECT seq FROM orchestration_logs WHERE session_id = ? AND timestamp >= ? "
-                "ORDER BY timestamp, seq LIMIT 1", (session_id, since))
+                "ORDER BY timestamp, seq LIMIT 1",
+                (session_id, since),
+            )
             if first is None:
                 return iter(())
             clauses += ["seq >= ?", "+timestamp >= ?"]
             params += [first[0], since]
         return self.store.iterate(
             f"SELECT {LOG_COLUMNS} FROM orchestration_logs WHERE {' AND '.join(clauses)} "
-            "ORDER BY seq DESC LIMIT ? OFFSET ?", (*params, limit, offset))
+            "ORDER BY seq DESC LIMIT ? OFFSET ?",
+            (*params, limit, offset),
+        )
 
-    def log_page(self, session_id: str, limit: Optional[int] = None, offset: Optional[int] = None) -> dict[str, Any]:
+    def log_page(
+        self, session_id: str, limit: int | None = None, offset: int | None = None
+    ) -> dict[str, Any]:
         """A page of the log counted back from the newest entry, returned oldest first.
 
         Pages are ranges of the per-session ``seq``, so a deep page costs what the first one does.
@@ -356,17 +433,31 @@ class BazingaDB:
         offset = convert("count", offset, "offset") if offset is not None else 0
         self._require_session(session_id)
         total_row = self.store.read_one(
-            "SELECT MAX(seq) FROM orchestration_logs WHERE session_id = ?", (session_id,))
+            "SELECT MAX(seq) FROM orchestration_logs WHERE session_id = ?", (session_id,)
+        )
         total = total_row[0] or 0
         high = total - offset
         low = max(high - limit, 0)
-        rows = self.store.read(
-            f"SELECT {LOG_COLUMNS} FROM orchestration_logs WHERE session_id = ? AND seq > ? AND seq <= ? "
-            "ORDER BY seq", (session_id, low, high)) if high > 0 else []
-        return {"session_id": session_id, "total": total, "limit": limit, "offset": offset,
-                "first": low + 1, "last": max(high, 0), "entries": [dict(r) for r in rows]}
+        rows = (
+            self.store.read(
+                f"SELECT {LOG_COLUMNS} FROM orchestration_logs WHERE session_id = ? AND seq > ? AND seq <= ? "
+                "ORDER BY seq",
+                (session_id, low, high),
+            )
+            if high > 0
+            else []
+        )
+        return {
+            "session_id": session_id,
+            "total": total,
+            "limit": limit,
+            "offset": offset,
+            "first": low + 1,
+            "last": max(high, 0),
+            "entries": [dict(r) for r in rows],
+        }
 
-    def stream_logs(self, session_id: str, limit: Optional[int] = None, offset: Optional[int] = None) -> str:
+    def stream_logs(self, session_id: str, limit: int | None = None, offset: int | None = None) -> str:
         """The page of :meth:`log_page` as markdown."""
         from .formatting import logs_markdown
 
@@ -379,20 +470,26 @@ class BazingaDB:
         text = self._json_payload("state", state_type, state_data, "state data")
         return self._append("state_snapshots", session_id, {"state_type": state_type}, {"state_data": text})
 
-    def latest_state_record(self, session_id: str, state_type: str) -> Optional[dict[str, Any]]:
+    def latest_state_record(self, session_id: str, state_type: str) -> dict[str, Any] | None:
         """The newest snapshot with its time: {"timestamp", "state_type", "state_data" (text)} or None."""
         session_id = convert("id", session_id, "session id")
         state_type = convert("name", state_type, "state type")
         self._require_session(session_id)
         return _row(self.store.read_one(LATEST_STATE_SQL, (session_id, state_type)))
 
-    def get_latest_state(self, session_id: str, state_type: str) -> Optional[dict[str, Any]]:
+    def get_latest_state(self, session_id: str, state_type: str) -> dict[str, Any] | None:
         record = self.latest_state_record(session_id, state_type)
         return json.loads(record["state_data"]) if record else None
 
     # -- task groups -------------------------------------------------------------------------------
-    def create_task_group(self, group_id: str, session_id: str, name: str, status: Optional[str] = None,
-                          assigned_to: Optional[str] = None) -> dict[str, Any]:
+    def create_task_group(
+        self,
+        group_id: str,
+        session_id: str,
+        name: str,
+        status: str | None = None,
+        assigned_to: str | None = None,
+    ) -> dict[str, Any]:
         group_id = convert("id", group_id, "group id")
         session_id = convert("id", session_id, "session id")
         name = convert("text", name, "group name")
@@ -402,12 +499,19 @@ class BazingaDB:
         def work(conn: sqlite3.Connection) -> dict[str, Any]:
             now = timeutil.now()
             self._touch_session(conn, session_id, now)
-            existing = _row(conn.execute(f"SELECT {GROUP_COLUMNS} FROM task_groups WHERE session_id = ? AND id = ?",
-                                         (session_id, group_id)).fetchone())
+            existing = _row(
+                conn.execute(
+                    f"SELECT {GROUP_COLUMNS} FROM task_groups WHERE session_id = ? AND id = ?",
+                    (session_id, group_id),
+                ).fetchone()
+            )
             if existing:
                 given = (("name", name), ("status", status), ("assigned_to", assigned_to))
-                differences = [f"{column}: stored {existing[column]!r}, given {value!r}"
-                               for column, value in given if value is not None and existing[column] != value]
+                differences = [
+                    f"{column}: stored {existing[column]!r}, given {value!r}"
+                    for column, value in given
+                    if value is not None and existing[column] != value
+                ]
                 if differences:
                     raise Conflict(
                         f"task group {group_id!r} already exists in session {session_id!r} with different "
@@ -419,9 +523,12 @@ class BazingaDB:
             conn.execute(
                 "INSERT INTO task_groups (id, session_id, name, status, assigned_to, revision_count, "
                 "last_review_status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 0, NULL, ?, ?)",
-                (group_id, session_id, name, status or "pending", assigned_to, now, now))
-            row = conn.execute(f"SELECT {GROUP_COLUMNS} FROM task_groups WHERE session_id = ? AND id = ?",
-                               (session_id, group_id)).fetchone()
+                (group_id, session_id, name, status or "pending", assigned_to, now, now),
+            )
+            row = conn.execute(
+                f"SELECT {GROUP_COLUMNS} FROM task_groups WHERE session_id = ? AND id = ?",
+                (session_id, group_id),
+            ).fetchone()
             return dict(row, created=True)
 
         return self._write(work)
@@ -430,27 +537,45 @@ class BazingaDB:
         row = conn.execute(
             "SELECT g.session_id FROM task_groups g JOIN sessions s ON s.session_id = g.session_id "
             "WHERE g.id = ? AND s.status = 'active' ORDER BY s.created_at DESC, s.session_id DESC LIMIT 1",
-            (group_id,)).fetchone()
+            (group_id,),
+        ).fetchone()
         if row:
             return row[0]
-        elsewhere = [r[0] for r in conn.execute(
-            "SELECT g.session_id FROM task_groups g JOIN sessions s ON s.session_id = g.session_id "
-            "WHERE g.id = ? ORDER BY s.created_at DESC LIMIT 3", (group_id,))]
+        elsewhere = [
+            r[0]
+            for r in conn.execute(
+                "SELECT g.session_id FROM task_groups g JOIN sessions s ON s.session_id = g.session_id "
+                "WHERE g.id = ? ORDER BY s.created_at DESC LIMIT 3",
+                (group_id,),
+            )
+        ]
         if elsewhere:
-            return_hint = (f"It exists only in sessions that are no longer active: {', '.join(elsewhere)}. "
-                           f"Name one with --session, e.g. --session {elsewhere[0]}.")
+            return_hint = (
+                f"It exists only in sessions that are no longer active: {', '.join(elsewhere)}. "
+                f"Name one with --session, e.g. --session {elsewhere[0]}."
+            )
             raise NotFound(f"no active session has task group {group_id!r}", return_hint)
-        known = [r[0] for r in conn.execute(
-            "SELECT DISTINCT g.id FROM task_groups g JOIN sessions s ON s.session_id = g.session_id "
-            "WHERE s.status = 'active' LIMIT 1000")]
+        known = [
+            r[0]
+            for r in conn.execute(
+                "SELECT DISTINCT g.id FROM task_groups g JOIN sessions s ON s.session_id = g.session_id "
+                "WHERE s.status = 'active' LIMIT 1000"
+            )
+        ]
         close = suggest(group_id, known)
         hint = f"Did you mean {close!r}?" if close else "Create it first with create-task-group."
         raise NotFound(f"task group {group_id!r} does not exist", hint)
 
-    def update_task_group(self, group_id: str, session_id: Optional[str] = None, status: Optional[str] = None,
-                          assigned_to: Optional[str] = None, revision_count: Optional[int] = None,
-                          last_review_status: Optional[str] = None,
-                          increment_revision: "bool | int" = False) -> dict[str, Any]:
+    def update_task_group(
+        self,
+        group_id: str,
+        session_id: str | None = None,
+        status: str | None = None,
+        assigned_to: str | None = None,
+        revision_count: int | None = None,
+        last_review_status: str | None = None,
+        increment_revision: bool | int = False,
+    ) -> dict[str, Any]:
         group_id = convert("id", group_id, "group id")
         session_id = convert("id", session_id, "session id") if session_id is not None else None
         changes: dict[str, Any] = {}
@@ -466,22 +591,28 @@ class BazingaDB:
             increment_revision = int(increment_revision)
         increment = convert("count", increment_revision, "revision increment") if increment_revision else 0
         if increment and "revision_count" in changes:
-            raise UsageError("give either --revision_count N or --increment-revision, not both",
-                             "--increment-revision adds 1 atomically; --revision_count sets the number.")
+            raise UsageError(
+                "give either --revision_count N or --increment-revision, not both",
+                "--increment-revision adds 1 atomically; --revision_count sets the number.",
+            )
         if not changes and not increment:
             raise UsageError(
                 f"nothing to update for task group {group_id!r}",
                 "Give at least one of --status, --assigned_to, --revision_count, --last_review_status, "
-                "--increment-revision.")
+                "--increment-revision.",
+            )
 
         def work(conn: sqlite3.Connection) -> dict[str, Any]:
             now = timeutil.now()
             target = session_id
             if target is None:
                 target = self._resolve_group_session(conn, group_id)
-                self.notices.append(Notice(
-                    "group_resolved",
-                    f"Task group {group_id} is in session {target} (the most recent active session that has it)"))
+                self.notices.append(
+                    Notice(
+                        "group_resolved",
+                        f"Task group {group_id} is in session {target} (the most recent active session that has it)",
+                    )
+                )
             assignments = [f"{column} = ?" for column in changes]
             params: list[Any] = list(changes.values())
             if increment:
@@ -491,25 +622,36 @@ class BazingaDB:
             params.append(now)
             updated = conn.execute(
                 f"UPDATE task_groups SET {', '.join(assignments)} WHERE session_id = ? AND id = ?",
-                (*params, target, group_id)).rowcount
+                (*params, target, group_id),
+            ).rowcount
             if not updated:
                 if not conn.execute("SELECT 1 FROM sessions WHERE session_id = ?", (target,)).fetchone():
                     raise self._session_not_found(conn, target)
-                known = [r[0] for r in conn.execute("SELECT id FROM task_groups WHERE session_id = ?", (target,))]
+                known = [
+                    r[0] for r in conn.execute("SELECT id FROM task_groups WHERE session_id = ?", (target,))
+                ]
                 close = suggest(group_id, known)
-                hint = (f"Did you mean {close!r}?" if close else
-                        ("Groups in this session: " + ", ".join(known[:10]) + "." if known else
-                         "This session has no task groups yet; create it with create-task-group."))
+                hint = (
+                    f"Did you mean {close!r}?"
+                    if close
+                    else (
+                        "Groups in this session: " + ", ".join(known[:10]) + "."
+                        if known
+                        else "This session has no task groups yet; create it with create-task-group."
+                    )
+                )
                 raise NotFound(f"task group {group_id!r} does not exist in session {target!r}", hint)
             conn.execute("UPDATE sessions SET updated_at = ? WHERE session_id = ?", (now, target))
-            row = conn.execute(f"SELECT {GROUP_COLUMNS} FROM task_groups WHERE session_id = ? AND id = ?",
-                               (target, group_id)).fetchone()
+            row = conn.execute(
+                f"SELECT {GROUP_COLUMNS} FROM task_groups WHERE session_id = ? AND id = ?", (target, group_id)
+            ).fetchone()
             return dict(row)
 
         return self._write(work)
 
-    def get_task_groups(self, session_id: str, status: Optional[str] = None,
-                        group_id: Optional[str] = None) -> list[dict[str, Any]]:
+    def get_task_groups(
+        self, session_id: str, status: str | None = None, group_id: str | None = None
+    ) -> list[dict[str, Any]]:
         session_id = convert("id", session_id, "session id")
         clauses, params = ["session_id = ?"], [session_id]
         if status is not None:
@@ -519,21 +661,28 @@ class BazingaDB:
             clauses.append("id = ?")
             params.append(convert("id", group_id, "group id"))
         self._require_session(session_id)
-        rows = self.store.read(f"SELECT {GROUP_COLUMNS} FROM task_groups WHERE {' AND '.join(clauses)} "
-                               "ORDER BY created_at, id", params)
+        rows = self.store.read(
+            f"SELECT {GROUP_COLUMNS} FROM task_groups WHERE {' AND '.join(clauses)} ORDER BY created_at, id",
+            params,
+        )
         return [dict(r) for r in rows]
 
     # -- tokens ------------------------------------------------------------------------------------
-    def log_tokens(self, session_id: str, agent_type: str, tokens: int,
-                   agent_id: Optional[str] = None) -> dict[str, Any]:
+    def log_tokens(
+        self, session_id: str, agent_type: str, tokens: int, agent_id: str | None = None
+    ) -> dict[str, Any]:
         session_id = convert("id", session_id, "session id")
         agent_type = convert("agent_type", agent_type, "agent type")
         tokens = convert("count", tokens, "tokens")
         agent_id = convert("id", agent_id, "agent id") if agent_id is not None else None
-        return self._append("token_usage", session_id,
-                            {"agent_type": agent_type, "agent_id": agent_id, "tokens_estimated": tokens}, {})
+        return self._append(
+            "token_usage",
+            session_id,
+            {"agent_type": agent_type, "agent_id": agent_id, "tokens_estimated": tokens},
+            {},
+        )
 
-    def get_token_summary(self, session_id: str, by: Optional[str] = None) -> dict[str, int]:
+    def get_token_summary(self, session_id: str, by: str | None = None) -> dict[str, int]:
         """Totals per agent type (documented types first) or per agent id, then "total".
 
         By agent id, rows logged without an agent id count under their agent type.
@@ -544,11 +693,13 @@ class BazingaDB:
         # token_totals (migration 2) holds one row per (agent type, agent id) of the session, kept by triggers.
         key = "agent_type" if by == "agent_type" else "COALESCE(NULLIF(agent_key, ''), agent_type)"
         rows = self.store.read(
-            f"SELECT {key} AS k, SUM(tokens) FROM token_totals WHERE session_id = ? GROUP BY k",
-            (session_id,))
+            f"SELECT {key} AS k, SUM(tokens) FROM token_totals WHERE session_id = ? GROUP BY k", (session_id,)
+        )
         order = {name: index for index, name in enumerate(AGENT_TYPES["documented"])}
         order["orchestrator"] = len(order)  # the spec's example lists pm, developer, qa, ... first
-        totals = sorted(((r[0], r[1]) for r in rows), key=lambda item: (order.get(item[0], len(order) + 1), item[0]))
+        totals = sorted(
+            ((r[0], r[1]) for r in rows), key=lambda item: (order.get(item[0], len(order) + 1), item[0])
+        )
         summary = {name: total for name, total in totals}
         summary["total"] = sum(total for _, total in totals)
         return summary
@@ -560,16 +711,19 @@ class BazingaDB:
         text = self._json_payload("skill_output", skill_name, output_data, "skill output")
         return self._append("skill_outputs", session_id, {"skill_name": skill_name}, {"output_data": text})
 
-    def skill_output_record(self, session_id: str, skill_name: str) -> Optional[dict[str, Any]]:
+    def skill_output_record(self, session_id: str, skill_name: str) -> dict[str, Any] | None:
         session_id = convert("id", session_id, "session id")
         skill_name = convert("name", skill_name, "skill name")
         self._require_session(session_id)
-        return _row(self.store.read_one(
-            "SELECT id, timestamp, skill_name, output_data FROM skill_outputs "
-            "WHERE session_id = ? AND skill_name = ? ORDER BY timestamp DESC, id DESC LIMIT 1",
-            (session_id, skill_name)))
+        return _row(
+            self.store.read_one(
+                "SELECT id, timestamp, skill_name, output_data FROM skill_outputs "
+                "WHERE session_id = ? AND skill_name = ? ORDER BY timestamp DESC, id DESC LIMIT 1",
+                (session_id, skill_name),
+            )
+        )
 
-    def get_skill_output(self, session_id: str, skill_name: str) -> Optional[dict[str, Any]]:
+    def get_skill_output(self, session_id: str, skill_name: str) -> dict[str, Any] | None:
         record = self.skill_output_record(session_id, skill_name)
         return json.loads(record["output_data"]) if record else None
 
@@ -583,33 +737,42 @@ class BazingaDB:
             conn.execute(
                 "INSERT INTO configuration (key, value, updated_at) VALUES (?, ?, ?) "
                 "ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
-                (key, text, now))
+                (key, text, now),
+            )
             return {"key": key, "updated_at": now}
 
         return self._write(work)
 
-    def config_record(self, key: str) -> Optional[dict[str, Any]]:
+    def config_record(self, key: str) -> dict[str, Any] | None:
         key = convert("name", key, "config key")
         if self._reader_or_none() is None:
             return None
-        return _row(self.store.read_one("SELECT key, value, updated_at FROM configuration WHERE key = ?", (key,)))
+        return _row(
+            self.store.read_one("SELECT key, value, updated_at FROM configuration WHERE key = ?", (key,))
+        )
 
-    def get_config(self, key: str) -> Optional[Any]:
+    def get_config(self, key: str) -> Any | None:
         record = self.config_record(key)
         return json.loads(record["value"]) if record else None
 
     # -- decisions ---------------------------------------------------------------------------------
-    def log_decision(self, session_id: str, decision_type: str, decision_data: Any,
-                     iteration: Optional[int] = None) -> dict[str, Any]:
+    def log_decision(
+        self, session_id: str, decision_type: str, decision_data: Any, iteration: int | None = None
+    ) -> dict[str, Any]:
         session_id = convert("id", session_id, "session id")
         decision_type = convert("name", decision_type, "decision type")
         text = self._json_payload("decision", decision_type, decision_data, "decision data")
         iteration = convert("count", iteration, "iteration") if iteration is not None else None
-        return self._append("decisions", session_id, {"iteration": iteration, "decision_type": decision_type},
-                            {"decision_data": text})
+        return self._append(
+            "decisions",
+            session_id,
+            {"iteration": iteration, "decision_type": decision_type},
+            {"decision_data": text},
+        )
 
-    def get_decisions(self, session_id: str, decision_type: Optional[str] = None,
-                      limit: Optional[int] = None) -> list[dict[str, Any]]:
+    def get_decisions(
+        self, session_id: str, decision_type: str | None = None, limit: int | None = None
+    ) -> list[dict[str, Any]]:
         """Decisions oldest first; with a limit, the most recent ``limit`` of them (still oldest first)."""
         session_id = convert("id", session_id, "session id")
         clauses, params = ["session_id = ?"], [session_id]
@@ -620,7 +783,9 @@ class BazingaDB:
         self._require_session(session_id)
         rows = self.store.read(
             f"SELECT {DECISION_COLUMNS} FROM decisions WHERE {' AND '.join(clauses)} "
-            "ORDER BY timestamp DESC, id DESC LIMIT ?", (*params, limit))
+            "ORDER BY timestamp DESC, id DESC LIMIT ?",
+            (*params, limit),
+        )
         return [_decision(r) for r in reversed(rows)]
 
     # -- dashboard ---------------------------------------------------------------------------------
@@ -628,15 +793,20 @@ class BazingaDB:
         session = self.get_session(session_id)
         session_id = session["session_id"]
 
-        def state(state_type: str) -> Optional[Any]:
+        def state(state_type: str) -> Any | None:
             row = self.store.read_one(LATEST_STATE_SQL, (session_id, state_type))
             return json.loads(row["state_data"]) if row else None
 
-        log_count = self.store.read_one(
-            "SELECT MAX(seq) FROM orchestration_logs WHERE session_id = ?", (session_id,))[0] or 0
+        log_count = (
+            self.store.read_one(
+                "SELECT MAX(seq) FROM orchestration_logs WHERE session_id = ?", (session_id,)
+            )[0]
+            or 0
+        )
         recent = self.store.read(
             f"SELECT {LOG_COLUMNS} FROM orchestration_logs WHERE session_id = ? ORDER BY seq DESC LIMIT ?",
-            (session_id, DASHBOARD_LOGS))
+            (session_id, DASHBOARD_LOGS),
+        )
         return {
             "session": session,
             "orchestrator_state": state("orchestrator"),

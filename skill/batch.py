@@ -23,7 +23,7 @@ from .vocabulary import COMMANDS, OPERATIONS, convert, suggest
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any, Optional, TextIO
+    from typing import Any, TextIO
 
 DEFAULT_PER_TRANSACTION = COMMANDS["batch"]["defaults"]["per_transaction"]
 # What a line may run: the operations that are one API method each (not batch, request, or the transfer
@@ -96,11 +96,11 @@ class _Progress:
         self.transactions = 0
         self.operations = 0
         self.last_committed_line = 0
-        self.chunk_first_line: Optional[int] = None  # first line of the open transaction
+        self.chunk_first_line: int | None = None  # first line of the open transaction
         self.chunk_last_line = 0
         self.chunk_operations = 0
 
-    def status(self, failed_line: Optional[int], line_at_fault: bool = True) -> str:
+    def status(self, failed_line: int | None, line_at_fault: bool = True) -> str:
         if self.transactions:
             plural = "s" if self.transactions != 1 else ""
             parts = [
@@ -151,8 +151,8 @@ def run_command(invocation: Any, stdin: TextIO, stdout: TextIO, stderr: TextIO, 
     progress = _Progress()
     results: list[str] = []  # result lines of the open transaction, written after its COMMIT
     notices: list[str] = []
-    current_line: Optional[int] = None
-    current_command: Optional[str] = None
+    current_line: int | None = None
+    current_command: str | None = None
 
     def notice_lines(durable_only: bool = False) -> list[str]:
         shown = [

@@ -15,20 +15,22 @@ from .vocabulary import COMMANDS, ENUMS, MAX_TEXT_BYTES, VOCABULARY, normalise_e
 
 TYPE_CHECKING = False  # importing typing costs ~2 ms per process; annotations are strings anyway
 if TYPE_CHECKING:
-    from typing import Any, Optional, TextIO
+    from typing import Any, TextIO
 
 PROGRAM = "bazinga_db.py"
 GLOBAL_OPTIONS = VOCABULARY["global_options"]
 _GLOBAL_FLAGS = {flag: option for option in GLOBAL_OPTIONS for flag in option["flags"]}
 # Commands served outside the vocabulary's methods; each handler lives in its own module, imported lazily.
-EXTRA_COMMANDS: dict[str, str] = {name: spec["handler"] for name, spec in COMMANDS.items() if "handler" in spec}
+EXTRA_COMMANDS: dict[str, str] = {
+    name: spec["handler"] for name, spec in COMMANDS.items() if "handler" in spec
+}
 
 
 class Invocation:
     """A parsed command line."""
 
     def __init__(self) -> None:
-        self.command: Optional[str] = None
+        self.command: str | None = None
         self.options: dict[str, Any] = {}  # global options
         self.args: dict[str, Any] = {}  # command arguments, raw strings or True for flags
         self.positionals: list[str] = []
@@ -49,7 +51,9 @@ def usage(command: str) -> str:
 
 
 def _command_flags(command: str) -> dict[str, dict[str, Any]]:
-    return {flag: arg for arg in COMMANDS[command]["args"] if arg["kind"] == "option" for flag in arg["flags"]}
+    return {
+        flag: arg for arg in COMMANDS[command]["args"] if arg["kind"] == "option" for flag in arg["flags"]
+    }
 
 
 def _looks_like_option(token: str) -> bool:
@@ -86,8 +90,10 @@ def parse(argv: list[str]) -> Invocation:
             raise _unknown_option(flag, invocation.command)
         if spec["type"] == "flag":
             if has_value:
-                raise UsageError(f"option {flag} takes no value", usage(invocation.command)
-                                 if invocation.command in COMMANDS else None)
+                raise UsageError(
+                    f"option {flag} takes no value",
+                    usage(invocation.command) if invocation.command in COMMANDS else None,
+                )
             target[spec["name"]] = True
             continue
         if has_value:
@@ -111,15 +117,17 @@ def _command_name(token: str) -> str:
     raise UsageError(f"unknown command {token!r}", hint + f"Run `{PROGRAM} --help` for the list of commands.")
 
 
-def _unknown_option(flag: str, command: Optional[str]) -> UsageError:
+def _unknown_option(flag: str, command: str | None) -> UsageError:
     candidates = list(_GLOBAL_FLAGS)
     if command in COMMANDS:
         candidates += list(_command_flags(command))
     close = suggest(flag, candidates)
-    hint = (f"Did you mean {close}? " if close else "") + (usage(command) if command in COMMANDS
-                                                             else f"Run `{PROGRAM} --help`.")
+    hint = (f"Did you mean {close}? " if close else "") + (
+        usage(command) if command in COMMANDS else f"Run `{PROGRAM} --help`."
+    )
     if command is None and flag.lstrip("-").replace("-", "_") in {
-            a["name"] for c in COMMANDS.values() for a in c["args"]}:
+        a["name"] for c in COMMANDS.values() for a in c["args"]
+    }:
         hint = "Command options go after the command name. " + hint
     return UsageError(f"unknown option {flag}", hint)
 
@@ -130,12 +138,13 @@ def bind(invocation: Invocation) -> dict[str, Any]:
     specs = [a for a in COMMANDS[command]["args"] if a["kind"] == "positional"]
     if len(invocation.positionals) > len(specs):
         extra = invocation.positionals[len(specs)]
-        raise UsageError(f"unexpected extra argument {extra!r}",
-                         usage(command) + "  (quote values that contain spaces)")
+        raise UsageError(
+            f"unexpected extra argument {extra!r}", usage(command) + "  (quote values that contain spaces)"
+        )
     args = dict(invocation.args)
     for spec, value in zip(specs, invocation.positionals):
         args[spec["name"]] = value
-    missing = [s["name"].upper() for s in specs[len(invocation.positionals):] if s["required"]]
+    missing = [s["name"].upper() for s in specs[len(invocation.positionals) :] if s["required"]]
     if missing:
         raise UsageError(f"missing {', '.join(missing)}", usage(command))
     return args
@@ -148,8 +157,10 @@ READ_BOUND = 8 * MAX_TEXT_BYTES
 
 
 def _too_large(what: str, where: str) -> InvalidArgument:
-    return InvalidArgument(f"{what} from {where} is larger than {READ_BOUND:,} bytes; the limit is "
-                           f"{MAX_TEXT_BYTES:,} bytes", "Store a summary, or split it over several entries.")
+    return InvalidArgument(
+        f"{what} from {where} is larger than {READ_BOUND:,} bytes; the limit is {MAX_TEXT_BYTES:,} bytes",
+        "Store a summary, or split it over several entries.",
+    )
 
 
 def _read_stdin(stdin: TextIO, what: str) -> str:
@@ -163,8 +174,9 @@ def _read_stdin(stdin: TextIO, what: str) -> str:
         try:
             return raw.decode("utf-8")
         except UnicodeDecodeError as error:
-            raise InvalidPayload(f"{what} from standard input is not valid UTF-8 (byte {error.start})",
-                                 "Send UTF-8 text.")
+            raise InvalidPayload(
+                f"{what} from standard input is not valid UTF-8 (byte {error.start})", "Send UTF-8 text."
+            )
     return raw
 
 
@@ -174,14 +186,18 @@ def _read_file(path: str, what: str) -> str:
             data = file.read(READ_BOUND + 1)
     except (OSError, ValueError) as error:
         reason = getattr(error, "strerror", None) or str(error)
-        raise InvalidArgument(f"cannot read {what} from {path}: {reason}",
-                              "Give @PATH of a readable file, - for standard input, or the JSON itself.")
+        raise InvalidArgument(
+            f"cannot read {what} from {path}: {reason}",
+            "Give @PATH of a readable file, - for standard input, or the JSON itself.",
+        )
     if len(data) > READ_BOUND:
         raise _too_large(what, path)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as error:
-        raise InvalidPayload(f"{what} in {path} is not valid UTF-8 (byte {error.start})", "Save the file as UTF-8.")
+        raise InvalidPayload(
+            f"{what} in {path} is not valid UTF-8 (byte {error.start})", "Save the file as UTF-8."
+        )
 
 
 def resolve_inputs(command: str, args: dict[str, Any], stdin: TextIO) -> None:
@@ -195,7 +211,9 @@ def resolve_inputs(command: str, args: dict[str, Any], stdin: TextIO) -> None:
         what = name.replace("_", " ")
         if value == "-" and spec.get("stdin"):
             if stdin_used:
-                raise UsageError(f"both {stdin_used} and {what} ask for standard input", "Only one value can be -.")
+                raise UsageError(
+                    f"both {stdin_used} and {what} ask for standard input", "Only one value can be -."
+                )
             stdin_used = what
             value = _read_stdin(stdin, what)
         elif spec["type"] == "json" and value.startswith("@"):
@@ -204,16 +222,21 @@ def resolve_inputs(command: str, args: dict[str, Any], stdin: TextIO) -> None:
             try:
                 value.encode("utf-8")
             except UnicodeEncodeError:
-                raise InvalidArgument(f"{what} is not valid UTF-8 text", "Pass UTF-8 text on the command line.")
+                raise InvalidArgument(
+                    f"{what} is not valid UTF-8 text", "Pass UTF-8 text on the command line."
+                )
         args[name] = value
 
 
-def database_path(explicit: Optional[str], env: Any, cwd: str) -> str:
+def database_path(explicit: str | None, env: Any, cwd: str) -> str:
     """--db, else $BAZINGA_DB_PATH, else the nearest coordination/bazinga.db upwards, else ./coordination/..."""
     if explicit is not None:
         if not explicit.strip():
-            raise UsageError("--db is empty", "Give the database path, e.g. --db coordination/bazinga.db "
-                             "(an unset shell variable expands to nothing).")
+            raise UsageError(
+                "--db is empty",
+                "Give the database path, e.g. --db coordination/bazinga.db "
+                "(an unset shell variable expands to nothing).",
+            )
         return explicit
     if env.get("BAZINGA_DB_PATH"):
         return env["BAZINGA_DB_PATH"]
@@ -237,9 +260,12 @@ def general_help() -> str:
     lines += ["", "Global options (anywhere on the line):"]
     for option in GLOBAL_OPTIONS:
         lines.append(f"  {', '.join(option['flags'])}: {option['help']}")
-    lines += ["", "JSON arguments accept - (standard input) or @PATH; long content accepts -.",
-              "Exit codes: 0 success, 1 the operation failed, 2 the command line was not understood.",
-              f"Help on one command: {PROGRAM} COMMAND --help"]
+    lines += [
+        "",
+        "JSON arguments accept - (standard input) or @PATH; long content accepts -.",
+        "Exit codes: 0 success, 1 the operation failed, 2 the command line was not understood.",
+        f"Help on one command: {PROGRAM} COMMAND --help",
+    ]
     return "\n".join(lines)
 
 
@@ -251,7 +277,9 @@ def command_help(command: str) -> str:
         kind = arg["type"]
         if kind in ENUMS:
             kind = "|".join(ENUMS[kind]["values"])
-        lines.append(f"  {name}: {kind}" + ("" if arg.get("required") or arg["kind"] == "option" else " (optional)"))
+        lines.append(
+            f"  {name}: {kind}" + ("" if arg.get("required") or arg["kind"] == "option" else " (optional)")
+        )
     return "\n".join(lines)
 
 
@@ -275,11 +303,13 @@ def _normalisation_notices(command: str, args: dict[str, Any]) -> list[str]:
             except BazingaError:
                 continue  # the library reports it
             if normal.lower() != value.strip().lower():
-                notes.append(f"{formatting.WARNING} {spec['name'].replace('_', ' ')} {value!r} read as {normal!r}")
+                notes.append(
+                    f"{formatting.WARNING} {spec['name'].replace('_', ' ')} {value!r} read as {normal!r}"
+                )
     return notes
 
 
-def render_read(command: str, db: Any, args: dict[str, Any], output: Optional[str]) -> str:
+def render_read(command: str, db: Any, args: dict[str, Any], output: str | None) -> str:
     """Run a read command and return what stdout shows."""
     text = output == "text"
     if command == "get-state":
@@ -345,8 +375,10 @@ def execute(invocation: Invocation, stdin: TextIO, stdout: TextIO, stderr: TextI
         _notices(db, stderr, quiet)
         line = formatting.success_line(command, args, result)
         if output == "json":
-            stdout.write(formatting.to_json({"ok": True, "command": command, "message": line[2:],
-                                             "result": result}) + "\n")
+            stdout.write(
+                formatting.to_json({"ok": True, "command": command, "message": line[2:], "result": result})
+                + "\n"
+            )
         elif not quiet:
             stdout.write(line + "\n")
         return EXIT_OK
@@ -355,11 +387,12 @@ def execute(invocation: Invocation, stdin: TextIO, stdout: TextIO, stderr: TextI
         db.close()
 
 
-def run(argv: list[str], stdin: TextIO, stdout: TextIO, stderr: TextIO,
-        env: Any = None, cwd: Optional[str] = None) -> int:
+def run(
+    argv: list[str], stdin: TextIO, stdout: TextIO, stderr: TextIO, env: Any = None, cwd: str | None = None
+) -> int:
     env = os.environ if env is None else env
     cwd = os.getcwd() if cwd is None else cwd
-    invocation: Optional[Invocation] = None
+    invocation: Invocation | None = None
     try:
         invocation = parse(argv)
         if invocation.command == "help":
@@ -385,10 +418,14 @@ def run(argv: list[str], stdin: TextIO, stdout: TextIO, stderr: TextIO,
         stderr.write(formatting.error_report("interrupted", "Nothing after the last ✓ was written.") + "\n")
         return EXIT_FAILURE
     except Exception as error:  # last line of defence: a report, never a traceback, never a ✓
-        stderr.write(formatting.error_report(
-            f"internal error: {type(error).__name__}: {error}",
-            "This is a bug in bazinga-db; nothing was reported as done. Rerun with BAZINGA_DB_DEBUG=1 "
-            "for the traceback.") + "\n")
+        stderr.write(
+            formatting.error_report(
+                f"internal error: {type(error).__name__}: {error}",
+                "This is a bug in bazinga-db; nothing was reported as done. Rerun with BAZINGA_DB_DEBUG=1 "
+                "for the traceback.",
+            )
+            + "\n"
+        )
         if env.get("BAZINGA_DB_DEBUG") == "1":
             import traceback
 

@@ -514,9 +514,13 @@ SECTIONS: list[Section] = [
                 "batch",
                 "--per-transaction",
                 "2",
-                stdin='{"command": "log-interaction", "args": {"session_id": "' + S + '", "agent_type": "qa", '
+                stdin='{"command": "log-interaction", "args": {"session_id": "'
+                + S
+                + '", "agent_type": "qa", '
                 '"content": "All 48 tests pass", "iteration": 4}}\n'
-                '{"command": "log-tokens", "args": {"session_id": "' + S + '", "agent_type": "qa", "tokens": 3200}}\n'
+                '{"command": "log-tokens", "args": {"session_id": "'
+                + S
+                + '", "agent_type": "qa", "tokens": 3200}}\n'
                 '{"command": "token-summary", "args": {"session_id": "' + S + '"}}\n',
             ),
         ],
@@ -539,9 +543,15 @@ SECTIONS: list[Section] = [
         "export a session as one JSON document or as a legacy markdown log, load it into another database.",
         [
             _e("import-files", "coordination", "--dry-run", "--format", "text"),
-            _e("import-files", "coordination", "--log", "coordination/orchestration-log.md", "--skip-invalid",
-               note="`--log` names the markdown log when it is not in the folder (legacy: docs/); "
-                    "`--skip-invalid` imports what is valid and reports the rest."),
+            _e(
+                "import-files",
+                "coordination",
+                "--log",
+                "coordination/orchestration-log.md",
+                "--skip-invalid",
+                note="`--log` names the markdown log when it is not in the folder (legacy: docs/); "
+                "`--skip-invalid` imports what is valid and reports the rest.",
+            ),
             _e("import-files", "coordination", note="Re-running imports nothing twice."),
             _e("export-session", "bazinga_20251112_140207", "--format", "markdown"),
             _e("export-session", S, "--out", "session.json"),

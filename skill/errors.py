@@ -9,7 +9,8 @@ from __future__ import annotations
 
 TYPE_CHECKING = False  # importing typing costs ~2 ms per process; annotations are strings anyway
 if TYPE_CHECKING:
-    from typing import Any, Optional, Sequence
+    from collections.abc import Sequence
+    from typing import Any
 
 
 EXIT_OK = 0
@@ -23,7 +24,7 @@ class BazingaError(Exception):
     exit_code = EXIT_FAILURE
     title = "Database operation failed"
 
-    def __init__(self, message: str, hint: Optional[str] = None, *, details: Sequence[str] = ()):
+    def __init__(self, message: str, hint: str | None = None, *, details: Sequence[str] = ()):
         super().__init__(message)
         self.message = message
         self.hint = hint

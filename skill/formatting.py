@@ -12,7 +12,8 @@ from .vocabulary import COMMANDS, VOCABULARY, agent_label
 
 TYPE_CHECKING = False  # importing typing costs ~2 ms per process; annotations are strings anyway
 if TYPE_CHECKING:
-    from typing import Any, Optional, Sequence
+    from collections.abc import Sequence
+    from typing import Any
 
 OK, WARNING, ERROR = (VOCABULARY["symbols"][k] for k in ("ok", "warning", "error"))
 
@@ -94,7 +95,9 @@ def success_line(command: str, args: dict[str, Any], result: dict[str, Any]) -> 
 
 
 # -- ❌ reports ------------------------------------------------------------------------------------
-def error_report(message: str, hint: Optional[str], details: Sequence[str] = (), command: Optional[str] = None) -> str:
+def error_report(
+    message: str, hint: str | None, details: Sequence[str] = (), command: str | None = None
+) -> str:
     """❌ what failed and why (prefixed by the command when known), each detail, then what to do."""
     lines = [f"{ERROR} {command}: {message}" if command else f"{ERROR} {message}"]
     lines.extend(f"   - {detail}" for detail in details)
@@ -115,15 +118,17 @@ def _cell(value: Any, width: int = 60) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def table(rows: list[dict[str, Any]], columns: Optional[list[str]] = None) -> str:
+def table(rows: list[dict[str, Any]], columns: list[str] | None = None) -> str:
     """A plain fixed-style table (header, dashes, rows) so snapshots stay stable."""
     if not rows:
         return "(no rows)"
     columns = columns or list(rows[0].keys())
     cells = [[_cell(row.get(c)) for c in columns] for row in rows]
     widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(columns)]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(columns, widths)).rstrip(),
-             "  ".join("-" * w for w in widths)]
+    lines = [
+        "  ".join(c.ljust(w) for c, w in zip(columns, widths)).rstrip(),
+        "  ".join("-" * w for w in widths),
+    ]
     lines += ["  ".join(v.ljust(w) for v, w in zip(r, widths)).rstrip() for r in cells]
     return "\n".join(lines)
 
@@ -180,7 +185,7 @@ def state_title(state_type: str) -> str:
     return "PM State" if state_type == "pm" else f"{state_type} state"
 
 
-def state_view(title: str, record: Optional[dict[str, Any]], data_key: str) -> str:
+def state_view(title: str, record: dict[str, Any] | None, data_key: str) -> str:
     if record is None:
         return f"No {title} stored yet."
     data = json.loads(record[data_key])
@@ -211,14 +216,19 @@ def dashboard_view(snapshot: dict[str, Any]) -> str:
     tokens = snapshot["token_summary"]
     lines = [
         f"Session: {session['session_id']} ("
-        + (f"{session['mode']} mode" if session["mode"] else "mode unset") + f", {session['status']})",
+        + (f"{session['mode']} mode" if session["mode"] else "mode unset")
+        + f", {session['status']})",
         f"- Created: {display(session['created_at'])}",
         f"- Last updated: {display(session['updated_at'])}",
         "",
         f"Task Groups: {len(groups)} total",
     ]
-    for status, label in (("completed", "Completed"), ("in_progress", "In Progress"), ("pending", "Pending"),
-                          ("failed", "Failed")):
+    for status, label in (
+        ("completed", "Completed"),
+        ("in_progress", "In Progress"),
+        ("pending", "Pending"),
+        ("failed", "Failed"),
+    ):
         ids = [g["id"] for g in groups if g["status"] == status]
         if ids or status != "failed":
             lines.append(f"- {label}: {len(ids)}" + (f" ({', '.join(ids)})" if ids else ""))

@@ -10,23 +10,28 @@ from .formatting import OK, error_report
 
 TYPE_CHECKING = False  # importing typing costs ~2 ms per process; annotations are strings anyway
 if TYPE_CHECKING:
-    from typing import Optional, TextIO
+    from typing import TextIO
 
 
-def run(argv: list[str], stdout: TextIO, stderr: TextIO, env: Optional[dict] = None,
-        cwd: Optional[str] = None) -> int:
+def run(
+    argv: list[str], stdout: TextIO, stderr: TextIO, env: dict | None = None, cwd: str | None = None
+) -> int:
     from .api import BazingaDB
     from .cli import database_path
     from .storage import display_path
 
     env = os.environ if env is None else env
     if any(a in ("-h", "--help") for a in argv):
-        stdout.write("usage: init_db.py [PATH]\nCreate or upgrade a bazinga-db database (default: the same path "
-                     "the commands use: $BAZINGA_DB_PATH, else coordination/bazinga.db).\n")
+        stdout.write(
+            "usage: init_db.py [PATH]\nCreate or upgrade a bazinga-db database (default: the same path "
+            "the commands use: $BAZINGA_DB_PATH, else coordination/bazinga.db).\n"
+        )
         return EXIT_OK
     if len(argv) > 1:
-        stderr.write(error_report(f"expected at most one PATH, got {len(argv)} arguments",
-                                  "usage: init_db.py [PATH]") + "\n")
+        stderr.write(
+            error_report(f"expected at most one PATH, got {len(argv)} arguments", "usage: init_db.py [PATH]")
+            + "\n"
+        )
         return EXIT_USAGE
     path = database_path(argv[0] if argv else None, env, cwd or os.getcwd())
     db = BazingaDB(path)

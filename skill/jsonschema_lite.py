@@ -19,6 +19,7 @@ rendering them is the caller's business (``skill/validation.py``).
 from __future__ import annotations
 
 import json
+
 TYPE_CHECKING = False  # importing typing costs ~2 ms per process; annotations are strings anyway
 if TYPE_CHECKING:
     from typing import Any
@@ -27,8 +28,17 @@ if TYPE_CHECKING:
 # keyword is refused by the tests (a silently ignored keyword would break the "same verdict" promise).
 KEYWORDS = frozenset(
     {
-        "type", "enum", "const", "minimum", "maximum", "properties", "required",
-        "additionalProperties", "items", "anyOf", "$ref",
+        "type",
+        "enum",
+        "const",
+        "minimum",
+        "maximum",
+        "properties",
+        "required",
+        "additionalProperties",
+        "items",
+        "anyOf",
+        "$ref",
     }
 )
 ANNOTATIONS = frozenset(
@@ -41,8 +51,13 @@ Path = tuple  # a JSON path: a tuple of keys and indexes (annotations only)
 _SIMPLE = frozenset({"type", "description", "title", "$comment"})
 
 _ARTICLE = {
-    "object": "an object", "array": "an array", "string": "a string", "integer": "an integer",
-    "number": "a number", "boolean": "a boolean", "null": "null",
+    "object": "an object",
+    "array": "an array",
+    "string": "a string",
+    "integer": "an integer",
+    "number": "a number",
+    "boolean": "a boolean",
+    "null": "null",
 }
 
 
@@ -56,8 +71,16 @@ class Failure:
 
     __slots__ = ("path", "keyword", "schema", "root", "value", "weak", "field")
 
-    def __init__(self, path: Path, keyword: str, schema: Any, root: Any, value: Any, weak: bool = False,
-                 field: str = ""):
+    def __init__(
+        self,
+        path: Path,
+        keyword: str,
+        schema: Any,
+        root: Any,
+        value: Any,
+        weak: bool = False,
+        field: str = "",
+    ):
         self.path = path
         self.keyword = keyword
         self.schema = schema
@@ -198,8 +221,7 @@ def _check_any_of(schema: Any, value: Any, path: Path, root: Any, out: list[Fail
             return
         attempts.append(failures)
     meant = [
-        failures for failures in attempts
-        if not any(f.keyword == "type" and f.path == path for f in failures)
+        failures for failures in attempts if not any(f.keyword == "type" and f.path == path for f in failures)
     ]
     deeper = [failures for failures in meant if any(len(f.path) > len(path) for f in failures)]
     if deeper:

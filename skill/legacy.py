@@ -23,7 +23,7 @@ import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 from .errors import BazingaError, InvalidArgument
 from .migrations import SPEC_TABLES
@@ -34,7 +34,11 @@ from .vocabulary import MAX_TEXT_BYTES, convert, normalise_agent_type, normalise
 TABLES = SPEC_TABLES
 
 LOG_NAME = "orchestration-log.md"
-STATE_FILES = {"pm_state.json": "pm", "orchestrator_state.json": "orchestrator", "group_status.json": "group_status"}
+STATE_FILES = {
+    "pm_state.json": "pm",
+    "orchestrator_state.json": "orchestrator",
+    "group_status.json": "group_status",
+}
 # Skill result files -> skill_outputs.skill_name. The first three are the Tech Lead's mandatory skills, named
 # as in the spec's examples (security_scan, test_coverage); the others are the remaining legacy skill files
 # (4671d04:agents/orchestrator.md §Step 1: Aggregate All Metrics), named after the file.
@@ -110,8 +114,8 @@ class Plan:
     """The rows a legacy folder maps to, and what went wrong reading it."""
 
     folder: str
-    log_path: Optional[str]
-    current_session: Optional[str] = None
+    log_path: str | None
+    current_session: str | None = None
     rows: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: {t: [] for t in TABLES})
     problems: list[str] = field(default_factory=list)  # errors: block the import unless skip_invalid
     warnings: list[str] = field(default_factory=list)  # noticed, imported anyway
@@ -182,7 +186,7 @@ def _reject_constant(name: str) -> Any:
 # Reading files
 
 
-def _read_text(path: Path, name: str, problems: _Problems) -> Optional[str]:
+def _read_text(path: Path, name: str, problems: _Problems) -> str | None:
     try:
         data = path.read_bytes()
     except OSError as error:
@@ -194,12 +198,14 @@ def _read_text(path: Path, name: str, problems: _Problems) -> Optional[str]:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
         line = data.count(b"\n", 0, error.start) + 1
-        problems.add(name, f"{name}:{line}: not UTF-8 text (byte 0x{data[error.start]:02x} at offset {error.start})")
+        problems.add(
+            name, f"{name}:{line}: not UTF-8 text (byte 0x{data[error.start]:02x} at offset {error.start})"
+        )
         return None
     return text
 
 
-def _read_json(path: Path, name: str, problems: _Problems) -> Optional[Any]:
+def _read_json(path: Path, name: str, problems: _Problems) -> Any | None:
     text = _read_text(path, name, problems)
     if text is None:
         return None
@@ -238,7 +244,9 @@ class _Checker:
             self.problems.add(self.name, f"{self.name} {path}: {text}")
 
     def reported(self, path: str) -> bool:
-        return any(line.startswith(f"{self.name} {path}: ") for line in self.problems.by_file.get(self.name, []))
+        return any(
+            line.startswith(f"{self.name} {path}: ") for line in self.problems.by_file.get(self.name, [])
+        )
 
     def get(self, obj: dict, key: str, kinds: tuple, *parts: Any, required: bool = False) -> Any:
         """obj[key] if of one of ``kinds`` (python types; None allows null), else report and return None."""
@@ -256,38 +264,47 @@ class _Checker:
         else:
             ok = isinstance(value, types)
         if not ok:
-            names = {str: "a string", int: "an integer", bool: "a boolean", list: "an array", dict: "an object",
-                     float: "a number"}
+            names = {
+                str: "a string",
+                int: "an integer",
+                bool: "a boolean",
+                list: "an array",
+                dict: "an object",
+                float: "a number",
+            }
             expected = " or ".join(names[k] for k in types) + (" or null" if None in kinds else "")
             self.fail(path, f"expected {expected}, found {_json_type(value)} {_short(value)}")
             return None
         return value
 
-    def time(self, obj: dict, key: str, *parts: Any, required: bool = False) -> Optional[str]:
+    def time(self, obj: dict, key: str, *parts: Any, required: bool = False) -> str | None:
         value = self.get(obj, key, (str, None), *parts, required=required)
         if value is None:
             return None
         try:
             return to_canonical(value, key)
         except InvalidArgument:
-            self.fail(json_path(*parts, key), f"{value!r} is not a time (expected ISO 8601 UTC such as 2025-11-12T14:02:07Z)")
+            self.fail(
+                json_path(*parts, key),
+                f"{value!r} is not a time (expected ISO 8601 UTC such as 2025-11-12T14:02:07Z)",
+            )
             return None
 
-    def count(self, obj: dict, key: str, *parts: Any) -> Optional[int]:
+    def count(self, obj: dict, key: str, *parts: Any) -> int | None:
         value = self.get(obj, key, (int, None), *parts)
         if value is not None and value < 0:
             self.fail(json_path(*parts, key), f"expected a whole number >= 0, found {value}")
             return None
         return value
 
-    def ident(self, value: Any, what: str, *parts: Any) -> Optional[str]:
+    def ident(self, value: Any, what: str, *parts: Any) -> str | None:
         try:
             return convert("id", value, what)
         except BazingaError as error:
             self.fail(json_path(*parts), error.message)
             return None
 
-    def enum(self, enum: str, value: str, *parts: Any, legacy: Optional[dict] = None) -> Optional[str]:
+    def enum(self, enum: str, value: str, *parts: Any, legacy: dict | None = None) -> str | None:
         if legacy:
             key = " ".join(value.strip().lower().split())
             if key in legacy:
@@ -333,17 +350,17 @@ def _short(value: Any) -> str:
 class LogEntry:
     line: int  # 1-based line of the heading
     timestamp: str  # canonical
-    iteration: Optional[int]
+    iteration: int | None
     agent_type: str
-    qualifier: Optional[str]
+    qualifier: str | None
     content: str
 
 
 @dataclass
 class ParsedLog:
-    session: Optional[str] = None
-    session_line: Optional[int] = None
-    started: Optional[str] = None
+    session: str | None = None
+    session_line: int | None = None
+    started: str | None = None
     entries: list[LogEntry] = field(default_factory=list)
 
 
@@ -358,8 +375,10 @@ def parse_log(text: str, name: str, problems: _Problems) -> ParsedLog:
             headings.append((i, match))
         elif line.startswith("## [") and "Iteration" in line:
             # What the old dashboard took for an entry (FORMATS.md §1) but the reliable boundary does not.
-            problems.warn(f"{name}:{i + 1}: looks like an entry heading but is not "
-                          "'## [time] Iteration N - Agent (qualifier)'; kept inside the entry before it")
+            problems.warn(
+                f"{name}:{i + 1}: looks like an entry heading but is not "
+                "'## [time] Iteration N - Agent (qualifier)'; kept inside the entry before it"
+            )
     header_end = headings[0][0] if headings else len(lines)
     for i in range(header_end):
         session = _HEADER_SESSION.match(lines[i].strip())
@@ -379,8 +398,11 @@ def parse_log(text: str, name: str, problems: _Problems) -> ParsedLog:
         try:
             timestamp = to_canonical(stamp.strip(), "timestamp")
         except InvalidArgument:
-            problems.add(name, f"{name}:{line_no}: entry timestamp [{stamp}] is not a time "
-                               "(expected ISO 8601 UTC such as 2025-11-12T14:02:41Z)")
+            problems.add(
+                name,
+                f"{name}:{line_no}: entry timestamp [{stamp}] is not a time "
+                "(expected ISO 8601 UTC such as 2025-11-12T14:02:41Z)",
+            )
             bad, timestamp = True, ""
         if complete:
             agent_type, iteration_value = "orchestrator", None
@@ -394,7 +416,7 @@ def parse_log(text: str, name: str, problems: _Problems) -> ParsedLog:
                 except BazingaError as error:
                     problems.add(name, f"{name}:{line_no}: {error.message}")
                     bad = True
-        content = "\n".join(lines[start + 1:end]).strip()
+        content = "\n".join(lines[start + 1 : end]).strip()
         if content.endswith("\n---") or content == "---":
             content = content[:-3].strip()
         if not content:
@@ -407,11 +429,13 @@ def parse_log(text: str, name: str, problems: _Problems) -> ParsedLog:
             problems.add(name, f"{name}:{line_no}: the entry contains a NUL character")
             bad = True
         if not bad:
-            result.entries.append(LogEntry(line_no, timestamp, iteration_value, agent_type, qualifier, content))
+            result.entries.append(
+                LogEntry(line_no, timestamp, iteration_value, agent_type, qualifier, content)
+            )
     return result
 
 
-def agent_id_for(agent_type: str, qualifier: Optional[str], group_order: list[str]) -> Optional[str]:
+def agent_id_for(agent_type: str, qualifier: str | None, group_order: list[str]) -> str | None:
     """EXPECTED.md §4 rule 6: the first DB-era agent ids (7c7e05a:agents/orchestrator.md)."""
     if agent_type == "pm":
         return "pm_main"
@@ -432,7 +456,7 @@ def agent_id_for(agent_type: str, qualifier: Optional[str], group_order: list[st
 # The folder
 
 
-def find_log(folder: Path, log: Optional[str]) -> Optional[Path]:
+def find_log(folder: Path, log: str | None) -> Path | None:
     """--log, else DIR/orchestration-log.md, else DIR/../docs/orchestration-log.md (its legacy home)."""
     if log:
         return Path(log)
@@ -442,7 +466,7 @@ def find_log(folder: Path, log: Optional[str]) -> Optional[Path]:
     return None
 
 
-def read_folder(folder: str, log: Optional[str] = None, skip_invalid: bool = False) -> Plan:
+def read_folder(folder: str, log: str | None = None, skip_invalid: bool = False) -> Plan:
     """Read every legacy file of ``folder`` into a plan. Never raises for bad file content: see Plan.problems.
 
     Raises NotFound-style errors only when the folder itself is unusable (checked by the caller).
@@ -465,7 +489,9 @@ def read_folder(folder: str, log: Optional[str] = None, skip_invalid: bool = Fal
         excluded |= json_bad
     order = {report.name: i for i, report in enumerate(plan.files)}
     plan.invalid_files = sorted(set(problems.by_file) | excluded, key=lambda f: (order.get(f, len(order)), f))
-    plan.problems = dropped + [text for f in plan.invalid_files if f not in excluded for text in problems.by_file.get(f, [])]
+    plan.problems = dropped + [
+        text for f in plan.invalid_files if f not in excluded for text in problems.by_file.get(f, [])
+    ]
     plan.warnings = problems.warnings
     if skip_invalid:
         for report in plan.files:
@@ -476,7 +502,7 @@ def read_folder(folder: str, log: Optional[str] = None, skip_invalid: bool = Fal
     return plan
 
 
-def _log_name(root: Path, log_path: Optional[Path]) -> str:
+def _log_name(root: Path, log_path: Path | None) -> str:
     """How reports name the log: relative to the folder when found there or in ../docs, else as given."""
     if log_path is None:
         return LOG_NAME
@@ -492,7 +518,7 @@ def _mtime(path: Path) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(int(seconds))) + ".000000Z"
 
 
-def _build(root: Path, log_path: Optional[Path], excluded: set[str]) -> tuple[Plan, _Problems]:
+def _build(root: Path, log_path: Path | None, excluded: set[str]) -> tuple[Plan, _Problems]:
     reader = _FolderReader(root, log_path, excluded)
     return reader.build(), reader.problems
 
@@ -500,7 +526,7 @@ def _build(root: Path, log_path: Optional[Path], excluded: set[str]) -> tuple[Pl
 class _FolderReader:
     """One pass over a legacy folder: read each file, then derive the rows table by table."""
 
-    def __init__(self, root: Path, log_path: Optional[Path], excluded: set[str]):
+    def __init__(self, root: Path, log_path: Path | None, excluded: set[str]):
         self.root = root
         self.log_path = log_path
         self.log_name = _log_name(root, log_path)
@@ -512,19 +538,19 @@ class _FolderReader:
         self.orch_c = _Checker("orchestrator_state.json", self.problems)
         self.pm_c = _Checker("pm_state.json", self.problems)
         # Filled by build() and the read_* steps:
-        self.orch: Optional[dict] = None
-        self.pm: Optional[dict] = None
-        self.groups_doc: Optional[dict] = None
-        self.history: Optional[dict] = None
-        self.skills: dict[str, Optional[dict]] = {}
-        self.configs: dict[str, Optional[dict]] = {}
-        self.log: Optional[ParsedLog] = None
-        self.current: Optional[str] = None
-        self.start: Optional[str] = None  # the current session's start_time
+        self.orch: dict | None = None
+        self.pm: dict | None = None
+        self.groups_doc: dict | None = None
+        self.history: dict | None = None
+        self.skills: dict[str, dict | None] = {}
+        self.configs: dict[str, dict | None] = {}
+        self.log: ParsedLog | None = None
+        self.current: str | None = None
+        self.start: str | None = None  # the current session's start_time
         self.history_rows: dict[str, dict[str, Any]] = {}
-        self.orch_fields: dict[str, Optional[str]] = {}
-        self.pm_fields: dict[str, Optional[str]] = {}
-        self.pm_groups: list[tuple[str, str, Optional[str]]] = []  # (id, name, normalised status)
+        self.orch_fields: dict[str, str | None] = {}
+        self.pm_fields: dict[str, str | None] = {}
+        self.pm_groups: list[tuple[str, str, str | None]] = []  # (id, name, normalised status)
         self.gs_rows: dict[str, dict[str, Any]] = {}
 
     def build(self) -> Plan:
@@ -556,7 +582,7 @@ class _FolderReader:
         return self.plan
 
     # -- reading -----------------------------------------------------------------------------------
-    def load(self, name: str, optional: bool = False) -> Optional[dict]:
+    def load(self, name: str, optional: bool = False) -> dict | None:
         path = self.root / name
         if not path.is_file():
             if not optional:  # the rarer skill files are not listed when absent
@@ -567,7 +593,7 @@ class _FolderReader:
             return None
         return _read_json(path, name, self.problems)
 
-    def read_log(self) -> Optional[ParsedLog]:
+    def read_log(self) -> ParsedLog | None:
         name = self.log_name
         if self.log_path is None:
             self.reports[name] = FileReport(name, "missing", note="looked in DIR and DIR/../docs/")
@@ -596,7 +622,8 @@ class _FolderReader:
                 messages = _Checker(name, self.problems).get(doc, "messages", (list,), required=True)
                 if messages:
                     self.problems.warn(
-                        f"{name}: {len(messages)} message(s) not imported (no table holds agent messages)")
+                        f"{name}: {len(messages)} message(s) not imported (no table holds agent messages)"
+                    )
 
     def find_current_session(self) -> None:
         """orchestrator_state.session_id, then pm_state's, then the log header's (EXPECTED.md §2)."""
@@ -609,8 +636,10 @@ class _FolderReader:
             pm_session = self.pm_c.ident(value, "session id", "session_id") if value is not None else None
         current = orch_session or pm_session
         if orch_session and pm_session and pm_session != orch_session:
-            self.pm_c.fail("$.session_id", f"{pm_session!r} differs from orchestrator_state.json's session_id "
-                                           f"{orch_session!r}")
+            self.pm_c.fail(
+                "$.session_id",
+                f"{pm_session!r} differs from orchestrator_state.json's session_id {orch_session!r}",
+            )
         log, name = self.log, self.log_name
         if log is not None and log.session:
             if current is None:
@@ -619,8 +648,11 @@ class _FolderReader:
                 except BazingaError as error:
                     self.problems.add(name, f"{name}:{log.session_line}: {error.message}")
             elif log.session != current:
-                self.problems.add(name, f"{name}:{log.session_line}: header session {log.session!r} differs from "
-                                        f"the current session {current!r} (orchestrator_state.json / pm_state.json)")
+                self.problems.add(
+                    name,
+                    f"{name}:{log.session_line}: header session {log.session!r} differs from "
+                    f"the current session {current!r} (orchestrator_state.json / pm_state.json)",
+                )
         self.current = self.plan.current_session = current
 
     def read_history(self) -> None:
@@ -636,7 +668,9 @@ class _FolderReader:
             start = hc.time(entry, "start_time", "sessions", i, required=sid != self.current)
             end = hc.time(entry, "end_time", "sessions", i)
             raw_status = hc.get(entry, "status", (str, None), "sessions", i)
-            status = hc.enum("session_status", raw_status, "sessions", i, "status") if raw_status else "active"
+            status = (
+                hc.enum("session_status", raw_status, "sessions", i, "status") if raw_status else "active"
+            )
             if sid is not None:
                 self.history_rows[sid] = {"start_time": start, "end_time": end, "status": status}
 
@@ -676,13 +710,20 @@ class _FolderReader:
                 c.fail(json_path(*parts, "id"), "missing (each task group needs an id)")
                 continue
             if not isinstance(raw_id, str):
-                c.fail(json_path(*parts, "id"), f"expected a string, found {_json_type(raw_id)} {_short(raw_id)}")
+                c.fail(
+                    json_path(*parts, "id"), f"expected a string, found {_json_type(raw_id)} {_short(raw_id)}"
+                )
                 continue
             gid = c.ident(raw_id, "group id", *parts, "id")
-            name = c.get(group, "name", (str, None), *parts) or c.get(group, "description", (str, None), *parts)
+            name = c.get(group, "name", (str, None), *parts) or c.get(
+                group, "description", (str, None), *parts
+            )
             raw_status = c.get(group, "status", (str, None), *parts)
-            status = (c.enum("group_status", raw_status, *parts, "status", legacy=LEGACY_GROUP_STATUS)
-                      if raw_status else None)
+            status = (
+                c.enum("group_status", raw_status, *parts, "status", legacy=LEGACY_GROUP_STATUS)
+                if raw_status
+                else None
+            )
             if gid is None:
                 continue
             if any(g[0] == gid for g in self.pm_groups):
@@ -702,13 +743,20 @@ class _FolderReader:
                 continue
             gid = c.ident(key, "group id", key)
             raw_status = c.get(value, "status", (str, None), key)
-            status = (c.enum("group_status", raw_status, key, "status", legacy=LEGACY_GROUP_STATUS)
-                      if raw_status else None)
+            status = (
+                c.enum("group_status", raw_status, key, "status", legacy=LEGACY_GROUP_STATUS)
+                if raw_status
+                else None
+            )
             revisions = c.count(value, "revision_count", key)
             raw_review = c.get(value, "last_review_status", (str, None), key)
             review = c.enum("review_status", raw_review, key, "last_review_status") if raw_review else None
             if gid is not None:
-                self.gs_rows[gid] = {"status": status, "revision_count": revisions, "last_review_status": review}
+                self.gs_rows[gid] = {
+                    "status": status,
+                    "revision_count": revisions,
+                    "last_review_status": review,
+                }
 
     # -- rows --------------------------------------------------------------------------------------
     def emit(self, file: str, table: str, row: dict[str, Any]) -> None:
@@ -717,7 +765,7 @@ class _FolderReader:
         per_file[table] = per_file.get(table, 0) + 1
 
     @property
-    def state_time(self) -> Optional[str]:
+    def state_time(self) -> str | None:
         """orchestrator_state.last_update: the time of every row derived from it and of group_status."""
         return self.orch_fields.get("last_update") or self.start
 
@@ -727,27 +775,43 @@ class _FolderReader:
         start = self.orch_fields.get("start_time") or (log.started if log else None) or hist.get("start_time")
         if current and start is None and log and log.entries:
             start = log.entries[0].timestamp
-            self.problems.warn(f"session {current}: no start time in any file; using the first log entry's "
-                               f"time {start}")
+            self.problems.warn(
+                f"session {current}: no start time in any file; using the first log entry's time {start}"
+            )
         if current and start is None:
-            self.problems.add("orchestrator_state.json", f"orchestrator_state.json $.start_time: no start time for "
-                              f"session {current!r} in any file (orchestrator_state, log header, sessions_history)")
+            self.problems.add(
+                "orchestrator_state.json",
+                f"orchestrator_state.json $.start_time: no start time for "
+                f"session {current!r} in any file (orchestrator_state, log header, sessions_history)",
+            )
         self.start = start
-        rows = [{"session_id": sid, "start_time": h["start_time"], "end_time": h["end_time"], "mode": None,
-                 "original_requirements": None, "status": h["status"],
-                 "created_at": h["start_time"], "updated_at": h["start_time"]}
-                for sid, h in self.history_rows.items() if sid != current and h["start_time"] is not None]
+        rows = [
+            {
+                "session_id": sid,
+                "start_time": h["start_time"],
+                "end_time": h["end_time"],
+                "mode": None,
+                "original_requirements": None,
+                "status": h["status"],
+                "created_at": h["start_time"],
+                "updated_at": h["start_time"],
+            }
+            for sid, h in self.history_rows.items()
+            if sid != current and h["start_time"] is not None
+        ]
         if current and start:
-            rows.append({
-                "session_id": current,
-                "start_time": start,
-                "end_time": self.orch_fields.get("end_time") or hist.get("end_time"),
-                "mode": self.pm_fields.get("mode"),
-                "original_requirements": self.pm_fields.get("original_requirements"),
-                "status": self.orch_fields.get("status") or hist.get("status") or "active",
-                "created_at": start,
-                "updated_at": start,
-            })
+            rows.append(
+                {
+                    "session_id": current,
+                    "start_time": start,
+                    "end_time": self.orch_fields.get("end_time") or hist.get("end_time"),
+                    "mode": self.pm_fields.get("mode"),
+                    "original_requirements": self.pm_fields.get("original_requirements"),
+                    "status": self.orch_fields.get("status") or hist.get("status") or "active",
+                    "created_at": start,
+                    "updated_at": start,
+                }
+            )
         for row in sorted(rows, key=lambda r: (r["start_time"], r["session_id"])):
             source = HISTORY_FILE if row["session_id"] in self.history_rows else "orchestrator_state.json"
             self.emit(source, "sessions", row)
@@ -756,13 +820,19 @@ class _FolderReader:
     def unattributed(self) -> None:
         """Without a session id nothing session-bound can be imported: say so for each file concerned."""
         needing = [n for n, d in self.skills.items() if d is not None]
-        needing += [n for n, d in (("pm_state.json", self.pm), ("group_status.json", self.groups_doc))
-                    if d is not None]
+        needing += [
+            n
+            for n, d in (("pm_state.json", self.pm), ("group_status.json", self.groups_doc))
+            if d is not None
+        ]
         if self.log and self.log.entries:
             needing.append(self.log_name)
         for name in needing:
-            self.problems.add(name, f"{name}: cannot tell which session it belongs to: no session_id in "
-                                    "orchestrator_state.json or pm_state.json, and no **Session:** in the log header")
+            self.problems.add(
+                name,
+                f"{name}: cannot tell which session it belongs to: no session_id in "
+                "orchestrator_state.json or pm_state.json, and no **Session:** in the log header",
+            )
 
     def snapshot_rows(self) -> None:
         for name, state_type, doc, stamp in (
@@ -772,44 +842,64 @@ class _FolderReader:
         ):
             if doc is not None:
                 _Checker(name, self.problems).payload("state", state_type, doc)
-                self.emit(name, "state_snapshots", {"session_id": self.current, "timestamp": stamp,
-                                                    "state_type": state_type, "state_data": doc})
+                self.emit(
+                    name,
+                    "state_snapshots",
+                    {
+                        "session_id": self.current,
+                        "timestamp": stamp,
+                        "state_type": state_type,
+                        "state_data": doc,
+                    },
+                )
 
     def task_group_rows(self) -> list[str]:
         """Ids and names from pm_state, status from group_status (which wins); returns pm_state's order."""
         order = [g[0] for g in self.pm_groups]
         extra = [gid for gid in self.gs_rows if gid not in order]
         for gid in extra:
-            self.problems.warn(f"group_status.json {json_path(gid)}: group {gid!r} is not in pm_state.json's "
-                               "task_groups; imported with its id as its name")
+            self.problems.warn(
+                f"group_status.json {json_path(gid)}: group {gid!r} is not in pm_state.json's "
+                "task_groups; imported with its id as its name"
+            )
         names = {gid: (name, status) for gid, name, status in self.pm_groups}
         for gid in order + extra:
             name, pm_status = names.get(gid, (gid, None))
             gs = self.gs_rows.get(gid, {})
-            known_at = self.state_time if gid in self.gs_rows else self.pm_fields.get("last_update") or self.start
-            self.emit("pm_state.json" if gid in names else "group_status.json", "task_groups", {
-                "id": gid,
-                "session_id": self.current,
-                "name": name,
-                "status": gs.get("status") or pm_status or "pending",
-                "assigned_to": None,  # legacy files name no agent instances
-                "revision_count": gs.get("revision_count") or 0,
-                "last_review_status": gs.get("last_review_status"),
-                "created_at": self.start,
-                "updated_at": known_at,
-            })
+            known_at = (
+                self.state_time if gid in self.gs_rows else self.pm_fields.get("last_update") or self.start
+            )
+            self.emit(
+                "pm_state.json" if gid in names else "group_status.json",
+                "task_groups",
+                {
+                    "id": gid,
+                    "session_id": self.current,
+                    "name": name,
+                    "status": gs.get("status") or pm_status or "pending",
+                    "assigned_to": None,  # legacy files name no agent instances
+                    "revision_count": gs.get("revision_count") or 0,
+                    "last_review_status": gs.get("last_review_status"),
+                    "created_at": self.start,
+                    "updated_at": known_at,
+                },
+            )
         return order
 
     def log_rows(self, group_order: list[str]) -> None:
         for entry in self.log.entries if self.log else []:
-            self.emit(self.log_name, "orchestration_logs", {
-                "session_id": self.current,
-                "timestamp": entry.timestamp,
-                "iteration": entry.iteration,
-                "agent_type": entry.agent_type,
-                "agent_id": agent_id_for(entry.agent_type, entry.qualifier, group_order),
-                "content": entry.content,
-            })
+            self.emit(
+                self.log_name,
+                "orchestration_logs",
+                {
+                    "session_id": self.current,
+                    "timestamp": entry.timestamp,
+                    "iteration": entry.iteration,
+                    "agent_type": entry.agent_type,
+                    "agent_id": agent_id_for(entry.agent_type, entry.qualifier, group_order),
+                    "content": entry.content,
+                },
+            )
 
     def token_rows(self) -> None:
         """One row per agent type of token_usage.by_agent_type above 0 (EXPECTED.md §6).
@@ -817,12 +907,16 @@ class _FolderReader:
         by_group gets no rows: it would count the same tokens twice (it stays in the snapshot).
         """
         usage = self.orch_c.get(self.orch, "token_usage", (dict, None)) if self.orch is not None else None
-        by_type = (self.orch_c.get(usage, "by_agent_type", (dict, None), "token_usage") if usage else None) or {}
+        by_type = (
+            self.orch_c.get(usage, "by_agent_type", (dict, None), "token_usage") if usage else None
+        ) or {}
         for agent, tokens in by_type.items():
             parts = ("token_usage", "by_agent_type", agent)
             if isinstance(tokens, bool) or not isinstance(tokens, int) or tokens < 0:
-                self.orch_c.fail(json_path(*parts), f"expected a whole number >= 0, found {_json_type(tokens)} "
-                                                    f"{_short(tokens)}")
+                self.orch_c.fail(
+                    json_path(*parts),
+                    f"expected a whole number >= 0, found {_json_type(tokens)} {_short(tokens)}",
+                )
                 continue
             try:
                 agent_type = normalise_agent_type(agent)
@@ -830,9 +924,17 @@ class _FolderReader:
                 self.orch_c.fail(json_path(*parts), error.message)
                 continue
             if tokens > 0:
-                self.emit("orchestrator_state.json", "token_usage", {
-                    "session_id": self.current, "timestamp": self.state_time, "agent_type": agent_type,
-                    "agent_id": None, "tokens_estimated": tokens})
+                self.emit(
+                    "orchestrator_state.json",
+                    "token_usage",
+                    {
+                        "session_id": self.current,
+                        "timestamp": self.state_time,
+                        "agent_type": agent_type,
+                        "agent_id": None,
+                        "tokens_estimated": tokens,
+                    },
+                )
 
     def decision_rows(self) -> None:
         """One row per decisions_log element, in order (EXPECTED.md §9)."""
@@ -841,23 +943,35 @@ class _FolderReader:
         for i, element in enumerate(elements):
             parts = ("decisions_log", i)
             if not isinstance(element, dict):
-                c.fail(json_path(*parts), f"expected an object, found {_json_type(element)} {_short(element)}")
+                c.fail(
+                    json_path(*parts), f"expected an object, found {_json_type(element)} {_short(element)}"
+                )
                 continue
             decision = c.get(element, "decision", (str,), *parts, required=True)
             iteration = c.count(element, "iteration", *parts)
             stamp = c.time(element, "timestamp", *parts)
             if "timestamp" not in element:
-                self.problems.warn(f"orchestrator_state.json {json_path(*parts, 'timestamp')}: missing; "
-                                   f"using the file's last_update {self.state_time}")
+                self.problems.warn(
+                    f"orchestrator_state.json {json_path(*parts, 'timestamp')}: missing; "
+                    f"using the file's last_update {self.state_time}"
+                )
             if decision is not None and not decision.strip():
                 c.fail(json_path(*parts, "decision"), "empty")
                 continue
             if decision is None or (stamp is None and "timestamp" in element):
                 continue
             c.payload("decision", decision, element, *parts)
-            self.emit("orchestrator_state.json", "decisions", {
-                "session_id": self.current, "timestamp": stamp or self.state_time, "iteration": iteration,
-                "decision_type": decision, "decision_data": element})
+            self.emit(
+                "orchestrator_state.json",
+                "decisions",
+                {
+                    "session_id": self.current,
+                    "timestamp": stamp or self.state_time,
+                    "iteration": iteration,
+                    "decision_type": decision,
+                    "decision_data": element,
+                },
+            )
 
     def skill_output_rows(self) -> None:
         """Skill files name no session: they belong to the current one, stored verbatim (EXPECTED.md §7)."""
@@ -870,8 +984,16 @@ class _FolderReader:
             if checker.failed:
                 continue
             checker.payload("skill_output", skill, doc)
-            self.emit(name, "skill_outputs", {"session_id": self.current, "timestamp": stamp or self.state_time,
-                                              "skill_name": skill, "output_data": doc})
+            self.emit(
+                name,
+                "skill_outputs",
+                {
+                    "session_id": self.current,
+                    "timestamp": stamp or self.state_time,
+                    "skill_name": skill,
+                    "output_data": doc,
+                },
+            )
 
     def configuration_rows(self) -> None:
         """Global rows, timed by _metadata.last_updated, else created, else the file's modification time."""
@@ -881,10 +1003,15 @@ class _FolderReader:
                 continue
             checker = _Checker(name, self.problems)
             meta = checker.get(doc, "_metadata", (dict, None)) or {}
-            stamp = checker.time(meta, "last_updated", "_metadata") or checker.time(meta, "created", "_metadata")
+            stamp = checker.time(meta, "last_updated", "_metadata") or checker.time(
+                meta, "created", "_metadata"
+            )
             checker.payload("config", key, doc)
-            self.emit(name, "configuration",
-                      {"key": key, "value": doc, "updated_at": stamp or _mtime(self.root / name)})
+            self.emit(
+                name,
+                "configuration",
+                {"key": key, "value": doc, "updated_at": stamp or _mtime(self.root / name)},
+            )
 
     def file_report(self) -> None:
         for name, report in self.reports.items():
@@ -893,12 +1020,19 @@ class _FolderReader:
                 report.status = "invalid"
             self.plan.files.append(report)
         for path in sorted(self.root.iterdir()) if self.root.is_dir() else []:
-            if path.name in self.reports or path.name in ("messages", self.log_name) or path.name.startswith("."):
+            if (
+                path.name in self.reports
+                or path.name in ("messages", self.log_name)
+                or path.name.startswith(".")
+            ):
                 continue
             if path.suffix == ".db" or path.name.endswith(("-wal", "-shm")):
                 continue
-            self.plan.files.append(FileReport(path.name + ("/" if path.is_dir() else ""), "ignored",
-                                              note="no table for this file"))
+            self.plan.files.append(
+                FileReport(
+                    path.name + ("/" if path.is_dir() else ""), "ignored", note="no table for this file"
+                )
+            )
 
 
 # --------------------------------------------------------------------------------------------------
@@ -919,7 +1053,7 @@ def heading_name(agent_type: str) -> str:
     return AGENT_HEADINGS.get(agent_type) or agent_type.replace("_", " ").title()
 
 
-def qualifier_for(agent_type: str, agent_id: Optional[str], group_order: list[str]) -> Optional[str]:
+def qualifier_for(agent_type: str, agent_id: str | None, group_order: list[str]) -> str | None:
     """The heading qualifier ``Group X`` recovered from an agent id of EXPECTED.md §4 rule 6."""
     if not agent_id:
         return None
@@ -929,14 +1063,18 @@ def qualifier_for(agent_type: str, agent_id: Optional[str], group_order: list[st
         return f"Group {group_order[n - 1]}" if 1 <= n <= len(group_order) else None
     prefix = {"qa": "qa_group_", "tech_lead": "tech_lead_group_"}.get(agent_type)
     if prefix and agent_id.startswith(prefix) and len(agent_id) > len(prefix):
-        short = agent_id[len(prefix):]
+        short = agent_id[len(prefix) :]
         group = next((g for g in group_order if g.lower() == short), short)
         return f"Group {group}"
     return None
 
 
-def render_log(session_id: str, started: Optional[str], entries: list[dict[str, Any]],
-               group_order: Optional[list[str]] = None) -> str:
+def render_log(
+    session_id: str,
+    started: str | None,
+    entries: list[dict[str, Any]],
+    group_order: list[str] | None = None,
+) -> str:
     """A session's log rows in the legacy orchestration-log.md layout (FORMATS.md §1, 31a6d3e+ header).
 
     Lossy where the layout is: the free qualifiers of headings such as ``(Routing)`` are not stored, content is
@@ -954,7 +1092,9 @@ def render_log(session_id: str, started: Optional[str], entries: list[dict[str, 
             heading = f"## [{stamp}] Orchestration Complete"
         else:
             qualifier = qualifier_for(row["agent_type"], row.get("agent_id"), order)
-            heading = f"## [{stamp}] Iteration {row.get('iteration') or 0} - {heading_name(row['agent_type'])}"
+            heading = (
+                f"## [{stamp}] Iteration {row.get('iteration') or 0} - {heading_name(row['agent_type'])}"
+            )
             if qualifier:
                 heading += f" ({qualifier})"
         out += [heading, "", row["content"].strip(), "", "---", ""]

@@ -23,7 +23,7 @@ from .storage import (
 
 TYPE_CHECKING = False  # typing costs ~2 ms per process start
 if TYPE_CHECKING:
-    from typing import Any, Optional
+    from typing import Any
 
 # A WAL this large means checkpoints are not keeping up (a reader held open for a long time).
 LARGE_WAL_BYTES = 64 * 1024 * 1024
@@ -230,7 +230,7 @@ def backup(path: str, destination: str, force: bool = False) -> dict[str, Any]:
         )
     source = _open_readonly(path)
     temporary = os.path.join(folder, f".{os.path.basename(dest_abs)}.tmp-{os.getpid()}")
-    target: Optional[sqlite3.Connection] = None
+    target: sqlite3.Connection | None = None
     try:
         try:
             version = migrations.current_version(source)

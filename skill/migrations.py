@@ -191,8 +191,16 @@ def _statements(statements: tuple[str, ...]) -> Callable[[sqlite3.Connection], N
 
 
 # The spec's eight tables, in the spec's order (other modules and tests list tables from here).
-SPEC_TABLES = ("sessions", "orchestration_logs", "state_snapshots", "task_groups", "token_usage",
-               "skill_outputs", "configuration", "decisions")
+SPEC_TABLES = (
+    "sessions",
+    "orchestration_logs",
+    "state_snapshots",
+    "task_groups",
+    "token_usage",
+    "skill_outputs",
+    "configuration",
+    "decisions",
+)
 
 MIGRATIONS: list[Migration] = [
     Migration(1, "initial schema: the spec's eight tables", _script(INITIAL_SCHEMA)),

@@ -17,15 +17,25 @@ TYPE_CHECKING = False  # importing typing costs ~2 ms per process; annotations a
 if TYPE_CHECKING:
     from typing import Any
 
-_ALLOWED = {sqlite3.SQLITE_SELECT, sqlite3.SQLITE_READ, sqlite3.SQLITE_FUNCTION,
-            getattr(sqlite3, "SQLITE_RECURSIVE", 33)}
+_ALLOWED = {
+    sqlite3.SQLITE_SELECT,
+    sqlite3.SQLITE_READ,
+    sqlite3.SQLITE_FUNCTION,
+    getattr(sqlite3, "SQLITE_RECURSIVE", 33),
+}
 # The authorizer's action codes 1..33, as SQLite numbers them (sqlite3 exposes them with other constants
 # that share the same values, so the names are listed here rather than looked up).
-_ACTIONS = ("CREATE INDEX CREATE TABLE|CREATE TEMP INDEX|CREATE TEMP TABLE|CREATE TEMP TRIGGER|"
-            "CREATE TEMP VIEW|CREATE TRIGGER|CREATE VIEW|DELETE|DROP INDEX|DROP TABLE|DROP TEMP INDEX|"
-            "DROP TEMP TABLE|DROP TEMP TRIGGER|DROP TEMP VIEW|DROP TRIGGER|DROP VIEW|INSERT|PRAGMA|READ|SELECT|"
-            "TRANSACTION|UPDATE|ATTACH|DETACH|ALTER TABLE|REINDEX|ANALYZE|CREATE VTABLE|DROP VTABLE|FUNCTION|"
-            "SAVEPOINT|RECURSIVE").replace("CREATE INDEX CREATE", "CREATE INDEX|CREATE").split("|")
+_ACTIONS = (
+    (
+        "CREATE INDEX CREATE TABLE|CREATE TEMP INDEX|CREATE TEMP TABLE|CREATE TEMP TRIGGER|"
+        "CREATE TEMP VIEW|CREATE TRIGGER|CREATE VIEW|DELETE|DROP INDEX|DROP TABLE|DROP TEMP INDEX|"
+        "DROP TEMP TABLE|DROP TEMP TRIGGER|DROP TEMP VIEW|DROP TRIGGER|DROP VIEW|INSERT|PRAGMA|READ|SELECT|"
+        "TRANSACTION|UPDATE|ATTACH|DETACH|ALTER TABLE|REINDEX|ANALYZE|CREATE VTABLE|DROP VTABLE|FUNCTION|"
+        "SAVEPOINT|RECURSIVE"
+    )
+    .replace("CREATE INDEX CREATE", "CREATE INDEX|CREATE")
+    .split("|")
+)
 _DENIED_FUNCTIONS = {"load_extension", "readfile", "writefile", "edit"}
 
 
@@ -65,11 +75,15 @@ def run_readonly(store: Store, sql: str, params: Any = ()) -> list[dict[str, Any
             raise QueryRefused(
                 f"query refused: only reading is allowed, and this statement would need {what}",
                 "Use SELECT (or WITH ... SELECT). Writes go through the other commands; schema changes, "
-                "PRAGMA and ATTACH are not available.")
-        if isinstance(error, sqlite3.OperationalError) and ("syntax" in str(error) or "no such" in str(error)
-                                                           or "incomplete" in str(error)):
-            raise QueryRefused(f"query failed: {error}",
-                               "Check the SQL; the tables and columns are listed in references/schema.md.")
+                "PRAGMA and ATTACH are not available.",
+            )
+        if isinstance(error, sqlite3.OperationalError) and (
+            "syntax" in str(error) or "no such" in str(error) or "incomplete" in str(error)
+        ):
+            raise QueryRefused(
+                f"query failed: {error}",
+                "Check the SQL; the tables and columns are listed in references/schema.md.",
+            )
         raise translate(error, store.path)
     finally:
         # set_authorizer(None) clears the callback only from Python 3.11 on; before, an allow-all one does.

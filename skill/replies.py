@@ -16,6 +16,7 @@ The CLI imports this module only for `request` (``EXTRA_COMMANDS``), so other co
 from __future__ import annotations
 
 import re
+
 TYPE_CHECKING = False  # importing typing costs ~2 ms per process; annotations are strings anyway
 if TYPE_CHECKING:
     from typing import Any, TextIO

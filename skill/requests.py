@@ -28,14 +28,13 @@ from __future__ import annotations
 import json
 import os
 import re
+
 TYPE_CHECKING = False  # importing typing costs ~2 ms per process; annotations are strings anyway
 if TYPE_CHECKING:
     from typing import Any
 
 from .errors import BazingaError, RequestNotUnderstood
 from .vocabulary import COMMANDS, OPERATIONS, PROMPTS_PATH, convert, normalise_agent_type
-
-
 
 _TABLES: dict[str, Any] | None = None
 ENUM_TYPES = ("mode", "session_status", "group_status", "review_status", "token_by", "output_format")

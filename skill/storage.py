@@ -18,7 +18,8 @@ from .errors import BazingaError, Conflict, DatabaseBusy, DatabaseUnusable, NoDa
 
 TYPE_CHECKING = False  # importing typing costs ~2 ms per process; annotations are strings anyway
 if TYPE_CHECKING:
-    from typing import Any, Callable, Iterator, Optional, TypeVar
+    from collections.abc import Iterator
+    from typing import Any, Callable, TypeVar
 
     T = TypeVar("T")
 
@@ -90,8 +91,11 @@ def translate(error: sqlite3.Error, path: str) -> BazingaError:
         return DatabaseUnusable(
             f"disk I/O error on {shown}" + (f" ({code})" if code else f" ({text})") + "; nothing was written",
             "The disk may be full, a file-size limit (ulimit -f) reached, or the device failing. Free space or "
-            "raise the limit, then retry the same command; `check` tells whether the database is intact.")
-    return DatabaseUnusable(f"SQLite error on {shown}: {text}", "Run `check` on the database; retry the command.")
+            "raise the limit, then retry the same command; `check` tells whether the database is intact.",
+        )
+    return DatabaseUnusable(
+        f"SQLite error on {shown}: {text}", "Run `check` on the database; retry the command."
+    )
 
 
 def _configure(conn: sqlite3.Connection) -> sqlite3.Connection:
@@ -109,7 +113,6 @@ def _ro_uri(path: str, immutable: bool = False) -> str:
     absolute = os.path.abspath(path)
     escaped = absolute.replace("%", "%25").replace("?", "%3f").replace("#", "%23")
     return f"file:{escaped}?mode=ro" + ("&immutable=1" if immutable else "")
-
 
 
 def quote_identifier(name: str) -> str:
@@ -136,15 +139,19 @@ def open_read_only(path: str, recover: bool = True) -> sqlite3.Connection:
             conn.close()
         if recover and "readonly" in str(error).lower() and _roll_back_hot_journal(path):
             return open_read_only(path, recover=False)
-        if ("unable to open" not in str(error) or not folder_is_read_only(path)
-                or os.path.exists(path + "-wal")):
+        if (
+            "unable to open" not in str(error)
+            or not folder_is_read_only(path)
+            or os.path.exists(path + "-wal")
+        ):
             raise
     except sqlite3.Error:
         if conn is not None:
             conn.close()
         raise
-    return sqlite3.connect(_ro_uri(path, immutable=True), uri=True, timeout=BUSY_TIMEOUT_MS / 1000,
-                           isolation_level=None)
+    return sqlite3.connect(
+        _ro_uri(path, immutable=True), uri=True, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None
+    )
 
 
 def _roll_back_hot_journal(path: str) -> bool:
@@ -184,9 +191,17 @@ def check_database_path(path: str) -> None:
             "Give --db the path of a file, for example coordination/bazinga.db.",
         )
     if not stat.S_ISREG(mode):
-        kind = ("a character device" if stat.S_ISCHR(mode) else "a block device" if stat.S_ISBLK(mode) else
-                "a FIFO (named pipe)" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode) else
-                "not a regular file")
+        kind = (
+            "a character device"
+            if stat.S_ISCHR(mode)
+            else "a block device"
+            if stat.S_ISBLK(mode)
+            else "a FIFO (named pipe)"
+            if stat.S_ISFIFO(mode)
+            else "a socket"
+            if stat.S_ISSOCK(mode)
+            else "not a regular file"
+        )
         raise DatabaseUnusable(
             f"{display_path(path)} is {kind}, not a database file",
             "Give --db the path of a regular file, for example coordination/bazinga.db.",
@@ -198,8 +213,8 @@ class Store:
 
     def __init__(self, path: str):
         self.path = os.fspath(path)
-        self._writer: Optional[sqlite3.Connection] = None
-        self._reader: Optional[sqlite3.Connection] = None
+        self._writer: sqlite3.Connection | None = None
+        self._reader: sqlite3.Connection | None = None
         self.applied: list[migrations.Migration] = []
         self.in_batch = False  # True between begin() and commit()/rollback(): write() joins that transaction
 
@@ -221,7 +236,9 @@ class Store:
                 "Create it yourself or choose another --db path.",
             )
         try:
-            conn = _configure(sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None))
+            conn = _configure(
+                sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+            )
             version = migrations.current_version(conn)
             migrations.refuse_if_newer(version, display_path(self.path))
             if version < migrations.LATEST_VERSION:
@@ -298,7 +315,7 @@ class Store:
                 return work(conn)
             except sqlite3.Error as error:
                 raise translate(error, self.path)
-        last_error: Optional[sqlite3.Error] = None
+        last_error: sqlite3.Error | None = None
         for attempt in range(WRITE_ATTEMPTS):
             try:
                 conn.execute("BEGIN IMMEDIATE")
@@ -379,7 +396,7 @@ class Store:
         except sqlite3.Error as error:
             raise translate(error, self.path)
 
-    def read_one(self, sql: str, params: Any = ()) -> Optional[sqlite3.Row]:
+    def read_one(self, sql: str, params: Any = ()) -> sqlite3.Row | None:
         try:
             return self.reader().execute(sql, params).fetchone()
         except sqlite3.Error as error:

@@ -27,28 +27,56 @@ from .vocabulary import convert
 
 TYPE_CHECKING = False  # typing costs ~2 ms per process start; annotations are strings anyway
 if TYPE_CHECKING:
-    from typing import Any, Optional
+    from typing import Any
 
 EXPORT_FORMAT = "bazinga-db/session"
 MAX_REPORTED = 100  # problems listed in one ❌ report; a log with a systematic fault could have thousands
 EXPORT_VERSION = 1
 
-SESSION_FIELDS = ("session_id", "start_time", "end_time", "mode", "original_requirements", "status",
-                  "created_at", "updated_at")
+SESSION_FIELDS = (
+    "session_id",
+    "start_time",
+    "end_time",
+    "mode",
+    "original_requirements",
+    "status",
+    "created_at",
+    "updated_at",
+)
 # Per child table: the columns an export carries (no row ids: they belong to one database file), the
 # JSON columns, and the ORDER BY that reproduces the order rows were written in.
 CHILD_TABLES = {
     "orchestration_logs": (("seq", "timestamp", "iteration", "agent_type", "agent_id", "content"), (), "seq"),
     "state_snapshots": (("timestamp", "state_type", "state_data"), ("state_data",), "timestamp, id"),
-    "task_groups": (("id", "name", "status", "assigned_to", "revision_count", "last_review_status",
-                     "created_at", "updated_at"), (), "created_at, rowid"),
+    "task_groups": (
+        (
+            "id",
+            "name",
+            "status",
+            "assigned_to",
+            "revision_count",
+            "last_review_status",
+            "created_at",
+            "updated_at",
+        ),
+        (),
+        "created_at, rowid",
+    ),
     "token_usage": (("timestamp", "agent_type", "agent_id", "tokens_estimated"), (), "timestamp, id"),
     "skill_outputs": (("timestamp", "skill_name", "output_data"), ("output_data",), "timestamp, id"),
-    "decisions": (("timestamp", "iteration", "decision_type", "decision_data"), ("decision_data",), "timestamp, id"),
+    "decisions": (
+        ("timestamp", "iteration", "decision_type", "decision_data"),
+        ("decision_data",),
+        "timestamp, id",
+    ),
 }
 # The payload kind each JSON column is checked as (skill.validation.check_payload).
-PAYLOAD_KINDS = {"state_data": ("state", "state_type"), "output_data": ("skill_output", "skill_name"),
-                 "decision_data": ("decision", "decision_type"), "value": ("config", "key")}
+PAYLOAD_KINDS = {
+    "state_data": ("state", "state_type"),
+    "output_data": ("skill_output", "skill_name"),
+    "decision_data": ("decision", "decision_type"),
+    "value": ("config", "key"),
+}
 # What identifies a row of an append-only table (besides its session): equal on all of these = the same row.
 IDENTITY = {
     "orchestration_logs": ("timestamp", "agent_type", "iteration", "agent_id", "content"),
@@ -62,7 +90,11 @@ GROUP_COMPARED = ("name", "status", "assigned_to", "revision_count", "last_revie
 # Tables whose rows have a key: (lookup, key columns, the columns an import may change).
 KEYED = {
     "sessions": ("SELECT * FROM sessions WHERE session_id = ?", ("session_id",), SESSION_COMPARED),
-    "task_groups": ("SELECT * FROM task_groups WHERE session_id = ? AND id = ?", ("session_id", "id"), GROUP_COMPARED),
+    "task_groups": (
+        "SELECT * FROM task_groups WHERE session_id = ? AND id = ?",
+        ("session_id", "id"),
+        GROUP_COMPARED,
+    ),
 }
 
 
@@ -101,19 +133,24 @@ class _Changes:
         self.kept: list[str] = []  # keyed rows where the database is newer than the files
 
     def summary(self) -> dict[str, dict[str, int]]:
-        return {t: {"new": len(self.inserts[t]), "updated": len(self.updates[t]), "unchanged": self.unchanged[t]}
-                for t in SPEC_TABLES}
+        return {
+            t: {"new": len(self.inserts[t]), "updated": len(self.updates[t]), "unchanged": self.unchanged[t]}
+            for t in SPEC_TABLES
+        }
 
 
-def _compare(conn: Optional[sqlite3.Connection], rows: dict[str, list[dict[str, Any]]],
-             insert_only: frozenset = frozenset()) -> _Changes:
+def _compare(
+    conn: sqlite3.Connection | None,
+    rows: dict[str, list[dict[str, Any]]],
+    insert_only: frozenset = frozenset(),
+) -> _Changes:
     """Split ``rows`` into new, changed and already-present rows. ``conn`` None: an empty database.
 
     ``insert_only``: session ids whose rows are added when missing but never update a stored session.
     """
     changes = _Changes()
 
-    def one(sql: str, params: tuple) -> Optional[sqlite3.Row]:
+    def one(sql: str, params: tuple) -> sqlite3.Row | None:
         return conn.execute(sql, params).fetchone() if conn is not None else None
 
     for table, (sql, key_columns, compared) in KEYED.items():
@@ -135,8 +172,10 @@ def _compare(conn: Optional[sqlite3.Connection], rows: dict[str, list[dict[str, 
             changes.unchanged["configuration"] += 1
         elif stored["updated_at"] > row["updated_at"]:
             changes.unchanged["configuration"] += 1
-            changes.kept.append(f"configuration {row['key']!r}: the database's value (updated "
-                                f"{stored['updated_at']}) is newer than the file's ({row['updated_at']}); kept")
+            changes.kept.append(
+                f"configuration {row['key']!r}: the database's value (updated "
+                f"{stored['updated_at']}) is newer than the file's ({row['updated_at']}); kept"
+            )
         else:
             changes.updates["configuration"].append(row)
     for table in IDENTITY:
@@ -147,7 +186,9 @@ def _compare(conn: Optional[sqlite3.Connection], rows: dict[str, list[dict[str, 
             present: Counter = Counter()
             if conn is not None:
                 columns = ", ".join(IDENTITY[table])
-                for stored in conn.execute(f"SELECT {columns} FROM {table} WHERE session_id = ?", (session_id,)):
+                for stored in conn.execute(
+                    f"SELECT {columns} FROM {table} WHERE session_id = ?", (session_id,)
+                ):
                     present[_stored_identity(table, stored)] += 1
             for row in session_rows:  # a row the files hold k times is present k times at most
                 key = _identity(table, row)
@@ -163,40 +204,71 @@ def _apply(conn: sqlite3.Connection, changes: _Changes) -> None:
     """Write ``changes`` (inside the caller's transaction). Parents first: sessions, then their rows."""
     now = timeutil.now()
     for row in changes.inserts["sessions"]:
-        conn.execute(f"INSERT INTO sessions ({', '.join(SESSION_FIELDS)}) VALUES ({', '.join('?' * 8)})",
-                     tuple(row[c] for c in SESSION_FIELDS))
+        conn.execute(
+            f"INSERT INTO sessions ({', '.join(SESSION_FIELDS)}) VALUES ({', '.join('?' * 8)})",
+            tuple(row[c] for c in SESSION_FIELDS),
+        )
     for row in changes.updates["sessions"]:
-        conn.execute("UPDATE sessions SET start_time = ?, end_time = ?, mode = ?, original_requirements = ?, "
-                     "status = ?, updated_at = ? WHERE session_id = ?",
-                     (*(row[c] for c in SESSION_COMPARED), now, row["session_id"]))
+        conn.execute(
+            "UPDATE sessions SET start_time = ?, end_time = ?, mode = ?, original_requirements = ?, "
+            "status = ?, updated_at = ? WHERE session_id = ?",
+            (*(row[c] for c in SESSION_COMPARED), now, row["session_id"]),
+        )
     for row in changes.inserts["task_groups"]:
-        conn.execute("INSERT INTO task_groups (id, session_id, name, status, assigned_to, revision_count, "
-                     "last_review_status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                     (row["id"], row["session_id"], *(row[c] for c in GROUP_COMPARED), row["created_at"],
-                      row["updated_at"]))
+        conn.execute(
+            "INSERT INTO task_groups (id, session_id, name, status, assigned_to, revision_count, "
+            "last_review_status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                row["id"],
+                row["session_id"],
+                *(row[c] for c in GROUP_COMPARED),
+                row["created_at"],
+                row["updated_at"],
+            ),
+        )
     for row in changes.updates["task_groups"]:
-        conn.execute("UPDATE task_groups SET name = ?, status = ?, assigned_to = ?, revision_count = ?, "
-                     "last_review_status = ?, updated_at = ? WHERE session_id = ? AND id = ?",
-                     (*(row[c] for c in GROUP_COMPARED), row["updated_at"], row["session_id"], row["id"]))
+        conn.execute(
+            "UPDATE task_groups SET name = ?, status = ?, assigned_to = ?, revision_count = ?, "
+            "last_review_status = ?, updated_at = ? WHERE session_id = ? AND id = ?",
+            (*(row[c] for c in GROUP_COMPARED), row["updated_at"], row["session_id"], row["id"]),
+        )
     for row in changes.inserts["configuration"] + changes.updates["configuration"]:
-        conn.execute("INSERT INTO configuration (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT(key) "
-                     "DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
-                     (row["key"], _dump(row["value"]), row["updated_at"]))
+        conn.execute(
+            "INSERT INTO configuration (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT(key) "
+            "DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+            (row["key"], _dump(row["value"]), row["updated_at"]),
+        )
     _insert_logs(conn, changes.inserts["orchestration_logs"])
-    conn.executemany("INSERT INTO state_snapshots (session_id, timestamp, state_type, state_data) VALUES (?, ?, ?, ?)",
-                     [(r["session_id"], r["timestamp"], r["state_type"], _dump(r["state_data"]))
-                      for r in changes.inserts["state_snapshots"]])
-    conn.executemany("INSERT INTO token_usage (session_id, timestamp, agent_type, agent_id, tokens_estimated) "
-                     "VALUES (?, ?, ?, ?, ?)",
-                     [(r["session_id"], r["timestamp"], r["agent_type"], r["agent_id"], r["tokens_estimated"])
-                      for r in changes.inserts["token_usage"]])
-    conn.executemany("INSERT INTO skill_outputs (session_id, timestamp, skill_name, output_data) VALUES (?, ?, ?, ?)",
-                     [(r["session_id"], r["timestamp"], r["skill_name"], _dump(r["output_data"]))
-                      for r in changes.inserts["skill_outputs"]])
-    conn.executemany("INSERT INTO decisions (session_id, timestamp, iteration, decision_type, decision_data) "
-                     "VALUES (?, ?, ?, ?, ?)",
-                     [(r["session_id"], r["timestamp"], r["iteration"], r["decision_type"], _dump(r["decision_data"]))
-                      for r in changes.inserts["decisions"]])
+    conn.executemany(
+        "INSERT INTO state_snapshots (session_id, timestamp, state_type, state_data) VALUES (?, ?, ?, ?)",
+        [
+            (r["session_id"], r["timestamp"], r["state_type"], _dump(r["state_data"]))
+            for r in changes.inserts["state_snapshots"]
+        ],
+    )
+    conn.executemany(
+        "INSERT INTO token_usage (session_id, timestamp, agent_type, agent_id, tokens_estimated) "
+        "VALUES (?, ?, ?, ?, ?)",
+        [
+            (r["session_id"], r["timestamp"], r["agent_type"], r["agent_id"], r["tokens_estimated"])
+            for r in changes.inserts["token_usage"]
+        ],
+    )
+    conn.executemany(
+        "INSERT INTO skill_outputs (session_id, timestamp, skill_name, output_data) VALUES (?, ?, ?, ?)",
+        [
+            (r["session_id"], r["timestamp"], r["skill_name"], _dump(r["output_data"]))
+            for r in changes.inserts["skill_outputs"]
+        ],
+    )
+    conn.executemany(
+        "INSERT INTO decisions (session_id, timestamp, iteration, decision_type, decision_data) "
+        "VALUES (?, ?, ?, ?, ?)",
+        [
+            (r["session_id"], r["timestamp"], r["iteration"], r["decision_type"], _dump(r["decision_data"]))
+            for r in changes.inserts["decisions"]
+        ],
+    )
 
 
 def _insert_logs(conn: sqlite3.Connection, rows: list[dict[str, Any]]) -> None:
@@ -206,24 +278,42 @@ def _insert_logs(conn: sqlite3.Connection, rows: list[dict[str, Any]]) -> None:
     for row in rows:
         by_session.setdefault(row["session_id"], []).append(row)
     for session_id, session_rows in by_session.items():
-        last = conn.execute("SELECT MAX(seq), MAX(timestamp) FROM orchestration_logs WHERE session_id = ?",
-                            (session_id,)).fetchone()
+        last = conn.execute(
+            "SELECT MAX(seq), MAX(timestamp) FROM orchestration_logs WHERE session_id = ?", (session_id,)
+        ).fetchone()
         start = last[0] or 0
         conn.executemany(
             "INSERT INTO orchestration_logs (session_id, seq, timestamp, iteration, agent_type, agent_id, content) "
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [(session_id, start + i, r["timestamp"], r["iteration"], r["agent_type"], r["agent_id"], r["content"])
-             for i, r in enumerate(session_rows, 1)])
+            [
+                (
+                    session_id,
+                    start + i,
+                    r["timestamp"],
+                    r["iteration"],
+                    r["agent_type"],
+                    r["agent_id"],
+                    r["content"],
+                )
+                for i, r in enumerate(session_rows, 1)
+            ],
+        )
         out_of_order = last[1] is not None and min(r["timestamp"] for r in session_rows) < last[1]
         if out_of_order:
             _renumber(conn, session_id)
 
 
 def _renumber(conn: sqlite3.Connection, session_id: str) -> None:
-    ids = [r[0] for r in conn.execute(
-        "SELECT id FROM orchestration_logs WHERE session_id = ? ORDER BY timestamp, seq", (session_id,))]
+    ids = [
+        r[0]
+        for r in conn.execute(
+            "SELECT id FROM orchestration_logs WHERE session_id = ? ORDER BY timestamp, seq", (session_id,)
+        )
+    ]
     conn.execute("UPDATE orchestration_logs SET seq = -seq WHERE session_id = ?", (session_id,))
-    conn.executemany("UPDATE orchestration_logs SET seq = ? WHERE id = ?", [(n, i) for n, i in enumerate(ids, 1)])
+    conn.executemany(
+        "UPDATE orchestration_logs SET seq = ? WHERE id = ?", [(n, i) for n, i in enumerate(ids, 1)]
+    )
 
 
 def _report(changes: _Changes, **extra: Any) -> dict[str, Any]:
@@ -240,16 +330,22 @@ def _report(changes: _Changes, **extra: Any) -> dict[str, Any]:
 # import-files
 
 
-def import_files(db: BazingaDB, folder: str, log: Optional[str] = None, dry_run: bool = False,
-                 skip_invalid: bool = False) -> dict[str, Any]:
+def import_files(
+    db: BazingaDB, folder: str, log: str | None = None, dry_run: bool = False, skip_invalid: bool = False
+) -> dict[str, Any]:
     """Import a legacy ``coordination/`` folder. Raises InvalidPayload listing every problem (nothing written)."""
     if not os.path.isdir(folder):
         what = "is a file, not a folder" if os.path.exists(folder) else "does not exist"
-        raise NotFound(f"{folder} {what}",
-                       "Give the legacy coordination/ folder (the one holding pm_state.json, orchestrator_state.json …).")
+        raise NotFound(
+            f"{folder} {what}",
+            "Give the legacy coordination/ folder (the one holding pm_state.json, orchestrator_state.json …).",
+        )
     if log is not None and not os.path.isfile(log):
-        raise NotFound(f"the log {log} does not exist", "Give --log the path of the legacy orchestration-log.md, "
-                       "or leave --log out to look in the folder and in ../docs/.")
+        raise NotFound(
+            f"the log {log} does not exist",
+            "Give --log the path of the legacy orchestration-log.md, "
+            "or leave --log out to look in the folder and in ../docs/.",
+        )
     from . import legacy  # the legacy parser only for import-files and markdown exports
 
     plan = legacy.read_folder(folder, log=log, skip_invalid=skip_invalid)
@@ -257,7 +353,9 @@ def import_files(db: BazingaDB, folder: str, log: Optional[str] = None, dry_run:
         count = len(plan.problems)
         details = plan.problems[:MAX_REPORTED]
         if count > MAX_REPORTED:
-            details.append(f"… and {count - MAX_REPORTED} more (the Python API's legacy.read_folder lists them all)")
+            details.append(
+                f"… and {count - MAX_REPORTED} more (the Python API's legacy.read_folder lists them all)"
+            )
         raise InvalidPayload(
             f"{count} problem{'s' if count != 1 else ''} in {', '.join(plan.invalid_files)}; nothing was imported",
             "Fix the files, or rerun with --skip-invalid to import everything else (the invalid files, and the "
@@ -265,8 +363,10 @@ def import_files(db: BazingaDB, folder: str, log: Optional[str] = None, dry_run:
             details=details,
         )
     if not any(f.status == "read" for f in plan.files):
-        raise NotFound(f"no legacy files in {folder}",
-                       "Expected orchestrator_state.json, pm_state.json, orchestration-log.md … (see --log for the log).")
+        raise NotFound(
+            f"no legacy files in {folder}",
+            "Expected orchestrator_state.json, pm_state.json, orchestration-log.md … (see --log for the log).",
+        )
     info = {
         "folder": folder,
         "log": plan.log_path,
@@ -289,7 +389,7 @@ def import_files(db: BazingaDB, folder: str, log: Optional[str] = None, dry_run:
     return db._write(work)
 
 
-def _existing_reader(db: BazingaDB) -> Optional[sqlite3.Connection]:
+def _existing_reader(db: BazingaDB) -> sqlite3.Connection | None:
     """A read-only connection, or None when there is no database yet (a dry run never creates one)."""
     if not os.path.exists(db.path) or os.path.getsize(db.path) == 0:
         return None
@@ -310,8 +410,9 @@ def export_session(db: BazingaDB, session_id: str) -> dict[str, Any]:
         "session": {c: session[c] for c in SESSION_FIELDS},
     }
     for table, (columns, json_columns, order) in CHILD_TABLES.items():
-        rows = db.store.read(f"SELECT {', '.join(columns)} FROM {table} WHERE session_id = ? ORDER BY {order}",
-                             (session_id,))
+        rows = db.store.read(
+            f"SELECT {', '.join(columns)} FROM {table} WHERE session_id = ? ORDER BY {order}", (session_id,)
+        )
         items = []
         for row in rows:
             item = {c: row[c] for c in columns}
@@ -334,7 +435,9 @@ def markdown_from_document(document: dict[str, Any]) -> str:
     order = _group_order(pm_states[-1] if pm_states else None) or [g["id"] for g in document["task_groups"]]
     from . import legacy
 
-    return legacy.render_log(session["session_id"], session["start_time"], document["orchestration_logs"], order)
+    return legacy.render_log(
+        session["session_id"], session["start_time"], document["orchestration_logs"], order
+    )
 
 
 def _group_order(pm_state: Any) -> list[str]:
@@ -355,17 +458,20 @@ def read_document(text: str, what: str) -> dict[str, Any]:
     value = validation.parse_json_text(text, what)
     if not isinstance(value, dict) or value.get("format") != EXPORT_FORMAT:
         raise InvalidPayload(
-            f"{what} is not a bazinga-db session export (expected \"format\": \"{EXPORT_FORMAT}\")",
-            "Create one with: export-session SESSION --out FILE")
+            f'{what} is not a bazinga-db session export (expected "format": "{EXPORT_FORMAT}")',
+            "Create one with: export-session SESSION --out FILE",
+        )
     if value.get("format_version") != EXPORT_VERSION:
         raise InvalidPayload(
             f"{what} has format_version {value.get('format_version')!r}; this skill reads version {EXPORT_VERSION}",
-            "Export it again with this version of bazinga-db.")
+            "Export it again with this version of bazinga-db.",
+        )
     return value
 
 
-def import_session(db: BazingaDB, document: dict[str, Any], replace: bool = False,
-                   what: str = "the export") -> dict[str, Any]:
+def import_session(
+    db: BazingaDB, document: dict[str, Any], replace: bool = False, what: str = "the export"
+) -> dict[str, Any]:
     """Load an exported session. Refuses (Conflict) when the session exists, unless ``replace``."""
     rows = _rows_from_document(document, what)
     session_id = rows["sessions"][0]["session_id"]
@@ -373,12 +479,16 @@ def import_session(db: BazingaDB, document: dict[str, Any], replace: bool = Fals
     def work(conn: sqlite3.Connection) -> dict[str, Any]:
         exists = conn.execute("SELECT 1 FROM sessions WHERE session_id = ?", (session_id,)).fetchone()
         if exists and not replace:
-            counts = {t: conn.execute(f"SELECT COUNT(*) FROM {t} WHERE session_id = ?", (session_id,)).fetchone()[0]
-                      for t in CHILD_TABLES}
+            counts = {
+                t: conn.execute(f"SELECT COUNT(*) FROM {t} WHERE session_id = ?", (session_id,)).fetchone()[0]
+                for t in CHILD_TABLES
+            }
             held = ", ".join(f"{t} {n}" for t, n in counts.items() if n) or "no rows"
-            raise Conflict(f"session {session_id!r} already exists in this database ({held}); nothing was imported",
-                           "Rerun with --replace to delete it and load the export in its place, or import into "
-                           "another --db.")
+            raise Conflict(
+                f"session {session_id!r} already exists in this database ({held}); nothing was imported",
+                "Rerun with --replace to delete it and load the export in its place, or import into "
+                "another --db.",
+            )
         if exists:
             conn.execute("DELETE FROM sessions WHERE session_id = ?", (session_id,))  # children cascade
         changes = _compare(None, rows)
@@ -398,7 +508,9 @@ def _rows_from_document(document: dict[str, Any], what: str) -> dict[str, list[d
     rows: dict[str, list[dict[str, Any]]] = {t: [] for t in SPEC_TABLES}
     session = document.get("session")
     if not isinstance(session, dict):
-        raise InvalidPayload(f"{what} has no \"session\" object", "Export the session again with export-session.")
+        raise InvalidPayload(
+            f'{what} has no "session" object', "Export the session again with export-session."
+        )
     session_row = _check_row(session, SESSION_FIELDS, "$.session", fail)
     session_id = session_row.get("session_id", "")
     rows["sessions"].append(session_row)
@@ -417,8 +529,11 @@ def _rows_from_document(document: dict[str, Any], what: str) -> dict[str, list[d
             rows[table].append(row)
     if problems:
         count = len(problems)
-        raise InvalidPayload(f"{what} has {count} problem{'s' if count != 1 else ''}; nothing was imported",
-                             "Export the session again, or correct the listed values.", details=problems)
+        raise InvalidPayload(
+            f"{what} has {count} problem{'s' if count != 1 else ''}; nothing was imported",
+            "Export the session again, or correct the listed values.",
+            details=problems,
+        )
     # The log's order is its seq: keep the order; the target database numbers the rows itself.
     rows["orchestration_logs"].sort(key=lambda r: r["seq"] if r.get("seq") is not None else 0)
     for row in rows["orchestration_logs"]:
@@ -427,8 +542,15 @@ def _rows_from_document(document: dict[str, Any], what: str) -> dict[str, list[d
 
 
 _TIME_COLUMNS = {"start_time", "end_time", "created_at", "updated_at", "timestamp"}
-_NULLABLE = {"end_time", "mode", "original_requirements", "iteration", "agent_id", "assigned_to",
-             "last_review_status"}
+_NULLABLE = {
+    "end_time",
+    "mode",
+    "original_requirements",
+    "iteration",
+    "agent_id",
+    "assigned_to",
+    "last_review_status",
+}
 
 
 def _check_row(item: dict[str, Any], columns: tuple, path: str, fail: Any) -> dict[str, Any]:
@@ -447,7 +569,9 @@ def _check_row(item: dict[str, Any], columns: tuple, path: str, fail: Any) -> di
             continue
         try:
             if column in _TIME_COLUMNS:
-                value = timeutil.to_canonical(value, column) if isinstance(value, str) else _bad(value, "a time")
+                value = (
+                    timeutil.to_canonical(value, column) if isinstance(value, str) else _bad(value, "a time")
+                )
             elif column in ("session_id", "id", "agent_id", "assigned_to"):
                 value = convert("id", value, column)
             elif column in ("state_type", "skill_name", "decision_type"):
@@ -455,7 +579,11 @@ def _check_row(item: dict[str, Any], columns: tuple, path: str, fail: Any) -> di
             elif column == "agent_type":
                 value = convert("agent_type", value, column)
             elif column in ("iteration", "revision_count", "tokens_estimated", "seq"):
-                value = convert("count", value, column) if isinstance(value, int) else _bad(value, "a whole number")
+                value = (
+                    convert("count", value, column)
+                    if isinstance(value, int)
+                    else _bad(value, "a whole number")
+                )
             elif column == "mode":
                 value = convert("mode", value, column)
             elif column == "status":

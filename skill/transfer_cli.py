@@ -19,10 +19,14 @@ if TYPE_CHECKING:
     from typing import Any, TextIO
 
 _TABLE_LABELS = {  # table -> (one, many), as replies count rows
-    "sessions": ("session", "sessions"), "orchestration_logs": ("log entry", "log entries"),
-    "state_snapshots": ("state snapshot", "state snapshots"), "task_groups": ("task group", "task groups"),
-    "token_usage": ("token row", "token rows"), "skill_outputs": ("skill output", "skill outputs"),
-    "configuration": ("config key", "config keys"), "decisions": ("decision", "decisions"),
+    "sessions": ("session", "sessions"),
+    "orchestration_logs": ("log entry", "log entries"),
+    "state_snapshots": ("state snapshot", "state snapshots"),
+    "task_groups": ("task group", "task groups"),
+    "token_usage": ("token row", "token rows"),
+    "skill_outputs": ("skill output", "skill outputs"),
+    "configuration": ("config key", "config keys"),
+    "decisions": ("decision", "decisions"),
 }
 
 
@@ -66,23 +70,33 @@ def _shown(path: str, cwd: str) -> str:
     return path if relative.startswith("..") else relative
 
 
-def _import_files(db: Any, args: dict[str, Any], output: Any, quiet: bool, stdout: TextIO, stderr: TextIO,
-                  cwd: str) -> int:
+def _import_files(
+    db: Any, args: dict[str, Any], output: Any, quiet: bool, stdout: TextIO, stderr: TextIO, cwd: str
+) -> int:
     from .transfer import import_files
 
     shown = args["folder"]
     log = _path(args["log"], cwd) if args.get("log") else None
-    report = import_files(db, _path(shown, cwd), log=log, dry_run=bool(args.get("dry_run")),
-                          skip_invalid=bool(args.get("skip_invalid")))
+    report = import_files(
+        db,
+        _path(shown, cwd),
+        log=log,
+        dry_run=bool(args.get("dry_run")),
+        skip_invalid=bool(args.get("skip_invalid")),
+    )
     report["folder"] = shown
     report["log"] = _shown(report["log"], cwd) if report["log"] else None
     if not quiet:
         for warning in report["warnings"] + report["kept"]:
             stderr.write(f"{formatting.WARNING} {warning}\n")
-    fields = dict(folder=shown, sessions=", ".join(report["sessions"]) or "none",
-                  tables=_tables({t: c["new"] for t, c in report["tables"].items()}),
-                  new_rows=report["new_rows"], updated_rows=report["updated_rows"],
-                  unchanged_rows=report["unchanged_rows"])
+    fields = dict(
+        folder=shown,
+        sessions=", ".join(report["sessions"]) or "none",
+        tables=_tables({t: c["new"] for t, c in report["tables"].items()}),
+        new_rows=report["new_rows"],
+        updated_rows=report["updated_rows"],
+        unchanged_rows=report["unchanged_rows"],
+    )
     if report["dry_run"]:
         template = "dry_run"
     elif report["new_rows"] or report["updated_rows"]:
@@ -92,11 +106,14 @@ def _import_files(db: Any, args: dict[str, Any], output: Any, quiet: bool, stdou
     line = _reply("import-files", template, **fields)
     if output == "json" or (report["dry_run"] and output is None):
         # A dry run's answer is the report itself (like `request --dry-run`): counts per table, session ids.
-        stdout.write(formatting.to_json({"ok": True, "command": "import-files", "message": line[2:],
-                                         "result": report}) + "\n")
+        stdout.write(
+            formatting.to_json({"ok": True, "command": "import-files", "message": line[2:], "result": report})
+            + "\n"
+        )
     elif output == "text" and report["dry_run"]:
-        stdout.write(line + "\n\n" + formatting.table(
-            [dict(table=t, **c) for t, c in report["tables"].items()]) + "\n")
+        stdout.write(
+            line + "\n\n" + formatting.table([dict(table=t, **c) for t, c in report["tables"].items()]) + "\n"
+        )
     elif not quiet:
         stdout.write(line + "\n")
     return EXIT_OK
@@ -121,14 +138,34 @@ def _export_session(db: Any, args: dict[str, Any], output: Any, quiet: bool, std
         with open(target, "w", encoding="utf-8", newline="\n") as file:
             file.write(text)
     except OSError as error:
-        raise BazingaError(f"cannot write {out}: {error.strerror}", "Give --out a path in a writable folder.") from None
+        raise BazingaError(
+            f"cannot write {out}: {error.strerror}", "Give --out a path in a writable folder."
+        ) from None
     if not quiet:
-        counts = {t: len(document[t]) for t in ("orchestration_logs", "state_snapshots", "task_groups",
-                                                   "token_usage", "skill_outputs", "decisions")}
+        counts = {
+            t: len(document[t])
+            for t in (
+                "orchestration_logs",
+                "state_snapshots",
+                "task_groups",
+                "token_usage",
+                "skill_outputs",
+                "decisions",
+            )
+        }
         if export_format == "markdown":
             counts = {"orchestration_logs": counts["orchestration_logs"]}
-        stdout.write(_reply("export-session", "done", session_id=document["session"]["session_id"],
-                            export_format=export_format, out=out, tables=_tables(counts)) + "\n")
+        stdout.write(
+            _reply(
+                "export-session",
+                "done",
+                session_id=document["session"]["session_id"],
+                export_format=export_format,
+                out=out,
+                tables=_tables(counts),
+            )
+            + "\n"
+        )
     return EXIT_OK
 
 
@@ -139,8 +176,9 @@ def _document_json(document: dict[str, Any]) -> str:
     return json.dumps(document, ensure_ascii=False, indent=2)
 
 
-def _import_session(db: Any, args: dict[str, Any], output: Any, quiet: bool, stdin: TextIO, stdout: TextIO,
-                    cwd: str) -> int:
+def _import_session(
+    db: Any, args: dict[str, Any], output: Any, quiet: bool, stdin: TextIO, stdout: TextIO, cwd: str
+) -> int:
     from .cli import _read_file, _read_stdin
     from .transfer import import_session, read_document
 
@@ -149,11 +187,20 @@ def _import_session(db: Any, args: dict[str, Any], output: Any, quiet: bool, std
     shown = "standard input" if source == "-" else source
     document = read_document(text, shown)
     result = import_session(db, document, replace=bool(args.get("replace")), what=shown)
-    line = _reply("import-session", "replaced" if result["replaced"] else "done", session_id=result["session_id"],
-                  file=shown, tables=_tables({t: c["new"] for t, c in result["tables"].items()}))
+    line = _reply(
+        "import-session",
+        "replaced" if result["replaced"] else "done",
+        session_id=result["session_id"],
+        file=shown,
+        tables=_tables({t: c["new"] for t, c in result["tables"].items()}),
+    )
     if output == "json":
-        stdout.write(formatting.to_json({"ok": True, "command": "import-session", "message": line[2:],
-                                         "result": result}) + "\n")
+        stdout.write(
+            formatting.to_json(
+                {"ok": True, "command": "import-session", "message": line[2:], "result": result}
+            )
+            + "\n"
+        )
     elif not quiet:
         stdout.write(line + "\n")
     return EXIT_OK

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import os
+
 TYPE_CHECKING = False  # importing typing costs ~2 ms per process; annotations are strings anyway
 if TYPE_CHECKING:
     from typing import Any
@@ -241,7 +242,7 @@ def _check_json_value(value: dict[str, Any], what: str) -> None:
                     raise InvalidPayload(
                         f"{what} is not JSON: {format_path(path + (key,))} is {child!r}"
                         " (JSON has no NaN or Infinity)",
-                        "Store null or a string such as \"unknown\" instead.",
+                        'Store null or a string such as "unknown" instead.',
                     )
             elif not (child is None or isinstance(child, (bool, int))):
                 raise InvalidPayload(
@@ -301,7 +302,7 @@ def _decode_error(error: ValueError, text: str) -> str:
     message = getattr(error, "msg", None) or str(error)
     if position is None:
         return message
-    near = text[max(0, position - 20):position + 20].replace("\n", " ")
+    near = text[max(0, position - 20) : position + 20].replace("\n", " ")
     return f"{message} at line {error.lineno} column {error.colno} (near {near!r})"  # type: ignore[attr-defined]
 
 

@@ -14,7 +14,7 @@ from .errors import InvalidArgument
 
 TYPE_CHECKING = False  # importing typing costs ~2 ms per process; annotations are strings anyway
 if TYPE_CHECKING:
-    from typing import Any, Optional
+    from typing import Any
 
 # A plain string: pathlib costs ~2.5 ms per process start. ``PROMPTS_DIR`` (a Path) is still offered,
 # built on first use by the module __getattr__ below.
@@ -32,7 +32,8 @@ MAX_TEXT_BYTES: int = LIMITS["max_text_bytes"]
 # The operations a request in words (and a batch line, which is a request's dry-run) can name: the commands
 # backed by an API method, except those marked "requests": false (migration tools, check, backup).
 OPERATIONS: dict[str, dict[str, Any]] = {
-    name: spec for name, spec in COMMANDS.items() if "method" in spec and spec.get("requests", True)}
+    name: spec for name, spec in COMMANDS.items() if "method" in spec and spec.get("requests", True)
+}
 
 # Ids: sessions, groups, agent ids. A safe alphabet keeps quotes, semicolons, spaces and path separators
 # out of every key, so an id can be pasted into a shell line or a SQL literal without surprises.
@@ -89,7 +90,8 @@ def normalise_agent_type(value: str) -> str:
     if not _is_agent_type(underscored) or len(underscored) > 64:
         raise InvalidArgument(
             f"agent type {value!r} is not an identifier",
-            "Use one of " + ", ".join(AGENT_TYPES["documented"])
+            "Use one of "
+            + ", ".join(AGENT_TYPES["documented"])
             + ", or your own type made of letters, digits and underscores.",
         )
     return underscored
@@ -100,7 +102,7 @@ def agent_label(agent_type: str) -> str:
     return AGENT_TYPES["labels"].get(agent_type, agent_type)
 
 
-def normalise_enum(enum: str, value: str, what: Optional[str] = None) -> str:
+def normalise_enum(enum: str, value: str, what: str | None = None) -> str:
     spec = ENUMS[enum]
     allowed = spec["values"]
     raw = value.strip()
@@ -123,7 +125,9 @@ def normalise_enum(enum: str, value: str, what: Optional[str] = None) -> str:
 def parse_count(value: Any, what: str, *, minimum: int = 0) -> int:
     """A whole number >= minimum, from an int or a string such as '15000', '15,000' or '15k'."""
     if isinstance(value, bool):
-        raise InvalidArgument(f"{what} must be a whole number, not {value!r}", f"Give a whole number >= {minimum}.")
+        raise InvalidArgument(
+            f"{what} must be a whole number, not {value!r}", f"Give a whole number >= {minimum}."
+        )
     if isinstance(value, int):
         number = value
     else:
@@ -132,10 +136,14 @@ def parse_count(value: Any, what: str, *, minimum: int = 0) -> int:
         if text[-1:].lower() == "k":
             text, multiplier = text[:-1], 1000
         if not re.fullmatch(r"[+-]?\d+", text):
-            raise InvalidArgument(f"{what} must be a whole number, got {value!r}", f"Give a whole number >= {minimum}.")
+            raise InvalidArgument(
+                f"{what} must be a whole number, got {value!r}", f"Give a whole number >= {minimum}."
+            )
         number = int(text) * multiplier
     if number < minimum:
-        raise InvalidArgument(f"{what} must be >= {minimum}, got {number}", f"Give a whole number >= {minimum}.")
+        raise InvalidArgument(
+            f"{what} must be >= {minimum}, got {number}", f"Give a whole number >= {minimum}."
+        )
     if number > 2**63 - 1:
         raise InvalidArgument(f"{what} {number} is too large", "Give a whole number below 2^63.")
     return number
@@ -186,7 +194,7 @@ def convert(type_name: str, value: Any, what: str) -> Any:
     return value
 
 
-def suggest(word: str, choices: list[str]) -> Optional[str]:
+def suggest(word: str, choices: list[str]) -> str | None:
     """The closest choice to a misspelt word, for 'did you mean' hints."""
     import difflib
 

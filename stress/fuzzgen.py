@@ -14,7 +14,7 @@ import random
 import sqlite3
 import sys
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -289,7 +289,7 @@ def integrity(db: str) -> str:
 
 
 def violations(
-    argv: Any, code: int, stdout: str, stderr: str, before: Optional[str], after: Optional[str]
+    argv: Any, code: int, stdout: str, stderr: str, before: str | None, after: str | None
 ) -> list[str]:
     """What a run did wrong (empty when it behaved)."""
     problems = []

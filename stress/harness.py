@@ -27,8 +27,9 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable, NamedTuple, Optional
+from typing import Any, NamedTuple
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "scripts" / "bazinga_db.py"
@@ -437,7 +438,7 @@ def verify(db: str, journals: Journals, big: bool | set[str] = False) -> Verdict
                 torn.append(key)
 
     # Counters: every acked increment counted once; an in-flight (killed) one may or may not have landed.
-    def bounds(kinds: set[str], worker: Optional[str] = None) -> tuple[int, int]:
+    def bounds(kinds: set[str], worker: str | None = None) -> tuple[int, int]:
         keys = [
             k
             for k, op in journals.started.items()

@@ -9,7 +9,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
-from typing import NamedTuple, Optional
+from typing import NamedTuple
 
 import pytest
 
@@ -20,6 +20,7 @@ sys.path.insert(0, str(ROOT))
 
 from skill import cli  # noqa: E402
 from skill.api import BazingaDB  # noqa: E402
+
 
 def _recent_dates() -> str:
     today = datetime.datetime.now(datetime.timezone.utc).date()
@@ -36,11 +37,11 @@ class Result(NamedTuple):
     stderr: str
     code: int
 
-    def normalised(self, tmp: Optional[Path] = None) -> "Result":
+    def normalised(self, tmp: Path | None = None) -> Result:
         return Result(normalise(self.stdout, tmp), normalise(self.stderr, tmp), self.code)
 
 
-def normalise(text: str, tmp: Optional[Path] = None) -> str:
+def normalise(text: str, tmp: Path | None = None) -> str:
     """Replace what changes from run to run (times, temporary paths); never the message itself."""
     if tmp is not None:
         text = text.replace(str(tmp), "<TMP>")
@@ -72,7 +73,7 @@ def db(db_path: Path):
 def run_cli(tmp_path: Path):
     """Run the CLI in-process: run_cli("create-session", "s1", ...) -> normalised Result."""
 
-    def invoke(*argv: str, stdin: str = "", env: Optional[dict] = None, raw: bool = False) -> Result:
+    def invoke(*argv: str, stdin: str = "", env: dict | None = None, raw: bool = False) -> Result:
         out, err = io.StringIO(), io.StringIO()
         environment = dict(os.environ)
         environment.update(env or {})
@@ -83,11 +84,18 @@ def run_cli(tmp_path: Path):
     return invoke
 
 
-def run_script(*argv: str, cwd: Path, stdin: Optional[bytes] = None, env: Optional[dict] = None,
-               script: Path = SCRIPT) -> Result:
+def run_script(
+    *argv: str, cwd: Path, stdin: bytes | None = None, env: dict | None = None, script: Path = SCRIPT
+) -> Result:
     """Run the real script in a subprocess, as an agent's Bash tool does."""
     environment = {k: v for k, v in os.environ.items() if not k.startswith("BAZINGA_")}
     environment.update(env or {})
-    done = subprocess.run([sys.executable, str(script), *argv], cwd=cwd, input=stdin or b"",
-                          capture_output=True, env=environment, timeout=120)
+    done = subprocess.run(
+        [sys.executable, str(script), *argv],
+        cwd=cwd,
+        input=stdin or b"",
+        capture_output=True,
+        env=environment,
+        timeout=120,
+    )
     return Result(done.stdout.decode("utf-8"), done.stderr.decode("utf-8"), done.returncode)

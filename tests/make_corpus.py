@@ -1006,20 +1006,58 @@ no(
 )
 no("bazinga-db, get token usage for session s_1 and the dashboard", "two operations", "two operations")
 
-ok("bazinga-db, I need to log this interaction:\nSession ID: s_1\nAgent Type: developer\nContent: done", "log-interaction",
-   session_id="s_1", agent_type="developer", content="done")
+ok(
+    "bazinga-db, I need to log this interaction:\nSession ID: s_1\nAgent Type: developer\nContent: done",
+    "log-interaction",
+    session_id="s_1",
+    agent_type="developer",
+    content="done",
+)
 ok("bazinga-db, I need the PM state for session s_1", "get-state", session_id="s_1", state_type="pm")
-ok("bazinga-db, how many task groups are pending in s_1?", "get-task-groups", session_id="s_1", status="pending")
+ok(
+    "bazinga-db, how many task groups are pending in s_1?",
+    "get-task-groups",
+    session_id="s_1",
+    status="pending",
+)
 ok("bazinga-db, please give me the last 5 decisions for s_1", "get-decisions", session_id="s_1", limit=5)
-ok("bazinga-db, please create a session with id s_9, mode parallel, requirements: build it", "create-session",
-   session_id="s_9", mode="parallel", requirements="build it")
-ok("bazinga-db, please update the tech lead state for session s_1: {\"reviewed\": 2}", "save-state",
-   session_id="s_1", state_type="tech_lead", state_data={"reviewed": 2})
-ok("bazinga-db, please add a log entry for session s_1 from the developer: compiled OK", "log-interaction",
-   session_id="s_1", agent_type="developer", content="compiled OK")
-ok("bazinga-db, please set the status of task group group_b to failed", "update-task-group", group_id="group_b", status="failed")
-no("bazinga-db, get the developer logs for developer_1", "developer_1 is an agent id, not a session", "session id")
-no("bazinga-db, please log 500 tokens for the developer in s_1", "a write names its session explicitly", "session id")
+ok(
+    "bazinga-db, please create a session with id s_9, mode parallel, requirements: build it",
+    "create-session",
+    session_id="s_9",
+    mode="parallel",
+    requirements="build it",
+)
+ok(
+    'bazinga-db, please update the tech lead state for session s_1: {"reviewed": 2}',
+    "save-state",
+    session_id="s_1",
+    state_type="tech_lead",
+    state_data={"reviewed": 2},
+)
+ok(
+    "bazinga-db, please add a log entry for session s_1 from the developer: compiled OK",
+    "log-interaction",
+    session_id="s_1",
+    agent_type="developer",
+    content="compiled OK",
+)
+ok(
+    "bazinga-db, please set the status of task group group_b to failed",
+    "update-task-group",
+    group_id="group_b",
+    status="failed",
+)
+no(
+    "bazinga-db, get the developer logs for developer_1",
+    "developer_1 is an agent id, not a session",
+    "session id",
+)
+no(
+    "bazinga-db, please log 500 tokens for the developer in s_1",
+    "a write names its session explicitly",
+    "session id",
+)
 no("bazinga-db, group_a is done, please update it", "no group named after the verb", "group id")
 
 

@@ -5,7 +5,15 @@ from __future__ import annotations
 import pytest
 
 from skill.api import BazingaDB
-from skill.errors import Conflict, DatabaseUnusable, InvalidArgument, InvalidPayload, NotFound, QueryRefused, UsageError
+from skill.errors import (
+    Conflict,
+    DatabaseUnusable,
+    InvalidArgument,
+    InvalidPayload,
+    NotFound,
+    QueryRefused,
+    UsageError,
+)
 
 
 @pytest.fixture
@@ -80,8 +88,9 @@ def test_task_groups_keyed_by_session(session):
     session.create_task_group("group_a", "s1", "Auth")
     session.create_task_group("group_a", "s2", "Auth elsewhere", "in progress", "dev_9")
     assert session.get_task_groups("s2")[0]["status"] == "in_progress"
-    updated = session.update_task_group("group_a", session_id="s1", increment_revision=True,
-                                        last_review_status="changes requested")
+    updated = session.update_task_group(
+        "group_a", session_id="s1", increment_revision=True, last_review_status="changes requested"
+    )
     assert (updated["revision_count"], updated["last_review_status"]) == (1, "CHANGES_REQUESTED")
     assert session.get_task_groups("s2")[0]["revision_count"] == 0
     assert session.get_task_groups("s1", group_id="group_a")[0]["revision_count"] == 1
@@ -100,7 +109,12 @@ def test_token_summary_totals(session):
     session.log_tokens("s1", "validator", 7)
     assert session.get_token_summary("s1") == {"pm": 5000, "developer": 25000, "validator": 7, "total": 30007}
     assert session.get_token_summary("s1", by="agent_id") == {
-        "pm": 5000, "developer_1": 15000, "developer_2": 10000, "validator": 7, "total": 30007}
+        "pm": 5000,
+        "developer_1": 15000,
+        "developer_2": 10000,
+        "validator": 7,
+        "total": 30007,
+    }
     with pytest.raises(InvalidArgument):
         session.log_tokens("s1", "pm", -1)
 
@@ -125,8 +139,15 @@ def test_dashboard_snapshot_shape(session):
     for n in range(12):
         session.log_interaction("s1", "pm", f"log {n}")
     snapshot = session.get_dashboard_snapshot("s1")
-    assert set(snapshot) == {"session", "orchestrator_state", "pm_state", "task_groups", "token_summary",
-                             "log_count", "recent_logs"}
+    assert set(snapshot) == {
+        "session",
+        "orchestrator_state",
+        "pm_state",
+        "task_groups",
+        "token_summary",
+        "log_count",
+        "recent_logs",
+    }
     assert snapshot["pm_state"] == {"iteration": 1} and snapshot["orchestrator_state"] is None
     assert snapshot["log_count"] == 12 and len(snapshot["recent_logs"]) == 10
     assert snapshot["recent_logs"][0]["content"] == "log 11"
@@ -145,7 +166,9 @@ def test_unknown_session_refused_unless_auto_create(session, db_path):
 
 
 def test_query_binds_parameters_and_stays_read_only(session):
-    assert session.query("SELECT session_id FROM sessions WHERE mode = ?", ("parallel",)) == [{"session_id": "s1"}]
+    assert session.query("SELECT session_id FROM sessions WHERE mode = ?", ("parallel",)) == [
+        {"session_id": "s1"}
+    ]
     assert session.query("SELECT 1 AS a, 2 AS a") == [{"a": 1, "a_2": 2}]
     with pytest.raises(QueryRefused):
         session.query("UPDATE sessions SET status = 'failed'")

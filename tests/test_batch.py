@@ -173,11 +173,14 @@ def test_a_failing_commit_is_reported_as_such(ready, db_path, monkeypatch):
         raise DatabaseUnusable("the disk holding bazinga.db is full; nothing was written", "Free some space.")
 
     monkeypatch.setattr(storage.Store, "commit", full_disk)
-    lines = "".join(_line("log-interaction", session_id="s_1", agent_type="pm", content=f"c{n}") + "\n"
-                    for n in range(3))
+    lines = "".join(
+        _line("log-interaction", session_id="s_1", agent_type="pm", content=f"c{n}") + "\n" for n in range(3)
+    )
     result = ready("batch", "--per-transaction", "2", stdin=lines)
     assert (result.code, result.stdout) == (1, "")
     assert result.stderr.startswith("❌ batch: lines 1–2 could not be committed: the disk holding")
-    assert "Nothing was committed. Rolled back: lines 1–2 (not committed). Nothing after line 2 was run: " \
-           "send again from line 1." in result.stderr
+    assert (
+        "Nothing was committed. Rolled back: lines 1–2 (not committed). Nothing after line 2 was run: "
+        "send again from line 1." in result.stderr
+    )
     assert _logs(db_path) == []

@@ -68,12 +68,32 @@ SUCCESS = {
     "get-state-text": ["get-state", "s_42", "pm", "--format", "text"],
     "create-task-group": ["create-task-group", "group_c", "s_42", "Testing"],
     "create-task-group-retry": ["create-task-group", "group_a", "s_42", "Authentication"],
-    "update-task-group-assign": ["update-task-group", "group_a", "--assigned_to", "developer_1", "--status",
-                                 "in_progress"],
-    "update-task-group-review": ["update-task-group", "group_a", "--last_review_status", "CHANGES_REQUESTED",
-                                 "--revision_count", "1"],
-    "update-task-group-hyphens": ["update-task-group", "group_a", "--last-review-status", "APPROVED",
-                                  "--assigned-to", "tech_lead_1", "--session", "s_42"],
+    "update-task-group-assign": [
+        "update-task-group",
+        "group_a",
+        "--assigned_to",
+        "developer_1",
+        "--status",
+        "in_progress",
+    ],
+    "update-task-group-review": [
+        "update-task-group",
+        "group_a",
+        "--last_review_status",
+        "CHANGES_REQUESTED",
+        "--revision_count",
+        "1",
+    ],
+    "update-task-group-hyphens": [
+        "update-task-group",
+        "group_a",
+        "--last-review-status",
+        "APPROVED",
+        "--assigned-to",
+        "tech_lead_1",
+        "--session",
+        "s_42",
+    ],
     "update-task-group-increment": ["update-task-group", "group_b", "--increment-revision"],
     "update-task-group-complete": ["update-task-group", "group_a", "--status", "completed"],
     "get-task-groups": ["get-task-groups", "s_42"],
@@ -96,9 +116,15 @@ SUCCESS = {
     "get-decisions-type": ["get-decisions", "s_42", "--type", "escalate_model"],
     "dashboard-snapshot": ["dashboard-snapshot", "s_42"],
     "dashboard-snapshot-text": ["dashboard-snapshot", "s_42", "--format", "text"],
-    "query": ["query", "SELECT agent_type, COUNT(*) AS n FROM orchestration_logs WHERE session_id = 's_42' "
-                       "GROUP BY agent_type ORDER BY agent_type"],
-    "query-with": ["query", "WITH t AS (SELECT tokens_estimated AS n FROM token_usage) SELECT SUM(n) AS total FROM t"],
+    "query": [
+        "query",
+        "SELECT agent_type, COUNT(*) AS n FROM orchestration_logs WHERE session_id = 's_42' "
+        "GROUP BY agent_type ORDER BY agent_type",
+    ],
+    "query-with": [
+        "query",
+        "WITH t AS (SELECT tokens_estimated AS n FROM token_usage) SELECT SUM(n) AS total FROM t",
+    ],
     "query-text": ["query", "SELECT id, name FROM task_groups ORDER BY id", "--format", "text"],
     "quiet-write": ["--quiet", "log-tokens", "s_42", "qa", "100"],
     "json-write": ["log-tokens", "s_42", "qa", "100", "--format", "json"],
@@ -158,7 +184,14 @@ FAILURES = {
     "unknown-session-read": ["get-session", "s_4"],
     "unknown-session-state": ["get-state", "nope", "pm"],
     "unknown-group": ["update-task-group", "group_z", "--status", "completed"],
-    "unknown-group-in-session": ["update-task-group", "group_a", "--session", "s_old", "--status", "completed"],
+    "unknown-group-in-session": [
+        "update-task-group",
+        "group_a",
+        "--session",
+        "s_old",
+        "--status",
+        "completed",
+    ],
     "create-session-conflict": ["create-session", "s_42", "simple", "Something else"],
     "create-group-conflict": ["create-task-group", "group_a", "s_42", "Other name"],
     # query
@@ -217,8 +250,12 @@ def test_auto_create_session_flag_and_env(seeded):
 
 
 def test_group_without_session_uses_most_recent_active_session(run_cli):
-    for argv in (["create-session", "s_1", "simple", "one"], ["create-session", "s_2", "simple", "two"],
-                 ["create-task-group", "group_a", "s_1", "A"], ["create-task-group", "group_a", "s_2", "A"]):
+    for argv in (
+        ["create-session", "s_1", "simple", "one"],
+        ["create-session", "s_2", "simple", "two"],
+        ["create-task-group", "group_a", "s_1", "A"],
+        ["create-task-group", "group_a", "s_2", "A"],
+    ):
         assert run_cli(*argv).code == 0
     result = run_cli("update-task-group", "group_a", "--status", "completed")
     assert result.code == 0
@@ -231,8 +268,16 @@ def test_group_without_session_uses_most_recent_active_session(run_cli):
 
 def test_reads_never_create_a_database(run_cli, db_path, snapshot):
     """Before the first write there is nothing: lists are empty, a named session does not exist."""
-    results = [run_cli(*argv) for argv in (["list-sessions"], ["get-config", "skills_config"],
-                                           ["get-session", "s1"], ["get-logs", "s1"], ["query", "SELECT 1"])]
+    results = [
+        run_cli(*argv)
+        for argv in (
+            ["list-sessions"],
+            ["get-config", "skills_config"],
+            ["get-session", "s1"],
+            ["get-logs", "s1"],
+            ["query", "SELECT 1"],
+        )
+    ]
     assert [r.code for r in results] == [0, 0, 1, 1, 1]
     assert (results[0].stdout, results[1].stdout) == ("[]\n", "null\n")
     assert not db_path.exists() and not db_path.parent.exists()

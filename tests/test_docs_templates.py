@@ -64,8 +64,11 @@ def test_every_role_has_templates_and_every_block_names_a_command():
 def test_the_workflows_use_every_write_command():
     # the agents' writes: not the migration tools, which run once by hand (references/migration.md), nor the
     # maintenance commands (backup), which people and scripts run
-    writes = {name for name, spec in COMMANDS.items()
-              if spec.get("kind") == "write" and spec.get("requests", True) and "method" in spec}
+    writes = {
+        name
+        for name, spec in COMMANDS.items()
+        if spec.get("kind") == "write" and spec.get("requests", True) and "method" in spec
+    }
     assert writes - {"set-config"} <= {t.command for t in ALL}
 
 

@@ -89,7 +89,12 @@ def test_sessions_rows_follow_precedence(plan):
     assert current["status"] == "completed"  # orchestrator_state overrides the history's "started"
     assert current["created_at"] == current["updated_at"] == current["start_time"]
     old = rows["bazinga_20251112_083514"]
-    assert (old["start_time"], old["end_time"], old["mode"], old["status"]) == (ts("08:35:14"), None, None, "active")
+    assert (old["start_time"], old["end_time"], old["mode"], old["status"]) == (
+        ts("08:35:14"),
+        None,
+        None,
+        "active",
+    )
 
 
 # ---------------------------------------------------------------------------------------------- §3
@@ -144,7 +149,9 @@ def test_the_legacy_dashboard_parser_would_find_39(plan):
     dashboard = [line for line in text.splitlines() if line.startswith("## [") and "Iteration" in line]
     assert len(dashboard) == 39
     assert len(plan.rows["orchestration_logs"]) == 40
-    non_headings = [line for line in text.splitlines() if line.startswith("## ") and not legacy.ENTRY_HEADING.match(line)]
+    non_headings = [
+        line for line in text.splitlines() if line.startswith("## ") and not legacy.ENTRY_HEADING.match(line)
+    ]
     assert len(non_headings) == 32
 
 
@@ -164,10 +171,16 @@ def test_state_snapshots_are_verbatim(plan):
     expected = {row[0].strip("`"): row for row in table(section(5))}
     got = {r["state_type"]: r for r in plan.rows["state_snapshots"]}
     assert set(got) == set(expected) == {"pm", "orchestrator", "group_status"}
-    files = {"pm": "pm_state.json", "orchestrator": "orchestrator_state.json", "group_status": "group_status.json"}
+    files = {
+        "pm": "pm_state.json",
+        "orchestrator": "orchestrator_state.json",
+        "group_status": "group_status.json",
+    }
     for state_type, row in got.items():
         assert row["state_data"] == json.loads((SAMPLE / files[state_type]).read_text(encoding="utf-8"))
-        assert row["timestamp"] == to_canonical(re.search(r"(\d{4}-[\d\-T:]+Z)", expected[state_type][2]).group(1))
+        assert row["timestamp"] == to_canonical(
+            re.search(r"(\d{4}-[\d\-T:]+Z)", expected[state_type][2]).group(1)
+        )
     assert got["group_status"]["state_data"]["_comment"]  # metadata keys kept
     assert got["pm"]["state_data"]["iteration"] == 3 and got["orchestrator"]["state_data"]["iteration"] == 6
 
@@ -176,7 +189,8 @@ def test_token_usage_matches_expected(plan):
     expected = table(section(6))
     got = plan.rows["token_usage"]
     assert [(r["agent_type"], r["tokens_estimated"], r["agent_id"], r["timestamp"]) for r in got] == [
-        (a, int(t), null(i), to_canonical(s)) for a, t, i, s in expected]
+        (a, int(t), null(i), to_canonical(s)) for a, t, i, s in expected
+    ]
     state = json.loads((SAMPLE / "orchestrator_state.json").read_text(encoding="utf-8"))
     assert sum(r["tokens_estimated"] for r in got) == state["token_usage"]["total_estimated"]
 
@@ -281,9 +295,13 @@ def test_fallback_header_and_unknown_agent_types(folder):
     path = folder / "orchestration-log.md"
     text = path.read_text(encoding="utf-8")
     text = text.replace("**Session:** ", "Session: ").replace("**Started:** ", "Started: ")
-    text = text.replace("Iteration 6 - Developer (Final Merge)", "Iteration 6 - Investigator (Final Merge)", 1)
+    text = text.replace(
+        "Iteration 6 - Developer (Final Merge)", "Iteration 6 - Investigator (Final Merge)", 1
+    )
     path.write_text(text, encoding="utf-8")
-    (folder / "orchestrator_state.json").unlink()  # the session now comes from pm_state, the start from the header
+    (
+        folder / "orchestrator_state.json"
+    ).unlink()  # the session now comes from pm_state, the start from the header
     plan = legacy.read_folder(str(folder))
     assert plan.problems == []
     assert plan.current_session == CURRENT
@@ -301,7 +319,11 @@ def test_object_keyed_task_groups_and_legacy_status_words(folder):
     path.write_text(json.dumps(state), encoding="utf-8")
     (folder / "group_status.json").unlink()
     groups = legacy.read_folder(str(folder)).rows["task_groups"]
-    assert [(g["id"], g["status"]) for g in groups] == [("A", "in_progress"), ("B", "in_progress"), ("C", "in_progress")]
+    assert [(g["id"], g["status"]) for g in groups] == [
+        ("A", "in_progress"),
+        ("B", "in_progress"),
+        ("C", "in_progress"),
+    ]
 
 
 # ---------------------------------------------------------------------------------------------- malformed files
@@ -319,44 +341,90 @@ def _truncate(path: Path) -> None:
 
 MALFORMED = {
     # case: (edit, the report's expected prefix (a regex), the table rows that must disappear with --skip-invalid)
-    "truncated JSON": (lambda f: _truncate(f / "pm_state.json"),
-                       r"pm_state\.json:\d+:\d+: invalid JSON", None),
-    "empty skill file": (lambda f: (f / "lint_results.json").write_text("", encoding="utf-8"),
-                         r"lint_results\.json:1: the file is empty", None),
-    "array skill output": (lambda f: (f / "lint_results.json").write_text('[{"code": "E402"}]', encoding="utf-8"),
-                           r"lint_results\.json \$: expected a JSON object, found an array", None),
-    "not UTF-8": (lambda f: (f / "security_scan.json").write_bytes(b'{"tool": "bandit\xff"}'),
-                  r"security_scan\.json:1: not UTF-8", None),
-    "NaN": (lambda f: (f / "coverage_report.json").write_text('{"coverage": NaN}', encoding="utf-8"),
-            r"coverage_report\.json: invalid JSON: NaN", None),
-    "bad group status": (lambda f: _edit_json(f / "group_status.json", lambda d: d["A"].update(status="bogus")),
-                         r"group_status\.json \$\.A\.status: group status 'bogus' is not allowed. Allowed values: pending, in_progress, completed, failed", None),
-    "group not an object": (lambda f: _edit_json(f / "group_status.json", lambda d: d.update(B="done")),
-                            r"group_status\.json \$\.B: expected a group object, found a string", None),
-    "bad revision count": (lambda f: _edit_json(f / "group_status.json", lambda d: d["C"].update(revision_count="1")),
-                           r"group_status\.json \$\.C\.revision_count: expected an integer", None),
-    "bad decision time": (lambda f: _edit_json(f / "orchestrator_state.json",
-                                               lambda d: d["decisions_log"][3].update(timestamp="yesterday")),
-                          r"orchestrator_state\.json \$\.decisions_log\[3\]\.timestamp: 'yesterday' is not a time",
-                          "decisions"),
-    "decision without name": (lambda f: _edit_json(f / "orchestrator_state.json",
-                                                   lambda d: d["decisions_log"][0].pop("decision")),
-                              r"orchestrator_state\.json \$\.decisions_log\[0\]\.decision: missing", "decisions"),
-    "negative tokens": (lambda f: _edit_json(f / "orchestrator_state.json",
-                                             lambda d: d["token_usage"]["by_agent_type"].update(qa=-5)),
-                        r"orchestrator_state\.json \$\.token_usage\.by_agent_type\.qa: expected .*>= 0",
-                        "token_usage"),
-    "session mismatch": (lambda f: _edit_json(f / "pm_state.json", lambda d: d.update(session_id="bazinga_other")),
-                         r"pm_state\.json \$\.session_id: 'bazinga_other' differs", None),
-    "group without id": (lambda f: _edit_json(f / "pm_state.json", lambda d: d["task_groups"][1].pop("id")),
-                         r"pm_state\.json \$\.task_groups\[1\]\.id: missing", None),
-    "history entry without id": (lambda f: _edit_json(f / "sessions_history.json",
-                                                      lambda d: d["sessions"][0].pop("session_id")),
-                                 r"sessions_history\.json \$\.sessions\[0\]\.session_id: missing", None),
-    "bad mode": (lambda f: _edit_json(f / "pm_state.json", lambda d: d.update(mode="turbo")),
-                 r"pm_state\.json \$\.mode: mode 'turbo' is not allowed", None),
-    "mailbox not a list": (lambda f: (f / "messages" / "dev_to_qa.json").write_text('{"messages": 3}', encoding="utf-8"),
-                           r"messages/dev_to_qa\.json \$\.messages: expected an array", None),
+    "truncated JSON": (
+        lambda f: _truncate(f / "pm_state.json"),
+        r"pm_state\.json:\d+:\d+: invalid JSON",
+        None,
+    ),
+    "empty skill file": (
+        lambda f: (f / "lint_results.json").write_text("", encoding="utf-8"),
+        r"lint_results\.json:1: the file is empty",
+        None,
+    ),
+    "array skill output": (
+        lambda f: (f / "lint_results.json").write_text('[{"code": "E402"}]', encoding="utf-8"),
+        r"lint_results\.json \$: expected a JSON object, found an array",
+        None,
+    ),
+    "not UTF-8": (
+        lambda f: (f / "security_scan.json").write_bytes(b'{"tool": "bandit\xff"}'),
+        r"security_scan\.json:1: not UTF-8",
+        None,
+    ),
+    "NaN": (
+        lambda f: (f / "coverage_report.json").write_text('{"coverage": NaN}', encoding="utf-8"),
+        r"coverage_report\.json: invalid JSON: NaN",
+        None,
+    ),
+    "bad group status": (
+        lambda f: _edit_json(f / "group_status.json", lambda d: d["A"].update(status="bogus")),
+        r"group_status\.json \$\.A\.status: group status 'bogus' is not allowed. Allowed values: pending, in_progress, completed, failed",
+        None,
+    ),
+    "group not an object": (
+        lambda f: _edit_json(f / "group_status.json", lambda d: d.update(B="done")),
+        r"group_status\.json \$\.B: expected a group object, found a string",
+        None,
+    ),
+    "bad revision count": (
+        lambda f: _edit_json(f / "group_status.json", lambda d: d["C"].update(revision_count="1")),
+        r"group_status\.json \$\.C\.revision_count: expected an integer",
+        None,
+    ),
+    "bad decision time": (
+        lambda f: _edit_json(
+            f / "orchestrator_state.json", lambda d: d["decisions_log"][3].update(timestamp="yesterday")
+        ),
+        r"orchestrator_state\.json \$\.decisions_log\[3\]\.timestamp: 'yesterday' is not a time",
+        "decisions",
+    ),
+    "decision without name": (
+        lambda f: _edit_json(f / "orchestrator_state.json", lambda d: d["decisions_log"][0].pop("decision")),
+        r"orchestrator_state\.json \$\.decisions_log\[0\]\.decision: missing",
+        "decisions",
+    ),
+    "negative tokens": (
+        lambda f: _edit_json(
+            f / "orchestrator_state.json", lambda d: d["token_usage"]["by_agent_type"].update(qa=-5)
+        ),
+        r"orchestrator_state\.json \$\.token_usage\.by_agent_type\.qa: expected .*>= 0",
+        "token_usage",
+    ),
+    "session mismatch": (
+        lambda f: _edit_json(f / "pm_state.json", lambda d: d.update(session_id="bazinga_other")),
+        r"pm_state\.json \$\.session_id: 'bazinga_other' differs",
+        None,
+    ),
+    "group without id": (
+        lambda f: _edit_json(f / "pm_state.json", lambda d: d["task_groups"][1].pop("id")),
+        r"pm_state\.json \$\.task_groups\[1\]\.id: missing",
+        None,
+    ),
+    "history entry without id": (
+        lambda f: _edit_json(f / "sessions_history.json", lambda d: d["sessions"][0].pop("session_id")),
+        r"sessions_history\.json \$\.sessions\[0\]\.session_id: missing",
+        None,
+    ),
+    "bad mode": (
+        lambda f: _edit_json(f / "pm_state.json", lambda d: d.update(mode="turbo")),
+        r"pm_state\.json \$\.mode: mode 'turbo' is not allowed",
+        None,
+    ),
+    "mailbox not a list": (
+        lambda f: (f / "messages" / "dev_to_qa.json").write_text('{"messages": 3}', encoding="utf-8"),
+        r"messages/dev_to_qa\.json \$\.messages: expected an array",
+        None,
+    ),
 }
 
 
@@ -385,18 +453,29 @@ def test_skip_invalid_leaves_the_bad_file_out(folder, case, plan):
     if culprit in legacy.STATE_FILES:
         assert legacy.STATE_FILES[culprit] not in {r["state_type"] for r in skipped.rows["state_snapshots"]}
     # The files that were fine still import.
-    assert len(skipped.rows["orchestration_logs"]) == 40 or culprit in ("orchestrator_state.json", "pm_state.json")
+    assert len(skipped.rows["orchestration_logs"]) == 40 or culprit in (
+        "orchestrator_state.json",
+        "pm_state.json",
+    )
     assert skipped.rows["configuration"] == plan.rows["configuration"]
 
 
 LOG_CASES = {
-    "bad heading time": ("## [2025-11-12T14:24:37Z] Iteration 2 - Developer (Group A)",
-                         "## [after lunch] Iteration 2 - Developer (Group A)", r"orchestration-log\.md:89: entry timestamp"),
-    "empty entry": ("## [2025-11-12T14:06:52Z] Iteration 2 - Orchestrator (Parallel Spawn)\n",
-                    "## [2025-11-12T14:06:52Z] Iteration 2 - Orchestrator (Parallel Spawn)\n## [2025-11-12T14:06:53Z] Iteration 2 - Developer (Group A)\n",
-                    r"orchestration-log\.md:81: the entry has no content"),
-    "header session mismatch": ("**Session:** bazinga_20251112_140207", "**Session:** bazinga_20251111_090000",
-                                r"orchestration-log\.md:3: header session 'bazinga_20251111_090000' differs"),
+    "bad heading time": (
+        "## [2025-11-12T14:24:37Z] Iteration 2 - Developer (Group A)",
+        "## [after lunch] Iteration 2 - Developer (Group A)",
+        r"orchestration-log\.md:89: entry timestamp",
+    ),
+    "empty entry": (
+        "## [2025-11-12T14:06:52Z] Iteration 2 - Orchestrator (Parallel Spawn)\n",
+        "## [2025-11-12T14:06:52Z] Iteration 2 - Orchestrator (Parallel Spawn)\n## [2025-11-12T14:06:53Z] Iteration 2 - Developer (Group A)\n",
+        r"orchestration-log\.md:81: the entry has no content",
+    ),
+    "header session mismatch": (
+        "**Session:** bazinga_20251112_140207",
+        "**Session:** bazinga_20251111_090000",
+        r"orchestration-log\.md:3: header session 'bazinga_20251111_090000' differs",
+    ),
 }
 
 
@@ -417,11 +496,16 @@ def test_log_problems_have_line_numbers_and_skip_entry_by_entry(folder, case):
 def test_truncated_log_reports_the_dangling_heading(folder):
     path = folder / "orchestration-log.md"
     text = path.read_text(encoding="utf-8")
-    cut = text.index("## [2025-11-12T16:13:20Z] Orchestration Complete") + len("## [2025-11-12T16:13:20Z] Orchestration Complete")
+    cut = text.index("## [2025-11-12T16:13:20Z] Orchestration Complete") + len(
+        "## [2025-11-12T16:13:20Z] Orchestration Complete"
+    )
     path.write_text(text[:cut] + "\n", encoding="utf-8")
     plan = legacy.read_folder(str(folder))
     line = text[:cut].count("\n") + 1
-    assert f"orchestration-log.md:{line}: the entry has no content (a truncated or partial log?)" in plan.problems
+    assert (
+        f"orchestration-log.md:{line}: the entry has no content (a truncated or partial log?)"
+        in plan.problems
+    )
 
 
 def test_no_session_anywhere(tmp_path):
@@ -436,10 +520,14 @@ def test_no_session_anywhere(tmp_path):
 
 
 def test_render_log_reproduces_the_sample_but_for_free_qualifiers(plan):
-    text = legacy.render_log(CURRENT, ts("14:02:07"), plan.rows["orchestration_logs"],
-                             [g["id"] for g in plan.rows["task_groups"]])
+    text = legacy.render_log(
+        CURRENT, ts("14:02:07"), plan.rows["orchestration_logs"], [g["id"] for g in plan.rows["task_groups"]]
+    )
     original = (SAMPLE / "orchestration-log.md").read_text(encoding="utf-8")
-    strip_qualifier = re.compile(r"^(## \[[^\]]+\] Iteration \d+ - (?:Orchestrator|Project Manager|Developer)) \((?!Group )[^)]*\)$", re.M)
+    strip_qualifier = re.compile(
+        r"^(## \[[^\]]+\] Iteration \d+ - (?:Orchestrator|Project Manager|Developer)) \((?!Group )[^)]*\)$",
+        re.M,
+    )
     normalised = strip_qualifier.sub(r"\1", original)
     # The only other difference: entry #2 (PM mode selection) has no closing --- in the original.
     assert text.replace("\n---\n\n## [2025-11-12T14:06:52Z]", "\n## [2025-11-12T14:06:52Z]", 1) == normalised
@@ -447,9 +535,22 @@ def test_render_log_reproduces_the_sample_but_for_free_qualifiers(plan):
     assert [e.content for e in again.entries] == [r["content"] for r in plan.rows["orchestration_logs"]]
 
 
-_line = st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")) , max_size=30)
-_content_line = st.one_of(_line, st.sampled_from(["---", "```", "```python", "## Review: APPROVED", "### Prompt Sent:",
-                                                  "## [not a heading", "✅ done ❌", ""]))
+_line = st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), max_size=30)
+_content_line = st.one_of(
+    _line,
+    st.sampled_from(
+        [
+            "---",
+            "```",
+            "```python",
+            "## Review: APPROVED",
+            "### Prompt Sent:",
+            "## [not a heading",
+            "✅ done ❌",
+            "",
+        ]
+    ),
+)
 
 
 @st.composite
@@ -463,13 +564,28 @@ def entries(draw):
         if any(legacy.ENTRY_HEADING.match(line.rstrip()) for line in content.split("\n")):
             content = "x"
         agent = draw(st.sampled_from(["pm", "developer", "qa", "tech_lead", "orchestrator", "investigator"]))
-        iteration = draw(st.one_of(st.none(), st.integers(0, 50))) if agent == "orchestrator" else draw(st.integers(0, 50))
+        iteration = (
+            draw(st.one_of(st.none(), st.integers(0, 50)))
+            if agent == "orchestrator"
+            else draw(st.integers(0, 50))
+        )
         group = draw(st.sampled_from(["A", "B", "main"]))
-        agent_id = {"pm": "pm_main", "developer": f"developer_{['A', 'B', 'main'].index(group) + 1}",
-                    "qa": f"qa_group_{group.lower()}", "tech_lead": f"tech_lead_group_{group.lower()}"}.get(agent)
+        agent_id = {
+            "pm": "pm_main",
+            "developer": f"developer_{['A', 'B', 'main'].index(group) + 1}",
+            "qa": f"qa_group_{group.lower()}",
+            "tech_lead": f"tech_lead_group_{group.lower()}",
+        }.get(agent)
         second = draw(st.integers(0, 59))
-        rows.append({"timestamp": f"2025-11-12T14:00:{second:02d}.{draw(st.sampled_from([0, 123456])):06d}Z",
-                     "iteration": iteration, "agent_type": agent, "agent_id": agent_id, "content": content})
+        rows.append(
+            {
+                "timestamp": f"2025-11-12T14:00:{second:02d}.{draw(st.sampled_from([0, 123456])):06d}Z",
+                "iteration": iteration,
+                "agent_type": agent,
+                "agent_id": agent_id,
+                "content": content,
+            }
+        )
     return rows
 
 
@@ -480,9 +596,19 @@ def test_render_then_parse_is_lossless_for_stored_fields(rows):
     problems = legacy._Problems()
     parsed = legacy.parse_log(text, "gen.md", problems)
     assert problems.all() == []
-    got = [(e.timestamp, e.iteration, e.agent_type, legacy.agent_id_for(e.agent_type, e.qualifier, ["A", "B", "main"]),
-            e.content) for e in parsed.entries]
-    assert got == [(r["timestamp"], r["iteration"], r["agent_type"], r["agent_id"], r["content"]) for r in rows]
+    got = [
+        (
+            e.timestamp,
+            e.iteration,
+            e.agent_type,
+            legacy.agent_id_for(e.agent_type, e.qualifier, ["A", "B", "main"]),
+            e.content,
+        )
+        for e in parsed.entries
+    ]
+    assert got == [
+        (r["timestamp"], r["iteration"], r["agent_type"], r["agent_id"], r["content"]) for r in rows
+    ]
 
 
 def test_schema_details_are_rebased_onto_the_file_and_not_repeated(monkeypatch):
@@ -491,8 +617,11 @@ def test_schema_details_are_rebased_onto_the_file_and_not_repeated(monkeypatch):
 
     def strict(kind, name, value, what):
         if kind == "decision" and name == "spawn_developer_group_B_fix":
-            raise InvalidPayload(f"{what} does not match the decision schema", None,
-                                 details=["$.reasoning: too long", "$.iteration: bad"])
+            raise InvalidPayload(
+                f"{what} does not match the decision schema",
+                None,
+                details=["$.reasoning: too long", "$.iteration: bad"],
+            )
         if kind == "skill_output" and name == "lint_check":
             raise InvalidPayload(f"{what} is not acceptable", None)
 
@@ -509,11 +638,15 @@ def test_near_miss_headings_are_warned_about_and_kept_inside(folder):
     path = folder / "orchestration-log.md"
     text = path.read_text(encoding="utf-8")
     old = "## [2025-11-12T14:27:05Z] Iteration 2 - Developer (Group B)"
-    path.write_text(text.replace(old, "## [2025-11-12T14:27:05Z] Iteration 2 – Developer (Group B)"), encoding="utf-8")
+    path.write_text(
+        text.replace(old, "## [2025-11-12T14:27:05Z] Iteration 2 – Developer (Group B)"), encoding="utf-8"
+    )
     plan = legacy.read_folder(str(folder))
-    line = text[:text.index(old)].count("\n") + 1
+    line = text[: text.index(old)].count("\n") + 1
     assert plan.problems == []
-    assert plan.warnings == [f"orchestration-log.md:{line}: looks like an entry heading but is not "
-                             "'## [time] Iteration N - Agent (qualifier)'; kept inside the entry before it"]
+    assert plan.warnings == [
+        f"orchestration-log.md:{line}: looks like an entry heading but is not "
+        "'## [time] Iteration N - Agent (qualifier)'; kept inside the entry before it"
+    ]
     assert len(plan.rows["orchestration_logs"]) == 39
     assert "Iteration 2 – Developer (Group B)" in plan.rows["orchestration_logs"][3]["content"]

@@ -281,7 +281,9 @@ def test_the_role_templates_run_as_requests_from_the_zip(bare, project):
         "✓ Database auto-initialized at coordination/bazinga.db",
         f"✓ Session created: {S}",
     ]
-    assert replies["log-interaction"][0].startswith(f"✓ Logged PM interaction for session {S} (iteration 1)\n")
+    assert replies["log-interaction"][0].startswith(
+        f"✓ Logged PM interaction for session {S} (iteration 1)\n"
+    )
     assert replies["save-state"][0].startswith(f"✓ Saved PM state for session {S}\n")
     # what the requests stored, read back through the commands
     group = run.json("get-task-groups", S, "--group", "group_a")[0]

@@ -77,8 +77,12 @@ BAD_PAYLOADS = {
     ),
     "enum-scan-status": (["save-skill-output", "s_42", "security-scan", '{"status": "ok"}'], ""),
     "several-causes": (
-        ["save-state", "s_42", "pm",
-         '{"iteration": "1", "mode": "serial", "task_groups": [{"id": "a", "status": "x"}]}'],
+        [
+            "save-state",
+            "s_42",
+            "pm",
+            '{"iteration": "1", "mode": "serial", "task_groups": [{"id": "a", "status": "x"}]}',
+        ],
         "",
     ),
     # structure

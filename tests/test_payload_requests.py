@@ -64,15 +64,19 @@ def test_bad_payload_in_a_request_is_refused_and_nothing_is_stored(name, session
 
 
 def test_a_valid_payload_in_a_request_is_stored(session):
-    text = ("bazinga-db, please save the PM state:\nSession ID: s_1\nState Type: pm\n"
-            'State Data: {"iteration": 1, "task_groups": {"A": {"status": "complete"}}}')
+    text = (
+        "bazinga-db, please save the PM state:\nSession ID: s_1\nState Type: pm\n"
+        'State Data: {"iteration": 1, "task_groups": {"A": {"status": "complete"}}}'
+    )
     assert session("request", text).code == 0
     stored = session("get-state", "s_1", "pm").stdout
     assert stored == '{"iteration":1,"task_groups":{"A":{"status":"complete"}}}\n'
 
 
 def test_a_request_lists_every_cause(session):
-    text = ("bazinga-db, please save the PM state:\nSession ID: s_1\nState Type: pm\n"
-            'State Data: {"iteration": "2", "mode": "serial"}')
+    text = (
+        "bazinga-db, please save the PM state:\nSession ID: s_1\nState Type: pm\n"
+        'State Data: {"iteration": "2", "mode": "serial"}'
+    )
     result = session("request", text)
     assert "$.iteration" in result.stderr and "$.mode" in result.stderr

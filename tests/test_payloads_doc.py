@@ -89,8 +89,11 @@ def render() -> str:
         raise AssertionError("the intro's example payload must be invalid")
     except InvalidPayload as error:
         example_error = error.message
-    out = [INTRO.format(max_depth=validation.MAX_DEPTH, max_bytes=validation.MAX_TEXT_BYTES,
-                        example_error=example_error)]
+    out = [
+        INTRO.format(
+            max_depth=validation.MAX_DEPTH, max_bytes=validation.MAX_TEXT_BYTES, example_error=example_error
+        )
+    ]
     out.append("## Contents\n")
     files = list(validation.SCHEMAS.values())
     for file_name in files:

@@ -15,11 +15,34 @@ import pytest
 from conftest import ROOT
 
 # Modules that plain commands must not import (each is a measurable share of a call's start-up).
-HEAVY = {"typing", "pathlib", "difflib", "argparse", "logging", "inspect", "dataclasses", "ast", "subprocess",
-         "tempfile", "shutil", "zipfile", "urllib", "ipaddress", "importlib.resources", "contextlib"}
+HEAVY = {
+    "typing",
+    "pathlib",
+    "difflib",
+    "argparse",
+    "logging",
+    "inspect",
+    "dataclasses",
+    "ast",
+    "subprocess",
+    "tempfile",
+    "shutil",
+    "zipfile",
+    "urllib",
+    "ipaddress",
+    "importlib.resources",
+    "contextlib",
+}
 # Skill modules only some commands need.
-OPTIONAL = {"skill.validation", "skill.jsonschema_lite", "skill.requests", "skill.replies", "skill.readonly",
-            "skill.batch", "skill.initdb"}
+OPTIONAL = {
+    "skill.validation",
+    "skill.jsonschema_lite",
+    "skill.requests",
+    "skill.replies",
+    "skill.readonly",
+    "skill.batch",
+    "skill.initdb",
+}
 
 PROBE = """
 import io, json, sys
@@ -35,8 +58,12 @@ print(json.dumps({{"code": code, "err": err.getvalue(), "modules": sorted(sys.mo
 def _imported(tmp_path, *argv: str, stdin: str = "") -> set:
     db = str(tmp_path / "bazinga.db")
     code = PROBE.format(root=str(ROOT), cwd=str(tmp_path))
-    done = subprocess.run([sys.executable, "-S", "-c", code, json.dumps(["--db", db, *argv]), stdin],
-                          capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-S", "-c", code, json.dumps(["--db", db, *argv]), stdin],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
     assert report["code"] == 0, report["err"]
@@ -70,8 +97,9 @@ def test_plain_commands_import_nothing_heavy(session, name):
 
 
 def test_batch_imports_nothing_heavy(session):
-    line = json.dumps({"command": "log-interaction", "args": {"session_id": "s1", "agent_type": "pm",
-                                                              "content": "hi"}})
+    line = json.dumps(
+        {"command": "log-interaction", "args": {"session_id": "s1", "agent_type": "pm", "content": "hi"}}
+    )
     modules = _imported(session, "batch", stdin=line + "\n")
     assert modules & HEAVY == set()
     assert modules & OPTIONAL == {"skill.batch"}

@@ -10,11 +10,10 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-
-from skill.migrations import SPEC_TABLES
 from conftest import run_script
 from test_requests_parse import CORPUS, EXAMPLES, _load
 
+from skill.migrations import SPEC_TABLES
 from skill.requests import OPERATIONS
 
 SEED = [

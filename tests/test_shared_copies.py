@@ -17,11 +17,18 @@ COPIES = {
     "legacy/EXPECTED.md": TESTS / "legacy_sample" / "EXPECTED.md",
     "legacy/FORMATS.md": TESTS / "legacy_sample" / "FORMATS.md",
 }
-COPIES.update({
-    f"legacy/sample-coordination/{p.relative_to(SHARED / 'legacy' / 'sample-coordination')}":
-        TESTS / "legacy_sample" / "sample-coordination" / p.relative_to(SHARED / "legacy" / "sample-coordination")
-    for p in sorted((SHARED / "legacy" / "sample-coordination").rglob("*")) if p.is_file()
-} if SHARED.is_dir() else {})
+COPIES.update(
+    {
+        f"legacy/sample-coordination/{p.relative_to(SHARED / 'legacy' / 'sample-coordination')}": TESTS
+        / "legacy_sample"
+        / "sample-coordination"
+        / p.relative_to(SHARED / "legacy" / "sample-coordination")
+        for p in sorted((SHARED / "legacy" / "sample-coordination").rglob("*"))
+        if p.is_file()
+    }
+    if SHARED.is_dir()
+    else {}
+)
 
 
 @pytest.mark.skipif(not SHARED.is_dir(), reason="../shared/ is not beside this checkout")

@@ -22,8 +22,12 @@ HERE = Path(__file__).resolve().parent
 SAMPLE = HERE / "legacy_sample" / "sample-coordination"
 EXPECTED = (HERE / "legacy_sample" / "EXPECTED.md").read_text(encoding="utf-8")
 CURRENT = "bazinga_20251112_140207"
-EXPECTED_COUNTS = {name: int(n) for name, n in re.findall(
-    r"(\w+) (\d+)", re.search(r"\*\*Totals:\*\*(.*?)\*\*\d+ rows\*\*", EXPECTED, re.S).group(1))}
+EXPECTED_COUNTS = {
+    name: int(n)
+    for name, n in re.findall(
+        r"(\w+) (\d+)", re.search(r"\*\*Totals:\*\*(.*?)\*\*\d+ rows\*\*", EXPECTED, re.S).group(1)
+    )
+}
 ID_COLUMNS = {"id"}  # autoincrement ids belong to one database file
 
 
@@ -84,7 +88,10 @@ def test_reads_after_import_match_expected(imported, db):
     assert db.get_token_summary(CURRENT) == json.loads(summary)
     groups = db.get_task_groups(CURRENT)
     assert [(g["id"], g["status"], g["revision_count"]) for g in groups] == [
-        ("A", "completed", 2), ("B", "completed", 1), ("C", "completed", 1)]
+        ("A", "completed", 2),
+        ("B", "completed", 1),
+        ("C", "completed", 1),
+    ]
     assert len(db.get_decisions(CURRENT)) == 15
     assert db.get_config("testing_config")["_testing_framework"]["mode"] == "full"
     assert db.get_session("bazinga_20251112_083514")["status"] == "active"
@@ -95,7 +102,9 @@ def test_reads_after_import_match_expected(imported, db):
 def test_unicode_survives_exactly_in_the_database(imported, db_path):
     expected = re.findall(r"^\| (\d+) \|.*\| (\d+) \| ([0-9a-f]{10}) \|$", EXPECTED, re.M)
     conn = sqlite3.connect(str(db_path))
-    rows = conn.execute("SELECT content FROM orchestration_logs WHERE session_id = ? ORDER BY seq", (CURRENT,)).fetchall()
+    rows = conn.execute(
+        "SELECT content FROM orchestration_logs WHERE session_id = ? ORDER BY seq", (CURRENT,)
+    ).fetchall()
     conn.close()
     assert len(rows) == len(expected) == 40
     for (content,), (number, chars, digest) in zip(rows, expected):
@@ -108,7 +117,8 @@ def test_dashboard_shows_the_last_ten_entries(imported, db):
     snapshot = db.get_dashboard_snapshot(CURRENT)
     plan = legacy.read_folder(str(SAMPLE))
     assert [e["content"] for e in reversed(snapshot["recent_logs"])] == [
-        r["content"] for r in plan.rows["orchestration_logs"][30:40]]
+        r["content"] for r in plan.rows["orchestration_logs"][30:40]
+    ]
     assert sum(g["status"] == "completed" for g in snapshot["task_groups"]) == 3
 
 
@@ -156,8 +166,9 @@ def test_older_entries_keep_the_log_in_time_order(db, db_path, folder):
     db.log_interaction(CURRENT, "pm", "written by dual-write, after the files")
     transfer.import_files(db, str(folder))
     conn = sqlite3.connect(str(db_path))
-    rows = conn.execute("SELECT seq, timestamp FROM orchestration_logs WHERE session_id = ? ORDER BY seq",
-                        (CURRENT,)).fetchall()
+    rows = conn.execute(
+        "SELECT seq, timestamp FROM orchestration_logs WHERE session_id = ? ORDER BY seq", (CURRENT,)
+    ).fetchall()
     conn.close()
     assert [s for s, _ in rows] == list(range(1, 42))
     assert [t for _, t in rows] == sorted(t for _, t in rows)
@@ -173,13 +184,16 @@ def test_newer_configuration_in_the_database_is_kept(db, folder):
 def test_problems_abort_the_whole_import(db, db_path, folder):
     (folder / "lint_results.json").write_text("[]", encoding="utf-8")
     path = folder / "orchestration-log.md"
-    path.write_text(path.read_text(encoding="utf-8").replace("## [2025-11-12T14:24:37Z]", "## [soon]"), encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("## [2025-11-12T14:24:37Z]", "## [soon]"), encoding="utf-8"
+    )
     with pytest.raises(InvalidPayload) as caught:
         transfer.import_files(db, str(folder))
     error = caught.value
     assert "2 problems" in error.message and "nothing was imported" in error.message
     assert error.details[0].startswith("orchestration-log.md:89: entry timestamp [soon]") or any(
-        d.startswith("orchestration-log.md:89:") for d in error.details)
+        d.startswith("orchestration-log.md:89:") for d in error.details
+    )
     assert any(d.startswith("lint_results.json $: expected a JSON object") for d in error.details)
     assert "--skip-invalid" in error.hint
     assert not db_path.exists() or sum(counts(db_path).values()) == 0
@@ -211,7 +225,8 @@ def test_export_holds_the_whole_session(imported, db):
     document = transfer.export_session(db, CURRENT)
     assert document["format"] == "bazinga-db/session" and document["session"]["session_id"] == CURRENT
     assert {t: len(document[t]) for t in transfer.CHILD_TABLES} == {
-        t: EXPECTED_COUNTS[t] for t in transfer.CHILD_TABLES}
+        t: EXPECTED_COUNTS[t] for t in transfer.CHILD_TABLES
+    }
     assert [r["seq"] for r in document["orchestration_logs"]] == list(range(1, 41))
     assert "configuration" not in document  # global, not a session's
 
@@ -245,9 +260,16 @@ def test_markdown_export_parses_back_to_the_same_log(imported, db):
     assert problems.all() == []
     stored = transfer.export_session(db, CURRENT)["orchestration_logs"]
     order = ["A", "B", "C"]
-    assert [(e.timestamp, e.iteration, e.agent_type, legacy.agent_id_for(e.agent_type, e.qualifier, order), e.content)
-            for e in parsed.entries] == [
-        (r["timestamp"], r["iteration"], r["agent_type"], r["agent_id"], r["content"]) for r in stored]
+    assert [
+        (
+            e.timestamp,
+            e.iteration,
+            e.agent_type,
+            legacy.agent_id_for(e.agent_type, e.qualifier, order),
+            e.content,
+        )
+        for e in parsed.entries
+    ] == [(r["timestamp"], r["iteration"], r["agent_type"], r["agent_id"], r["content"]) for r in stored]
 
 
 def test_import_session_refuses_to_overwrite(imported, db, db_path):
@@ -275,8 +297,12 @@ def test_import_session_reports_bad_values_with_json_paths(imported, db, tmp_pat
     finally:
         other.close()
     details = caught.value.details
-    assert any(d.startswith("s.json $.orchestration_logs[3].timestamp: timestamp 'tomorrow'") for d in details), details
-    assert any(d.startswith("s.json $.task_groups[1].status: status 'sleeping' is not allowed") for d in details)
+    assert any(
+        d.startswith("s.json $.orchestration_logs[3].timestamp: timestamp 'tomorrow'") for d in details
+    ), details
+    assert any(
+        d.startswith("s.json $.task_groups[1].status: status 'sleeping' is not allowed") for d in details
+    )
     assert "s.json $.decisions[0].decision_type: missing" in details
     assert not (tmp_path / "other.db").exists() or counts(tmp_path / "other.db")["sessions"] == 0
 
@@ -291,10 +317,14 @@ def test_read_document_refuses_other_json():
 
 # ---------------------------------------------------------------------------------------------- generated sessions
 
-_text = st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), min_size=1,
-                max_size=60).filter(lambda s: s.strip())
-_json = st.recursive(st.none() | st.booleans() | st.integers(-2**53, 2**53) | _text,
-                     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_text, inner, max_size=3), max_leaves=8)
+_text = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), min_size=1, max_size=60
+).filter(lambda s: s.strip())
+_json = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**53), 2**53) | _text,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_text, inner, max_size=3),
+    max_leaves=8,
+)
 _name = st.text(alphabet=string.ascii_lowercase + "_", min_size=1, max_size=12).filter(lambda s: s[0] != "_")
 
 
@@ -304,22 +334,59 @@ def sessions(draw):
     for _ in range(draw(st.integers(0, 12))):
         kind = draw(st.sampled_from(["log", "state", "group", "tokens", "skill", "decision"]))
         if kind == "log":
-            ops.append(("log_interaction", dict(agent_type=draw(st.sampled_from(["pm", "developer", "qa", "investigator"])),
-                                                content=draw(_text), iteration=draw(st.none() | st.integers(0, 9)),
-                                                agent_id=draw(st.none() | st.sampled_from(["developer_1", "qa_group_a"])))))
+            ops.append(
+                (
+                    "log_interaction",
+                    dict(
+                        agent_type=draw(st.sampled_from(["pm", "developer", "qa", "investigator"])),
+                        content=draw(_text),
+                        iteration=draw(st.none() | st.integers(0, 9)),
+                        agent_id=draw(st.none() | st.sampled_from(["developer_1", "qa_group_a"])),
+                    ),
+                )
+            )
         elif kind == "state":
-            ops.append(("save_state", dict(state_type=draw(st.sampled_from(["pm", "orchestrator", "group_status"])),
-                                           state_data=draw(st.dictionaries(_text, _json, max_size=3)))))
+            ops.append(
+                (
+                    "save_state",
+                    dict(
+                        state_type=draw(st.sampled_from(["pm", "orchestrator", "group_status"])),
+                        state_data=draw(st.dictionaries(_text, _json, max_size=3)),
+                    ),
+                )
+            )
         elif kind == "group":
-            ops.append(("create_task_group", dict(group_id=draw(st.sampled_from(["A", "B", "group_c"])),
-                                                  name=draw(_text))))
+            ops.append(
+                (
+                    "create_task_group",
+                    dict(group_id=draw(st.sampled_from(["A", "B", "group_c"])), name=draw(_text)),
+                )
+            )
         elif kind == "tokens":
-            ops.append(("log_tokens", dict(agent_type=draw(st.sampled_from(["pm", "qa"])), tokens=draw(st.integers(0, 10**9)))))
+            ops.append(
+                (
+                    "log_tokens",
+                    dict(agent_type=draw(st.sampled_from(["pm", "qa"])), tokens=draw(st.integers(0, 10**9))),
+                )
+            )
         elif kind == "skill":
-            ops.append(("save_skill_output", dict(skill_name=draw(_name), output_data=draw(st.dictionaries(_text, _json, max_size=3)))))
+            ops.append(
+                (
+                    "save_skill_output",
+                    dict(skill_name=draw(_name), output_data=draw(st.dictionaries(_text, _json, max_size=3))),
+                )
+            )
         else:
-            ops.append(("log_decision", dict(decision_type=draw(_name), decision_data=draw(st.dictionaries(_text, _json, max_size=3)),
-                                             iteration=draw(st.none() | st.integers(0, 9)))))
+            ops.append(
+                (
+                    "log_decision",
+                    dict(
+                        decision_type=draw(_name),
+                        decision_data=draw(st.dictionaries(_text, _json, max_size=3)),
+                        iteration=draw(st.none() | st.integers(0, 9)),
+                    ),
+                )
+            )
     return draw(st.sampled_from(["simple", "parallel"])), draw(_text), ops
 
 
@@ -358,8 +425,9 @@ def _next_session_folder(folder: Path, new_id: str) -> None:
     log = folder / "orchestration-log.md"
     log.write_text(log.read_text(encoding="utf-8").replace(CURRENT, new_id), encoding="utf-8")
     history = json.loads((folder / "sessions_history.json").read_text(encoding="utf-8"))
-    history["sessions"].append({"session_id": new_id, "start_time": "2025-11-12T17:00:00Z", "status": "started",
-                                "end_time": None})
+    history["sessions"].append(
+        {"session_id": new_id, "start_time": "2025-11-12T17:00:00Z", "status": "started", "end_time": None}
+    )
     (folder / "sessions_history.json").write_text(json.dumps(history), encoding="utf-8")
 
 
@@ -376,7 +444,9 @@ def test_a_later_history_never_downgrades_a_finished_session(db, folder):
 
 def test_a_failure_while_writing_leaves_nothing(db, db_path, monkeypatch):
     def broken(conn, rows):
-        raise sqlite3.IntegrityError("simulated failure after sessions, groups and configuration were written")
+        raise sqlite3.IntegrityError(
+            "simulated failure after sessions, groups and configuration were written"
+        )
 
     monkeypatch.setattr(transfer, "_insert_logs", broken)
     with pytest.raises(Conflict) as caught:  # storage turns the sqlite3 error into the family
@@ -387,8 +457,10 @@ def test_a_failure_while_writing_leaves_nothing(db, db_path, monkeypatch):
 
 def test_a_systematically_broken_log_is_summarised(db, folder, monkeypatch):
     path = folder / "orchestration-log.md"
-    path.write_text(re.sub(r"^## \[[^\]]+\]", "## [later]", path.read_text(encoding="utf-8"), flags=re.M),
-                    encoding="utf-8")
+    path.write_text(
+        re.sub(r"^## \[[^\]]+\]", "## [later]", path.read_text(encoding="utf-8"), flags=re.M),
+        encoding="utf-8",
+    )
     with pytest.raises(InvalidPayload) as caught:
         transfer.import_files(db, str(folder))
     assert caught.value.message.startswith("40 problems in orchestration-log.md")

@@ -44,7 +44,9 @@ def break_files(folder: Path) -> None:
     state["B"]["status"] = "almost"
     (folder / "group_status.json").write_text(json.dumps(state, indent=2), encoding="utf-8")
     log = folder.parent / "docs" / "orchestration-log.md"
-    log.write_text(log.read_text(encoding="utf-8").replace("## [2025-11-12T15:09:55Z]", "## [15:09]"), encoding="utf-8")
+    log.write_text(
+        log.read_text(encoding="utf-8").replace("## [2025-11-12T15:09:55Z]", "## [15:09]"), encoding="utf-8"
+    )
 
 
 # ---------------------------------------------------------------------------------------------- import-files
@@ -55,8 +57,15 @@ def test_import_files_dry_run_then_import_then_again(run_cli, legacy_dir, db_pat
     assert not db_path.exists()
     report = json.loads(dry.stdout)["result"]
     assert {t: c["new"] for t, c in report["tables"].items()} == {
-        "sessions": 2, "orchestration_logs": 40, "state_snapshots": 3, "task_groups": 3, "token_usage": 4,
-        "skill_outputs": 3, "configuration": 2, "decisions": 15}
+        "sessions": 2,
+        "orchestration_logs": 40,
+        "state_snapshots": 3,
+        "task_groups": 3,
+        "token_usage": 4,
+        "skill_outputs": 3,
+        "configuration": 2,
+        "decisions": 15,
+    }
     first = run_cli("import-files", "old/coordination")
     assert total_rows(db_path) == 72
     again = run_cli("import-files", "old/coordination")
@@ -86,13 +95,17 @@ def test_import_files_reports_every_problem_and_writes_nothing(run_cli, legacy_d
     assert [refused, skipped] == snapshot
 
 
-@pytest.mark.parametrize("argv", [
-    ["import-files", "nowhere"],
-    ["import-files", "empty"],
-    ["import-files"],
-    ["import-files", "old/coordination", "--skip"],
-    ["import-files", "old/coordination", "--log", "missing.md"],
-], ids=["missing-folder", "empty-folder", "no-folder", "unknown-option", "missing-log"])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["import-files", "nowhere"],
+        ["import-files", "empty"],
+        ["import-files"],
+        ["import-files", "old/coordination", "--skip"],
+        ["import-files", "old/coordination", "--log", "missing.md"],
+    ],
+    ids=["missing-folder", "empty-folder", "no-folder", "unknown-option", "missing-log"],
+)
 def test_import_files_usage_and_folder_errors(run_cli, legacy_dir, tmp_path, argv, snapshot):
     (tmp_path / "empty").mkdir()
     assert run_cli(*argv) == snapshot
@@ -138,21 +151,45 @@ def test_export_markdown(imported, db_path, snapshot):
     assert markdown.stdout.splitlines()[:12] == snapshot
 
 
-@pytest.mark.parametrize("argv,stdin", [
-    (["export-session", "bazinga_20251112_140208"], ""),
-    (["export-session", CURRENT, "--format", "xml"], ""),
-    (["export-session", CURRENT, "--out", "no/such/dir/x.json"], ""),
-    (["import-session", "absent.json"], ""),
-    (["import-session", "-"], '{"session_id": "x"}'),
-    (["import-session", "-"], '{"format": "bazinga-db/session", "format_version": 1, '),
-    (["import-session", "-"], json.dumps({
-        "format": "bazinga-db/session", "format_version": 1,
-        "session": {"session_id": "s x", "start_time": "noon", "status": "asleep", "created_at": "2025-11-12",
-                    "updated_at": "2025-11-12"},
-        "orchestration_logs": [{"seq": 1, "timestamp": "2025-11-12T10:00:00Z", "agent_type": "pm", "content": ""}],
-    })),
-], ids=["unknown-session", "bad-format", "unwritable-out", "missing-file", "not-an-export", "broken-json",
-        "bad-values"])
+@pytest.mark.parametrize(
+    "argv,stdin",
+    [
+        (["export-session", "bazinga_20251112_140208"], ""),
+        (["export-session", CURRENT, "--format", "xml"], ""),
+        (["export-session", CURRENT, "--out", "no/such/dir/x.json"], ""),
+        (["import-session", "absent.json"], ""),
+        (["import-session", "-"], '{"session_id": "x"}'),
+        (["import-session", "-"], '{"format": "bazinga-db/session", "format_version": 1, '),
+        (
+            ["import-session", "-"],
+            json.dumps(
+                {
+                    "format": "bazinga-db/session",
+                    "format_version": 1,
+                    "session": {
+                        "session_id": "s x",
+                        "start_time": "noon",
+                        "status": "asleep",
+                        "created_at": "2025-11-12",
+                        "updated_at": "2025-11-12",
+                    },
+                    "orchestration_logs": [
+                        {"seq": 1, "timestamp": "2025-11-12T10:00:00Z", "agent_type": "pm", "content": ""}
+                    ],
+                }
+            ),
+        ),
+    ],
+    ids=[
+        "unknown-session",
+        "bad-format",
+        "unwritable-out",
+        "missing-file",
+        "not-an-export",
+        "broken-json",
+        "bad-values",
+    ],
+)
 def test_export_and_import_session_failures(imported, argv, stdin, snapshot):
     result = imported(*argv, stdin=stdin)
     assert result.code != 0 and result.stdout == ""
@@ -163,8 +200,11 @@ def test_help_lists_the_migration_commands(run_cli, snapshot):
     general = run_cli("--help")
     for command in ("import-files", "export-session", "import-session"):
         assert command in general.stdout
-    assert [run_cli("import-files", "--help"), run_cli("export-session", "--help"),
-            run_cli("import-session", "--help")] == snapshot
+    assert [
+        run_cli("import-files", "--help"),
+        run_cli("export-session", "--help"),
+        run_cli("import-session", "--help"),
+    ] == snapshot
 
 
 def test_real_script_from_another_directory(tmp_path, legacy_dir):
@@ -173,6 +213,7 @@ def test_real_script_from_another_directory(tmp_path, legacy_dir):
     result = run_script("--db", str(tmp_path / "real.db"), "import-files", "coordination", cwd=work)
     assert result.code == 0, result
     assert result.stdout.startswith("✓ Imported 72 new rows from coordination (")
-    markdown = run_script("--db", str(tmp_path / "real.db"), "export-session", CURRENT, "--format", "markdown",
-                          cwd=tmp_path)
+    markdown = run_script(
+        "--db", str(tmp_path / "real.db"), "export-session", CURRENT, "--format", "markdown", cwd=tmp_path
+    )
     assert markdown.code == 0 and markdown.stdout.count("\n## [") == 40

@@ -106,8 +106,14 @@ def test_parse_refuses_text_over_the_size_limit_before_parsing():
 
 @pytest.mark.parametrize(
     ("value", "found"),
-    [([1, 2], "an array (2 items)"), ("x", 'the string "x"'), (3, "the number 3"), (None, "null"),
-     (True, "true"), (1.5, "the number 1.5")],
+    [
+        ([1, 2], "an array (2 items)"),
+        ("x", 'the string "x"'),
+        (3, "the number 3"),
+        (None, "null"),
+        (True, "true"),
+        (1.5, "the number 1.5"),
+    ],
 )
 def test_top_level_must_be_an_object(value, found):
     error = refused(check_payload, "state", "pm", value, "state_data")
@@ -123,8 +129,10 @@ def test_top_level_must_be_an_object(value, found):
         ({"a": {1, 2}}, "state_data is not JSON: $.a is a set"),
         ({"a": (1, 2)}, "state_data is not JSON: $.a is a tuple"),
         ({"a": b"x"}, "state_data is not JSON: $.a is a bytes"),
-        ({"a": "\ud800"},
-         "state_data is not valid UTF-8: $.a contains the lone surrogate U+D800 at character 0"),
+        (
+            {"a": "\ud800"},
+            "state_data is not valid UTF-8: $.a contains the lone surrogate U+D800 at character 0",
+        ),
         ({"\udcff": 1}, "state_data is not valid UTF-8: $ contains the lone surrogate U+DCFF at character 0"),
     ],
 )
@@ -277,19 +285,47 @@ def test_every_decision_type_uses_the_decision_schema():
         ("skill_output", "security_scan", {"vulnerabilities": 3, "severity": "medium", "details": []}),
         ("skill_output", "security_scan", {"issues": 0}),
         ("skill_output", "test_coverage", {"coverage": 75, "threshold": 80}),
-        ("config", "skills_config",
-         {"security_scan": {"status": "mandatory"}, "test_coverage": {"status": "optional"}}),
+        (
+            "config",
+            "skills_config",
+            {"security_scan": {"status": "mandatory"}, "test_coverage": {"status": "optional"}},
+        ),
         ("decision", "spawn_agent", {"agent": "developer", "group": "group_a", "reason": "parallel mode"}),
         # Real shapes from the legacy files (FORMATS.md): keyed task groups, wild statuses, skipped runs,
         # raw tool output, the init skeleton with mode null.
         ("state", "pm", {"task_groups": {"A": {"group_id": "A", "status": "complete"}}, "mode": None}),
-        ("state", "group_status", {"_comment": "c", "_format": {"group_id": {"status": "a|b"}},
-                                   "A": {"status": "qa_testing", "last_review_status": None}, "B": "note"}),
-        ("skill_output", "security_scan",
-         {"status": "skipped", "scan_mode": "basic", "language": "python",
-          "reason": "bandit not installed", "recommendation": "pip install bandit"}),
-        ("skill_output", "test_coverage", {"meta": {"version": "7.4"}, "totals": {"percent_covered": 87.4},
-                                           "files": {}, "timestamp": "t", "language": "python"}),
+        (
+            "state",
+            "group_status",
+            {
+                "_comment": "c",
+                "_format": {"group_id": {"status": "a|b"}},
+                "A": {"status": "qa_testing", "last_review_status": None},
+                "B": "note",
+            },
+        ),
+        (
+            "skill_output",
+            "security_scan",
+            {
+                "status": "skipped",
+                "scan_mode": "basic",
+                "language": "python",
+                "reason": "bandit not installed",
+                "recommendation": "pip install bandit",
+            },
+        ),
+        (
+            "skill_output",
+            "test_coverage",
+            {
+                "meta": {"version": "7.4"},
+                "totals": {"percent_covered": 87.4},
+                "files": {},
+                "timestamp": "t",
+                "language": "python",
+            },
+        ),
         ("skill_output", "lint_check", {"results": [{"code": "E402"}], "tool": "ruff", "status": "error"}),
     ],
 )
@@ -307,7 +343,9 @@ def _run(python: str, code: str) -> subprocess.CompletedProcess:
 
 
 def test_importing_validation_loads_no_schema_and_no_dev_dependency():
-    result = _run(sys.executable, """
+    result = _run(
+        sys.executable,
+        """
         import sys
         from skill import validation
         assert validation._loaded == {}, validation._loaded
@@ -315,14 +353,17 @@ def test_importing_validation_loads_no_schema_and_no_dev_dependency():
         print(sorted(validation._loaded))
         dev = ("jsonschema", "hypothesis", "yaml", "dataclasses")
         print(sorted(name for name in dev if name in sys.modules))
-    """)
+    """,
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == ["['state.pm.json']", "[]"]
 
 
 @pytest.mark.skipif(not PYTHON39.exists(), reason="Python 3.9 interpreter not installed here")
 def test_validation_runs_on_python_3_9():
-    result = _run(str(PYTHON39), """
+    result = _run(
+        str(PYTHON39),
+        """
         import json, sys
         from skill.validation import parse_json_text, check_payload
         from skill.errors import InvalidPayload
@@ -334,7 +375,8 @@ def test_validation_runs_on_python_3_9():
                 check_payload("state", "pm", parse_json_text(text, "d"), "d")
             except InvalidPayload as error:
                 print(error.message)
-    """)
+    """,
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == [
         'd does not match the "pm" state schema: $.iteration: expected an integer >= 0, found the string "3"',

@@ -83,8 +83,35 @@ ALL_NAMES = sorted(_property_names(list(SCHEMAS.values()), set()) | {"_x", "extr
 # Values chosen to sit on the boundaries the schemas draw: integer vs 1.0 vs 0.5, booleans vs 0/1,
 # 0/100 bounds, negative numbers, every enum value of every schema, and each JSON type.
 SCALARS = st.sampled_from(
-    [None, True, False, 0, 1, -1, 0.0, -0.0, 1.0, 0.5, -0.5, 2.0, 99.5, 100, 100.0, 100.5, 101, -100,
-     2**63, 1e300, "", "x", "3", "true", "null", "Pending", "done"]
+    [
+        None,
+        True,
+        False,
+        0,
+        1,
+        -1,
+        0.0,
+        -0.0,
+        1.0,
+        0.5,
+        -0.5,
+        2.0,
+        99.5,
+        100,
+        100.0,
+        100.5,
+        101,
+        -100,
+        2**63,
+        1e300,
+        "",
+        "x",
+        "3",
+        "true",
+        "null",
+        "Pending",
+        "done",
+    ]
     + ALL_ENUM_VALUES
 )
 KEYS = st.sampled_from(ALL_NAMES) | st.text(max_size=6)
@@ -235,8 +262,12 @@ def guided(schema, root, depth=0):
             pass
         if name in ("integer", "number"):
             low, high = schema.get("minimum"), schema.get("maximum")
-            parts.append(st.integers(min_value=None if low is None else int(low) - 1,
-                                     max_value=None if high is None else int(high) + 1))
+            parts.append(
+                st.integers(
+                    min_value=None if low is None else int(low) - 1,
+                    max_value=None if high is None else int(high) + 1,
+                )
+            )
             if name == "number":
                 parts.append(st.floats(allow_nan=False, allow_infinity=False))
         elif name == "string":
@@ -253,12 +284,17 @@ def guided(schema, root, depth=0):
             st.sampled_from(sorted(properties) or ["k"]), st.just(None), max_size=len(properties) or 1
         ).flatmap(
             lambda chosen: st.fixed_dictionaries(
-                {key: guided(properties.get(key, schema.get("additionalProperties", True)), root, depth + 1)
-                 for key in chosen}
+                {
+                    key: guided(
+                        properties.get(key, schema.get("additionalProperties", True)), root, depth + 1
+                    )
+                    for key in chosen
+                }
             )
         )
-        extra = st.dictionaries(KEYS, guided(schema.get("additionalProperties", True), root, depth + 1),
-                                max_size=2)
+        extra = st.dictionaries(
+            KEYS, guided(schema.get("additionalProperties", True), root, depth + 1), max_size=2
+        )
         parts.append(st.tuples(known, extra).map(lambda pair: {**pair[1], **pair[0]}))
     if not parts:
         return JSON_VALUES
@@ -283,16 +319,25 @@ def test_schema_guided_payloads_get_the_same_verdict(name):
 
 SMALL_VALUES = st.recursive(
     SCALARS,
-    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.sampled_from(["a", "b", "c", "d"]),
-                                                                      children, max_size=3),
+    lambda children: (
+        st.lists(children, max_size=3)
+        | st.dictionaries(st.sampled_from(["a", "b", "c", "d"]), children, max_size=3)
+    ),
     max_leaves=8,
 )
 
 _LEAF_SCHEMAS = st.one_of(
     st.sampled_from([True, False]),
     st.builds(dict, type=st.sampled_from(list(jsonschema_lite._ARTICLE))),
-    st.builds(dict, type=st.lists(st.sampled_from(["string", "integer", "number", "boolean", "null"]),
-                                  min_size=1, max_size=3, unique=True)),
+    st.builds(
+        dict,
+        type=st.lists(
+            st.sampled_from(["string", "integer", "number", "boolean", "null"]),
+            min_size=1,
+            max_size=3,
+            unique=True,
+        ),
+    ),
     st.builds(dict, enum=st.lists(SMALL_VALUES, min_size=1, max_size=4)),
     st.builds(dict, const=SMALL_VALUES),
     st.builds(dict, minimum=st.sampled_from([0, 1, 0.5, 100, -1])),
@@ -304,12 +349,20 @@ _LEAF_SCHEMAS = st.one_of(
 def _compound(children):
     names = st.sampled_from(["a", "b", "c"])
     return st.one_of(
-        st.builds(lambda props, extra: {"type": "object", "properties": props, "additionalProperties": extra},
-                  st.dictionaries(names, children, max_size=3), children),
+        st.builds(
+            lambda props, extra: {"type": "object", "properties": props, "additionalProperties": extra},
+            st.dictionaries(names, children, max_size=3),
+            children,
+        ),
         st.builds(lambda items: {"type": "array", "items": items}, children),
         st.builds(lambda options: {"anyOf": options}, st.lists(children, min_size=1, max_size=3)),
-        st.builds(lambda left, right: {**left, **right} if isinstance(left, dict) and isinstance(right, dict)
-                  else left, children, children),
+        st.builds(
+            lambda left, right: (
+                {**left, **right} if isinstance(left, dict) and isinstance(right, dict) else left
+            ),
+            children,
+            children,
+        ),
     )
 
 
@@ -342,8 +395,12 @@ def test_random_schemas_over_the_supported_keywords_get_the_same_verdict():
         if not named:
             return SMALL_VALUES
         near = st.sampled_from(named) | st.sampled_from(named).map(_twin)
-        return st.one_of(SMALL_VALUES, near, st.lists(near, max_size=2),
-                         st.dictionaries(st.sampled_from(["a", "b"]), near | SCALARS, max_size=2))
+        return st.one_of(
+            SMALL_VALUES,
+            near,
+            st.lists(near, max_size=2),
+            st.dictionaries(st.sampled_from(["a", "b"]), near | SCALARS, max_size=2),
+        )
 
     @settings(PROFILE, max_examples=2000)
     @given(RANDOM_SCHEMAS.flatmap(lambda schema: st.tuples(st.just(schema), instances(schema))))

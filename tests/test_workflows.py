@@ -18,7 +18,9 @@ def agent(tmp_path):
     workdir.mkdir()
 
     def call(*argv: str, stdin: bytes = b""):
-        result = run_script("--db", str(workdir / "coordination" / "bazinga.db"), *argv, cwd=workdir, stdin=stdin)
+        result = run_script(
+            "--db", str(workdir / "coordination" / "bazinga.db"), *argv, cwd=workdir, stdin=stdin
+        )
         assert "Traceback" not in result.stderr
         return result
 
@@ -36,59 +38,135 @@ def test_spec_workflows_end_to_end(agent):
     assert first.stderr == "✓ Database auto-initialized at coordination/bazinga.db\n"
 
     # Project Manager workflow
-    _ok(agent("log-interaction", SESSION, "pm", "Created 3 task groups: Auth, API, Tests", "1", "pm_main"),
-        f"✓ Logged PM interaction for session {SESSION} (iteration 1)")
-    for group, name in (("group_a", "Authentication"), ("group_b", "API Development"), ("group_c", "Testing")):
-        _ok(agent("create-task-group", group, SESSION, name, "pending"),
-            f"✓ Task group created: {group} ({name}) in session {SESSION}")
-    _ok(agent("save-state", SESSION, "pm", '{"mode":"parallel","iteration":1,"task_groups_created":3}'),
-        f"✓ Saved PM state for session {SESSION}")
+    _ok(
+        agent("log-interaction", SESSION, "pm", "Created 3 task groups: Auth, API, Tests", "1", "pm_main"),
+        f"✓ Logged PM interaction for session {SESSION} (iteration 1)",
+    )
+    for group, name in (
+        ("group_a", "Authentication"),
+        ("group_b", "API Development"),
+        ("group_c", "Testing"),
+    ):
+        _ok(
+            agent("create-task-group", group, SESSION, name, "pending"),
+            f"✓ Task group created: {group} ({name}) in session {SESSION}",
+        )
+    _ok(
+        agent("save-state", SESSION, "pm", '{"mode":"parallel","iteration":1,"task_groups_created":3}'),
+        f"✓ Saved PM state for session {SESSION}",
+    )
 
     # Orchestrator workflow
-    _ok(agent("log-interaction", SESSION, "orchestrator", "Spawning developer for group_a", "2"),
-        f"✓ Logged orchestrator interaction for session {SESSION} (iteration 2)")
-    _ok(agent("save-state", SESSION, "orchestrator", '{"active_agents":["developer_1"],"iteration":2}'),
-        f"✓ Saved orchestrator state for session {SESSION}")
-    assigned = agent("update-task-group", "group_a", "--assigned_to", "developer_1", "--status", "in_progress")
+    _ok(
+        agent("log-interaction", SESSION, "orchestrator", "Spawning developer for group_a", "2"),
+        f"✓ Logged orchestrator interaction for session {SESSION} (iteration 2)",
+    )
+    _ok(
+        agent("save-state", SESSION, "orchestrator", '{"active_agents":["developer_1"],"iteration":2}'),
+        f"✓ Saved orchestrator state for session {SESSION}",
+    )
+    assigned = agent(
+        "update-task-group", "group_a", "--assigned_to", "developer_1", "--status", "in_progress"
+    )
     _ok(assigned, f"✓ Updated task group: group_a → in_progress, assigned to developer_1 (session {SESSION})")
-    _ok(agent("log-tokens", SESSION, "developer", "15000", "developer_1"),
-        f"✓ Logged 15,000 tokens for developer (developer_1) in session {SESSION}")
+    _ok(
+        agent("log-tokens", SESSION, "developer", "15000", "developer_1"),
+        f"✓ Logged 15,000 tokens for developer (developer_1) in session {SESSION}",
+    )
 
     # Developer workflow
-    _ok(agent("log-interaction", SESSION, "developer", "Implemented authentication controller with OAuth2", "5",
-              "developer_1"), f"✓ Logged developer interaction for session {SESSION} (iteration 5)")
-    _ok(agent("update-task-group", "group_a", "--status", "completed"),
-        f"✓ Updated task group: group_a → completed (session {SESSION})")
+    _ok(
+        agent(
+            "log-interaction",
+            SESSION,
+            "developer",
+            "Implemented authentication controller with OAuth2",
+            "5",
+            "developer_1",
+        ),
+        f"✓ Logged developer interaction for session {SESSION} (iteration 5)",
+    )
+    _ok(
+        agent("update-task-group", "group_a", "--status", "completed"),
+        f"✓ Updated task group: group_a → completed (session {SESSION})",
+    )
 
     # Tech Lead workflow
-    _ok(agent("log-interaction", SESSION, "tech_lead", "Review: Code quality good, test coverage below threshold",
-              "6"), f"✓ Logged Tech Lead interaction for session {SESSION} (iteration 6)")
-    _ok(agent("save-skill-output", SESSION, "security_scan", '{"issues":0}'),
-        f"✓ Saved security_scan output for session {SESSION}")
-    _ok(agent("save-skill-output", SESSION, "test_coverage", '{"coverage":75,"threshold":80}'),
-        f"✓ Saved test_coverage output for session {SESSION}")
-    _ok(agent("update-task-group", "group_a", "--last_review_status", "CHANGES_REQUESTED", "--revision_count", "1"),
-        f"✓ Updated task group: group_a → revision 1, review CHANGES_REQUESTED (session {SESSION})")
+    _ok(
+        agent(
+            "log-interaction",
+            SESSION,
+            "tech_lead",
+            "Review: Code quality good, test coverage below threshold",
+            "6",
+        ),
+        f"✓ Logged Tech Lead interaction for session {SESSION} (iteration 6)",
+    )
+    _ok(
+        agent("save-skill-output", SESSION, "security_scan", '{"issues":0}'),
+        f"✓ Saved security_scan output for session {SESSION}",
+    )
+    _ok(
+        agent("save-skill-output", SESSION, "test_coverage", '{"coverage":75,"threshold":80}'),
+        f"✓ Saved test_coverage output for session {SESSION}",
+    )
+    _ok(
+        agent(
+            "update-task-group",
+            "group_a",
+            "--last_review_status",
+            "CHANGES_REQUESTED",
+            "--revision_count",
+            "1",
+        ),
+        f"✓ Updated task group: group_a → revision 1, review CHANGES_REQUESTED (session {SESSION})",
+    )
 
     # What a dashboard and a resuming orchestrator read back
     assert json.loads(agent("get-state", SESSION, "pm").stdout) == {
-        "mode": "parallel", "iteration": 1, "task_groups_created": 3}
-    assert json.loads(agent("get-skill-output", SESSION, "test_coverage").stdout) == {"coverage": 75, "threshold": 80}
-    assert json.loads(agent("token-summary", SESSION, "agent_type").stdout) == {"developer": 15000, "total": 15000}
+        "mode": "parallel",
+        "iteration": 1,
+        "task_groups_created": 3,
+    }
+    assert json.loads(agent("get-skill-output", SESSION, "test_coverage").stdout) == {
+        "coverage": 75,
+        "threshold": 80,
+    }
+    assert json.loads(agent("token-summary", SESSION, "agent_type").stdout) == {
+        "developer": 15000,
+        "total": 15000,
+    }
     snapshot = json.loads(agent("dashboard-snapshot", SESSION).stdout)
     assert snapshot["session"]["session_id"] == SESSION
     assert snapshot["orchestrator_state"] == {"active_agents": ["developer_1"], "iteration": 2}
     assert snapshot["pm_state"]["task_groups_created"] == 3
     group_a = next(g for g in snapshot["task_groups"] if g["id"] == "group_a")
-    assert (group_a["status"], group_a["assigned_to"], group_a["revision_count"], group_a["last_review_status"]) == (
-        "completed", "developer_1", 1, "CHANGES_REQUESTED")
+    assert (
+        group_a["status"],
+        group_a["assigned_to"],
+        group_a["revision_count"],
+        group_a["last_review_status"],
+    ) == ("completed", "developer_1", 1, "CHANGES_REQUESTED")
     assert [e["agent_type"] for e in snapshot["recent_logs"]] == [
-        "tech_lead", "developer", "orchestrator", "pm"]
+        "tech_lead",
+        "developer",
+        "orchestrator",
+        "pm",
+    ]
     assert snapshot["log_count"] == 4
-    rows = json.loads(agent("query", "SELECT agent_type, COUNT(*) AS n FROM orchestration_logs "
-                                     f"WHERE session_id = '{SESSION}' GROUP BY agent_type ORDER BY agent_type").stdout)
-    assert rows == [{"agent_type": "developer", "n": 1}, {"agent_type": "orchestrator", "n": 1},
-                    {"agent_type": "pm", "n": 1}, {"agent_type": "tech_lead", "n": 1}]
+    rows = json.loads(
+        agent(
+            "query",
+            "SELECT agent_type, COUNT(*) AS n FROM orchestration_logs "
+            f"WHERE session_id = '{SESSION}' GROUP BY agent_type ORDER BY agent_type",
+        ).stdout
+    )
+    assert rows == [
+        {"agent_type": "developer", "n": 1},
+        {"agent_type": "orchestrator", "n": 1},
+        {"agent_type": "pm", "n": 1},
+        {"agent_type": "tech_lead", "n": 1},
+    ]
     markdown = agent("stream-logs", SESSION, "50", "0").stdout
     assert markdown.index("Created 3 task groups") < markdown.index("Review: Code quality good")
 
@@ -100,8 +178,12 @@ def test_default_database_is_found_from_a_subdirectory(tmp_path):
     assert created.code == 0 and (project / "coordination" / "bazinga.db").is_file()
     found = run_script("get-session", "s1", cwd=project / "src" / "deep")
     assert found.code == 0 and json.loads(found.stdout)["session_id"] == "s1"
-    by_env = run_script("get-session", "s1", cwd=tmp_path,
-                        env={"BAZINGA_DB_PATH": str(project / "coordination" / "bazinga.db")})
+    by_env = run_script(
+        "get-session",
+        "s1",
+        cwd=tmp_path,
+        env={"BAZINGA_DB_PATH": str(project / "coordination" / "bazinga.db")},
+    )
     assert by_env.code == 0
 
 
