@@ -361,6 +361,27 @@ def execute(invocation: Invocation, stdin: TextIO, stdout: TextIO, stderr: TextI
     auto_create = bool(options.get("auto_create_session")) or env.get("BAZINGA_AUTO_CREATE_SESSION") == "1"
     db = BazingaDB(database_path(options.get("db"), env, cwd), auto_create_sessions=auto_create)
     try:
+        return perform(str(command), args, db, output, quiet, stdout, stderr)
+    finally:
+        db.close()
+
+
+def perform(
+    command: str,
+    args: dict[str, Any],
+    db: Any,
+    output: str | None,
+    quiet: bool,
+    stdout: TextIO,
+    stderr: TextIO,
+) -> int:
+    """Run one vocabulary operation on an open store and write what the CLI shows (stdout, notices on stderr).
+
+    The generic command handler: the CLI calls it once per process, the MCP server once per tool call on its
+    long-lived store. ``args`` are the command's values by vocabulary name, not yet converted (the library
+    converts and validates them). Errors propagate as the project's exceptions, for the caller to render.
+    """
+    try:
         if command == "get-logs" and output != "text":  # may be a whole session's history: stream it
             formatting.write_json_array(stdout, db.iter_logs(**args))
             return EXIT_OK
@@ -384,7 +405,28 @@ def execute(invocation: Invocation, stdin: TextIO, stdout: TextIO, stderr: TextI
         return EXIT_OK
     finally:
         _notices(db, stderr, quiet)
-        db.close()
+
+
+def error_text(error: BaseException, command: str | None, env: Any) -> tuple[str, int]:
+    """The ❌ report and exit code for an error reaching a command's boundary (the CLI's or a tool call's).
+
+    A project error is reported as it is; anything else is an internal error: a report, never a traceback
+    (unless BAZINGA_DB_DEBUG=1 asks for it below the report), never a ✓.
+    """
+    if isinstance(error, BazingaError):
+        return formatting.error_report(error.message, error.hint, error.details, command), error.exit_code
+    if isinstance(error, KeyboardInterrupt):
+        return formatting.error_report("interrupted", "Nothing after the last ✓ was written."), EXIT_FAILURE
+    report = formatting.error_report(
+        f"internal error: {type(error).__name__}: {error}",
+        "This is a bug in bazinga-db; nothing was reported as done. Rerun with BAZINGA_DB_DEBUG=1 "
+        "for the traceback.",
+    )
+    if env.get("BAZINGA_DB_DEBUG") == "1":
+        import traceback
+
+        report += "\n" + "".join(traceback.format_exception(type(error), error, error.__traceback__)).rstrip()
+    return report, EXIT_FAILURE
 
 
 def run(
@@ -410,27 +452,11 @@ def run(
             stdout.write(general_help() + "\n")
             return EXIT_OK
         return execute(invocation, stdin, stdout, stderr, env, cwd)
-    except BazingaError as error:
-        command = invocation.command if invocation is not None else None
-        stderr.write(formatting.error_report(error.message, error.hint, error.details, command) + "\n")
-        return error.exit_code
-    except KeyboardInterrupt:
-        stderr.write(formatting.error_report("interrupted", "Nothing after the last ✓ was written.") + "\n")
-        return EXIT_FAILURE
-    except Exception as error:  # last line of defence: a report, never a traceback, never a ✓
-        stderr.write(
-            formatting.error_report(
-                f"internal error: {type(error).__name__}: {error}",
-                "This is a bug in bazinga-db; nothing was reported as done. Rerun with BAZINGA_DB_DEBUG=1 "
-                "for the traceback.",
-            )
-            + "\n"
-        )
-        if env.get("BAZINGA_DB_DEBUG") == "1":
-            import traceback
-
-            traceback.print_exc(file=stderr)
-        return EXIT_FAILURE
+    except (Exception, KeyboardInterrupt) as error:  # last line of defence: a report, never a traceback
+        command = invocation.command if invocation is not None and isinstance(error, BazingaError) else None
+        report, code = error_text(error, command, env)
+        stderr.write(report + "\n")
+        return code
 
 
 def main() -> None:
