@@ -7,8 +7,12 @@ Each step is (tool, arguments). The files some steps name (``ops.jsonl``, ``old/
 from __future__ import annotations
 
 import json
+import os
+import re
 import shutil
 from pathlib import Path
+
+from conftest import normalise
 
 HERE = Path(__file__).resolve().parent
 SAMPLE = HERE / "legacy_sample" / "sample-coordination"
@@ -163,3 +167,36 @@ def prepare(folder: Path) -> None:
 def tool_commands() -> set[str]:
     """The tools the steps call."""
     return {tool for tool, _ in STEPS}
+
+
+def stable(tool: str, text: str, folder: Path) -> str:
+    """A reply as the snapshots hold it: times and the folder replaced (conftest.normalise), and check's file
+    sizes, which depend on when SQLite checkpoints its WAL, as <N>. The message itself is kept as written."""
+    text = normalise(text, folder)
+    return re.sub(r'"(\w+_bytes)":\d+', r'"\1":<N>', text) if tool == "check" else text
+
+
+def local_replies(folder: Path) -> list[dict]:
+    """Every step's and every failure's reply from the server run in-process in ``folder`` (made here)."""
+    from skill.handlers import mcp
+
+    folder.mkdir(parents=True, exist_ok=True)
+    prepare(folder)
+    here = os.getcwd()
+    os.chdir(folder)  # relative paths (backup.db, export.json) are the server's working directory's
+    server = mcp.Server(
+        str(folder / "coordination" / "bazinga.db"), auto_create_sessions=False, env={}, cwd=str(folder)
+    )
+    try:
+        server.handle({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {}})
+        replies = []
+        for tool, arguments in STEPS + [(tool, arguments) for tool, arguments, _ in FAILURES]:
+            message = {"name": tool, "arguments": arguments}
+            answer = server.handle({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": message})
+            result = answer["result"]
+            text = stable(tool, result["content"][0]["text"], folder)
+            replies.append({"tool": tool, "isError": result["isError"], "text": text})
+        return replies
+    finally:
+        server.close()
+        os.chdir(here)
