@@ -549,8 +549,8 @@ def run_command(invocation: Any, stdin: TextIO, stdout: TextIO, stderr: TextIO, 
     options = invocation.options
     if options.get("format") is not None:
         raise UsageError(
-            "--format does not apply to mcp",
-            "The server answers in JSON-RPC; each tool result carries both the JSON and a short text.",
+            "--format does not apply: the server answers in JSON-RPC",
+            "Drop --format; each tool result carries both the JSON (structuredContent) and a short text.",
         )
     auto_create = bool(options.get("auto_create_session")) or env.get("BAZINGA_AUTO_CREATE_SESSION") == "1"
     location = database_path(options.get("db"), env, cwd)
