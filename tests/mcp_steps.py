@@ -10,9 +10,10 @@ import json
 import os
 import re
 import shutil
+import subprocess
 from pathlib import Path
 
-from conftest import normalise
+from conftest import SCRIPT, normalise
 
 HERE = Path(__file__).resolve().parent
 SAMPLE = HERE / "legacy_sample" / "sample-coordination"
@@ -200,3 +201,38 @@ def local_replies(folder: Path) -> list[dict]:
     finally:
         server.close()
         os.chdir(here)
+
+
+class Pipe:
+    """The server as a subprocess, spoken to one line at a time."""
+
+    def __init__(self, python: str, folder: Path, *extra: str) -> None:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("BAZINGA_")}
+        self.process = subprocess.Popen(
+            [python, str(SCRIPT), "--db", str(folder / "coordination" / "bazinga.db"), *extra, "mcp"],
+            cwd=folder,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
+        )
+
+    def send(self, data: bytes) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.write(data)
+        self.process.stdin.flush()
+
+    def ask(self, message) -> dict:
+        self.send(json.dumps(message).encode("utf-8") + b"\n")
+        return self.read()
+
+    def read(self) -> dict:
+        assert self.process.stdout is not None
+        line = self.process.stdout.readline()
+        assert line.endswith(b"\n"), line
+        return json.loads(line)
+
+    def close(self) -> tuple[bytes, bytes, int]:
+        """Close stdin (the client leaves) and collect what is left; the server must end by itself."""
+        out, err = self.process.communicate(timeout=30)
+        return out, err, self.process.returncode

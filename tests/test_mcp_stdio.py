@@ -7,7 +7,6 @@ Python 3.9 (the oldest the skill supports): the server is standard-library code 
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import time
@@ -15,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from conftest import SCRIPT
+from mcp_steps import Pipe
 
 from skill.handlers import mcp
 
@@ -25,41 +25,6 @@ if PYTHON39.exists():
 
 pytestmark = pytest.mark.slow
 INIT = {"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {"protocolVersion": "2025-06-18"}}
-
-
-class Pipe:
-    """The server as a subprocess, spoken to one line at a time."""
-
-    def __init__(self, python: str, folder: Path, *extra: str) -> None:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("BAZINGA_")}
-        self.process = subprocess.Popen(
-            [python, str(SCRIPT), "--db", str(folder / "coordination" / "bazinga.db"), *extra, "mcp"],
-            cwd=folder,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            env=env,
-        )
-
-    def send(self, data: bytes) -> None:
-        assert self.process.stdin is not None
-        self.process.stdin.write(data)
-        self.process.stdin.flush()
-
-    def ask(self, message) -> dict:
-        self.send(json.dumps(message).encode("utf-8") + b"\n")
-        return self.read()
-
-    def read(self) -> dict:
-        assert self.process.stdout is not None
-        line = self.process.stdout.readline()
-        assert line.endswith(b"\n"), line
-        return json.loads(line)
-
-    def close(self) -> tuple[bytes, bytes, int]:
-        """Close stdin (the client leaves) and collect what is left; the server must end by itself."""
-        out, err = self.process.communicate(timeout=30)
-        return out, err, self.process.returncode
 
 
 @pytest.fixture(params=INTERPRETERS)
