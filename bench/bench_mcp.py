@@ -224,8 +224,9 @@ def main() -> None:
         peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         print(f"{machine()}")
         print(
-            f"MCP tool call vs CLI process, same operation and database; medians in ms; {options.calls} tool calls "
-            f"and {options.cli_calls} CLI processes per operation; target ratio <= {TARGET}\n"
+            "MCP tool call vs CLI process (same operation, same database); medians, ms; "
+            f"{options.calls} calls and {options.cli_calls} CLI processes per operation; "
+            f"target ratio <= {TARGET}\n"
         )
         print(
             table(
@@ -234,7 +235,8 @@ def main() -> None:
             )
         )
         print(
-            f"\npeak RSS of any child (CLI or server): {peak:.1f} MiB; took {time.perf_counter() - started:.0f} s"
+            f"\npeak RSS of any child (CLI or server): {peak:.1f} MiB; "
+            f"took {time.perf_counter() - started:.0f} s"
         )
         print("Every target is met." if not misses else "Missed:\n" + "\n".join(misses))
     finally:

@@ -596,7 +596,7 @@ SECTIONS: list[Section] = [
             _e(
                 "mcp",
                 stdin=MCP_EXAMPLE,
-                note="Each tool is the command of the same name; its result carries the CLI's JSON and ✓ line.",
+                note="Each tool is the command of the same name; a result carries the CLI's JSON and ✓ line",
             ),
         ],
     ),
@@ -898,7 +898,7 @@ Use absolute paths: clients start the server from their own working directory.
 
 Claude Code (`claude mcp add --scope project …` shares it with the project through `.mcp.json`):
 ```bash
-claude mcp add bazinga-db -- python3 /path/to/bazinga-db/scripts/bazinga_db.py --db /path/to/project/coordination/bazinga.db mcp
+claude mcp add bazinga-db -- python3 /path/to/skill/scripts/bazinga_db.py --db /path/to/bazinga.db mcp
 ```
 
 Claude Desktop (`claude_desktop_config.json`; Settings → Developer → Edit Config):
@@ -907,13 +907,13 @@ Claude Desktop (`claude_desktop_config.json`; Settings → Developer → Edit Co
   "mcpServers": {
     "bazinga-db": {
       "command": "python3",
-      "args": ["/path/to/bazinga-db/scripts/bazinga_db.py", "--db", "/path/to/project/coordination/bazinga.db", "mcp"]
+      "args": ["/path/to/skill/scripts/bazinga_db.py", "--db", "/path/to/bazinga.db", "mcp"]
     }
   }
 }
 ```
 
-Any other client: start `python3 /path/to/bazinga-db/scripts/bazinga_db.py --db DB mcp` as a stdio
+Any other client: start `python3 /path/to/skill/scripts/bazinga_db.py --db DB mcp` as a stdio
 server. Without `--db` the server uses `$BAZINGA_DB_PATH`, else the nearest `coordination/bazinga.db`
 above its working directory. `--auto-create-session` (or `BAZINGA_AUTO_CREATE_SESSION=1`) lets writes
 create a missing session, as on the command line.

@@ -111,7 +111,8 @@ STEPS: list[tuple[str, dict]] = [
     (
         "request",
         {
-            "text": f"bazinga-db, please log this tech lead interaction:\nSession ID: {SESSION}\nContent: Approved"
+            "text": f"bazinga-db, please log this tech lead interaction:\nSession ID: {SESSION}\n"
+            "Content: Approved"
         },
     ),
     ("batch", {"input": "ops.jsonl", "per_transaction": 2}),

@@ -166,7 +166,7 @@ def test_resources(tmp_path):
             dashboard = await client.read_resource(f"bazinga://sessions/{SESSION}/dashboard")
             failures = []
             for uri in (
-                f"bazinga://sessions/nope/dashboard",
+                "bazinga://sessions/nope/dashboard",
                 "bazinga://nothing",
                 "bazinga://sessions/bad id!/dashboard",
             ):

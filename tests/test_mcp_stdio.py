@@ -136,7 +136,8 @@ def test_protocol_errors(pipe):
             {"jsonrpc": "2.0", "id": 11, "error": {"code": -32602}},
         ),
         (
-            b'{"jsonrpc": "2.0", "id": 12, "method": "tools/call", "params": {"name": "check", "arguments": [1]}}\n',
+            b'{"jsonrpc": "2.0", "id": 12, "method": "tools/call", '
+            b'"params": {"name": "check", "arguments": [1]}}\n',
             {"jsonrpc": "2.0", "id": 12, "error": {"code": -32602}},
         ),
         (

@@ -101,7 +101,7 @@ def _argument_schema(arg: dict[str, Any]) -> dict[str, Any]:
 
 
 def _required_over_mcp(arg: dict[str, Any]) -> bool:
-    """Required by the vocabulary, or read from standard input when absent (the server has no stdin for it)."""
+    """Required by the vocabulary, or read from standard input when absent (no stdin for it here)."""
     return (
         bool(arg.get("required"))
         or bool(arg.get("stdin") and arg["kind"] == "positional")
@@ -197,7 +197,7 @@ class Server:
 
     # -- running one command -----------------------------------------------------------------------
     def run(self, command: str, values: dict[str, Any]) -> tuple[str, str]:
-        """Run one command as the CLI does with --format json; return its (stdout, stderr). Raises on failure."""
+        """Run one command as the CLI does with --format json; return (stdout, stderr). Raises on failure."""
         from .. import cli
 
         stdout, stderr = io.StringIO(), io.StringIO()
@@ -299,7 +299,8 @@ class Server:
                     "uriTemplate": DASHBOARD_TEMPLATE,
                     "name": "dashboard",
                     "title": "Session dashboard",
-                    "description": "A session's dashboard snapshot (dashboard-snapshot SESSION_ID): the session, "
+                    "description": "A session's dashboard snapshot (dashboard-snapshot SESSION_ID): the "
+                    "session, "
                     "task groups, token summary, latest states and recent logs.",
                     "mimeType": "application/json",
                 }
@@ -332,7 +333,7 @@ class Server:
             code = RESOURCE_NOT_FOUND if isinstance(error, NotFound) else INVALID_PARAMS
             if not isinstance(error, BazingaError):
                 code = INTERNAL_ERROR
-            raise _ProtocolError(code, report, {"uri": uri})
+            raise _ProtocolError(code, report, {"uri": uri}) from None
         return {"contents": [{"uri": uri, "mimeType": "application/json", "text": stdout.rstrip("\n")}]}
 
     # -- JSON-RPC ----------------------------------------------------------------------------------
@@ -467,7 +468,7 @@ class _ProtocolError(Exception):
 
 
 class _Failed(Exception):
-    """A handler that rendered its own ❌ report (request's refusals and failure reports) and its exit code."""
+    """A handler that rendered its own ❌ report (request's refusals and failures), with its exit code."""
 
     def __init__(self, report: str, code: int) -> None:
         super().__init__(report)
