@@ -19,7 +19,7 @@ import json
 
 from . import formatting
 from .errors import EXIT_FAILURE, EXIT_OK, BazingaError, UsageError
-from .vocabulary import COMMANDS, OPERATIONS, convert, suggest
+from .vocabulary import COMMANDS, OPERATIONS, convert, suggest, unknown_argument_hint
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -63,10 +63,8 @@ def parse_line(text: str, number: int) -> tuple[str, dict[str, Any]]:
     specs = {spec["name"]: spec for spec in COMMANDS[command]["args"]}
     for name in args:
         if name not in specs:
-            close = suggest(name, list(specs))
             raise UsageError(
-                f"line {number} ({command}): unknown argument {name!r}",
-                (f"Did you mean {close!r}? " if close else "") + "Arguments: " + ", ".join(specs) + ".",
+                f"line {number} ({command}): unknown argument {name!r}", unknown_argument_hint(command, name)
             )
     missing = [name for name, spec in specs.items() if spec.get("required") and args.get(name) is None]
     if missing:

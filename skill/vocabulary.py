@@ -202,6 +202,14 @@ def suggest(word: str, choices: list[str]) -> str | None:
     return found[0] if found else None
 
 
+def unknown_argument_hint(command: str, name: str) -> str:
+    """What to say about an argument name the command does not have (batch lines, MCP tool calls)."""
+    names = [arg["name"] for arg in COMMANDS[command]["args"]]
+    close = suggest(name, names)
+    known = "Arguments: " + ", ".join(names) + "." if names else "This command takes no arguments."
+    return (f"Did you mean {close!r}? " if close else "") + known
+
+
 def __getattr__(name: str) -> Any:
     if name == "PROMPTS_DIR":
         from pathlib import Path

@@ -207,7 +207,7 @@ def test_bad_arguments_name_what_to_do(sides, monkeypatch):
         flag = _call(server, "backup", {"destination": "b.db", "force": "yes"})
         assert flag["content"][0]["text"].startswith('❌ backup: force must be true or false, got "yes"')
         nothing = _call(server, "check", {"verbose": True})
-        assert "This tool takes no arguments." in nothing["content"][0]["text"]
+        assert "This command takes no arguments." in nothing["content"][0]["text"]
     finally:
         server.close()
     assert not (sides["mcp"] / "b.db").exists()

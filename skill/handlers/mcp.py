@@ -25,7 +25,7 @@ import io
 import json
 
 from ..errors import BazingaError, InvalidArgument, NotFound, UsageError
-from ..vocabulary import AGENT_TYPES, COMMANDS, ENUMS, LIMITS, VOCABULARY, suggest
+from ..vocabulary import AGENT_TYPES, COMMANDS, ENUMS, LIMITS, VOCABULARY, suggest, unknown_argument_hint
 
 TYPE_CHECKING = False  # typing costs ~2 ms per process start; annotations are strings anyway
 if TYPE_CHECKING:
@@ -153,12 +153,7 @@ def _values(command: str, arguments: dict[str, Any]) -> dict[str, Any]:
     specs = {arg["name"]: arg for arg in COMMANDS[command]["args"]}
     for name in arguments:
         if name not in specs:
-            close = suggest(name, list(specs))
-            raise InvalidArgument(
-                f"unknown argument {name!r}",
-                (f"Did you mean {close!r}? " if close else "")
-                + ("Arguments: " + ", ".join(specs) + "." if specs else "This tool takes no arguments."),
-            )
+            raise InvalidArgument(f"unknown argument {name!r}", unknown_argument_hint(command, name))
     values = {}
     for name, value in arguments.items():
         if value is None:
