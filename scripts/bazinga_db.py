@@ -2,10 +2,10 @@
 """bazinga-db: the command line, and ``from bazinga_db import BazingaDB`` for scripts and dashboards.
 
 One file, three roles: run as a script (``python3 scripts/bazinga_db.py …``), imported as the module
-``bazinga_db`` with ``scripts/`` on ``sys.path``, and, in an installed wheel, the package ``bazinga_db`` itself
-(the wheel ships this file as its ``__init__.py``, the skill folder's skill/ and prompts/ beside it). In every
-role the code is the subpackage ``bazinga_db.skill``, a private name: a host application's own ``skill``
-package never collides with it.
+``bazinga_db`` with ``scripts/`` on ``sys.path``, and, in an installed wheel, the package ``bazinga_db``
+itself (the wheel ships this file as its ``__init__.py``, with the skill folder's skill/ and prompts/ beside
+it). In every role the code is the subpackage ``bazinga_db.skill``, a private name: a host application's
+own ``skill`` package never collides with it.
 
 Kept to a few lines on purpose: a script run as ``python3 bazinga_db.py`` is compiled on every call, so the
 work lives in the package (compiled once; the upload ZIP ships its bytecode).
