@@ -11,14 +11,11 @@ A host application's own ``skill`` package is another file: it is never aliased.
 from __future__ import annotations
 
 import importlib
-import importlib.util
+import importlib.abc
 import sys
-
-TYPE_CHECKING = False
-if TYPE_CHECKING:
-    from collections.abc import Sequence
-    from importlib.machinery import ModuleSpec
-    from types import ModuleType
+from collections.abc import Sequence
+from importlib.machinery import ModuleSpec
+from types import ModuleType
 
 
 def adopt(name: str, first: ModuleType) -> None:
@@ -40,12 +37,10 @@ class AliasFinder:
         if not fullname.startswith(self.prefix):
             return None
         module = importlib.import_module(self.canonical + "." + fullname[len(self.prefix) :])
-        return importlib.util.spec_from_loader(
-            fullname, _Existing(module), is_package=hasattr(module, "__path__")
-        )
+        return ModuleSpec(fullname, _Existing(module), is_package=hasattr(module, "__path__"))
 
 
-class _Existing:
+class _Existing(importlib.abc.Loader):
     """A loader that hands out a module that already exists, unchanged."""
 
     def __init__(self, module: ModuleType):

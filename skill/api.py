@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from typing import Any, Callable, TypeVar
 
     Method = TypeVar("Method", bound=Callable[..., Any])
+    T = TypeVar("T")
 
 
 SESSION_COLUMNS = (
@@ -114,7 +115,7 @@ class BazingaDB:
         self.close()
 
     # -- plumbing ----------------------------------------------------------------------------------
-    def _write(self, work: Any) -> Any:
+    def _write(self, work: Callable[[sqlite3.Connection], T]) -> T:
         result = self.store.write(work)
         self._report_migrations()
         return result
@@ -229,14 +230,15 @@ class BazingaDB:
         except sqlite3.Error as error:
             from .storage import translate
 
-            raise translate(error, self.path)
+            raise translate(error, self.path) from error
 
     def _append(
         self, table: str, session_id: str, values: dict[str, Any], stored: dict[str, Any]
     ) -> dict[str, Any]:
-        """Insert one row stamped now into a session's table (touching the session, or refusing a missing one).
+        """Insert one row stamped now into a session's table (touching the session, or refusing a missing
+        one).
 
-        ``values`` are returned with the row's id and time; ``stored`` (JSON text) is written but not returned.
+        ``values`` are returned with the row's id and time; ``stored`` (JSON text) is written, not returned.
         Table and column names come from this module only, never from input.
         """
 
@@ -337,7 +339,7 @@ class BazingaDB:
 
     @operation("list-sessions")
     def list_sessions(self, limit: int | None = None, status: str | None = None) -> list[dict[str, Any]]:
-        """The most recent sessions, newest first (``limit`` of them, default 10), optionally of one status."""
+        """The most recent sessions, newest first (``limit`` of them, default 10), optionally of a status."""
         if self._reader_or_none() is None:
             return []
         if status is not None:
@@ -368,15 +370,16 @@ class BazingaDB:
             now = timeutil.now()
             self._touch_session(conn, session_id, now)
             last = conn.execute(
-                "SELECT seq, timestamp FROM orchestration_logs WHERE session_id = ? ORDER BY seq DESC LIMIT 1",
+                "SELECT seq, timestamp FROM orchestration_logs WHERE session_id = ? "
+                "ORDER BY seq DESC LIMIT 1",
                 (session_id,),
             ).fetchone()
             seq = last[0] + 1 if last else 1
             # The log's order is its seq; keep timestamps in that order even if the clock steps back.
             timestamp = max(now, last[1]) if last else now
             cursor = conn.execute(
-                "INSERT INTO orchestration_logs (session_id, seq, timestamp, iteration, agent_type, agent_id, "
-                "content) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO orchestration_logs (session_id, seq, timestamp, iteration, agent_type, "
+                "agent_id, content) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (session_id, seq, timestamp, iteration, agent_type, agent_id, content),
             )
             return {
@@ -452,9 +455,9 @@ class BazingaDB:
         total_row = self.store.read_one(
             "SELECT MAX(seq) FROM orchestration_logs WHERE session_id = ?", (session_id,)
         )
-        total = total_row[0] or 0
-        high = total - offset
-        low = max(high - limit, 0)
+        total: int = (total_row[0] if total_row is not None else None) or 0
+        high = total - (offset or 0)  # the vocabulary's defaults are filled in: offset 0, limit 50
+        low = max(high - (limit or 0), 0)
         rows = (
             self.store.read(
                 f"SELECT {LOG_COLUMNS} FROM orchestration_logs WHERE session_id = ? AND seq > ? AND seq <= ? "
@@ -528,8 +531,8 @@ class BazingaDB:
                         f"task group {group_id!r} already exists in session {session_id!r} with different "
                         "values (" + "; ".join(differences) + ")",
                         f"Nothing was changed. To change it: {{cmd:update-task-group}} {group_id} "
-                        f"{{arg:update-task-group.session_id}} {session_id} {{arg:update-task-group.status}} ... / "
-                        "{arg:update-task-group.assigned_to} ...",
+                        f"{{arg:update-task-group.session_id}} {session_id} "
+                        "{arg:update-task-group.status} ... / {arg:update-task-group.assigned_to} ...",
                         code="exists_with_different_values",
                     )
                 return dict(existing, created=False)
@@ -553,7 +556,8 @@ class BazingaDB:
             (group_id,),
         ).fetchone()
         if row:
-            return row[0]
+            found: str = row[0]
+            return found
         elsewhere = [
             r[0]
             for r in conn.execute(
@@ -627,7 +631,8 @@ class BazingaDB:
                 self._notify(
                     Notice(
                         "group_resolved",
-                        f"Task group {group_id} is in session {target} (the most recent active session that has it)",
+                        f"Task group {group_id} is in session {target} "
+                        "(the most recent active session that has it)",
                     )
                 )
             assignments = [f"{column} = ?" for column in changes]
@@ -707,7 +712,8 @@ class BazingaDB:
         By agent id, rows logged without an agent id count under their agent type.
         """
         self._require_session(session_id)
-        # token_totals (migration 2) holds one row per (agent type, agent id) of the session, kept by triggers.
+        # token_totals (migration 2) holds one row per (agent type, agent id) of the session, kept by
+        # triggers.
         key = "agent_type" if by == "agent_type" else "COALESCE(NULLIF(agent_key, ''), agent_type)"
         rows = self.store.read(
             f"SELECT {key} AS k, SUM(tokens) FROM token_totals WHERE session_id = ? GROUP BY k", (session_id,)
@@ -811,12 +817,10 @@ class BazingaDB:
             row = self.store.read_one(LATEST_STATE_SQL, (session_id, state_type))
             return json.loads(row["state_data"]) if row else None
 
-        log_count = (
-            self.store.read_one(
-                "SELECT MAX(seq) FROM orchestration_logs WHERE session_id = ?", (session_id,)
-            )[0]
-            or 0
+        last = self.store.read_one(
+            "SELECT MAX(seq) FROM orchestration_logs WHERE session_id = ?", (session_id,)
         )
+        log_count = (last[0] if last is not None else None) or 0
         recent = self.store.read(
             f"SELECT {LOG_COLUMNS} FROM orchestration_logs WHERE session_id = ? ORDER BY seq DESC LIMIT ?",
             (session_id, DASHBOARD_LOGS),
@@ -833,13 +837,15 @@ class BazingaDB:
 
     # -- maintenance -------------------------------------------------------------------------------
     def check(self) -> dict[str, Any]:
-        """Integrity, schema version, WAL state and rows per table; never creates, migrates or changes the file."""
+        """Integrity, schema version, WAL state and rows per table; never creates, migrates or changes the
+        file."""
         from .maintenance import check
 
         return check(self.path)
 
     def backup(self, destination: str, force: bool = False) -> dict[str, Any]:
-        """Copy the database to ``destination`` (SQLite online backup); refuses an existing file unless ``force``."""
+        """Copy the database to ``destination`` (SQLite online backup); refuses an existing file unless
+        ``force``."""
         from .maintenance import backup
 
         return backup(self.path, destination, force=bool(force))
