@@ -106,6 +106,7 @@ class BazingaDB:
             self.on_notice(notice)
 
     def close(self) -> None:
+        """Close the connections this object opened (``with BazingaDB(...) as db:`` does it on exit)."""
         self.store.close()
 
     def __enter__(self) -> BazingaDB:
@@ -267,6 +268,12 @@ class BazingaDB:
     # -- sessions ----------------------------------------------------------------------------------
     @operation("create-session")
     def create_session(self, session_id: str, mode: str, requirements: str) -> dict[str, Any]:
+        """Create a session (status ``active``), or return it unchanged when it exists with the same values,
+        so that a retried call is safe.
+
+        Returns the session's row and ``created`` (True when this call made it). Raises :class:`Conflict` when
+        the id exists with another mode or requirements, :class:`InvalidArgument` for an invalid id or
+        mode."""
 
         def work(conn: sqlite3.Connection) -> dict[str, Any]:
             existing = _row(
@@ -307,6 +314,11 @@ class BazingaDB:
 
     @operation("update-session-status")
     def update_session_status(self, session_id: str, status: str) -> dict[str, Any]:
+        """Set a session's status. ``completed`` and ``failed`` set ``end_time`` (once: a later change keeps
+        it); ``active`` clears it.
+
+        Returns the session's row. Raises :class:`NotFound` when the session does not exist,
+        :class:`InvalidArgument` for a status outside the allowed ones."""
 
         def work(conn: sqlite3.Connection) -> dict[str, Any]:
             now = timeutil.now()
@@ -329,6 +341,8 @@ class BazingaDB:
 
     @operation("get-session")
     def get_session(self, session_id: str) -> dict[str, Any]:
+        """The session's row. Raises :class:`NotFound` (naming the nearest existing ids) when it does not
+        exist."""
         self._require_session(session_id)
         row = self.store.read_one(
             f"SELECT {SESSION_COLUMNS} FROM sessions WHERE session_id = ?", (session_id,)
@@ -365,6 +379,11 @@ class BazingaDB:
         iteration: int | None = None,
         agent_id: str | None = None,
     ) -> dict[str, Any]:
+        """Append an agent's entry to a session's log; the agent type is normalised (``QA Expert`` -> ``qa``).
+
+        Returns the new row without the content (``id``, ``timestamp``, ``seq``, …). Raises :class:`NotFound`
+        when the session does not exist (unless ``auto_create_sessions``), :class:`InvalidArgument` for empty
+        or oversized content."""
 
         def work(conn: sqlite3.Connection) -> dict[str, Any]:
             now = timeutil.now()
@@ -486,6 +505,11 @@ class BazingaDB:
     # -- state -------------------------------------------------------------------------------------
     @operation("save-state")
     def save_state(self, session_id: str, state_type: str, state_data: Any) -> dict[str, Any]:
+        """Save a state snapshot of ``state_type`` for a session; ``state_data`` is a JSON object (or its
+        text), checked against the schema of its type where one is shipped. Earlier snapshots are kept.
+
+        Returns the new row without the data. Raises :class:`NotFound` when the session does not exist (unless
+        ``auto_create_sessions``), :class:`InvalidPayload` when the data is not valid."""
         text = self._stored_json(state_data, "state data")
         return self._append("state_snapshots", session_id, {"state_type": state_type}, {"state_data": text})
 
@@ -496,6 +520,8 @@ class BazingaDB:
         return _row(self.store.read_one(LATEST_STATE_SQL, (session_id, state_type)))
 
     def get_latest_state(self, session_id: str, state_type: str) -> dict[str, Any] | None:
+        """The state object of ``state_type`` most recently saved for a session (as saved), or None when none
+        was. Raises :class:`NotFound` when the session does not exist."""
         record = self.latest_state_record(session_id, state_type)
         return json.loads(record["state_data"]) if record else None
 
@@ -509,6 +535,11 @@ class BazingaDB:
         status: str | None = None,
         assigned_to: str | None = None,
     ) -> dict[str, Any]:
+        """Create a task group in a session (status ``pending`` unless given), or return it unchanged when it
+        exists with the same values.
+
+        Returns the group's row and ``created``. Raises :class:`NotFound` when the session does not exist
+        (unless ``auto_create_sessions``), :class:`Conflict` when the group exists with other values."""
 
         def work(conn: sqlite3.Connection) -> dict[str, Any]:
             now = timeutil.now()
@@ -597,6 +628,12 @@ class BazingaDB:
         last_review_status: str | None = None,
         increment_revision: bool | int = False,
     ) -> dict[str, Any]:
+        """Change what is given of a task group: status, assignee, revision count, last review status;
+        ``increment_revision`` adds to the revision count atomically (instead of ``revision_count``).
+
+        Without ``session_id`` the most recent active session that has the group is used, and a notice names
+        it. Returns the updated row. Raises :class:`UsageError` when nothing, or both ``revision_count`` and
+        ``increment_revision``, is given; :class:`NotFound` when the group or its session does not exist."""
         changes: dict[str, Any] = {}
         if status is not None:
             changes["status"] = status
@@ -679,6 +716,8 @@ class BazingaDB:
     def get_task_groups(
         self, session_id: str, status: str | None = None, group_id: str | None = None
     ) -> list[dict[str, Any]]:
+        """A session's task groups in the order they were created, optionally only those of one ``status``, or
+        the one group ``group_id``. Raises :class:`NotFound` when the session does not exist."""
         clauses, params = ["session_id = ?"], [session_id]
         if status is not None:
             clauses.append("status = ?")
@@ -698,6 +737,11 @@ class BazingaDB:
     def log_tokens(
         self, session_id: str, agent_type: str, tokens: int, agent_id: str | None = None
     ) -> dict[str, Any]:
+        """Record the tokens an agent used in a session.
+
+        Returns the new row. Raises :class:`NotFound` when the session does not exist (unless
+        ``auto_create_sessions``), :class:`InvalidArgument` when ``tokens`` is not a whole number of 0 or
+        more."""
         return self._append(
             "token_usage",
             session_id,
@@ -730,11 +774,18 @@ class BazingaDB:
     # -- skill outputs -----------------------------------------------------------------------------
     @operation("save-skill-output")
     def save_skill_output(self, session_id: str, skill_name: str, output_data: Any) -> dict[str, Any]:
+        """Save a skill's output for a session; ``output_data`` is a JSON object (or its text), checked
+        against the skill's schema where one is shipped.
+
+        Returns the new row without the data. Raises :class:`NotFound` when the session does not exist (unless
+        ``auto_create_sessions``), :class:`InvalidPayload` when the data is not valid."""
         text = self._stored_json(output_data, "skill output")
         return self._append("skill_outputs", session_id, {"skill_name": skill_name}, {"output_data": text})
 
     @operation("get-skill-output")
     def skill_output_record(self, session_id: str, skill_name: str) -> dict[str, Any] | None:
+        """The newest output record of a skill in a session: ``{"id", "timestamp", "skill_name", "output_data"
+        (JSON text)}``, or None. Raises :class:`NotFound` when the session does not exist."""
         self._require_session(session_id)
         return _row(
             self.store.read_one(
@@ -745,12 +796,18 @@ class BazingaDB:
         )
 
     def get_skill_output(self, session_id: str, skill_name: str) -> dict[str, Any] | None:
+        """The output a skill most recently saved for a session (the object as saved), or None when it saved
+        none. Raises :class:`NotFound` when the session does not exist."""
         record = self.skill_output_record(session_id, skill_name)
         return json.loads(record["output_data"]) if record else None
 
     # -- configuration -----------------------------------------------------------------------------
     @operation("set-config")
     def set_config(self, key: str, value: Any) -> dict[str, Any]:
+        """Set a configuration key to a JSON value, replacing the one before.
+
+        Returns ``{"key", "updated_at"}``. Raises :class:`InvalidPayload` when the value is not valid JSON or
+        does not match the key's schema."""
         text = self._stored_json(value, "config value")
 
         def work(conn: sqlite3.Connection) -> dict[str, Any]:
@@ -766,6 +823,8 @@ class BazingaDB:
 
     @operation("get-config")
     def config_record(self, key: str) -> dict[str, Any] | None:
+        """The stored record of a configuration key: ``{"key", "value" (JSON text), "updated_at"}``, or None
+        when the key (or the database) does not exist."""
         if self._reader_or_none() is None:
             return None
         return _row(
@@ -773,6 +832,8 @@ class BazingaDB:
         )
 
     def get_config(self, key: str) -> Any | None:
+        """The stored value of a configuration key (the JSON value as saved), or None when it was never
+        set."""
         record = self.config_record(key)
         return json.loads(record["value"]) if record else None
 
@@ -781,6 +842,11 @@ class BazingaDB:
     def log_decision(
         self, session_id: str, decision_type: str, decision_data: Any, iteration: int | None = None
     ) -> dict[str, Any]:
+        """Record an orchestration decision; ``decision_data`` is a JSON object (or its text), checked against
+        the decision schema.
+
+        Returns the new row without the data. Raises :class:`NotFound` when the session does not exist (unless
+        ``auto_create_sessions``), :class:`InvalidPayload` when the data is not valid."""
         text = self._stored_json(decision_data, "decision data")
         return self._append(
             "decisions",
@@ -810,6 +876,9 @@ class BazingaDB:
     # -- dashboard ---------------------------------------------------------------------------------
     @operation("dashboard-snapshot")
     def get_dashboard_snapshot(self, session_id: str) -> dict[str, Any]:
+        """Everything a dashboard shows of a session, in one call: the session, the latest orchestrator and PM
+        states, the task groups, the token summary, the number of log entries and the most recent entries
+        (newest first). Raises :class:`NotFound` when the session does not exist."""
         session = self.get_session(session_id)
         session_id = session["session_id"]
 

@@ -22,6 +22,7 @@ import argparse
 import contextlib
 import io
 import os
+import re
 import shlex
 import sqlite3
 import sys
@@ -948,6 +949,166 @@ def mcp_markdown() -> str:
     return "\n".join(lines)
 
 
+# ------------------------------------------------------------------------------------ API reference
+API_INTRO = """# Python API reference
+
+{note}
+
+```python
+from bazinga_db import BazingaDB, errors  # installed (pip install .), or scripts/ on sys.path
+
+with BazingaDB("coordination/bazinga.db", on_notice=print) as db:
+    db.create_session("s1", "parallel", "Add OAuth2")
+    db.log_interaction("s1", "QA Expert", "tests pass", 2)
+    try:
+        db.get_session("nope")
+    except errors.NotFound as error:
+        print(error.message, error.hint, error.code)
+```
+
+Every method below returns plain data (dicts, lists, the stored JSON objects) and raises the exceptions of
+`bazinga_db.errors`; none prints. The methods marked with a command run their arguments through the
+vocabulary (`prompts/commands.json`) first, as the command line does: the types, allowed values and
+defaults in the tables are the vocabulary's, and a request's `--dry-run` `args` can be passed as
+`getattr(db, method)(**args)`. Notices (database created, a value normalised, a task group's session
+resolved) go to `on_notice` as `Notice(kind, message, warning)`.
+"""
+
+
+def _signature(function: Callable[..., object], name: str | None = None) -> str:
+    """``name(a: int, b: str | None = None) -> dict``, annotations as written in the source."""
+    import inspect
+
+    signature = inspect.signature(function)
+    parts = []
+    for parameter in signature.parameters.values():
+        if parameter.name == "self":
+            continue
+        if parameter.kind is parameter.KEYWORD_ONLY and "*" not in parts:
+            parts.append("*")
+        text = parameter.name
+        if parameter.annotation is not parameter.empty:
+            text += f": {parameter.annotation}"
+        if parameter.default is not parameter.empty:
+            text += f" = {parameter.default!r}"
+        parts.append(text)
+    returns = signature.return_annotation
+    shown = "" if returns is signature.empty or function.__name__ == "__init__" else f" -> {returns}"
+    return f"{name or function.__name__}({', '.join(parts)}){shown}"
+
+
+_RST_ROLE = re.compile(r":(meth|func|class|attr|mod):`~?([^`]+)`")
+
+
+def _markdown(text: str) -> str:
+    """A docstring's reST inline markup as markdown: ``code`` and :meth:`x` become `code` and `x()`."""
+    text = _RST_ROLE.sub(lambda m: f"`{m.group(2)}()`" if m.group(1) == "meth" else f"`{m.group(2)}`", text)
+    return text.replace("``", "`")
+
+
+def _first_paragraph(doc: str | None) -> str:
+    return _markdown(" ".join((doc or "").strip().split("\n\n")[0].split()))
+
+
+def _doc_text(doc: str | None) -> str:
+    import inspect
+
+    return "\n\n".join(_markdown(" ".join(p.split())) for p in inspect.cleandoc(doc or "").split("\n\n"))
+
+
+def _parameter_rows(method: Callable[..., object], command: str | None) -> list[str]:
+    """A table of a method's parameters, each described by the vocabulary (type, values, default, help)."""
+    import inspect
+
+    from skill.vocabulary import ARGUMENTS, ENUMS, TYPES, argument_specs
+
+    specs = argument_specs(command) if command else {}
+    rows = []
+    for parameter in list(inspect.signature(method).parameters.values())[1:]:
+        spec = specs.get(parameter.name) or ARGUMENTS.get(parameter.name)
+        if spec is None:  # not a command argument: its Python annotation and default
+            default = "" if parameter.default is inspect.Parameter.empty else f"`{parameter.default!r}`"
+            rows.append(f"| `{parameter.name}` | `{parameter.annotation}` | {default} | |")
+            continue
+        kind = spec["type"]
+        values = " (" + ", ".join(ENUMS[kind]["values"]) + ")" if kind in ENUMS else ""
+        default = spec.get("default")
+        if default is None and parameter.default is not inspect.Parameter.empty:
+            default = parameter.default
+        shown = "" if parameter.default is inspect.Parameter.empty else f"`{default!r}`"
+        help_text = spec.get("help", "")
+        type_help = TYPES.get(kind, {}).get("help", "")
+        what = "; ".join(text for text in (help_text, type_help) if text)
+        rows.append(f"| `{parameter.name}` | {kind}{values} | {shown} | {what} |")
+    if not rows:
+        return []
+    return ["| parameter | type | default | what |", "|---|---|---|---|", *rows, ""]
+
+
+def api_markdown() -> str:
+    """docs/api.md: BazingaDB's methods and the exceptions, from signatures, docstrings and the vocabulary."""
+    import inspect
+
+    from skill import errors
+    from skill.api import BazingaDB
+
+    lines = [API_INTRO.format(note=GENERATED_NOTE)]
+    lines += [f"## `{_signature(BazingaDB.__init__, 'BazingaDB')}`", "", _doc_text(BazingaDB.__doc__), ""]
+    methods = [
+        (name, member)
+        for name, member in vars(BazingaDB).items()
+        if not name.startswith("_") and inspect.isfunction(member)
+    ]
+    lines += ["| method | command | what |", "|---|---|---|"]
+    for name, member in methods:
+        command = getattr(member, "command", None)
+        lines.append(
+            f"| [`{name}`](#{name.replace('_', '-')}) | {f'`{command}`' if command else ''} | "
+            f"{_first_paragraph(member.__doc__)} |"
+        )
+    lines.append("")
+    for name, member in methods:
+        original = getattr(member, "__wrapped__", member)
+        command = getattr(member, "command", None)
+        lines += [f"### {name}", "", f"`{_signature(original)}`", ""]
+        if command:
+            lines += [f"The command `{command}`: arguments converted and checked by the vocabulary.", ""]
+        lines += [_doc_text(member.__doc__), ""]
+        lines += _parameter_rows(original, command)
+    lines += [
+        "## Exceptions (`bazinga_db.errors`)",
+        "",
+        _doc_text(errors.__doc__).split("\n\n")[0],
+        "",
+        "Every error carries `message` and `hint` (worded for the Python API), `code` (a machine-readable "
+        "reason), `details` and `exit_code` (what the command line exits with); `message_for(surface)` and "
+        "`hint_for(surface)` word them for another surface (`cli`, `mcp`).",
+        "",
+        "| exception | base | exit code | default code | what |",
+        "|---|---|---|---|---|",
+    ]
+    for name, cls in vars(errors).items():
+        if (
+            inspect.isclass(cls)
+            and issubclass(cls, errors.BazingaError)
+            and cls.__module__ == errors.__name__
+        ):
+            base = cls.__bases__[0].__name__
+            lines.append(
+                f"| `{name}` | {base} | {cls.exit_code} | `{cls.code}` | {_first_paragraph(cls.__doc__)} |"
+            )
+    lines += ["", "### BazingaError methods", ""]
+    for name, member in vars(errors.BazingaError).items():
+        if name.startswith("_") or not (inspect.isfunction(member) or isinstance(member, property)):
+            continue
+        if isinstance(member, property):
+            lines.append(f"- `{name}` (property): {_first_paragraph(member.__doc__)}")
+        else:
+            lines.append(f"- `{_signature(member)}`: {_first_paragraph(member.__doc__)}")
+    lines += ["", "## Notice", "", _doc_text(errors.Notice.__doc__), ""]
+    return "\n".join(lines)
+
+
 # -------------------------------------------------------------------------------------------- main
 # Each target: a function from the file's current text (empty when missing) to what it should be.
 TARGETS: dict[str, Callable[[str], str]] = {
@@ -955,6 +1116,7 @@ TARGETS: dict[str, Callable[[str], str]] = {
     "references/schema.md": lambda current: schema_markdown(),
     "references/command_examples.md": lambda current: command_examples_markdown(),
     "references/mcp.md": lambda current: mcp_markdown(),
+    "docs/api.md": lambda current: api_markdown(),
 }
 
 
