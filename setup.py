@@ -11,6 +11,7 @@ Metadata and the console script are in pyproject.toml.
 """
 
 import os
+import shutil
 import sys
 
 from setuptools import setup
@@ -23,6 +24,8 @@ class BuildPy(build_py):
     """build_py, plus the two parts of the skill folder that are not a package directory of their own."""
 
     def run(self) -> None:
+        # pip builds in the source tree: a module removed since the last build must not linger in build/.
+        shutil.rmtree(os.path.join(self.build_lib, "bazinga_db"), ignore_errors=True)
         super().run()
         package = os.path.join(self.build_lib, "bazinga_db")
         self.copy_file(os.path.join(HERE, "scripts", "bazinga_db.py"), os.path.join(package, "__init__.py"))
