@@ -110,42 +110,35 @@ def _check_command_and_api(bin_dir: Path, command: Path, project: Path) -> None:
     assert done.stdout == '["qa", "session_not_found"]\n[]\n'
 
 
-def test_pip_installs_the_wheel_into_a_fresh_venv(wheel, tmp_path):
-    bin_dir = _fresh_venv(tmp_path / "venv")
+def _pip_install(wheel: Path, folder: Path) -> Path:
+    """A fresh venv (no pip of its own) with the wheel installed by this pip; its bin/."""
+    bin_dir = _fresh_venv(folder)
     run(
         [sys.executable, "-m", "pip", "--python", bin_dir / "python", "install", "--no-index", wheel],
-        tmp_path,
+        folder.parent,
     )
+    return bin_dir
+
+
+def test_pip_installs_the_wheel_into_a_fresh_venv(wheel, tmp_path):
+    bin_dir = _pip_install(wheel, tmp_path / "venv")
     _check_command_and_api(bin_dir, bin_dir / "bazinga-db", tmp_path / "project")
 
 
-def test_uv_tool_install(wheel, tmp_path):
-    tools = tmp_path / "uv"
-    env = {
-        "UV_TOOL_DIR": str(tools / "tools"),
-        "UV_TOOL_BIN_DIR": str(tools / "bin"),
-        "UV_CACHE_DIR": str(tools / "cache"),
-        "UV_PYTHON_DOWNLOADS": "never",
-    }
-    run([BIN / "uv", "tool", "install", "--offline", "--python", sys.executable, wheel], tmp_path, env=env)
-    _check_command_and_api(
-        tools / "tools" / "bazinga-db" / "bin", tools / "bin" / "bazinga-db", tmp_path / "project"
-    )
-
-
-def test_pipx_install(wheel, tmp_path):
-    home = tmp_path / "pipx"
-    env = {
-        "PIPX_HOME": str(home / "home"),
-        "PIPX_BIN_DIR": str(home / "bin"),
-        "PIPX_MAN_DIR": str(home / "man"),
-    }
-    run(
-        [BIN / "pipx", "install", "--python", sys.executable, "--pip-args=--no-index", wheel],
-        tmp_path,
-        env=env,
-    )
-    venv = home / "home" / "venvs" / "bazinga-db"
+@pytest.mark.parametrize("tool", ["uv", "pipx"])
+def test_uv_tool_install_and_pipx_install(tool, wheel, tmp_path):
+    """Each tool in a home of its own under tmp_path, offline, with this interpreter (no download)."""
+    home = tmp_path / tool
+    if tool == "uv":
+        env = {"UV_TOOL_DIR": "tools", "UV_TOOL_BIN_DIR": "bin", "UV_CACHE_DIR": "cache"}
+        argv = ["tool", "install", "--offline", "--python", sys.executable, wheel]
+        venv = home / "tools" / "bazinga-db"
+    else:
+        env = {"PIPX_HOME": "home", "PIPX_BIN_DIR": "bin", "PIPX_MAN_DIR": "man"}
+        argv = ["install", "--python", sys.executable, "--pip-args=--no-index", wheel]
+        venv = home / "home" / "venvs" / "bazinga-db"
+    env = {name: str(home / folder) for name, folder in env.items()}
+    run([BIN / tool, *argv], tmp_path, env={**env, "UV_PYTHON_DOWNLOADS": "never"})
     _check_command_and_api(venv / "bin", home / "bin" / "bazinga-db", tmp_path / "project")
 
 
@@ -191,11 +184,7 @@ def _check_host(python: Path, folder: Path, path_setup: str) -> None:
 
 
 def test_a_host_app_with_its_own_skill_package_imports_the_wheel(wheel, tmp_path):
-    bin_dir = _fresh_venv(tmp_path / "venv")
-    run(
-        [sys.executable, "-m", "pip", "--python", bin_dir / "python", "install", "--no-index", wheel],
-        tmp_path,
-    )
+    bin_dir = _pip_install(wheel, tmp_path / "venv")
     folder = _host_app(tmp_path / "app")
     _check_host(bin_dir / "python", folder, "sys.path.insert(0, sys.argv[1])")
 
