@@ -736,14 +736,13 @@ def compile_bytecode(files: Sequence[tuple[str, bytes]]) -> list[tuple[str, byte
 def check_bytecode(files: Sequence[tuple[str, bytes]]) -> list[Violation]:
     """Shipped bytecode sits beside its source, is unchecked-hash 3.11 bytecode, and matches the source."""
     contents = dict(files)
-    shipped = [(rel, data) for rel, data in files if SHIPPED_BYTECODE.match(rel)]
+    shipped = [(rel, match, data) for rel, data in files if (match := SHIPPED_BYTECODE.match(rel))]
     if not shipped:
         return []
     found = []
     sources = {}
-    for rel, data in shipped:
-        folder = rel.split("/__pycache__/")[0]
-        source = f"{folder}/{SHIPPED_BYTECODE.match(rel).group(1)}.py"  # type: ignore[union-attr]
+    for rel, match, data in shipped:
+        source = f"{rel.split('/__pycache__/')[0]}/{match.group(1)}.py"
         if source not in contents or not importable(source):
             found.append(f"{rel} (no module {source} beside it)")
         elif data[:4] != BYTECODE_MAGIC or int.from_bytes(data[4:8], "little") != UNCHECKED_HASH:
