@@ -88,6 +88,7 @@ DASHBOARD_CALLS = {
     "sessions-overview": lambda db: db.get_sessions_overview(),
     "sessions-overview-status": lambda db: db.get_sessions_overview(status="completed"),
     "skill-outputs": lambda db: db.get_skill_outputs("hot"),
+    "token-timeline": lambda db: db.get_token_timeline("hot"),
 }
 
 
@@ -104,6 +105,8 @@ def test_dashboard_queries_use_indexes(seeded_db, name):
         "FROM task_groups",
         "ORDER BY timestamp, seq LIMIT 1",
         "RIGHT PART OF ORDER BY",
+        # The timeline groups one session's token rows (one per agent spawn, found by index) into buckets.
+        "GROUP BY bucket, agent_type",
     )
     assert [s for s in _sorts(plans) if not any(a in s for a in allowed)] == []
 
