@@ -536,6 +536,24 @@ class BazingaDB:
             "has_more": len(rows) > limit,
         }
 
+    def get_log_agent_types(self, session_id: str) -> list[str]:
+        """The agent types that appear in a session's log, sorted: what a filter can offer.
+
+        A skip-scan of the (session, agent type) index: one seek per type, however long the log.
+        """
+        session_id = convert("id", session_id, "session id")
+        self._require_session(session_id)
+        rows = self.store.read(
+            "WITH RECURSIVE types(agent_type) AS ("
+            "SELECT MIN(agent_type) FROM orchestration_logs WHERE session_id = ? "
+            "UNION ALL SELECT (SELECT MIN(agent_type) FROM orchestration_logs "
+            "WHERE session_id = ? AND agent_type > types.agent_type) FROM types "
+            "WHERE types.agent_type IS NOT NULL) "
+            "SELECT agent_type FROM types WHERE agent_type IS NOT NULL",
+            (session_id, session_id),
+        )
+        return [r[0] for r in rows]
+
     def _latest_seq(self, session_id: str) -> int:
         row = self.store.read_one(
             "SELECT MAX(seq) FROM orchestration_logs WHERE session_id = ?", (session_id,)

@@ -191,3 +191,12 @@ def test_skill_outputs_latest_of_each_skill(session):
     assert all(o["timestamp"] for o in outputs)
     with pytest.raises(NotFound):
         session.get_skill_outputs("nope")
+
+
+def test_log_agent_types_of_a_session(session):
+    session.create_session("s2", "simple", "Other")
+    session.log_interaction("s2", "investigator", "elsewhere")
+    assert session.get_log_agent_types("s1") == ["developer", "qa"]
+    assert session.get_log_agent_types("s2") == ["investigator"]
+    session.create_session("s3", "simple", "Empty")
+    assert session.get_log_agent_types("s3") == []

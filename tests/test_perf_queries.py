@@ -61,7 +61,10 @@ def _full_scans(plans) -> list[str]:
         f"{sql} -> {line}"
         for sql, plan in plans
         for line in plan
-        if line.startswith("SCAN") and "INDEX" not in line and "CONSTANT ROW" not in line
+        if line.startswith("SCAN")
+        and "INDEX" not in line
+        and "CONSTANT ROW" not in line
+        and line != "SCAN types"  # the rows of get_log_agent_types' recursive CTE, not a table
     ]
 
 
@@ -89,6 +92,7 @@ DASHBOARD_CALLS = {
     "sessions-overview-status": lambda db: db.get_sessions_overview(status="completed"),
     "skill-outputs": lambda db: db.get_skill_outputs("hot"),
     "token-timeline": lambda db: db.get_token_timeline("hot"),
+    "log-agent-types": lambda db: db.get_log_agent_types("hot"),
 }
 
 
