@@ -1034,7 +1034,7 @@ class BazingaDB:
         ``since`` is the session's ``updated_at`` the caller last saw (every write to a session sets it):
         when it has not changed, only the session row is read and ``changed`` is False. Otherwise the result
         holds the log entries after ``since_seq`` (oldest first, at most ``limit``, of ``agent_type`` when
-        given; as :meth:`get_log_page` with ``since_seq``), every task group (a board is small, and a group
+        given; as :meth:`get_log_page` with ``since_seq``), the session's ``latest_seq``, every task group (a board is small, and a group
         that moved is in it) and the token totals. ``cursor`` is what to pass next time:
         ``{"seq", "updated_at"}``; while ``has_more`` is True, call again at once for the rest of the log.
         """
@@ -1047,6 +1047,7 @@ class BazingaDB:
                 "changed": False,
                 "logs": [],
                 "has_more": False,
+                "latest_seq": None,
                 "task_groups": None,
                 "token_summary": None,
                 "cursor": {"seq": since_seq, "updated_at": since},
@@ -1060,6 +1061,7 @@ class BazingaDB:
             "changed": True,
             "logs": entries,
             "has_more": page["has_more"],
+            "latest_seq": page["latest_seq"],
             "task_groups": self.get_task_groups(session_id),
             "token_summary": self.get_token_summary(session_id),
             # While the log is still being caught up, keep the old updated_at so the next call reads again.

@@ -188,6 +188,21 @@ def convert(type_name: str, value: Any, what: str) -> Any:
         from .timeutil import to_canonical
 
         return to_canonical(str(value), what)
+    if type_name == "port":
+        number = parse_count(value, what)
+        if number > 65535:
+            raise InvalidArgument(
+                f"{what} must be 0 to 65535, got {number}", "Give a port such as 8765 (0 picks a free one)."
+            )
+        return number
+    if type_name == "host":
+        text = value.strip() if isinstance(value, str) else ""
+        if not text or len(text) > 253 or any(c.isspace() or c == "\x00" for c in text):
+            raise InvalidArgument(
+                f"{what} {value!r} is not a host name or address",
+                "Give an address of this machine: 127.0.0.1 (this machine only), 0.0.0.0 (every interface).",
+            )
+        return text
     if type_name in ENUMS:
         return normalise_enum(type_name, str(value), what)
     # json, path, flag: converted by their callers
