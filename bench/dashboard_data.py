@@ -16,15 +16,14 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
+sys.path.insert(0, os.path.join(ROOT, "bench"))
+
+from build_db import _ts  # noqa: E402  (canonical timestamps, as the benchmark databases have them)
+
 from skill.api import BazingaDB  # noqa: E402
 
 DEMO_SESSION = "bazinga_20250113_143530"
 HOUR = 3600.0
-
-
-def _ts(seconds: float) -> str:
-    whole = int(seconds)
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(whole)) + ".%06dZ" % int((seconds - whole) * 1e6)
 
 
 def demo(path: str) -> str:
@@ -66,15 +65,40 @@ def demo(path: str) -> str:
     )
     script = [
         ("orchestrator", "Spawning developer_1 for group_a (Authentication flow).", 2, None),
-        ("developer", "Implemented the OAuth2 authorization-code flow with PKCE; 24 unit tests.", 2, "developer_1"),
+        (
+            "developer",
+            "Implemented the OAuth2 authorization-code flow with PKCE; 24 unit tests.",
+            2,
+            "developer_1",
+        ),
         ("qa", "All 48 tests pass. Coverage 84% on the auth module.", 3, "qa_1"),
-        ("tech_lead", "Review: token storage must not use localStorage. CHANGES_REQUESTED.", 3, "tech_lead_1"),
+        (
+            "tech_lead",
+            "Review: token storage must not use localStorage. CHANGES_REQUESTED.",
+            3,
+            "tech_lead_1",
+        ),
         ("developer", "Moved tokens to an httpOnly cookie; added a CSRF check.", 4, "developer_1"),
         ("tech_lead", "Approved group_a. Clean separation of the token service.", 4, "tech_lead_1"),
         ("orchestrator", "Spawning developer_2 (group_b) and developer_3 (group_c) in parallel.", 5, None),
-        ("developer", "Refresh endpoint done; rotating refresh tokens with reuse detection.", 5, "developer_2"),
-        ("investigator", "Root cause of the flaky login test: clock skew in the token expiry check.", 5, None),
-        ("developer", "Roles: <admin> and <viewer> guards on every route (see <script> tags note).", 6, "developer_3"),
+        (
+            "developer",
+            "Refresh endpoint done; rotating refresh tokens with reuse detection.",
+            5,
+            "developer_2",
+        ),
+        (
+            "investigator",
+            "Root cause of the flaky login test: clock skew in the token expiry check.",
+            5,
+            None,
+        ),
+        (
+            "developer",
+            "Roles: <admin> and <viewer> guards on every route (see <script> tags note).",
+            6,
+            "developer_3",
+        ),
         ("qa", "Refresh flow: 2 failures under concurrent refresh; details in the test log.", 6, "qa_1"),
     ]
     for agent, content, iteration, agent_id in script:
@@ -107,7 +131,9 @@ def demo(path: str) -> str:
         "orchestrator",
         {"active_agents": ["developer_2", "developer_3"], "iteration": 6, "phase": "parallel development"},
     )
-    db.save_skill_output(s, "security_scan", {"vulnerabilities": 1, "severity": "medium", "scan_mode": "basic"})
+    db.save_skill_output(
+        s, "security_scan", {"vulnerabilities": 1, "severity": "medium", "scan_mode": "basic"}
+    )
     db.save_skill_output(s, "test_coverage", {"coverage": 84.2, "lines_total": 2210, "lines_covered": 1861})
     db.log_decision(s, "spawn_agent", {"agent": "developer", "group": "group_b", "parallel": True}, 5)
     db.log_decision(s, "review_outcome", {"group": "group_a", "verdict": "APPROVED"}, 4)
@@ -144,13 +170,18 @@ def _spread(path: str) -> None:
             span = now - start - 60
             tables = ("orchestration_logs", "token_usage", "state_snapshots", "skill_outputs", "decisions")
             rows = [
-                (table, row_id) for table in tables
-                for (row_id,) in conn.execute(f"SELECT id FROM {table} WHERE session_id = ? ORDER BY id", (session_id,))
+                (table, row_id)
+                for table in tables
+                for (row_id,) in conn.execute(
+                    f"SELECT id FROM {table} WHERE session_id = ? ORDER BY id", (session_id,)
+                )
             ]
             # Interleave by the original write order (timestamps), so logs and tokens stay in step.
             stamped = sorted(
                 rows,
-                key=lambda r: conn.execute(f"SELECT timestamp FROM {r[0]} WHERE id = ?", (r[1],)).fetchone()[0],
+                key=lambda r: conn.execute(f"SELECT timestamp FROM {r[0]} WHERE id = ?", (r[1],)).fetchone()[
+                    0
+                ],
             )
             for index, (table, row_id) in enumerate(stamped):
                 at = start + span * (index + 1) / (len(stamped) + 1)
@@ -161,7 +192,9 @@ def _spread(path: str) -> None:
                 "end_time = CASE WHEN end_time IS NULL THEN NULL ELSE ? END WHERE session_id = ?",
                 (_ts(start), _ts(start), last, last, session_id),
             )
-            groups = conn.execute("SELECT id FROM task_groups WHERE session_id = ? ORDER BY rowid", (session_id,))
+            groups = conn.execute(
+                "SELECT id FROM task_groups WHERE session_id = ? ORDER BY rowid", (session_id,)
+            )
             for index, (group_id,) in enumerate(list(groups)):
                 at = start + span * (0.4 + 0.5 * index / 6)
                 conn.execute(
@@ -172,7 +205,8 @@ def _spread(path: str) -> None:
 
 
 def million(path: str, entries: int = 1_000_000) -> str:
-    """One session (``million``) with ``entries`` log rows, 5,000 token rows, 8 task groups; returns its id."""
+    """One session (``million``) with ``entries`` log rows, 5,000 token rows and 8 task groups; returns its
+    id. Reused when the file exists (bench/out/ is not committed)."""
     if os.path.exists(path):
         return "million"
     building = path + ".building"
@@ -182,7 +216,9 @@ def million(path: str, entries: int = 1_000_000) -> str:
     db = BazingaDB(building)
     db.create_session("million", "parallel", "A long-running session: a million log entries")
     for n in range(8):
-        db.create_task_group(f"group_{n}", "million", f"Group {n}", ["pending", "in_progress", "completed"][n % 3])
+        db.create_task_group(
+            f"group_{n}", "million", f"Group {n}", ["pending", "in_progress", "completed"][n % 3]
+        )
     db.save_state("million", "pm", {"mode": "parallel", "iteration": 500, "completion_percentage": 62})
     db.close()
     agents = ("pm", "developer", "qa", "tech_lead", "orchestrator", "developer", "developer", "qa")
@@ -194,10 +230,17 @@ def million(path: str, entries: int = 1_000_000) -> str:
     conn = sqlite3.connect(building)
     with conn:
         conn.executemany(
-            "INSERT INTO orchestration_logs (session_id, seq, timestamp, iteration, agent_type, agent_id, content) "
-            "VALUES ('million', ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO orchestration_logs (session_id, seq, timestamp, iteration, agent_type, agent_id, "
+            "content) VALUES ('million', ?, ?, ?, ?, ?, ?)",
             (
-                (n, _ts(start + n * 0.25), n // 100, agents[n % 8], f"{agents[n % 8]}_{n % 3}", f"{content} ({n})")
+                (
+                    n,
+                    _ts(start + n * 0.25),
+                    n // 100,
+                    agents[n % 8],
+                    f"{agents[n % 8]}_{n % 3}",
+                    f"{content} ({n})",
+                )
                 for n in range(1, entries + 1)
             ),
         )

@@ -34,7 +34,15 @@ OUT = os.path.join(ROOT, "docs", "screenshots")
 
 def start_dashboard(db: str) -> tuple[subprocess.Popen, str]:
     process = subprocess.Popen(
-        [sys.executable, os.path.join(ROOT, "scripts", "bazinga_db.py"), "--db", db, "dashboard", "--port", "0"],
+        [
+            sys.executable,
+            os.path.join(ROOT, "scripts", "bazinga_db.py"),
+            "--db",
+            db,
+            "dashboard",
+            "--port",
+            "0",
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -107,20 +107,20 @@ def serve(
     except BaseException:
         dashboard.close()
         raise
-    shown = _shown_location(location)
-    line = formatting.OK + " " + SPEC["reply"]["serving"].format(url=dashboard.url, location=shown)
-    stdout.write((dashboard.url if quiet else line) + "\n")
-    stdout.flush()
-    if not quiet:
-        for note in filter(None, [warning, _exposure_warning(dashboard)]):
-            stderr.write(f"{formatting.WARNING} {note}\n")
-        stderr.flush()
-    if open_browser:
-        threading.Thread(target=_open_browser, args=(dashboard.url, stderr), daemon=True).start()
-    if ready is not None:
-        ready(dashboard)
-    restore = _stop_on_sigterm()
+    restore = _stop_on_sigterm()  # before the URL is out: whoever read it may stop the server at once
     try:
+        if not quiet:  # notices first: whoever reads the URL has them already
+            for note in filter(None, [warning, _exposure_warning(dashboard)]):
+                stderr.write(f"{formatting.WARNING} {note}\n")
+            stderr.flush()
+        shown = _shown_location(location)
+        line = formatting.OK + " " + SPEC["reply"]["serving"].format(url=dashboard.url, location=shown)
+        stdout.write((dashboard.url if quiet else line) + "\n")
+        stdout.flush()
+        if open_browser:
+            threading.Thread(target=_open_browser, args=(dashboard.url, stderr), daemon=True).start()
+        if ready is not None:
+            ready(dashboard)
         dashboard.serve_forever()
     except KeyboardInterrupt:
         pass
@@ -135,7 +135,7 @@ def serve(
 def _startup_check(db: BazingaDB) -> str | None:
     """Read once before listening: an unusable store fails now; a store not created yet is a ⚠."""
     db.get_sessions_overview(limit=1)
-    missing = [n.message for n in db.notices if n.kind == "no_database"]
+    missing = [n.message.removesuffix(": nothing is stored") for n in db.notices if n.kind == "no_database"]
     return f"{missing[0]}; sessions appear as soon as an agent writes one" if missing else None
 
 
@@ -361,7 +361,7 @@ def _bind_error(error: OSError, host: str, port: int, family: int) -> BazingaErr
     if error.errno == errno.EADDRINUSE:
         free = _next_free_port(host, port, family)
         hint = (f"Use --port {free} (free now), " if free else "Use --port 0 (any free port), ") + (
-            f"or stop what is listening on {port}."
+            f"or stop what is listening on port {port}."
         )
         return BazingaError(f"port {port} on {host} is in use", hint)
     if error.errno in (errno.EACCES, errno.EPERM):
