@@ -512,13 +512,13 @@ class BazingaDB:
         agent_type = convert("agent_type", agent_type, "agent type") if agent_type is not None else None
         self._require_session(session_id)
         latest = self._latest_seq(session_id)
-        clauses, params = ["session_id = ?", "seq <= ?"], [session_id, latest]
+        # One upper bound only: given two (seq <= latest, seq < before), SQLite walks the index from the
+        # first and filters by the second, which read the whole log for a deep page.
+        highest = latest if before_seq is None else min(latest, before_seq - 1)
+        clauses, params = ["session_id = ?", "seq <= ?"], [session_id, highest]
         if agent_type is not None:
             clauses.append("agent_type = ?")
             params.append(agent_type)
-        if before_seq is not None:
-            clauses.append("seq < ?")
-            params.append(before_seq)
         if since_seq is not None:
             clauses.append("seq > ?")
             params.append(since_seq)
@@ -921,8 +921,8 @@ class BazingaDB:
         """Sessions for an overview page: active ones first, then newest first, each with its progress.
 
         Each session row gains ``task_groups`` (``{"pending": n, "in_progress": n, "completed": n,
-        "failed": n, "total": n}``), ``tokens`` (the session's total) and ``log_count``. Three grouped
-        reads over the listed sessions, whatever their history. No database yet: ``[]``.
+        "failed": n, "total": n}``), ``tokens`` (the session's total) and ``log_count``. Two grouped
+        reads over the listed sessions and one index seek each, whatever their history. No database yet: ``[]``.
         """
         limit = convert("limit", limit, "limit") if limit is not None else DEFAULT_OVERVIEW
         if status is not None:
@@ -960,13 +960,8 @@ class BazingaDB:
                 ids,
             )
         )
-        logs = dict(
-            self.store.read(
-                f"SELECT session_id, MAX(seq) FROM orchestration_logs WHERE session_id IN ({marks}) "
-                "GROUP BY session_id",
-                ids,
-            )
-        )
+        # One MAX per session (an index seek each); MAX ... GROUP BY session_id would read every entry.
+        logs = {session_id: self._latest_seq(session_id) for session_id in ids}
         for session in sessions:
             counts = groups.get(session["session_id"], {})
             progress = {name: counts.get(name, 0) for name in ENUMS["group_status"]["values"]}

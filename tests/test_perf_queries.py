@@ -182,3 +182,47 @@ def test_upgrade_back_fills_token_totals(tmp_path):
     assert db.get_token_summary("s") == {"pm": 15, "qa": 7, "total": 22}
     assert db.get_token_summary("s", by="agent_id") == {"pm": 10, "qa": 7, "pm_1": 5, "total": 22}
     db.close()
+
+
+def _vm_steps(db: BazingaDB, action) -> int:
+    """SQLite virtual-machine steps (in hundreds) an action costs: rows read, whatever the plan says."""
+    counter = [0]
+
+    def tick() -> int:
+        counter[0] += 1
+        return 0
+
+    conn = db.store.reader()
+    conn.set_progress_handler(tick, 100)
+    try:
+        action()
+    finally:
+        conn.set_progress_handler(None, 0)
+    return counter[0]
+
+
+def test_deep_log_pages_read_no_more_than_the_first(db_path):
+    """A plan can name the right index and still walk it from the wrong end (two upper bounds on seq read
+    the whole log for a deep page): count what each page really reads, on a 20,000-entry log."""
+    db = BazingaDB(db_path)
+    db.create_session("long", "parallel", "A long log")
+    conn = db.store.writer()
+    with conn:
+        conn.executemany(
+            "INSERT INTO orchestration_logs (session_id, seq, timestamp, agent_type, content) "
+            "VALUES ('long', ?, ?, ?, 'entry')",
+            (
+                (n, f"2025-01-01T00:00:00.{n:06d}Z", ("pm", "developer", "qa")[n % 3])
+                for n in range(1, 20_001)
+            ),
+        )
+    first = _vm_steps(db, lambda: db.get_log_page("long", 50))
+    for name, action in {
+        "deep": lambda: db.get_log_page("long", 50, before_seq=100),
+        "deep, one agent type": lambda: db.get_log_page("long", 50, before_seq=300, agent_type="qa"),
+        "following from the start": lambda: db.get_log_page("long", 50, since_seq=10),
+        "changes from the start": lambda: db.get_session_changes("long", since_seq=10, limit=50),
+        "overview": lambda: db.get_sessions_overview(),
+    }.items():
+        assert _vm_steps(db, action) <= 3 * first + 20, name
+    db.close()
