@@ -157,6 +157,17 @@ def test_listening_beyond_this_machine_warns(seeded, tmp_path):
     assert stopped.stderr.startswith("⚠ listening on 0.0.0.0: anyone who can reach this machine on port ")
 
 
+def test_help_comes_from_the_vocabulary(run_cli, snapshot):
+    assert run_cli("dashboard", "--help") == snapshot
+
+
+def test_requests_and_batch_lines_never_start_a_server(run_cli, seeded):
+    request = run_cli("request", "--dry-run", "bazinga-db, please start the dashboard")
+    assert request.code == 2 and '"command": "dashboard"' not in request.stdout
+    batch = run_cli("batch", stdin='{"command": "dashboard", "args": {}}\n')
+    assert batch.code == 2 and "unknown command 'dashboard'" in batch.stderr
+
+
 # -- pages -------------------------------------------------------------------------------------------
 def test_sessions_page_lists_active_first_and_filters(dashboard):
     page = dashboard.get("/")
