@@ -126,8 +126,10 @@ def main() -> int:
     began = time.perf_counter()
     session = million(path)
     print(f"# Dashboard benchmark ({machine()})")
-    print(f"database: {os.path.relpath(path, ROOT)}, one session of 1,000,000 log entries "
-          f"(ready in {time.perf_counter() - began:.1f} s)\n")
+    print(
+        f"database: {os.path.relpath(path, ROOT)}, one session of 1,000,000 log entries "
+        f"(ready in {time.perf_counter() - began:.1f} s)\n"
+    )
     server = start(path, cwd=ROOT)
     try:
         rows = server_times(server.url, args.rounds)
@@ -142,7 +144,10 @@ def main() -> int:
         small = os.path.join(folder, "bazinga.db")
         small_session = demo(small)
         results = []
-        for label, db, sid in (("1,000,000-entry session", path, session), ("demo session", small, small_session)):
+        for label, db, sid in (
+            ("1,000,000-entry session", path, session),
+            ("demo session", small, small_session),
+        ):
             server = start(db, cwd=folder)
             try:
                 for row in write_to_screen(db, sid, server.url, args.writes):

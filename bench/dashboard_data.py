@@ -101,9 +101,7 @@ def demo(path: str) -> str:
         ),
         ("qa", "Refresh flow: 2 failures under concurrent refresh; details in the test log.", 6, "qa_1"),
     ]
-    for agent, content, iteration, agent_id in script:
-        db.log_interaction(s, agent, content, iteration, agent_id)
-    for agent, tokens, agent_id in [
+    spawns = [
         ("orchestrator", 2100, None),
         ("pm", 5200, "pm_main"),
         ("developer", 15400, "developer_1"),
@@ -116,8 +114,14 @@ def demo(path: str) -> str:
         ("investigator", 3300, None),
         ("developer", 11200, "developer_3"),
         ("qa", 5100, "qa_1"),
-    ]:
-        db.log_tokens(s, agent, tokens, agent_id)
+    ]
+    for (agent, content, iteration, agent_id), spawn in zip(
+        script, spawns
+    ):  # as agents do: work, then tokens
+        db.log_interaction(s, agent, content, iteration, agent_id)
+        db.log_tokens(s, *spawn)
+    for spawn in spawns[len(script) :]:
+        db.log_tokens(s, *spawn)
     for group_id, _, status, assignee in groups:
         changes = {"status": status}
         if assignee:
@@ -156,34 +160,29 @@ def demo(path: str) -> str:
 
 
 def _spread(path: str) -> None:
-    """Move each session's rows back in time, in the order they were written (rowid order)."""
+    """Move each session's rows back in time, keeping the order they were written in."""
     now = time.time()
-    starts = {
-        DEMO_SESSION: now - 2.6 * HOUR,
-        "bazinga_20250113_091200": now - 7.5 * HOUR,
-        "bazinga_20250112_163000": now - 26 * HOUR,
-        "bazinga_20250113_150210": now - 0.2 * HOUR,
+    spans = {  # (first write, last write), seconds before now
+        DEMO_SESSION: (2.6 * HOUR, 40.0),
+        "bazinga_20250113_091200": (7.5 * HOUR, 6.1 * HOUR),
+        "bazinga_20250112_163000": (26 * HOUR, 21 * HOUR),
+        "bazinga_20250113_150210": (0.2 * HOUR, 0.1 * HOUR),
     }
     conn = sqlite3.connect(path)
     with conn:
-        for session_id, start in starts.items():
-            span = now - start - 60
+        for session_id, (first, last_write) in spans.items():
+            start = now - first
+            span = first - last_write
             tables = ("orchestration_logs", "token_usage", "state_snapshots", "skill_outputs", "decisions")
-            rows = [
-                (table, row_id)
-                for table in tables
-                for (row_id,) in conn.execute(
-                    f"SELECT id FROM {table} WHERE session_id = ? ORDER BY id", (session_id,)
-                )
-            ]
-            # Interleave by the original write order (timestamps), so logs and tokens stay in step.
+            # Every row of the session in the order it was written (by timestamp), logs and tokens mixed.
             stamped = sorted(
-                rows,
-                key=lambda r: conn.execute(f"SELECT timestamp FROM {r[0]} WHERE id = ?", (r[1],)).fetchone()[
-                    0
-                ],
+                (timestamp, table, row_id)
+                for table in tables
+                for row_id, timestamp in conn.execute(
+                    f"SELECT id, timestamp FROM {table} WHERE session_id = ?", (session_id,)
+                )
             )
-            for index, (table, row_id) in enumerate(stamped):
+            for index, (_, table, row_id) in enumerate(stamped):
                 at = start + span * (index + 1) / (len(stamped) + 1)
                 conn.execute(f"UPDATE {table} SET timestamp = ? WHERE id = ?", (_ts(at), row_id))
             last = _ts(start + span)

@@ -10,14 +10,15 @@ and photographs each page in headless Chromium (/usr/bin/chromium; never a downl
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "bench"))
+sys.path.insert(0, os.path.join(ROOT, "tests"))
 
 from dashboard_data import demo  # noqa: E402
+from dashboard_helpers import start  # noqa: E402
 
 CHROMIUM = os.environ.get("BAZINGA_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -32,36 +33,16 @@ CHROMIUM_ARGS = [
 OUT = os.path.join(ROOT, "docs", "screenshots")
 
 
-def start_dashboard(db: str) -> tuple[subprocess.Popen, str]:
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            os.path.join(ROOT, "scripts", "bazinga_db.py"),
-            "--db",
-            db,
-            "dashboard",
-            "--port",
-            "0",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    line = process.stdout.readline()
-    if "http://" not in line:
-        process.kill()
-        raise SystemExit(f"the dashboard did not start: {line}{process.stderr.read()}")
-    return process, line.split("Dashboard at ", 1)[1].split(" ", 1)[0]
-
-
 def main() -> int:
     from playwright.sync_api import sync_playwright
 
     os.makedirs(OUT, exist_ok=True)
     with tempfile.TemporaryDirectory() as folder:
-        db = os.path.join(folder, "bazinga.db")
+        db = os.path.join(folder, "coordination", "bazinga.db")  # shown as the agents' default path
+        os.makedirs(os.path.dirname(db))
         session = demo(db)
-        process, url = start_dashboard(db)
+        server = start(db, cwd=folder)
+        url = server.url
         try:
             with sync_playwright() as playwright:
                 browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -80,8 +61,7 @@ def main() -> int:
                     context.close()
                 browser.close()
         finally:
-            process.terminate()
-            process.wait(timeout=10)
+            server.stop()
     return 0
 
 
