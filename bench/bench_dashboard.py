@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -115,6 +116,13 @@ def write_to_screen(db: str, session: str, url: str, writes: int) -> list[list[s
     ]
 
 
+def forget_probes(path: str) -> None:
+    conn = sqlite3.connect(path)
+    with conn:
+        conn.execute("DELETE FROM orchestration_logs WHERE session_id = 'million' AND seq > 1000000")
+    conn.close()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rounds", type=int, default=30)
@@ -154,6 +162,8 @@ def main() -> int:
                     results.append([label] + row)
             finally:
                 server.stop()
+                if db == path:  # the cached database keeps exactly its million entries for the next run
+                    forget_probes(path)
     print(table(["session", "measured", "median", "p95", "max"], results))
     return 0
 
