@@ -31,19 +31,9 @@ sys.path.insert(0, os.path.join(ROOT, "tests"))
 
 from common import OUT, ensure_out, machine, table  # noqa: E402
 from dashboard_data import demo, million  # noqa: E402
-from dashboard_helpers import start  # noqa: E402
+from dashboard_helpers import launch_chromium, start  # noqa: E402
 
 SCRIPT = os.path.join(ROOT, "scripts", "bazinga_db.py")
-CHROMIUM = os.environ.get("BAZINGA_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 ROUTES = [
     ("session page, first page of the log", "/sessions/million"),
     ("session page, deep page (seq < 1,000)", "/sessions/million?before_seq=1000"),
@@ -91,7 +81,7 @@ def write_to_screen(db: str, session: str, url: str, writes: int) -> list[list[s
 
     from_start, from_exit = [], []
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = launch_chromium(playwright)
         page = browser.new_page()
         page.goto(f"{url}sessions/{session}")
         page.wait_for_selector("#live.on", timeout=10_000)

@@ -18,18 +18,8 @@ sys.path.insert(0, os.path.join(ROOT, "bench"))
 sys.path.insert(0, os.path.join(ROOT, "tests"))
 
 from dashboard_data import demo  # noqa: E402
-from dashboard_helpers import start  # noqa: E402
+from dashboard_helpers import launch_chromium, start  # noqa: E402
 
-CHROMIUM = os.environ.get("BAZINGA_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 OUT = os.path.join(ROOT, "docs", "screenshots")
 
 
@@ -45,7 +35,7 @@ def main() -> int:
         url = server.url
         try:
             with sync_playwright() as playwright:
-                browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+                browser = launch_chromium(playwright)
                 for scheme in ("light", "dark"):
                     context = browser.new_context(
                         viewport={"width": 1360, "height": 900}, color_scheme=scheme, device_scale_factor=1

@@ -19,6 +19,22 @@ from typing import Any, NamedTuple
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "scripts" / "bazinga_db.py"
 STARTUP_SECONDS = 20
+# Debian's Chromium (apt-get install chromium), driven by Playwright: never a browser Playwright downloads.
+CHROMIUM = os.environ.get("BAZINGA_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def launch_chromium(playwright: Any) -> Any:
+    """The system's Chromium under Playwright (``playwright`` from ``sync_playwright()``)."""
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
 
 
 class Response(NamedTuple):

@@ -15,18 +15,8 @@ import shutil
 
 import pytest
 from conftest import run_script
-from dashboard_helpers import start
+from dashboard_helpers import CHROMIUM, launch_chromium, start
 
-CHROMIUM = os.environ.get("BAZINGA_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 REQUIRED = os.environ.get("BAZINGA_REQUIRE_BROWSER") == "1"
 SHOWS_UP = 10_000  # ms a live change may take to appear before the test fails (the target is 1 s: bench)
 
@@ -53,7 +43,7 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        launched = launch_chromium(playwright)
         yield launched
         launched.close()
 

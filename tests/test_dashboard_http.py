@@ -15,26 +15,16 @@ import time
 
 import pytest
 from dashboard_helpers import first_line, launch, start
+from test_cli_commands import SEED as CLI_SEED
 
 from skill.api import BazingaDB
 from stress import fuzzgen
 
-SEED = [
-    ["create-session", "s_42", "parallel", "Add user authentication with OAuth2"],
-    ["create-session", "s_old", "simple", "Earlier work"],
-    ["update-session-status", "s_old", "completed"],
-    ["log-interaction", "s_42", "pm", "Created 3 task groups: Auth, API, Tests", "1", "pm_main"],
-    ["log-interaction", "s_42", "developer", "Implemented the OAuth2 controller", "2", "developer_1"],
-    ["log-interaction", "s_42", "tech_lead", "Review: coverage below threshold", "3"],
-    ["save-state", "s_42", "pm", '{"mode":"parallel","iteration":1,"completion_percentage":40}'],
-    ["save-state", "s_42", "orchestrator", '{"active_agents":["developer_1"],"iteration":2}'],
-    ["create-task-group", "group_a", "s_42", "Authentication", "pending"],
-    ["create-task-group", "group_b", "s_42", "API Development", "in_progress", "developer_2"],
+# The CLI tests' seeded database (s_42 with groups, logs, 30,000 tokens, states, ...), plus a review and a PM
+# state with a percentage for the board and the state card.
+SEED = CLI_SEED + [
     ["update-task-group", "group_b", "--last_review_status", "CHANGES_REQUESTED", "--revision_count", "2"],
-    ["log-tokens", "s_42", "pm", "5000", "pm_main"],
-    ["log-tokens", "s_42", "developer", "15000", "developer_1"],
-    ["save-skill-output", "s_42", "security_scan", '{"vulnerabilities":3,"severity":"medium"}'],
-    ["log-decision", "s_42", "spawn_agent", '{"agent":"developer","group":"group_a"}', "2"],
+    ["save-state", "s_42", "pm", '{"mode":"parallel","iteration":1,"completion_percentage":40}'],
 ]
 
 
@@ -177,7 +167,7 @@ def test_sessions_page_lists_active_first_and_filters(dashboard):
     assert (
         "1/2 completed" not in html and "0/2 completed" in html
     )  # s_42: group_a pending, group_b in progress
-    assert "20.0k" in html  # s_42's tokens
+    assert "30.0k" in html  # s_42's tokens
     completed = dashboard.get("/?status=done").text
     assert 'href="/sessions/s_old"' in completed and 'href="/sessions/s_42"' not in completed
     assert 'class="chip on" href="/?status=completed"' in completed
@@ -284,7 +274,7 @@ def test_api_mirrors_the_library(dashboard, seeded):
         assert dashboard.json("/api/sessions/s_42/skill-outputs") == library.get_skill_outputs("s_42")
         assert dashboard.json("/api/sessions/s_42/decisions") == library.get_decisions("s_42")
         tokens = dashboard.json("/api/sessions/s_42/tokens")
-        assert tokens["by_agent_type"] == {"pm": 5000, "developer": 15000, "total": 20000}
+        assert tokens["by_agent_type"] == {"pm": 5000, "developer": 25000, "total": 30000}
         assert tokens["by_agent_id"] == library.get_token_summary("s_42", by="agent_id")
         assert tokens["timeline"] == library.get_token_timeline("s_42")
     finally:
@@ -342,7 +332,7 @@ def test_session_events_push_new_entries_moves_and_tokens(run_cli, dashboard):
     assert board.index('id="group-group_a"') > board.index('data-status="completed"')
     assert run_cli("log-tokens", "s_42", "qa", "3200").code == 0
     tokens = live.next_of("update", timeout=3)["data"]["sections"]["tokens"]
-    assert "23,200 tokens" in tokens
+    assert "33,200 tokens" in tokens
     live.close()
 
 
