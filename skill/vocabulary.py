@@ -10,11 +10,11 @@ import json
 import os
 import re
 
-from .errors import InvalidArgument
+from .errors import InvalidArgument, Notice
 
 TYPE_CHECKING = False  # importing typing costs ~2 ms per process; annotations are strings anyway
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import Any, Callable
 
 # A plain string: pathlib costs ~2.5 ms per process start. ``PROMPTS_DIR`` (a Path) is still offered,
 # built on first use by the module __getattr__ below.
@@ -25,6 +25,29 @@ with open(os.path.join(PROMPTS_PATH, "commands.json"), encoding="utf-8") as _fil
 
 COMMANDS: dict[str, dict[str, Any]] = VOCABULARY["commands"]
 ENUMS: dict[str, dict[str, Any]] = VOCABULARY["enums"]
+TYPES: dict[str, dict[str, Any]] = VOCABULARY["types"]
+ARGUMENTS: dict[str, dict[str, Any]] = VOCABULARY["arguments"]
+
+
+def _complete_arguments() -> None:
+    """Give every command argument the shared facts of its name (type, help, metavar, label, payload).
+
+    A command's own entry overrides them; an option shows its ``flag_metavar``. Done once at import, so every
+    reader (parser, help, docs, requests, MCP schemas) sees complete argument specs.
+    """
+    for spec in COMMANDS.values():
+        for index, arg in enumerate(spec["args"]):
+            merged = {**ARGUMENTS[arg["name"]], **arg}
+            if merged["kind"] == "option":
+                merged["required"] = False
+                if "flag_metavar" in merged:
+                    merged["metavar"] = merged["flag_metavar"]
+            merged.pop("flag_metavar", None)
+            merged.setdefault("label", merged["name"].replace("_", " "))
+            spec["args"][index] = merged
+
+
+_complete_arguments()
 AGENT_TYPES: dict[str, Any] = VOCABULARY["agent_types"]
 LIMITS: dict[str, int] = VOCABULARY["limits"]
 MAX_TEXT_BYTES: int = LIMITS["max_text_bytes"]
@@ -192,7 +215,9 @@ def convert(type_name: str, value: Any, what: str) -> Any:
         number = parse_count(value, what)
         if number > 65535:
             raise InvalidArgument(
-                f"{what} must be 0 to 65535, got {number}", "Give a port such as 8765 (0 picks a free one)."
+                f"{what} must be 0 to 65535, got {number}",
+                "Give a port such as 8765 (0 picks a free one).",
+                code="port_out_of_range",
             )
         return number
     if type_name == "host":
@@ -201,11 +226,99 @@ def convert(type_name: str, value: Any, what: str) -> Any:
             raise InvalidArgument(
                 f"{what} {value!r} is not a host name or address",
                 "Give an address of this machine: 127.0.0.1 (this machine only), 0.0.0.0 (every interface).",
+                code="bad_host",
             )
         return text
     if type_name in ENUMS:
         return normalise_enum(type_name, str(value), what)
     # json, path, flag: converted by their callers
+    return value
+
+
+def argument_specs(command: str) -> dict[str, dict[str, Any]]:
+    """The arguments of a command by name, in the vocabulary's order."""
+    return {arg["name"]: arg for arg in COMMANDS[command]["args"]}
+
+
+def usage_line(command: str) -> str:
+    """The arguments part of a command's usage line: ``SESSION_ID STATE_TYPE JSON``, ``[--limit N]``.
+
+    The one place usage lines are built: help, error hints, docs and request forms all call it.
+    """
+    parts = []
+    for arg in COMMANDS[command]["args"]:
+        if arg["kind"] == "positional":
+            parts.append(arg["metavar"] if arg["required"] else f"[{arg['metavar']}]")
+        elif arg["type"] == "flag":
+            parts.append(f"[{arg['flags'][0]}]")
+        else:
+            parts.append(f"[{arg['flags'][0]} {arg['metavar']}]")
+    return " ".join(parts)
+
+
+def convert_args(
+    command: str,
+    values: dict[str, Any],
+    notify: Callable[[Notice], None] | None = None,
+    *,
+    defaults: bool = False,
+) -> dict[str, Any]:
+    """Validate and convert the argument values of ``command`` by their vocabulary types.
+
+    The one conversion every surface goes through (CLI, API, requests, batch, transfer, MCP): ids checked,
+    agent types and enumerations normalised (each normalisation reported to ``notify`` as a ⚠ notice),
+    counts parsed, times made canonical, JSON payloads parsed and checked against their schema. Values that
+    are None are left out, or with ``defaults`` given the vocabulary's default (the API's methods ask for
+    that; a request's dry run shows only what the text gave). A missing required value, or a name the
+    command does not have, raises.
+    """
+    specs = argument_specs(command)
+    converted: dict[str, Any] = {}
+    for name, value in values.items():
+        if name not in specs:
+            close = suggest(name, list(specs))
+            raise InvalidArgument(
+                f"{command} has no argument {name!r}",
+                (f"Did you mean {close!r}? " if close else "") + "Arguments: " + ", ".join(specs) + ".",
+                code="unknown_argument",
+            )
+    for name, spec in specs.items():
+        value = values.get(name)
+        if value is None and defaults:
+            value = spec.get("default")
+        if value is None:
+            if spec.get("required"):
+                raise InvalidArgument(
+                    f"{spec['label']} is missing", f"{command} {usage_line(command)}", code="missing_argument"
+                )
+            continue
+        if spec["type"] == "json" and "payload" in spec:
+            payload = spec["payload"]
+            converted[name] = convert_payload(
+                payload["kind"], str(converted.get(payload["name_from"], "")), value, spec["label"]
+            )
+            continue
+        result = convert(spec["type"], value, spec["label"])
+        if notify is not None and spec["type"] in ENUMS and isinstance(value, str):
+            if result.lower() != value.strip().lower():
+                notify(
+                    Notice(
+                        "normalised",
+                        f"{name.replace('_', ' ')} {value!r} read as {result!r}",
+                        warning=True,
+                    )
+                )
+        converted[name] = result
+    return converted
+
+
+def convert_payload(kind: str, name: str, value: Any, what: str) -> Any:
+    """A JSON payload (text or already parsed) as a checked JSON object, for the schema of (kind, name)."""
+    from . import validation  # the heaviest module: imported only by the commands that store JSON
+
+    if isinstance(value, (str, bytes, bytearray)):
+        value = validation.parse_json_text(value, what)
+    validation.check_payload(kind, name, value, what)
     return value
 
 

@@ -31,8 +31,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from .. import formatting
+from ..context import Result
 from ..errors import EXIT_OK, BazingaError, DatabaseUnusable, InvalidArgument, NotFound, UsageError
-from ..vocabulary import COMMANDS, convert
+from ..vocabulary import COMMANDS, convert, convert_args
 from . import dashboard_pages as pages
 
 TYPE_CHECKING = False
@@ -40,11 +41,12 @@ if TYPE_CHECKING:
     from typing import Any, Callable, TextIO, TypeVar
 
     from ..api import BazingaDB
+    from ..context import Context
+    from ..errors import Notice
 
     T = TypeVar("T")
 
 SPEC = COMMANDS["dashboard"]
-DEFAULTS = SPEC["defaults"]
 ASSETS = os.path.join(os.path.dirname(os.path.realpath(__file__)), "dashboard_assets")
 CONTENT_TYPES = {
     ".css": "text/css; charset=utf-8",
@@ -70,18 +72,20 @@ SECURITY_HEADERS = (
 
 
 # -- the command -------------------------------------------------------------------------------------
-def run_command(invocation: Any, stdin: TextIO, stdout: TextIO, stderr: TextIO, env: Any, cwd: str) -> int:
-    """Entry from ``cli.EXTRA_COMMANDS``: bind and convert the arguments, then serve until Ctrl-C."""
-    from ..cli import bind, database_path
-
-    args = bind(invocation)
-    host = convert("host", args.get("host", DEFAULTS["host"]), "host")
-    port = convert("port", args.get("port", DEFAULTS["port"]), "port")
-    location = database_path(invocation.options.get("db"), env, cwd)
-    quiet = bool(invocation.options.get("quiet"))
-    return serve(
-        location, host, port, open_browser=bool(args.get("open")), stdout=stdout, stderr=stderr, quiet=quiet
+def run(ctx: Context) -> Result:
+    """The handler (``run(ctx) -> Result``): serve ``ctx.location`` until Ctrl-C; the output is streamed."""
+    args = convert_args("dashboard", ctx.args, defaults=True)
+    assert ctx.location is not None and ctx.stdout is not None and ctx.stderr is not None
+    code = serve(
+        ctx.location,
+        args["host"],
+        args["port"],
+        open_browser=bool(args.get("open")),
+        stdout=ctx.stdout,
+        stderr=ctx.stderr,
+        quiet=ctx.quiet,
     )
+    return Result(streamed=True, exit_code=code)
 
 
 def serve(
@@ -102,7 +106,7 @@ def serve(
     """
     dashboard = Dashboard(location, host, port)
     try:
-        warning = dashboard.reader.call(_startup_check)
+        warning = _startup_check(dashboard.reader)
         dashboard.listen()
     except BaseException:
         dashboard.close()
@@ -132,11 +136,19 @@ def serve(
     return EXIT_OK
 
 
-def _startup_check(db: BazingaDB) -> str | None:
+def _startup_check(reader: Reader) -> str | None:
     """Read once before listening: an unusable store fails now; a store not created yet is a ⚠."""
-    db.get_sessions_overview(limit=1)
-    missing = [n.message.removesuffix(": nothing is stored") for n in db.notices if n.kind == "no_database"]
-    return f"{missing[0]}; sessions appear as soon as an agent writes one" if missing else None
+    missing = _missing(reader.call_noticed(lambda db: db.get_sessions_overview(limit=1))[1])
+    return (
+        f"{missing.removesuffix(': nothing is stored')}; sessions appear as soon as an agent writes one"
+        if missing
+        else None
+    )
+
+
+def _missing(notices: list[Notice]) -> str | None:
+    """The library's "no database yet" notice, if it gave one."""
+    return next((n.message for n in notices if n.kind == "no_database"), None)
 
 
 def _shown_location(location: str) -> str:
@@ -184,25 +196,30 @@ def _stop_on_sigterm() -> Callable[[], None]:
 class Reader:
     """The server's one store. Every read runs on one worker thread that owns the ``BazingaDB`` (opened
     lazily there, read-only: the server calls no write method), so no connection crosses threads and no
-    lock is held by a request thread. Notices are dropped after each call: nothing accumulates."""
+    lock is held by a request thread. A call's notices are handed back with it, never kept."""
 
     def __init__(self, location: str):
         self.location = location
         self._db: BazingaDB | None = None
+        self._notices: list[Notice] = []
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dashboard-store")
 
     def call(self, work: Callable[[BazingaDB], T]) -> T:
+        return self.call_noticed(work)[0]
+
+    def call_noticed(self, work: Callable[[BazingaDB], T]) -> tuple[T, list[Notice]]:
+        """``work(db)`` on the store's thread, with the notices the library gave during it."""
         return self._worker.submit(self._run, work).result()
 
-    def _run(self, work: Callable[[BazingaDB], T]) -> T:
+    def _run(self, work: Callable[[BazingaDB], T]) -> tuple[T, list[Notice]]:
         if self._db is None:
             from ..api import BazingaDB
 
-            self._db = BazingaDB(self.location)
+            self._db = BazingaDB(self.location, on_notice=self._notices.append)
         try:
-            return work(self._db)
+            return work(self._db), list(self._notices)
         finally:
-            self._db.notices.clear()
+            self._notices.clear()
 
     def close(self) -> None:
         def close_db() -> None:
@@ -265,10 +282,10 @@ def _details(
     }
 
 
-def _overview(db: BazingaDB, status: str | None) -> tuple[list[dict[str, Any]], str | None]:
-    sessions = db.get_sessions_overview(status=status)
-    missing = [n.message for n in db.notices if n.kind == "no_database"]
-    return sessions, (missing[0] if missing else None)
+def _overview(reader: Reader, status: str | None) -> tuple[list[dict[str, Any]], str | None]:
+    """The sessions page's rows, and the notice to show when there is no database yet."""
+    sessions, notices = reader.call_noticed(lambda db: db.get_sessions_overview(status=status))
+    return sessions, _missing(notices)
 
 
 # -- the server --------------------------------------------------------------------------------------
@@ -348,11 +365,14 @@ def _resolve(host: str, port: int) -> tuple[int, tuple[Any, ...]]:
         raise InvalidArgument(
             f"cannot listen on host {host!r}: {getattr(error, 'strerror', None) or error}",
             "Give an address of this machine: 127.0.0.1 (this machine only), 0.0.0.0 (every interface).",
+            code="bad_host",
         ) from None
     for family, _, _, _, address in found:
         if family in (socket.AF_INET, socket.AF_INET6):
             return family, address
-    raise InvalidArgument(f"host {host!r} has no IPv4 or IPv6 address", "Give --host 127.0.0.1.")
+    raise InvalidArgument(
+        f"host {host!r} has no IPv4 or IPv6 address", "Give --host 127.0.0.1.", code="bad_host"
+    )
 
 
 def _bind_error(error: OSError, host: str, port: int, family: int) -> BazingaError:
@@ -363,18 +383,22 @@ def _bind_error(error: OSError, host: str, port: int, family: int) -> BazingaErr
         hint = (f"Use --port {free} (free now), " if free else "Use --port 0 (any free port), ") + (
             f"or stop what is listening on port {port}."
         )
-        return BazingaError(f"port {port} on {host} is in use", hint)
+        return BazingaError(f"port {port} on {host} is in use", hint, code="port_in_use")
     if error.errno in (errno.EACCES, errno.EPERM):
         return BazingaError(
             f"not allowed to listen on port {port} of {host} ({error.strerror})",
             "Ports below 1024 need privileges: use the default --port 8765, or another above 1023.",
+            code="port_not_allowed",
         )
     if error.errno == errno.EADDRNOTAVAIL:
         return InvalidArgument(
             f"{host} is not an address of this machine",
             "Give --host 127.0.0.1 (this machine only) or --host 0.0.0.0 (every interface).",
+            code="host_not_here",
         )
-    return BazingaError(f"cannot listen on {host} port {port}: {error.strerror or error}", None)
+    return BazingaError(
+        f"cannot listen on {host} port {port}: {error.strerror or error}", None, code="cannot_listen"
+    )
 
 
 def _next_free_port(host: str, port: int, family: int) -> int | None:
@@ -485,13 +509,16 @@ class _Handler(BaseHTTPRequestHandler):
                 raise _Forbidden(
                     "this dashboard answers only requests addressed to this machine (localhost, 127.0.0.1)",
                     "Open it at the URL it printed when it started.",
+                    code="wrong_host",
                 )
             for pattern, name in ROUTES:
                 match = pattern.fullmatch(path)
                 if match:
                     getattr(self, name)(*(unquote(g) for g in match.groups()))
                     return
-            raise NotFound(f"no page at {path}", "The sessions are at /, the JSON API is listed at /api.")
+            raise NotFound(
+                f"no page at {path}", "The sessions are at /, the JSON API is listed at /api.", code="no_page"
+            )
         except BazingaError as error:
             self._error(_status_of(error), error)
         except (BrokenPipeError, ConnectionResetError):
@@ -503,7 +530,10 @@ class _Handler(BaseHTTPRequestHandler):
                 f"{formatting.ERROR} internal error serving {path}: {type(error).__name__}: {error}\n"
             )
             self._error(
-                500, BazingaError(f"internal error: {type(error).__name__}", "This is a bug in bazinga-db.")
+                500,
+                BazingaError(
+                    f"internal error: {type(error).__name__}", "This is a bug in bazinga-db.", code="internal"
+                ),
             )
 
     def _host_allowed(self) -> bool:
@@ -557,7 +587,7 @@ class _Handler(BaseHTTPRequestHandler):
     # -- pages -----------------------------------------------------------------------------------------
     def sessions_page(self) -> None:
         status = self._arg("status", "session_status", "status")
-        sessions, notice = self._read(lambda db: _overview(db, status))
+        sessions, notice = _overview(self.dashboard.reader, status)
         self._html(
             pages.sessions_page(
                 sessions,
@@ -579,7 +609,7 @@ class _Handler(BaseHTTPRequestHandler):
     def static(self, name: str) -> None:
         asset = self.dashboard.assets.get(name)
         if asset is None:
-            raise NotFound(f"no file {name}", None)
+            raise NotFound(f"no file {name}", None, code="no_page")
         self._send(200, asset[0], asset[1])
 
     def favicon(self) -> None:
@@ -676,7 +706,7 @@ class _Handler(BaseHTTPRequestHandler):
         last: list[str] = [""]
 
         def poll() -> bool:
-            sessions, notice = self._read(lambda db: _overview(db, status))
+            sessions, notice = _overview(self.dashboard.reader, status)
             key = json.dumps([sessions, notice], sort_keys=True)
             if key != last[0]:
                 last[0] = key
