@@ -97,12 +97,10 @@ def serve(
     stdout: TextIO,
     stderr: TextIO,
     quiet: bool = False,
-    ready: Callable[[Dashboard], None] | None = None,
 ) -> int:
     """Check the store, listen, print the URL, serve until Ctrl-C (or SIGTERM); exit code 0.
 
     An unusable store or a port that cannot be had raises the project's errors before anything listens.
-    ``ready`` (tests, tools) receives the running :class:`Dashboard`, whose ``stop()`` ends the serving.
     """
     dashboard = Dashboard(location, host, port)
     try:
@@ -123,8 +121,6 @@ def serve(
         stdout.flush()
         if open_browser:
             threading.Thread(target=_open_browser, args=(dashboard.url, stderr), daemon=True).start()
-        if ready is not None:
-            ready(dashboard)
         dashboard.serve_forever()
     except KeyboardInterrupt:
         pass
@@ -300,8 +296,8 @@ class _Server6(_Server):
 
 
 class Dashboard:
-    """The server: its store, its socket, its routes. ``listen()``, then ``serve_forever()`` until
-    ``stop()`` (or Ctrl-C), then ``close()``."""
+    """The server: its store, its socket, its routes. ``listen()``, then ``serve_forever()`` until Ctrl-C,
+    then ``close()``."""
 
     def __init__(self, location: str, host: str, port: int):
         self.location = location
@@ -334,12 +330,6 @@ class Dashboard:
     def serve_forever(self) -> None:
         assert self.server is not None
         self.server.serve_forever(poll_interval=0.2)
-
-    def stop(self) -> None:
-        """End serve_forever (from another thread) and every open stream."""
-        self.stopping.set()
-        if self.server is not None:
-            self.server.shutdown()
 
     def close(self) -> None:
         self.stopping.set()
