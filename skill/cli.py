@@ -259,10 +259,29 @@ def context(
     )
 
 
-def _report(error: BazingaError, command: str | None) -> str:
-    return formatting.error_report(
-        error.message_for("cli", command), error.hint_for("cli", command), error.details, command
+def error_text(error: BaseException, command: str | None, env: Any) -> tuple[str, int]:
+    """The ❌ report and exit code for an error reaching a command's boundary (the CLI's or a tool call's).
+
+    A project error is reported as it is, in the CLI's words; anything else is an internal error: a report,
+    never a traceback (unless BAZINGA_DB_DEBUG=1 asks for it below the report), never a ✓.
+    """
+    if isinstance(error, BazingaError):
+        report = formatting.error_report(
+            error.message_for("cli", command), error.hint_for("cli", command), error.details, command
+        )
+        return report, error.exit_code
+    if isinstance(error, KeyboardInterrupt):
+        return formatting.error_report("interrupted", "Nothing after the last ✓ was written."), EXIT_FAILURE
+    report = formatting.error_report(
+        f"internal error: {type(error).__name__}: {error}",
+        "This is a bug in bazinga-db; nothing was reported as done. Rerun with BAZINGA_DB_DEBUG=1 "
+        "for the traceback.",
     )
+    if env.get("BAZINGA_DB_DEBUG") == "1":
+        import traceback
+
+        report += "\n" + "".join(traceback.format_exception(type(error), error, error.__traceback__)).rstrip()
+    return report, EXIT_FAILURE
 
 
 def run(
@@ -296,28 +315,13 @@ def run(
             return EXIT_OK
         ctx = context(invocation, stdin, stdout, stderr, env, cwd)
         return render(ctx, handler_for(ctx.command).run(ctx))
-    except BazingaError as error:
+    except (Exception, KeyboardInterrupt) as error:  # last line of defence: a report, never a traceback
         if ctx is not None:
             _flush_notices(ctx)
-        stderr.write(_report(error, invocation.command if invocation is not None else None) + "\n")
-        return error.exit_code
-    except KeyboardInterrupt:
-        stderr.write(formatting.error_report("interrupted", "Nothing after the last ✓ was written.") + "\n")
-        return EXIT_FAILURE
-    except Exception as error:  # last line of defence: a report, never a traceback, never a ✓
-        stderr.write(
-            formatting.error_report(
-                f"internal error: {type(error).__name__}: {error}",
-                "This is a bug in bazinga-db; nothing was reported as done. Rerun with BAZINGA_DB_DEBUG=1 "
-                "for the traceback.",
-            )
-            + "\n"
-        )
-        if env.get("BAZINGA_DB_DEBUG") == "1":
-            import traceback
-
-            traceback.print_exc(file=stderr)
-        return EXIT_FAILURE
+        command = invocation.command if invocation is not None and isinstance(error, BazingaError) else None
+        report, code = error_text(error, command, env)
+        stderr.write(report + "\n")
+        return code
     finally:
         if ctx is not None:
             ctx.close()

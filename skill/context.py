@@ -100,6 +100,7 @@ class Context:
         self._db = db
         self._own_db = db is None
         self._previous_listener: Any = None
+        self._previous_auto_create: bool | None = None
         if db is not None:  # a shared store reports this call's notices to this context while it lasts
             self._previous_listener = db.on_notice
             db.on_notice = self.notify
@@ -109,7 +110,15 @@ class Context:
         self.notices.append(notice)
 
     def db(self, *, auto_create_sessions: bool | None = None) -> BazingaDB:
-        """The store, opened on first use (connections themselves open lazily, per operation)."""
+        """The store, opened on first use (connections themselves open lazily, per operation).
+
+        ``auto_create_sessions`` overrides the invocation's choice for this call (a request in words always
+        auto-creates); on a shared store it lasts until :meth:`close`.
+        """
+        if self._db is not None and not self._own_db and auto_create_sessions is not None:
+            if self._previous_auto_create is None:
+                self._previous_auto_create = self._db.auto_create_sessions
+            self._db.auto_create_sessions = auto_create_sessions
         if self._db is None:
             from .api import BazingaDB  # here: handlers that never touch the store do not pay for it
 
@@ -132,6 +141,8 @@ class Context:
             self._db = None
         else:
             self._db.on_notice = self._previous_listener
+            if self._previous_auto_create is not None:
+                self._db.auto_create_sessions = self._previous_auto_create
 
 
 def database_location(explicit: str | None, env: Mapping[str, str], cwd: str) -> str:

@@ -274,12 +274,11 @@ def convert_args(
     """
     specs = argument_specs(command)
     converted: dict[str, Any] = {}
-    for name, value in values.items():
+    for name in values:
         if name not in specs:
-            close = suggest(name, list(specs))
             raise InvalidArgument(
                 f"{command} has no argument {name!r}",
-                (f"Did you mean {close!r}? " if close else "") + "Arguments: " + ", ".join(specs) + ".",
+                unknown_argument_hint(command, name),
                 code="unknown_argument",
             )
     for name, spec in specs.items():
@@ -328,6 +327,14 @@ def suggest(word: str, choices: list[str]) -> str | None:
 
     found = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
     return found[0] if found else None
+
+
+def unknown_argument_hint(command: str, name: str) -> str:
+    """What to say about an argument name the command does not have (batch lines, MCP tool calls)."""
+    names = [arg["name"] for arg in COMMANDS[command]["args"]]
+    close = suggest(name, names)
+    known = "Arguments: " + ", ".join(names) + "." if names else "This command takes no arguments."
+    return (f"Did you mean {close!r}? " if close else "") + known
 
 
 def __getattr__(name: str) -> Any:

@@ -39,6 +39,7 @@ FLAG = re.compile(r"(?<![\w-])(--[a-z][a-z_-]*[a-z])")
 OTHER_PROGRAM = re.compile(
     r"`python3 (?!scripts/bazinga_db\.py|SKILL_DIR/scripts/bazinga_db\.py)[^`]*`"
     r"|`[\w./-]+\.sh [^`]*`"  # the legacy shell scripts' own flags (init-orchestration.sh --new)
+    r"|`claude mcp [^`]*`"  # Claude Code's own flags, in references/mcp.md (claude mcp add --scope)
 )
 
 

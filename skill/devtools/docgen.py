@@ -359,6 +359,15 @@ CSV export implemented.
 """
 
 
+MCP_EXAMPLE = (
+    '{"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"protocolVersion": "2025-11-25", '
+    '"capabilities": {}, "clientInfo": {"name": "example", "version": "1"}}}\n'
+    '{"jsonrpc": "2.0", "method": "notifications/initialized"}\n'
+    '{"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {"name": "get_task_groups", '
+    '"arguments": {"session_id": "' + S + '", "status": "completed"}}}\n'
+)
+
+
 def _e(*argv: str, stdin: str | None = None, note: str = "", script: str = SCRIPT) -> Example:
     return Example(list(argv), stdin, note, script)
 
@@ -600,6 +609,18 @@ SECTIONS: list[Section] = [
             ),
         ],
         files={"notes.txt": "Meeting notes, not a database.\n" * 40},
+    ),
+    Section(
+        "MCP server",
+        "`mcp` serves the same store to MCP clients over stdio: one JSON-RPC message per line in, one answer "
+        "per line out, until standard input closes. Registering it in a client: references/mcp.md.",
+        [
+            _e(
+                "mcp",
+                stdin=MCP_EXAMPLE,
+                note="Each tool is the command of the same name; a result carries the CLI's JSON and ✓ line",
+            ),
+        ],
     ),
     Section(
         "Failures",
@@ -861,12 +882,99 @@ def skill_md(current: str) -> str:
     return current[:start] + command_table() + current[end + len(END_COMMANDS) :]
 
 
+# ------------------------------------------------------------------------------ references/mcp.md
+MCP_INTRO = """# The MCP server
+
+`python3 scripts/bazinga_db.py [--db PATH] mcp` serves the store to any Model Context Protocol client
+over stdio (JSON-RPC 2.0, one message per line). It is standard-library Python like the rest of the
+skill: nothing to install. One server holds one database open for as long as the client runs it; any
+number of servers and CLI processes can write to the same database at once.
+
+## Registering it
+Use absolute paths: clients start the server from their own working directory.
+
+Claude Code (`claude mcp add --scope project …` shares it with the project through `.mcp.json`):
+```bash
+claude mcp add bazinga-db -- python3 /path/to/skill/scripts/bazinga_db.py --db /path/to/bazinga.db mcp
+```
+
+Claude Desktop (`claude_desktop_config.json`; Settings → Developer → Edit Config):
+```json
+{
+  "mcpServers": {
+    "bazinga-db": {
+      "command": "python3",
+      "args": ["/path/to/skill/scripts/bazinga_db.py", "--db", "/path/to/bazinga.db", "mcp"]
+    }
+  }
+}
+```
+
+Any other client: start `python3 /path/to/skill/scripts/bazinga_db.py --db DB mcp` as a stdio
+server. Without `--db` the server uses `$BAZINGA_DB_PATH`, else the nearest `coordination/bazinga.db`
+above its working directory. `--auto-create-session` (or `BAZINGA_AUTO_CREATE_SESSION=1`) lets writes
+create a missing session, as on the command line.
+
+## What it offers
+- **Protocol**: the initialize handshake; it offers revision CURRENT and accepts OLDER.
+  Requests are answered in order; a malformed message gets the JSON-RPC error code
+  (-32700 parse error, -32600 invalid request, -32601 unknown method, -32602 invalid params, such as an
+  unknown tool), never a crash. Closing standard input ends the server (exit 0).
+- **Tools**: one per command, below. A call is the CLI's operation: the same validation, the same ✓ and
+  ❌ texts. The result's text is the notices and the ✓ line (writes) or the JSON (reads); its
+  `structuredContent` is the JSON the CLI prints with `--format json` (reads: `{"ok": true, "command":
+  …, "result": <that JSON>}`). A failed call is a result with `isError: true` and the ❌ report.
+  A value given as `-` (standard input on the command line) is refused: the server's standard input
+  carries the protocol. File paths are the server's (relative to its working directory).
+- **Resources** (JSON, read-only): `SESSIONS_URI` (the recent sessions) and `DASHBOARD_URI` (a
+  session's dashboard snapshot, also listed for each recent session).
+
+## Tools
+Generated from `prompts/commands.json`; a ✱ marks a required argument.
+
+"""
+
+
+def mcp_markdown() -> str:
+    """references/mcp.md: how to register the server, and its tools as the vocabulary generates them."""
+    from skill.handlers import mcp
+
+    lines = [
+        MCP_INTRO.replace("CURRENT", mcp.PROTOCOL_VERSIONS[0])
+        .replace("OLDER", ", ".join(mcp.PROTOCOL_VERSIONS[1:]))
+        .replace("SESSIONS_URI", mcp.SESSIONS_URI)
+        .replace("DASHBOARD_URI", mcp.DASHBOARD_TEMPLATE)
+        .rstrip("\n"),
+        "",
+        "| tool | read-only | arguments | what it does |",
+        "|---|---|---|---|",
+    ]
+    for tool in mcp.tool_definitions():
+        schema = tool["inputSchema"]
+        required = set(schema.get("required", []))
+        arguments = []
+        for name, prop in schema["properties"].items():
+            kind = "/".join(prop["enum"]) if "enum" in prop else prop.get("type", "JSON")
+            arguments.append(f"`{name}`{'✱' if name in required else ''} {kind}")
+        read_only = "yes" if tool["annotations"]["readOnlyHint"] else "no"
+        lines.append(
+            f"| `{tool['name']}` | {read_only} | {', '.join(arguments) or '-'} | {tool['description']} |"
+        )
+    lines += [
+        "",
+        "Argument descriptions are in each tool's input schema (`tools/list`), from the vocabulary's `help`.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
 # -------------------------------------------------------------------------------------------- main
 # Each target: a function from the file's current text (empty when missing) to what it should be.
 TARGETS: dict[str, Callable[[str], str]] = {
     "SKILL.md": skill_md,
     "references/schema.md": lambda current: schema_markdown(),
     "references/command_examples.md": lambda current: command_examples_markdown(),
+    "references/mcp.md": lambda current: mcp_markdown(),
 }
 
 

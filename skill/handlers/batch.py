@@ -20,7 +20,7 @@ import json
 from .. import formatting
 from ..context import Result
 from ..errors import EXIT_FAILURE, BazingaError, UsageError
-from ..vocabulary import COMMANDS, OPERATIONS, argument_specs, convert_args, suggest
+from ..vocabulary import COMMANDS, OPERATIONS, argument_specs, convert_args, suggest, unknown_argument_hint
 
 TYPE_CHECKING = False  # importing typing costs ~2 ms per process; annotations are strings anyway
 if TYPE_CHECKING:
@@ -64,10 +64,8 @@ def parse_line(text: str, number: int) -> tuple[str, dict[str, Any]]:
     specs = argument_specs(command)
     for name in args:
         if name not in specs:
-            close = suggest(name, list(specs))
             raise UsageError(
-                f"line {number} ({command}): unknown argument {name!r}",
-                (f"Did you mean {close!r}? " if close else "") + "Arguments: " + ", ".join(specs) + ".",
+                f"line {number} ({command}): unknown argument {name!r}", unknown_argument_hint(command, name)
             )
     missing = [name for name, spec in specs.items() if spec.get("required") and args.get(name) is None]
     if missing:
