@@ -14,7 +14,7 @@ import sqlite3
 from . import timeutil
 from .errors import Conflict, InvalidPayload, NoDatabase, NotFound, Notice, UsageError
 from .storage import Store, display_path
-from .vocabulary import AGENT_TYPES, COMMANDS, ENUMS, convert, convert_args, parse_count, suggest
+from .vocabulary import AGENT_TYPES, COMMANDS, ENUMS, convert_args, convert_values, parse_count, suggest
 
 TYPE_CHECKING = False  # importing typing costs ~2 ms per process; annotations are strings anyway
 if TYPE_CHECKING:
@@ -523,11 +523,18 @@ class BazingaDB:
         this page match (older ones when paging back, newer ones up to ``latest_seq`` when following).
         Each page is one index range, as fast at the millionth entry as at the first.
         """
-        session_id = convert("id", session_id, "session id")
-        limit = convert("limit", limit, "limit") if limit is not None else DEFAULT_PAGE
-        before_seq = convert("count", before_seq, "before_seq") if before_seq is not None else None
-        since_seq = convert("count", since_seq, "since_seq") if since_seq is not None else None
-        agent_type = convert("agent_type", agent_type, "agent type") if agent_type is not None else None
+        values = convert_values(
+            {
+                "session_id": session_id,
+                "limit": limit,
+                "before_seq": before_seq,
+                "since_seq": since_seq,
+                "agent_type": agent_type,
+            },
+            self._notify,
+        )
+        session_id, before_seq, since_seq = values["session_id"], values["before_seq"], values["since_seq"]
+        limit, agent_type = values["limit"] or DEFAULT_PAGE, values["agent_type"]
         self._require_session(session_id)
         latest = self._latest_seq(session_id)
         # One upper bound only: given two (seq <= latest, seq < before), SQLite walks the index from the
@@ -559,7 +566,7 @@ class BazingaDB:
 
         A skip-scan of the (session, agent type) index: one seek per type, however long the log.
         """
-        session_id = convert("id", session_id, "session id")
+        session_id = convert_values({"session_id": session_id})["session_id"]
         self._require_session(session_id)
         rows = self.store.read(
             "WITH RECURSIVE types(agent_type) AS ("
@@ -937,11 +944,11 @@ class BazingaDB:
 
         Each session row gains ``task_groups`` (``{"pending": n, "in_progress": n, "completed": n,
         "failed": n, "total": n}``), ``tokens`` (the session's total) and ``log_count``. Two grouped
-        reads over the listed sessions and one index seek each, whatever their history. No database yet: ``[]``.
+        reads over the listed sessions and one index seek each, whatever their history. No database yet:
+        ``[]``.
         """
-        limit = convert("limit", limit, "limit") if limit is not None else DEFAULT_OVERVIEW
-        if status is not None:
-            status = convert("session_status", status, "session status")
+        values = convert_values({"limit": limit, "status": status}, self._notify)
+        limit, status = values["limit"] or DEFAULT_OVERVIEW, values["status"]
         if self._reader_or_none() is None:
             return []
         # Active sessions first: two index walks (status, then creation order) rather than sorting them all.
@@ -994,7 +1001,7 @@ class BazingaDB:
         ``{"time", "agent_type", "tokens", "entries"}`` oldest first, ``time`` being the bucket's start as a
         canonical timestamp; buckets without tokens are left out.
         """
-        session_id = convert("id", session_id, "session id")
+        session_id = convert_values({"session_id": session_id})["session_id"]
         self._require_session(session_id)
         span = self.store.read_one(
             "SELECT MIN(timestamp), MAX(timestamp) FROM token_usage WHERE session_id = ?", (session_id,)
@@ -1019,7 +1026,7 @@ class BazingaDB:
     def get_skill_outputs(self, session_id: str) -> list[dict[str, Any]]:
         """The latest output of each skill of the session, by skill name:
         ``[{"skill_name", "timestamp", "output_data"}]`` with ``output_data`` the stored object."""
-        session_id = convert("id", session_id, "session id")
+        session_id = convert_values({"session_id": session_id})["session_id"]
         self._require_session(session_id)
         rows = self.store.read(
             "SELECT o.skill_name, o.timestamp, o.output_data FROM skill_outputs o WHERE o.session_id = ? "
@@ -1044,13 +1051,13 @@ class BazingaDB:
         ``since`` is the session's ``updated_at`` the caller last saw (every write to a session sets it):
         when it has not changed, only the session row is read and ``changed`` is False. Otherwise the result
         holds the log entries after ``since_seq`` (oldest first, at most ``limit``, of ``agent_type`` when
-        given; as :meth:`get_log_page` with ``since_seq``), the session's ``latest_seq``, every task group (a board is small, and a group
-        that moved is in it) and the token totals. ``cursor`` is what to pass next time:
+        given; as :meth:`get_log_page` with ``since_seq``), the session's ``latest_seq``, every task group
+        (a board is small, and a group that moved is in it) and the token totals. ``cursor`` is what to pass next time:
         ``{"seq", "updated_at"}``; while ``has_more`` is True, call again at once for the rest of the log.
         """
         session = self.get_session(session_id)
         session_id = session["session_id"]
-        since_seq = convert("count", since_seq, "since_seq") if since_seq is not None else 0
+        since_seq = convert_values({"since_seq": since_seq})["since_seq"] or 0
         if since is not None and since == session["updated_at"]:
             return {
                 "session": session,

@@ -297,18 +297,30 @@ def convert_args(
                 payload["kind"], str(converted.get(payload["name_from"], "")), value, spec["label"]
             )
             continue
-        result = convert(spec["type"], value, spec["label"])
-        if notify is not None and spec["type"] in ENUMS and isinstance(value, str):
-            if result.lower() != value.strip().lower():
-                notify(
-                    Notice(
-                        "normalised",
-                        f"{name.replace('_', ' ')} {value!r} read as {result!r}",
-                        warning=True,
-                    )
-                )
-        converted[name] = result
+        converted[name] = _convert_value(name, spec, value, notify)
     return converted
+
+
+def _convert_value(
+    name: str, spec: dict[str, Any], value: Any, notify: Callable[[Notice], None] | None
+) -> Any:
+    """One value by its argument's type; an enumeration's normalisation is reported to ``notify``."""
+    result = convert(spec["type"], value, spec.get("label", name.replace("_", " ")))
+    if notify is not None and spec["type"] in ENUMS and isinstance(value, str):
+        if result.lower() != value.strip().lower():
+            notify(
+                Notice("normalised", f"{name.replace('_', ' ')} {value!r} read as {result!r}", warning=True)
+            )
+    return result
+
+
+def convert_values(values: dict[str, Any], notify: Callable[[Notice], None] | None = None) -> dict[str, Any]:
+    """Values named like the vocabulary's shared arguments (``arguments`` in commands.json), converted by
+    their types: for library reads that are not a command of their own (the dashboard's). None stays None."""
+    return {
+        name: None if value is None else _convert_value(name, ARGUMENTS[name], value, notify)
+        for name, value in values.items()
+    }
 
 
 def convert_payload(kind: str, name: str, value: Any, what: str) -> Any:

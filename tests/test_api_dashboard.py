@@ -59,7 +59,7 @@ def test_log_page_follows_forward_oldest_first_and_filters(session):
 def test_log_page_refuses_bad_cursors_and_unknown_sessions(session):
     with pytest.raises(InvalidArgument) as error:
         session.get_log_page("s1", before_seq="-3")
-    assert "before_seq must be >= 0" in error.value.message
+    assert "before seq must be >= 0" in error.value.message
     with pytest.raises(InvalidArgument):
         session.get_log_page("s1", limit=0)
     with pytest.raises(NotFound) as missing:

@@ -33,7 +33,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from .. import formatting
 from ..context import Result
 from ..errors import EXIT_OK, BazingaError, DatabaseUnusable, InvalidArgument, NotFound, UsageError
-from ..vocabulary import COMMANDS, convert, convert_args
+from ..vocabulary import COMMANDS, convert_args, convert_values
 from . import dashboard_pages as pages
 
 TYPE_CHECKING = False
@@ -570,13 +570,18 @@ class _Handler(BaseHTTPRequestHandler):
     def _read(self, work: Callable[[BazingaDB], T]) -> T:
         return self.dashboard.reader.call(work)
 
-    def _arg(self, name: str, type_name: str, what: str | None = None) -> Any:
+    def _arg(self, name: str, argument: str | None = None) -> Any:
+        """A query parameter, converted by the vocabulary's argument of that name (``argument`` when the
+        parameter is spelt otherwise); None when absent or empty."""
         value = self.query.get(name)
-        return None if value in (None, "") else convert(type_name, value, what or name)
+        if value in (None, ""):
+            return None
+        key = argument or name
+        return convert_values({key: value})[key]
 
     # -- pages -----------------------------------------------------------------------------------------
     def sessions_page(self) -> None:
-        status = self._arg("status", "session_status", "status")
+        status = self._arg("status")
         sessions, notice = _overview(self.dashboard.reader, status)
         self._html(
             pages.sessions_page(
@@ -589,8 +594,8 @@ class _Handler(BaseHTTPRequestHandler):
         )
 
     def session_page(self, session_id: str) -> None:
-        agent_type = self._arg("agent_type", "agent_type", "agent type")
-        before_seq = self._arg("before_seq", "count")
+        agent_type = self._arg("agent_type")
+        before_seq = self._arg("before_seq")
         view = self._read(
             lambda db: session_view(db, session_id, agent_type=agent_type, before_seq=before_seq)
         )
@@ -610,8 +615,8 @@ class _Handler(BaseHTTPRequestHandler):
         self._json({"endpoints": API_INDEX})
 
     def api_sessions(self) -> None:
-        status = self._arg("status", "session_status", "status")
-        limit = self._arg("limit", "limit")
+        status = self._arg("status")
+        limit = self._arg("limit")
         self._json(self._read(lambda db: db.get_sessions_overview(limit, status)))
 
     def api_session(self, session_id: str) -> None:
@@ -619,11 +624,11 @@ class _Handler(BaseHTTPRequestHandler):
 
     def api_logs(self, session_id: str) -> None:
         limit, before, since = (
-            self._arg("limit", "limit"),
-            self._arg("before_seq", "count"),
-            self._arg("since_seq", "count"),
+            self._arg("limit"),
+            self._arg("before_seq"),
+            self._arg("since_seq"),
         )
-        agent_type = self._arg("agent_type", "agent_type", "agent type")
+        agent_type = self._arg("agent_type")
         self._json(self._read(lambda db: db.get_log_page(session_id, limit, before, since, agent_type)))
 
     def api_tokens(self, session_id: str) -> None:
@@ -641,13 +646,13 @@ class _Handler(BaseHTTPRequestHandler):
         self._json(self._read(lambda db: db.get_skill_outputs(session_id)))
 
     def api_decisions(self, session_id: str) -> None:
-        decision_type, limit = self._arg("type", "name", "decision type"), self._arg("limit", "limit")
+        decision_type, limit = self._arg("type", "decision_type"), self._arg("limit")
         self._json(self._read(lambda db: db.get_decisions(session_id, decision_type, limit)))
 
     def api_changes(self, session_id: str) -> None:
-        since_seq, limit = self._arg("since_seq", "count"), self._arg("limit", "limit")
+        since_seq, limit = self._arg("since_seq"), self._arg("limit")
         since = self.query.get("since") or None
-        agent_type = self._arg("agent_type", "agent_type", "agent type")
+        agent_type = self._arg("agent_type")
         self._json(
             self._read(lambda db: db.get_session_changes(session_id, since_seq, since, limit, agent_type))
         )
@@ -689,7 +694,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.dashboard.stopping.wait(interval)
 
     def events_sessions(self) -> None:
-        status = self._arg("status", "session_status", "status")
+        status = self._arg("status")
         self._start_stream()
         if self.head:
             return
@@ -707,10 +712,10 @@ class _Handler(BaseHTTPRequestHandler):
         self._stream(poll, SESSIONS_POLL_SECONDS)
 
     def events_session(self, session_id: str) -> None:
-        agent_type = self._arg("agent_type", "agent_type", "agent type")
+        agent_type = self._arg("agent_type")
         resume = self.headers.get("Last-Event-ID")
         since_seq = (
-            convert("count", resume, "Last-Event-ID") if resume else self._arg("since_seq", "count") or 0
+            convert_values({"since_seq": resume})["since_seq"] if resume else self._arg("since_seq") or 0
         )
         self._read(lambda db: db.get_session(session_id))  # an unknown session is a 404 before streaming
         self._start_stream()

@@ -21,11 +21,11 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-GROUP_COLUMNS = (
-    ("pending", "Pending"),
-    ("in_progress", "In progress"),
-    ("completed", "Completed"),
-    ("failed", "Failed"),
+# The board's columns and their titles, in the vocabulary's order: pending, in progress, completed, failed.
+GROUP_COLUMNS = [(value, value.replace("_", " ").capitalize()) for value in ENUMS["group_status"]["values"]]
+# A progress bar shows the finished part first and what is still pending last.
+BAR_ORDER = sorted(
+    ENUMS["group_status"]["values"], key=lambda value: (value == "pending", value != "completed")
 )
 SESSION_STATUSES = ENUMS["session_status"]["values"]
 PALETTE_SIZE = 10  # colour classes c0..c9 in dashboard.css; the documented agent types own c0..c4
@@ -205,7 +205,7 @@ def progress_bar(counts: dict[str, int]) -> str:
     if not total:
         return '<span class="muted">no groups</span>'
     x, segments = 0.0, []
-    for name in ("completed", "in_progress", "failed", "pending"):
+    for name in BAR_ORDER:
         width = counts.get(name, 0) * 100 / total
         if width:
             segments.append(
