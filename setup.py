@@ -1,7 +1,8 @@
 """The wheel's layout, which pyproject.toml alone cannot say: the skill folder becomes the package bazinga_db.
 
     bazinga_db/__init__.py   scripts/bazinga_db.py (the same file: command line and ``BazingaDB``)
-    bazinga_db/skill/        skill/ without skill/devtools (development tools stay out, as in the upload ZIP)
+    bazinga_db/skill/        skill/ without skill/devtools (development tools stay out, as in the upload ZIP),
+                             with its data: the payload schemas, the dashboard's assets
     bazinga_db/prompts/      prompts/ (the vocabulary, read at run time)
 
 So the installed code keeps the skill folder's layout, under the private name ``bazinga_db.skill``.
@@ -39,6 +40,9 @@ else:
         cmdclass={"build_py": BuildPy},
         packages=["bazinga_db.skill", "bazinga_db.skill.handlers"],
         package_dir={"bazinga_db.skill": "skill"},
-        package_data={"bazinga_db.skill": ["schemas/*.json"]},
+        package_data={
+            "bazinga_db.skill": ["schemas/*.json"],
+            "bazinga_db.skill.handlers": ["dashboard_assets/*"],
+        },
         include_package_data=False,  # only the data named here, whatever an old build left in SOURCES.txt
     )
