@@ -76,12 +76,20 @@ def tables() -> dict[str, Any]:
                 continue
             for spelling in spellings:
                 labels.setdefault(_label_key(spelling), []).append(arg)
+        data["_report"] = set(data["report_nouns"]["words"])
+        data["_unsupported"] = [
+            (tuple(words.split()), entry)
+            for entry in data["unsupported"]["objects"]
+            for words in sorted(entry["words"], key=lambda w: -len(w.split()))
+        ]
+        data["_conjunctions"] = [tuple(c.split()) for c in data["conjunctions"]["words"]]
         data["_verb"] = verbs
         data["_dual"] = set(data["verbs"]["dual"])
         data["_noun"] = nouns
         data["_noun_words"] = max(len(n.split()) for n in nouns)
         data["_label"] = labels
         data["_stop"] = set(data["stopwords"])
+        data["_stop_label"] = {"that", "then", "and", "but", "so", "because", "http", "https", "i", "we", "it"}
         data["_qualifiers"] = set(data["qualifiers"])
         data["_articles"] = set(data["articles"])
         data["_prefixes"] = sorted(data["prefixes"], key=len, reverse=True)
@@ -103,10 +111,21 @@ def _label_key(label: str) -> str:
 
 
 def refuse(
-    message: str, command: str | None = None, *, details: tuple[str, ...] = (), hint: str | None = None
+    message: str,
+    command: str | None = None,
+    *,
+    details: tuple[str, ...] = (),
+    hint: str | None = None,
+    kind: str = "not_understood",
 ) -> RequestNotUnderstood:
-    """A RequestNotUnderstood whose hint is the request form that would work."""
-    return RequestNotUnderstood(message, hint or request_form(command), details=details)
+    """A RequestNotUnderstood whose hint is the request form that would work.
+
+    ``kind`` says why, for machines (``error.code``): missing, placeholder, invalid_value, unsupported,
+    two_operations, list_of_values, unknown_label, typo_session, too_long or not_understood.
+    """
+    error = RequestNotUnderstood(message, hint or request_form(command), details=details)
+    error.code = kind
+    return error
 
 
 def request_form(command: str | None) -> str:
@@ -146,10 +165,19 @@ def _operation_phrase(command: str) -> str:
 
 
 def parse(text: str) -> tuple[str, dict[str, Any]]:
-    """Turn a request in words into (command, args), or raise RequestNotUnderstood."""
+    """Turn a request in words into (command, args), or raise RequestNotUnderstood.
+
+    The stages, in order: normalise (size bound, line ends, fences, preamble) -> split head / labels /
+    body -> recognise the intent (verb class x object noun; unsupported objects, two operations) -> fill
+    the slots (labels, one-line label runs, inline extractors) -> check coverage (every label known,
+    every value given used, no list where one value is taken) -> convert with the vocabulary -> check the
+    guarantees (a write-led request gives a write, a read-led one a read; a write's values come from the
+    text).
+    """
     data = tables()
     if not isinstance(text, str) or not text.strip():
-        raise refuse("the request is empty")
+        raise refuse("the request is empty", kind="missing")
+    _check_size(text, data)
     lines = [line.rstrip() for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
     lines = [line for line in lines if not _FENCE.match(line)]
     lines = _strip_preamble(lines, data)
@@ -168,7 +196,8 @@ def parse(text: str) -> tuple[str, dict[str, Any]]:
     label_candidates = [c for c in (_label_args(lines[i], data) for i in range(first_label, len(lines))) if c]
     labelled_args = {arg for candidates in label_candidates for arg in candidates}
 
-    command, phrase, body, sentences = _operation(head, labelled_args, data, lines[0] if lines else "")
+    intent = _operation(head, labelled_args, data, lines[0] if lines else "")
+    command, phrase, body, sentences = intent.command, intent.phrase, intent.body, intent.sentences
     spec = COMMANDS[command]
     arg_specs = {a["name"]: a for a in spec["args"]}
     if spec["kind"] == "read" and not _has_verb(sentences, data):
@@ -180,7 +209,7 @@ def parse(text: str) -> tuple[str, dict[str, Any]]:
                 "verb, and writes are never guessed"
             )
 
-    # Pass 2: labels of this operation only; everything else continues the value above it.
+    # Pass 2: labels of this operation only; a label line of anything else is refused by name.
     values, extra_head = _read_labels(lines, command, arg_specs, data)
     if extra_head:
         body = (body + "\n" + extra_head).strip() if body else extra_head
@@ -192,19 +221,41 @@ def parse(text: str) -> tuple[str, dict[str, Any]]:
         # "…: Session ID: s_1, Agent Type: pm, Content: done" -- labels written on one line
         for name, value in segments:
             if name in raw and _clean_scalar(raw[name]) != _clean_scalar(value):
-                raise refuse(f"two values given for {_label_of(name)}", command)
+                raise refuse(f"two values given for {_label_of(name)}", command, kind="list_of_values")
             raw.setdefault(name, value)
         body = ""
-    inline_text = phrase if body_arg else (phrase + ": " + body if body else phrase)
     if body_arg and body_arg not in raw and body.strip():
-        raw[body_arg] = body
+        body, qualifiers = _trailing_qualifiers(body)
+        phrase = (phrase + " " + qualifiers).strip() if qualifiers else phrase
+        if body.strip():
+            raw[body_arg] = body
+    inline_text = phrase if body_arg else (phrase + ": " + body if body else phrase)
     _inline_values(command, arg_specs, inline_text, sentences, raw, data)
+    _values_from_json_body(command, arg_specs, raw)
+    _check_lists(command, arg_specs, phrase, raw, data)
 
     args = _convert(command, arg_specs, raw, data)
     for arg in spec["args"]:
         if arg.get("required") and arg["name"] not in args:
-            raise refuse(_missing_message(command, arg["name"]), command)
+            raise refuse(_missing_message(command, arg["name"]), command, kind="missing")
+    _check_direction(intent, command)
+    if spec["kind"] == "write":
+        _check_coverage(command, args, phrase, data)
+        _check_provenance(command, args, text)
     return command, args
+
+
+def _check_size(text: str, data: dict[str, Any]) -> None:
+    """Refuse a request over the documented bound before reading it (reading is linear in its length)."""
+    limit = data["limits"]["max_request_bytes"]
+    size = len(text.encode("utf-8", "surrogatepass"))
+    if size > limit:
+        raise refuse(
+            f"the request is {size:,} bytes; requests in words are read up to {limit:,} bytes",
+            hint="Send the long value with the plain command instead, reading it from stdin, e.g.\n"
+            "python3 scripts/bazinga_db.py log-interaction SESSION_ID AGENT_TYPE - < content.txt",
+            kind="too_long",
+        )
 
 
 def _strip_preamble(lines: list[str], data: dict[str, Any]) -> list[str]:
@@ -249,13 +300,20 @@ def _first_label_line(lines: list[str], labels: dict[str, list[str]]) -> int:
 
 def _read_labels(lines: list[str], command: str, arg_specs: dict[str, Any], data: dict[str, Any]):
     """Values by argument name from the operation's label lines (continuation lines appended), and the
-    lines before them that pass 1 took for labels of another operation (they belong to the head)."""
+    lines before them that pass 1 took for labels of another operation (they belong to the head).
+
+    A line shaped like a label that this operation does not take ("Initial_Branch: main" in a
+    create-session, "Priority: high" in a log) is refused by name: it is not part of the value above it.
+    Lines inside a JSON value are the JSON's own.
+    """
     values: dict[str, str] = {}
     current: str | None = None
     head_extra: list[str] = []
-    for line in lines:
+    unknown: list[str] = []
+    depth = 0  # open brackets of the JSON value being read
+    for index, line in enumerate(lines):
         arg = None
-        match = _LABEL_LINE.match(line)
+        match = _LABEL_LINE.match(line) if depth <= 0 else None
         if match:
             for candidate in data["_label"].get(_label_key(match.group(1)), ()):
                 if candidate in arg_specs or (
@@ -270,11 +328,26 @@ def _read_labels(lines: list[str], command: str, arg_specs: dict[str, Any], data
                         f"two values given for {_label_of(arg)}: {values[arg].strip()!r} and "
                         f"{match.group(2).strip()!r}",
                         command,
+                        kind="list_of_values",
                     )
             values[arg] = match.group(2)
             current = arg
-        elif current is not None:
+            depth = _bracket_depth(match.group(2)) if arg_specs.get(arg, {}).get("type") == "json" else 0
+            continue
+        if index > 0 and match is not None and _looks_like_label(match.group(1), match.group(2), data):
+            unknown.append(match.group(1).strip().strip("*_ "))
+        if current is not None:
             values[current] += "\n" + line
+            if depth > 0:
+                depth += _bracket_depth(line)
+    if unknown:
+        shown = ", ".join(repr(u) for u in unknown)
+        raise refuse(
+            f"{command} takes no {shown}: {'that label is' if len(unknown) == 1 else 'those labels are'} "
+            "not one of its values; remove the line (or put it inside the content)",
+            command,
+            kind="unknown_label",
+        )
     # Lines before the first label of this operation that pass 1 took for labels belong to the head.
     first = None
     for index, line in enumerate(lines):
@@ -288,6 +361,39 @@ def _read_labels(lines: list[str], command: str, arg_specs: dict[str, Any], data
     if first > pass1:
         head_extra = lines[pass1:first]
     return values, "\n".join(head_extra).strip()
+
+
+def _bracket_depth(text: str) -> int:
+    """How many JSON brackets a line opens (minus those it closes); brackets in strings are not counted."""
+    depth = 0
+    in_string = False
+    escaped = False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "{[":
+            depth += 1
+        elif char in "}]":
+            depth -= 1
+    return depth
+
+
+def _looks_like_label(label: str, value: str, data: dict[str, Any]) -> bool:
+    """'Initial_Branch', 'Original Scope', 'Priority': a short name of a field, not a sentence with a colon."""
+    words = label.strip().strip("*_ ").split()
+    if not words or len(words) > 3:
+        return False
+    if any(w.lower() in data["_stop_label"] for w in words):
+        return False  # "Note that the fix is in: …", "Then: …" read as prose
+    first = words[0]
+    return first[:1].isupper() or "_" in label
 
 
 _INLINE_LABEL = re.compile(r"(?:^|(?<=[\s,;]))([A-Za-z][A-Za-z _-]{0,30}?)\s*:\s")
@@ -331,13 +437,25 @@ def _words(text: str) -> list[str]:
     return _WORD.findall(text.lower().replace("\u2019", "'"))
 
 
+_GROUP_ID = re.compile(r"^(?:task[_-]?)?group[_-][a-z0-9][\w.-]*$|^grp[_-]?[a-z0-9][\w.-]*$")
+
+
 def _pairs(words: list[str], data: dict[str, Any]):
-    """(verb class, topic, index of the noun, qualified) for each operation noun in a sentence."""
+    """(verb class, topic, index of the noun, primary, phrase) for each operation noun in a sentence.
+
+    A noun is *primary* when it is the object of the verb before it: the first noun after the verb that
+    no preposition qualifies ("log this QA result for session X": result, not session). A group id
+    ("mark group_a as completed") is a task-group noun. After a write verb, the nouns of what agents
+    report (finding, verdict, note …) name an interaction.
+    """
     verbs, nouns, dual = data["_verb"], data["_noun"], data["_dual"]
     qualifiers, articles = data["_qualifiers"], data["_articles"]
+    report, agent_words = data["_report"], data["_agent_words"]
     width = data["_noun_words"]
     found = []
     verb: str | None = None
+    lead: str | None = None  # the class of the sentence's first verb
+    object_taken = False
     delete_seen = False
     i = 0
     n = len(words)
@@ -346,6 +464,8 @@ def _pairs(words: list[str], data: dict[str, Any]):
         two = " ".join(words[i : i + 2])
         if two in verbs and two not in nouns:
             verb = verbs[two]
+            lead = lead or verb
+            object_taken = False
             i += 2
             continue
         word = words[i]
@@ -355,10 +475,27 @@ def _pairs(words: list[str], data: dict[str, Any]):
             if phrase in nouns:
                 noun_match = (phrase, size)
                 break
-        if word in verbs and (
+        topic = None
+        if noun_match is not None:
+            topic = nouns[noun_match[0]]
+            if (
+                noun_match[1] == 1
+                and word in report
+                and verb in ("write", "create")
+                and i > 0
+                and words[i - 1] in agent_words
+            ):
+                topic = "interaction"  # "log this QA report": what the QA reports, not a skill's report
+        elif verb in ("write", "create") and not object_taken and word in report:
+            noun_match, topic = (word, 1), "interaction"
+        elif _GROUP_ID.match(word):
+            noun_match, topic = (word, 1), "task_group"
+        if word in verbs and topic != "interaction" and (
             noun_match is None or (word in dual and verb is None and _noun_ahead(words, i + 1, nouns))
         ):
             verb = verbs[word]
+            lead = lead or verb
+            object_taken = False
             if verb == "delete":
                 delete_seen = True
             i += 1
@@ -366,22 +503,44 @@ def _pairs(words: list[str], data: dict[str, Any]):
         if noun_match is not None:
             phrase, size = noun_match
             j = i - 1
-            while j >= 0 and (words[j] in articles or words[j] in data["_agent_words"]):
+            while j >= 0 and (words[j] in articles or words[j] in agent_words):
                 j -= 1
             qualified = j >= 0 and words[j] in qualifiers
-            found.append((verb or "none", nouns[phrase], i, qualified, phrase))
+            primary = not qualified and not object_taken
+            if primary:
+                object_taken = True
+            found.append((verb or "none", topic, i, primary, phrase))
             i += size
             continue
         i += 1
-    return found, delete_seen
+    return found, delete_seen, lead
 
 
 def _noun_ahead(words: list[str], start: int, nouns: dict[str, str]) -> bool:
     return any(w in nouns for w in words[start:])
 
 
-def _operation(head: str, labelled_args: set, data: dict[str, Any], first_line: str = ""):
-    """(command, operation phrase, body, sentences) from the head, or a refusal."""
+class Intent:
+    """What the head of a request asks for: the command, and the verb class that leads the request."""
+
+    def __init__(self, command: str, phrase: str, body: str, sentences: list[str], lead: str | None):
+        self.command = command
+        self.phrase = phrase
+        self.body = body
+        self.sentences = sentences
+        self.lead = lead
+
+
+_PARENS = re.compile(r"\([^()]*\)")
+_STATEMENT = re.compile(
+    r"\b(?:is|are|was|has been|have been)\s+(?:now\s+)?(?:marked\s+(?:as\s+)?)?"
+    r"(approved|changes[ _-]requested|completed?|done|failed|in[ _-]progress|pending|finished)\b",
+    re.IGNORECASE,
+)
+
+
+def _operation(head: str, labelled_args: set, data: dict[str, Any], first_line: str = "") -> Intent:
+    """The operation the head names, or a refusal: unsupported object, two operations, none at all."""
     if "_agent_words" not in data:
         agent_words = set()
         from .vocabulary import AGENT_TYPES
@@ -400,55 +559,130 @@ def _operation(head: str, labelled_args: set, data: dict[str, Any], first_line: 
     found_command: str | None = None
     kept: list[str] = []
     commands_named: list[str] = []
+    operations_named = 0
+    fallback: str | None = None  # a qualified noun, when nothing else names the operation ("check for sessions")
     delete = False
     verb_only: str | None = None
+    lead: str | None = None
     for index, sentence in enumerate(sentences):
         lowered = sentence.lower()
         if index > 0 and lowered.startswith(trailing):
             continue
         kept.append(sentence)
-        words = _words(sentence)
-        pairs, delete_seen = _pairs(words, data)
+        # values in parentheses ("(session: s_1)", "(iteration 2, agent qa_1)") never name the operation
+        words = _words(_PARENS.sub(" ", sentence))
+        pairs, delete_seen, sentence_lead = _pairs(words, data)
+        lead = lead or sentence_lead
         delete = delete or delete_seen
-        for verb, topic, _, qualified, _phrase in pairs:
-            if qualified or (index > 0 and verb == "none"):
+        _check_unsupported(words, pairs, data)
+        _check_two_operations(words, data)
+        sentence_ops = 0
+        for verb, topic, _, primary, _phrase in pairs:
+            if verb == "delete":
+                raise refuse(data["delete_reason"], hint=data["delete_hint"], kind="unsupported")
+            if not primary or (index > 0 and verb == "none"):
+                if fallback is None and verb != "none":
+                    fallback = data["operations"][topic].get(verb)
                 continue  # "Session: s_1." after the operation's sentence names a value, not an operation
             command = data["operations"][topic].get(verb)
-            if verb == "delete":
-                raise refuse(data["delete_reason"], hint=data["delete_hint"])
             if command is None:
                 continue
+            sentence_ops += 1
             if command not in commands_named:
                 commands_named.append(command)
             if found_command is None or found_command == "get-session":
                 found_command = command
+        if sentence_ops and sentence_lead not in (None, "read", "stream"):
+            operations_named += 1
         if verb_only is None:
             for word in words:
                 if word in data["_verb"]:
                     verb_only = data["_verb"][word]
                     break
     if delete and not commands_named:
-        raise refuse(data["delete_reason"], hint=data["delete_hint"])
+        raise refuse(data["delete_reason"], hint=data["delete_hint"], kind="unsupported")
     commands_named = _merge_log_reads(commands_named)
-    if len(commands_named) > 1:
+    if len(commands_named) > 1 or operations_named > 1:
         raise refuse(
             "the request names two operations ("
-            + " and ".join(commands_named)
+            + " and ".join(commands_named if len(commands_named) > 1 else commands_named * 2)
             + "); send one request per operation",
             commands_named[0],
+            kind="two_operations",
         )
+    statement = None
+    if found_command is None and verb_only is None:
+        statement = _STATEMENT.search(" ".join(kept))
+        if statement is not None:
+            verb_only = lead = "update"  # "the reviewer verdict for group_b is APPROVED"
     if found_command is None:
         found_command = _from_labels(verb_only, labelled_args, data)
+    if found_command is None and fallback is not None:
+        found_command = fallback
     if found_command is None:
         raise refuse("no operation recognised in " + repr(_shorten(phrase or head or first_line)))
     # A request without a verb is a read; a write needs its verb ("never guess a write").
-    if COMMANDS[found_command]["kind"] == "write" and not _has_write_verb(kept, data):
+    if (
+        COMMANDS[found_command]["kind"] == "write"
+        and statement is None
+        and not _has_write_verb(kept, data)
+    ):
         raise refuse(
             "say what to do with it (log, save, create, update …); writes are never guessed", found_command
         )
     if found_command in ("get-logs", "stream-logs"):
         found_command = _logs_flavour(found_command, " ".join(kept), data)
-    return found_command, " ".join(kept), body, kept
+    return Intent(found_command, " ".join(kept), body, kept, lead)
+
+
+def _check_unsupported(words: list[str], pairs: list, data: dict[str, Any]) -> None:
+    """Refuse when the words up to the operation's object name something this skill does not store."""
+    primary = [p for p in pairs if p[3]]
+    end = len(words)
+    if primary:
+        end = primary[0][2] + len(primary[0][4].split())
+    region = words[:end]
+    for index in range(len(region)):
+        for phrase, entry in data["_unsupported"]:
+            if tuple(region[index : index + len(phrase)]) == phrase:
+                closest = entry.get("closest")
+                message = (
+                    f"bazinga-db does not store {entry['what']} ({' '.join(phrase)!r}); it stores "
+                    + data["unsupported"]["stores"]
+                )
+                if closest:
+                    raise refuse(message, closest, kind="unsupported")
+                raise refuse(message, hint=request_form(None), kind="unsupported")
+
+
+def _check_two_operations(words: list[str], data: dict[str, Any]) -> None:
+    """'mark A completed and mark B failed', '… named C and mark group_a completed': two operations."""
+    verbs = data["_verb"]
+    skip = data["_articles"] | {"please", "also", "then", "now", "to"}
+    not_verbs = set(data["conjunctions"].get("not_verbs", ()))
+    seen_verb = False
+    i = 0
+    n = len(words)
+    while i < n:
+        word = words[i]
+        if not seen_verb:
+            seen_verb = word in verbs
+            i += 1
+            continue
+        for conjunction in data["_conjunctions"]:
+            size = len(conjunction)
+            if tuple(words[i : i + size]) != conjunction:
+                continue
+            j = i + size
+            while j < n and words[j] in skip:
+                j += 1
+            if j < n and words[j] in verbs and words[j] not in not_verbs:
+                raise refuse(
+                    f"the request joins two operations with {' '.join(conjunction)!r} "
+                    f"('… {' '.join(words[i : j + 1])} …'); send one request per operation",
+                    kind="two_operations",
+                )
+        i += 1
 
 
 _VALUE_LABEL_TYPES = ("id", "name", "agent_type", "count", "limit", "time") + ENUM_TYPES
@@ -958,6 +1192,175 @@ def _state_type_in(text: str, data: dict[str, Any]) -> str | None:
 
 
 # ---------------------------------------------------------------------------------------------------
+# Coverage and guarantees
+
+_QUALIFIER_ITEM = re.compile(
+    r"^\s*(?:(?:at\s+)?iter(?:ation)?\s*#?\s*\d+|round\s*#?\s*\d+|agent(?:[ _-]?id)?\s*[:=]?\s*[\w.-]+"
+    r"|by\s+[\w.-]+|(?:for\s+|in\s+)?session(?:[ _-]?id)?\s*[:=]?\s*[\w.:@+-]+|group(?:[ _-]?id)?\s*[:=]?\s*[\w.-]+)\s*$",
+    re.IGNORECASE,
+)
+
+
+def _trailing_qualifiers(body: str) -> tuple[str, str]:
+    """'4 tests failing (iteration 2, agent qa_1)' -> ('4 tests failing', 'iteration 2, agent qa_1').
+
+    Only a last parenthesis made entirely of value qualifiers (iteration, agent, session, group) is taken
+    off the body; any other parenthesis is part of the content.
+    """
+    match = re.search(r"\s*\(([^()]*)\)\s*\.?\s*$", body)
+    if not match:
+        return body, ""
+    items = [item for item in re.split(r"[,;]", match.group(1)) if item.strip()]
+    if not items or not all(_QUALIFIER_ITEM.match(item) for item in items):
+        return body, ""
+    return body[: match.start()].rstrip(), match.group(1).strip()
+
+
+def _values_from_json_body(command: str, arg_specs: dict[str, Any], raw: dict[str, Any]) -> None:
+    """'save the PM state: {"session_id": "s_1", …}': a session id given only inside the JSON body."""
+    if "session_id" not in arg_specs or "session_id" in raw:
+        return
+    for name, spec in arg_specs.items():
+        if spec["type"] == "json" and isinstance(raw.get(name), str):
+            text = raw[name].strip()
+            start = text.find("{")
+            if start < 0:
+                continue
+            try:
+                parsed, _end = json.JSONDecoder().raw_decode(text, start)
+            except (ValueError, RecursionError):
+                continue
+            if isinstance(parsed, dict) and isinstance(parsed.get("session_id"), str):
+                raw["session_id"] = parsed["session_id"]
+
+
+_TOKENS_AMOUNT = re.compile(r"(?<![\w.])\d[\d,_.]*\s?[kK]?\s*(?:tokens?|toks?)\b", re.IGNORECASE)
+
+
+def _check_lists(command: str, arg_specs: dict[str, Any], phrase: str, raw: dict[str, Any], data: dict) -> None:
+    """A list of values where the operation takes one ('developer 500 tokens, qa 300 tokens',
+    'mark group_a and group_b completed') is refused: one request per value."""
+    if COMMANDS[command]["kind"] != "write":
+        return
+    if "tokens" in arg_specs and "tokens" not in raw or command == "log-tokens":
+        amounts = _TOKENS_AMOUNT.findall(phrase + " " + str(raw.get("tokens", "")))
+        if len(amounts) > 1:
+            raise refuse(
+                "the request gives several token counts (" + ", ".join(a.strip() for a in amounts) + "); "
+                "log-tokens takes one count for one agent: send one request per agent",
+                command,
+                kind="list_of_values",
+            )
+    for name in ("group_id", "session_id"):
+        value = raw.get(name)
+        if name not in arg_specs or not isinstance(value, str) or "\n" in value.strip():
+            continue
+        token = _clean_scalar(value)
+        if not token:
+            continue
+        pattern = re.escape(token) + r"\s*(?:,|&|\band\b|\bor\b|/|\+)\s*(?:session\s+|group\s+)?" + TOKEN
+        for text in (phrase, value):
+            match = re.search(pattern, text, re.IGNORECASE)
+            if match and _same_shape(token, _clean_token(match.group(1))):
+                raise refuse(
+                    f"the request names several {_label_of(name).lower()}s ({token}, "
+                    f"{_clean_token(match.group(1))} …); {command} takes one: send one request for each",
+                    command,
+                    kind="list_of_values",
+                )
+
+
+def _same_shape(first: str, second: str) -> bool:
+    """'group_a' and 'group_b', 'sess_1' and 'sess_2': ids of one family (same prefix before the last _)."""
+    if not second or first == second:
+        return False
+    if "_" in first and "_" in second:
+        return first.rsplit("_", 1)[0].lower() == second.rsplit("_", 1)[0].lower()
+    return bool(re.fullmatch(r"[\w.-]*\d[\w.-]*", second)) and bool(re.fullmatch(r"[\w.-]*\d[\w.-]*", first))
+
+
+def _check_direction(intent: Intent, command: str) -> None:
+    """Guarantee: a request led by a write verb never runs a read, and one led by a read verb never a write."""
+    kind = COMMANDS[command]["kind"]
+    if intent.lead in ("create", "write", "update") and kind == "read":
+        raise refuse(
+            f"the request asks to write ({intent.lead}) but its object names only a read ({command}); "
+            "say what to store",
+            command,
+        )
+    if intent.lead in ("read", "stream") and kind == "write" and command != "query":
+        raise refuse(
+            f"the request asks to read but names a write ({command}); writes are never guessed", command
+        )
+
+
+_AGENT_ID_SHAPE = re.compile(r"(?<![\w.-])([a-z][a-z]*(?:_[a-z]+)*_(?:\d+|main|primary|lead|[a-z]\d*))(?![\w-])")
+
+
+def _check_coverage(command: str, args: dict[str, Any], phrase: str, data: dict[str, Any]) -> None:
+    """Guarantee: every value the operation's sentence gives lands in an argument, or the request is refused.
+
+    Looked for in the sentence (not in content or JSON bodies): agent ids ('developer_4', 'qa_1') and
+    iteration numbers.
+    """
+    used = {str(v).lower() for v in args.values() if isinstance(v, (str, int)) and not isinstance(v, bool)}
+    text = _PARENS.sub(lambda m: " " + m.group(0)[1:-1] + " ", phrase)
+    for match in _AGENT_ID_SHAPE.finditer(text.lower()):
+        token = match.group(1)
+        prefix = token.rsplit("_", 1)[0]
+        if _agent_or_none(prefix) is None or _GROUP_ID.match(token) or prefix in ("session", "sess", "s"):
+            continue
+        if not any(token in value for value in used):
+            raise refuse(
+                f"the request names {token!r}, but {command} has no place for it; say which value it is "
+                "(Agent ID: …, Assigned To: …)",
+                command,
+                kind="missing",
+            )
+    match = re.search(r"\biter(?:ation)?\s*(?:#|no\.?|number|=|:)?\s*(\d+)", text, re.IGNORECASE)
+    if match and "iteration" not in args and command not in ("update-task-group",):
+        raise refuse(
+            f"the request gives iteration {match.group(1)}, but {command} takes no iteration",
+            command,
+            kind="unknown_label",
+        )
+
+
+def _check_provenance(command: str, args: dict[str, Any], text: str) -> None:
+    """Guarantee: every value of a write comes from the text (up to the vocabulary's normalisation)."""
+    from .vocabulary import AGENT_TYPES, ENUMS
+
+    haystack = " ".join(text.lower().replace("\u2019", "'").split())
+    squashed = re.sub(r"[\s_-]+", "", haystack)
+    arg_specs = {a["name"]: a for a in COMMANDS[command]["args"]}
+    for name, value in args.items():
+        type_name = arg_specs[name]["type"]
+        if type_name in ("flag", "json"):
+            continue  # flags come from words ("bump", "+1"); JSON bodies are parsed from the text itself
+        if isinstance(value, int):
+            spellings = {str(value), f"{value:,}"}
+            if value % 1000 == 0:
+                spellings.add(f"{value // 1000}k")
+            if value % 100 == 0:
+                spellings.add(f"{value / 1000:g}k")
+        elif type_name in ENUMS:
+            spec = ENUMS[type_name]
+            spellings = {value.lower()} | {a for a, target in spec["aliases"].items() if target == value}
+        elif type_name == "agent_type":
+            spellings = {value, value.replace("_", " ")} | {
+                a for a, target in AGENT_TYPES["aliases"].items() if target == value
+            }
+        else:
+            spellings = {" ".join(str(value).lower().split())}
+        if not any(s.lower() in haystack or re.sub(r"[\s_-]+", "", s.lower()) in squashed for s in spellings):
+            raise refuse(
+                f"{_label_of(name).lower()} {value!r} does not appear in the request; give it in words",
+                command,
+                kind="not_understood",
+            )
+
+
+# ---------------------------------------------------------------------------------------------------
 # Values
 
 
@@ -977,13 +1380,15 @@ def _convert(
         except RequestNotUnderstood:
             raise
         except BazingaError as error:
-            raise refuse(error.message + (f" ({error.hint})" if error.hint else ""), command) from None
+            raise refuse(
+                error.message + (f" ({error.hint})" if error.hint else ""), command, kind="invalid_value"
+            ) from None
         if isinstance(converted, _Increment):
             args["increment_revision"] = True
         else:
             args[name] = converted
     if args.get("increment_revision") and "revision_count" in args:
-        raise refuse("revision count given twice: as +1 and as a number", command)
+        raise refuse("revision count given twice: as +1 and as a number", command, kind="invalid_value")
     return {n: args[n] for n in arg_specs if n in args}
 
 
@@ -1082,7 +1487,9 @@ def _check_placeholder(name: str, value: str, data: dict[str, Any], *, whole: bo
     text = value.strip()
     if is_placeholder(text, is_id=not whole):
         raise refuse(
-            f"{_label_of(name).lower()} {text!r} is an unfilled placeholder; give the real value", command
+            f"{_label_of(name).lower()} {text!r} is an unfilled placeholder; give the real value",
+            command,
+            kind="placeholder",
         )
 
 
@@ -1108,33 +1515,37 @@ def _json_value(
     if text.startswith("`") and text.endswith("`"):
         text = text.strip("`")
     if not text:
-        raise refuse(f"no {what} given", command)
+        raise refuse(f"no {what} given", command, kind="missing")
     if text[0] not in "{[":
         _check_placeholder(name, text, data, whole=True, command=command)
     start = min([i for i in (text.find("{"), text.find("[")) if i >= 0] or [0])
     if text[:start].strip():
-        raise refuse(f"{what} is not valid JSON: it starts with {_shorten(text, 30)!r}", command)
+        raise refuse(
+            f"{what} is not valid JSON: it starts with {_shorten(text, 30)!r}", command, kind="invalid_value"
+        )
     try:
         parsed, end = json.JSONDecoder().raw_decode(text, start)
     except RecursionError:
-        raise refuse(f"{what} is nested too deeply to be stored", command) from None
+        raise refuse(f"{what} is nested too deeply to be stored", command, kind="invalid_value") from None
     except ValueError:
         _check_placeholder(name, text, data, whole=True, command=command)
         try:
             parsed = parse_json_text(text[start:], what)
         except BazingaError as error:
-            raise refuse(error.message, command) from None
+            raise refuse(error.message, command, kind="invalid_value") from None
         end = len(text)
     rest = text[end:].strip()
     if rest and rest[0] in ',]}:"':
-        raise refuse(f"{what} is not valid JSON: unexpected {rest[:20]!r} after the object", command)
+        raise refuse(
+            f"{what} is not valid JSON: unexpected {rest[:20]!r} after the object", command, kind="invalid_value"
+        )
     try:
         parse_json_text(text[start:end], what)  # strict: no NaN / Infinity
         kind = data["payload_kinds"][name]
         check_payload(kind, str(done.get(_PAYLOAD_NAME[name], "")), parsed, what)
     except BazingaError as error:
         # every cause, best first, as the CLI lists them; the hint stays the request form that works
-        raise refuse(error.message, command, details=tuple(error.details)) from None
+        raise refuse(error.message, command, details=tuple(error.details), kind="invalid_value") from None
     return parsed
 
 
