@@ -232,7 +232,7 @@ def parse(text: str) -> tuple[str, dict[str, Any]]:
     inline_text = phrase if body_arg else (phrase + ": " + body if body else phrase)
     _inline_values(command, arg_specs, inline_text, sentences, raw, data)
     _values_from_json_body(command, arg_specs, raw)
-    _check_lists(command, arg_specs, phrase, raw, data)
+    _check_lists(command, arg_specs, inline_text, raw, data)
 
     args = _convert(command, arg_specs, raw, data)
     for arg in spec["args"]:
@@ -491,7 +491,8 @@ def _pairs(words: list[str], data: dict[str, Any]):
         elif _GROUP_ID.match(word):
             noun_match, topic = (word, 1), "task_group"
         if word in verbs and topic != "interaction" and (
-            noun_match is None or (word in dual and verb is None and _noun_ahead(words, i + 1, nouns))
+            noun_match is None
+            or (word in dual and verb is None and _noun_ahead(words, i + 1, nouns, report))
         ):
             verb = verbs[word]
             lead = lead or verb
@@ -506,7 +507,10 @@ def _pairs(words: list[str], data: dict[str, Any]):
             while j >= 0 and (words[j] in articles or words[j] in agent_words):
                 j -= 1
             qualified = j >= 0 and words[j] in qualifiers
-            primary = not qualified and not object_taken
+            if j >= 0 and words[j] in ("and", "plus"):
+                object_taken = False  # "token usage for s_1 and the dashboard": a second object
+            possessor = i + size < n and words[i + size].endswith("'s")  # "session s_1's task groups"
+            primary = not qualified and not object_taken and not possessor
             if primary:
                 object_taken = True
             found.append((verb or "none", topic, i, primary, phrase))
@@ -516,8 +520,8 @@ def _pairs(words: list[str], data: dict[str, Any]):
     return found, delete_seen, lead
 
 
-def _noun_ahead(words: list[str], start: int, nouns: dict[str, str]) -> bool:
-    return any(w in nouns for w in words[start:])
+def _noun_ahead(words: list[str], start: int, nouns: dict[str, str], report: set = frozenset()) -> bool:
+    return any(w in nouns or w in report or _GROUP_ID.match(w) for w in words[start:])
 
 
 class Intent:
@@ -611,10 +615,16 @@ def _operation(head: str, labelled_args: set, data: dict[str, Any], first_line: 
             kind="two_operations",
         )
     statement = None
-    if found_command is None and verb_only is None:
-        statement = _STATEMENT.search(" ".join(kept))
+    said = " ".join(kept)
+    if verb_only is None and not said.rstrip().endswith("?") and not re.match(r"(?i)\s*(?:is|are)\b", said):
+        # "the reviewer verdict for group_b is APPROVED", "group_a is done": a statement of a new value
+        statement = _STATEMENT.search(said)
         if statement is not None:
-            verb_only = lead = "update"  # "the reviewer verdict for group_b is APPROVED"
+            verb_only = lead = "update"
+            groups = [w for w in _words(said) if _GROUP_ID.match(w)]
+            found_command = "update-task-group" if groups or found_command != "get-session" else None
+            if found_command is None:
+                found_command = "update-session-status"
     if found_command is None:
         found_command = _from_labels(verb_only, labelled_args, data)
     if found_command is None and fallback is not None:
@@ -693,7 +703,10 @@ def _body_colon(head: str, data: dict[str, Any]):
     from .vocabulary import COMMANDS as ALL
 
     types = {a["name"]: a["type"] for spec in ALL.values() for a in spec["args"]}
+    json_start = min([i for i in (head.find("{"), head.find("[")) if i >= 0] or [len(head)])
     for match in _COLON_BREAK.finditer(head):
+        if match.start() > json_start:
+            break  # "store the orchestrator state {"phase": …} for session s_1": the JSON's own colons
         before = _words(head[: match.start()])[-3:]
         inline_label = False
         for size in (3, 2, 1):
@@ -714,7 +727,11 @@ def _body_colon(head: str, data: dict[str, Any]):
             if token and (not after.strip() or token.group(1)[-1] in ".,;:" or after.startswith("\n")):
                 continue
         return match
-    return None
+    # "record this orchestrator update for s_1 - spawned two developers": a dash ends the sentence
+    return _DASH_BREAK.search(head[:json_start].split("\n", 1)[0])
+
+
+_DASH_BREAK = re.compile(r"\s+[-\u2013\u2014]+\s+")
 
 
 def _merge_log_reads(commands: list[str]) -> list[str]:
@@ -864,6 +881,7 @@ def _inline_values(
     if want("group_id"):
         group_patterns = [
             r"\b(?:task[ _-]?)?group(?:[ _-]?id)?\b\s*[:=#]?\s*" + TOKEN,
+            r"(?<![\w.-])((?:task[_-]?)?group[_-][A-Za-z0-9][\w.-]*)",
             TOKEN + r"\s*(?:\u2192|->|=>)",
             r"\b(?:mark|set|move|assign|update|complete|finish|close|fail)\s+" + TOKEN,
             r":\s+" + TOKEN,
@@ -967,8 +985,28 @@ def _inline_values(
 
     if want("agent_id"):
         token = first_token([r"\bagent[ _-]?id\s*[:=]?\s*" + TOKEN])
+        if token is None:
+            # "(agent developer_4)", "by developer_1", "12,500 tokens for developer_2": an agent id
+            for match in _AGENT_ID_SHAPE.finditer(_strip_quoted(text)):
+                candidate = match.group(1)
+                if _agent_prefix(candidate) is not None and candidate not in {str(v) for v in raw.values()}:
+                    token = candidate
+                    break
         if token:
             raw["agent_id"] = token
+    if "agent_type" in arg_specs and "agent_type" not in raw and isinstance(raw.get("agent_id"), str):
+        implied = _agent_prefix(_clean_scalar(raw["agent_id"]).lower())
+        if implied is not None and _agent_in(text) is None:
+            raw["agent_type"] = implied  # "developer_2" is a developer
+
+    if want("content"):
+        match = re.search(
+            r"\b(?:content|message|text|saying|says|note|summary)\s*[:=]?\s*[\"\u201c]([^\"\u201d]+)[\"\u201d]",
+            text,
+            re.IGNORECASE,
+        )
+        if match:
+            raw["content"] = match.group(1)
 
     if "agent_type" in arg_specs:
         agent = _agent_in(text)
@@ -1029,6 +1067,8 @@ def _inline_values(
     if want("key"):
         token = first_token(
             [
+                r"\b(?:config(?:uration)?|setting)\s+(?:value|entry|key|setting)s?\s+(?:for|of|named|called)\s+"
+                + TOKEN,
                 r"\b(?:config(?:uration)?|setting)(?:\s+key)?\s*(?:for|=|:|named|called)?\s*" + TOKEN,
                 r"\bkey\s*[:=]?\s*" + TOKEN,
                 TOKEN + r"\s+(?:config(?:uration)?|setting)\b",
@@ -1048,12 +1088,17 @@ def _inline_values(
             if start >= 0:
                 raw[json_arg] = text[start:]
 
-    if want("session_id") and COMMANDS[command]["kind"] == "read":
-        # a read may name its session without the word: "how many task groups are pending in s_1?"
-        taken = {str(v).lower() for v in raw.values() if isinstance(v, str)}
-        for match in re.finditer(r"\b(?:for|in|of|from)\s+" + TOKEN, text, re.IGNORECASE):
+    if want("session_id"):
+        # the session without the word: "how many task groups are pending in s_1?", "mark group_a
+        # complete in s_1"; writes take only "in"/"for"/"on" and never a group or agent id
+        taken = {_clean_scalar(str(v)).lower() for v in raw.values() if isinstance(v, str)}
+        read = COMMANDS[command]["kind"] == "read"
+        words = r"(?:for|in|of|from)" if read else r"(?:for|in|on|within|into)"
+        for match in re.finditer(r"\b" + words + r"\s+(?:the\s+)?(?:session\s+)?" + TOKEN, text, re.IGNORECASE):
             token = _clean_token(match.group(1))
             looks_like_id = any(c.isdigit() or c == "_" for c in token)
+            if _GROUP_ID.match(token.lower()) or (not read and _agent_prefix(token.lower()) is not None):
+                continue
             if looks_like_id and _agent_or_none(token.split("_")[0]) in AGENT_DOCUMENTED:
                 continue  # "developer_1", "pm_main": an agent id, not a session
             if (
@@ -1073,6 +1118,23 @@ def _inline_values(
 
 
 AGENT_DOCUMENTED = ("orchestrator", "pm", "developer", "qa", "tech_lead")
+
+
+def _agent_prefix(token: str) -> str | None:
+    """The agent type an agent id implies: 'developer_2' -> developer, 'qa_main' -> qa; else None."""
+    if not _AGENT_ID_SHAPE.fullmatch(token):
+        return None
+    prefix = token.rsplit("_", 1)[0]
+    agent = _agent_or_none(prefix)
+    from .vocabulary import AGENT_TYPES
+
+    if agent is None or (agent not in AGENT_TYPES["documented"] and prefix not in AGENT_TYPES["aliases"]):
+        return None
+    return agent
+
+
+def _strip_quoted(text: str) -> str:
+    return re.sub(r"[\"\u201c][^\"\u201d]*[\"\u201d]", " ", text)
 
 
 def _after_colon(text: str) -> str | None:

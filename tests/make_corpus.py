@@ -1053,10 +1053,13 @@ no(
     "developer_1 is an agent id, not a session",
     "session id",
 )
-no(
+# Round 2 (issue 11, class 6): a session the text names is used, with or without the word "session".
+ok(
     "bazinga-db, please log 500 tokens for the developer in s_1",
-    "a write names its session explicitly",
-    "session id",
+    "log-tokens",
+    session_id="s_1",
+    agent_type="developer",
+    tokens=500,
 )
 no("bazinga-db, group_a is done, please update it", "no group named after the verb", "group id")
 
