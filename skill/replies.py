@@ -45,15 +45,17 @@ def _templates() -> dict[str, Any]:
 # -- entry point (cli.EXTRA_COMMANDS) -----------------------------------------------------------------
 def run_command(invocation: Any, stdin: TextIO, stdout: TextIO, stderr: TextIO, env: Any, cwd: str) -> int:
     from .cli import _read_stdin, database_path
-    from .requests import parse
+    from .requests import check_session_typo, parse
 
     options = invocation.options
     words = list(invocation.positionals)
     if "text" in invocation.args:
         words.insert(0, invocation.args["text"])
     text = " ".join(words) if words and words != ["-"] else _read_stdin(stdin, "request")
+    path = database_path(options.get("db"), env, cwd)
     try:
         command, args = parse(text)
+        check_session_typo(command, args, known_sessions(path))
     except RequestNotUnderstood as error:
         stderr.write(refusal(error) + "\n")
         return error.exit_code
@@ -63,7 +65,6 @@ def run_command(invocation: Any, stdin: TextIO, stdout: TextIO, stderr: TextIO, 
 
     from .api import BazingaDB
 
-    path = database_path(options.get("db"), env, cwd)
     output = options.get("format")
     quiet = bool(options.get("quiet"))
     # The skill's error-handling policy: a missing session is created with defaults (and the reply says so).
@@ -87,6 +88,25 @@ def run_command(invocation: Any, stdin: TextIO, stdout: TextIO, stderr: TextIO, 
     elif not (quiet and COMMANDS[command]["kind"] == "write"):
         stdout.write(reply + "\n")
     return EXIT_OK
+
+
+def known_sessions(path: str) -> list[str] | None:
+    """The session ids stored at path, read through a read-only connection (None when there is no
+    database there, or it cannot be read): never creates, migrates or writes the file."""
+    import os
+    import sqlite3
+
+    if not os.path.isfile(path) or os.path.getsize(path) == 0:
+        return None
+    try:
+        uri = os.path.abspath(path).replace("%", "%25").replace("?", "%3f").replace("#", "%23")
+        conn = sqlite3.connect(f"file:{uri}?mode=ro", uri=True, timeout=5)
+        try:
+            return [row[0] for row in conn.execute("SELECT session_id FROM sessions")]
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return None
 
 
 def execute(db: Any, command: str, args: dict[str, Any]) -> tuple[str, Any]:
