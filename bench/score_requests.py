@@ -194,13 +194,14 @@ def refusal_kind_of(expected: dict) -> str:
     return kind if kind in REFUSAL_KINDS else "other"
 
 
-def refusal_kind(text: str) -> str | None:
+def refusal_kind(text: str, path: str) -> str | None:
     """The kind (error code) of the reader's refusal, for the per-kind report."""
     from skill.errors import BazingaError
-    from skill.requests import parse
+    from skill.replies import known_sessions
+    from skill.requests import understand
 
     try:
-        parse(text)
+        understand(text, known_sessions(path))
     except BazingaError as error:
         return getattr(error, "code", None)
     return None
@@ -222,7 +223,7 @@ def score_one(entry: dict, seed_path: str, work: str) -> dict:
     outcome = {"id": entry["id"], "class": entry["class"], "expected": expected, "dry_run": got}
     if code != 0:
         outcome["refusal"] = err.strip()
-        outcome["refusal_kind"] = refusal_kind(text) if code == 2 else None
+        outcome["refusal_kind"] = refusal_kind(text, path) if code == 2 else None
     if want is None:
         right = code == 2
         outcome["kind_right"] = right and outcome.get("refusal_kind") == want_kind

@@ -45,7 +45,7 @@ def _templates() -> dict[str, Any]:
 # -- entry point (cli.EXTRA_COMMANDS) -----------------------------------------------------------------
 def run_command(invocation: Any, stdin: TextIO, stdout: TextIO, stderr: TextIO, env: Any, cwd: str) -> int:
     from .cli import _read_stdin, database_path
-    from .requests import check_session_typo, parse
+    from .requests import understand
 
     options = invocation.options
     words = list(invocation.positionals)
@@ -54,8 +54,7 @@ def run_command(invocation: Any, stdin: TextIO, stdout: TextIO, stderr: TextIO, 
     text = " ".join(words) if words and words != ["-"] else _read_stdin(stdin, "request")
     path = database_path(options.get("db"), env, cwd)
     try:
-        command, args = parse(text)
-        check_session_typo(command, args, known_sessions(path))
+        command, args = understand(text, known_sessions(path))
     except RequestNotUnderstood as error:
         stderr.write(refusal(error) + "\n")
         return error.exit_code

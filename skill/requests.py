@@ -87,6 +87,8 @@ def tables() -> dict[str, Any]:
         data["_dual"] = set(data["verbs"]["dual"])
         data["_noun"] = nouns
         data["_noun_words"] = max(len(n.split()) for n in nouns)
+        # the vocabulary's own command names ("get-task-groups for s_1") name their command whatever the verb
+        data["_command_names"] = {name: name for name in OPERATIONS}
         data["_label"] = labels
         data["_stop"] = set(data["stopwords"])
         data["_stop_label"] = {"that", "then", "and", "but", "so", "because", "http", "https", "i", "we", "it"}
@@ -396,12 +398,12 @@ def _looks_like_label(label: str, value: str, data: dict[str, Any]) -> bool:
     return first[:1].isupper() or "_" in label
 
 
-_INLINE_LABEL = re.compile(r"(?:^|(?<=[\s,;]))([A-Za-z][A-Za-z _-]{0,30}?)\s*:\s")
+_INLINE_LABEL = re.compile(r"(?:^|(?<=[\s,;|]))([A-Za-z][A-Za-z _-]{0,30}?)\s*(?::\s|=(?=\S))")
 
 
 def _label_segments(body: str, arg_specs: dict[str, Any], data: dict[str, Any]):
     """A body that starts with one of the operation's labels is a run of 'Label: value' pairs, else None."""
-    if not body or ":" not in body:
+    if not body or (":" not in body and "=" not in body):
         return None
     found = []
     for match in _INLINE_LABEL.finditer(body):
@@ -421,7 +423,7 @@ def _label_segments(body: str, arg_specs: dict[str, Any], data: dict[str, Any]):
     segments = []
     for index, (arg, _start, value_start) in enumerate(found):
         end = found[index + 1][1] if index + 1 < len(found) else len(body)
-        segments.append((arg, body[value_start:end].strip().rstrip(",;").strip()))
+        segments.append((arg, body[value_start:end].strip().rstrip(",;|").strip()))
     return segments
 
 
@@ -476,7 +478,14 @@ def _pairs(words: list[str], data: dict[str, Any]):
                 noun_match = (phrase, size)
                 break
         topic = None
-        if noun_match is not None:
+        if word in data["_command_names"]:
+            noun_match, topic = (word, 1), "=" + word
+            if verb is None:  # "update-task-group group_a …": the command's name is its own verb
+                verb = "write" if COMMANDS[word]["kind"] == "write" else "read"
+                lead = lead or verb
+        if topic is not None:
+            pass
+        elif noun_match is not None:
             topic = nouns[noun_match[0]]
             if (
                 noun_match[1] == 1
@@ -493,6 +502,7 @@ def _pairs(words: list[str], data: dict[str, Any]):
         if word in verbs and topic != "interaction" and (
             noun_match is None
             or (word in dual and verb is None and _noun_ahead(words, i + 1, nouns, report))
+            or (word in dual and i == 0 and noun_match[1] == 1 and not _noun_ahead(words, i + 1, nouns))
         ):
             verb = verbs[word]
             lead = lead or verb
@@ -538,7 +548,8 @@ class Intent:
 _PARENS = re.compile(r"\([^()]*\)")
 _STATEMENT = re.compile(
     r"\b(?:is|are|was|has been|have been)\s+(?:now\s+)?(?:marked\s+(?:as\s+)?)?"
-    r"(approved|changes[ _-]requested|completed?|done|failed|in[ _-]progress|pending|finished)\b",
+    r"(approved|changes[ _-]requested|completed?|done|failed|in[ _-]progress|pending|finished)\b"
+    r"|\b(?:approved|requested changes (?:on|to|for)|requested changes)\s+(?:task\s+)?(?:group\s+)?group[_-]\w",
     re.IGNORECASE,
 )
 
@@ -564,6 +575,7 @@ def _operation(head: str, labelled_args: set, data: dict[str, Any], first_line: 
     kept: list[str] = []
     commands_named: list[str] = []
     operations_named = 0
+    none_topic: str | None = None  # the object named before the verb ("session s_1 is done, mark it …")
     fallback: str | None = None  # a qualified noun, when nothing else names the operation ("check for sessions")
     delete = False
     verb_only: str | None = None
@@ -585,10 +597,12 @@ def _operation(head: str, labelled_args: set, data: dict[str, Any], first_line: 
             if verb == "delete":
                 raise refuse(data["delete_reason"], hint=data["delete_hint"], kind="unsupported")
             if not primary or (index > 0 and verb == "none"):
-                if fallback is None and verb != "none":
+                if fallback is None and verb != "none" and not topic.startswith("="):
                     fallback = data["operations"][topic].get(verb)
                 continue  # "Session: s_1." after the operation's sentence names a value, not an operation
-            command = data["operations"][topic].get(verb)
+            command = topic[1:] if topic.startswith("=") else data["operations"][topic].get(verb)
+            if verb == "none" and command is not None and not topic.startswith("="):
+                none_topic = none_topic or topic
             if command is None:
                 continue
             sentence_ops += 1
@@ -625,8 +639,18 @@ def _operation(head: str, labelled_args: set, data: dict[str, Any], first_line: 
             found_command = "update-task-group" if groups or found_command != "get-session" else None
             if found_command is None:
                 found_command = "update-session-status"
+    if (
+        found_command is not None
+        and none_topic is not None
+        and lead in ("create", "write", "update")
+        and COMMANDS[found_command]["kind"] == "read"
+        and data["operations"][none_topic].get(lead)
+    ):
+        found_command = data["operations"][none_topic][lead]  # the verb came after its object
     if found_command is None:
         found_command = _from_labels(verb_only, labelled_args, data)
+    if found_command is None and verb_only is None and "sql" in labelled_args:
+        found_command = "query"  # "query: SELECT …"
     if found_command is None and fallback is not None:
         found_command = fallback
     if found_command is None:
@@ -704,6 +728,13 @@ def _body_colon(head: str, data: dict[str, Any]):
 
     types = {a["name"]: a["type"] for spec in ALL.values() for a in spec["args"]}
     json_start = min([i for i in (head.find("{"), head.find("[")) if i >= 0] or [len(head)])
+    first_line = head.split("\n", 1)[0]
+    dash = _DASH_BREAK.search(first_line[:json_start])
+    colon = _COLON_BREAK.search(first_line)
+    if dash and colon and dash.start() < colon.start():
+        label = _INLINE_LABEL.match(first_line[dash.end() :])
+        if label and _label_key(label.group(1)) in data["_label"]:
+            return dash  # "log interaction — session: s_1 | agent: qa | content: …"
     for match in _COLON_BREAK.finditer(head):
         if match.start() > json_start:
             break  # "store the orchestrator state {"phase": …} for session s_1": the JSON's own colons
@@ -755,6 +786,8 @@ def _has_write_verb(sentences: list[str], data: dict[str, Any]) -> bool:
     for sentence in sentences:
         for word in _words(sentence):
             if data["_verb"].get(word) in ("create", "write", "update", "run"):
+                return True
+            if word in data["_command_names"] and COMMANDS[word]["kind"] == "write":
                 return True
     return False
 
@@ -849,6 +882,15 @@ def _inline_values(
                     return token
         return None
 
+    for name, spec in arg_specs.items():
+        # the command line's own flags, written into a request: "get-logs s_1 --agent-type qa"
+        for flag in spec.get("flags", ()):
+            match = re.search(r"(?:^|\s)" + re.escape(flag) + r"(?:=|\s+)" + TOKEN, text)
+            if match and want(name):
+                raw[name] = True if spec["type"] == "flag" else match.group(1)
+            elif spec["type"] == "flag" and want(name) and re.search(r"(?:^|\s)" + re.escape(flag) + r"\b", text):
+                raw[name] = True
+
     if want("session_id"):
         token = first_token([r"\bsession(?:[ _-]?id)?\b\s*[:=#]?\s*" + TOKEN])
         if token is None and command == "get-session":
@@ -920,6 +962,7 @@ def _inline_values(
         token = first_token(
             [
                 r"\bassign(?:ed)?\s+(?:it\s+|this\s+|[\w.-]+\s+)?to\s+(?:the\s+)?" + TOKEN,
+                r"\bassign(?:ed)?\b[^.\n:]{0,60}?\bto\s+(?:the\s+)?" + TOKEN,
                 r"\bassignee\s*[:=]?\s*" + TOKEN,
                 r"\bowner\s*[:=]?\s*" + TOKEN,
             ],
@@ -949,6 +992,7 @@ def _inline_values(
             [
                 r"\blimit(?:ed)?\s*(?:to|=|:|of)?\s*" + NUMBER,
                 r"\b(?:last|first|top|latest|recent|newest|past)\s+" + NUMBER,
+                NUMBER + r"\s+(?:per|a|each)\s+page\b",
                 NUMBER + r"\s+(?:most\s+)?(?:recent|latest|last|newest)\b",
                 NUMBER
                 + r"\s+(?:\w+\s+)?"
@@ -1069,7 +1113,7 @@ def _inline_values(
             [
                 r"\b(?:config(?:uration)?|setting)\s+(?:value|entry|key|setting)s?\s+(?:for|of|named|called)\s+"
                 + TOKEN,
-                r"\b(?:config(?:uration)?|setting)(?:\s+key)?\s*(?:for|=|:|named|called)?\s*" + TOKEN,
+                r"\b(?:config(?:uration)?|setting)\b(?:\s+key)?\s*(?:for|=|:|named|called)?\s*" + TOKEN,
                 r"\bkey\s*[:=]?\s*" + TOKEN,
                 TOKEN + r"\s+(?:config(?:uration)?|setting)\b",
             ]
@@ -1109,6 +1153,17 @@ def _inline_values(
                 and not _is_enum_word(token)
             ):
                 raw["session_id"] = token
+                break
+
+    if want("session_id"):
+        # "how many tokens has sess_beta used?": an id shaped like a session, wherever it stands
+        # (for a write only the unmistakable shapes: bazinga_…, sess_…, session_…)
+        taken = {_clean_scalar(str(v)).lower() for v in raw.values() if isinstance(v, str)}
+        read = COMMANDS[command]["kind"] == "read"
+        for match in _SESSION_SHAPE.finditer(_strip_quoted(text)):
+            strong = re.match(r"(?i)(?:bazinga|sess|session)[_-]|[a-z]+_\d{8}_", match.group(1))
+            if match.group(1).lower() not in taken and (read or strong):
+                raw["session_id"] = match.group(1)
                 break
 
     if command == "query" and want("sql"):
@@ -1356,6 +1411,10 @@ def _check_direction(intent: Intent, command: str) -> None:
         )
 
 
+_SESSION_SHAPE = re.compile(
+    r"(?<![\w.-])((?:bazinga|sess|session|orch|s)[_-][A-Za-z0-9][\w.:@+-]*?|[a-z]+_\d{8}_\d{4,6})(?=[.,;:?!)]*(?:\s|$))",
+    re.IGNORECASE,
+)
 _AGENT_ID_SHAPE = re.compile(r"(?<![\w.-])([a-z][a-z]*(?:_[a-z]+)*_(?:\d+|main|primary|lead|[a-z]\d*))(?![\w-])")
 
 
@@ -1617,6 +1676,13 @@ _PAYLOAD_NAME = {
     "value": "key",
     "decision_data": "decision_type",
 }
+
+
+def understand(text: str, known_sessions: list[str] | None = None) -> tuple[str, dict[str, Any]]:
+    """parse(text), then the one check that needs the database's session ids (read by the caller)."""
+    command, args = parse(text)
+    check_session_typo(command, args, known_sessions)
+    return command, args
 
 
 def check_session_typo(command: str, args: dict[str, Any], known: list[str] | None) -> None:

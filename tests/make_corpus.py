@@ -1061,7 +1061,8 @@ ok(
     agent_type="developer",
     tokens=500,
 )
-no("bazinga-db, group_a is done, please update it", "no group named after the verb", "group id")
+# Round 2 (issue 11, class 5): the object may come before its verb ("group_a is done, please update it").
+ok("bazinga-db, group_a is done, please update it", "update-task-group", group_id="group_a", status="completed")
 
 
 if __name__ == "__main__":
