@@ -218,7 +218,21 @@ def parse(text: str) -> tuple[str, dict[str, Any]]:
     raw: dict[str, Any] = dict(values)
 
     body_arg = data["body_args"].get(command)
-    segments = _label_segments(body, arg_specs, data)
+    unknown: list[str] = []
+    segments = _label_segments(body, arg_specs, data, unknown)
+    ending = re.search(r"[,;|(]\s*([A-Za-z][\w -]{0,30})$", phrase)
+    if body.strip() and ending and _looks_like_label(ending.group(1), body, data):
+        words = _label_key(ending.group(1)).split()
+        prefixes = [" ".join(words[:size]) for size in range(1, len(words) + 1)]
+        if not any(c in arg_specs for key in prefixes for c in data["_label"].get(key, ())):
+            unknown.insert(0, ending.group(1).strip())  # "…, model: opus": the colon ended a label
+    if unknown and (segments is not None or not body_arg or re.search(r"\w\s*[:=]\s*\S", phrase) or ending):
+        raise refuse(
+            f"{command} takes no " + ", ".join(repr(u) for u in unknown) + ": not one of its values; "
+            "remove it (or put it inside the content)",
+            command,
+            kind="unknown_label",
+        )
     if segments is not None:
         # "…: Session ID: s_1, Agent Type: pm, Content: done" -- labels written on one line
         for name, value in segments:
@@ -241,6 +255,16 @@ def parse(text: str) -> tuple[str, dict[str, Any]]:
         if arg.get("required") and arg["name"] not in args:
             raise refuse(_missing_message(command, arg["name"]), command, kind="missing")
     _check_direction(intent, command)
+    if spec["kind"] == "read" and command != "query" and intent.lead not in ("read", "stream"):
+        # "Here is the PM state for s_1: {…}", "QA result for s_1: 4 tests failing": a value to store,
+        # without a verb. Writes are never guessed, and a read would drop the value: refuse.
+        carried = body if body.strip() else ""
+        if "{" in carried or len(carried.split()) > 6:
+            raise refuse(
+                "the request carries a value to store but names no write (log, save, create, update …); "
+                "writes are never guessed",
+                command,
+            )
     if spec["kind"] == "write":
         _check_coverage(command, args, phrase, data)
         _check_provenance(command, args, text)
@@ -387,7 +411,7 @@ def _bracket_depth(text: str) -> int:
     return depth
 
 
-def _looks_like_label(label: str, value: str, data: dict[str, Any]) -> bool:
+def _looks_like_label(label: str, value: str, data: dict[str, Any], *, lowercase: bool = True) -> bool:
     """'Initial_Branch', 'Original Scope', 'Priority': a short name of a field, not a sentence with a colon."""
     words = label.strip().strip("*_ ").split()
     if not words or len(words) > 3:
@@ -395,19 +419,34 @@ def _looks_like_label(label: str, value: str, data: dict[str, Any]) -> bool:
     if any(w.lower() in data["_stop_label"] for w in words):
         return False  # "Note that the fix is in: …", "Then: …" read as prose
     first = words[0]
-    return first[:1].isupper() or "_" in label
+    if first.lower() in data["_articles"] or not all(w.replace("_", "").replace("-", "").isalpha() for w in words):
+        return False
+    return first[:1].isupper() or "_" in label or (lowercase and bool(value.strip()))
 
 
 _INLINE_LABEL = re.compile(r"(?:^|(?<=[\s,;|]))([A-Za-z][A-Za-z _-]{0,30}?)\s*(?::\s|=(?=\S))")
 
 
-def _label_segments(body: str, arg_specs: dict[str, Any], data: dict[str, Any]):
-    """A body that starts with one of the operation's labels is a run of 'Label: value' pairs, else None."""
+def _label_segments(body: str, arg_specs: dict[str, Any], data: dict[str, Any], unknown: list | None = None):
+    """A body that starts with one of the operation's labels is a run of 'Label: value' pairs, else None.
+
+    Labels the operation does not take, written after a separator (", model: opus"), are added to
+    ``unknown``.
+    """
     if not body or (":" not in body and "=" not in body):
         return None
     found = []
     for match in _INLINE_LABEL.finditer(body):
         words = match.group(1).split()
+        separated = not body[: match.start(1)].strip() or body[: match.start(1)].rstrip()[-1:] in ",;|"
+        if (
+            unknown is not None
+            and separated
+            and len(words) <= 3
+            and not any(c in arg_specs for w in (3, 2, 1) for c in data["_label"].get(_label_key(" ".join(words[-w:])), ()))
+            and _looks_like_label(match.group(1), "x", data, lowercase=True)
+        ):
+            unknown.append(match.group(1).strip())
         # the label is the last one to three words before the colon ("…, Agent Type: pm")
         for size in (3, 2, 1):
             if len(words) < size:
