@@ -671,10 +671,10 @@ def _operation(head: str, labelled_args: set, data: dict[str, Any], first_line: 
     said = " ".join(kept)
     if verb_only is None and not said.rstrip().endswith("?") and not re.match(r"(?i)\s*(?:is|are)\b", said):
         # "the reviewer verdict for group_b is APPROVED", "group_a is done": a statement of a new value
-        statement = _STATEMENT.search(said)
+        statement = _STATEMENT.search(said + " " + body)
         if statement is not None:
             verb_only = lead = "update"
-            groups = [w for w in _words(said) if _GROUP_ID.match(w)]
+            groups = [w for w in _words(said + " " + body) if _GROUP_ID.match(w)]
             found_command = "update-task-group" if groups or found_command != "get-session" else None
             if found_command is None:
                 found_command = "update-session-status"
@@ -989,6 +989,11 @@ def _inline_values(
 
     if want("status"):
         status = _status_in(text, arg_specs["status"]["type"], raw.get("group_id"))
+        if status is None and COMMANDS[command]["kind"] == "write":
+            words = _words(text)
+            implied = [data["verb_status"][w] for w in words[:3] if w in data["verb_status"]]
+            if implied:
+                status = implied[0]  # "close session s_1", "finish group_a"
         if status is None and COMMANDS[command]["kind"] == "write":
             # "as paused", "-> blocked": a status was meant; let validation list the allowed ones
             status = first_token(
@@ -1415,6 +1420,16 @@ def _check_lists(command: str, arg_specs: dict[str, Any], phrase: str, raw: dict
         if not token:
             continue
         pattern = re.escape(token) + r"\s*(?:,|&|\band\b|\bor\b|/|\+)\s*(?:session\s+|group\s+)?" + TOKEN
+        shape = _GROUP_ID if name == "group_id" else None
+        if shape is not None and _GROUP_ID.match(token.lower()):
+            others = {w for w in _words(_strip_quoted(phrase.split(":", 1)[0])) if shape.match(w)} - {token.lower()}
+            if others:
+                raise refuse(
+                    f"the request names several groups ({token}, {', '.join(sorted(others))}); {command} "
+                    "changes one: send one request for each",
+                    command,
+                    kind="list_of_values",
+                )
         for text in (phrase, value):
             match = re.search(pattern, text, re.IGNORECASE)
             if match and _same_shape(token, _clean_token(match.group(1))):
@@ -1506,6 +1521,7 @@ def _check_provenance(command: str, args: dict[str, Any], text: str) -> None:
         elif type_name in ENUMS:
             spec = ENUMS[type_name]
             spellings = {value.lower()} | {a for a, target in spec["aliases"].items() if target == value}
+            spellings |= {w for w, target in tables()["verb_status"].items() if target == value}
         elif type_name == "agent_type":
             spellings = {value, value.replace("_", " ")} | {
                 a for a, target in AGENT_TYPES["aliases"].items() if target == value
