@@ -50,7 +50,7 @@ _COLON_BREAK = re.compile(r":(?=\s|$)")
 _SENTENCE_END = re.compile(r"(?<=[.?!])\s+|\n+")
 
 TOKEN = r"""[`"'\u201c\u2018]?([^\s,;()"'`\u201d\u2019]+)"""
-NUMBER = r"(?<![\w.])(\d(?:[\d_]|,(?=\d{3}))*(?:\.\d+)?\s?[kK]?)(?![\w.])"
+NUMBER = r"(?<![\w.])(-?\d(?:[\d_]|,(?=\d{3}))*(?:\.\d+)?\s?[kK]?)(?![\w.])"  # a sign is kept: -500 is refused
 
 
 def tables() -> dict[str, Any]:
@@ -932,6 +932,19 @@ def _inline_values(
 
     if want("session_id"):
         token = first_token([r"\bsession(?:[ _-]?id)?\b\s*[:=#]?\s*" + TOKEN])
+        if (
+            token is not None
+            and COMMANDS[command]["kind"] == "write"
+            and not any(c.isdigit() or c in "_-.:" for c in token)
+            and re.search(r"\bsession(?:[ _-]?id)?\s*[:=#]?\s*" + re.escape(token) + r"\s+[A-Za-z0-9]", text)
+        ):
+            # "for session sess beta": a word, then more words; an id written with a space is not an id
+            raise refuse(
+                f"the session id after 'session' is unclear ({token!r} followed by more words); write it as "
+                "one id (Session ID: …)",
+                command,
+                kind="invalid_value",
+            )
         if token is None and command == "get-session":
             token = first_token([r"\b(?:for|of|about|on)\s+" + TOKEN])
         if token is not None:
@@ -1020,13 +1033,21 @@ def _inline_values(
             if re.search(r"\b(?:increment|bump|increase)\w*\s+(?:the\s+)?revision", text, re.IGNORECASE):
                 raw["increment_revision"] = True
             else:
-                match = re.search(r"\brevision[ _-]?count\s*(?:to|=|:|of)?\s*(\+?\d+)", text, re.IGNORECASE)
+                match = re.search(r"\brevision[ _-]?count\s*(?:to|=|:|of)?\s*([+-]?\d+)", text, re.IGNORECASE)
+                if match is None:
+                    match = re.search(
+                        r"\brevision[ _-]?count\b[^.\n]{0,40}?(?:\bto|=|:)\s*([+-]?\d+)", text, re.IGNORECASE
+                    )
                 if match:
                     raw["revision_count"] = match.group(1)
         if want("last_review_status"):
             match = re.search(
                 r"\b(approved|changes[ _-]requested|request(?:ed)? changes)\b", text, re.IGNORECASE
             )
+            if match is None:  # "set the review status of group_a to LGTM": let validation list the values
+                match = re.search(
+                    r"\b(?:review(?:[ _-]status)?|verdict)\b[^.\n]{0,40}?(?:\bto|\bas|=|:)\s*" + TOKEN, text, re.IGNORECASE
+                )
             if match:
                 raw["last_review_status"] = match.group(1)
 
@@ -1479,7 +1500,8 @@ def _check_coverage(command: str, args: dict[str, Any], phrase: str, data: dict[
     iteration numbers.
     """
     used = {str(v).lower() for v in args.values() if isinstance(v, (str, int)) and not isinstance(v, bool)}
-    text = _PARENS.sub(lambda m: " " + m.group(0)[1:-1] + " ", phrase)
+    text = _strip_quoted(phrase.split("{", 1)[0])  # JSON bodies and quoted content carry their own words
+    text = _PARENS.sub(lambda m: " " + m.group(0)[1:-1] + " ", text)
     for match in _AGENT_ID_SHAPE.finditer(text.lower()):
         token = match.group(1)
         prefix = token.rsplit("_", 1)[0]
@@ -1492,13 +1514,24 @@ def _check_coverage(command: str, args: dict[str, Any], phrase: str, data: dict[
                 command,
                 kind="missing",
             )
-    match = re.search(r"\biter(?:ation)?\s*(?:#|no\.?|number|=|:)?\s*(\d+)", text, re.IGNORECASE)
-    if match and "iteration" not in args and command not in ("update-task-group",):
+    match = re.search(r"\biter(?:ation)?\b\s*(?:#|no\.?|number|=|:)?\s*([^\s,;)]+)", text, re.IGNORECASE)
+    if match and "iteration" not in args:
+        if any(a["name"] == "iteration" for a in COMMANDS[command]["args"]):
+            raise refuse(
+                f"iteration {match.group(1)!r} is not a whole number", command, kind="invalid_value"
+            )
         raise refuse(
             f"the request gives iteration {match.group(1)}, but {command} takes no iteration",
             command,
             kind="unknown_label",
         )
+    if (
+        command == "update-task-group"
+        and re.search(r"\brevision", text, re.IGNORECASE)
+        and "revision_count" not in args
+        and not args.get("increment_revision")
+    ):
+        raise refuse("the request mentions the revision count but gives no number (or +1)", command, kind="invalid_value")
 
 
 def _check_provenance(command: str, args: dict[str, Any], text: str) -> None:
