@@ -84,6 +84,7 @@ def tables() -> dict[str, Any]:
         ]
         data["_conjunctions"] = [tuple(c.split()) for c in data["conjunctions"]["words"]]
         data["_verb"] = verbs
+        data["_write_markers"] = set(data["write_markers"]["words"])
         data["_dual"] = set(data["verbs"]["dual"])
         data["_noun"] = nouns
         data["_noun_words"] = max(len(n.split()) for n in nouns)
@@ -542,6 +543,12 @@ def _pairs(words: list[str], data: dict[str, Any]):
             noun_match is None
             or (word in dual and verb is None and _noun_ahead(words, i + 1, nouns, report))
             or (word in dual and i == 0 and noun_match[1] == 1 and not _noun_ahead(words, i + 1, nouns))
+            or (
+                word in dual
+                and verb is None
+                and noun_match[1] == 1
+                and (i + 1 == n or words[i + 1] in ("it", "them"))  # "please log it"; "log this X" is a noun
+            )
         ):
             verb = verbs[word]
             lead = lead or verb
@@ -957,7 +964,10 @@ def _inline_values(
                 raw["session_id"] = token
         if want("mode"):
             # "parallel mode", "in turbo mode", "mode: simple", "mode parallel" (first match wins)
-            token = first_token([r"\b(simple|parallel)\s+mode\b"], allow_stop=True)
+            token = first_token(
+                [r"\b(simple|parallel)\s+mode\b", r"\b(simple|parallel)\s+(?:orchestration\s+)?session\b"],
+                allow_stop=True,
+            )
             if token is None:
                 before = [
                     w
@@ -994,11 +1004,16 @@ def _inline_values(
         match = re.search(
             r"""[\"\u201c]([^\"\u201d]+)[\"\u201d]|\(([^()]+)\)"""
             r"""|\b(?:named|called|titled)\s+([^,;\n]+?)"""
-            r"""(?=\s*(?:,|;|$|\bin session\b|\bfor session\b|\bassigned\b))""",
+            r"""(?=\s*(?:,|;|$|\bin session\b|\bfor session\b|\bassigned\b|\bwith (?:group )?id\b"""
+            r"""|\b(?:in|for|to|on)\s+(?:the\s+)?(?:session\s+)?[\w.-]*[_\d][\w.-]*\s*(?:[,;.]|$)))""",
             text,
         )
         if match:
             raw["name"] = next(g for g in match.groups() if g)
+        else:
+            rest = (_after_colon(text) or "").strip()
+            if rest and not re.search(r"[\"\u201c(:,;=]", rest) and len(rest.split()) <= 6 and "\n" not in rest:
+                raw["name"] = rest  # "create task group group_d in s_1: Refund flow"
 
     if want("status"):
         status = _status_in(text, arg_specs["status"]["type"], raw.get("group_id"))
@@ -1187,7 +1202,9 @@ def _inline_values(
             raw["key"] = token
 
     if want("decision_type"):
-        token = first_token([r"\btype\s*[:=]?\s*" + TOKEN, TOKEN + r"\s+decisions?\b"])
+        token = first_token(
+            [r"\btype\s*[:=]?\s*" + TOKEN, TOKEN + r"\s+decisions?\b", r"\bdecision\s+(?:type\s+)?" + TOKEN]
+        )
         if token and not token.isdigit():
             raw["decision_type"] = token
 
@@ -1472,8 +1489,20 @@ def _same_shape(first: str, second: str) -> bool:
 
 
 def _check_direction(intent: Intent, command: str) -> None:
-    """Guarantee: a request led by a write verb never runs a read, and one led by a read verb never a write."""
+    """Guarantee: a request led by a write verb never runs a read, and one led by a read verb never a write.
+
+    A write marker anywhere in the operation's sentences ("developer_3 used 7200 tokens, please save it")
+    makes the request write-led too.
+    """
     kind = COMMANDS[command]["kind"]
+    markers = tables()["_write_markers"]
+    if kind == "read" and command != "query":
+        found = [w for s in intent.sentences for w in _words(s) if w in markers]
+        if found:
+            raise refuse(
+                f"the request says {found[0]!r} (a write) but names only a read ({command}); say what to store",
+                command,
+            )
     if intent.lead in ("create", "write", "update") and kind == "read":
         raise refuse(
             f"the request asks to write ({intent.lead}) but its object names only a read ({command}); "
