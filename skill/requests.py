@@ -34,10 +34,9 @@ if TYPE_CHECKING:
     from typing import Any
 
 from .errors import BazingaError, RequestNotUnderstood
-from .vocabulary import COMMANDS, OPERATIONS, PROMPTS_PATH, convert, normalise_agent_type
+from .vocabulary import AGENT_TYPES, COMMANDS, ENUMS, OPERATIONS, PROMPTS_PATH, convert, normalise_agent_type
 
 _TABLES: dict[str, Any] | None = None
-ENUM_TYPES = ("mode", "session_status", "group_status", "review_status", "token_by", "output_format")
 
 # The few patterns every request needs; operation-specific ones are compiled on first use (re caches them).
 _FENCE = re.compile(r"^\s*(```|~~~)")
@@ -197,12 +196,14 @@ def parse(text: str) -> tuple[str, dict[str, Any]]:
         first_label = 1  # "query:" on a line of its own, then labels: the first line names the operation
     head = "\n".join(lines[:first_label]).strip()
     label_candidates = [c for c in (_label_args(lines[i], data) for i in range(first_label, len(lines))) if c]
-    labelled_args = {arg for candidates in label_candidates for arg in candidates}
 
-    intent = _operation(head, labelled_args, data, lines[0] if lines else "")
+    intent = _operation(head, label_candidates, data, lines[0] if lines else "")
     command, phrase, body, sentences = intent.command, intent.phrase, intent.body, intent.sentences
     spec = COMMANDS[command]
     arg_specs = {a["name"]: a for a in spec["args"]}
+    if spec["kind"] == "read" and intent.lead is None and re.search(r"\u2192|->|=>", head):
+        # "group_a → completed": a new value without a verb; writes are never guessed
+        raise refuse("no operation verb in the request: say what to do (update, mark …); writes are never guessed")
     if spec["kind"] == "read" and not _has_verb(sentences, data):
         # "PM interaction / Content: …" without a verb: the values are a write's; writes are never guessed.
         foreign = [c for c in label_candidates if not any(arg in arg_specs for arg in c)]
@@ -600,7 +601,7 @@ _STATEMENT = re.compile(
 )
 
 
-def _operation(head: str, labelled_args: set, data: dict[str, Any], first_line: str = "") -> Intent:
+def _operation(head: str, label_lines: list[list[str]], data: dict[str, Any], first_line: str = "") -> Intent:
     """The operation the head names, or a refusal: unsupported object, two operations, none at all."""
     if "_agent_words" not in data:
         agent_words = set()
@@ -621,6 +622,7 @@ def _operation(head: str, labelled_args: set, data: dict[str, Any], first_line: 
     kept: list[str] = []
     commands_named: list[str] = []
     operations_named = 0
+    joined: RequestNotUnderstood | None = None  # "mark A completed and mark B failed"
     none_topic: str | None = None  # the object named before the verb ("session s_1 is done, mark it …")
     fallback: str | None = None  # a qualified noun, when nothing else names the operation ("check for sessions")
     delete = False
@@ -637,7 +639,7 @@ def _operation(head: str, labelled_args: set, data: dict[str, Any], first_line: 
         lead = lead or sentence_lead
         delete = delete or delete_seen
         _check_unsupported(words, pairs, data)
-        _check_two_operations(words, data)
+        joined = joined or _two_operations(words, data)
         sentence_ops = 0
         for verb, topic, _, primary, _phrase in pairs:
             if verb == "delete":
@@ -674,6 +676,8 @@ def _operation(head: str, labelled_args: set, data: dict[str, Any], first_line: 
             commands_named[0],
             kind="two_operations",
         )
+    if joined is not None:
+        raise joined
     statement = None
     said = " ".join(kept)
     if verb_only is None and not said.rstrip().endswith("?") and not re.match(r"(?i)\s*(?:is|are)\b", said):
@@ -694,8 +698,8 @@ def _operation(head: str, labelled_args: set, data: dict[str, Any], first_line: 
     ):
         found_command = data["operations"][none_topic][lead]  # the verb came after its object
     if found_command is None:
-        found_command = _from_labels(verb_only, labelled_args, data)
-    if found_command is None and verb_only is None and "sql" in labelled_args:
+        found_command = _from_labels(verb_only, label_lines, data)
+    if found_command is None and verb_only is None and any("sql" in c for c in label_lines):
         found_command = "query"  # "query: SELECT …"
     if found_command is None and fallback is not None:
         found_command = fallback
@@ -735,7 +739,7 @@ def _check_unsupported(words: list[str], pairs: list, data: dict[str, Any]) -> N
                 raise refuse(message, hint=request_form(None), kind="unsupported")
 
 
-def _check_two_operations(words: list[str], data: dict[str, Any]) -> None:
+def _two_operations(words: list[str], data: dict[str, Any]) -> RequestNotUnderstood | None:
     """'mark A completed and mark B failed', '… named C and mark group_a completed': two operations."""
     verbs = data["_verb"]
     skip = data["_articles"] | {"please", "also", "then", "now", "to"}
@@ -757,15 +761,16 @@ def _check_two_operations(words: list[str], data: dict[str, Any]) -> None:
             while j < n and words[j] in skip:
                 j += 1
             if j < n and words[j] in verbs and words[j] not in not_verbs:
-                raise refuse(
+                return refuse(
                     f"the request joins two operations with {' '.join(conjunction)!r} "
                     f"('… {' '.join(words[i : j + 1])} …'); send one request per operation",
                     kind="two_operations",
                 )
         i += 1
+    return None
 
 
-_VALUE_LABEL_TYPES = ("id", "name", "agent_type", "count", "limit", "time") + ENUM_TYPES
+_VALUE_LABEL_TYPES = ("id", "name", "agent_type", "count", "limit", "time", *ENUMS)
 
 
 def _body_colon(head: str, data: dict[str, Any]):
@@ -792,7 +797,7 @@ def _body_colon(head: str, data: dict[str, Any]):
                 if candidates:
                     kind = types.get(candidates[0])
                     inline_label = kind in _VALUE_LABEL_TYPES
-                    if kind in ENUM_TYPES and len(before) > size:
+                    if kind in ENUMS and len(before) > size:
                         # "in parallel mode: …" already gave the value; the colon ends the sentence
                         inline_label = not any(before[-size - 1] == word for word, _ in _enum_words(kind))
                     break
@@ -838,37 +843,37 @@ def _has_write_verb(sentences: list[str], data: dict[str, Any]) -> bool:
     return False
 
 
-_LABEL_TOPICS = (
-    ("state_data", "state"),
-    ("state_type", "state"),
-    ("content", "interaction"),
-    ("tokens", "tokens"),
-    ("skill_name", "skill_output"),
-    ("output_data", "skill_output"),
-    ("decision_type", "decision"),
-    ("decision_data", "decision"),
-    ("key", "config"),
-    ("value", "config"),
-    ("requirements", "session"),
-    ("mode", "session"),
-    ("sql", "query"),
-    ("group_id", "task_group"),
-    ("name", "task_group"),
-)
+def _from_labels(verb: str | None, label_lines: list[list[str]], data: dict[str, Any]) -> str | None:
+    """A verb without a noun ("please save this:") takes its operation from the labels that follow.
 
-
-def _from_labels(verb: str | None, labelled: set, data: dict[str, Any]) -> str | None:
-    """A verb without a noun ("please save this:") takes its noun from the labels that follow."""
+    The operations of that verb class that take a value for every label line (a label may name several
+    arguments: "Name" is a group, skill or config name) are the candidates; one candidate is the answer.
+    Without labels, an update is a task group's (``update_without_noun``).
+    """
     if verb is None:
         return None
-    topics = {topic for arg, topic in _LABEL_TOPICS if arg in labelled}
-    if len(topics) > 1 and "task_group" in topics:
-        topics.discard("task_group")  # "Name" is also a skill or config name
-    if not topics and verb == "update":
-        topics = {data["update_without_noun"]}
-    if len(topics) != 1:
-        return None
-    return data["operations"][topics.pop()].get(verb)
+    fits = []
+    for topic, by_verb in data["operations"].items():
+        command = by_verb.get(verb) if not topic.startswith("_") else None
+        if command is None or command in fits:
+            continue
+        names = {a["name"] for a in COMMANDS[command]["args"]}
+        if "increment_revision" in names:
+            names.add("revision_count")
+        if all(any(c in names for c in candidates) for candidates in label_lines):
+            fits.append(command)
+    if len(fits) == 1:
+        return fits[0]
+    default = data["operations"][data["update_without_noun"]].get(verb) if verb == "update" else None
+    if default in fits and not any(
+        c in {a["name"] for a in COMMANDS[f]["args"]} - {"session_id", "status"}
+        for f in fits
+        if f != default
+        for candidates in label_lines
+        for c in candidates
+    ):
+        return default
+    return None
 
 
 def _logs_flavour(command: str, phrase: str, data: dict[str, Any]) -> str:
@@ -1225,13 +1230,13 @@ def _inline_values(
             looks_like_id = any(c.isdigit() or c == "_" for c in token)
             if _GROUP_ID.match(token.lower()) or (not read and _agent_prefix(token.lower()) is not None):
                 continue
-            if looks_like_id and _agent_or_none(token.split("_")[0]) in AGENT_DOCUMENTED:
+            if looks_like_id and _agent_or_none(token.split("_")[0]) in AGENT_TYPES["documented"]:
                 continue  # "developer_1", "pm_main": an agent id, not a session
             if (
                 looks_like_id
                 and token.lower() not in taken
                 and token.lower() not in stop
-                and _agent_or_none(token) not in AGENT_DOCUMENTED
+                and _agent_or_none(token) not in AGENT_TYPES["documented"]
                 and not _is_enum_word(token)
             ):
                 raw["session_id"] = token
@@ -1254,7 +1259,6 @@ def _inline_values(
             raw["sql"] = match.group(1)
 
 
-AGENT_DOCUMENTED = ("orchestrator", "pm", "developer", "qa", "tech_lead")
 
 
 def _agent_prefix(token: str) -> str | None:
@@ -1649,7 +1653,7 @@ def _convert_one(
         raise refuse(
             f"revision count {scalar!r}: only +1 (one more revision) or a whole number is accepted", command
         )
-    if type_name not in ENUM_TYPES:
+    if type_name not in ENUMS:
         _check_placeholder(name, scalar, data, whole=False, command=command)
     if type_name in ("count", "limit"):
         return convert(type_name, _number_text(scalar, what, command), what)
@@ -1779,20 +1783,12 @@ def _json_value(
         )
     try:
         parse_json_text(text[start:end], what)  # strict: no NaN / Infinity
-        kind = data["payload_kinds"][name]
-        check_payload(kind, str(done.get(_PAYLOAD_NAME[name], "")), parsed, what)
+        payload = next(a["payload"] for a in COMMANDS[command]["args"] if a["name"] == name)
+        check_payload(payload["kind"], str(done.get(payload["name_from"], "")), parsed, what)
     except BazingaError as error:
         # every cause, best first, as the CLI lists them; the hint stays the request form that works
         raise refuse(error.message, command, details=tuple(error.details), kind="invalid_value") from None
     return parsed
-
-
-_PAYLOAD_NAME = {
-    "state_data": "state_type",
-    "output_data": "skill_name",
-    "value": "key",
-    "decision_data": "decision_type",
-}
 
 
 def understand(text: str, known_sessions: list[str] | None = None) -> tuple[str, dict[str, Any]]:
