@@ -65,25 +65,27 @@ def run_command(invocation: Any, stdin: TextIO, stdout: TextIO, stderr: TextIO, 
     from .api import BazingaDB
 
     output = options.get("format")
+    if output is not None:  # compared normalised: --format JSON is json
+        from .vocabulary import normalise_enum
+
+        output = normalise_enum("output_format", output, "format")
     quiet = bool(options.get("quiet"))
     # The skill's error-handling policy: a missing session is created with defaults (and the reply says so).
     # Placeholder ids never get this far: the parser refuses them.
     db = BazingaDB(path, auto_create_sessions=True)
     try:
         try:
-            reply, result = execute(db, command, args)
+            reply, result = execute(db, command, args, data=output == "json")
         except BazingaError as error:
             stderr.write(failure_report(command, args, path, error, _notice_lines(db)) + "\n")
             return error.exit_code
     finally:
         db.close()
     if output == "json":
-        stdout.write(
-            formatting.to_json(
-                {"ok": True, "command": command, "args": args, "reply": reply, "result": result}
-            )
-            + "\n"
-        )
+        shown = {"ok": True, "command": command, "args": args, "reply": reply, "result": result}
+        if COMMANDS[command]["kind"] == "write":
+            shown["ran"] = ran_args(command, args, result)  # the operation as it ran (session resolved)
+        stdout.write(formatting.to_json(shown) + "\n")
     elif not (quiet and COMMANDS[command]["kind"] == "write"):
         stdout.write(reply + "\n")
     return EXIT_OK
@@ -108,14 +110,21 @@ def known_sessions(path: str) -> list[str] | None:
         return None
 
 
-def execute(db: Any, command: str, args: dict[str, Any]) -> tuple[str, Any]:
-    """Run one operation; return (reply text, result data)."""
+def execute(db: Any, command: str, args: dict[str, Any], *, data: bool = False) -> tuple[str, Any]:
+    """Run one operation; return (reply text, result data).
+
+    A write's reply shows the operation as it ran (the plain command, with the session it resolved), on the
+    line after its ✓, so the calling agent sees a misreading at once. ``data``: also return a read's data
+    when its reply is a rendered view (get-session, get-state …), for --format json.
+    """
     spec = COMMANDS[command]
     if spec["kind"] == "read":
-        return read_reply(db, command, args)
+        return read_reply(db, command, args, data=data)
     result = getattr(db, spec["method"])(**args)
     lines = _notice_lines(db)
     lines.append(formatting.success_line(command, args, result))
+    ran = operation_line(command, ran_args(command, args, result), shorten=80)
+    lines.append(_templates()["ran"].format(command=ran))
     after = _templates().get(command + "-after")
     if after:
         fields = formatting.reply_fields(command, args, result)
@@ -135,7 +144,16 @@ def _notice_lines(db: Any) -> list[str]:
 
 
 # -- reads -------------------------------------------------------------------------------------------
-def read_reply(db: Any, command: str, args: dict[str, Any]) -> tuple[str, Any]:
+def ran_args(command: str, args: dict[str, Any], result: Any) -> dict[str, Any]:
+    """The arguments a write ran with: those parsed, plus the session the library resolved for them."""
+    ran = dict(args)
+    names = [a["name"] for a in COMMANDS[command]["args"]]
+    if "session_id" in names and "session_id" not in ran and isinstance(result, dict) and result.get("session_id"):
+        ran["session_id"] = result["session_id"]
+    return {name: ran[name] for name in names if name in ran}
+
+
+def read_reply(db: Any, command: str, args: dict[str, Any], *, data: bool = False) -> tuple[str, Any]:
     from .cli import render_read
 
     templates = _templates()
@@ -168,7 +186,11 @@ def read_reply(db: Any, command: str, args: dict[str, Any]) -> tuple[str, Any]:
         rows = db.query(**args)
         return formatting.table(rows), rows
     text = render_read(command, db, args, "text")
-    return text, None
+    if not data:
+        return text, None
+    import json
+
+    return text, json.loads(render_read(command, db, args, "json"))
 
 
 def list_view(command: str, rows: list[dict[str, Any]]) -> str:
@@ -219,7 +241,23 @@ def command_line(command: str, args: dict[str, Any], path: str) -> str:
     script = os.path.join(
         os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "scripts", "bazinga_db.py"
     )
-    parts = ["python3", display_path(script), "--db", display_path(path), command]
+    prefix = ["python3", display_path(script), "--db", display_path(path)]
+    return " ".join(shlex.quote(p) for p in prefix) + " " + operation_line(command, args)
+
+
+def operation_line(command: str, args: dict[str, Any], shorten: int = 0) -> str:
+    """The command and its arguments as the plain CLI takes them: 'update-task-group group_a --status …'.
+
+    ``shorten``: values longer than this many characters are cut with '…' (a reply's 'ran:' line shows
+    which value went where; the value itself is already in the caller's own request).
+    """
+    import shlex
+
+    def _cli_value(value: Any) -> str:
+        text = formatting.to_json(value) if isinstance(value, (dict, list)) else str(value)
+        return text[: shorten - 1] + "\u2026" if shorten and len(text) > shorten else text
+
+    parts = [command]
     positionals: list[str] = []
     pending: list[str] = []
     for spec in COMMANDS[command]["args"]:
@@ -236,15 +274,7 @@ def command_line(command: str, args: dict[str, Any], path: str) -> str:
                     parts.append(spec["flags"][0])
             else:
                 parts += [spec["flags"][0], _cli_value(args[name])]
-    return " ".join(shlex.quote(p) for p in parts[:5]) + "".join(
-        " " + shlex.quote(p) for p in positionals + parts[5:]
-    )
-
-
-def _cli_value(value: Any) -> str:
-    if isinstance(value, (dict, list)):
-        return formatting.to_json(value)
-    return str(value)
+    return " ".join(shlex.quote(p) for p in parts[:1] + positionals + parts[1:])
 
 
 def failure_report(

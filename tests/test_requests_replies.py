@@ -134,8 +134,33 @@ def test_reply_as_json(seeded):
     data = json.loads(result.stdout)
     assert data["ok"] is True and data["command"] == "log-tokens"
     assert data["args"] == {"session_id": "s_42", "agent_type": "tech_lead", "tokens": 4200}
-    assert data["reply"] == "✓ Logged 4,200 tokens for Tech Lead in session s_42"
+    assert data["reply"] == "✓ Logged 4,200 tokens for Tech Lead in session s_42\n   ran: log-tokens s_42 tech_lead 4200"
     assert data["result"]["tokens_estimated"] == 4200
+    assert data["ran"] == {"session_id": "s_42", "agent_type": "tech_lead", "tokens": 4200}
+
+
+def test_format_is_compared_normalised(seeded):
+    # --format JSON is --format json (the plain commands read it so too), not the text reply
+    upper = request(seeded, REPLIES["log-tokens"], "--format", "JSON")
+    assert upper.code == 0 and json.loads(upper.stdout)["command"] == "log-tokens"
+
+
+def test_json_reply_of_a_rendered_read_carries_its_data(seeded):
+    # get-session, get-state, get-config …: the text reply is a view, the JSON result is the data itself
+    result = request(seeded, "bazinga-db, get session details for s_42", "--format", "json")
+    data = json.loads(result.stdout)
+    assert data["command"] == "get-session" and data["result"]["session_id"] == "s_42"
+    assert data["result"]["mode"] == "parallel"
+    state = json.loads(request(seeded, "bazinga-db, get the latest PM state for session s_42", "--format", "json").stdout)
+    assert state["result"]["iteration"] == 2
+
+
+def test_a_write_reply_shows_the_session_it_resolved(seeded):
+    # no session named: the group's most recent active session is used, and the ran: line says which
+    result = request(seeded, "bazinga-db, mark group_b as completed", "--format", "json")
+    data = json.loads(result.stdout)
+    assert "session_id" not in data["args"] and data["ran"]["session_id"] == "s_42"
+    assert data["reply"].endswith("ran: update-task-group group_b --session s_42 --status completed")
 
 
 def test_quiet_silences_write_replies_but_not_reads_or_errors(seeded):
