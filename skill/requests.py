@@ -638,7 +638,7 @@ def _operation(head: str, label_lines: list[list[str]], data: dict[str, Any], fi
         pairs, delete_seen, sentence_lead = _pairs(words, data)
         lead = lead or sentence_lead
         delete = delete or delete_seen
-        _check_unsupported(words, pairs, data)
+        _check_unsupported(_words(_strip_quoted(_PARENS.sub(" ", sentence))), data)
         joined = joined or _two_operations(words, data)
         sentence_ops = 0
         for verb, topic, _, primary, _phrase in pairs:
@@ -676,8 +676,8 @@ def _operation(head: str, label_lines: list[list[str]], data: dict[str, Any], fi
             commands_named[0],
             kind="two_operations",
         )
-    if joined is not None:
-        raise joined
+    if joined is not None:  # the form shown is the first operation's (the one the request led with)
+        raise refuse(joined.message, found_command, kind="two_operations") if found_command else joined
     statement = None
     said = " ".join(kept)
     if verb_only is None and not said.rstrip().endswith("?") and not re.match(r"(?i)\s*(?:is|are)\b", said):
@@ -719,16 +719,11 @@ def _operation(head: str, label_lines: list[list[str]], data: dict[str, Any], fi
     return Intent(found_command, " ".join(kept), body, kept, lead)
 
 
-def _check_unsupported(words: list[str], pairs: list, data: dict[str, Any]) -> None:
-    """Refuse when the words up to the operation's object name something this skill does not store."""
-    primary = [p for p in pairs if p[3]]
-    end = len(words)
-    if primary:
-        end = primary[0][2] + len(primary[0][4].split())
-    region = words[:end]
-    for index in range(len(region)):
+def _check_unsupported(words: list[str], data: dict[str, Any]) -> None:
+    """Refuse when the operation's sentence names something this skill does not store, wherever it stands."""
+    for index in range(len(words)):
         for phrase, entry in data["_unsupported"]:
-            if tuple(region[index : index + len(phrase)]) == phrase:
+            if tuple(words[index : index + len(phrase)]) == phrase:
                 closest = entry.get("closest")
                 message = (
                     f"bazinga-db does not store {entry['what']} ({' '.join(phrase)!r}); it stores "

@@ -187,6 +187,17 @@ REFUSALS = {
     "Content: done",
     "write-without-verb": "bazinga-db: PM interaction\nSession ID: s_42\nAgent Type: pm\nContent: done",
     "empty": "   ",
+    # round 2 (issue 11): one per new kind of refusal
+    "unsupported": "bazinga-db, please update success criterion for group_a: all tests pass",
+    "unsupported-verb": "bazinga-db, please archive session s_1",
+    "unknown-label": "bazinga-db, please create a new orchestration session:\nSession ID: s_77\nMode: simple\n"
+    "Requirements: Add CSV export\nInitial_Branch: main",
+    "joined-operations": "bazinga-db, mark session s_1 completed and mark session s_42 failed",
+    "list-of-values": "bazinga-db, log token usage for s_42: developer 500 tokens, qa 300 tokens",
+    "list-of-groups": "bazinga-db, please mark group_a and group_b completed in s_42",
+    "typo-session": "bazinga-db, please log this PM interaction for session s_422: planning done",
+    "value-not-placed": "bazinga-db, please save the PM state for s_42 with iteration 2: {\"iteration\": 2}",
+    "too-long": "bazinga-db, please log this PM interaction:\nSession ID: s_42\nContent: " + "x" * 300000,
 }
 
 
