@@ -76,11 +76,14 @@ def tables() -> dict[str, Any]:
             for spelling in spellings:
                 labels.setdefault(_label_key(spelling), []).append(arg)
         data["_report"] = set(data["report_nouns"]["words"])
-        data["_unsupported"] = [
-            (tuple(words.split()), entry)
-            for entry in data["unsupported"]["objects"]
-            for words in sorted(entry["words"], key=lambda w: -len(w.split()))
-        ]
+        unsupported: dict[str, list] = {}  # by first word, longest phrase first: one lookup per word
+        for entry in data["unsupported"]["objects"]:
+            for words in entry["words"]:
+                phrase = tuple(words.split())
+                unsupported.setdefault(phrase[0], []).append((phrase, entry))
+        for candidates in unsupported.values():
+            candidates.sort(key=lambda pair: -len(pair[0]))
+        data["_unsupported"] = unsupported
         data["_conjunctions"] = [tuple(c.split()) for c in data["conjunctions"]["words"]]
         data["_verb"] = verbs
         data["_write_markers"] = set(data["write_markers"]["words"])
@@ -335,6 +338,7 @@ def _read_labels(lines: list[str], command: str, arg_specs: dict[str, Any], data
     Lines inside a JSON value are the JSON's own.
     """
     values: dict[str, str] = {}
+    more: dict[str, list[str]] = {}  # continuation lines, joined once at the end (linear in the text)
     current: str | None = None
     head_extra: list[str] = []
     unknown: list[str] = []
@@ -350,24 +354,29 @@ def _read_labels(lines: list[str], command: str, arg_specs: dict[str, Any], data
                     arg = candidate
                     break
         if arg is not None and match is not None:
-            if arg in values and values[arg].strip() and match.group(2).strip():
-                if _clean_scalar(values[arg]) != _clean_scalar(match.group(2)):
+            if arg in values and (values[arg].strip() or "".join(more[arg]).strip()) and match.group(2).strip():
+                earlier = "\n".join([values[arg], *more.get(arg, ())])
+                if _clean_scalar(earlier) != _clean_scalar(match.group(2)):
                     raise refuse(
-                        f"two values given for {_label_of(arg)}: {values[arg].strip()!r} and "
+                        f"two values given for {_label_of(arg)}: {earlier.strip()!r} and "
                         f"{match.group(2).strip()!r}",
                         command,
                         kind="list_of_values",
                     )
             values[arg] = match.group(2)
+            more[arg] = []
             current = arg
             depth = _bracket_depth(match.group(2)) if arg_specs.get(arg, {}).get("type") == "json" else 0
             continue
         if index > 0 and match is not None and _looks_like_label(match.group(1), match.group(2), data):
             unknown.append(match.group(1).strip().strip("*_ "))
         if current is not None:
-            values[current] += "\n" + line
+            more[current].append(line)
             if depth > 0:
                 depth += _bracket_depth(line)
+    for arg, lines_after in more.items():
+        if lines_after:
+            values[arg] = "\n".join([values[arg], *lines_after])
     if unknown:
         shown = ", ".join(repr(u) for u in unknown)
         raise refuse(
@@ -721,8 +730,8 @@ def _operation(head: str, label_lines: list[list[str]], data: dict[str, Any], fi
 
 def _check_unsupported(words: list[str], data: dict[str, Any]) -> None:
     """Refuse when the operation's sentence names something this skill does not store, wherever it stands."""
-    for index in range(len(words)):
-        for phrase, entry in data["_unsupported"]:
+    for index, word in enumerate(words):
+        for phrase, entry in data["_unsupported"].get(word, ()):
             if tuple(words[index : index + len(phrase)]) == phrase:
                 closest = entry.get("closest")
                 message = (
