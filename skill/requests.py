@@ -553,6 +553,7 @@ def _pairs(words: list[str], data: dict[str, Any]):
             noun_match is None
             or (word in dual and verb is None and _noun_ahead(words, i + 1, nouns, report))
             or (word in dual and i == 0 and noun_match[1] == 1 and not _noun_ahead(words, i + 1, nouns))
+            or (i == 0 and noun_match[1] == 1 and i + 1 < n and words[i + 1] in articles)  # "setting the …"
             or (
                 word in dual
                 and verb is None
