@@ -85,12 +85,17 @@ def sizes() -> None:
 
     limit = requests.tables()["limits"]["max_request_bytes"]
     shapes = {
-        "labelled content": lambda n: "bazinga-db, please log this PM interaction:\nSession ID: s_1\nContent: "
-        + "word " * (n // 5),
-        "many lines": lambda n: "bazinga-db, please log this PM interaction:\nSession ID: s_1\nContent: x\n"
-        + "more text line here\n" * (n // 20),
+        "labelled content": lambda n: (
+            "bazinga-db, please log this PM interaction:\nSession ID: s_1\nContent: " + "word " * (n // 5)
+        ),
+        "many lines": lambda n: (
+            "bazinga-db, please log this PM interaction:\nSession ID: s_1\nContent: x\n"
+            + "more text line here\n" * (n // 20)
+        ),
         "one long sentence": lambda n: "bazinga-db, please get the logs for " + "the " * (n // 4),
-        "inline JSON": lambda n: "bazinga-db, please save the PM state for s_1: {" + '"k": "v", ' * (n // 10) + '"z": 1}',
+        "inline JSON": lambda n: (
+            "bazinga-db, please save the PM state for s_1: {" + '"k": "v", ' * (n // 10) + '"z": 1}'
+        ),
     }
     print(f"parse time against text length (bound: {limit:,} bytes; longer texts are refused unread):")
     for name, make in shapes.items():
@@ -103,7 +108,10 @@ def sizes() -> None:
             except BazingaError:
                 pass
             elapsed = time.perf_counter() - t0
-            figures.append(f"{len(text) // 1000} KB {elapsed * 1000:.0f} ms ({elapsed * 1e6 / len(text) * 1000:.0f} us/KB)")
+            figures.append(
+                f"{len(text) // 1000} KB {elapsed * 1000:.0f} ms "
+                f"({elapsed * 1e6 / len(text) * 1000:.0f} us/KB)"
+            )
         print(f"  {name:<18} " + ", ".join(figures))
 
 
@@ -161,9 +169,15 @@ def main() -> None:
         return
     if not os.path.exists(SEEDED):
         os.makedirs(os.path.dirname(SEEDED), exist_ok=True)
-        for argv in (["create-session", "sess_abc123", "simple", "bench"], ["create-session", "s_2", "simple", "b"]):
-            subprocess.run([sys.executable, str(ROOT / "scripts" / "bazinga_db.py"), "--db", SEEDED, "--quiet", *argv],
-                           check=True, stderr=subprocess.DEVNULL)
+        for argv in (
+            ["create-session", "sess_abc123", "simple", "bench"],
+            ["create-session", "s_2", "simple", "b"],
+        ):
+            subprocess.run(
+                [sys.executable, str(ROOT / "scripts" / "bazinga_db.py"), "--db", SEEDED, "--quiet", *argv],
+                check=True,
+                stderr=subprocess.DEVNULL,
+            )
     # the in-process figures come from a child with bytecode caching on, as in an installed skill
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     env["PYTHONPYCACHEPREFIX"] = "/tmp/bench_requests_pycache"

@@ -1,4 +1,4 @@
-"""Score the request reader on the request corpora: accuracy and wrong actions, per class. Standard library only.
+"""Score the request reader on its corpora: accuracy and wrong actions, per class. Standard library only.
 
     python3 bench/score_requests.py [--part dev|heldout|all] [--show-failures] [--json]
 
@@ -43,12 +43,22 @@ TESTS = ROOT / "tests"
 SEED = TESTS / "requests_heldout" / "seed.json"
 PARTS = {
     "dev": [TESTS / "requests_examples.jsonl", TESTS / "requests_corpus.jsonl", TESTS / "requests_dev.jsonl"],
-    "heldout": [TESTS / "requests_heldout" / "heldout_a.jsonl", TESTS / "requests_heldout" / "heldout_b.jsonl"],
+    "heldout": [
+        TESTS / "requests_heldout" / "heldout_a.jsonl",
+        TESTS / "requests_heldout" / "heldout_b.jsonl",
+    ],
 }
 # The refusal kinds of the corpora's "reason" ("KIND: why"); older corpus entries give free text: "other".
 REFUSAL_KINDS = (
-    "missing", "placeholder", "unsupported", "two_operations", "list_of_values", "unknown_label",
-    "typo_session", "invalid_value", "not_understood",
+    "missing",
+    "placeholder",
+    "unsupported",
+    "two_operations",
+    "list_of_values",
+    "unknown_label",
+    "typo_session",
+    "invalid_value",
+    "not_understood",
 )
 WRONG_ACTIONS = ("unexpected_write", "different_write", "read_for_write", "unsupported_answered")
 # Columns whose values differ from run to run (times, row ids, sequence numbers): left out of the diff.
@@ -143,7 +153,11 @@ def contents(path: str) -> dict[str, collections.Counter]:
         for table in tables:
             cursor = conn.execute(f'SELECT * FROM "{table}"')
             names = [d[0] for d in cursor.description]
-            keep = [i for i, n in enumerate(names) if n not in VOLATILE or (n == "id" and table in KEYED_ID_TABLES)]
+            keep = [
+                i
+                for i, n in enumerate(names)
+                if n not in VOLATILE or (n == "id" and table in KEYED_ID_TABLES)
+            ]
             found[table] = collections.Counter(
                 tuple((names[i], _cell(row[i])) for i in keep) for row in cursor.fetchall()
             )
@@ -266,7 +280,7 @@ def score(entries: list[dict]) -> list[dict]:
 
 
 def summary(outcomes: list[dict]) -> dict:
-    """Aggregates: totals, per class, per expected kind (an operation's read/write kind, or a refusal kind)."""
+    """Aggregates: totals, per class, per expected kind (an operation's read/write kind, or refusal kind)."""
     from skill.vocabulary import COMMANDS
 
     def expected_kind(o: dict) -> str:
@@ -282,7 +296,8 @@ def summary(outcomes: list[dict]) -> dict:
             "right": sum(o["right"] for o in items),
             "accuracy": round(100.0 * sum(o["right"] for o in items) / len(items), 1) if items else None,
             "wrong_actions": sum(o["wrong_action"] is not None for o in items),
-            "refusals_of_expected_kind": f"{sum(bool(o.get('kind_right')) for o in refusals)}/{len(refusals)}",
+            "refusals_of_expected_kind": f"{sum(bool(o.get('kind_right')) for o in refusals)}"
+            f"/{len(refusals)}",
         }
 
     by_class = collections.defaultdict(list)
@@ -301,21 +316,28 @@ def summary(outcomes: list[dict]) -> dict:
 
 def _print_summary(name: str, result: dict) -> None:
     total = result["total"]
-    print(f"== {name}: {total['right']}/{total['n']} right ({total['accuracy']}%), "
-          f"wrong actions {total['wrong_actions']} {result['wrong_actions']}, "
-          f"refusals of the expected kind {total['refusals_of_expected_kind']}")
+    print(
+        f"== {name}: {total['right']}/{total['n']} right ({total['accuracy']}%), "
+        f"wrong actions {total['wrong_actions']} {result['wrong_actions']}, "
+        f"refusals of the expected kind {total['refusals_of_expected_kind']}"
+    )
     for title, key in (("class", "per_class"), ("expected kind", "per_expected_kind")):
         print(f"   per {title}:")
         for label, t in result[key].items():
-            print(f"     {label:<24} {t['right']:>4}/{t['n']:<4} {t['accuracy']:>5}%  wrong actions "
-                  f"{t['wrong_actions']}  refusal kind {t['refusals_of_expected_kind']}")
+            print(
+                f"     {label:<24} {t['right']:>4}/{t['n']:<4} {t['accuracy']:>5}%  wrong actions "
+                f"{t['wrong_actions']}  refusal kind {t['refusals_of_expected_kind']}"
+            )
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--part", choices=["dev", "heldout", "all"], default="all")
-    parser.add_argument("--show-failures", action="store_true",
-                        help="also list the held-out failures (once, for the closing report)")
+    parser.add_argument(
+        "--show-failures",
+        action="store_true",
+        help="also list the held-out failures (once, for the closing report)",
+    )
     parser.add_argument("--json", action="store_true", help="print the aggregates as JSON")
     options = parser.parse_args(argv)
     parts = ["dev", "heldout"] if options.part == "all" else [options.part]
@@ -330,9 +352,24 @@ def main(argv: list[str] | None = None) -> int:
         if show and failures and not options.json:
             print(f"   failures ({part}):")
             for o in failures:
-                print("   -", json.dumps({k: o.get(k) for k in ("id", "class", "wrong_action", "expected",
-                                                                  "dry_run", "refusal", "refusal_kind")},
-                                       ensure_ascii=False))
+                print(
+                    "   -",
+                    json.dumps(
+                        {
+                            k: o.get(k)
+                            for k in (
+                                "id",
+                                "class",
+                                "wrong_action",
+                                "expected",
+                                "dry_run",
+                                "refusal",
+                                "refusal_kind",
+                            )
+                        },
+                        ensure_ascii=False,
+                    ),
+                )
     if options.json:
         print(json.dumps(results, indent=1))
     return 0

@@ -8,19 +8,29 @@ refusal.
 
 How a request is read (the words themselves are data, in ``prompts/phrasings.json``):
 
-1. Code fences and the "bazinga-db, please" / "Request to bazinga-db:" preamble are dropped.
-2. ``Label: value`` lines are found; a label is one of the spellings listed for an argument. The text
-   before the first label line is the *head*: the sentence naming the operation, then (after its
-   colon) an optional *body* (content, JSON, SQL written inline).
-3. The operation is the (verb, noun) pair of the head: "save" + "PM state" -> save-state. Nouns after a
-   preposition ("for session X") qualify the operation rather than name it. Two different operations
-   in one request, a delete, or no operation at all are refused.
-4. Labels are read again with the operation's own arguments, so a line that only looks like a label
-   ("Review: code quality good" inside a log's content) stays part of the value above it.
-5. Arguments the labels did not give are looked for inline ("for session X", "(limit 10)",
-   "group_a -> completed", "4,200 tokens for the Tech Lead").
-6. Every value is converted with the vocabulary (``vocabulary.convert``), so the CLI and the request
-   parser accept exactly the same values.
+1. Normalise: a request over ``limits.max_request_bytes`` is refused unread; code fences and the
+   "bazinga-db, please" / "Request to bazinga-db:" preamble are dropped.
+2. Split: ``Label: value`` lines are found; the text before the first one is the *head*: the sentence
+   naming the operation, then (after its colon, or a dash) an optional *body* (content, JSON, SQL).
+3. Intent (``_operation``): the (verb class, object noun) pair of the head: "save" + "PM state" ->
+   save-state. The object is the first noun after the verb that no preposition qualifies; a group id is
+   a task-group noun; after a write verb the nouns of what agents report (finding, verdict …) name an
+   interaction; the vocabulary's command names name themselves. Refused here: an object this skill does
+   not store (anywhere in the sentence), two operations (two objects, or a conjunction and a second verb),
+   a delete, or no operation at all.
+4. Slots: the operation's label lines (a label line of anything else is refused by name), one-line label
+   runs, then small extractors for values written inline ("for session X", "(iteration 2, agent qa_1)",
+   "12,500 tokens for developer_2", quoted content, inline JSON, the command's own --flags).
+5. Coverage: a list where the operation takes one value is refused; so is a value the sentence gives
+   (an agent id, an iteration) that has no place in the operation.
+6. Convert: every value goes through the vocabulary (``vocabulary.convert``), so the CLI and the request
+   reader accept exactly the same values; a JSON body is checked against its payload schema (the
+   vocabulary's ``payload`` of the argument).
+7. Guarantees, checked on the result: a write-led request never gives a read (nor a read-led one a
+   write); every value of a write appears in the text, up to the vocabulary's normalisation.
+
+``understand(text, known_sessions)`` adds the one check that needs the database: a session id one or two
+edits from an existing one is refused with "did you mean".
 """
 
 from __future__ import annotations
@@ -49,7 +59,9 @@ _COLON_BREAK = re.compile(r":(?=\s|$)")
 _SENTENCE_END = re.compile(r"(?<=[.?!])\s+|\n+")
 
 TOKEN = r"""[`"'\u201c\u2018]?([^\s,;()"'`\u201d\u2019]+)"""
-NUMBER = r"(?<![\w.])(-?\d(?:[\d_]|,(?=\d{3}))*(?:\.\d+)?\s?[kK]?)(?![\w.])"  # a sign is kept: -500 is refused
+NUMBER = (
+    r"(?<![\w.])(-?\d(?:[\d_]|,(?=\d{3}))*(?:\.\d+)?\s?[kK]?)(?![\w.])"  # a sign is kept: -500 is refused
+)
 
 
 def tables() -> dict[str, Any]:
@@ -94,7 +106,19 @@ def tables() -> dict[str, Any]:
         data["_command_names"] = {name: name for name in OPERATIONS}
         data["_label"] = labels
         data["_stop"] = set(data["stopwords"])
-        data["_stop_label"] = {"that", "then", "and", "but", "so", "because", "http", "https", "i", "we", "it"}
+        data["_stop_label"] = {
+            "that",
+            "then",
+            "and",
+            "but",
+            "so",
+            "because",
+            "http",
+            "https",
+            "i",
+            "we",
+            "it",
+        }
         data["_qualifiers"] = set(data["qualifiers"])
         data["_articles"] = set(data["articles"])
         data["_prefixes"] = sorted(data["prefixes"], key=len, reverse=True)
@@ -206,7 +230,9 @@ def parse(text: str) -> tuple[str, dict[str, Any]]:
     arg_specs = {a["name"]: a for a in spec["args"]}
     if spec["kind"] == "read" and intent.lead is None and re.search(r"\u2192|->|=>", head):
         # "group_a → completed": a new value without a verb; writes are never guessed
-        raise refuse("no operation verb in the request: say what to do (update, mark …); writes are never guessed")
+        raise refuse(
+            "no operation verb in the request: say what to do (update, mark …); writes are never guessed"
+        )
     if spec["kind"] == "read" and not _has_verb(sentences, data):
         # "PM interaction / Content: …" without a verb: the values are a write's; writes are never guessed.
         foreign = [c for c in label_candidates if not any(arg in arg_specs for arg in c)]
@@ -354,7 +380,11 @@ def _read_labels(lines: list[str], command: str, arg_specs: dict[str, Any], data
                     arg = candidate
                     break
         if arg is not None and match is not None:
-            if arg in values and (values[arg].strip() or "".join(more[arg]).strip()) and match.group(2).strip():
+            if (
+                arg in values
+                and (values[arg].strip() or "".join(more[arg]).strip())
+                and match.group(2).strip()
+            ):
                 earlier = "\n".join([values[arg], *more.get(arg, ())])
                 if _clean_scalar(earlier) != _clean_scalar(match.group(2)):
                     raise refuse(
@@ -423,14 +453,16 @@ def _bracket_depth(text: str) -> int:
 
 
 def _looks_like_label(label: str, value: str, data: dict[str, Any], *, lowercase: bool = True) -> bool:
-    """'Initial_Branch', 'Original Scope', 'Priority': a short name of a field, not a sentence with a colon."""
+    """'Initial_Branch', 'Original Scope', 'Priority': the short name of a field, not a sentence."""
     words = label.strip().strip("*_ ").split()
     if not words or len(words) > 3:
         return False
     if any(w.lower() in data["_stop_label"] for w in words):
         return False  # "Note that the fix is in: …", "Then: …" read as prose
     first = words[0]
-    if first.lower() in data["_articles"] or not all(w.replace("_", "").replace("-", "").isalpha() for w in words):
+    if first.lower() in data["_articles"] or not all(
+        w.replace("_", "").replace("-", "").isalpha() for w in words
+    ):
         return False
     return first[:1].isupper() or "_" in label or (lowercase and bool(value.strip()))
 
@@ -454,7 +486,11 @@ def _label_segments(body: str, arg_specs: dict[str, Any], data: dict[str, Any], 
             unknown is not None
             and separated
             and len(words) <= 3
-            and not any(c in arg_specs for w in (3, 2, 1) for c in data["_label"].get(_label_key(" ".join(words[-w:])), ()))
+            and not any(
+                c in arg_specs
+                for w in (3, 2, 1)
+                for c in data["_label"].get(_label_key(" ".join(words[-w:])), ())
+            )
             and _looks_like_label(match.group(1), "x", data, lowercase=True)
         ):
             unknown.append(match.group(1).strip())
@@ -549,16 +585,24 @@ def _pairs(words: list[str], data: dict[str, Any]):
             noun_match, topic = (word, 1), "interaction"
         elif _GROUP_ID.match(word):
             noun_match, topic = (word, 1), "task_group"
-        if word in verbs and topic != "interaction" and (
-            noun_match is None
-            or (word in dual and verb is None and _noun_ahead(words, i + 1, nouns, report))
-            or (word in dual and i == 0 and noun_match[1] == 1 and not _noun_ahead(words, i + 1, nouns))
-            or (i == 0 and noun_match[1] == 1 and i + 1 < n and words[i + 1] in articles)  # "setting the …"
-            or (
-                word in dual
-                and verb is None
-                and noun_match[1] == 1
-                and (i + 1 == n or words[i + 1] in ("it", "them"))  # "please log it"; "log this X" is a noun
+        if (
+            word in verbs
+            and topic != "interaction"
+            and (
+                noun_match is None
+                or (word in dual and verb is None and _noun_ahead(words, i + 1, nouns, report))
+                or (word in dual and i == 0 and noun_match[1] == 1 and not _noun_ahead(words, i + 1, nouns))
+                or (
+                    i == 0 and noun_match[1] == 1 and i + 1 < n and words[i + 1] in articles
+                )  # "setting the …"
+                or (
+                    word in dual
+                    and verb is None
+                    and noun_match[1] == 1
+                    and (
+                        i + 1 == n or words[i + 1] in ("it", "them")
+                    )  # "please log it"; "log this X" is a noun
+                )
             )
         ):
             verb = verbs[word]
@@ -606,7 +650,8 @@ _PARENS = re.compile(r"\([^()]*\)")
 _STATEMENT = re.compile(
     r"\b(?:is|are|was|has been|have been)\s+(?:now\s+)?(?:marked\s+(?:as\s+)?)?"
     r"(approved|changes[ _-]requested|completed?|done|failed|in[ _-]progress|pending|finished)\b"
-    r"|\b(?:approved|requested changes (?:on|to|for)|requested changes)\s+(?:task\s+)?(?:group\s+)?group[_-]\w",
+    r"|\b(?:approved|requested changes (?:on|to|for)|requested changes)\s+"
+    r"(?:task\s+)?(?:group\s+)?group[_-]\w",
     re.IGNORECASE,
 )
 
@@ -634,7 +679,9 @@ def _operation(head: str, label_lines: list[list[str]], data: dict[str, Any], fi
     operations_named = 0
     joined: RequestNotUnderstood | None = None  # "mark A completed and mark B failed"
     none_topic: str | None = None  # the object named before the verb ("session s_1 is done, mark it …")
-    fallback: str | None = None  # a qualified noun, when nothing else names the operation ("check for sessions")
+    fallback: str | None = (
+        None  # a qualified noun, when nothing else names the operation ("check for sessions")
+    )
     delete = False
     verb_only: str | None = None
     lead: str | None = None
@@ -716,11 +763,7 @@ def _operation(head: str, label_lines: list[list[str]], data: dict[str, Any], fi
     if found_command is None:
         raise refuse("no operation recognised in " + repr(_shorten(phrase or head or first_line)))
     # A request without a verb is a read; a write needs its verb ("never guess a write").
-    if (
-        COMMANDS[found_command]["kind"] == "write"
-        and statement is None
-        and not _has_write_verb(kept, data)
-    ):
+    if COMMANDS[found_command]["kind"] == "write" and statement is None and not _has_write_verb(kept, data):
         raise refuse(
             "say what to do with it (log, save, create, update …); writes are never guessed", found_command
         )
@@ -944,7 +987,11 @@ def _inline_values(
             match = re.search(r"(?:^|\s)" + re.escape(flag) + r"(?:=|\s+)" + TOKEN, text)
             if match and want(name):
                 raw[name] = True if spec["type"] == "flag" else match.group(1)
-            elif spec["type"] == "flag" and want(name) and re.search(r"(?:^|\s)" + re.escape(flag) + r"\b", text):
+            elif (
+                spec["type"] == "flag"
+                and want(name)
+                and re.search(r"(?:^|\s)" + re.escape(flag) + r"\b", text)
+            ):
                 raw[name] = True
 
     if want("session_id"):
@@ -1022,7 +1069,12 @@ def _inline_values(
             raw["name"] = next(g for g in match.groups() if g)
         else:
             rest = (_after_colon(text) or "").strip()
-            if rest and not re.search(r"[\"\u201c(:,;=]", rest) and len(rest.split()) <= 6 and "\n" not in rest:
+            if (
+                rest
+                and not re.search(r"[\"\u201c(:,;=]", rest)
+                and len(rest.split()) <= 6
+                and "\n" not in rest
+            ):
                 raw["name"] = rest  # "create task group group_d in s_1: Refund flow"
 
     if want("status"):
@@ -1071,7 +1123,9 @@ def _inline_values(
             )
             if match is None:  # "set the review status of group_a to LGTM": let validation list the values
                 match = re.search(
-                    r"\b(?:review(?:[ _-]status)?|verdict)\b[^.\n]{0,40}?(?:\bto|\bas|=|:)\s*" + TOKEN, text, re.IGNORECASE
+                    r"\b(?:review(?:[ _-]status)?|verdict)\b[^.\n]{0,40}?(?:\bto|\bas|=|:)\s*" + TOKEN,
+                    text,
+                    re.IGNORECASE,
                 )
             if match:
                 raw["last_review_status"] = match.group(1)
@@ -1230,7 +1284,9 @@ def _inline_values(
         taken = {_clean_scalar(str(v)).lower() for v in raw.values() if isinstance(v, str)}
         read = COMMANDS[command]["kind"] == "read"
         words = r"(?:for|in|of|from)" if read else r"(?:for|in|on|within|into)"
-        for match in re.finditer(r"\b" + words + r"\s+(?:the\s+)?(?:session\s+)?" + TOKEN, text, re.IGNORECASE):
+        for match in re.finditer(
+            r"\b" + words + r"\s+(?:the\s+)?(?:session\s+)?" + TOKEN, text, re.IGNORECASE
+        ):
             token = _clean_token(match.group(1))
             looks_like_id = any(c.isdigit() or c == "_" for c in token)
             if _GROUP_ID.match(token.lower()) or (not read and _agent_prefix(token.lower()) is not None):
@@ -1262,8 +1318,6 @@ def _inline_values(
         match = re.search(r"(?im)^\s*((?:select|with)\b[\s\S]*)", text)
         if match:
             raw["sql"] = match.group(1)
-
-
 
 
 def _agent_prefix(token: str) -> str | None:
@@ -1404,7 +1458,8 @@ def _state_type_in(text: str, data: dict[str, Any]) -> str | None:
 
 _QUALIFIER_ITEM = re.compile(
     r"^\s*(?:(?:at\s+)?iter(?:ation)?\s*#?\s*\d+|round\s*#?\s*\d+|agent(?:[ _-]?id)?\s*[:=]?\s*[\w.-]+"
-    r"|by\s+[\w.-]+|(?:for\s+|in\s+)?session(?:[ _-]?id)?\s*[:=]?\s*[\w.:@+-]+|group(?:[ _-]?id)?\s*[:=]?\s*[\w.-]+)\s*$",
+    r"|by\s+[\w.-]+|(?:for\s+|in\s+)?session(?:[ _-]?id)?\s*[:=]?\s*[\w.:@+-]+"
+    r"|group(?:[ _-]?id)?\s*[:=]?\s*[\w.-]+)\s*$",
     re.IGNORECASE,
 )
 
@@ -1445,7 +1500,9 @@ def _values_from_json_body(command: str, arg_specs: dict[str, Any], raw: dict[st
 _TOKENS_AMOUNT = re.compile(r"(?<![\w.])\d[\d,_.]*\s?[kK]?\s*(?:tokens?|toks?)\b", re.IGNORECASE)
 
 
-def _check_lists(command: str, arg_specs: dict[str, Any], phrase: str, raw: dict[str, Any], data: dict) -> None:
+def _check_lists(
+    command: str, arg_specs: dict[str, Any], phrase: str, raw: dict[str, Any], data: dict
+) -> None:
     """A list of values where the operation takes one ('developer 500 tokens, qa 300 tokens',
     'mark group_a and group_b completed') is refused: one request per value."""
     if COMMANDS[command]["kind"] != "write":
@@ -1469,7 +1526,9 @@ def _check_lists(command: str, arg_specs: dict[str, Any], phrase: str, raw: dict
         pattern = re.escape(token) + r"\s*(?:,|&|\band\b|\bor\b|/|\+)\s*(?:session\s+|group\s+)?" + TOKEN
         shape = _GROUP_ID if name == "group_id" else None
         if shape is not None and _GROUP_ID.match(token.lower()):
-            others = {w for w in _words(_strip_quoted(phrase.split(":", 1)[0])) if shape.match(w)} - {token.lower()}
+            others = {w for w in _words(_strip_quoted(phrase.split(":", 1)[0])) if shape.match(w)} - {
+                token.lower()
+            }
             if others:
                 raise refuse(
                     f"the request names several groups ({token}, {', '.join(sorted(others))}); {command} "
@@ -1509,7 +1568,8 @@ def _check_direction(intent: Intent, command: str) -> None:
         found = [w for s in intent.sentences for w in _words(s) if w in markers]
         if found:
             raise refuse(
-                f"the request says {found[0]!r} (a write) but names only a read ({command}); say what to store",
+                f"the request says {found[0]!r} (a write) but names only a read ({command}); "
+                "say what to store",
                 command,
             )
     if intent.lead in ("create", "write", "update") and kind == "read":
@@ -1528,7 +1588,9 @@ _SESSION_SHAPE = re.compile(
     r"(?<![\w.-])((?:bazinga|sess|session|orch|s)[_-][A-Za-z0-9][\w.:@+-]*?|[a-z]+_\d{8}_\d{4,6})(?=[.,;:?!)]*(?:\s|$))",
     re.IGNORECASE,
 )
-_AGENT_ID_SHAPE = re.compile(r"(?<![\w.-])([a-z][a-z]*(?:_[a-z]+)*_(?:\d+|main|primary|lead|[a-z]\d*))(?![\w-])")
+_AGENT_ID_SHAPE = re.compile(
+    r"(?<![\w.-])([a-z][a-z]*(?:_[a-z]+)*_(?:\d+|main|primary|lead|[a-z]\d*))(?![\w-])"
+)
 
 
 def _check_coverage(command: str, args: dict[str, Any], phrase: str, data: dict[str, Any]) -> None:
@@ -1555,9 +1617,7 @@ def _check_coverage(command: str, args: dict[str, Any], phrase: str, data: dict[
     match = re.search(r"\biter(?:ation)?\b\s*(?:#|no\.?|number|=|:)?\s*([^\s,;)]+)", text, re.IGNORECASE)
     if match and "iteration" not in args:
         if any(a["name"] == "iteration" for a in COMMANDS[command]["args"]):
-            raise refuse(
-                f"iteration {match.group(1)!r} is not a whole number", command, kind="invalid_value"
-            )
+            raise refuse(f"iteration {match.group(1)!r} is not a whole number", command, kind="invalid_value")
         raise refuse(
             f"the request gives iteration {match.group(1)}, but {command} takes no iteration",
             command,
@@ -1569,7 +1629,11 @@ def _check_coverage(command: str, args: dict[str, Any], phrase: str, data: dict[
         and "revision_count" not in args
         and not args.get("increment_revision")
     ):
-        raise refuse("the request mentions the revision count but gives no number (or +1)", command, kind="invalid_value")
+        raise refuse(
+            "the request mentions the revision count but gives no number (or +1)",
+            command,
+            kind="invalid_value",
+        )
 
 
 def _check_provenance(command: str, args: dict[str, Any], text: str) -> None:
@@ -1784,7 +1848,9 @@ def _json_value(
     rest = text[end:].strip()
     if rest and rest[0] in ',]}:"':
         raise refuse(
-            f"{what} is not valid JSON: unexpected {rest[:20]!r} after the object", command, kind="invalid_value"
+            f"{what} is not valid JSON: unexpected {rest[:20]!r} after the object",
+            command,
+            kind="invalid_value",
         )
     try:
         parse_json_text(text[start:end], what)  # strict: no NaN / Infinity
@@ -1823,7 +1889,8 @@ def check_session_typo(command: str, args: dict[str, Any], known: list[str] | No
         raise refuse(
             f"session {session_id!r} does not exist; did you mean {best[1]!r}?",
             hint=f"Send the request again with Session ID: {best[1]}.\nIf {session_id!r} is a new session, "
-            "create it first:\n" + request_form("create-session").replace("bazinga_20250113_143530", session_id),
+            "create it first:\n"
+            + request_form("create-session").replace("bazinga_20250113_143530", session_id),
             kind="typo_session",
         )
 

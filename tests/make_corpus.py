@@ -1062,7 +1062,12 @@ ok(
     tokens=500,
 )
 # Round 2 (issue 11, class 5): the object may come before its verb ("group_a is done, please update it").
-ok("bazinga-db, group_a is done, please update it", "update-task-group", group_id="group_a", status="completed")
+ok(
+    "bazinga-db, group_a is done, please update it",
+    "update-task-group",
+    group_id="group_a",
+    status="completed",
+)
 
 
 if __name__ == "__main__":

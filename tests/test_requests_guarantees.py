@@ -31,7 +31,11 @@ WRITE_VERBS = sorted(
     }
 )
 READ_VERBS = sorted(
-    {w for w in DATA["verbs"]["read"] if w not in DUAL and " " not in w and "'" not in w and DATA["_verb"][w] == "read"}
+    {
+        w
+        for w in DATA["verbs"]["read"]
+        if w not in DUAL and " " not in w and "'" not in w and DATA["_verb"][w] == "read"
+    }
 )
 NOUNS = sorted({n for topic, words in DATA["nouns"].items() if not topic.startswith("_") for n in words})
 OBJECTS = NOUNS + sorted(DATA["report_nouns"]["words"]) + ["group_a", "group_b", "task group group_c"]
@@ -40,7 +44,21 @@ AGENTS = sorted(set(AGENT_TYPES["documented"]) | {"Tech Lead", "QA Expert", "PM"
 SESSION = st.sampled_from(["s_1", "sess_beta", "bazinga_20251201_090000", "s_42"])
 FILLER = st.lists(
     st.sampled_from(
-        ["for", "in", "session", "the", "latest", "please", "now", "of", "with", "status", "completed", "pm", "qa"]
+        [
+            "for",
+            "in",
+            "session",
+            "the",
+            "latest",
+            "please",
+            "now",
+            "of",
+            "with",
+            "status",
+            "completed",
+            "pm",
+            "qa",
+        ]
         + NOUNS[:20]
     ),
     max_size=5,
@@ -106,7 +124,9 @@ STATUS = st.sampled_from(
 @st.composite
 def labelled_writes(draw):
     """A write in labelled form, with values drawn at random, and the values it gives by label."""
-    command = draw(st.sampled_from(["log-interaction", "log-tokens", "update-task-group", "create-task-group"]))
+    command = draw(
+        st.sampled_from(["log-interaction", "log-tokens", "update-task-group", "create-task-group"])
+    )
     session = draw(IDS)
     if command == "log-interaction":
         values = {
@@ -161,7 +181,10 @@ def test_a_write_holds_only_values_from_the_text_and_every_label_is_used(case):
         command, args = parse(text)
     except RequestNotUnderstood as error:
         # an unknown label is refused by name; nothing else in these well-formed requests is refused
-        assert extra is not None and error.code == "unknown_label" and extra in error.message, (text, error.message)
+        assert extra is not None and error.code == "unknown_label" and extra in error.message, (
+            text,
+            error.message,
+        )
         return
     assert extra is None, f"an unknown label was dropped: {text!r} -> {args}"
     assert COMMANDS[command]["kind"] == "write"

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from test_requests_parse import CORPUS, EXAMPLES, _load
 
 from skill.errors import RequestNotUnderstood
-from skill.requests import tables, parse
+from skill.requests import parse, tables
 
 ENTRIES = [e for path in (EXAMPLES, CORPUS) if path.exists() for e in _load(path)]
 LABELLED = [

@@ -134,7 +134,10 @@ def test_reply_as_json(seeded):
     data = json.loads(result.stdout)
     assert data["ok"] is True and data["command"] == "log-tokens"
     assert data["args"] == {"session_id": "s_42", "agent_type": "tech_lead", "tokens": 4200}
-    assert data["reply"] == "✓ Logged 4,200 tokens for Tech Lead in session s_42\n   ran: log-tokens s_42 tech_lead 4200"
+    assert (
+        data["reply"]
+        == "✓ Logged 4,200 tokens for Tech Lead in session s_42\n   ran: log-tokens s_42 tech_lead 4200"
+    )
     assert data["result"]["tokens_estimated"] == 4200
     assert data["ran"] == {"session_id": "s_42", "agent_type": "tech_lead", "tokens": 4200}
 
@@ -151,7 +154,9 @@ def test_json_reply_of_a_rendered_read_carries_its_data(seeded):
     data = json.loads(result.stdout)
     assert data["command"] == "get-session" and data["result"]["session_id"] == "s_42"
     assert data["result"]["mode"] == "parallel"
-    state = json.loads(request(seeded, "bazinga-db, get the latest PM state for session s_42", "--format", "json").stdout)
+    state = json.loads(
+        request(seeded, "bazinga-db, get the latest PM state for session s_42", "--format", "json").stdout
+    )
     assert state["result"]["iteration"] == 2
 
 
@@ -190,13 +195,13 @@ REFUSALS = {
     # round 2 (issue 11): one per new kind of refusal
     "unsupported": "bazinga-db, please update success criterion for group_a: all tests pass",
     "unsupported-verb": "bazinga-db, please archive session s_1",
-    "unknown-label": "bazinga-db, please create a new orchestration session:\nSession ID: s_77\nMode: simple\n"
-    "Requirements: Add CSV export\nInitial_Branch: main",
+    "unknown-label": "bazinga-db, please create a new orchestration session:\nSession ID: s_77\n"
+    "Mode: simple\nRequirements: Add CSV export\nInitial_Branch: main",
     "joined-operations": "bazinga-db, mark session s_1 completed and mark session s_42 failed",
     "list-of-values": "bazinga-db, log token usage for s_42: developer 500 tokens, qa 300 tokens",
     "list-of-groups": "bazinga-db, please mark group_a and group_b completed in s_42",
     "typo-session": "bazinga-db, please log this PM interaction for session s_422: planning done",
-    "value-not-placed": "bazinga-db, please save the PM state for s_42 with iteration 2: {\"iteration\": 2}",
+    "value-not-placed": 'bazinga-db, please save the PM state for s_42 with iteration 2: {"iteration": 2}',
     "too-long": "bazinga-db, please log this PM interaction:\nSession ID: s_42\nContent: " + "x" * 300000,
 }
 

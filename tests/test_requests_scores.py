@@ -61,8 +61,10 @@ def test_the_scorer_sees_a_wrong_write(tmp_path):
         "id": "probe",
         "class": "probe",
         "text": "bazinga-db, mark group_b as failed in sess_beta",
-        "expected": {"command": "update-task-group", "args": {"group_id": "group_b", "session_id": "sess_beta",
-                                                              "status": "completed"}},
+        "expected": {
+            "command": "update-task-group",
+            "args": {"group_id": "group_b", "session_id": "sess_beta", "status": "completed"},
+        },
     }
     (outcome,) = score_requests.score([entry])
     assert outcome["wrong_action"] == "different_write" and not outcome["right"]

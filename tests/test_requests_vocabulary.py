@@ -16,7 +16,9 @@ ROOT = Path(__file__).resolve().parent.parent
 MODULES = [ROOT / "skill" / "requests.py", ROOT / "skill" / "replies.py"]
 PHRASINGS = ROOT / "prompts" / "phrasings.json"
 
-JSON_ARGS = {a["name"]: a["payload"] for spec in COMMANDS.values() for a in spec["args"] if a["type"] == "json"}
+JSON_ARGS = {
+    a["name"]: a["payload"] for spec in COMMANDS.values() for a in spec["args"] if a["type"] == "json"
+}
 PAYLOAD_KINDS = {p["kind"] for p in JSON_ARGS.values()}
 
 
@@ -38,7 +40,7 @@ def _string_collections(tree: ast.AST):
 
 def _copies(tree: ast.AST) -> list[str]:
     found = []
-    for kind, names, pairs in _string_collections(tree):
+    for kind, names, _pairs in _string_collections(tree):
         if len(names & set(ENUMS)) >= 3:
             found.append(f"a {kind} of enum names {sorted(names & set(ENUMS))}")
         if len(names & set(AGENT_TYPES["documented"])) >= 4:
@@ -71,7 +73,9 @@ def test_phrasings_keep_no_payload_map():
     # no phrasings table is keyed by the JSON arguments with payload kinds as values
     for key, value in data.items():
         if isinstance(value, dict):
-            mapped = {k: v for k, v in value.items() if k in JSON_ARGS and isinstance(v, str) and v in PAYLOAD_KINDS}
+            mapped = {
+                k: v for k, v in value.items() if k in JSON_ARGS and isinstance(v, str) and v in PAYLOAD_KINDS
+            }
             assert not mapped, key
 
 
