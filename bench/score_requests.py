@@ -211,7 +211,7 @@ def refusal_kind_of(expected: dict) -> str:
 def refusal_kind(text: str, path: str) -> str | None:
     """The kind (error code) of the reader's refusal, for the per-kind report."""
     from skill.errors import BazingaError
-    from skill.replies import known_sessions
+    from skill.handlers.request import known_sessions
     from skill.requests import understand
 
     try:

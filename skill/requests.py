@@ -44,7 +44,16 @@ if TYPE_CHECKING:
     from typing import Any
 
 from .errors import BazingaError, RequestNotUnderstood
-from .vocabulary import AGENT_TYPES, COMMANDS, ENUMS, OPERATIONS, PROMPTS_PATH, convert, normalise_agent_type
+from .vocabulary import (
+    AGENT_TYPES,
+    COMMANDS,
+    ENUMS,
+    OPERATIONS,
+    PROMPTS_PATH,
+    argument_specs,
+    convert,
+    normalise_agent_type,
+)
 
 _TABLES: dict[str, Any] | None = None
 
@@ -174,12 +183,12 @@ def request_form(command: str | None) -> str:
             ]
         )
     lines = [data["forms"][command]]
-    for arg in COMMANDS[command]["args"]:
-        name = arg["name"]
-        if name == "increment_revision":
-            continue
-        label, example = data["label_names"][name]
-        optional = "" if arg.get("required") else "   (optional)"
+    for name, spec in argument_specs(command).items():
+        if spec["type"] == "flag":
+            continue  # said in words ("+1", "bump"), not as a label
+        # the label agents write and an example value (phrasings), else the vocabulary's label and metavar
+        label, example = data["label_names"].get(name) or (spec["label"].title(), spec["metavar"])
+        optional = "" if spec.get("required") else "   (optional)"
         lines.append(f"{label}: {example}{optional}")
     return "\n".join(lines)
 
