@@ -330,7 +330,25 @@ def _strip_preamble(lines: list[str], data: dict[str, Any]) -> list[str]:
         lines.pop(0)
     if not lines:
         return lines
-    first = lines[0].lstrip(" >*#")
+    first = _strip_prefixes(lines[0].lstrip(" >*#"), data)
+    # "QA: group_a passed, mark it completed", "[developer_1] log this …": who speaks is not the operation
+    role = re.match(r"\s*\[?([A-Za-z][A-Za-z _-]{0,20}?|[a-z]+_[a-z0-9]+)\]?\s*:?\s+(?=\S)", first)
+    if role and (":" in first[: role.end()] or "]" in first[: role.end()]):
+        who = role.group(1).strip()
+        if _label_key(who) not in data["_label"] and (
+            _agent_or_none(who) in AGENT_TYPES["documented"] or _agent_prefix(who.lower()) is not None
+        ):
+            first = f"({who}) " + _strip_prefixes(first[role.end() :], data)
+    lines = [first] + lines[1:]
+    if not first.strip():
+        lines = lines[1:]
+        while lines and not lines[0].strip():
+            lines.pop(0)
+    return lines
+
+
+def _strip_prefixes(first: str, data: dict[str, Any]) -> str:
+    """'bazinga-db, please …' -> '…' (every preamble word of phrasings.json, as often as they stand)."""
     changed = True
     while changed:
         changed = False
@@ -340,12 +358,7 @@ def _strip_preamble(lines: list[str], data: dict[str, Any]) -> list[str]:
                 first = first[len(prefix) :].lstrip(" ,:;.!-\u2014\u2013")
                 changed = True
                 break
-    lines = [first] + lines[1:]
-    if not first.strip():
-        lines = lines[1:]
-        while lines and not lines[0].strip():
-            lines.pop(0)
-    return lines
+    return first
 
 
 def _label_args(line: str, data: dict[str, Any]) -> list[str]:
@@ -609,8 +622,10 @@ def _pairs(words: list[str], data: dict[str, Any]):
                     and verb is None
                     and noun_match[1] == 1
                     and (
-                        i + 1 == n or words[i + 1] in ("it", "them")
-                    )  # "please log it"; "log this X" is a noun
+                        i + 1 == n
+                        or words[i + 1] in ("it", "them")  # "please log it"; but "log this X": X is the object
+                        or (words[i + 1] in articles and (i + 2 == n or words[i + 2] in qualifiers))
+                    )
                 )
             )
         ):
@@ -765,6 +780,10 @@ def _operation(head: str, label_lines: list[list[str]], data: dict[str, Any], fi
         found_command = data["operations"][none_topic][lead]  # the verb came after its object
     if found_command is None:
         found_command = _from_labels(verb_only, label_lines, data)
+    if found_command is None and verb_only == "write" and body and not label_lines:
+        dual_first = next((w for s in kept for w in _words(s) if w in data["_verb"]), None)
+        if dual_first in data["_dual"]:
+            found_command = data["operations"]["interaction"]["write"]  # "please log this for s_1: …"
     if found_command is None and verb_only is None and any("sql" in c for c in label_lines):
         found_command = "query"  # "query: SELECT …"
     if found_command is None and fallback is not None:
@@ -788,7 +807,7 @@ def _check_unsupported(words: list[str], data: dict[str, Any]) -> None:
             if tuple(words[index : index + len(phrase)]) == phrase:
                 closest = entry.get("closest")
                 message = (
-                    f"bazinga-db does not store {entry['what']} ({' '.join(phrase)!r}); it stores "
+                    f"{' '.join(phrase)!r}: bazinga-db has no {entry['what']}; it stores "
                     + data["unsupported"]["stores"]
                 )
                 if closest:
@@ -835,7 +854,8 @@ def _body_colon(head: str, data: dict[str, Any]):
     from .vocabulary import COMMANDS as ALL
 
     types = {a["name"]: a["type"] for spec in ALL.values() for a in spec["args"]}
-    json_start = min([i for i in (head.find("{"), head.find("[")) if i >= 0] or [len(head)])
+    opening = _JSON_OPENING.search(head)  # "[developer_1]" or "[session_id]" is no JSON
+    json_start = opening.start() if opening else len(head)
     first_line = head.split("\n", 1)[0]
     dash = _DASH_BREAK.search(first_line[:json_start])
     colon = _COLON_BREAK.search(first_line)
@@ -870,6 +890,7 @@ def _body_colon(head: str, data: dict[str, Any]):
     return _DASH_BREAK.search(head[:json_start].split("\n", 1)[0])
 
 
+_JSON_OPENING = re.compile(r"\{|\[(?=\s*[\[{\"\d\]-])")
 _DASH_BREAK = re.compile(r"\s+[-\u2013\u2014]+\s+")
 
 
@@ -1166,10 +1187,12 @@ def _inline_values(
     if want("since"):
         match = re.search(
             r"\b(?:since|after|from)\s+(\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?)?"
-            r"(?:\s?(?:Z|UTC|[+-]\d{2}:?\d{2}))?|[^\s,;()]+)",
+            r"(?:\s?(?:Z|UTC|[+-]\d{2}:?\d{2}))?)",
             text,
             re.IGNORECASE,
         )
+        if match is None:  # "since yesterday": not a time the vocabulary reads; validation says so
+            match = re.search(r"\b(?:since|after)\s+(?!the\b|a\b|an\b)([^\s,;()]+)", text, re.IGNORECASE)
         if match:
             raw["since"] = match.group(1)
 
@@ -1816,6 +1839,10 @@ def _check_placeholder(name: str, value: str, data: dict[str, Any], *, whole: bo
 def _text_value(value: str, data: dict[str, Any]) -> str:
     """A text value without surrounding blank lines, quotes, or a trailing explanation paragraph."""
     text = value.strip("\n").strip()
+    if text[:1] in "|>" and text[1:].lstrip(" -+").startswith("\n"):  # a YAML block: "Content: |"
+        import textwrap
+
+        text = textwrap.dedent(text.split("\n", 1)[1]).strip()
     paragraphs = re.split(r"\n\s*\n", text)
     trailing = tuple(data["trailing_prose"])
     while len(paragraphs) > 1 and paragraphs[-1].strip().lower().startswith(trailing):
