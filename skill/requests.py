@@ -741,6 +741,21 @@ def _operation(head: str, label_lines: list[list[str]], data: dict[str, Any], fi
                 found_command = command
         if sentence_ops and sentence_lead not in (None, "read", "stream"):
             operations_named += 1
+        primaries = [p for p in pairs if p[3]]
+        between = words[primaries[0][2] + 1 : primaries[-1][2]] if len(primaries) > 1 else []
+        if (
+            sentence_ops > 1
+            and len({p[1] for p in primaries}) == 1
+            and not any(w in data["_verb"] and w not in data["_dual"] for w in between)
+        ):
+            # "the PM state and the orchestrator state", "group_a and group_b": one operation, two values
+            objects = [p[4] for p in pairs if p[3]]
+            raise refuse(
+                f"the request names {len(objects)} of them ({', '.join(objects)}); "
+                "send one request for each",
+                next(iter(commands_named)),
+                kind="list_of_values",
+            )
         if verb_only is None:
             for word in words:
                 if word in data["_verb"]:
@@ -1025,7 +1040,7 @@ def _inline_values(
                 raw[name] = True
 
     if want("session_id"):
-        token = first_token([r"\bsession(?:[ _-]?id)?\b\s*[:=#]?\s*" + TOKEN])
+        token = first_token([r"(?<![\[<{$%])\bsession(?:[ _-]?id)?\b\s*[:=#]?\s*" + TOKEN])
         if (
             token is not None
             and COMMANDS[command]["kind"] == "write"
@@ -1166,6 +1181,7 @@ def _inline_values(
             [
                 r"\blimit(?:ed)?\s*(?:to|=|:|of)?\s*" + NUMBER,
                 r"\b(?:last|first|top|latest|recent|newest|past)\s+" + NUMBER,
+                NUMBER + r"\s+of\s+them\b",
                 NUMBER + r"\s+(?:per|a|each)\s+page\b",
                 NUMBER + r"\s+(?:most\s+)?(?:recent|latest|last|newest)\b",
                 NUMBER
@@ -1469,7 +1485,9 @@ def _state_type_in(text: str, data: dict[str, Any]) -> str | None:
     for words, value in known.items():
         if re.search(r"\b" + re.escape(words) + r"\s+state\b", lowered):
             return value
-    match = re.search(r"\bstate[ _-]?type\s*[:=]?\s*" + TOKEN, text, re.IGNORECASE)
+    match = re.search(r"\bstate[ _-]?type\s*[:=]?\s*" + TOKEN, text, re.IGNORECASE) or re.search(
+        r"\bstate\s+(?:of\s+)?(?:type|kind)\s+" + TOKEN, text, re.IGNORECASE
+    )
     if match:
         return _clean_token(match.group(1))
     # "the PM state", "latest orchestrator state", "the Tech Lead state"
