@@ -219,6 +219,9 @@ def parse(text: str) -> tuple[str, dict[str, Any]]:
     lines = [line.rstrip() for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
     lines = [line for line in lines if not _FENCE.match(line)]
     lines = _strip_preamble(lines, data)
+    lines = _operation_label(lines, data)
+    if lines and lines[0].lstrip().startswith("{"):
+        lines = _json_request(lines, data)
 
     # Pass 1: where do the label lines start (any label of any operation)?
     first_label = _first_label_line(lines, data["_label"])
@@ -347,6 +350,43 @@ def _strip_preamble(lines: list[str], data: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _operation_label(lines: list[str], data: dict[str, Any]) -> list[str]:
+    """'Operation: log_interaction' (first or second line): its value becomes the request's first sentence."""
+    words = data["operation_labels"]["words"]
+    for index in range(min(2, len(lines))):
+        match = _LABEL_LINE.match(lines[index])
+        if match and _label_key(match.group(1)) in words and match.group(2).strip():
+            value = _clean_scalar(match.group(2))
+            if value.replace("_", "-").lower() in data["_command_names"]:
+                value = value.replace("_", "-").lower()
+            head = [line for i, line in enumerate(lines[:index]) if line.strip() and not line.rstrip().endswith(":")]
+            return [value] + head + lines[index + 1 :]
+    return lines
+
+
+def _json_request(lines: list[str], data: dict[str, Any]) -> list[str]:
+    """A request written as one JSON object naming its operation ('{"operation": "log-interaction", …}'),
+    as the equivalent labelled request; any other JSON is left to the normal reading."""
+    text = "\n".join(lines).strip()
+    try:
+        parsed = json.loads(text)
+    except ValueError:
+        return lines
+    if not isinstance(parsed, dict):
+        return lines
+    keys = [k for k in parsed if isinstance(k, str) and k.lower() in data["operation_labels"]["words"]]
+    if len(keys) != 1 or not isinstance(parsed[keys[0]], str):
+        return lines
+    name = parsed[keys[0]].strip().replace("_", "-").lower()
+    out = [name if name in data["_command_names"] else parsed[keys[0]]]
+    for key, value in parsed.items():
+        if key == keys[0]:
+            continue
+        shown = json.dumps(value, ensure_ascii=False) if isinstance(value, (dict, list)) else str(value)
+        out.append(f"{key}: {shown}")
+    return out
+
+
 def _strip_prefixes(first: str, data: dict[str, Any]) -> str:
     """'bazinga-db, please …' -> '…' (every preamble word of phrasings.json, as often as they stand)."""
     changed = True
@@ -391,6 +431,9 @@ def _read_labels(lines: list[str], command: str, arg_specs: dict[str, Any], data
     head_extra: list[str] = []
     unknown: list[str] = []
     depth = 0  # open brackets of the JSON value being read
+    # A text value (content, requirements) becomes a block after a blank line or a line ending with ':'
+    # ("Test results:", "Files changed:"): its own "Passed: 40" lines are then content, not labels.
+    block = False
     for index, line in enumerate(lines):
         arg = None
         match = _LABEL_LINE.match(line) if depth <= 0 else None
@@ -419,11 +462,16 @@ def _read_labels(lines: list[str], command: str, arg_specs: dict[str, Any], data
             more[arg] = []
             current = arg
             depth = _bracket_depth(match.group(2)) if arg_specs.get(arg, {}).get("type") == "json" else 0
+            block = arg_specs[arg]["type"] == "text" and match.group(2).rstrip().endswith(":")
             continue
+        in_text = current is not None and arg_specs[current]["type"] == "text"
         if index > 0 and match is not None and _looks_like_label(match.group(1), match.group(2), data):
-            unknown.append(match.group(1).strip().strip("*_ "))
+            if not (in_text and (block or not match.group(2).strip())):
+                unknown.append(match.group(1).strip().strip("*_ "))
         if current is not None:
             more[current].append(line)
+            if in_text and (not line.strip() or line.rstrip().endswith(":")):
+                block = True
             if depth > 0:
                 depth += _bracket_depth(line)
     for arg, lines_after in more.items():
