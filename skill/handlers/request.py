@@ -85,7 +85,10 @@ def known_sessions(location: str | None) -> list[str] | None:
         return None
     try:
         uri = os.path.abspath(location).replace("%", "%25").replace("?", "%3f").replace("#", "%23")
-        conn = sqlite3.connect(f"file:{uri}?mode=ro", uri=True, timeout=5)
+        # Without a -wal file nothing is pending: read the file as immutable, which creates no -wal/-shm
+        # beside it. With one (a writer is at work), a read-only connection sees the pending writes too.
+        mode = "mode=ro" if os.path.exists(location + "-wal") else "immutable=1"
+        conn = sqlite3.connect(f"file:{uri}?{mode}", uri=True, timeout=5)
         try:
             return [row[0] for row in conn.execute("SELECT session_id FROM sessions")]
         finally:
