@@ -651,7 +651,12 @@ def _pairs(words: list[str], data: dict[str, Any]):
                 and words[i - 1] in agent_words
             ):
                 topic = "interaction"  # "log this QA report": what the QA reports, not a skill's report
-        elif verb in ("write", "create") and not object_taken and word in report:
+        elif (
+            verb in ("write", "create")
+            and not object_taken
+            and word in report
+            and not (i + 1 < n and words[i + 1] in nouns)  # "investigation state": a state
+        ):
             noun_match, topic = (word, 1), "interaction"
         elif _GROUP_ID.match(word):
             noun_match, topic = (word, 1), "task_group"
@@ -723,7 +728,8 @@ _STATEMENT = re.compile(
     r"\b(?:is|are|was|has been|have been)\s+(?:now\s+)?(?:marked\s+(?:as\s+)?)?"
     r"(approved|changes[ _-]requested|completed?|done|failed|in[ _-]progress|pending|finished)\b"
     r"|\b(?:approved|requested changes (?:on|to|for)|requested changes)\s+"
-    r"(?:task\s+)?(?:group\s+)?group[_-]\w",
+    r"(?:task\s+)?(?:group\s+)?group[_-]\w"
+    r"|\b(?:review|verdict|review status)\b[^:\n]{0,60}:\s*(?:approved|changes[ _-]requested)\s*\.?\s*$",
     re.IGNORECASE,
 )
 
@@ -826,13 +832,16 @@ def _operation(head: str, label_lines: list[list[str]], data: dict[str, Any], fi
     said = " ".join(kept)
     if verb_only is None and not said.rstrip().endswith("?") and not re.match(r"(?i)\s*(?:is|are)\b", said):
         # "the reviewer verdict for group_b is APPROVED", "group_a is done": a statement of a new value
-        statement = _STATEMENT.search(said + " " + body)
+        statement = _STATEMENT.search(said + (": " + body if body else ""))
         if statement is not None:
             verb_only = lead = "update"
-            groups = [w for w in _words(said + " " + body) if _GROUP_ID.match(w)]
-            found_command = "update-task-group" if groups or found_command != "get-session" else None
-            if found_command is None:
+            stated = _words(said + " " + body)
+            if any(_GROUP_ID.match(w) for w in stated) or "group" in stated:
+                found_command = "update-task-group"
+            elif found_command == "get-session" or "session" in stated:
                 found_command = "update-session-status"
+            else:
+                found_command = "update-task-group"
     if (
         found_command is not None
         and none_topic is not None
@@ -884,12 +893,14 @@ def _two_operations(words: list[str], data: dict[str, Any]) -> RequestNotUnderst
     skip = data["_articles"] | {"please", "also", "then", "now", "to"}
     not_verbs = set(data["conjunctions"].get("not_verbs", ()))
     seen_verb = False
+    first_class = None
     i = 0
     n = len(words)
     while i < n:
         word = words[i]
         if not seen_verb:
             seen_verb = word in verbs
+            first_class = verbs.get(word)
             i += 1
             continue
         for conjunction in data["_conjunctions"]:
@@ -900,6 +911,12 @@ def _two_operations(words: list[str], data: dict[str, Any]) -> RequestNotUnderst
             while j < n and words[j] in skip:
                 j += 1
             if j < n and words[j] in verbs and words[j] not in not_verbs:
+                rest = words[j + 1 :]
+                if (
+                    verbs[words[j]] == first_class == "update"
+                    and not any(_GROUP_ID.match(w) or w in ("session", "sessions") for w in rest)
+                ):
+                    continue  # "increment the revision count for group_b and set its review status": one update
                 return refuse(
                     f"the request joins two operations with {' '.join(conjunction)!r} "
                     f"('… {' '.join(words[i : j + 1])} …'); send one request per operation",
@@ -950,7 +967,10 @@ def _body_colon(head: str, data: dict[str, Any]):
                 continue
         return match
     # "record this orchestrator update for s_1 - spawned two developers": a dash ends the sentence
-    return _DASH_BREAK.search(head[:json_start].split("\n", 1)[0])
+    dash = _DASH_BREAK.search(head[:json_start].split("\n", 1)[0])
+    if dash and len(_words(head[: dash.start()])) < 2:
+        return None  # "BAZINGA - session s_1 is done": one word before the dash names nothing
+    return dash
 
 
 _JSON_OPENING = re.compile(r"\{|\[(?=\s*[\[{\"\d\]-])")
@@ -1180,7 +1200,7 @@ def _inline_values(
         if status is None and COMMANDS[command]["kind"] == "write":
             # "as paused", "-> blocked": a status was meant; let validation list the allowed ones
             status = first_token(
-                [r"(?:\u2192|->|=>|\bas\b|\bstatus\s+to\b|\bstatus\s*[:=])\s*" + TOKEN], allow_stop=True
+                [r"(?:\u2192|->|=>|\bas\b|(?<!review )\bstatus\s+to\b|(?<!review )\bstatus\s*[:=])\s*" + TOKEN], allow_stop=True
             )
         if status is not None:
             raw["status"] = status
@@ -1278,19 +1298,28 @@ def _inline_values(
                     break
         if token:
             raw["agent_id"] = token
+    if want("agent_type") and _agent_in(text) is None:
+        # "log the investigator finding": an agent type outside the alias table, named before what it reports
+        role = re.search(
+            r"\b(?:this|the|a|an|my|our|their)\s+([a-z]{3,}(?:or|er|ist|yst))(?:'s)?\s+(?:"
+            + "|".join(re.escape(w) for w in sorted(data["_report"] | {"interaction", "interactions", "entry"}))
+            + r")\b",
+            text.lower(),
+        )
+        if role and role.group(1) not in data["report_nouns"]["not_roles"]:
+            raw["agent_type"] = role.group(1)
     if "agent_type" in arg_specs and "agent_type" not in raw and isinstance(raw.get("agent_id"), str):
         implied = _agent_prefix(_clean_scalar(raw["agent_id"]).lower())
         if implied is not None and _agent_in(text) is None:
             raw["agent_type"] = implied  # "developer_2" is a developer
 
-    if want("content"):
-        match = re.search(
-            r"\b(?:content|message|text|saying|says|note|summary)\s*[:=]?\s*[\"\u201c]([^\"\u201d]+)[\"\u201d]",
-            text,
-            re.IGNORECASE,
-        )
-        if match:
-            raw["content"] = match.group(1)
+    for name, words in (("content", "content|message|text|saying|says|note|summary"), ("requirements", "requirements?|goal|task")):
+        if want(name):  # 'with content "…" at iteration 2', 'with requirements "…"'
+            match = re.search(
+                r"\b(?:" + words + r")\s*[:=]?\s*[\"\u201c]([^\"\u201d]+)[\"\u201d]", text, re.IGNORECASE
+            )
+            if match:
+                raw[name] = match.group(1)
 
     if "agent_type" in arg_specs:
         agent = _agent_in(text)
@@ -1546,7 +1575,9 @@ def _state_type_in(text: str, data: dict[str, Any]) -> str | None:
         if agent is not None:
             return agent
         last = words.split()[-1]
-        if last.lower() not in data["_stop"] and "_" in last:
+        if last.lower() not in data["_stop"] and (
+            "_" in last or (last.isalpha() and last.lower() not in data["_verb"] and len(last) > 2)
+        ):
             return last
     return None
 
