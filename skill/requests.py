@@ -804,10 +804,12 @@ def _operation(head: str, label_lines: list[list[str]], data: dict[str, Any], fi
         ):
             # "the PM state and the orchestrator state", "group_a and group_b": one operation, two values
             objects = [p[4] for p in pairs if p[3]]
+            what = primaries[0][1].replace("_", " ")
+            command = next(iter(commands_named))
             raise refuse(
-                f"the request names {len(objects)} of them ({', '.join(objects)}); "
+                f"the request names {len(objects)} {what}s ({', '.join(objects)}); {command} takes one: "
                 "send one request for each",
-                next(iter(commands_named)),
+                command,
                 kind="list_of_values",
             )
         if verb_only is None:
