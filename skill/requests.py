@@ -1114,6 +1114,7 @@ def _inline_values(
         if (
             token is not None
             and COMMANDS[command]["kind"] == "write"
+            and token[:1] not in data["placeholders"]["marks"]  # '<current session>': a placeholder
             and not any(c.isdigit() or c in "_-.:" for c in token)
             and re.search(r"\bsession(?:[ _-]?id)?\s*[:=#]?\s*" + re.escape(token) + r"\s+[A-Za-z0-9]", text)
         ):
