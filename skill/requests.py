@@ -359,7 +359,11 @@ def _operation_label(lines: list[str], data: dict[str, Any]) -> list[str]:
             value = _clean_scalar(match.group(2))
             if value.replace("_", "-").lower() in data["_command_names"]:
                 value = value.replace("_", "-").lower()
-            head = [line for i, line in enumerate(lines[:index]) if line.strip() and not line.rstrip().endswith(":")]
+            head = [
+                line
+                for i, line in enumerate(lines[:index])
+                if line.strip() and not line.rstrip().endswith(":")
+            ]
             return [value] + head + lines[index + 1 :]
     return lines
 
@@ -676,7 +680,8 @@ def _pairs(words: list[str], data: dict[str, Any]):
                     and noun_match[1] == 1
                     and (
                         i + 1 == n
-                        or words[i + 1] in ("it", "them")  # "please log it"; but "log this X": X is the object
+                        or words[i + 1]
+                        in ("it", "them")  # "please log it"; but "log this X": X is the object
                         or (words[i + 1] in articles and (i + 2 == n or words[i + 2] in qualifiers))
                     )
                 )
@@ -914,11 +919,10 @@ def _two_operations(words: list[str], data: dict[str, Any]) -> RequestNotUnderst
                 j += 1
             if j < n and words[j] in verbs and words[j] not in not_verbs:
                 rest = words[j + 1 :]
-                if (
-                    verbs[words[j]] == first_class == "update"
-                    and not any(_GROUP_ID.match(w) or w in ("session", "sessions") for w in rest)
+                if verbs[words[j]] == first_class == "update" and not any(
+                    _GROUP_ID.match(w) or w in ("session", "sessions") for w in rest
                 ):
-                    continue  # "increment the revision count for group_b and set its review status": one update
+                    continue  # "increment the revision of group_b and set its review status": one update
                 return refuse(
                     f"the request joins two operations with {' '.join(conjunction)!r} "
                     f"('… {' '.join(words[i : j + 1])} …'); send one request per operation",
@@ -1203,7 +1207,11 @@ def _inline_values(
         if status is None and COMMANDS[command]["kind"] == "write":
             # "as paused", "-> blocked": a status was meant; let validation list the allowed ones
             status = first_token(
-                [r"(?:\u2192|->|=>|\bas\b|(?<!review )\bstatus\s+to\b|(?<!review )\bstatus\s*[:=])\s*" + TOKEN], allow_stop=True
+                [
+                    r"(?:\u2192|->|=>|\bas\b|(?<!review )\bstatus\s+to\b|(?<!review )\bstatus\s*[:=])\s*"
+                    + TOKEN
+                ],
+                allow_stop=True,
             )
         if status is not None:
             raw["status"] = status
@@ -1305,7 +1313,9 @@ def _inline_values(
         # "log the investigator finding": an agent type outside the alias table, named before what it reports
         role = re.search(
             r"\b(?:this|the|a|an|my|our|their)\s+([a-z]{3,}(?:or|er|ist|yst))(?:'s)?\s+(?:"
-            + "|".join(re.escape(w) for w in sorted(data["_report"] | {"interaction", "interactions", "entry"}))
+            + "|".join(
+                re.escape(w) for w in sorted(data["_report"] | {"interaction", "interactions", "entry"})
+            )
             + r")\b",
             text.lower(),
         )
@@ -1316,7 +1326,10 @@ def _inline_values(
         if implied is not None and _agent_in(text) is None:
             raw["agent_type"] = implied  # "developer_2" is a developer
 
-    for name, words in (("content", "content|message|text|saying|says|note|summary"), ("requirements", "requirements?|goal|task")):
+    for name, words in (
+        ("content", "content|message|text|saying|says|note|summary"),
+        ("requirements", "requirements?|goal|task"),
+    ):
         if want(name):  # 'with content "…" at iteration 2', 'with requirements "…"'
             match = re.search(
                 r"\b(?:" + words + r")\s*[:=]?\s*[\"\u201c]([^\"\u201d]+)[\"\u201d]", text, re.IGNORECASE
@@ -1543,13 +1556,21 @@ def _agent_in(text: str) -> str | None:
         )
         names -= {"lead", "manager"}  # too common as plain words
         _AGENT_WORDS = {" ".join(n.replace("_", " ").replace("-", " ").split()): n for n in names}
+    if not _AGENT_FIRST_WORDS:
+        _AGENT_FIRST_WORDS.update(phrase.split()[0] for phrase in _AGENT_WORDS)
+    first_words = _AGENT_FIRST_WORDS
     words = [w[:-2] if w.endswith("'s") else w for w in _words(text)]
-    for index in range(len(words)):
+    for index, word in enumerate(words):
+        if word.replace("_", " ").replace("-", " ").split(" ", 1)[0] not in first_words:
+            continue  # one set lookup per word: linear in the text
         for size in (3, 2, 1):
             phrase = " ".join(words[index : index + size]).replace("_", " ").replace("-", " ")
             if size <= len(words) - index and phrase in _AGENT_WORDS:
                 return normalise_agent_type(_AGENT_WORDS[phrase])
     return None
+
+
+_AGENT_FIRST_WORDS: set[str] = set()
 
 
 def _agent_or_none(value: str) -> str | None:

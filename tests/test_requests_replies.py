@@ -519,16 +519,22 @@ def test_real_script_reads_the_request_from_stdin(tmp_path):
 def test_dry_run_refuses_a_mistyped_session_without_touching_the_database(seeded, db_path):
     folder = Path(db_path).parent
     before = {p.name: p.read_bytes() for p in folder.iterdir()}
-    result = seeded("request", "--dry-run", "bazinga-db, please log this PM interaction for session s_422: done")
+    result = seeded(
+        "request", "--dry-run", "bazinga-db, please log this PM interaction for session s_422: done"
+    )
     assert result.code == 2 and "did you mean 's_42'" in result.stderr
     assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
     # a far id is a new session: the dry run shows the write, which would create it
-    fresh = seeded("request", "--dry-run", "bazinga-db, please log this PM interaction for session s_9000: done")
+    fresh = seeded(
+        "request", "--dry-run", "bazinga-db, please log this PM interaction for session s_9000: done"
+    )
     assert fresh.code == 0 and json.loads(fresh.stdout)["args"]["session_id"] == "s_9000"
 
 
 def test_dry_run_never_creates_a_database(run_cli, db_path):
-    result = run_cli("request", "--dry-run", "bazinga-db, please log this PM interaction for session s_1: done")
+    result = run_cli(
+        "request", "--dry-run", "bazinga-db, please log this PM interaction for session s_1: done"
+    )
     assert result.code == 0
     assert not Path(db_path).exists() and not Path(db_path).parent.exists()
 
@@ -538,7 +544,9 @@ def test_dry_run_never_migrates_an_old_database(run_cli, db_path):
     Path(db_path).parent.mkdir(parents=True)
     sqlite3.connect(db_path).execute("CREATE TABLE sessions (session_id TEXT)").connection.close()
     before = Path(db_path).read_bytes()
-    result = run_cli("request", "--dry-run", "bazinga-db, please log this PM interaction for session s_1: done")
+    result = run_cli(
+        "request", "--dry-run", "bazinga-db, please log this PM interaction for session s_1: done"
+    )
     assert result.code == 0
     assert Path(db_path).read_bytes() == before
     assert sqlite3.connect(db_path).execute("PRAGMA user_version").fetchone()[0] == 0

@@ -131,7 +131,12 @@ def ran_args(command: str, args: dict[str, Any], result: Any) -> dict[str, Any]:
     """The arguments a write ran with: those parsed, plus the session the library resolved for them."""
     ran = dict(args)
     names = [a["name"] for a in COMMANDS[command]["args"]]
-    if "session_id" in names and "session_id" not in ran and isinstance(result, dict) and result.get("session_id"):
+    if (
+        "session_id" in names
+        and "session_id" not in ran
+        and isinstance(result, dict)
+        and result.get("session_id")
+    ):
         ran["session_id"] = result["session_id"]
     return {name: ran[name] for name in names if name in ran}
 
