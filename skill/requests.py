@@ -785,8 +785,8 @@ def _operation(head: str, label_lines: list[list[str]], data: dict[str, Any], fi
             if verb == "delete":
                 raise refuse(data["delete_reason"], hint=data["delete_hint"], kind="unsupported")
             if not primary or (index > 0 and verb == "none"):
-                if fallback is None and verb != "none" and not topic.startswith("="):
-                    fallback = data["operations"][topic].get(verb)
+                if fallback is None and verb in ("read", "stream") and not topic.startswith("="):
+                    fallback = data["operations"][topic].get(verb)  # "check for active sessions": reads only
                 continue  # "Session: s_1." after the operation's sentence names a value, not an operation
             command = topic[1:] if topic.startswith("=") else data["operations"][topic].get(verb)
             if verb == "none" and command is not None and not topic.startswith("="):
@@ -867,6 +867,12 @@ def _operation(head: str, label_lines: list[list[str]], data: dict[str, Any], fi
         found_command = "query"  # "query: SELECT …"
     if found_command is None and fallback is not None:
         found_command = fallback
+    said = " ".join(kept)
+    reported = re.match(r"(?i)\s*(?:" + "|".join(data["verbs"]["dual"]) + r")\s+that\s+(.+)$", said)
+    if reported and lead == "write" and not body and found_command in (None, "create-task-group", "log-interaction"):
+        # "log that the developer finished group_a for s_1": a report; the clause is its content
+        found_command = data["operations"]["interaction"]["write"]
+        body = re.sub(r"\s+(?:for|in)\s+(?:the\s+)?(?:session\s+)?\S+\s*[.!]?\s*$", "", reported.group(1))
     if found_command is None:
         raise refuse("no operation recognised in " + repr(_shorten(phrase or head or first_line)))
     # A request without a verb is a read; a write needs its verb ("never guess a write").
@@ -876,7 +882,7 @@ def _operation(head: str, label_lines: list[list[str]], data: dict[str, Any], fi
         )
     if found_command in ("get-logs", "stream-logs"):
         found_command = _logs_flavour(found_command, " ".join(kept), data)
-    return Intent(found_command, " ".join(kept), body, kept, lead)
+    return Intent(found_command, said, body, kept, lead)
 
 
 def _check_unsupported(words: list[str], data: dict[str, Any]) -> None:
@@ -1356,6 +1362,11 @@ def _inline_values(
             text,
             [NUMBER + r"\s*tokens\b", r"\btokens?\s*(?:used|=|:|of)?\s*" + NUMBER, r"\bused\s+" + NUMBER],
         )
+        if number is None and command == "log-tokens":
+            # "log token usage — s_1 — qa — 1,800": the one number that is no part of an id
+            numbers = re.findall(NUMBER, _strip_quoted(text))
+            if len(numbers) == 1:
+                number = numbers[0].replace(" ", "")
         if number is not None:
             raw["tokens"] = number
 
@@ -1582,6 +1593,10 @@ def _agent_or_none(value: str) -> str | None:
 
 def _state_type_in(text: str, data: dict[str, Any]) -> str | None:
     known = data["known_names"]["state_type"]
+    text = re.sub(r"(?<=\w)['\u2019]s\b", "", text)  # "the orchestrator's state"
+    match = re.search(r"\bstate\s*\(\s*([A-Za-z][\w-]*)\s*\)", text)  # "save state (pm)"
+    if match:
+        return _agent_or_none(match.group(1)) or match.group(1)
     lowered = text.lower()
     for words, value in known.items():
         if re.search(r"\b" + re.escape(words) + r"\s+state\b", lowered):
