@@ -211,11 +211,18 @@ def refusal_kind_of(expected: dict) -> str:
 def refusal_kind(text: str, path: str) -> str | None:
     """The kind (error code) of the reader's refusal, for the per-kind report."""
     from skill.errors import BazingaError
-    from skill.handlers.request import known_sessions
-    from skill.requests import understand
 
     try:
-        understand(text, known_sessions(path))
+        from skill.handlers.request import known_sessions
+        from skill.requests import understand
+
+        def read(text: str) -> object:
+            return understand(text, known_sessions(path))
+    except ImportError:  # an older reader (the "before" figures): no typo check, no kinds
+        from skill.requests import parse as read
+
+    try:
+        read(text)
     except BazingaError as error:
         return getattr(error, "code", None)
     return None
