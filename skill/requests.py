@@ -58,6 +58,21 @@ from .vocabulary import (
 _TABLES: dict[str, Any] | None = None
 
 # The few patterns every request needs; operation-specific ones are compiled on first use (re caches them).
+class _Lazy:
+    """A pattern compiled on first use: a process that never needs it never pays for compiling it."""
+
+    __slots__ = ("_args", "_compiled")
+
+    def __init__(self, *args: Any) -> None:
+        self._args = args
+        self._compiled: Any = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._compiled is None:
+            self._compiled = re.compile(*self._args)
+        return getattr(self._compiled, name)
+
+
 _FENCE = re.compile(r"^\s*(```|~~~)")
 _LABEL_LINE = re.compile(
     r"^\s*(?:[-*\u2022>]\s+)?(?:\*\*|__)?\s*([A-Za-z][A-Za-z0-9 _'\u2019-]{0,40}?)\s*(?:\*\*|__)?\s*[:=]"
@@ -729,7 +744,7 @@ class Intent:
 
 
 _PARENS = re.compile(r"\([^()]*\)")
-_STATEMENT = re.compile(
+_STATEMENT = _Lazy(
     r"\b(?:is|are|was|has been|have been)\s+(?:now\s+)?(?:marked\s+(?:as\s+)?)?"
     r"(approved|changes[ _-]requested|completed?|done|failed|in[ _-]progress|pending|finished)\b"
     r"|\b(?:approved|requested changes (?:on|to|for)|requested changes)\s+"
@@ -1106,7 +1121,7 @@ def _inline_values(
                     return token
         return None
 
-    for name, spec in arg_specs.items():
+    for name, spec in arg_specs.items() if "--" in text else ():
         # the command line's own flags, written into a request: "get-logs s_1 --agent-type qa"
         for flag in spec.get("flags", ()):
             match = re.search(r"(?:^|\s)" + re.escape(flag) + r"(?:=|\s+)" + TOKEN, text)
@@ -1624,7 +1639,7 @@ def _state_type_in(text: str, data: dict[str, Any]) -> str | None:
 # ---------------------------------------------------------------------------------------------------
 # Coverage and guarantees
 
-_QUALIFIER_ITEM = re.compile(
+_QUALIFIER_ITEM = _Lazy(
     r"^\s*(?:(?:at\s+)?iter(?:ation)?\s*#?\s*\d+|round\s*#?\s*\d+|agent(?:[ _-]?id)?\s*[:=]?\s*[\w.-]+"
     r"|by\s+[\w.-]+|(?:for\s+|in\s+)?session(?:[ _-]?id)?\s*[:=]?\s*[\w.:@+-]+"
     r"|group(?:[ _-]?id)?\s*[:=]?\s*[\w.-]+)\s*$",
@@ -1665,7 +1680,9 @@ def _values_from_json_body(command: str, arg_specs: dict[str, Any], raw: dict[st
                 raw["session_id"] = parsed["session_id"]
 
 
-_TOKENS_AMOUNT = re.compile(r"(?<![\w.])\d[\d,_.]*\s?[kK]?\s*(?:tokens?|toks?)\b", re.IGNORECASE)
+_TOKENS_AMOUNT = _Lazy(
+    r"(?<![\w.])\d[\d,_.]*\s?[kK]?\s*(?:tokens?|toks?)\b", re.IGNORECASE
+)
 
 
 def _check_lists(
@@ -1705,6 +1722,10 @@ def _check_lists(
                     kind="list_of_values",
                 )
         for text in (phrase, value):
+            at = text.lower().find(token.lower())
+            after = text[at + len(token) :].lstrip().lower() if at >= 0 else ""
+            if not after.startswith((",", "&", "and ", "or ", "/", "+")):
+                continue  # compiled below only when a list may follow: the pattern is new for every id
             match = re.search(pattern, text, re.IGNORECASE)
             if match and _same_shape(token, _clean_token(match.group(1))):
                 raise refuse(
@@ -1752,7 +1773,7 @@ def _check_direction(intent: Intent, command: str) -> None:
         )
 
 
-_SESSION_SHAPE = re.compile(
+_SESSION_SHAPE = _Lazy(
     r"(?<![\w.-])((?:bazinga|sess|session|orch|s)[_-][A-Za-z0-9][\w.:@+-]*?|[a-z]+_\d{8}_\d{4,6})(?=[.,;:?!)]*(?:\s|$))",
     re.IGNORECASE,
 )
