@@ -57,6 +57,7 @@ from .vocabulary import (
 
 _TABLES: dict[str, Any] | None = None
 
+
 # The few patterns every request needs; operation-specific ones are compiled on first use (re caches them).
 class _Lazy:
     """A pattern compiled on first use: a process that never needs it never pays for compiling it."""
@@ -299,10 +300,24 @@ def parse(text: str) -> tuple[str, dict[str, Any]]:
             raw.setdefault(name, value)
         body = ""
     if body_arg and body_arg not in raw and body.strip():
+        quoted = re.match(
+            r"\s*[\"\u201c]([^\"\u201d]+)[\"\u201d]\s*(?:[-,;\u2013\u2014]\s*)?(.*)$", body, re.S
+        )
+        if quoted and all(_QUALIFIER_ITEM.match(i) for i in re.split(r"[,;]", quoted.group(2)) if i.strip()):
+            # '"Only one group needed" - iteration 1, agent_id pm_main': the quote is the value
+            body = quoted.group(1)
+            phrase = (phrase + " " + quoted.group(2)).strip()
         body, qualifiers = _trailing_qualifiers(body)
         phrase = (phrase + " " + qualifiers).strip() if qualifiers else phrase
         if body.strip():
             raw[body_arg] = body
+    if body_arg and isinstance(raw.get(body_arg), str) and spec["kind"] == "write":
+        _check_body_starts_no_operation(command, raw[body_arg], data)
+    agent = raw.get("agent_type")
+    if isinstance(agent, str) and "agent_id" in arg_specs and "agent_id" not in raw:
+        implied = _agent_prefix(_clean_scalar(agent).lower())
+        if implied is not None:  # "Agent: developer_3": the agent's id, which says its type
+            raw["agent_id"], raw["agent_type"] = _clean_scalar(agent), implied
     inline_text = phrase if body_arg else (phrase + ": " + body if body else phrase)
     _inline_values(command, arg_specs, inline_text, sentences, raw, data)
     _values_from_json_body(command, arg_specs, raw)
@@ -313,6 +328,8 @@ def parse(text: str) -> tuple[str, dict[str, Any]]:
         if arg.get("required") and arg["name"] not in args:
             raise refuse(_missing_message(command, arg["name"]), command, kind="missing")
     _check_direction(intent, command)
+    if spec["kind"] == "read" and command != "query":
+        _check_read_carries_no_write(command, intent, body, text, data)
     if spec["kind"] == "read" and command != "query" and intent.lead not in ("read", "stream"):
         # "Here is the PM state for s_1: {…}", "QA result for s_1: 4 tests failing": a value to store,
         # without a verb. Writes are never guessed, and a read would drop the value: refuse.
@@ -327,6 +344,55 @@ def parse(text: str) -> tuple[str, dict[str, Any]]:
         _check_coverage(command, args, phrase, data)
         _check_provenance(command, args, text)
     return command, args
+
+
+def _check_read_carries_no_write(
+    command: str, intent: Intent, body: str, text: str, data: dict[str, Any]
+) -> None:
+    """Guarantee, second net: a read never answers a request that says to write anywhere ("…: changes
+    requested, bump the revision count", "used 31k tokens - log that please"), nor a verbless one that
+    carries values only a write takes (a token count, an agent id)."""
+    words = _words(body) + [w for s in intent.sentences for w in _words(s)]
+    markers = data["_write_markers"] | {"bump", "mark", "track", "set"}
+    said = [w for w in words if w in markers]
+    spoken = re.search(
+        r"(?i)\b(?:log|record|note)\s+(?:it|that|them|this)\b", body + " " + " ".join(intent.sentences)
+    )
+    if said or spoken:
+        word = said[0] if said else spoken.group(0)
+        raise refuse(
+            f"the request says {word!r} (a write) but names only a read ({command}); say what to store",
+            command,
+        )
+    if intent.lead is None:
+        carries = _TOKENS_AMOUNT.search(text) is not None
+        if command != "token-summary":
+            agent_ids = _AGENT_ID_SHAPE.finditer(_strip_quoted(text).lower())
+            carries = carries or any(_agent_prefix(m.group(1)) for m in agent_ids)
+    else:
+        carries = False
+    if carries:
+        raise refuse(
+            "the request gives a value to store (a token count or an agent id) but names no write "
+            "(log, save …); writes are never guessed",
+            command,
+        )
+
+
+def _check_body_starts_no_operation(command: str, body: str, data: dict[str, Any]) -> None:
+    """'…: all 31 invoice tests green. Also mark group_b as completed.': a second operation in the content."""
+    verbs, not_verbs = data["_verb"], set(data["conjunctions"].get("not_verbs", ()))
+    for sentence in re.split(r"(?<=[.!?])\s+|\n+", body):
+        words = _words(sentence)
+        if len(words) > 1 and words[0] in ("also", "then", "and", "plus", "please", "additionally"):
+            verb = words[1] if words[1] != "please" or len(words) < 3 else words[2]
+            if verb in verbs and verb not in not_verbs and verb not in data["_dual"]:
+                raise refuse(
+                    f"the request holds a second operation ('{' '.join(words[:3])} …') after its {command}; "
+                    "send one request per operation",
+                    command,
+                    kind="two_operations",
+                )
 
 
 def _check_size(text: str, data: dict[str, Any]) -> None:
@@ -758,7 +824,6 @@ def _operation(head: str, label_lines: list[list[str]], data: dict[str, Any], fi
     """The operation the head names, or a refusal: unsupported object, two operations, none at all."""
     if "_agent_words" not in data:
         agent_words = set()
-        from .vocabulary import AGENT_TYPES
 
         for alias in list(AGENT_TYPES["aliases"]) + AGENT_TYPES["documented"]:
             agent_words.update(alias.split())
@@ -884,7 +949,12 @@ def _operation(head: str, label_lines: list[list[str]], data: dict[str, Any], fi
         found_command = fallback
     said = " ".join(kept)
     reported = re.match(r"(?i)\s*(?:" + "|".join(data["verbs"]["dual"]) + r")\s+that\s+(.+)$", said)
-    if reported and lead == "write" and not body and found_command in (None, "create-task-group", "log-interaction"):
+    if (
+        reported
+        and lead == "write"
+        and not body
+        and found_command in (None, "create-task-group", "log-interaction")
+    ):
         # "log that the developer finished group_a for s_1": a report; the clause is its content
         found_command = data["operations"]["interaction"]["write"]
         body = re.sub(r"\s+(?:for|in)\s+(?:the\s+)?(?:session\s+)?\S+\s*[.!]?\s*$", "", reported.group(1))
@@ -967,12 +1037,24 @@ def _body_colon(head: str, data: dict[str, Any]):
     dash = _DASH_BREAK.search(first_line[:json_start])
     colon = _COLON_BREAK.search(first_line)
     if dash and colon and dash.start() < colon.start():
+        second = _DASH_BREAK.search(first_line, dash.end())
+        middle = first_line[dash.end() : second.start()] if second else ""
+        if (
+            second
+            and second.start() < colon.start()
+            and len(middle.split()) <= 4
+            and re.search(r"[_\d]", middle)
+        ):
+            return second  # "log this as the PM - session s_1 - Spike abandoned: …": values between dashes
         label = _INLINE_LABEL.match(first_line[dash.end() :])
         if label and _label_key(label.group(1)) in data["_label"]:
             return dash  # "log interaction — session: s_1 | agent: qa | content: …"
+    quoted = _quoted_spans(head)
     for match in _COLON_BREAK.finditer(head):
         if match.start() > json_start:
             break  # "store the orchestrator state {"phase": …} for session s_1": the JSON's own colons
+        if any(a < match.start() < b for a, b in quoted):
+            continue  # 'with content "group_auth: middleware order …"': the quote's own colon
         before = _words(head[: match.start()])[-3:]
         inline_label = False
         for size in (3, 2, 1):
@@ -998,6 +1080,13 @@ def _body_colon(head: str, data: dict[str, Any]):
     if dash and len(_words(head[: dash.start()])) < 2:
         return None  # "BAZINGA - session s_1 is done": one word before the dash names nothing
     return dash
+
+
+def _quoted_spans(text: str) -> list[tuple[int, int]]:
+    """Where double-quoted strings and parentheses stand in a line of text (start, end)."""
+    spans = [(m.start(), m.end()) for m in re.finditer(r"[\"\u201c][^\"\u201d\n]*[\"\u201d]", text)]
+    spans += [(m.start(), m.end()) for m in _PARENS.finditer(text)]
+    return spans
 
 
 _JSON_OPENING = re.compile(r"\{|\[(?=\s*[\[{\"\d\]-])")
@@ -1186,10 +1275,15 @@ def _inline_values(
             r"(?<![\w.-])((?:task[_-]?)?group[_-][A-Za-z0-9][\w.-]*)",
             TOKEN + r"\s*(?:\u2192|->|=>)",
             r"\b(?:mark|set|move|assign|update|complete|finish|close|fail)\s+" + TOKEN,
-            r":\s+" + TOKEN,
+            r":\s+(?!(?:name|status|assigned|title|label)\b)" + TOKEN,
         ]
         if command == "create-task-group":
-            group_patterns.insert(0, r"^\s*" + TOKEN + r"""\s*(?:[:\u2013\u2014-]\s*)?[\"\u201c'(]""")
+            group_patterns.insert(
+                0,
+                r"^\s*(?!(?:name|title|label|status)\b)"
+                + TOKEN
+                + r"""\s*(?:[:\u2013\u2014-]\s*)?[\"\u201c'(]""",
+            )
             token = first_token(group_patterns[:1], value_text=_after_colon(text) or "")
             if token is None:
                 token = first_token(group_patterns[1:])
@@ -1207,7 +1301,7 @@ def _inline_values(
             text,
         )
         if match:
-            raw["name"] = next(g for g in match.groups() if g)
+            raw["name"] = next(g for g in match.groups() if g).strip().rstrip(".").strip("\"\u201c\u201d'")
         else:
             rest = (_after_colon(text) or "").strip()
             if (
@@ -1230,7 +1324,8 @@ def _inline_values(
             status = first_token(
                 [
                     r"(?:\u2192|->|=>|\bas\b|(?<!review )\bstatus\s+to\b|(?<!review )\bstatus\s*[:=])\s*"
-                    + TOKEN
+                    + TOKEN,
+                    r"(?<!review )\bstatus\s+(?!to\b|of\b|for\b)" + TOKEN,  # "…, status on_hold"
                 ],
                 allow_stop=True,
             )
@@ -1477,6 +1572,8 @@ def _inline_values(
         read = COMMANDS[command]["kind"] == "read"
         for match in _SESSION_SHAPE.finditer(_strip_quoted(text)):
             strong = re.match(r"(?i)(?:bazinga|sess|session)[_-]|[a-z]+_\d{8}_", match.group(1))
+            if match.group(1).lower() in ("bazinga-db", "bazinga_db"):
+                continue  # "Hello bazinga-db,": the skill's name
             if match.group(1).lower() not in taken and (read or strong):
                 raw["session_id"] = match.group(1)
                 break
@@ -1493,7 +1590,6 @@ def _agent_prefix(token: str) -> str | None:
         return None
     prefix = token.rsplit("_", 1)[0]
     agent = _agent_or_none(prefix)
-    from .vocabulary import AGENT_TYPES
 
     if agent is None or (agent not in AGENT_TYPES["documented"] and prefix not in AGENT_TYPES["aliases"]):
         return None
@@ -1535,7 +1631,6 @@ _ENUM_WORDS: dict[str, list[tuple[str, str]]] | None = None
 
 
 def _enum_words(enum: str) -> list[tuple[str, str]]:
-    from .vocabulary import ENUMS
 
     global _ENUM_WORDS
     if _ENUM_WORDS is None:
@@ -1575,8 +1670,6 @@ def _agent_in(text: str) -> str | None:
     """
     global _AGENT_WORDS
     if _AGENT_WORDS is None:
-        from .vocabulary import AGENT_TYPES
-
         names = (
             set(AGENT_TYPES["documented"]) | set(AGENT_TYPES["aliases"]) | {"tech lead", "project manager"}
         )
@@ -1592,7 +1685,21 @@ def _agent_in(text: str) -> str | None:
         for size in (3, 2, 1):
             phrase = " ".join(words[index : index + size]).replace("_", " ").replace("-", " ")
             if size <= len(words) - index and phrase in _AGENT_WORDS:
-                return normalise_agent_type(_AGENT_WORDS[phrase])
+                name = _AGENT_WORDS[phrase]
+                before = words[index - 1] if index else ""
+                if (
+                    size == 1
+                    and name in AGENT_TYPES["aliases"]
+                    and before.isalpha()
+                    and before not in tables()["_stop"]
+                    and before not in tables()["_articles"]
+                    and before not in tables()["_qualifiers"]
+                    and before not in AGENT_TYPES["aliases"]
+                    and before not in AGENT_TYPES["documented"]
+                ):
+                    # "the requirements engineer": a role of its own, not the alias 'engineer' alone
+                    return normalise_agent_type(before + "_" + word)
+                return normalise_agent_type(name)
     return None
 
 
@@ -1680,9 +1787,7 @@ def _values_from_json_body(command: str, arg_specs: dict[str, Any], raw: dict[st
                 raw["session_id"] = parsed["session_id"]
 
 
-_TOKENS_AMOUNT = _Lazy(
-    r"(?<![\w.])\d[\d,_.]*\s?[kK]?\s*(?:tokens?|toks?)\b", re.IGNORECASE
-)
+_TOKENS_AMOUNT = _Lazy(r"(?<![\w.])\d[\d,_.]*\s?[kK]?\s*(?:tokens?|toks?)\b", re.IGNORECASE)
 
 
 def _check_lists(
@@ -1701,6 +1806,32 @@ def _check_lists(
                 command,
                 kind="list_of_values",
             )
+    unquoted = _strip_quoted(phrase)
+    if command == "log-tokens":
+        # "developer_3 12k, developer_4 9k": one count per agent, two agents
+        agents = {m.group(1) for m in _AGENT_ID_SHAPE.finditer(unquoted.lower()) if _agent_prefix(m.group(1))}
+        if len(agents) > 1:
+            raise refuse(
+                f"the request names several agents ({', '.join(sorted(agents))}); log-tokens takes one count "
+                "for one agent: send one request per agent",
+                command,
+                kind="list_of_values",
+            )
+    if "session_id" in arg_specs:
+        # "log this finding in both sess_beta and bazinga_…": one write per session
+        sessions = {
+            m.group(1).lower()
+            for m in _SESSION_SHAPE.finditer(unquoted.split("{", 1)[0])
+            if re.match(r"(?i)(?:bazinga|sess|session)[_-]|[a-z]+_\d{8}_", m.group(1))
+            and m.group(1).lower() not in ("bazinga-db", "bazinga_db")
+        }
+        if len(sessions) > 1:
+            raise refuse(
+                f"the request names several sessions ({', '.join(sorted(sessions))}); {command} takes one: "
+                "send one request for each",
+                command,
+                kind="list_of_values",
+            )
     for name in ("group_id", "session_id"):
         value = raw.get(name)
         if name not in arg_specs or not isinstance(value, str) or "\n" in value.strip():
@@ -1711,9 +1842,8 @@ def _check_lists(
         pattern = re.escape(token) + r"\s*(?:,|&|\band\b|\bor\b|/|\+)\s*(?:session\s+|group\s+)?" + TOKEN
         shape = _GROUP_ID if name == "group_id" else None
         if shape is not None and _GROUP_ID.match(token.lower()):
-            others = {w for w in _words(_strip_quoted(phrase.split(":", 1)[0])) if shape.match(w)} - {
-                token.lower()
-            }
+            scope = unquoted if command == "create-task-group" else unquoted.split(":", 1)[0]
+            others = {w for w in _words(scope) if shape.match(w)} - {token.lower()}
             if others:
                 raise refuse(
                     f"the request names several groups ({token}, {', '.join(sorted(others))}); {command} "
@@ -1827,7 +1957,6 @@ def _check_coverage(command: str, args: dict[str, Any], phrase: str, data: dict[
 
 def _check_provenance(command: str, args: dict[str, Any], text: str) -> None:
     """Guarantee: every value of a write comes from the text (up to the vocabulary's normalisation)."""
-    from .vocabulary import AGENT_TYPES, ENUMS
 
     haystack = " ".join(text.lower().replace("\u2019", "'").split())
     squashed = re.sub(r"[\s_-]+", "", haystack)
