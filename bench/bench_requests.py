@@ -4,7 +4,7 @@
 
 1. In-process: every request of requests/examples.jsonl and tests/requests_corpus.jsonl parsed N times
    (tables already loaded): mean / median / worst per request, and the one-time cost of loading
-   prompts/phrasings.json and importing skill.requests.
+   prompts/phrasings.json and importing skill.reader.
 2. Whole calls: CPU time (user+sys of the child) of `request --dry-run TEXT` against
    `python3 -c "import sqlite3, json"` (the runtime target is within 1.15x) and `get-config` (a plain
    command).
@@ -46,7 +46,7 @@ def in_process(texts: list[str], repeat: int) -> None:
     from skill import cli  # noqa: F401  (the CLI is loaded before a request is: not the request's cost)
 
     started = time.perf_counter()
-    from skill import requests
+    from skill import reader as requests
     from skill.errors import BazingaError
 
     requests.tables()
@@ -70,7 +70,7 @@ def in_process(texts: list[str], repeat: int) -> None:
         per_request.append(best)
     ms = [t * 1000 for t in per_request]
     print(f"parse, in process ({len(texts)} requests, best of {repeat} each):")
-    print(f"  import skill.requests + load phrasings.json: {setup * 1000:.2f} ms (once per call)")
+    print(f"  import skill.reader + load phrasings.json: {setup * 1000:.2f} ms (once per call)")
     print(f"  first parse in a process (compiles its regexes): {first * 1000:.2f} ms")
     print(
         f"  per request: mean {statistics.mean(ms):.3f} ms, median {statistics.median(ms):.3f} ms, "
@@ -80,7 +80,7 @@ def in_process(texts: list[str], repeat: int) -> None:
 
 def sizes() -> None:
     """Parse time against the text's length: linear (the same time per KB at every size), up to the bound."""
-    from skill import requests
+    from skill import reader as requests
     from skill.errors import BazingaError
 
     limit = requests.tables()["limits"]["max_request_bytes"]

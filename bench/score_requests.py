@@ -214,7 +214,7 @@ def refusal_kind(text: str, path: str) -> str | None:
 
     try:
         from skill.handlers.request import known_sessions
-        from skill.requests import understand
+        from skill.reader import understand
 
         def read(text: str) -> object:
             return understand(text, known_sessions(path))

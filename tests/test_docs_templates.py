@@ -100,7 +100,7 @@ def request_forms() -> list[tuple[str, str]]:
     """The form each refusal shows for its operation ("Send it in this form:")."""
     if "request" not in COMMANDS:
         return []
-    from skill.requests import OPERATIONS, request_form
+    from skill.reader import OPERATIONS, request_form
 
     return [(command, request_form(command)) for command in OPERATIONS]
 

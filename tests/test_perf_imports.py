@@ -37,7 +37,7 @@ HEAVY = {
 OPTIONAL = {
     "skill.validation",
     "skill.jsonschema_lite",
-    "skill.requests",
+    "skill.reader",
     "skill.handlers.request",
     "skill.readonly",
     "skill.handlers.batch",
@@ -109,8 +109,7 @@ def test_payload_commands_load_validation_only_then(session):
     modules = _imported(session, "save-state", "s1", "pm", '{"iteration": 1}')
     assert "skill.validation" in modules
     assert (
-        modules & {"pathlib", "difflib", "skill.requests", "skill.handlers.request", "skill.readonly"}
-        == set()
+        modules & {"pathlib", "difflib", "skill.reader", "skill.handlers.request", "skill.readonly"} == set()
     )
 
 
@@ -146,7 +145,17 @@ START_UP_PATH = {
     "check": (["check"], {"skill.maintenance"}),
     "request": (
         ["request", "--dry-run", "bazinga-db, get the session s1"],
-        {"skill.requests", "skill.handlers.request"},
+        {
+            "skill.handlers.request",
+            "skill.reader",
+            "skill.reader.lexicon",
+            "skill.reader.normalise",
+            "skill.reader.split",
+            "skill.reader.intent",
+            "skill.reader.slots",
+            "skill.reader.coverage",
+            "skill.reader.convert",
+        },
     ),
 }
 INIT_DB = {"skill.initdb"}  # scripts/init_db.py (measured by bench_startup.py too)

@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 
 from skill.errors import RequestNotUnderstood
-from skill.requests import OPERATIONS, _label_key, parse, tables
+from skill.reader import OPERATIONS, parse, tables
+from skill.reader.lexicon import label_key as _label_key
 from skill.vocabulary import COMMANDS
 
 ROOT = Path(__file__).resolve().parent.parent

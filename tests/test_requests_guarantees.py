@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from skill.errors import RequestNotUnderstood
-from skill.requests import parse, tables
+from skill.reader import parse, tables
 from skill.vocabulary import AGENT_TYPES, COMMANDS, ENUMS
 
 DATA = tables()

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from test_requests_parse import CORPUS, EXAMPLES, _load
 
 from skill.errors import RequestNotUnderstood
-from skill.requests import parse, tables
+from skill.reader import parse, tables
 
 ENTRIES = [e for path in (EXAMPLES, CORPUS) if path.exists() for e in _load(path)]
 LABELLED = [
@@ -130,6 +130,7 @@ def test_layout_does_not_change_the_meaning(entry, rnd: random.Random, case, pad
 
 
 def _is_label(line: str) -> bool:
-    from skill.requests import _label_args, tables
+    from skill.reader import tables
+    from skill.reader.split import label_args as _label_args
 
     return bool(_label_args(line, tables()))

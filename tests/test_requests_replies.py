@@ -14,7 +14,7 @@ from conftest import run_script
 from test_requests_parse import CORPUS, EXAMPLES, _load
 
 from skill.migrations import SPEC_TABLES
-from skill.requests import OPERATIONS
+from skill.reader import OPERATIONS
 
 SEED = [
     ["create-session", "s_42", "parallel", "Add user authentication with OAuth2"],

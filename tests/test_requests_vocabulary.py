@@ -13,7 +13,7 @@ import pytest
 from skill.vocabulary import AGENT_TYPES, COMMANDS, ENUMS
 
 ROOT = Path(__file__).resolve().parent.parent
-MODULES = [ROOT / "skill" / "requests.py", ROOT / "skill" / "handlers" / "request.py"]
+MODULES = sorted((ROOT / "skill" / "reader").glob("*.py")) + [ROOT / "skill" / "handlers" / "request.py"]
 PHRASINGS = ROOT / "prompts" / "phrasings.json"
 
 JSON_ARGS = {

@@ -37,7 +37,7 @@ _TIME_COLUMNS = ("timestamp", "created_at", "updated_at", "start_time", "end_tim
 
 
 def _templates() -> dict[str, Any]:
-    from ..requests import tables
+    from ..reader import tables
 
     replies: dict[str, Any] = tables()["replies"]
     return replies
@@ -45,7 +45,7 @@ def _templates() -> dict[str, Any]:
 
 # -- the handler -------------------------------------------------------------------------------------
 def run(ctx: Context) -> Result:
-    from ..requests import understand
+    from ..reader import understand
 
     text = ctx.args.get("text")
     if text is None:
@@ -287,7 +287,7 @@ def failure_report(
 
 def possible_causes(error: BazingaError) -> list[str]:
     """The causes listed for the error's reason code, else for its class's code, else the general ones."""
-    from ..requests import tables
+    from ..reader import tables
 
     causes: dict[str, list[str]] = tables()["causes"]
     codes = [error.code] + [getattr(kind, "code", "") for kind in type(error).__mro__]

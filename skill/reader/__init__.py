@@ -1,0 +1,78 @@
+"""Requests in words: turn "bazinga-db, please log this PM interaction: ..." into one operation.
+
+``parse(text)`` returns ``(command, args)`` with the Python API's parameter names and typed values, or
+raises :class:`RequestNotUnderstood` saying what is missing or wrong, with the request form that would
+work as the hint. It never touches the database and never guesses a write: an unclear operation, two
+operations, a missing required value, a value that fails validation or an unfilled placeholder is a
+refusal. ``understand(text, known_sessions)`` adds the one check that needs the database: a session id
+one or two edits from an existing one is refused with "did you mean".
+
+The stages, one module each, in the order a request goes through them (the words are data, in
+``prompts/phrasings.json``; :mod:`.lexicon` loads them and holds the word helpers every stage shares):
+
+1. :mod:`.normalise` -- size bound, line ends, fences, the "bazinga-db, please" preamble.
+2. :mod:`.split` -- the *head* (the sentences naming the operation, up to the first label line) and the
+   label lines; after the intent is known, the operation's own labels and the body after the colon.
+3. :mod:`.intent` -- the (verb class, object noun) pair of the head: "save" + "PM state" -> save-state.
+   Refused here: an object this skill does not store, two operations, a delete, no operation at all.
+4. :mod:`.slots` -- a table of small typed extractor rules for values written inline ("for session X",
+   "(iteration 2, agent qa_1)", "12,500 tokens for developer_2", quoted content, inline JSON …).
+5. :mod:`.coverage` -- a list where the operation takes one value, a value given that has no place, a
+   required one missing, a write-led request that would read; every value of a write found in the text.
+6. :mod:`.convert` -- values cleaned (quotes, placeholders, "+1") and converted by the vocabulary
+   (``vocabulary.convert_args``), so the CLI and the reader accept exactly the same values.
+"""
+
+from __future__ import annotations
+
+from ..vocabulary import OPERATIONS
+from .convert import convert_values
+from .coverage import check_body_starts_no_operation, check_lists, check_result, check_session_typo
+from .intent import intent_of
+from .lexicon import is_placeholder, refuse, request_form, tables
+from .normalise import normalise
+from .slots import fill_slots
+from .split import label_values, split
+
+TYPE_CHECKING = False  # importing typing costs ~2 ms per process; annotations are strings anyway
+if TYPE_CHECKING:
+    from typing import Any
+
+__all__ = [
+    "OPERATIONS",
+    "dry_run",
+    "is_placeholder",
+    "parse",
+    "refuse",
+    "request_form",
+    "tables",
+    "understand",
+]
+
+
+def parse(text: str) -> tuple[str, dict[str, Any]]:
+    """Turn a request in words into (command, args), or raise RequestNotUnderstood."""
+    lines = normalise(text)  # 1
+    head, label_lines = split(lines)  # 2: where the labels start, whichever operation they belong to
+    intent = intent_of(head, label_lines, lines)  # 3
+    command = intent.command
+    labelled = label_values(lines, command, intent.phrase, intent.body)  # 2, now for this operation
+    check_body_starts_no_operation(command, labelled.raw)  # 5: "…: tests green. Also mark group_b …"
+    fill_slots(command, labelled.inline_text, labelled.raw)  # 4
+    check_lists(command, labelled.inline_text, labelled.raw)  # 5: one value where one is taken
+    args = convert_values(command, labelled.raw)  # 6
+    check_result(command, args, intent, labelled, text)  # 5: required, direction, coverage, provenance
+    return command, args
+
+
+def understand(text: str, known_sessions: list[str] | None = None) -> tuple[str, dict[str, Any]]:
+    """parse(text), then the one check that needs the database's session ids (read by the caller)."""
+    command, args = parse(text)
+    check_session_typo(command, args, known_sessions)
+    return command, args
+
+
+def dry_run(text: str) -> dict[str, Any]:
+    """The dry-run result of a request: {"command": ..., "args": {...}}."""
+    command, args = parse(text)
+    return {"command": command, "args": args}

@@ -1,0 +1,355 @@
+"""Stage 5, coverage and the guarantees: nothing the text gives is dropped, nothing it does not give is used.
+
+Before conversion: a list where the operation takes one value is refused (``check_lists``), and so is a
+second operation opening the content. After it (``check_result``): a write-led request never runs a read
+nor a read-led one a write; a verbless read that carries a value to store is refused; every agent id and
+iteration of a write's sentence lands in an argument; every value of a write appears in the text, up to
+the vocabulary's normalisation (``check_provenance``). ``check_session_typo`` is the one check that needs
+the database: a session id one or two edits from an existing one is a typo, refused with "did you mean".
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..vocabulary import AGENT_TYPES, COMMANDS, ENUMS, argument_specs
+from .intent import Intent
+from .lexicon import (
+    AGENT_ID_SHAPE,
+    GROUP_ID,
+    PARENS,
+    SESSION_SHAPE,
+    TOKEN,
+    Lazy,
+    agent_or_none,
+    agent_prefix,
+    clean_scalar,
+    clean_token,
+    label_of,
+    refuse,
+    request_form,
+    strip_quoted,
+    tables,
+    words_of,
+)
+
+TYPE_CHECKING = False  # importing typing costs ~2 ms per process; annotations are strings anyway
+if TYPE_CHECKING:
+    from typing import Any
+
+    from .split import Labelled
+
+
+def check_read_carries_no_write(
+    command: str, intent: Intent, body: str, text: str, data: dict[str, Any]
+) -> None:
+    """Guarantee, second net: a read never answers a request that says to write anywhere ("…: changes
+    requested, bump the revision count", "used 31k tokens - log that please"), nor a verbless one that
+    carries values only a write takes (a token count, an agent id)."""
+    words = words_of(body) + [w for s in intent.sentences for w in words_of(s)]
+    markers = data["_write_markers"] | {"bump", "mark", "track", "set"}
+    said = [w for w in words if w in markers]
+    spoken = re.search(
+        r"(?i)\b(?:log|record|note)\s+(?:it|that|them|this)\b", body + " " + " ".join(intent.sentences)
+    )
+    if said or spoken:
+        word = said[0] if said else spoken.group(0) if spoken else ""
+        raise refuse(
+            f"the request says {word!r} (a write) but names only a read ({command}); say what to store",
+            command,
+        )
+    if intent.lead is None:
+        carries = _TOKENS_AMOUNT.search(text) is not None
+        if command != "token-summary":
+            agent_ids = AGENT_ID_SHAPE.finditer(strip_quoted(text).lower())
+            carries = carries or any(agent_prefix(m.group(1)) for m in agent_ids)
+    else:
+        carries = False
+    if carries:
+        raise refuse(
+            "the request gives a value to store (a token count or an agent id) but names no write "
+            "(log, save …); writes are never guessed",
+            command,
+        )
+
+
+def check_body_starts_no_operation(command: str, raw: dict[str, Any]) -> None:
+    """'…: all 31 invoice tests green. Also mark group_b as completed.': a second operation in the content."""
+    data = tables()
+    body = raw.get(data["body_args"].get(command, ""))
+    if not isinstance(body, str) or COMMANDS[command]["kind"] != "write":
+        return
+    verbs, not_verbs = data["_verb"], set(data["conjunctions"].get("not_verbs", ()))
+    for sentence in re.split(r"(?<=[.!?])\s+|\n+", body):
+        words = words_of(sentence)
+        if len(words) > 1 and words[0] in ("also", "then", "and", "plus", "please", "additionally"):
+            verb = words[1] if words[1] != "please" or len(words) < 3 else words[2]
+            if verb in verbs and verb not in not_verbs and verb not in data["_dual"]:
+                raise refuse(
+                    f"the request holds a second operation ('{' '.join(words[:3])} …') after its {command}; "
+                    "send one request per operation",
+                    command,
+                    kind="two_operations",
+                )
+
+
+_TOKENS_AMOUNT = Lazy(r"(?<![\w.])\d[\d,_.]*\s?[kK]?\s*(?:tokens?|toks?)\b", re.IGNORECASE)
+
+
+def check_lists(command: str, phrase: str, raw: dict[str, Any]) -> None:
+    """A list of values where the operation takes one ('developer 500 tokens, qa 300 tokens',
+    'mark group_a and group_b completed') is refused: one request per value."""
+    if COMMANDS[command]["kind"] != "write":
+        return
+    arg_specs = argument_specs(command)
+    if "tokens" in arg_specs and "tokens" not in raw or command == "log-tokens":
+        amounts = _TOKENS_AMOUNT.findall(phrase + " " + str(raw.get("tokens", "")))
+        if len(amounts) > 1:
+            raise refuse(
+                "the request gives several token counts (" + ", ".join(a.strip() for a in amounts) + "); "
+                "log-tokens takes one count for one agent: send one request per agent",
+                command,
+                kind="list_of_values",
+            )
+    unquoted = strip_quoted(phrase)
+    if command == "log-tokens":
+        # "developer_3 12k, developer_4 9k": one count per agent, two agents
+        agents = {m.group(1) for m in AGENT_ID_SHAPE.finditer(unquoted.lower()) if agent_prefix(m.group(1))}
+        if len(agents) > 1:
+            raise refuse(
+                f"the request names several agents ({', '.join(sorted(agents))}); log-tokens takes one count "
+                "for one agent: send one request per agent",
+                command,
+                kind="list_of_values",
+            )
+    if "session_id" in arg_specs:
+        # "log this finding in both sess_beta and bazinga_…": one write per session
+        sessions = {
+            m.group(1).lower()
+            for m in SESSION_SHAPE.finditer(unquoted.split("{", 1)[0])
+            if re.match(r"(?i)(?:bazinga|sess|session)[_-]|[a-z]+_\d{8}_", m.group(1))
+            and m.group(1).lower() not in ("bazinga-db", "bazinga_db")
+        }
+        if len(sessions) > 1:
+            raise refuse(
+                f"the request names several sessions ({', '.join(sorted(sessions))}); {command} takes one: "
+                "send one request for each",
+                command,
+                kind="list_of_values",
+            )
+    for name in ("group_id", "session_id"):
+        value = raw.get(name)
+        if name not in arg_specs or not isinstance(value, str) or "\n" in value.strip():
+            continue
+        token = clean_scalar(value)
+        if not token:
+            continue
+        pattern = re.escape(token) + r"\s*(?:,|&|\band\b|\bor\b|/|\+)\s*(?:session\s+|group\s+)?" + TOKEN
+        shape = GROUP_ID if name == "group_id" else None
+        if shape is not None and GROUP_ID.match(token.lower()):
+            scope = unquoted if command == "create-task-group" else unquoted.split(":", 1)[0]
+            others = {w for w in words_of(scope) if shape.match(w)} - {token.lower()}
+            if others:
+                raise refuse(
+                    f"the request names several groups ({token}, {', '.join(sorted(others))}); {command} "
+                    "changes one: send one request for each",
+                    command,
+                    kind="list_of_values",
+                )
+        for text in (phrase, value):
+            at = text.lower().find(token.lower())
+            after = text[at + len(token) :].lstrip().lower() if at >= 0 else ""
+            if not after.startswith((",", "&", "and ", "or ", "/", "+")):
+                continue  # compiled below only when a list may follow: the pattern is new for every id
+            match = re.search(pattern, text, re.IGNORECASE)
+            if match and _same_shape(token, clean_token(match.group(1))):
+                raise refuse(
+                    f"the request names several {label_of(name).lower()}s ({token}, "
+                    f"{clean_token(match.group(1))} …); {command} takes one: send one request for each",
+                    command,
+                    kind="list_of_values",
+                )
+
+
+def _same_shape(first: str, second: str) -> bool:
+    """'group_a' and 'group_b', 'sess_1' and 'sess_2': ids of one family (same prefix before the last _)."""
+    if not second or first == second:
+        return False
+    if "_" in first and "_" in second:
+        return first.rsplit("_", 1)[0].lower() == second.rsplit("_", 1)[0].lower()
+    return bool(re.fullmatch(r"[\w.-]*\d[\w.-]*", second)) and bool(re.fullmatch(r"[\w.-]*\d[\w.-]*", first))
+
+
+def check_direction(intent: Intent, command: str) -> None:
+    """Guarantee: a request led by a write verb never runs a read, and one led by a read verb never a write.
+
+    A write marker anywhere in the operation's sentences ("developer_3 used 7200 tokens, please save it")
+    makes the request write-led too.
+    """
+    kind = COMMANDS[command]["kind"]
+    markers = tables()["_write_markers"]
+    if kind == "read" and command != "query":
+        found = [w for s in intent.sentences for w in words_of(s) if w in markers]
+        if found:
+            raise refuse(
+                f"the request says {found[0]!r} (a write) but names only a read ({command}); "
+                "say what to store",
+                command,
+            )
+    if intent.lead in ("create", "write", "update") and kind == "read":
+        raise refuse(
+            f"the request asks to write ({intent.lead}) but its object names only a read ({command}); "
+            "say what to store",
+            command,
+        )
+    if intent.lead in ("read", "stream") and kind == "write" and command != "query":
+        raise refuse(
+            f"the request asks to read but names a write ({command}); writes are never guessed", command
+        )
+
+
+def check_coverage(command: str, args: dict[str, Any], phrase: str, data: dict[str, Any]) -> None:
+    """Guarantee: every value the operation's sentence gives lands in an argument, or the request is refused.
+
+    Looked for in the sentence (not in content or JSON bodies): agent ids ('developer_4', 'qa_1') and
+    iteration numbers.
+    """
+    used = {str(v).lower() for v in args.values() if isinstance(v, (str, int)) and not isinstance(v, bool)}
+    text = strip_quoted(phrase.split("{", 1)[0])  # JSON bodies and quoted content carry their own words
+    text = PARENS.sub(lambda m: " " + m.group(0)[1:-1] + " ", text)
+    for match in AGENT_ID_SHAPE.finditer(text.lower()):
+        token = match.group(1)
+        prefix = token.rsplit("_", 1)[0]
+        if agent_or_none(prefix) is None or GROUP_ID.match(token) or prefix in ("session", "sess", "s"):
+            continue
+        if not any(token in value for value in used):
+            raise refuse(
+                f"the request names {token!r}, but {command} has no place for it; say which value it is "
+                "(Agent ID: …, Assigned To: …)",
+                command,
+                kind="missing",
+            )
+    iteration_match = re.search(
+        r"\biter(?:ation)?\b\s*(?:#|no\.?|number|=|:)?\s*([^\s,;)]+)", text, re.IGNORECASE
+    )
+    if iteration_match and "iteration" not in args:
+        if any(a["name"] == "iteration" for a in COMMANDS[command]["args"]):
+            raise refuse(
+                f"iteration {iteration_match.group(1)!r} is not a whole number", command, kind="invalid_value"
+            )
+        raise refuse(
+            f"the request gives iteration {iteration_match.group(1)}, but {command} takes no iteration",
+            command,
+            kind="unknown_label",
+        )
+    if (
+        command == "update-task-group"
+        and re.search(r"\brevision", text, re.IGNORECASE)
+        and "revision_count" not in args
+        and not args.get("increment_revision")
+    ):
+        raise refuse(
+            "the request mentions the revision count but gives no number (or +1)",
+            command,
+            kind="invalid_value",
+        )
+
+
+def check_provenance(command: str, args: dict[str, Any], text: str) -> None:
+    """Guarantee: every value of a write comes from the text (up to the vocabulary's normalisation)."""
+
+    haystack = " ".join(text.lower().replace("\u2019", "'").split())
+    squashed = re.sub(r"[\s_-]+", "", haystack)
+    arg_specs = {a["name"]: a for a in COMMANDS[command]["args"]}
+    for name, value in args.items():
+        type_name = arg_specs[name]["type"]
+        if type_name in ("flag", "json"):
+            continue  # flags come from words ("bump", "+1"); JSON bodies are parsed from the text itself
+        if isinstance(value, int):
+            spellings = {str(value), f"{value:,}"}
+            if value % 1000 == 0:
+                spellings.add(f"{value // 1000}k")
+            if value % 100 == 0:
+                spellings.add(f"{value / 1000:g}k")
+        elif type_name in ENUMS:
+            spec = ENUMS[type_name]
+            spellings = {value.lower()} | {a for a, target in spec["aliases"].items() if target == value}
+            spellings |= {w for w, target in tables()["verb_status"].items() if target == value}
+        elif type_name == "agent_type":
+            spellings = {value, value.replace("_", " ")} | {
+                a for a, target in AGENT_TYPES["aliases"].items() if target == value
+            }
+        else:
+            spellings = {" ".join(str(value).lower().split())}
+        if not any(s.lower() in haystack or re.sub(r"[\s_-]+", "", s.lower()) in squashed for s in spellings):
+            raise refuse(
+                f"{label_of(name).lower()} {value!r} does not appear in the request; give it in words",
+                command,
+                kind="not_understood",
+            )
+
+
+def check_session_typo(command: str, args: dict[str, Any], known: list[str] | None) -> None:
+    """Refuse a session id that does not exist but is one or two edits from one that does.
+
+    Such an id is a typo until the agent says otherwise (by creating the session): a write would
+    otherwise auto-create a session beside the real one. ``known`` is the database's session ids (None
+    when there is no database yet). create-session itself is how an agent says the new id is meant.
+    """
+    session_id = args.get("session_id")
+    if not known or not isinstance(session_id, str) or command == "create-session" or session_id in known:
+        return
+    best = None
+    for existing in known:
+        distance = _edit_distance(session_id, existing, 2)
+        # ids of a few characters ('s_1', 's_2') are far apart even one edit away
+        if distance <= 2 and 3 * distance < len(session_id) and (best is None or distance < best[0]):
+            best = (distance, existing)
+    if best is not None:
+        raise refuse(
+            f"session {session_id!r} does not exist; did you mean {best[1]!r}?",
+            hint=f"Send the request again with Session ID: {best[1]}.\nIf {session_id!r} is a new session, "
+            "create it first:\n"
+            + request_form("create-session").replace("bazinga_20250113_143530", session_id),
+            kind="typo_session",
+        )
+
+
+def _edit_distance(first: str, second: str, bound: int) -> int:
+    """Levenshtein distance, or bound + 1 as soon as it is certain to exceed bound."""
+    if abs(len(first) - len(second)) > bound:
+        return bound + 1
+    previous = list(range(len(second) + 1))
+    for i, char in enumerate(first, 1):
+        current = [i]
+        for j, other in enumerate(second, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (char != other)))
+        if min(current) > bound:
+            return bound + 1
+        previous = current
+    return previous[-1]
+
+
+def check_result(command: str, args: dict[str, Any], intent: Intent, labelled: Labelled, text: str) -> None:
+    """The converted operation checked against the text: the direction
+    of the request kept (write-led -> write, read-led -> read), no value to store answered by a read, and
+    every value a write's sentence gives used and found in the text."""
+    data = tables()
+    spec = COMMANDS[command]
+    check_direction(intent, command)
+    body = labelled.body
+    if spec["kind"] == "read" and command != "query":
+        check_read_carries_no_write(command, intent, body, text, data)
+    if spec["kind"] == "read" and command != "query" and intent.lead not in ("read", "stream"):
+        # "Here is the PM state for s_1: {…}", "QA result for s_1: 4 tests failing": a value to store,
+        # without a verb. Writes are never guessed, and a read would drop the value: refuse.
+        carried = body if body.strip() else ""
+        if "{" in carried or len(carried.split()) > 6:
+            raise refuse(
+                "the request carries a value to store but names no write (log, save, create, update …); "
+                "writes are never guessed",
+                command,
+            )
+    if spec["kind"] == "write":
+        check_coverage(command, args, labelled.phrase, data)
+        check_provenance(command, args, text)

@@ -1,0 +1,473 @@
+"""Stage 3, intent: the operation a request is about, as (verb class x object noun), from phrasings.json.
+
+"save" + "PM state" -> save-state. The object is the first noun after the verb that no preposition
+qualifies; a group id is a task-group noun; after a write verb the nouns of what agents report (finding,
+verdict …) name an interaction; the vocabulary's command names name themselves. Refused here: an object
+this skill does not store (anywhere in the sentence), two operations (two objects, or a conjunction and a
+second verb), a delete, no operation at all, and a write that no verb asks for (writes are never guessed).
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..errors import RequestNotUnderstood
+from ..vocabulary import AGENT_TYPES, COMMANDS
+from .lexicon import (
+    GROUP_ID,
+    PARENS,
+    SENTENCE_END,
+    Lazy,
+    agent_in,
+    refuse,
+    request_form,
+    shorten,
+    strip_quoted,
+    tables,
+    words_of,
+)
+from .split import body_colon
+
+TYPE_CHECKING = False  # importing typing costs ~2 ms per process; annotations are strings anyway
+if TYPE_CHECKING:
+    from typing import Any
+
+
+def _pairs(words: list[str], data: dict[str, Any]) -> tuple[Any, ...]:
+    """(verb class, topic, index of the noun, primary, phrase) for each operation noun in a sentence.
+
+    A noun is *primary* when it is the object of the verb before it: the first noun after the verb that
+    no preposition qualifies ("log this QA result for session X": result, not session). A group id
+    ("mark group_a as completed") is a task-group noun. After a write verb, the nouns of what agents
+    report (finding, verdict, note …) name an interaction.
+    """
+    verbs, nouns, dual = data["_verb"], data["_noun"], data["_dual"]
+    qualifiers, articles = data["_qualifiers"], data["_articles"]
+    report, agent_words = data["_report"], data["_agent_words"]
+    width = data["_noun_words"]
+    found = []
+    verb: str | None = None
+    lead: str | None = None  # the class of the sentence's first verb
+    object_taken = False
+    delete_seen = False
+    i = 0
+    n = len(words)
+    while i < n:
+        # verbs of two words first ("look up", "set up")
+        two = " ".join(words[i : i + 2])
+        if two in verbs and two not in nouns:
+            verb = verbs[two]
+            lead = lead or verb
+            object_taken = False
+            i += 2
+            continue
+        word = words[i]
+        noun_match = None
+        for size in range(min(width, n - i), 0, -1):
+            phrase = " ".join(words[i : i + size])
+            if phrase in nouns:
+                noun_match = (phrase, size)
+                break
+        topic = None
+        if word in data["_command_names"]:
+            noun_match, topic = (word, 1), "=" + word
+            if verb is None:  # "update-task-group group_a …": the command's name is its own verb
+                verb = "write" if COMMANDS[word]["kind"] == "write" else "read"
+                lead = lead or verb
+        if topic is not None:
+            pass
+        elif noun_match is not None:
+            topic = nouns[noun_match[0]]
+            if (
+                noun_match[1] == 1
+                and word in report
+                and verb in ("write", "create")
+                and i > 0
+                and words[i - 1] in agent_words
+            ):
+                topic = "interaction"  # "log this QA report": what the QA reports, not a skill's report
+        elif (
+            verb in ("write", "create")
+            and not object_taken
+            and word in report
+            and not (i + 1 < n and words[i + 1] in nouns)  # "investigation state": a state
+        ):
+            noun_match, topic = (word, 1), "interaction"
+        elif GROUP_ID.match(word):
+            noun_match, topic = (word, 1), "task_group"
+        if (
+            word in verbs
+            and topic != "interaction"
+            and (
+                noun_match is None
+                or (word in dual and verb is None and _noun_ahead(words, i + 1, nouns, report))
+                or (word in dual and i == 0 and noun_match[1] == 1 and not _noun_ahead(words, i + 1, nouns))
+                or (
+                    i == 0 and noun_match[1] == 1 and i + 1 < n and words[i + 1] in articles
+                )  # "setting the …"
+                or (
+                    word in dual
+                    and verb is None
+                    and noun_match[1] == 1
+                    and (
+                        i + 1 == n
+                        or words[i + 1]
+                        in ("it", "them")  # "please log it"; but "log this X": X is the object
+                        or (words[i + 1] in articles and (i + 2 == n or words[i + 2] in qualifiers))
+                    )
+                )
+            )
+        ):
+            verb = verbs[word]
+            lead = lead or verb
+            object_taken = False
+            if verb == "delete":
+                delete_seen = True
+            i += 1
+            continue
+        if noun_match is not None:
+            phrase, size = noun_match
+            j = i - 1
+            while j >= 0 and (words[j] in articles or words[j] in agent_words):
+                j -= 1
+            qualified = j >= 0 and words[j] in qualifiers
+            if j >= 0 and words[j] in ("and", "plus"):
+                object_taken = False  # "token usage for s_1 and the dashboard": a second object
+            possessor = i + size < n and words[i + size].endswith("'s")  # "session s_1's task groups"
+            primary = not qualified and not object_taken and not possessor
+            if primary:
+                object_taken = True
+            found.append((verb or "none", topic, i, primary, phrase))
+            i += size
+            continue
+        i += 1
+    return found, delete_seen, lead
+
+
+def _noun_ahead(
+    words: list[str], start: int, nouns: dict[str, str], report: set[str] | frozenset[str] = frozenset()
+) -> bool:
+    return any(w in nouns or w in report or GROUP_ID.match(w) for w in words[start:])
+
+
+class Intent:
+    """What the head of a request asks for: the command, and the verb class that leads the request."""
+
+    def __init__(self, command: str, phrase: str, body: str, sentences: list[str], lead: str | None):
+        self.command = command
+        self.phrase = phrase
+        self.body = body
+        self.sentences = sentences
+        self.lead = lead
+
+
+_STATEMENT = Lazy(
+    r"\b(?:is|are|was|has been|have been)\s+(?:now\s+)?(?:marked\s+(?:as\s+)?)?"
+    r"(approved|changes[ _-]requested|completed?|done|failed|in[ _-]progress|pending|finished)\b"
+    r"|\b(?:approved|requested changes (?:on|to|for)|requested changes)\s+"
+    r"(?:task\s+)?(?:group\s+)?group[_-]\w"
+    r"|\b(?:review|verdict|review status)\b[^:\n]{0,60}:\s*(?:approved|changes[ _-]requested)\s*\.?\s*$",
+    re.IGNORECASE,
+)
+
+
+def recognise(head: str, label_lines: list[list[str]], data: dict[str, Any], first_line: str = "") -> Intent:
+    """The operation the head names, or a refusal: unsupported object, two operations, none at all."""
+    if "_agent_words" not in data:
+        agent_words = set()
+
+        for alias in list(AGENT_TYPES["aliases"]) + AGENT_TYPES["documented"]:
+            agent_words.update(alias.split())
+        agent_words.discard("lead")  # "lead" alone is too common a word to skip over
+        data["_agent_words"] = agent_words
+    match = body_colon(head, data)
+    phrase, body = (head[: match.start()], head[match.end() :]) if match else (head, "")
+    phrase = phrase.strip()
+    body = body.strip()
+    sentences = [s.strip() for s in SENTENCE_END.split(phrase) if s.strip()]
+    # A sentence of its own "for session X" keeps its values; trailing explanation is dropped.
+    trailing = tuple(data["trailing_prose"])
+    found_command: str | None = None
+    kept: list[str] = []
+    commands_named: list[str] = []
+    operations_named = 0
+    joined: RequestNotUnderstood | None = None  # "mark A completed and mark B failed"
+    none_topic: str | None = None  # the object named before the verb ("session s_1 is done, mark it …")
+    fallback: str | None = (
+        None  # a qualified noun, when nothing else names the operation ("check for sessions")
+    )
+    delete = False
+    verb_only: str | None = None
+    lead: str | None = None
+    for index, sentence in enumerate(sentences):
+        lowered = sentence.lower()
+        if index > 0 and lowered.startswith(trailing):
+            continue
+        kept.append(sentence)
+        # values in parentheses ("(session: s_1)", "(iteration 2, agent qa_1)") never name the operation
+        words = words_of(PARENS.sub(" ", sentence))
+        pairs, delete_seen, sentence_lead = _pairs(words, data)
+        lead = lead or sentence_lead
+        delete = delete or delete_seen
+        _check_unsupported(words_of(strip_quoted(PARENS.sub(" ", sentence))), data)
+        joined = joined or _two_operations(words, data)
+        sentence_ops = 0
+        for verb, topic, _, primary, _phrase in pairs:
+            if verb == "delete":
+                raise refuse(data["delete_reason"], hint=data["delete_hint"], kind="unsupported")
+            if not primary or (index > 0 and verb == "none"):
+                if fallback is None and verb in ("read", "stream") and not topic.startswith("="):
+                    fallback = data["operations"][topic].get(verb)  # "check for active sessions": reads only
+                continue  # "Session: s_1." after the operation's sentence names a value, not an operation
+            command = topic[1:] if topic.startswith("=") else data["operations"][topic].get(verb)
+            if verb == "none" and command is not None and not topic.startswith("="):
+                none_topic = none_topic or topic
+            if command is None:
+                continue
+            sentence_ops += 1
+            if command not in commands_named:
+                commands_named.append(command)
+            if found_command is None or found_command == "get-session":
+                found_command = command
+        if sentence_ops and sentence_lead not in (None, "read", "stream"):
+            operations_named += 1
+        primaries = [p for p in pairs if p[3]]
+        between = words[primaries[0][2] + 1 : primaries[-1][2]] if len(primaries) > 1 else []
+        if (
+            sentence_ops > 1
+            and len({p[1] for p in primaries}) == 1
+            and not any(w in data["_verb"] and w not in data["_dual"] for w in between)
+        ):
+            # "the PM state and the orchestrator state", "group_a and group_b": one operation, two values
+            objects = [p[4] for p in pairs if p[3]]
+            what = primaries[0][1].replace("_", " ")
+            command = next(iter(commands_named))
+            raise refuse(
+                f"the request names {len(objects)} {what}s ({', '.join(objects)}); {command} takes one: "
+                "send one request for each",
+                command,
+                kind="list_of_values",
+            )
+        if verb_only is None:
+            for word in words:
+                if word in data["_verb"]:
+                    verb_only = data["_verb"][word]
+                    break
+    if delete and not commands_named:
+        raise refuse(data["delete_reason"], hint=data["delete_hint"], kind="unsupported")
+    commands_named = _merge_log_reads(commands_named)
+    if len(commands_named) > 1 or operations_named > 1:
+        raise refuse(
+            "the request names two operations ("
+            + " and ".join(commands_named if len(commands_named) > 1 else commands_named * 2)
+            + "); send one request per operation",
+            commands_named[0],
+            kind="two_operations",
+        )
+    if joined is not None:  # the form shown is the first operation's (the one the request led with)
+        raise refuse(joined.message, found_command, kind="two_operations") if found_command else joined
+    statement = None
+    said = " ".join(kept)
+    if verb_only is None and not said.rstrip().endswith("?") and not re.match(r"(?i)\s*(?:is|are)\b", said):
+        # "the reviewer verdict for group_b is APPROVED", "group_a is done": a statement of a new value
+        statement = _STATEMENT.search(said + (": " + body if body else ""))
+        if statement is not None:
+            verb_only = lead = "update"
+            stated = words_of(said + " " + body)
+            if any(GROUP_ID.match(w) for w in stated) or "group" in stated:
+                found_command = "update-task-group"
+            elif found_command == "get-session" or "session" in stated:
+                found_command = "update-session-status"
+            else:
+                found_command = "update-task-group"
+    if (
+        found_command is not None
+        and none_topic is not None
+        and lead in ("create", "write", "update")
+        and COMMANDS[found_command]["kind"] == "read"
+        and data["operations"][none_topic].get(lead)
+    ):
+        found_command = data["operations"][none_topic][lead]  # the verb came after its object
+    if found_command is None:
+        found_command = _from_labels(verb_only, label_lines, data)
+    if found_command is None and verb_only == "write" and body and not label_lines:
+        dual_first = next((w for s in kept for w in words_of(s) if w in data["_verb"]), None)
+        if dual_first in data["_dual"]:
+            found_command = data["operations"]["interaction"]["write"]  # "please log this for s_1: …"
+    if found_command is None and verb_only is None and any("sql" in c for c in label_lines):
+        found_command = "query"  # "query: SELECT …"
+    if found_command is None and fallback is not None:
+        found_command = fallback
+    said = " ".join(kept)
+    reported = re.match(r"(?i)\s*(?:" + "|".join(data["verbs"]["dual"]) + r")\s+that\s+(.+)$", said)
+    if (
+        reported
+        and lead == "write"
+        and not body
+        and found_command in (None, "create-task-group", "log-interaction")
+    ):
+        # "log that the developer finished group_a for s_1": a report; the clause is its content
+        found_command = data["operations"]["interaction"]["write"]
+        body = re.sub(r"\s+(?:for|in)\s+(?:the\s+)?(?:session\s+)?\S+\s*[.!]?\s*$", "", reported.group(1))
+    if found_command is None:
+        raise refuse("no operation recognised in " + repr(shorten(phrase or head or first_line)))
+    # A request without a verb is a read; a write needs its verb ("never guess a write").
+    if COMMANDS[found_command]["kind"] == "write" and statement is None and not _has_write_verb(kept, data):
+        raise refuse(
+            "say what to do with it (log, save, create, update …); writes are never guessed", found_command
+        )
+    if found_command in ("get-logs", "stream-logs"):
+        found_command = _logs_flavour(found_command, " ".join(kept), data)
+    return Intent(found_command, said, body, kept, lead)
+
+
+def _check_unsupported(words: list[str], data: dict[str, Any]) -> None:
+    """Refuse when the operation's sentence names something this skill does not store, wherever it stands."""
+    for index, word in enumerate(words):
+        for phrase, entry in data["_unsupported"].get(word, ()):
+            if tuple(words[index : index + len(phrase)]) == phrase:
+                closest = entry.get("closest")
+                message = (
+                    f"{' '.join(phrase)!r}: bazinga-db has no {entry['what']}; it stores "
+                    + data["unsupported"]["stores"]
+                )
+                if closest:
+                    raise refuse(message, closest, kind="unsupported")
+                raise refuse(message, hint=request_form(None), kind="unsupported")
+
+
+def _two_operations(words: list[str], data: dict[str, Any]) -> RequestNotUnderstood | None:
+    """'mark A completed and mark B failed', '… named C and mark group_a completed': two operations."""
+    verbs = data["_verb"]
+    skip = data["_articles"] | {"please", "also", "then", "now", "to"}
+    not_verbs = set(data["conjunctions"].get("not_verbs", ()))
+    seen_verb = False
+    first_class = None
+    i = 0
+    n = len(words)
+    while i < n:
+        word = words[i]
+        if not seen_verb:
+            seen_verb = word in verbs
+            first_class = verbs.get(word)
+            i += 1
+            continue
+        for conjunction in data["_conjunctions"]:
+            size = len(conjunction)
+            if tuple(words[i : i + size]) != conjunction:
+                continue
+            j = i + size
+            while j < n and words[j] in skip:
+                j += 1
+            if j < n and words[j] in verbs and words[j] not in not_verbs:
+                rest = words[j + 1 :]
+                if verbs[words[j]] == first_class == "update" and not any(
+                    GROUP_ID.match(w) or w in ("session", "sessions") for w in rest
+                ):
+                    continue  # "increment the revision of group_b and set its review status": one update
+                return refuse(
+                    f"the request joins two operations with {' '.join(conjunction)!r} "
+                    f"('… {' '.join(words[i : j + 1])} …'); send one request per operation",
+                    kind="two_operations",
+                )
+        i += 1
+    return None
+
+
+def _merge_log_reads(commands: list[str]) -> list[str]:
+    """Ranking when one sentence names several nouns: the more specific operation wins.
+
+    - stream-logs over get-logs ("show the recent log entries": both nouns are logs);
+    - any operation over get-session ("how many tokens has session s_1 used": the session is context).
+    """
+    if "get-logs" in commands and "stream-logs" in commands:
+        commands = [c for c in commands if c != "get-logs"]
+    if "get-session" in commands and len(commands) > 1:
+        commands = [c for c in commands if c != "get-session"]
+    return commands
+
+
+def has_verb(sentences: list[str], data: dict[str, Any]) -> bool:
+    return any(word in data["_verb"] for sentence in sentences for word in words_of(sentence))
+
+
+def _has_write_verb(sentences: list[str], data: dict[str, Any]) -> bool:
+    for sentence in sentences:
+        for word in words_of(sentence):
+            if data["_verb"].get(word) in ("create", "write", "update", "run"):
+                return True
+            if word in data["_command_names"] and COMMANDS[word]["kind"] == "write":
+                return True
+    return False
+
+
+def _from_labels(verb: str | None, label_lines: list[list[str]], data: dict[str, Any]) -> str | None:
+    """A verb without a noun ("please save this:") takes its operation from the labels that follow.
+
+    The operations of that verb class that take a value for every label line (a label may name several
+    arguments: "Name" is a group, skill or config name) are the candidates; one candidate is the answer.
+    Without labels, an update is a task group's (``update_without_noun``).
+    """
+    if verb is None:
+        return None
+    fits = []
+    for topic, by_verb in data["operations"].items():
+        command = by_verb.get(verb) if not topic.startswith("_") else None
+        if command is None or command in fits:
+            continue
+        names = {a["name"] for a in COMMANDS[command]["args"]}
+        if "increment_revision" in names:
+            names.add("revision_count")
+        if all(any(c in names for c in candidates) for candidates in label_lines):
+            fits.append(command)
+    if len(fits) == 1:
+        return str(fits[0])
+    default = data["operations"][data["update_without_noun"]].get(verb) if verb == "update" else None
+    if default in fits and not any(
+        c in {a["name"] for a in COMMANDS[f]["args"]} - {"session_id", "status"}
+        for f in fits
+        if f != default
+        for candidates in label_lines
+        for c in candidates
+    ):
+        return str(default)
+    return None
+
+
+def _logs_flavour(command: str, phrase: str, data: dict[str, Any]) -> str:
+    """stream-logs pages through recent logs as markdown; get-logs filters (agent type, since)."""
+    lowered = phrase.lower()
+    words = set(words_of(lowered))
+    wants_stream = bool(words & set(data["stream_words"]))
+    filters = bool(re.search(r"\bsince\b|\bafter\s+\d{4}-", lowered)) or agent_in(phrase) is not None
+    if filters:
+        return "get-logs"
+    if wants_stream or "offset" in words:
+        return "stream-logs"
+    return command
+
+
+def intent_of(head: str, label_candidates: list[list[str]], lines: list[str]) -> Intent:
+    """The operation the request is about (verb class x object noun, from phrasings.json), or a refusal.
+
+    A read recognised without a verb is refused when the request carries what only a write takes: a new
+    value ("group_a → completed") or labels of another operation ("PM interaction / Content: …").
+    """
+    data = tables()
+    intent = recognise(head, label_candidates, data, lines[0] if lines else "")
+    spec = COMMANDS[intent.command]
+    if spec["kind"] == "read" and intent.lead is None and re.search(r"\u2192|->|=>", head):
+        # "group_a → completed": a new value without a verb; writes are never guessed
+        raise refuse(
+            "no operation verb in the request: say what to do (update, mark …); writes are never guessed"
+        )
+    if spec["kind"] == "read" and not has_verb(intent.sentences, data):
+        # "PM interaction / Content: …" without a verb: the values are a write's; writes are never guessed.
+        names = {a["name"] for a in spec["args"]}
+        foreign = [c for c in label_candidates if not any(arg in names for arg in c)]
+        if foreign:
+            raise refuse(
+                "say what to do with these values (log, save, create, update …): the request names no "
+                "verb, and writes are never guessed"
+            )
+    return intent

@@ -1,0 +1,364 @@
+"""The reader's lexicon: the words of prompts/phrasings.json as lookup tables, and what every stage shares.
+
+``tables()`` loads phrasings.json once and builds its lookups (verbs by class, nouns by topic, labels by
+spelling, unsupported objects by first word). Besides: the shapes of ids (group, session, agent ids), the
+word helpers (``words_of``, ``clean_token``, ``clean_scalar``, ``agent_in``), unfilled placeholders, and
+``refuse``, which builds a refusal whose hint is the request form that would work (``request_form``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+
+from ..errors import BazingaError, RequestNotUnderstood
+from ..vocabulary import AGENT_TYPES, ENUMS, OPERATIONS, PROMPTS_PATH, argument_specs, normalise_agent_type
+
+TYPE_CHECKING = False  # importing typing costs ~2 ms per process; annotations are strings anyway
+if TYPE_CHECKING:
+    from typing import Any
+
+
+_TABLES: dict[str, Any] | None = None
+
+
+# The few patterns every request needs; operation-specific ones are compiled on first use (re caches them).
+class Lazy:
+    """A pattern compiled on first use: a process that never needs it never pays for compiling it."""
+
+    __slots__ = ("_args", "_compiled")
+
+    def __init__(self, *args: Any) -> None:
+        self._args = args
+        self._compiled: Any = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._compiled is None:
+            self._compiled = re.compile(*self._args)
+        return getattr(self._compiled, name)
+
+
+LABEL_LINE = re.compile(
+    r"^\s*(?:[-*\u2022>]\s+)?(?:\*\*|__)?\s*([A-Za-z][A-Za-z0-9 _'\u2019-]{0,40}?)\s*(?:\*\*|__)?\s*[:=]"
+    r"\s*(?:\*\*|__)?\s*(.*)$"
+)
+
+
+_WORD = re.compile(r"[a-z0-9][a-z0-9_'\u2019.-]*[a-z0-9_]|[a-z0-9]")
+
+
+COLON_BREAK = re.compile(r":(?=\s|$)")
+
+
+SENTENCE_END = re.compile(r"(?<=[.?!])\s+|\n+")
+
+
+TOKEN = r"""[`"'\u201c\u2018]?([^\s,;()"'`\u201d\u2019]+)"""
+
+
+NUMBER = (
+    r"(?<![\w.])(-?\d(?:[\d_]|,(?=\d{3}))*(?:\.\d+)?\s?[kK]?)(?![\w.])"  # a sign is kept: -500 is refused
+)
+
+
+def tables() -> dict[str, Any]:
+    """phrasings.json, loaded once, with the lookup tables built from it."""
+    global _TABLES
+    if _TABLES is None:
+        with open(os.path.join(PROMPTS_PATH, "phrasings.json"), encoding="utf-8") as file:
+            data = json.load(file)
+        verbs: dict[str, str] = {}
+        for cls, words in data["verbs"].items():
+            if cls.startswith("_") or cls == "dual":
+                continue
+            for word in words:
+                verbs.setdefault(word, cls)
+        nouns: dict[str, str] = {}
+        for topic, words in data["nouns"].items():
+            if not topic.startswith("_"):
+                for word in words:
+                    nouns[word] = topic
+        labels: dict[str, list[str]] = {}
+        for arg, spellings in data["labels"].items():
+            if arg.startswith("_"):
+                continue
+            for spelling in spellings:
+                labels.setdefault(label_key(spelling), []).append(arg)
+        data["_report"] = set(data["report_nouns"]["words"])
+        unsupported: dict[str, list[Any]] = {}  # by first word, longest phrase first: one lookup per word
+        for entry in data["unsupported"]["objects"]:
+            for words in entry["words"]:
+                phrase = tuple(words.split())
+                unsupported.setdefault(phrase[0], []).append((phrase, entry))
+        for candidates in unsupported.values():
+            candidates.sort(key=lambda pair: -len(pair[0]))
+        data["_unsupported"] = unsupported
+        data["_conjunctions"] = [tuple(c.split()) for c in data["conjunctions"]["words"]]
+        data["_verb"] = verbs
+        data["_write_markers"] = set(data["write_markers"]["words"])
+        data["_dual"] = set(data["verbs"]["dual"])
+        data["_noun"] = nouns
+        data["_noun_words"] = max(len(n.split()) for n in nouns)
+        # the vocabulary's own command names ("get-task-groups for s_1") name their command whatever the verb
+        data["_command_names"] = {name: name for name in OPERATIONS}
+        data["_label"] = labels
+        data["_stop"] = set(data["stopwords"])
+        data["_stop_label"] = {
+            "that",
+            "then",
+            "and",
+            "but",
+            "so",
+            "because",
+            "http",
+            "https",
+            "i",
+            "we",
+            "it",
+        }
+        data["_qualifiers"] = set(data["qualifiers"])
+        data["_articles"] = set(data["articles"])
+        data["_prefixes"] = sorted(data["prefixes"], key=len, reverse=True)
+        placeholders = data["placeholders"]
+        placeholders["words_of"] = set(placeholders["words"])
+        placeholders["_id_words"] = set(placeholders["id_words"])
+        placeholders["_id_prefixes"] = tuple(placeholders["id_prefixes"])
+        placeholders["_id_upper_suffixes"] = tuple(placeholders["id_upper_suffixes"])
+        _TABLES = data
+    return _TABLES
+
+
+def label_key(label: str) -> str:
+    return " ".join(label.lower().replace("_", " ").replace("-", " ").replace("\u2019", "'").split())
+
+
+def refuse(
+    message: str,
+    command: str | None = None,
+    *,
+    details: tuple[str, ...] = (),
+    hint: str | None = None,
+    kind: str = "not_understood",
+) -> RequestNotUnderstood:
+    """A RequestNotUnderstood whose hint is the request form that would work.
+
+    ``kind`` says why, for machines (``error.code``): missing, placeholder, invalid_value, unsupported,
+    two_operations, list_of_values, unknown_label, typo_session, too_long or not_understood.
+    """
+    error = RequestNotUnderstood(message, hint or request_form(command), details=details)
+    error.code = kind
+    return error
+
+
+def request_form(command: str | None) -> str:
+    """The exact request form for an operation (or the list of operations when none was recognised)."""
+    data = tables()
+    if command is None:
+        example = "\n".join(
+            line for line in request_form("log-interaction").split("\n") if "(optional)" not in line
+        )
+        return "\n".join(
+            [
+                "Name one operation, then its values as 'Label: value' lines. Operations: "
+                + ", ".join(_operation_phrase(c) for c in OPERATIONS)
+                + ".",
+                "For example:",
+                example,
+            ]
+        )
+    lines = [data["forms"][command]]
+    for name, spec in argument_specs(command).items():
+        if spec["type"] == "flag":
+            continue  # said in words ("+1", "bump"), not as a label
+        # the label agents write and an example value (phrasings), else the vocabulary's label and metavar
+        label, example = data["label_names"].get(name) or (spec["label"].title(), spec["metavar"])
+        optional = "" if spec.get("required") else "   (optional)"
+        lines.append(f"{label}: {example}{optional}")
+    return "\n".join(lines)
+
+
+def _operation_phrase(command: str) -> str:
+    form: str = tables()["forms"][command]
+    return form.split("please ", 1)[-1].rstrip(":")
+
+
+def label_of(arg: str) -> str:
+    label: str = tables()["label_names"][arg][0]
+    return label
+
+
+def words_of(text: str) -> list[str]:
+    return _WORD.findall(text.lower().replace("\u2019", "'"))
+
+
+GROUP_ID = re.compile(r"^(?:task[_-]?)?group[_-][a-z0-9][\w.-]*$|^grp[_-]?[a-z0-9][\w.-]*$")
+
+
+PARENS = re.compile(r"\([^()]*\)")
+
+
+def shorten(text: str, size: int = 60) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= size else text[: size - 1] + "\u2026"
+
+
+def missing_message(command: str, arg: str) -> str:
+    label = label_of(arg)
+    what = {
+        "session_id": "no session id given",
+        "group_id": "no group id given",
+        "state_data": "no state data given",
+        "content": "no content given",
+        "agent_type": "no agent type given",
+        "tokens": "no token count given",
+        "state_type": "no state type given (pm, orchestrator, group_status, …)",
+    }.get(arg, f"no {label.lower()} given")
+    return f"{what} for {command}"
+
+
+def agent_prefix(token: str) -> str | None:
+    """The agent type an agent id implies: 'developer_2' -> developer, 'qa_main' -> qa; else None."""
+    if not AGENT_ID_SHAPE.fullmatch(token):
+        return None
+    prefix = token.rsplit("_", 1)[0]
+    agent = agent_or_none(prefix)
+
+    if agent is None or (agent not in AGENT_TYPES["documented"] and prefix not in AGENT_TYPES["aliases"]):
+        return None
+    return agent
+
+
+def strip_quoted(text: str) -> str:
+    return re.sub(r"[\"\u201c][^\"\u201d]*[\"\u201d]", " ", text)
+
+
+def after_colon(text: str) -> str | None:
+    match = COLON_BREAK.search(text)
+    return text[match.end() :] if match else None
+
+
+def clean_token(token: str) -> str:
+    return token.strip().strip("`\"'\u201c\u201d\u2018\u2019*").rstrip(".:?!")
+
+
+def clean_scalar(value: str) -> str:
+    """The first line of a label value, without quotes, markdown, a trailing note in parentheses."""
+    text = value.strip().split("\n", 1)[0].strip()
+    text = re.sub(r"\s+\((?:optional|required|[^()]*)\)$", "", text)
+    text = text.strip().strip("`*").strip()
+    if len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'":
+        text = text[1:-1]
+    return text.rstrip(".,;").strip()
+
+
+_ENUM_WORDS: dict[str, list[tuple[str, str]]] | None = None
+
+
+def enum_words(enum: str) -> list[tuple[str, str]]:
+
+    global _ENUM_WORDS
+    if _ENUM_WORDS is None:
+        _ENUM_WORDS = {}
+    if enum not in _ENUM_WORDS:
+        spec = ENUMS[enum]
+        words = [(v.lower(), v) for v in spec["values"]] + list(spec["aliases"].items())
+        words.sort(key=lambda pair: len(pair[0]), reverse=True)
+        _ENUM_WORDS[enum] = words
+    return _ENUM_WORDS[enum]
+
+
+def is_enum_word(token: str) -> bool:
+    lowered = token.lower()
+    return any(lowered == word for word, _ in enum_words("group_status")) or lowered in ("as", "to")
+
+
+_AGENT_WORDS: dict[str, str] | None = None
+
+
+def agent_in(text: str) -> str | None:
+    """The agent type a sentence names: 'this PM interaction', 'for the Tech Lead', 'the developer logs'.
+
+    Whole words only: 'developer_1' and 'pm_main' are agent ids, not agent types.
+    """
+    global _AGENT_WORDS
+    if _AGENT_WORDS is None:
+        names = (
+            set(AGENT_TYPES["documented"]) | set(AGENT_TYPES["aliases"]) | {"tech lead", "project manager"}
+        )
+        names -= {"lead", "manager"}  # too common as plain words
+        _AGENT_WORDS = {" ".join(n.replace("_", " ").replace("-", " ").split()): n for n in names}
+    if not _AGENT_FIRST_WORDS:
+        _AGENT_FIRST_WORDS.update(phrase.split()[0] for phrase in _AGENT_WORDS)
+    first_words = _AGENT_FIRST_WORDS
+    words = [w[:-2] if w.endswith("'s") else w for w in words_of(text)]
+    for index, word in enumerate(words):
+        if word.replace("_", " ").replace("-", " ").split(" ", 1)[0] not in first_words:
+            continue  # one set lookup per word: linear in the text
+        for size in (3, 2, 1):
+            phrase = " ".join(words[index : index + size]).replace("_", " ").replace("-", " ")
+            if size <= len(words) - index and phrase in _AGENT_WORDS:
+                name = _AGENT_WORDS[phrase]
+                before = words[index - 1] if index else ""
+                if (
+                    size == 1
+                    and name in AGENT_TYPES["aliases"]
+                    and before.isalpha()
+                    and before not in tables()["_stop"]
+                    and before not in tables()["_articles"]
+                    and before not in tables()["_qualifiers"]
+                    and before not in AGENT_TYPES["aliases"]
+                    and before not in AGENT_TYPES["documented"]
+                ):
+                    # "the requirements engineer": a role of its own, not the alias 'engineer' alone
+                    return normalise_agent_type(before + "_" + word)
+                return normalise_agent_type(name)
+    return None
+
+
+_AGENT_FIRST_WORDS: set[str] = set()
+
+
+def agent_or_none(value: str) -> str | None:
+    try:
+        return normalise_agent_type(value)
+    except BazingaError:
+        return None
+
+
+SESSION_SHAPE = Lazy(
+    r"(?<![\w.-])((?:bazinga|sess|session|orch|s)[_-][A-Za-z0-9][\w.:@+-]*?|[a-z]+_\d{8}_\d{4,6})(?=[.,;:?!)]*(?:\s|$))",
+    re.IGNORECASE,
+)
+
+
+AGENT_ID_SHAPE = re.compile(
+    r"(?<![\w.-])([a-z][a-z]*(?:_[a-z]+)*_(?:\d+|main|primary|lead|[a-z]\d*))(?![\w-])"
+)
+
+
+def is_placeholder(value: str, *, is_id: bool) -> bool:
+    """'[session_id]', '<group>', '$SESSION_ID', '{id}', 'TBD'; for ids also 'your_id', 'SESSION_ID', 'xxx'.
+
+    Plain string tests first: the regexes are compiled only for values that start with a mark.
+    """
+    spec = tables()["placeholders"]
+    text = value.strip()
+    lowered = text.lower()
+    if lowered in spec["words_of"]:
+        return True
+    if text[:1] and text[0] in spec["marks"]:
+        pattern = spec.get("_regex")
+        if pattern is None:
+            pattern = spec["_regex"] = re.compile("(?:" + "|".join(spec["patterns"]) + ")", re.IGNORECASE)
+        if pattern.fullmatch(text):
+            return True
+    if not is_id:
+        return False
+    return (
+        any(mark in text for mark in spec["marks"])
+        or lowered in spec["_id_words"]
+        or lowered.startswith(spec["_id_prefixes"])
+        or (text.isupper() and text.endswith(spec["_id_upper_suffixes"]))
+        or (len(set(lowered)) == 1 and lowered[0] in spec["repeated"])
+    )

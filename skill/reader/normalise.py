@@ -1,0 +1,128 @@
+"""Stage 1, normalise: the request's lines, ready to be split.
+
+A request over ``limits.max_request_bytes`` is refused unread; line ends are unified, code fences dropped,
+the "bazinga-db, please" / "Request to bazinga-db:" preamble taken off, an "Operation: …" label or a
+request written as one JSON object turned into the operation's first sentence.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+from ..vocabulary import AGENT_TYPES
+from .lexicon import LABEL_LINE, agent_or_none, agent_prefix, clean_scalar, label_key, refuse, tables
+
+TYPE_CHECKING = False  # importing typing costs ~2 ms per process; annotations are strings anyway
+if TYPE_CHECKING:
+    from typing import Any
+
+
+FENCE = re.compile(r"^\s*(```|~~~)")
+
+
+def check_size(text: str, data: dict[str, Any]) -> None:
+    """Refuse a request over the documented bound before reading it (reading is linear in its length)."""
+    limit = data["limits"]["max_request_bytes"]
+    size = len(text.encode("utf-8", "surrogatepass"))
+    if size > limit:
+        raise refuse(
+            f"the request is {size:,} bytes; requests in words are read up to {limit:,} bytes",
+            hint="Send the long value with the plain command instead, reading it from stdin, e.g.\n"
+            "python3 scripts/bazinga_db.py log-interaction SESSION_ID AGENT_TYPE - < content.txt",
+            kind="too_long",
+        )
+
+
+def strip_preamble(lines: list[str], data: dict[str, Any]) -> list[str]:
+    """Drop leading blank lines and the 'bazinga-db, please' / 'Request to bazinga-db:' words."""
+    while lines and not lines[0].strip():
+        lines.pop(0)
+    if not lines:
+        return lines
+    first = _strip_prefixes(lines[0].lstrip(" >*#"), data)
+    # "QA: group_a passed, mark it completed", "[developer_1] log this …": who speaks is not the operation
+    role = re.match(r"\s*\[?([A-Za-z][A-Za-z _-]{0,20}?|[a-z]+_[a-z0-9]+)\]?\s*:?\s+(?=\S)", first)
+    if role and (":" in first[: role.end()] or "]" in first[: role.end()]):
+        who = role.group(1).strip()
+        if label_key(who) not in data["_label"] and (
+            agent_or_none(who) in AGENT_TYPES["documented"] or agent_prefix(who.lower()) is not None
+        ):
+            first = f"({who}) " + _strip_prefixes(first[role.end() :], data)
+    lines = [first] + lines[1:]
+    if not first.strip():
+        lines = lines[1:]
+        while lines and not lines[0].strip():
+            lines.pop(0)
+    return lines
+
+
+def operation_label(lines: list[str], data: dict[str, Any]) -> list[str]:
+    """'Operation: log_interaction' (first or second line): its value becomes the request's first sentence."""
+    words = data["operation_labels"]["words"]
+    for index in range(min(2, len(lines))):
+        match = LABEL_LINE.match(lines[index])
+        if match and label_key(match.group(1)) in words and match.group(2).strip():
+            value = clean_scalar(match.group(2))
+            if value.replace("_", "-").lower() in data["_command_names"]:
+                value = value.replace("_", "-").lower()
+            head = [
+                line
+                for i, line in enumerate(lines[:index])
+                if line.strip() and not line.rstrip().endswith(":")
+            ]
+            return [value] + head + lines[index + 1 :]
+    return lines
+
+
+def json_request(lines: list[str], data: dict[str, Any]) -> list[str]:
+    """A request written as one JSON object naming its operation ('{"operation": "log-interaction", …}'),
+    as the equivalent labelled request; any other JSON is left to the normal reading."""
+    text = "\n".join(lines).strip()
+    try:
+        parsed = json.loads(text)
+    except ValueError:
+        return lines
+    if not isinstance(parsed, dict):
+        return lines
+    keys = [k for k in parsed if isinstance(k, str) and k.lower() in data["operation_labels"]["words"]]
+    if len(keys) != 1 or not isinstance(parsed[keys[0]], str):
+        return lines
+    name = parsed[keys[0]].strip().replace("_", "-").lower()
+    out = [name if name in data["_command_names"] else parsed[keys[0]]]
+    for key, value in parsed.items():
+        if key == keys[0]:
+            continue
+        shown = json.dumps(value, ensure_ascii=False) if isinstance(value, (dict, list)) else str(value)
+        out.append(f"{key}: {shown}")
+    return out
+
+
+def _strip_prefixes(first: str, data: dict[str, Any]) -> str:
+    """'bazinga-db, please …' -> '…' (every preamble word of phrasings.json, as often as they stand)."""
+    changed = True
+    while changed:
+        changed = False
+        lowered = first.lower()
+        for prefix in data["_prefixes"]:
+            if lowered.startswith(prefix) and (len(first) == len(prefix) or not first[len(prefix)].isalnum()):
+                first = first[len(prefix) :].lstrip(" ,:;.!-\u2014\u2013")
+                changed = True
+                break
+    return first
+
+
+def normalise(text: str) -> list[str]:
+    """The request's lines without fences, preamble or trailing blanks; an empty or too long one is
+    refused."""
+    data = tables()
+    if not isinstance(text, str) or not text.strip():
+        raise refuse("the request is empty", kind="missing")
+    check_size(text, data)
+    lines = [line.rstrip() for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+    lines = [line for line in lines if not FENCE.match(line)]
+    lines = strip_preamble(lines, data)
+    lines = operation_label(lines, data)
+    if lines and lines[0].lstrip().startswith("{"):
+        lines = json_request(lines, data)
+    return lines

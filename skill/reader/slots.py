@@ -1,0 +1,671 @@
+"""Stage 4, slots: values written inline, found by a table of small typed extractor rules.
+
+Each rule fills one argument ("session id after the word session", "a number before 'tokens'") and runs
+only while that argument is still empty, in the order of ``RULES``: label lines (stage 2) come first, the
+more specific rules before the looser ones. A rule's words live in ``prompts/phrasings.json`` under
+``slots`` (the English of it), its shape in the rule (the grammar of it); values of the vocabulary's
+enumerations (modes, statuses) come from the vocabulary itself. Each rule is tested on its own
+(tests/test_requests_slots.py).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+from ..vocabulary import AGENT_TYPES, COMMANDS, ENUMS, argument_specs
+from .lexicon import (
+    AGENT_ID_SHAPE,
+    GROUP_ID,
+    NUMBER,
+    SESSION_SHAPE,
+    TOKEN,
+    after_colon,
+    agent_in,
+    agent_or_none,
+    agent_prefix,
+    clean_scalar,
+    clean_token,
+    enum_words,
+    is_enum_word,
+    refuse,
+    strip_quoted,
+    tables,
+    words_of,
+)
+
+TYPE_CHECKING = False  # importing typing costs ~2 ms per process; annotations are strings anyway
+if TYPE_CHECKING:
+    from typing import Any, Callable
+
+
+class Slots:
+    """What a rule reads (the command, its arguments, the text) and the values found so far (``raw``)."""
+
+    def __init__(self, command: str, text: str, raw: dict[str, Any]) -> None:
+        self.command = command
+        self.text = text
+        self.raw = raw
+        self.specs = argument_specs(command)
+        self.write = COMMANDS[command]["kind"] == "write"
+        self.data = tables()
+
+    def want(self, name: str) -> bool:
+        return name in self.specs and name not in self.raw
+
+    def words(self, rule: str) -> str:
+        """A regex alternation of a rule's words (phrasings.json ``slots``), in their listed order."""
+        return "|".join(re.escape(w) for w in self.data["slots"][rule])
+
+    def first_token(
+        self, patterns: list[str], text: str | None = None, allow_stop: bool = False
+    ) -> str | None:
+        """The first token captured by any pattern (in pattern order) that is not a stop word."""
+        for pattern in patterns:
+            for match in re.finditer(pattern, self.text if text is None else text, re.IGNORECASE):
+                token = clean_token(match.group(1))
+                if token and (allow_stop or token.lower() not in self.data["_stop"]):
+                    return token
+        return None
+
+    def number(self, patterns: list[str]) -> str | None:
+        for pattern in patterns:
+            match = re.search(pattern, self.text, re.IGNORECASE)
+            if match:
+                return match.group(1).replace(" ", "")
+        return None
+
+    def taken(self) -> set[str]:
+        return {clean_scalar(str(v)).lower() for v in self.raw.values() if isinstance(v, str)}
+
+
+class Rule:
+    """One extractor: the argument it fills, when it applies, and the function that reads the value."""
+
+    __slots__ = ("arg", "commands", "writes_only", "always", "extract")
+
+    def __init__(
+        self,
+        arg: str,
+        extract: Callable[[Slots], Any],
+        commands: tuple[str, ...],
+        writes_only: bool,
+        always: bool,
+    ) -> None:
+        self.arg = arg
+        self.extract = extract
+        self.commands = commands
+        self.writes_only = writes_only
+        self.always = always
+
+    def applies(self, slots: Slots) -> bool:
+        if self.commands and slots.command not in self.commands:
+            return False
+        if self.writes_only and not slots.write:
+            return False
+        return self.always or slots.want(self.arg)
+
+    @property
+    def name(self) -> str:
+        return self.extract.__name__
+
+
+RULES: list[Rule] = []
+
+
+def rule(
+    arg: str, *, commands: tuple[str, ...] = (), writes_only: bool = False, always: bool = False
+) -> Callable[[Callable[[Slots], Any]], Callable[[Slots], Any]]:
+    """Register an extractor for ``arg`` (run while the argument is empty, unless ``always``)."""
+
+    def register(extract: Callable[[Slots], Any]) -> Callable[[Slots], Any]:
+        RULES.append(Rule(arg, extract, commands, writes_only, always))
+        return extract
+
+    return register
+
+
+def fill_slots(command: str, text: str, raw: dict[str, Any]) -> None:
+    """Run every rule that applies, in order; a value found fills its argument."""
+    slots = Slots(command, text, raw)
+    for each in RULES:
+        if each.applies(slots):
+            value = each.extract(slots)
+            if value is not None:
+                raw[each.arg] = value
+    values_from_json_body(command, raw)
+
+
+def run_rule(name: str, command: str, text: str, raw: dict[str, Any] | None = None) -> Any:
+    """One rule on its own (for its tests): the value it reads from ``text``, or None."""
+    slots = Slots(command, text, {} if raw is None else raw)
+    found = [each for each in RULES if each.name == name]
+    assert found, name
+    return found[0].extract(slots) if found[0].applies(slots) else None
+
+
+# -- the rules, in the order they run -----------------------------------------------------------------
+@rule("*", always=True)
+def command_line_flags(s: Slots) -> None:
+    """The command line's own flags written into a request: 'get-logs s_1 --agent-type qa'."""
+    if "--" not in s.text:
+        return None
+    for name, spec in s.specs.items():
+        for flag in spec.get("flags", ()):
+            match = re.search(r"(?:^|\s)" + re.escape(flag) + r"(?:=|\s+)" + TOKEN, s.text)
+            if match and s.want(name):
+                s.raw[name] = True if spec["type"] == "flag" else match.group(1)
+            elif (
+                spec["type"] == "flag"
+                and s.want(name)
+                and re.search(r"(?:^|\s)" + re.escape(flag) + r"\b", s.text)
+            ):
+                s.raw[name] = True
+    return None
+
+
+@rule("session_id")
+def session_after_its_word(s: Slots) -> str | None:
+    """'for session s_1', 'session: s_1', 'session id #s_1'. An id written with a space is refused."""
+    token = s.first_token([r"(?<![\[<{$%])\bsession(?:[ _-]?id)?\b\s*[:=#]?\s*" + TOKEN])
+    if (
+        token is not None
+        and s.write
+        and token[:1] not in s.data["placeholders"]["marks"]  # '<current session>': a placeholder
+        and not any(c.isdigit() or c in "_-.:" for c in token)
+        and re.search(r"\bsession(?:[ _-]?id)?\s*[:=#]?\s*" + re.escape(token) + r"\s+[A-Za-z0-9]", s.text)
+    ):
+        # "for session sess beta": a word, then more words; an id written with a space is not an id
+        raise refuse(
+            f"the session id after 'session' is unclear ({token!r} followed by more words); write it as "
+            "one id (Session ID: …)",
+            s.command,
+            kind="invalid_value",
+        )
+    return token
+
+
+@rule("session_id", commands=("get-session",))
+def session_asked_about(s: Slots) -> str | None:
+    """'get the details for s_1', 'what do you know about s_1'."""
+    return s.first_token([r"\b(?:" + s.words("session_asked_about") + r")\s+" + TOKEN])
+
+
+@rule("session_id", commands=("create-session",))
+def session_named(s: Slots) -> str | None:
+    """'a session called s_1', 'a new session with id s_1'."""
+    return s.first_token([r"\bsession\s+(?:" + s.words("session_named") + r")\s+" + TOKEN])
+
+
+def _modes() -> str:
+    return "|".join(re.escape(v) for v in ENUMS["mode"]["values"])
+
+
+@rule("mode", commands=("create-session",))
+def mode_before_its_word(s: Slots) -> str | None:
+    """'parallel mode', 'a simple orchestration session'."""
+    modes = _modes()
+    return s.first_token(
+        [r"\b(" + modes + r")\s+mode\b", r"\b(" + modes + r")\s+(?:orchestration\s+)?session\b"],
+        allow_stop=True,
+    )
+
+
+@rule("mode", commands=("create-session",))
+def any_word_before_mode(s: Slots) -> str | None:
+    """'in turbo mode': a mode was meant; validation lists the allowed ones."""
+    skip = s.data["_articles"] | s.data["_qualifiers"]
+    before = [w for w in re.findall(r"\b([\w-]+)\s+mode\b", s.text, re.IGNORECASE) if w.lower() not in skip]
+    return before[0] if before else None
+
+
+@rule("mode", commands=("create-session",))
+def mode_after_its_word(s: Slots) -> str | None:
+    """'mode: simple', 'mode parallel', 'in simple'."""
+    return s.first_token([r"\bmode\s*[:=]?\s*" + TOKEN, r"\bin\s+(" + _modes() + r")\b"], allow_stop=True)
+
+
+def _group_patterns(s: Slots) -> list[str]:
+    return [
+        r"\b(?:task[ _-]?)?group(?:[ _-]?id)?\b\s*[:=#]?\s*" + TOKEN,
+        r"(?<![\w.-])((?:task[_-]?)?group[_-][A-Za-z0-9][\w.-]*)",
+        TOKEN + r"\s*(?:\u2192|->|=>)",
+        r"\b(?:" + s.words("group_verbs") + r")\s+" + TOKEN,
+        r":\s+(?!(?:" + s.words("not_a_group_after_colon") + r")\b)" + TOKEN,
+    ]
+
+
+@rule("group_id", commands=("create-task-group",))
+def group_being_created(s: Slots) -> str | None:
+    """'create task group: group_d "Refund flow"', else as for any group."""
+    leading = r"^\s*(?!(?:" + s.words("not_a_group_after_colon") + r")\b)" + TOKEN
+    token = s.first_token(
+        [leading + r"""\s*(?:[:\u2013\u2014-]\s*)?[\"\u201c'(]"""], text=after_colon(s.text) or ""
+    )
+    if token is None:
+        token = s.first_token(_group_patterns(s)[1:])
+    return token if token is not None and not is_enum_word(token) else None
+
+
+@rule("group_id")
+def group_named(s: Slots) -> str | None:
+    """'group group_a', 'group_a', 'group_a -> completed', 'mark group_a …', 'task group: group_a'."""
+    if s.command == "create-task-group":
+        return None  # group_being_created has read it
+    token = s.first_token(_group_patterns(s))
+    return token if token is not None and not is_enum_word(token) else None
+
+
+@rule("name", commands=("create-task-group",))
+def group_name(s: Slots) -> str | None:
+    """'"Refund flow"', '(Refund flow)', 'named Refund flow in session s_1', or a short text after the
+    colon."""
+    match = re.search(
+        r"""[\"\u201c]([^\"\u201d]+)[\"\u201d]|\(([^()]+)\)"""
+        r"""|\b(?:""" + s.words("group_name") + r""")\s+([^,;\n]+?)"""
+        r"""(?=\s*(?:,|;|$|\bin session\b|\bfor session\b|\bassigned\b|\bwith (?:group )?id\b"""
+        r"""|\b(?:in|for|to|on)\s+(?:the\s+)?(?:session\s+)?[\w.-]*[_\d][\w.-]*\s*(?:[,;.]|$)))""",
+        s.text,
+    )
+    if match:
+        return next(g for g in match.groups() if g).strip().rstrip(".").strip("\"\u201c\u201d'")
+    rest = (after_colon(s.text) or "").strip()
+    if rest and not re.search(r"[\"\u201c(:,;=]", rest) and len(rest.split()) <= 6 and "\n" not in rest:
+        return rest  # "create task group group_d in s_1: Refund flow"
+    return None
+
+
+@rule("status")
+def status_word(s: Slots) -> str | None:
+    """A value of the status's enumeration (or an alias): 'group_a -> completed', 'still in progress'."""
+    return status_in(s.text, s.specs["status"]["type"], s.raw.get("group_id"))
+
+
+@rule("status", writes_only=True)
+def status_verb(s: Slots) -> str | None:
+    """A verb that is a status itself, among the first words: 'close session s_1', 'finish group_a'."""
+    implied = [s.data["verb_status"][w] for w in words_of(s.text)[:3] if w in s.data["verb_status"]]
+    return implied[0] if implied else None
+
+
+@rule("status", writes_only=True)
+def status_after_marker(s: Slots) -> str | None:
+    """'as paused', '-> blocked', 'status: on_hold': a status was meant; validation lists the allowed ones."""
+    return s.first_token(
+        [
+            r"(?:\u2192|->|=>|\bas\b|(?<!review )\bstatus\s+to\b|(?<!review )\bstatus\s*[:=])\s*" + TOKEN,
+            r"(?<!review )\bstatus\s+(?!to\b|of\b|for\b)" + TOKEN,  # "…, status on_hold"
+        ],
+        allow_stop=True,
+    )
+
+
+@rule("assigned_to")
+def assignee(s: Slots) -> str | None:
+    """'assign it to developer_1', 'assigned … to the qa_1', 'assignee: dev_2', 'owner dev_2'."""
+    return s.first_token(
+        [
+            r"\bassign(?:ed)?\s+(?:it\s+|this\s+|[\w.-]+\s+)?to\s+(?:the\s+)?" + TOKEN,
+            r"\bassign(?:ed)?\b[^.\n:]{0,60}?\bto\s+(?:the\s+)?" + TOKEN,
+        ]
+        + [r"\b" + re.escape(word) + r"\s*[:=]?\s*" + TOKEN for word in s.data["slots"]["assignee"]],
+        allow_stop=True,
+    )
+
+
+@rule("increment_revision", commands=("update-task-group",))
+def revision_bump(s: Slots) -> bool | None:
+    """'bump the revision count', 'increment revision'."""
+    if "revision_count" in s.raw:
+        return None
+    words = s.words("revision_bump")
+    return (
+        True if re.search(r"\b(?:" + words + r")\w*\s+(?:the\s+)?revision", s.text, re.IGNORECASE) else None
+    )
+
+
+@rule("revision_count", commands=("update-task-group",))
+def revision_number(s: Slots) -> str | None:
+    """'revision count to 3', 'revision count: +1', 'revision count … = 2'."""
+    if "increment_revision" in s.raw:
+        return None
+    return s.number(
+        [
+            r"\brevision[ _-]?count\s*(?:to|=|:|of)?\s*([+-]?\d+)",
+            r"\brevision[ _-]?count\b[^.\n]{0,40}?(?:\bto|=|:)\s*([+-]?\d+)",
+        ]
+    )
+
+
+@rule("last_review_status", commands=("update-task-group",))
+def review_verdict(s: Slots) -> str | None:
+    """'approved', 'changes requested', or whatever follows 'review status … to' (validation checks it)."""
+    match = re.search(r"\b(approved|changes[ _-]requested|request(?:ed)? changes)\b", s.text, re.IGNORECASE)
+    if match is None:  # "set the review status of group_a to LGTM": let validation list the values
+        match = re.search(
+            r"\b(?:review(?:[ _-]status)?|verdict)\b[^.\n]{0,40}?(?:\bto|\bas|=|:)\s*" + TOKEN,
+            s.text,
+            re.IGNORECASE,
+        )
+    return match.group(1) if match else None
+
+
+@rule("limit")
+def limit_count(s: Slots) -> str | None:
+    """'limit 5', 'the last 10', '10 most recent', '20 per page', '5 log entries'."""
+    return s.number(
+        [
+            r"\blimit(?:ed)?\s*(?:to|=|:|of)?\s*" + NUMBER,
+            r"\b(?:" + s.words("limit_before") + r")\s+" + NUMBER,
+            NUMBER + r"\s+of\s+them\b",
+            NUMBER + r"\s+(?:per|a|each)\s+page\b",
+            NUMBER + r"\s+(?:most\s+)?(?:" + s.words("limit_recent") + r")\b",
+            NUMBER + r"\s+(?:\w+\s+)?(?:" + s.words("limit_nouns") + r")\b",
+        ]
+    )
+
+
+@rule("offset")
+def offset_count(s: Slots) -> str | None:
+    """'offset 20', 'skipping the first 20'."""
+    return s.number(
+        [r"\boffset\s*(?:of|=|:)?\s*" + NUMBER, r"\bskip(?:ping)?\s+(?:the\s+)?(?:first\s+)?" + NUMBER]
+    )
+
+
+@rule("since")
+def since_time(s: Slots) -> str | None:
+    """'since 2025-01-12 14:00', 'since yesterday' too (validation refuses it)."""
+    match = re.search(
+        r"\b(?:" + s.words("since") + r")\s+"
+        r"(\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?)?"
+        r"(?:\s?(?:Z|UTC|[+-]\d{2}:?\d{2}))?)",
+        s.text,
+        re.IGNORECASE,
+    )
+    if match is None:  # "since yesterday": not a time the vocabulary reads; validation says so
+        match = re.search(r"\b(?:since|after)\s+(?!the\b|a\b|an\b)([^\s,;()]+)", s.text, re.IGNORECASE)
+    return match.group(1) if match else None
+
+
+@rule("iteration")
+def iteration_number(s: Slots) -> str | None:
+    """'iteration 2', 'iter #3', 'round 2'."""
+    return s.number(
+        [
+            r"\b(?:" + s.words("iteration") + r")\s*(?:#|no\.?|number|=|:)?\s*" + NUMBER,
+            r"\bround\s*#?\s*" + NUMBER,
+        ]
+    )
+
+
+@rule("agent_id")
+def agent_id(s: Slots) -> str | None:
+    """'agent id: qa_1', or an id shaped like an agent's: '(agent developer_4)', 'by developer_1'."""
+    token = s.first_token([r"\bagent[ _-]?id\s*[:=]?\s*" + TOKEN])
+    if token is None:
+        given = {str(v) for v in s.raw.values()}
+        for match in AGENT_ID_SHAPE.finditer(strip_quoted(s.text)):
+            if agent_prefix(match.group(1)) is not None and match.group(1) not in given:
+                return match.group(1)
+    return token
+
+
+@rule("agent_type")
+def reporting_role(s: Slots) -> str | None:
+    """'log the investigator finding': an agent type outside the alias table, named before what it reports."""
+    if agent_in(s.text) is not None:
+        return None
+    reported = sorted(s.data["_report"] | set(s.data["slots"]["report_entries"]))
+    role = re.search(
+        r"\b(?:"
+        + s.words("role_determiners")
+        + r")\s+([a-z]{3,}(?:or|er|ist|yst))(?:'s)?\s+(?:"
+        + "|".join(re.escape(w) for w in reported)
+        + r")\b",
+        s.text.lower(),
+    )
+    if role and role.group(1) not in s.data["report_nouns"]["not_roles"]:
+        return role.group(1)
+    return None
+
+
+@rule("agent_type")
+def type_of_agent_id(s: Slots) -> str | None:
+    """'developer_2' is a developer (unless the sentence names a type)."""
+    agent = s.raw.get("agent_id")
+    if not isinstance(agent, str) or agent_in(s.text) is not None:
+        return None
+    return agent_prefix(clean_scalar(agent).lower())
+
+
+@rule("content")
+def quoted_content(s: Slots) -> str | None:
+    """'with content "…" at iteration 2', 'saying "…"'."""
+    return _quoted_after(s, "content_words")
+
+
+@rule("requirements")
+def quoted_requirements(s: Slots) -> str | None:
+    """'with requirements "…"', 'goal: "…"'."""
+    return _quoted_after(s, "requirements_words")
+
+
+def _quoted_after(s: Slots, words: str) -> str | None:
+    match = re.search(
+        r"\b(?:" + s.words(words) + r")\s*[:=]?\s*[\"\u201c]([^\"\u201d]+)[\"\u201d]", s.text, re.IGNORECASE
+    )
+    return match.group(1) if match else None
+
+
+@rule("agent_type", always=True)
+def agent_type_named(s: Slots) -> str | None:
+    """'this PM interaction', 'for the Tech Lead'; a write naming two agent types is refused."""
+    if "agent_type" not in s.specs:
+        return None
+    agent = agent_in(s.text)
+    if agent is None:
+        return None
+    if "agent_type" not in s.raw:
+        return agent
+    if s.write:
+        given = agent_or_none(clean_scalar(s.raw["agent_type"]))
+        if given is not None and given != agent:
+            raise refuse(
+                f"the request names two agent types: {agent} in the sentence and {given} in the Agent "
+                "Type line",
+                s.command,
+            )
+    return None
+
+
+@rule("tokens")
+def token_count(s: Slots) -> str | None:
+    """'12,500 tokens', 'tokens used: 800', 'used 15k'; in a token log, the one number of the text."""
+    number = s.number(
+        [NUMBER + r"\s*tokens\b", r"\btokens?\s*(?:used|=|:|of)?\s*" + NUMBER, r"\bused\s+" + NUMBER]
+    )
+    if number is None and s.command == "log-tokens":
+        # "log token usage — s_1 — qa — 1,800": the one number that is no part of an id
+        numbers = re.findall(NUMBER, strip_quoted(s.text))
+        if len(numbers) == 1:
+            number = numbers[0].replace(" ", "")
+    return number
+
+
+@rule("by")
+def grouped_by(s: Slots) -> str | None:
+    """'per agent', 'by agent id', 'grouped by agent_type'."""
+    match = re.search(
+        r"\b(?:" + s.words("by") + r")\s+(?:the\s+)?(agent[ _-]?id|agent[ _-]?type|agent|[\w-]+)\b",
+        s.text,
+        re.IGNORECASE,
+    )
+    if match and match.group(1).lower() not in s.data["_articles"]:
+        return "agent_type" if match.group(1).lower() == "agent" else match.group(1)
+    return None
+
+
+@rule("state_type")
+def state_type(s: Slots) -> str | None:
+    """'the PM state', 'save state (pm)', 'state type: group_status'."""
+    return state_type_in(s.text, s.data)
+
+
+@rule("skill_name")
+def skill_name(s: Slots) -> str | None:
+    """'security scan results' -> security_scan, 'lint_check output', 'skill: test_coverage'."""
+    outputs = s.words("skill_outputs")
+    lowered = s.text.lower()
+    known = s.data["known_names"]["skill_name"]
+    for words in sorted(known, key=len, reverse=True):
+        if re.search(r"\b" + re.escape(words) + r"\s+(?:skill\s+)?(?:" + outputs + r")\b", lowered):
+            return str(known[words])
+    return s.first_token(
+        [
+            TOKEN + r"\s+(?:skill\s+)?(?:" + outputs + r")\b",
+            r"\bskill(?:[ _-]?name)?\s*(?:output|outputs|results?)?\s*(?:for|of|=|:)?\s*" + TOKEN,
+        ]
+    )
+
+
+@rule("key")
+def config_key(s: Slots) -> str | None:
+    """'the config value for testing_config', 'setting skills_config', 'key: x', 'testing_config config'."""
+    config = s.words("config")
+    return s.first_token(
+        [
+            r"\b(?:" + config + r")\s+(?:value|entry|key|setting)s?\s+(?:for|of|named|called)\s+" + TOKEN,
+            r"\b(?:" + config + r")\b(?:\s+key)?\s*(?:for|=|:|named|called)?\s*" + TOKEN,
+            r"\bkey\s*[:=]?\s*" + TOKEN,
+            TOKEN + r"\s+(?:" + config + r")\b",
+        ]
+    )
+
+
+@rule("decision_type")
+def decision_type(s: Slots) -> str | None:
+    """'type: spawn_agent', 'spawn_agent decisions', 'decision spawn_agent'."""
+    token = s.first_token(
+        [r"\btype\s*[:=]?\s*" + TOKEN, TOKEN + r"\s+decisions?\b", r"\bdecision\s+(?:type\s+)?" + TOKEN]
+    )
+    return token if token and not token.isdigit() else None
+
+
+def _inline_json(s: Slots) -> str | None:
+    """'store the orchestrator state {…} for session s_1': the JSON from its first brace."""
+    start = s.text.find("{")
+    return s.text[start:] if start >= 0 else None
+
+
+for _json_arg in sorted({a["name"] for c in COMMANDS.values() for a in c["args"] if a["type"] == "json"}):
+    rule(_json_arg)(_inline_json)  # every JSON argument of the vocabulary (one per command)
+
+
+@rule("session_id")
+def session_after_preposition(s: Slots) -> str | None:
+    """'how many groups are pending in s_1?', 'mark group_a complete in s_1': an id-shaped token after a
+    preposition (writes take only for/in/on/within/into), never a group, agent or already used value."""
+    taken = s.taken()
+    prepositions = s.words("session_prepositions_write" if s.write else "session_prepositions_read")
+    for match in re.finditer(
+        r"\b(?:" + prepositions + r")\s+(?:the\s+)?(?:session\s+)?" + TOKEN, s.text, re.IGNORECASE
+    ):
+        token = clean_token(match.group(1))
+        looks_like_id = any(c.isdigit() or c == "_" for c in token)
+        if GROUP_ID.match(token.lower()) or (s.write and agent_prefix(token.lower()) is not None):
+            continue
+        if looks_like_id and agent_or_none(token.split("_")[0]) in AGENT_TYPES["documented"]:
+            continue  # "developer_1", "pm_main": an agent id, not a session
+        if (
+            looks_like_id
+            and token.lower() not in taken
+            and token.lower() not in s.data["_stop"]
+            and agent_or_none(token) not in AGENT_TYPES["documented"]
+            and not is_enum_word(token)
+        ):
+            return token
+    return None
+
+
+@rule("session_id")
+def session_shaped(s: Slots) -> str | None:
+    """'how many tokens has sess_beta used?': an id shaped like a session, wherever it stands (for a write
+    only the unmistakable shapes: bazinga_…, sess_…, session_…)."""
+    taken = s.taken()
+    for match in SESSION_SHAPE.finditer(strip_quoted(s.text)):
+        strong = re.match(r"(?i)(?:bazinga|sess|session)[_-]|[a-z]+_\d{8}_", match.group(1))
+        if match.group(1).lower() in ("bazinga-db", "bazinga_db"):
+            continue  # "Hello bazinga-db,": the skill's name
+        if match.group(1).lower() not in taken and (not s.write or strong):
+            return str(match.group(1))
+    return None
+
+
+@rule("sql", commands=("query",))
+def select_statement(s: Slots) -> str | None:
+    """'run this query: SELECT …': the text from the first SELECT or WITH that opens a line."""
+    match = re.search(r"(?im)^\s*((?:select|with)\b[\s\S]*)", s.text)
+    return match.group(1) if match else None
+
+
+# -- helpers of the rules --------------------------------------------------------------------------------
+def status_in(text: str, enum: str, group_id: str | None) -> str | None:
+    """A status named in the sentence: 'group_a -> completed', 'as completed', 'still in progress'."""
+    lowered = text.lower()
+    if group_id:
+        lowered = lowered.replace(group_id.lower(), " ")
+    for word, value in enum_words(enum):
+        pattern = r"(?<![\w-])" + re.escape(word).replace(r"\ ", r"[\s_-]+") + r"(?![\w-])"
+        if re.search(pattern, lowered):
+            return value
+    return None
+
+
+def state_type_in(text: str, data: dict[str, Any]) -> str | None:
+    known = data["known_names"]["state_type"]
+    text = re.sub(r"(?<=\w)['\u2019]s\b", "", text)  # "the orchestrator's state"
+    match = re.search(r"\bstate\s*\(\s*([A-Za-z][\w-]*)\s*\)", text)  # "save state (pm)"
+    if match:
+        return agent_or_none(match.group(1)) or match.group(1)
+    lowered = text.lower()
+    for words, value in known.items():
+        if re.search(r"\b" + re.escape(words) + r"\s+state\b", lowered):
+            return str(value)
+    match = re.search(r"\bstate[ _-]?type\s*[:=]?\s*" + TOKEN, text, re.IGNORECASE) or re.search(
+        r"\bstate\s+(?:of\s+)?(?:type|kind)\s+" + TOKEN, text, re.IGNORECASE
+    )
+    if match:
+        return clean_token(match.group(1))
+    # "the PM state", "latest orchestrator state", "the Tech Lead state"
+    match = re.search(r"([A-Za-z][\w-]*(?:\s+[A-Za-z][\w-]*)?)\s+state\b", text)
+    if match:
+        words = match.group(1)
+        agent = agent_in(words)
+        if agent is not None:
+            return agent
+        last = words.split()[-1]
+        if last.lower() not in data["_stop"] and (
+            "_" in last or (last.isalpha() and last.lower() not in data["_verb"] and len(last) > 2)
+        ):
+            return last
+    return None
+
+
+def values_from_json_body(command: str, raw: dict[str, Any]) -> None:
+    """'save the PM state: {"session_id": "s_1", …}': a session id given only inside the JSON body."""
+    arg_specs = argument_specs(command)
+    if "session_id" not in arg_specs or "session_id" in raw:
+        return
+    for name, spec in arg_specs.items():
+        if spec["type"] == "json" and isinstance(raw.get(name), str):
+            text = raw[name].strip()
+            start = text.find("{")
+            if start < 0:
+                continue
+            try:
+                parsed, _end = json.JSONDecoder().raw_decode(text, start)
+            except (ValueError, RecursionError):
+                continue
+            if isinstance(parsed, dict) and isinstance(parsed.get("session_id"), str):
+                raw["session_id"] = parsed["session_id"]

@@ -1,0 +1,402 @@
+"""Stage 2, split: the head (the sentences naming the operation), the label lines, the body.
+
+Pass 1 (``split``), before the operation is known: where the ``Label: value`` lines of any operation
+start; the text before them is the head. Pass 2 (``label_values``), once it is known: the operation's own
+labels (a label line of anything else is refused by name), one-line label runs, and the body after the
+head's colon (``body_colon``) as the operation's text or JSON value when no label gives it.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..vocabulary import ENUMS, argument_specs
+from .lexicon import (
+    COLON_BREAK,
+    LABEL_LINE,
+    PARENS,
+    Lazy,
+    agent_prefix,
+    clean_scalar,
+    enum_words,
+    label_key,
+    label_of,
+    refuse,
+    tables,
+    words_of,
+)
+
+TYPE_CHECKING = False  # importing typing costs ~2 ms per process; annotations are strings anyway
+if TYPE_CHECKING:
+    from typing import Any
+
+
+def label_args(line: str, data: dict[str, Any]) -> list[str]:
+    match = LABEL_LINE.match(line)
+    if not match:
+        return []
+    found: list[str] = data["_label"].get(label_key(match.group(1)), [])
+    return found
+
+
+def first_label_line(lines: list[str], labels: dict[str, list[str]]) -> int:
+    for index, line in enumerate(lines):
+        match = LABEL_LINE.match(line)
+        if match and label_key(match.group(1)) in labels:
+            # "please run this query:" has a colon but no value: a label line needs a known label.
+            return index
+    return len(lines)
+
+
+def read_labels(
+    lines: list[str], command: str, arg_specs: dict[str, Any], data: dict[str, Any]
+) -> tuple[dict[str, str], str]:
+    """Values by argument name from the operation's label lines (continuation lines appended), and the
+    lines before them that pass 1 took for labels of another operation (they belong to the head).
+
+    A line shaped like a label that this operation does not take ("Initial_Branch: main" in a
+    create-session, "Priority: high" in a log) is refused by name: it is not part of the value above it.
+    Lines inside a JSON value are the JSON's own.
+    """
+    values: dict[str, str] = {}
+    more: dict[str, list[str]] = {}  # continuation lines, joined once at the end (linear in the text)
+    current: str | None = None
+    head_extra: list[str] = []
+    unknown: list[str] = []
+    depth = 0  # open brackets of the JSON value being read
+    # A text value (content, requirements) becomes a block after a blank line or a line ending with ':'
+    # ("Test results:", "Files changed:"): its own "Passed: 40" lines are then content, not labels.
+    block = False
+    for index, line in enumerate(lines):
+        arg = None
+        match = LABEL_LINE.match(line) if depth <= 0 else None
+        if match:
+            for candidate in data["_label"].get(label_key(match.group(1)), ()):
+                if candidate in arg_specs or (
+                    candidate == "revision_count" and "increment_revision" in arg_specs
+                ):
+                    arg = candidate
+                    break
+        if arg is not None and match is not None:
+            if (
+                arg in values
+                and (values[arg].strip() or "".join(more[arg]).strip())
+                and match.group(2).strip()
+            ):
+                earlier = "\n".join([values[arg], *more.get(arg, ())])
+                if clean_scalar(earlier) != clean_scalar(match.group(2)):
+                    raise refuse(
+                        f"two values given for {label_of(arg)}: {earlier.strip()!r} and "
+                        f"{match.group(2).strip()!r}",
+                        command,
+                        kind="list_of_values",
+                    )
+            values[arg] = match.group(2)
+            more[arg] = []
+            current = arg
+            depth = _bracket_depth(match.group(2)) if arg_specs.get(arg, {}).get("type") == "json" else 0
+            block = arg_specs[arg]["type"] == "text" and match.group(2).rstrip().endswith(":")
+            continue
+        in_text = current is not None and arg_specs[current]["type"] == "text"
+        if index > 0 and match is not None and looks_like_label(match.group(1), match.group(2), data):
+            if not (in_text and (block or not match.group(2).strip())):
+                unknown.append(match.group(1).strip().strip("*_ "))
+        if current is not None:
+            more[current].append(line)
+            if in_text and (not line.strip() or line.rstrip().endswith(":")):
+                block = True
+            if depth > 0:
+                depth += _bracket_depth(line)
+    for arg, lines_after in more.items():
+        if lines_after:
+            values[arg] = "\n".join([values[arg], *lines_after])
+    if unknown:
+        shown = ", ".join(repr(u) for u in unknown)
+        raise refuse(
+            f"{command} takes no {shown}: {'that label is' if len(unknown) == 1 else 'those labels are'} "
+            "not one of its values; remove the line (or put it inside the content)",
+            command,
+            kind="unknown_label",
+        )
+    # Lines before the first label of this operation that pass 1 took for labels belong to the head.
+    first = None
+    for index, line in enumerate(lines):
+        match = LABEL_LINE.match(line)
+        if match and any(c in arg_specs for c in data["_label"].get(label_key(match.group(1)), ())):
+            first = index
+            break
+    pass1 = first_label_line(lines, data["_label"])
+    if first is None:
+        first = len(lines)
+    if first > pass1:
+        head_extra = lines[pass1:first]
+    return values, "\n".join(head_extra).strip()
+
+
+def _bracket_depth(text: str) -> int:
+    """How many JSON brackets a line opens (minus those it closes); brackets in strings are not counted."""
+    depth = 0
+    in_string = False
+    escaped = False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "{[":
+            depth += 1
+        elif char in "}]":
+            depth -= 1
+    return depth
+
+
+def looks_like_label(label: str, value: str, data: dict[str, Any], *, lowercase: bool = True) -> bool:
+    """'Initial_Branch', 'Original Scope', 'Priority': the short name of a field, not a sentence."""
+    words = label.strip().strip("*_ ").split()
+    if not words or len(words) > 3:
+        return False
+    if any(w.lower() in data["_stop_label"] for w in words):
+        return False  # "Note that the fix is in: …", "Then: …" read as prose
+    first = words[0]
+    if first.lower() in data["_articles"] or not all(
+        w.replace("_", "").replace("-", "").isalpha() for w in words
+    ):
+        return False
+    return first[:1].isupper() or "_" in label or (lowercase and bool(value.strip()))
+
+
+_INLINE_LABEL = re.compile(r"(?:^|(?<=[\s,;|]))([A-Za-z][A-Za-z _-]{0,30}?)\s*(?::\s|=(?=\S))")
+
+
+def label_segments(
+    body: str, arg_specs: dict[str, Any], data: dict[str, Any], unknown: list[Any] | None = None
+) -> list[Any] | None:
+    """A body that starts with one of the operation's labels is a run of 'Label: value' pairs, else None.
+
+    Labels the operation does not take, written after a separator (", model: opus"), are added to
+    ``unknown``.
+    """
+    if not body or (":" not in body and "=" not in body):
+        return None
+    found = []
+    for match in _INLINE_LABEL.finditer(body):
+        words = match.group(1).split()
+        separated = not body[: match.start(1)].strip() or body[: match.start(1)].rstrip()[-1:] in ",;|"
+        if (
+            unknown is not None
+            and separated
+            and len(words) <= 3
+            and not any(
+                c in arg_specs
+                for w in (3, 2, 1)
+                for c in data["_label"].get(label_key(" ".join(words[-w:])), ())
+            )
+            and looks_like_label(match.group(1), "x", data, lowercase=True)
+        ):
+            unknown.append(match.group(1).strip())
+        # the label is the last one to three words before the colon ("…, Agent Type: pm")
+        for size in (3, 2, 1):
+            if len(words) < size:
+                continue
+            key = label_key(" ".join(words[-size:]))
+            arg = next((c for c in data["_label"].get(key, ()) if c in arg_specs), None)
+            if arg is not None:
+                start = match.start(1) + match.group(1).rfind(words[-size])
+                found.append((arg, start, match.end()))
+                break
+    if not found or body[: found[0][1]].strip():
+        return None
+    segments = []
+    for index, (arg, _start, value_start) in enumerate(found):
+        end = found[index + 1][1] if index + 1 < len(found) else len(body)
+        segments.append((arg, body[value_start:end].strip().rstrip(",;|").strip()))
+    return segments
+
+
+_VALUE_LABEL_TYPES = ("id", "name", "agent_type", "count", "limit", "time", *ENUMS)
+
+
+def body_colon(head: str, data: dict[str, Any]) -> re.Match[str] | None:
+    """The colon that ends the operation's sentence, skipping inline labels of values ("for session: X")."""
+    from ..vocabulary import COMMANDS as ALL
+
+    types = {a["name"]: a["type"] for spec in ALL.values() for a in spec["args"]}
+    opening = _JSON_OPENING.search(head)  # "[developer_1]" or "[session_id]" is no JSON
+    json_start = opening.start() if opening else len(head)
+    first_line = head.split("\n", 1)[0]
+    dash = _DASH_BREAK.search(first_line[:json_start])
+    colon = COLON_BREAK.search(first_line)
+    if dash and colon and dash.start() < colon.start():
+        second = _DASH_BREAK.search(first_line, dash.end())
+        middle = first_line[dash.end() : second.start()] if second else ""
+        if (
+            second
+            and second.start() < colon.start()
+            and len(middle.split()) <= 4
+            and re.search(r"[_\d]", middle)
+        ):
+            return second  # "log this as the PM - session s_1 - Spike abandoned: …": values between dashes
+        label = _INLINE_LABEL.match(first_line[dash.end() :])
+        if label and label_key(label.group(1)) in data["_label"]:
+            return dash  # "log interaction — session: s_1 | agent: qa | content: …"
+    quoted = _quoted_spans(head)
+    for match in COLON_BREAK.finditer(head):
+        if match.start() > json_start:
+            break  # "store the orchestrator state {"phase": …} for session s_1": the JSON's own colons
+        if any(a < match.start() < b for a, b in quoted):
+            continue  # 'with content "group_auth: middleware order …"': the quote's own colon
+        before = words_of(head[: match.start()])[-3:]
+        inline_label = False
+        for size in (3, 2, 1):
+            if len(before) >= size:
+                candidates = data["_label"].get(" ".join(before[-size:]).replace("_", " "))
+                if candidates:
+                    kind = types.get(candidates[0])
+                    inline_label = kind in _VALUE_LABEL_TYPES
+                    if kind in ENUMS and len(before) > size:
+                        # "in parallel mode: …" already gave the value; the colon ends the sentence
+                        inline_label = not any(before[-size - 1] == word for word, _ in enum_words(kind))
+                    break
+        if inline_label:
+            # "session: s_1." / "for session: X" -- one value, then the end of the sentence
+            rest = head[match.end() :]
+            token = re.match(r"[ \t]*(\S+)", rest)
+            after = rest[token.end() :] if token else rest
+            if token and (not after.strip() or token.group(1)[-1] in ".,;:" or after.startswith("\n")):
+                continue
+        return match
+    # "record this orchestrator update for s_1 - spawned two developers": a dash ends the sentence
+    dash = _DASH_BREAK.search(head[:json_start].split("\n", 1)[0])
+    if dash and len(words_of(head[: dash.start()])) < 2:
+        return None  # "BAZINGA - session s_1 is done": one word before the dash names nothing
+    return dash
+
+
+def _quoted_spans(text: str) -> list[tuple[int, int]]:
+    """Where double-quoted strings and parentheses stand in a line of text (start, end)."""
+    spans = [(m.start(), m.end()) for m in re.finditer(r"[\"\u201c][^\"\u201d\n]*[\"\u201d]", text)]
+    spans += [(m.start(), m.end()) for m in PARENS.finditer(text)]
+    return spans
+
+
+_JSON_OPENING = re.compile(r"\{|\[(?=\s*[\[{\"\d\]-])")
+
+
+_DASH_BREAK = re.compile(r"\s+[-\u2013\u2014]+\s+")
+
+
+QUALIFIER_ITEM = Lazy(
+    r"^\s*(?:(?:at\s+)?iter(?:ation)?\s*#?\s*\d+|round\s*#?\s*\d+|agent(?:[ _-]?id)?\s*[:=]?\s*[\w.-]+"
+    r"|by\s+[\w.-]+|(?:for\s+|in\s+)?session(?:[ _-]?id)?\s*[:=]?\s*[\w.:@+-]+"
+    r"|group(?:[ _-]?id)?\s*[:=]?\s*[\w.-]+)\s*$",
+    re.IGNORECASE,
+)
+
+
+def trailing_qualifiers(body: str) -> tuple[str, str]:
+    """'4 tests failing (iteration 2, agent qa_1)' -> ('4 tests failing', 'iteration 2, agent qa_1').
+
+    Only a last parenthesis made entirely of value qualifiers (iteration, agent, session, group) is taken
+    off the body; any other parenthesis is part of the content.
+    """
+    match = re.search(r"\s*\(([^()]*)\)\s*\.?\s*$", body)
+    if not match:
+        return body, ""
+    items = [item for item in re.split(r"[,;]", match.group(1)) if item.strip()]
+    if not items or not all(QUALIFIER_ITEM.match(item) for item in items):
+        return body, ""
+    return body[: match.start()].rstrip(), match.group(1).strip()
+
+
+def split(lines: list[str]) -> tuple[str, list[list[str]]]:
+    """The head (the sentences before the first label line of any operation) and, for each label line
+    after it, the arguments its label may name (pass 1: the operation is not known yet)."""
+    data = tables()
+    first_label = first_label_line(lines, data["_label"])
+    following = [line for line in lines[1:] if line.strip()][:1]
+    first_match = LABEL_LINE.match(lines[0]) if first_label == 0 and following else None
+    if (
+        first_match is not None
+        and following
+        and not first_match.group(2).strip()
+        and first_label_line(following, data["_label"]) == 0
+    ):
+        first_label = 1  # "query:" on a line of its own, then labels: the first line names the operation
+    head = "\n".join(lines[:first_label]).strip()
+    label_candidates = [c for c in (label_args(lines[i], data) for i in range(first_label, len(lines))) if c]
+    return head, label_candidates
+
+
+class Labelled:
+    """The values the operation's labels and body give, before the inline extractors run.
+
+    ``raw``: values by argument name, as written; ``phrase``: the operation's sentence (with the qualifiers
+    taken off the body, "(iteration 2, agent qa_1)"); ``body``: what is left of the text after its colon;
+    ``inline_text``: where the inline extractors look.
+    """
+
+    def __init__(self, raw: dict[str, Any], phrase: str, body: str, inline_text: str) -> None:
+        self.raw = raw
+        self.phrase = phrase
+        self.body = body
+        self.inline_text = inline_text
+
+
+def label_values(lines: list[str], command: str, phrase: str, body: str) -> Labelled:
+    """Pass 2: the labels of this operation (a label line of anything else is refused by name), one-line
+    label runs ("Session ID: s_1, Agent Type: pm, Content: …"), and the body as the operation's text value
+    (content, requirements, JSON) when no label gave it."""
+    data = tables()
+    arg_specs = argument_specs(command)
+    values, extra_head = read_labels(lines, command, arg_specs, data)
+    if extra_head:
+        body = (body + "\n" + extra_head).strip() if body else extra_head
+    raw: dict[str, Any] = dict(values)
+
+    body_arg = data["body_args"].get(command)
+    unknown: list[str] = []
+    segments = label_segments(body, arg_specs, data, unknown)
+    ending = re.search(r"[,;|(]\s*([A-Za-z][\w -]{0,30})$", phrase)
+    if body.strip() and ending and looks_like_label(ending.group(1), body, data):
+        words = label_key(ending.group(1)).split()
+        prefixes = [" ".join(words[:size]) for size in range(1, len(words) + 1)]
+        if not any(c in arg_specs for key in prefixes for c in data["_label"].get(key, ())):
+            unknown.insert(0, ending.group(1).strip())  # "…, model: opus": the colon ended a label
+    if unknown and (segments is not None or not body_arg or re.search(r"\w\s*[:=]\s*\S", phrase) or ending):
+        raise refuse(
+            f"{command} takes no " + ", ".join(repr(u) for u in unknown) + ": not one of its values; "
+            "remove it (or put it inside the content)",
+            command,
+            kind="unknown_label",
+        )
+    if segments is not None:
+        # "…: Session ID: s_1, Agent Type: pm, Content: done" -- labels written on one line
+        for name, value in segments:
+            if name in raw and clean_scalar(raw[name]) != clean_scalar(value):
+                raise refuse(f"two values given for {label_of(name)}", command, kind="list_of_values")
+            raw.setdefault(name, value)
+        body = ""
+    if body_arg and body_arg not in raw and body.strip():
+        quoted = re.match(
+            r"\s*[\"\u201c]([^\"\u201d]+)[\"\u201d]\s*(?:[-,;\u2013\u2014]\s*)?(.*)$", body, re.S
+        )
+        if quoted and all(QUALIFIER_ITEM.match(i) for i in re.split(r"[,;]", quoted.group(2)) if i.strip()):
+            # '"Only one group needed" - iteration 1, agent_id pm_main': the quote is the value
+            body = quoted.group(1)
+            phrase = (phrase + " " + quoted.group(2)).strip()
+        body, qualifiers = trailing_qualifiers(body)
+        phrase = (phrase + " " + qualifiers).strip() if qualifiers else phrase
+        if body.strip():
+            raw[body_arg] = body
+    agent = raw.get("agent_type")
+    if isinstance(agent, str) and "agent_id" in arg_specs and "agent_id" not in raw:
+        implied = agent_prefix(clean_scalar(agent).lower())
+        if implied is not None:  # "Agent: developer_3": the agent's id, which says its type
+            raw["agent_id"], raw["agent_type"] = clean_scalar(agent), implied
+    inline_text = phrase if body_arg else (phrase + ": " + body if body else phrase)
+    return Labelled(raw, phrase, body, inline_text)
