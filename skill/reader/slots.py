@@ -140,8 +140,12 @@ def run_rule(name: str, command: str, text: str, raw: dict[str, Any] | None = No
     """One rule on its own (for its tests): the value it reads from ``text``, or None."""
     slots = Slots(command, text, {} if raw is None else raw)
     found = [each for each in RULES if each.name == name]
-    assert found, name
-    return found[0].extract(slots) if found[0].applies(slots) else None
+    if not found:
+        raise KeyError(name)
+    for each in found:  # a rule registered for several arguments (the JSON bodies): the one this command has
+        if each.applies(slots):
+            return each.extract(slots)
+    return None
 
 
 # -- the rules, in the order they run -----------------------------------------------------------------

@@ -1,0 +1,249 @@
+"""The extractor rules of the request reader (skill/reader/slots.py), each on its own.
+
+Every rule of ``slots.RULES`` has cases here: a text it reads and the value it gives, and a text it must
+leave alone (None). A rule added without cases fails ``test_every_rule_has_cases``; words in phrasings.json
+``slots`` that no rule uses fail ``test_every_slot_word_list_is_used``.
+"""
+
+from __future__ import annotations
+
+import inspect
+
+import pytest
+
+from skill.errors import RequestNotUnderstood
+from skill.reader import slots, tables
+
+# rule name -> [(command, text, expected value[, values found before])]; None: the rule gives nothing
+CASES = {
+    "session_after_its_word": [
+        ("get-session", "details of session sess_beta please", "sess_beta"),
+        ("get-logs", "logs for session: s_1", "s_1"),
+        ("get-logs", "show me the logs", None),
+    ],
+    "session_asked_about": [
+        ("get-session", "what do you know about sess_beta", "sess_beta"),
+        ("get-session", "what do you know", None),
+    ],
+    "session_named": [
+        ("create-session", "start a session called auth_rework in simple mode", "auth_rework"),
+        ("create-session", "start a session in simple mode", None),
+    ],
+    "mode_before_its_word": [
+        ("create-session", "create s_9 in parallel mode", "parallel"),
+        ("create-session", "a simple orchestration session s_9", "simple"),
+        ("create-session", "create s_9", None),
+    ],
+    "any_word_before_mode": [
+        ("create-session", "create s_9 in turbo mode", "turbo"),
+        ("create-session", "create s_9 in the mode", None),
+    ],
+    "mode_after_its_word": [
+        ("create-session", "create s_9, mode: parallel", "parallel"),
+        ("create-session", "create s_9 in simple", "simple"),
+        ("create-session", "create s_9", None),
+    ],
+    "group_being_created": [
+        ("create-task-group", 'create task group in s_1: group_d "Refund flow"', "group_d"),
+        ("create-task-group", "create group_e named Payments in s_1", "group_e"),
+        ("create-task-group", "create a task group", None),
+    ],
+    "group_named": [
+        ("update-task-group", "mark group_a as completed", "group_a"),
+        ("update-task-group", "task group: auth -> done", "auth"),
+        ("update-task-group", "update it", None),
+    ],
+    "group_name": [
+        ("create-task-group", 'create group_d "Refund flow" in s_1', "Refund flow"),
+        ("create-task-group", "create group_d named Refund flow in session s_1", "Refund flow"),
+        ("create-task-group", "create group_d in s_1: Refund flow", "Refund flow"),
+        ("create-task-group", "create group_d in s_1", None),
+    ],
+    "status_word": [
+        ("update-task-group", "group_a is still in progress", "in_progress"),
+        ("update-session-status", "mark s_1 done", "completed"),
+        ("update-session-status", "mark s_1", None),
+    ],
+    "status_verb": [
+        ("update-task-group", "finish group_a", "completed"),
+        ("update-session-status", "fail session s_1", "failed"),
+        ("update-session-status", "close session s_1", None),
+        ("get-task-groups", "finish group_a", None),  # writes only
+    ],
+    "status_after_marker": [
+        ("update-task-group", "set group_a as paused", "paused"),
+        ("update-task-group", "group_a -> blocked", "blocked"),
+        ("update-task-group", "update group_a", None),
+    ],
+    "assignee": [
+        ("update-task-group", "assign group_a to developer_2", "developer_2"),
+        ("update-task-group", "group_a, owner: qa_1", "qa_1"),
+        ("update-task-group", "update group_a", None),
+    ],
+    "revision_bump": [
+        ("update-task-group", "bump the revision count for group_a", True),
+        ("update-task-group", "set the revision count of group_a to 3", None),
+    ],
+    "revision_number": [
+        ("update-task-group", "set the revision count of group_a to 3", "3"),
+        ("update-task-group", "group_a revision count: +1", "+1"),
+        ("update-task-group", "update group_a", None),
+    ],
+    "review_verdict": [
+        ("update-task-group", "group_b was approved", "approved"),
+        ("update-task-group", "tech lead requested changes on group_b", "requested changes"),
+        ("update-task-group", "set the review status of group_a to LGTM", "LGTM"),
+        ("update-task-group", "update group_a", None),
+    ],
+    "limit_count": [
+        ("get-logs", "the last 10 logs of s_1", "10"),
+        ("list-sessions", "5 most recent sessions", "5"),
+        ("get-logs", "logs limited to 1,000", "1,000"),
+        ("get-logs", "logs of s_1", None),
+    ],
+    "offset_count": [
+        ("stream-logs", "logs of s_1, skipping the first 20", "20"),
+        ("stream-logs", "logs of s_1 offset 40", "40"),
+        ("stream-logs", "logs of s_1", None),
+    ],
+    "since_time": [
+        ("get-logs", "logs of s_1 since 2025-01-12 14:00", "2025-01-12 14:00"),
+        ("get-logs", "logs of s_1 after yesterday", "yesterday"),
+        ("get-logs", "logs of s_1", None),
+    ],
+    "iteration_number": [
+        ("log-interaction", "log this for s_1 (iteration 2)", "2"),
+        ("log-interaction", "log this for s_1, round #3", "3"),
+        ("log-interaction", "log this for s_1", None),
+    ],
+    "agent_id": [
+        ("log-interaction", "log this for s_1 (agent id: dev_x)", "dev_x"),
+        ("log-tokens", "12,500 tokens for developer_2", "developer_2"),
+        ("log-interaction", "log this for s_1", None),
+    ],
+    "reporting_role": [
+        ("log-interaction", "log this investigator finding for s_1", "investigator"),
+        ("log-interaction", "log this PM finding for s_1", None),  # a known type: agent_type_named's
+    ],
+    "type_of_agent_id": [
+        ("log-tokens", "12,500 tokens for developer_2", "developer", {"agent_id": "developer_2"}),
+        ("log-tokens", "12,500 tokens for the QA agent qa_2", None, {"agent_id": "qa_2"}),  # a type is named
+        ("log-tokens", "12,500 tokens for reviewer_x", None, {"agent_id": "reviewer_x"}),
+    ],
+    "quoted_content": [
+        ("log-interaction", 'log for s_1 with content "all green" at iteration 2', "all green"),
+        ("log-interaction", "log for s_1: all green", None),
+    ],
+    "quoted_requirements": [
+        ("create-session", 'create s_9 with requirements "Add SSO"', "Add SSO"),
+        ("create-session", "create s_9: Add SSO", None),
+    ],
+    "agent_type_named": [
+        ("log-interaction", "log this Tech Lead review for s_1", "tech_lead"),
+        ("log-interaction", "log this for s_1", None),
+    ],
+    "token_count": [
+        ("log-tokens", "developer used 12,500 tokens in s_1", "12,500"),
+        ("log-tokens", "log token usage - s_1 - qa - 1800", "1800"),
+        ("log-tokens", "log token usage for s_1", None),
+    ],
+    "grouped_by": [
+        ("token-summary", "token usage of s_1 per agent", "agent_type"),
+        ("token-summary", "token usage of s_1 by agent id", "agent id"),
+        ("token-summary", "token usage of s_1", None),
+    ],
+    "state_type": [
+        ("get-state", "the latest orchestrator state of s_1", "orchestrator"),
+        ("get-state", "save state (pm) for s_1", "pm"),
+        ("get-state", "the state of s_1", None),
+    ],
+    "skill_name": [
+        ("get-skill-output", "the security scan results of s_1", "security_scan"),
+        ("get-skill-output", "the api_lint output of s_1", "api_lint"),
+        ("get-skill-output", "what did s_1 produce", None),
+    ],
+    "config_key": [
+        ("get-config", "the config value for testing_config", "testing_config"),
+        ("get-config", "key: skills_config", "skills_config"),
+        ("get-config", "what is set", None),
+    ],
+    "decision_type": [
+        ("get-decisions", "the spawn_agent decisions of s_1", "spawn_agent"),
+        ("get-decisions", "decisions of type: retry", "retry"),
+        ("get-decisions", "all decisions of s_1", None),
+    ],
+    "_inline_json": [
+        ("save-state", 'store the orchestrator state {"phase": 2} for s_1', '{"phase": 2} for s_1'),
+        ("save-state", "store the orchestrator state for s_1", None),
+    ],
+    "session_after_preposition": [
+        ("get-task-groups", "how many task groups are pending in s_1?", "s_1"),
+        ("update-task-group", "mark group_a complete in bazinga_77", "bazinga_77"),
+        ("update-task-group", "assign group_a to developer_2", None),  # an agent id, not a session
+    ],
+    "session_shaped": [
+        ("token-summary", "how many tokens has sess_beta used?", "sess_beta"),
+        ("log-interaction", "Hello bazinga-db, log this", None),  # the skill's name
+        ("log-interaction", "log this for s_1", None),  # a write takes only the unmistakable shapes
+    ],
+    "select_statement": [
+        ("query", "run this query:\nSELECT * FROM sessions", "SELECT * FROM sessions"),
+        ("query", "run a query", None),
+    ],
+}
+
+
+@pytest.mark.parametrize(
+    "name, command, text, expected, raw",
+    [(name, *case[:3], case[3] if len(case) > 3 else {}) for name, cases in CASES.items() for case in cases],
+    ids=lambda v: v if isinstance(v, str) and len(v) < 30 else None,
+)
+def test_rule(name, command, text, expected, raw):
+    assert slots.run_rule(name, command, text, dict(raw)) == expected
+
+
+def test_every_rule_has_cases():
+    names = {each.name for each in slots.RULES} - {"command_line_flags"}  # tested below
+    assert names == set(CASES)
+    # and each rule has at least one text it reads and one it leaves alone
+    for name, cases in CASES.items():
+        assert any(c[2] is not None for c in cases) and any(c[2] is None for c in cases), name
+
+
+def test_command_line_flags_fill_several_values():
+    raw = {}
+    assert (
+        slots.run_rule("command_line_flags", "get-logs", "get-logs s_1 --agent-type qa --limit 5", raw)
+        is None
+    )
+    assert raw == {"agent_type": "qa", "limit": "5"}
+    raw = {}
+    slots.run_rule(
+        "command_line_flags", "update-task-group", "update-task-group group_a --increment-revision", raw
+    )
+    assert raw == {"increment_revision": True}
+
+
+def test_a_rule_runs_only_while_its_value_is_missing():
+    # the label gave the session: the inline rule does not overwrite it
+    assert (
+        slots.run_rule("session_after_its_word", "get-logs", "logs for session s_2", {"session_id": "s_1"})
+        is None
+    )
+
+
+def test_session_with_a_space_in_a_write_is_refused():
+    with pytest.raises(RequestNotUnderstood) as caught:
+        slots.run_rule("session_after_its_word", "log-interaction", "log this for session sess beta: done")
+    assert caught.value.code == "invalid_value"
+
+
+def test_two_agent_types_in_a_write_are_refused():
+    with pytest.raises(RequestNotUnderstood):
+        slots.run_rule("agent_type_named", "log-interaction", "log this QA note", {"agent_type": "pm"})
+
+
+def test_every_slot_word_list_is_used():
+    source = inspect.getsource(slots)
+    listed = {k for k in tables()["slots"] if not k.startswith("_")}
+    assert {k for k in listed if f'"{k}"' not in source} == set()
