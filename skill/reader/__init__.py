@@ -27,12 +27,18 @@ from __future__ import annotations
 
 from ..vocabulary import OPERATIONS
 from .convert import convert_values
-from .coverage import check_body_starts_no_operation, check_lists, check_result, check_session_typo
+from .coverage import (
+    check_body_starts_no_operation,
+    check_lists,
+    check_result,
+    check_session_typo,
+    check_written,
+)
 from .intent import intent_of
 from .lexicon import is_placeholder, refuse, request_form, tables
 from .normalise import normalise
 from .slots import fill_slots
-from .split import label_values, split
+from .split import command_line, label_values, split
 
 TYPE_CHECKING = False  # importing typing costs ~2 ms per process; annotations are strings anyway
 if TYPE_CHECKING:
@@ -53,6 +59,12 @@ __all__ = [
 def parse(text: str) -> tuple[str, dict[str, Any]]:
     """Turn a request in words into (command, args), or raise RequestNotUnderstood."""
     lines = normalise(text)  # 1
+    written = command_line(lines)  # 2: "update-task-group group_a --status completed", by the CLI's parser
+    if written is not None:
+        command, values = written
+        args = convert_values(command, values)  # 6
+        check_written(command, args, text)  # 5: a write's values come from the text
+        return command, args
     head, label_lines = split(lines)  # 2: where the labels start, whichever operation they belong to
     intent = intent_of(head, label_lines, lines)  # 3
     command = intent.command

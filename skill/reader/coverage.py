@@ -353,3 +353,10 @@ def check_result(command: str, args: dict[str, Any], intent: Intent, labelled: L
     if spec["kind"] == "write":
         check_coverage(command, args, labelled.phrase, data)
         check_provenance(command, args, text)
+
+
+def check_written(command: str, args: dict[str, Any], text: str) -> None:
+    """A command line written as text: the CLI's parser placed every word; a write's values are checked
+    against the text like any other write's."""
+    if COMMANDS[command]["kind"] == "write":
+        check_provenance(command, args, text)

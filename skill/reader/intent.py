@@ -19,6 +19,7 @@ from .lexicon import (
     SENTENCE_END,
     Lazy,
     agent_in,
+    correct_typos,
     refuse,
     request_form,
     shorten,
@@ -182,7 +183,7 @@ def recognise(head: str, label_lines: list[list[str]], data: dict[str, Any], fir
         data["_agent_words"] = agent_words
     match = body_colon(head, data)
     phrase, body = (head[: match.start()], head[match.end() :]) if match else (head, "")
-    phrase = phrase.strip()
+    phrase = correct_typos(phrase.strip())
     body = body.strip()
     sentences = [s.strip() for s in SENTENCE_END.split(phrase) if s.strip()]
     # A sentence of its own "for session X" keeps its values; trailing explanation is dropped.

@@ -362,3 +362,76 @@ def is_placeholder(value: str, *, is_id: bool) -> bool:
         or (text.isupper() and text.endswith(spec["_id_upper_suffixes"]))
         or (len(set(lowered)) == 1 and lowered[0] in spec["repeated"])
     )
+
+
+_TYPO_WORD = re.compile(r"(?<![\w\-./'])[A-Za-z]{5,}(?![\w\-./'])")
+
+
+def correct_typos(phrase: str) -> str:
+    """'Fetch the sesion record', 'task gorups': an unknown word one edit (a swap of two letters is one) from
+    exactly one word of the vocabulary's verbs, nouns and labels, with the same first letter, is read as
+    that word.
+
+    Only plain words of five letters or more outside quotes are looked at, never ids (digits, _ - . /),
+    values of the vocabulary's enumerations or agent types: a correction can name an operation, never give
+    a value. Linear in the text (one set lookup per word, and a bounded comparison for unknown ones).
+    """
+    data = tables()
+    if "_spelling" not in data:
+        data["_spelling"], data["_known_words"] = _spelling_tables(data)
+    spelling, known = data["_spelling"], data["_known_words"]
+    quoted = [(m.start(), m.end()) for m in re.finditer(r"[\"\u201c][^\"\u201d]*[\"\u201d]|`[^`]*`", phrase)]
+
+    def fix(match: re.Match[str]) -> str:
+        word = match.group(0)
+        lowered = word.lower()
+        if lowered in known or any(a <= match.start() < b for a, b in quoted):
+            return word
+        # one edit, never the first letter: 'sesion', 'gorups', 'revison' (not 'found' -> 'round')
+        found = {
+            c
+            for size in (len(word) - 1, len(word), len(word) + 1)
+            for c in spelling.get(size, ())
+            if c[0] == lowered[0] and _typo_distance(lowered, c, 1) <= 1
+        }
+        return found.pop() if len(found) == 1 else word
+
+    return _TYPO_WORD.sub(fix, phrase)
+
+
+def _spelling_tables(data: dict[str, Any]) -> tuple[dict[int, list[str]], set[str]]:
+    """The words a typo may be corrected to (by length), and the words never corrected."""
+    words: set[str] = set()
+    for phrase in list(data["_verb"]) + list(data["_noun"]) + list(data["_report"]) + list(data["_label"]):
+        words.update(w for w in phrase.split() if w.isalpha() and len(w) >= 4)
+    known = set(words) | set(data["_stop"]) | set(data["_articles"]) | set(data["_qualifiers"])
+    for enum in ENUMS.values():
+        known.update(v.lower() for v in enum["values"])
+        known.update(enum["aliases"])
+    for name in list(AGENT_TYPES["aliases"]) + list(AGENT_TYPES["documented"]):
+        known.update(name.replace("_", " ").replace("-", " ").split())
+    for phrases in data["_unsupported"].values():
+        known.update(w for phrase, _entry in phrases for w in phrase)
+    known.update(data["spelling"]["not_typos"])
+    by_length: dict[int, list[str]] = {}
+    for word in sorted(words):
+        by_length.setdefault(len(word), []).append(word)
+    return by_length, known
+
+
+def _typo_distance(first: str, second: str, bound: int) -> int:
+    """Edit distance with a swap of two neighbouring letters as one edit ('gorups' -> 'groups')."""
+    if abs(len(first) - len(second)) > bound:
+        return bound + 1
+    rows = [list(range(len(second) + 1))]
+    for i in range(1, len(first) + 1):
+        row = [i] + [0] * len(second)
+        for j in range(1, len(second) + 1):
+            cost = first[i - 1] != second[j - 1]
+            row[j] = min(rows[-1][j] + 1, row[j - 1] + 1, rows[-1][j - 1] + cost)
+            if i > 1 and j > 1 and first[i - 1] == second[j - 2] and first[i - 2] == second[j - 1]:
+                row[j] = min(row[j], rows[-2][j - 2] + 1)
+        if min(row) > bound:
+            return bound + 1
+        rows.append(row)
+    return rows[-1][-1]

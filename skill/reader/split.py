@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from ..vocabulary import ENUMS, argument_specs
+from ..vocabulary import ENUMS, OPERATIONS, argument_specs
 from .lexicon import (
     COLON_BREAK,
     LABEL_LINE,
@@ -400,3 +400,84 @@ def label_values(lines: list[str], command: str, phrase: str, body: str) -> Labe
             raw["agent_id"], raw["agent_type"] = clean_scalar(agent), implied
     inline_text = phrase if body_arg else (phrase + ": " + body if body else phrase)
     return Labelled(raw, phrase, body, inline_text)
+
+
+def command_line(lines: list[str]) -> tuple[str, dict[str, Any]] | None:
+    """A request written as the command line ('update-task-group group_a --status completed'), read with
+    the CLI's own parser (cli.parse / cli.bind, built from the vocabulary); None when it is not one.
+
+    Only a request made of that one line is read so: its first word is a command of the vocabulary, and
+    every other word is one of that command's values (quoted values and JSON objects are one word each).
+    A line the CLI would not read ("token-summary s_1 by agent_id") is read as words.
+    """
+    text = "\n".join(line for line in lines if line.strip()).strip()
+    first = text.split(None, 1)[0] if text else ""
+    if "\n" in text or first not in OPERATIONS:
+        return None
+    words = _shell_words(text.rstrip(".").rstrip())
+    if words is None:
+        return None
+    from .. import cli  # the CLI's parser (already loaded when the request came through the CLI)
+    from ..errors import UsageError
+
+    try:
+        invocation = cli.parse(words)
+        if invocation.options:
+            raise UsageError(
+                "options of the whole CLI (" + ", ".join(sorted(invocation.options)) + ") are not part of a "
+                "request",
+                None,
+            )
+        values = cli.bind(invocation)
+    except UsageError:
+        return None  # not a command line the CLI reads: the words are read as words
+    return first, values
+
+
+def _shell_words(text: str) -> list[str] | None:
+    """Words as a shell splits them ('…' and "…" quote, backslash escapes in "…"), and a JSON object or
+    array written bare as one word: linear in the text. None when a quote or bracket is left open."""
+    words: list[str] = []
+    i, n = 0, len(text)
+    while i < n:
+        if text[i].isspace():
+            i += 1
+            continue
+        if text[i] in "{[":
+            depth, j, in_string = 0, i, False
+            while j < n:
+                char = text[j]
+                if in_string:
+                    if char == "\\":
+                        j += 1
+                    elif char == '"':
+                        in_string = False
+                elif char == '"':
+                    in_string = True
+                elif char in "{[":
+                    depth += 1
+                elif char in "}]":
+                    depth -= 1
+                    if depth == 0:
+                        break
+                j += 1
+            if j >= n:
+                return None
+            words.append(text[i : j + 1])
+            i = j + 1
+            continue
+        word: list[str] = []
+        while i < n and not text[i].isspace():
+            char = text[i]
+            if char in "\"'\u201c\u201d":
+                close = {"\u201c": "\u201d"}.get(char, char)
+                end = text.find(close, i + 1)
+                if end < 0:
+                    return None
+                word.append(text[i + 1 : end])
+                i = end + 1
+                continue
+            word.append(char)
+            i += 1
+        words.append("".join(word))
+    return words
