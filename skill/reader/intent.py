@@ -84,7 +84,7 @@ def _pairs(words: list[str], data: dict[str, Any]) -> tuple[Any, ...]:
                 and word in report
                 and verb in ("write", "create")
                 and i > 0
-                and words[i - 1] in agent_words
+                and (words[i - 1] in agent_words or (i > 1 and words[i - 2] in agent_words))
             ):
                 topic = "interaction"  # "log this QA report": what the QA reports, not a skill's report
         elif (

@@ -58,7 +58,8 @@ TOKEN = r"""[`"'\u201c\u2018]?([^\s,;()"'`\u201d\u2019]+)"""
 
 
 NUMBER = (
-    r"(?<![\w.])(-?\d(?:[\d_]|,(?=\d{3}))*(?:\.\d+)?\s?[kK]?)(?![\w.])"  # a sign is kept: -500 is refused
+    # a sign is kept (-500 is refused); a full stop may end the sentence after it ("iteration 3.")
+    r"(?<![\w.])(-?\d(?:[\d_]|,(?=\d{3}))*(?:\.\d+)?\s?[kK]?)(?![\w]|\.\w)"
 )
 
 

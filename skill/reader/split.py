@@ -39,8 +39,13 @@ def label_args(line: str, data: dict[str, Any]) -> list[str]:
     return found
 
 
+_SQL_START = re.compile(r"(?i)\s*select\b")
+
+
 def first_label_line(lines: list[str], labels: dict[str, list[str]]) -> int:
     for index, line in enumerate(lines):
+        if _SQL_START.match(line):
+            break  # "WHERE session_id = 's_1'" after a SELECT is the statement's, not a label
         match = LABEL_LINE.match(line)
         if match and label_key(match.group(1)) in labels:
             # "please run this query:" has a colon but no value: a label line needs a known label.
@@ -56,8 +61,14 @@ def read_labels(
 
     A line shaped like a label that this operation does not take ("Initial_Branch: main" in a
     create-session, "Priority: high" in a log) is refused by name: it is not part of the value above it.
-    Lines inside a JSON value are the JSON's own.
+    Lines inside a JSON value are the JSON's own. A text value started on the line after its label, or
+    that goes on over lines of prose, is a block: its own "Tests: 31 passed" lines are its content, and
+    so are its indented lines. A report written after the head's colon with no label of the operation at
+    all ("log this developer status report (…):" then "STATUS: READY_FOR_QA" …) is the report's content
+    (``report_bodies`` in phrasings.json).
     """
+    own = _first_own_label(lines, arg_specs, data)
+    report_body = own is None and command in data["report_bodies"]["commands"]
     values: dict[str, str] = {}
     more: dict[str, list[str]] = {}  # continuation lines, joined once at the end (linear in the text)
     current: str | None = None
@@ -67,9 +78,11 @@ def read_labels(
     # A text value (content, requirements) becomes a block after a blank line or a line ending with ':'
     # ("Test results:", "Files changed:"): its own "Passed: 40" lines are then content, not labels.
     block = False
+    statement = False  # after a SELECT: "WHERE session_id = 's_1'" is the statement's own
     for index, line in enumerate(lines):
         arg = None
-        match = LABEL_LINE.match(line) if depth <= 0 else None
+        statement = statement or bool(_SQL_START.match(line))
+        match = LABEL_LINE.match(line) if depth <= 0 and not statement else None
         if match:
             for candidate in data["_label"].get(label_key(match.group(1)), ()):
                 if candidate in arg_specs or (
@@ -95,16 +108,19 @@ def read_labels(
             more[arg] = []
             current = arg
             depth = _bracket_depth(match.group(2)) if arg_specs.get(arg, {}).get("type") == "json" else 0
-            block = arg_specs[arg]["type"] == "text" and match.group(2).rstrip().endswith(":")
+            value = match.group(2).rstrip()
+            block = arg_specs[arg]["type"] == "text" and (not value or value.endswith(":"))
             continue
         in_text = current is not None and arg_specs[current]["type"] == "text"
+        if in_text and line[:1] in (" ", "\t"):
+            match = None  # an indented line of a text value: code, a traceback, a quoted block
         if index > 0 and match is not None and looks_like_label(match.group(1), match.group(2), data):
-            if not (in_text and (block or not match.group(2).strip())):
+            if not (in_text and (block or not match.group(2).strip())) and not report_body:
                 unknown.append(match.group(1).strip().strip("*_ "))
         if current is not None:
             more[current].append(line)
-            if in_text and (not line.strip() or line.rstrip().endswith(":")):
-                block = True
+            if in_text and (not line.strip() or line.rstrip().endswith(":") or match is None):
+                block = True  # a blank line, a heading, or a line of prose: the value is a block
             if depth > 0:
                 depth += _bracket_depth(line)
     for arg, lines_after in more.items():
@@ -119,18 +135,20 @@ def read_labels(
             kind="unknown_label",
         )
     # Lines before the first label of this operation that pass 1 took for labels belong to the head.
-    first = None
-    for index, line in enumerate(lines):
-        match = LABEL_LINE.match(line)
-        if match and any(c in arg_specs for c in data["_label"].get(label_key(match.group(1)), ())):
-            first = index
-            break
     pass1 = first_label_line(lines, data["_label"])
-    if first is None:
-        first = len(lines)
+    first = len(lines) if own is None else own
     if first > pass1:
         head_extra = lines[pass1:first]
     return values, "\n".join(head_extra).strip()
+
+
+def _first_own_label(lines: list[str], arg_specs: dict[str, Any], data: dict[str, Any]) -> int | None:
+    """The index of the first line labelled with one of the operation's own arguments, or None."""
+    for index, line in enumerate(lines):
+        match = LABEL_LINE.match(line)
+        if match and any(c in arg_specs for c in data["_label"].get(label_key(match.group(1)), ())):
+            return index
+    return None
 
 
 def _bracket_depth(text: str) -> int:
