@@ -126,6 +126,15 @@ def _pairs(words: list[str], data: dict[str, Any]) -> tuple[Any, ...]:
                 delete_seen = True
             i += 1
             continue
+        if (
+            topic == "session"
+            and verb == "write"
+            and noun_match is not None
+            and i + noun_match[1] < n
+            and any(c.isdigit() or c == "_" for c in words[i + noun_match[1]])
+        ):
+            i += noun_match[1] + 1  # "log this for me - session s_1, …": the session is a value here
+            continue
         if noun_match is not None:
             phrase, size = noun_match
             j = i - 1

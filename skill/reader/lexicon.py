@@ -224,7 +224,8 @@ def agent_prefix(token: str) -> str | None:
         return None
     prefix = token.rsplit("_", 1)[0]
     agent = agent_or_none(prefix)
-
+    if agent is not None and agent in tables()["agent_roles"]["roles"]:
+        return agent  # 'investigator_2', 'security_reviewer_1': roles agents of the orchestration play
     if agent is None or (agent not in AGENT_TYPES["documented"] and prefix not in AGENT_TYPES["aliases"]):
         return None
     return agent
@@ -285,7 +286,10 @@ def agent_in(text: str) -> str | None:
     global _AGENT_WORDS
     if _AGENT_WORDS is None:
         names = (
-            set(AGENT_TYPES["documented"]) | set(AGENT_TYPES["aliases"]) | {"tech lead", "project manager"}
+            set(AGENT_TYPES["documented"])
+            | set(AGENT_TYPES["aliases"])
+            | {"tech lead", "project manager"}
+            | set(tables()["agent_roles"]["roles"])
         )
         names -= {"lead", "manager"}  # too common as plain words
         _AGENT_WORDS = {" ".join(n.replace("_", " ").replace("-", " ").split()): n for n in names}

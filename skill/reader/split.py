@@ -90,6 +90,16 @@ def read_labels(
                 ):
                     arg = candidate
                     break
+        if arg is not None and match is not None and ("," in line or "|" in line or ";" in line):
+            # "Session ID: s_1, Agent Type: qa, Iteration: 2": several of the operation's labels on a line
+            segments = label_segments(line.strip().lstrip("-*\u2022> "), arg_specs, data)
+            if segments is not None and len(segments) > 1:
+                for name, value in segments[:-1]:
+                    if name in values and clean_scalar(values[name]) != clean_scalar(value):
+                        raise refuse(f"two values given for {label_of(name)}", command, kind="list_of_values")
+                    values[name], more[name] = value, []
+                arg = segments[-1][0]
+                match = LABEL_LINE.match(label_of(arg) + ": " + segments[-1][1])
         if arg is not None and match is not None:
             if (
                 arg in values
@@ -411,6 +421,13 @@ def label_values(lines: list[str], command: str, phrase: str, body: str) -> Labe
         phrase = (phrase + " " + qualifiers).strip() if qualifiers else phrase
         if body.strip():
             raw[body_arg] = body
+    elif body_arg and isinstance(raw.get(body_arg), str) and "\n" in raw[body_arg].strip():
+        # "Content: …" then "(iteration 5, agent tech_lead_2)" on a line of its own: values, not content
+        rest, last_line = raw[body_arg].rstrip().rsplit("\n", 1)
+        _, qualifiers = trailing_qualifiers(last_line)
+        if qualifiers and last_line.strip().startswith("("):
+            raw[body_arg] = rest
+            phrase = (phrase + " " + qualifiers).strip()
     agent = raw.get("agent_type")
     if isinstance(agent, str) and "agent_id" in arg_specs and "agent_id" not in raw:
         implied = agent_prefix(clean_scalar(agent).lower())
