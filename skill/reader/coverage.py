@@ -347,7 +347,11 @@ def check_result(command: str, args: dict[str, Any], intent: Intent, labelled: L
         # "Here is the PM state for s_1: {…}", "QA result for s_1: 4 tests failing": a value to store,
         # without a verb. Writes are never guessed, and a read would drop the value: refuse.
         carried = body if body.strip() else ""
-        if "{" in carried or len(carried.split()) > 6:
+        said = words_of(carried)
+        reads = any(data["_verb"].get(w) in ("read", "stream") for w in said) and not any(
+            w in data["_write_markers"] for w in said
+        )  # "Logs for s_1: skip the first 50 entries and return the next 25": how to read, no value
+        if "{" in carried or (len(said) > 6 and not reads):
             raise refuse(
                 "the request carries a value to store but names no write (log, save, create, update …); "
                 "writes are never guessed",

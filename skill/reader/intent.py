@@ -172,6 +172,7 @@ class Intent:
 
 
 _STATEMENT = Lazy(
+    r"(?<!\bthat )(?<!\bwhich )(?<!\bwho )"  # "groups that are in progress": a filter, not a new value
     r"\b(?:is|are|was|has been|have been)\s+(?:now\s+)?(?:marked\s+(?:as\s+)?)?"
     r"(approved|changes[ _-]requested|completed?|done|failed|in[ _-]progress|pending|finished)\b"
     r"|\b(?:approved|requested changes (?:on|to|for)|requested changes)\s+"
@@ -331,10 +332,29 @@ def recognise(head: str, label_lines: list[list[str]], data: dict[str, Any], fir
     return Intent(found_command, said, body, kept, lead)
 
 
+_BEFORE_A_VERB = {
+    "please",
+    "pls",
+    "plz",
+    "to",
+    "and",
+    "then",
+    "also",
+    "you",
+    "can",
+    "could",
+    "would",
+    "now",
+    "just",
+}
+
+
 def _check_unsupported(words: list[str], data: dict[str, Any]) -> None:
     """Refuse when the operation's sentence names something this skill does not store, wherever it stands."""
     for index, word in enumerate(words):
         for phrase, entry in data["_unsupported"].get(word, ()):
+            if entry.get("as_verb") and index > 0 and words[index - 1] not in _BEFORE_A_VERB:
+                continue  # "merge conflicts", "approve the merge": a noun here
             if tuple(words[index : index + len(phrase)]) == phrase:
                 closest = entry.get("closest")
                 message = (

@@ -314,7 +314,14 @@ def assignee(s: Slots) -> str | None:
         ]
         + [r"\b" + re.escape(word) + r"\s*[:=]?\s*" + TOKEN for word in s.data["slots"]["assignee"]],
         allow_stop=True,
-    )
+    ) or _assigned_agent(s)
+
+
+def _assigned_agent(s: Slots) -> str | None:
+    """'assign developer_1': an agent id right after the verb (no 'to'), and only an agent id."""
+    match = re.search(r"\bassign(?:ed)?\s+(?:it\s+|this\s+)?" + TOKEN, s.text, re.IGNORECASE)
+    token = clean_token(match.group(1)) if match else ""
+    return token if agent_prefix(token.lower()) is not None else None
 
 
 @rule("increment_revision", commands=("update-task-group",))
@@ -360,7 +367,7 @@ def limit_count(s: Slots) -> str | None:
     return s.number(
         [
             r"\blimit(?:ed)?\s*(?:to|=|:|of)?\s*" + NUMBER,
-            r"\b(?:" + s.words("limit_before") + r")\s+" + NUMBER,
+            r"(?<!skip the )(?<!skipping the )\b(?:" + s.words("limit_before") + r")\s+" + NUMBER,
             NUMBER + r"\s+of\s+them\b",
             NUMBER + r"\s+(?:per|a|each)\s+page\b",
             NUMBER + r"\s+(?:most\s+)?(?:" + s.words("limit_recent") + r")\b",
