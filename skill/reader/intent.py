@@ -485,6 +485,8 @@ def intent_of(head: str, label_candidates: list[list[str]], lines: list[str]) ->
     """
     data = tables()
     intent = recognise(head, label_candidates, data, lines[0] if lines else "")
+    if intent.lead is None and COMMANDS[intent.command]["kind"] == "read":
+        intent = _told_to_write(intent, lines, data)
     spec = COMMANDS[intent.command]
     if spec["kind"] == "read" and intent.lead is None and re.search(r"\u2192|->|=>", head):
         # "group_a → completed": a new value without a verb; writes are never guessed
@@ -501,3 +503,36 @@ def intent_of(head: str, label_candidates: list[list[str]], lines: list[str]) ->
                 "verb, and writes are never guessed"
             )
     return intent
+
+
+_SPOKEN_WRITE = Lazy(
+    r"(?i)(?:^|(?<=[.!?])\s+|\s[-\u2013\u2014]\s+|,\s*)(?:(?:please|pls|plz|kindly)\s+)?"
+    r"(?:log|record|save|store|note)\s+(?:it|that|this|them)(?:\s+(?:please|for me))?"
+    r"(?:,?\s*bazinga[-_ ]db)?\s*[.!]*\s*$"
+)
+
+
+def _told_to_write(intent: Intent, lines: list[str], data: dict[str, Any]) -> Intent:
+    """'Token usage for the Tech Lead on s_1: 9,870. Please log it.', '… - log that please': the verb
+    comes after what it is about, as a sentence of its own. The object named is then written: the write
+    of the read the words named (token usage -> log-tokens), and the sentence is no part of any value."""
+    told = None
+    for line in lines:
+        told = _SPOKEN_WRITE.search(line) or told
+    if told is None:
+        return intent
+    topic = next(
+        (
+            t
+            for t, ops in data["operations"].items()
+            if not t.startswith("_") and ops.get("none") == intent.command
+        ),
+        None,
+    )
+    command = data["operations"][topic].get("write") if topic else None
+    if command is None:
+        return intent
+    spoken = told.group(0)
+    body = intent.body[: -len(spoken)].rstrip() if intent.body.endswith(spoken) else intent.body
+    phrase = intent.phrase[: -len(spoken)].rstrip() if intent.phrase.endswith(spoken) else intent.phrase
+    return Intent(command, phrase, body, intent.sentences, "write")

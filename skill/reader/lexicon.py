@@ -117,6 +117,11 @@ def tables() -> dict[str, Any]:
             "i",
             "we",
             "it",
+            "please",
+            "pls",
+            "plz",
+            "kindly",
+            "thanks",
         }
         data["_qualifiers"] = set(data["qualifiers"])
         data["_articles"] = set(data["articles"])

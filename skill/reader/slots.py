@@ -265,7 +265,8 @@ def group_name(s: Slots) -> str | None:
     """'"Refund flow"', '(Refund flow)', 'named Refund flow in session s_1', or a short text after the
     colon."""
     match = re.search(
-        r"""[\"\u201c]([^\"\u201d]+)[\"\u201d]|\(([^()]+)\)"""
+        r"""\b(?:""" + s.words("group_name") + r""")\s+[\"\u201c]([^\"\u201d]+)[\"\u201d]"""
+        r"""|[\"\u201c]([^\"\u201d]+)[\"\u201d]|\(([^()]+)\)"""
         r"""|\b(?:""" + s.words("group_name") + r""")\s+([^,;\n]+?)"""
         r"""(?=\s*(?:,|;|$|\bin session\b|\bfor session\b|\bassigned\b|\bwith (?:group )?id\b"""
         r"""|\b(?:in|for|to|on)\s+(?:the\s+)?(?:session\s+)?[\w.-]*[_\d][\w.-]*\s*(?:[,;.]|$)))""",
