@@ -14,9 +14,11 @@ import re
 from ..errors import RequestNotUnderstood
 from ..vocabulary import AGENT_TYPES, COMMANDS
 from .lexicon import (
+    CONFIG_KEY,
     GROUP_ID,
     PARENS,
     SENTENCE_END,
+    SESSION_SHAPE,
     Lazy,
     agent_in,
     correct_typos,
@@ -96,6 +98,8 @@ def _pairs(words: list[str], data: dict[str, Any]) -> tuple[Any, ...]:
             noun_match, topic = (word, 1), "interaction"
         elif GROUP_ID.match(word):
             noun_match, topic = (word, 1), "task_group"
+        elif CONFIG_KEY.match(word):
+            noun_match, topic = (word, 1), "config"  # "what does testing_config say?"
         if (
             word in verbs
             and topic != "interaction"
@@ -195,6 +199,16 @@ def recognise(head: str, label_lines: list[list[str]], data: dict[str, Any], fir
     phrase, body = (head[: match.start()], head[match.end() :]) if match else (head, "")
     phrase = correct_typos(phrase.strip())
     body = body.strip()
+    said, told = words_of(phrase), words_of(body)
+    if (
+        told
+        and told[0] in data["_verb"]
+        and told[0] not in data["_dual"]
+        and not any(w in data["_verb"] for w in said)
+    ):
+        # "In session s_1, group_c needs another pass: set it back to in progress": the instruction
+        # follows the colon; the words before it say what it is about
+        phrase, body = phrase + ". " + body, ""
     sentences = [s.strip() for s in SENTENCE_END.split(phrase) if s.strip()]
     # A sentence of its own "for session X" keeps its values; trailing explanation is dropped.
     trailing = tuple(data["trailing_prose"])
@@ -299,6 +313,10 @@ def recognise(head: str, label_lines: list[list[str]], data: dict[str, Any], fir
         and data["operations"][none_topic].get(lead)
     ):
         found_command = data["operations"][none_topic][lead]  # the verb came after its object
+    if found_command == "update-task-group":
+        found_command = _session_by_pronoun(verb_only, kept, body, data) or found_command
+    if found_command is None:
+        found_command = _session_by_pronoun(verb_only, kept, body, data)
     if found_command is None:
         found_command = _from_labels(verb_only, label_lines, data)
     if found_command is None and verb_only == "write" and body and not label_lines:
@@ -536,3 +554,17 @@ def _told_to_write(intent: Intent, lines: list[str], data: dict[str, Any]) -> In
     body = intent.body[: -len(spoken)].rstrip() if intent.body.endswith(spoken) else intent.body
     phrase = intent.phrase[: -len(spoken)].rstrip() if intent.phrase.endswith(spoken) else intent.phrase
     return Intent(command, phrase, body, intent.sentences, "write")
+
+
+def _session_by_pronoun(
+    verb: str | None, sentences: list[str], body: str, data: dict[str, Any]
+) -> str | None:
+    """'sess_beta hit merge conflicts. Set its status to failed.', 'session s_1 is done, mark it
+    finished': an update of 'it' where the one thing named is a session (no group anywhere)."""
+    if verb != "update":
+        return None
+    words = [w for s in sentences for w in words_of(s)] + words_of(body)
+    if not {"it", "its"} & set(words) or any(GROUP_ID.match(w) or w in ("group", "task") for w in words):
+        return None
+    named = [m.group(1) for s in sentences for m in SESSION_SHAPE.finditer(s)]
+    return "update-session-status" if len({n.lower() for n in named}) == 1 else None

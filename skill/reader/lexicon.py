@@ -201,6 +201,7 @@ def words_of(text: str) -> list[str]:
 GROUP_ID = re.compile(r"^(?:task[_-]?)?group[_-][a-z0-9][\w.-]*$|^grp[_-]?[a-z0-9][\w.-]*$")
 
 
+CONFIG_KEY = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)*_config$")  # "testing_config", "skills_config"
 PARENS = re.compile(r"\([^()]*\)")
 
 

@@ -172,6 +172,8 @@ def command_line_flags(s: Slots) -> None:
 def session_after_its_word(s: Slots) -> str | None:
     """'for session s_1', 'session: s_1', 'session id #s_1'. An id written with a space is refused."""
     token = s.first_token([r"(?<![\[<{$%])\bsession(?:[ _-]?id)?\b\s*[:=#]?\s*" + TOKEN])
+    if token is not None and token.lower() in s.data["_noun"]:
+        return None  # "# Session overview": a word of the vocabulary, not an id
     if (
         token is not None
         and s.write
@@ -310,7 +312,7 @@ def assignee(s: Slots) -> str | None:
     """'assign it to developer_1', 'assigned … to the qa_1', 'assignee: dev_2', 'owner dev_2'."""
     return s.first_token(
         [
-            r"\bassign(?:ed)?\s+(?:it\s+|this\s+|[\w.-]+\s+)?to\s+(?:the\s+)?" + TOKEN,
+            r"\bassign(?:ed)?[\s_]+(?:it\s+|this\s+|[\w.-]+\s+)?to\s+(?:the\s+)?" + TOKEN,
             r"\bassign(?:ed)?\b[^.\n:]{0,60}?\bto\s+(?:the\s+)?" + TOKEN,
         ]
         + [r"\b" + re.escape(word) + r"\s*[:=]?\s*" + TOKEN for word in s.data["slots"]["assignee"]],
@@ -551,6 +553,7 @@ def config_key(s: Slots) -> str | None:
             r"\b(?:" + config + r")\b(?:\s+key)?\s*(?:for|=|:|named|called)?\s*" + TOKEN,
             r"\bkey\s*[:=]?\s*" + TOKEN,
             TOKEN + r"\s+(?:" + config + r")\b",
+            r"(?<![\w.-])([a-z][a-z0-9]*(?:_[a-z0-9]+)*_config)(?![\w-])",  # "what does testing_config say?"
         ]
     )
 

@@ -302,6 +302,9 @@ def body_colon(head: str, data: dict[str, Any]) -> re.Match[str] | None:
     dash = _DASH_BREAK.search(head[:json_start].split("\n", 1)[0])
     if dash and len(words_of(head[: dash.start()])) < 2:
         return None  # "BAZINGA - session s_1 is done": one word before the dash names nothing
+    before = words_of(head[: dash.start()]) if dash else []
+    if dash and not any(w in data["_verb"] or w in data["_noun"] or "_" in w for w in before):
+        return None  # "quick one - what does testing_config say?": the words before name nothing
     return dash
 
 
