@@ -101,8 +101,10 @@ _TOKENS_AMOUNT = Lazy(r"(?<![\w.])\d[\d,_.]*\s?[kK]?\s*(?:tokens?|toks?)\b", re.
 
 def check_lists(command: str, phrase: str, raw: dict[str, Any]) -> None:
     """A list of values where the operation takes one ('developer 500 tokens, qa 300 tokens',
-    'mark group_a and group_b completed') is refused: one request per value."""
+    'mark group_a and group_b completed', 'task groups for sess_beta and sess_alpha') is refused: one
+    request per value."""
     if COMMANDS[command]["kind"] != "write":
+        _check_read_lists(command, phrase, raw)
         return
     arg_specs = argument_specs(command)
     if "tokens" in arg_specs and "tokens" not in raw or command == "log-tokens":
@@ -340,6 +342,9 @@ def check_result(command: str, args: dict[str, Any], intent: Intent, labelled: L
     data = tables()
     spec = COMMANDS[command]
     check_direction(intent, command)
+    if command == "query" and not re.match(r"(?is)\s*(?:select|with)\b", str(args.get("sql", ""))):
+        # "run this query: DELETE FROM …": the query runs one read-only SELECT; nothing is deleted
+        raise refuse(data["delete_reason"], hint=data["delete_hint"], kind="unsupported")
     body = labelled.body
     if spec["kind"] == "read" and command != "query":
         check_read_carries_no_write(command, intent, body, text, data)
@@ -357,6 +362,11 @@ def check_result(command: str, args: dict[str, Any], intent: Intent, labelled: L
                 "writes are never guessed",
                 command,
             )
+    changes = set(argument_specs(command)) - {"group_id", "session_id"}
+    if spec["kind"] == "write" and changes and not set(args) & changes:
+        raise refuse(
+            f"nothing to change given for {command}", command, kind="missing"
+        )  # "Update group_b in s_1."
     if spec["kind"] == "write":
         check_coverage(command, args, labelled.phrase, data)
         check_provenance(command, args, text)
@@ -367,3 +377,28 @@ def check_written(command: str, args: dict[str, Any], text: str) -> None:
     against the text like any other write's."""
     if COMMANDS[command]["kind"] == "write":
         check_provenance(command, args, text)
+
+
+def _check_read_lists(command: str, phrase: str, raw: dict[str, Any]) -> None:
+    """'Show task groups for sess_beta and sess_alpha', 'skill outputs security_scan and lint_check': a read
+    takes one session, one name; two joined by and / & / a comma are refused (one request for each)."""
+    specs = argument_specs(command)
+    text = strip_quoted(phrase)
+    for name in ("session_id", "skill_name", "state_type", "key", "group_id"):
+        value = raw.get(name)
+        if name not in specs or not isinstance(value, str) or "\n" in value.strip():
+            continue
+        token = clean_scalar(value)
+        match = re.search(
+            r"(?<![\w.-])" + re.escape(token) + r"\s*(?:,|&|\band\b|\bor\b|/|\+)\s*" + TOKEN,
+            text,
+            re.IGNORECASE,
+        )
+        other = clean_token(match.group(1)) if match else ""
+        if other and other.lower() != token.lower() and not other.isdigit() and "_" in other:
+            raise refuse(
+                f"the request names several {label_of(name).lower()}s ({token}, {other}); {command} takes "
+                "one: send one request for each",
+                command,
+                kind="list_of_values",
+            )

@@ -124,6 +124,8 @@ def _pairs(words: list[str], data: dict[str, Any]) -> tuple[Any, ...]:
             )
         ):
             verb = verbs[word]
+            if verb == "delete" and word in data["set_to_verbs"]["words"] and "to" in words[i + 1 :]:
+                verb = "update"  # "reset the revision count of group_a to 0": a new value, nothing deleted
             lead = lead or verb
             object_taken = False
             if verb == "delete":
@@ -181,7 +183,8 @@ _STATEMENT = Lazy(
     r"(approved|changes[ _-]requested|completed?|done|failed|in[ _-]progress|pending|finished)\b"
     r"|\b(?:approved|requested changes (?:on|to|for)|requested changes)\s+"
     r"(?:task\s+)?(?:group\s+)?group[_-]\w"
-    r"|\b(?:review|verdict|review status)\b[^:\n]{0,60}:\s*(?:approved|changes[ _-]requested)\s*\.?\s*$",
+    r"|\b(?:review|verdict|review status)\b[^:\n]{0,60}:\s*[A-Za-z][\w-]*\s*\.?\s*$"
+    r"|\b(?:review status|verdict)\b[^.:\n]{0,60}?\bis\s+(?:now\s+)?[A-Za-z][\w-]*\s*\.?\s*$",
     re.IGNORECASE,
 )
 
@@ -200,12 +203,10 @@ def recognise(head: str, label_lines: list[list[str]], data: dict[str, Any], fir
     phrase = correct_typos(phrase.strip())
     body = body.strip()
     said, told = words_of(phrase), words_of(body)
-    if (
-        told
-        and told[0] in data["_verb"]
-        and told[0] not in data["_dual"]
-        and not any(w in data["_verb"] for w in said)
-    ):
+    instruction = any(
+        data["_verb"].get(w) in ("update", "write", "create") and w not in data["_dual"] for w in told
+    )
+    if told and instruction and not any(w in data["_verb"] for w in said) and "{" not in body:
         # "In session s_1, group_c needs another pass: set it back to in progress": the instruction
         # follows the colon; the words before it say what it is about
         phrase, body = phrase + ". " + body, ""
@@ -243,8 +244,17 @@ def recognise(head: str, label_lines: list[list[str]], data: dict[str, Any], fir
             if not primary or (index > 0 and verb == "none"):
                 if fallback is None and verb in ("read", "stream") and not topic.startswith("="):
                     fallback = data["operations"][topic].get(verb)  # "check for active sessions": reads only
+                elif fallback is None and verb == "update" and GROUP_ID.match(_phrase):
+                    fallback = data["operations"][topic][verb]  # "reset the revision count of group_a to 0"
                 continue  # "Session: s_1." after the operation's sentence names a value, not an operation
             command = topic[1:] if topic.startswith("=") else data["operations"][topic].get(verb)
+            if (
+                command is None
+                and verb == "update"
+                and _phrase in data["append_only"]["nouns"]
+                and not any(GROUP_ID.match(w) for w in words)
+            ):
+                raise refuse(data["append_only"]["reason"], hint=data["delete_hint"], kind="unsupported")
             if verb == "none" and command is not None and not topic.startswith("="):
                 none_topic = none_topic or topic
             if command is None:
@@ -441,9 +451,12 @@ def has_verb(sentences: list[str], data: dict[str, Any]) -> bool:
 
 def _has_write_verb(sentences: list[str], data: dict[str, Any]) -> bool:
     for sentence in sentences:
-        for word in words_of(sentence):
+        words = words_of(sentence)
+        for index, word in enumerate(words):
             if data["_verb"].get(word) in ("create", "write", "update", "run"):
                 return True
+            if word in data["set_to_verbs"]["words"] and "to" in words[index + 1 :]:
+                return True  # "reset the revision count of group_a to 0"
             if word in data["_command_names"] and COMMANDS[word]["kind"] == "write":
                 return True
     return False

@@ -304,7 +304,23 @@ def status_after_marker(s: Slots) -> str | None:
             r"(?<!review )\bstatus\s+(?!to\b|of\b|for\b)" + TOKEN,  # "…, status on_hold"
         ],
         allow_stop=True,
-    )
+    ) or _set_to(s)
+
+
+def _set_to(s: Slots) -> str | None:
+    """'set group_a in s_1 to blocked': a status was meant (never an agent or a session: 'assign … to')."""
+    match = re.search(r"\b(?:set|move|change|put)\b[^.\n:]{0,40}?\bto\s+" + TOKEN, s.text, re.IGNORECASE)
+    token = clean_token(match.group(1)) if match else ""
+    if match and re.search(r"(?i)review|verdict|revision", match.group(0)):
+        return None  # "set the review status to approved": the verdict's, not the status
+    if (
+        not token
+        or agent_prefix(token.lower())
+        or SESSION_SHAPE.fullmatch(token)
+        or token.lower() in s.data["_stop"]
+    ):
+        return None
+    return None if any(c.isdigit() for c in token) else token
 
 
 @rule("assigned_to")
@@ -312,8 +328,8 @@ def assignee(s: Slots) -> str | None:
     """'assign it to developer_1', 'assigned … to the qa_1', 'assignee: dev_2', 'owner dev_2'."""
     return s.first_token(
         [
-            r"\bassign(?:ed)?[\s_]+(?:it\s+|this\s+|[\w.-]+\s+)?to\s+(?:the\s+)?" + TOKEN,
-            r"\bassign(?:ed)?\b[^.\n:]{0,60}?\bto\s+(?:the\s+)?" + TOKEN,
+            r"\b(?:re)?assign(?:ed)?[\s_]+(?:it\s+|this\s+|[\w.-]+\s+)?to\s+(?:the\s+)?" + TOKEN,
+            r"\b(?:re)?assign(?:ed)?\b[^.\n:]{0,60}?\bto\s+(?:the\s+)?" + TOKEN,
         ]
         + [r"\b" + re.escape(word) + r"\s*[:=]?\s*" + TOKEN for word in s.data["slots"]["assignee"]],
         allow_stop=True,
@@ -357,7 +373,7 @@ def review_verdict(s: Slots) -> str | None:
     match = re.search(r"\b(approved|changes[ _-]requested|request(?:ed)? changes)\b", s.text, re.IGNORECASE)
     if match is None:  # "set the review status of group_a to LGTM": let validation list the values
         match = re.search(
-            r"\b(?:review(?:[ _-]status)?|verdict)\b[^.\n]{0,40}?(?:\bto|\bas|=|:)\s*" + TOKEN,
+            r"\b(?:review(?:[ _-]status)?|verdict)\b[^.\n]{0,40}?(?:\bto|\bas|\bis|=|:)\s*" + TOKEN,
             s.text,
             re.IGNORECASE,
         )
@@ -538,7 +554,7 @@ def skill_name(s: Slots) -> str | None:
     return s.first_token(
         [
             TOKEN + r"\s+(?:skill\s+)?(?:" + outputs + r")\b",
-            r"\bskill(?:[ _-]?name)?\s*(?:output|outputs|results?)?\s*(?:for|of|=|:)?\s*" + TOKEN,
+            r"\bskill(?:[ _-]?name)?\s*(?:(?:outputs|output|results?)\b)?\s*(?:for|of|=|:)?\s*" + TOKEN,
         ]
     )
 
@@ -550,7 +566,7 @@ def config_key(s: Slots) -> str | None:
     return s.first_token(
         [
             r"\b(?:" + config + r")\s+(?:value|entry|key|setting)s?\s+(?:for|of|named|called)\s+" + TOKEN,
-            r"\b(?:" + config + r")\b(?:\s+key)?\s*(?:for|=|:|named|called)?\s*" + TOKEN,
+            r"\b(?:" + config + r")\b(?:\s+key)?\s*(?:for|=|:|named|called|under)?\s*" + TOKEN,
             r"\bkey\s*[:=]?\s*" + TOKEN,
             TOKEN + r"\s+(?:" + config + r")\b",
             r"(?<![\w.-])([a-z][a-z0-9]*(?:_[a-z0-9]+)*_config)(?![\w-])",  # "what does testing_config say?"
@@ -647,8 +663,10 @@ def state_type_in(text: str, data: dict[str, Any]) -> str | None:
     for words, value in known.items():
         if re.search(r"\b" + re.escape(words) + r"\s+state\b", lowered):
             return str(value)
-    match = re.search(r"\bstate[ _-]?type\s*[:=]?\s*" + TOKEN, text, re.IGNORECASE) or re.search(
-        r"\bstate\s+(?:of\s+)?(?:type|kind)\s+" + TOKEN, text, re.IGNORECASE
+    match = (
+        re.search(r"\bstate[ _-]?type\s*[:=]?\s*" + TOKEN, text, re.IGNORECASE)
+        or re.search(r"\bstate\s+(?:of\s+)?(?:type|kind)\s+" + TOKEN, text, re.IGNORECASE)
+        or re.search(r"(?:^|[,;(]\s*|:\s*)type\s*[:=]?\s*" + TOKEN, text, re.IGNORECASE)
     )
     if match:
         return clean_token(match.group(1))
