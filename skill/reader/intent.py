@@ -267,6 +267,7 @@ def recognise(head: str, label_lines: list[list[str]], data: dict[str, Any], fir
         if sentence_ops and sentence_lead not in (None, "read", "stream"):
             operations_named += 1
         primaries = [p for p in pairs if p[3]]
+        _check_joined_objects(words, primaries, data)
         between = words[primaries[0][2] + 1 : primaries[-1][2]] if len(primaries) > 1 else []
         if (
             sentence_ops > 1
@@ -574,10 +575,36 @@ def _session_by_pronoun(
 ) -> str | None:
     """'sess_beta hit merge conflicts. Set its status to failed.', 'session s_1 is done, mark it
     finished': an update of 'it' where the one thing named is a session (no group anywhere)."""
+    words = [w for s in sentences for w in words_of(s)] + words_of(body)
+    groups = {w for w in words if GROUP_ID.match(w)}
+    if verb in ("update", "write") and {"it", "its"} & set(words) and len(groups) == 1:
+        # "changes are in for group_a - put it back to in_progress and bump the revision count"
+        if verb == "update" or any(w in ("status", "revision", "in_progress", "back") for w in words):
+            return "update-task-group"
     if verb != "update":
         return None
-    words = [w for s in sentences for w in words_of(s)] + words_of(body)
-    if not {"it", "its"} & set(words) or any(GROUP_ID.match(w) or w in ("group", "task") for w in words):
+    if not {"it", "its"} & set(words) or groups or any(w in ("group", "task") for w in words):
         return None
     named = [m.group(1) for s in sentences for m in SESSION_SHAPE.finditer(s)]
     return "update-session-status" if len({n.lower() for n in named}) == 1 else None
+
+
+def _check_joined_objects(words: list[str], primaries: list[Any], data: dict[str, Any]) -> None:
+    """'Give me the session record and the logs for s_1': two objects joined by 'and' that name two
+    different operations are two operations (refused), whichever would rank first."""
+    for first, second in zip(primaries, primaries[1:]):
+        between = words[first[2] + len(first[4].split()) : second[2]]
+        if not between or not {"and", "plus"} & set(between):
+            continue
+        if not set(between) <= data["_articles"] | {"and", "plus"}:
+            continue
+        commands = []
+        for verb, topic, _index, _primary, _phrase in (first, second):
+            commands.append(topic[1:] if topic.startswith("=") else data["operations"][topic].get(verb))
+        if all(commands) and commands[0] != commands[1]:
+            raise refuse(
+                f"the request names two operations ({commands[0]} and {commands[1]}); send one request per "
+                "operation",
+                commands[0],
+                kind="two_operations",
+            )

@@ -121,6 +121,19 @@ def read_labels(
             value = match.group(2).rstrip()
             block = arg_specs[arg]["type"] == "text" and (not value or value.endswith(":"))
             continue
+        json_arg = data["body_args"].get(command)
+        if (
+            current is not None
+            and arg_specs[current]["type"] not in ("text", "json")
+            and line.lstrip().startswith(("{", "["))
+            and json_arg in arg_specs
+            and arg_specs[json_arg]["type"] == "json"
+            and json_arg not in values
+        ):
+            # "Skill: test_coverage" then the JSON on the next lines: the body, not the skill name's
+            values[json_arg], more[json_arg], current = line, [], json_arg
+            depth = _bracket_depth(line)
+            continue
         in_text = current is not None and arg_specs[current]["type"] == "text"
         if in_text and line[:1] in (" ", "\t"):
             match = None  # an indented line of a text value: code, a traceback, a quoted block
