@@ -22,7 +22,8 @@ The parts:
   tests/requests_examples.jsonl), tests/requests_corpus.jsonl, tests/requests_dev.jsonl, and the first
   held-out set, tests/requests_heldout/heldout_a.jsonl and heldout_b.jsonl, whose failures were all read
   by the first reader pass: development data since then, also reported on its own as *v1* ("held-out v1,
-  seen").
+  seen"). Four of its expectations contradict the skill's documented contracts (a payload schema, "writes
+  are never guessed"); tests/requests_heldout/v1_corrections.json replaces them, and the report counts them.
 - *v2*, the held-out part: tests/requests_heldout/v2/, written by two authors who never read the reader,
   and never tuned on. Only its aggregates are printed. ``--show-failures`` lists the failures of dev and v1;
   for v2 it is refused unless ``--i-am-done`` is given too (the work is finished: a v2 failure looked at
@@ -59,6 +60,7 @@ PARTS = {
     "v1": V1,
     "v2": [HELDOUT / "v2" / "heldout_c.jsonl", HELDOUT / "v2" / "heldout_d.jsonl"],
 }
+CORRECTIONS = HELDOUT / "v1_corrections.json"  # v1 expectations read against the documented contracts
 HELD_OUT_PARTS = {"v2"}  # aggregates only; their failures are shown only with --i-am-done
 # The held-out v2 authors name the classes of issue 11 by a word; the report numbers them like the others.
 CLASS_WORDS = {
@@ -92,6 +94,8 @@ KEYED_ID_TABLES = {"task_groups"}  # there `id` is the group id, not a row numbe
 
 
 def load(paths: list[Path]) -> list[dict]:
+    """The corpus entries of these files; held-out v1 with its corrections applied (each marked)."""
+    corrections = json.loads(CORRECTIONS.read_text(encoding="utf-8")) if CORRECTIONS.exists() else {}
     entries = []
     for path in paths:
         if not path.exists():
@@ -103,6 +107,9 @@ def load(paths: list[Path]) -> list[dict]:
                     entry.setdefault("id", f"{path.stem}-{index}")
                     entry.setdefault("class", "plain")
                     entry["class"] = CLASS_WORDS.get(str(entry["class"]), str(entry["class"]))
+                    if path in V1 and entry["id"] in corrections:
+                        entry["expected"] = corrections[entry["id"]]["expected"]
+                        entry["corrected"] = True
                     entries.append(entry)
     return entries
 
@@ -268,6 +275,8 @@ def score_one(entry: dict, seed_path: str, work: str) -> dict:
     got = json.loads(out) if code == 0 else None
     dry_changed = changes(before, contents(path))
     outcome = {"id": entry["id"], "class": entry["class"], "expected": expected, "dry_run": got}
+    if entry.get("corrected"):
+        outcome["corrected"] = True
     if code != 0:
         outcome["refusal"] = err.strip()
         outcome["refusal_kind"] = refusal_kind(text, path) if code == 2 else None
@@ -341,6 +350,7 @@ def summary(outcomes: list[dict]) -> dict:
     wrong = collections.Counter(o["wrong_action"] for o in outcomes if o["wrong_action"])
     return {
         "total": tally(outcomes),
+        "corrected_expectations": sum(bool(o.get("corrected")) for o in outcomes),
         "wrong_actions": {k: wrong.get(k, 0) for k in WRONG_ACTIONS},
         "per_class": {k: tally(v) for k, v in sorted(by_class.items())},
         "per_expected_kind": {k: tally(v) for k, v in sorted(by_kind.items())},
@@ -353,6 +363,11 @@ def _print_summary(name: str, result: dict) -> None:
         f"== {name}: {total['right']}/{total['n']} right ({total['accuracy']}%), "
         f"wrong actions {total['wrong_actions']} {result['wrong_actions']}, "
         f"refusals of the expected kind {total['refusals_of_expected_kind']}"
+        + (
+            f", {result['corrected_expectations']} v1 expectations corrected"
+            if result["corrected_expectations"]
+            else ""
+        )
     )
     for title, key in (("class", "per_class"), ("expected kind", "per_expected_kind")):
         print(f"   per {title}:")

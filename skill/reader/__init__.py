@@ -65,10 +65,10 @@ def parse(text: str) -> tuple[str, dict[str, Any]]:
         args = convert_values(command, values)  # 6
         check_written(command, args, text)  # 5: a write's values come from the text
         return command, args
-    head, label_lines = split(lines)  # 2: where the labels start, whichever operation they belong to
+    head, label_lines, start = split(lines)  # 2: where the labels start, whichever operation they belong to
     intent = intent_of(head, label_lines, lines)  # 3
     command = intent.command
-    labelled = label_values(lines, command, intent.phrase, intent.body)  # 2, now for this operation
+    labelled = label_values(lines[start:], command, intent.phrase, intent.body)  # 2, now for this operation
     check_body_starts_no_operation(command, labelled.raw)  # 5: "…: tests green. Also mark group_b …"
     fill_slots(command, labelled.inline_text, labelled.raw)  # 4
     check_lists(command, labelled.inline_text, labelled.raw)  # 5: one value where one is taken

@@ -19,6 +19,7 @@ from .lexicon import (
     PARENS,
     SENTENCE_END,
     SESSION_SHAPE,
+    SPOKEN_WRITE,
     Lazy,
     agent_in,
     correct_typos,
@@ -537,20 +538,13 @@ def intent_of(head: str, label_candidates: list[list[str]], lines: list[str]) ->
     return intent
 
 
-_SPOKEN_WRITE = Lazy(
-    r"(?i)(?:^|(?<=[.!?])\s+|\s[-\u2013\u2014]\s+|,\s*)(?:(?:please|pls|plz|kindly)\s+)?"
-    r"(?:log|record|save|store|note)\s+(?:it|that|this|them)(?:\s+(?:please|for me))?"
-    r"(?:,?\s*bazinga[-_ ]db)?\s*[.!]*\s*$"
-)
-
-
 def _told_to_write(intent: Intent, lines: list[str], data: dict[str, Any]) -> Intent:
     """'Token usage for the Tech Lead on s_1: 9,870. Please log it.', '… - log that please': the verb
     comes after what it is about, as a sentence of its own. The object named is then written: the write
     of the read the words named (token usage -> log-tokens), and the sentence is no part of any value."""
     told = None
     for line in lines:
-        told = _SPOKEN_WRITE.search(line) or told
+        told = SPOKEN_WRITE.search(line) or told
     if told is None:
         return intent
     topic = next(

@@ -63,6 +63,13 @@ NUMBER = (
 )
 
 
+SPOKEN_WRITE = Lazy(
+    r"(?i)(?:^|(?<=[.!?])\s+|\s[-\u2013\u2014]\s+|,\s*)(?:(?:please|pls|plz|kindly)\s+)?"
+    r"(?:log|record|save|store|note)\s+(?:it|that|this|them)(?:\s+(?:please|for me))?"
+    r"(?:,?\s*bazinga[-_ ]db)?\s*[.!]*\s*$"
+)  # "… Please log it."
+
+
 def tables() -> dict[str, Any]:
     """phrasings.json, loaded once, with the lookup tables built from it."""
     global _TABLES

@@ -15,6 +15,7 @@ from .lexicon import (
     COLON_BREAK,
     LABEL_LINE,
     PARENS,
+    SPOKEN_WRITE,
     Lazy,
     agent_prefix,
     clean_scalar,
@@ -357,9 +358,10 @@ def trailing_qualifiers(body: str) -> tuple[str, str]:
     return body[: match.start()].rstrip(), match.group(1).strip()
 
 
-def split(lines: list[str]) -> tuple[str, list[list[str]]]:
-    """The head (the sentences before the first label line of any operation) and, for each label line
-    after it, the arguments its label may name (pass 1: the operation is not known yet)."""
+def split(lines: list[str]) -> tuple[str, list[list[str]], int]:
+    """The head (the sentences before the first label line of any operation), for each label line after
+    it the arguments its label may name (pass 1: the operation is not known yet), and the index of the
+    first line pass 2 may read labels from."""
     data = tables()
     first_label = first_label_line(lines, data["_label"])
     following = [line for line in lines[1:] if line.strip()][:1]
@@ -371,9 +373,16 @@ def split(lines: list[str]) -> tuple[str, list[list[str]]]:
         and first_label_line(following, data["_label"]) == 0
     ):
         first_label = 1  # "query:" on a line of its own, then labels: the first line names the operation
+    if (
+        first_label == 0
+        and len([line for line in lines if line.strip()]) == 1
+        and SPOKEN_WRITE.search(lines[0])
+    ):
+        # "Tokens: 7,250 - agent developer_4 - session s_1. Log them.": one sentence, all of it the head
+        return lines[0].strip(), [], len(lines)
     head = "\n".join(lines[:first_label]).strip()
     label_candidates = [c for c in (label_args(lines[i], data) for i in range(first_label, len(lines))) if c]
-    return head, label_candidates
+    return head, label_candidates, 0
 
 
 class Labelled:
