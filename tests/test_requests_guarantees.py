@@ -39,7 +39,14 @@ READ_VERBS = sorted(
 )
 NOUNS = sorted({n for topic, words in DATA["nouns"].items() if not topic.startswith("_") for n in words})
 OBJECTS = NOUNS + sorted(DATA["report_nouns"]["words"]) + ["group_a", "group_b", "task group group_c"]
-UNSUPPORTED = sorted({w for entry in DATA["unsupported"]["objects"] for w in entry["words"]})
+# objects this skill does not store; words of an `as_verb` entry (merge, copy, notify …) are unsupported
+# operations, refused as the request's verb (their own property below), and plain nouns elsewhere
+UNSUPPORTED = sorted(
+    {w for entry in DATA["unsupported"]["objects"] if not entry.get("as_verb") for w in entry["words"]}
+)
+UNSUPPORTED_VERBS = sorted(
+    {w for entry in DATA["unsupported"]["objects"] if entry.get("as_verb") for w in entry["words"]}
+)
 AGENTS = sorted(set(AGENT_TYPES["documented"]) | {"Tech Lead", "QA Expert", "PM", "investigator"})
 SESSION = st.sampled_from(["s_1", "sess_beta", "bazinga_20251201_090000", "s_42"])
 FILLER = st.lists(
@@ -104,6 +111,19 @@ def test_an_object_outside_the_vocabulary_is_refused(prefix, verb, unsupported, 
     # the unsupported object before or after a vocabulary noun, among any other words
     middle = f"{unsupported} {obj}" if first else f"{obj} {filler} {unsupported}"
     text = f"{prefix}{verb} the {middle} for session {session}"
+    try:
+        parse(text)
+    except RequestNotUnderstood as error:
+        assert error.code == "unsupported", (text, error.message)
+    else:
+        raise AssertionError(f"answered: {text!r}")
+
+
+@SETTINGS
+@given(PREFIX, st.sampled_from(UNSUPPORTED_VERBS), st.sampled_from(OBJECTS), FILLER, SESSION)
+def test_an_operation_outside_the_vocabulary_is_refused(prefix, verb, obj, filler, session):
+    # "merge the PM state of s_1 into …", "please copy the task groups …": refused whatever the object
+    text = f"{prefix}{verb} the {obj} {filler} for session {session}"
     try:
         parse(text)
     except RequestNotUnderstood as error:

@@ -102,6 +102,14 @@ REPLIES = {
     "dashboard-snapshot": "bazinga-db, please provide dashboard snapshot:\n\nSession ID: s_42",
     "query": "bazinga-db, please run this query:\nSELECT agent_type, COUNT(*) AS n FROM orchestration_logs "
     "GROUP BY agent_type ORDER BY agent_type",
+    # round 2, second pass: forms a careful reader accepts
+    "command-line": "update-task-group group_b --session s_42 --status completed --assigned_to dev_3",
+    "typo-read": "Get all task gorups for s_42",
+    "question-without-verb": "Any failed sessions? Show at most 5.",
+    "verb-after-object": "Token usage for the Tech Lead on s_42: 9,870 (agent id tech_lead_1). Log it.",
+    "report-block": "log this developer status report (session s_42, developer_1, iteration 6):\n"
+    "STATUS: READY_FOR_QA\nFILES: auth/oauth.py\nTESTS: 42 passed",
+    "role-by-agent-id": "note this update (investigator_1, session s_42): the cache key includes a timestamp",
 }
 
 
@@ -203,6 +211,14 @@ REFUSALS = {
     "typo-session": "bazinga-db, please log this PM interaction for session s_422: planning done",
     "value-not-placed": 'bazinga-db, please save the PM state for s_42 with iteration 2: {"iteration": 2}',
     "too-long": "bazinga-db, please log this PM interaction:\nSession ID: s_42\nContent: " + "x" * 300000,
+    # round 2, second pass
+    "nothing-to-change": "Update group_b in s_42.",
+    "edit-a-log-entry": "bazinga-db, edit my last log entry in s_42: change 'retries: 3' to 'retries: 4'.",
+    "query-that-deletes": "bazinga-db, run this query: DELETE FROM token_usage WHERE session_id = 's_42'",
+    "two-objects": "Give me the session record and the logs for s_42.",
+    "list-in-a-read": "Show task groups for s_42 and bazinga_20250112_143022.",
+    "invalid-verdict": "The review status for group_a in s_42 is REJECTED.",
+    "command-line-extra-value": "update-task-group group_b s_42 --status completed",
 }
 
 

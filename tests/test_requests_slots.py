@@ -122,13 +122,13 @@ CASES = {
         ("log-interaction", "log this for s_1", None),
     ],
     "reporting_role": [
-        ("log-interaction", "log this investigator finding for s_1", "investigator"),
-        ("log-interaction", "log this PM finding for s_1", None),  # a known type: agent_type_named's
+        ("log-interaction", "log this translator finding for s_1", "translator"),
+        ("log-interaction", "log this investigator finding for s_1", None),  # a known role: named
     ],
     "type_of_agent_id": [
         ("log-tokens", "12,500 tokens for developer_2", "developer", {"agent_id": "developer_2"}),
         ("log-tokens", "12,500 tokens for the QA agent qa_2", None, {"agent_id": "qa_2"}),  # a type is named
-        ("log-tokens", "12,500 tokens for reviewer_x", None, {"agent_id": "reviewer_x"}),
+        ("log-tokens", "12,500 tokens for ranger_x", None, {"agent_id": "ranger_x"}),
     ],
     "quoted_content": [
         ("log-interaction", 'log for s_1 with content "all green" at iteration 2', "all green"),
@@ -140,6 +140,7 @@ CASES = {
     ],
     "agent_type_named": [
         ("log-interaction", "log this Tech Lead review for s_1", "tech_lead"),
+        ("log-interaction", "log this Security Reviewer note for s_1", "security_reviewer"),
         ("log-interaction", "log this for s_1", None),
     ],
     "token_count": [

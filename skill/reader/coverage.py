@@ -16,6 +16,7 @@ from ..vocabulary import AGENT_TYPES, COMMANDS, ENUMS, OPERATIONS, argument_spec
 from .intent import Intent
 from .lexicon import (
     AGENT_ID_SHAPE,
+    CHANGE_TARGETS,
     GROUP_ID,
     PARENS,
     SESSION_SHAPE,
@@ -344,7 +345,7 @@ def check_result(command: str, args: dict[str, Any], intent: Intent, labelled: L
     check_direction(intent, command)
     if command == "query" and not re.match(r"(?is)\s*(?:select|with)\b", str(args.get("sql", ""))):
         # "run this query: DELETE FROM …": the query runs one read-only SELECT; nothing is deleted
-        raise refuse(data["delete_reason"], hint=data["delete_hint"], kind="unsupported")
+        raise refuse(data["delete_reason"] + " A query only reads (one SELECT).", command, kind="unsupported")
     body = labelled.body
     if spec["kind"] == "read" and command != "query":
         check_read_carries_no_write(command, intent, body, text, data)
@@ -362,7 +363,7 @@ def check_result(command: str, args: dict[str, Any], intent: Intent, labelled: L
                 "writes are never guessed",
                 command,
             )
-    changes = set(argument_specs(command)) - {"group_id", "session_id"}
+    changes = set(argument_specs(command)) - set(CHANGE_TARGETS)
     if spec["kind"] == "write" and changes and not set(args) & changes:
         raise refuse(
             f"nothing to change given for {command}", command, kind="missing"

@@ -255,7 +255,7 @@ def recognise(head: str, label_lines: list[list[str]], data: dict[str, Any], fir
                 and _phrase in data["append_only"]["nouns"]
                 and not any(GROUP_ID.match(w) for w in words)
             ):
-                raise refuse(data["append_only"]["reason"], hint=data["delete_hint"], kind="unsupported")
+                raise refuse(data["append_only"]["reason"], "log-interaction", kind="unsupported")
             if verb == "none" and command is not None and not topic.startswith("="):
                 none_topic = none_topic or topic
             if command is None:

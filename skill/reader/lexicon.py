@@ -13,7 +13,15 @@ import os
 import re
 
 from ..errors import BazingaError, RequestNotUnderstood
-from ..vocabulary import AGENT_TYPES, ENUMS, OPERATIONS, PROMPTS_PATH, argument_specs, normalise_agent_type
+from ..vocabulary import (
+    AGENT_TYPES,
+    COMMANDS,
+    ENUMS,
+    OPERATIONS,
+    PROMPTS_PATH,
+    argument_specs,
+    normalise_agent_type,
+)
 
 TYPE_CHECKING = False  # importing typing costs ~2 ms per process; annotations are strings anyway
 if TYPE_CHECKING:
@@ -181,14 +189,23 @@ def request_form(command: str | None) -> str:
             ]
         )
     lines = [data["forms"][command]]
-    for name, spec in argument_specs(command).items():
+    specs = argument_specs(command)
+    # a write whose every change is optional (update-task-group) needs one of them: the first is shown so
+    changes = [n for n, s in specs.items() if n not in CHANGE_TARGETS and s["type"] != "flag"]
+    one_needed = COMMANDS[command]["kind"] == "write" and not any(specs[n].get("required") for n in changes)
+    for name, spec in specs.items():
         if spec["type"] == "flag":
             continue  # said in words ("+1", "bump"), not as a label
         # the label agents write and an example value (phrasings), else the vocabulary's label and metavar
         label, example = data["label_names"].get(name) or (spec["label"].title(), spec["metavar"])
         optional = "" if spec.get("required") else "   (optional)"
+        if one_needed and changes and name == changes[0]:
+            optional = "   (this or another change below)"
         lines.append(f"{label}: {example}{optional}")
     return "\n".join(lines)
+
+
+CHANGE_TARGETS = ("group_id", "session_id")  # what a write changes, as opposed to the change itself
 
 
 def _operation_phrase(command: str) -> str:

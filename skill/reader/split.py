@@ -489,8 +489,13 @@ def command_line(lines: list[str]) -> tuple[str, dict[str, Any]] | None:
                 None,
             )
         values = cli.bind(invocation)
-    except UsageError:
-        return None  # not a command line the CLI reads: the words are read as words
+    except UsageError as error:
+        extra = re.match(r"unexpected extra argument '(.*)'$", error.message)
+        if extra is None or not any(c.isdigit() or c == "_" for c in extra.group(1)):
+            return None  # "token-summary s_1 by agent_id": not a command line the CLI reads; read as words
+        # "update-task-group group_b s_42 --status completed": a value with no place in the command
+        message = f"the command line is not one {first} reads: {error.message}"
+        raise refuse(message, first, kind="unknown_label") from None
     return first, values
 
 
