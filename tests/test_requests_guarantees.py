@@ -216,3 +216,41 @@ def test_a_write_holds_only_values_from_the_text_and_every_label_is_used(case):
         if label in ("Agent Type", "Status", "Tokens", "Iteration"):
             continue  # normalised (pm, completed, 15000): checked by _appears above
         assert " ".join(value.lower().split()) in landed, (label, value, args)
+
+
+# -- round 2, second pass: the new readings keep the guarantees ----------------------------------------
+@SETTINGS
+@given(IDS, IDS, WORDS, st.integers(min_value=0, max_value=99), st.sampled_from(["", "bazinga-db, "]))
+def test_a_command_line_written_as_text_runs_exactly_its_values(
+    session, agent_id, content, iteration, prefix
+):
+    text = f'{prefix}log-interaction {session} developer "{content}" {iteration} {agent_id}'
+    command, args = parse(text)
+    assert command == "log-interaction"
+    assert args == {
+        "session_id": session,
+        "agent_type": "developer",
+        "content": content,
+        "iteration": iteration,
+        "agent_id": agent_id,
+    }
+
+
+@SETTINGS
+@given(
+    IDS, st.sampled_from(["sesion", "sessoin", "sesssion"]), st.sampled_from(["gorups", "grups", "groupps"])
+)
+def test_a_typo_is_read_in_words_never_in_ids(session, session_typo, groups_typo):
+    # the misspelt nouns are read as the vocabulary's; the id (never corrected) comes through unchanged
+    assert parse(f"Get the {session_typo} record for {session}") == ("get-session", {"session_id": session})
+    command, args = parse(f"Get all task {groups_typo} for {session}")
+    assert (command, args["session_id"]) == ("get-task-groups", session)
+
+
+@SETTINGS
+@given(st.sampled_from(sorted(DATA["write_markers"]["words"] + ["log", "record", "note"])), IDS, COUNT)
+def test_a_verb_after_its_object_never_turns_a_write_into_a_read(verb, agent_id, tokens):
+    # "… Please log it." makes the request write-led: it runs the write, or it is refused; never a read
+    # (the verbs: those that are never nouns, and the ones a request says to write with)
+    text = f"Token usage for {agent_id} on sess_beta: {tokens:,}. Please {verb} it."
+    assert _kind(text) in (None, "write"), text

@@ -399,6 +399,7 @@ def is_placeholder(value: str, *, is_id: bool) -> bool:
     )
 
 
+_TYPO_SPAN = 400  # characters of the operation's sentence where typos are read
 _TYPO_WORD = re.compile(r"(?<![\w\-./'])[A-Za-z]{5,}(?![\w\-./'])")
 
 
@@ -431,7 +432,9 @@ def correct_typos(phrase: str) -> str:
         }
         return found.pop() if len(found) == 1 else word
 
-    return _TYPO_WORD.sub(fix, phrase)
+    # the operation is named near the start: only its first words are looked at (linear, bounded work)
+    cut = _TYPO_SPAN if len(phrase) > _TYPO_SPAN else len(phrase)
+    return _TYPO_WORD.sub(fix, phrase[:cut]) + phrase[cut:]
 
 
 def _spelling_tables(data: dict[str, Any]) -> tuple[dict[int, list[str]], set[str]]:

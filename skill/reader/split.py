@@ -13,8 +13,10 @@ import re
 from ..vocabulary import ENUMS, OPERATIONS, argument_specs
 from .lexicon import (
     COLON_BREAK,
+    GROUP_ID,
     LABEL_LINE,
     PARENS,
+    SESSION_SHAPE,
     SPOKEN_WRITE,
     Lazy,
     agent_prefix,
@@ -491,7 +493,10 @@ def command_line(lines: list[str]) -> tuple[str, dict[str, Any]] | None:
         values = cli.bind(invocation)
     except UsageError as error:
         extra = re.match(r"unexpected extra argument '(.*)'$", error.message)
-        if extra is None or not any(c.isdigit() or c == "_" for c in extra.group(1)):
+        value = extra.group(1) if extra else ""
+        if not (
+            SESSION_SHAPE.fullmatch(value) or GROUP_ID.match(value.lower()) or agent_prefix(value.lower())
+        ):
             return None  # "token-summary s_1 by agent_id": not a command line the CLI reads; read as words
         # "update-task-group group_b s_42 --status completed": a value with no place in the command
         message = f"the command line is not one {first} reads: {error.message}"
