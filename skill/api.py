@@ -13,7 +13,7 @@ import sqlite3
 
 from . import timeutil
 from .errors import Conflict, NoDatabase, NotFound, UsageError
-from .storage import Store, display_path
+from .storage import display_path, open_store
 from .vocabulary import AGENT_TYPES, convert, suggest
 
 TYPE_CHECKING = False  # importing typing costs ~2 ms per process; annotations are strings anyway
@@ -85,11 +85,12 @@ def _decision(row: sqlite3.Row) -> dict[str, Any]:
 
 
 class BazingaDB:
-    """The orchestration store. ``BazingaDB(path)``; every method opens what it needs lazily."""
+    """The orchestration store. ``BazingaDB(location)``: a SQLite file path, or a ``postgresql://`` URL
+    (storage.open_store); every method opens what it needs lazily."""
 
     def __init__(self, path: str | os.PathLike[str], *, auto_create_sessions: bool = False):
         self.path = os.fspath(path)
-        self.store = Store(self.path)
+        self.store = open_store(self.path)
         self.auto_create_sessions = auto_create_sessions
         self.notices: list[Notice] = []
 
@@ -122,12 +123,12 @@ class BazingaDB:
 
     def initialize(self) -> dict[str, Any]:
         """Create or upgrade the file (what init_db.py does); report the version and the steps applied."""
-        conn = self.store.writer()
+        self.store.writer()
         applied = [step.name for step in self.store.applied]
         self._report_migrations()
         return {
             "path": self.path,
-            "version": conn.execute("PRAGMA user_version").fetchone()[0],
+            "version": self.store.schema_version(),
             "applied": applied,
         }
 
@@ -398,7 +399,7 @@ class BazingaDB:
             clauses.append("agent_type = ?")
             params.append(convert("agent_type", agent_type, "agent type"))
         since = convert("time", since, "since") if since is not None else None
-        limit = convert("limit", limit, "limit") if limit is not None else -1
+        limit = convert("limit", limit, "limit") if limit is not None else self.store.dialect.no_limit
         offset = convert("count", offset, "offset") if offset is not None else 0
         self._require_session(session_id)
         if since is not None:
@@ -413,7 +414,7 @@ class BazingaDB:
             )
             if first is None:
                 return iter(())
-            clauses += ["seq >= ?", "+timestamp >= ?"]
+            clauses += ["seq >= ?", self.store.dialect.unindexed.format("timestamp") + " >= ?"]
             params += [first[0], since]
         return self.store.iterate(
             f"SELECT {LOG_COLUMNS} FROM orchestration_logs WHERE {' AND '.join(clauses)} "
@@ -779,7 +780,7 @@ class BazingaDB:
         if decision_type is not None:
             clauses.append("decision_type = ?")
             params.append(convert("name", decision_type, "decision type"))
-        limit = convert("limit", limit, "limit") if limit is not None else -1
+        limit = convert("limit", limit, "limit") if limit is not None else self.store.dialect.no_limit
         self._require_session(session_id)
         rows = self.store.read(
             f"SELECT {DECISION_COLUMNS} FROM decisions WHERE {' AND '.join(clauses)} "
@@ -820,20 +821,15 @@ class BazingaDB:
     # -- maintenance -------------------------------------------------------------------------------
     def check(self) -> dict[str, Any]:
         """Integrity, schema version, WAL state and rows per table; never creates, migrates or changes the file."""
-        from .maintenance import check
-
-        return check(self.path)
+        return self.store.check()
 
     def backup(self, destination: str, force: bool = False) -> dict[str, Any]:
         """Copy the database to ``destination`` (SQLite online backup); refuses an existing file unless ``force``."""
-        from .maintenance import backup
-
-        return backup(self.path, destination, force=bool(force))
+        return self.store.backup(destination, force=bool(force))
 
     # -- SQL ---------------------------------------------------------------------------------------
     def query(self, sql: str, params: Any = ()) -> list[dict[str, Any]]:
-        """Run one read-only statement. SQLite enforces it: read-only open, query_only, an authorizer."""
+        """Run one read-only statement, read-only enforced by the backend itself (SQLite: read-only open,
+        query_only, an authorizer; PostgreSQL: a READ ONLY transaction, one statement, a timeout)."""
         sql = convert("sql", sql, "SQL")
-        from .readonly import run_readonly
-
-        return run_readonly(self.store, sql, params)
+        return self.store.query_readonly(sql, params)

@@ -229,7 +229,8 @@ def resolve_inputs(command: str, args: dict[str, Any], stdin: TextIO) -> None:
 
 
 def database_path(explicit: str | None, env: Any, cwd: str) -> str:
-    """--db, else $BAZINGA_DB_PATH, else the nearest coordination/bazinga.db upwards, else ./coordination/..."""
+    """--db, else $BAZINGA_DB_URL, else $BAZINGA_DB_PATH, else the nearest coordination/bazinga.db upwards,
+    else ./coordination/... (a postgresql:// or postgres:// URL selects PostgreSQL: storage.open_store)."""
     if explicit is not None:
         if not explicit.strip():
             raise UsageError(
@@ -238,6 +239,8 @@ def database_path(explicit: str | None, env: Any, cwd: str) -> str:
                 "(an unset shell variable expands to nothing).",
             )
         return explicit
+    if env.get("BAZINGA_DB_URL"):
+        return env["BAZINGA_DB_URL"]
     if env.get("BAZINGA_DB_PATH"):
         return env["BAZINGA_DB_PATH"]
     folder = os.path.abspath(cwd)

@@ -14,6 +14,7 @@ import stat
 import time
 
 from . import migrations
+from .dialect import SQLITE
 from .errors import BazingaError, Conflict, DatabaseBusy, DatabaseUnusable, NoDatabase
 
 TYPE_CHECKING = False  # importing typing costs ~2 ms per process; annotations are strings anyway
@@ -31,8 +32,27 @@ _RETRY_PAUSES = (0.05, 0.1, 0.25, 0.5)
 _TRACE = os.environ.get("BAZINGA_DB_TRACE") == "1"
 
 
+def is_url(location: str) -> bool:
+    """True for a PostgreSQL URL (postgresql://... or postgres://...); anything else is a SQLite path."""
+    return location.startswith(("postgresql://", "postgres://"))
+
+
+def open_store(location: str) -> Store:
+    """The store for a location: PostgreSQL for a URL (its module and driver loaded only then), else SQLite."""
+    if is_url(location):
+        from .pgstore import PgStore
+
+        return PgStore(location)  # type: ignore[return-value]
+    return Store(location)
+
+
 def display_path(path: str) -> str:
-    """A path as replies show it: relative to the working directory when inside it."""
+    """A path as replies show it: relative to the working directory when inside it; a URL without its
+    password."""
+    if is_url(path):
+        from .pgstore import redact
+
+        return redact(path)
     try:
         relative = os.path.relpath(path)
     except ValueError:
@@ -209,7 +229,14 @@ def check_database_path(path: str) -> None:
 
 
 class Store:
-    """One database file; opens connections lazily and reports what it did to the file."""
+    """One database file; opens connections lazily and reports what it did to the file.
+
+    The backend interface (skill/pgstore.py's PgStore has the same): writer(), reader(), write(work),
+    begin()/commit()/rollback(), read(), read_one(), iterate(), schema_version(), exists(),
+    query_readonly(), close(), ``applied`` (migration steps the last open applied) and ``dialect``.
+    """
+
+    dialect = SQLITE
 
     def __init__(self, path: str):
         self.path = os.fspath(path)
@@ -277,7 +304,8 @@ class Store:
             raise NoDatabase(
                 f"no database at {shown} yet",
                 "It is created by the first write (for example create-session), or run "
-                f"`python3 scripts/init_db.py {shown}`. Check --db / $BAZINGA_DB_PATH if you expected one.",
+                f"`python3 scripts/init_db.py {shown}`. Check --db / $BAZINGA_DB_URL / $BAZINGA_DB_PATH "
+                "if you expected one.",
             )
         try:
             conn = _configure(open_read_only(self.path))
@@ -295,6 +323,32 @@ class Store:
             )
         self._reader = conn
         return conn
+
+    def schema_version(self) -> int:
+        """The schema version of the open writer (initialize() reports it)."""
+        return migrations.current_version(self.writer())
+
+    def exists(self) -> bool:
+        """True when there is a database file with something in it (a dry run never creates one)."""
+        return os.path.exists(self.path) and os.path.getsize(self.path) > 0
+
+    def query_readonly(self, sql: str, params: Any = ()) -> list[dict[str, Any]]:
+        """One read-only statement; SQLite enforces it (skill/readonly.py)."""
+        from .readonly import run_readonly
+
+        return run_readonly(self, sql, params)
+
+    def check(self) -> dict[str, Any]:
+        """Integrity, schema version, WAL state and rows per table (skill/maintenance.py)."""
+        from .maintenance import check
+
+        return check(self.path)
+
+    def backup(self, destination: str, force: bool = False) -> dict[str, Any]:
+        """An online copy of the file (skill/maintenance.py)."""
+        from .maintenance import backup
+
+        return backup(self.path, destination, force=force)
 
     def close(self) -> None:
         for conn in (self._writer, self._reader):

@@ -1,9 +1,25 @@
-"""Shared fixtures: every test gets its own database under tmp_path; CLI results are normalised."""
+"""Shared fixtures: every test gets its own database; CLI results are normalised.
+
+Backends. A test module that sets ``BACKENDS = ("sqlite", "postgres")`` runs each of its tests on both
+(the conformance suite): the ``backend`` fixture is parametrised, and ``location`` is then a fresh
+SQLite file under tmp_path or a fresh, empty PostgreSQL schema on the test server (its URL; also exported
+as $BAZINGA_DB_URL, so CLI calls without --db use it). Any test may instead ask for ``backend_location``
+(parametrised over both backends itself) to run on both. Without BACKENDS a test runs on SQLite only.
+
+The server is $BAZINGA_TEST_PG_URL (what `make test` and .ci/run start with tests/pg_server.py), else a
+throw-away cluster started for this pytest run when PostgreSQL is installed. When neither is possible the
+PostgreSQL half is skipped, unless BAZINGA_REQUIRE_PG=1 (CI), where it fails.
+
+Snapshots are shared: a PostgreSQL run compares against the same snapshot as the SQLite run (the backend
+is left out of the snapshot's name), with the URL shown where SQLite shows its path.
+"""
 
 from __future__ import annotations
 
+import atexit
 import datetime
 import io
+import itertools
 import os
 import re
 import subprocess
@@ -20,6 +36,9 @@ sys.path.insert(0, str(ROOT))
 
 from skill import cli  # noqa: E402
 from skill.api import BazingaDB  # noqa: E402
+
+BOTH = ("sqlite", "postgres")
+SQLITE_SHOWN = "coordination/bazinga.db"  # how messages show the default SQLite location, cwd = tmp_path
 
 
 def _recent_dates() -> str:
@@ -41,11 +60,157 @@ class Result(NamedTuple):
         return Result(normalise(self.stdout, tmp), normalise(self.stderr, tmp), self.code)
 
 
+_SHOWN_URLS: list[str] = []  # the current test's PostgreSQL URL as messages show it (redacted)
+
+
 def normalise(text: str, tmp: Path | None = None) -> str:
-    """Replace what changes from run to run (times, temporary paths); never the message itself."""
+    """Replace what changes from run to run (times, temporary paths, the test server's URL); never the
+    message itself."""
+    for url in _SHOWN_URLS:
+        text = text.replace(url, SQLITE_SHOWN)
     if tmp is not None:
         text = text.replace(str(tmp), "<TMP>")
     return _TIME.sub("<TIME>", text)
+
+
+# -- PostgreSQL ----------------------------------------------------------------------------------------
+_CLUSTER: list = []
+_SCHEMAS = itertools.count(1)
+TEST_DATABASE = "bazinga_tests"
+
+
+def _unavailable(reason: str) -> None:
+    if os.environ.get("BAZINGA_REQUIRE_PG") == "1":
+        pytest.fail(f"BAZINGA_REQUIRE_PG=1 but {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def pg_server_url() -> str:
+    """The test server's superuser URL (database ``bazinga_tests``), starting a cluster if none is given."""
+    try:
+        import psycopg2
+    except ImportError:
+        _unavailable("psycopg2 is not installed (pip install -e '.[dev]')")
+    url = os.environ.get("BAZINGA_TEST_PG_URL")
+    if not url:
+        import pg_server
+
+        if pg_server.bin_dir() is None:
+            _unavailable("PostgreSQL is not installed (apt-get install postgresql) and BAZINGA_TEST_PG_URL is unset")
+        cluster = pg_server.Cluster().start()
+        _CLUSTER.append(cluster)
+        atexit.register(cluster.stop)
+        url = cluster.url
+    base = url.rsplit("/", 1)[0]
+    conn = psycopg2.connect(url)
+    conn.autocommit = True
+    with conn.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", (TEST_DATABASE,))
+        if cursor.fetchone() is None:
+            cursor.execute(f"CREATE DATABASE {TEST_DATABASE}")
+    conn.close()
+    return f"{base}/{TEST_DATABASE}"
+
+
+@pytest.fixture(scope="session")
+def pg_admin(pg_server_url: str):
+    """A superuser connection to the test database (psycopg2, autocommit)."""
+    import psycopg2
+
+    conn = psycopg2.connect(pg_server_url)
+    conn.autocommit = True
+    yield conn
+    conn.close()
+
+
+def schema_url(server_url: str, schema: str) -> str:
+    """The URL of one schema of the test database: libpq's options set its search_path."""
+    return f"{server_url}?options=-csearch_path%3D{schema}"
+
+
+@pytest.fixture
+def pg_url(pg_server_url: str, pg_admin) -> str:
+    """A fresh, empty schema on the test server, as a URL; dropped after the test."""
+    schema = f"bz_{os.getpid()}_{next(_SCHEMAS)}"
+    with pg_admin.cursor() as cursor:
+        cursor.execute(f"CREATE SCHEMA {schema}")
+    url = schema_url(pg_server_url, schema)
+    from skill.pgstore import redact
+
+    _SHOWN_URLS.append(redact(url))
+    yield url
+    _SHOWN_URLS.clear()
+    with pg_admin.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid <> pg_backend_pid() "
+            "AND datname = %s AND application_name = 'bazinga-db' AND state = 'idle in transaction'",
+            (TEST_DATABASE,),
+        )
+        cursor.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Modules with BACKENDS run every test once per backend (the ``backend`` fixture, indirectly)."""
+    backends = getattr(metafunc.module, "BACKENDS", None)
+    if backends and "backend" in metafunc.fixturenames:
+        metafunc.parametrize("backend", list(backends), indirect=True)
+
+
+@pytest.fixture
+def backend(request: pytest.FixtureRequest) -> str:
+    """"sqlite" (the default) or "postgres" (in modules with BACKENDS, or through backend_location)."""
+    return getattr(request, "param", "sqlite")
+
+
+@pytest.fixture
+def location(request: pytest.FixtureRequest, backend: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The test's database: a path under tmp_path (SQLite) or a fresh schema's URL (PostgreSQL)."""
+    if backend == "postgres":
+        url = request.getfixturevalue("pg_url")
+        monkeypatch.setenv("BAZINGA_DB_URL", url)
+        return url
+    return str(tmp_path / "coordination" / "bazinga.db")
+
+
+@pytest.fixture(params=BOTH)
+def backend_location(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A fresh database on each backend in turn: a SQLite path, then a PostgreSQL schema's URL.
+
+    For tests outside the BACKENDS modules (the dashboard's, the MCP server's) that must hold on both:
+    ``def test_x(backend_location): BazingaDB(backend_location) ...``. The URL is also $BAZINGA_DB_URL.
+    """
+    if request.param == "postgres":
+        url = request.getfixturevalue("pg_url")
+        monkeypatch.setenv("BAZINGA_DB_URL", url)
+        return url
+    return str(tmp_path / "coordination" / "bazinga.db")
+
+
+@pytest.fixture
+def snapshot(snapshot, request: pytest.FixtureRequest):
+    """syrupy's snapshot, named without the backend: both backends must match the one snapshot."""
+    snapshot.test_location = _SharedLocation(request.node)
+    return snapshot
+
+
+def _shared_name(name: str) -> str:
+    base, bracket, params = name.partition("[")
+    if not bracket:
+        return name
+    kept = [p for p in params[:-1].split("-") if p not in BOTH]
+    return base + (f"[{'-'.join(kept)}]" if kept else "")
+
+
+from syrupy.location import PyTestLocation  # noqa: E402
+
+
+class _SharedLocation(PyTestLocation):
+    def __attrs_post_init_def__(self) -> None:
+        super().__attrs_post_init_def__()
+        shared = _shared_name(self.nodename or self.methodname)
+        object.__setattr__(self, "nodename", shared)
+        object.__setattr__(self, "testname", shared)
 
 
 @pytest.fixture(autouse=True)
@@ -54,6 +219,7 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("BAZINGA_DB_PATH", str(tmp_path / "coordination" / "bazinga.db"))
     monkeypatch.delenv("BAZINGA_AUTO_CREATE_SESSION", raising=False)
+    monkeypatch.delenv("BAZINGA_DB_URL", raising=False)
     return tmp_path
 
 
@@ -63,15 +229,17 @@ def db_path(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def db(db_path: Path):
-    database = BazingaDB(db_path)
+def db(location: str):
+    database = BazingaDB(location)
     yield database
     database.close()
 
 
 @pytest.fixture
-def run_cli(tmp_path: Path):
-    """Run the CLI in-process: run_cli("create-session", "s1", ...) -> normalised Result."""
+def run_cli(tmp_path: Path, location: str):
+    """Run the CLI in-process: run_cli("create-session", "s1", ...) -> normalised Result.
+
+    Without --db it uses the test's ``location`` (in BACKENDS modules, the PostgreSQL one on that half)."""
 
     def invoke(*argv: str, stdin: str = "", env: dict | None = None, raw: bool = False) -> Result:
         out, err = io.StringIO(), io.StringIO()
