@@ -252,6 +252,45 @@ def run_cli(tmp_path: Path, location: str):
     return invoke
 
 
+def sql_rows(location: str, sql: str, params: tuple = ()) -> list[tuple]:
+    """Rows of one statement run on the test's database directly (not through the API), as tuples.
+
+    ``?`` placeholders on both backends. SQLite opens the file read-only (never creating it)."""
+    if location.startswith(("postgresql://", "postgres://")):
+        import psycopg2
+
+        conn = psycopg2.connect(location)
+        try:
+            with conn.cursor() as cursor:
+                cursor.execute(sql.replace("%", "%%").replace("?", "%s"), params)
+                return [tuple(row) for row in cursor.fetchall()] if cursor.description else []
+        finally:
+            conn.rollback()
+            conn.close()
+    import sqlite3
+
+    conn = sqlite3.connect(f"file:{location}?mode=ro", uri=True)
+    try:
+        return [tuple(row) for row in conn.execute(sql, params)]
+    finally:
+        conn.close()
+
+
+def dump(location: str) -> dict[str, list[str]]:
+    """Every row of every bazinga table, in a canonical order ({} when there is no database yet): compare
+    two dumps to prove a refused command wrote nothing, on either backend."""
+    from skill.migrations import SPEC_TABLES
+
+    result = {}
+    for table in (*SPEC_TABLES, "token_totals"):
+        try:
+            rows = sql_rows(location, f"SELECT * FROM {table}")
+        except Exception:  # no such table / no database: nothing stored
+            continue
+        result[table] = sorted(repr(row) for row in rows)
+    return result
+
+
 def run_script(
     *argv: str, cwd: Path, stdin: bytes | None = None, env: dict | None = None, script: Path = SCRIPT
 ) -> Result:
