@@ -247,6 +247,7 @@ class PgStore:
         self._version_ok = False
         self.applied: list[Any] = []
         self.in_batch = False
+        self._batch: Connection | None = None
         self.driver: Any = None
 
     # -- errors ------------------------------------------------------------------------------------
@@ -415,9 +416,9 @@ class PgStore:
 
     def write(self, work: Callable[[Connection], T]) -> T:
         """Run ``work`` in one transaction holding the write lock; commit, or roll back and re-raise."""
-        conn = self.writer()
         if self.in_batch:
-            return work(conn)
+            return work(self._batch_connection())
+        conn = self.writer()
         try:
             self._begin(conn)
             result = work(conn)
@@ -429,19 +430,35 @@ class PgStore:
 
     def begin(self) -> None:
         """Open a transaction (holding the write lock) that every write() joins until commit()/rollback()."""
-        self._begin(self.writer())
+        conn = self.writer()
+        self._begin(conn)
+        self._batch = conn
         self.in_batch = True
 
+    def _batch_connection(self) -> Connection:
+        """The connection begin() opened its transaction on; if the server dropped it, the transaction is
+        gone with it (rolled back by the server), and a new connection must not carry on as if it were not."""
+        conn = self._batch
+        if conn is None or conn is not self._conn or conn.raw.closed:
+            raise ServerUnavailable(
+                f"the connection to {self.shown} was lost during the transaction; the server rolled it back",
+                "Nothing of this transaction was stored. Retry it once the server is reachable.",
+            )
+        return conn
+
     def commit(self) -> None:
-        self.in_batch = False
         try:
-            self.writer().run("COMMIT")
+            self._batch_connection().run("COMMIT")
         except BaseException:
             self._rollback()
             raise
+        finally:
+            self.in_batch = False
+            self._batch = None
 
     def rollback(self) -> None:
         self.in_batch = False
+        self._batch = None
         self._rollback()
 
     def _rollback(self) -> None:
