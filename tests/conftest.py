@@ -66,8 +66,8 @@ _SHOWN_URLS: list[str] = []  # the current test's PostgreSQL URL as messages sho
 def normalise(text: str, tmp: Path | None = None) -> str:
     """Replace what changes from run to run (times, temporary paths, the test server's URL); never the
     message itself."""
-    for url in _SHOWN_URLS:
-        text = text.replace(url, SQLITE_SHOWN)
+    for url in _SHOWN_URLS:  # also as a shell-quoted argument (replies show runnable command lines)
+        text = text.replace(f"'{url}'", SQLITE_SHOWN).replace(url, SQLITE_SHOWN)
     if tmp is not None:
         text = text.replace(str(tmp), "<TMP>")
     return _TIME.sub("<TIME>", text)
@@ -154,6 +154,8 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """Modules with BACKENDS run every test once per backend (the ``backend`` fixture, indirectly)."""
     backends = getattr(metafunc.module, "BACKENDS", None)
     if backends and "backend" in metafunc.fixturenames:
+        if metafunc.definition.get_closest_marker("sqlite_only"):
+            backends = ("sqlite",)
         metafunc.parametrize("backend", list(backends), indirect=True)
 
 
