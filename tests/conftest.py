@@ -175,6 +175,29 @@ def location(request: pytest.FixtureRequest, backend: str, tmp_path: Path, monke
     return str(tmp_path / "coordination" / "bazinga.db")
 
 
+@pytest.fixture
+def fresh_location(request: pytest.FixtureRequest, backend: str, tmp_path: Path):
+    """A factory of further empty databases on the test's backend: ``fresh_location("other")`` is a new
+    SQLite file under tmp_path, or a new PostgreSQL schema (dropped after the test)."""
+    made: list[str] = []
+
+    def make(name: str) -> str:
+        if backend != "postgres":
+            return str(tmp_path / f"{name}.db")
+        server, admin = request.getfixturevalue("pg_server_url"), request.getfixturevalue("pg_admin")
+        schema = f"bz_{os.getpid()}_{next(_SCHEMAS)}"
+        with admin.cursor() as cursor:
+            cursor.execute(f"CREATE SCHEMA {schema}")
+        made.append(schema)
+        return schema_url(server, schema)
+
+    yield make
+    if made:
+        with request.getfixturevalue("pg_admin").cursor() as cursor:
+            for schema in made:
+                cursor.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
 @pytest.fixture(params=BOTH)
 def backend_location(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     """A fresh database on each backend in turn: a SQLite path, then a PostgreSQL schema's URL.
@@ -274,6 +297,30 @@ def sql_rows(location: str, sql: str, params: tuple = ()) -> list[tuple]:
     conn = sqlite3.connect(f"file:{location}?mode=ro", uri=True)
     try:
         return [tuple(row) for row in conn.execute(sql, params)]
+    finally:
+        conn.close()
+
+
+def sql_dicts(location: str, sql: str, params: tuple = ()) -> list[dict]:
+    """Like sql_rows, each row a dict by column name."""
+    if location.startswith(("postgresql://", "postgres://")):
+        import psycopg2
+        import psycopg2.extras
+
+        conn = psycopg2.connect(location)
+        try:
+            with conn.cursor(cursor_factory=psycopg2.extras.RealDictCursor) as cursor:
+                cursor.execute(sql.replace("%", "%%").replace("?", "%s"), params)
+                return [dict(row) for row in cursor.fetchall()]
+        finally:
+            conn.rollback()
+            conn.close()
+    import sqlite3
+
+    conn = sqlite3.connect(f"file:{location}?mode=ro", uri=True)
+    conn.row_factory = sqlite3.Row
+    try:
+        return [dict(row) for row in conn.execute(sql, params)]
     finally:
         conn.close()
 
