@@ -2,7 +2,8 @@
 
 Each driver is measured in its own fresh process on the same work against the same local server:
 
-- *import*: median CPU time of ``python -c "import DRIVER"`` minus the floor ``python -c "import sqlite3, json"``
+- *import*: median CPU time of ``python -c "import DRIVER"`` minus the floor
+  ``python -c "import sqlite3, json"``
   (bench/common.py's launcher, interleaved rounds);
 - *connect*: median wall time of one connection (TCP to 127.0.0.1, trust authentication) and its first
   ``SELECT 1``;
@@ -176,7 +177,7 @@ def measure(url: str, quick: bool) -> tuple[str, list[dict]]:
         ],
         rows,
     )
-    return text + f"\n\nFloor: `python -c \"import sqlite3, json\"` {floor * 1000:.1f} ms CPU.", figures
+    return text + f'\n\nFloor: `python -c "import sqlite3, json"` {floor * 1000:.1f} ms CPU.', figures
 
 
 def server_url() -> tuple[str, object]:

@@ -292,10 +292,14 @@ class PgStore:
                 f"the server at {self.shown} refused the login: {text}",
                 "Check the user and password (in the URL, PGPASSWORD or ~/.pgpass) and pg_hba.conf.",
             )
-        if code.startswith("08") or code in ("57P01", "57P02", "57P03") or (
-            psycopg2 is not None
-            and isinstance(error, (psycopg2.OperationalError, psycopg2.InterfaceError))
-            and not code
+        if (
+            code.startswith("08")
+            or code in ("57P01", "57P02", "57P03")
+            or (
+                psycopg2 is not None
+                and isinstance(error, (psycopg2.OperationalError, psycopg2.InterfaceError))
+                and not code
+            )
         ):
             return ServerUnavailable(
                 f"cannot reach the PostgreSQL server at {self.shown} ({text}); the operation was not done",
@@ -325,9 +329,9 @@ class PgStore:
         found = conn.execute(f"SELECT to_regclass('{pg_migrations.VERSION_TABLE}') IS NOT NULL").fetchone()[0]
         if not found:
             return 0
-        return conn.execute(f"SELECT COALESCE(MAX(version), 0) FROM {pg_migrations.VERSION_TABLE}").fetchone()[
-            0
-        ]
+        return conn.execute(
+            f"SELECT COALESCE(MAX(version), 0) FROM {pg_migrations.VERSION_TABLE}"
+        ).fetchone()[0]
 
     def schema_version(self) -> int:
         return self.current_version(self.connection())
@@ -337,7 +341,8 @@ class PgStore:
             raise DatabaseUnusable(
                 f"{self.shown} has schema version {version}, newer than this skill understands "
                 f"({pg_migrations.LATEST_VERSION})",
-                "The database was left untouched. Use the newer bazinga-db that wrote it, or point --db elsewhere.",
+                "The database was left untouched. Use the newer bazinga-db that wrote it, or point --db "
+                "elsewhere.",
             )
 
     def writer(self) -> Connection:
@@ -369,7 +374,8 @@ class PgStore:
             raise DatabaseUnusable(
                 f"{self.shown} is at schema version {version}; this skill needs version "
                 f"{pg_migrations.LATEST_VERSION}",
-                "Read commands never change the database: run `python3 scripts/init_db.py URL` (or any write) "
+                "Read commands never change the database: run `python3 scripts/init_db.py URL` "
+                "(or any write) "
                 "to bring it up to date.",
             )
         self._version_ok = True
@@ -481,6 +487,96 @@ class PgStore:
         loop; the rows of one session's history are fetched at once instead.)"""
         rows = self.read(sql, params)
         return (dict(row) for row in rows)
+
+    # -- maintenance -------------------------------------------------------------------------------
+    def check(self) -> dict[str, Any]:
+        """``check`` on PostgreSQL: the server keeps its own pages consistent, so this checks what
+        bazinga-db promises on top: the recorded migrations, every table present, token totals equal to
+        the token rows, each session's log numbered 1..n. Changes nothing; raises DatabaseUnusable with
+        the problems as details when one fails."""
+        conn = self.connection()
+        version = self.current_version(conn)
+        report: dict[str, Any] = {
+            "path": self.shown,
+            "verdict": "ok",
+            "backend": "postgresql",
+            "server_version": conn.execute("SHOW server_version").fetchone()[0],
+            "schema": conn.execute("SELECT current_schema()").fetchone()[0],
+            "schema_version": version,
+            "skill_schema_version": pg_migrations.LATEST_VERSION,
+            "consistency_check": "ok",
+            "tables": {},
+            "advice": [],
+        }
+        if version == 0:
+            report["verdict"] = "ok: empty, not initialised yet"
+            report["advice"].append(
+                f"The first write initialises it, or run `python3 scripts/init_db.py {self.shown}`."
+            )
+            return report
+        self._refuse_if_newer(version)
+        problems: list[str] = []
+        recorded = [
+            tuple(r)
+            for r in conn.execute(f"SELECT version, name FROM {pg_migrations.VERSION_TABLE} ORDER BY version")
+        ]
+        expected = [(m.version, m.name) for m in pg_migrations.MIGRATIONS[:version]]
+        if recorded != expected:
+            problems.append(
+                f"the recorded migrations {recorded} are not the steps 1..{version} of this skill"
+            )
+        present = {
+            r[0] for r in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")
+        }
+        from .migrations import SPEC_TABLES
+
+        tables = [*SPEC_TABLES, "token_totals"] if version >= 2 else list(SPEC_TABLES)
+        missing = [t for t in tables if t not in present]
+        if missing:
+            problems.append("tables missing: " + ", ".join(missing))
+        for table in tables:
+            if table in present:
+                report["tables"][table] = conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
+        if not missing and version >= 2:
+            drift = conn.execute(
+                "SELECT COUNT(*) FROM (SELECT session_id, agent_type, COALESCE(agent_id, '') AS agent_key, "
+                "SUM(tokens_estimated) AS tokens, COUNT(*) AS entries FROM token_usage "
+                "GROUP BY 1, 2, 3) u FULL JOIN token_totals t USING (session_id, agent_type, agent_key) "
+                "WHERE u.tokens IS DISTINCT FROM t.tokens OR u.entries IS DISTINCT FROM t.entries"
+            ).fetchone()[0]
+            if drift:
+                problems.append(f"{drift} token totals differ from the token rows they sum")
+        if "orchestration_logs" not in missing:
+            gaps = conn.execute(
+                "SELECT COUNT(*) FROM (SELECT session_id FROM orchestration_logs GROUP BY session_id "
+                "HAVING MIN(seq) <> 1 OR MAX(seq) <> COUNT(*) OR COUNT(DISTINCT seq) <> COUNT(*)) g"
+            ).fetchone()[0]
+            if gaps:
+                problems.append(f"{gaps} sessions have a log not numbered 1..n")
+        if problems:
+            raise DatabaseUnusable(
+                f"{self.shown} failed the check: {problems[0]}",
+                "Nothing was changed. The database was altered outside bazinga-db: restore it from your "
+                "pg_dump backup, or copy-to a new database and compare.",
+                details=problems[1:],
+            )
+        if version < pg_migrations.LATEST_VERSION:
+            report["verdict"] = (
+                f"ok: schema version {version}, needs an upgrade to {pg_migrations.LATEST_VERSION}"
+            )
+            report["advice"].append(
+                f"The next write upgrades it, or run `python3 scripts/init_db.py {self.shown}`."
+            )
+        return report
+
+    def backup(self, destination: str, force: bool = False) -> dict[str, Any]:
+        """``backup`` copies a SQLite file page by page; a server database is backed up with its tools."""
+        raise DatabaseUnusable(
+            f"backup copies a SQLite database file; {self.shown} is a PostgreSQL database, so nothing was "
+            "written",
+            "Use the server's own backup: pg_dump --format=custom --file=bazinga.dump 'URL' (restore with "
+            "pg_restore), or make a SQLite copy, verified row for row: --db URL copy-to backups/bazinga.db.",
+        )
 
     # -- query -------------------------------------------------------------------------------------
     def query_readonly(self, sql: str, params: Any = ()) -> list[dict[str, Any]]:

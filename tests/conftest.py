@@ -97,7 +97,9 @@ def pg_server_url() -> str:
         import pg_server
 
         if pg_server.bin_dir() is None:
-            _unavailable("PostgreSQL is not installed (apt-get install postgresql) and BAZINGA_TEST_PG_URL is unset")
+            _unavailable(
+                "PostgreSQL is not installed (apt-get install postgresql) and BAZINGA_TEST_PG_URL is unset"
+            )
         cluster = pg_server.Cluster().start()
         _CLUSTER.append(cluster)
         atexit.register(cluster.stop)
@@ -161,12 +163,14 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 @pytest.fixture
 def backend(request: pytest.FixtureRequest) -> str:
-    """"sqlite" (the default) or "postgres" (in modules with BACKENDS, or through backend_location)."""
+    """ "sqlite" (the default) or "postgres" (in modules with BACKENDS, or through backend_location)."""
     return getattr(request, "param", "sqlite")
 
 
 @pytest.fixture
-def location(request: pytest.FixtureRequest, backend: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+def location(
+    request: pytest.FixtureRequest, backend: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> str:
     """The test's database: a path under tmp_path (SQLite) or a fresh schema's URL (PostgreSQL)."""
     if backend == "postgres":
         url = request.getfixturevalue("pg_url")

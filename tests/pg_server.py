@@ -72,7 +72,9 @@ class Cluster:
 
     def _tool(self, name: str) -> str:
         if self.bin is None:
-            raise RuntimeError("PostgreSQL is not installed (no initdb/pg_ctl): apt-get install -y postgresql")
+            raise RuntimeError(
+                "PostgreSQL is not installed (no initdb/pg_ctl): apt-get install -y postgresql"
+            )
         return os.path.join(self.bin, name)
 
     def start(self) -> Cluster:

@@ -5,8 +5,6 @@ from __future__ import annotations
 import pytest
 
 from skill.api import BazingaDB
-BACKENDS = ("sqlite", "postgres")  # the conformance suite: every test runs on both (tests/conftest.py)
-
 from skill.errors import (
     Conflict,
     DatabaseUnusable,
@@ -16,6 +14,8 @@ from skill.errors import (
     QueryRefused,
     UsageError,
 )
+
+BACKENDS = ("sqlite", "postgres")  # the conformance suite: every test runs on both (tests/conftest.py)
 
 
 @pytest.fixture
@@ -192,7 +192,9 @@ def test_reads_on_a_missing_database_do_not_create_it(tmp_path, backend, locatio
     if backend == "sqlite":
         assert not (tmp_path / "none").exists()
     else:  # the schema is as empty as it was: no table, no version record
-        tables = BazingaDB(location).store.connection().execute(
-            "SELECT COUNT(*) FROM pg_tables WHERE schemaname = current_schema()"
+        tables = (
+            BazingaDB(location)
+            .store.connection()
+            .execute("SELECT COUNT(*) FROM pg_tables WHERE schemaname = current_schema()")
         )
         assert tables.fetchone()[0] == 0

@@ -191,7 +191,9 @@ def test_a_failing_commit_is_reported_as_such(ready, location, backend, monkeypa
     )
     result = ready("batch", "--per-transaction", "2", stdin=lines)
     assert (result.code, result.stdout) == (1, "")
-    reason = "the disk holding" if backend == "sqlite" else "the connection to coordination/bazinga.db was lost"
+    reason = (
+        "the disk holding" if backend == "sqlite" else "the connection to coordination/bazinga.db was lost"
+    )
     assert result.stderr.startswith(f"❌ batch: lines 1–2 could not be committed: {reason}")
     assert (
         "Nothing was committed. Rolled back: lines 1–2 (not committed). Nothing after line 2 was run: "

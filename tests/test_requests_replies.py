@@ -12,12 +12,12 @@ from pathlib import Path
 import pytest
 from conftest import dump as dump_location
 from conftest import run_script
-
-BACKENDS = ("sqlite", "postgres")  # the conformance suite: tests on the store run on both (tests/conftest.py)
 from test_requests_parse import CORPUS, EXAMPLES, _load
 
 from skill.migrations import SPEC_TABLES
 from skill.requests import OPERATIONS
+
+BACKENDS = ("sqlite", "postgres")  # the conformance suite: tests on the store run on both (tests/conftest.py)
 
 SEED = [
     ["create-session", "s_42", "parallel", "Add user authentication with OAuth2"],

@@ -95,7 +95,9 @@ def test_reads_after_import_match_expected(imported, db):
 
 def test_unicode_survives_exactly_in_the_database(imported, location):
     expected = re.findall(r"^\| (\d+) \|.*\| (\d+) \| ([0-9a-f]{10}) \|$", EXPECTED, re.M)
-    rows = sql_rows(location, "SELECT content FROM orchestration_logs WHERE session_id = ? ORDER BY seq", (CURRENT,))
+    rows = sql_rows(
+        location, "SELECT content FROM orchestration_logs WHERE session_id = ? ORDER BY seq", (CURRENT,)
+    )
     assert len(rows) == len(expected) == 40
     for (content,), (number, chars, digest) in zip(rows, expected):
         assert len(content) == int(chars), number
@@ -159,7 +161,9 @@ def test_older_entries_keep_the_log_in_time_order(db, location, folder):
     db.log_interaction(CURRENT, "pm", "written by dual-write, after the files")
     transfer.import_files(db, str(folder))
     rows = sql_rows(
-        location, "SELECT seq, timestamp FROM orchestration_logs WHERE session_id = ? ORDER BY seq", (CURRENT,)
+        location,
+        "SELECT seq, timestamp FROM orchestration_logs WHERE session_id = ? ORDER BY seq",
+        (CURRENT,),
     )
     assert [s for s, _ in rows] == list(range(1, 42))
     assert [t for _, t in rows] == sorted(t for _, t in rows)
