@@ -141,6 +141,8 @@ class Cluster:
 
 
 def _run(command: list[str]) -> int:
+    if os.environ.get("BAZINGA_TEST_PG_URL"):  # a server was given: use it, start none
+        return subprocess.call(command)
     if bin_dir() is None:
         if os.environ.get("BAZINGA_REQUIRE_PG") == "1":
             print("pg_server: BAZINGA_REQUIRE_PG=1 but PostgreSQL is not installed", file=sys.stderr)
