@@ -827,6 +827,13 @@ class BazingaDB:
         """Copy the database to ``destination`` (SQLite online backup); refuses an existing file unless ``force``."""
         return self.store.backup(destination, force=bool(force))
 
+    def copy_to(self, target: str, force: bool = False) -> dict[str, Any]:
+        """Copy every row to the database at ``target`` (a URL or a SQLite path) and verify it row for row;
+        a non-empty target is refused unless ``force`` (skill/copying.py)."""
+        from .copying import copy_to
+
+        return copy_to(self.store, target, force=bool(force))
+
     # -- SQL ---------------------------------------------------------------------------------------
     def query(self, sql: str, params: Any = ()) -> list[dict[str, Any]]:
         """Run one read-only statement, read-only enforced by the backend itself (SQLite: read-only open,

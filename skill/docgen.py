@@ -571,12 +571,17 @@ SECTIONS: list[Section] = [
     Section(
         "Maintenance",
         "`check` inspects the file without changing it (exit 1 with the problems when it is not usable); "
-        "`backup` copies it with SQLite's online backup, safe while agents write.",
+        "`backup` copies it with SQLite's online backup, safe while agents write. `copy-to` copies every "
+        "row into another database, a `postgresql://` URL or a SQLite file (either way round), and verifies "
+        "it row for row (docs/postgresql.md).",
         [
             _e("check", note="Integrity, schema version, WAL state and rows per table, with a verdict."),
             _e("backup", "bazinga-backup.db"),
             _e("backup", "bazinga-backup.db", note="An existing file is refused unless --force."),
             _e("backup", "bazinga-backup.db", "--force"),
+            _e("copy-to", "bazinga-copy.db", note="With postgresql://user@host/db as TARGET: onto a server."),
+            _e("copy-to", "bazinga-copy.db", note="A target that holds rows is refused unless --force."),
+            _e("copy-to", "bazinga-copy.db", "--force", note="--force replaces the target's rows."),
         ],
     ),
     Section(

@@ -31,6 +31,7 @@ import os
 from . import pg_migrations, timeutil
 from .dialect import POSTGRES
 from .errors import BazingaError, Conflict, DatabaseBusy, DatabaseUnusable, NoDatabase, QueryRefused
+from .storage import redact
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -57,31 +58,6 @@ class ServerUnavailable(DatabaseUnusable):
     """The PostgreSQL server cannot be reached, or the connection was lost."""
 
     title = "Database server unavailable"
-
-
-def is_url(location: str) -> bool:
-    return location.startswith(("postgresql://", "postgres://"))
-
-
-def redact(url: str) -> str:
-    """The URL as messages show it: a password (in the authority or ?password=) replaced by ***."""
-    from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
-
-    try:
-        parts = urlsplit(url)
-        netloc = parts.netloc
-        if "@" in netloc:
-            userinfo, _, hosts = netloc.rpartition("@")
-            if ":" in userinfo:
-                userinfo = userinfo.split(":", 1)[0] + ":***"
-            netloc = f"{userinfo}@{hosts}"
-        query = parts.query
-        if "password" in query.lower():
-            pairs = [(k, "***" if k.lower() == "password" else v) for k, v in parse_qsl(query, True)]
-            query = urlencode(pairs, safe="*")
-        return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
-    except ValueError:
-        return url.split("://", 1)[0] + "://***"
 
 
 def _password(url: str) -> str | None:
@@ -214,10 +190,10 @@ class Connection:
         return Cursor(cursor, self)
 
     def executemany(self, sql: str, rows: Any) -> None:
-        cursor = self.raw.cursor()
-        statement = _driver_sql(sql)
-        for params in rows:
-            self._guard(cursor.execute, statement, tuple(params))
+        """One statement for many rows, sent in pages (psycopg2.extras.execute_batch: few round trips)."""
+        from psycopg2.extras import execute_batch
+
+        self._guard(execute_batch, self.raw.cursor(), _driver_sql(sql), [tuple(r) for r in rows], 500)
 
     def run(self, sql: str) -> Cursor:
         """A statement text sent as it is (several may be separated by ``;``): no placeholders."""
@@ -487,6 +463,14 @@ class PgStore:
         loop; the rows of one session's history are fetched at once instead.)"""
         rows = self.read(sql, params)
         return (dict(row) for row in rows)
+
+    def after_copy(self, conn: Connection, tables: list[str]) -> None:
+        """After rows were inserted with their ids (copy-to): move each identity past the largest id."""
+        for table in tables:
+            conn.execute(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                f"COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)"
+            )
 
     # -- maintenance -------------------------------------------------------------------------------
     def check(self) -> dict[str, Any]:

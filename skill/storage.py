@@ -40,18 +40,43 @@ def is_url(location: str) -> bool:
 def open_store(location: str) -> Store:
     """The store for a location: PostgreSQL for a URL (its module and driver loaded only then), else SQLite."""
     if is_url(location):
-        from .pgstore import PgStore
-
+        try:
+            from .pgstore import PgStore
+        except ImportError:  # the upload ZIP ships the SQLite backend only
+            raise DatabaseUnusable(
+                f"this copy of bazinga-db has no PostgreSQL backend, so it cannot open {redact(location)}",
+                "The skill's upload package is SQLite-only: give --db a file path, or use bazinga-db installed "
+                "from its repository with the extra: pip install 'bazinga-db[postgres]'.",
+            ) from None
         return PgStore(location)  # type: ignore[return-value]
     return Store(location)
+
+
+def redact(url: str) -> str:
+    """The URL as messages show it: a password (in the authority or ?password=) replaced by ***."""
+    from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+    try:
+        parts = urlsplit(url)
+        netloc = parts.netloc
+        if "@" in netloc:
+            userinfo, _, hosts = netloc.rpartition("@")
+            if ":" in userinfo:
+                userinfo = userinfo.split(":", 1)[0] + ":***"
+            netloc = f"{userinfo}@{hosts}"
+        query = parts.query
+        if "password" in query.lower():
+            pairs = [(k, "***" if k.lower() == "password" else v) for k, v in parse_qsl(query, True)]
+            query = urlencode(pairs, safe="*")
+        return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+    except ValueError:
+        return url.split("://", 1)[0] + "://***"
 
 
 def display_path(path: str) -> str:
     """A path as replies show it: relative to the working directory when inside it; a URL without its
     password."""
     if is_url(path):
-        from .pgstore import redact
-
         return redact(path)
     try:
         relative = os.path.relpath(path)
@@ -337,6 +362,9 @@ class Store:
         from .readonly import run_readonly
 
         return run_readonly(self, sql, params)
+
+    def after_copy(self, conn: sqlite3.Connection, tables: list[str]) -> None:
+        """After rows were inserted with their ids (copy-to): nothing to do, AUTOINCREMENT follows them."""
 
     def check(self) -> dict[str, Any]:
         """Integrity, schema version, WAL state and rows per table (skill/maintenance.py)."""

@@ -138,7 +138,7 @@ def pg_url(pg_server_url: str, pg_admin) -> str:
     with pg_admin.cursor() as cursor:
         cursor.execute(f"CREATE SCHEMA {schema}")
     url = schema_url(pg_server_url, schema)
-    from skill.pgstore import redact
+    from skill.storage import redact
 
     _SHOWN_URLS.append(redact(url))
     yield url
@@ -223,12 +223,15 @@ def snapshot(snapshot, request: pytest.FixtureRequest):
     return snapshot
 
 
-def _shared_name(name: str) -> str:
+def _shared_name(name: str, backend: str | None) -> str:
+    """The test's name without its backend parameter (the first id equal to it), if it has one."""
     base, bracket, params = name.partition("[")
-    if not bracket:
+    if not bracket or backend is None:
         return name
-    kept = [p for p in params[:-1].split("-") if p not in BOTH]
-    return base + (f"[{'-'.join(kept)}]" if kept else "")
+    ids = params[:-1].split("-")
+    if backend in ids:
+        ids.remove(backend)
+    return base + (f"[{'-'.join(ids)}]" if ids else "")
 
 
 from syrupy.location import PyTestLocation  # noqa: E402
@@ -237,7 +240,9 @@ from syrupy.location import PyTestLocation  # noqa: E402
 class _SharedLocation(PyTestLocation):
     def __attrs_post_init_def__(self) -> None:
         super().__attrs_post_init_def__()
-        shared = _shared_name(self.nodename or self.methodname)
+        params = getattr(getattr(self.item, "callspec", None), "params", {})
+        backend = params.get("backend", params.get("backend_location"))
+        shared = _shared_name(self.nodename or self.methodname, backend)
         object.__setattr__(self, "nodename", shared)
         object.__setattr__(self, "testname", shared)
 

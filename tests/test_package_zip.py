@@ -45,6 +45,7 @@ def expected_runtime_files() -> list[str]:
                 and "__pycache__" not in path.parts
                 and path.suffix != ".pyc"
                 and rel not in ("skill/package.py", "skill/docgen.py")
+                and rel not in ("skill/pgstore.py", "skill/pg_migrations.py")  # SQLite is the ZIP's backend
             ):
                 found.append(rel)
     return sorted(found)
@@ -57,6 +58,7 @@ def test_the_zip_holds_exactly_the_runtime_files_under_one_folder(built):
     assert {name.split("/")[0] for name in names} == {"bazinga-db"}
     assert [name.split("/", 1)[1] for name in names] == expected_runtime_files()
     assert "bazinga-db/skill/package.py" not in names and "bazinga-db/skill/docgen.py" not in names
+    assert "bazinga-db/skill/pgstore.py" not in names and "bazinga-db/skill/storage.py" in names
     assert not [n for n in names if "/tests/" in n or n.endswith((".pyc", ".db"))]
 
 
@@ -300,3 +302,29 @@ def test_the_role_templates_run_as_requests_from_the_zip(bare, project):
     out, err = run("request", by_role["developer"][0].text, code=2)
     assert out == "" and err.startswith("❌ ")
     assert len(run.json("get-logs", S)) == 5
+
+
+def test_a_postgresql_url_in_the_zip_says_it_is_sqlite_only(built, tmp_path):
+    """The upload package ships no PostgreSQL backend: a URL gets a clear report, never a traceback."""
+    with zipfile.ZipFile(built) as archive:
+        archive.extractall(tmp_path)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-S",
+            str(tmp_path / "bazinga-db" / "scripts" / "bazinga_db.py"),
+            "--db",
+            "postgresql://bob:secret@127.0.0.1:1/x",
+            "list-sessions",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=60,
+    )
+    assert done.returncode == 1 and done.stdout == ""
+    assert done.stderr.startswith(
+        "❌ list-sessions: this copy of bazinga-db has no PostgreSQL backend, so it cannot open "
+        "postgresql://bob:***@127.0.0.1:1/x"
+    )
+    assert "secret" not in done.stderr

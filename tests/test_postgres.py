@@ -17,7 +17,7 @@ from conftest import ROOT, SCRIPT, dump, run_script, sql_rows
 from skill import migrations, pg_migrations
 from skill.api import BazingaDB
 from skill.errors import DatabaseUnusable, NoDatabase, QueryRefused
-from skill.pgstore import redact
+from skill.storage import redact
 
 pytestmark = pytest.mark.postgres
 
