@@ -404,8 +404,24 @@ class PgStore:
         try:
             self._begin(conn)
             result = work(conn)
+        except BaseException:
+            self._rollback()
+            raise
+        self._commit(conn)
+        return result
+
+    def _commit(self, conn: Connection) -> None:
+        """COMMIT; a connection lost while it was on its way means the outcome is unknown, and says so."""
+        try:
             conn.run("COMMIT")
-            return result
+        except ServerUnavailable as lost:
+            raise ServerUnavailable(
+                f"the connection to {self.shown} was lost while committing: the write may or may not have "
+                "been stored",
+                "Once the server is back, read before repeating it (a repeated create is a no-op; a repeated "
+                "log entry or token count would be stored twice).",
+                details=[lost.message],
+            ) from None
         except BaseException:
             self._rollback()
             raise
@@ -430,10 +446,7 @@ class PgStore:
 
     def commit(self) -> None:
         try:
-            self._batch_connection().run("COMMIT")
-        except BaseException:
-            self._rollback()
-            raise
+            self._commit(self._batch_connection())
         finally:
             self.in_batch = False
             self._batch = None

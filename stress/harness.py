@@ -278,6 +278,9 @@ def worker_main(
 ) -> None:
     journal = Journal(journal_path)
     runner = _run_subprocess if mode == "subprocess" else _run_inprocess
+    # After a failure, wait this long before the next operation (the restart run: an agent would not
+    # hammer a server that is down; without a pause a worker would spend its whole plan in a second).
+    fail_pause = float(os.environ.get("STRESS_FAIL_PAUSE", "0"))
     if start_at:
         time.sleep(max(0.0, start_at - time.time()))  # all workers start together
     for op in plan(worker, count, seed, big):
@@ -288,10 +291,17 @@ def worker_main(
         if code == 0 and _output_ok(op.kind, stdout) and "Traceback" not in stderr:
             journal.line("A" if op.kind in WRITES else "R", op.key, f"{elapsed:.2f}")
         else:
-            why = (stderr.strip().splitlines() or [f"unexpected output: {stdout[:80]!r}"])[0]
+            lines = stderr.strip().splitlines()
+            # the ❌ line, not a ✓ notice printed before it (update-task-group's resolved group)
+            why = (
+                next((line for line in lines if line.startswith("❌")), None)
+                or (lines or [f"unexpected output: {stdout[:80]!r}"])[0]
+            )
             if "Traceback" in stderr:
                 why = "TRACEBACK " + why
             journal.line("F", op.key, code, f"{elapsed:.2f}", why)
+            if fail_pause:
+                time.sleep(fail_pause)
 
 
 def spawn_worker(

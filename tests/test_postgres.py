@@ -272,3 +272,19 @@ def test_the_real_script_with_bazinga_db_url(pg_url, tmp_path):
     listed = run_script("list-sessions", cwd=tmp_path, env=env)
     assert '"session_id":"s1"' in listed.stdout
     assert not (tmp_path / "ignored.db").exists()
+
+
+# -- several machines, simulated ---------------------------------------------------------------------
+@pytest.mark.slow
+@pytest.mark.parametrize("mode", ["fast", "immediate"])
+def test_a_server_restart_under_load_loses_nothing_acknowledged(tmp_path, mode):
+    """The small version of stress/restart.py: separate writer processes, the server stopped and started
+    again mid-run (its own durable cluster): clear ❌ while down, nothing acknowledged lost, work resumes."""
+    pg_server = pytest.importorskip("pg_server")
+    if pg_server.bin_dir() is None:
+        pytest.skip("the restart run needs a local PostgreSQL installation to stop and start")
+    from stress.restart import clean, run_restart
+
+    figures = run_restart(procs=3, ops=40, seed=5, down=1.0, mode=mode, share=0.3, folder=str(tmp_path))
+    assert clean(figures), figures
+    assert figures["failures_while_down"] > 0 and figures["workers_resumed"] == figures["workers_that_failed"]
