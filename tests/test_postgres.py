@@ -7,6 +7,7 @@ Every test here runs against the real test server (tests/pg_server.py; see conft
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -288,3 +289,60 @@ def test_a_server_restart_under_load_loses_nothing_acknowledged(tmp_path, mode):
     figures = run_restart(procs=3, ops=40, seed=5, down=1.0, mode=mode, share=0.3, folder=str(tmp_path))
     assert clean(figures), figures
     assert figures["failures_while_down"] > 0 and figures["workers_resumed"] == figures["workers_that_failed"]
+
+
+# -- least-privilege roles, as docs/postgresql.md sets them up ---------------------------------------
+def test_the_documented_roles_work_as_documented(pg_server_url, pg_admin, run_cli):
+    suffix = f"{os.getpid()}_{int(time.time() * 1000) % 100000}"
+    schema, owner, agent, dashboard = (
+        f"{name}_{suffix}" for name in ("bz_roles", "bz_owner", "bz_agent", "bz_dash")
+    )
+    setup = f"""
+        CREATE SCHEMA {schema};
+        CREATE ROLE {owner} LOGIN;
+        GRANT USAGE, CREATE ON SCHEMA {schema} TO {owner};
+        CREATE ROLE {agent} LOGIN;
+        GRANT USAGE ON SCHEMA {schema} TO {agent};
+        CREATE ROLE {dashboard} LOGIN;
+        GRANT USAGE ON SCHEMA {schema} TO {dashboard};
+        ALTER ROLE {dashboard} SET default_transaction_read_only = on;
+    """
+    with pg_admin.cursor() as cursor:
+        cursor.execute(setup)
+    server = pg_server_url.split("@", 1)[1]
+
+    def url(role: str) -> str:
+        return f"postgresql://{role}@{server}?options=-csearch_path%3D{schema}"
+
+    try:
+        refused = run_cli("--db", url(agent), "create-session", "s1", "simple", "x", raw=True)
+        assert refused.code == 1 and f"the role in postgresql://{agent}@" in refused.stderr
+        assert "lacks a privilege" in refused.stderr
+        assert run_cli("--db", url(owner), "create-session", "s0", "simple", "x", raw=True).code == 0
+        with pg_admin.cursor() as cursor:
+            for role, grant in ((agent, "SELECT, INSERT, UPDATE, DELETE"), (dashboard, "SELECT")):
+                cursor.execute(f"GRANT {grant} ON ALL TABLES IN SCHEMA {schema} TO {role}")
+            cursor.execute(f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA {schema} TO {agent}")
+        for argv in (
+            ["create-session", "s1", "parallel", "agents write"],
+            ["log-interaction", "s1", "pm", "planned"],
+            ["log-tokens", "s1", "pm", "100"],
+            ["create-task-group", "g1", "s1", "Group"],
+            ["update-task-group", "g1", "--increment-revision"],
+        ):
+            done = run_cli("--db", url(agent), *argv, raw=True)
+            assert done.code == 0, (argv, done)
+        for argv in (
+            ["dashboard-snapshot", "s1"],
+            ["token-summary", "s1"],
+            ["query", "SELECT COUNT(*) AS n FROM sessions"],
+        ):
+            done = run_cli("--db", url(dashboard), *argv, raw=True)
+            assert done.code == 0, (argv, done)
+        write = run_cli("--db", url(dashboard), "log-interaction", "s1", "pm", "no", raw=True)
+        assert write.code == 1 and "the server or the URL's role is read-only" in write.stderr
+    finally:
+        with pg_admin.cursor() as cursor:
+            cursor.execute(f"DROP SCHEMA {schema} CASCADE")
+            for role in (owner, agent, dashboard):
+                cursor.execute(f"DROP OWNED BY {role}; DROP ROLE {role}")
