@@ -82,6 +82,11 @@ def _statements(statements: list[str]) -> Callable[[Any], None]:
 
 
 # Same versions and names as migrations.MIGRATIONS (a test holds the two lists together).
+# Tables whose rows get an integer id from an identity column (an INSERT into them returns it).
+IDENTITY_TABLES = frozenset(
+    re.findall(r"CREATE TABLE (\w+) \(\s*id BIGINT GENERATED", "\n".join(INITIAL_SCHEMA))
+)
+
 MIGRATIONS: list[Migration] = [
     Migration(1, migrations.MIGRATIONS[0].name, _statements(INITIAL_SCHEMA)),
     Migration(2, migrations.MIGRATIONS[1].name, _statements(TOKEN_TOTALS)),

@@ -115,13 +115,14 @@ def _row_class(names: tuple[str, ...]) -> type:
 class Cursor:
     """The result of Connection.execute: fetchone/fetchall/fetchmany/iteration, rowcount, lastrowid."""
 
-    __slots__ = ("_cursor", "_connection", "_row")
+    __slots__ = ("_cursor", "_connection", "_row", "_id")
 
-    def __init__(self, cursor: Any, connection: Connection):
+    def __init__(self, cursor: Any, connection: Connection, returned_id: bool = False):
         self._cursor = cursor
         self._connection = connection
         description = cursor.description
-        self._row = _row_class(tuple(d[0] for d in description)) if description else None
+        self._id = connection._guard(cursor.fetchone)[0] if returned_id else None
+        self._row = None if returned_id or not description else _row_class(tuple(d[0] for d in description))
 
     @property
     def description(self) -> Any:
@@ -132,9 +133,9 @@ class Cursor:
         return self._cursor.rowcount
 
     @property
-    def lastrowid(self) -> int:
-        """The id the last INSERT of this connection took from its identity column."""
-        return self._connection.execute("SELECT lastval()").fetchone()[0]
+    def lastrowid(self) -> int | None:
+        """The id this INSERT took from its table's identity column (``RETURNING id``, added by execute)."""
+        return self._id
 
     def _wrap(self, rows: list[tuple]) -> list[Any]:
         row = self._row
@@ -156,15 +157,25 @@ class Cursor:
         return iter(self.fetchall())
 
 
-_SQL_CACHE: dict[str, str] = {}
+_SQL_CACHE: dict[str, tuple[str, bool]] = {}
 
 
-def _driver_sql(sql: str) -> str:
-    """The project's SQL (``?`` placeholders, no ``%`` of its own meaning) in psycopg2's format style."""
-    translated = _SQL_CACHE.get(sql)
-    if translated is None:
-        translated = _SQL_CACHE[sql] = sql.replace("%", "%%").replace("?", "%s")
-    return translated
+def _driver_sql(sql: str) -> tuple[str, bool]:
+    """The project's SQL (``?`` placeholders, no ``%`` of its own meaning) in psycopg2's format style, and
+    whether it is an INSERT into a table with an identity id: that one gets ``RETURNING id``, so that
+    ``lastrowid`` costs no second round trip."""
+    known = _SQL_CACHE.get(sql)
+    if known is None:
+        translated = sql.replace("%", "%%").replace("?", "%s")
+        words = sql.split(None, 3)
+        returns_id = (
+            len(words) > 2
+            and words[0].upper() == "INSERT"
+            and words[2] in pg_migrations.IDENTITY_TABLES
+            and "RETURNING" not in sql.upper()
+        )
+        known = _SQL_CACHE[sql] = (translated + " RETURNING id" if returns_id else translated, returns_id)
+    return known
 
 
 class Connection:
@@ -185,15 +196,17 @@ class Connection:
             raise self.store.translate(error) from None
 
     def execute(self, sql: str, params: Any = ()) -> Cursor:
+        statement, returns_id = _driver_sql(sql)
         cursor = self.raw.cursor()
-        self._guard(cursor.execute, _driver_sql(sql), tuple(params))
-        return Cursor(cursor, self)
+        self._guard(cursor.execute, statement, tuple(params))
+        return Cursor(cursor, self, returns_id)
 
     def executemany(self, sql: str, rows: Any) -> None:
         """One statement for many rows, sent in pages (psycopg2.extras.execute_batch: few round trips)."""
         from psycopg2.extras import execute_batch
 
-        self._guard(execute_batch, self.raw.cursor(), _driver_sql(sql), [tuple(r) for r in rows], 500)
+        statement = sql.replace("%", "%%").replace("?", "%s")  # no RETURNING: execute_batch discards results
+        self._guard(execute_batch, self.raw.cursor(), statement, [tuple(r) for r in rows], 500)
 
     def run(self, sql: str) -> Cursor:
         """A statement text sent as it is (several may be separated by ``;``): no placeholders."""

@@ -346,3 +346,12 @@ def test_the_documented_roles_work_as_documented(pg_server_url, pg_admin, run_cl
             cursor.execute(f"DROP SCHEMA {schema} CASCADE")
             for role in (owner, agent, dashboard):
                 cursor.execute(f"DROP OWNED BY {role}; DROP ROLE {role}")
+
+
+def test_init_db_script_with_a_url(pg_url, tmp_path):
+    init = ROOT / "scripts" / "init_db.py"
+    first = run_script(pg_url, cwd=tmp_path, script=init)
+    assert (first.code, first.stderr) == (0, "")
+    assert first.stdout == f"✓ Database created at {redact(pg_url)} (schema version 2)\n"
+    again = run_script(pg_url, cwd=tmp_path, script=init)
+    assert again.stdout == f"✓ Database at {redact(pg_url)} is up to date (schema version 2)\n"
