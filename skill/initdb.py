@@ -17,7 +17,7 @@ def run(
     argv: list[str], stdout: TextIO, stderr: TextIO, env: dict | None = None, cwd: str | None = None
 ) -> int:
     from .api import BazingaDB
-    from .cli import database_path
+    from .context import database_location
     from .storage import display_path, is_url
 
     env = os.environ if env is None else env
@@ -33,12 +33,14 @@ def run(
             + "\n"
         )
         return EXIT_USAGE
-    path = database_path(argv[0] if argv else None, env, cwd or os.getcwd())
+    path = database_location(argv[0] if argv else None, env, cwd or os.getcwd())
     db = BazingaDB(path)
     try:
         result = db.initialize()
     except BazingaError as error:
-        stderr.write(error_report(error.message, error.hint, error.details, "init_db.py") + "\n")
+        stderr.write(
+            error_report(error.message_for("cli"), error.hint_for("cli"), error.details, "init_db.py") + "\n"
+        )
         return error.exit_code
     finally:
         db.close()

@@ -58,6 +58,7 @@ class ServerUnavailable(DatabaseUnusable):
     """The PostgreSQL server cannot be reached, or the connection was lost."""
 
     title = "Database server unavailable"
+    code = "server_unavailable"
 
 
 def _password(url: str) -> str | None:
@@ -355,9 +356,8 @@ class PgStore:
         if version == 0:
             raise NoDatabase(
                 f"no database at {self.shown} yet",
-                "It is created by the first write (for example create-session), or run "
-                f"`python3 scripts/init_db.py {self.shown}`. Check --db / $BAZINGA_DB_URL / $BAZINGA_DB_PATH "
-                "if you expected one.",
+                "It is created by the first write (for example {cmd:create-session}), or run "
+                f"`{{term:init_db}} {self.shown}`. Check {{term:db_env}} if you expected one.",
             )
         if version < pg_migrations.LATEST_VERSION:
             raise DatabaseUnusable(

@@ -263,8 +263,14 @@ def db_path(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def db(location: str):
-    database = BazingaDB(location)
+def notices() -> list:
+    """The notices the `db` fixture's store reported, in order (BazingaDB's on_notice callback)."""
+    return []
+
+
+@pytest.fixture
+def db(location: str, notices: list):
+    database = BazingaDB(location, on_notice=notices.append)
     yield database
     database.close()
 
