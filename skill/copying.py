@@ -87,7 +87,7 @@ def copy_to(source_store: Any, target: str, force: bool = False) -> dict[str, An
             raise Conflict(
                 f"{display_path(target)} already holds {existing} row{'' if existing == 1 else 's'}; "
                 "nothing was copied",
-                "Copy into an empty database, or add --force to replace its rows with the source's.",
+                "Copy into an empty database, or add {arg:force} to replace its rows with the source's.",
             )
         counts = target_store.write(
             lambda conn: _copy(source_store, target_store, conn, replace=bool(existing))

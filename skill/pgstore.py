@@ -585,7 +585,7 @@ class PgStore:
             f"backup copies a SQLite database file; {self.shown} is a PostgreSQL database, so nothing was "
             "written",
             "Use the server's own backup: pg_dump --format=custom --file=bazinga.dump 'URL' (restore with "
-            "pg_restore), or make a SQLite copy, verified row for row: --db URL copy-to backups/bazinga.db.",
+            "pg_restore), or make a SQLite copy, verified row for row: {cmd:copy-to} backups/bazinga.db.",
         )
 
     # -- query -------------------------------------------------------------------------------------

@@ -262,7 +262,9 @@ def test_backup_explains_pg_dump_and_copy_to(pg, pg_url, run_cli, tmp_path):
     result = run_cli("--db", pg_url, "backup", "copy.db")
     assert result.code == 1 and not (tmp_path / "copy.db").exists()
     assert "is a PostgreSQL database, so nothing was written" in result.stderr
-    assert "pg_dump --format=custom" in result.stderr and "copy-to backups/bazinga.db" in result.stderr
+    assert (
+        "pg_dump --format=custom" in result.stderr and "copy-to backups/bazinga.db" in result.stderr
+    )  # {cmd:copy-to} on the CLI
 
 
 def test_the_real_script_with_bazinga_db_url(pg_url, tmp_path):
