@@ -524,6 +524,23 @@ def verify(db: str, journals: Journals, big: bool | set[str] = False) -> Verdict
     return Verdict(integrity, lost, duplicated, torn, phantoms, counters, in_flight_present)
 
 
+def nothing_lost(figures: dict[str, Any]) -> bool:
+    """The verdict every run shares: nothing acknowledged lost, nothing twice, torn or invented, and the
+    counters exact."""
+    return all(figures[k] == 0 for k in ("lost", "duplicated", "torn", "phantoms", "counter_mismatches"))
+
+
+def print_figures(figures: dict[str, Any], ok: bool, clean_text: str) -> None:
+    """The figures one per line, the examples, then the verdict line."""
+    width = max(len(k) for k in figures)
+    for name, value in figures.items():
+        if name != "examples":
+            print(f"{name.ljust(width)}  {value}")
+    for example in figures["examples"]:
+        print(f"  e.g. {example}")
+    print("verdict".ljust(width) + "  " + (clean_text if ok else "PROBLEMS FOUND"))
+
+
 def percentile(values: list[float], fraction: float) -> float:
     if not values:
         return 0.0

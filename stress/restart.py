@@ -147,11 +147,7 @@ def clean(figures: dict[str, Any]) -> bool:
         and figures["tracebacks"] == 0
         and figures["worker_crashes"] == 0
         and figures["workers_resumed"] == figures["workers_that_failed"]
-        and figures["lost"] == 0
-        and figures["duplicated"] == 0
-        and figures["torn"] == 0
-        and figures["phantoms"] == 0
-        and figures["counter_mismatches"] == 0
+        and harness.nothing_lost(figures)
         and figures["consistency_check"] == "ok"
     )
 
@@ -177,18 +173,8 @@ def main() -> int:
         )
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-    width = max(len(k) for k in figures)
-    for name, value in figures.items():
-        if name != "examples":
-            print(f"{name.ljust(width)}  {value}")
-    for example in figures["examples"]:
-        print(f"  e.g. {example}")
     ok = clean(figures)
-    print(
-        "verdict".ljust(width)
-        + "  "
-        + ("CLEAN: nothing acknowledged lost; clear ❌ while down; work resumed" if ok else "PROBLEMS FOUND")
-    )
+    harness.print_figures(figures, ok, "CLEAN: nothing acknowledged lost; clear ❌ while down; work resumed")
     return 0 if ok else 1
 
 

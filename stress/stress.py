@@ -118,11 +118,7 @@ def clean(figures: dict[str, Any]) -> bool:
         figures["finished"] == figures["operations"]
         and figures["failures"] == 0
         and figures["worker_crashes"] == 0
-        and figures["lost"] == 0
-        and figures["duplicated"] == 0
-        and figures["torn"] == 0
-        and figures["phantoms"] == 0
-        and figures["counter_mismatches"] == 0
+        and harness.nothing_lost(figures)
         and figures["integrity_check"] == "ok"
     )
 
@@ -156,18 +152,8 @@ def main() -> int:
     finally:
         if schema and not options.keep:
             drop_schema(options.db, schema[0])
-    width = max(len(k) for k in figures)
-    for name, value in figures.items():
-        if name != "examples":
-            print(f"{name.ljust(width)}  {value}")
-    for example in figures["examples"]:
-        print(f"  e.g. {example}")
     ok = clean(figures)
-    print(
-        "verdict".ljust(width)
-        + "  "
-        + ("CLEAN: every acknowledged write present exactly once" if ok else "PROBLEMS FOUND")
-    )
+    harness.print_figures(figures, ok, "CLEAN: every acknowledged write present exactly once")
     if options.keep:
         print(f"kept in {folder}" + (f" and schema {schema[0]}" if schema else ""))
     else:

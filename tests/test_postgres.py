@@ -13,7 +13,8 @@ import sys
 import time
 
 import pytest
-from conftest import ROOT, SCRIPT, dump, run_script, sql_rows
+from conftest import ROOT, dump, run_script, sql_rows
+from test_concurrency import race_create_session
 
 from skill import migrations, pg_migrations
 from skill.api import BazingaDB
@@ -91,22 +92,7 @@ def test_text_sorts_by_code_point_as_sqlite_does(pg):
 
 @pytest.mark.slow
 def test_eight_processes_racing_to_create_the_schema(pg_url):
-    go = time.time() + 1.0
-    code = (
-        "import subprocess,sys,time; time.sleep(max(0, {go} - time.time())); "
-        "r = subprocess.run([sys.executable, {script!r}, '--db', {db!r}, 'create-session', {sid!r}, "
-        "'simple', 'race'], capture_output=True); "
-        "sys.stdout.buffer.write(r.stdout); sys.stderr.buffer.write(r.stderr); sys.exit(r.returncode)"
-    )
-    children = [
-        subprocess.Popen(
-            [sys.executable, "-c", code.format(go=go, script=str(SCRIPT), db=pg_url, sid=f"s{n}")],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-        )
-        for n in range(8)
-    ]
-    results = [(c.wait(timeout=120), c.stdout.read().decode(), c.stderr.read().decode()) for c in children]
+    results = race_create_session(pg_url)
     for code_, out, err in results:
         assert code_ == 0, err
         assert out.startswith("✓ Session created: s"), out
