@@ -171,7 +171,9 @@ def command_help(command: str) -> str:
         if kind in ENUMS:
             kind = "|".join(ENUMS[kind]["values"])
         lines.append(
-            f"  {name}: {kind}" + ("" if arg.get("required") or arg["kind"] == "option" else " (optional)")
+            f"  {name}: {kind}"
+            + ("" if arg.get("required") or arg["kind"] == "option" else " (optional)")
+            + (f" - {arg['help']}" if arg.get("help") else "")
         )
     return "\n".join(lines)
 
