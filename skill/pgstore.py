@@ -238,6 +238,7 @@ class PgStore:
         self.applied: list[Any] = []
         self.in_batch = False
         self._batch: Connection | None = None
+        self._cursors = 0  # names of server-side cursors (iterate)
         self.driver: Any = None
 
     # -- errors ------------------------------------------------------------------------------------
@@ -485,10 +486,30 @@ class PgStore:
         return self.reader().execute(sql, params).fetchone()
 
     def iterate(self, sql: str, params: Any = ()) -> Iterator[dict[str, Any]]:
-        """Rows as dicts. (A server-side cursor would need a transaction held open across the caller's
-        loop; the rows of one session's history are fetched at once instead.)"""
-        rows = self.read(sql, params)
-        return (dict(row) for row in rows)
+        """Rows as dicts, fetched 500 at a time from a server-side cursor (``WITH HOLD``: it outlives the
+        statement's own transaction), so a whole history is written out in flat memory; the statement runs
+        before this returns."""
+        conn = self.reader()
+        self._cursors += 1
+        cursor = conn.raw.cursor(name=f"bazinga_iterate_{self._cursors}", withhold=True)
+        statement, _ = _driver_sql(sql)
+        conn._guard(cursor.execute, statement, tuple(params))
+        first = conn._guard(cursor.fetchmany, 500)
+        return self._rest(conn, cursor, first)
+
+    def _rest(self, conn: Connection, cursor: Any, rows: list[tuple]) -> Iterator[dict[str, Any]]:
+        try:
+            names: tuple[str, ...] = tuple(d[0] for d in cursor.description or ())
+            while rows:
+                for row in rows:
+                    yield dict(zip(names, row))
+                rows = conn._guard(cursor.fetchmany, 500)
+        finally:
+            if not conn.raw.closed:
+                try:
+                    cursor.close()
+                except Exception:
+                    pass
 
     def after_copy(self, conn: Connection, tables: list[str]) -> None:
         """After rows were inserted with their ids (copy-to): move each identity past the largest id."""
