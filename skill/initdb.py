@@ -10,17 +10,23 @@ from .formatting import OK, error_report
 
 TYPE_CHECKING = False  # importing typing costs ~2 ms per process; annotations are strings anyway
 if TYPE_CHECKING:
+    from collections.abc import Mapping
     from typing import TextIO
 
 
 def run(
-    argv: list[str], stdout: TextIO, stderr: TextIO, env: dict | None = None, cwd: str | None = None
+    argv: list[str],
+    stdout: TextIO,
+    stderr: TextIO,
+    env: Mapping[str, str] | None = None,
+    cwd: str | None = None,
 ) -> int:
     from .api import BazingaDB
     from .context import database_location
     from .storage import display_path, is_url
 
-    env = os.environ if env is None else env
+    if env is None:
+        env = os.environ
     if any(a in ("-h", "--help") for a in argv):
         stdout.write(
             "usage: init_db.py [PATH]\nCreate or upgrade a bazinga-db database (default: the same path "

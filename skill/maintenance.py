@@ -48,7 +48,7 @@ def _open_readonly(path: str) -> sqlite3.Connection:
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
     except sqlite3.Error as error:
-        raise _unusable(path, error)
+        raise _unusable(path, error) from error
     return conn
 
 
@@ -115,7 +115,7 @@ def check(path: str) -> dict[str, Any]:
             pages = conn.execute("PRAGMA page_count").fetchone()[0]
             free = conn.execute("PRAGMA freelist_count").fetchone()[0]
         except sqlite3.Error as error:
-            raise _unusable(path, error)
+            raise _unusable(path, error) from error
     finally:
         conn.close()
     report: dict[str, Any] = {
@@ -241,7 +241,7 @@ def backup(path: str, destination: str, force: bool = False) -> dict[str, Any]:
             target.close()
             target = None
         except sqlite3.Error as error:
-            raise _backup_error(error, path, destination)
+            raise _backup_error(error, path, destination) from error
         if integrity != ["ok"]:
             raise DatabaseUnusable(
                 f"the copy failed integrity_check ({integrity[0]}); {shown_dest} was not written",
@@ -260,7 +260,7 @@ def backup(path: str, destination: str, force: bool = False) -> dict[str, Any]:
         raise DatabaseUnusable(
             f"cannot write the backup {shown_dest}: {error.strerror or error}",
             "Check the folder's permissions and free space; the database was not changed.",
-        )
+        ) from error
     finally:
         source.close()
         if target is not None:

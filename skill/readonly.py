@@ -60,12 +60,14 @@ def run_readonly(store: Store, sql: str, params: Any = ()) -> list[dict[str, Any
         names = _unique([d[0] for d in cursor.description or ()])
         return [dict(zip(names, row)) for row in cursor.fetchall()]
     except sqlite3.Warning as error:  # "You can only execute one statement at a time."
-        raise QueryRefused(f"query refused: {error}", "Run exactly one SELECT statement per call.")
+        raise QueryRefused(f"query refused: {error}", "Run exactly one SELECT statement per call.") from error
     except sqlite3.ProgrammingError as error:
         text = str(error)
         if "one statement" in text:
-            raise QueryRefused(f"query refused: {text}", "Run exactly one SELECT statement per call.")
-        raise QueryRefused(f"query failed: {text}", "Check the SQL and its parameters.")
+            raise QueryRefused(
+                f"query refused: {text}", "Run exactly one SELECT statement per call."
+            ) from error
+        raise QueryRefused(f"query failed: {text}", "Check the SQL and its parameters.") from error
     except sqlite3.DatabaseError as error:
         if denied or "not authorized" in str(error) or "readonly" in str(error).lower():
             # The first denial names the statement's own action, except for schema changes, which SQLite
@@ -76,15 +78,15 @@ def run_readonly(store: Store, sql: str, params: Any = ()) -> list[dict[str, Any
                 f"query refused: only reading is allowed, and this statement would need {what}",
                 "Use SELECT (or WITH ... SELECT). Writes go through the other commands; schema changes, "
                 "PRAGMA and ATTACH are not available.",
-            )
+            ) from error
         if isinstance(error, sqlite3.OperationalError) and (
             "syntax" in str(error) or "no such" in str(error) or "incomplete" in str(error)
         ):
             raise QueryRefused(
                 f"query failed: {error}",
                 "Check the SQL; the tables and columns are listed in references/schema.md.",
-            )
-        raise translate(error, store.path)
+            ) from error
+        raise translate(error, store.path) from error
     finally:
         # set_authorizer(None) clears the callback only from Python 3.11 on; before, an allow-all one does.
         conn.set_authorizer(None if sys.version_info >= (3, 11) else _allow_all)

@@ -29,12 +29,12 @@ import json
 import os
 import re
 
+from .errors import BazingaError, RequestNotUnderstood
+from .vocabulary import COMMANDS, OPERATIONS, PROMPTS_PATH, convert, normalise_agent_type
+
 TYPE_CHECKING = False  # importing typing costs ~2 ms per process; annotations are strings anyway
 if TYPE_CHECKING:
     from typing import Any
-
-from .errors import BazingaError, RequestNotUnderstood
-from .vocabulary import COMMANDS, OPERATIONS, PROMPTS_PATH, convert, normalise_agent_type
 
 _TABLES: dict[str, Any] | None = None
 ENUM_TYPES = ("mode", "session_status", "group_status", "review_status", "token_by", "output_format")
@@ -137,7 +137,7 @@ def request_form(command: str | None) -> str:
 
 
 def _operation_phrase(command: str) -> str:
-    form = tables()["forms"][command]
+    form: str = tables()["forms"][command]
     return form.split("please ", 1)[-1].rstrip(":")
 
 
@@ -157,10 +157,11 @@ def parse(text: str) -> tuple[str, dict[str, Any]]:
     # Pass 1: where do the label lines start (any label of any operation)?
     first_label = _first_label_line(lines, data["_label"])
     following = [line for line in lines[1:] if line.strip()][:1]
+    first_match = _LABEL_LINE.match(lines[0]) if first_label == 0 and following else None
     if (
-        first_label == 0
+        first_match is not None
         and following
-        and not _LABEL_LINE.match(lines[0]).group(2).strip()
+        and not first_match.group(2).strip()
         and _first_label_line(following, data["_label"]) == 0
     ):
         first_label = 1  # "query:" on a line of its own, then labels: the first line names the operation
@@ -235,7 +236,8 @@ def _label_args(line: str, data: dict[str, Any]) -> list[str]:
     match = _LABEL_LINE.match(line)
     if not match:
         return []
-    return data["_label"].get(_label_key(match.group(1)), [])
+    found: list[str] = data["_label"].get(_label_key(match.group(1)), [])
+    return found
 
 
 def _first_label_line(lines: list[str], labels: dict[str, list[str]]) -> int:
@@ -247,7 +249,9 @@ def _first_label_line(lines: list[str], labels: dict[str, list[str]]) -> int:
     return len(lines)
 
 
-def _read_labels(lines: list[str], command: str, arg_specs: dict[str, Any], data: dict[str, Any]):
+def _read_labels(
+    lines: list[str], command: str, arg_specs: dict[str, Any], data: dict[str, Any]
+) -> tuple[dict[str, str], str]:
     """Values by argument name from the operation's label lines (continuation lines appended), and the
     lines before them that pass 1 took for labels of another operation (they belong to the head)."""
     values: dict[str, str] = {}
@@ -293,7 +297,7 @@ def _read_labels(lines: list[str], command: str, arg_specs: dict[str, Any], data
 _INLINE_LABEL = re.compile(r"(?:^|(?<=[\s,;]))([A-Za-z][A-Za-z _-]{0,30}?)\s*:\s")
 
 
-def _label_segments(body: str, arg_specs: dict[str, Any], data: dict[str, Any]):
+def _label_segments(body: str, arg_specs: dict[str, Any], data: dict[str, Any]) -> list[Any] | None:
     """A body that starts with one of the operation's labels is a run of 'Label: value' pairs, else None."""
     if not body or ":" not in body:
         return None
@@ -320,7 +324,8 @@ def _label_segments(body: str, arg_specs: dict[str, Any], data: dict[str, Any]):
 
 
 def _label_of(arg: str) -> str:
-    return tables()["label_names"][arg][0]
+    label: str = tables()["label_names"][arg][0]
+    return label
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -331,7 +336,7 @@ def _words(text: str) -> list[str]:
     return _WORD.findall(text.lower().replace("\u2019", "'"))
 
 
-def _pairs(words: list[str], data: dict[str, Any]):
+def _pairs(words: list[str], data: dict[str, Any]) -> tuple[list[tuple[str, str, int, bool, str]], bool]:
     """(verb class, topic, index of the noun, qualified) for each operation noun in a sentence."""
     verbs, nouns, dual = data["_verb"], data["_noun"], data["_dual"]
     qualifiers, articles = data["_qualifiers"], data["_articles"]
@@ -380,7 +385,9 @@ def _noun_ahead(words: list[str], start: int, nouns: dict[str, str]) -> bool:
     return any(w in nouns for w in words[start:])
 
 
-def _operation(head: str, labelled_args: set, data: dict[str, Any], first_line: str = ""):
+def _operation(
+    head: str, labelled_args: set[str], data: dict[str, Any], first_line: str = ""
+) -> tuple[str, str, str, list[str]]:
     """(command, operation phrase, body, sentences) from the head, or a refusal."""
     if "_agent_words" not in data:
         agent_words = set()
@@ -454,7 +461,7 @@ def _operation(head: str, labelled_args: set, data: dict[str, Any], first_line: 
 _VALUE_LABEL_TYPES = ("id", "name", "agent_type", "count", "limit", "time") + ENUM_TYPES
 
 
-def _body_colon(head: str, data: dict[str, Any]):
+def _body_colon(head: str, data: dict[str, Any]) -> re.Match[str] | None:
     """The colon that ends the operation's sentence, skipping inline labels of values ("for session: X")."""
     from .vocabulary import COMMANDS as ALL
 
@@ -527,7 +534,7 @@ _LABEL_TOPICS = (
 )
 
 
-def _from_labels(verb: str | None, labelled: set, data: dict[str, Any]) -> str | None:
+def _from_labels(verb: str | None, labelled: set[str], data: dict[str, Any]) -> str | None:
     """A verb without a noun ("please save this:") takes its noun from the labels that follow."""
     if verb is None:
         return None
@@ -538,7 +545,8 @@ def _from_labels(verb: str | None, labelled: set, data: dict[str, Any]) -> str |
         topics = {data["update_without_noun"]}
     if len(topics) != 1:
         return None
-    return data["operations"][topics.pop()].get(verb)
+    command: str | None = data["operations"][topics.pop()].get(verb)
+    return command
 
 
 def _logs_flavour(command: str, phrase: str, data: dict[str, Any]) -> str:
@@ -590,7 +598,7 @@ def _inline_values(
     def want(name: str) -> bool:
         return name in arg_specs and name not in raw
 
-    def first_token(patterns, value_text: str = text, allow_stop: bool = False) -> str | None:
+    def first_token(patterns: list[str], value_text: str = text, allow_stop: bool = False) -> str | None:
         for pattern in patterns:
             for match in re.finditer(pattern, value_text, re.IGNORECASE):
                 token = _clean_token(match.group(1))
@@ -936,7 +944,7 @@ def _agent_or_none(value: str) -> str | None:
 
 
 def _state_type_in(text: str, data: dict[str, Any]) -> str | None:
-    known = data["known_names"]["state_type"]
+    known: dict[str, str] = data["known_names"]["state_type"]
     lowered = text.lower()
     for words, value in known.items():
         if re.search(r"\b" + re.escape(words) + r"\s+state\b", lowered):
@@ -997,7 +1005,7 @@ def _convert_one(
         text = _text_value(str(value), data)
         _check_placeholder(name, text, data, whole=True, command=command)
         return convert(type_name, text, what)
-    scalar = value if isinstance(value, bool) else _clean_scalar(str(value))
+    scalar: Any = value if isinstance(value, bool) else _clean_scalar(str(value))
     if type_name == "flag":
         return bool(value)
     if name == "revision_count" and isinstance(scalar, str) and scalar.startswith("+"):
@@ -1036,7 +1044,7 @@ def _number_text(value: str, what: str, command: str) -> str:
 def _name_value(name: str, value: str, data: dict[str, Any]) -> str:
     lowered = value.lower().strip()
     if name == "state_type":
-        known = data["known_names"]["state_type"]
+        known: dict[str, str] = data["known_names"]["state_type"]
         if lowered in known:
             return known[lowered]
         agent = _agent_or_none(value)
@@ -1044,7 +1052,7 @@ def _name_value(name: str, value: str, data: dict[str, Any]) -> str:
             return agent
         return lowered.replace(" ", "_") if " " in lowered else value
     if name == "skill_name":
-        known = data["known_names"]["skill_name"]
+        known = data["known_names"]["skill_name"]  # the same type as state_type's above
         if lowered in known and " " in lowered:
             return known[lowered]
         return "_".join(value.split()) if " " in value.strip() else value

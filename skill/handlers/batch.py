@@ -42,7 +42,7 @@ def parse_line(text: str, number: int) -> tuple[str, dict[str, Any]]:
     try:
         item = json.loads(text)
     except ValueError as error:
-        raise UsageError(f"line {number} is not valid JSON ({error})", EXAMPLE)
+        raise UsageError(f"line {number} is not valid JSON ({error})", EXAMPLE) from error
     if not isinstance(item, dict) or not isinstance(item.get("command"), str):
         raise UsageError(f'line {number} is not an operation: it needs a "command" and its "args"', EXAMPLE)
     unexpected = sorted(set(item) - {"command", "args"})
@@ -80,8 +80,11 @@ def _decode(raw: Any, number: int) -> str:
         try:
             return raw.decode("utf-8")
         except UnicodeDecodeError as error:
-            raise UsageError(f"line {number} is not valid UTF-8 (byte {error.start})", "Send UTF-8 text.")
-    return raw
+            raise UsageError(
+                f"line {number} is not valid UTF-8 (byte {error.start})", "Send UTF-8 text."
+            ) from error
+    text: str = raw
+    return text
 
 
 def _span(first: int, last: int) -> str:
@@ -137,7 +140,7 @@ def run(ctx: Context) -> Result:
             ) from None
     else:
         stdin = ctx.stdin
-        source = stdin.buffer if hasattr(stdin, "buffer") else stdin
+        source = getattr(stdin, "buffer", stdin)
 
     db = ctx.db()
     progress = _Progress()

@@ -39,7 +39,8 @@ _TIME_COLUMNS = ("timestamp", "created_at", "updated_at", "start_time", "end_tim
 def _templates() -> dict[str, Any]:
     from ..requests import tables
 
-    return tables()["replies"]
+    replies: dict[str, Any] = tables()["replies"]
+    return replies
 
 
 # -- the handler -------------------------------------------------------------------------------------
@@ -134,7 +135,8 @@ def read_reply(ctx: Context, command: str, args: dict[str, Any]) -> tuple[str, A
 
 def list_view(command: str, rows: list[dict[str, Any]]) -> str:
     if not rows:
-        return _templates()["empty_list"].format(what=_what(command))
+        empty: str = _templates()["empty_list"]
+        return empty.format(what=_what(command))
     shown = []
     for row in rows:
         item = dict(row)
