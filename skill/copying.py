@@ -12,14 +12,12 @@ compares them too. After COMMIT both databases are read again, table by table in
 from __future__ import annotations
 
 import hashlib
+import os
+from typing import Any
 
 from . import migrations
 from .errors import Conflict, DatabaseUnusable, InvalidArgument
 from .storage import display_path, is_url, open_store
-
-TYPE_CHECKING = False
-if TYPE_CHECKING:
-    from typing import Any
 
 # Parents first: (table, its columns in schema version 2 on both backends, its key). Rows are copied in key
 # order, except task groups: in the order they were written (the dialect's insertion_order).
@@ -56,8 +54,6 @@ BATCH = 1000
 def _same_location(source: str, target: str) -> bool:
     if is_url(source) or is_url(target):
         return source == target
-    import os
-
     return os.path.realpath(source) == os.path.realpath(target)
 
 
@@ -119,7 +115,7 @@ def _copy(source: Any, target: Any, conn: Any, replace: bool) -> dict[str, int]:
     for table, columns, key in TABLES:
         order = source.dialect.insertion_order if table == "task_groups" else key
         statement = f"INSERT INTO {table} ({columns}) VALUES ({', '.join('?' * len(columns.split(',')))})"
-        batch: list[tuple] = []
+        batch: list[tuple[Any, ...]] = []
         count = 0
         for row in source.iterate(f"SELECT {columns} FROM {table} ORDER BY {order}"):
             batch.append(tuple(row.values()))

@@ -13,13 +13,10 @@ the transaction that applies it; see PgStore.migrate for the locking.
 from __future__ import annotations
 
 import re
+from typing import Any, Callable
 
 from . import migrations
 from .migrations import Migration
-
-TYPE_CHECKING = False
-if TYPE_CHECKING:
-    from typing import Any, Callable
 
 VERSION_TABLE = "bazinga_migrations"
 VERSION_TABLE_SQL = (

@@ -27,18 +27,25 @@ bench/bench_pg_drivers.py: it is the only one whose import fits a command-line c
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from typing import Any, Callable, TypeVar
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 from . import pg_migrations, timeutil
 from .dialect import POSTGRES
 from .errors import BazingaError, Conflict, DatabaseBusy, DatabaseUnusable, NoDatabase, QueryRefused
+from .migrations import SPEC_TABLES
+from .readonly import unique_names
 from .storage import redact
 
-TYPE_CHECKING = False
-if TYPE_CHECKING:
-    from collections.abc import Iterator
-    from typing import Any, Callable, TypeVar
+try:
+    import psycopg2  # type: ignore[import-untyped]
+    import psycopg2.extensions  # type: ignore[import-untyped]
+    import psycopg2.extras  # type: ignore[import-untyped]
+except ImportError:  # the optional extra is not installed: a URL gets a ❌ that names it (_driver)
+    psycopg2 = None
 
-    T = TypeVar("T")
+T = TypeVar("T")
 
 # Advisory lock keys (two int4 keys: "BZDB" and the purpose), per database.
 LOCK_CLASS = 0x425A4442
@@ -62,8 +69,6 @@ class ServerUnavailable(DatabaseUnusable):
 
 
 def _password(url: str) -> str | None:
-    from urllib.parse import parse_qsl, unquote, urlsplit
-
     try:
         parts = urlsplit(url)
         if parts.password:
@@ -77,13 +82,10 @@ def _password(url: str) -> str | None:
 
 
 def _driver() -> Any:
-    try:
-        import psycopg2
-        import psycopg2.extensions
-    except ImportError:
+    if psycopg2 is None:
         raise DatabaseUnusable(
             "PostgreSQL URLs need the psycopg2 driver, which is not installed", INSTALL_HINT
-        ) from None
+        )
     return psycopg2
 
 
@@ -98,7 +100,7 @@ def _row_class(names: tuple[str, ...]) -> type:
         return known
     index = {name: i for i, name in reversed(list(enumerate(names)))}
 
-    class Row(tuple):
+    class Row(tuple):  # type: ignore[type-arg]
         __slots__ = ()
 
         def __getitem__(self, key: Any) -> Any:
@@ -131,14 +133,14 @@ class Cursor:
 
     @property
     def rowcount(self) -> int:
-        return self._cursor.rowcount
+        return int(self._cursor.rowcount)
 
     @property
     def lastrowid(self) -> int | None:
         """The id this INSERT took from its table's identity column (``RETURNING id``, added by execute)."""
         return self._id
 
-    def _wrap(self, rows: list[tuple]) -> list[Any]:
+    def _wrap(self, rows: list[tuple[Any, ...]]) -> list[Any]:
         row = self._row
         return [row(r) for r in rows] if row is not None else []
 
@@ -204,10 +206,10 @@ class Connection:
 
     def executemany(self, sql: str, rows: Any) -> None:
         """One statement for many rows, sent in pages (psycopg2.extras.execute_batch: few round trips)."""
-        from psycopg2.extras import execute_batch
-
         statement = sql.replace("%", "%%").replace("?", "%s")  # no RETURNING: execute_batch discards results
-        self._guard(execute_batch, self.raw.cursor(), statement, [tuple(r) for r in rows], 500)
+        self._guard(
+            psycopg2.extras.execute_batch, self.raw.cursor(), statement, [tuple(r) for r in rows], 500
+        )
 
     def run(self, sql: str) -> Cursor:
         """A statement text sent as it is (several may be separated by ``;``): no placeholders."""
@@ -320,9 +322,9 @@ class PgStore:
         found = conn.execute(f"SELECT to_regclass('{pg_migrations.VERSION_TABLE}') IS NOT NULL").fetchone()[0]
         if not found:
             return 0
-        return conn.execute(
-            f"SELECT COALESCE(MAX(version), 0) FROM {pg_migrations.VERSION_TABLE}"
-        ).fetchone()[0]
+        return int(
+            conn.execute(f"SELECT COALESCE(MAX(version), 0) FROM {pg_migrations.VERSION_TABLE}").fetchone()[0]
+        )
 
     def schema_version(self) -> int:
         return self.current_version(self.connection())
@@ -376,7 +378,7 @@ class PgStore:
         return self.schema_version() > 0
 
     def migrate(self, conn: Connection) -> list[Any]:
-        applied = []
+        applied: list[Any] = []
         while True:
             conn.run(f"BEGIN; SELECT pg_advisory_xact_lock({LOCK_CLASS}, {MIGRATE_LOCK})")
             try:
@@ -387,7 +389,8 @@ class PgStore:
                     conn.run("COMMIT")
                     return applied
                 step = pg_migrations.MIGRATIONS[version]
-                step.apply(conn)
+                apply: Callable[[Any], None] = step.apply  # PostgreSQL steps take this Connection
+                apply(conn)
                 conn.execute(
                     f"INSERT INTO {pg_migrations.VERSION_TABLE} (version, name, applied_at) VALUES (?, ?, ?)",
                     (step.version, step.name, timeutil.now()),
@@ -497,7 +500,7 @@ class PgStore:
         first = conn._guard(cursor.fetchmany, 500)
         return self._rest(conn, cursor, first)
 
-    def _rest(self, conn: Connection, cursor: Any, rows: list[tuple]) -> Iterator[dict[str, Any]]:
+    def _rest(self, conn: Connection, cursor: Any, rows: list[tuple[Any, ...]]) -> Iterator[dict[str, Any]]:
         try:
             names: tuple[str, ...] = tuple(d[0] for d in cursor.description or ())
             while rows:
@@ -559,8 +562,6 @@ class PgStore:
         present = {
             r[0] for r in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")
         }
-        from .migrations import SPEC_TABLES
-
         tables = [*SPEC_TABLES, "token_totals"] if version >= 2 else list(SPEC_TABLES)
         missing = [t for t in tables if t not in present]
         if missing:
@@ -628,9 +629,7 @@ class PgStore:
                 f"BEGIN OPEN c NO SCROLL FOR EXECUTE {literal}{using}; END${tag}$"
             )
             cursor.execute('FETCH ALL FROM "bazinga_query"')
-            from .readonly import _unique
-
-            names = _unique([d[0] for d in cursor.description or ()])
+            names = unique_names([d[0] for d in cursor.description or ()])
             return [dict(zip(names, row)) for row in cursor.fetchall()]
         except psycopg2.Error as error:
             raise self._query_error(error) from None
@@ -670,7 +669,7 @@ def _numeric(value: str | None, _cursor: Any) -> Any:
 
 
 def _literal(driver: Any, value: Any) -> str:
-    return driver.extensions.adapt(value).getquoted().decode("utf-8")
+    return str(driver.extensions.adapt(value).getquoted().decode("utf-8"))
 
 
 def _dollar_placeholders(sql: str) -> str:

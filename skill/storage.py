@@ -38,15 +38,16 @@ def is_url(location: str) -> bool:
 
 
 def open_store(location: str) -> Store:
-    """The store for a location: PostgreSQL for a URL (its module and driver loaded only then), else SQLite."""
+    """The store for a location: PostgreSQL for a URL (its module and driver loaded only then), else
+    SQLite."""
     if is_url(location):
         try:
             from .pgstore import PgStore
         except ImportError:  # the upload ZIP ships the SQLite backend only
             raise DatabaseUnusable(
                 f"this copy of bazinga-db has no PostgreSQL backend, so it cannot open {redact(location)}",
-                "The skill's upload package is SQLite-only: give --db a file path, or use bazinga-db installed "
-                "from its repository with the extra: pip install 'bazinga-db[postgres]'.",
+                "The skill's upload package is SQLite-only: give {term:db} a file path, or use bazinga-db "
+                "installed from its repository with the extra: pip install 'bazinga-db[postgres]'.",
             ) from None
         return PgStore(location)  # type: ignore[return-value]
     return Store(location)

@@ -376,5 +376,3 @@ def test_a_postgresql_url_in_the_zip_says_it_is_sqlite_only(built, tmp_path):
         "postgresql://bob:***@127.0.0.1:1/x"
     )
     assert "secret" not in done.stderr
-
-
