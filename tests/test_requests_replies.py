@@ -525,14 +525,22 @@ def test_real_script_reads_the_request_from_stdin(tmp_path):
 
 
 # -- the dry run and the database (round 2: a mistyped session is refused) --------------------------------
-def test_dry_run_refuses_a_mistyped_session_without_touching_the_database(seeded, db_path):
+def test_dry_run_refuses_a_mistyped_session_without_touching_the_database(seeded, db_path, location, backend):
     folder = Path(db_path).parent
-    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+
+    def state():  # the files byte for byte on SQLite; every row on PostgreSQL
+        return (
+            {p.name: p.read_bytes() for p in folder.iterdir()}
+            if backend == "sqlite"
+            else dump_location(location)
+        )
+
+    before = state()
     result = seeded(
         "request", "--dry-run", "bazinga-db, please log this PM interaction for session s_422: done"
     )
     assert result.code == 2 and "did you mean 's_42'" in result.stderr
-    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+    assert state() == before
     # a far id is a new session: the dry run shows the write, which would create it
     fresh = seeded(
         "request", "--dry-run", "bazinga-db, please log this PM interaction for session s_9000: done"
