@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: demo test lint snap-update bench stress zip docs install-skill clean
+.PHONY: demo test lint snap-update bench stress stress-pg zip docs install-skill clean
 
 demo:  ## play the agent workflows against the default database and print the dashboard
 	$(PYTHON) examples/demo.py
@@ -16,15 +16,15 @@ $(VENV)/.installed: pyproject.toml setup.py
 # What ruff checks and formats: every Python file of the project.
 LINTED := skill scripts tests bench stress examples setup.py
 
-test: $(VENV)/.installed lint  ## install the dev dependencies into .venv, lint, run the suite, then build and verify the ZIP
-	$(PY) -m pytest
+test: $(VENV)/.installed lint  ## install the dev dependencies into .venv, lint, run the suite on SQLite and PostgreSQL, then build and verify the ZIP
+	$(PY) tests/pg_server.py run -- $(PY) -m pytest
 	$(PY) -m skill.devtools.docgen --check
 	$(PY) -m skill.devtools.package --check
 	$(PY) -m skill.devtools.package
 	$(PY) -m skill.devtools.package --verify dist/bazinga-db.zip
 
 snap-update: $(VENV)/.installed  ## accept changed snapshots (review the diff like code)
-	$(PY) -m pytest --snapshot-update
+	$(PY) tests/pg_server.py run -- $(PY) -m pytest --snapshot-update
 
 lint: $(VENV)/.installed  ## ruff (lint and format check) and mypy --strict on the library; any finding fails
 	$(PY) -m ruff check $(LINTED)
@@ -36,6 +36,9 @@ bench:  ## the performance benchmark (standard library only; docs/performance.md
 
 stress:  ## the long reliability runs (stress/README.md)
 	$(PYTHON) stress/stress.py && $(PYTHON) stress/crash.py && $(PYTHON) stress/fuzz.py
+
+stress-pg: $(VENV)/.installed  ## the PostgreSQL runs: 16 x 500 on a throw-away server, then the server-restart run
+	$(PY) tests/pg_server.py run -- sh -c '$(PY) stress/stress.py --db "$$BAZINGA_TEST_PG_URL"' && $(PY) stress/restart.py
 
 zip: $(VENV)/.installed  ## build dist/bazinga-db.zip (the upload package)
 	$(PY) -m skill.devtools.package

@@ -13,7 +13,7 @@ import sqlite3
 
 from . import timeutil
 from .errors import Conflict, InvalidPayload, NoDatabase, NotFound, Notice, UsageError
-from .storage import Store, display_path
+from .storage import display_path, open_store
 from .vocabulary import AGENT_TYPES, COMMANDS, ENUMS, convert_args, convert_values, parse_count, suggest
 
 TYPE_CHECKING = False  # importing typing costs ~2 ms per process; annotations are strings anyway
@@ -117,7 +117,8 @@ def operation(command: str) -> Callable[[Method], Method]:
 
 
 class BazingaDB:
-    """The orchestration store. ``BazingaDB(path)``; every method opens what it needs lazily."""
+    """The orchestration store. ``BazingaDB(location)``: a SQLite file path, or a ``postgresql://`` URL
+    (storage.open_store); every method opens what it needs lazily."""
 
     def __init__(
         self,
@@ -127,7 +128,7 @@ class BazingaDB:
         on_notice: Callable[[Notice], None] | None = None,
     ):
         self.path = os.fspath(path)
-        self.store = Store(self.path)
+        self.store = open_store(self.path)
         self.auto_create_sessions = auto_create_sessions
         self.on_notice = on_notice  # notices go here as they happen; None drops them
 
@@ -183,12 +184,12 @@ class BazingaDB:
 
     def initialize(self) -> dict[str, Any]:
         """Create or upgrade the file (what init_db.py does); report the version and the steps applied."""
-        conn = self.store.writer()
+        self.store.writer()
         applied = [step.name for step in self.store.applied]
         self._report_migrations()
         return {
             "path": self.path,
-            "version": conn.execute("PRAGMA user_version").fetchone()[0],
+            "version": self.store.schema_version(),
             "applied": applied,
         }
 
@@ -469,7 +470,7 @@ class BazingaDB:
         if agent_type is not None:
             clauses.append("agent_type = ?")
             params.append(agent_type)
-        limit = limit if limit is not None else -1
+        limit = limit if limit is not None else self.store.dialect.no_limit
         offset = offset or 0
         self._require_session(session_id)
         if since is not None:
@@ -484,7 +485,7 @@ class BazingaDB:
             )
             if first is None:
                 return iter(())
-            clauses += ["seq >= ?", "+timestamp >= ?"]
+            clauses += ["seq >= ?", self.store.dialect.unindexed.format("timestamp") + " >= ?"]
             params += [first[0], since]
         return self.store.iterate(
             f"SELECT {LOG_COLUMNS} FROM orchestration_logs WHERE {' AND '.join(clauses)} "
@@ -976,7 +977,7 @@ class BazingaDB:
         if decision_type is not None:
             clauses.append("decision_type = ?")
             params.append(decision_type)
-        limit = limit if limit is not None else -1
+        limit = limit if limit is not None else self.store.dialect.no_limit
         self._require_session(session_id)
         rows = self.store.read(
             f"SELECT {DECISION_COLUMNS} FROM decisions WHERE {' AND '.join(clauses)} "
@@ -1166,22 +1167,24 @@ class BazingaDB:
     # -- maintenance -------------------------------------------------------------------------------
     def check(self) -> dict[str, Any]:
         """Integrity, schema version, WAL state and rows per table; never creates, migrates or changes the
-        file."""
-        from .maintenance import check
-
-        return check(self.path)
+        file (on PostgreSQL: bazinga-db's consistency check, docs/postgresql.md)."""
+        return self.store.check()
 
     def backup(self, destination: str, force: bool = False) -> dict[str, Any]:
         """Copy the database to ``destination`` (SQLite online backup); refuses an existing file unless
-        ``force``."""
-        from .maintenance import backup
+        ``force``. On PostgreSQL it refuses and names pg_dump and copy-to."""
+        return self.store.backup(destination, force=bool(force))
 
-        return backup(self.path, destination, force=bool(force))
+    def copy_to(self, target: str, force: bool = False) -> dict[str, Any]:
+        """Copy every row to the database at ``target`` (a URL or a SQLite path) and verify it row for row;
+        a non-empty target is refused unless ``force`` (skill/copying.py)."""
+        from .copying import copy_to
+
+        return copy_to(self.store, target, force=bool(force))
 
     # -- SQL ---------------------------------------------------------------------------------------
     def query(self, sql: str, params: Any = ()) -> list[dict[str, Any]]:
-        """Run one read-only statement. SQLite enforces it: read-only open, query_only, an authorizer."""
+        """Run one read-only statement, read-only enforced by the backend itself (SQLite: read-only open,
+        query_only, an authorizer; PostgreSQL: a READ ONLY transaction, one statement, a timeout)."""
         sql = convert_args("query", {"sql": sql})["sql"]
-        from .readonly import run_readonly
-
-        return run_readonly(self.store, sql, params)
+        return self.store.query_readonly(sql, params)

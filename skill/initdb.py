@@ -23,7 +23,7 @@ def run(
 ) -> int:
     from .api import BazingaDB
     from .context import database_location
-    from .storage import display_path
+    from .storage import display_path, is_url
 
     if env is None:
         env = os.environ
@@ -54,7 +54,8 @@ def run(
     if not result["applied"]:
         stdout.write(f"{OK} Database at {shown} is up to date (schema version {result['version']})\n")
     elif result["applied"][0].startswith("initial"):
-        stdout.write(f"{OK} Database created at {shown} (schema version {result['version']}, WAL mode)\n")
+        mode = "" if is_url(path) else ", WAL mode"  # a PostgreSQL schema has no journal mode of its own
+        stdout.write(f"{OK} Database created at {shown} (schema version {result['version']}{mode})\n")
     else:
         steps = "; ".join(result["applied"])
         stdout.write(f"{OK} Database at {shown} upgraded to schema version {result['version']} ({steps})\n")

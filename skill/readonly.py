@@ -57,7 +57,7 @@ def run_readonly(store: Store, sql: str, params: Any = ()) -> list[dict[str, Any
     conn.set_authorizer(authorizer)
     try:
         cursor = conn.execute(sql, params)
-        names = _unique([d[0] for d in cursor.description or ()])
+        names = unique_names([d[0] for d in cursor.description or ()])
         return [dict(zip(names, row)) for row in cursor.fetchall()]
     except sqlite3.Warning as error:  # "You can only execute one statement at a time."
         raise QueryRefused(f"query refused: {error}", "Run exactly one SELECT statement per call.") from error
@@ -97,7 +97,8 @@ def _allow_all(*_: Any) -> int:
     return sqlite3.SQLITE_OK
 
 
-def _unique(names: list[str]) -> list[str]:
+def unique_names(names: list[str]) -> list[str]:
+    """Column names made unique the way query returns them: a repeated name gets _2, _3, ..."""
     seen: dict[str, int] = {}
     result = []
     for name in names:

@@ -14,6 +14,7 @@ import stat
 import time
 
 from . import migrations
+from .dialect import SQLITE
 from .errors import BazingaError, Conflict, DatabaseBusy, DatabaseUnusable, NoDatabase
 
 TYPE_CHECKING = False  # importing typing costs ~2 ms per process; annotations are strings anyway
@@ -31,8 +32,53 @@ _RETRY_PAUSES = (0.05, 0.1, 0.25, 0.5)
 _TRACE = os.environ.get("BAZINGA_DB_TRACE") == "1"
 
 
+def is_url(location: str) -> bool:
+    """True for a PostgreSQL URL (postgresql://... or postgres://...); anything else is a SQLite path."""
+    return location.startswith(("postgresql://", "postgres://"))
+
+
+def open_store(location: str) -> Store:
+    """The store for a location: PostgreSQL for a URL (its module and driver loaded only then), else
+    SQLite."""
+    if is_url(location):
+        try:
+            from .pgstore import PgStore
+        except ImportError:  # the upload ZIP ships the SQLite backend only
+            raise DatabaseUnusable(
+                f"this copy of bazinga-db has no PostgreSQL backend, so it cannot open {redact(location)}",
+                "The skill's upload package is SQLite-only: give {term:db} a file path, or use bazinga-db "
+                "installed from its repository with the extra: pip install 'bazinga-db[postgres]'.",
+            ) from None
+        return PgStore(location)  # type: ignore[return-value]
+    return Store(location)
+
+
+def redact(url: str) -> str:
+    """The URL as messages show it: a password (in the authority or ?password=) replaced by ***."""
+    from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+    try:
+        parts = urlsplit(url)
+        netloc = parts.netloc
+        if "@" in netloc:
+            userinfo, _, hosts = netloc.rpartition("@")
+            if ":" in userinfo:
+                userinfo = userinfo.split(":", 1)[0] + ":***"
+            netloc = f"{userinfo}@{hosts}"
+        query = parts.query
+        if "password" in query.lower():
+            pairs = [(k, "***" if k.lower() == "password" else v) for k, v in parse_qsl(query, True)]
+            query = urlencode(pairs, safe="*")
+        return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+    except ValueError:
+        return url.split("://", 1)[0] + "://***"
+
+
 def display_path(path: str) -> str:
-    """A path as replies show it: relative to the working directory when inside it."""
+    """A path as replies show it: relative to the working directory when inside it; a URL without its
+    password."""
+    if is_url(path):
+        return redact(path)
     try:
         relative = os.path.relpath(path)
     except ValueError:
@@ -228,7 +274,14 @@ def check_database_path(path: str) -> None:
 
 
 class Store:
-    """One database file; opens connections lazily and reports what it did to the file."""
+    """One database file; opens connections lazily and reports what it did to the file.
+
+    The backend interface (skill/pgstore.py's PgStore has the same): writer(), reader(), write(work),
+    begin()/commit()/rollback(), read(), read_one(), iterate(), schema_version(), exists(),
+    query_readonly(), close(), ``applied`` (migration steps the last open applied) and ``dialect``.
+    """
+
+    dialect = SQLITE
 
     def __init__(self, path: str):
         self.path = os.fspath(path)
@@ -316,6 +369,35 @@ class Store:
             )
         self._reader = conn
         return conn
+
+    def schema_version(self) -> int:
+        """The schema version of the open writer (initialize() reports it)."""
+        return migrations.current_version(self.writer())
+
+    def exists(self) -> bool:
+        """True when there is a database file with something in it (a dry run never creates one)."""
+        return os.path.exists(self.path) and os.path.getsize(self.path) > 0
+
+    def query_readonly(self, sql: str, params: Any = ()) -> list[dict[str, Any]]:
+        """One read-only statement; SQLite enforces it (skill/readonly.py)."""
+        from .readonly import run_readonly
+
+        return run_readonly(self, sql, params)
+
+    def after_copy(self, conn: sqlite3.Connection, tables: list[str]) -> None:
+        """After rows were inserted with their ids (copy-to): nothing to do, AUTOINCREMENT follows them."""
+
+    def check(self) -> dict[str, Any]:
+        """Integrity, schema version, WAL state and rows per table (skill/maintenance.py)."""
+        from .maintenance import check
+
+        return check(self.path)
+
+    def backup(self, destination: str, force: bool = False) -> dict[str, Any]:
+        """An online copy of the file (skill/maintenance.py)."""
+        from .maintenance import backup
+
+        return backup(self.path, destination, force=force)
 
     def close(self) -> None:
         for conn in (self._writer, self._reader):

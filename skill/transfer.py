@@ -57,7 +57,7 @@ CHILD_TABLES = {
             "updated_at",
         ),
         (),
-        "created_at, rowid",
+        "created_at, {insertion_order}",
     ),
     "token_usage": (("timestamp", "agent_type", "agent_id", "tokens_estimated"), (), "timestamp, id"),
     "skill_outputs": (("timestamp", "skill_name", "output_data"), ("output_data",), "timestamp, id"),
@@ -385,7 +385,7 @@ def import_files(
 
 def _existing_reader(db: BazingaDB) -> sqlite3.Connection | None:
     """A read-only connection, or None when there is no database yet (a dry run never creates one)."""
-    if not os.path.exists(db.path) or os.path.getsize(db.path) == 0:
+    if not db.store.exists():
         return None
     return db.store.reader()
 
@@ -404,6 +404,7 @@ def export_session(db: BazingaDB, session_id: str) -> dict[str, Any]:
         "session": {c: session[c] for c in SESSION_FIELDS},
     }
     for table, (columns, json_columns, order) in CHILD_TABLES.items():
+        order = order.format(insertion_order=db.store.dialect.insertion_order)
         rows = db.store.read(
             f"SELECT {', '.join(columns)} FROM {table} WHERE session_id = ? ORDER BY {order}", (session_id,)
         )

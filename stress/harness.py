@@ -176,7 +176,7 @@ def setup(db: str, workers: Iterable[str]) -> None:
     commands += [["create-task-group", worker_group(w), GROUP_SESSION, f"Group of {w}"] for w in workers]
     for argv in commands:
         out, err = io.StringIO(), io.StringIO()
-        code = cli.run(["--db", db, *argv], io.StringIO(), out, err, env={}, cwd=str(Path(db).parent))
+        code = cli.run(["--db", db, *argv], io.StringIO(), out, err, env={}, cwd=_cwd(db))
         if code != 0:
             raise RuntimeError(f"setup failed: {argv}: {err.getvalue()}")
 
@@ -191,11 +191,51 @@ class Journal:
         os.write(self.fd, text.encode("utf-8", "backslashreplace"))
 
 
+def is_url(db: str) -> bool:
+    """A PostgreSQL URL rather than a SQLite file (the stress runs take either)."""
+    return db.startswith(("postgresql://", "postgres://"))
+
+
+def _cwd(db: str) -> str:
+    return "." if is_url(db) else (os.path.dirname(db) or ".")
+
+
+class _ReadOnly:
+    """A plain read-only view of the database for verify(): sqlite3 on a file, the driver on a server."""
+
+    def __init__(self, db: str):
+        self.db = db
+        if is_url(db):
+            from skill.pgstore import PgStore
+
+            self.store = PgStore(db)
+            self.conn = self.store.connection()
+            self.conn.run("SET default_transaction_read_only = on")
+        else:
+            self.conn = sqlite3.connect(f"file:{os.path.abspath(db)}?mode=ro", uri=True, timeout=30)
+
+    def execute(self, sql: str, params: tuple = ()) -> Any:
+        return self.conn.execute(sql, params)
+
+    def integrity(self) -> str:
+        if is_url(self.db):  # the server keeps its pages consistent; check what bazinga-db promises on top
+            from skill.errors import BazingaError
+
+            try:
+                return self.store.check()["consistency_check"]
+            except BazingaError as error:
+                return error.message
+        return "; ".join(r[0] for r in self.conn.execute("PRAGMA integrity_check").fetchall())
+
+    def close(self) -> None:
+        self.conn.close()
+
+
 def _run_inprocess(db: str, argv: list[str]) -> tuple[int, str, str]:
     from skill import cli
 
     out, err = io.StringIO(), io.StringIO()
-    code = cli.run(["--db", db, *argv], io.StringIO(), out, err, env={}, cwd=os.path.dirname(db) or ".")
+    code = cli.run(["--db", db, *argv], io.StringIO(), out, err, env={}, cwd=_cwd(db))
     return code, out.getvalue(), err.getvalue()
 
 
@@ -238,6 +278,9 @@ def worker_main(
 ) -> None:
     journal = Journal(journal_path)
     runner = _run_subprocess if mode == "subprocess" else _run_inprocess
+    # After a failure, wait this long before the next operation (the restart run: an agent would not
+    # hammer a server that is down; without a pause a worker would spend its whole plan in a second).
+    fail_pause = float(os.environ.get("STRESS_FAIL_PAUSE", "0"))
     if start_at:
         time.sleep(max(0.0, start_at - time.time()))  # all workers start together
     for op in plan(worker, count, seed, big):
@@ -248,10 +291,17 @@ def worker_main(
         if code == 0 and _output_ok(op.kind, stdout) and "Traceback" not in stderr:
             journal.line("A" if op.kind in WRITES else "R", op.key, f"{elapsed:.2f}")
         else:
-            why = (stderr.strip().splitlines() or [f"unexpected output: {stdout[:80]!r}"])[0]
+            lines = stderr.strip().splitlines()
+            # the ❌ line, not a ✓ notice printed before it (update-task-group's resolved group)
+            why = (
+                next((line for line in lines if line.startswith("❌")), None)
+                or (lines or [f"unexpected output: {stdout[:80]!r}"])[0]
+            )
             if "Traceback" in stderr:
                 why = "TRACEBACK " + why
             journal.line("F", op.key, code, f"{elapsed:.2f}", why)
+            if fail_pause:
+                time.sleep(fail_pause)
 
 
 def spawn_worker(
@@ -356,7 +406,8 @@ class Verdict(NamedTuple):
 
 
 def verify(db: str, journals: Journals, big: bool | set[str] = False) -> Verdict:
-    """Compare the database with the journals (read with plain sqlite3, read-only).
+    """Compare the database with the journals (read with plain sqlite3, read-only; on PostgreSQL with the
+    driver in read-only transactions, and bazinga-db's consistency check in place of integrity_check).
 
     ``big``: whether the workers used big payloads; a set names the workers that did (crash rounds mix them).
     """
@@ -364,9 +415,9 @@ def verify(db: str, journals: Journals, big: bool | set[str] = False) -> Verdict
     def big_for(key: str) -> bool:
         return big if isinstance(big, bool) else key.split(".")[0] in big
 
-    conn = sqlite3.connect(f"file:{os.path.abspath(db)}?mode=ro", uri=True, timeout=30)
+    conn = _ReadOnly(db)
     try:
-        integrity = "; ".join(r[0] for r in conn.execute("PRAGMA integrity_check").fetchall())
+        integrity = conn.integrity()
         found: dict[str, list[bool]] = {}  # key -> [intact?] for each row
 
         def note(key: str, intact: bool) -> None:
@@ -471,6 +522,23 @@ def verify(db: str, journals: Journals, big: bool | set[str] = False) -> Verdict
                 f"{session}: log seq not 1..{count} without gaps ({distinct} distinct, {first}..{last})"
             )
     return Verdict(integrity, lost, duplicated, torn, phantoms, counters, in_flight_present)
+
+
+def nothing_lost(figures: dict[str, Any]) -> bool:
+    """The verdict every run shares: nothing acknowledged lost, nothing twice, torn or invented, and the
+    counters exact."""
+    return all(figures[k] == 0 for k in ("lost", "duplicated", "torn", "phantoms", "counter_mismatches"))
+
+
+def print_figures(figures: dict[str, Any], ok: bool, clean_text: str) -> None:
+    """The figures one per line, the examples, then the verdict line."""
+    width = max(len(k) for k in figures)
+    for name, value in figures.items():
+        if name != "examples":
+            print(f"{name.ljust(width)}  {value}")
+    for example in figures["examples"]:
+        print(f"  e.g. {example}")
+    print("verdict".ljust(width) + "  " + (clean_text if ok else "PROBLEMS FOUND"))
 
 
 def percentile(values: list[float], fraction: float) -> float:

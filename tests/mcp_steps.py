@@ -121,6 +121,7 @@ STEPS: list[tuple[str, dict]] = [
     ("import_files", {"folder": "old/coordination", "dry_run": True}),
     ("check", {}),
     ("backup", {"destination": "backup.db"}),
+    ("copy_to", {"target": "copy.db"}),
     ("update_session_status", {"session_id": SESSION, "status": "done"}),
 ]
 
@@ -153,6 +154,7 @@ FAILURES: list[tuple[str, dict, bool]] = [
     ),
     ("export_session", {"session_id": "bazinga_missing"}, True),
     ("backup", {"destination": "backup.db"}, True),
+    ("copy_to", {"target": "copy.db"}, True),  # it holds rows now: refused without force
 ]
 
 

@@ -15,6 +15,8 @@ from skill.errors import (
     UsageError,
 )
 
+BACKENDS = ("sqlite", "postgres")  # the conformance suite: every test runs on both (tests/conftest.py)
+
 
 @pytest.fixture
 def session(db):
@@ -154,12 +156,12 @@ def test_dashboard_snapshot_shape(session):
     assert snapshot["token_summary"] == {"total": 0}
 
 
-def test_unknown_session_refused_unless_auto_create(session, db_path):
+def test_unknown_session_refused_unless_auto_create(session, location):
     with pytest.raises(NotFound) as error:
         session.log_interaction("s2", "pm", "x")
     assert "s1" in error.value.hint
     seen: list = []
-    auto = BazingaDB(db_path, auto_create_sessions=True, on_notice=seen.append)
+    auto = BazingaDB(location, auto_create_sessions=True, on_notice=seen.append)
     auto.log_interaction("s2", "pm", "x")
     assert [n.kind for n in seen] == ["session_created"]
     assert auto.get_session("s2")["mode"] is None
@@ -177,9 +179,10 @@ def test_query_binds_parameters_and_stays_read_only(session):
     session.log_interaction("s1", "pm", "still writable")
 
 
-def test_reads_on_a_missing_database_do_not_create_it(tmp_path):
+def test_reads_on_a_missing_database_do_not_create_it(tmp_path, backend, location):
+    missing = str(tmp_path / "none" / "x.db") if backend == "sqlite" else location
     seen: list = []
-    db = BazingaDB(tmp_path / "none" / "x.db", on_notice=seen.append)
+    db = BazingaDB(missing, on_notice=seen.append)
     assert db.list_sessions() == [] and db.get_config("k") is None
     assert [n.kind for n in seen] == ["no_database", "no_database"]
     with pytest.raises(NotFound) as error:
@@ -187,4 +190,13 @@ def test_reads_on_a_missing_database_do_not_create_it(tmp_path):
     assert "no database at" in error.value.hint
     with pytest.raises(DatabaseUnusable):
         db.query("SELECT 1")
-    assert not (tmp_path / "none").exists()
+    db.close()
+    if backend == "sqlite":
+        assert not (tmp_path / "none").exists()
+    else:  # the schema is as empty as it was: no table, no version record
+        tables = (
+            BazingaDB(location)
+            .store.connection()
+            .execute("SELECT COUNT(*) FROM pg_tables WHERE schemaname = current_schema()")
+        )
+        assert tables.fetchone()[0] == 0

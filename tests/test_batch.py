@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 
 import pytest
-from conftest import run_script
+from conftest import run_script, sql_rows
+
+BACKENDS = ("sqlite", "postgres")  # the conformance suite: every test runs on both (tests/conftest.py)
 
 
 def _line(command: str, **args) -> str:
@@ -26,9 +27,8 @@ def ready(run_cli):
     return run_cli
 
 
-def _logs(db_path) -> list:
-    with sqlite3.connect(db_path) as conn:
-        return [r[0] for r in conn.execute("SELECT content FROM orchestration_logs ORDER BY seq")]
+def _logs(location) -> list:
+    return [r[0] for r in sql_rows(location, "SELECT content FROM orchestration_logs ORDER BY seq")]
 
 
 GOOD = (
@@ -51,12 +51,12 @@ GOOD = (
 )
 
 
-def test_batch_runs_every_line(ready, db_path, snapshot):
+def test_batch_runs_every_line(ready, location, snapshot):
     result = ready("batch", "--per-transaction", "2", stdin=GOOD)
     assert result.code == 0, result
     assert [json.loads(line)["line"] for line in result.stdout.splitlines()] == [1, 3, 4, 5, 6, 7]
     assert result == snapshot
-    assert _logs(db_path) == ["Planned 3 groups"]
+    assert _logs(location) == ["Planned 3 groups"]
 
 
 def test_batch_text_format_prints_the_usual_lines(ready, snapshot):
@@ -125,21 +125,21 @@ FAILING = {
 
 
 @pytest.mark.parametrize("name", sorted(FAILING))
-def test_batch_stops_at_the_first_failing_line(ready, db_path, name, snapshot):
+def test_batch_stops_at_the_first_failing_line(ready, location, name, snapshot):
     result = ready("batch", "--per-transaction", "2", stdin="\n".join(FAILING[name]) + "\n")
     assert result.code in (1, 2)
     assert "Traceback" not in result.stderr
     assert result.stderr.startswith("❌ batch: line ")
     committed = [json.loads(line) for line in result.stdout.splitlines()]
     # Every result line printed belongs to a committed transaction: the database has exactly those logs.
-    assert len(_logs(db_path)) == len([c for c in committed if c["command"] == "log-interaction"])
+    assert len(_logs(location)) == len([c for c in committed if c["command"] == "log-interaction"])
     assert result == snapshot
 
 
-def test_failing_line_keeps_earlier_transactions_only(ready, db_path):
+def test_failing_line_keeps_earlier_transactions_only(ready, location):
     result = ready("batch", "--per-transaction", "2", stdin="\n".join(FAILING["failing-operation"]) + "\n")
     assert result.code == 1
-    assert _logs(db_path) == ["one", "two"]  # transaction 1; "three" shared the failing transaction
+    assert _logs(location) == ["one", "two"]  # transaction 1; "three" shared the failing transaction
     assert [json.loads(line)["line"] for line in result.stdout.splitlines()] == [1, 2]
     assert "Committed: lines 1–2" in result.stderr and "Rolled back: line 3" in result.stderr
 
@@ -149,22 +149,20 @@ def test_per_transaction_is_validated(ready, snapshot):
 
 
 @pytest.mark.slow
-def test_batch_through_the_real_script(ready, tmp_path, db_path):
+def test_batch_through_the_real_script(ready, tmp_path, location):
     lines = "".join(
         _line("log-interaction", session_id="s_1", agent_type="qa", content=f"entry {n} ✅") + "\n"
         for n in range(250)
     )
-    done = run_script(
-        "batch", cwd=tmp_path, stdin=lines.encode("utf-8"), env={"BAZINGA_DB_PATH": str(db_path)}
-    )
+    done = run_script("--db", location, "batch", cwd=tmp_path, stdin=lines.encode("utf-8"))
     assert done.code == 0, done
     assert len(done.stdout.splitlines()) == 250
     assert done.stderr == "✓ batch: 250 operations in 3 transactions, all committed\n"
-    assert _logs(db_path)[-1] == "entry 249 ✅"
+    assert _logs(location)[-1] == "entry 249 ✅"
 
 
-def test_a_failing_commit_is_reported_as_such(ready, db_path, monkeypatch):
-    from skill import storage
+def test_a_failing_commit_is_reported_as_such(ready, location, backend, monkeypatch):
+    from skill import pgstore, storage
     from skill.errors import DatabaseUnusable
 
     def full_disk(self):
@@ -172,15 +170,33 @@ def test_a_failing_commit_is_reported_as_such(ready, db_path, monkeypatch):
         self._rollback(self.writer())
         raise DatabaseUnusable("the disk holding bazinga.db is full; nothing was written", "Free some space.")
 
-    monkeypatch.setattr(storage.Store, "commit", full_disk)
+    commit = pgstore.PgStore.commit
+
+    def connection_lost(self):  # a real failure: the server ends the session before COMMIT arrives
+        self._conn.execute("SELECT pg_terminate_backend(pg_backend_pid())")
+
+    def lost_then_commit(self):
+        try:
+            connection_lost(self)
+        except DatabaseUnusable:
+            pass
+        commit(self)
+
+    if backend == "sqlite":
+        monkeypatch.setattr(storage.Store, "commit", full_disk)
+    else:
+        monkeypatch.setattr(pgstore.PgStore, "commit", lost_then_commit)
     lines = "".join(
         _line("log-interaction", session_id="s_1", agent_type="pm", content=f"c{n}") + "\n" for n in range(3)
     )
     result = ready("batch", "--per-transaction", "2", stdin=lines)
     assert (result.code, result.stdout) == (1, "")
-    assert result.stderr.startswith("❌ batch: lines 1–2 could not be committed: the disk holding")
+    reason = (
+        "the disk holding" if backend == "sqlite" else "the connection to coordination/bazinga.db was lost"
+    )
+    assert result.stderr.startswith(f"❌ batch: lines 1–2 could not be committed: {reason}")
     assert (
         "Nothing was committed. Rolled back: lines 1–2 (not committed). Nothing after line 2 was run: "
         "send again from line 1." in result.stderr
     )
-    assert _logs(db_path) == []
+    assert _logs(location) == []

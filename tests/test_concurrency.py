@@ -17,6 +17,7 @@ from skill import migrations
 from stress.stress import clean, run_stress
 
 pytestmark = pytest.mark.slow  # real processes
+BACKENDS = ("sqlite", "postgres")  # the conformance suite: every test runs on both (tests/conftest.py)
 
 EXPECTED_TABLES = {*migrations.SPEC_TABLES, "token_totals"}  # token_totals: migration 2, kept by triggers
 
@@ -26,27 +27,24 @@ def _assert_clean(figures):
     assert figures["locked_failures"] == 0 and figures["tracebacks"] == 0
 
 
-def test_eight_processes_mixed_writes_and_reads(tmp_path):
+def test_eight_processes_mixed_writes_and_reads(tmp_path, location):
     """8 processes x 30 operations (logs, tokens, state, increments, skill outputs, reads) through run()."""
-    _assert_clean(run_stress(str(tmp_path), procs=8, ops=30, seed=7))
+    _assert_clean(run_stress(str(tmp_path), procs=8, ops=30, seed=7, db=location))
 
 
-def test_eight_processes_running_the_real_script(tmp_path):
+def test_eight_processes_running_the_real_script(tmp_path, location):
     """The same, each operation a fresh `python3 scripts/bazinga_db.py` process as agents run it."""
-    _assert_clean(run_stress(str(tmp_path), procs=8, ops=4, seed=3, mode="subprocess"))
+    _assert_clean(run_stress(str(tmp_path), procs=8, ops=4, seed=3, mode="subprocess", db=location))
 
 
-def test_big_payloads_under_contention(tmp_path):
+def test_big_payloads_under_contention(tmp_path, location):
     """Payloads of 2-60 KB make each commit longer, so writers queue behind each other."""
-    _assert_clean(run_stress(str(tmp_path), procs=4, ops=12, seed=11, big=True))
+    _assert_clean(run_stress(str(tmp_path), procs=4, ops=12, seed=11, big=True, db=location))
 
 
-@pytest.mark.parametrize("start", ["missing", "empty-file"])
-def test_eight_processes_racing_to_create_the_database(tmp_path, start):
-    db = tmp_path / "race" / "bazinga.db"
-    if start == "empty-file":
-        db.parent.mkdir()
-        db.write_bytes(b"")
+def race_create_session(db: str, count: int = 8) -> list[tuple[int, str, str]]:
+    """``count`` real script processes that wait for the same moment, then each create a session in
+    ``db`` (a path or a URL), so that their first opens really overlap; (exit code, stdout, stderr) each."""
     go = time.time() + 1.0
     # Each child waits for the same moment, then runs the real script, so the opens really overlap.
     code = (
@@ -57,13 +55,22 @@ def test_eight_processes_racing_to_create_the_database(tmp_path, start):
     )
     children = [
         subprocess.Popen(
-            [sys.executable, "-c", code.format(go=go, script=str(SCRIPT), db=str(db), sid=f"s{n}")],
+            [sys.executable, "-c", code.format(go=go, script=str(SCRIPT), db=db, sid=f"s{n}")],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
         )
-        for n in range(8)
+        for n in range(count)
     ]
-    results = [(c.wait(timeout=120), c.stdout.read().decode(), c.stderr.read().decode()) for c in children]
+    return [(c.wait(timeout=120), c.stdout.read().decode(), c.stderr.read().decode()) for c in children]
+
+
+@pytest.mark.parametrize("start", ["missing", "empty-file"])  # SQLite files (PostgreSQL: test_postgres.py)
+def test_eight_processes_racing_to_create_the_database(tmp_path, start):
+    db = tmp_path / "race" / "bazinga.db"
+    if start == "empty-file":
+        db.parent.mkdir()
+        db.write_bytes(b"")
+    results = race_create_session(str(db))
     for code_, out, err in results:
         assert code_ == 0, err
         assert out.startswith("✓ Session created: s"), out

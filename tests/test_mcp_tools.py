@@ -163,6 +163,7 @@ def test_a_failed_tool_call_is_the_cli_failure(sides, monkeypatch):
         for tool, arguments in STEPS[:15]:
             assert _call(setup, tool, arguments)["isError"] is False
         _call(setup, "backup", {"destination": "backup.db"})
+        _call(setup, "copy_to", {"target": "copy.db"})
         setup.close()
     server = _server(sides["mcp"])
     compared = 0

@@ -46,6 +46,7 @@ def expected_runtime_files() -> list[str]:
                 and "__pycache__" not in path.parts
                 and path.suffix != ".pyc"
                 and not rel.startswith("skill/devtools/")
+                and rel not in ("skill/pgstore.py", "skill/pg_migrations.py")  # SQLite is the ZIP's backend
             ):
                 found.append(rel)
                 if path.suffix == ".py" and (top == "skill" or rel == "scripts/bazinga_db.py"):
@@ -62,6 +63,7 @@ def test_the_zip_holds_exactly_the_runtime_files_under_one_folder(built):
     assert {name.split("/")[0] for name in names} == {"bazinga-db"}
     assert [name.split("/", 1)[1] for name in names] == expected_runtime_files()
     assert not [n for n in names if n.startswith("bazinga-db/skill/devtools")]
+    assert "bazinga-db/skill/pgstore.py" not in names and "bazinga-db/skill/storage.py" in names
     assert not [n for n in names if "/tests/" in n or n.endswith(".db")]
     assert [n for n in names if n.endswith(".pyc")] == [n for n in names if n.endswith(".cpython-311.pyc")]
 
@@ -348,3 +350,29 @@ def test_python_3_11_runs_the_zip_from_its_bytecode_and_writes_none(built, tmp_p
     assert {"skill/__pycache__/api.cpython-311.pyc", "skill/__pycache__/cli.cpython-311.pyc"} <= loaded
     assert "scripts/__pycache__/bazinga_db.cpython-311.pyc" in loaded  # imported by init_db.py and the API
     assert sorted(p.relative_to(skill) for p in skill.rglob("*")) == before  # nothing written
+
+
+def test_a_postgresql_url_in_the_zip_says_it_is_sqlite_only(built, tmp_path):
+    """The upload package ships no PostgreSQL backend: a URL gets a clear report, never a traceback."""
+    with zipfile.ZipFile(built) as archive:
+        archive.extractall(tmp_path)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-S",
+            str(tmp_path / "bazinga-db" / "scripts" / "bazinga_db.py"),
+            "--db",
+            "postgresql://bob:secret@127.0.0.1:1/x",
+            "list-sessions",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=60,
+    )
+    assert done.returncode == 1 and done.stdout == ""
+    assert done.stderr.startswith(
+        "❌ list-sessions: this copy of bazinga-db has no PostgreSQL backend, so it cannot open "
+        "postgresql://bob:***@127.0.0.1:1/x"
+    )
+    assert "secret" not in done.stderr

@@ -11,10 +11,10 @@ from __future__ import annotations
 import io
 import json
 import os
-import sqlite3
 from pathlib import Path
 
 import pytest
+from conftest import dump
 
 from skill import cli
 from skill.errors import InvalidPayload
@@ -29,9 +29,7 @@ def session(run_cli):
     return run_cli
 
 
-def _dump(path) -> list:
-    with sqlite3.connect(path) as conn:
-        return list(conn.iterdump())
+BACKENDS = ("sqlite", "postgres")  # the conformance suite: every test runs on both (tests/conftest.py)
 
 
 def deep(levels: int) -> str:
@@ -116,15 +114,15 @@ BAD_PAYLOADS = {
 
 
 @pytest.mark.parametrize("name", sorted(BAD_PAYLOADS))
-def test_bad_payload_is_refused_cleanly(name, session, db_path, snapshot):
+def test_bad_payload_is_refused_cleanly(name, session, location, snapshot):
     argv, stdin = BAD_PAYLOADS[name]
-    before = _dump(db_path)
+    before = dump(location)
     result = session(*argv, stdin=stdin)
     assert result.code == 1, result
     assert result.stdout == ""
     assert result.stderr.startswith("❌ ")
     assert "Traceback" not in result.stderr and "internal error" not in result.stderr
-    assert _dump(db_path) == before, "a refused payload changed the database"
+    assert dump(location) == before, "a refused payload changed the database"
     assert result == snapshot
 
 
@@ -135,30 +133,30 @@ def _run_bytes(argv, data: bytes, tmp_path: Path):
     return code, out.getvalue(), err.getvalue()
 
 
-def test_invalid_utf8_on_stdin_is_refused(session, db_path, tmp_path, snapshot):
-    before = _dump(db_path)
+def test_invalid_utf8_on_stdin_is_refused(session, location, tmp_path, snapshot):
+    before = dump(location)
     code, out, err = _run_bytes(["save-state", "s_42", "pm", "-"], b'{"note": "caf\xe9"}', tmp_path)
     assert (code, out) == (1, "")
     assert "not valid UTF-8" in err and "Traceback" not in err
-    assert _dump(db_path) == before
+    assert dump(location) == before
     assert err == snapshot
 
 
-def test_invalid_utf8_in_a_file_is_refused(session, db_path, tmp_path, snapshot):
+def test_invalid_utf8_in_a_file_is_refused(session, location, tmp_path, snapshot):
     (tmp_path / "state.json").write_bytes(b'{"note": "\xff\xfe"}')
-    before = _dump(db_path)
+    before = dump(location)
     result = session("save-state", "s_42", "pm", "@state.json")
     assert result.code == 1 and result.stdout == ""
     assert "not valid UTF-8" in result.stderr
-    assert _dump(db_path) == before
+    assert dump(location) == before
     assert result == snapshot
 
 
-def test_invalid_utf8_on_the_command_line_is_an_invalid_payload(session, db_path):
+def test_invalid_utf8_on_the_command_line_is_an_invalid_payload(session, location):
     text = os.fsdecode(b'{"note": "caf\xe9"}')  # how Python hands undecodable argv bytes over
-    before = _dump(db_path)
+    before = dump(location)
     result = session("save-state", "s_42", "pm", text)
-    assert _dump(db_path) == before
+    assert dump(location) == before
     assert result.code == 1, result
     assert "not valid UTF-8: the byte 0xE9" in result.stderr
 

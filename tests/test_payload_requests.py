@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-import sqlite3
-
 import pytest
+from conftest import dump
+
+BACKENDS = ("sqlite", "postgres")  # the conformance suite: every test runs on both (tests/conftest.py)
 
 
 @pytest.fixture
 def session(run_cli):
     assert run_cli("create-session", "s_1", "simple", "x").code == 0
     return run_cli
-
-
-def _dump(path) -> list:
-    with sqlite3.connect(path) as conn:
-        return list(conn.iterdump())
 
 
 BAD_REQUESTS = {
@@ -52,15 +48,15 @@ BAD_REQUESTS = {
 
 
 @pytest.mark.parametrize("name", sorted(BAD_REQUESTS))
-def test_bad_payload_in_a_request_is_refused_and_nothing_is_stored(name, session, db_path):
+def test_bad_payload_in_a_request_is_refused_and_nothing_is_stored(name, session, location):
     text, cause = BAD_REQUESTS[name]
-    before = _dump(db_path)
+    before = dump(location)
     result = session("request", text)
     assert result.code != 0 and result.stdout == ""
     assert result.stderr.startswith("❌ ")
     assert cause in result.stderr
     assert "Traceback" not in result.stderr and "internal error" not in result.stderr
-    assert _dump(db_path) == before
+    assert dump(location) == before
 
 
 def test_a_valid_payload_in_a_request_is_stored(session):

@@ -42,6 +42,12 @@ OPTIONAL = {
     "skill.readonly",
     "skill.handlers.batch",
     "skill.initdb",
+    # the PostgreSQL backend and every candidate driver: only a postgresql:// URL loads them
+    "skill.pgstore",
+    "skill.pg_migrations",
+    "psycopg2",
+    "psycopg",
+    "pg8000",
 }
 
 PROBE = """
@@ -55,11 +61,11 @@ print(json.dumps({{"code": code, "err": err.getvalue(), "modules": sorted(sys.mo
 """
 
 
-def _imported(tmp_path, *argv: str, stdin: str = "") -> set:
-    db = str(tmp_path / "bazinga.db")
+def _imported(tmp_path, *argv: str, stdin: str = "", db: str | None = None, site: bool = False) -> set:
+    db = db or str(tmp_path / "bazinga.db")
     code = PROBE.format(root=str(ROOT), cwd=str(tmp_path))
     done = subprocess.run(
-        [sys.executable, "-S", "-c", code, json.dumps(["--db", db, *argv]), stdin],
+        [sys.executable, *([] if site else ["-S"]), "-c", code, json.dumps(["--db", db, *argv]), stdin],
         capture_output=True,
         text=True,
         timeout=60,
@@ -195,3 +201,12 @@ def test_start_up_tricks_stay_on_the_start_up_path():
         if "TYPE_CHECKING = False" in text or "os._exit(" in text or nested:
             offenders.append((name, nested))
     assert offenders == []
+
+
+@pytest.mark.postgres
+def test_a_postgresql_url_loads_its_backend_and_one_driver_only(tmp_path, pg_url):
+    # with site-packages (where the optional driver is installed)
+    _imported(tmp_path, "create-session", "s1", "parallel", "Start-up guard", db=pg_url, site=True)
+    modules = _imported(tmp_path, "log-interaction", "s1", "pm", "hello", db=pg_url, site=True)
+    assert {"skill.pgstore", "skill.pg_migrations", "psycopg2"} <= modules
+    assert modules & {"psycopg", "pg8000", "skill.validation", "skill.requests"} == set()

@@ -10,11 +10,14 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from conftest import dump as dump_location
 from conftest import run_script
 from test_requests_parse import CORPUS, EXAMPLES, _load
 
 from skill.migrations import SPEC_TABLES
 from skill.reader import OPERATIONS
+
+BACKENDS = ("sqlite", "postgres")  # the conformance suite: tests on the store run on both (tests/conftest.py)
 
 SEED = [
     ["create-session", "s_42", "parallel", "Add user authentication with OAuth2"],
@@ -223,14 +226,14 @@ REFUSALS = {
 
 
 @pytest.mark.parametrize("name", sorted(REFUSALS))
-def test_refusal(name, seeded, snapshot, db_path):
-    before = dump(db_path)
+def test_refusal(name, seeded, snapshot, location):
+    before = dump_location(location)
     result = request(seeded, REFUSALS[name])
     assert result.code == 2
     assert result.stdout == ""
     assert result.stderr.startswith("❌ Request not understood: ")
     assert "Send it in this form:" in result.stderr
-    assert dump(db_path) == before
+    assert dump_location(location) == before
     assert result == snapshot
 
 
@@ -273,6 +276,7 @@ def test_failure_conflicting_create(seeded, snapshot):
     assert result == snapshot
 
 
+@pytest.mark.sqlite_only
 def test_failure_not_a_database(run_cli, db_path, snapshot):
     db_path.parent.mkdir(parents=True)
     db_path.write_text("this is not sqlite, just text " * 200)
@@ -284,11 +288,12 @@ def test_failure_not_a_database(run_cli, db_path, snapshot):
     assert result == snapshot
 
 
-def test_failure_read_before_any_write(run_cli, db_path, snapshot):
+def test_failure_read_before_any_write(run_cli, db_path, location, snapshot):
     result = request(run_cli, "bazinga-db, please get the PM state for session s_1")
     assert result.code == 1
     assert "Nothing has been written yet" in result.stderr
     assert not db_path.exists(), "a read never creates the database"
+    assert dump_location(location) == {}
     assert result == snapshot
 
 
@@ -302,11 +307,12 @@ def test_list_before_any_write_is_empty_not_a_failure(run_cli, db_path):
     assert not db_path.exists()
 
 
-def test_failure_query_refused(seeded, snapshot):
+def test_failure_query_refused(seeded, backend, snapshot):
     result = request(seeded, "bazinga-db, please run this query:\nSELECT * FROM no_such_table")
     assert result.code == 1
     assert "Possible causes:" in result.stderr
-    assert result == snapshot
+    # the database words the reason itself: one snapshot per backend (docs/postgresql.md)
+    assert result == (snapshot(name="postgres") if backend == "postgres" else snapshot)
 
 
 # -- dry-run as data ---------------------------------------------------------------------------------
@@ -318,6 +324,7 @@ def _all_entries():
     return entries
 
 
+@pytest.mark.sqlite_only
 @pytest.mark.parametrize("entry", _all_entries())
 def test_dry_run(entry, run_cli, db_path):
     result = run_cli("request", "--dry-run", stdin=entry["text"])
@@ -349,7 +356,7 @@ WRITES = {
 }
 
 
-def dump(path: Path) -> dict:
+def _file_dump(path: Path) -> dict:
     if not path.exists():
         return {}
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
@@ -379,13 +386,14 @@ def template_db(tmp_path_factory):
     return path
 
 
+@pytest.mark.sqlite_only  # (the request layer is backend-neutral; its writes are checked on both above)
 @pytest.mark.parametrize("entry", _all_entries())
 def test_request_writes_only_its_operation(entry, template_db, db_path, run_cli):
     db_path.parent.mkdir(parents=True, exist_ok=True)
     shutil.copy(template_db, db_path)
-    before = dump(db_path)
+    before = _file_dump(db_path)
     result = run_cli("request", stdin=entry["text"])
-    after = dump(db_path)
+    after = _file_dump(db_path)
     assert "Traceback" not in result.stderr + result.stdout
     changed = {t for t in TABLES if before[t] != after[t]}
     command = entry["expected"]["command"]
@@ -499,8 +507,8 @@ def test_scenario_4_dashboard_snapshot(run_cli):
         assert expected in lines, expected
 
 
-def test_scenario_5_database_missing(run_cli, db_path):
-    assert not db_path.exists()
+def test_scenario_5_database_missing(run_cli, location):
+    assert dump_location(location) == {}
     result = request(
         run_cli,
         "bazinga-db, please log this PM interaction:\nSession ID: sess_abc123\n"
@@ -511,10 +519,11 @@ def test_scenario_5_database_missing(run_cli, db_path):
     assert lines[0] == "✓ Database auto-initialized at coordination/bazinga.db"
     assert lines[1].startswith("✓ Session sess_abc123 auto-created")
     assert lines[2] == "✓ Logged PM interaction for session sess_abc123"
-    assert db_path.exists()
+    assert dump_location(location)["orchestration_logs"]
 
 
 # -- the real script, from another folder, as an agent's Bash tool runs it ------------------------------
+@pytest.mark.sqlite_only
 def test_real_script_reads_the_request_from_stdin(tmp_path):
     work = tmp_path / "project" / "src"
     work.mkdir(parents=True)
@@ -532,14 +541,22 @@ def test_real_script_reads_the_request_from_stdin(tmp_path):
 
 
 # -- the dry run and the database (round 2: a mistyped session is refused) --------------------------------
-def test_dry_run_refuses_a_mistyped_session_without_touching_the_database(seeded, db_path):
+def test_dry_run_refuses_a_mistyped_session_without_touching_the_database(seeded, db_path, location, backend):
     folder = Path(db_path).parent
-    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+
+    def state():  # the files byte for byte on SQLite; every row on PostgreSQL
+        return (
+            {p.name: p.read_bytes() for p in folder.iterdir()}
+            if backend == "sqlite"
+            else dump_location(location)
+        )
+
+    before = state()
     result = seeded(
         "request", "--dry-run", "bazinga-db, please log this PM interaction for session s_422: done"
     )
     assert result.code == 2 and "did you mean 's_42'" in result.stderr
-    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+    assert state() == before
     # a far id is a new session: the dry run shows the write, which would create it
     fresh = seeded(
         "request", "--dry-run", "bazinga-db, please log this PM interaction for session s_9000: done"

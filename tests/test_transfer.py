@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import re
 import shutil
-import sqlite3
 import string
 from pathlib import Path
 
 import pytest
+from conftest import dump, sql_dicts, sql_rows
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -29,18 +30,15 @@ EXPECTED_COUNTS = {
     )
 }
 ID_COLUMNS = {"id"}  # autoincrement ids belong to one database file
+BACKENDS = ("sqlite", "postgres")  # the conformance suite: every test runs on both (tests/conftest.py)
 
 
-def table_rows(path: Path, table: str) -> list[dict]:
+def table_rows(location: str, table: str) -> list[dict]:
     """Every row of a table without its autoincrement id, JSON columns parsed, in a stable order."""
-    conn = sqlite3.connect(str(path))
-    conn.row_factory = sqlite3.Row
-    try:
-        rows = [dict(r) for r in conn.execute(f"SELECT * FROM {table}")]
-    finally:
-        conn.close()
+    rows = sql_dicts(str(location), f"SELECT * FROM {table}")
     result = []
     for row in rows:
+        row.pop("row_order", None)  # PostgreSQL's task_groups insertion order (SQLite's rowid): per database
         if table != "task_groups":
             row.pop("id", None)
         for column in ("state_data", "output_data", "decision_data", "value"):
@@ -50,12 +48,8 @@ def table_rows(path: Path, table: str) -> list[dict]:
     return sorted(result, key=lambda r: json.dumps(r, sort_keys=True, ensure_ascii=False))
 
 
-def counts(path: Path) -> dict[str, int]:
-    conn = sqlite3.connect(str(path))
-    try:
-        return {t: conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in legacy.TABLES}
-    finally:
-        conn.close()
+def counts(location: str) -> dict[str, int]:
+    return {t: sql_rows(str(location), f"SELECT COUNT(*) FROM {t}")[0][0] for t in legacy.TABLES}
 
 
 @pytest.fixture
@@ -66,7 +60,7 @@ def folder(tmp_path):
 
 
 @pytest.fixture
-def imported(db, db_path):
+def imported(db, location):
     result = transfer.import_files(db, str(SAMPLE))
     return result
 
@@ -74,9 +68,9 @@ def imported(db, db_path):
 # ---------------------------------------------------------------------------------------------- import-files
 
 
-def test_sample_imports_exactly_the_expected_rows(imported, db_path):
-    assert counts(db_path) == EXPECTED_COUNTS
-    assert sum(counts(db_path).values()) == 72
+def test_sample_imports_exactly_the_expected_rows(imported, location):
+    assert counts(location) == EXPECTED_COUNTS
+    assert sum(counts(location).values()) == 72
     assert imported["new_rows"] == 72 and imported["updated_rows"] == 0
     assert imported["sessions"] == ["bazinga_20251112_083514", CURRENT]
 
@@ -99,13 +93,11 @@ def test_reads_after_import_match_expected(imported, db):
     assert (session["status"], session["end_time"]) == ("completed", "2025-11-12T16:13:20.000000Z")
 
 
-def test_unicode_survives_exactly_in_the_database(imported, db_path):
+def test_unicode_survives_exactly_in_the_database(imported, location):
     expected = re.findall(r"^\| (\d+) \|.*\| (\d+) \| ([0-9a-f]{10}) \|$", EXPECTED, re.M)
-    conn = sqlite3.connect(str(db_path))
-    rows = conn.execute(
-        "SELECT content FROM orchestration_logs WHERE session_id = ? ORDER BY seq", (CURRENT,)
-    ).fetchall()
-    conn.close()
+    rows = sql_rows(
+        location, "SELECT content FROM orchestration_logs WHERE session_id = ? ORDER BY seq", (CURRENT,)
+    )
     assert len(rows) == len(expected) == 40
     for (content,), (number, chars, digest) in zip(rows, expected):
         assert len(content) == int(chars), number
@@ -122,29 +114,32 @@ def test_dashboard_shows_the_last_ten_entries(imported, db):
     assert sum(g["status"] == "completed" for g in snapshot["task_groups"]) == 3
 
 
-def test_rerunning_imports_nothing_twice(imported, db, db_path):
-    before = {t: table_rows(db_path, t) for t in legacy.TABLES}
+def test_rerunning_imports_nothing_twice(imported, db, location):
+    before = {t: table_rows(location, t) for t in legacy.TABLES}
     again = transfer.import_files(db, str(SAMPLE))
     assert again["new_rows"] == 0 and again["updated_rows"] == 0 and again["unchanged_rows"] == 72
-    assert counts(db_path) == EXPECTED_COUNTS
-    assert {t: table_rows(db_path, t) for t in legacy.TABLES} == before
+    assert counts(location) == EXPECTED_COUNTS
+    assert {t: table_rows(location, t) for t in legacy.TABLES} == before
 
 
-def test_dry_run_never_creates_the_database(db, db_path):
+def test_dry_run_never_creates_the_database(db, location):
     report = transfer.import_files(db, str(SAMPLE), dry_run=True)
-    assert not db_path.exists()
+    assert dump(location) == {}
     assert {t: c["new"] for t, c in report["tables"].items()} == EXPECTED_COUNTS
     assert report["sessions"] == ["bazinga_20251112_083514", CURRENT]
 
 
-def test_dry_run_after_import_finds_everything_present(imported, db, db_path):
-    mtime = db_path.stat().st_mtime_ns
+def test_dry_run_after_import_finds_everything_present(imported, db, location, backend):
+    mtime = Path(location).stat().st_mtime_ns if backend == "sqlite" else None
+    before = dump(location)
     report = transfer.import_files(db, str(SAMPLE), dry_run=True)
     assert report["new_rows"] == 0 and report["unchanged_rows"] == 72
-    assert db_path.stat().st_mtime_ns == mtime
+    assert dump(location) == before
+    if backend == "sqlite":
+        assert Path(location).stat().st_mtime_ns == mtime
 
 
-def test_new_log_entries_and_changed_groups_are_picked_up(db, db_path, folder):
+def test_new_log_entries_and_changed_groups_are_picked_up(db, location, folder):
     transfer.import_files(db, str(folder))
     with open(folder / "orchestration-log.md", "a", encoding="utf-8") as log:
         log.write("\n## [2025-11-12T16:20:00Z] Iteration 7 - Developer (Group B)\n\nHotfix ✅\n\n---\n")
@@ -161,15 +156,15 @@ def test_new_log_entries_and_changed_groups_are_picked_up(db, db_path, folder):
     assert (newest["content"], newest["agent_id"], newest["iteration"]) == ("Hotfix ✅", "developer_2", 7)
 
 
-def test_older_entries_keep_the_log_in_time_order(db, db_path, folder):
+def test_older_entries_keep_the_log_in_time_order(db, location, folder):
     db.create_session(CURRENT, "parallel", "dual-write already running")
     db.log_interaction(CURRENT, "pm", "written by dual-write, after the files")
     transfer.import_files(db, str(folder))
-    conn = sqlite3.connect(str(db_path))
-    rows = conn.execute(
-        "SELECT seq, timestamp FROM orchestration_logs WHERE session_id = ? ORDER BY seq", (CURRENT,)
-    ).fetchall()
-    conn.close()
+    rows = sql_rows(
+        location,
+        "SELECT seq, timestamp FROM orchestration_logs WHERE session_id = ? ORDER BY seq",
+        (CURRENT,),
+    )
     assert [s for s, _ in rows] == list(range(1, 42))
     assert [t for _, t in rows] == sorted(t for _, t in rows)
 
@@ -181,7 +176,7 @@ def test_newer_configuration_in_the_database_is_kept(db, folder):
     assert any("skills_config" in k and "kept" in k for k in report["kept"])
 
 
-def test_problems_abort_the_whole_import(db, db_path, folder):
+def test_problems_abort_the_whole_import(db, location, folder):
     (folder / "lint_results.json").write_text("[]", encoding="utf-8")
     path = folder / "orchestration-log.md"
     path.write_text(
@@ -196,14 +191,14 @@ def test_problems_abort_the_whole_import(db, db_path, folder):
     )
     assert any(d.startswith("lint_results.json $: expected a JSON object") for d in error.details)
     assert "--skip-invalid" in error.hint_for("cli") and "skip_invalid=True" in error.hint
-    assert not db_path.exists() or sum(counts(db_path).values()) == 0
+    assert dump(location) == {} or sum(counts(location).values()) == 0
 
 
-def test_skip_invalid_imports_the_rest(db, db_path, folder):
+def test_skip_invalid_imports_the_rest(db, location, folder):
     (folder / "lint_results.json").write_text("", encoding="utf-8")
     report = transfer.import_files(db, str(folder), skip_invalid=True)
-    assert counts(db_path)["skill_outputs"] == 2
-    assert sum(counts(db_path).values()) == 71
+    assert counts(location)["skill_outputs"] == 2
+    assert sum(counts(location).values()) == 71
     assert any("lint_results.json:1: the file is empty" in w for w in report["warnings"])
     assert {f["file"]: f["status"] for f in report["files"]}["lint_results.json"] == "skipped"
 
@@ -237,10 +232,11 @@ def test_export_of_an_unknown_session_suggests_one(imported, db):
     assert CURRENT in caught.value.hint
 
 
-def test_round_trip_of_the_sample_is_lossless(imported, db, db_path, tmp_path):
+def test_round_trip_of_the_sample_is_lossless(imported, db, location, fresh_location):
+    other_location = fresh_location("other")
     for session_id in imported["sessions"]:
         document = json.loads(json.dumps(transfer.export_session(db, session_id), ensure_ascii=False))
-        other = BazingaDB(tmp_path / "other.db")
+        other = BazingaDB(other_location)
         try:
             transfer.import_session(other, document)
             assert transfer.export_session(other, session_id) == document
@@ -249,7 +245,7 @@ def test_round_trip_of_the_sample_is_lossless(imported, db, db_path, tmp_path):
     for table in legacy.TABLES:
         if table == "configuration":
             continue
-        assert table_rows(tmp_path / "other.db", table) == table_rows(db_path, table), table
+        assert table_rows(other_location, table) == table_rows(location, table), table
 
 
 def test_markdown_export_parses_back_to_the_same_log(imported, db):
@@ -272,26 +268,27 @@ def test_markdown_export_parses_back_to_the_same_log(imported, db):
     ] == [(r["timestamp"], r["iteration"], r["agent_type"], r["agent_id"], r["content"]) for r in stored]
 
 
-def test_import_session_refuses_to_overwrite(imported, db, db_path):
+def test_import_session_refuses_to_overwrite(imported, db, location):
     document = transfer.export_session(db, CURRENT)
     with pytest.raises(Conflict) as caught:
         transfer.import_session(db, document)
     assert "already exists" in caught.value.message and "replace=True" in caught.value.hint
     assert "--replace" in caught.value.hint_for("cli")
-    assert counts(db_path) == EXPECTED_COUNTS
+    assert counts(location) == EXPECTED_COUNTS
     document["orchestration_logs"] = document["orchestration_logs"][:5]
     result = transfer.import_session(db, document, replace=True)
     assert result["replaced"] is True
-    assert counts(db_path)["orchestration_logs"] == 5
-    assert counts(db_path)["sessions"] == 2 and counts(db_path)["configuration"] == 2
+    assert counts(location)["orchestration_logs"] == 5
+    assert counts(location)["sessions"] == 2 and counts(location)["configuration"] == 2
 
 
-def test_import_session_reports_bad_values_with_json_paths(imported, db, tmp_path):
+def test_import_session_reports_bad_values_with_json_paths(imported, db, fresh_location):
     document = transfer.export_session(db, CURRENT)
     document["orchestration_logs"][3]["timestamp"] = "tomorrow"
     document["task_groups"][1]["status"] = "sleeping"
     del document["decisions"][0]["decision_type"]
-    other = BazingaDB(tmp_path / "other.db")
+    other_location = fresh_location("other")
+    other = BazingaDB(other_location)
     try:
         with pytest.raises(InvalidPayload) as caught:
             transfer.import_session(other, document, what="s.json")
@@ -305,7 +302,7 @@ def test_import_session_reports_bad_values_with_json_paths(imported, db, tmp_pat
         d.startswith("s.json $.task_groups[1].status: status 'sleeping' is not allowed") for d in details
     )
     assert "s.json $.decisions[0].decision_type: missing" in details
-    assert not (tmp_path / "other.db").exists() or counts(tmp_path / "other.db")["sessions"] == 0
+    assert dump(other_location) == {} or counts(other_location)["sessions"] == 0
 
 
 def test_read_document_refuses_other_json():
@@ -391,12 +388,15 @@ def sessions(draw):
     return draw(st.sampled_from(["simple", "parallel"])), draw(_text), ops
 
 
+_EXAMPLES = itertools.count()
+
+
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(sessions())
-def test_generated_sessions_round_trip(tmp_path_factory, generated):
+def test_generated_sessions_round_trip(fresh_location, generated):
     mode, requirements, ops = generated
-    folder = tmp_path_factory.mktemp("gen")
-    source, target = BazingaDB(folder / "a.db"), BazingaDB(folder / "b.db")
+    a, b = fresh_location(f"a{next(_EXAMPLES)}"), fresh_location(f"b{next(_EXAMPLES)}")
+    source, target = BazingaDB(a), BazingaDB(b)
     try:
         source.create_session("s1", mode, requirements)
         for method, kwargs in ops:
@@ -408,7 +408,7 @@ def test_generated_sessions_round_trip(tmp_path_factory, generated):
         transfer.import_session(target, document)
         assert transfer.export_session(target, "s1") == document
         for table in legacy.TABLES:
-            assert table_rows(folder / "b.db", table) == table_rows(folder / "a.db", table), table
+            assert table_rows(b, table) == table_rows(a, table), table
     finally:
         source.close()
         target.close()
@@ -444,17 +444,15 @@ def test_a_later_history_never_downgrades_a_finished_session(db, folder):
     assert session["mode"] == "parallel"
 
 
-def test_a_failure_while_writing_leaves_nothing(db, db_path, monkeypatch):
-    def broken(conn, rows):
-        raise sqlite3.IntegrityError(
-            "simulated failure after sessions, groups and configuration were written"
-        )
+def test_a_failure_while_writing_leaves_nothing(db, location, monkeypatch):
+    def broken(conn, rows):  # a real constraint failure after sessions, groups and configuration were written
+        conn.execute("INSERT INTO sessions (session_id) VALUES (NULL)")
 
     monkeypatch.setattr(transfer, "_insert_logs", broken)
-    with pytest.raises(Conflict) as caught:  # storage turns the sqlite3 error into the family
+    with pytest.raises(Conflict) as caught:  # storage turns the driver's error into the family
         transfer.import_files(db, str(SAMPLE))
-    assert "simulated failure" in caught.value.message
-    assert sum(counts(db_path).values()) == 0
+    assert "NOT NULL" in caught.value.message.upper().replace("-", " ")
+    assert sum(counts(location).values()) == 0
 
 
 def test_a_systematically_broken_log_is_summarised(db, folder, monkeypatch):

@@ -312,7 +312,35 @@ def schema_markdown() -> str:
         "|---|---|",
     ]
     out += [f"| {m.version} | {m.name} |" for m in MIGRATIONS]
-    return "\n".join(out) + "\n"
+    return "\n".join(out + postgresql_schema()) + "\n"
+
+
+def postgresql_schema() -> list[str]:
+    """The PostgreSQL section of schema.md, from skill/pg_migrations.py (no server needed)."""
+    from skill import pg_migrations
+
+    statements = [*pg_migrations.INITIAL_SCHEMA, *pg_migrations.TOKEN_TOTALS]
+    return [
+        "",
+        "## On PostgreSQL",
+        "",
+        "With `--db postgresql://…` (an install from the repository with the `postgres` extra: its "
+        "docs/postgresql.md; the upload ZIP is SQLite-only) the same tables, columns, keys and indexes are "
+        "created in the URL's schema (its `search_path`, `public` by default), with PostgreSQL's types: "
+        "`INTEGER` → `BIGINT` (64-bit, as SQLite's), `AUTOINCREMENT` → an identity column, every `TEXT` "
+        'column `COLLATE "C"` (ordering by code point exactly as SQLite, whatever the server\'s locale). '
+        "`task_groups` has one more column, `row_order`, an identity that keeps the order groups were "
+        "written in (SQLite's rowid). The token totals are kept by one PL/pgSQL trigger function. JSON "
+        "columns hold the same text: query them with `(state_data::jsonb)->>'iteration'`.",
+        "",
+        f"Applied steps are recorded one row each in `{pg_migrations.VERSION_TABLE}` (version, name, "
+        "applied_at), with the names above; each step runs in its own transaction under an advisory lock, "
+        "so processes opening a new database together apply it once.",
+        "",
+        "```sql",
+        *[statement.strip() + ";" for statement in statements],
+        "```",
+    ]
 
 
 # ------------------------------------------------------------------------------------ command examples
@@ -583,12 +611,17 @@ SECTIONS: list[Section] = [
     Section(
         "Maintenance",
         "`check` inspects the file without changing it (exit 1 with the problems when it is not usable); "
-        "`backup` copies it with SQLite's online backup, safe while agents write.",
+        "`backup` copies it with SQLite's online backup, safe while agents write. `copy-to` copies every "
+        "row into another database, a `postgresql://` URL or a SQLite file (either way round), and verifies "
+        "it row for row (docs/postgresql.md).",
         [
             _e("check", note="Integrity, schema version, WAL state and rows per table, with a verdict."),
             _e("backup", "bazinga-backup.db"),
             _e("backup", "bazinga-backup.db", note="An existing file is refused unless --force."),
             _e("backup", "bazinga-backup.db", "--force"),
+            _e("copy-to", "bazinga-copy.db", note="With postgresql://user@host/db as TARGET: onto a server."),
+            _e("copy-to", "bazinga-copy.db", note="A target that holds rows is refused unless --force."),
+            _e("copy-to", "bazinga-copy.db", "--force", note="--force replaces the target's rows."),
         ],
     ),
     Section(

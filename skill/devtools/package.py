@@ -60,6 +60,9 @@ SHIPPED_DIRS = ("scripts", "skill", "references", "prompts")
 # Modules of skill/ that only developers run (they may import the dev dependencies); they stay out of the
 # ZIP, and the runtime-imports rule refuses any shipped module that imports them.
 DEV_ONLY = ("skill/devtools",)  # a folder: everything under it
+# The PostgreSQL backend: part of the repository install (the optional extra bazinga-db[postgres]), never of
+# the upload ZIP, whose only backend is SQLite. Shipped code imports it only inside try/except ImportError.
+OPTIONAL_BACKEND = ("skill/pgstore.py", "skill/pg_migrations.py")
 
 # Skipped silently: artefacts that running or editing leaves behind.
 JUNK_DIRS = {"__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache", ".hypothesis"}
@@ -165,7 +168,7 @@ def collect_files(source: Path) -> tuple[list[tuple[str, bytes]], list[Violation
             dirnames[:] = kept
             for f in sorted(filenames):
                 rel = f"{rel_dir}/{f}"
-                if _dev_only(rel) or JUNK_FILE.search(f):
+                if _dev_only(rel) or rel in OPTIONAL_BACKEND or JUNK_FILE.search(f):
                     continue
                 if FORBIDDEN_FILE.search(f):
                     violations.append(_forbidden(rel))
@@ -565,6 +568,7 @@ def _guarded(node: ast.AST, parents: dict[ast.AST, ast.AST]) -> bool:
 
 
 DEV_MODULES = {path.replace("/", ".") for path in DEV_ONLY}
+OPTIONAL_MODULES = {path[:-3].replace("/", ".") for path in OPTIONAL_BACKEND}
 
 
 def _dev_only(rel: str) -> bool:
@@ -633,6 +637,9 @@ def check_runtime_imports(files: Iterable[tuple[str, bytes]], source: Path | Non
             for target in targets:
                 top = target.split(".")[0]
                 if top == "skill":
+                    optional = any(target == m or target.startswith(m + ".") for m in OPTIONAL_MODULES)
+                    if optional and _guarded(node, parents):
+                        continue
                     if not _ships(target, shipped_modules, source):
                         violations.append(
                             Violation(

@@ -74,14 +74,15 @@ def run(ctx: Context) -> Result:
 
 
 def known_sessions(location: str | None) -> list[str] | None:
-    """The session ids stored in a SQLite database file, read through a read-only connection (None when
-    there is no database there, it is not SQLite, or it cannot be read): never creates, migrates or
-    writes anything."""
+    """The session ids stored in the database, read through a read-only connection (None when there is no
+    database there, it is not usable, or it cannot be read): never creates, migrates or writes anything."""
     import os
     import sqlite3
 
-    if not location or location.startswith(("postgres://", "postgresql://")):
+    if not location:
         return None
+    if location.startswith(("postgres://", "postgresql://")):
+        return _known_sessions_on_a_server(location)
     if not os.path.isfile(location) or os.path.getsize(location) == 0:
         return None
     try:
@@ -96,6 +97,22 @@ def known_sessions(location: str | None) -> list[str] | None:
             conn.close()
     except sqlite3.Error:
         return None
+
+
+def _known_sessions_on_a_server(url: str) -> list[str] | None:
+    """known_sessions on PostgreSQL: the store's reads, which never create or migrate the schema."""
+    from ..errors import BazingaError
+    from ..storage import open_store
+
+    store = open_store(url)
+    try:
+        if not store.exists():
+            return None
+        return [row[0] for row in store.read("SELECT session_id FROM sessions")]
+    except BazingaError:
+        return None
+    finally:
+        store.close()
 
 
 def execute(ctx: Context, command: str, args: dict[str, Any]) -> tuple[str, Any]:
