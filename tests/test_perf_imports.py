@@ -209,4 +209,4 @@ def test_a_postgresql_url_loads_its_backend_and_one_driver_only(tmp_path, pg_url
     _imported(tmp_path, "create-session", "s1", "parallel", "Start-up guard", db=pg_url, site=True)
     modules = _imported(tmp_path, "log-interaction", "s1", "pm", "hello", db=pg_url, site=True)
     assert {"skill.pgstore", "skill.pg_migrations", "psycopg2"} <= modules
-    assert modules & {"psycopg", "pg8000", "skill.validation", "skill.requests"} == set()
+    assert modules & {"psycopg", "pg8000", "skill.validation", "skill.reader"} == set()
