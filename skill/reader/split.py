@@ -8,6 +8,7 @@ head's colon (``body_colon``) as the operation's text or JSON value when no labe
 
 from __future__ import annotations
 
+import json
 import re
 
 from ..vocabulary import ENUMS, OPERATIONS, argument_specs
@@ -505,8 +506,8 @@ def command_line(lines: list[str]) -> tuple[str, dict[str, Any]] | None:
 
 
 def _shell_words(text: str) -> list[str] | None:
-    """Words as a shell splits them ('…' and "…" quote, backslash escapes in "…"), and a JSON object or
-    array written bare as one word: linear in the text. None when a quote or bracket is left open."""
+    """Words as a shell splits them ('…' and "…" quote), and a JSON object or array written bare as one
+    word: linear in the text. None when a quote is left open or bare JSON does not parse."""
     words: list[str] = []
     i, n = 0, len(text)
     while i < n:
@@ -514,27 +515,12 @@ def _shell_words(text: str) -> list[str] | None:
             i += 1
             continue
         if text[i] in "{[":
-            depth, j, in_string = 0, i, False
-            while j < n:
-                char = text[j]
-                if in_string:
-                    if char == "\\":
-                        j += 1
-                    elif char == '"':
-                        in_string = False
-                elif char == '"':
-                    in_string = True
-                elif char in "{[":
-                    depth += 1
-                elif char in "}]":
-                    depth -= 1
-                    if depth == 0:
-                        break
-                j += 1
-            if j >= n:
+            try:  # a bare JSON object or array is one word: the JSON parser says where it ends
+                _value, end = json.JSONDecoder().raw_decode(text, i)
+            except (ValueError, RecursionError):
                 return None
-            words.append(text[i : j + 1])
-            i = j + 1
+            words.append(text[i:end])
+            i = end
             continue
         word: list[str] = []
         while i < n and not text[i].isspace():
