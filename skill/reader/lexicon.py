@@ -413,14 +413,17 @@ def correct_typos(phrase: str) -> str:
     a value. Linear in the text (one set lookup per word, and a bounded comparison for unknown ones).
     """
     data = tables()
-    if "_spelling" not in data:
-        data["_spelling"], data["_known_words"] = _spelling_tables(data)
-    spelling, known = data["_spelling"], data["_known_words"]
+    common = data["_verb"].keys() | data["_noun"].keys() | data["_stop"]  # most words: no tables needed
     quoted = [(m.start(), m.end()) for m in re.finditer(r"[\"\u201c][^\"\u201d]*[\"\u201d]|`[^`]*`", phrase)]
 
     def fix(match: re.Match[str]) -> str:
         word = match.group(0)
         lowered = word.lower()
+        if lowered in common:
+            return word
+        if "_spelling" not in data:  # built on the first word that is not a common one
+            data["_spelling"], data["_known_words"] = _spelling_tables(data)
+        spelling, known = data["_spelling"], data["_known_words"]
         if lowered in known or any(a <= match.start() < b for a, b in quoted):
             return word
         # one edit, never the first letter: 'sesion', 'gorups', 'revison' (not 'found' -> 'round')
