@@ -31,6 +31,7 @@ from .lexicon import (
     request_form,
     strip_quoted,
     tables,
+    typo_distance,
     words_of,
 )
 
@@ -168,7 +169,10 @@ def check_lists(command: str, phrase: str, raw: dict[str, Any]) -> None:
             if not after.startswith((",", "&", "and ", "or ", "/", "+")):
                 continue  # compiled below only when a list may follow: the pattern is new for every id
             match = re.search(pattern, text, re.IGNORECASE)
-            if match and _same_shape(token, clean_token(match.group(1))):
+            other = clean_token(match.group(1)) if match else ""
+            if match and (
+                _same_shape(token, other) or (name == "session_id" and SESSION_SHAPE.fullmatch(other))
+            ):
                 raise refuse(
                     f"the request names several {label_of(name).lower()}s ({token}, "
                     f"{clean_token(match.group(1))} …); {command} takes one: send one request for each",
@@ -307,7 +311,7 @@ def check_session_typo(command: str, args: dict[str, Any], known: list[str] | No
         return
     best = None
     for existing in known:
-        distance = _edit_distance(session_id, existing, 2)
+        distance = typo_distance(session_id, existing, 2)  # 's_1010' for 's_1001': one swap
         # ids of a few characters ('s_1', 's_2') are far apart even one edit away
         if distance <= 2 and 3 * distance < len(session_id) and (best is None or distance < best[0]):
             best = (distance, existing)

@@ -23,6 +23,7 @@ from .lexicon import (
     Lazy,
     agent_in,
     correct_typos,
+    enum_words,
     refuse,
     request_form,
     shorten,
@@ -526,6 +527,19 @@ def intent_of(head: str, label_candidates: list[list[str]], lines: list[str]) ->
         raise refuse(
             "no operation verb in the request: say what to do (update, mark …); writes are never guessed"
         )
+    if (
+        intent.command == "get-task-groups"
+        and intent.lead is None
+        and not head.rstrip().endswith("?")
+        and _states_a_new_value(head, data)
+    ):
+        # "group_a completed (s_1)", "group_b (s_1) approved.": a new value for one group, without a
+        # verb. Read as a filter, the value would be dropped; writes are never guessed: refuse
+        raise refuse(
+            "say what to do with group values (mark, set, update …): the request names no verb, and writes "
+            "are never guessed",
+            "update-task-group",
+        )
     if spec["kind"] == "read" and not has_verb(intent.sentences, data):
         # "PM interaction / Content: …" without a verb: the values are a write's; writes are never guessed.
         names = {a["name"] for a in spec["args"]}
@@ -602,3 +616,16 @@ def _check_joined_objects(words: list[str], primaries: list[Any], data: dict[str
                 commands[0],
                 kind="two_operations",
             )
+
+
+def _states_a_new_value(head: str, data: dict[str, Any]) -> bool:
+    """One group id and a status, verdict or revision count for it: 'group_a completed (s_1)'."""
+    words = words_of(head)
+    if len({w for w in words if GROUP_ID.match(w)}) != 1 or words[:1] and words[0] in data["_verb"]:
+        return False
+    values = {w for enum in ("group_status", "review_status") for w, _ in enum_words(enum)}
+    text = " ".join(words)
+    return (
+        any(re.search(r"(?<![\w-])" + re.escape(v) + r"(?![\w-])", text) for v in values)
+        or "revision" in words
+    )

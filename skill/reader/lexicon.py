@@ -313,6 +313,12 @@ def agent_in(text: str) -> str | None:
 
     Whole words only: 'developer_1' and 'pm_main' are agent ids, not agent types.
     """
+    found = agents_in(text, first_only=True)
+    return found[0][0] if found else None
+
+
+def agents_in(text: str, *, first_only: bool = False) -> list[tuple[str, str]]:
+    """Every agent type a sentence names, in order, each with the word that follows it."""
     global _AGENT_WORDS
     if _AGENT_WORDS is None:
         names = (
@@ -327,9 +333,15 @@ def agent_in(text: str) -> str | None:
         _AGENT_FIRST_WORDS.update(phrase.split()[0] for phrase in _AGENT_WORDS)
     first_words = _AGENT_FIRST_WORDS
     words = [w[:-2] if w.endswith("'s") else w for w in words_of(text)]
+    found: list[tuple[str, str]] = []
+    taken_until = 0  # the words of a name found ("security reviewer") are not read again ("reviewer")
     for index, word in enumerate(words):
+        if index < taken_until:
+            continue
         if word.replace("_", " ").replace("-", " ").split(" ", 1)[0] not in first_words:
             continue  # one set lookup per word: linear in the text
+        if first_only and found:
+            break
         for size in (3, 2, 1):
             phrase = " ".join(words[index : index + size]).replace("_", " ").replace("-", " ")
             if size <= len(words) - index and phrase in _AGENT_WORDS:
@@ -346,9 +358,14 @@ def agent_in(text: str) -> str | None:
                     and before not in AGENT_TYPES["documented"]
                 ):
                     # "the requirements engineer": a role of its own, not the alias 'engineer' alone
-                    return normalise_agent_type(before + "_" + word)
-                return normalise_agent_type(name)
-    return None
+                    agent = normalise_agent_type(before + "_" + word)
+                else:
+                    agent = normalise_agent_type(name)
+                after = words[index + size] if index + size < len(words) else ""
+                found.append((agent, after))
+                taken_until = index + size
+                break
+    return found
 
 
 _AGENT_FIRST_WORDS: set[str] = set()
@@ -431,7 +448,7 @@ def correct_typos(phrase: str) -> str:
             c
             for size in (len(word) - 1, len(word), len(word) + 1)
             for c in spelling.get(size, ())
-            if c[0] == lowered[0] and _typo_distance(lowered, c, 1) <= 1
+            if c[0] == lowered[0] and typo_distance(lowered, c, 1) <= 1
         }
         return found.pop() if len(found) == 1 else word
 
@@ -460,7 +477,7 @@ def _spelling_tables(data: dict[str, Any]) -> tuple[dict[int, list[str]], set[st
     return by_length, known
 
 
-def _typo_distance(first: str, second: str, bound: int) -> int:
+def typo_distance(first: str, second: str, bound: int) -> int:
     """Edit distance with a swap of two neighbouring letters as one edit ('gorups' -> 'groups')."""
     if abs(len(first) - len(second)) > bound:
         return bound + 1

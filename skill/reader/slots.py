@@ -24,6 +24,7 @@ from .lexicon import (
     agent_in,
     agent_or_none,
     agent_prefix,
+    agents_in,
     clean_scalar,
     clean_token,
     enum_words,
@@ -493,9 +494,23 @@ def agent_type_named(s: Slots) -> str | None:
     """'this PM interaction', 'for the Tech Lead'; a write naming two agent types is refused."""
     if "agent_type" not in s.specs:
         return None
-    agent = agent_in(s.text)
+    named = agents_in(s.text)
+    agent = named[0][0] if named else None
     if agent is None:
         return None
+    if s.write and "agent_type" not in s.raw and len({a for a, _ in named}) > 1:
+        # "my handoff note for the QA expert (developer interaction, …)": the one said to be the
+        # interaction's is the agent type; else which one is meant is not said
+        marked = {a for a, after in named if after in s.data["slots"]["agent_marks"]}
+        if len(marked) != 1:
+            raise refuse(
+                "the request names several agent types ("
+                + ", ".join(dict.fromkeys(a for a, _ in named))
+                + "); say whose interaction it is (Agent Type: …)",
+                s.command,
+                kind="not_understood",
+            )
+        return marked.pop()
     if "agent_type" not in s.raw:
         return agent
     if s.write:
@@ -647,7 +662,11 @@ def status_in(text: str, enum: str, group_id: str | None) -> str | None:
     if group_id:
         lowered = lowered.replace(group_id.lower(), " ")
     for word, value in enum_words(enum):
-        pattern = r"(?<![\w-])" + re.escape(word).replace(r"\ ", r"[\s_-]+") + r"(?![\w-])"
+        # "— it failed QA again": after a dash or 'because it' the word is a clause's verb, not a status
+        pattern = (
+            r"(?<![\w-])(?<![-\u2013\u2014:;,.] it )(?<![-\u2013\u2014:;,.] they )"
+            r"(?<!because it )(?<!since it )" + re.escape(word).replace(r"\ ", r"[\s_-]+") + r"(?![\w-])"
+        )
         if re.search(pattern, lowered):
             return value
     return None

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 
-from ..vocabulary import ENUMS, OPERATIONS, argument_specs
+from ..vocabulary import AGENT_TYPES, ENUMS, OPERATIONS, argument_specs
 from .lexicon import (
     COLON_BREAK,
     GROUP_ID,
@@ -104,6 +104,15 @@ def read_labels(
                     values[name], more[name] = value, []
                 arg = segments[-1][0]
                 match = LABEL_LINE.match(label_of(arg) + ": " + segments[-1][1])
+        if (
+            arg is not None
+            and match is not None
+            and arg == current
+            and arg_specs[arg]["type"] == "text"
+            and not match.group(2).strip()
+            and (values[arg].strip() or "".join(more[arg]).strip())
+        ):
+            arg = None  # "Summary:" inside a content block: a heading of the content, not a new value
         if arg is not None and match is not None:
             if (
                 arg in values
@@ -338,10 +347,14 @@ _JSON_OPENING = re.compile(r"\{|\[(?=\s*[\[{\"\d\]-])")
 _DASH_BREAK = re.compile(r"\s+[-\u2013\u2014]+\s+")
 
 
+AGENT_NAMES = {*AGENT_TYPES["documented"], *AGENT_TYPES["aliases"]}  # "(QA Expert, iteration 1)"
 QUALIFIER_ITEM = Lazy(
     r"^\s*(?:(?:at\s+)?iter(?:ation)?\s*#?\s*\d+|round\s*#?\s*\d+|agent(?:[ _-]?id)?\s*[:=]?\s*[\w.-]+"
     r"|by\s+[\w.-]+|(?:for\s+|in\s+)?session(?:[ _-]?id)?\s*[:=]?\s*[\w.:@+-]+"
-    r"|group(?:[ _-]?id)?\s*[:=]?\s*[\w.-]+)\s*$",
+    r"|group(?:[ _-]?id)?\s*[:=]?\s*[\w.-]+"
+    r"|(?:"
+    + "|".join(re.escape(n.replace("_", " ")) for n in sorted(AGENT_NAMES, key=len, reverse=True))
+    + r"))\s*$",
     re.IGNORECASE,
 )
 
