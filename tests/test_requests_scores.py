@@ -50,8 +50,9 @@ def test_heldout_v2_has_no_wrong_action(v2):
 
 V2_NOT_DONE = pytest.mark.xfail(
     strict=True,
-    reason="issue 11's held-out accuracy target (95%) is not met: held-out v2 is 88.9% right as first scored "
-    "(90.6% after the fixes of its 11 wrong actions, docs/requests-scores.md); remove this marker when it passes",
+    reason="issue 11's held-out accuracy target (95%) is not met: held-out v2 is 88.9% right as first "
+    "scored (90.6% after the fixes of its 11 wrong actions, docs/requests-scores.md); remove this marker "
+    "when it passes",
 )
 
 

@@ -204,11 +204,11 @@ def recognise(head: str, label_lines: list[list[str]], data: dict[str, Any], fir
     phrase, body = (head[: match.start()], head[match.end() :]) if match else (head, "")
     phrase = correct_typos(phrase.strip())
     body = body.strip()
-    said, told = words_of(phrase), words_of(body)
+    head_words, body_words = words_of(phrase), words_of(body)
     instruction = any(
-        data["_verb"].get(w) in ("update", "write", "create") and w not in data["_dual"] for w in told
+        data["_verb"].get(w) in ("update", "write", "create") and w not in data["_dual"] for w in body_words
     )
-    if told and instruction and not any(w in data["_verb"] for w in said) and "{" not in body:
+    if body_words and instruction and not any(w in data["_verb"] for w in head_words) and "{" not in body:
         # "In session s_1, group_c needs another pass: set it back to in progress": the instruction
         # follows the colon; the words before it say what it is about
         phrase, body = phrase + ". " + body, ""
