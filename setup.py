@@ -38,7 +38,7 @@ if "editable_wheel" in sys.argv:  # PEP 660 editable install: a .pth naming scri
 else:
     setup(
         cmdclass={"build_py": BuildPy},
-        packages=["bazinga_db.skill", "bazinga_db.skill.handlers"],
+        packages=["bazinga_db.skill", "bazinga_db.skill.handlers", "bazinga_db.skill.reader"],
         package_dir={"bazinga_db.skill": "skill"},
         package_data={
             "bazinga_db.skill": ["schemas/*.json"],

@@ -70,8 +70,10 @@ def parse(text: str) -> tuple[str, dict[str, Any]]:
     command = intent.command
     labelled = label_values(lines[start:], command, intent.phrase, intent.body)  # 2, now for this operation
     check_body_starts_no_operation(command, labelled.raw)  # 5: "…: tests green. Also mark group_b …"
-    fill_slots(command, labelled.inline_text, labelled.raw)  # 4
+    doubts = fill_slots(command, labelled.inline_text, labelled.raw)  # 4
     check_lists(command, labelled.inline_text, labelled.raw)  # 5: one value where one is taken
+    if doubts:
+        raise doubts[0]  # 5: e.g. two agent types, neither said to be the interaction's
     args = convert_values(command, labelled.raw)  # 6
     check_result(command, args, intent, labelled, text)  # 5: required, direction, coverage, provenance
     return command, args

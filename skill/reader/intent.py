@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from ..errors import RequestNotUnderstood
-from ..vocabulary import AGENT_TYPES, COMMANDS
+from ..vocabulary import AGENT_TYPES, COMMANDS, ENUMS, argument_specs
 from .lexicon import (
     CONFIG_KEY,
     GROUP_ID,
@@ -623,7 +623,8 @@ def _states_a_new_value(head: str, data: dict[str, Any]) -> bool:
     words = words_of(head)
     if len({w for w in words if GROUP_ID.match(w)}) != 1 or words[:1] and words[0] in data["_verb"]:
         return False
-    values = {w for enum in ("group_status", "review_status") for w, _ in enum_words(enum)}
+    enums = {spec["type"] for spec in argument_specs("update-task-group").values() if spec["type"] in ENUMS}
+    values = {w for enum in enums for w, _ in enum_words(enum)}
     text = " ".join(words)
     return (
         any(re.search(r"(?<![\w-])" + re.escape(v) + r"(?![\w-])", text) for v in values)

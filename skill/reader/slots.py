@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import re
 
+from ..errors import RequestNotUnderstood
 from ..vocabulary import AGENT_TYPES, COMMANDS, ENUMS, argument_specs
 from .lexicon import (
     AGENT_ID_SHAPE,
@@ -50,6 +51,7 @@ class Slots:
         self.specs = argument_specs(command)
         self.write = COMMANDS[command]["kind"] == "write"
         self.data = tables()
+        self.doubts: list[RequestNotUnderstood] = []  # refusals that wait for the coverage checks
 
     def want(self, name: str) -> bool:
         return name in self.specs and name not in self.raw
@@ -126,8 +128,9 @@ def rule(
     return register
 
 
-def fill_slots(command: str, text: str, raw: dict[str, Any]) -> None:
-    """Run every rule that applies, in order; a value found fills its argument."""
+def fill_slots(command: str, text: str, raw: dict[str, Any]) -> list[RequestNotUnderstood]:
+    """Run every rule that applies, in order; a value found fills its argument. Returns the doubts: what
+    makes the request unclear, to refuse once the lists are checked (a list is the better reason)."""
     slots = Slots(command, text, raw)
     for each in RULES:
         if each.applies(slots):
@@ -135,6 +138,7 @@ def fill_slots(command: str, text: str, raw: dict[str, Any]) -> None:
             if value is not None:
                 raw[each.arg] = value
     values_from_json_body(command, raw)
+    return slots.doubts
 
 
 def run_rule(name: str, command: str, text: str, raw: dict[str, Any] | None = None) -> Any:
@@ -503,13 +507,16 @@ def agent_type_named(s: Slots) -> str | None:
         # interaction's is the agent type; else which one is meant is not said
         marked = {a for a, after in named if after in s.data["slots"]["agent_marks"]}
         if len(marked) != 1:
-            raise refuse(
-                "the request names several agent types ("
-                + ", ".join(dict.fromkeys(a for a, _ in named))
-                + "); say whose interaction it is (Agent Type: …)",
-                s.command,
-                kind="not_understood",
+            s.doubts.append(  # refused after the list check: "developer 500 tokens, qa 300 tokens" is a list
+                refuse(
+                    "the request names several agent types ("
+                    + ", ".join(dict.fromkeys(a for a, _ in named))
+                    + "); say whose interaction it is (Agent Type: …)",
+                    s.command,
+                    kind="not_understood",
+                )
             )
+            return None
         return marked.pop()
     if "agent_type" not in s.raw:
         return agent
