@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from . import jsonstrict
 from .errors import BazingaError, InvalidArgument
 from .migrations import SPEC_TABLES
 from .timeutil import to_canonical
@@ -178,10 +179,6 @@ def _json_type(value: Any) -> str:
     return "an object"
 
 
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not valid JSON")
-
-
 # --------------------------------------------------------------------------------------------------
 # Reading files
 
@@ -213,15 +210,12 @@ def _read_json(path: Path, name: str, problems: _Problems) -> Any | None:
         problems.add(name, f"{name}:1: the file is empty (expected a JSON object)")
         return None
     try:
-        value = json.loads(text, parse_constant=_reject_constant)
-    except json.JSONDecodeError as error:
-        problems.add(name, f"{name}:{error.lineno}:{error.colno}: invalid JSON: {error.msg}")
-        return None
-    except ValueError as error:  # NaN/Infinity
-        problems.add(name, f"{name}: invalid JSON: {error}")
-        return None
-    except RecursionError:
-        problems.add(name, f"{name}: invalid JSON: nested too deeply")
+        value = jsonstrict.loads(text)
+    except jsonstrict.JSONRefused as error:
+        if error.where:
+            problems.add(name, f"{name}:{error.where[0]}:{error.where[1]}: invalid JSON: {error.detail}")
+        else:
+            problems.add(name, f"{name}: invalid JSON: {error.reason}")
         return None
     if not isinstance(value, dict):
         problems.add(name, f"{name} $: expected a JSON object, found {_json_type(value)}")

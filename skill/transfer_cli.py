@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 
 from . import formatting
-from .errors import EXIT_OK, BazingaError
+from .errors import EXIT_OK
 from .vocabulary import COMMANDS, convert, normalise_enum
 
 TYPE_CHECKING = False  # typing costs ~2 ms per process start; annotations are strings anyway
@@ -133,14 +133,9 @@ def _export_session(db: Any, args: dict[str, Any], output: Any, quiet: bool, std
     if not out or out == "-":
         stdout.write(text)
         return EXIT_OK
-    target = _path(out, cwd)
-    try:
-        with open(target, "w", encoding="utf-8", newline="\n") as file:
-            file.write(text)
-    except OSError as error:
-        raise BazingaError(
-            f"cannot write {out}: {error.strerror}", "Give --out a path in a writable folder."
-        ) from None
+    from .destinations import write_text
+
+    write_text(_path(out, cwd), [text], database=db.path, force=bool(args.get("force")), what="the export")
     if not quiet:
         counts = {
             t: len(document[t])
