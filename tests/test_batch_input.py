@@ -74,8 +74,8 @@ def test_a_fast_producer_still_fills_whole_transactions(run_cli):
     "line, problem",
     [
         (
-            '{"command": "log-interaction", "args": {"session_id": "s_1", "agent_type": "pm", "content": "x"},'
-            ' "command": "update-session-status"}',
+            '{"command": "log-interaction", "args": {"session_id": "s_1", "agent_type": "pm", '
+            '"content": "x"}, "command": "update-session-status"}',
             'the key "command" appears twice in the same object',
         ),
         (
