@@ -14,7 +14,7 @@ import sqlite3
 from . import timeutil
 from .errors import Conflict, NoDatabase, NotFound, UsageError
 from .storage import Store, display_path
-from .vocabulary import AGENT_TYPES, convert, suggest
+from .vocabulary import AGENT_TYPES, LIMITS, convert, suggest
 
 TYPE_CHECKING = False  # importing typing costs ~2 ms per process; annotations are strings anyway
 if TYPE_CHECKING:
@@ -68,6 +68,12 @@ LATEST_STATE_SQL = (
 DEFAULT_LIST_LIMIT = 10
 DEFAULT_PAGE = 50
 DASHBOARD_LOGS = 10
+# query's bounds (prompts/commands.json "limits"): rows, seconds, MB of SQLite memory; 0 lifts one.
+QUERY_DEFAULTS = {
+    "rows": LIMITS["query_rows"],
+    "seconds": LIMITS["query_seconds"],
+    "memory_mb": LIMITS["query_memory_mb"],
+}
 
 
 def _dump(value: Any) -> str:
@@ -831,9 +837,55 @@ class BazingaDB:
         return backup(self.path, destination, force=bool(force))
 
     # -- SQL ---------------------------------------------------------------------------------------
-    def query(self, sql: str, params: Any = ()) -> list[dict[str, Any]]:
-        """Run one read-only statement. SQLite enforces it: read-only open, query_only, an authorizer."""
-        sql = convert("sql", sql, "SQL")
-        from .readonly import run_readonly
+    def query(
+        self,
+        sql: str,
+        params: Any = (),
+        *,
+        limit: int | None = None,
+        timeout: float | None = None,
+        max_memory: int | None = None,
+    ) -> list[dict[str, Any]]:
+        """Run one read-only statement; SQLite enforces it (read-only open, query_only, an authorizer).
 
-        return run_readonly(self.store, sql, params)
+        Bounded like the CLI's ``query``: at most ``limit`` rows (default 1,000; 0: all), ``timeout``
+        seconds (default 10; 0: none) and ``max_memory`` MB of SQLite memory (default 64; 0: none). Hitting
+        the row limit adds a ⚠ notice; the time and memory limits raise QueryRefused saying which limit.
+        """
+        return list(self.iter_query(sql, params, limit=limit, timeout=timeout, max_memory=max_memory))
+
+    def iter_query(
+        self,
+        sql: str,
+        params: Any = (),
+        *,
+        limit: int | None = None,
+        timeout: float | None = None,
+        max_memory: int | None = None,
+    ) -> Iterator[dict[str, Any]]:
+        """:meth:`query` row by row, in constant memory; the statement starts (and is refused) before this
+        returns. The row limit's notice is added when the iteration ends."""
+        sql = convert("sql", sql, "SQL")
+        limit = QUERY_DEFAULTS["rows"] if limit is None else convert("count", limit, "limit")
+        timeout = QUERY_DEFAULTS["seconds"] if timeout is None else convert("count", timeout, "timeout")
+        max_memory = (
+            QUERY_DEFAULTS["memory_mb"] if max_memory is None else convert("count", max_memory, "max memory")
+        )
+        from .readonly import ROWS_HINT, run_readonly
+
+        running = run_readonly(
+            self.store, sql, params, limit=limit, timeout=timeout, max_memory=max_memory
+        )
+
+        def rows() -> Iterator[dict[str, Any]]:
+            yield from running
+            if running.truncated:
+                self.notices.append(
+                    Notice(
+                        "truncated",
+                        f"query: stopped after {limit:,} rows (the row limit); {ROWS_HINT}",
+                        warning=True,
+                    )
+                )
+
+        return rows()

@@ -364,6 +364,9 @@ def execute(invocation: Invocation, stdin: TextIO, stdout: TextIO, stderr: TextI
         if command == "get-logs" and output != "text":  # may be a whole session's history: stream it
             formatting.write_json_array(stdout, db.iter_logs(**args))
             return EXIT_OK
+        if command == "query" and output != "text":  # rows streamed as they come: constant memory
+            formatting.write_json_array(stdout, db.iter_query(**args), group=100)
+            return EXIT_OK
         if COMMANDS[command]["kind"] == "read":
             shown = render_read(command, db, args, output)
             stdout.write(shown + "\n")

@@ -502,6 +502,33 @@ SECTIONS: list[Section] = [
                 "SELECT agent_type, COUNT(*) AS n FROM orchestration_logs GROUP BY 1 ORDER BY n DESC, 1",
             ),
             _e("--format", "text", "query", "SELECT id, status, revision_count FROM task_groups ORDER BY id"),
+            _e(
+                "query",
+                "SELECT j.key, j.value FROM state_snapshots, json_each(state_data) AS j "
+                "WHERE state_type = 'pm' ORDER BY state_snapshots.id DESC, j.key LIMIT 3",
+                note="json_each() and json_tree() read stored JSON.",
+            ),
+            _e(
+                "query",
+                "SELECT id FROM orchestration_logs ORDER BY id",
+                "--limit",
+                "2",
+                note="At most 1,000 rows by default; the ⚠ says how to see more (--limit 0: every row).",
+            ),
+            _e(
+                "query",
+                "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n) SELECT COUNT(*) FROM n",
+                "--timeout",
+                "1",
+                note="A statement stops after 10 s by default (--timeout).",
+            ),
+            _e(
+                "query",
+                "SELECT length(printf('%.*c', 100000000, 'x')) AS big",
+                "--max-memory",
+                "16",
+                note="SQLite may use 64 MB for one statement by default (--max-memory).",
+            ),
         ],
     ),
     Section(
