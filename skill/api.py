@@ -849,7 +849,8 @@ class BazingaDB:
         """Run one read-only statement; SQLite enforces it (read-only open, query_only, an authorizer).
 
         Bounded like the CLI's ``query``: at most ``limit`` rows (default 1,000; 0: all), ``timeout``
-        seconds (default 10; 0: none) and ``max_memory`` MB of SQLite memory (default 64; 0: none). Hitting
+        seconds (default 10; 0: none) and ``max_memory`` MB for any one value it builds (default 64; 0: none;
+        see skill/readonly.py). Hitting
         the row limit adds a ⚠ notice; the time and memory limits raise QueryRefused saying which limit.
         """
         return list(self.iter_query(sql, params, limit=limit, timeout=timeout, max_memory=max_memory))
@@ -873,9 +874,7 @@ class BazingaDB:
         )
         from .readonly import ROWS_HINT, run_readonly
 
-        running = run_readonly(
-            self.store, sql, params, limit=limit, timeout=timeout, max_memory=max_memory
-        )
+        running = run_readonly(self.store, sql, params, limit=limit, timeout=timeout, max_memory=max_memory)
 
         def rows() -> Iterator[dict[str, Any]]:
             yield from running

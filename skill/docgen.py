@@ -524,10 +524,10 @@ SECTIONS: list[Section] = [
             ),
             _e(
                 "query",
-                "SELECT length(printf('%.*c', 100000000, 'x')) AS big",
+                "SELECT hex(randomblob(10000000)) AS big",
                 "--max-memory",
                 "16",
-                note="SQLite may use 64 MB for one statement by default (--max-memory).",
+                note="No value a statement builds may pass 64 MB by default (--max-memory MB).",
             ),
         ],
     ),

@@ -61,8 +61,10 @@ class ReadOnlyQuery:
 
     - ``limit`` rows (0: no limit); reaching it with rows left sets ``truncated``, it is not an error;
     - ``timeout`` seconds for the whole statement (0: none), by a progress handler: QueryRefused;
-    - ``max_memory`` MB of SQLite memory (0: none), by ``PRAGMA hard_heap_limit`` (process-wide, so it is
-      set for the statement only and restored after): QueryRefused.
+    - ``max_memory`` MB (0: none) for any value the statement builds (a string, a blob, a group_concat),
+      which is what makes a statement's memory grow, since rows are streamed and sorts spill to temporary
+      files: SQLite's length limit on the connection (Python 3.11+; restored afterwards), or on 3.9/3.10
+      its heap limit, which is process-wide and can only be lowered: QueryRefused.
     """
 
     def __init__(self, store: Store, sql: str, params: Any, limit: int, timeout: float, max_memory: int):
@@ -76,12 +78,13 @@ class ReadOnlyQuery:
         conn = self.conn = store.reader()
         for statement in _WARM_UP:
             conn.execute(statement).fetchall()
-        self._heap = (
-            conn.execute("PRAGMA hard_heap_limit").fetchone()[0],
-            conn.execute("PRAGMA soft_heap_limit").fetchone()[0],
-        )
+        self._length: int | None = None
         if max_memory:
-            conn.execute(f"PRAGMA hard_heap_limit = {int(max_memory) * 1024 * 1024}")
+            size = int(max_memory) * 1024 * 1024
+            if hasattr(conn, "setlimit"):  # Python 3.11+: per connection, and restored afterwards
+                self._length = conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, size)
+            else:  # 3.9/3.10: SQLite's heap limit, process-wide; a pragma can only ever lower it
+                conn.execute(f"PRAGMA hard_heap_limit = {size}")
         deadline = time.monotonic() + timeout if timeout else None
         if deadline is not None:
             conn.set_progress_handler(lambda: time.monotonic() > deadline, _PROGRESS_STEPS)
@@ -135,8 +138,8 @@ class ReadOnlyQuery:
             if cursor is not None:
                 cursor.close()
             conn.execute("PRAGMA query_only = OFF")  # the connection may be the writer of a library user
-            conn.execute(f"PRAGMA hard_heap_limit = {int(self._heap[0])}")
-            conn.execute(f"PRAGMA soft_heap_limit = {int(self._heap[1])}")
+            if self._length is not None:
+                conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, self._length)
         except sqlite3.Error:
             pass
 
@@ -148,7 +151,7 @@ class ReadOnlyQuery:
             if not self.max_memory:
                 return error
             return QueryRefused(
-                f"query stopped: it needed more than {self.max_memory:,} MB of memory (the memory limit)",
+                f"query stopped: it built a value larger than {self.max_memory:,} MB (the memory limit)",
                 f"Select fewer or smaller values (substr(), length(), LIMIT), or {MEMORY_HINT}.",
             )
         if isinstance(error, sqlite3.OperationalError) and "interrupted" in str(error):
