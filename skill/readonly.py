@@ -144,7 +144,7 @@ class ReadOnlyQuery:
             pass
 
     def _refusal(self, error: BaseException) -> BaseException:
-        """The project's error for what stopped the statement (or ``error`` itself when it is not SQLite's)."""
+        """The project's error for what stopped the statement (``error`` itself when not SQLite's)."""
         if isinstance(error, MemoryError) or (
             isinstance(error, sqlite3.Error) and ("too big" in str(error) or "out of memory" in str(error))
         ):
