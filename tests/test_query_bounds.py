@@ -101,7 +101,7 @@ def test_the_api_takes_the_same_caps(db):
 
 @pytest.mark.slow
 def test_a_million_rows_stream_in_bounded_memory(tmp_path):
-    """Before: the whole result was held (983 MB for 1M rows). Now the child runs in 400 MB of address space."""
+    """Before, the whole result was held (983 MB for 1M rows); now the child gets 400 MB of address space."""
     db = tmp_path / "b.db"
     env = {k: v for k, v in os.environ.items() if not k.startswith("BAZINGA_")}
     assert (
