@@ -617,7 +617,9 @@ SECTIONS: list[Section] = [
     Section(
         "Failures",
         "Errors go to stderr as a ❌ report; exit 1 when the operation failed, 2 when the "
-        "command was not understood. Nothing is written.",
+        "command was not understood. Nothing is written. A write that committed always exits 0: when "
+        "stdout cannot be written (closed, full), its ✓ goes to stderr after a ⚠ line, so that it is never "
+        "retried; a read whose result could not be written exits 1 (a retry is safe).",
         [
             _e("get-session", "bazinga_20250113_143531"),
             _e("log-interaction", "sess_missing", "pm", "hello"),

@@ -76,7 +76,8 @@ WRITES = {
     "json-format": (["--format", "json", "log-interaction", "s_1", "pm", "written"], b"", '{"ok":true'),
     "batch": (
         ["batch"],
-        b'{"command": "log-interaction", "args": {"session_id": "s_1", "agent_type": "pm", "content": "written"}}\n',
+        b'{"command": "log-interaction", "args": {"session_id": "s_1", "agent_type": "pm", '
+        b'"content": "written"}}\n',
         '{"line":1,"ok":true',
     ),
     "request": (["request", "please log this PM interaction:\nSession ID: s_1\nContent: written"], b"", "✓"),
@@ -124,7 +125,7 @@ def test_a_read_whose_result_is_lost_fails_so_it_can_be_retried(how, session, sn
 
 @pytest.mark.slow
 def test_a_reader_that_leaves_early_is_not_a_failure(session):
-    for n in range(30):
+    for _ in range(30):
         _run(["--db", "b.db", "log-interaction", "s_1", "pm", "x" * 5000], session)
     head = subprocess.Popen(["head", "-c", "10"], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL)
     done = subprocess.run(
