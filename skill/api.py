@@ -14,7 +14,7 @@ import sqlite3
 from . import timeutil
 from .errors import Conflict, NoDatabase, NotFound, UsageError
 from .storage import Store, display_path
-from .vocabulary import AGENT_TYPES, LIMITS, convert, suggest
+from .vocabulary import AGENT_TYPES, LIMITS, MAX_INTEGER, convert, suggest
 
 TYPE_CHECKING = False  # importing typing costs ~2 ms per process; annotations are strings anyway
 if TYPE_CHECKING:
@@ -88,6 +88,23 @@ def _decision(row: sqlite3.Row) -> dict[str, Any]:
     item = dict(row)
     item["decision_data"] = json.loads(item["decision_data"])
     return item
+
+
+def check_token_totals(conn: sqlite3.Connection, session_id: str) -> None:
+    """Refuse (inside the write's transaction) token rows whose totals no longer fit an integer column.
+
+    Past 2^63 - 1 SQLite silently turns a sum into a REAL: token-summary would then be inexact, and its SUM
+    fail. token_totals (kept by triggers) holds a few rows per session, so this is cheap.
+    """
+    totals = conn.execute(
+        "SELECT typeof(tokens), tokens FROM token_totals WHERE session_id = ?", (session_id,)
+    ).fetchall()
+    if any(kind != "integer" for kind, _ in totals) or sum(t for _, t in totals) > MAX_INTEGER:
+        raise Conflict(
+            f"the token total of session {session_id!r} would pass {MAX_INTEGER:,}, the largest whole "
+            "number the database holds; nothing was written",
+            "Check the token counts: a count this large is almost certainly a mistake.",
+        )
 
 
 class BazingaDB:
@@ -207,7 +224,12 @@ class BazingaDB:
             raise translate(error, self.path)
 
     def _append(
-        self, table: str, session_id: str, values: dict[str, Any], stored: dict[str, Any]
+        self,
+        table: str,
+        session_id: str,
+        values: dict[str, Any],
+        stored: dict[str, Any],
+        check: Any = None,
     ) -> dict[str, Any]:
         """Insert one row stamped now into a session's table (touching the session, or refusing a missing one).
 
@@ -223,6 +245,8 @@ class BazingaDB:
                 f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
                 tuple(columns.values()),
             )
+            if check is not None:  # inside the transaction: raising rolls the insert back
+                check(conn, session_id)
             return {"id": cursor.lastrowid, "session_id": session_id, "timestamp": now, **values}
 
         return self._write(work)
@@ -630,6 +654,17 @@ class BazingaDB:
                 f"UPDATE task_groups SET {', '.join(assignments)} WHERE session_id = ? AND id = ?",
                 (*params, target, group_id),
             ).rowcount
+            if increment and updated:
+                row = conn.execute(
+                    "SELECT typeof(revision_count) FROM task_groups WHERE session_id = ? AND id = ?",
+                    (target, group_id),
+                ).fetchone()
+                if row[0] != "integer":  # past the largest integer SQLite turns the sum into a REAL
+                    raise Conflict(
+                        f"the revision count of task group {group_id!r} cannot grow by {increment:,}: "
+                        f"the database holds whole numbers up to {MAX_INTEGER:,}; nothing was changed",
+                        "Set it with --revision_count N instead.",
+                    )
             if not updated:
                 if not conn.execute("SELECT 1 FROM sessions WHERE session_id = ?", (target,)).fetchone():
                     raise self._session_not_found(conn, target)
@@ -686,6 +721,7 @@ class BazingaDB:
             session_id,
             {"agent_type": agent_type, "agent_id": agent_id, "tokens_estimated": tokens},
             {},
+            check=check_token_totals,
         )
 
     def get_token_summary(self, session_id: str, by: str | None = None) -> dict[str, int]:

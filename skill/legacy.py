@@ -30,7 +30,7 @@ from .errors import BazingaError, InvalidArgument
 from .migrations import SPEC_TABLES
 from .timeutil import to_canonical
 from .validation import check_payload
-from .vocabulary import MAX_TEXT_BYTES, convert, normalise_agent_type, normalise_enum
+from .vocabulary import MAX_INTEGER, MAX_TEXT_BYTES, convert, normalise_agent_type, normalise_enum
 
 TABLES = SPEC_TABLES
 
@@ -286,8 +286,10 @@ class _Checker:
 
     def count(self, obj: dict, key: str, *parts: Any) -> int | None:
         value = self.get(obj, key, (int, None), *parts)
-        if value is not None and value < 0:
-            self.fail(json_path(*parts, key), f"expected a whole number >= 0, found {value}")
+        if value is not None and not 0 <= value <= MAX_INTEGER:
+            self.fail(
+                json_path(*parts, key), f"expected a whole number from 0 to {MAX_INTEGER:,}, found {value}"
+            )
             return None
         return value
 
@@ -906,10 +908,11 @@ class _FolderReader:
         ) or {}
         for agent, tokens in by_type.items():
             parts = ("token_usage", "by_agent_type", agent)
-            if isinstance(tokens, bool) or not isinstance(tokens, int) or tokens < 0:
+            if isinstance(tokens, bool) or not isinstance(tokens, int) or not 0 <= tokens <= MAX_INTEGER:
                 self.orch_c.fail(
                     json_path(*parts),
-                    f"expected a whole number >= 0, found {_json_type(tokens)} {_short(tokens)}",
+                    f"expected a whole number from 0 to {MAX_INTEGER:,}, found {_json_type(tokens)} "
+                    f"{_short(tokens)}",
                 )
                 continue
             try:

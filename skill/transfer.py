@@ -20,7 +20,7 @@ import sqlite3
 from collections import Counter
 
 from . import timeutil, validation
-from .api import BazingaDB, _dump
+from .api import BazingaDB, _dump, check_token_totals
 from .errors import Conflict, InvalidArgument, InvalidPayload, NotFound
 from .migrations import SPEC_TABLES
 from .vocabulary import convert
@@ -254,6 +254,8 @@ def _apply(conn: sqlite3.Connection, changes: _Changes) -> None:
             for r in changes.inserts["token_usage"]
         ],
     )
+    for session_id in sorted({r["session_id"] for r in changes.inserts["token_usage"]}):
+        check_token_totals(conn, session_id)  # totals past 2^63 - 1 would turn into REALs
     conn.executemany(
         "INSERT INTO skill_outputs (session_id, timestamp, skill_name, output_data) VALUES (?, ?, ?, ?)",
         [
