@@ -183,11 +183,52 @@ def _json_type(value: Any) -> str:
 # Reading files
 
 
-def _read_text(path: Path, name: str, problems: _Problems) -> str | None:
+# The largest legacy file read (a real orchestration-log.md of a long session is a few MB).
+MAX_FILE_BYTES = 64 * 1024 * 1024
+
+
+def not_a_file(path: Path) -> str | None:
+    """What ``path`` is when something is there but not a regular file (or a link to one), else None.
+
+    Such a file was silently skipped as if it were missing (and ✓ printed); a FIFO would block the read
+    and /dev/zero never end it."""
+    import os
+    import stat
+
+    if not os.path.lexists(path):
+        return None
     try:
-        data = path.read_bytes()
+        mode = os.stat(path).st_mode
+    except OSError as error:
+        if os.path.islink(path):
+            return "a symbolic link that leads nowhere" + (
+                " (a loop)" if getattr(error, "errno", None) == 40 else ""
+            )
+        return f"unreadable ({error.strerror or error})"
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a FIFO (named pipe)"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "not a regular file"
+
+
+def _read_text(path: Path, name: str, problems: _Problems) -> str | None:
+    odd = not_a_file(path)
+    if odd:
+        problems.add(name, f"{name}: is {odd}, not a file; nothing was read from it")
+        return None
+    try:
+        with open(path, "rb") as file:
+            data = file.read(MAX_FILE_BYTES + 1)
     except OSError as error:
         problems.add(name, f"{name}: cannot be read: {error.strerror or error}")
+        return None
+    if len(data) > MAX_FILE_BYTES:
+        problems.add(name, f"{name}: larger than {MAX_FILE_BYTES // (1024 * 1024)} MB; not a legacy file")
         return None
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
@@ -457,7 +498,7 @@ def find_log(folder: Path, log: str | None) -> Path | None:
     if log:
         return Path(log)
     for candidate in (folder / LOG_NAME, folder.parent / "docs" / LOG_NAME):
-        if candidate.is_file():
+        if candidate.is_file() or not_a_file(candidate):  # something odd there is reported, not skipped
             return candidate
     return None
 
@@ -580,7 +621,7 @@ class _FolderReader:
     # -- reading -----------------------------------------------------------------------------------
     def load(self, name: str, optional: bool = False) -> dict | None:
         path = self.root / name
-        if not path.is_file():
+        if not path.is_file() and not not_a_file(path):
             if not optional:  # the rarer skill files are not listed when absent
                 self.reports[name] = FileReport(name, "missing")
             return None
@@ -594,7 +635,7 @@ class _FolderReader:
         if self.log_path is None:
             self.reports[name] = FileReport(name, "missing", note="looked in DIR and DIR/../docs/")
             return None
-        if not self.log_path.is_file():
+        if not self.log_path.is_file() and not not_a_file(self.log_path):
             self.reports[name] = FileReport(name, "missing")
             self.problems.add(name, f"{name}: no such file (given with --log)")
             return None

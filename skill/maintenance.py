@@ -72,6 +72,21 @@ def _unusable(path: str, error: sqlite3.Error) -> DatabaseUnusable:
     return DatabaseUnusable(translated.message, translated.hint)
 
 
+def _journal_mode(conn: sqlite3.Connection, path: str) -> str:
+    """The file's journal mode. A file read as immutable (its folder takes no new files) reports
+    "delete" whatever it is, so the header's format byte (2: WAL) is what says WAL there."""
+    mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
+    if mode != "wal":
+        try:
+            with open(path, "rb") as file:
+                header = file.read(20)
+        except OSError:
+            return mode
+        if header[:16] == SQLITE_HEADER and header[18:20] == b"\x02\x02":
+            return "wal"
+    return mode
+
+
 def _integrity_lines(conn: sqlite3.Connection) -> list[str]:
     """PRAGMA integrity_check's findings, one per line (SQLite packs several into one row)."""
     lines = [line for row in conn.execute("PRAGMA integrity_check(20)") for line in str(row[0]).split("\n")]
@@ -107,7 +122,7 @@ def check(path: str) -> dict[str, Any]:
     try:
         try:
             version = migrations.current_version(conn)
-            journal_mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
+            journal_mode = _journal_mode(conn, path)
             integrity = _integrity_lines(conn)
             foreign = conn.execute("PRAGMA foreign_key_check").fetchall()
             counts = _table_counts(conn)
@@ -141,6 +156,8 @@ def check(path: str) -> dict[str, Any]:
         problems += integrity[:5]
     if foreign:
         problems.append(f"{len(foreign)} rows point at missing parents (foreign_key_check)")
+    if version < 0:
+        problems.append(f"schema version {version} (PRAGMA user_version) is not one bazinga-db writes")
     if version > migrations.LATEST_VERSION:
         problems.append(
             f"schema version {version} is newer than this skill understands "

@@ -127,8 +127,9 @@ def folder_is_read_only(path: str) -> bool:
 
 
 def open_read_only(path: str, recover: bool = True) -> sqlite3.Connection:
-    """Open read-only; on read-only media, where SQLite cannot create the -shm it needs, read the file as
-    immutable (safe there: with no -wal beside it and a folder nobody can add one to, nothing can change it)."""
+    """Open read-only; in a folder that takes no new files (read-only media, or no write permission), where
+    SQLite cannot create the -shm it needs, read the file as immutable (safe there: with no -wal beside it
+    and a folder nobody can add one to, no writer can change it)."""
     conn = None
     try:
         conn = sqlite3.connect(_ro_uri(path), uri=True, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
@@ -139,8 +140,11 @@ def open_read_only(path: str, recover: bool = True) -> sqlite3.Connection:
             conn.close()
         if recover and "readonly" in str(error).lower() and _roll_back_hot_journal(path):
             return open_read_only(path, recover=False)
+        text = str(error).lower()
+        # A folder nobody may add files to (a read-only mount, or mode 0555 on a writable disk): SQLite
+        # cannot create the -shm a WAL reader needs, and says "unable to open" or "readonly".
         if (
-            "unable to open" not in str(error)
+            ("unable to open" not in text and "readonly" not in text)
             or not folder_is_read_only(path)
             or os.path.exists(path + "-wal")
         ):
