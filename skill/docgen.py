@@ -29,6 +29,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Callable, NamedTuple
 
+from .destinations import write_text
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = "scripts/bazinga_db.py"
 GENERATED_NOTE = (
@@ -942,7 +944,8 @@ def main(argv: list[str] | None = None) -> int:
     for rel, make in TARGETS.items():
         path = REPO_ROOT / rel
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(make(_current(path)), encoding="utf-8")
+        # Through the one helper for written files: a temporary file renamed into place, never half a doc.
+        write_text(str(path), [make(_current(path))], database=None, force=True, what=rel)
         sys.stdout.write(f"✓ Wrote {rel}\n")
     return 0
 

@@ -80,7 +80,8 @@ class ReadOnlyQuery:
             conn.execute(statement).fetchall()
         self._length: int | None = None
         if max_memory:
-            size = int(max_memory) * 1024 * 1024
+            # SQLite's own ceiling for a value is below 2 GiB: a larger bound is that ceiling.
+            size = min(int(max_memory) * 1024 * 1024, 2**31 - 1)
             if hasattr(conn, "setlimit"):  # Python 3.11+: per connection, and restored afterwards
                 self._length = conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, size)
             else:  # 3.9/3.10: SQLite's heap limit, process-wide; a pragma can only ever lower it

@@ -132,3 +132,12 @@ def test_a_million_rows_stream_in_bounded_memory(tmp_path):
         produced.seek(-500, os.SEEK_END)
         assert produced.read().endswith(b'"x":1000000,"padding":"' + b"0" * 393 + b'1000000"}]\n')
     assert (tmp_path / "out.json").stat().st_size > 400_000_000
+
+
+def test_bounds_as_large_as_a_column_holds_are_accepted(seeded):
+    """Sibling of the huge-integer class: --max-memory past SQLite's own ceiling raised OverflowError."""
+    big = str(2**63 - 1)
+    result = seeded("query", "SELECT 1 AS x", "--max-memory", big, "--timeout", big, "--limit", big)
+    assert result.code == 0 and json.loads(result.stdout) == [{"x": 1}]
+    past = seeded("query", "SELECT 1 AS x", "--max-memory", str(2**63))
+    assert past.code == 2 and "too large" in past.stderr
