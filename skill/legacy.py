@@ -444,7 +444,12 @@ def parse_log(text: str, name: str, problems: _Problems) -> ParsedLog:
         if complete:
             agent_type, iteration_value = "orchestrator", None
         else:
-            iteration_value = int(iteration)
+            iteration_value = int(iteration) if len(iteration) <= 19 else MAX_INTEGER + 1
+            if iteration_value > MAX_INTEGER:
+                problems.add(
+                    name, f"{name}:{line_no}: iteration {iteration[:40]} is larger than {MAX_INTEGER:,}"
+                )
+                bad, iteration_value = True, None
             key = " ".join(agent_name.strip().lower().split())
             agent_type = HEADING_AGENTS.get(key, "")
             if not agent_type:

@@ -127,3 +127,26 @@ def test_a_legacy_revision_count_past_the_column_is_a_reported_problem(value, ru
     assert (
         result.code == 1 and "group_status.json" in result.stderr and "nothing was imported" in result.stderr
     )
+
+
+def test_a_request_with_a_huge_decimal_thousands_count_is_refused(session):
+    """Sibling: 'Tokens: 999…9.5k' went through a float to Infinity: OverflowError, an internal error."""
+    result = session(
+        "request", "please log token usage:\nSession ID: s_1\nAgent Type: pm\nTokens: " + "9" * 400 + ".5k"
+    )
+    _no_internal_error(result)
+    assert result.code == 2 and "is too large" in result.stderr
+
+
+def test_a_legacy_log_iteration_past_the_column_is_a_reported_problem(run_cli, tmp_path):
+    """Sibling: the legacy log's '## [time] Iteration N - Agent' headings fed int(N) straight into a column."""
+    folder = tmp_path / "coordination-legacy"
+    shutil.copytree(SAMPLE, folder)
+    log = folder / "orchestration-log.md"
+    text = log.read_text()
+    first = text.index("Iteration ", text.index("## ["))
+    end = text.index(" ", first + len("Iteration "))
+    log.write_text(text[:first] + "Iteration " + "9" * 30 + text[end:])
+    result = run_cli("import-files", str(folder))
+    _no_internal_error(result)
+    assert result.code == 1 and "orchestration-log.md:" in result.stderr and "is larger than" in result.stderr
