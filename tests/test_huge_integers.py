@@ -139,7 +139,7 @@ def test_a_request_with_a_huge_decimal_thousands_count_is_refused(session):
 
 
 def test_a_legacy_log_iteration_past_the_column_is_a_reported_problem(run_cli, tmp_path):
-    """Sibling: the legacy log's '## [time] Iteration N - Agent' headings fed int(N) straight into a column."""
+    """Sibling: the legacy log's '## [time] Iteration N - Agent' headings fed int(N) into a column."""
     folder = tmp_path / "coordination-legacy"
     shutil.copytree(SAMPLE, folder)
     log = folder / "orchestration-log.md"
