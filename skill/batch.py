@@ -6,6 +6,10 @@ Each input line is one operation in the form ``request --dry-run`` prints::
 
 (the vocabulary's command names and the Python API's parameter names, values typed or as strings). Lines
 run in order; every ``--per-transaction N`` lines (default 100) share one ``BEGIN IMMEDIATE`` transaction.
+Input is read a chunk at a time *before* its transaction begins, never inside it: a chunk is up to N
+lines and ends early when the input pauses (``CHUNK_WAIT_SECONDS``), so a producer that stalls holds no
+lock and the lines it sent are committed (and answered) meanwhile. Lines are read by the one strict JSON
+reader (``skill.jsonstrict``), like every other input.
 A transaction's result lines (one JSON object per operation) are written only after its COMMIT, so
 nothing on stdout claims an operation that was rolled back. The first line that fails (not JSON, unknown
 command or argument, or the operation itself) stops the batch: its transaction is rolled back, and the ❌
