@@ -15,10 +15,10 @@ $(VENV)/.installed: pyproject.toml
 
 test: $(VENV)/.installed  ## install the dev dependencies into .venv, run the suite, then build and verify the ZIP
 	$(PY) -m pytest
-	$(PY) -m skill.docgen --check
-	$(PY) -m skill.package --check
-	$(PY) -m skill.package
-	$(PY) -m skill.package --verify dist/bazinga-db.zip
+	$(PY) -m skill.devtools.docgen --check
+	$(PY) -m skill.devtools.package --check
+	$(PY) -m skill.devtools.package
+	$(PY) -m skill.devtools.package --verify dist/bazinga-db.zip
 
 snap-update: $(VENV)/.installed  ## accept changed snapshots (review the diff like code)
 	$(PY) -m pytest --snapshot-update
@@ -33,13 +33,13 @@ stress:  ## the long reliability runs (stress/README.md)
 	$(PYTHON) stress/stress.py && $(PYTHON) stress/crash.py && $(PYTHON) stress/fuzz.py
 
 zip: $(VENV)/.installed  ## build dist/bazinga-db.zip (the upload package)
-	$(PY) -m skill.package
+	$(PY) -m skill.devtools.package
 
 docs: $(VENV)/.installed  ## regenerate SKILL.md's command table and references/ from the code
-	$(PY) -m skill.docgen
+	$(PY) -m skill.devtools.docgen
 
 install-skill: $(VENV)/.installed  ## copy the skill into PROJECT/.claude/skills/bazinga-db/
-	$(PY) -m skill.package --install $(PROJECT)
+	$(PY) -m skill.devtools.package --install $(PROJECT)
 
 clean:
 	rm -rf $(VENV) dist .pytest_cache

@@ -143,7 +143,7 @@ def commands(db: str, stdin_dir: str) -> dict[str, dict]:
 def _transfer_cases(main: str, db: str, folder: str) -> dict[str, list[str]]:
     """export-session, import-session --replace and import-files (a re-run), where the checkout has them.
 
-    The legacy folder is the one the docs' examples import (skill/docgen.py, section "Moving data").
+    The legacy folder is the one the docs' examples import (skill/devtools/docgen.py, section "Moving data").
     """
     exported = os.path.join(folder, "session.json")
     if spawn([main, "--db", db, "export-session", "typical", "--out", exported], check=False)[2] != 0:
@@ -154,7 +154,7 @@ def _transfer_cases(main: str, db: str, folder: str) -> dict[str, list[str]]:
     }
     try:
         sys.path.insert(0, skill_root())
-        from skill.docgen import SECTIONS
+        from skill.devtools.docgen import SECTIONS
 
         files = next(section.files for section in SECTIONS if section.files)
     except (ImportError, StopIteration, AttributeError):

@@ -14,10 +14,14 @@ if _SKILL_ROOT not in sys.path:
 
 
 def __getattr__(name):  # lazy, so the command line does not pay for the API's import twice
-    if name in ("BazingaDB", "Notice"):
+    if name == "BazingaDB":
         from skill import api
 
-        return getattr(api, name)
+        return api.BazingaDB
+    if name == "Notice":
+        from skill import errors
+
+        return errors.Notice
     if name == "errors":
         from skill import errors
 

@@ -12,43 +12,16 @@ import os
 import sqlite3
 
 from . import timeutil
-from .errors import Conflict, NoDatabase, NotFound, UsageError
+from .errors import Conflict, InvalidPayload, NoDatabase, NotFound, Notice, UsageError
 from .storage import Store, display_path
-from .vocabulary import AGENT_TYPES, LIMITS, MAX_INTEGER, convert, suggest
+from .vocabulary import AGENT_TYPES, COMMANDS, MAX_INTEGER, convert_args, parse_count, suggest
 
 TYPE_CHECKING = False  # importing typing costs ~2 ms per process; annotations are strings anyway
 if TYPE_CHECKING:
     from collections.abc import Iterator
-    from typing import Any
+    from typing import Any, Callable, TypeVar
 
-
-class Notice(tuple):
-    """Something a caller may want to tell the user besides the result (rendered as ✓ or ⚠ lines).
-
-    A named tuple (kind, message, warning): kind is "initialized" | "upgraded" | "session_created" |
-    "group_resolved" | "normalised"; warning means it is shown as ⚠ rather than ✓. Written out rather than
-    made by collections.namedtuple, which compiles code at import (~0.1 ms of every process start).
-    """
-
-    __slots__ = ()
-
-    def __new__(cls, kind: str, message: str, warning: bool = False) -> Notice:
-        return tuple.__new__(cls, (kind, message, warning))
-
-    @property
-    def kind(self) -> str:
-        return self[0]
-
-    @property
-    def message(self) -> str:
-        return self[1]
-
-    @property
-    def warning(self) -> bool:
-        return self[2]
-
-    def __repr__(self) -> str:
-        return f"Notice(kind={self[0]!r}, message={self[1]!r}, warning={self[2]!r})"
+    Method = TypeVar("Method", bound=Callable[..., Any])
 
 
 SESSION_COLUMNS = (
@@ -65,15 +38,7 @@ LATEST_STATE_SQL = (
     "WHERE session_id = ? AND state_type = ? ORDER BY timestamp DESC, id DESC LIMIT 1"
 )
 
-DEFAULT_LIST_LIMIT = 10
-DEFAULT_PAGE = 50
 DASHBOARD_LOGS = 10
-# query's bounds (prompts/commands.json "limits"): rows, seconds, MB of SQLite memory; 0 lifts one.
-QUERY_DEFAULTS = {
-    "rows": LIMITS["query_rows"],
-    "seconds": LIMITS["query_seconds"],
-    "memory_mb": LIMITS["query_memory_mb"],
-}
 
 
 def _dump(value: Any) -> str:
@@ -104,17 +69,58 @@ def check_token_totals(conn: sqlite3.Connection, session_id: str) -> None:
             f"the token total of session {session_id!r} would pass {MAX_INTEGER:,}, the largest whole "
             "number the database holds; nothing was written",
             "Check the token counts: a count this large is almost certainly a mistake.",
+            code="integer_overflow",
         )
+
+
+def operation(command: str) -> Callable[[Method], Method]:
+    """Run a method's arguments through the vocabulary (:func:`convert_args`) before its body sees them.
+
+    The method's parameters are the command's arguments, in the vocabulary's order, under the same names
+    (``tests/test_vocabulary_sources.py`` checks it); its body receives them converted and validated, with the
+    vocabulary's defaults filled in, and every normalisation reported as a notice.
+    """
+    names = [arg["name"] for arg in COMMANDS[command]["args"]]
+
+    def decorate(method: Method) -> Method:
+        def converted(self: BazingaDB, *args: Any, **kwargs: Any) -> Any:
+            if len(args) > len(names):
+                raise TypeError(f"{method.__name__}() takes {len(names)} arguments, {len(args)} given")
+            values = dict(zip(names, args))
+            for name, value in kwargs.items():
+                if name in values:
+                    raise TypeError(f"{method.__name__}() got two values for {name!r}")
+                values[name] = value
+            return method(self, **convert_args(command, values, self._notify, defaults=True))
+
+        converted.__name__ = method.__name__
+        converted.__qualname__ = method.__qualname__
+        converted.__doc__ = method.__doc__
+        converted.__wrapped__ = method  # type: ignore[attr-defined]
+        converted.command = command  # type: ignore[attr-defined]
+        return converted  # type: ignore[return-value]
+
+    return decorate
 
 
 class BazingaDB:
     """The orchestration store. ``BazingaDB(path)``; every method opens what it needs lazily."""
 
-    def __init__(self, path: str | os.PathLike[str], *, auto_create_sessions: bool = False):
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        auto_create_sessions: bool = False,
+        on_notice: Callable[[Notice], None] | None = None,
+    ):
         self.path = os.fspath(path)
         self.store = Store(self.path)
         self.auto_create_sessions = auto_create_sessions
-        self.notices: list[Notice] = []
+        self.on_notice = on_notice  # notices go here as they happen; None drops them
+
+    def _notify(self, notice: Notice) -> None:
+        if self.on_notice is not None:
+            self.on_notice(notice)
 
     def close(self) -> None:
         self.store.close()
@@ -137,11 +143,29 @@ class BazingaDB:
             return
         shown = display_path(self.path)
         if applied[0].version == 1:
-            self.notices.append(Notice("initialized", f"Database auto-initialized at {shown}"))
+            self._notify(Notice("initialized", f"Database auto-initialized at {shown}"))
         else:
-            self.notices.append(
+            self._notify(
                 Notice("upgraded", f"Database {shown} upgraded to schema version {applied[-1].version}")
             )
+
+    # -- one transaction around many operations (the batch command) ------------------------------------
+    def begin(self) -> None:
+        """Open one write transaction (BEGIN IMMEDIATE) that every write joins until :meth:`commit`.
+
+        Creates or migrates the database first, like any write. Used by ``batch`` to run N operations per
+        transaction; never hold it while waiting for input, since every other writer waits for it.
+        """
+        self.store.begin()
+        self._report_migrations()
+
+    def commit(self) -> None:
+        """Commit the transaction of :meth:`begin`; on failure it is rolled back and the error raised."""
+        self.store.commit()
+
+    def rollback(self) -> None:
+        """Roll back the transaction of :meth:`begin` (nothing of it is kept)."""
+        self.store.rollback()
 
     def initialize(self) -> dict[str, Any]:
         """Create or upgrade the file (what init_db.py does); report the version and the steps applied."""
@@ -167,7 +191,7 @@ class BazingaDB:
             "updated_at) VALUES (?, NULL, 'active', NULL, ?, ?, ?)",
             (session_id, now, now, now),
         )
-        self.notices.append(
+        self._notify(
             Notice(
                 "session_created",
                 f"Session {session_id} auto-created (status active; mode and requirements unset)",
@@ -194,17 +218,17 @@ class BazingaDB:
             hint = "There are no sessions yet."
         if writing:
             hint += (
-                f' To create it: create-session {session_id} simple "<requirements>", '
-                "or repeat the command with --auto-create-session."
+                f' To create it: {{cmd:create-session}} {session_id} simple "<requirements>", '
+                "or repeat the command with {term:auto_create_session}."
             )
-        return NotFound(f"session {session_id!r} does not exist", hint)
+        return NotFound(f"session {session_id!r} does not exist", hint, code="session_not_found")
 
     def _reader_or_none(self) -> sqlite3.Connection | None:
         """The read connection, or None (with a ⚠ notice) when no database file exists yet."""
         try:
             return self.store.reader()
         except NoDatabase as missing:
-            self.notices.append(Notice("no_database", f"{missing.message}: nothing is stored", warning=True))
+            self._notify(Notice("no_database", f"{missing.message}: nothing is stored", warning=True))
             return None
 
     def _require_session(self, session_id: str) -> None:
@@ -212,7 +236,9 @@ class BazingaDB:
             conn = self.store.reader()
         except NoDatabase as missing:
             raise NotFound(
-                f"session {session_id!r} does not exist", f"There is {missing.message}. {missing.hint}"
+                f"session {session_id!r} does not exist",
+                f"There is {missing.template}. {missing.hint_template}",
+                code="no_database",
             ) from None
         try:
             found = conn.execute("SELECT 1 FROM sessions WHERE session_id = ?", (session_id,)).fetchone()
@@ -251,25 +277,19 @@ class BazingaDB:
 
         return self._write(work)
 
-    def _json_payload(self, kind: str, name: str, value: Any, what: str) -> str:
-        from . import validation  # imported by the commands that store JSON only (it is the heaviest module)
-
-        if isinstance(value, (str, bytes, bytearray)):
-            value = validation.parse_json_text(value, what)
-        validation.check_payload(kind, name, value, what)
+    @staticmethod
+    def _stored_json(value: Any, what: str) -> str:
+        """A payload already checked by the vocabulary, as the JSON text the database keeps."""
         try:
-            text = _dump(value)
+            return _dump(value)
         except (TypeError, ValueError) as error:
-            from .errors import InvalidPayload
-
-            raise InvalidPayload(f"{what} cannot be stored as JSON: {error}", "Use only JSON types.")
-        return text
+            raise InvalidPayload(
+                f"{what} cannot be stored as JSON: {error}", "Use only JSON types."
+            ) from None
 
     # -- sessions ----------------------------------------------------------------------------------
+    @operation("create-session")
     def create_session(self, session_id: str, mode: str, requirements: str) -> dict[str, Any]:
-        session_id = convert("id", session_id, "session id")
-        mode = convert("mode", mode, "mode")
-        requirements = convert("text", requirements, "requirements")
 
         def work(conn: sqlite3.Connection) -> dict[str, Any]:
             existing = _row(
@@ -292,6 +312,7 @@ class BazingaDB:
                         + "; ".join(differences)
                         + ")",
                         "Nothing was changed. Use a new session id, or keep the stored values.",
+                        code="exists_with_different_values",
                     )
                 return dict(existing, created=False)
             now = timeutil.now()
@@ -307,9 +328,8 @@ class BazingaDB:
 
         return self._write(work)
 
+    @operation("update-session-status")
     def update_session_status(self, session_id: str, status: str) -> dict[str, Any]:
-        session_id = convert("id", session_id, "session id")
-        status = convert("session_status", status, "session status")
 
         def work(conn: sqlite3.Connection) -> dict[str, Any]:
             now = timeutil.now()
@@ -330,8 +350,8 @@ class BazingaDB:
 
         return self._write(work)
 
+    @operation("get-session")
     def get_session(self, session_id: str) -> dict[str, Any]:
-        session_id = convert("id", session_id, "session id")
         self._require_session(session_id)
         row = self.store.read_one(
             f"SELECT {SESSION_COLUMNS} FROM sessions WHERE session_id = ?", (session_id,)
@@ -340,10 +360,9 @@ class BazingaDB:
             raise self._session_not_found(self.store.reader(), session_id)
         return dict(row)
 
+    @operation("list-sessions")
     def list_sessions(self, limit: int | None = None, status: str | None = None) -> list[dict[str, Any]]:
-        limit = convert("limit", limit, "limit") if limit is not None else DEFAULT_LIST_LIMIT
-        if status is not None:
-            status = convert("session_status", status, "session status")
+        """The most recent sessions, newest first (``limit`` of them, default 10), optionally of one status."""
         if self._reader_or_none() is None:
             return []
         if status is not None:
@@ -360,6 +379,7 @@ class BazingaDB:
         return [dict(r) for r in rows]
 
     # -- logs --------------------------------------------------------------------------------------
+    @operation("log-interaction")
     def log_interaction(
         self,
         session_id: str,
@@ -368,11 +388,6 @@ class BazingaDB:
         iteration: int | None = None,
         agent_id: str | None = None,
     ) -> dict[str, Any]:
-        session_id = convert("id", session_id, "session id")
-        agent_type = convert("agent_type", agent_type, "agent type")
-        content = convert("text", content, "content")
-        iteration = convert("count", iteration, "iteration") if iteration is not None else None
-        agent_id = convert("id", agent_id, "agent id") if agent_id is not None else None
 
         def work(conn: sqlite3.Connection) -> dict[str, Any]:
             now = timeutil.now()
@@ -412,6 +427,7 @@ class BazingaDB:
         """Log entries, newest first."""
         return list(self.iter_logs(session_id, limit, offset, agent_type, since))
 
+    @operation("get-logs")
     def iter_logs(
         self,
         session_id: str,
@@ -422,14 +438,12 @@ class BazingaDB:
     ) -> Iterator[dict[str, Any]]:
         """:meth:`get_logs` one entry at a time, so that a session's whole history (500,000 entries) can be
         written out in flat memory. Arguments are checked and the query started before this returns."""
-        session_id = convert("id", session_id, "session id")
         clauses, params = ["session_id = ?"], [session_id]
         if agent_type is not None:
             clauses.append("agent_type = ?")
-            params.append(convert("agent_type", agent_type, "agent type"))
-        since = convert("time", since, "since") if since is not None else None
-        limit = convert("limit", limit, "limit") if limit is not None else -1
-        offset = convert("count", offset, "offset") if offset is not None else 0
+            params.append(agent_type)
+        limit = limit if limit is not None else -1
+        offset = offset or 0
         self._require_session(session_id)
         if since is not None:
             # A session's seq order is its time order (log_interaction and imports keep it so), so --since is
@@ -451,6 +465,7 @@ class BazingaDB:
             (*params, limit, offset),
         )
 
+    @operation("stream-logs")
     def log_page(
         self, session_id: str, limit: int | None = None, offset: int | None = None
     ) -> dict[str, Any]:
@@ -458,9 +473,6 @@ class BazingaDB:
 
         Pages are ranges of the per-session ``seq``, so a deep page costs what the first one does.
         """
-        session_id = convert("id", session_id, "session id")
-        limit = convert("limit", limit, "limit") if limit is not None else DEFAULT_PAGE
-        offset = convert("count", offset, "offset") if offset is not None else 0
         self._require_session(session_id)
         total_row = self.store.read_one(
             "SELECT MAX(seq) FROM orchestration_logs WHERE session_id = ?", (session_id,)
@@ -494,16 +506,14 @@ class BazingaDB:
         return logs_markdown(self.log_page(session_id, limit, offset))
 
     # -- state -------------------------------------------------------------------------------------
+    @operation("save-state")
     def save_state(self, session_id: str, state_type: str, state_data: Any) -> dict[str, Any]:
-        session_id = convert("id", session_id, "session id")
-        state_type = convert("name", state_type, "state type")
-        text = self._json_payload("state", state_type, state_data, "state data")
+        text = self._stored_json(state_data, "state data")
         return self._append("state_snapshots", session_id, {"state_type": state_type}, {"state_data": text})
 
+    @operation("get-state")
     def latest_state_record(self, session_id: str, state_type: str) -> dict[str, Any] | None:
         """The newest snapshot with its time: {"timestamp", "state_type", "state_data" (text)} or None."""
-        session_id = convert("id", session_id, "session id")
-        state_type = convert("name", state_type, "state type")
         self._require_session(session_id)
         return _row(self.store.read_one(LATEST_STATE_SQL, (session_id, state_type)))
 
@@ -512,6 +522,7 @@ class BazingaDB:
         return json.loads(record["state_data"]) if record else None
 
     # -- task groups -------------------------------------------------------------------------------
+    @operation("create-task-group")
     def create_task_group(
         self,
         group_id: str,
@@ -520,11 +531,6 @@ class BazingaDB:
         status: str | None = None,
         assigned_to: str | None = None,
     ) -> dict[str, Any]:
-        group_id = convert("id", group_id, "group id")
-        session_id = convert("id", session_id, "session id")
-        name = convert("text", name, "group name")
-        status = convert("group_status", status, "status") if status is not None else None
-        assigned_to = convert("id", assigned_to, "assigned_to") if assigned_to is not None else None
 
         def work(conn: sqlite3.Connection) -> dict[str, Any]:
             now = timeutil.now()
@@ -546,8 +552,10 @@ class BazingaDB:
                     raise Conflict(
                         f"task group {group_id!r} already exists in session {session_id!r} with different "
                         "values (" + "; ".join(differences) + ")",
-                        f"Nothing was changed. To change it: update-task-group {group_id} --session {session_id} "
-                        "--status ... / --assigned_to ...",
+                        f"Nothing was changed. To change it: {{cmd:update-task-group}} {group_id} "
+                        f"{{arg:update-task-group.session_id}} {session_id} {{arg:update-task-group.status}} ... / "
+                        "{arg:update-task-group.assigned_to} ...",
+                        code="exists_with_different_values",
                     )
                 return dict(existing, created=False)
             conn.execute(
@@ -582,9 +590,12 @@ class BazingaDB:
         if elsewhere:
             return_hint = (
                 f"It exists only in sessions that are no longer active: {', '.join(elsewhere)}. "
-                f"Name one with --session, e.g. --session {elsewhere[0]}."
+                "Name one with {arg:update-task-group.session_id}, e.g. "
+                f"{{arg:update-task-group.session_id}} {elsewhere[0]}."
             )
-            raise NotFound(f"no active session has task group {group_id!r}", return_hint)
+            raise NotFound(
+                f"no active session has task group {group_id!r}", return_hint, code="group_not_active"
+            )
         known = [
             r[0]
             for r in conn.execute(
@@ -593,9 +604,10 @@ class BazingaDB:
             )
         ]
         close = suggest(group_id, known)
-        hint = f"Did you mean {close!r}?" if close else "Create it first with create-task-group."
-        raise NotFound(f"task group {group_id!r} does not exist", hint)
+        hint = f"Did you mean {close!r}?" if close else "Create it first with {cmd:create-task-group}."
+        raise NotFound(f"task group {group_id!r} does not exist", hint, code="group_not_found")
 
+    @operation("update-task-group")
     def update_task_group(
         self,
         group_id: str,
@@ -606,30 +618,30 @@ class BazingaDB:
         last_review_status: str | None = None,
         increment_revision: bool | int = False,
     ) -> dict[str, Any]:
-        group_id = convert("id", group_id, "group id")
-        session_id = convert("id", session_id, "session id") if session_id is not None else None
         changes: dict[str, Any] = {}
         if status is not None:
-            changes["status"] = convert("group_status", status, "status")
+            changes["status"] = status
         if assigned_to is not None:
-            changes["assigned_to"] = convert("id", assigned_to, "assigned_to")
+            changes["assigned_to"] = assigned_to
         if revision_count is not None:
-            changes["revision_count"] = convert("count", revision_count, "revision count")
+            changes["revision_count"] = revision_count
         if last_review_status is not None:
-            changes["last_review_status"] = convert("review_status", last_review_status, "review status")
+            changes["last_review_status"] = last_review_status
         if isinstance(increment_revision, bool):  # the CLI flag; a batch line or API caller may give a count
             increment_revision = int(increment_revision)
-        increment = convert("count", increment_revision, "revision increment") if increment_revision else 0
+        increment = parse_count(increment_revision, "revision increment") if increment_revision else 0
         if increment and "revision_count" in changes:
             raise UsageError(
-                "give either --revision_count N or --increment-revision, not both",
-                "--increment-revision adds 1 atomically; --revision_count sets the number.",
+                "give either {arg:revision_count} N or {arg:increment_revision}, not both",
+                "{arg:increment_revision} adds 1 atomically; {arg:revision_count} sets the number.",
+                code="conflicting_arguments",
             )
         if not changes and not increment:
             raise UsageError(
                 f"nothing to update for task group {group_id!r}",
-                "Give at least one of --status, --assigned_to, --revision_count, --last_review_status, "
-                "--increment-revision.",
+                "Give at least one of {arg:status}, {arg:assigned_to}, {arg:revision_count}, "
+                "{arg:last_review_status}, {arg:increment_revision}.",
+                code="nothing_to_update",
             )
 
         def work(conn: sqlite3.Connection) -> dict[str, Any]:
@@ -637,7 +649,7 @@ class BazingaDB:
             target = session_id
             if target is None:
                 target = self._resolve_group_session(conn, group_id)
-                self.notices.append(
+                self._notify(
                     Notice(
                         "group_resolved",
                         f"Task group {group_id} is in session {target} (the most recent active session that has it)",
@@ -663,7 +675,8 @@ class BazingaDB:
                     raise Conflict(
                         f"the revision count of task group {group_id!r} cannot grow by {increment:,}: "
                         f"the database holds whole numbers up to {MAX_INTEGER:,}; nothing was changed",
-                        "Set it with --revision_count N instead.",
+                        "Set it with {arg:revision_count} N instead.",
+                        code="integer_overflow",
                     )
             if not updated:
                 if not conn.execute("SELECT 1 FROM sessions WHERE session_id = ?", (target,)).fetchone():
@@ -678,10 +691,14 @@ class BazingaDB:
                     else (
                         "Groups in this session: " + ", ".join(known[:10]) + "."
                         if known
-                        else "This session has no task groups yet; create it with create-task-group."
+                        else "This session has no task groups yet; create it with {cmd:create-task-group}."
                     )
                 )
-                raise NotFound(f"task group {group_id!r} does not exist in session {target!r}", hint)
+                raise NotFound(
+                    f"task group {group_id!r} does not exist in session {target!r}",
+                    hint,
+                    code="group_not_found",
+                )
             conn.execute("UPDATE sessions SET updated_at = ? WHERE session_id = ?", (now, target))
             row = conn.execute(
                 f"SELECT {GROUP_COLUMNS} FROM task_groups WHERE session_id = ? AND id = ?", (target, group_id)
@@ -690,17 +707,17 @@ class BazingaDB:
 
         return self._write(work)
 
+    @operation("get-task-groups")
     def get_task_groups(
         self, session_id: str, status: str | None = None, group_id: str | None = None
     ) -> list[dict[str, Any]]:
-        session_id = convert("id", session_id, "session id")
         clauses, params = ["session_id = ?"], [session_id]
         if status is not None:
             clauses.append("status = ?")
-            params.append(convert("group_status", status, "status"))
+            params.append(status)
         if group_id is not None:
             clauses.append("id = ?")
-            params.append(convert("id", group_id, "group id"))
+            params.append(group_id)
         self._require_session(session_id)
         rows = self.store.read(
             f"SELECT {GROUP_COLUMNS} FROM task_groups WHERE {' AND '.join(clauses)} ORDER BY created_at, id",
@@ -709,13 +726,10 @@ class BazingaDB:
         return [dict(r) for r in rows]
 
     # -- tokens ------------------------------------------------------------------------------------
+    @operation("log-tokens")
     def log_tokens(
         self, session_id: str, agent_type: str, tokens: int, agent_id: str | None = None
     ) -> dict[str, Any]:
-        session_id = convert("id", session_id, "session id")
-        agent_type = convert("agent_type", agent_type, "agent type")
-        tokens = convert("count", tokens, "tokens")
-        agent_id = convert("id", agent_id, "agent id") if agent_id is not None else None
         return self._append(
             "token_usage",
             session_id,
@@ -724,13 +738,12 @@ class BazingaDB:
             check=check_token_totals,
         )
 
+    @operation("token-summary")
     def get_token_summary(self, session_id: str, by: str | None = None) -> dict[str, int]:
         """Totals per agent type (documented types first) or per agent id, then "total".
 
         By agent id, rows logged without an agent id count under their agent type.
         """
-        session_id = convert("id", session_id, "session id")
-        by = convert("token_by", by, "by") if by is not None else "agent_type"
         self._require_session(session_id)
         # token_totals (migration 2) holds one row per (agent type, agent id) of the session, kept by triggers.
         key = "agent_type" if by == "agent_type" else "COALESCE(NULLIF(agent_key, ''), agent_type)"
@@ -747,15 +760,13 @@ class BazingaDB:
         return summary
 
     # -- skill outputs -----------------------------------------------------------------------------
+    @operation("save-skill-output")
     def save_skill_output(self, session_id: str, skill_name: str, output_data: Any) -> dict[str, Any]:
-        session_id = convert("id", session_id, "session id")
-        skill_name = convert("name", skill_name, "skill name")
-        text = self._json_payload("skill_output", skill_name, output_data, "skill output")
+        text = self._stored_json(output_data, "skill output")
         return self._append("skill_outputs", session_id, {"skill_name": skill_name}, {"output_data": text})
 
+    @operation("get-skill-output")
     def skill_output_record(self, session_id: str, skill_name: str) -> dict[str, Any] | None:
-        session_id = convert("id", session_id, "session id")
-        skill_name = convert("name", skill_name, "skill name")
         self._require_session(session_id)
         return _row(
             self.store.read_one(
@@ -770,9 +781,9 @@ class BazingaDB:
         return json.loads(record["output_data"]) if record else None
 
     # -- configuration -----------------------------------------------------------------------------
+    @operation("set-config")
     def set_config(self, key: str, value: Any) -> dict[str, Any]:
-        key = convert("name", key, "config key")
-        text = self._json_payload("config", key, value, "config value")
+        text = self._stored_json(value, "config value")
 
         def work(conn: sqlite3.Connection) -> dict[str, Any]:
             now = timeutil.now()
@@ -785,8 +796,8 @@ class BazingaDB:
 
         return self._write(work)
 
+    @operation("get-config")
     def config_record(self, key: str) -> dict[str, Any] | None:
-        key = convert("name", key, "config key")
         if self._reader_or_none() is None:
             return None
         return _row(
@@ -798,13 +809,11 @@ class BazingaDB:
         return json.loads(record["value"]) if record else None
 
     # -- decisions ---------------------------------------------------------------------------------
+    @operation("log-decision")
     def log_decision(
         self, session_id: str, decision_type: str, decision_data: Any, iteration: int | None = None
     ) -> dict[str, Any]:
-        session_id = convert("id", session_id, "session id")
-        decision_type = convert("name", decision_type, "decision type")
-        text = self._json_payload("decision", decision_type, decision_data, "decision data")
-        iteration = convert("count", iteration, "iteration") if iteration is not None else None
+        text = self._stored_json(decision_data, "decision data")
         return self._append(
             "decisions",
             session_id,
@@ -812,16 +821,16 @@ class BazingaDB:
             {"decision_data": text},
         )
 
+    @operation("get-decisions")
     def get_decisions(
         self, session_id: str, decision_type: str | None = None, limit: int | None = None
     ) -> list[dict[str, Any]]:
         """Decisions oldest first; with a limit, the most recent ``limit`` of them (still oldest first)."""
-        session_id = convert("id", session_id, "session id")
         clauses, params = ["session_id = ?"], [session_id]
         if decision_type is not None:
             clauses.append("decision_type = ?")
-            params.append(convert("name", decision_type, "decision type"))
-        limit = convert("limit", limit, "limit") if limit is not None else -1
+            params.append(decision_type)
+        limit = limit if limit is not None else -1
         self._require_session(session_id)
         rows = self.store.read(
             f"SELECT {DECISION_COLUMNS} FROM decisions WHERE {' AND '.join(clauses)} "
@@ -831,6 +840,7 @@ class BazingaDB:
         return [_decision(r) for r in reversed(rows)]
 
     # -- dashboard ---------------------------------------------------------------------------------
+    @operation("dashboard-snapshot")
     def get_dashboard_snapshot(self, session_id: str) -> dict[str, Any]:
         session = self.get_session(session_id)
         session_id = session["session_id"]
@@ -884,10 +894,10 @@ class BazingaDB:
     ) -> list[dict[str, Any]]:
         """Run one read-only statement; SQLite enforces it (read-only open, query_only, an authorizer).
 
-        Bounded like the CLI's ``query``: at most ``limit`` rows (default 1,000; 0: all), ``timeout``
-        seconds (default 10; 0: none) and ``max_memory`` MB for any one value it builds (default 64; 0: none;
-        see skill/readonly.py). Hitting
-        the row limit adds a ⚠ notice; the time and memory limits raise QueryRefused saying which limit.
+        Bounded like the CLI's ``query`` (defaults from the vocabulary): at most ``limit`` rows (1,000; 0:
+        all), ``timeout`` seconds (10; 0: none) and ``max_memory`` MB for any one value it builds (64; 0:
+        none; see skill/readonly.py). Reaching the row limit gives a ⚠ notice; the time and memory limits
+        raise QueryRefused saying which limit.
         """
         return list(self.iter_query(sql, params, limit=limit, timeout=timeout, max_memory=max_memory))
 
@@ -902,12 +912,13 @@ class BazingaDB:
     ) -> Iterator[dict[str, Any]]:
         """:meth:`query` row by row, in constant memory; the statement starts (and is refused) before this
         returns. The row limit's notice is added when the iteration ends."""
-        sql = convert("sql", sql, "SQL")
-        limit = QUERY_DEFAULTS["rows"] if limit is None else convert("count", limit, "limit")
-        timeout = QUERY_DEFAULTS["seconds"] if timeout is None else convert("count", timeout, "timeout")
-        max_memory = (
-            QUERY_DEFAULTS["memory_mb"] if max_memory is None else convert("count", max_memory, "max memory")
+        bounds = convert_args(
+            "query",
+            {"sql": sql, "limit": limit, "timeout": timeout, "max_memory": max_memory},
+            self._notify,
+            defaults=True,
         )
+        sql, limit, timeout, max_memory = (bounds[k] for k in ("sql", "limit", "timeout", "max_memory"))
         from .readonly import ROWS_HINT, run_readonly
 
         running = run_readonly(self.store, sql, params, limit=limit, timeout=timeout, max_memory=max_memory)
@@ -915,7 +926,7 @@ class BazingaDB:
         def rows() -> Iterator[dict[str, Any]]:
             yield from running
             if running.truncated:
-                self.notices.append(
+                self._notify(
                     Notice(
                         "truncated",
                         f"query: stopped after {limit:,} rows (the row limit); {ROWS_HINT}",

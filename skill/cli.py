@@ -10,8 +10,10 @@ import os
 import sys
 
 from . import formatting
-from .errors import EXIT_FAILURE, EXIT_OK, BazingaError, InvalidArgument, InvalidPayload, UsageError
-from .vocabulary import COMMANDS, ENUMS, MAX_TEXT_BYTES, VOCABULARY, normalise_enum, suggest
+from .context import Context, Result, database_location
+from .errors import EXIT_FAILURE, EXIT_OK, BazingaError, Notice, UsageError
+from .inputs import resolve_inputs
+from .vocabulary import COMMANDS, ENUMS, VOCABULARY, normalise_enum, suggest, usage_line
 
 TYPE_CHECKING = False  # importing typing costs ~2 ms per process; annotations are strings anyway
 if TYPE_CHECKING:
@@ -20,10 +22,6 @@ if TYPE_CHECKING:
 PROGRAM = "bazinga_db.py"
 GLOBAL_OPTIONS = VOCABULARY["global_options"]
 _GLOBAL_FLAGS = {flag: option for option in GLOBAL_OPTIONS for flag in option["flags"]}
-# Commands served outside the vocabulary's methods; each handler lives in its own module, imported lazily.
-EXTRA_COMMANDS: dict[str, str] = {
-    name: spec["handler"] for name, spec in COMMANDS.items() if "handler" in spec
-}
 
 
 class Invocation:
@@ -38,16 +36,9 @@ class Invocation:
 
 # -- parsing -----------------------------------------------------------------------------------------
 def usage(command: str) -> str:
-    parts = [f"{PROGRAM} [--db PATH] [--format json|text] [--quiet]", command]
-    for arg in COMMANDS[command]["args"]:
-        if arg["kind"] == "positional":
-            name = arg["name"].upper()
-            parts.append(name if arg["required"] else f"[{name}]")
-        elif arg["type"] == "flag":
-            parts.append(f"[{arg['flags'][0]}]")
-        else:
-            parts.append(f"[{arg['flags'][0]} {arg['name'].upper()}]")
-    return "usage: " + " ".join(parts)
+    """The usage line of a command, from the vocabulary (the same line help, docs and hints show)."""
+    line = f"{PROGRAM} [--db PATH] [--format json|text] [--quiet] {command} {usage_line(command)}"
+    return "usage: " + line.rstrip()
 
 
 def _command_flags(command: str) -> dict[str, dict[str, Any]]:
@@ -109,9 +100,9 @@ def parse(argv: list[str]) -> Invocation:
 
 
 def _command_name(token: str) -> str:
-    if token in COMMANDS or token in EXTRA_COMMANDS or token == "help":
+    if token in COMMANDS or token == "help":
         return token
-    known = sorted(list(COMMANDS) + list(EXTRA_COMMANDS))
+    known = sorted(COMMANDS)
     close = suggest(token, known)
     hint = f"Did you mean '{close}'? " if close else ""
     raise UsageError(f"unknown command {token!r}", hint + f"Run `{PROGRAM} --help` for the list of commands.")
@@ -136,125 +127,27 @@ def bind(invocation: Invocation) -> dict[str, Any]:
     """Match positionals to the command's arguments; every value stays raw for the library to convert."""
     command = str(invocation.command)
     specs = [a for a in COMMANDS[command]["args"] if a["kind"] == "positional"]
-    if len(invocation.positionals) > len(specs):
+    if len(invocation.positionals) > len(specs) and not (specs and specs[-1].get("variadic")):
         extra = invocation.positionals[len(specs)]
         raise UsageError(
             f"unexpected extra argument {extra!r}", usage(command) + "  (quote values that contain spaces)"
         )
     args = dict(invocation.args)
-    for spec, value in zip(specs, invocation.positionals):
+    positionals = list(invocation.positionals)
+    if specs and specs[-1].get("variadic") and len(positionals) > len(specs):
+        positionals[len(specs) - 1 :] = [" ".join(positionals[len(specs) - 1 :])]
+    for spec, value in zip(specs, positionals):
         args[spec["name"]] = value
-    missing = [s["name"].upper() for s in specs[len(invocation.positionals) :] if s["required"]]
+    missing = [s["metavar"] for s in specs[len(invocation.positionals) :] if s["required"]]
     if missing:
         raise UsageError(f"missing {', '.join(missing)}", usage(command))
     return args
 
 
-# -- input -------------------------------------------------------------------------------------------
-# Inputs are read up to this bound, so `@/dev/zero` or an endless pipe cannot exhaust memory; anything
-# between the value limit and this bound is still reported with its exact size by the validation.
-READ_BOUND = 8 * MAX_TEXT_BYTES
-
-
-def _too_large(what: str, where: str) -> InvalidArgument:
-    return InvalidArgument(
-        f"{what} from {where} is larger than {READ_BOUND:,} bytes; the limit is {MAX_TEXT_BYTES:,} bytes",
-        "Store a summary, or split it over several entries.",
-    )
-
-
-def _read_stdin(stdin: TextIO, what: str) -> str:
-    try:
-        raw = stdin.buffer.read(READ_BOUND + 1) if hasattr(stdin, "buffer") else stdin.read(READ_BOUND + 1)
-    except OSError as error:
-        raise InvalidArgument(f"cannot read {what} from standard input: {error}", None)
-    if len(raw) > READ_BOUND:
-        raise _too_large(what, "standard input")
-    if isinstance(raw, bytes):
-        try:
-            return raw.decode("utf-8")
-        except UnicodeDecodeError as error:
-            raise InvalidPayload(
-                f"{what} from standard input is not valid UTF-8 (byte {error.start})", "Send UTF-8 text."
-            )
-    return raw
-
-
-def _read_file(path: str, what: str) -> str:
-    try:
-        with open(path, "rb") as file:
-            data = file.read(READ_BOUND + 1)
-    except (OSError, ValueError) as error:
-        reason = getattr(error, "strerror", None) or str(error)
-        raise InvalidArgument(
-            f"cannot read {what} from {path}: {reason}",
-            "Give @PATH of a readable file, - for standard input, or the JSON itself.",
-        )
-    if len(data) > READ_BOUND:
-        raise _too_large(what, path)
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise InvalidPayload(
-            f"{what} in {path} is not valid UTF-8 (byte {error.start})", "Save the file as UTF-8."
-        )
-
-
-def resolve_inputs(command: str, args: dict[str, Any], stdin: TextIO) -> None:
-    """Replace `-` (stdin) and `@path` (JSON arguments) by their text; reject text that is not UTF-8."""
-    stdin_used = None
-    for spec in COMMANDS[command]["args"]:
-        name = spec["name"]
-        value = args.get(name)
-        if not isinstance(value, str):
-            continue
-        what = name.replace("_", " ")
-        if value == "-" and spec.get("stdin"):
-            if stdin_used:
-                raise UsageError(
-                    f"both {stdin_used} and {what} ask for standard input", "Only one value can be -."
-                )
-            stdin_used = what
-            value = _read_stdin(stdin, what)
-        elif spec["type"] == "json" and value.startswith("@"):
-            value = _read_file(value[1:], what)
-        elif spec["type"] != "json":  # JSON arguments are checked (UTF-8 included) by validation
-            try:
-                value.encode("utf-8")
-            except UnicodeEncodeError:
-                raise InvalidArgument(
-                    f"{what} is not valid UTF-8 text", "Pass UTF-8 text on the command line."
-                )
-        args[name] = value
-
-
-def database_path(explicit: str | None, env: Any, cwd: str) -> str:
-    """--db, else $BAZINGA_DB_PATH, else the nearest coordination/bazinga.db upwards, else ./coordination/..."""
-    if explicit is not None:
-        if not explicit.strip():
-            raise UsageError(
-                "--db is empty",
-                "Give the database path, e.g. --db coordination/bazinga.db "
-                "(an unset shell variable expands to nothing).",
-            )
-        return explicit
-    if env.get("BAZINGA_DB_PATH"):
-        return env["BAZINGA_DB_PATH"]
-    folder = os.path.abspath(cwd)
-    while True:
-        candidate = os.path.join(folder, "coordination", "bazinga.db")
-        if os.path.isfile(candidate):
-            return candidate
-        parent = os.path.dirname(folder)
-        if parent == folder:
-            return os.path.join(cwd, "coordination", "bazinga.db")
-        folder = parent
-
-
 # -- help ----------------------------------------------------------------------------------------------
 def general_help() -> str:
     lines = [f"usage: {PROGRAM} [--db PATH] [--format json|text] [--quiet] COMMAND ARGS...", "", "Commands:"]
-    width = max(len(name) for name in list(COMMANDS) + list(EXTRA_COMMANDS))
+    width = max(len(name) for name in COMMANDS)
     for name, spec in COMMANDS.items():
         lines.append(f"  {name.ljust(width)}  {spec['summary']}")
     lines += ["", "Global options (anywhere on the line):"]
@@ -284,119 +177,120 @@ def command_help(command: str) -> str:
 
 
 # -- rendering ---------------------------------------------------------------------------------------
-def _notices(db: Any, stderr: TextIO, quiet: bool) -> None:
-    if quiet:
-        return
-    for notice in db.notices:
-        symbol = formatting.WARNING if notice.warning else formatting.OK
-        stderr.write(f"{symbol} {notice.message}\n")
-    db.notices.clear()
+def notice_lines(notices: list[Notice]) -> list[str]:
+    """Notices as ✓/⚠ lines, the database's own (initialised, upgraded) first, as they happened first."""
+    ordered = sorted(notices, key=lambda notice: notice.kind not in ("initialized", "upgraded"))
+    return [f"{formatting.WARNING if n.warning else formatting.OK} {n.message}" for n in ordered]
 
 
-def _normalisation_notices(command: str, args: dict[str, Any]) -> list[str]:
-    notes = []
-    for spec in COMMANDS[command]["args"]:
-        value = args.get(spec["name"])
-        if spec["type"] in ENUMS and isinstance(value, str):
-            try:
-                normal = normalise_enum(spec["type"], value)
-            except BazingaError:
-                continue  # the library reports it
-            if normal.lower() != value.strip().lower():
-                notes.append(
-                    f"{formatting.WARNING} {spec['name'].replace('_', ' ')} {value!r} read as {normal!r}"
-                )
-    return notes
+def _flush_notices(ctx: Context) -> None:
+    if ctx.notices and not ctx.quiet and ctx.stderr is not None:
+        ctx.stderr.write("".join(line + "\n" for line in notice_lines(ctx.notices)))
+    ctx.notices.clear()
 
 
-def render_read(command: str, db: Any, args: dict[str, Any], output: str | None) -> str:
-    """Run a read command and return what stdout shows."""
-    text = output == "text"
-    if command == "get-state":
-        record = db.latest_state_record(**args)
-        if text:
-            return formatting.state_view(formatting.state_title(args["state_type"]), record, "state_data")
-        return record["state_data"] if record else "null"
-    if command == "get-skill-output":
-        record = db.skill_output_record(**args)
-        if text:
-            return formatting.state_view(f"{args['skill_name']} output", record, "output_data")
-        return record["output_data"] if record else "null"
-    if command == "get-config":
-        record = db.config_record(**args)
-        if text:
-            return formatting.state_view(f"configuration {args['key']}", record, "value")
-        return record["value"] if record else "null"
-    if command == "stream-logs":
-        page = db.log_page(**args)
-        return formatting.to_json(page) if output == "json" else formatting.logs_markdown(page).rstrip("\n")
-    result = getattr(db, COMMANDS[command]["method"])(**args)
-    if not text:
-        return formatting.to_json(result)
-    if command == "dashboard-snapshot":
-        return formatting.dashboard_view(result)
-    if command == "token-summary":
-        return formatting.token_view(result, by=args.get("by") or "agent_type")
-    if isinstance(result, list):
-        return formatting.table(result)
-    return formatting.key_values(result)
+def render(ctx: Context, result: Result) -> int:
+    """Write a handler's result on stdout (and a report it made on stderr); return the exit code."""
+    stdout = ctx.stdout
+    assert stdout is not None
+    _flush_notices(ctx)
+    if result.report is not None and ctx.stderr is not None:
+        ctx.stderr.write(result.report + "\n")
+    if result.streamed or result.exit_code:
+        return result.exit_code
+    spec = COMMANDS[ctx.command]
+    output = ctx.output
+    if (result.kind or spec["kind"]) == "write":
+        if output == "json":
+            document = result.document
+            if document is None:
+                message = (result.message or "")[2:]
+                document = {"ok": True, "command": ctx.command, "message": message, "result": result.value}
+            stdout.write(formatting.to_json(document) + "\n")
+        elif not ctx.quiet and (result.text or result.message):
+            stdout.write(str(result.text or result.message) + "\n")
+        return EXIT_OK
+    if output == "json" and result.document is not None:
+        stdout.write(formatting.to_json(result.document) + "\n")
+    elif result.text is not None and (output == "text" or (output is None and spec.get("shows") == "text")):
+        stdout.write(result.text + "\n")
+    elif result.raw is not None:
+        stdout.write(result.raw + "\n")
+    elif result.value is not None and not isinstance(result.value, (dict, list, str, int, float, bool)):
+        formatting.write_json_array(stdout, result.value)  # an iterator of rows: streamed, flat memory
+        _flush_notices(ctx)  # what the iteration itself reported (query: the row limit was reached)
+    else:
+        stdout.write(formatting.to_json(result.value) + "\n")
+    return EXIT_OK
 
 
-def execute(invocation: Invocation, stdin: TextIO, stdout: TextIO, stderr: TextIO, env: Any, cwd: str) -> int:
-    command = invocation.command
+def handler_for(command: str) -> Any:
+    """The handler module of a command: the vocabulary's "handler", else the one of API operations."""
+    import importlib
+
+    return importlib.import_module("." + COMMANDS[command].get("handler", "handlers.operations"), __package__)
+
+
+def context(
+    invocation: Invocation, stdin: TextIO, stdout: TextIO, stderr: TextIO, env: Any, cwd: str
+) -> Context:
+    """The handler's context: arguments bound and read (- and @FILE), global options applied."""
+    command = str(invocation.command)
     options = invocation.options
     output = options.get("format")
     if output is not None:
         output = normalise_enum("output_format", output, "format")
-    quiet = bool(options.get("quiet"))
-    if command in EXTRA_COMMANDS:
-        import importlib
-
-        handler = importlib.import_module(EXTRA_COMMANDS[command])
-        return handler.run_command(invocation, stdin, stdout, stderr, env, cwd)
-    from .api import BazingaDB  # here, not above: handlers import what they need (request --dry-run: no API)
-
     args = bind(invocation)
     resolve_inputs(command, args, stdin)
     auto_create = bool(options.get("auto_create_session")) or env.get("BAZINGA_AUTO_CREATE_SESSION") == "1"
-    db = BazingaDB(database_path(options.get("db"), env, cwd), auto_create_sessions=auto_create)
-    try:
-        if command == "get-logs" and output != "text":  # may be a whole session's history: stream it
-            formatting.write_json_array(stdout, db.iter_logs(**args))
-            return EXIT_OK
-        if command == "query" and output != "text":  # rows streamed as they come: constant memory
-            formatting.write_json_array(stdout, db.iter_query(**args), group=100)
-            return EXIT_OK
-        if COMMANDS[command]["kind"] == "read":
-            shown = render_read(command, db, args, output)
-            stdout.write(shown + "\n")
-            return EXIT_OK
-        if not quiet:
-            for note in _normalisation_notices(command, args):
-                stderr.write(note + "\n")
-        result = getattr(db, COMMANDS[command]["method"])(**args)
-        _notices(db, stderr, quiet)
-        line = formatting.success_line(command, args, result)
-        if output == "json":
-            stdout.write(
-                formatting.to_json({"ok": True, "command": command, "message": line[2:], "result": result})
-                + "\n"
-            )
-        elif not quiet:
-            stdout.write(line + "\n")
-        return EXIT_OK
-    finally:
-        _notices(db, stderr, quiet)
-        db.close()
+    return Context(
+        command,
+        args,
+        location=database_location(options.get("db"), env, cwd),
+        output=output,
+        quiet=bool(options.get("quiet")),
+        auto_create_sessions=auto_create,
+        stdin=stdin,
+        stdout=stdout,
+        stderr=stderr,
+        env=env,
+        cwd=cwd,
+    )
+
+
+def error_text(error: BaseException, command: str | None, env: Any) -> tuple[str, int]:
+    """The ❌ report and exit code for an error reaching a command's boundary (the CLI's or a tool call's).
+
+    A project error is reported as it is, in the CLI's words; anything else is an internal error: a report,
+    never a traceback (unless BAZINGA_DB_DEBUG=1 asks for it below the report), never a ✓.
+    """
+    if isinstance(error, BazingaError):
+        report = formatting.error_report(
+            error.message_for("cli", command), error.hint_for("cli", command), error.details, command
+        )
+        return report, error.exit_code
+    if isinstance(error, KeyboardInterrupt):
+        return formatting.error_report("interrupted", "Nothing after the last ✓ was written."), EXIT_FAILURE
+    report = formatting.error_report(
+        f"internal error: {type(error).__name__}: {error}",
+        "This is a bug in bazinga-db; nothing was reported as done. Rerun with BAZINGA_DB_DEBUG=1 "
+        "for the traceback.",
+    )
+    if env.get("BAZINGA_DB_DEBUG") == "1":
+        import traceback
+
+        report += "\n" + "".join(traceback.format_exception(type(error), error, error.__traceback__)).rstrip()
+    return report, EXIT_FAILURE
 
 
 # -- the output boundary ------------------------------------------------------------------------------
-# The rule (README "Exit codes", references/command_examples.md): a write that committed reports its ✓ on
-# whatever channel still works, and its exit code never invites a retry. When standard output cannot be
-# written (closed, full, a broken pipe), what was meant for it goes to stderr after a ⚠ line, and a command
-# that may have changed something (a write, batch, request, an import, a file written) still exits 0 when
-# it succeeded; a read, which changed nothing, exits 1 with a ❌ (retrying it is safe), except for a reader
-# that left on purpose (`| head`). A failing stderr never changes an exit code: notices are then lost.
+# The rule (README, references/command_examples.md "Failures", SKILL.md "On failure"): a write that
+# committed reports its ✓ on whatever channel still works, and its exit code never invites a retry. When
+# standard output cannot be written (closed, full, a broken pipe), what was meant for it goes to stderr
+# after a ⚠ line, and a command that may have changed something (a write, batch, request, an import, a
+# file written) still exits 0 when it succeeded; a read, which changed nothing, exits 1 with a ❌
+# (retrying it is safe), except for a reader that left on purpose (`| head`). A failing stderr never
+# changes an exit code: notices are then lost.
 _KEEP_UNDELIVERED = 1 << 20  # characters of undelivered output kept for stderr; the rest is counted
 
 
@@ -500,9 +394,7 @@ def deliver(code: int, out: Stdout, err: Stderr, changed: bool, command: str | N
         return code
     reason = getattr(out.error, "strerror", None) or str(out.error) or type(out.error).__name__
     if changed:
-        err.write(
-            f"{formatting.WARNING} standard output could not be written ({reason}); its text follows:\n"
-        )
+        err.write(f"{formatting.WARNING} standard output could not be written ({reason}); its text follows:\n")
         err.write("".join(out.undelivered))
         if out.dropped:
             err.write(f"{formatting.WARNING} … and {out.dropped:,} more characters that could not be shown\n")
@@ -523,8 +415,16 @@ def deliver(code: int, out: Stdout, err: Stderr, changed: bool, command: str | N
 
 
 def run(
-    argv: list[str], stdin: TextIO, stdout: TextIO, stderr: TextIO, env: Any = None, cwd: str | None = None
+    argv: list[str],
+    stdin: TextIO,
+    stdout: TextIO,
+    stderr: TextIO,
+    env: Any = None,
+    cwd: str | None = None,
 ) -> int:
+    """The whole command line: parse, build the context, call the handler, render; return the exit code.
+
+    Output goes through the boundary above (:func:`deliver`)."""
     out, err = Stdout(stdout), Stderr(stderr)
     parsed: list[Invocation] = []
     code = _run(argv, stdin, out, err, env, cwd, parsed)  # type: ignore[arg-type]
@@ -545,6 +445,7 @@ def _run(
     env = os.environ if env is None else env
     cwd = os.getcwd() if cwd is None else cwd
     invocation: Invocation | None = None
+    ctx: Context | None = None
     try:
         invocation = parse(argv)
         parsed.append(invocation)
@@ -562,28 +463,18 @@ def _run(
                 return UsageError.exit_code
             stdout.write(general_help() + "\n")
             return EXIT_OK
-        return execute(invocation, stdin, stdout, stderr, env, cwd)
-    except BazingaError as error:
-        command = invocation.command if invocation is not None else None
-        stderr.write(formatting.error_report(error.message, error.hint, error.details, command) + "\n")
-        return error.exit_code
-    except KeyboardInterrupt:
-        stderr.write(formatting.error_report("interrupted", "Nothing after the last ✓ was written.") + "\n")
-        return EXIT_FAILURE
-    except Exception as error:  # last line of defence: a report, never a traceback, never a ✓
-        stderr.write(
-            formatting.error_report(
-                f"internal error: {type(error).__name__}: {error}",
-                "This is a bug in bazinga-db; nothing was reported as done. Rerun with BAZINGA_DB_DEBUG=1 "
-                "for the traceback.",
-            )
-            + "\n"
-        )
-        if env.get("BAZINGA_DB_DEBUG") == "1":
-            import traceback
-
-            traceback.print_exc(file=stderr)
-        return EXIT_FAILURE
+        ctx = context(invocation, stdin, stdout, stderr, env, cwd)
+        return render(ctx, handler_for(ctx.command).run(ctx))
+    except (Exception, KeyboardInterrupt) as error:  # last line of defence: a report, never a traceback
+        if ctx is not None:
+            _flush_notices(ctx)
+        command = invocation.command if invocation is not None and isinstance(error, BazingaError) else None
+        report, code = error_text(error, command, env)
+        stderr.write(report + "\n")
+        return code
+    finally:
+        if ctx is not None:
+            ctx.close()
 
 
 def standard_streams() -> tuple[Any, Any, Any]:

@@ -94,7 +94,7 @@ def check_destination(
     if (mode is not None or os.path.islink(destination)) and not force:
         raise Conflict(
             f"{shown} already exists; nothing was written",
-            "Choose a new file name, or add --force to replace it.",
+            "Choose a new file name, or add {term:force} to replace it.",
         )
     folder = os.path.dirname(target)
     if not os.path.isdir(folder):
@@ -214,11 +214,11 @@ def _place(temporary: str, target: str, force: bool, shown: str) -> None:
     except FileExistsError:
         raise Conflict(
             f"{shown} already exists (it appeared while writing); nothing was written",
-            "Choose a new file name, or add --force to replace it.",
+            "Choose a new file name, or add {term:force} to replace it.",
         )
     except OSError:  # a file system without hard links: check, then rename
         if os.path.lexists(target):
-            raise Conflict(f"{shown} already exists; nothing was written", "Add --force to replace it.")
+            raise Conflict(f"{shown} already exists; nothing was written", "Add {term:force} to replace it.")
         os.replace(temporary, target)
 
 

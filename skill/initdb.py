@@ -30,7 +30,7 @@ def run(
 
 def _run(argv: list[str], stdout: TextIO, stderr: TextIO, env: dict | None, cwd: str | None) -> int:
     from .api import BazingaDB
-    from .cli import database_path
+    from .context import database_location
     from .storage import display_path
 
     env = os.environ if env is None else env
@@ -53,14 +53,16 @@ def _run(argv: list[str], stdout: TextIO, stderr: TextIO, env: dict | None, cwd:
                 "Give the database path, e.g. coordination/bazinga.db (an unset shell variable expands "
                 "to nothing), or leave PATH out for the default.",
             )
-        path = database_path(paths[0] if paths else None, env, cwd or os.getcwd())
+        path = database_location(paths[0] if paths else None, env, cwd or os.getcwd())
         db = BazingaDB(path)
         try:
             result = db.initialize()
         finally:
             db.close()
     except BazingaError as error:
-        stderr.write(error_report(error.message, error.hint, error.details, "init_db.py") + "\n")
+        stderr.write(
+            error_report(error.message_for("cli"), error.hint_for("cli"), error.details, "init_db.py") + "\n"
+        )
         return error.exit_code
     shown = display_path(path)
     if not result["applied"]:

@@ -34,8 +34,8 @@ def _missing(path: str) -> DatabaseUnusable:
     shown = display_path(path)
     return DatabaseUnusable(
         f"no database at {shown}",
-        "Nothing was created. The first write (for example create-session) creates it; check --db / "
-        "$BAZINGA_DB_PATH if you expected one here.",
+        "Nothing was created. The first write (for example {cmd:create-session}) creates it; check "
+        "{term:db_env} if you expected one here.",
     )
 
 
@@ -64,7 +64,7 @@ def _unusable(path: str, error: sqlite3.Error) -> DatabaseUnusable:
         what = "a damaged SQLite database" if head == SQLITE_HEADER else "not a SQLite database"
         return DatabaseUnusable(
             f"{shown} is {what} ({text})",
-            "Nothing was changed. Point --db at the right file, or move this one aside and restore the "
+            "Nothing was changed. Point {term:db} at the right file, or move this one aside and restore the "
             "latest backup (`backup DEST` makes one); a new database is created by the next write if none "
             "is there.",
         )
@@ -169,7 +169,7 @@ def check(path: str) -> dict[str, Any]:
             "Nothing was changed. Stop writing to it, copy it aside, then restore the latest backup "
             f"(or salvage rows with `sqlite3 {shown} .recover`)."
             if integrity != ["ok"] or foreign
-            else "Nothing was changed. Point --db at a database this version can use.",
+            else "Nothing was changed. Point {term:db} at a database this version can use.",
             details=problems[1:],
         )
     advice = report["advice"]
@@ -223,9 +223,8 @@ def backup(path: str, destination: str, force: bool = False) -> dict[str, Any]:
 
     what = "the backup destination"
     example = "bazinga-backup.db"
-    check_destination(
-        destination, database=path, force=force, what=what, example=example
-    )  # before opening the source
+    # Checked before the source is opened: a refused destination never touches the database.
+    check_destination(destination, database=path, force=force, what=what, example=example)
     shown_dest = display_path(destination)
     source = _open_readonly(path)
 

@@ -226,7 +226,8 @@ def refuse_if_newer(version: int, path: str) -> None:
     if version > LATEST_VERSION:
         raise DatabaseUnusable(
             f"{path} has schema version {version}, newer than this skill understands ({LATEST_VERSION})",
-            "The file was left untouched. Use the newer bazinga-db that wrote it, or point --db elsewhere.",
+            "The file was left untouched. Use the newer bazinga-db that wrote it, or point {term:db} elsewhere.",
+            code="newer_schema",
         )
 
 

@@ -146,7 +146,8 @@ class ReadOnlyQuery:
 
     def _refusal(self, error: BaseException) -> BaseException:
         """The project's error for what stopped the statement (``error`` itself when not SQLite's)."""
-        if isinstance(error, MemoryError) or (
+        heap_limited = self.max_memory and self._length is None  # 3.9/3.10: SQLite's NOMEM is MemoryError
+        if (isinstance(error, MemoryError) and heap_limited) or (
             isinstance(error, sqlite3.Error) and ("too big" in str(error) or "out of memory" in str(error))
         ):
             if not self.max_memory:

@@ -51,34 +51,43 @@ def translate(error: sqlite3.Error, path: str) -> BazingaError:
     lowered = text.lower()
     shown = display_path(path)
     if isinstance(error, sqlite3.IntegrityError):
-        return Conflict(f"the database refused the write: {text}", "Check the ids; nothing was written.")
+        return Conflict(
+            f"the database refused the write: {text}",
+            "Check the ids; nothing was written.",
+            code="constraint",
+        )
     if "not a database" in lowered or "malformed" in lowered:
         return DatabaseUnusable(
             f"{shown} is not a usable SQLite database ({text})",
-            "The file was left untouched. If --db names the wrong file, fix --db. If it is a damaged bazinga "
+            "The file was left untouched. If {term:db} names the wrong file, fix {term:db}. If it is a damaged bazinga "
             "database, keep it, run `check` on it and restore the latest backup; moving it aside lets the next "
             "write start a new, empty database.",
+            code="not_a_database",
         )
     if "disk is full" in lowered or "database or disk is full" in lowered:
         return DatabaseUnusable(
             f"the disk holding {shown} is full; nothing was written",
             "Free some space, then retry the same command.",
+            code="disk_full",
         )
     if "readonly" in lowered or "read-only" in lowered:
         return DatabaseUnusable(
             f"{shown} cannot be written ({text})",
             "Check the file's and its folder's permissions (the folder must be writable for the WAL files).",
+            code="read_only",
         )
     if "unable to open" in lowered and folder_is_read_only(path):
         return DatabaseUnusable(
             f"cannot open {shown}: its folder is read-only ({text})",
             "SQLite needs to create the -wal and -shm files beside the database. Make the folder writable "
-            "(or remount it read-write), or point --db at a copy in a writable folder; nothing was written.",
+            "(or remount it read-write), or point {term:db} at a copy in a writable folder; nothing was written.",
+            code="folder_read_only",
         )
     if "unable to open" in lowered:
         return DatabaseUnusable(
             f"cannot open {shown} ({text})",
             "Check that the path names a file (not a folder) in a folder you can read and write.",
+            code="cannot_open",
         )
     if _is_busy(error):
         return DatabaseBusy(
@@ -92,9 +101,12 @@ def translate(error: sqlite3.Error, path: str) -> BazingaError:
             f"disk I/O error on {shown}" + (f" ({code})" if code else f" ({text})") + "; nothing was written",
             "The disk may be full, a file-size limit (ulimit -f) reached, or the device failing. Free space or "
             "raise the limit, then retry the same command; `check` tells whether the database is intact.",
+            code="io_error",
         )
     return DatabaseUnusable(
-        f"SQLite error on {shown}: {text}", "Run `check` on the database; retry the command."
+        f"SQLite error on {shown}: {text}",
+        "Run `check` on the database; retry the command.",
+        code="sqlite_error",
     )
 
 
@@ -184,7 +196,9 @@ def check_database_path(path: str) -> None:
     device; a FIFO blocks or fails with an I/O error. Refusing them up front loses nothing and says why.
     """
     if "\x00" in path:
-        raise DatabaseUnusable("the database path contains a NUL character", "Give --db a plain file path.")
+        raise DatabaseUnusable(
+            "the database path contains a NUL character", "Give {term:db} a plain file path.", code="bad_path"
+        )
     try:
         mode = os.stat(path).st_mode
     except (OSError, ValueError):
@@ -192,7 +206,8 @@ def check_database_path(path: str) -> None:
     if stat.S_ISDIR(mode):
         raise DatabaseUnusable(
             f"{display_path(path)} is a directory, not a database file",
-            "Give --db the path of a file, for example coordination/bazinga.db.",
+            "Give {term:db} the path of a file, for example coordination/bazinga.db.",
+            code="not_a_file",
         )
     if not stat.S_ISREG(mode):
         kind = (
@@ -208,7 +223,8 @@ def check_database_path(path: str) -> None:
         )
         raise DatabaseUnusable(
             f"{display_path(path)} is {kind}, not a database file",
-            "Give --db the path of a regular file, for example coordination/bazinga.db.",
+            "Give {term:db} the path of a regular file, for example coordination/bazinga.db.",
+            code="not_a_file",
         )
 
 
@@ -237,7 +253,8 @@ class Store:
         except OSError as error:
             raise DatabaseUnusable(
                 f"cannot create the folder {folder}: {error.strerror}",
-                "Create it yourself or choose another --db path.",
+                "Create it yourself or choose another {term:db} path.",
+                code="cannot_create_folder",
             )
         try:
             conn = _configure(
@@ -280,8 +297,8 @@ class Store:
         if not os.path.exists(self.path):
             raise NoDatabase(
                 f"no database at {shown} yet",
-                "It is created by the first write (for example create-session), or run "
-                f"`python3 scripts/init_db.py {shown}`. Check --db / $BAZINGA_DB_PATH if you expected one.",
+                "It is created by the first write (for example {cmd:create-session}), or run "
+                f"`{{term:init_db}} {shown}`. Check {{term:db_env}} if you expected one.",
             )
         try:
             conn = _configure(open_read_only(self.path))
@@ -294,8 +311,9 @@ class Store:
             state = "empty (not initialised)" if version == 0 else f"at schema version {version}"
             raise DatabaseUnusable(
                 f"{shown} is {state}; this skill needs version {migrations.LATEST_VERSION}",
-                f"Read commands never change the file: run `python3 scripts/init_db.py {shown}` (or any write) "
+                f"Read commands never change the file: run `{{term:init_db}} {shown}` (or any write) "
                 "to bring it up to date.",
+                code="outdated_schema",
             )
         self._reader = conn
         return conn

@@ -345,8 +345,8 @@ def import_files(
     if log is not None and not os.path.isfile(log):
         raise NotFound(
             f"the log {log} does not exist",
-            "Give --log the path of the legacy orchestration-log.md, "
-            "or leave --log out to look in the folder and in ../docs/.",
+            "Give {arg:import-files.log} the path of the legacy orchestration-log.md, "
+            "or leave {arg:import-files.log} out to look in the folder and in ../docs/.",
         )
     from . import legacy  # the legacy parser only for import-files and markdown exports
 
@@ -360,14 +360,14 @@ def import_files(
             )
         raise InvalidPayload(
             f"{count} problem{'s' if count != 1 else ''} in {', '.join(plan.invalid_files)}; nothing was imported",
-            "Fix the files, or rerun with --skip-invalid to import everything else (the invalid files, and the "
+            "Fix the files, or rerun with {arg:import-files.skip_invalid} to import everything else (the invalid files, and the "
             "invalid log entries, are left out and listed).",
             details=details,
         )
     if not any(f.status == "read" for f in plan.files):
         raise NotFound(
             f"no legacy files in {folder}",
-            "Expected orchestrator_state.json, pm_state.json, orchestration-log.md … (see --log for the log).",
+            "Expected orchestrator_state.json, pm_state.json, orchestration-log.md … (see {arg:import-files.log} for the log).",
         )
     info = {
         "folder": folder,
@@ -461,7 +461,7 @@ def read_document(text: str, what: str) -> dict[str, Any]:
     if not isinstance(value, dict) or value.get("format") != EXPORT_FORMAT:
         raise InvalidPayload(
             f'{what} is not a bazinga-db session export (expected "format": "{EXPORT_FORMAT}")',
-            "Create one with: export-session SESSION --out FILE",
+            "Create one with: {cmd:export-session} SESSION {arg:export-session.out} FILE",
         )
     if value.get("format_version") != EXPORT_VERSION:
         raise InvalidPayload(
@@ -488,8 +488,8 @@ def import_session(
             held = ", ".join(f"{t} {n}" for t, n in counts.items() if n) or "no rows"
             raise Conflict(
                 f"session {session_id!r} already exists in this database ({held}); nothing was imported",
-                "Rerun with --replace to delete it and load the export in its place, or import into "
-                "another --db.",
+                "Rerun with {arg:import-session.replace} to delete it and load the export in its place, or import "
+                "into another database ({term:db}).",
             )
         if exists:
             conn.execute("DELETE FROM sessions WHERE session_id = ?", (session_id,))  # children cascade
@@ -511,7 +511,7 @@ def _rows_from_document(document: dict[str, Any], what: str) -> dict[str, list[d
     session = document.get("session")
     if not isinstance(session, dict):
         raise InvalidPayload(
-            f'{what} has no "session" object', "Export the session again with export-session."
+            f'{what} has no "session" object', "Export the session again with {cmd:export-session}."
         )
     session_row = _check_row(session, SESSION_FIELDS, "$.session", fail)
     session_id = session_row.get("session_id", "")

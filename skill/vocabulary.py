@@ -10,11 +10,11 @@ import json
 import os
 import re
 
-from .errors import InvalidArgument
+from .errors import InvalidArgument, Notice
 
 TYPE_CHECKING = False  # importing typing costs ~2 ms per process; annotations are strings anyway
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import Any, Callable
 
 # A plain string: pathlib costs ~2.5 ms per process start. ``PROMPTS_DIR`` (a Path) is still offered,
 # built on first use by the module __getattr__ below.
@@ -25,6 +25,29 @@ with open(os.path.join(PROMPTS_PATH, "commands.json"), encoding="utf-8") as _fil
 
 COMMANDS: dict[str, dict[str, Any]] = VOCABULARY["commands"]
 ENUMS: dict[str, dict[str, Any]] = VOCABULARY["enums"]
+TYPES: dict[str, dict[str, Any]] = VOCABULARY["types"]
+ARGUMENTS: dict[str, dict[str, Any]] = VOCABULARY["arguments"]
+
+
+def _complete_arguments() -> None:
+    """Give every command argument the shared facts of its name (type, help, metavar, label, payload).
+
+    A command's own entry overrides them; an option shows its ``flag_metavar``. Done once at import, so every
+    reader (parser, help, docs, requests, MCP schemas) sees complete argument specs.
+    """
+    for spec in COMMANDS.values():
+        for index, arg in enumerate(spec["args"]):
+            merged = {**ARGUMENTS[arg["name"]], **arg}
+            if merged["kind"] == "option":
+                merged["required"] = False
+                if "flag_metavar" in merged:
+                    merged["metavar"] = merged["flag_metavar"]
+            merged.pop("flag_metavar", None)
+            merged.setdefault("label", merged["name"].replace("_", " "))
+            spec["args"][index] = merged
+
+
+_complete_arguments()
 AGENT_TYPES: dict[str, Any] = VOCABULARY["agent_types"]
 LIMITS: dict[str, int] = VOCABULARY["limits"]
 MAX_TEXT_BYTES: int = LIMITS["max_text_bytes"]
@@ -213,12 +236,106 @@ def convert(type_name: str, value: Any, what: str) -> Any:
     return value
 
 
+def argument_specs(command: str) -> dict[str, dict[str, Any]]:
+    """The arguments of a command by name, in the vocabulary's order."""
+    return {arg["name"]: arg for arg in COMMANDS[command]["args"]}
+
+
+def usage_line(command: str) -> str:
+    """The arguments part of a command's usage line: ``SESSION_ID STATE_TYPE JSON``, ``[--limit N]``.
+
+    The one place usage lines are built: help, error hints, docs and request forms all call it.
+    """
+    parts = []
+    for arg in COMMANDS[command]["args"]:
+        if arg["kind"] == "positional":
+            parts.append(arg["metavar"] if arg["required"] else f"[{arg['metavar']}]")
+        elif arg["type"] == "flag":
+            parts.append(f"[{arg['flags'][0]}]")
+        else:
+            parts.append(f"[{arg['flags'][0]} {arg['metavar']}]")
+    return " ".join(parts)
+
+
+def convert_args(
+    command: str,
+    values: dict[str, Any],
+    notify: Callable[[Notice], None] | None = None,
+    *,
+    defaults: bool = False,
+) -> dict[str, Any]:
+    """Validate and convert the argument values of ``command`` by their vocabulary types.
+
+    The one conversion every surface goes through (CLI, API, requests, batch, transfer, MCP): ids checked,
+    agent types and enumerations normalised (each normalisation reported to ``notify`` as a ⚠ notice),
+    counts parsed, times made canonical, JSON payloads parsed and checked against their schema. Values that
+    are None are left out, or with ``defaults`` given the vocabulary's default (the API's methods ask for
+    that; a request's dry run shows only what the text gave). A missing required value, or a name the
+    command does not have, raises.
+    """
+    specs = argument_specs(command)
+    converted: dict[str, Any] = {}
+    for name in values:
+        if name not in specs:
+            raise InvalidArgument(
+                f"{command} has no argument {name!r}",
+                unknown_argument_hint(command, name),
+                code="unknown_argument",
+            )
+    for name, spec in specs.items():
+        value = values.get(name)
+        if value is None and defaults:
+            value = spec.get("default")
+        if value is None:
+            if spec.get("required"):
+                raise InvalidArgument(
+                    f"{spec['label']} is missing", f"{command} {usage_line(command)}", code="missing_argument"
+                )
+            continue
+        if spec["type"] == "json" and "payload" in spec:
+            payload = spec["payload"]
+            converted[name] = convert_payload(
+                payload["kind"], str(converted.get(payload["name_from"], "")), value, spec["label"]
+            )
+            continue
+        result = convert(spec["type"], value, spec["label"])
+        if notify is not None and spec["type"] in ENUMS and isinstance(value, str):
+            if result.lower() != value.strip().lower():
+                notify(
+                    Notice(
+                        "normalised",
+                        f"{name.replace('_', ' ')} {value!r} read as {result!r}",
+                        warning=True,
+                    )
+                )
+        converted[name] = result
+    return converted
+
+
+def convert_payload(kind: str, name: str, value: Any, what: str) -> Any:
+    """A JSON payload (text or already parsed) as a checked JSON object, for the schema of (kind, name)."""
+    from . import validation  # the heaviest module: imported only by the commands that store JSON
+
+    if isinstance(value, (str, bytes, bytearray)):
+        value = validation.parse_json_text(value, what)
+    validation.check_payload(kind, name, value, what)
+    return value
+
+
 def suggest(word: str, choices: list[str]) -> str | None:
     """The closest choice to a misspelt word, for 'did you mean' hints."""
     import difflib
 
     found = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
     return found[0] if found else None
+
+
+def unknown_argument_hint(command: str, name: str) -> str:
+    """What to say about an argument name the command does not have (batch lines, MCP tool calls)."""
+    names = [arg["name"] for arg in COMMANDS[command]["args"]]
+    close = suggest(name, names)
+    known = "Arguments: " + ", ".join(names) + "." if names else "This command takes no arguments."
+    return (f"Did you mean {close!r}? " if close else "") + known
 
 
 def __getattr__(name: str) -> Any:

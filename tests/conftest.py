@@ -63,8 +63,14 @@ def db_path(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def db(db_path: Path):
-    database = BazingaDB(db_path)
+def notices() -> list:
+    """The notices the `db` fixture's store reported, in order (BazingaDB's on_notice callback)."""
+    return []
+
+
+@pytest.fixture
+def db(db_path: Path, notices: list):
+    database = BazingaDB(db_path, on_notice=notices.append)
     yield database
     database.close()
 

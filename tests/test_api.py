@@ -28,10 +28,10 @@ def test_import_through_the_entry_script():
     assert bazinga_db.BazingaDB is BazingaDB
 
 
-def test_create_session_returns_the_row_and_is_idempotent(db, capsys):
+def test_create_session_returns_the_row_and_is_idempotent(db, notices, capsys):
     row = db.create_session("s1", "Parallel", "Build it")
     assert row["created"] is True and row["mode"] == "parallel" and row["status"] == "active"
-    assert [n.kind for n in db.notices] == ["initialized"]
+    assert [n.kind for n in notices] == ["initialized"]
     again = db.create_session("s1", "parallel", "Build it")
     assert again["created"] is False and again["created_at"] == row["created_at"]
     with pytest.raises(Conflict) as error:
@@ -158,9 +158,10 @@ def test_unknown_session_refused_unless_auto_create(session, db_path):
     with pytest.raises(NotFound) as error:
         session.log_interaction("s2", "pm", "x")
     assert "s1" in error.value.hint
-    auto = BazingaDB(db_path, auto_create_sessions=True)
+    seen: list = []
+    auto = BazingaDB(db_path, auto_create_sessions=True, on_notice=seen.append)
     auto.log_interaction("s2", "pm", "x")
-    assert [n.kind for n in auto.notices] == ["session_created"]
+    assert [n.kind for n in seen] == ["session_created"]
     assert auto.get_session("s2")["mode"] is None
     auto.close()
 
@@ -177,9 +178,10 @@ def test_query_binds_parameters_and_stays_read_only(session):
 
 
 def test_reads_on_a_missing_database_do_not_create_it(tmp_path):
-    db = BazingaDB(tmp_path / "none" / "x.db")
+    seen: list = []
+    db = BazingaDB(tmp_path / "none" / "x.db", on_notice=seen.append)
     assert db.list_sessions() == [] and db.get_config("k") is None
-    assert [n.kind for n in db.notices] == ["no_database", "no_database"]
+    assert [n.kind for n in seen] == ["no_database", "no_database"]
     with pytest.raises(NotFound) as error:
         db.get_logs("s1")
     assert "no database at" in error.value.hint

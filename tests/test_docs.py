@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from skill import docgen
+from skill.devtools import docgen
 from skill.migrations import MIGRATIONS
 from skill.vocabulary import COMMANDS, VOCABULARY
 
@@ -39,6 +39,7 @@ FLAG = re.compile(r"(?<![\w-])(--[a-z][a-z_-]*[a-z])")
 OTHER_PROGRAM = re.compile(
     r"`python3 (?!scripts/bazinga_db\.py|SKILL_DIR/scripts/bazinga_db\.py)[^`]*`"
     r"|`[\w./-]+\.sh [^`]*`"  # the legacy shell scripts' own flags (init-orchestration.sh --new)
+    r"|`claude mcp [^`]*`"  # Claude Code's own flags, in references/mcp.md (claude mcp add --scope)
 )
 
 
@@ -55,7 +56,9 @@ def docs() -> dict[str, str]:
 def test_generated_docs_are_what_the_code_gives_now(rel):
     current = (ROOT / rel).read_text(encoding="utf-8")
     expected = docgen.TARGETS[rel](current)
-    assert current == expected, f"{rel} is stale: run python3 -m skill.docgen, review the diff, commit it"
+    assert current == expected, (
+        f"{rel} is stale: run python3 -m skill.devtools.docgen, review the diff, commit it"
+    )
 
 
 def test_docgen_check_reports_a_stale_file(tmp_path, capsys, monkeypatch):
@@ -70,7 +73,7 @@ def test_docgen_check_reports_a_stale_file(tmp_path, capsys, monkeypatch):
     err = capsys.readouterr().err
     assert err == (
         "❌ [stale-docs] references/schema.md differs from what the code gives\n"
-        "   → python3 -m skill.docgen, review the diff, commit it.\n"
+        "   → python3 -m skill.devtools.docgen, review the diff, commit it.\n"
     )
 
 
@@ -129,7 +132,9 @@ def test_schema_md_describes_every_table_column_and_index_of_a_fresh_database(tm
 def test_every_column_has_a_note_and_every_note_a_column(tmp_path):
     schema = fresh_schema(tmp_path)
     for table, columns in schema.tables.items():
-        assert table in docgen.TABLE_NOTES, f"schema.md: add a note for table {table} in skill/docgen.py"
+        assert table in docgen.TABLE_NOTES, (
+            f"schema.md: add a note for table {table} in skill/devtools/docgen.py"
+        )
         purpose, notes = docgen.TABLE_NOTES[table]
         assert purpose
         assert set(notes) == {c.name for c in columns}, f"notes of {table} disagree with its columns"

@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from skill import cli
+from skill import cli, inputs
 from skill.vocabulary import COMMANDS
 from stress import fuzz, fuzzgen
 
@@ -157,7 +157,7 @@ def test_request_in_words(target, text, dry_run, via_stdin):
 def test_endless_input_is_refused_without_reading_it_all(target, source):
     """`save-state s pm @/dev/zero` read forever (memory grew until killed); reads are now bounded."""
     if source == "-":
-        code, out, err = target.run(["save-state", "s_1", "pm", "-"], b"[" * (cli.READ_BOUND + 10))
+        code, out, err = target.run(["save-state", "s_1", "pm", "-"], b"[" * (inputs.READ_BOUND + 10))
     else:
         code, out, err = target.run(["save-state", "s_1", "pm", source])
     assert code == 2 and out == "" and err.startswith("❌ save-state: state data from ")

@@ -73,9 +73,10 @@ def test_spec_tables_and_columns_keep_their_names(db, db_path):
 def test_empty_file_is_initialised_on_first_write(db_path):
     db_path.parent.mkdir(parents=True)
     db_path.write_bytes(b"")
-    db = BazingaDB(db_path)
+    seen: list = []
+    db = BazingaDB(db_path, on_notice=seen.append)
     db.create_session("s1", "simple", "x")
-    assert [n.kind for n in db.notices] == ["initialized"]
+    assert [n.kind for n in seen] == ["initialized"]
     db.close()
     assert _schema(db_path)
 

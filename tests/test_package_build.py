@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from test_package_rules import make_skill, run_packager
 
-from skill import package
+from skill.devtools import package
 
 EXPECTED_CONTENTS = [
     "bazinga-db/SKILL.md",
@@ -72,7 +72,7 @@ def test_check_writes_nothing_and_reports_the_sizes(skill, tmp_path, monkeypatch
     result = run_packager("--source", str(skill), "--check", tmp_path=tmp_path)
     assert result["exit"] == 0 and result["stderr"] == ""
     zipped = len(package.zip_bytes(package.check_source(skill).files))
-    unpacked = sum(p.stat().st_size for p in skill.rglob("*") if p.is_file() and p.name != "package.py")
+    unpacked = sum(p.stat().st_size for p in skill.rglob("*") if p.is_file() and "devtools" not in p.parts)
     assert result["stdout"] == (
         f"✓ bazinga-db passes the upload rules: 7 files, {unpacked:,} bytes unpacked; "
         f"SKILL.md {(skill / 'SKILL.md').stat().st_size:,} bytes, 10 lines (body 2); ZIP {zipped:,} bytes\n"
@@ -185,7 +185,7 @@ def test_install_refuses_to_overwrite_local_changes_without_force(skill, project
 
 def test_install_over_a_copy_made_by_hand_refuses_only_when_it_differs(skill, project, tmp_path):
     target = project / ".claude" / "skills" / "bazinga-db"
-    shutil.copytree(skill, target, ignore=shutil.ignore_patterns("package.py"))
+    shutil.copytree(skill, target, ignore=shutil.ignore_patterns("devtools"))
     same = install(skill, project, tmp_path=tmp_path)
     assert same["exit"] == 0 and "0 written, 7 unchanged" in same["stdout"]
     (target / package.INSTALL_MANIFEST).unlink()

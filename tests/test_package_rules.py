@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from skill import package
+from skill.devtools import package
 
 VALID_SKILL_MD = """---
 name: bazinga-db
@@ -36,7 +36,10 @@ def make_skill(root: Path, skill_md: str | bytes = VALID_SKILL_MD) -> Path:
     (root / "skill" / "__init__.py").write_text("")
     (root / "skill" / "cli.py").write_text("from . import errors\nfrom .errors import Boom\nimport json\n")
     (root / "skill" / "errors.py").write_text("class Boom(Exception):\n    pass\n")
-    (root / "skill" / "package.py").write_text("import yaml\n")  # a dev-only module: never shipped
+    (root / "skill" / "devtools").mkdir()
+    (root / "skill" / "devtools" / "package.py").write_text(
+        "import yaml\n"
+    )  # a dev-only module: never shipped
     (root / "references" / "schema.md").write_text("# schema\n")
     (root / "prompts" / "commands.json").write_text("{}\n")
     write_skill_md(root, skill_md)
@@ -201,11 +204,11 @@ BROKEN = [
     ("database-inside", "no-caches-or-tests", _add("references/bazinga.db")),
     ("symlink", "regular-files", _symlink),
     ("third-party-import", "runtime-imports", _add("skill/fancy.py", b"import yaml\n")),
-    ("dev-module-import", "runtime-imports", _add("skill/fancy.py", b"from . import package\n")),
+    ("dev-module-import", "runtime-imports", _add("skill/fancy.py", b"from .devtools import package\n")),
     (
         "dev-module-import-absolute",
         "runtime-imports",
-        _add("scripts/tool.py", b"from skill.package import main\n"),
+        _add("scripts/tool.py", b"from skill.devtools.package import main\n"),
     ),
     ("syntax-error", "runtime-syntax", _add("skill/broken.py", b"def (:\n")),
 ]

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from skill import package
+from skill.devtools import package
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON39 = Path("/root/.pyenv/versions/3.9.18/bin/python3")  # used when present; CI machines may lack it
@@ -44,7 +44,7 @@ def expected_runtime_files() -> list[str]:
                 path.is_file()
                 and "__pycache__" not in path.parts
                 and path.suffix != ".pyc"
-                and rel not in ("skill/package.py", "skill/docgen.py")
+                and not rel.startswith("skill/devtools/")
             ):
                 found.append(rel)
     return sorted(found)
@@ -56,7 +56,7 @@ def test_the_zip_holds_exactly_the_runtime_files_under_one_folder(built):
     assert names == sorted(names)
     assert {name.split("/")[0] for name in names} == {"bazinga-db"}
     assert [name.split("/", 1)[1] for name in names] == expected_runtime_files()
-    assert "bazinga-db/skill/package.py" not in names and "bazinga-db/skill/docgen.py" not in names
+    assert not [n for n in names if n.startswith("bazinga-db/skill/devtools")]
     assert not [n for n in names if "/tests/" in n or n.endswith((".pyc", ".db"))]
 
 

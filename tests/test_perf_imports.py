@@ -38,9 +38,9 @@ OPTIONAL = {
     "skill.validation",
     "skill.jsonschema_lite",
     "skill.requests",
-    "skill.replies",
+    "skill.handlers.request",
     "skill.readonly",
-    "skill.batch",
+    "skill.handlers.batch",
     "skill.initdb",
 }
 
@@ -102,10 +102,13 @@ def test_batch_imports_nothing_heavy(session):
     )
     modules = _imported(session, "batch", stdin=line + "\n")
     assert modules & HEAVY == set()
-    assert modules & OPTIONAL == {"skill.batch"}
+    assert modules & OPTIONAL == {"skill.handlers.batch"}
 
 
 def test_payload_commands_load_validation_only_then(session):
     modules = _imported(session, "save-state", "s1", "pm", '{"iteration": 1}')
     assert "skill.validation" in modules
-    assert modules & {"pathlib", "difflib", "skill.requests", "skill.replies", "skill.readonly"} == set()
+    assert (
+        modules & {"pathlib", "difflib", "skill.requests", "skill.handlers.request", "skill.readonly"}
+        == set()
+    )

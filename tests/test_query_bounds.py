@@ -13,6 +13,7 @@ import sys
 import pytest
 from conftest import SCRIPT
 
+from skill.api import BazingaDB
 from skill.errors import QueryRefused
 
 ENDLESS = "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n) SELECT COUNT(*) FROM n"
@@ -80,10 +81,12 @@ def test_a_memory_bomb_stops_at_the_memory_limit(seeded, snapshot):
     assert json.loads(small.stdout) == [{"n": 1000000}]
 
 
-def test_the_api_takes_the_same_caps(db):
+def test_the_api_takes_the_same_caps(db_path):
+    notices = []
+    db = BazingaDB(db_path, on_notice=notices.append)
     db.create_session("s_1", "simple", "x")
     assert len(db.query(_rows(1500))) == 1000
-    assert [n.message for n in db.notices if n.kind == "truncated"] == [
+    assert [n.message for n in notices if n.kind == "truncated"] == [
         "query: stopped after 1,000 rows (the row limit); --limit N (limit= in the API) raises it; "
         "--limit 0 lifts it"
     ]
@@ -97,6 +100,7 @@ def test_the_api_takes_the_same_caps(db):
     db.log_interaction("s_1", "pm", "after the refusals")
     if sys.version_info >= (3, 11):
         assert db.query("SELECT length(randomblob(80000000)) AS n", max_memory=0) == [{"n": 80000000}]
+    db.close()
 
 
 @pytest.mark.slow

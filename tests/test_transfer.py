@@ -195,7 +195,7 @@ def test_problems_abort_the_whole_import(db, db_path, folder):
         d.startswith("orchestration-log.md:89:") for d in error.details
     )
     assert any(d.startswith("lint_results.json $: expected a JSON object") for d in error.details)
-    assert "--skip-invalid" in error.hint
+    assert "--skip-invalid" in error.hint_for("cli") and "skip_invalid=True" in error.hint
     assert not db_path.exists() or sum(counts(db_path).values()) == 0
 
 
@@ -276,7 +276,8 @@ def test_import_session_refuses_to_overwrite(imported, db, db_path):
     document = transfer.export_session(db, CURRENT)
     with pytest.raises(Conflict) as caught:
         transfer.import_session(db, document)
-    assert "already exists" in caught.value.message and "--replace" in caught.value.hint
+    assert "already exists" in caught.value.message and "replace=True" in caught.value.hint
+    assert "--replace" in caught.value.hint_for("cli")
     assert counts(db_path) == EXPECTED_COUNTS
     document["orchestration_logs"] = document["orchestration_logs"][:5]
     result = transfer.import_session(db, document, replace=True)

@@ -1,10 +1,10 @@
 """Build, check and install the bazinga-db skill. A development tool: never shipped, never run by the skill.
 
-    python3 -m skill.package [--out DIR]          build DIR/bazinga-db.zip (default: dist/ in the repository)
-    python3 -m skill.package --check              check the upload rules without writing anything
-    python3 -m skill.package --verify ZIP         check an existing ZIP against the same rules
-    python3 -m skill.package --list               print what the ZIP holds
-    python3 -m skill.package --install PROJECT [--force]
+    python3 -m skill.devtools.package [--out DIR]          build DIR/bazinga-db.zip (default: dist/ in the repository)
+    python3 -m skill.devtools.package --check              check the upload rules without writing anything
+    python3 -m skill.devtools.package --verify ZIP         check an existing ZIP against the same rules
+    python3 -m skill.devtools.package --list               print what the ZIP holds
+    python3 -m skill.devtools.package --install PROJECT [--force]
                                                   copy the skill to PROJECT/.claude/skills/bazinga-db/
 
 What ships: SKILL.md, LICENSE (if present), scripts/, skill/ without the development modules named in
@@ -41,7 +41,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any, TextIO
 
 SKILL_NAME = "bazinga-db"
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_OUT = REPO_ROOT / "dist"
 
 # What the skill folder holds at run time: these top-level entries, when present.
@@ -49,7 +49,7 @@ SHIPPED_FILES = ("SKILL.md", "LICENSE")
 SHIPPED_DIRS = ("scripts", "skill", "references", "prompts")
 # Modules of skill/ that only developers run (they may import the dev dependencies); they stay out of the
 # ZIP, and the runtime-imports rule refuses any shipped module that imports them.
-DEV_ONLY = ("skill/package.py", "skill/docgen.py")
+DEV_ONLY = ("skill/devtools",)  # a folder: everything under it
 
 # Skipped silently: artefacts that running or editing leaves behind.
 JUNK_DIRS = {"__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache", ".hypothesis"}
@@ -146,7 +146,7 @@ def collect_files(source: Path) -> tuple[list[tuple[str, bytes]], list[Violation
             dirnames[:] = kept
             for f in sorted(filenames):
                 rel = f"{rel_dir}/{f}"
-                if rel in DEV_ONLY or JUNK_FILE.search(f):
+                if _dev_only(rel) or JUNK_FILE.search(f):
                     continue
                 if FORBIDDEN_FILE.search(f):
                     violations.append(_forbidden(rel))
@@ -545,7 +545,11 @@ def _guarded(node: ast.AST, parents: dict[ast.AST, ast.AST]) -> bool:
     return False
 
 
-DEV_MODULES = {path[:-3].replace("/", ".") for path in DEV_ONLY}
+DEV_MODULES = {path.replace("/", ".") for path in DEV_ONLY}
+
+
+def _dev_only(rel: str) -> bool:
+    return any(rel == path or rel.startswith(path + "/") for path in DEV_ONLY)
 
 
 def _ships(target: str, shipped: set[str], source: Path | None) -> bool:
@@ -669,7 +673,7 @@ def check_files(files: Sequence[tuple[str, bytes]]) -> list[Violation]:
             Violation(
                 "no-caches-or-tests",
                 "the package holds caches or tests: " + ", ".join(junk),
-                "Build with python3 -m skill.package, which leaves them out.",
+                "Build with python3 -m skill.devtools.package, which leaves them out.",
             )
         )
     return violations
@@ -927,7 +931,7 @@ def _summary(report: Report) -> str:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python3 -m skill.package",
+        prog="python3 -m skill.devtools.package",
         description=f"Build, check or install the {SKILL_NAME} skill (upload ZIP: one folder {SKILL_NAME}/).",
     )
     parser.add_argument(

@@ -19,15 +19,24 @@ skipped (line numbers count them).
 
 from __future__ import annotations
 
-from . import formatting, jsonstrict
-from .errors import EXIT_FAILURE, EXIT_OK, BazingaError, UsageError
-from .vocabulary import COMMANDS, MAX_TEXT_BYTES, OPERATIONS, convert, suggest
+from .. import formatting, jsonstrict
+from ..context import Result
+from ..errors import EXIT_FAILURE, BazingaError, UsageError
+from ..vocabulary import (
+    COMMANDS,
+    MAX_TEXT_BYTES,
+    OPERATIONS,
+    argument_specs,
+    convert_args,
+    suggest,
+    unknown_argument_hint,
+)
 
-TYPE_CHECKING = False
+TYPE_CHECKING = False  # importing typing costs ~2 ms per process; annotations are strings anyway
 if TYPE_CHECKING:
-    from typing import Any, TextIO
+    from typing import Any
 
-DEFAULT_PER_TRANSACTION = COMMANDS["batch"]["defaults"]["per_transaction"]
+    from ..context import Context
 # What a line may run: the operations that are one API method each (not batch, request, or the transfer
 # commands, which have their own handlers: files, formats, their own transaction).
 EXAMPLE = (
@@ -62,13 +71,11 @@ def parse_line(text: str, number: int) -> tuple[str, dict[str, Any]]:
     args = item.get("args", {})
     if not isinstance(args, dict):
         raise UsageError(f'line {number} ({command}): "args" must be an object of named values', EXAMPLE)
-    specs = {spec["name"]: spec for spec in COMMANDS[command]["args"]}
+    specs = argument_specs(command)
     for name in args:
         if name not in specs:
-            close = suggest(name, list(specs))
             raise UsageError(
-                f"line {number} ({command}): unknown argument {name!r}",
-                (f"Did you mean {close!r}? " if close else "") + "Arguments: " + ", ".join(specs) + ".",
+                f"line {number} ({command}): unknown argument {name!r}", unknown_argument_hint(command, name)
             )
     missing = [name for name, spec in specs.items() if spec.get("required") and args.get(name) is None]
     if missing:
@@ -175,9 +182,8 @@ def _chunks(source: Any, size: int) -> Any:
                 ended = True
                 break
             number += 1
-            if isinstance(raw, UsageError):
-                raw.message = f"line {number}: {raw.message}"
-                chunk.append((number, raw))
+            if isinstance(raw, UsageError):  # a line too long to read
+                chunk.append((number, UsageError(f"line {number}: {raw.template}", raw.hint_template)))
                 ended = True
                 break
             try:
@@ -226,54 +232,50 @@ class _Progress:
         return " ".join(parts)
 
 
-def run_command(invocation: Any, stdin: TextIO, stdout: TextIO, stderr: TextIO, env: Any, cwd: str) -> int:
-    from .api import BazingaDB
-    from .cli import _normalisation_notices, bind, database_path
-
-    options = invocation.options
-    quiet = bool(options.get("quiet"))
-    text_output = options.get("format") == "text"
-    args = bind(invocation)
-    per_transaction = convert(
-        "limit", args.get("per_transaction", DEFAULT_PER_TRANSACTION), "per transaction"
-    )
-    source_name = args.get("input")
-    auto_create = bool(options.get("auto_create_session")) or env.get("BAZINGA_AUTO_CREATE_SESSION") == "1"
+def run(ctx: Context) -> Result:
+    quiet = ctx.quiet
+    text_output = ctx.output == "text"
+    stdout, stderr = ctx.stdout, ctx.stderr
+    assert stdout is not None and stderr is not None
+    per_transaction = convert_args("batch", ctx.args, defaults=True)["per_transaction"]
+    source_name = ctx.args.get("input")
     if source_name and source_name != "-":
-        import os
-
         try:
-            source: Any = open(os.path.join(cwd, source_name), "rb")
+            source: Any = open(ctx.path(source_name), "rb")
         except (OSError, ValueError) as error:  # ValueError: a NUL in the path
             reason = getattr(error, "strerror", None) or "not a usable file name"
             raise UsageError(
                 f"cannot read {source_name!r}: {reason}",
                 "Give a readable file of JSON lines, or - for standard input.",
-            )
+            ) from None
     else:
+        stdin = ctx.stdin
         source = stdin.buffer if hasattr(stdin, "buffer") else stdin
 
-    db = BazingaDB(database_path(options.get("db"), env, cwd), auto_create_sessions=auto_create)
+    db = ctx.db()
     progress = _Progress()
     results: list[str] = []  # result lines of the open transaction, written after its COMMIT
     notices: list[str] = []
     current_line: int | None = None
     current_command: str | None = None
 
-    def notice_lines(durable_only: bool = False) -> list[str]:
+    def notice_lines(durable_only: bool = False, line: int | None = None) -> list[str]:
+        prefix = f"line {line}: " if line is not None else ""
         shown = [
-            f"{formatting.WARNING if n.warning else formatting.OK} {n.message}"
-            for n in db.notices
+            f"{formatting.WARNING if n.warning else formatting.OK} "
+            + (prefix if n.kind == "normalised" else "")
+            + n.message
+            for n in ctx.notices
             if not durable_only or n.kind in _DURABLE_NOTICES
         ]
-        db.notices.clear()
+        ctx.notices.clear()
         return shown
 
     committing: list[bool] = []  # non-empty while a COMMIT runs (its failure is not a line's)
 
     def commit() -> None:
         committing.append(True)
-        db.store.commit()
+        db.commit()
         committing.clear()
         progress.transactions += 1
         progress.operations += progress.chunk_operations
@@ -297,16 +299,11 @@ def run_command(invocation: Any, stdin: TextIO, stdout: TextIO, stderr: TextIO, 
                 command, op_args = parsed
                 current_command = command
                 if progress.chunk_first_line is None:
-                    db.store.begin()
+                    db.begin()
                     progress.chunk_first_line = number
-                    db._report_migrations()
-                notices.extend(
-                    note.replace(" ", f" line {number}: ", 1)
-                    for note in _normalisation_notices(command, op_args)
-                )
                 spec = COMMANDS[command]
                 result = getattr(db, spec["method"])(**op_args)
-                notices.extend(notice_lines())
+                notices.extend(notice_lines(line=number))
                 if spec["kind"] == "write":
                     line = formatting.success_line(command, op_args, result)
                     if text_output:
@@ -334,15 +331,12 @@ def run_command(invocation: Any, stdin: TextIO, stdout: TextIO, stderr: TextIO, 
             if progress.chunk_first_line is not None:
                 commit()
         current_line = None
-        current_line = None
-        if progress.chunk_first_line is not None:
-            commit()
     except BaseException as error:
-        db.store.rollback()
+        db.rollback()
         if not quiet:
             stderr.write("".join(line + "\n" for line in notice_lines(durable_only=True)))
         if isinstance(error, BazingaError):
-            message, hint, code = error.message, error.hint, error.exit_code
+            message, hint, code = error.message_for("cli"), error.hint_for("cli"), error.exit_code
         elif isinstance(error, KeyboardInterrupt):
             message, hint, code = "interrupted", None, EXIT_FAILURE
         elif isinstance(error, Exception):
@@ -360,9 +354,8 @@ def run_command(invocation: Any, stdin: TextIO, stdout: TextIO, stderr: TextIO, 
             message = f"line {current_line} ({current_command}): {message}"
         report = formatting.error_report(message, hint, getattr(error, "details", ()), "batch")
         stderr.write(report + "\n   " + progress.status(current_line, line_at_fault=not committing) + "\n")
-        return code
+        return Result(streamed=True, exit_code=code)
     finally:
-        db.close()
         if source_name and source_name != "-":
             source.close()
     if not quiet:
@@ -374,4 +367,4 @@ def run_command(invocation: Any, stdin: TextIO, stdout: TextIO, stderr: TextIO, 
             if progress.operations
             else f"{formatting.OK} batch: no operations\n"
         )
-    return EXIT_OK
+    return Result(streamed=True)

@@ -10,21 +10,21 @@ Replies are short, because every reply costs the calling agent context:
 - failures (exit 1): the spec's full report — Command, Error Output, Exit Code, Possible causes — with causes
   chosen for the actual error (``prompts/phrasings.json``, "causes").
 
-The CLI imports this module only for `request` (``EXTRA_COMMANDS``), so other commands never pay for it.
+The CLI imports this module only for `request` (its vocabulary "handler"), so other commands never pay for it.
 """
 
 from __future__ import annotations
 
-import re
+from .. import formatting
+from ..context import Context, Result
+from ..errors import BazingaError, RequestNotUnderstood
+from ..inputs import read_stdin
+from ..timeutil import display
+from ..vocabulary import COMMANDS
 
 TYPE_CHECKING = False  # importing typing costs ~2 ms per process; annotations are strings anyway
 if TYPE_CHECKING:
-    from typing import Any, TextIO
-
-from . import formatting
-from .errors import EXIT_OK, BazingaError, RequestNotUnderstood
-from .timeutil import display
-from .vocabulary import COMMANDS
+    from typing import Any
 
 # Columns of the list views: enough to act on, little enough to keep replies short.
 LIST_COLUMNS = {
@@ -37,65 +37,46 @@ _TIME_COLUMNS = ("timestamp", "created_at", "updated_at", "start_time", "end_tim
 
 
 def _templates() -> dict[str, Any]:
-    from .requests import tables
+    from ..requests import tables
 
     return tables()["replies"]
 
 
-# -- entry point (cli.EXTRA_COMMANDS) -----------------------------------------------------------------
-def run_command(invocation: Any, stdin: TextIO, stdout: TextIO, stderr: TextIO, env: Any, cwd: str) -> int:
-    from .cli import _read_stdin, database_path
-    from .requests import parse
+# -- the handler -------------------------------------------------------------------------------------
+def run(ctx: Context) -> Result:
+    from ..requests import parse
 
-    options = invocation.options
-    words = list(invocation.positionals)
-    if "text" in invocation.args:
-        words.insert(0, invocation.args["text"])
-    text = " ".join(words) if words and words != ["-"] else _read_stdin(stdin, "request")
+    text = ctx.args.get("text")
+    if text is None:
+        text = read_stdin(ctx.stdin, "request") if ctx.stdin is not None else ""
     try:
         command, args = parse(text)
     except RequestNotUnderstood as error:
-        stderr.write(refusal(error) + "\n")
-        return error.exit_code
-    if invocation.args.get("dry_run"):
-        stdout.write(formatting.to_json({"command": command, "args": args}) + "\n")
-        return EXIT_OK
-
-    from .api import BazingaDB
-
-    path = database_path(options.get("db"), env, cwd)
-    output = options.get("format")
-    quiet = bool(options.get("quiet"))
+        return Result(report=refusal(error), exit_code=error.exit_code)
+    if ctx.args.get("dry_run"):
+        return Result({"command": command, "args": args}, kind="read")
     # The skill's error-handling policy: a missing session is created with defaults (and the reply says so).
     # Placeholder ids never get this far: the parser refuses them.
-    db = BazingaDB(path, auto_create_sessions=True)
+    db = ctx.db(auto_create_sessions=True)
+    kind = COMMANDS[command]["kind"]
     try:
-        try:
-            reply, result = execute(db, command, args)
-        except BazingaError as error:
-            stderr.write(failure_report(command, args, path, error, _notice_lines(db)) + "\n")
-            return error.exit_code
-    finally:
-        db.close()
-    if output == "json":
-        stdout.write(
-            formatting.to_json(
-                {"ok": True, "command": command, "args": args, "reply": reply, "result": result}
-            )
-            + "\n"
-        )
-    elif not (quiet and COMMANDS[command]["kind"] == "write"):
-        stdout.write(reply + "\n")
-    return EXIT_OK
+        reply, result = execute(ctx, command, args)
+    except BazingaError as error:
+        report = failure_report(command, args, db.path, error, _notice_lines(ctx))
+        return Result(report=report, exit_code=error.exit_code)
+    document = {"ok": True, "command": command, "args": args, "reply": reply, "result": result}
+    if kind == "write":
+        return Result(result, message=reply, document=document, kind="write")
+    return Result(result, text=reply, document=document, kind="read")
 
 
-def execute(db: Any, command: str, args: dict[str, Any]) -> tuple[str, Any]:
+def execute(ctx: Context, command: str, args: dict[str, Any]) -> tuple[str, Any]:
     """Run one operation; return (reply text, result data)."""
     spec = COMMANDS[command]
     if spec["kind"] == "read":
-        return read_reply(db, command, args)
-    result = getattr(db, spec["method"])(**args)
-    lines = _notice_lines(db)
+        return read_reply(ctx, command, args)
+    result = getattr(ctx.db(), spec["method"])(**args)
+    lines = _notice_lines(ctx)
     lines.append(formatting.success_line(command, args, result))
     after = _templates().get(command + "-after")
     if after:
@@ -104,29 +85,28 @@ def execute(db: Any, command: str, args: dict[str, Any]) -> tuple[str, Any]:
     return "\n".join(lines), result
 
 
-def _notice_lines(db: Any) -> list[str]:
-    lines = []
-    # the database's own notices (initialised, upgraded) come first, as they happened first
-    ordered = sorted(db.notices, key=lambda notice: notice.kind not in ("initialized", "upgraded"))
-    for notice in ordered:
-        symbol = formatting.WARNING if notice.warning else formatting.OK
-        lines.append(f"{symbol} {notice.message}")
-    db.notices.clear()
+def _notice_lines(ctx: Context) -> list[str]:
+    """The notices so far as reply lines (a request's reply carries them on stdout, not stderr)."""
+    from ..cli import notice_lines
+
+    lines = notice_lines(ctx.notices)
+    ctx.notices.clear()
     return lines
 
 
 # -- reads -------------------------------------------------------------------------------------------
-def read_reply(db: Any, command: str, args: dict[str, Any]) -> tuple[str, Any]:
-    from .cli import render_read
+def read_reply(ctx: Context, command: str, args: dict[str, Any]) -> tuple[str, Any]:
+    from . import operations
 
     templates = _templates()
+    db = ctx.db()
     if command in LIST_COLUMNS:
         rows = getattr(db, COMMANDS[command]["method"])(**args)
-        if any(notice.kind == "no_database" for notice in db.notices):
+        if any(notice.kind == "no_database" for notice in ctx.notices):
             # a project that has written nothing yet has nothing to list: an empty answer, not a failure
-            from .storage import display_path
+            from ..storage import display_path
 
-            db.notices[:] = [n for n in db.notices if n.kind != "no_database"]
+            ctx.notices[:] = [n for n in ctx.notices if n.kind != "no_database"]
             note = templates["no_database_yet"].format(path=display_path(db.path))
             return list_view(command, rows) + " " + note, rows
         return list_view(command, rows), rows
@@ -148,8 +128,8 @@ def read_reply(db: Any, command: str, args: dict[str, Any]) -> tuple[str, Any]:
     if command == "query":
         rows = db.query(**args)
         return formatting.table(rows), rows
-    text = render_read(command, db, args, "text")
-    return text, None
+    shown = operations.run(Context(command, args, output="text", db=db))
+    return str(shown.text), shown.value
 
 
 def list_view(command: str, rows: list[dict[str, Any]]) -> str:
@@ -183,7 +163,7 @@ def _what(command: str, count: int = 0) -> str:
 # -- refusals and failures ---------------------------------------------------------------------------
 def refusal(error: RequestNotUnderstood) -> str:
     templates = _templates()
-    lines = [templates["refusal_title"].format(message=error.message)]
+    lines = [templates["refusal_title"].format(message=error.message_for("cli"))]
     lines.extend(f"   - {detail}" for detail in error.details)
     if error.hint:
         lines += ["", templates["refusal_form"], "", error.hint]
@@ -195,11 +175,10 @@ def command_line(command: str, args: dict[str, Any], path: str) -> str:
     import os
     import shlex
 
-    from .storage import display_path
+    from ..storage import display_path
 
-    script = os.path.join(
-        os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "scripts", "bazinga_db.py"
-    )
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    script = os.path.join(root, "scripts", "bazinga_db.py")
     parts = ["python3", display_path(script), "--db", display_path(path), command]
     positionals: list[str] = []
     pending: list[str] = []
@@ -233,7 +212,9 @@ def failure_report(
 ) -> str:
     """The spec's full report: what ran, its full error output, the exit code and causes that fit."""
     templates = _templates()
-    error_output = formatting.error_report(error.message, error.hint, error.details, command)
+    error_output = formatting.error_report(
+        error.message_for("cli", command), error.hint_for("cli", command), error.details, command
+    )
     lines = [
         templates["failure_title"],
         "",
@@ -248,14 +229,12 @@ def failure_report(
 
 
 def possible_causes(error: BazingaError) -> list[str]:
-    """The causes listed for this kind of error whose pattern matches its message (first match wins)."""
-    from .requests import tables
+    """The causes listed for the error's reason code, else for its class's code, else the general ones."""
+    from ..requests import tables
 
-    kind = type(error).__name__
-    text = f"{error.message}\n{error.hint or ''}"  # the hint may carry the reason (no database yet)
-    for rule in tables()["causes"]:
-        if rule.get("error") not in (kind, "*"):
-            continue
-        if re.search(rule.get("when", ""), text, re.IGNORECASE):
-            return rule["causes"]
-    return []
+    causes: dict[str, list[str]] = tables()["causes"]
+    codes = [error.code] + [getattr(kind, "code", "") for kind in type(error).__mro__]
+    for code in codes:
+        if code in causes:
+            return causes[code]
+    return causes["*"]

@@ -1,0 +1,171 @@
+"""The handler contract: one :class:`Context` in, one :class:`Result` out.
+
+The CLI builds a Context once per invocation (a long-lived server such as ``mcp`` builds one per call around
+its one store) and calls the command's handler, a module function ``run(ctx) -> Result``. Handlers never
+see raw command-line internals; rendering, notices and the ❌ error boundary live once, in ``skill.cli``.
+"""
+
+from __future__ import annotations
+
+import os
+
+from .errors import UsageError
+
+TYPE_CHECKING = False  # importing typing costs ~2 ms per process; annotations are strings anyway
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from typing import Any, TextIO
+
+    from .api import BazingaDB
+    from .errors import Notice
+
+
+class Result:
+    """What a handler returns; the CLI (or a server) renders it.
+
+    - ``value``: the data (what ``--format json`` shows for a read, the ``result`` of a write);
+      an iterator for reads that stream (get-logs).
+    - ``message``: a write's ✓ line.
+    - ``raw``: JSON text to show exactly as stored (get-state prints the saved object byte for byte).
+    - ``text``: the readable view, when the handler made one (requests' replies, markdown pages).
+    - ``document``: the whole JSON document for ``--format json`` when it is not the default shape.
+    - ``streamed``: the handler wrote stdout itself (batch, servers).
+    - ``report`` and ``exit_code``: a failure the handler rendered itself (the request reply's report).
+    - ``kind``: "read" or "write", when it is not the command's own (a request runs either).
+    """
+
+    __slots__ = ("value", "message", "raw", "text", "document", "streamed", "report", "exit_code", "kind")
+
+    def __init__(
+        self,
+        value: Any = None,
+        *,
+        message: str | None = None,
+        raw: str | None = None,
+        text: str | None = None,
+        document: Any = None,
+        streamed: bool = False,
+        report: str | None = None,
+        exit_code: int = 0,
+        kind: str | None = None,
+    ):
+        self.value = value
+        self.message = message
+        self.raw = raw
+        self.text = text
+        self.document = document
+        self.streamed = streamed
+        self.report = report
+        self.exit_code = exit_code
+        self.kind = kind
+
+
+class Context:
+    """Everything a command handler may use, built once by the caller.
+
+    ``args`` holds the command's argument values by vocabulary name, as given (the library converts them);
+    ``-`` and ``@FILE`` inputs are already read. ``notices`` collects what the library reports on the way
+    (auto-initialised database, normalised values); the caller renders them. ``db()`` opens the store once;
+    the caller closes it with :meth:`close` unless it was handed an open one (a long-lived server's).
+    """
+
+    def __init__(
+        self,
+        command: str,
+        args: dict[str, Any] | None = None,
+        *,
+        location: str | None = None,
+        output: str | None = None,
+        quiet: bool = False,
+        auto_create_sessions: bool = False,
+        stdin: TextIO | None = None,
+        stdout: TextIO | None = None,
+        stderr: TextIO | None = None,
+        env: Mapping[str, str] | None = None,
+        cwd: str | None = None,
+        db: BazingaDB | None = None,
+    ):
+        self.command = command
+        self.args: dict[str, Any] = dict(args or {})
+        self.location = location
+        self.output = output
+        self.quiet = quiet
+        self.auto_create_sessions = auto_create_sessions
+        self.stdin = stdin
+        self.stdout = stdout
+        self.stderr = stderr
+        self.env: Mapping[str, str] = os.environ if env is None else env
+        self.cwd = os.getcwd() if cwd is None else cwd
+        self.notices: list[Notice] = []
+        self._db = db
+        self._own_db = db is None
+        self._previous_listener: Any = None
+        self._previous_auto_create: bool | None = None
+        if db is not None:  # a shared store reports this call's notices to this context while it lasts
+            self._previous_listener = db.on_notice
+            db.on_notice = self.notify
+
+    def notify(self, notice: Notice) -> None:
+        """Collect a notice for the caller to render (✓/⚠ lines on stderr, or a server's reply)."""
+        self.notices.append(notice)
+
+    def db(self, *, auto_create_sessions: bool | None = None) -> BazingaDB:
+        """The store, opened on first use (connections themselves open lazily, per operation).
+
+        ``auto_create_sessions`` overrides the invocation's choice for this call (a request in words always
+        auto-creates); on a shared store it lasts until :meth:`close`.
+        """
+        if self._db is not None and not self._own_db and auto_create_sessions is not None:
+            if self._previous_auto_create is None:
+                self._previous_auto_create = self._db.auto_create_sessions
+            self._db.auto_create_sessions = auto_create_sessions
+        if self._db is None:
+            from .api import BazingaDB  # here: handlers that never touch the store do not pay for it
+
+            if self.location is None:
+                raise UsageError("no database location", "Give --db PATH or set $BAZINGA_DB_PATH.")
+            create = self.auto_create_sessions if auto_create_sessions is None else auto_create_sessions
+            self._db = BazingaDB(self.location, auto_create_sessions=create, on_notice=self.notify)
+        return self._db
+
+    def path(self, value: str) -> str:
+        """A path the user gave, resolved against the invocation's working directory."""
+        return value if os.path.isabs(value) else os.path.join(self.cwd, value)
+
+    def close(self) -> None:
+        """Close the store if this context opened it; hand a shared store back to its owner."""
+        if self._db is None:
+            return
+        if self._own_db:
+            self._db.close()
+            self._db = None
+        else:
+            self._db.on_notice = self._previous_listener
+            if self._previous_auto_create is not None:
+                self._db.auto_create_sessions = self._previous_auto_create
+
+
+def database_location(explicit: str | None, env: Mapping[str, str], cwd: str) -> str:
+    """--db, else $BAZINGA_DB_URL, else $BAZINGA_DB_PATH, else the nearest coordination/bazinga.db upwards,
+    else ./coordination/bazinga.db."""
+    if explicit is not None:
+        if not explicit.strip():
+            raise UsageError(
+                "--db is empty",
+                "Give the database path, e.g. --db coordination/bazinga.db "
+                "(an unset shell variable expands to nothing).",
+                code="empty_location",
+            )
+        return explicit
+    for variable in ("BAZINGA_DB_URL", "BAZINGA_DB_PATH"):
+        if env.get(variable):
+            return env[variable]
+    folder = os.path.abspath(cwd)
+    while True:
+        candidate = os.path.join(folder, "coordination", "bazinga.db")
+        if os.path.isfile(candidate):
+            return candidate
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            return os.path.join(cwd, "coordination", "bazinga.db")
+        folder = parent

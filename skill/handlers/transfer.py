@@ -1,0 +1,173 @@
+"""The handler of import-files, export-session and import-session (see ``skill.transfer``).
+
+Named by these commands' "handler" in prompts/commands.json, so neither this module nor
+``skill.transfer``/``skill.legacy`` is imported by any other command. Calls one library function and
+returns its result; errors propagate to the CLI's boundary, which renders the ❌ report.
+"""
+
+from __future__ import annotations
+
+import os
+
+from .. import formatting
+from ..context import Result
+from ..inputs import read_file, read_stdin
+from ..vocabulary import COMMANDS, convert
+
+TYPE_CHECKING = False  # typing costs ~2 ms per process start; annotations are strings anyway
+if TYPE_CHECKING:
+    from typing import Any
+
+    from ..context import Context
+
+_TABLE_LABELS = {  # table -> (one, many), as replies count rows
+    "sessions": ("session", "sessions"),
+    "orchestration_logs": ("log entry", "log entries"),
+    "state_snapshots": ("state snapshot", "state snapshots"),
+    "task_groups": ("task group", "task groups"),
+    "token_usage": ("token row", "token rows"),
+    "skill_outputs": ("skill output", "skill outputs"),
+    "configuration": ("config key", "config keys"),
+    "decisions": ("decision", "decisions"),
+}
+
+
+def _reply(command: str, template: str, **fields: Any) -> str:
+    return f"{formatting.OK} " + COMMANDS[command]["reply"][template].format(**fields)
+
+
+def _tables(counts: dict[str, int]) -> str:
+    parts = [f"{n} {_TABLE_LABELS[t][n != 1]}" for t, n in counts.items() if n]
+    return ", ".join(parts) or "no rows"
+
+
+def run(ctx: Context) -> Result:
+    if ctx.command == "import-files":
+        return _import_files(ctx)
+    if ctx.command == "export-session":
+        return _export_session(ctx)
+    return _import_session(ctx)
+
+
+def _shown(path: str, cwd: str) -> str:
+    """A path as replies show it: relative to the working directory when inside it."""
+    relative = os.path.relpath(path, cwd)
+    return path if relative.startswith("..") else relative
+
+
+def _import_files(ctx: Context) -> Result:
+    from ..transfer import import_files
+
+    args = ctx.args
+    shown = args["folder"]
+    log = ctx.path(args["log"]) if args.get("log") else None
+    report = import_files(
+        ctx.db(),
+        ctx.path(shown),
+        log=log,
+        dry_run=bool(args.get("dry_run")),
+        skip_invalid=bool(args.get("skip_invalid")),
+    )
+    report["folder"] = shown
+    report["log"] = _shown(report["log"], ctx.cwd) if report["log"] else None
+    if not ctx.quiet and ctx.stderr is not None:
+        for warning in report["warnings"] + report["kept"]:
+            ctx.stderr.write(f"{formatting.WARNING} {warning}\n")
+    fields = dict(
+        folder=shown,
+        sessions=", ".join(report["sessions"]) or "none",
+        tables=_tables({t: c["new"] for t, c in report["tables"].items()}),
+        new_rows=report["new_rows"],
+        updated_rows=report["updated_rows"],
+        unchanged_rows=report["unchanged_rows"],
+    )
+    if report["dry_run"]:
+        template = "dry_run"
+    elif report["new_rows"] or report["updated_rows"]:
+        template = "done"
+    else:
+        template = "nothing"
+    line = _reply("import-files", template, **fields)
+    document = {"ok": True, "command": "import-files", "message": line[2:], "result": report}
+    if report["dry_run"]:
+        # A dry run's answer is the report itself (like `request --dry-run`): counts per table, session ids.
+        table = formatting.table([dict(table=t, **c) for t, c in report["tables"].items()])
+        return Result(document, text=line + "\n\n" + table, kind="read")
+    return Result(report, message=line, document=document)
+
+
+def _export_session(ctx: Context) -> Result:
+    from ..transfer import export_session, markdown_from_document
+
+    args = ctx.args
+    chosen = args.get("export_format") or ("markdown" if ctx.output == "text" else "json")
+    export_format = convert("export_format", chosen, "format")
+    document = export_session(ctx.db(), args["session_id"])
+    if export_format == "markdown":
+        text = markdown_from_document(document)
+    else:
+        text = _document_json(document) + "\n"
+    out = args.get("out")
+    if not out or out == "-":
+        assert ctx.stdout is not None
+        ctx.stdout.write(text)
+        return Result(streamed=True)
+    from ..destinations import write_text
+
+    location = ctx.db().path
+    write_text(ctx.path(out), [text], database=location, force=bool(args.get("force")), what="the export")
+    counts = {
+        t: len(document[t])
+        for t in (
+            "orchestration_logs",
+            "state_snapshots",
+            "task_groups",
+            "token_usage",
+            "skill_outputs",
+            "decisions",
+        )
+    }
+    if export_format == "markdown":
+        counts = {"orchestration_logs": counts["orchestration_logs"]}
+    line = _reply(
+        "export-session",
+        "done",
+        session_id=document["session"]["session_id"],
+        export_format=export_format,
+        out=out,
+        tables=_tables(counts),
+    )
+    return Result(
+        {"session_id": document["session"]["session_id"], "out": out, "tables": counts},
+        message=line,
+        kind="write",
+    )
+
+
+def _document_json(document: dict[str, Any]) -> str:
+    """Indented so that two exports diff line by line (migration step 3); keys in the export's order."""
+    import json
+
+    return json.dumps(document, ensure_ascii=False, indent=2)
+
+
+def _import_session(ctx: Context) -> Result:
+    from ..transfer import import_session, read_document
+
+    source = ctx.args["file"]
+    if source == "-":
+        assert ctx.stdin is not None
+        text = read_stdin(ctx.stdin, "the export")
+    else:
+        text = read_file(ctx.path(source), "the export")
+    shown = "standard input" if source == "-" else source
+    document = read_document(text, shown)
+    result = import_session(ctx.db(), document, replace=bool(ctx.args.get("replace")), what=shown)
+    line = _reply(
+        "import-session",
+        "replaced" if result["replaced"] else "done",
+        session_id=result["session_id"],
+        file=shown,
+        tables=_tables({t: c["new"] for t, c in result["tables"].items()}),
+    )
+    return Result(result, message=line)
