@@ -14,7 +14,16 @@ import sqlite3
 from . import timeutil
 from .errors import Conflict, InvalidPayload, NoDatabase, NotFound, Notice, UsageError
 from .storage import Store, display_path
-from .vocabulary import AGENT_TYPES, COMMANDS, MAX_INTEGER, convert_args, parse_count, suggest
+from .vocabulary import (
+    AGENT_TYPES,
+    COMMANDS,
+    ENUMS,
+    MAX_INTEGER,
+    convert_args,
+    convert_values,
+    parse_count,
+    suggest,
+)
 
 TYPE_CHECKING = False  # importing typing costs ~2 ms per process; annotations are strings anyway
 if TYPE_CHECKING:
@@ -32,6 +41,8 @@ GROUP_COLUMNS = (
     "id, session_id, name, status, assigned_to, revision_count, last_review_status, created_at, updated_at"
 )
 DECISION_COLUMNS = "id, session_id, timestamp, iteration, decision_type, decision_data"
+# Log rows with their per-session position, the cursor of get_log_page and get_session_changes.
+LOG_ROW_COLUMNS = "id, session_id, seq, timestamp, iteration, agent_type, agent_id, content"
 
 LATEST_STATE_SQL = (
     "SELECT id, timestamp, state_type, state_data FROM state_snapshots "
@@ -39,6 +50,22 @@ LATEST_STATE_SQL = (
 )
 
 DASHBOARD_LOGS = 10
+DEFAULT_PAGE = 50  # log entries per page, as stream-logs
+DEFAULT_OVERVIEW = 50
+# Token timeline buckets: the length of the canonical timestamp's prefix that names a bucket, and its width
+# in seconds. The narrowest bucket that splits the session into at most TIMELINE_BUCKETS is used.
+_BUCKETS = (
+    ("second", 19, 1),
+    ("10 seconds", 18, 10),
+    ("minute", 16, 60),
+    ("10 minutes", 15, 600),
+    ("hour", 13, 3600),
+    ("day", 10, 86400),
+    ("month", 7, 31 * 86400),
+    ("year", 4, 366 * 86400),
+)
+TIMELINE_BUCKETS = 120
+_EPOCH_TEXT = "0000-01-01T00:00:00.000000Z"  # pads a bucket's prefix back to a canonical timestamp
 
 
 def _dump(value: Any) -> str:
@@ -47,6 +74,18 @@ def _dump(value: Any) -> str:
 
 def _row(row: sqlite3.Row | None) -> dict[str, Any] | None:
     return dict(row) if row is not None else None
+
+
+def _seconds_between(first: str, last: str) -> float:
+    """Seconds from one canonical timestamp to another (0 when either cannot be read)."""
+    import calendar
+    import time
+
+    try:
+        start, end = (calendar.timegm(time.strptime(ts[:19], "%Y-%m-%dT%H:%M:%S")) for ts in (first, last))
+    except ValueError:
+        return 0.0
+    return float(end - start)
 
 
 def _decision(row: sqlite3.Row) -> dict[str, Any]:
@@ -474,10 +513,7 @@ class BazingaDB:
         Pages are ranges of the per-session ``seq``, so a deep page costs what the first one does.
         """
         self._require_session(session_id)
-        total_row = self.store.read_one(
-            "SELECT MAX(seq) FROM orchestration_logs WHERE session_id = ?", (session_id,)
-        )
-        total = total_row[0] or 0
+        total = self._latest_seq(session_id)
         high = total - offset
         low = max(high - limit, 0)
         rows = (
@@ -498,6 +534,90 @@ class BazingaDB:
             "last": max(high, 0),
             "entries": [dict(r) for r in rows],
         }
+
+    def get_log_page(
+        self,
+        session_id: str,
+        limit: int | None = None,
+        before_seq: int | None = None,
+        since_seq: int | None = None,
+        agent_type: str | None = None,
+    ) -> dict[str, Any]:
+        """A page of log rows (with their ``seq``) found by position in the session's log, not by offset.
+
+        - Without ``since_seq``: the newest ``limit`` entries (default 50) whose seq is below ``before_seq``
+          (when given), newest first: pass the last entry's seq as the next ``before_seq`` to page back.
+        - With ``since_seq``: the entries after it, oldest first (the order they happened in), at most
+          ``limit`` of them: pass the last entry's seq as the next ``since_seq`` to follow the log live.
+
+        ``agent_type`` keeps one agent type (normalised: ``QA Expert`` is ``qa``). The result is
+        ``{"session_id", "agent_type", "latest_seq", "entries", "has_more"}``: ``latest_seq`` is the session's
+        newest seq (whatever the filter), read before the entries, so every entry returned is at or below it
+        and an entry logged meanwhile is left for the next call; ``has_more`` tells whether entries beyond
+        this page match (older ones when paging back, newer ones up to ``latest_seq`` when following).
+        Each page is one index range, as fast at the millionth entry as at the first.
+        """
+        values = convert_values(
+            {
+                "session_id": session_id,
+                "limit": limit,
+                "before_seq": before_seq,
+                "since_seq": since_seq,
+                "agent_type": agent_type,
+            },
+            self._notify,
+        )
+        session_id, before_seq, since_seq = values["session_id"], values["before_seq"], values["since_seq"]
+        limit, agent_type = values["limit"] or DEFAULT_PAGE, values["agent_type"]
+        self._require_session(session_id)
+        latest = self._latest_seq(session_id)
+        # One upper bound only: given two (seq <= latest, seq < before), SQLite walks the index from the
+        # first and filters by the second, which read the whole log for a deep page.
+        highest = latest if before_seq is None else min(latest, before_seq - 1)
+        clauses, params = ["session_id = ?", "seq <= ?"], [session_id, highest]
+        if agent_type is not None:
+            clauses.append("agent_type = ?")
+            params.append(agent_type)
+        if since_seq is not None:
+            clauses.append("seq > ?")
+            params.append(since_seq)
+        order = "ASC" if since_seq is not None else "DESC"
+        rows = self.store.read(
+            f"SELECT {LOG_ROW_COLUMNS} FROM orchestration_logs WHERE {' AND '.join(clauses)} "
+            f"ORDER BY seq {order} LIMIT ?",
+            (*params, limit + 1),
+        )
+        return {
+            "session_id": session_id,
+            "agent_type": agent_type,
+            "latest_seq": latest,
+            "entries": [dict(r) for r in rows[:limit]],
+            "has_more": len(rows) > limit,
+        }
+
+    def get_log_agent_types(self, session_id: str) -> list[str]:
+        """The agent types that appear in a session's log, sorted: what a filter can offer.
+
+        A skip-scan of the (session, agent type) index: one seek per type, however long the log.
+        """
+        session_id = convert_values({"session_id": session_id})["session_id"]
+        self._require_session(session_id)
+        rows = self.store.read(
+            "WITH RECURSIVE types(agent_type) AS ("
+            "SELECT MIN(agent_type) FROM orchestration_logs WHERE session_id = ? "
+            "UNION ALL SELECT (SELECT MIN(agent_type) FROM orchestration_logs "
+            "WHERE session_id = ? AND agent_type > types.agent_type) FROM types "
+            "WHERE types.agent_type IS NOT NULL) "
+            "SELECT agent_type FROM types WHERE agent_type IS NOT NULL",
+            (session_id, session_id),
+        )
+        return [r[0] for r in rows]
+
+    def _latest_seq(self, session_id: str) -> int:
+        row = self.store.read_one(
+            "SELECT MAX(seq) FROM orchestration_logs WHERE session_id = ?", (session_id,)
+        )
+        return row[0] or 0
 
     def stream_logs(self, session_id: str, limit: int | None = None, offset: int | None = None) -> str:
         """The page of :meth:`log_page` as markdown."""
@@ -849,12 +969,7 @@ class BazingaDB:
             row = self.store.read_one(LATEST_STATE_SQL, (session_id, state_type))
             return json.loads(row["state_data"]) if row else None
 
-        log_count = (
-            self.store.read_one(
-                "SELECT MAX(seq) FROM orchestration_logs WHERE session_id = ?", (session_id,)
-            )[0]
-            or 0
-        )
+        log_count = self._latest_seq(session_id)
         recent = self.store.read(
             f"SELECT {LOG_COLUMNS} FROM orchestration_logs WHERE session_id = ? ORDER BY seq DESC LIMIT ?",
             (session_id, DASHBOARD_LOGS),
@@ -867,6 +982,154 @@ class BazingaDB:
             "token_summary": self.get_token_summary(session_id),
             "log_count": log_count,
             "recent_logs": [dict(r) for r in recent],
+        }
+
+    def get_sessions_overview(
+        self, limit: int | None = None, status: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Sessions for an overview page: active ones first, then newest first, each with its progress.
+
+        Each session row gains ``task_groups`` (``{"pending": n, "in_progress": n, "completed": n,
+        "failed": n, "total": n}``), ``tokens`` (the session's total) and ``log_count``. Two grouped
+        reads over the listed sessions and one index seek each, whatever their history. No database yet:
+        ``[]``.
+        """
+        values = convert_values({"limit": limit, "status": status}, self._notify)
+        limit, status = values["limit"] or DEFAULT_OVERVIEW, values["status"]
+        if self._reader_or_none() is None:
+            return []
+        # Active sessions first: two index walks (status, then creation order) rather than sorting them all.
+        wanted = [status] if status is not None else ["active", None]
+        sessions: list[dict[str, Any]] = []
+        for chosen in wanted:
+            condition, params = ("status = ?", [chosen]) if chosen else ("status != 'active'", [])
+            rows = self.store.read(
+                f"SELECT {SESSION_COLUMNS} FROM sessions WHERE {condition} "
+                "ORDER BY created_at DESC, session_id DESC LIMIT ?",
+                (*params, limit - len(sessions)),
+            )
+            sessions += [dict(r) for r in rows]
+            if len(sessions) >= limit:
+                break
+        if not sessions:
+            return []
+        ids = [s["session_id"] for s in sessions]
+        marks = ", ".join("?" * len(ids))
+        groups: dict[str, dict[str, int]] = {}
+        for session_id, group_status, count in self.store.read(
+            f"SELECT session_id, status, COUNT(*) FROM task_groups WHERE session_id IN ({marks}) "
+            "GROUP BY session_id, status",
+            ids,
+        ):
+            groups.setdefault(session_id, {})[group_status] = count
+        tokens = dict(
+            self.store.read(
+                f"SELECT session_id, SUM(tokens) FROM token_totals WHERE session_id IN ({marks}) "
+                "GROUP BY session_id",
+                ids,
+            )
+        )
+        # One MAX per session (an index seek each); MAX ... GROUP BY session_id would read every entry.
+        logs = {session_id: self._latest_seq(session_id) for session_id in ids}
+        for session in sessions:
+            counts = groups.get(session["session_id"], {})
+            progress = {name: counts.get(name, 0) for name in ENUMS["group_status"]["values"]}
+            progress["total"] = sum(counts.values())
+            session["task_groups"] = progress
+            session["tokens"] = tokens.get(session["session_id"]) or 0
+            session["log_count"] = logs.get(session["session_id"]) or 0
+        return sessions
+
+    def get_token_timeline(self, session_id: str) -> dict[str, Any]:
+        """Tokens over time by agent type, in buckets: ``{"session_id", "bucket", "points"}``.
+
+        ``bucket`` names the bucket width ("second", "minute", "10 minutes", "hour", "day", ...): the
+        narrowest that splits the session's token history into at most 120 buckets. ``points`` are
+        ``{"time", "agent_type", "tokens", "entries"}`` oldest first, ``time`` being the bucket's start as a
+        canonical timestamp; buckets without tokens are left out.
+        """
+        session_id = convert_values({"session_id": session_id})["session_id"]
+        self._require_session(session_id)
+        span = self.store.read_one(
+            "SELECT MIN(timestamp), MAX(timestamp) FROM token_usage WHERE session_id = ?", (session_id,)
+        )
+        if span is None or span[0] is None:
+            return {"session_id": session_id, "bucket": None, "points": []}
+        seconds = _seconds_between(span[0], span[1])
+        name, width, _ = next(
+            (bucket for bucket in _BUCKETS if seconds / bucket[2] < TIMELINE_BUCKETS), _BUCKETS[-1]
+        )
+        rows = self.store.read(
+            "SELECT substr(timestamp, 1, ?) AS bucket, agent_type, SUM(tokens_estimated), COUNT(*) "
+            "FROM token_usage WHERE session_id = ? GROUP BY bucket, agent_type ORDER BY bucket, agent_type",
+            (width, session_id),
+        )
+        points = [
+            {"time": r[0] + _EPOCH_TEXT[width:], "agent_type": r[1], "tokens": r[2], "entries": r[3]}
+            for r in rows
+        ]
+        return {"session_id": session_id, "bucket": name, "points": points}
+
+    def get_skill_outputs(self, session_id: str) -> list[dict[str, Any]]:
+        """The latest output of each skill of the session, by skill name:
+        ``[{"skill_name", "timestamp", "output_data"}]`` with ``output_data`` the stored object."""
+        session_id = convert_values({"session_id": session_id})["session_id"]
+        self._require_session(session_id)
+        rows = self.store.read(
+            "SELECT o.skill_name, o.timestamp, o.output_data FROM skill_outputs o WHERE o.session_id = ? "
+            "AND o.id = (SELECT i.id FROM skill_outputs i WHERE i.session_id = o.session_id "
+            "AND i.skill_name = o.skill_name ORDER BY i.timestamp DESC, i.id DESC LIMIT 1) "
+            "ORDER BY o.skill_name",
+            (session_id,),
+        )
+        return [{"skill_name": r[0], "timestamp": r[1], "output_data": json.loads(r[2])} for r in rows]
+
+    def get_session_changes(
+        self,
+        session_id: str,
+        since_seq: int | None = None,
+        since: str | None = None,
+        limit: int | None = None,
+        agent_type: str | None = None,
+    ) -> dict[str, Any]:
+        """What a live view of a session needs to catch up: for following a session without polling its
+        whole state.
+
+        ``since`` is the session's ``updated_at`` the caller last saw (every write to a session sets it):
+        when it has not changed, only the session row is read and ``changed`` is False. Otherwise the result
+        holds the log entries after ``since_seq`` (oldest first, at most ``limit``, of ``agent_type`` when
+        given; as :meth:`get_log_page` with ``since_seq``), the session's ``latest_seq``, every task group
+        (a board is small, and a group that moved is in it) and the token totals. ``cursor`` is what to pass next time:
+        ``{"seq", "updated_at"}``; while ``has_more`` is True, call again at once for the rest of the log.
+        """
+        session = self.get_session(session_id)
+        session_id = session["session_id"]
+        since_seq = convert_values({"since_seq": since_seq})["since_seq"] or 0
+        if since is not None and since == session["updated_at"]:
+            return {
+                "session": session,
+                "changed": False,
+                "logs": [],
+                "has_more": False,
+                "latest_seq": None,
+                "task_groups": None,
+                "token_summary": None,
+                "cursor": {"seq": since_seq, "updated_at": since},
+            }
+        page = self.get_log_page(session_id, limit, since_seq=since_seq, agent_type=agent_type)
+        entries = page["entries"]
+        # Filtered or not, everything up to latest_seq has been seen once the page is complete.
+        seq = entries[-1]["seq"] if page["has_more"] else max(page["latest_seq"], since_seq)
+        return {
+            "session": session,
+            "changed": True,
+            "logs": entries,
+            "has_more": page["has_more"],
+            "latest_seq": page["latest_seq"],
+            "task_groups": self.get_task_groups(session_id),
+            "token_summary": self.get_token_summary(session_id),
+            # While the log is still being caught up, keep the old updated_at so the next call reads again.
+            "cursor": {"seq": seq, "updated_at": since if page["has_more"] else session["updated_at"]},
         }
 
     # -- maintenance -------------------------------------------------------------------------------

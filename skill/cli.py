@@ -171,7 +171,9 @@ def command_help(command: str) -> str:
         if kind in ENUMS:
             kind = "|".join(ENUMS[kind]["values"])
         lines.append(
-            f"  {name}: {kind}" + ("" if arg.get("required") or arg["kind"] == "option" else " (optional)")
+            f"  {name}: {kind}"
+            + ("" if arg.get("required") or arg["kind"] == "option" else " (optional)")
+            + (f" - {arg['help']}" if arg.get("help") else "")
         )
     return "\n".join(lines)
 
@@ -394,7 +396,8 @@ def deliver(code: int, out: Stdout, err: Stderr, changed: bool, command: str | N
         return code
     reason = getattr(out.error, "strerror", None) or str(out.error) or type(out.error).__name__
     if changed:
-        err.write(f"{formatting.WARNING} standard output could not be written ({reason}); its text follows:\n")
+        err.write(f"{formatting.WARNING} standard output could not be written ({reason}); its text follows:")
+        err.write("\n")
         err.write("".join(out.undelivered))
         if out.dropped:
             err.write(f"{formatting.WARNING} … and {out.dropped:,} more characters that could not be shown\n")

@@ -80,7 +80,8 @@ def check_destination(
     except FileNotFoundError:
         mode = None
     except (OSError, ValueError) as error:
-        raise InvalidArgument(f"cannot use {what} {shown}: {getattr(error, 'strerror', None) or error}", None)
+        reason = getattr(error, "strerror", None) or error
+        raise InvalidArgument(f"cannot use {what} {shown}: {reason}", None) from None
     if mode is not None and stat.S_ISDIR(mode):
         raise InvalidArgument(
             f"{what} {shown} is a folder",
@@ -197,7 +198,7 @@ def write_file(
         raise DatabaseUnusable(
             f"cannot write {what} {shown}: {error.strerror or error}; nothing was written there",
             "Check the folder's permissions and free space; the database was not changed.",
-        )
+        ) from None
     finally:
         for suffix in _TEMP_LEFTOVERS:
             _remove(temporary + suffix)
@@ -215,10 +216,12 @@ def _place(temporary: str, target: str, force: bool, shown: str) -> None:
         raise Conflict(
             f"{shown} already exists (it appeared while writing); nothing was written",
             "Choose a new file name, or add {term:force} to replace it.",
-        )
+        ) from None
     except OSError:  # a file system without hard links: check, then rename
         if os.path.lexists(target):
-            raise Conflict(f"{shown} already exists; nothing was written", "Add {term:force} to replace it.")
+            raise Conflict(
+                f"{shown} already exists; nothing was written", "Add {term:force} to replace it."
+            ) from None
         os.replace(temporary, target)
 
 

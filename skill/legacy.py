@@ -78,19 +78,13 @@ HEADING_AGENTS = {
 # The heading name each agent type is written with in the legacy layout (used by the markdown export).
 AGENT_HEADINGS = {v: k.title().replace("Qa ", "QA ") for k, v in HEADING_AGENTS.items()}
 
-# EXPECTED.md §3: legacy group status values (the orchestrator's phase names among them).
+# EXPECTED.md §3: the orchestrator's phase names that legacy files use as group statuses. Every other value
+# (complete, done, in progress, …) is read by the vocabulary's own aliases.
 LEGACY_GROUP_STATUS = {
-    "complete": "completed",
-    "completed": "completed",
-    "done": "completed",
-    "pending": "pending",
-    "in_progress": "in_progress",
-    "in progress": "in_progress",
     "developer_working": "in_progress",
     "qa_testing": "in_progress",
     "tech_review": "in_progress",
     "ready_for_qa": "in_progress",
-    "failed": "failed",
 }
 
 
@@ -327,12 +321,15 @@ class _Checker:
 
     def count(self, obj: dict, key: str, *parts: Any) -> int | None:
         value = self.get(obj, key, (int, None), *parts)
-        if value is not None and not 0 <= value <= MAX_INTEGER:
+        if value is None:
+            return None
+        try:
+            return int(convert("count", value, key))
+        except BazingaError:
             self.fail(
                 json_path(*parts, key), f"expected a whole number from 0 to {MAX_INTEGER:,}, found {value}"
             )
             return None
-        return value
 
     def ident(self, value: Any, what: str, *parts: Any) -> str | None:
         try:

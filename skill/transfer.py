@@ -23,7 +23,7 @@ from . import timeutil, validation
 from .api import BazingaDB, _dump, check_token_totals
 from .errors import Conflict, InvalidArgument, InvalidPayload, NotFound
 from .migrations import SPEC_TABLES
-from .vocabulary import convert
+from .vocabulary import ARGUMENTS, VOCABULARY, convert
 
 TYPE_CHECKING = False  # typing costs ~2 ms per process start; annotations are strings anyway
 if TYPE_CHECKING:
@@ -70,13 +70,6 @@ CHILD_TABLES = {
         "timestamp, id",
     ),
 }
-# The payload kind each JSON column is checked as (skill.validation.check_payload).
-PAYLOAD_KINDS = {
-    "state_data": ("state", "state_type"),
-    "output_data": ("skill_output", "skill_name"),
-    "decision_data": ("decision", "decision_type"),
-    "value": ("config", "key"),
-}
 # What identifies a row of an append-only table (besides its session): equal on all of these = the same row.
 IDENTITY = {
     "orchestration_logs": ("timestamp", "agent_type", "iteration", "agent_id", "content"),
@@ -107,7 +100,7 @@ def _identity(table: str, row: dict[str, Any]) -> tuple:
     key = []
     for column in IDENTITY[table]:
         value = row.get(column)
-        key.append(_canonical_json(value) if column in PAYLOAD_KINDS else value)
+        key.append(_canonical_json(value) if column in JSON_COLUMNS else value)
     return tuple(key)
 
 
@@ -115,7 +108,7 @@ def _stored_identity(table: str, row: sqlite3.Row) -> tuple:
     key = []
     for column in IDENTITY[table]:
         value = row[column]
-        key.append(_canonical_json(json.loads(value)) if column in PAYLOAD_KINDS else value)
+        key.append(_canonical_json(json.loads(value)) if column in JSON_COLUMNS else value)
     return tuple(key)
 
 
@@ -513,7 +506,7 @@ def _rows_from_document(document: dict[str, Any], what: str) -> dict[str, list[d
         raise InvalidPayload(
             f'{what} has no "session" object', "Export the session again with {cmd:export-session}."
         )
-    session_row = _check_row(session, SESSION_FIELDS, "$.session", fail)
+    session_row = _check_row(session, "sessions", SESSION_FIELDS, "$.session", fail)
     session_id = session_row.get("session_id", "")
     rows["sessions"].append(session_row)
     for table, (columns, _json, _order) in CHILD_TABLES.items():
@@ -526,7 +519,7 @@ def _rows_from_document(document: dict[str, Any], what: str) -> dict[str, list[d
             if not isinstance(item, dict):
                 fail(path, "expected an object")
                 continue
-            row = _check_row(item, columns, path, fail)
+            row = _check_row(item, table, columns, path, fail)
             row["session_id"] = session_id
             rows[table].append(row)
     if problems:
@@ -543,61 +536,48 @@ def _rows_from_document(document: dict[str, Any], what: str) -> dict[str, list[d
     return rows
 
 
-_TIME_COLUMNS = {"start_time", "end_time", "created_at", "updated_at", "timestamp"}
-_NULLABLE = {
-    "end_time",
-    "mode",
-    "original_requirements",
-    "iteration",
-    "agent_id",
-    "assigned_to",
-    "last_review_status",
+# Columns that carry JSON text, checked as the payload of the argument of the same name.
+JSON_COLUMNS = {
+    column
+    for table in VOCABULARY["columns"].values()
+    if isinstance(table, dict)
+    for column, kind in table.items()
+    if kind == "json"
 }
 
 
-def _check_row(item: dict[str, Any], columns: tuple, path: str, fail: Any) -> dict[str, Any]:
+def _check_row(item: dict[str, Any], table: str, columns: tuple, path: str, fail: Any) -> dict[str, Any]:
+    """One exported row checked and converted by the vocabulary types of its table's columns."""
+    types = VOCABULARY["columns"][table]
     row: dict[str, Any] = {}
     for column in columns:
         where = f"{path}.{column}"
-        if column not in item:
-            if column in _NULLABLE:
+        kind = types[column]
+        nullable = kind.endswith("?")
+        kind = kind.rstrip("?")
+        value = item.get(column)
+        if value is None:
+            if nullable:
                 row[column] = None
-                continue
-            fail(where, "missing")
-            continue
-        value = item[column]
-        if value is None and column in _NULLABLE:
-            row[column] = None
+            else:
+                fail(where, "missing" if column not in item else "must not be null")
             continue
         try:
-            if column in _TIME_COLUMNS:
+            if kind == "time":
                 value = (
                     timeutil.to_canonical(value, column) if isinstance(value, str) else _bad(value, "a time")
                 )
-            elif column in ("session_id", "id", "agent_id", "assigned_to"):
-                value = convert("id", value, column)
-            elif column in ("state_type", "skill_name", "decision_type"):
-                value = convert("name", value, column)
-            elif column == "agent_type":
-                value = convert("agent_type", value, column)
-            elif column in ("iteration", "revision_count", "tokens_estimated", "seq"):
+            elif kind == "count":
                 value = (
-                    convert("count", value, column)
-                    if isinstance(value, int)
-                    else _bad(value, "a whole number")
+                    convert(kind, value, column) if isinstance(value, int) else _bad(value, "a whole number")
                 )
-            elif column == "mode":
-                value = convert("mode", value, column)
-            elif column == "status":
-                enum = "session_status" if path == "$.session" else "group_status"
-                value = convert(enum, value, column)
-            elif column == "last_review_status":
-                value = convert("review_status", value, column)
-            elif column in ("content", "name", "original_requirements"):
-                value = convert("text", value, column) if isinstance(value, str) else _bad(value, "text")
-            elif column in PAYLOAD_KINDS:
-                kind, name_column = PAYLOAD_KINDS[column]
-                validation.check_payload(kind, str(item.get(name_column)), value, where)
+            elif kind == "text":
+                value = convert(kind, value, column) if isinstance(value, str) else _bad(value, "text")
+            elif kind == "json":
+                payload = ARGUMENTS[column]["payload"]
+                validation.check_payload(payload["kind"], str(item.get(payload["name_from"])), value, where)
+            else:
+                value = convert(kind, value, column)
         except (InvalidArgument, InvalidPayload) as error:
             fail(where, error.message)
             continue

@@ -230,6 +230,24 @@ def convert(type_name: str, value: Any, what: str) -> Any:
         from .timeutil import to_canonical
 
         return to_canonical(str(value), what)
+    if type_name == "port":
+        number = parse_count(value, what)
+        if number > 65535:
+            raise InvalidArgument(
+                f"{what} must be 0 to 65535, got {number}",
+                "Give a port such as 8765 (0 picks a free one).",
+                code="port_out_of_range",
+            )
+        return number
+    if type_name == "host":
+        text = value.strip() if isinstance(value, str) else ""
+        if not text or len(text) > 253 or any(c.isspace() or c == "\x00" for c in text):
+            raise InvalidArgument(
+                f"{what} {value!r} is not a host name or address",
+                "Give an address of this machine: 127.0.0.1 (this machine only), 0.0.0.0 (every interface).",
+                code="bad_host",
+            )
+        return text
     if type_name in ENUMS:
         return normalise_enum(type_name, str(value), what)
     # json, path, flag: converted by their callers
@@ -298,18 +316,30 @@ def convert_args(
                 payload["kind"], str(converted.get(payload["name_from"], "")), value, spec["label"]
             )
             continue
-        result = convert(spec["type"], value, spec["label"])
-        if notify is not None and spec["type"] in ENUMS and isinstance(value, str):
-            if result.lower() != value.strip().lower():
-                notify(
-                    Notice(
-                        "normalised",
-                        f"{name.replace('_', ' ')} {value!r} read as {result!r}",
-                        warning=True,
-                    )
-                )
-        converted[name] = result
+        converted[name] = _convert_value(name, spec, value, notify)
     return converted
+
+
+def _convert_value(
+    name: str, spec: dict[str, Any], value: Any, notify: Callable[[Notice], None] | None
+) -> Any:
+    """One value by its argument's type; an enumeration's normalisation is reported to ``notify``."""
+    result = convert(spec["type"], value, spec.get("label", name.replace("_", " ")))
+    if notify is not None and spec["type"] in ENUMS and isinstance(value, str):
+        if result.lower() != value.strip().lower():
+            notify(
+                Notice("normalised", f"{name.replace('_', ' ')} {value!r} read as {result!r}", warning=True)
+            )
+    return result
+
+
+def convert_values(values: dict[str, Any], notify: Callable[[Notice], None] | None = None) -> dict[str, Any]:
+    """Values named like the vocabulary's shared arguments (``arguments`` in commands.json), converted by
+    their types: for library reads that are not a command of their own (the dashboard's). None stays None."""
+    return {
+        name: None if value is None else _convert_value(name, ARGUMENTS[name], value, notify)
+        for name, value in values.items()
+    }
 
 
 def convert_payload(kind: str, name: str, value: Any, what: str) -> Any:

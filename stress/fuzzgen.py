@@ -35,7 +35,11 @@ SEED = [
 ]
 
 # `request` (requests in words, issue 5) is fuzzed automatically once it is in the vocabulary.
-FUZZ_COMMANDS = sorted(COMMANDS) + ["help"]
+# `dashboard` serves until interrupted, so a well-formed line would never return: it is left out here and
+# given hostile arguments by its own tests. (`mcp` ends when its input does, and is fuzzed like the rest.)
+LISTENERS = ("dashboard",)
+RUN_TO_END = sorted(name for name in COMMANDS if name not in LISTENERS)
+FUZZ_COMMANDS = RUN_TO_END + ["help"]
 REQUEST_AVAILABLE = "request" in COMMANDS
 
 SQL = [
@@ -253,7 +257,7 @@ def plausible(rng: random.Random, type_name: str) -> str:
 def structured_argv(rng: random.Random) -> list[str]:
     """A well-formed command line of a real command with one or two values made hostile: reaches the
     library's validation and the database, not just the parser."""
-    command = rng.choice(sorted(COMMANDS))
+    command = rng.choice(RUN_TO_END)
     argv = [command]
     for arg in COMMANDS[command]["args"]:
         if arg["kind"] == "positional" and (arg["required"] or rng.random() < 0.5):

@@ -61,7 +61,10 @@ def _full_scans(plans) -> list[str]:
         f"{sql} -> {line}"
         for sql, plan in plans
         for line in plan
-        if line.startswith("SCAN") and "INDEX" not in line and "CONSTANT ROW" not in line
+        if line.startswith("SCAN")
+        and "INDEX" not in line
+        and "CONSTANT ROW" not in line
+        and line != "SCAN types"  # the rows of get_log_agent_types' recursive CTE, not a table
     ]
 
 
@@ -79,6 +82,17 @@ DASHBOARD_CALLS = {
     "get-logs-limit": lambda db: db.get_logs("hot", limit=5),
     "list-sessions": lambda db: db.list_sessions(),
     "get-state": lambda db: db.get_latest_state("hot", "pm"),
+    "log-page-first": lambda db: db.get_log_page("hot", 10),
+    "log-page-back": lambda db: db.get_log_page("hot", 10, before_seq=12),
+    "log-page-agent": lambda db: db.get_log_page("hot", 10, before_seq=20, agent_type="qa"),
+    "log-page-follow": lambda db: db.get_log_page("hot", 10, since_seq=5),
+    "log-page-follow-agent": lambda db: db.get_log_page("hot", 10, since_seq=5, agent_type="pm"),
+    "session-changes": lambda db: db.get_session_changes("hot", since_seq=3),
+    "sessions-overview": lambda db: db.get_sessions_overview(),
+    "sessions-overview-status": lambda db: db.get_sessions_overview(status="completed"),
+    "skill-outputs": lambda db: db.get_skill_outputs("hot"),
+    "token-timeline": lambda db: db.get_token_timeline("hot"),
+    "log-agent-types": lambda db: db.get_log_agent_types("hot"),
 }
 
 
@@ -89,7 +103,15 @@ def test_dashboard_queries_use_indexes(seeded_db, name):
     assert _full_scans(plans) == []
     # Sorting is allowed on the few rows of one session's token totals (GROUP BY) and task groups, on the
     # entries sharing the first timestamp of a --since (ORDER BY timestamp, seq LIMIT 1), never on history.
-    allowed = ("token_totals", "FROM task_groups", "ORDER BY timestamp, seq LIMIT 1")
+    # RIGHT PART OF ORDER BY: ties of created_at ordered by session_id (the status index has no session_id).
+    allowed = (
+        "token_totals",
+        "FROM task_groups",
+        "ORDER BY timestamp, seq LIMIT 1",
+        "RIGHT PART OF ORDER BY",
+        # The timeline groups one session's token rows (one per agent spawn, found by index) into buckets.
+        "GROUP BY bucket, agent_type",
+    )
     assert [s for s in _sorts(plans) if not any(a in s for a in allowed)] == []
 
 
@@ -159,4 +181,48 @@ def test_upgrade_back_fills_token_totals(tmp_path):
     db.initialize()
     assert db.get_token_summary("s") == {"pm": 15, "qa": 7, "total": 22}
     assert db.get_token_summary("s", by="agent_id") == {"pm": 10, "qa": 7, "pm_1": 5, "total": 22}
+    db.close()
+
+
+def _vm_steps(db: BazingaDB, action) -> int:
+    """SQLite virtual-machine steps (in hundreds) an action costs: rows read, whatever the plan says."""
+    counter = [0]
+
+    def tick() -> int:
+        counter[0] += 1
+        return 0
+
+    conn = db.store.reader()
+    conn.set_progress_handler(tick, 100)
+    try:
+        action()
+    finally:
+        conn.set_progress_handler(None, 0)
+    return counter[0]
+
+
+def test_deep_log_pages_read_no_more_than_the_first(db_path):
+    """A plan can name the right index and still walk it from the wrong end (two upper bounds on seq read
+    the whole log for a deep page): count what each page really reads, on a 20,000-entry log."""
+    db = BazingaDB(db_path)
+    db.create_session("long", "parallel", "A long log")
+    conn = db.store.writer()
+    with conn:
+        conn.executemany(
+            "INSERT INTO orchestration_logs (session_id, seq, timestamp, agent_type, content) "
+            "VALUES ('long', ?, ?, ?, 'entry')",
+            (
+                (n, f"2025-01-01T00:00:00.{n:06d}Z", ("pm", "developer", "qa")[n % 3])
+                for n in range(1, 20_001)
+            ),
+        )
+    first = _vm_steps(db, lambda: db.get_log_page("long", 50))
+    for name, action in {
+        "deep": lambda: db.get_log_page("long", 50, before_seq=100),
+        "deep, one agent type": lambda: db.get_log_page("long", 50, before_seq=300, agent_type="qa"),
+        "following from the start": lambda: db.get_log_page("long", 50, since_seq=10),
+        "changes from the start": lambda: db.get_session_changes("long", since_seq=10, limit=50),
+        "overview": lambda: db.get_sessions_overview(),
+    }.items():
+        assert _vm_steps(db, action) <= 3 * first + 20, name
     db.close()

@@ -626,6 +626,28 @@ SECTIONS: list[Section] = [
         ],
     ),
     Section(
+        "Live dashboard",
+        "`dashboard` serves live pages (sessions, a session's board, charts, state and log) and a JSON API "
+        "to a browser until Ctrl-C; it only reads. `python3 scripts/bazinga_db.py dashboard --open` prints "
+        "`✓ Dashboard at http://127.0.0.1:8765/ (reading coordination/bazinga.db; Ctrl-C stops it)` and opens "
+        "it. A bad value, a port in use or an unusable database stops it before it listens:",
+        [
+            _e("dashboard", "--port", "70000"),
+            _e(
+                "--db",
+                "notes.txt",
+                "dashboard",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                "8765",
+                "--open",
+                note="Not a database: refused, the file untouched.",
+            ),
+        ],
+        files={"notes.txt": "Meeting notes, not a database.\n" * 40},
+    ),
+    Section(
         "MCP server",
         "`mcp` serves the same store to MCP clients over stdio: one JSON-RPC message per line in, one answer "
         "per line out, until standard input closes. Registering it in a client: references/mcp.md.",

@@ -90,7 +90,9 @@ def _decode(raw: Any, number: int) -> str:
         try:
             return raw.decode("utf-8")
         except UnicodeDecodeError as error:
-            raise UsageError(f"line {number} is not valid UTF-8 (byte {error.start})", "Send UTF-8 text.")
+            raise UsageError(
+                f"line {number} is not valid UTF-8 (byte {error.start})", "Send UTF-8 text."
+            ) from None
     return raw
 
 

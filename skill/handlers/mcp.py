@@ -56,8 +56,9 @@ DASHBOARD_PREFIX = "bazinga://sessions/"
 DASHBOARD_SUFFIX = "/dashboard"
 DASHBOARD_TEMPLATE = DASHBOARD_PREFIX + "{session_id}" + DASHBOARD_SUFFIX
 
-# Commands that are not operations on the store and so not tools: the server itself.
-NOT_TOOLS = ("mcp",)
+# Commands that are not operations on the store and so not tools: the servers (`mcp` itself, and `dashboard`,
+# which serves until interrupted; a tool call must return).
+NOT_TOOLS = tuple(name for name, spec in COMMANDS.items() if spec["kind"] == "server")
 
 # JSON Schema of each vocabulary value type (the types themselves, and their checks, live in vocabulary.py;
 # the server accepts whatever the CLI accepts, e.g. "15k" for a count: the schema states the plain form).
