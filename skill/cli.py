@@ -511,9 +511,14 @@ def standard_streams() -> tuple[Any, Any, Any]:
 
 
 class _Closed:
-    """A standard output the caller closed: every write fails, as it would on the descriptor itself."""
+    """A standard output the caller closed: every write fails, as it would on the descriptor itself (also
+    through ``buffer``, which servers such as ``mcp`` write bytes to)."""
 
-    def write(self, text: str) -> int:
+    @property
+    def buffer(self) -> _Closed:
+        return self
+
+    def write(self, text: Any) -> int:
         import errno
 
         raise OSError(errno.EBADF, "standard output is closed")

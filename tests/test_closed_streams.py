@@ -183,3 +183,19 @@ def test_init_db_reports_a_created_database_even_when_stdout_is_full(tmp_path):
         )
         == []
     )
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("how", ["closed", "full"])
+def test_the_mcp_server_stops_with_a_report_when_stdout_fails(how, session):
+    """Found by the fuzzer's closed-streams class: `mcp` with stdout on /dev/full was an internal error."""
+    hello = (
+        b'{"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"protocolVersion": "2025-11-25", '
+        b'"capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}}\n'
+    )
+    code, _, stderr = _run(["--db", "b.db", "mcp"], session, stdout=how, stdin=hello)
+    assert code == 1, stderr
+    assert (
+        stderr.startswith("❌ mcp: standard output could not be written (") and "the server stopped" in stderr
+    )
+    assert "internal error" not in stderr
