@@ -8,12 +8,15 @@ PY := $(VENV)/bin/python
 demo:  ## play the agent workflows against the default database and print the dashboard
 	$(PYTHON) examples/demo.py
 
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: pyproject.toml setup.py
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --disable-pip-version-check -e '.[dev]'
 	touch $@
 
-test: $(VENV)/.installed  ## install the dev dependencies into .venv, run the suite, then build and verify the ZIP
+# What ruff checks and formats: every Python file of the project.
+LINTED := skill scripts tests bench stress examples setup.py
+
+test: $(VENV)/.installed lint  ## install the dev dependencies into .venv, lint, run the suite, then build and verify the ZIP
 	$(PY) -m pytest
 	$(PY) -m skill.devtools.docgen --check
 	$(PY) -m skill.devtools.package --check
@@ -23,8 +26,10 @@ test: $(VENV)/.installed  ## install the dev dependencies into .venv, run the su
 snap-update: $(VENV)/.installed  ## accept changed snapshots (review the diff like code)
 	$(PY) -m pytest --snapshot-update
 
-lint: $(VENV)/.installed
-	$(PY) -m ruff check skill scripts tests || true
+lint: $(VENV)/.installed  ## ruff (lint and format check) and mypy --strict on the library; any finding fails
+	$(PY) -m ruff check $(LINTED)
+	$(PY) -m ruff format --check $(LINTED)
+	$(PY) -m mypy
 
 bench:  ## the performance benchmark (standard library only; docs/performance.md)
 	$(PYTHON) bench/run_all.py

@@ -19,7 +19,8 @@ In-process (a fresh BazingaDB per query, so connection set-up is paid each time;
 file each time, as a dashboard without a cache does) and through the CLI (one new Python process per query
 on both sides: ``bazinga_db.py`` against a small script doing the file read).
 
-Usage: python3 bench/bench_files_vs_db.py [--sizes 1000,10000,100000] [--repeat 5] [--cli-repeat 3] [--keep DIR]
+Usage: python3 bench/bench_files_vs_db.py [--sizes 1000,10000,100000] [--repeat 5] [--cli-repeat 3]
+       [--keep DIR]
 Prints figures; asserts nothing (timings are never test assertions).
 """
 
@@ -99,7 +100,11 @@ if kind == "last50":
     out = [text[a:b] for a, b in zip(bounds, bounds[1:])]
 elif kind == "agent":
     marks = list(HEADING.finditer(text)) + [None]
-    out = [text[m.start():(n.start() if n else len(text))] for m, n in zip(marks, marks[1:]) if " - QA Expert" in m.group(0)]
+    out = [
+        text[m.start() : (n.start() if n else len(text))]
+        for m, n in zip(marks, marks[1:])
+        if " - QA Expert" in m.group(0)
+    ]
 else:
     out = {}
     for r in json.loads(text)["records"]:
@@ -107,7 +112,7 @@ else:
 sys.stdout.write(json.dumps(out, ensure_ascii=False))
 """
 
-# ---------------------------------------------------------------------------------------------- generating both forms
+# -------------------------------------------------------------------------------------- generating both forms
 
 
 def _content(rng: random.Random, agent: str, i: int) -> str:
@@ -154,7 +159,8 @@ def generate(folder: Path, n: int, seed: int = 8) -> dict[str, Path]:
 
         def work(conn: sqlite3.Connection) -> None:
             conn.executemany(
-                "INSERT INTO orchestration_logs (session_id, seq, timestamp, iteration, agent_type, agent_id, content) "
+                "INSERT INTO orchestration_logs "
+                "(session_id, seq, timestamp, iteration, agent_type, agent_id, content) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?)",
                 [
                     (
@@ -240,7 +246,8 @@ def main() -> None:
     options = parser.parse_args()
     base = Path(options.keep) if options.keep else Path(tempfile.mkdtemp(prefix="bench-files-vs-db-"))
     print(
-        f"Python {sys.version.split()[0]}, SQLite {sqlite3.sqlite_version}; medians in ms; ratio = files / database"
+        f"Python {sys.version.split()[0]}, SQLite {sqlite3.sqlite_version}; "
+        "medians in ms; ratio = files / database"
     )
     questions = [
         ("last 50 entries", "last50", "log", ["get-logs", SESSION, "--limit", "50"]),
@@ -259,11 +266,13 @@ def main() -> None:
             check_same_answers(files)
             mb = lambda p: p.stat().st_size / 1e6  # noqa: E731
             print(
-                f"\n## {size:,} entries  (log {mb(files['log']):.1f} MB, token file {mb(files['tokens']):.1f} MB, "
+                f"\n## {size:,} entries  (log {mb(files['log']):.1f} MB, "
+                f"token file {mb(files['tokens']):.1f} MB, "
                 f"database {mb(files['db']):.1f} MB; generated in {made:.1f} s)"
             )
             print(
-                f"{'question':34} {'files':>9} {'db':>9} {'ratio':>7} | {'files CLI':>9} {'db CLI':>9} {'ratio':>7}"
+                f"{'question':34} {'files':>9} {'db':>9} {'ratio':>7} | "
+                f"{'files CLI':>9} {'db CLI':>9} {'ratio':>7}"
             )
             for label, kind, source, argv in questions:
                 target = str(files[source])

@@ -209,7 +209,10 @@ def main(rounds: int = 15) -> tuple[str, list[str], list[dict]]:
         ],
         table_rows,
     )
-    text += "\n\nQuery plans on the large database (EXPLAIN QUERY PLAN, no ANALYZE), every statement of the call:\n\n"
+    text += (
+        "\n\nQuery plans on the large database (EXPLAIN QUERY PLAN, no ANALYZE), "
+        "every statement of the call:\n\n"
+    )
     text += "\n".join(plans(large, all_cases))
     return text, misses, memory
 

@@ -30,6 +30,9 @@ SOURCES = [
 ]
 
 
+SEEDED = "/tmp/bench_requests_db/bazinga.db"
+
+
 def load_texts() -> list[str]:
     texts, seen = [], set()
     for path in SOURCES:
@@ -75,6 +78,43 @@ def in_process(texts: list[str], repeat: int) -> None:
     )
 
 
+def sizes() -> None:
+    """Parse time against the text's length: linear (the same time per KB at every size), up to the bound."""
+    from skill import requests
+    from skill.errors import BazingaError
+
+    limit = requests.tables()["limits"]["max_request_bytes"]
+    shapes = {
+        "labelled content": lambda n: (
+            "bazinga-db, please log this PM interaction:\nSession ID: s_1\nContent: " + "word " * (n // 5)
+        ),
+        "many lines": lambda n: (
+            "bazinga-db, please log this PM interaction:\nSession ID: s_1\nContent: x\n"
+            + "more text line here\n" * (n // 20)
+        ),
+        "one long sentence": lambda n: "bazinga-db, please get the logs for " + "the " * (n // 4),
+        "inline JSON": lambda n: (
+            "bazinga-db, please save the PM state for s_1: {" + '"k": "v", ' * (n // 10) + '"z": 1}'
+        ),
+    }
+    print(f"parse time against text length (bound: {limit:,} bytes; longer texts are refused unread):")
+    for name, make in shapes.items():
+        figures = []
+        for size in (25_000, 50_000, 100_000, 200_000):
+            text = make(size)
+            t0 = time.perf_counter()
+            try:
+                requests.parse(text)
+            except BazingaError:
+                pass
+            elapsed = time.perf_counter() - t0
+            figures.append(
+                f"{len(text) // 1000} KB {elapsed * 1000:.0f} ms "
+                f"({elapsed * 1e6 / len(text) * 1000:.0f} us/KB)"
+            )
+        print(f"  {name:<18} " + ", ".join(figures))
+
+
 def cpu_of(argv: list[str], calls: int, cached: bool) -> float:
     """Median CPU seconds (user+sys) of a child process over `calls` runs (after one warm-up run).
 
@@ -108,11 +148,14 @@ def whole_calls(calls: int) -> None:
     for cached in (True, False):
         baseline = cpu_of([python, "-c", "import sqlite3, json"], calls, cached)
         dry = cpu_of([python, script, "request", "--dry-run", text], calls, cached)
+        # with a database present the dry run also reads its session ids (read-only) for the typo check
+        dry_db = cpu_of([python, script, "--db", SEEDED, "request", "--dry-run", text], calls, cached)
         plain = cpu_of([python, script, "get-config", "k"], calls, cached)
         how = "bytecode cached" if cached else "no bytecode cache (compiled every call)"
         print(f"whole CLI calls, median CPU (user+sys) of {calls} runs, {how}:")
         print(f"  python3 -c 'import sqlite3, json'   {baseline * 1000:7.1f} ms  (1.00x)")
         print(f"  request --dry-run (log-interaction)  {dry * 1000:7.1f} ms  ({dry / baseline:.2f}x)")
+        print(f"  the same, database present           {dry_db * 1000:7.1f} ms  ({dry_db / baseline:.2f}x)")
         print(f"  get-config k (plain command)         {plain * 1000:7.1f} ms  ({plain / baseline:.2f}x)")
         print(f"  request parsing adds                 {(dry - plain) * 1000:7.1f} ms over a plain command")
 
@@ -122,7 +165,19 @@ def main() -> None:
     calls = int(sys.argv[sys.argv.index("--calls") + 1]) if "--calls" in sys.argv else 30
     if "--in-process" in sys.argv:
         in_process(load_texts(), repeat)
+        sizes()
         return
+    if not os.path.exists(SEEDED):
+        os.makedirs(os.path.dirname(SEEDED), exist_ok=True)
+        for argv in (
+            ["create-session", "sess_abc123", "simple", "bench"],
+            ["create-session", "s_2", "simple", "b"],
+        ):
+            subprocess.run(
+                [sys.executable, str(ROOT / "scripts" / "bazinga_db.py"), "--db", SEEDED, "--quiet", *argv],
+                check=True,
+                stderr=subprocess.DEVNULL,
+            )
     # the in-process figures come from a child with bytecode caching on, as in an installed skill
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     env["PYTHONPYCACHEPREFIX"] = "/tmp/bench_requests_pycache"

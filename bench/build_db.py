@@ -49,7 +49,7 @@ CONTENT = (
 
 def _ts(seconds: float) -> str:
     whole = int(seconds)
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(whole)) + ".%06dZ" % int((seconds - whole) * 1e6)
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(whole)) + f".{int((seconds - whole) * 1e6):06d}Z"
 
 
 def _schema_version() -> int:
@@ -102,8 +102,8 @@ def build(kind: str, force: bool = False) -> str:
         return _ts(clock[0])
 
     conn.executemany(
-        "INSERT INTO sessions (session_id, start_time, end_time, mode, original_requirements, status, created_at, "
-        "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO sessions (session_id, start_time, end_time, mode, original_requirements, status, "
+        "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         (
             (
                 sid,
@@ -138,8 +138,8 @@ def build(kind: str, force: bool = False) -> str:
                 )
 
     conn.executemany(
-        "INSERT INTO orchestration_logs (session_id, seq, timestamp, iteration, agent_type, agent_id, content) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO orchestration_logs "
+        "(session_id, seq, timestamp, iteration, agent_type, agent_id, content) VALUES (?, ?, ?, ?, ?, ?, ?)",
         logs(),
     )
 
@@ -182,8 +182,8 @@ def build(kind: str, force: bool = False) -> str:
         states(),
     )
     conn.executemany(
-        "INSERT INTO task_groups (id, session_id, name, status, assigned_to, revision_count, last_review_status, "
-        "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO task_groups (id, session_id, name, status, assigned_to, revision_count, "
+        "last_review_status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             (gid, sid, name, status, "developer_1", 1, None, ts, ts)
             for sid in sessions
@@ -196,7 +196,8 @@ def build(kind: str, force: bool = False) -> str:
         ),
     )
     conn.executemany(
-        "INSERT INTO decisions (session_id, timestamp, iteration, decision_type, decision_data) VALUES (?, ?, ?, ?, ?)",
+        "INSERT INTO decisions (session_id, timestamp, iteration, decision_type, decision_data) "
+        "VALUES (?, ?, ?, ?, ?)",
         (
             (sid, tick(0.01), n, "spawn_agent", json.dumps({"agent": "developer", "group": "group_a"}))
             for sid in sessions
@@ -229,7 +230,7 @@ def build(kind: str, force: bool = False) -> str:
 
 
 def latest_timestamps(path: str, session_id: str, count: int) -> str:
-    """The timestamp of the ``count``-th newest log entry of a session (a --since that returns ``count`` rows)."""
+    """The timestamp of the ``count``-th newest log entry of a session (a --since giving ``count`` rows)."""
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
         return conn.execute(

@@ -3,7 +3,8 @@
 Builds the benchmark databases on first use (cached under bench/out/, git-ignored; ~20 s), then measures:
 
 1. start-up: each command's median CPU time / the interpreter's floor (bench_startup.py);
-2. history: each dashboard command on 1,000,000 logs vs an empty database, with query plans (bench_history.py);
+2. history: each dashboard command on 1,000,000 logs vs an empty database, with query plans
+   (bench_history.py);
 3. throughput: batch vs separate processes, the Python API in-process (bench_throughput.py);
 4. memory: peak RSS of every measured command, on the small and the large database;
 
@@ -127,7 +128,8 @@ def main() -> int:
         say("MISSED: " + "; ".join(misses))
     else:
         say(
-            "Every target is met: start-up ratios, history ratios, memory, batch faster than separate processes."
+            "Every target is met: start-up ratios, history ratios, memory, "
+            "batch faster than separate processes."
         )
     say(f"\n(benchmark took {time.time() - started:.0f} s)")
     with open(os.path.join(OUT, "report.md"), "w", encoding="utf-8") as file:

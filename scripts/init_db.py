@@ -7,11 +7,9 @@ Idempotent; prints what it did. Every write command also does this on first use,
 import os
 import sys
 
-_SKILL_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-if _SKILL_ROOT not in sys.path:
-    sys.path.insert(0, _SKILL_ROOT)
-
 if __name__ == "__main__":
-    from skill.initdb import main
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # bazinga_db.py beside this file
+    import bazinga_db  # noqa: F401  (makes bazinga_db.skill importable)
+    from bazinga_db.skill.initdb import main
 
     main()

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from typing import Any, Callable, TypeVar
 
     Method = TypeVar("Method", bound=Callable[..., Any])
+    T = TypeVar("T")
 
 
 SESSION_COLUMNS = (
@@ -162,6 +163,7 @@ class BazingaDB:
             self.on_notice(notice)
 
     def close(self) -> None:
+        """Close the connections this object opened (``with BazingaDB(...) as db:`` does it on exit)."""
         self.store.close()
 
     def __enter__(self) -> BazingaDB:
@@ -171,7 +173,7 @@ class BazingaDB:
         self.close()
 
     # -- plumbing ----------------------------------------------------------------------------------
-    def _write(self, work: Any) -> Any:
+    def _write(self, work: Callable[[sqlite3.Connection], T]) -> T:
         result = self.store.write(work)
         self._report_migrations()
         return result
@@ -286,7 +288,7 @@ class BazingaDB:
         except sqlite3.Error as error:
             from .storage import translate
 
-            raise translate(error, self.path)
+            raise translate(error, self.path) from error
 
     def _append(
         self,
@@ -296,9 +298,10 @@ class BazingaDB:
         stored: dict[str, Any],
         check: Any = None,
     ) -> dict[str, Any]:
-        """Insert one row stamped now into a session's table (touching the session, or refusing a missing one).
+        """Insert one row stamped now into a session's table (touching the session, or refusing a missing
+        one).
 
-        ``values`` are returned with the row's id and time; ``stored`` (JSON text) is written but not returned.
+        ``values`` are returned with the row's id and time; ``stored`` (JSON text) is written, not returned.
         Table and column names come from this module only, never from input.
         """
 
@@ -329,6 +332,12 @@ class BazingaDB:
     # -- sessions ----------------------------------------------------------------------------------
     @operation("create-session")
     def create_session(self, session_id: str, mode: str, requirements: str) -> dict[str, Any]:
+        """Create a session (status ``active``), or return it unchanged when it exists with the same values,
+        so that a retried call is safe.
+
+        Returns the session's row and ``created`` (True when this call made it). Raises :class:`Conflict` when
+        the id exists with another mode or requirements, :class:`InvalidArgument` for an invalid id or
+        mode."""
 
         def work(conn: sqlite3.Connection) -> dict[str, Any]:
             existing = _row(
@@ -369,6 +378,11 @@ class BazingaDB:
 
     @operation("update-session-status")
     def update_session_status(self, session_id: str, status: str) -> dict[str, Any]:
+        """Set a session's status. ``completed`` and ``failed`` set ``end_time`` (once: a later change keeps
+        it); ``active`` clears it.
+
+        Returns the session's row. Raises :class:`NotFound` when the session does not exist,
+        :class:`InvalidArgument` for a status outside the allowed ones."""
 
         def work(conn: sqlite3.Connection) -> dict[str, Any]:
             now = timeutil.now()
@@ -391,6 +405,8 @@ class BazingaDB:
 
     @operation("get-session")
     def get_session(self, session_id: str) -> dict[str, Any]:
+        """The session's row. Raises :class:`NotFound` (naming the nearest existing ids) when it does not
+        exist."""
         self._require_session(session_id)
         row = self.store.read_one(
             f"SELECT {SESSION_COLUMNS} FROM sessions WHERE session_id = ?", (session_id,)
@@ -401,7 +417,7 @@ class BazingaDB:
 
     @operation("list-sessions")
     def list_sessions(self, limit: int | None = None, status: str | None = None) -> list[dict[str, Any]]:
-        """The most recent sessions, newest first (``limit`` of them, default 10), optionally of one status."""
+        """The most recent sessions, newest first (``limit`` of them, default 10), optionally of a status."""
         if self._reader_or_none() is None:
             return []
         if status is not None:
@@ -427,20 +443,26 @@ class BazingaDB:
         iteration: int | None = None,
         agent_id: str | None = None,
     ) -> dict[str, Any]:
+        """Append an agent's entry to a session's log; the agent type is normalised (``QA Expert`` -> ``qa``).
+
+        Returns the new row without the content (``id``, ``timestamp``, ``seq``, …). Raises :class:`NotFound`
+        when the session does not exist (unless ``auto_create_sessions``), :class:`InvalidArgument` for empty
+        or oversized content."""
 
         def work(conn: sqlite3.Connection) -> dict[str, Any]:
             now = timeutil.now()
             self._touch_session(conn, session_id, now)
             last = conn.execute(
-                "SELECT seq, timestamp FROM orchestration_logs WHERE session_id = ? ORDER BY seq DESC LIMIT 1",
+                "SELECT seq, timestamp FROM orchestration_logs WHERE session_id = ? "
+                "ORDER BY seq DESC LIMIT 1",
                 (session_id,),
             ).fetchone()
             seq = last[0] + 1 if last else 1
             # The log's order is its seq; keep timestamps in that order even if the clock steps back.
             timestamp = max(now, last[1]) if last else now
             cursor = conn.execute(
-                "INSERT INTO orchestration_logs (session_id, seq, timestamp, iteration, agent_type, agent_id, "
-                "content) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO orchestration_logs (session_id, seq, timestamp, iteration, agent_type, "
+                "agent_id, content) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (session_id, seq, timestamp, iteration, agent_type, agent_id, content),
             )
             return {
@@ -514,8 +536,8 @@ class BazingaDB:
         """
         self._require_session(session_id)
         total = self._latest_seq(session_id)
-        high = total - offset
-        low = max(high - limit, 0)
+        high = total - (offset or 0)  # the vocabulary's defaults are filled in: offset 0, limit 50
+        low = max(high - (limit or 0), 0)
         rows = (
             self.store.read(
                 f"SELECT {LOG_COLUMNS} FROM orchestration_logs WHERE session_id = ? AND seq > ? AND seq <= ? "
@@ -617,7 +639,8 @@ class BazingaDB:
         row = self.store.read_one(
             "SELECT MAX(seq) FROM orchestration_logs WHERE session_id = ?", (session_id,)
         )
-        return row[0] or 0
+        latest: int = (row[0] if row is not None else None) or 0
+        return latest
 
     def stream_logs(self, session_id: str, limit: int | None = None, offset: int | None = None) -> str:
         """The page of :meth:`log_page` as markdown."""
@@ -628,6 +651,11 @@ class BazingaDB:
     # -- state -------------------------------------------------------------------------------------
     @operation("save-state")
     def save_state(self, session_id: str, state_type: str, state_data: Any) -> dict[str, Any]:
+        """Save a state snapshot of ``state_type`` for a session; ``state_data`` is a JSON object (or its
+        text), checked against the schema of its type where one is shipped. Earlier snapshots are kept.
+
+        Returns the new row without the data. Raises :class:`NotFound` when the session does not exist (unless
+        ``auto_create_sessions``), :class:`InvalidPayload` when the data is not valid."""
         text = self._stored_json(state_data, "state data")
         return self._append("state_snapshots", session_id, {"state_type": state_type}, {"state_data": text})
 
@@ -638,6 +666,8 @@ class BazingaDB:
         return _row(self.store.read_one(LATEST_STATE_SQL, (session_id, state_type)))
 
     def get_latest_state(self, session_id: str, state_type: str) -> dict[str, Any] | None:
+        """The state object of ``state_type`` most recently saved for a session (as saved), or None when none
+        was. Raises :class:`NotFound` when the session does not exist."""
         record = self.latest_state_record(session_id, state_type)
         return json.loads(record["state_data"]) if record else None
 
@@ -651,6 +681,11 @@ class BazingaDB:
         status: str | None = None,
         assigned_to: str | None = None,
     ) -> dict[str, Any]:
+        """Create a task group in a session (status ``pending`` unless given), or return it unchanged when it
+        exists with the same values.
+
+        Returns the group's row and ``created``. Raises :class:`NotFound` when the session does not exist
+        (unless ``auto_create_sessions``), :class:`Conflict` when the group exists with other values."""
 
         def work(conn: sqlite3.Connection) -> dict[str, Any]:
             now = timeutil.now()
@@ -673,8 +708,8 @@ class BazingaDB:
                         f"task group {group_id!r} already exists in session {session_id!r} with different "
                         "values (" + "; ".join(differences) + ")",
                         f"Nothing was changed. To change it: {{cmd:update-task-group}} {group_id} "
-                        f"{{arg:update-task-group.session_id}} {session_id} {{arg:update-task-group.status}} ... / "
-                        "{arg:update-task-group.assigned_to} ...",
+                        f"{{arg:update-task-group.session_id}} {session_id} "
+                        "{arg:update-task-group.status} ... / {arg:update-task-group.assigned_to} ...",
                         code="exists_with_different_values",
                     )
                 return dict(existing, created=False)
@@ -698,7 +733,8 @@ class BazingaDB:
             (group_id,),
         ).fetchone()
         if row:
-            return row[0]
+            found: str = row[0]
+            return found
         elsewhere = [
             r[0]
             for r in conn.execute(
@@ -738,6 +774,12 @@ class BazingaDB:
         last_review_status: str | None = None,
         increment_revision: bool | int = False,
     ) -> dict[str, Any]:
+        """Change what is given of a task group: status, assignee, revision count, last review status;
+        ``increment_revision`` adds to the revision count atomically (instead of ``revision_count``).
+
+        Without ``session_id`` the most recent active session that has the group is used, and a notice names
+        it. Returns the updated row. Raises :class:`UsageError` when nothing, or both ``revision_count`` and
+        ``increment_revision``, is given; :class:`NotFound` when the group or its session does not exist."""
         changes: dict[str, Any] = {}
         if status is not None:
             changes["status"] = status
@@ -772,7 +814,8 @@ class BazingaDB:
                 self._notify(
                     Notice(
                         "group_resolved",
-                        f"Task group {group_id} is in session {target} (the most recent active session that has it)",
+                        f"Task group {group_id} is in session {target} "
+                        "(the most recent active session that has it)",
                     )
                 )
             assignments = [f"{column} = ?" for column in changes]
@@ -831,6 +874,8 @@ class BazingaDB:
     def get_task_groups(
         self, session_id: str, status: str | None = None, group_id: str | None = None
     ) -> list[dict[str, Any]]:
+        """A session's task groups in the order they were created, optionally only those of one ``status``, or
+        the one group ``group_id``. Raises :class:`NotFound` when the session does not exist."""
         clauses, params = ["session_id = ?"], [session_id]
         if status is not None:
             clauses.append("status = ?")
@@ -850,6 +895,11 @@ class BazingaDB:
     def log_tokens(
         self, session_id: str, agent_type: str, tokens: int, agent_id: str | None = None
     ) -> dict[str, Any]:
+        """Record the tokens an agent used in a session.
+
+        Returns the new row. Raises :class:`NotFound` when the session does not exist (unless
+        ``auto_create_sessions``), :class:`InvalidArgument` when ``tokens`` is not a whole number of 0 or
+        more."""
         return self._append(
             "token_usage",
             session_id,
@@ -865,7 +915,8 @@ class BazingaDB:
         By agent id, rows logged without an agent id count under their agent type.
         """
         self._require_session(session_id)
-        # token_totals (migration 2) holds one row per (agent type, agent id) of the session, kept by triggers.
+        # token_totals (migration 2) holds one row per (agent type, agent id) of the session, kept by
+        # triggers.
         key = "agent_type" if by == "agent_type" else "COALESCE(NULLIF(agent_key, ''), agent_type)"
         rows = self.store.read(
             f"SELECT {key} AS k, SUM(tokens) FROM token_totals WHERE session_id = ? GROUP BY k", (session_id,)
@@ -882,11 +933,18 @@ class BazingaDB:
     # -- skill outputs -----------------------------------------------------------------------------
     @operation("save-skill-output")
     def save_skill_output(self, session_id: str, skill_name: str, output_data: Any) -> dict[str, Any]:
+        """Save a skill's output for a session; ``output_data`` is a JSON object (or its text), checked
+        against the skill's schema where one is shipped.
+
+        Returns the new row without the data. Raises :class:`NotFound` when the session does not exist (unless
+        ``auto_create_sessions``), :class:`InvalidPayload` when the data is not valid."""
         text = self._stored_json(output_data, "skill output")
         return self._append("skill_outputs", session_id, {"skill_name": skill_name}, {"output_data": text})
 
     @operation("get-skill-output")
     def skill_output_record(self, session_id: str, skill_name: str) -> dict[str, Any] | None:
+        """The newest output record of a skill in a session: ``{"id", "timestamp", "skill_name", "output_data"
+        (JSON text)}``, or None. Raises :class:`NotFound` when the session does not exist."""
         self._require_session(session_id)
         return _row(
             self.store.read_one(
@@ -897,12 +955,18 @@ class BazingaDB:
         )
 
     def get_skill_output(self, session_id: str, skill_name: str) -> dict[str, Any] | None:
+        """The output a skill most recently saved for a session (the object as saved), or None when it saved
+        none. Raises :class:`NotFound` when the session does not exist."""
         record = self.skill_output_record(session_id, skill_name)
         return json.loads(record["output_data"]) if record else None
 
     # -- configuration -----------------------------------------------------------------------------
     @operation("set-config")
     def set_config(self, key: str, value: Any) -> dict[str, Any]:
+        """Set a configuration key to a JSON value, replacing the one before.
+
+        Returns ``{"key", "updated_at"}``. Raises :class:`InvalidPayload` when the value is not valid JSON or
+        does not match the key's schema."""
         text = self._stored_json(value, "config value")
 
         def work(conn: sqlite3.Connection) -> dict[str, Any]:
@@ -918,6 +982,8 @@ class BazingaDB:
 
     @operation("get-config")
     def config_record(self, key: str) -> dict[str, Any] | None:
+        """The stored record of a configuration key: ``{"key", "value" (JSON text), "updated_at"}``, or None
+        when the key (or the database) does not exist."""
         if self._reader_or_none() is None:
             return None
         return _row(
@@ -925,6 +991,8 @@ class BazingaDB:
         )
 
     def get_config(self, key: str) -> Any | None:
+        """The stored value of a configuration key (the JSON value as saved), or None when it was never
+        set."""
         record = self.config_record(key)
         return json.loads(record["value"]) if record else None
 
@@ -933,6 +1001,11 @@ class BazingaDB:
     def log_decision(
         self, session_id: str, decision_type: str, decision_data: Any, iteration: int | None = None
     ) -> dict[str, Any]:
+        """Record an orchestration decision; ``decision_data`` is a JSON object (or its text), checked against
+        the decision schema.
+
+        Returns the new row without the data. Raises :class:`NotFound` when the session does not exist (unless
+        ``auto_create_sessions``), :class:`InvalidPayload` when the data is not valid."""
         text = self._stored_json(decision_data, "decision data")
         return self._append(
             "decisions",
@@ -962,6 +1035,9 @@ class BazingaDB:
     # -- dashboard ---------------------------------------------------------------------------------
     @operation("dashboard-snapshot")
     def get_dashboard_snapshot(self, session_id: str) -> dict[str, Any]:
+        """Everything a dashboard shows of a session, in one call: the session, the latest orchestrator and PM
+        states, the task groups, the token summary, the number of log entries and the most recent entries
+        (newest first). Raises :class:`NotFound` when the session does not exist."""
         session = self.get_session(session_id)
         session_id = session["session_id"]
 
@@ -1022,13 +1098,14 @@ class BazingaDB:
             ids,
         ):
             groups.setdefault(session_id, {})[group_status] = count
-        tokens = dict(
-            self.store.read(
+        tokens: dict[str, int] = {
+            row[0]: row[1]
+            for row in self.store.read(
                 f"SELECT session_id, SUM(tokens) FROM token_totals WHERE session_id IN ({marks}) "
                 "GROUP BY session_id",
                 ids,
             )
-        )
+        }
         # One MAX per session (an index seek each); MAX ... GROUP BY session_id would read every entry.
         logs = {session_id: self._latest_seq(session_id) for session_id in ids}
         for session in sessions:
@@ -1099,8 +1176,9 @@ class BazingaDB:
         when it has not changed, only the session row is read and ``changed`` is False. Otherwise the result
         holds the log entries after ``since_seq`` (oldest first, at most ``limit``, of ``agent_type`` when
         given; as :meth:`get_log_page` with ``since_seq``), the session's ``latest_seq``, every task group
-        (a board is small, and a group that moved is in it) and the token totals. ``cursor`` is what to pass next time:
-        ``{"seq", "updated_at"}``; while ``has_more`` is True, call again at once for the rest of the log.
+        (a board is small, and a group that moved is in it) and the token totals. ``cursor`` is what to pass
+        next time: ``{"seq", "updated_at"}``; while ``has_more`` is True, call again at once for the rest of
+        the log.
         """
         session = self.get_session(session_id)
         session_id = session["session_id"]
@@ -1134,13 +1212,15 @@ class BazingaDB:
 
     # -- maintenance -------------------------------------------------------------------------------
     def check(self) -> dict[str, Any]:
-        """Integrity, schema version, WAL state and rows per table; never creates, migrates or changes the file."""
+        """Integrity, schema version, WAL state and rows per table; never creates, migrates or changes the
+        file."""
         from .maintenance import check
 
         return check(self.path)
 
     def backup(self, destination: str, force: bool = False) -> dict[str, Any]:
-        """Copy the database to ``destination`` (SQLite online backup); refuses an existing file unless ``force``."""
+        """Copy the database to ``destination`` (SQLite online backup); refuses an existing file unless
+        ``force``."""
         from .maintenance import backup
 
         return backup(self.path, destination, force=bool(force))

@@ -18,14 +18,11 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Callable, Iterator
+from typing import Any
 
 from .errors import Conflict, DatabaseUnusable, InvalidArgument
 from .storage import display_path
-
-TYPE_CHECKING = False  # typing costs ~2 ms per process start
-if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
-    from typing import Any
 
 COMPANIONS = ("", "-wal", "-shm", "-journal")
 _TEMP_MARK = ".bazinga-tmp-"

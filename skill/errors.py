@@ -46,14 +46,17 @@ class Notice(tuple):  # type: ignore[type-arg]
 
     @property
     def kind(self) -> str:
+        """What happened: "initialized", "normalised", "group_resolved", …"""
         return str(self[0])
 
     @property
     def message(self) -> str:
+        """The sentence shown to the user."""
         return str(self[1])
 
     @property
     def warning(self) -> bool:
+        """True when it is shown as ⚠ (a value was changed) rather than ✓."""
         return bool(self[2])
 
     def __repr__(self) -> str:
@@ -94,12 +97,15 @@ class BazingaError(Exception):
         return render(self.hint_template, "api") if self.hint_template is not None else None
 
     def message_for(self, surface: str, command: str | None = None) -> str:
+        """The message worded for a surface (cli, api, mcp), its markers rendered for ``command``."""
         return render(self.template, surface, command)
 
     def hint_for(self, surface: str, command: str | None = None) -> str | None:
+        """The hint worded for a surface, as :meth:`message_for` does, or None when there is none."""
         return render(self.hint_template, surface, command) if self.hint_template is not None else None
 
     def to_dict(self, surface: str = "api", command: str | None = None) -> dict[str, Any]:
+        """The error as data (class name, code, message, hint, details, exit code), worded for a surface."""
         return {
             "error": type(self).__name__,
             "code": self.code,

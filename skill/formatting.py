@@ -107,7 +107,7 @@ def reply_fields(command: str, args: dict[str, Any], result: dict[str, Any]) -> 
 
 
 def success_line(command: str, args: dict[str, Any], result: dict[str, Any]) -> str:
-    templates = COMMANDS[command]["reply"]
+    templates: dict[str, str] = COMMANDS[command]["reply"]
     if "created" in result:
         template = templates["created" if result["created"] else "exists"]
     else:
@@ -189,7 +189,8 @@ def _heading(key: str) -> str:
 
 
 def _summary(value: Any) -> str:
-    """A list of objects as its size, with the count per status when they have one: '3 (2 completed, 1 pending)'."""
+    """A list of objects as its size, with the count per status when they have one:
+    '3 (2 completed, 1 pending)'."""
     counts: dict[str, int] = {}
     for item in value:
         status = item.get("status")

@@ -10,6 +10,7 @@ from .formatting import OK, error_report
 
 TYPE_CHECKING = False  # importing typing costs ~2 ms per process; annotations are strings anyway
 if TYPE_CHECKING:
+    from collections.abc import Mapping
     from typing import TextIO
 
 
@@ -17,7 +18,11 @@ USAGE = "usage: init_db.py [PATH]   (a PATH that starts with - goes after --: in
 
 
 def run(
-    argv: list[str], stdout: TextIO, stderr: TextIO, env: dict | None = None, cwd: str | None = None
+    argv: list[str],
+    stdout: TextIO,
+    stderr: TextIO,
+    env: Mapping[str, str] | None = None,
+    cwd: str | None = None,
 ) -> int:
     """The script's whole behaviour; output goes through the CLI's boundary (cli.deliver): a database
     that was created or upgraded is reported on stderr when stdout cannot take the ✓, and exits 0."""
@@ -33,7 +38,8 @@ def _run(argv: list[str], stdout: TextIO, stderr: TextIO, env: dict | None, cwd:
     from .context import database_location
     from .storage import display_path
 
-    env = os.environ if env is None else env
+    if env is None:
+        env = os.environ
     if any(a in ("-h", "--help") for a in argv):
         stdout.write(
             USAGE + "\nCreate or upgrade a bazinga-db database (default: the same path "

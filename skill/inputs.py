@@ -29,7 +29,7 @@ def read_stdin(stdin: TextIO, what: str) -> str:
     try:
         raw = stdin.buffer.read(READ_BOUND + 1) if hasattr(stdin, "buffer") else stdin.read(READ_BOUND + 1)
     except OSError as error:
-        raise InvalidArgument(f"cannot read {what} from standard input: {error}", None)
+        raise InvalidArgument(f"cannot read {what} from standard input: {error}", None) from error
     if len(raw) > READ_BOUND:
         raise _too_large(what, "standard input")
     if isinstance(raw, bytes):
@@ -38,7 +38,7 @@ def read_stdin(stdin: TextIO, what: str) -> str:
         except UnicodeDecodeError as error:
             raise InvalidPayload(
                 f"{what} from standard input is not valid UTF-8 (byte {error.start})", "Send UTF-8 text."
-            )
+            ) from error
     return raw
 
 
@@ -51,7 +51,7 @@ def read_file(path: str, what: str) -> str:
         raise InvalidArgument(
             f"cannot read {what} from {path}: {reason}",
             "Give @PATH of a readable file, - for standard input, or the JSON itself.",
-        )
+        ) from error
     if len(data) > READ_BOUND:
         raise _too_large(what, path)
     try:
@@ -59,7 +59,7 @@ def read_file(path: str, what: str) -> str:
     except UnicodeDecodeError as error:
         raise InvalidPayload(
             f"{what} in {path} is not valid UTF-8 (byte {error.start})", "Save the file as UTF-8."
-        )
+        ) from error
 
 
 def resolve_inputs(command: str, args: dict[str, Any], stdin: TextIO) -> None:
@@ -86,5 +86,5 @@ def resolve_inputs(command: str, args: dict[str, Any], stdin: TextIO) -> None:
             except UnicodeEncodeError:
                 raise InvalidArgument(
                     f"{what} is not valid UTF-8 text", "Pass UTF-8 text on the command line."
-                )
+                ) from None
         args[name] = value

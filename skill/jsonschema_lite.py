@@ -22,7 +22,9 @@ import json
 
 TYPE_CHECKING = False  # importing typing costs ~2 ms per process; annotations are strings anyway
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import Any, Union
+
+    Path = tuple[Union[str, int], ...]  # a JSON path: keys and indexes
 
 # Keywords the validator evaluates, and keywords it knows to be annotations only. A schema using any other
 # keyword is refused by the tests (a silently ignored keyword would break the "same verdict" promise).
@@ -44,8 +46,6 @@ KEYWORDS = frozenset(
 ANNOTATIONS = frozenset(
     {"$schema", "$id", "$comment", "$defs", "title", "description", "examples", "default"}
 )
-
-Path = tuple  # a JSON path: a tuple of keys and indexes (annotations only)
 
 # An items schema with only these keywords and a single type is decided by the type alone.
 _SIMPLE = frozenset({"type", "description", "title", "$comment"})
@@ -213,7 +213,7 @@ def _check_any_of(schema: Any, value: Any, path: Path, root: Any, out: list[Fail
     reported (fewest failures wins a tie, then the first listed). When no option gets past the value
     itself, one weak failure names every option ("expected an integer >= 0, or an array").
     """
-    attempts = []
+    attempts: list[list[Failure]] = []
     for option in schema["anyOf"]:
         failures: list[Failure] = []
         _check(option, value, path, root, failures)
@@ -225,7 +225,8 @@ def _check_any_of(schema: Any, value: Any, path: Path, root: Any, out: list[Fail
     ]
     deeper = [failures for failures in meant if any(len(f.path) > len(path) for f in failures)]
     if deeper:
-        out.extend(min(deeper, key=lambda failures: (-max(len(f.path) for f in failures), len(failures))))
+        best = min(deeper, key=lambda found: (-max(len(f.path) for f in found), len(found)))
+        out.extend(best)
         return
     out.append(Failure(path, "anyOf", schema, root, value, weak=True))
 

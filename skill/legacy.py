@@ -19,7 +19,9 @@ Decisions made here (EXPECTED.md leaves them open):
 from __future__ import annotations
 
 import json
+import os
 import re
+import stat
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -186,9 +188,6 @@ def not_a_file(path: Path) -> str | None:
 
     Such a file was silently skipped as if it were missing (and ✓ printed); a FIFO would block the read
     and /dev/zero never end it."""
-    import os
-    import stat
-
     if not os.path.lexists(path):
         return None
     try:
@@ -277,8 +276,15 @@ class _Checker:
             line.startswith(f"{self.name} {path}: ") for line in self.problems.by_file.get(self.name, [])
         )
 
-    def get(self, obj: dict, key: str, kinds: tuple, *parts: Any, required: bool = False) -> Any:
-        """obj[key] if of one of ``kinds`` (python types; None allows null), else report and return None."""
+    def get(
+        self,
+        obj: dict[str, Any],
+        key: str,
+        kinds: tuple[type | None, ...],
+        *parts: Any,
+        required: bool = False,
+    ) -> Any:
+        """obj[key] if of one of ``kinds`` (python types; None allows null), else report it, return None."""
         path = json_path(*parts, key)
         if key not in obj:
             if required:
@@ -306,7 +312,7 @@ class _Checker:
             return None
         return value
 
-    def time(self, obj: dict, key: str, *parts: Any, required: bool = False) -> str | None:
+    def time(self, obj: dict[str, Any], key: str, *parts: Any, required: bool = False) -> str | None:
         value = self.get(obj, key, (str, None), *parts, required=required)
         if value is None:
             return None
@@ -319,7 +325,7 @@ class _Checker:
             )
             return None
 
-    def count(self, obj: dict, key: str, *parts: Any) -> int | None:
+    def count(self, obj: dict[str, Any], key: str, *parts: Any) -> int | None:
         value = self.get(obj, key, (int, None), *parts)
         if value is None:
             return None
@@ -333,12 +339,13 @@ class _Checker:
 
     def ident(self, value: Any, what: str, *parts: Any) -> str | None:
         try:
-            return convert("id", value, what)
+            converted: str = convert("id", value, what)
+            return converted
         except BazingaError as error:
             self.fail(json_path(*parts), error.message)
             return None
 
-    def enum(self, enum: str, value: str, *parts: Any, legacy: dict | None = None) -> str | None:
+    def enum(self, enum: str, value: str, *parts: Any, legacy: dict[str, str] | None = None) -> str | None:
         if legacy:
             key = " ".join(value.strip().lower().split())
             if key in legacy:
@@ -577,12 +584,12 @@ class _FolderReader:
         self.orch_c = _Checker("orchestrator_state.json", self.problems)
         self.pm_c = _Checker("pm_state.json", self.problems)
         # Filled by build() and the read_* steps:
-        self.orch: dict | None = None
-        self.pm: dict | None = None
-        self.groups_doc: dict | None = None
-        self.history: dict | None = None
-        self.skills: dict[str, dict | None] = {}
-        self.configs: dict[str, dict | None] = {}
+        self.orch: dict[str, Any] | None = None
+        self.pm: dict[str, Any] | None = None
+        self.groups_doc: dict[str, Any] | None = None
+        self.history: dict[str, Any] | None = None
+        self.skills: dict[str, dict[str, Any] | None] = {}
+        self.configs: dict[str, dict[str, Any] | None] = {}
         self.log: ParsedLog | None = None
         self.current: str | None = None
         self.start: str | None = None  # the current session's start_time
@@ -621,7 +628,7 @@ class _FolderReader:
         return self.plan
 
     # -- reading -----------------------------------------------------------------------------------
-    def load(self, name: str, optional: bool = False) -> dict | None:
+    def load(self, name: str, optional: bool = False) -> dict[str, Any] | None:
         path = self.root / name
         if not path.is_file() and not not_a_file(path):
             if not optional:  # the rarer skill files are not listed when absent
@@ -735,7 +742,7 @@ class _FolderReader:
         c.get(doc, "iteration", (int, None))
         # task_groups: an array of group objects, or (spec-kit, risk scoring) an object keyed by group id.
         task_groups = c.get(doc, "task_groups", (list, dict, None))
-        items: list[tuple[Any, Any, tuple]] = []
+        items: list[tuple[Any, Any, tuple[Any, ...]]] = []
         if isinstance(task_groups, list):
             items = [(None, g, ("task_groups", i)) for i, g in enumerate(task_groups)]
         elif isinstance(task_groups, dict):
@@ -1117,8 +1124,8 @@ def render_log(
 ) -> str:
     """A session's log rows in the legacy orchestration-log.md layout (FORMATS.md §1, 31a6d3e+ header).
 
-    Lossy where the layout is: the free qualifiers of headings such as ``(Routing)`` are not stored, content is
-    trimmed, and a row with no iteration is written as ``Orchestration Complete`` (orchestrator) or
+    Lossy where the layout is: the free qualifiers of headings such as ``(Routing)`` are not stored, content
+    is trimmed, and a row with no iteration is written as ``Orchestration Complete`` (orchestrator) or
     ``Iteration 0`` (others), the only headings the layout has.
     """
     order = group_order or []

@@ -48,7 +48,7 @@ def _open_readonly(path: str) -> sqlite3.Connection:
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
     except sqlite3.Error as error:
-        raise _unusable(path, error)
+        raise _unusable(path, error) from error
     return conn
 
 
@@ -130,7 +130,7 @@ def check(path: str) -> dict[str, Any]:
             pages = conn.execute("PRAGMA page_count").fetchone()[0]
             free = conn.execute("PRAGMA freelist_count").fetchone()[0]
         except sqlite3.Error as error:
-            raise _unusable(path, error)
+            raise _unusable(path, error) from error
     finally:
         conn.close()
     report: dict[str, Any] = {
@@ -238,7 +238,7 @@ def backup(path: str, destination: str, force: bool = False) -> dict[str, Any]:
                 integrity = _integrity_lines(target)
                 counts = _table_counts(target)
             except sqlite3.Error as error:
-                raise _backup_error(error, path, destination)
+                raise _backup_error(error, path, destination) from error
         finally:
             if target is not None:
                 target.close()

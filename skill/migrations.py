@@ -211,7 +211,8 @@ LATEST_VERSION = MIGRATIONS[-1].version
 
 
 def current_version(conn: sqlite3.Connection) -> int:
-    return conn.execute("PRAGMA user_version").fetchone()[0]
+    version: int = conn.execute("PRAGMA user_version").fetchone()[0]
+    return version
 
 
 def refuse_if_newer(version: int, path: str) -> None:
@@ -226,14 +227,15 @@ def refuse_if_newer(version: int, path: str) -> None:
     if version > LATEST_VERSION:
         raise DatabaseUnusable(
             f"{path} has schema version {version}, newer than this skill understands ({LATEST_VERSION})",
-            "The file was left untouched. Use the newer bazinga-db that wrote it, or point {term:db} elsewhere.",
+            "The file was left untouched. Use the newer bazinga-db that wrote it, "
+            "or point {term:db} elsewhere.",
             code="newer_schema",
         )
 
 
 def migrate(conn: sqlite3.Connection, path: str) -> list[Migration]:
     """Bring the database to LATEST_VERSION; return the steps this call applied (others may race)."""
-    applied = []
+    applied: list[Migration] = []
     while True:
         conn.execute("BEGIN EXCLUSIVE")
         try:

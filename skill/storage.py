@@ -59,9 +59,9 @@ def translate(error: sqlite3.Error, path: str) -> BazingaError:
     if "not a database" in lowered or "malformed" in lowered:
         return DatabaseUnusable(
             f"{shown} is not a usable SQLite database ({text})",
-            "The file was left untouched. If {term:db} names the wrong file, fix {term:db}. If it is a damaged bazinga "
-            "database, keep it, run `check` on it and restore the latest backup; moving it aside lets the next "
-            "write start a new, empty database.",
+            "The file was left untouched. If {term:db} names the wrong file, fix {term:db}. "
+            "If it is a damaged bazinga database, keep it, run `check` on it and restore the latest backup; "
+            "moving it aside lets the next write start a new, empty database.",
             code="not_a_database",
         )
     if "disk is full" in lowered or "database or disk is full" in lowered:
@@ -80,7 +80,8 @@ def translate(error: sqlite3.Error, path: str) -> BazingaError:
         return DatabaseUnusable(
             f"cannot open {shown}: its folder is read-only ({text})",
             "SQLite needs to create the -wal and -shm files beside the database. Make the folder writable "
-            "(or remount it read-write), or point {term:db} at a copy in a writable folder; nothing was written.",
+            "(or remount it read-write), or point {term:db} at a copy in a writable folder; "
+            "nothing was written.",
             code="folder_read_only",
         )
     if "unable to open" in lowered:
@@ -99,8 +100,9 @@ def translate(error: sqlite3.Error, path: str) -> BazingaError:
         code = getattr(error, "sqlite_errorname", "") or ""
         return DatabaseUnusable(
             f"disk I/O error on {shown}" + (f" ({code})" if code else f" ({text})") + "; nothing was written",
-            "The disk may be full, a file-size limit (ulimit -f) reached, or the device failing. Free space or "
-            "raise the limit, then retry the same command; `check` tells whether the database is intact.",
+            "The disk may be full, a file-size limit (ulimit -f) reached, or the device failing. "
+            "Free space or raise the limit, then retry the same command; "
+            "`check` tells whether the database is intact.",
             code="io_error",
         )
     return DatabaseUnusable(
@@ -255,7 +257,7 @@ class Store:
                 f"cannot create the folder {folder}: {error.strerror}",
                 "Create it yourself or choose another {term:db} path.",
                 code="cannot_create_folder",
-            )
+            ) from error
         try:
             conn = _configure(
                 sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
@@ -270,7 +272,7 @@ class Store:
                     self._enable_wal(conn)
                 self.applied = migrations.migrate(conn, display_path(self.path))
         except sqlite3.Error as error:
-            raise translate(error, self.path)
+            raise translate(error, self.path) from error
         self._writer = conn
         return conn
 
@@ -304,7 +306,7 @@ class Store:
             conn = _configure(open_read_only(self.path))
             version = migrations.current_version(conn)
         except sqlite3.Error as error:
-            raise translate(error, self.path)
+            raise translate(error, self.path) from error
         migrations.refuse_if_newer(version, shown)
         if version < migrations.LATEST_VERSION:
             conn.close()
@@ -336,7 +338,7 @@ class Store:
             try:
                 return work(conn)
             except sqlite3.Error as error:
-                raise translate(error, self.path)
+                raise translate(error, self.path) from error
         last_error: sqlite3.Error | None = None
         for attempt in range(WRITE_ATTEMPTS):
             try:
@@ -347,7 +349,7 @@ class Store:
             except sqlite3.Error as error:
                 self._rollback(conn)
                 if not (isinstance(error, sqlite3.OperationalError) and _is_busy(error)):
-                    raise translate(error, self.path)
+                    raise translate(error, self.path) from error
                 last_error = error
                 if attempt < len(_RETRY_PAUSES):
                     time.sleep(_RETRY_PAUSES[attempt])
@@ -367,7 +369,7 @@ class Store:
                 break
             except sqlite3.OperationalError as error:
                 if pause is None or not _is_busy(error):
-                    raise translate(error, self.path)
+                    raise translate(error, self.path) from error
                 time.sleep(pause)
         self.in_batch = True
 
@@ -379,7 +381,7 @@ class Store:
             conn.execute("COMMIT")
         except sqlite3.Error as error:
             self._rollback(conn)
-            raise translate(error, self.path)
+            raise translate(error, self.path) from error
 
     def rollback(self) -> None:
         self.in_batch = False
@@ -398,7 +400,7 @@ class Store:
         try:
             return self.reader().execute(sql, params).fetchall()
         except sqlite3.Error as error:
-            raise translate(error, self.path)
+            raise translate(error, self.path) from error
 
     def iterate(self, sql: str, params: Any = ()) -> Iterator[dict[str, Any]]:
         """Rows as dicts, fetched a few hundred at a time; the statement starts before this returns."""
@@ -406,7 +408,7 @@ class Store:
             cursor = self.reader().execute(sql, params)
             first = cursor.fetchmany(500)
         except sqlite3.Error as error:
-            raise translate(error, self.path)
+            raise translate(error, self.path) from error
         return self._rest(cursor, first)
 
     def _rest(self, cursor: sqlite3.Cursor, rows: list[sqlite3.Row]) -> Iterator[dict[str, Any]]:
@@ -416,10 +418,11 @@ class Store:
                     yield dict(row)
                 rows = cursor.fetchmany(500)
         except sqlite3.Error as error:
-            raise translate(error, self.path)
+            raise translate(error, self.path) from error
 
     def read_one(self, sql: str, params: Any = ()) -> sqlite3.Row | None:
         try:
-            return self.reader().execute(sql, params).fetchone()
+            row: sqlite3.Row | None = self.reader().execute(sql, params).fetchone()
+            return row
         except sqlite3.Error as error:
-            raise translate(error, self.path)
+            raise translate(error, self.path) from error

@@ -25,7 +25,7 @@ def now() -> str:
     """The current time in canonical form."""
     ns = time.time_ns()
     seconds, rest = divmod(ns, 1_000_000_000)
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds)) + ".%06dZ" % (rest // 1000)
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds)) + f".{rest // 1000:06d}Z"
 
 
 def to_canonical(text: str, what: str = "time") -> str:
@@ -44,9 +44,11 @@ def to_canonical(text: str, what: str = "time") -> str:
 
     try:
         parts = (int(year), int(month), int(day), int(hour or 0), int(minute or 0), int(second or 0))
-        time.strptime("%04d-%02d-%02d %02d:%02d:%02d" % parts, "%Y-%m-%d %H:%M:%S")
+        time.strptime("{:04d}-{:02d}-{:02d} {:02d}:{:02d}:{:02d}".format(*parts), "%Y-%m-%d %H:%M:%S")
     except ValueError:
-        raise InvalidArgument(f"{what} {text!r} is not a valid date or time", f"Use {ACCEPTED_FORMATS}.")
+        raise InvalidArgument(
+            f"{what} {text!r} is not a valid date or time", f"Use {ACCEPTED_FORMATS}."
+        ) from None
     epoch = calendar.timegm(parts + (0, 0, 0))
     if zone and zone.upper() not in ("Z", "UTC"):
         sign = 1 if zone[0] == "+" else -1
@@ -54,7 +56,7 @@ def to_canonical(text: str, what: str = "time") -> str:
         offset = int(digits[:2]) * 3600 + int(digits[2:4] or 0) * 60
         epoch -= sign * offset
     micros = int((fraction or "0")[:6].ljust(6, "0"))
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(epoch)) + ".%06dZ" % micros
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(epoch)) + f".{micros:06d}Z"
 
 
 def display(ts: str | None) -> str:

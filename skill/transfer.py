@@ -18,16 +18,13 @@ import json
 import os
 import sqlite3
 from collections import Counter
+from typing import Any
 
-from . import timeutil, validation
+from . import legacy, timeutil, validation
 from .api import BazingaDB, _dump, check_token_totals
 from .errors import Conflict, InvalidArgument, InvalidPayload, NotFound
 from .migrations import SPEC_TABLES
 from .vocabulary import ARGUMENTS, VOCABULARY, convert
-
-TYPE_CHECKING = False  # typing costs ~2 ms per process start; annotations are strings anyway
-if TYPE_CHECKING:
-    from typing import Any
 
 EXPORT_FORMAT = "bazinga-db/session"
 MAX_REPORTED = 100  # problems listed in one ❌ report; a log with a systematic fault could have thousands
@@ -96,7 +93,7 @@ def _canonical_json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
-def _identity(table: str, row: dict[str, Any]) -> tuple:
+def _identity(table: str, row: dict[str, Any]) -> tuple[Any, ...]:
     key = []
     for column in IDENTITY[table]:
         value = row.get(column)
@@ -104,7 +101,7 @@ def _identity(table: str, row: dict[str, Any]) -> tuple:
     return tuple(key)
 
 
-def _stored_identity(table: str, row: sqlite3.Row) -> tuple:
+def _stored_identity(table: str, row: sqlite3.Row) -> tuple[Any, ...]:
     key = []
     for column in IDENTITY[table]:
         value = row[column]
@@ -122,7 +119,7 @@ class _Changes:
     def __init__(self) -> None:
         self.inserts: dict[str, list[dict[str, Any]]] = {t: [] for t in SPEC_TABLES}
         self.updates: dict[str, list[dict[str, Any]]] = {t: [] for t in SPEC_TABLES}
-        self.unchanged: Counter = Counter()
+        self.unchanged: Counter[str] = Counter()
         self.kept: list[str] = []  # keyed rows where the database is newer than the files
 
     def summary(self) -> dict[str, dict[str, int]]:
@@ -135,7 +132,7 @@ class _Changes:
 def _compare(
     conn: sqlite3.Connection | None,
     rows: dict[str, list[dict[str, Any]]],
-    insert_only: frozenset = frozenset(),
+    insert_only: frozenset[str] = frozenset(),
 ) -> _Changes:
     """Split ``rows`` into new, changed and already-present rows. ``conn`` None: an empty database.
 
@@ -143,7 +140,7 @@ def _compare(
     """
     changes = _Changes()
 
-    def one(sql: str, params: tuple) -> sqlite3.Row | None:
+    def one(sql: str, params: tuple[Any, ...]) -> sqlite3.Row | None:
         return conn.execute(sql, params).fetchone() if conn is not None else None
 
     for table, (sql, key_columns, compared) in KEYED.items():
@@ -176,7 +173,7 @@ def _compare(
         for row in rows[table]:
             by_session.setdefault(row["session_id"], []).append(row)
         for session_id, session_rows in by_session.items():
-            present: Counter = Counter()
+            present: Counter[tuple[Any, ...]] = Counter()
             if conn is not None:
                 columns = ", ".join(IDENTITY[table])
                 for stored in conn.execute(
@@ -278,7 +275,8 @@ def _insert_logs(conn: sqlite3.Connection, rows: list[dict[str, Any]]) -> None:
         ).fetchone()
         start = last[0] or 0
         conn.executemany(
-            "INSERT INTO orchestration_logs (session_id, seq, timestamp, iteration, agent_type, agent_id, content) "
+            "INSERT INTO orchestration_logs "
+            "(session_id, seq, timestamp, iteration, agent_type, agent_id, content) "
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
             [
                 (
@@ -328,12 +326,15 @@ def _report(changes: _Changes, **extra: Any) -> dict[str, Any]:
 def import_files(
     db: BazingaDB, folder: str, log: str | None = None, dry_run: bool = False, skip_invalid: bool = False
 ) -> dict[str, Any]:
-    """Import a legacy ``coordination/`` folder. Raises InvalidPayload listing every problem (nothing written)."""
+    """Import a legacy ``coordination/`` folder.
+
+    Raises InvalidPayload listing every problem (nothing written)."""
     if not os.path.isdir(folder):
         what = "is a file, not a folder" if os.path.exists(folder) else "does not exist"
         raise NotFound(
             f"{folder} {what}",
-            "Give the legacy coordination/ folder (the one holding pm_state.json, orchestrator_state.json …).",
+            "Give the legacy coordination/ folder "
+            "(the one holding pm_state.json, orchestrator_state.json …).",
         )
     if log is not None and not os.path.isfile(log):
         raise NotFound(
@@ -341,8 +342,6 @@ def import_files(
             "Give {arg:import-files.log} the path of the legacy orchestration-log.md, "
             "or leave {arg:import-files.log} out to look in the folder and in ../docs/.",
         )
-    from . import legacy  # the legacy parser only for import-files and markdown exports
-
     plan = legacy.read_folder(folder, log=log, skip_invalid=skip_invalid)
     if plan.problems:
         count = len(plan.problems)
@@ -352,15 +351,17 @@ def import_files(
                 f"… and {count - MAX_REPORTED} more (the Python API's legacy.read_folder lists them all)"
             )
         raise InvalidPayload(
-            f"{count} problem{'s' if count != 1 else ''} in {', '.join(plan.invalid_files)}; nothing was imported",
-            "Fix the files, or rerun with {arg:import-files.skip_invalid} to import everything else (the invalid files, and the "
-            "invalid log entries, are left out and listed).",
+            f"{count} problem{'s' if count != 1 else ''} in {', '.join(plan.invalid_files)}; "
+            "nothing was imported",
+            "Fix the files, or rerun with {arg:import-files.skip_invalid} to import everything else "
+            "(the invalid files, and the invalid log entries, are left out and listed).",
             details=details,
         )
     if not any(f.status == "read" for f in plan.files):
         raise NotFound(
             f"no legacy files in {folder}",
-            "Expected orchestrator_state.json, pm_state.json, orchestration-log.md … (see {arg:import-files.log} for the log).",
+            "Expected orchestrator_state.json, pm_state.json, orchestration-log.md … "
+            "(see {arg:import-files.log} for the log).",
         )
     info = {
         "folder": folder,
@@ -428,7 +429,6 @@ def markdown_from_document(document: dict[str, Any]) -> str:
     session = document["session"]
     pm_states = [s["state_data"] for s in document["state_snapshots"] if s["state_type"] == "pm"]
     order = _group_order(pm_states[-1] if pm_states else None) or [g["id"] for g in document["task_groups"]]
-    from . import legacy
 
     return legacy.render_log(
         session["session_id"], session["start_time"], document["orchestration_logs"], order
@@ -458,7 +458,8 @@ def read_document(text: str, what: str) -> dict[str, Any]:
         )
     if value.get("format_version") != EXPORT_VERSION:
         raise InvalidPayload(
-            f"{what} has format_version {value.get('format_version')!r}; this skill reads version {EXPORT_VERSION}",
+            f"{what} has format_version {value.get('format_version')!r}; "
+            f"this skill reads version {EXPORT_VERSION}",
             "Export it again with this version of bazinga-db.",
         )
     return value
@@ -481,8 +482,8 @@ def import_session(
             held = ", ".join(f"{t} {n}" for t, n in counts.items() if n) or "no rows"
             raise Conflict(
                 f"session {session_id!r} already exists in this database ({held}); nothing was imported",
-                "Rerun with {arg:import-session.replace} to delete it and load the export in its place, or import "
-                "into another database ({term:db}).",
+                "Rerun with {arg:import-session.replace} to delete it and load the export in its place, "
+                "or import into another database ({term:db}).",
             )
         if exists:
             conn.execute("DELETE FROM sessions WHERE session_id = ?", (session_id,))  # children cascade
@@ -546,7 +547,9 @@ JSON_COLUMNS = {
 }
 
 
-def _check_row(item: dict[str, Any], table: str, columns: tuple, path: str, fail: Any) -> dict[str, Any]:
+def _check_row(
+    item: dict[str, Any], table: str, columns: tuple[str, ...], path: str, fail: Any
+) -> dict[str, Any]:
     """One exported row checked and converted by the vocabulary types of its table's columns."""
     types = VOCABULARY["columns"][table]
     row: dict[str, Any] = {}

@@ -20,14 +20,14 @@ from __future__ import annotations
 import json
 import os
 
-TYPE_CHECKING = False  # importing typing costs ~2 ms per process; annotations are strings anyway
-if TYPE_CHECKING:
-    from typing import Any
-
 from . import jsonschema_lite, jsonstrict
 from .errors import InvalidPayload
 from .jsonschema_lite import Failure, format_path
 from .vocabulary import MAX_TEXT_BYTES
+
+TYPE_CHECKING = False  # importing typing costs ~2 ms per process; annotations are strings anyway
+if TYPE_CHECKING:
+    from typing import Any
 
 PAYLOAD_KINDS = ("state", "skill_output", "config", "decision")
 
@@ -131,7 +131,7 @@ def schema_for(kind: str, name: str) -> dict[str, Any]:
     file_name = schema_file(kind, name)
     if file_name is None:
         return ANY_OBJECT
-    schema = _loaded.get(file_name)
+    schema: dict[str, Any] | None = _loaded.get(file_name)
     if schema is None:
         with open(os.path.join(SCHEMA_DIR, file_name), encoding="utf-8") as handle:
             schema = _loaded[file_name] = json.load(handle)

@@ -99,7 +99,7 @@ def _check_id(value: str, what: str) -> str:
 def normalise_agent_type(value: str) -> str:
     """'Tech Lead' -> 'tech_lead', 'QA Expert' -> 'qa'; unknown types are kept (as identifiers)."""
     key = " ".join(value.strip().lower().replace("-", " ").replace("_", " ").split())
-    aliases = AGENT_TYPES["aliases"]
+    aliases: dict[str, str] = AGENT_TYPES["aliases"]
     if key in aliases:
         return aliases[key]
     underscored = key.replace(" ", "_")
@@ -122,12 +122,13 @@ def normalise_agent_type(value: str) -> str:
 
 def agent_label(agent_type: str) -> str:
     """How replies name an agent type: 'PM', 'Tech Lead', 'developer'."""
-    return AGENT_TYPES["labels"].get(agent_type, agent_type)
+    labels: dict[str, str] = AGENT_TYPES["labels"]
+    return labels.get(agent_type, agent_type)
 
 
 def normalise_enum(enum: str, value: str, what: str | None = None) -> str:
     spec = ENUMS[enum]
-    allowed = spec["values"]
+    allowed: list[str] = spec["values"]
     raw = value.strip()
     if raw in allowed:
         return raw
@@ -135,7 +136,8 @@ def normalise_enum(enum: str, value: str, what: str | None = None) -> str:
         if candidate.lower() == raw.lower():
             return candidate
     key = " ".join(raw.lower().replace("_", " ").split())
-    for alias, target in spec["aliases"].items():
+    aliases: dict[str, str] = spec["aliases"]
+    for alias, target in aliases.items():
         if alias == raw.lower() or alias == key:
             return target
     label = what or enum.replace("_", " ")

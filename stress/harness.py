@@ -372,8 +372,8 @@ def verify(db: str, journals: Journals, big: bool | set[str] = False) -> Verdict
         def note(key: str, intact: bool) -> None:
             found.setdefault(key, []).append(intact)
 
-        for content, agent_id in conn.execute(
-            "SELECT content, agent_id FROM orchestration_logs WHERE content LIKE 'stress|%'"
+        for (content,) in conn.execute(
+            "SELECT content FROM orchestration_logs WHERE content LIKE 'stress|%'"
         ):
             key = content.split("|")[1]
             note(key, content == log_content(key, big_for(key)))

@@ -1053,12 +1053,21 @@ no(
     "developer_1 is an agent id, not a session",
     "session id",
 )
-no(
+# Round 2 (issue 11, class 6): a session the text names is used, with or without the word "session".
+ok(
     "bazinga-db, please log 500 tokens for the developer in s_1",
-    "a write names its session explicitly",
-    "session id",
+    "log-tokens",
+    session_id="s_1",
+    agent_type="developer",
+    tokens=500,
 )
-no("bazinga-db, group_a is done, please update it", "no group named after the verb", "group id")
+# Round 2 (issue 11, class 5): the object may come before its verb ("group_a is done, please update it").
+ok(
+    "bazinga-db, group_a is done, please update it",
+    "update-task-group",
+    group_id="group_a",
+    status="completed",
+)
 
 
 if __name__ == "__main__":

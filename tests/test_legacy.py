@@ -242,7 +242,7 @@ def test_file_report_lists_every_file(plan):
     assert all(f.status in ("read", "ignored") for f in plan.files)
 
 
-# ---------------------------------------------------------------------------------------------- finding the log
+# -------------------------------------------------------------------------------------------- finding the log
 
 
 def test_log_in_docs_beside_coordination(tmp_path):
@@ -326,7 +326,7 @@ def test_object_keyed_task_groups_and_legacy_status_words(folder):
     ]
 
 
-# ---------------------------------------------------------------------------------------------- malformed files
+# -------------------------------------------------------------------------------------------- malformed files
 
 
 def _edit_json(path: Path, change) -> None:
@@ -340,7 +340,8 @@ def _truncate(path: Path) -> None:
 
 
 MALFORMED = {
-    # case: (edit, the report's expected prefix (a regex), the table rows that must disappear with --skip-invalid)
+    # case: (edit, the report's expected prefix (a regex), the table rows that must disappear with
+    # --skip-invalid)
     "truncated JSON": (
         lambda f: _truncate(f / "pm_state.json"),
         r"pm_state\.json:\d+:\d+: invalid JSON",
@@ -368,7 +369,8 @@ MALFORMED = {
     ),
     "bad group status": (
         lambda f: _edit_json(f / "group_status.json", lambda d: d["A"].update(status="bogus")),
-        r"group_status\.json \$\.A\.status: group status 'bogus' is not allowed. Allowed values: pending, in_progress, completed, failed",
+        r"group_status\.json \$\.A\.status: group status 'bogus' is not allowed. "
+        r"Allowed values: pending, in_progress, completed, failed",
         None,
     ),
     "group not an object": (
@@ -468,7 +470,8 @@ LOG_CASES = {
     ),
     "empty entry": (
         "## [2025-11-12T14:06:52Z] Iteration 2 - Orchestrator (Parallel Spawn)\n",
-        "## [2025-11-12T14:06:52Z] Iteration 2 - Orchestrator (Parallel Spawn)\n## [2025-11-12T14:06:53Z] Iteration 2 - Developer (Group A)\n",
+        "## [2025-11-12T14:06:52Z] Iteration 2 - Orchestrator (Parallel Spawn)\n"
+        "## [2025-11-12T14:06:53Z] Iteration 2 - Developer (Group A)\n",
         r"orchestration-log\.md:81: the entry has no content",
     ),
     "header session mismatch": (

@@ -14,7 +14,8 @@ from skill.errors import DatabaseUnusable
 def _schema(path) -> list:
     with sqlite3.connect(path) as conn:
         return conn.execute(
-            "SELECT type, name, tbl_name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name"
+            "SELECT type, name, tbl_name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' "
+            "ORDER BY type, name"
         ).fetchall()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import io
 import json
 import os
@@ -18,11 +19,16 @@ EXPECTED_CONTENTS = [
     "bazinga-db/SKILL.md",
     "bazinga-db/prompts/commands.json",
     "bazinga-db/references/schema.md",
+    "bazinga-db/scripts/__pycache__/bazinga_db.cpython-311.pyc",
     "bazinga-db/scripts/bazinga_db.py",
     "bazinga-db/skill/__init__.py",
+    "bazinga-db/skill/__pycache__/__init__.cpython-311.pyc",
+    "bazinga-db/skill/__pycache__/cli.cpython-311.pyc",
+    "bazinga-db/skill/__pycache__/errors.cpython-311.pyc",
     "bazinga-db/skill/cli.py",
     "bazinga-db/skill/errors.py",
 ]
+FILES = len(EXPECTED_CONTENTS)  # 7 files and the bytecode of the 4 importable modules
 
 
 @pytest.fixture
@@ -48,6 +54,10 @@ def test_the_zip_holds_one_folder_named_after_the_skill_with_exactly_the_runtime
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         assert archive.namelist() == EXPECTED_CONTENTS
         assert archive.read("bazinga-db/skill/cli.py") == (skill / "skill" / "cli.py").read_bytes()
+        shipped = archive.read("bazinga-db/skill/__pycache__/cli.cpython-311.pyc")  # compiled, not the junk
+        assert shipped[:16] == package.BYTECODE_MAGIC + b"\1\0\0\0" + importlib.util.source_hash(
+            (skill / "skill" / "cli.py").read_bytes()
+        )
         assert archive.testzip() is None
         infos = {info.filename: info for info in archive.infolist()}
     assert infos["bazinga-db/scripts/bazinga_db.py"].external_attr >> 16 == 0o100755
@@ -72,9 +82,11 @@ def test_check_writes_nothing_and_reports_the_sizes(skill, tmp_path, monkeypatch
     result = run_packager("--source", str(skill), "--check", tmp_path=tmp_path)
     assert result["exit"] == 0 and result["stderr"] == ""
     zipped = len(package.zip_bytes(package.check_source(skill).files))
-    unpacked = sum(p.stat().st_size for p in skill.rglob("*") if p.is_file() and "devtools" not in p.parts)
+    sources = [p for p in skill.rglob("*") if p.is_file() and "devtools" not in p.parts]
+    bytecode = package.compile_bytecode([(p.relative_to(skill).as_posix(), p.read_bytes()) for p in sources])
+    unpacked = sum(p.stat().st_size for p in sources) + sum(len(data) for _, data in bytecode)
     assert result["stdout"] == (
-        f"✓ bazinga-db passes the upload rules: 7 files, {unpacked:,} bytes unpacked; "
+        f"✓ bazinga-db passes the upload rules: {FILES} files, {unpacked:,} bytes unpacked; "
         f"SKILL.md {(skill / 'SKILL.md').stat().st_size:,} bytes, 10 lines (body 2); ZIP {zipped:,} bytes\n"
     )
     assert list(tmp_path.rglob("*.zip")) == []
@@ -85,7 +97,7 @@ def test_list_prints_the_contents_with_sizes(skill, tmp_path):
     assert result["exit"] == 0
     lines = result["stdout"].splitlines()
     assert [line.split()[-1] for line in lines[:-1]] == EXPECTED_CONTENTS
-    assert lines[-1].split()[-2:] == ["7", "files"]
+    assert lines[-1].split()[-2:] == [str(FILES), "files"]
 
 
 def test_written_files_get_the_usual_mode_not_the_temporary_files_0600(skill, tmp_path):
@@ -131,7 +143,7 @@ def test_install_copies_exactly_the_package(skill, project, tmp_path):
     assert result == {
         "exit": 0,
         "stdout": "✓ Installed bazinga-db into <tmp>/project/.claude/skills/bazinga-db: "
-        "7 written, 0 unchanged, 0 removed\n",
+        f"{FILES} written, 0 unchanged, 0 removed\n",
         "stderr": "",
     }
     files = installed_files(project)
@@ -144,19 +156,22 @@ def test_install_copies_exactly_the_package(skill, project, tmp_path):
 def test_reinstall_and_upgrade_need_no_force_when_nothing_was_edited(skill, project, tmp_path):
     install(skill, project, tmp_path=tmp_path)
     again = install(skill, project, tmp_path=tmp_path)
-    assert again["exit"] == 0 and "0 written, 7 unchanged, 0 removed" in again["stdout"]
+    assert again["exit"] == 0 and f"0 written, {FILES} unchanged, 0 removed" in again["stdout"]
     (skill / "references" / "schema.md").write_text("# schema v2\n")
     (skill / "skill" / "errors.py").unlink()
     (skill / "skill" / "cli.py").write_text("import json\n")
     (skill / "skill" / "__pycache__").mkdir()  # caches in the installed copy are not local changes
     target = project / ".claude" / "skills" / "bazinga-db"
-    (target / "skill" / "__pycache__").mkdir()
-    (target / "skill" / "__pycache__" / "cli.cpython-311.pyc").write_bytes(b"\0")
+    (target / "skill" / "__pycache__" / "cli.cpython-312.pyc").write_bytes(b"\0")  # another Python's
     upgrade = install(skill, project, tmp_path=tmp_path)
     assert upgrade["exit"] == 0, upgrade
-    assert "2 written, 4 unchanged, 1 removed" in upgrade["stdout"]
+    # written: schema.md, cli.py and its bytecode; removed: errors.py and its bytecode
+    assert "3 written, 6 unchanged, 2 removed" in upgrade["stdout"]
     files = installed_files(project)
-    assert "skill/errors.py" not in files
+    assert "skill/errors.py" not in files and "skill/__pycache__/errors.cpython-311.pyc" not in files
+    assert files["skill/__pycache__/cli.cpython-311.pyc"][8:16] == importlib.util.source_hash(
+        b"import json\n"
+    )
     assert files["references/schema.md"] == b"# schema v2\n"
     (target / "references" / "notes.md").write_text("mine\n")  # added by hand: kept, no --force needed
     kept = install(skill, project, tmp_path=tmp_path)
@@ -187,7 +202,7 @@ def test_install_over_a_copy_made_by_hand_refuses_only_when_it_differs(skill, pr
     target = project / ".claude" / "skills" / "bazinga-db"
     shutil.copytree(skill, target, ignore=shutil.ignore_patterns("devtools"))
     same = install(skill, project, tmp_path=tmp_path)
-    assert same["exit"] == 0 and "0 written, 7 unchanged" in same["stdout"]
+    assert same["exit"] == 0 and "4 written, 7 unchanged" in same["stdout"]  # the bytecode was missing
     (target / package.INSTALL_MANIFEST).unlink()
     (target / "SKILL.md").write_text((skill / "SKILL.md").read_text() + "edited\n")
     refused = install(skill, project, tmp_path=tmp_path)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import sys
 import zipfile
 from pathlib import Path
@@ -344,7 +345,7 @@ def test_verify_accepts_what_build_wrote(skill, tmp_path):
     assert built["exit"] == 0, built
     result = run_packager("--verify", str(tmp_path / "out" / "bazinga-db.zip"), tmp_path=tmp_path)
     assert result["exit"] == 0 and result["stderr"] == ""
-    assert "passes the upload rules: 7 files" in result["stdout"]
+    assert "passes the upload rules: 11 files" in result["stdout"]  # 7 and the bytecode of 4 modules
 
 
 @pytest.mark.parametrize(
@@ -359,7 +360,7 @@ def test_verify_accepts_what_build_wrote(skill, tmp_path):
                 "bazinga-db/SKILL.md": VALID_SKILL_MD.replace(
                     "Run scripts/bazinga_db.py; see references/schema.md.", "Hi."
                 ).encode(),
-                "bazinga-db/skill/__pycache__/cli.cpython-311.pyc": b"\0",
+                "bazinga-db/skill/__pycache__/cli.cpython-312.pyc": b"\0",  # not the upload runtime's
             },
         ),
         ("no-skill-md", "skill-md", {"bazinga-db/README.md": b"x"}),
@@ -380,3 +381,78 @@ def test_verify_refuses_a_file_that_is_not_a_zip(tmp_path, snapshot):
     result = run_packager("--verify", str(path), tmp_path=tmp_path)
     assert result["exit"] == 1 and "❌ [zip]" in result["stderr"]
     assert result == snapshot
+
+
+# The upload runtime's bytecode: beside its source, unchecked-hash, compiled from the source that ships
+def _bytecode_zip(tmp_path: Path, change) -> Path:
+    """A ZIP as build writes it, then one entry changed by ``change(entries)``."""
+    skill = make_skill(tmp_path / "src")
+    built = run_packager("--source", str(skill), "--out", str(tmp_path / "out"), tmp_path=tmp_path)
+    assert built["exit"] == 0, built
+    with zipfile.ZipFile(tmp_path / "out" / "bazinga-db.zip") as archive:
+        entries = {name: archive.read(name) for name in archive.namelist()}
+    change(entries)
+    return _write_zip(tmp_path / "changed.zip", entries)
+
+
+PYC = "bazinga-db/skill/__pycache__/cli.cpython-311.pyc"
+
+
+def _source_edited(entries: dict) -> None:
+    entries["bazinga-db/skill/cli.py"] += b"VERSION = 2\n"
+
+
+def _checked_hash(entries: dict) -> None:
+    entries[PYC] = entries[PYC][:4] + b"\3\0\0\0" + entries[PYC][8:]
+
+
+def _orphan(entries: dict) -> None:
+    entries["bazinga-db/skill/__pycache__/gone.cpython-311.pyc"] = entries[PYC]
+
+
+@pytest.mark.parametrize(
+    "change, found",
+    [
+        (
+            _source_edited,
+            "skill/__pycache__/cli.cpython-311.pyc (compiled from another version of skill/cli.py)",
+        ),
+        (_checked_hash, "skill/__pycache__/cli.cpython-311.pyc (not unchecked-hash Python 3.11 bytecode)"),
+        (_orphan, "skill/__pycache__/gone.cpython-311.pyc (no module skill/gone.py beside it)"),
+    ],
+    ids=["stale", "checked-hash", "orphan"],
+)
+def test_verify_refuses_bytecode_that_is_not_what_the_source_compiles_to(change, found, tmp_path):
+    result = run_packager("--verify", str(_bytecode_zip(tmp_path, change)), tmp_path=tmp_path)
+    assert result["exit"] == 1 and result["stdout"] == ""
+    assert result["stderr"] == (
+        f"❌ [bytecode] stale or stray bytecode: {found}\n"
+        "   → Build with python3 -m skill.devtools.package, which compiles it from the sources it ships.\n"
+    )
+
+
+def test_no_bytecode_leaves_it_out(skill, tmp_path):
+    result = run_packager("--source", str(skill), "--list", "--no-bytecode", tmp_path=tmp_path)
+    assert result["exit"] == 0 and ".pyc" not in result["stdout"]
+    assert result["stdout"].splitlines()[-1].split()[-2:] == ["7", "files"]
+
+
+def test_the_bytecode_is_what_python_3_11_compiles(skill):
+    """Byte for byte what py_compile writes with the unchecked-hash mode, when this is a Python 3.11."""
+    if sys.version_info[:2] != package.BYTECODE_PYTHON:
+        pytest.skip("needs Python 3.11 to compare with py_compile")
+    import py_compile
+    import tempfile
+
+    shipped = dict(package.check_source(skill).files)
+    for rel in ("skill/cli.py", "skill/__init__.py", "scripts/bazinga_db.py"):
+        with tempfile.TemporaryDirectory() as folder:
+            target = os.path.join(folder, "x.pyc")
+            py_compile.compile(
+                str(skill / rel),
+                target,
+                dfile=rel,
+                invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH,
+            )
+            with open(target, "rb") as file:
+                assert shipped[package.bytecode_path(rel)] == file.read()

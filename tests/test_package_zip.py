@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -47,6 +48,10 @@ def expected_runtime_files() -> list[str]:
                 and not rel.startswith("skill/devtools/")
             ):
                 found.append(rel)
+                if path.suffix == ".py" and (top == "skill" or rel == "scripts/bazinga_db.py"):
+                    found.append(
+                        f"{path.parent.relative_to(ROOT).as_posix()}/__pycache__/{path.stem}.cpython-311.pyc"
+                    )
     return sorted(found)
 
 
@@ -57,7 +62,8 @@ def test_the_zip_holds_exactly_the_runtime_files_under_one_folder(built):
     assert {name.split("/")[0] for name in names} == {"bazinga-db"}
     assert [name.split("/", 1)[1] for name in names] == expected_runtime_files()
     assert not [n for n in names if n.startswith("bazinga-db/skill/devtools")]
-    assert not [n for n in names if "/tests/" in n or n.endswith((".pyc", ".db"))]
+    assert not [n for n in names if "/tests/" in n or n.endswith(".db")]
+    assert [n for n in names if n.endswith(".pyc")] == [n for n in names if n.endswith(".cpython-311.pyc")]
 
 
 def test_two_builds_of_the_repository_are_byte_identical(built, tmp_path):
@@ -300,3 +306,45 @@ def test_the_role_templates_run_as_requests_from_the_zip(bare, project):
     out, err = run("request", by_role["developer"][0].text, code=2)
     assert out == "" and err.startswith("❌ ")
     assert len(run.json("get-logs", S)) == 5
+
+
+# ------------------------------------------------------------------------ cold start: shipped bytecode
+def _python_311() -> str | None:
+    if sys.version_info[:2] == package.BYTECODE_PYTHON:
+        return sys.executable
+    return shutil.which("python3.11")
+
+
+def test_python_3_11_runs_the_zip_from_its_bytecode_and_writes_none(built, tmp_path):
+    """The upload runtime compiles nothing the ZIP ships and writes no cache, even in a writable folder."""
+    python = _python_311()
+    if python is None:
+        pytest.skip("no Python 3.11 here")
+    with zipfile.ZipFile(built) as archive:
+        archive.extractall(tmp_path / "unpacked")
+    skill = tmp_path / "unpacked" / "bazinga-db"
+    before = sorted(p.relative_to(skill) for p in skill.rglob("*"))
+    calls = [
+        [skill / "scripts" / "bazinga_db.py", "--db", tmp_path / "x.db", "create-session", S, "simple", "r"],
+        [skill / "scripts" / "bazinga_db.py", "--db", tmp_path / "x.db", "log-interaction", S, "pm", "hi"],
+        [skill / "scripts" / "bazinga_db.py", "--db", tmp_path / "x.db", "get-session", S],
+        [skill / "scripts" / "init_db.py", tmp_path / "x.db"],
+        [
+            "-c",
+            f"import sys; sys.path.insert(0, {str(skill / 'scripts')!r}); "
+            "import bazinga_db; bazinga_db.BazingaDB",
+        ],
+    ]
+    loaded = set()
+    for argv in calls:
+        done = subprocess.run(
+            [python, "-v", *map(str, argv)], cwd=tmp_path, capture_output=True, text=True, timeout=60
+        )
+        assert done.returncode == 0, done.stderr[-2000:]
+        for line in done.stderr.splitlines():
+            if line.startswith("# code object from") and str(skill) in line:
+                loaded.add(line.split(str(skill) + "/")[1].rstrip("'"))
+    assert [name for name in loaded if not name.endswith(".cpython-311.pyc")] == []  # nothing compiled
+    assert {"skill/__pycache__/api.cpython-311.pyc", "skill/__pycache__/cli.cpython-311.pyc"} <= loaded
+    assert "scripts/__pycache__/bazinga_db.cpython-311.pyc" in loaded  # imported by init_db.py and the API
+    assert sorted(p.relative_to(skill) for p in skill.rglob("*")) == before  # nothing written

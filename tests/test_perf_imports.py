@@ -112,3 +112,77 @@ def test_payload_commands_load_validation_only_then(session):
         modules & {"pathlib", "difflib", "skill.requests", "skill.handlers.request", "skill.readonly"}
         == set()
     )
+
+
+# ------------------------------------------------------------------------------ the start-up path rule
+# Start-up tricks (a `TYPE_CHECKING = False` preamble instead of importing typing, imports inside functions,
+# os._exit) are kept to the modules a per-call command with a start-up target imports (bench_startup.py):
+# the plain commands' chain, and what save-state, query, check, request, batch and init_db.py add to it.
+# Everywhere else plain top-level imports are the rule (docs/architecture.md, "The start-up path").
+START_UP_PATH = {
+    "get-session": (
+        ["get-session", "s1"],
+        {
+            "skill",
+            "skill.cli",
+            "skill.context",
+            "skill.errors",
+            "skill.vocabulary",
+            "skill.formatting",
+            "skill.inputs",
+            "skill.timeutil",
+            "skill.handlers",
+            "skill.handlers.operations",
+            "skill.api",
+            "skill.storage",
+            "skill.migrations",
+        },
+    ),
+    "save-state": (
+        ["save-state", "s1", "pm", '{"iteration": 1}'],
+        {"skill.validation", "skill.jsonschema_lite", "skill.jsonstrict"},
+    ),
+    "query": (["query", "SELECT 1 AS one"], {"skill.readonly"}),
+    "check": (["check"], {"skill.maintenance"}),
+    "request": (
+        ["request", "--dry-run", "bazinga-db, get the session s1"],
+        {"skill.requests", "skill.handlers.request"},
+    ),
+}
+INIT_DB = {"skill.initdb"}  # scripts/init_db.py (measured by bench_startup.py too)
+
+
+@pytest.mark.parametrize("command", sorted(START_UP_PATH))
+def test_the_start_up_path_is_what_these_commands_import(session, command):
+    argv, modules = START_UP_PATH[command]
+    assert modules <= _imported(session, *argv)
+
+
+def _module_name(path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def test_start_up_tricks_stay_on_the_start_up_path():
+    import ast
+
+    allowed = (
+        {m for _, modules in START_UP_PATH.values() for m in modules} | INIT_DB | {"skill.handlers.batch"}
+    )
+    offenders = []
+    for path in sorted((ROOT / "skill").rglob("*.py")):
+        name = _module_name(path)
+        if name.startswith("skill.devtools") or name in allowed:
+            continue
+        text = path.read_text(encoding="utf-8")
+        tree = ast.parse(text)
+        nested = [
+            node.lineno
+            for function in ast.walk(tree)
+            if isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef))
+            for node in ast.walk(function)
+            if isinstance(node, (ast.Import, ast.ImportFrom))
+        ]
+        if "TYPE_CHECKING = False" in text or "os._exit(" in text or nested:
+            offenders.append((name, nested))
+    assert offenders == []

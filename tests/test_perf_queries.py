@@ -170,7 +170,8 @@ def test_upgrade_back_fills_token_totals(tmp_path):
         migrations.MIGRATIONS[0].apply(conn)
         conn.execute("PRAGMA user_version = 1")
         conn.execute(
-            "INSERT INTO sessions (session_id, start_time, created_at, updated_at) VALUES ('s', 't', 't', 't')"
+            "INSERT INTO sessions (session_id, start_time, created_at, updated_at) "
+            "VALUES ('s', 't', 't', 't')"
         )
         conn.executemany(
             "INSERT INTO token_usage (session_id, timestamp, agent_type, agent_id, tokens_estimated) "

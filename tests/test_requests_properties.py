@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from test_requests_parse import CORPUS, EXAMPLES, _load
 
 from skill.errors import RequestNotUnderstood
-from skill.requests import parse
+from skill.requests import parse, tables
 
 ENTRIES = [e for path in (EXAMPLES, CORPUS) if path.exists() for e in _load(path)]
 LABELLED = [
@@ -77,10 +77,16 @@ def test_huge_and_deeply_nested_requests_are_refused_cleanly():
     for body in ("[" * 50000, '{"a": ' * 50000):
         with pytest.raises(RequestNotUnderstood):
             parse("bazinga-db, please save the PM state for session s_1: " + body)
-    command, args = parse(
-        "bazinga-db, please log this PM interaction:\nSession ID: s_1\nContent: " + "x " * 200000
-    )
-    assert command == "log-interaction" and len(args["content"]) == 399999
+    # up to the documented bound (phrasings.json, limits.max_request_bytes) a long content is read whole …
+    limit = tables()["limits"]["max_request_bytes"]
+    head = "bazinga-db, please log this PM interaction:\nSession ID: s_1\nContent: "
+    size = (limit - len(head)) // 2
+    command, args = parse(head + "x " * size)
+    assert command == "log-interaction" and len(args["content"]) == 2 * size - 1
+    # … and one byte over it is refused before it is read, saying what to do instead
+    with pytest.raises(RequestNotUnderstood) as caught:
+        parse(head + "x" * (limit - len(head) + 1))
+    assert caught.value.code == "too_long" and "stdin" in caught.value.hint
 
 
 def test_there_are_labelled_requests_to_shuffle():

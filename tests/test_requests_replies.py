@@ -134,8 +134,38 @@ def test_reply_as_json(seeded):
     data = json.loads(result.stdout)
     assert data["ok"] is True and data["command"] == "log-tokens"
     assert data["args"] == {"session_id": "s_42", "agent_type": "tech_lead", "tokens": 4200}
-    assert data["reply"] == "✓ Logged 4,200 tokens for Tech Lead in session s_42"
+    assert (
+        data["reply"]
+        == "✓ Logged 4,200 tokens for Tech Lead in session s_42\n   ran: log-tokens s_42 tech_lead 4200"
+    )
     assert data["result"]["tokens_estimated"] == 4200
+    assert data["ran"] == {"session_id": "s_42", "agent_type": "tech_lead", "tokens": 4200}
+
+
+def test_format_is_compared_normalised(seeded):
+    # --format JSON is --format json (the plain commands read it so too), not the text reply
+    upper = request(seeded, REPLIES["log-tokens"], "--format", "JSON")
+    assert upper.code == 0 and json.loads(upper.stdout)["command"] == "log-tokens"
+
+
+def test_json_reply_of_a_rendered_read_carries_its_data(seeded):
+    # get-session, get-state, get-config …: the text reply is a view, the JSON result is the data itself
+    result = request(seeded, "bazinga-db, get session details for s_42", "--format", "json")
+    data = json.loads(result.stdout)
+    assert data["command"] == "get-session" and data["result"]["session_id"] == "s_42"
+    assert data["result"]["mode"] == "parallel"
+    state = json.loads(
+        request(seeded, "bazinga-db, get the latest PM state for session s_42", "--format", "json").stdout
+    )
+    assert state["result"]["iteration"] == 2
+
+
+def test_a_write_reply_shows_the_session_it_resolved(seeded):
+    # no session named: the group's most recent active session is used, and the ran: line says which
+    result = request(seeded, "bazinga-db, mark group_b as completed", "--format", "json")
+    data = json.loads(result.stdout)
+    assert "session_id" not in data["args"] and data["ran"]["session_id"] == "s_42"
+    assert data["reply"].endswith("ran: update-task-group group_b --session s_42 --status completed")
 
 
 def test_quiet_silences_write_replies_but_not_reads_or_errors(seeded):
@@ -162,6 +192,17 @@ REFUSALS = {
     "Content: done",
     "write-without-verb": "bazinga-db: PM interaction\nSession ID: s_42\nAgent Type: pm\nContent: done",
     "empty": "   ",
+    # round 2 (issue 11): one per new kind of refusal
+    "unsupported": "bazinga-db, please update success criterion for group_a: all tests pass",
+    "unsupported-verb": "bazinga-db, please archive session s_1",
+    "unknown-label": "bazinga-db, please create a new orchestration session:\nSession ID: s_77\n"
+    "Mode: simple\nRequirements: Add CSV export\nInitial_Branch: main",
+    "joined-operations": "bazinga-db, mark session s_1 completed and mark session s_42 failed",
+    "list-of-values": "bazinga-db, log token usage for s_42: developer 500 tokens, qa 300 tokens",
+    "list-of-groups": "bazinga-db, please mark group_a and group_b completed in s_42",
+    "typo-session": "bazinga-db, please log this PM interaction for session s_422: planning done",
+    "value-not-placed": 'bazinga-db, please save the PM state for s_42 with iteration 2: {"iteration": 2}',
+    "too-long": "bazinga-db, please log this PM interaction:\nSession ID: s_42\nContent: " + "x" * 300000,
 }
 
 
@@ -472,3 +513,40 @@ def test_real_script_reads_the_request_from_stdin(tmp_path):
     assert refused.stderr.startswith("❌ Request not understood: no group id given")
     listed = run_script("request", "bazinga-db, list sessions", cwd=work)
     assert "bazinga_20250113_143530" in listed.stdout, "the nearest coordination/bazinga.db upwards is used"
+
+
+# -- the dry run and the database (round 2: a mistyped session is refused) --------------------------------
+def test_dry_run_refuses_a_mistyped_session_without_touching_the_database(seeded, db_path):
+    folder = Path(db_path).parent
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    result = seeded(
+        "request", "--dry-run", "bazinga-db, please log this PM interaction for session s_422: done"
+    )
+    assert result.code == 2 and "did you mean 's_42'" in result.stderr
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+    # a far id is a new session: the dry run shows the write, which would create it
+    fresh = seeded(
+        "request", "--dry-run", "bazinga-db, please log this PM interaction for session s_9000: done"
+    )
+    assert fresh.code == 0 and json.loads(fresh.stdout)["args"]["session_id"] == "s_9000"
+
+
+def test_dry_run_never_creates_a_database(run_cli, db_path):
+    result = run_cli(
+        "request", "--dry-run", "bazinga-db, please log this PM interaction for session s_1: done"
+    )
+    assert result.code == 0
+    assert not Path(db_path).exists() and not Path(db_path).parent.exists()
+
+
+def test_dry_run_never_migrates_an_old_database(run_cli, db_path):
+    # a version-0 file (what an old copy of the skill left): the dry run reads nothing from it and leaves it
+    Path(db_path).parent.mkdir(parents=True)
+    sqlite3.connect(db_path).execute("CREATE TABLE sessions (session_id TEXT)").connection.close()
+    before = Path(db_path).read_bytes()
+    result = run_cli(
+        "request", "--dry-run", "bazinga-db, please log this PM interaction for session s_1: done"
+    )
+    assert result.code == 0
+    assert Path(db_path).read_bytes() == before
+    assert sqlite3.connect(db_path).execute("PRAGMA user_version").fetchone()[0] == 0

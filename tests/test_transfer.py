@@ -218,7 +218,7 @@ def test_folder_errors(db, tmp_path):
     assert "no legacy files" in empty.value.message
 
 
-# ---------------------------------------------------------------------------------------------- export / import-session
+# ------------------------------------------------------------------------------------ export / import-session
 
 
 def test_export_holds_the_whole_session(imported, db):
@@ -316,7 +316,7 @@ def test_read_document_refuses_other_json():
         transfer.read_document("{not json", "x.json")
 
 
-# ---------------------------------------------------------------------------------------------- generated sessions
+# ----------------------------------------------------------------------------------------- generated sessions
 
 _text = st.text(
     alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), min_size=1, max_size=60
@@ -414,11 +414,12 @@ def test_generated_sessions_round_trip(tmp_path_factory, generated):
         target.close()
 
 
-# ---------------------------------------------------------------------------------------------- more import rules
+# ------------------------------------------------------------------------------------------ more import rules
 
 
 def _next_session_folder(folder: Path, new_id: str) -> None:
-    """Turn the sample into the folder of a later session, whose history still lists the sample's as 'started'."""
+    """Turn the sample into the folder of a later session, whose history still lists the sample's as
+    'started'."""
     for name in ("orchestrator_state.json", "pm_state.json"):
         data = json.loads((folder / name).read_text(encoding="utf-8"))
         data["session_id"] = new_id

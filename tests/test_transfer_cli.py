@@ -111,7 +111,7 @@ def test_import_files_usage_and_folder_errors(run_cli, legacy_dir, tmp_path, arg
     assert run_cli(*argv) == snapshot
 
 
-# ---------------------------------------------------------------------------------------------- export / import
+# -------------------------------------------------------------------------------------------- export / import
 
 
 @pytest.fixture

@@ -26,9 +26,6 @@ RUNTIME = sorted(
 )
 JSON_ARGUMENTS = {name for name, spec in ARGUMENTS.items() if spec["type"] == "json"}
 PAYLOAD_KINDS = {spec["payload"]["kind"] for spec in ARGUMENTS.values() if "payload" in spec}
-# Modules whose copies are being removed by work in progress on another branch (issue 11 owns
-# skill/requests.py); each entry must go when that work lands.
-PENDING: set[str] = {"skill/requests.py"}
 
 
 def _string_collections(tree: ast.AST):
@@ -69,10 +66,7 @@ def _copies(path: Path) -> list[str]:
 
 @pytest.mark.parametrize("path", RUNTIME, ids=lambda p: str(p.relative_to(ROOT)))
 def test_no_module_keeps_a_copy_of_vocabulary_data(path):
-    found = _copies(path)
-    if str(path.relative_to(ROOT)) in PENDING:
-        pytest.xfail("copies removed by issue 11's reader: " + "; ".join(found))
-    assert found == []
+    assert _copies(path) == []
 
 
 def test_the_scan_finds_each_kind_of_copy(tmp_path):

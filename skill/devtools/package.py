@@ -1,6 +1,6 @@
 """Build, check and install the bazinga-db skill. A development tool: never shipped, never run by the skill.
 
-    python3 -m skill.devtools.package [--out DIR]          build DIR/bazinga-db.zip (default: dist/ in the repository)
+    python3 -m skill.devtools.package [--out DIR]          build DIR/bazinga-db.zip (default: dist/)
     python3 -m skill.devtools.package --check              check the upload rules without writing anything
     python3 -m skill.devtools.package --verify ZIP         check an existing ZIP against the same rules
     python3 -m skill.devtools.package --list               print what the ZIP holds
@@ -10,6 +10,13 @@
 What ships: SKILL.md, LICENSE (if present), scripts/, skill/ without the development modules named in
 DEV_ONLY, references/, prompts/. Caches and editor leftovers are skipped; tests, databases, build output
 and the like inside those folders are refused, since they mean something landed in the wrong place.
+
+Beside every importable module ships its bytecode for the upload runtime's Python (3.11), compiled here
+as a hash-based pyc that is not checked against its source ("unchecked hash", PEP 552): that Python loads
+it without reading the source or writing anything, so a cold start from a read-only folder (a sandbox)
+costs what a warm one does. Other Pythons ignore it (another cache tag) and compile as usual. It is made by
+a Python 3.11 interpreter (this one, or python3.11 on PATH) and checked against its source on every
+--check, build, --verify and --install; ``--no-bytecode`` leaves it out.
 
 The upload rules (design.md, "Packaging") are checked on every build, install and --check, all at once,
 each broken rule reported as a ❌ line naming it. The frontmatter is read with PyYAML (a development
@@ -29,8 +36,11 @@ import hashlib
 import importlib.util
 import io
 import json
+import marshal
 import os
 import re
+import shutil
+import subprocess
 import sys
 import sysconfig
 import tempfile
@@ -69,6 +79,15 @@ MAX_COMPATIBILITY = 500
 MAX_BODY_LINES = 500  # the body must stay under this
 MAX_FILES = 200
 MAX_BYTES = 8_000_000  # "under 8 MB", read strictly (decimal), for the unpacked files and for the ZIP
+
+# Bytecode for the upload runtime (see the module's docstring).
+BYTECODE_PYTHON = (3, 11)
+BYTECODE_TAG = "cpython-311"
+BYTECODE_MAGIC = (3495).to_bytes(2, "little") + b"\r\n"  # importlib.util.MAGIC_NUMBER of CPython 3.11
+UNCHECKED_HASH = 0b01  # pyc flags: hash-based (bit 0), source not checked (bit 1 clear)
+SHIPPED_BYTECODE = re.compile(
+    r"^(?:skill(?:/[A-Za-z0-9_]+)*|scripts)/__pycache__/([A-Za-z0-9_]+)\.cpython-311\.pyc$"
+)
 
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # the earliest time a ZIP can hold: fixed, so builds are byte-identical
 INSTALL_MANIFEST = ".install-manifest.json"
@@ -638,6 +657,114 @@ def check_runtime_imports(files: Iterable[tuple[str, bytes]], source: Path | Non
     return violations
 
 
+# ------------------------------------------------------------------------------------------- bytecode
+def bytecode_path(rel: str) -> str:
+    """Where the upload runtime looks for a module's bytecode (skill/__pycache__/api.cpython-311.pyc)."""
+    folder, _, name = rel.rpartition("/")
+    return f"{folder}/__pycache__/{name[:-3]}.{BYTECODE_TAG}.pyc"
+
+
+def importable(rel: str) -> bool:
+    """A module the skill imports (scripts run as programs are compiled by Python itself on each run; the
+    entry script is imported too, by init_db.py and by dashboards)."""
+    return rel.endswith(".py") and (rel.startswith("skill/") or rel == "scripts/bazinga_db.py")
+
+
+# Run by the Python 3.11 interpreter: marshal'd [(path, source)] on stdin, marshal'd [pyc bytes or None, for
+# a module that does not compile] on stdout.
+_COMPILER = f"""
+import importlib.util, marshal, sys
+out = []
+for rel, source in marshal.loads(sys.stdin.buffer.read()):
+    try:
+        code = compile(source, rel, "exec", dont_inherit=True, optimize=0)
+    except (SyntaxError, ValueError):  # the runtime-syntax rule reports it
+        out.append(None)
+        continue
+    flags = ({UNCHECKED_HASH}).to_bytes(4, "little")
+    out.append(importlib.util.MAGIC_NUMBER + flags + importlib.util.source_hash(source) + marshal.dumps(code))
+sys.stdout.buffer.write(marshal.dumps(out))
+"""
+
+
+def bytecode_python() -> str | None:
+    """A CPython 3.11 interpreter to compile with: this one when it is, else python3.11 on PATH."""
+    if sys.implementation.name == "cpython" and sys.version_info[:2] == BYTECODE_PYTHON:
+        return sys.executable
+    return shutil.which("python3.11")
+
+
+def compile_bytecode(files: Sequence[tuple[str, bytes]]) -> list[tuple[str, bytes]]:
+    """The unchecked-hash pycs of the importable modules among ``files``, as (path, bytes).
+
+    Compiled in a separate 3.11 process with a fixed hash seed, so two builds give the same bytes.
+    """
+    sources = [(rel, data) for rel, data in files if importable(rel)]
+    python = bytecode_python()
+    if python is None:
+        raise PackageError(
+            [
+                Violation(
+                    "bytecode",
+                    "no Python 3.11 to compile the upload runtime's bytecode with "
+                    f"(this interpreter is {sys.version_info[0]}.{sys.version_info[1]} "
+                    "and python3.11 is not on PATH)",
+                    "Run the packager with Python 3.11, put python3.11 on PATH, or pass --no-bytecode.",
+                )
+            ]
+        )
+    done = subprocess.run(
+        [python, "-I", "-c", _COMPILER],
+        input=marshal.dumps(sources),
+        capture_output=True,
+        env={"PYTHONHASHSEED": "0", "PATH": os.environ.get("PATH", "")},
+        timeout=300,
+    )
+    if done.returncode != 0:
+        problem = done.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or ["no output"]
+        raise PackageError(
+            [
+                Violation(
+                    "bytecode", f"compiling with {python} failed: {problem[0]}", "Fix the module's syntax."
+                )
+            ]
+        )
+    compiled = zip(sources, marshal.loads(done.stdout))
+    return [(bytecode_path(rel), pyc) for (rel, _), pyc in compiled if pyc is not None]
+
+
+def check_bytecode(files: Sequence[tuple[str, bytes]]) -> list[Violation]:
+    """Shipped bytecode sits beside its source, is unchecked-hash 3.11 bytecode, and matches the source."""
+    contents = dict(files)
+    shipped = [(rel, match, data) for rel, data in files if (match := SHIPPED_BYTECODE.match(rel))]
+    if not shipped:
+        return []
+    found = []
+    sources = {}
+    for rel, match, data in shipped:
+        source = f"{rel.split('/__pycache__/')[0]}/{match.group(1)}.py"
+        if source not in contents or not importable(source):
+            found.append(f"{rel} (no module {source} beside it)")
+        elif data[:4] != BYTECODE_MAGIC or int.from_bytes(data[4:8], "little") != UNCHECKED_HASH:
+            found.append(f"{rel} (not unchecked-hash Python 3.11 bytecode)")
+        else:
+            sources[source] = data
+    if sources and bytecode_python() is not None:
+        expected = dict(compile_bytecode([(rel, contents[rel]) for rel in sorted(sources)]))
+        for source, data in sorted(sources.items()):
+            if expected[bytecode_path(source)][:16] != data[:16]:  # magic, flags, source hash
+                found.append(f"{bytecode_path(source)} (compiled from another version of {source})")
+    if not found:
+        return []
+    return [
+        Violation(
+            "bytecode",
+            "stale or stray bytecode: " + ", ".join(found),
+            "Build with python3 -m skill.devtools.package, which compiles it from the sources it ships.",
+        )
+    ]
+
+
 # ----------------------------------------------------------------------------------------------- checks
 def check_files(files: Sequence[tuple[str, bytes]]) -> list[Violation]:
     violations = []
@@ -680,6 +807,8 @@ def check_files(files: Sequence[tuple[str, bytes]]) -> list[Violation]:
 
 
 def _is_junk_or_forbidden(rel: str) -> bool:
+    if SHIPPED_BYTECODE.match(rel):
+        return False
     parts = PurePosixPath(rel).parts
     dirs, name = parts[:-1], parts[-1]
     return (
@@ -710,16 +839,20 @@ def check_package(files: list[tuple[str, bytes]], source: Path | None = None) ->
                 )
             violations += check_body(body, set(contents))
     violations += check_runtime_imports(files, source)
+    violations += check_bytecode(files)
     return Report(files, skill, violations)
 
 
-def check_source(source: Path) -> Report:
+def check_source(source: Path, *, bytecode: bool = True) -> Report:
+    """Every upload rule over the skill folder ``source`` as it would ship (with bytecode, unless not)."""
     source = Path(source)
     if not source.is_dir():
         raise PackageError(
             [Violation("source", f"{source} is not a folder", "Give the skill's folder.")], exit_code=2
         )
     files, violations = collect_files(source)
+    if bytecode:
+        files = sorted(files + compile_bytecode(files))
     report = check_package(files, source)
     report.violations = violations + report.violations
     return report
@@ -752,9 +885,11 @@ class Built:
     zip_size: int
 
 
-def build(source: Path = REPO_ROOT, out_dir: Path | None = None, *, write: bool = True) -> Built:
+def build(
+    source: Path = REPO_ROOT, out_dir: Path | None = None, *, write: bool = True, bytecode: bool = True
+) -> Built:
     """Check the source, build the ZIP (in memory unless write); raise PackageError on a broken rule."""
-    report = check_source(source)
+    report = check_source(source, bytecode=bytecode)
     _require_clean(report)
     data = zip_bytes(report.files)
     if len(data) >= MAX_BYTES:
@@ -847,15 +982,20 @@ def _digest(data: bytes) -> str:
 def _local_files(target: Path) -> dict[str, bytes]:
     found = {}
     for dirpath, dirnames, filenames in os.walk(target):
-        dirnames[:] = sorted(d for d in dirnames if d not in JUNK_DIRS)
+        dirnames[:] = sorted(d for d in dirnames if d not in JUNK_DIRS or d == "__pycache__")
         for f in filenames:
             rel = (Path(dirpath) / f).relative_to(target).as_posix()
-            if rel != INSTALL_MANIFEST and not JUNK_FILE.search(f):
+            in_cache = Path(dirpath).name == "__pycache__"  # only the bytecode an install writes counts
+            if rel == INSTALL_MANIFEST or (in_cache and not SHIPPED_BYTECODE.match(rel)):
+                continue
+            if in_cache or not JUNK_FILE.search(f):
                 found[rel] = (Path(dirpath) / f).read_bytes()
     return found
 
 
-def install(project: Path, source: Path = REPO_ROOT, *, force: bool = False) -> Installed:
+def install(
+    project: Path, source: Path = REPO_ROOT, *, force: bool = False, bytecode: bool = True
+) -> Installed:
     """Copy the skill to PROJECT/.claude/skills/bazinga-db/; refuse to overwrite local changes unless forced.
 
     A manifest of what was installed (path -> sha256) lets a later install tell an untouched older copy
@@ -868,7 +1008,7 @@ def install(project: Path, source: Path = REPO_ROOT, *, force: bool = False) -> 
             [Violation("install", f"{project} is not a folder", "Give the project's root folder.")],
             exit_code=2,
         )
-    report = check_source(source)
+    report = check_source(source, bytecode=bytecode)
     _require_clean(report)
     target = project / ".claude" / "skills" / SKILL_NAME
     manifest_path = target / INSTALL_MANIFEST
@@ -953,6 +1093,12 @@ def _parser() -> argparse.ArgumentParser:
         help=f"copy the skill to PROJECT_DIR/.claude/skills/{SKILL_NAME}/",
     )
     parser.add_argument("--force", action="store_true", help="with --install: overwrite local changes")
+    parser.add_argument(
+        "--no-bytecode",
+        dest="bytecode",
+        action="store_false",
+        help="leave out the Python 3.11 bytecode (the upload runtime's; it needs a Python 3.11 to compile)",
+    )
     return parser
 
 
@@ -968,13 +1114,13 @@ def run(argv: Sequence[str], stdout: TextIO, stderr: TextIO) -> int:
         return 2
     try:
         if args.check:
-            built = build(args.source, write=False)
+            built = build(args.source, write=False, bytecode=args.bytecode)
             stdout.write(
                 f"✓ {SKILL_NAME} passes the upload rules: {_summary(built.report)}; "
                 f"ZIP {built.zip_size:,} bytes\n"
             )
         elif args.list:
-            report = check_source(args.source)
+            report = check_source(args.source, bytecode=args.bytecode)
             for rel, data in report.files:
                 stdout.write(f"{len(data):>9,}  {SKILL_NAME}/{rel}\n")
             stdout.write(f"{report.unpacked_bytes:>9,}  {len(report.files)} files\n")
@@ -984,7 +1130,7 @@ def run(argv: Sequence[str], stdout: TextIO, stderr: TextIO) -> int:
             _require_clean(report)
             stdout.write(f"✓ {args.verify} passes the upload rules: {_summary(report)}\n")
         elif args.install is not None:
-            done = install(args.install, args.source, force=args.force)
+            done = install(args.install, args.source, force=args.force, bytecode=args.bytecode)
             stdout.write(
                 f"✓ Installed {SKILL_NAME} into {done.target}: {len(done.written)} written, "
                 f"{len(done.unchanged)} unchanged, {len(done.removed)} removed\n"
@@ -992,7 +1138,7 @@ def run(argv: Sequence[str], stdout: TextIO, stderr: TextIO) -> int:
             if done.kept:
                 stdout.write("⚠ Kept files added by hand: " + ", ".join(done.kept) + "\n")
         else:
-            built = build(args.source, args.out)
+            built = build(args.source, args.out, bytecode=args.bytecode)
             stdout.write(f"✓ Built {built.path}: {built.zip_size:,} bytes; {_summary(built.report)}\n")
     except PackageError as error:
         if len(error.violations) > 1:

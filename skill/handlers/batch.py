@@ -92,8 +92,9 @@ def _decode(raw: Any, number: int) -> str:
         except UnicodeDecodeError as error:
             raise UsageError(
                 f"line {number} is not valid UTF-8 (byte {error.start})", "Send UTF-8 text."
-            ) from None
-    return raw
+            ) from error
+    text: str = raw
+    return text
 
 
 def _span(first: int, last: int) -> str:
@@ -252,7 +253,7 @@ def run(ctx: Context) -> Result:
             ) from None
     else:
         stdin = ctx.stdin
-        source = stdin.buffer if hasattr(stdin, "buffer") else stdin
+        source = getattr(stdin, "buffer", stdin)
 
     db = ctx.db()
     progress = _Progress()

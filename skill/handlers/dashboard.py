@@ -20,31 +20,32 @@ to a loopback name (a web page elsewhere cannot reach it through DNS rebinding).
 
 from __future__ import annotations
 
+import errno
+import ipaddress
 import json
 import os
 import re
+import signal
 import socket
+import sys
 import threading
 import time
+import webbrowser
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Callable, TextIO, TypeVar
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from .. import formatting
-from ..context import Result
-from ..errors import EXIT_OK, BazingaError, DatabaseUnusable, InvalidArgument, NotFound, UsageError
+from ..api import BazingaDB
+from ..context import Context, Result
+from ..errors import EXIT_OK, BazingaError, DatabaseUnusable, InvalidArgument, NotFound, Notice, UsageError
+from ..storage import display_path
 from ..vocabulary import COMMANDS, convert_args, convert_values
 from . import dashboard_pages as pages
 
-TYPE_CHECKING = False
-if TYPE_CHECKING:
-    from typing import Any, Callable, TextIO, TypeVar
-
-    from ..api import BazingaDB
-    from ..context import Context
-    from ..errors import Notice
-
-    T = TypeVar("T")
+T = TypeVar("T")
 
 SPEC = COMMANDS["dashboard"]
 ASSETS = os.path.join(os.path.dirname(os.path.realpath(__file__)), "dashboard_assets")
@@ -148,8 +149,6 @@ def _missing(notices: list[Notice]) -> str | None:
 
 
 def _shown_location(location: str) -> str:
-    from ..storage import display_path
-
     return display_path(location)
 
 
@@ -163,8 +162,6 @@ def _exposure_warning(dashboard: Dashboard) -> str | None:
 
 
 def _open_browser(url: str, stderr: TextIO) -> None:
-    import webbrowser
-
     try:
         opened = webbrowser.open(url)
     except Exception:  # a broken $BROWSER must not take the server down
@@ -176,8 +173,6 @@ def _open_browser(url: str, stderr: TextIO) -> None:
 
 def _stop_on_sigterm() -> Callable[[], None]:
     """SIGTERM stops the server as Ctrl-C does (main thread only); returns the undo."""
-    import signal
-
     if threading.current_thread() is not threading.main_thread():
         return lambda: None
 
@@ -185,7 +180,11 @@ def _stop_on_sigterm() -> Callable[[], None]:
         raise KeyboardInterrupt
 
     previous = signal.signal(signal.SIGTERM, interrupt)
-    return lambda: signal.signal(signal.SIGTERM, previous)
+
+    def undo() -> None:
+        signal.signal(signal.SIGTERM, previous)
+
+    return undo
 
 
 # -- the store, read by one thread -------------------------------------------------------------------
@@ -209,8 +208,6 @@ class Reader:
 
     def _run(self, work: Callable[[BazingaDB], T]) -> tuple[T, list[Notice]]:
         if self._db is None:
-            from ..api import BazingaDB
-
             self._db = BazingaDB(self.location, on_notice=self._notices.append)
         try:
             return work(self._db), list(self._notices)
@@ -321,8 +318,6 @@ class Dashboard:
         server.dashboard = self  # type: ignore[attr-defined]
         self.server = server
         self.port = server.server_address[1]
-        import ipaddress
-
         self.loopback = ipaddress.ip_address(address[0].split("%")[0]).is_loopback
         shown_host = f"[{self.host}]" if ":" in self.host else self.host
         self.url = f"http://{shown_host}:{self.port}/"
@@ -366,8 +361,6 @@ def _resolve(host: str, port: int) -> tuple[int, tuple[Any, ...]]:
 
 
 def _bind_error(error: OSError, host: str, port: int, family: int) -> BazingaError:
-    import errno
-
     if error.errno == errno.EADDRINUSE:
         free = _next_free_port(host, port, family)
         hint = (f"Use --port {free} (free now), " if free else "Use --port 0 (any free port), ") + (
@@ -514,8 +507,6 @@ class _Handler(BaseHTTPRequestHandler):
         except (BrokenPipeError, ConnectionResetError):
             pass  # the client left
         except Exception as error:  # last line of defence: a 500, one line on stderr, never a traceback
-            import sys
-
             sys.stderr.write(
                 f"{formatting.ERROR} internal error serving {path}: {type(error).__name__}: {error}\n"
             )
@@ -534,7 +525,9 @@ class _Handler(BaseHTTPRequestHandler):
         return name in _LOOPBACK_NAMES or name.startswith("127.") or name == self.dashboard.host.lower()
 
     # -- responses -------------------------------------------------------------------------------------
-    def _send(self, status: int, body: bytes, content_type: str, headers: list[tuple[str, str]] = ()) -> None:
+    def _send(
+        self, status: int, body: bytes, content_type: str, headers: Sequence[tuple[str, str]] = ()
+    ) -> None:
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))

@@ -13,13 +13,10 @@ import html
 import json
 import time
 import zlib
+from typing import Any
 from urllib.parse import quote, urlencode
 
 from ..vocabulary import AGENT_TYPES, ENUMS, agent_label
-
-TYPE_CHECKING = False
-if TYPE_CHECKING:
-    from typing import Any
 
 # The board's columns and their titles, in the vocabulary's order: pending, in progress, completed, failed.
 GROUP_COLUMNS = [(value, value.replace("_", " ").capitalize()) for value in ENUMS["group_status"]["values"]]

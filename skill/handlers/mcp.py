@@ -23,15 +23,24 @@ from __future__ import annotations
 
 import io
 import json
+import os
+from typing import Any, Protocol, TextIO, cast
 
+from .. import cli
+from ..api import BazingaDB
+from ..context import Context, Result
 from ..errors import BazingaError, InvalidArgument, NotFound, UsageError
-from ..vocabulary import AGENT_TYPES, COMMANDS, ENUMS, LIMITS, VOCABULARY, suggest, unknown_argument_hint
-
-TYPE_CHECKING = False  # typing costs ~2 ms per process start; annotations are strings anyway
-if TYPE_CHECKING:
-    from typing import Any, BinaryIO, TextIO
-
-    from ..context import Context, Result
+from ..inputs import resolve_inputs
+from ..vocabulary import (
+    AGENT_TYPES,
+    COMMANDS,
+    ENUMS,
+    LIMITS,
+    PROMPTS_PATH,
+    VOCABULARY,
+    suggest,
+    unknown_argument_hint,
+)
 
 SERVER_NAME = "bazinga-db"
 # Handshake revisions, newest first: the first is offered; a client asking for any of them gets it.
@@ -179,8 +188,6 @@ class Server:
     """One MCP session over one long-lived store; ``handle`` answers one JSON-RPC message."""
 
     def __init__(self, location: str, *, auto_create_sessions: bool, env: Any, cwd: str) -> None:
-        from ..api import BazingaDB
-
         self.location = location
         self.auto_create_sessions = auto_create_sessions
         self.env = env
@@ -200,19 +207,15 @@ class Server:
         The same handler the CLI calls, given a per-call context around the server's one store, and the
         CLI's own renderer: a tool call and a CLI call are the same operation with the same replies.
         """
-        from .. import cli
-        from ..context import Context
-        from ..inputs import resolve_inputs
-
         stdout, stderr = io.StringIO(), io.StringIO()
-        resolve_inputs(command, values, _NoStdin())
+        resolve_inputs(command, values, cast(TextIO, _NoStdin()))
         ctx = Context(
             command,
             values,
             location=self.location,
             output="json",
             auto_create_sessions=self.auto_create_sessions,
-            stdin=_NoStdin(),
+            stdin=cast(TextIO, _NoStdin()),
             stdout=stdout,
             stderr=stderr,
             env=self.env,
@@ -229,8 +232,6 @@ class Server:
 
     def call_tool(self, name: str, arguments: dict[str, Any]) -> dict[str, Any]:
         """A tools/call result: the CLI's --format json output as structured content and a short text."""
-        from .. import cli
-
         command = self.commands[name]
         stderr = ""
         try:
@@ -302,8 +303,6 @@ class Server:
 
     def read_resource(self, uri: str) -> dict[str, Any]:
         """resources/read: the JSON the CLI prints for the resource's command, or a JSON-RPC error."""
-        from .. import cli
-
         if uri == SESSIONS_URI:
             command, values = "list-sessions", {}
         elif uri.startswith(DASHBOARD_PREFIX) and uri.endswith(DASHBOARD_SUFFIX):
@@ -417,7 +416,7 @@ class Server:
         }
 
     # -- the stdio loop ----------------------------------------------------------------------------
-    def serve(self, instream: BinaryIO, outstream: BinaryIO) -> None:
+    def serve(self, instream: _LineReader, outstream: _Writer) -> None:
         """Answer messages until the input ends."""
         while True:
             line = instream.readline(MAX_MESSAGE_BYTES + 1)
@@ -518,10 +517,6 @@ def encode(message: Any) -> bytes:
 
 def _skill_version() -> str:
     """The version in SKILL.md's frontmatter (metadata.version)."""
-    import os
-
-    from ..vocabulary import PROMPTS_PATH
-
     try:
         with open(os.path.join(os.path.dirname(PROMPTS_PATH), "SKILL.md"), encoding="utf-8") as file:
             lines = file.read(4096).splitlines()
@@ -537,8 +532,6 @@ def _skill_version() -> str:
 
 # -- the handler -------------------------------------------------------------------------------------
 def run(ctx: Context) -> Result:
-    from ..context import Result
-
     if ctx.output is not None:
         raise UsageError(
             "--format does not apply: the server answers in JSON-RPC",
@@ -566,6 +559,20 @@ def run(ctx: Context) -> Result:
     finally:
         server.close()
     return Result(streamed=True)
+
+
+class _LineReader(Protocol):
+    """What the server reads messages from: a binary stream's readline."""
+
+    def readline(self, limit: int = -1, /) -> bytes: ...
+
+
+class _Writer(Protocol):
+    """What the server writes answers to: a binary stream's write and flush."""
+
+    def write(self, data: bytes, /) -> object: ...
+
+    def flush(self) -> None: ...
 
 
 class _BytesReader:

@@ -39,18 +39,20 @@ _TIME_COLUMNS = ("timestamp", "created_at", "updated_at", "start_time", "end_tim
 def _templates() -> dict[str, Any]:
     from ..requests import tables
 
-    return tables()["replies"]
+    replies: dict[str, Any] = tables()["replies"]
+    return replies
 
 
 # -- the handler -------------------------------------------------------------------------------------
 def run(ctx: Context) -> Result:
-    from ..requests import parse
+    from ..requests import understand
 
     text = ctx.args.get("text")
     if text is None:
         text = read_stdin(ctx.stdin, "request") if ctx.stdin is not None else ""
     try:
-        command, args = parse(text)
+        # the dry run too reads the session ids (read-only) to refuse a mistyped one
+        command, args = understand(text, known_sessions(ctx.location))
     except RequestNotUnderstood as error:
         return Result(report=refusal(error), exit_code=error.exit_code)
     if ctx.args.get("dry_run"):
@@ -66,18 +68,50 @@ def run(ctx: Context) -> Result:
         return Result(report=report, exit_code=error.exit_code)
     document = {"ok": True, "command": command, "args": args, "reply": reply, "result": result}
     if kind == "write":
+        document["ran"] = ran_args(command, args, result)  # the operation as it ran (session resolved)
         return Result(result, message=reply, document=document, kind="write")
     return Result(result, text=reply, document=document, kind="read")
 
 
+def known_sessions(location: str | None) -> list[str] | None:
+    """The session ids stored in a SQLite database file, read through a read-only connection (None when
+    there is no database there, it is not SQLite, or it cannot be read): never creates, migrates or
+    writes anything."""
+    import os
+    import sqlite3
+
+    if not location or location.startswith(("postgres://", "postgresql://")):
+        return None
+    if not os.path.isfile(location) or os.path.getsize(location) == 0:
+        return None
+    try:
+        uri = os.path.abspath(location).replace("%", "%25").replace("?", "%3f").replace("#", "%23")
+        # Without a -wal file nothing is pending: read the file as immutable, which creates no -wal/-shm
+        # beside it. With one (a writer is at work), a read-only connection sees the pending writes too.
+        mode = "mode=ro" if os.path.exists(location + "-wal") else "immutable=1"
+        conn = sqlite3.connect(f"file:{uri}?{mode}", uri=True, timeout=5)
+        try:
+            return [row[0] for row in conn.execute("SELECT session_id FROM sessions")]
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return None
+
+
 def execute(ctx: Context, command: str, args: dict[str, Any]) -> tuple[str, Any]:
-    """Run one operation; return (reply text, result data)."""
+    """Run one operation; return (reply text, result data).
+
+    A write's reply shows the operation as it ran (the plain command, with the session it resolved) on the
+    line after its ✓, so the calling agent sees a misreading at once.
+    """
     spec = COMMANDS[command]
     if spec["kind"] == "read":
         return read_reply(ctx, command, args)
     result = getattr(ctx.db(), spec["method"])(**args)
     lines = _notice_lines(ctx)
     lines.append(formatting.success_line(command, args, result))
+    ran = operation_line(command, ran_args(command, args, result), shorten=80)
+    lines.append(_templates()["ran"].format(command=ran))
     after = _templates().get(command + "-after")
     if after:
         fields = formatting.reply_fields(command, args, result)
@@ -92,6 +126,20 @@ def _notice_lines(ctx: Context) -> list[str]:
     lines = notice_lines(ctx.notices)
     ctx.notices.clear()
     return lines
+
+
+def ran_args(command: str, args: dict[str, Any], result: Any) -> dict[str, Any]:
+    """The arguments a write ran with: those parsed, plus the session the library resolved for them."""
+    ran = dict(args)
+    names = [a["name"] for a in COMMANDS[command]["args"]]
+    if (
+        "session_id" in names
+        and "session_id" not in ran
+        and isinstance(result, dict)
+        and result.get("session_id")
+    ):
+        ran["session_id"] = result["session_id"]
+    return {name: ran[name] for name in names if name in ran}
 
 
 # -- reads -------------------------------------------------------------------------------------------
@@ -134,7 +182,8 @@ def read_reply(ctx: Context, command: str, args: dict[str, Any]) -> tuple[str, A
 
 def list_view(command: str, rows: list[dict[str, Any]]) -> str:
     if not rows:
-        return _templates()["empty_list"].format(what=_what(command))
+        empty: str = _templates()["empty_list"]
+        return empty.format(what=_what(command))
     shown = []
     for row in rows:
         item = dict(row)
@@ -179,7 +228,23 @@ def command_line(command: str, args: dict[str, Any], path: str) -> str:
 
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     script = os.path.join(root, "scripts", "bazinga_db.py")
-    parts = ["python3", display_path(script), "--db", display_path(path), command]
+    prefix = ["python3", display_path(script), "--db", display_path(path)]
+    return " ".join(shlex.quote(p) for p in prefix) + " " + operation_line(command, args)
+
+
+def operation_line(command: str, args: dict[str, Any], shorten: int = 0) -> str:
+    """The command and its arguments as the plain CLI takes them: 'update-task-group group_a --status …'.
+
+    ``shorten``: values longer than this many characters are cut with '…' (a reply's 'ran:' line shows
+    which value went where; the value itself is already in the caller's own request).
+    """
+    import shlex
+
+    def _cli_value(value: Any) -> str:
+        text = formatting.to_json(value) if isinstance(value, (dict, list)) else str(value)
+        return text[: shorten - 1] + "\u2026" if shorten and len(text) > shorten else text
+
+    parts = [command]
     positionals: list[str] = []
     pending: list[str] = []
     for spec in COMMANDS[command]["args"]:
@@ -196,15 +261,7 @@ def command_line(command: str, args: dict[str, Any], path: str) -> str:
                     parts.append(spec["flags"][0])
             else:
                 parts += [spec["flags"][0], _cli_value(args[name])]
-    return " ".join(shlex.quote(p) for p in parts[:5]) + "".join(
-        " " + shlex.quote(p) for p in positionals + parts[5:]
-    )
-
-
-def _cli_value(value: Any) -> str:
-    if isinstance(value, (dict, list)):
-        return formatting.to_json(value)
-    return str(value)
+    return " ".join(shlex.quote(p) for p in parts[:1] + positionals + parts[1:])
 
 
 def failure_report(

@@ -7,18 +7,16 @@ returns its result; errors propagate to the CLI's boundary, which renders the â
 
 from __future__ import annotations
 
+import json
 import os
+from typing import Any
 
 from .. import formatting
-from ..context import Result
+from ..context import Context, Result
+from ..destinations import write_text
 from ..inputs import read_file, read_stdin
+from ..transfer import export_session, import_files, import_session, markdown_from_document, read_document
 from ..vocabulary import COMMANDS, convert
-
-TYPE_CHECKING = False  # typing costs ~2 ms per process start; annotations are strings anyway
-if TYPE_CHECKING:
-    from typing import Any
-
-    from ..context import Context
 
 _TABLE_LABELS = {  # table -> (one, many), as replies count rows
     "sessions": ("session", "sessions"),
@@ -33,7 +31,8 @@ _TABLE_LABELS = {  # table -> (one, many), as replies count rows
 
 
 def _reply(command: str, template: str, **fields: Any) -> str:
-    return f"{formatting.OK} " + COMMANDS[command]["reply"][template].format(**fields)
+    text: str = COMMANDS[command]["reply"][template]
+    return f"{formatting.OK} " + text.format(**fields)
 
 
 def _tables(counts: dict[str, int]) -> str:
@@ -56,8 +55,6 @@ def _shown(path: str, cwd: str) -> str:
 
 
 def _import_files(ctx: Context) -> Result:
-    from ..transfer import import_files
-
     args = ctx.args
     shown = args["folder"]
     log = ctx.path(args["log"]) if args.get("log") else None
@@ -97,8 +94,6 @@ def _import_files(ctx: Context) -> Result:
 
 
 def _export_session(ctx: Context) -> Result:
-    from ..transfer import export_session, markdown_from_document
-
     args = ctx.args
     chosen = args.get("export_format") or ("markdown" if ctx.output == "text" else "json")
     export_format = convert("export_format", chosen, "format")
@@ -112,8 +107,6 @@ def _export_session(ctx: Context) -> Result:
         assert ctx.stdout is not None
         ctx.stdout.write(text)
         return Result(streamed=True)
-    from ..destinations import write_text
-
     location = ctx.db().path
     write_text(ctx.path(out), [text], database=location, force=bool(args.get("force")), what="the export")
     counts = {
@@ -146,14 +139,10 @@ def _export_session(ctx: Context) -> Result:
 
 def _document_json(document: dict[str, Any]) -> str:
     """Indented so that two exports diff line by line (migration step 3); keys in the export's order."""
-    import json
-
     return json.dumps(document, ensure_ascii=False, indent=2)
 
 
 def _import_session(ctx: Context) -> Result:
-    from ..transfer import import_session, read_document
-
     source = ctx.args["file"]
     if source == "-":
         assert ctx.stdin is not None

@@ -1,0 +1,386 @@
+"""Score the request reader on its corpora: accuracy and wrong actions, per class. Standard library only.
+
+    python3 bench/score_requests.py [--part dev|heldout|all] [--show-failures] [--json]
+
+Every request is run against a fresh copy of the seed database (tests/requests_heldout/seed.json), through
+the real CLI in-process (``skill.cli.run``): first ``request --dry-run`` (compared with the expected
+operation), then ``request`` for real (what changed in the database is compared with what the expected
+operation changes on another fresh copy).
+
+- **Accuracy**: the dry-run gives the expected command and arguments (text values compared with whitespace
+  collapsed), or refuses where a refusal is expected. A refusal counts as right whatever its kind; how many
+  refusals also had the expected kind (``missing``, ``unsupported``, ``typo_session`` …) is reported apart.
+  An item with a wrong action is never counted as right.
+- **Wrong actions**, read from what actually changed in the database, never from the reader's own words:
+  ``unexpected_write`` (a write where a read or a refusal was expected), ``different_write`` (a write
+  whose changes differ from the expected operation's), ``read_for_write`` (a write-led request answered by
+  a read), ``unsupported_answered`` (a request about something the skill does not store, answered).
+
+The parts: *dev* is the development corpus (requests/examples.jsonl, tests/requests_corpus.jsonl,
+tests/requests_dev.jsonl), which the reader may be tuned on; *heldout* is the frozen held-out corpus
+(tests/requests_heldout/), which it must not be. On the held-out part only aggregates are printed unless
+``--show-failures`` is given (meant to be used once, for the closing report: a held-out failure looked at
+and fixed stops being held out).
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import io
+import json
+import os
+import shutil
+import sqlite3
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+TESTS = ROOT / "tests"
+SEED = TESTS / "requests_heldout" / "seed.json"
+PARTS = {
+    "dev": [TESTS / "requests_examples.jsonl", TESTS / "requests_corpus.jsonl", TESTS / "requests_dev.jsonl"],
+    "heldout": [
+        TESTS / "requests_heldout" / "heldout_a.jsonl",
+        TESTS / "requests_heldout" / "heldout_b.jsonl",
+    ],
+}
+# The refusal kinds of the corpora's "reason" ("KIND: why"); older corpus entries give free text: "other".
+REFUSAL_KINDS = (
+    "missing",
+    "placeholder",
+    "unsupported",
+    "two_operations",
+    "list_of_values",
+    "unknown_label",
+    "typo_session",
+    "invalid_value",
+    "not_understood",
+)
+WRONG_ACTIONS = ("unexpected_write", "different_write", "read_for_write", "unsupported_answered")
+# Columns whose values differ from run to run (times, row ids, sequence numbers): left out of the diff.
+VOLATILE = {"id", "seq", "timestamp", "created_at", "updated_at", "start_time", "end_time"}
+KEYED_ID_TABLES = {"task_groups"}  # there `id` is the group id, not a row number
+
+
+def load(paths: list[Path]) -> list[dict]:
+    entries = []
+    for path in paths:
+        if not path.exists():
+            continue
+        with open(path, encoding="utf-8") as file:
+            for index, line in enumerate(file):
+                if line.strip():
+                    entry = json.loads(line)
+                    entry.setdefault("id", f"{path.stem}-{index}")
+                    entry.setdefault("class", "plain")
+                    entries.append(entry)
+    return entries
+
+
+# -- the seed database --------------------------------------------------------------------------------
+def _cli(argv: list[str], stdin: str = "") -> tuple[int, str, str]:
+    from skill import cli
+
+    out, err = io.StringIO(), io.StringIO()
+    code = cli.run(argv, io.StringIO(stdin), out, err, env={}, cwd=str(ROOT))
+    return code, out.getvalue(), err.getvalue()
+
+
+def build_seed(path: str) -> None:
+    """The seed database, written through the CLI (sessions and groups in the order seed.json lists them)."""
+    seed = json.loads(SEED.read_text(encoding="utf-8"))
+    steps: list[list[str]] = []
+    for session in seed["sessions"]:
+        steps.append(["create-session", session["session_id"], session["mode"], session["requirements"]])
+        for group in session["groups"]:
+            step = ["create-task-group", group["group_id"], session["session_id"], group["name"]]
+            step.append(group.get("status", "pending"))
+            if group.get("assigned_to"):
+                step.append(group["assigned_to"])
+            steps.append(step)
+        if session.get("status", "active") != "active":
+            steps.append(["update-session-status", session["session_id"], session["status"]])
+    for key, value in seed.get("config", {}).items():
+        steps.append(["set-config", key, json.dumps(value)])
+    for step in steps:
+        code, _out, err = _cli(["--db", path, "--quiet", *step])
+        if code != 0:
+            raise SystemExit(f"seeding failed at {step}: {err}")
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+
+
+# -- comparing ---------------------------------------------------------------------------------------
+def collapse(value):
+    """Text with runs of whitespace collapsed, inside JSON values too."""
+    if isinstance(value, str):
+        return " ".join(value.split())
+    if isinstance(value, dict):
+        return {k: collapse(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [collapse(v) for v in value]
+    return value
+
+
+def _cell(value):
+    if isinstance(value, str):
+        text = value.strip()
+        if text[:1] in "{[":
+            try:
+                return json.dumps(collapse(json.loads(text)), sort_keys=True)
+            except ValueError:
+                pass
+        return collapse(value)
+    return value
+
+
+def contents(path: str) -> dict[str, collections.Counter]:
+    """Every row of every table, without the volatile columns, as multisets per table."""
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        tables = [
+            row[0]
+            for row in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+            )
+        ]
+        found = {}
+        for table in tables:
+            cursor = conn.execute(f'SELECT * FROM "{table}"')
+            names = [d[0] for d in cursor.description]
+            keep = [
+                i
+                for i, n in enumerate(names)
+                if n not in VOLATILE or (n == "id" and table in KEYED_ID_TABLES)
+            ]
+            found[table] = collections.Counter(
+                tuple((names[i], _cell(row[i])) for i in keep) for row in cursor.fetchall()
+            )
+        return found
+    finally:
+        conn.close()
+
+
+def changes(before: dict, after: dict) -> dict:
+    """Rows added and removed per table (an updated row is one removed and one added)."""
+    diff = {}
+    for table in set(before) | set(after):
+        old, new = before.get(table, collections.Counter()), after.get(table, collections.Counter())
+        added, removed = sorted((new - old).elements(), key=repr), sorted((old - new).elements(), key=repr)
+        if added or removed:
+            diff[table] = {"added": added, "removed": removed}
+    return diff
+
+
+def expected_changes(seed_path: str, work: str, command: str, args: dict) -> dict:
+    """What the expected operation changes when run through the library on a fresh copy of the seed."""
+    from skill.api import BazingaDB
+    from skill.errors import BazingaError
+    from skill.vocabulary import COMMANDS
+
+    path = os.path.join(work, "expected.db")
+    _copy(seed_path, path)
+    before = contents(path)
+    db = BazingaDB(path, auto_create_sessions=True)
+    try:
+        getattr(db, COMMANDS[command]["method"])(**args)
+    except BazingaError:
+        pass
+    finally:
+        db.close()
+    return changes(before, contents(path))
+
+
+def _copy(source: str, target: str) -> None:
+    for suffix in ("-wal", "-shm"):
+        if os.path.exists(target + suffix):
+            os.remove(target + suffix)
+    shutil.copyfile(source, target)
+
+
+def refusal_kind_of(expected: dict) -> str:
+    kind = expected.get("reason", "").split(":", 1)[0].strip()
+    return kind if kind in REFUSAL_KINDS else "other"
+
+
+def refusal_kind(text: str, path: str) -> str | None:
+    """The kind (error code) of the reader's refusal, for the per-kind report."""
+    from skill.errors import BazingaError
+
+    try:
+        from skill.handlers.request import known_sessions
+        from skill.requests import understand
+
+        def read(text: str) -> object:
+            return understand(text, known_sessions(path))
+    except ImportError:  # an older reader (the "before" figures): no typo check, no kinds
+        from skill.requests import parse as read
+
+    try:
+        read(text)
+    except BazingaError as error:
+        return getattr(error, "code", None)
+    return None
+
+
+def score_one(entry: dict, seed_path: str, work: str) -> dict:
+    from skill.vocabulary import COMMANDS
+
+    text, expected = entry["text"], entry["expected"]
+    want = expected.get("command")
+    want_kind = refusal_kind_of(expected) if want is None else None
+    path = os.path.join(work, "request.db")
+    _copy(seed_path, path)
+    before = contents(path)
+
+    code, out, err = _cli(["--db", path, "request", "--dry-run", text])
+    got = json.loads(out) if code == 0 else None
+    dry_changed = changes(before, contents(path))
+    outcome = {"id": entry["id"], "class": entry["class"], "expected": expected, "dry_run": got}
+    if code != 0:
+        outcome["refusal"] = err.strip()
+        outcome["refusal_kind"] = refusal_kind(text, path) if code == 2 else None
+    if want is None:
+        right = code == 2
+        outcome["kind_right"] = right and outcome.get("refusal_kind") == want_kind
+    else:
+        right = got is not None and collapse(got) == collapse({"command": want, "args": expected["args"]})
+
+    run_code, _run_out, run_err = _cli(["--db", path, "request", text])
+    diff = changes(before, contents(path))
+    wrong = None
+    if dry_changed:
+        wrong = "unexpected_write"  # a dry run must never write
+    elif want is None or COMMANDS[want]["kind"] == "read":
+        if diff:
+            wrong = "unexpected_write"
+        elif want_kind == "unsupported" and run_code == 0:
+            wrong = "unsupported_answered"
+    else:
+        if diff:
+            if diff != expected_changes(seed_path, work, want, expected["args"]):
+                wrong = "different_write"
+        elif run_code == 0:
+            got_command = got["command"] if got else None
+            if got_command is None or COMMANDS[got_command]["kind"] == "read":
+                wrong = "read_for_write"
+            elif expected_changes(seed_path, work, want, expected["args"]):
+                wrong = "different_write"  # ran a write that changed nothing where something was expected
+    outcome["wrong_action"] = wrong
+    outcome["right"] = right and wrong is None
+    if wrong:
+        outcome["changes"] = {t: {k: [dict(r) for r in v] for k, v in d.items()} for t, d in diff.items()}
+        outcome["run_stderr"] = run_err.strip()
+    return outcome
+
+
+def score(entries: list[dict]) -> list[dict]:
+    with tempfile.TemporaryDirectory(prefix="score_requests_") as work:
+        seed_path = os.path.join(work, "seed.db")
+        build_seed(seed_path)
+        return [score_one(entry, seed_path, work) for entry in entries]
+
+
+def summary(outcomes: list[dict]) -> dict:
+    """Aggregates: totals, per class, per expected kind (an operation's read/write kind, or refusal kind)."""
+    from skill.vocabulary import COMMANDS
+
+    def expected_kind(o: dict) -> str:
+        command = o["expected"].get("command")
+        if command is None:
+            return "refuse:" + refusal_kind_of(o["expected"])
+        return COMMANDS[command]["kind"]
+
+    def tally(items: list[dict]) -> dict:
+        refusals = [o for o in items if o["expected"].get("command") is None]
+        return {
+            "n": len(items),
+            "right": sum(o["right"] for o in items),
+            "accuracy": round(100.0 * sum(o["right"] for o in items) / len(items), 1) if items else None,
+            "wrong_actions": sum(o["wrong_action"] is not None for o in items),
+            "refusals_of_expected_kind": f"{sum(bool(o.get('kind_right')) for o in refusals)}"
+            f"/{len(refusals)}",
+        }
+
+    by_class = collections.defaultdict(list)
+    by_kind = collections.defaultdict(list)
+    for o in outcomes:
+        by_class[o["class"]].append(o)
+        by_kind[expected_kind(o)].append(o)
+    wrong = collections.Counter(o["wrong_action"] for o in outcomes if o["wrong_action"])
+    return {
+        "total": tally(outcomes),
+        "wrong_actions": {k: wrong.get(k, 0) for k in WRONG_ACTIONS},
+        "per_class": {k: tally(v) for k, v in sorted(by_class.items())},
+        "per_expected_kind": {k: tally(v) for k, v in sorted(by_kind.items())},
+    }
+
+
+def _print_summary(name: str, result: dict) -> None:
+    total = result["total"]
+    print(
+        f"== {name}: {total['right']}/{total['n']} right ({total['accuracy']}%), "
+        f"wrong actions {total['wrong_actions']} {result['wrong_actions']}, "
+        f"refusals of the expected kind {total['refusals_of_expected_kind']}"
+    )
+    for title, key in (("class", "per_class"), ("expected kind", "per_expected_kind")):
+        print(f"   per {title}:")
+        for label, t in result[key].items():
+            print(
+                f"     {label:<24} {t['right']:>4}/{t['n']:<4} {t['accuracy']:>5}%  wrong actions "
+                f"{t['wrong_actions']}  refusal kind {t['refusals_of_expected_kind']}"
+            )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--part", choices=["dev", "heldout", "all"], default="all")
+    parser.add_argument(
+        "--show-failures",
+        action="store_true",
+        help="also list the held-out failures (once, for the closing report)",
+    )
+    parser.add_argument("--json", action="store_true", help="print the aggregates as JSON")
+    options = parser.parse_args(argv)
+    parts = ["dev", "heldout"] if options.part == "all" else [options.part]
+    results = {}
+    for part in parts:
+        outcomes = score(load(PARTS[part]))
+        results[part] = summary(outcomes)
+        if not options.json:
+            _print_summary(part, results[part])
+        show = part == "dev" or options.show_failures
+        failures = [o for o in outcomes if not o["right"]]
+        if show and failures and not options.json:
+            print(f"   failures ({part}):")
+            for o in failures:
+                print(
+                    "   -",
+                    json.dumps(
+                        {
+                            k: o.get(k)
+                            for k in (
+                                "id",
+                                "class",
+                                "wrong_action",
+                                "expected",
+                                "dry_run",
+                                "refusal",
+                                "refusal_kind",
+                            )
+                        },
+                        ensure_ascii=False,
+                    ),
+                )
+    if options.json:
+        print(json.dumps(results, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

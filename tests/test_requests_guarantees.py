@@ -1,0 +1,198 @@
+"""The three guarantees of the request reader (issue 11), as properties over generated requests.
+
+1. A request led by a write verb never yields a read command; one led by a read verb never a write.
+2. The dry-run args of a write hold only values that appear in the text (up to the vocabulary's
+   normalisation); every labelled value is used, or the request is refused.
+3. A request whose operation sentence names something outside the vocabulary (reasoning entries, success
+   criteria, archiving …) is refused as unsupported, whatever other words it holds.
+
+The generators draw their words from the vocabulary and phrasings.json, so a word added there is covered.
+"""
+
+from __future__ import annotations
+
+import re
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from skill.errors import RequestNotUnderstood
+from skill.requests import parse, tables
+from skill.vocabulary import AGENT_TYPES, COMMANDS, ENUMS
+
+DATA = tables()
+DUAL = set(DATA["verbs"]["dual"])
+WRITE_VERBS = sorted(
+    {
+        w
+        for cls in ("create", "write", "update")
+        for w in DATA["verbs"][cls]
+        if w not in DUAL and " " not in w and "'" not in w and DATA["_verb"].get(w) == cls
+    }
+)
+READ_VERBS = sorted(
+    {
+        w
+        for w in DATA["verbs"]["read"]
+        if w not in DUAL and " " not in w and "'" not in w and DATA["_verb"][w] == "read"
+    }
+)
+NOUNS = sorted({n for topic, words in DATA["nouns"].items() if not topic.startswith("_") for n in words})
+OBJECTS = NOUNS + sorted(DATA["report_nouns"]["words"]) + ["group_a", "group_b", "task group group_c"]
+UNSUPPORTED = sorted({w for entry in DATA["unsupported"]["objects"] for w in entry["words"]})
+AGENTS = sorted(set(AGENT_TYPES["documented"]) | {"Tech Lead", "QA Expert", "PM", "investigator"})
+SESSION = st.sampled_from(["s_1", "sess_beta", "bazinga_20251201_090000", "s_42"])
+FILLER = st.lists(
+    st.sampled_from(
+        [
+            "for",
+            "in",
+            "session",
+            "the",
+            "latest",
+            "please",
+            "now",
+            "of",
+            "with",
+            "status",
+            "completed",
+            "pm",
+            "qa",
+        ]
+        + NOUNS[:20]
+    ),
+    max_size=5,
+).map(" ".join)
+PREFIX = st.sampled_from(["", "bazinga-db, ", "bazinga-db, please ", "Request to bazinga-db: ", "please "])
+
+SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def _kind(text: str) -> str | None:
+    try:
+        command, _args = parse(text)
+    except RequestNotUnderstood:
+        return None
+    return COMMANDS[command]["kind"]
+
+
+@SETTINGS
+@given(PREFIX, st.sampled_from(WRITE_VERBS), st.sampled_from(OBJECTS), FILLER, SESSION, st.text(max_size=40))
+def test_a_write_led_request_never_runs_a_read(prefix, verb, obj, filler, session, tail):
+    text = f"{prefix}{verb} the {obj} {filler} for session {session}: {tail}"
+    assert _kind(text) in (None, "write"), text
+
+
+@SETTINGS
+@given(PREFIX, st.sampled_from(READ_VERBS), st.sampled_from(OBJECTS), FILLER, SESSION)
+def test_a_read_led_request_never_runs_a_write(prefix, verb, obj, filler, session):
+    text = f"{prefix}{verb} the {obj} {filler} for session {session}"
+    assert _kind(text) in (None, "read"), text
+
+
+@SETTINGS
+@given(
+    PREFIX,
+    st.sampled_from(WRITE_VERBS + READ_VERBS),
+    st.sampled_from(UNSUPPORTED),
+    st.sampled_from(OBJECTS),
+    FILLER,
+    SESSION,
+    st.booleans(),
+)
+def test_an_object_outside_the_vocabulary_is_refused(prefix, verb, unsupported, obj, filler, session, first):
+    # the unsupported object before or after a vocabulary noun, among any other words
+    middle = f"{unsupported} {obj}" if first else f"{obj} {filler} {unsupported}"
+    text = f"{prefix}{verb} the {middle} for session {session}"
+    try:
+        parse(text)
+    except RequestNotUnderstood as error:
+        assert error.code == "unsupported", (text, error.message)
+    else:
+        raise AssertionError(f"answered: {text!r}")
+
+
+# -- guarantee 2: values come from the text --------------------------------------------------------------
+IDS = st.from_regex(r"[a-z][a-z0-9]{0,6}_[a-z0-9]{1,8}", fullmatch=True)
+WORDS = st.lists(st.from_regex(r"[A-Za-z][a-z]{1,9}", fullmatch=True), min_size=1, max_size=8).map(" ".join)
+COUNT = st.integers(min_value=0, max_value=2_000_000)
+STATUS = st.sampled_from(
+    ENUMS["group_status"]["values"] + [a for a in ENUMS["group_status"]["aliases"] if " " not in a]
+)
+
+
+@st.composite
+def labelled_writes(draw):
+    """A write in labelled form, with values drawn at random, and the values it gives by label."""
+    command = draw(
+        st.sampled_from(["log-interaction", "log-tokens", "update-task-group", "create-task-group"])
+    )
+    session = draw(IDS)
+    if command == "log-interaction":
+        values = {
+            "Session ID": session,
+            "Agent Type": draw(st.sampled_from(AGENTS)),
+            "Content": draw(WORDS),
+            "Iteration": str(draw(st.integers(0, 99))),
+            "Agent ID": draw(IDS),
+        }
+        head = "please log this interaction:"
+    elif command == "log-tokens":
+        values = {
+            "Session ID": session,
+            "Agent Type": draw(st.sampled_from(AGENTS)),
+            "Tokens": f"{draw(COUNT):,}" if draw(st.booleans()) else str(draw(COUNT)),
+        }
+        head = "please log token usage:"
+    elif command == "update-task-group":
+        values = {"Group ID": draw(IDS), "Session ID": session, "Status": draw(STATUS)}
+        head = "please update task group:"
+    else:
+        values = {"Group ID": draw(IDS), "Session ID": session, "Name": draw(WORDS), "Status": draw(STATUS)}
+        head = "please create task group:"
+    keys = draw(st.permutations(list(values)))
+    extra = draw(st.one_of(st.none(), st.from_regex(r"[A-Z][a-z]{2,8}_[A-Z][a-z]{2,8}", fullmatch=True)))
+    lines = [f"{key}: {values[key]}" for key in keys]
+    if extra is not None:
+        lines.insert(draw(st.integers(1, len(lines))), f"{extra}: {draw(WORDS)}")
+    return "bazinga-db, " + head + "\n" + "\n".join(lines), values, extra
+
+
+def _appears(value, text: str) -> bool:
+    """The test's own reading of 'appears in the text, up to the vocabulary's normalisation'."""
+    haystack = " ".join(text.lower().split())
+    if isinstance(value, bool):
+        return True
+    if isinstance(value, int):
+        return str(value) in haystack.replace(",", "")
+    lowered = str(value).lower()
+    spellings = {lowered, lowered.replace("_", " ")}
+    for enum in ENUMS.values():
+        spellings |= {alias for alias, target in enum["aliases"].items() if target.lower() == lowered}
+    spellings |= {alias for alias, target in AGENT_TYPES["aliases"].items() if target == lowered}
+    return any(re.sub(r"[\s_-]+", " ", s) in re.sub(r"[\s_-]+", " ", haystack) for s in spellings)
+
+
+@SETTINGS
+@given(labelled_writes())
+def test_a_write_holds_only_values_from_the_text_and_every_label_is_used(case):
+    text, values, extra = case
+    try:
+        command, args = parse(text)
+    except RequestNotUnderstood as error:
+        # an unknown label is refused by name; nothing else in these well-formed requests is refused
+        assert extra is not None and error.code == "unknown_label" and extra in error.message, (
+            text,
+            error.message,
+        )
+        return
+    assert extra is None, f"an unknown label was dropped: {text!r} -> {args}"
+    assert COMMANDS[command]["kind"] == "write"
+    for name, value in args.items():
+        assert _appears(value, text), (name, value, text)
+    # every labelled value landed in an argument
+    landed = {" ".join(str(v).lower().split()) for v in args.values()}
+    for label, value in values.items():
+        if label in ("Agent Type", "Status", "Tokens", "Iteration"):
+            continue  # normalised (pm, completed, 15000): checked by _appears above
+        assert " ".join(value.lower().split()) in landed, (label, value, args)
