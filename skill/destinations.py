@@ -233,4 +233,4 @@ def write_text(
                 file.write(chunk)
         return os.path.getsize(temporary)
 
-    return write_file(destination, produce, database=database, force=force, what=what)
+    return int(write_file(destination, produce, database=database, force=force, what=what))

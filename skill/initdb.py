@@ -33,7 +33,9 @@ def run(
     return deliver(code, out, err, changed=code == EXIT_OK, command="init_db.py")
 
 
-def _run(argv: list[str], stdout: TextIO, stderr: TextIO, env: dict | None, cwd: str | None) -> int:
+def _run(
+    argv: list[str], stdout: TextIO, stderr: TextIO, env: Mapping[str, str] | None, cwd: str | None
+) -> int:
     from .api import BazingaDB
     from .context import database_location
     from .storage import display_path

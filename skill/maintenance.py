@@ -75,7 +75,7 @@ def _unusable(path: str, error: sqlite3.Error) -> DatabaseUnusable:
 def _journal_mode(conn: sqlite3.Connection, path: str) -> str:
     """The file's journal mode. A file read as immutable (its folder takes no new files) reports
     "delete" whatever it is, so the header's format byte (2: WAL) is what says WAL there."""
-    mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
+    mode = str(conn.execute("PRAGMA journal_mode").fetchone()[0])
     if mode != "wal":
         try:
             with open(path, "rb") as file:

@@ -47,6 +47,9 @@ _DENIED_FUNCTIONS = {"load_extension", "readfile", "writefile", "edit", "fts3_to
 # Table-valued functions that only read their arguments. SQLite registers them on first use through a
 # nested schema statement that the authorizer would refuse, so they are warmed up before it is installed.
 _WARM_UP = ("SELECT 1 FROM json_each('[]')", "SELECT 1 FROM json_tree('[]')")
+# Connection.setlimit and SQLITE_LIMIT_LENGTH exist from Python 3.11 on (looked up, for 3.9's type check).
+_SETLIMIT: Any = getattr(sqlite3.Connection, "setlimit", None)
+_LIMIT_LENGTH: int = getattr(sqlite3, "SQLITE_LIMIT_LENGTH", 0)
 _PROGRESS_STEPS = 10_000  # virtual-machine steps between two looks at the clock
 _FETCH = 100  # rows fetched at a time: memory stays flat whatever the result's size
 
@@ -82,8 +85,8 @@ class ReadOnlyQuery:
         if max_memory:
             # SQLite's own ceiling for a value is below 2 GiB: a larger bound is that ceiling.
             size = min(int(max_memory) * 1024 * 1024, 2**31 - 1)
-            if hasattr(conn, "setlimit"):  # Python 3.11+: per connection, and restored afterwards
-                self._length = conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, size)
+            if _SETLIMIT is not None:  # Python 3.11+: per connection, and restored afterwards
+                self._length = _SETLIMIT(conn, _LIMIT_LENGTH, size)
             else:  # 3.9/3.10: SQLite's heap limit, process-wide; a pragma can only ever lower it
                 conn.execute(f"PRAGMA hard_heap_limit = {size}")
         deadline = time.monotonic() + timeout if timeout else None
@@ -139,8 +142,8 @@ class ReadOnlyQuery:
             if cursor is not None:
                 cursor.close()
             conn.execute("PRAGMA query_only = OFF")  # the connection may be the writer of a library user
-            if self._length is not None:
-                conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, self._length)
+            if self._length is not None and _SETLIMIT is not None:
+                _SETLIMIT(conn, _LIMIT_LENGTH, self._length)
         except sqlite3.Error:
             pass
 
