@@ -96,7 +96,7 @@ class ReadOnlyQuery:
         conn.set_authorizer(self._authorizer)
         try:
             self.cursor = conn.execute(sql, params)
-            self.columns = _unique([d[0] for d in self.cursor.description or ()])
+            self.columns = unique_names([d[0] for d in self.cursor.description or ()])
             self._rows = self.cursor.fetchmany(_FETCH)
         except BaseException as error:
             self.close()
@@ -208,7 +208,7 @@ def _allow_all(*_: Any) -> int:
     return sqlite3.SQLITE_OK
 
 
-def _unique(names: list[str]) -> list[str]:
+def unique_names(names: list[str]) -> list[str]:
     seen: dict[str, int] = {}
     result = []
     for name in names:
