@@ -14,12 +14,23 @@ import sqlite3
 from . import timeutil
 from .errors import Conflict, InvalidPayload, NoDatabase, NotFound, Notice, UsageError
 from .storage import display_path, open_store
-from .vocabulary import AGENT_TYPES, COMMANDS, ENUMS, convert_args, convert_values, parse_count, suggest
+from .vocabulary import (
+    AGENT_TYPES,
+    COMMANDS,
+    ENUMS,
+    MAX_INTEGER,
+    convert_args,
+    convert_values,
+    parse_count,
+    suggest,
+)
 
 TYPE_CHECKING = False  # importing typing costs ~2 ms per process; annotations are strings anyway
 if TYPE_CHECKING:
     from collections.abc import Iterator
     from typing import Any, Callable, TypeVar
+
+    from .dialect import Dialect
 
     Method = TypeVar("Method", bound=Callable[..., Any])
     T = TypeVar("T")
@@ -84,6 +95,25 @@ def _decision(row: sqlite3.Row) -> dict[str, Any]:
     item = dict(row)
     item["decision_data"] = json.loads(item["decision_data"])
     return item
+
+
+def check_token_totals(conn: sqlite3.Connection, session_id: str, dialect: Dialect) -> None:
+    """Refuse (inside the write's transaction) token rows whose totals no longer fit an integer column.
+
+    Past 2^63 - 1 SQLite silently turns a sum into a REAL: token-summary would then be inexact, and its SUM
+    fail. token_totals (kept by triggers) holds a few rows per session, so this is cheap.
+    """
+    totals = conn.execute(
+        f"SELECT {dialect.value_kind.format('tokens')}, tokens FROM token_totals WHERE session_id = ?",
+        (session_id,),
+    ).fetchall()
+    if any(kind != "integer" for kind, _ in totals) or sum(t for _, t in totals) > MAX_INTEGER:
+        raise Conflict(
+            f"the token total of session {session_id!r} would pass {MAX_INTEGER:,}, the largest whole "
+            "number the database holds; nothing was written",
+            "Check the token counts: a count this large is almost certainly a mistake.",
+            code="integer_overflow",
+        )
 
 
 def operation(command: str) -> Callable[[Method], Method]:
@@ -265,7 +295,12 @@ class BazingaDB:
             raise translate(error, self.path) from error
 
     def _append(
-        self, table: str, session_id: str, values: dict[str, Any], stored: dict[str, Any]
+        self,
+        table: str,
+        session_id: str,
+        values: dict[str, Any],
+        stored: dict[str, Any],
+        check: Any = None,
     ) -> dict[str, Any]:
         """Insert one row stamped now into a session's table (touching the session, or refusing a missing
         one).
@@ -282,6 +317,8 @@ class BazingaDB:
                 f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
                 tuple(columns.values()),
             )
+            if check is not None:  # inside the transaction: raising rolls the insert back
+                check(conn, session_id, self.store.dialect)
             return {"id": cursor.lastrowid, "session_id": session_id, "timestamp": now, **values}
 
         return self._write(work)
@@ -796,6 +833,19 @@ class BazingaDB:
                 f"UPDATE task_groups SET {', '.join(assignments)} WHERE session_id = ? AND id = ?",
                 (*params, target, group_id),
             ).rowcount
+            if increment and updated:
+                row = conn.execute(
+                    f"SELECT {self.store.dialect.value_kind.format('revision_count')} FROM task_groups "
+                    "WHERE session_id = ? AND id = ?",
+                    (target, group_id),
+                ).fetchone()
+                if row[0] != "integer":  # past the largest integer SQLite turns the sum into a REAL
+                    raise Conflict(
+                        f"the revision count of task group {group_id!r} cannot grow by {increment:,}: "
+                        f"the database holds whole numbers up to {MAX_INTEGER:,}; nothing was changed",
+                        "Set it with {arg:revision_count} N instead.",
+                        code="integer_overflow",
+                    )
             if not updated:
                 if not conn.execute("SELECT 1 FROM sessions WHERE session_id = ?", (target,)).fetchone():
                     raise self._session_not_found(conn, target)
@@ -860,6 +910,7 @@ class BazingaDB:
             session_id,
             {"agent_type": agent_type, "agent_id": agent_id, "tokens_estimated": tokens},
             {},
+            check=check_token_totals,
         )
 
     @operation("token-summary")
@@ -1183,8 +1234,56 @@ class BazingaDB:
         return copy_to(self.store, target, force=bool(force))
 
     # -- SQL ---------------------------------------------------------------------------------------
-    def query(self, sql: str, params: Any = ()) -> list[dict[str, Any]]:
+    def query(
+        self,
+        sql: str,
+        params: Any = (),
+        *,
+        limit: int | None = None,
+        timeout: float | None = None,
+        max_memory: int | None = None,
+    ) -> list[dict[str, Any]]:
         """Run one read-only statement, read-only enforced by the backend itself (SQLite: read-only open,
-        query_only, an authorizer; PostgreSQL: a READ ONLY transaction, one statement, a timeout)."""
-        sql = convert_args("query", {"sql": sql})["sql"]
-        return self.store.query_readonly(sql, params)
+        query_only, an authorizer; PostgreSQL: a READ ONLY transaction, one statement, a timeout).
+
+        Bounded like the CLI's ``query`` (defaults from the vocabulary): at most ``limit`` rows (1,000; 0:
+        all), ``timeout`` seconds (10; 0: none) and ``max_memory`` MB for any one value it builds (64; 0:
+        none; see skill/readonly.py). Reaching the row limit gives a ⚠ notice; the time and memory limits
+        raise QueryRefused saying which limit.
+        """
+        return list(self.iter_query(sql, params, limit=limit, timeout=timeout, max_memory=max_memory))
+
+    def iter_query(
+        self,
+        sql: str,
+        params: Any = (),
+        *,
+        limit: int | None = None,
+        timeout: float | None = None,
+        max_memory: int | None = None,
+    ) -> Iterator[dict[str, Any]]:
+        """:meth:`query` row by row, in constant memory; the statement starts (and is refused) before this
+        returns. The row limit's notice is added when the iteration ends."""
+        bounds = convert_args(
+            "query",
+            {"sql": sql, "limit": limit, "timeout": timeout, "max_memory": max_memory},
+            self._notify,
+            defaults=True,
+        )
+        sql, limit, timeout, max_memory = (bounds[k] for k in ("sql", "limit", "timeout", "max_memory"))
+        from .readonly import ROWS_HINT
+
+        running = self.store.query_readonly(sql, params, limit=limit, timeout=timeout, max_memory=max_memory)
+
+        def rows() -> Iterator[dict[str, Any]]:
+            yield from running
+            if running.truncated:
+                self._notify(
+                    Notice(
+                        "truncated",
+                        f"query: stopped after {limit:,} rows (the row limit); {ROWS_HINT}",
+                        warning=True,
+                    )
+                )
+
+        return rows()

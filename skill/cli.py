@@ -220,6 +220,7 @@ def render(ctx: Context, result: Result) -> int:
         stdout.write(result.raw + "\n")
     elif result.value is not None and not isinstance(result.value, (dict, list, str, int, float, bool)):
         formatting.write_json_array(stdout, result.value)  # an iterator of rows: streamed, flat memory
+        _flush_notices(ctx)  # what the iteration itself reported (query: the row limit was reached)
     else:
         stdout.write(formatting.to_json(result.value) + "\n")
     return EXIT_OK
@@ -284,6 +285,138 @@ def error_text(error: BaseException, command: str | None, env: Any) -> tuple[str
     return report, EXIT_FAILURE
 
 
+# -- the output boundary ------------------------------------------------------------------------------
+# The rule (README, references/command_examples.md "Failures", SKILL.md "On failure"): a write that
+# committed reports its ✓ on whatever channel still works, and its exit code never invites a retry. When
+# standard output cannot be written (closed, full, a broken pipe), what was meant for it goes to stderr
+# after a ⚠ line, and a command that may have changed something (a write, batch, request, an import, a
+# file written) still exits 0 when it succeeded; a read, which changed nothing, exits 1 with a ❌
+# (retrying it is safe), except for a reader that left on purpose (`| head`). A failing stderr never
+# changes an exit code: notices are then lost.
+_KEEP_UNDELIVERED = 1 << 20  # characters of undelivered output kept for stderr; the rest is counted
+
+
+class Stdout:
+    """Standard output as the boundary sees it: writes through, and keeps what it could not deliver.
+
+    Output is flushed every 64 KB, so a failure is noticed early and at most that much is pending."""
+
+    def __init__(self, stream: Any):
+        self.stream = stream
+        self.error: BaseException | None = None
+        self._pending: list[str] = []
+        self._pending_size = 0
+        self.undelivered: list[str] = []
+        self._undelivered_size = 0
+        self.dropped = 0  # characters of undelivered output beyond what is kept
+
+    def write(self, text: str) -> int:
+        if self.error is None:
+            try:
+                self.stream.write(text)
+            except (OSError, ValueError, AttributeError) as error:
+                self._fail(error)
+            else:
+                self._pending.append(text)
+                self._pending_size += len(text)
+                if self._pending_size > 65536:
+                    self.flush()
+                return len(text)
+        self._keep(text)
+        return len(text)
+
+    def flush(self) -> None:
+        if self.error is None:
+            try:
+                self.stream.flush()
+            except (OSError, ValueError, AttributeError) as error:
+                self._fail(error)
+            else:
+                self._pending, self._pending_size = [], 0
+
+    def _fail(self, error: BaseException) -> None:
+        self.error = error
+        for text in self._pending:
+            self._keep(text)
+        self._pending, self._pending_size = [], 0
+
+    def _keep(self, text: str) -> None:
+        if self._undelivered_size < _KEEP_UNDELIVERED:
+            self.undelivered.append(text)
+            self._undelivered_size += len(text)
+        else:
+            self.dropped += len(text)
+
+    def __getattr__(self, name: str) -> Any:  # isatty, encoding, ... of the real stream
+        return getattr(self.stream, name)
+
+
+class Stderr:
+    """Standard error that never raises: once it fails, what follows is dropped."""
+
+    def __init__(self, stream: Any):
+        self.stream = stream
+        self.broken = False
+
+    def write(self, text: str) -> int:
+        if not self.broken:
+            try:
+                self.stream.write(text)
+            except (OSError, ValueError, AttributeError):
+                self.broken = True
+        return len(text)
+
+    def flush(self) -> None:
+        if not self.broken:
+            try:
+                self.stream.flush()
+            except (OSError, ValueError, AttributeError):
+                self.broken = True
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.stream, name)
+
+
+def may_have_changed(invocation: Invocation | None) -> bool:
+    """True unless the command only reads (so a retry after a lost output is safe)."""
+    if invocation is None or invocation.command not in COMMANDS:
+        return False
+    if invocation.options.get("help"):
+        return False
+    if COMMANDS[invocation.command]["kind"] != "read":
+        return True
+    out = invocation.args.get("out")  # export-session --out writes a file
+    return isinstance(out, str) and out not in ("", "-")
+
+
+def deliver(code: int, out: Stdout, err: Stderr, changed: bool, command: str | None = None) -> int:
+    """Apply the rule above once the command has run; returns the exit code."""
+    out.flush()
+    if out.error is None:
+        return code
+    reason = getattr(out.error, "strerror", None) or str(out.error) or type(out.error).__name__
+    if changed:
+        err.write(f"{formatting.WARNING} standard output could not be written ({reason}); its text follows:")
+        err.write("\n")
+        err.write("".join(out.undelivered))
+        if out.dropped:
+            err.write(f"{formatting.WARNING} … and {out.dropped:,} more characters that could not be shown\n")
+        err.flush()
+        return code
+    if isinstance(out.error, BrokenPipeError) or code != EXIT_OK:
+        return code  # the reader left (`… | head`), or the command had failed anyway
+    err.write(
+        formatting.error_report(
+            f"could not write the result to standard output: {reason}",
+            "Nothing was changed; run the command again with standard output going to a writable file or "
+            "a pipe that is read.",
+            command=command,
+        )
+        + "\n"
+    )
+    return EXIT_FAILURE
+
+
 def run(
     argv: list[str],
     stdin: TextIO,
@@ -292,13 +425,33 @@ def run(
     env: Any = None,
     cwd: str | None = None,
 ) -> int:
-    """The whole command line: parse, build the context, call the handler, render; return the exit code."""
+    """The whole command line: parse, build the context, call the handler, render; return the exit code.
+
+    Output goes through the boundary above (:func:`deliver`)."""
+    out, err = Stdout(stdout), Stderr(stderr)
+    parsed: list[Invocation] = []
+    code = _run(argv, stdin, out, err, env, cwd, parsed)  # type: ignore[arg-type]
+    invocation = parsed[0] if parsed else None
+    command = invocation.command if invocation is not None else None
+    return deliver(code, out, err, may_have_changed(invocation), command)
+
+
+def _run(
+    argv: list[str],
+    stdin: TextIO,
+    stdout: TextIO,
+    stderr: TextIO,
+    env: Any,
+    cwd: str | None,
+    parsed: list[Invocation],
+) -> int:
     env = os.environ if env is None else env
     cwd = os.getcwd() if cwd is None else cwd
     invocation: Invocation | None = None
     ctx: Context | None = None
     try:
         invocation = parse(argv)
+        parsed.append(invocation)
         if invocation.command == "help":
             topic = invocation.positionals[0] if invocation.positionals else None
             stdout.write((command_help(_command_name(topic)) if topic in COMMANDS else general_help()) + "\n")
@@ -327,20 +480,59 @@ def run(
             ctx.close()
 
 
-def main() -> None:
+def standard_streams() -> tuple[Any, Any, Any]:
+    """stdin, stdout, stderr for main(), safe when the caller closed some of them (`>&-`, `2>&-`).
+
+    A closed descriptor 0, 1 or 2 is reopened on /dev/null first, so no file this process opens (the
+    database!) can land on it and receive what is printed; a closed stdout then fails every write (and the
+    boundary's rule applies), a closed stderr drops its lines.
+    """
+    closed = []
+    for fd in (0, 1, 2):
+        try:
+            os.fstat(fd)
+        except OSError:
+            closed.append(fd)
+            spare = os.open(os.devnull, os.O_RDWR)
+            if spare != fd:
+                os.dup2(spare, fd)
+                os.close(spare)
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.reconfigure(encoding="utf-8", errors="backslashreplace")  # type: ignore[union-attr]
         except (AttributeError, ValueError):
             pass
-    try:
-        code = run(sys.argv[1:], sys.stdin, sys.stdout, sys.stderr)
-        sys.stdout.flush()
-    except BrokenPipeError:  # `... | head`: the reader left; that is not our failure
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        code = EXIT_OK
-    exit_now(code)
+    import io
+
+    stdin = io.StringIO("") if 0 in closed or sys.stdin is None else sys.stdin
+    stdout = _Closed() if 1 in closed or sys.stdout is None else sys.stdout
+    stderr = io.StringIO() if 2 in closed or sys.stderr is None else sys.stderr
+    return stdin, stdout, stderr
+
+
+class _Closed:
+    """A standard output the caller closed: every write fails, as it would on the descriptor itself (also
+    through ``buffer``, which servers such as ``mcp`` write bytes to)."""
+
+    @property
+    def buffer(self) -> _Closed:
+        return self
+
+    def write(self, text: Any) -> int:
+        import errno
+
+        raise OSError(errno.EBADF, "standard output is closed")
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return False
+
+
+def main() -> None:
+    stdin, stdout, stderr = standard_streams()
+    exit_now(run(sys.argv[1:], stdin, stdout, stderr))
 
 
 def exit_now(code: int) -> None:
@@ -353,6 +545,6 @@ def exit_now(code: int) -> None:
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()
-        except (OSError, ValueError):
+        except (OSError, ValueError, AttributeError):  # closed, full, or None (started closed)
             pass
     os._exit(code)

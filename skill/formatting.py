@@ -25,25 +25,46 @@ def _default(value: Any) -> Any:
 
 
 def to_json(value: Any) -> str:
-    """Compact, valid JSON with non-ASCII kept: what every read prints by default."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=_default)
+    """Compact, valid JSON with non-ASCII kept: what every read prints by default.
+
+    Always valid JSON: a float JSON cannot express (Infinity, NaN: only reachable through ``query`` or a
+    value written by other tools) is printed as null rather than as the non-JSON ``Infinity``.
+    """
+    try:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=_default, allow_nan=False)
+    except ValueError:
+        return json.dumps(_finite(value), ensure_ascii=False, separators=(",", ":"), default=_default)
 
 
-def write_json_array(stream: Any, items: Any) -> None:
-    """Write ``to_json(list(items))`` and a newline, 500 items per write: flat memory for any size.
+def _finite(value: Any) -> Any:
+    if isinstance(value, float) and (value != value or value in (_INF, -_INF)):
+        return None
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(item) for item in value]
+    return value
+
+
+_INF = float("inf")
+
+
+def write_json_array(stream: Any, items: Any, group: int = 500) -> None:
+    """Write ``to_json(list(items))`` and a newline, ``group`` items per write: flat memory for any size.
 
     Each group of items is encoded as one list (one call into the C encoder), its brackets dropped.
     """
+    size = group
     stream.write("[")
-    group: list[Any] = []
+    pending: list[Any] = []
     separator = ""
     for item in items:
-        group.append(item)
-        if len(group) == 500:
-            stream.write(separator + to_json(group)[1:-1])
-            separator, group = ",", []
-    if group:
-        stream.write(separator + to_json(group)[1:-1])
+        pending.append(item)
+        if len(pending) == size:
+            stream.write(separator + to_json(pending)[1:-1])
+            separator, pending = ",", []
+    if pending:
+        stream.write(separator + to_json(pending)[1:-1])
     stream.write("]\n")
 
 

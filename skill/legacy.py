@@ -19,17 +19,20 @@ Decisions made here (EXPECTED.md leaves them open):
 from __future__ import annotations
 
 import json
+import os
 import re
+import stat
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from . import jsonstrict
 from .errors import BazingaError, InvalidArgument
 from .migrations import SPEC_TABLES
 from .timeutil import to_canonical
 from .validation import check_payload
-from .vocabulary import MAX_TEXT_BYTES, convert, normalise_agent_type, normalise_enum
+from .vocabulary import MAX_INTEGER, MAX_TEXT_BYTES, convert, normalise_agent_type, normalise_enum
 
 TABLES = SPEC_TABLES
 
@@ -172,19 +175,53 @@ def _json_type(value: Any) -> str:
     return "an object"
 
 
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not valid JSON")
-
-
 # --------------------------------------------------------------------------------------------------
 # Reading files
 
 
-def _read_text(path: Path, name: str, problems: _Problems) -> str | None:
+# The largest legacy file read (a real orchestration-log.md of a long session is a few MB).
+MAX_FILE_BYTES = 64 * 1024 * 1024
+
+
+def not_a_file(path: Path) -> str | None:
+    """What ``path`` is when something is there but not a regular file (or a link to one), else None.
+
+    Such a file was silently skipped as if it were missing (and ✓ printed); a FIFO would block the read
+    and /dev/zero never end it."""
+    if not os.path.lexists(path):
+        return None
     try:
-        data = path.read_bytes()
+        mode = os.stat(path).st_mode
+    except OSError as error:
+        if os.path.islink(path):
+            return "a symbolic link that leads nowhere" + (
+                " (a loop)" if getattr(error, "errno", None) == 40 else ""
+            )
+        return f"unreadable ({error.strerror or error})"
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a FIFO (named pipe)"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "not a regular file"
+
+
+def _read_text(path: Path, name: str, problems: _Problems) -> str | None:
+    odd = not_a_file(path)
+    if odd:
+        problems.add(name, f"{name}: is {odd}, not a file; nothing was read from it")
+        return None
+    try:
+        with open(path, "rb") as file:
+            data = file.read(MAX_FILE_BYTES + 1)
     except OSError as error:
         problems.add(name, f"{name}: cannot be read: {error.strerror or error}")
+        return None
+    if len(data) > MAX_FILE_BYTES:
+        problems.add(name, f"{name}: larger than {MAX_FILE_BYTES // (1024 * 1024)} MB; not a legacy file")
         return None
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
@@ -207,15 +244,12 @@ def _read_json(path: Path, name: str, problems: _Problems) -> Any | None:
         problems.add(name, f"{name}:1: the file is empty (expected a JSON object)")
         return None
     try:
-        value = json.loads(text, parse_constant=_reject_constant)
-    except json.JSONDecodeError as error:
-        problems.add(name, f"{name}:{error.lineno}:{error.colno}: invalid JSON: {error.msg}")
-        return None
-    except ValueError as error:  # NaN/Infinity
-        problems.add(name, f"{name}: invalid JSON: {error}")
-        return None
-    except RecursionError:
-        problems.add(name, f"{name}: invalid JSON: nested too deeply")
+        value = jsonstrict.loads(text)
+    except jsonstrict.JSONRefused as error:
+        if error.where:
+            problems.add(name, f"{name}:{error.where[0]}:{error.where[1]}: invalid JSON: {error.detail}")
+        else:
+            problems.add(name, f"{name}: invalid JSON: {error.reason}")
         return None
     if not isinstance(value, dict):
         problems.add(name, f"{name} $: expected a JSON object, found {_json_type(value)}")
@@ -298,7 +332,9 @@ class _Checker:
         try:
             return int(convert("count", value, key))
         except BazingaError:
-            self.fail(json_path(*parts, key), f"expected a whole number >= 0, found {value}")
+            self.fail(
+                json_path(*parts, key), f"expected a whole number from 0 to {MAX_INTEGER:,}, found {value}"
+            )
             return None
 
     def ident(self, value: Any, what: str, *parts: Any) -> str | None:
@@ -412,7 +448,12 @@ def parse_log(text: str, name: str, problems: _Problems) -> ParsedLog:
         if complete:
             agent_type, iteration_value = "orchestrator", None
         else:
-            iteration_value = int(iteration)
+            iteration_value = int(iteration) if len(iteration) <= 19 else MAX_INTEGER + 1
+            if iteration_value > MAX_INTEGER:
+                problems.add(
+                    name, f"{name}:{line_no}: iteration {iteration[:40]} is larger than {MAX_INTEGER:,}"
+                )
+                bad, iteration_value = True, None
             key = " ".join(agent_name.strip().lower().split())
             agent_type = HEADING_AGENTS.get(key, "")
             if not agent_type:
@@ -466,7 +507,7 @@ def find_log(folder: Path, log: str | None) -> Path | None:
     if log:
         return Path(log)
     for candidate in (folder / LOG_NAME, folder.parent / "docs" / LOG_NAME):
-        if candidate.is_file():
+        if candidate.is_file() or not_a_file(candidate):  # something odd there is reported, not skipped
             return candidate
     return None
 
@@ -589,7 +630,7 @@ class _FolderReader:
     # -- reading -----------------------------------------------------------------------------------
     def load(self, name: str, optional: bool = False) -> dict[str, Any] | None:
         path = self.root / name
-        if not path.is_file():
+        if not path.is_file() and not not_a_file(path):
             if not optional:  # the rarer skill files are not listed when absent
                 self.reports[name] = FileReport(name, "missing")
             return None
@@ -603,7 +644,7 @@ class _FolderReader:
         if self.log_path is None:
             self.reports[name] = FileReport(name, "missing", note="looked in DIR and DIR/../docs/")
             return None
-        if not self.log_path.is_file():
+        if not self.log_path.is_file() and not not_a_file(self.log_path):
             self.reports[name] = FileReport(name, "missing")
             self.problems.add(name, f"{name}: no such file (given with --log)")
             return None
@@ -917,10 +958,11 @@ class _FolderReader:
         ) or {}
         for agent, tokens in by_type.items():
             parts = ("token_usage", "by_agent_type", agent)
-            if isinstance(tokens, bool) or not isinstance(tokens, int) or tokens < 0:
+            if isinstance(tokens, bool) or not isinstance(tokens, int) or not 0 <= tokens <= MAX_INTEGER:
                 self.orch_c.fail(
                     json_path(*parts),
-                    f"expected a whole number >= 0, found {_json_type(tokens)} {_short(tokens)}",
+                    f"expected a whole number from 0 to {MAX_INTEGER:,}, found {_json_type(tokens)} "
+                    f"{_short(tokens)}",
                 )
                 continue
             try:

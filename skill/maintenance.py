@@ -11,7 +11,7 @@ import os
 import sqlite3
 
 from . import migrations
-from .errors import Conflict, DatabaseUnusable, InvalidArgument
+from .errors import DatabaseUnusable
 from .storage import (
     BUSY_TIMEOUT_MS,
     check_database_path,
@@ -72,6 +72,21 @@ def _unusable(path: str, error: sqlite3.Error) -> DatabaseUnusable:
     return DatabaseUnusable(translated.message, translated.hint)
 
 
+def _journal_mode(conn: sqlite3.Connection, path: str) -> str:
+    """The file's journal mode. A file read as immutable (its folder takes no new files) reports
+    "delete" whatever it is, so the header's format byte (2: WAL) is what says WAL there."""
+    mode = str(conn.execute("PRAGMA journal_mode").fetchone()[0])
+    if mode != "wal":
+        try:
+            with open(path, "rb") as file:
+                header = file.read(20)
+        except OSError:
+            return mode
+        if header[:16] == SQLITE_HEADER and header[18:20] == b"\x02\x02":
+            return "wal"
+    return mode
+
+
 def _integrity_lines(conn: sqlite3.Connection) -> list[str]:
     """PRAGMA integrity_check's findings, one per line (SQLite packs several into one row)."""
     lines = [line for row in conn.execute("PRAGMA integrity_check(20)") for line in str(row[0]).split("\n")]
@@ -107,7 +122,7 @@ def check(path: str) -> dict[str, Any]:
     try:
         try:
             version = migrations.current_version(conn)
-            journal_mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
+            journal_mode = _journal_mode(conn, path)
             integrity = _integrity_lines(conn)
             foreign = conn.execute("PRAGMA foreign_key_check").fetchall()
             counts = _table_counts(conn)
@@ -141,6 +156,8 @@ def check(path: str) -> dict[str, Any]:
         problems += integrity[:5]
     if foreign:
         problems.append(f"{len(foreign)} rows point at missing parents (foreign_key_check)")
+    if version < 0:
+        problems.append(f"schema version {version} (PRAGMA user_version) is not one bazinga-db writes")
     if version > migrations.LATEST_VERSION:
         problems.append(
             f"schema version {version} is newer than this skill understands "
@@ -197,88 +214,63 @@ def _expected_tables() -> set[str]:
 def backup(path: str, destination: str, force: bool = False) -> dict[str, Any]:
     """Copy the database to ``destination`` with SQLite's online backup, in one consistent snapshot.
 
-    Safe while agents write (WAL readers do not block writers). The copy is written to a temporary file
-    beside the destination, checked with integrity_check, then renamed into place, so DEST is either the
-    old file or a complete copy. Refuses an existing DEST unless ``force``; never the source itself.
+    Safe while agents write (WAL readers do not block writers). The copy is written through
+    :func:`skill.destinations.write_file` (a temporary file beside DEST, checked with integrity_check,
+    fsynced, renamed into place), so DEST is either the old file or a complete copy. Refuses an existing
+    DEST unless ``force``, and never writes onto the database or its -wal/-shm/-journal.
     """
-    if not isinstance(destination, str) or not destination.strip():
-        raise InvalidArgument("the backup destination is empty", "Give a file path, e.g. backups/bazinga.db.")
-    if "\x00" in destination:
-        raise InvalidArgument("the backup destination contains a NUL character", "Give a plain file path.")
+    from .destinations import check_destination, write_file
+
+    what = "the backup destination"
+    example = "bazinga-backup.db"
+    # Checked before the source is opened: a refused destination never touches the database.
+    check_destination(destination, database=path, force=force, what=what, example=example)
     shown_dest = display_path(destination)
-    source_abs, dest_abs = os.path.realpath(path), os.path.realpath(destination)
-    if source_abs == dest_abs or (
-        os.path.exists(destination) and os.path.exists(path) and os.path.samefile(path, destination)
-    ):
-        raise InvalidArgument(
-            f"the backup destination {shown_dest} is the database itself", "Give another file path."
-        )
-    if os.path.isdir(destination):
-        raise InvalidArgument(
-            f"the backup destination {shown_dest} is a directory",
-            f"Give a file path, e.g. {os.path.join(shown_dest, 'bazinga-backup.db')}.",
-        )
-    if os.path.lexists(destination) and not force:
-        raise Conflict(
-            f"{shown_dest} already exists; nothing was written",
-            "Choose a new file name, or add {term:force} to replace it.",
-        )
-    folder = os.path.dirname(dest_abs)
-    if not os.path.isdir(folder):
-        raise InvalidArgument(
-            f"the folder of {shown_dest} does not exist", "Create it first, or choose another path."
-        )
     source = _open_readonly(path)
-    temporary = os.path.join(folder, f".{os.path.basename(dest_abs)}.tmp-{os.getpid()}")
-    target: sqlite3.Connection | None = None
-    try:
+
+    def produce(temporary: str) -> dict[str, Any]:
+        target = None
         try:
-            version = migrations.current_version(source)
-            target = sqlite3.connect(temporary, isolation_level=None)
-            source.backup(target)  # pages=-1: one step, one read transaction, one consistent snapshot
-            integrity = _integrity_lines(target)
-            counts = _table_counts(target)
-            target.close()
-            target = None
-        except sqlite3.Error as error:
-            raise _backup_error(error, path, destination) from error
+            try:
+                version = migrations.current_version(source)
+                target = sqlite3.connect(temporary, isolation_level=None)
+                source.backup(target)  # pages=-1: one step, one read transaction, one consistent snapshot
+                integrity = _integrity_lines(target)
+                counts = _table_counts(target)
+            except sqlite3.Error as error:
+                raise _backup_error(error, path, destination) from error
+        finally:
+            if target is not None:
+                target.close()
         if integrity != ["ok"]:
             raise DatabaseUnusable(
                 f"the copy failed integrity_check ({integrity[0]}); {shown_dest} was not written",
                 "Run `check` on the database: the source itself is probably damaged.",
                 details=integrity[1:],
             )
-        _fsync(temporary)
-        for suffix in ("-wal", "-shm", "-journal"):  # never let a stale WAL of an old DEST apply to the copy
-            try:
-                os.remove(dest_abs + suffix)
-            except FileNotFoundError:
-                pass
-        os.replace(temporary, dest_abs)
-        _fsync_folder(folder)
-    except OSError as error:
-        raise DatabaseUnusable(
-            f"cannot write the backup {shown_dest}: {error.strerror or error}",
-            "Check the folder's permissions and free space; the database was not changed.",
-        ) from error
+        return {"schema_version": version, "tables": counts}
+
+    try:
+        copied = write_file(
+            destination,
+            produce,
+            database=path,
+            force=force,
+            what=what,
+            example=example,
+            companions_of_old=True,
+        )
     finally:
         source.close()
-        if target is not None:
-            target.close()
-        for leftover in (temporary, temporary + "-journal", temporary + "-wal", temporary + "-shm"):
-            try:
-                os.remove(leftover)
-            except OSError:
-                pass
-    size = os.path.getsize(dest_abs)
+    size = os.path.getsize(os.path.realpath(destination))
     return {
         "path": display_path(path),
         "destination": shown_dest,
         "bytes": size,
         "size": _human(size),
-        "schema_version": version,
+        "schema_version": copied["schema_version"],
         "integrity_check": "ok",
-        "tables": counts,
+        "tables": copied["tables"],
     }
 
 
@@ -290,27 +282,6 @@ def _backup_error(error: sqlite3.Error, path: str, destination: str) -> Database
             "Check the folder's permissions and free space; the database was not changed.",
         )
     return _unusable(path, error)
-
-
-def _fsync(path: str) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _fsync_folder(folder: str) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def _human(size: int) -> str:

@@ -216,6 +216,14 @@ def current_version(conn: sqlite3.Connection) -> int:
 
 
 def refuse_if_newer(version: int, path: str) -> None:
+    """Refuse a version this code never writes: newer than it, or negative (another tool set
+    PRAGMA user_version; migrating from there would re-run the last step on a full schema)."""
+    if version < 0:
+        raise DatabaseUnusable(
+            f"{path} has schema version {version} (PRAGMA user_version), which bazinga-db never writes",
+            "The file was left untouched. Another tool changed its user_version: run `check` on it, and "
+            "restore the latest backup (or set the version back) before using it.",
+        )
     if version > LATEST_VERSION:
         raise DatabaseUnusable(
             f"{path} has schema version {version}, newer than this skill understands ({LATEST_VERSION})",

@@ -26,7 +26,6 @@ bench/bench_pg_drivers.py: it is the only one whose import fits a command-line c
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from typing import Any, Callable, TypeVar
 from urllib.parse import parse_qsl, unquote, urlsplit
@@ -35,8 +34,9 @@ from . import pg_migrations, timeutil
 from .dialect import POSTGRES
 from .errors import BazingaError, Conflict, DatabaseBusy, DatabaseUnusable, NoDatabase, QueryRefused
 from .migrations import SPEC_TABLES
-from .readonly import unique_names
+from .readonly import _FETCH, TIME_HINT, unique_names
 from .storage import redact
+from .vocabulary import MAX_INTEGER
 
 try:
     import psycopg2  # type: ignore[import-untyped]
@@ -52,7 +52,6 @@ LOCK_CLASS = 0x425A4442
 WRITE_LOCK = 1
 MIGRATE_LOCK = 2
 LOCK_TIMEOUT_MS = 30_000
-QUERY_TIMEOUT_MS = int(os.environ.get("BAZINGA_QUERY_TIMEOUT_MS", "10000"))
 CONNECT_TIMEOUT_S = 10
 DRIVER = "psycopg2"
 INSTALL_HINT = (
@@ -258,6 +257,13 @@ class PgStore:
         psycopg2 = self.driver
         if psycopg2 is not None and isinstance(error, psycopg2.IntegrityError):
             return Conflict(f"the database refused the write: {text}", "Check the ids; nothing was written.")
+        if code == "22003":  # numeric_value_out_of_range: PostgreSQL refuses where SQLite would go REAL
+            return Conflict(
+                f"a number would pass {MAX_INTEGER:,}, the largest whole number the database holds; nothing "
+                f"was written ({text})",
+                "Check the counts: a number this large is almost certainly a mistake.",
+                code="integer_overflow",
+            )
         if code == "55P03":
             return DatabaseBusy(
                 f"{self.shown} stayed locked by another writer beyond {LOCK_TIMEOUT_MS // 1000} s; "
@@ -611,8 +617,13 @@ class PgStore:
         )
 
     # -- query -------------------------------------------------------------------------------------
-    def query_readonly(self, sql: str, params: Any = ()) -> list[dict[str, Any]]:
-        """One read-only statement, enforced by the server (see the module docstring)."""
+    def query_readonly(
+        self, sql: str, params: Any = (), *, limit: int = 0, timeout: float = 0, max_memory: int = 0
+    ) -> PgQuery:
+        """One read-only statement, enforced by the server (see the module docstring), started here (a
+        refusal comes before any row) and iterated in batches, within ``limit`` rows and ``timeout`` seconds
+        (0: none; ``statement_timeout`` per fetch). ``max_memory`` is SQLite's bound: the server's own
+        memory settings apply here."""
         conn = self.reader()
         literal = _literal(self.driver, _dollar_placeholders(sql))
         arguments = ", ".join(_literal(self.driver, p) for p in params)
@@ -620,23 +631,22 @@ class PgStore:
         while f"${tag}$" in literal or f"${tag}$" in arguments:
             tag += "z"
         using = f" USING {arguments}" if arguments else ""
-        psycopg2 = self.driver
         cursor = conn.raw.cursor()
         try:
-            cursor.execute(f"BEGIN READ ONLY; SET LOCAL statement_timeout = {QUERY_TIMEOUT_MS}")
+            cursor.execute(f"BEGIN READ ONLY; SET LOCAL statement_timeout = {int(timeout * 1000)}")
             cursor.execute(
                 f"DO ${tag}$DECLARE c refcursor := 'bazinga_query'; "
                 f"BEGIN OPEN c NO SCROLL FOR EXECUTE {literal}{using}; END${tag}$"
             )
-            cursor.execute('FETCH ALL FROM "bazinga_query"')
-            names = unique_names([d[0] for d in cursor.description or ()])
-            return [dict(zip(names, row)) for row in cursor.fetchall()]
-        except psycopg2.Error as error:
-            raise self._query_error(error) from None
-        finally:
+            return PgQuery(self, cursor, limit, timeout)
+        except self.driver.Error as error:
             self._rollback()
+            raise self._query_error(error, timeout) from None
+        except BaseException:
+            self._rollback()
+            raise
 
-    def _query_error(self, error: Any) -> BazingaError:
+    def _query_error(self, error: Any, timeout: float) -> BazingaError:
         code = getattr(error, "pgcode", None) or ""
         text = self._clean(getattr(getattr(error, "diag", None), "message_primary", None) or str(error))
         if code in ("25006", "42P11", "0A000"):
@@ -647,8 +657,8 @@ class PgStore:
             )
         if code == "57014":
             return QueryRefused(
-                f"query refused: it ran longer than {QUERY_TIMEOUT_MS / 1000:g} s and was cancelled",
-                "Narrow it (WHERE on session_id, LIMIT); the tables' indexes are in references/schema.md.",
+                f"query stopped: it ran longer than {timeout:g} s (the time limit)",
+                f"Narrow it (WHERE on session_id, LIMIT), or {TIME_HINT}. Nothing was changed.",
             )
         if code.startswith("42") or code.startswith("22"):
             return QueryRefused(
@@ -656,6 +666,42 @@ class PgStore:
                 "Check the SQL; the tables and columns are listed in references/schema.md.",
             )
         return self.translate(error)
+
+
+class PgQuery:
+    """The rows of one read-only statement, fetched ``_FETCH`` at a time from its server-side cursor inside
+    the statement's READ ONLY transaction (rolled back when the rows end, the limit is reached or the
+    caller stops): constant memory, like readonly.ReadOnlyQuery on SQLite."""
+
+    def __init__(self, store: PgStore, cursor: Any, limit: int, timeout: float) -> None:
+        self.store = store
+        self.cursor = cursor
+        self.limit = limit
+        self.timeout = timeout
+        self.truncated = False
+        self._rows = self._fetch()  # the first batch now: a failing statement fails before any row
+        self.columns = unique_names([d[0] for d in cursor.description or ()])
+
+    def _fetch(self) -> list[Any]:
+        self.cursor.execute(f'FETCH FORWARD {_FETCH} FROM "bazinga_query"')
+        return list(self.cursor.fetchall())
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        names, count = self.columns, 0
+        try:
+            rows = self._rows
+            while rows:
+                for row in rows:
+                    if self.limit and count == self.limit:
+                        self.truncated = True
+                        return
+                    count += 1
+                    yield dict(zip(names, row))
+                rows = self._fetch()
+        except self.store.driver.Error as error:
+            raise self.store._query_error(error, self.timeout) from None
+        finally:
+            self.store._rollback()
 
 
 def _numeric(value: str | None, _cursor: Any) -> Any:

@@ -22,6 +22,8 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
     from typing import Any, Callable, TypeVar
 
+    from .readonly import ReadOnlyQuery
+
     T = TypeVar("T")
 
 BUSY_TIMEOUT_MS = 30_000
@@ -187,9 +189,9 @@ def folder_is_read_only(path: str) -> bool:
 
 
 def open_read_only(path: str, recover: bool = True) -> sqlite3.Connection:
-    """Open read-only; on read-only media, where SQLite cannot create the -shm it needs, read the file as
-    immutable (safe there: with no -wal beside it and a folder nobody can add one to, nothing can change
-    it)."""
+    """Open read-only; in a folder that takes no new files (read-only media, or no write permission), where
+    SQLite cannot create the -shm it needs, read the file as immutable (safe there: with no -wal beside it
+    and a folder nobody can add one to, no writer can change it)."""
     conn = None
     try:
         conn = sqlite3.connect(_ro_uri(path), uri=True, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
@@ -200,8 +202,11 @@ def open_read_only(path: str, recover: bool = True) -> sqlite3.Connection:
             conn.close()
         if recover and "readonly" in str(error).lower() and _roll_back_hot_journal(path):
             return open_read_only(path, recover=False)
+        text = str(error).lower()
+        # A folder nobody may add files to (a read-only mount, or mode 0555 on a writable disk): SQLite
+        # cannot create the -shm a WAL reader needs, and says "unable to open" or "readonly".
         if (
-            "unable to open" not in str(error)
+            ("unable to open" not in text and "readonly" not in text)
             or not folder_is_read_only(path)
             or os.path.exists(path + "-wal")
         ):
@@ -378,11 +383,14 @@ class Store:
         """True when there is a database file with something in it (a dry run never creates one)."""
         return os.path.exists(self.path) and os.path.getsize(self.path) > 0
 
-    def query_readonly(self, sql: str, params: Any = ()) -> list[dict[str, Any]]:
-        """One read-only statement; SQLite enforces it (skill/readonly.py)."""
+    def query_readonly(
+        self, sql: str, params: Any = (), *, limit: int = 0, timeout: float = 0, max_memory: int = 0
+    ) -> ReadOnlyQuery:
+        """One read-only statement, started now and iterated row by row within its bounds; SQLite enforces
+        that it only reads (skill/readonly.py)."""
         from .readonly import run_readonly
 
-        return run_readonly(self, sql, params)
+        return run_readonly(self, sql, params, limit=limit, timeout=timeout, max_memory=max_memory)
 
     def after_copy(self, conn: sqlite3.Connection, tables: list[str]) -> None:
         """After rows were inserted with their ids (copy-to): nothing to do, AUTOINCREMENT follows them."""

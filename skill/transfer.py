@@ -21,7 +21,8 @@ from collections import Counter
 from typing import Any
 
 from . import legacy, timeutil, validation
-from .api import BazingaDB, _dump
+from .api import BazingaDB, _dump, check_token_totals
+from .dialect import Dialect
 from .errors import Conflict, InvalidArgument, InvalidPayload, NotFound
 from .migrations import SPEC_TABLES
 from .vocabulary import ARGUMENTS, VOCABULARY, convert
@@ -190,7 +191,7 @@ def _compare(
     return changes
 
 
-def _apply(conn: sqlite3.Connection, changes: _Changes) -> None:
+def _apply(conn: sqlite3.Connection, changes: _Changes, dialect: Dialect) -> None:
     """Write ``changes`` (inside the caller's transaction). Parents first: sessions, then their rows."""
     now = timeutil.now()
     for row in changes.inserts["sessions"]:
@@ -244,6 +245,8 @@ def _apply(conn: sqlite3.Connection, changes: _Changes) -> None:
             for r in changes.inserts["token_usage"]
         ],
     )
+    for session_id in sorted({r["session_id"] for r in changes.inserts["token_usage"]}):
+        check_token_totals(conn, session_id, dialect)  # totals past 2^63 - 1 would turn into REALs
     conn.executemany(
         "INSERT INTO skill_outputs (session_id, timestamp, skill_name, output_data) VALUES (?, ?, ?, ?)",
         [
@@ -377,7 +380,7 @@ def import_files(
 
     def work(conn: sqlite3.Connection) -> dict[str, Any]:
         changes = _compare(conn, plan.rows, frozenset(plan.history_only))
-        _apply(conn, changes)
+        _apply(conn, changes, db.store.dialect)
         return _report(changes, **info, kept=changes.kept)
 
     return db._write(work)
@@ -487,7 +490,7 @@ def import_session(
         if exists:
             conn.execute("DELETE FROM sessions WHERE session_id = ?", (session_id,))  # children cascade
         changes = _compare(None, rows)
-        _apply(conn, changes)
+        _apply(conn, changes, db.store.dialect)
         return _report(changes, session_id=session_id, replaced=bool(exists))
 
     return db._write(work)

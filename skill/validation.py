@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import os
 
-from . import jsonschema_lite
+from . import jsonschema_lite, jsonstrict
 from .errors import InvalidPayload
 from .jsonschema_lite import Failure, format_path
 from .vocabulary import MAX_TEXT_BYTES
@@ -33,7 +33,7 @@ PAYLOAD_KINDS = ("state", "skill_output", "config", "decision")
 
 # Deepest nesting accepted: the top-level object is level 1. Real payloads stay under 10 levels; the
 # limit keeps validation and storage far from Python's recursion limit.
-MAX_DEPTH = 64
+MAX_DEPTH = jsonstrict.MAX_DEPTH
 
 # How many causes a report lists at most (a 10,000-item array of wrong values is one cause repeated).
 MAX_DETAILS = 20
@@ -60,35 +60,6 @@ _loaded: dict[str, Any] = {}
 _INF = float("inf")
 
 _FIX_JSON = "Check the JSON (for example with jq) and quote it in single quotes on the shell line."
-
-
-class _Refused(Exception):
-    """Raised from inside json.loads hooks; carries the message for InvalidPayload."""
-
-
-def _reject_constant(name: str) -> Any:
-    raise _Refused(f"{name} is not a JSON number (JSON has no NaN or Infinity)")
-
-
-def _finite_float(text: str) -> float:
-    number = float(text)
-    if number in (_INF, -_INF):
-        raise _Refused(f"the number {text} is too large to store (it would become Infinity)")
-    return number
-
-
-def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result = dict(pairs)
-    if len(result) != len(pairs):
-        seen = set()
-        for key, _ in pairs:
-            if key in seen:
-                raise _Refused(
-                    f"the key {json.dumps(key, ensure_ascii=False)} appears twice in the same object"
-                    " (JSON readers would silently keep only one of the values)"
-                )
-            seen.add(key)
-    return result
 
 
 def parse_json_text(text: Any, what: str) -> Any:
@@ -118,18 +89,11 @@ def parse_json_text(text: Any, what: str) -> Any:
     if not text.strip():
         raise InvalidPayload(f"{what} is empty", 'Give a JSON object, for example {"iteration": 1}.')
     try:
-        value = json.loads(
-            text,
-            object_pairs_hook=_no_duplicate_keys,
-            parse_constant=_reject_constant,
-            parse_float=_finite_float,
-        )
-    except _Refused as error:
-        raise InvalidPayload(f"{what} is not valid JSON: {error}", _FIX_JSON) from error
-    except RecursionError as error:
-        raise _too_deep(what) from error
-    except ValueError as error:
-        raise InvalidPayload(f"{what} is not valid JSON: {_decode_error(error, text)}", _FIX_JSON) from error
+        value = jsonstrict.loads(text, MAX_DEPTH)
+    except jsonstrict.JSONRefused as error:
+        if error.too_deep:
+            raise _too_deep(what) from None
+        raise InvalidPayload(f"{what} is not valid JSON: {error.reason}", _FIX_JSON) from None
     _check_depth(value, what)
     return value
 
@@ -295,15 +259,6 @@ def _invalid_utf8(what: str, byte: int | None, position: int, unit: str) -> Inva
         f"{what} is not valid UTF-8: {shown} at {unit} {position}",
         "Send the JSON encoded as UTF-8 (convert it with iconv, or re-save the file as UTF-8).",
     )
-
-
-def _decode_error(error: ValueError, text: str) -> str:
-    position = getattr(error, "pos", None)
-    message = getattr(error, "msg", None) or str(error)
-    if position is None:
-        return message
-    near = text[max(0, position - 20) : position + 20].replace("\n", " ")
-    return f"{message} at line {error.lineno} column {error.colno} (near {near!r})"  # type: ignore[attr-defined]
 
 
 def describe_value(value: Any) -> str:

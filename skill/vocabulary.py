@@ -161,17 +161,36 @@ def parse_count(value: Any, what: str, *, minimum: int = 0) -> int:
         if text[-1:].lower() == "k":
             text, multiplier = text[:-1], 1000
         if not re.fullmatch(r"[+-]?\d+", text):
-            raise InvalidArgument(
-                f"{what} must be a whole number, got {value!r}", f"Give a whole number >= {minimum}."
+            shown = (
+                repr(value)
+                if len(str(value)) <= 60
+                else repr(str(value)[:40]) + f" … ({len(str(value)):,} characters)"
             )
+            raise InvalidArgument(
+                f"{what} must be a whole number, got {shown}", f"Give a whole number >= {minimum}."
+            )
+        if len(text.lstrip("+-0")) > 19:  # int() of thousands of digits is slow, and refused past 4,300
+            raise _too_large(what, f"({len(text.lstrip('+-')):,} digits)")
         number = int(text) * multiplier
     if number < minimum:
         raise InvalidArgument(
             f"{what} must be >= {minimum}, got {number}", f"Give a whole number >= {minimum}."
         )
-    if number > 2**63 - 1:
-        raise InvalidArgument(f"{what} {number} is too large", "Give a whole number below 2^63.")
+    if number > MAX_INTEGER:
+        raise _too_large(what, f"{number:,}")
     return number
+
+
+# The largest whole number a column holds (SQLite's INTEGER is a signed 64-bit number; past it SQLite
+# would silently store a REAL and later increments would be lost).
+MAX_INTEGER = 2**63 - 1
+
+
+def _too_large(what: str, shown: str) -> InvalidArgument:
+    return InvalidArgument(
+        f"{what} {shown} is too large: the database holds whole numbers up to {MAX_INTEGER:,}",
+        f"Give a whole number up to {MAX_INTEGER:,}.",
+    )
 
 
 def check_text(value: str, what: str) -> str:

@@ -3,18 +3,23 @@
 
     python3 stress/crash.py                     # 40 rounds x 6 writers, plus the migration kills
     python3 stress/crash.py --rounds 10 --writers 4
+    python3 stress/crash.py --import-bytes 50000000 # once transfers stream (issue 14): a 50 MB import
 
 Each round starts writers (real processes running mixed writes through the CLI, payloads small or up to
 60 KB), SIGKILLs every one of them at a random moment, then checks the file with plain sqlite3: every write
 whose ✓ was seen before the kill is present exactly once and intact, nothing half-written or never-started
 is visible, counters add up, integrity_check is ok, and the next command (the real script) works without
 any repair. Then processes are killed in the middle of a migration: of a new file, of a new step on a
-database full of data, and of init_db.py at random moments. Prints the figures; exits 1 on any problem.
+database full of data, and of init_db.py at random moments. Then `import-session` of the largest export
+accepted today (`--import-bytes`) is killed at random moments (the session is absent or complete, never
+half there), and `backup DEST --force` likewise (DEST is the old copy or a complete new one, and the next
+backup leaves no temporary file). Prints the figures; exits 1 on any problem.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import signal
@@ -285,6 +290,194 @@ def migration_kills(folder: str, random_kills: int, seed: int) -> dict[str, Any]
     }
 
 
+# -- kills in the middle of an import-session of a large export -------------------------------------
+IMPORT_SESSION = "crash_import"
+IMPORT_TABLES = ("orchestration_logs", "state_snapshots", "task_groups", "token_usage")
+
+
+def _largest_accepted_import() -> int:
+    """The largest export import-session accepts today: one JSON payload (the per-payload limit). When
+    transfers stream (issue 14) pass a larger --import-bytes."""
+    from skill.vocabulary import MAX_TEXT_BYTES
+
+    return MAX_TEXT_BYTES
+
+
+def build_export(folder: str, size: int) -> tuple[str, dict[str, int]]:
+    """An export file of one session of at most ``size`` bytes (and close to it): logs, states, groups,
+    tokens. Returns its path and the row count per table."""
+    from skill.api import BazingaDB
+    from skill.transfer import export_session
+
+    source = os.path.join(folder, "import-source.db")
+    for leftover in (source, source + "-wal", source + "-shm"):
+        if os.path.exists(leftover):
+            os.remove(leftover)
+    db = BazingaDB(source)
+    try:
+        db.create_session(IMPORT_SESSION, "parallel", "a large session to import while being killed")
+        db.create_task_group("group_a", IMPORT_SESSION, "Group A")
+        db.save_state(IMPORT_SESSION, "pm", {"iteration": 1, "plan": "x" * 2000})
+        entry = "log line " + "y" * 1900
+        while True:  # grow towards ``size`` in steps, then trim below it
+            text = json.dumps(export_session(db, IMPORT_SESSION), ensure_ascii=False, indent=2) + "\n"
+            length = len(text.encode())
+            if length > size:
+                db._write(
+                    lambda conn: conn.execute(
+                        "DELETE FROM orchestration_logs WHERE id = (SELECT MAX(id) FROM orchestration_logs)"
+                    )
+                )
+                continue
+            step = len(entry) + 250  # an entry with its indented JSON keys
+            if size - length < 2 * step:
+                break
+            db.store.begin()
+            for n in range(max(1, (size - length) // step - 1)):
+                db.log_interaction(IMPORT_SESSION, "developer", entry, n % 7)
+                if n % 10 == 0:
+                    db.log_tokens(IMPORT_SESSION, "developer", 1000 + n)
+            db.store.commit()
+        document = json.loads(text)
+    finally:
+        db.close()
+    path = os.path.join(folder, "large-export.json")
+    with open(path, "w", encoding="utf-8") as file:
+        file.write(text)
+    return path, {t: len(document[t]) for t in IMPORT_TABLES}
+
+
+def _imported_counts(db: str) -> dict[str, int] | None:
+    """The imported session's rows per table, or None when it is not there."""
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        if not conn.execute("SELECT 1 FROM sessions WHERE session_id = ?", (IMPORT_SESSION,)).fetchone():
+            return None
+        return {
+            t: conn.execute(f"SELECT COUNT(*) FROM {t} WHERE session_id = ?", (IMPORT_SESSION,)).fetchone()[0]
+            for t in IMPORT_TABLES
+        }
+    finally:
+        conn.close()
+
+
+def import_kills(folder: str, kills: int, seed: int, size: int) -> dict[str, Any]:
+    """SIGKILL `import-session FILE` at random moments: the session is then absent or complete (never
+    half there), the file passes integrity_check, and importing again works."""
+    rng = random.Random(seed)
+    export, expected = build_export(folder, size)
+    problems: list[str] = []
+    began = time.perf_counter()
+    first = _script(os.path.join(folder, "import-timing.db"), "import-session", export)
+    window = max(0.05, time.perf_counter() - began)
+    if first.returncode != 0:
+        problems.append(f"the export of {size:,} bytes is not importable: {first.stderr[-300:]!r}")
+    killed = complete = absent = 0
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BAZINGA_")}
+    for n in range(kills):
+        db = os.path.join(folder, f"import{n}.db")
+        harness.setup(db, [])
+        child = subprocess.Popen(
+            [sys.executable, str(harness.SCRIPT), "--db", db, "import-session", export],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            env=env,
+        )
+        time.sleep(rng.uniform(0.0, window))
+        if child.poll() is None:
+            child.send_signal(signal.SIGKILL)
+            killed += 1
+        child.wait()
+        found = _imported_counts(db)
+        if found is None:
+            absent += 1
+        elif found == expected:
+            complete += 1
+        else:
+            problems.append(f"import {n}: half imported: {found} of {expected}")
+        conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+        if conn.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
+            problems.append(f"import {n}: integrity_check failed after the kill")
+        conn.close()
+        again = _script(db, "import-session", export, *(["--replace"] if found is not None else []))
+        if again.returncode != 0 or _imported_counts(db) != expected:
+            problems.append(f"import {n}: importing again failed: {again.stderr[-200:]!r}")
+        problems += [f"import {n}: {p}" for p in _next_commands_work(db)]
+    return {
+        "import_bytes": os.path.getsize(export),
+        "import_kills": killed,
+        "imports_absent_after_kill": absent,
+        "imports_complete_after_kill": complete,
+        "import_problems": len(problems),
+        "import_examples": problems[:5],
+    }
+
+
+# -- kills in the middle of a backup (a file destination) --------------------------------------------
+def backup_kills(folder: str, kills: int, seed: int) -> dict[str, Any]:
+    """SIGKILL `backup DEST --force` at random moments: DEST is the old backup or a complete new one, the
+    database is untouched, and the next backup leaves no temporary file (a killed one's are swept)."""
+    rng = random.Random(seed)
+    db = os.path.join(folder, "backup-source.db")
+    harness.setup(db, ["b0"])
+    conn = sqlite3.connect(db)
+    with conn:
+        conn.executemany(
+            "INSERT INTO orchestration_logs (session_id, seq, timestamp, agent_type, content) "
+            "VALUES (?, ?, '2025-01-01T00:00:00.000000Z', 'developer', ?)",
+            [(harness.SESSIONS[1], n, f"backup filler {n} " + "z" * 3000) for n in range(1, 6001)],
+        )
+    conn.close()
+    dest = os.path.join(folder, "backup-dest.db")
+    began = time.perf_counter()
+    first = _script(db, "backup", dest)
+    window = max(0.05, time.perf_counter() - began)
+    problems: list[str] = [] if first.returncode == 0 else [f"first backup failed: {first.stderr[-200:]!r}"]
+    source_rows = _count(db, "orchestration_logs")
+    killed = leftovers_seen = 0
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BAZINGA_")}
+    for n in range(kills):
+        child = subprocess.Popen(
+            [sys.executable, str(harness.SCRIPT), "--db", db, "backup", dest, "--force"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            env=env,
+        )
+        if n % 2 == 0:  # every other kill lands while the copy is being written: once its file appears
+            deadline = time.monotonic() + 30
+            while child.poll() is None and time.monotonic() < deadline:
+                if any(name.startswith(".backup-dest.db.") for name in os.listdir(folder)):
+                    break
+                time.sleep(0.001)
+            time.sleep(rng.uniform(0.0, window / 4))
+        else:
+            time.sleep(rng.uniform(0.0, window))
+        if child.poll() is None:
+            child.send_signal(signal.SIGKILL)
+            killed += 1
+        child.wait()
+        leftovers_seen += sum(name.startswith(".backup-dest.db.") for name in os.listdir(folder))
+        try:
+            if _count(dest, "orchestration_logs") != source_rows:
+                problems.append(f"backup {n}: DEST is neither the old backup nor a complete copy")
+        except sqlite3.Error as error:
+            problems.append(f"backup {n}: DEST unreadable after the kill: {error}")
+        if _count(db, "orchestration_logs") != source_rows:
+            problems.append(f"backup {n}: the database changed")
+    again = _script(db, "backup", dest, "--force")
+    if again.returncode != 0:
+        problems.append(f"the backup after the kills failed: {again.stderr[-200:]!r}")
+    left = sorted(name for name in os.listdir(folder) if name.startswith(".backup-dest.db."))
+    if left:
+        problems.append(f"temporary files left after the next backup: {left}")
+    return {
+        "backup_kills": killed,
+        "backup_temporaries_left_by_kills": leftovers_seen,
+        "backup_problems": len(problems),
+        "backup_examples": problems[:5],
+    }
+
+
 def _count(db: str, table: str) -> int:
     conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
     try:
@@ -305,6 +498,8 @@ def clean(figures: dict[str, Any]) -> bool:
         and figures["tracebacks"] == 0
         and figures["failures"] == 0
         and figures.get("migration_problems", 0) == 0
+        and figures.get("import_problems", 0) == 0
+        and figures.get("backup_problems", 0) == 0
     )
 
 
@@ -313,6 +508,14 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=40)
     parser.add_argument("--writers", type=int, default=6)
     parser.add_argument("--init-kills", type=int, default=30, help="init_db.py runs killed at random moments")
+    parser.add_argument("--import-kills", type=int, default=20, help="import-session runs killed")
+    parser.add_argument(
+        "--import-bytes",
+        type=int,
+        default=_largest_accepted_import(),
+        help="size of the export imported while being killed (default: the largest accepted today)",
+    )
+    parser.add_argument("--backup-kills", type=int, default=20, help="backup runs killed")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--keep", action="store_true")
     options = parser.parse_args()
@@ -320,12 +523,19 @@ def main() -> int:
     began = time.perf_counter()
     figures = kill_rounds(folder, options.rounds, options.writers, options.seed)
     figures.update(migration_kills(folder, options.init_kills, options.seed))
+    figures.update(import_kills(folder, options.import_kills, options.seed, options.import_bytes))
+    figures.update(backup_kills(folder, options.backup_kills, options.seed))
     figures["wall_s"] = round(time.perf_counter() - began, 1)
     width = max(len(k) for k in figures)
     for name, value in figures.items():
         if not name.endswith("examples"):
             print(f"{name.ljust(width)}  {value}")
-    for example in figures["examples"] + figures["migration_examples"]:
+    for example in (
+        figures["examples"]
+        + figures["migration_examples"]
+        + figures["import_examples"]
+        + figures["backup_examples"]
+    ):
         print(f"  e.g. {example}")
     ok = clean(figures)
     print(

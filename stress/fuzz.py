@@ -7,8 +7,11 @@ control characters, SQL fragments, huge values, path tricks in --db, random byte
     python3 stress/fuzz.py --runs 500 --seed 7
 
 Checks every run (see stress/fuzzgen.py): exit code in {0,1,2}, no traceback, no internal error, a ❌ for
-every non-zero exit, the database unchanged by every failed command; integrity_check at the end. Prints the
-figures and exits 1 on any violation.
+every non-zero exit, the database unchanged by every failed command and by every read or backup (whatever
+destination it is given: the database, its -wal/-shm/-journal, links to it); integrity_check at the end.
+Classes beside random command lines: huge integers, query bombs, file destinations, closed or full
+stdout/stderr (a committed write must still report its ✓), long requests (bounded by
+fuzzgen.LONG_REQUEST_SECONDS). Prints the figures and exits 1 on any violation.
 """
 
 from __future__ import annotations
@@ -48,25 +51,58 @@ def prepare(folder: Path) -> Path:
     loop = folder / "link-loop.db"
     if not os.path.lexists(loop):
         os.symlink(loop.name, loop)
+    # file destinations that must never be written through (fuzzgen.DESTINATIONS)
+    if not os.path.lexists(folder / "db-symlink"):
+        os.symlink(db, folder / "db-symlink")
+    if not os.path.lexists(folder / "db-hardlink"):
+        os.link(db, folder / "db-hardlink")
+    (folder / "existing.json").write_text('{"kept": true}\n', encoding="utf-8")
     return db
 
 
-def run_one(folder: Path, db: Path, argv: list[bytes], stdin: bytes) -> tuple[int, str, str]:
+# How a run's stdout/stderr are given (the closed-streams class): mostly pipes, sometimes closed or full.
+STREAMS = ["pipe"] * 16 + ["stdout-closed", "stdout-full", "stderr-closed", "stdout-closed"]
+
+
+def run_one(
+    folder: Path, db: Path, argv: list[bytes], stdin: bytes, streams: str = "pipe"
+) -> tuple[int, str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("BAZINGA_")}
     env["BAZINGA_DB_PATH"] = str(db)
-    done = subprocess.run(
-        [sys.executable, str(SCRIPT), *argv],
-        cwd=folder,
-        input=stdin,
-        capture_output=True,
-        env=env,
-        timeout=120,
-    )
+    closing = {"stdout-closed": 1, "stderr-closed": 2}.get(streams)
+    full = open("/dev/full", "wb") if streams == "stdout-full" else None
+    try:
+        done = subprocess.run(
+            [sys.executable, str(SCRIPT), *argv],
+            cwd=folder,
+            input=stdin,
+            stdout=full if full is not None else (None if closing == 1 else subprocess.PIPE),
+            stderr=None if closing == 2 else subprocess.PIPE,
+            env=env,
+            timeout=120,
+            preexec_fn=(lambda: os.close(closing)) if closing else None,  # type: ignore[misc]
+        )
+    finally:
+        if full is not None:
+            full.close()
     return (
         done.returncode,
-        done.stdout.decode("utf-8", "backslashreplace"),
-        done.stderr.decode("utf-8", "backslashreplace"),
+        (done.stdout or b"").decode("utf-8", "backslashreplace"),
+        (done.stderr or b"").decode("utf-8", "backslashreplace"),
     )
+
+
+VIOLATIONS = (
+    "tracebacks",
+    "internal_errors",
+    "missing_error_line",
+    "bad_exit_codes",
+    "failed_but_changed_db",
+    "read_or_backup_changed_db",
+    "write_check_lost_with_stdout",
+    "slow_long_requests",
+    "integrity_failures",
+)
 
 
 def fuzz(root: Path, runs: int, seed: int, parallel: int) -> dict[str, Any]:
@@ -80,7 +116,13 @@ def fuzz(root: Path, runs: int, seed: int, parallel: int) -> dict[str, Any]:
         "missing_error_line": 0,
         "bad_exit_codes": 0,
         "failed_but_changed_db": 0,
+        "read_or_backup_changed_db": 0,
+        "write_check_lost_with_stdout": 0,
+        "slow_long_requests": 0,
         "integrity_failures": 0,
+        "stdout_closed_or_full_runs": 0,
+        "stderr_closed_runs": 0,
+        "long_requests": 0,
     }
 
     def lane(index: int) -> None:
@@ -88,10 +130,14 @@ def fuzz(root: Path, runs: int, seed: int, parallel: int) -> dict[str, Any]:
         folder = root / f"lane{index}"
         db = prepare(folder)
         for n in range(index, runs, parallel):
-            if rng.random() < 0.25:
+            long_request = rng.random() < 0.03
+            if long_request:
+                argv = [b"request", fuzzgen.long_request(rng).encode()]
+            elif rng.random() < 0.25:
                 argv = fuzzgen.random_bytes_argv(rng)
             else:
                 argv = [fuzzgen.to_bytes(a) for a in fuzzgen.random_argv(rng)]
+            streams = rng.choice(STREAMS)
             stdin = rng.choice(
                 [
                     b"",
@@ -102,9 +148,15 @@ def fuzz(root: Path, runs: int, seed: int, parallel: int) -> dict[str, Any]:
                 ]
             )
             before = fuzzgen.fingerprint(str(db))
-            code, out, err = run_one(folder, db, argv, stdin)
+            started = time.perf_counter()
+            code, out, err = run_one(folder, db, argv, stdin, streams)
+            took = time.perf_counter() - started
             after = fuzzgen.fingerprint(str(db))
-            found = fuzzgen.violations(argv, code, out, err, before, after)
+            found = fuzzgen.violations(argv, code, out, err, before, after, streams)
+            if streams == "stderr-closed":  # nothing to read there: only the exit code and the database
+                found = [p for p in found if "without a ❌" not in p]
+            if long_request and took > fuzzgen.LONG_REQUEST_SECONDS:
+                found.append(f"slow long request: {took:.1f} s")
             if n % 100 == index:
                 state = fuzzgen.integrity(str(db))
                 if state != "ok":
@@ -112,6 +164,9 @@ def fuzz(root: Path, runs: int, seed: int, parallel: int) -> dict[str, Any]:
             with lock:
                 counts["runs"] += 1
                 codes[code] += 1
+                counts["long_requests"] += long_request
+                counts["stdout_closed_or_full_runs"] += streams.startswith("stdout-")
+                counts["stderr_closed_runs"] += streams == "stderr-closed"
                 for problem in found:
                     key = (
                         "tracebacks"
@@ -122,12 +177,18 @@ def fuzz(root: Path, runs: int, seed: int, parallel: int) -> dict[str, Any]:
                         if "without a ❌" in problem
                         else "bad_exit_codes"
                         if problem.startswith("exit code")
+                        else "read_or_backup_changed_db"
+                        if "read or backup" in problem
+                        else "write_check_lost_with_stdout"
+                        if "was lost" in problem
+                        else "slow_long_requests"
+                        if problem.startswith("slow long request")
                         else "failed_but_changed_db"
                         if "changed" in problem
                         else "integrity_failures"
                     )
                     counts[key] += 1
-                    problems.append(f"{problem}: {fuzzgen.describe(argv)}")
+                    problems.append(f"{problem} [{streams}]: {fuzzgen.describe(argv)}")
         state = fuzzgen.integrity(str(db))
         if state != "ok":
             with lock:
@@ -159,17 +220,7 @@ def main() -> int:
             print(f"{name.ljust(width)}  {value}")
     for example in figures["examples"]:
         print(f"  e.g. {example}")
-    bad = sum(
-        figures[k]
-        for k in (
-            "tracebacks",
-            "internal_errors",
-            "missing_error_line",
-            "bad_exit_codes",
-            "failed_but_changed_db",
-            "integrity_failures",
-        )
-    )
+    bad = sum(figures[k] for k in VIOLATIONS)
     print("verdict".ljust(width) + "  " + ("CLEAN" if bad == 0 else f"{bad} VIOLATIONS"))
     return 0 if bad == 0 else 1
 

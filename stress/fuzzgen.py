@@ -100,6 +100,11 @@ NUMBERS = [
     "2147483648",
     "9223372036854775807",
     "9223372036854775808",
+    # huge integers (issue 12): past the 64-bit column, and past Python's int-from-text limit
+    "9" * 5000,
+    "-" + "9" * 5000,
+    "9223372036854775807k",
+    "1e23",
 ]
 JSON = [
     "{}",
@@ -125,6 +130,36 @@ JSON = [
     "@.",
     "@" + "x" * 300,
     '{"k":' + '"v",' * 10 + '"end":1}',
+    '{"a":' + "9" * 5000 + "}",
+    '{"a":' + "[" * 60_000 + "]" * 60_000 + "}",  # 120 KB: one argv string is limited to 128 KB
+    '{"command": "get-session", "command": "log-interaction"}',
+]
+# Query bombs (issue 12): endless, huge or pointer-returning statements, and what must stay allowed.
+QUERY_BOMBS = [
+    "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n) SELECT COUNT(*) FROM n",
+    "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n) SELECT x FROM n",
+    "SELECT replace(hex(zeroblob(100000000)), '0', 'ab')",
+    "SELECT randomblob(1000000000)",
+    "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n LIMIT 100000) "
+    "SELECT group_concat(printf('%0900d', x)) FROM n",
+    "SELECT fts3_tokenizer('simple')",
+    "SELECT fts5(NULL)",
+    "SELECT 9e999 AS inf, -9e999 AS minus_inf",
+    "SELECT j.key, j.value FROM state_snapshots, json_each(state_data) AS j",
+    "SELECT COUNT(*) FROM state_snapshots, json_tree(state_data)",
+    "SELECT * FROM pragma_table_info('sessions')",
+]
+# File destinations (issue 12): the database and its companions by name and through links, an existing
+# file, a device. fuzz.prepare() makes the links and the file.
+DESTINATIONS = [
+    "coordination/bazinga.db",
+    "coordination/bazinga.db-wal",
+    "coordination/bazinga.db-shm",
+    "coordination/bazinga.db-journal",
+    "db-symlink",
+    "db-hardlink",
+    "existing.json",
+    "/dev/null",
 ]
 IDS = [
     "s_1",
@@ -208,8 +243,8 @@ PLAUSIBLE = {
     "json": ['{"a": 1}', '{"n": {"x": [1, 2]}}'],
     "name": ["pm", "security_scan", "stress"],
     "time": ["2025-01-01 00:00:00", "2025-01-01T00:00:00Z"],
-    "sql": ["SELECT * FROM sessions", "SELECT COUNT(*) AS n FROM orchestration_logs"],
-    "path": ["backup.db", "backups/b.db"],
+    "sql": ["SELECT * FROM sessions", "SELECT COUNT(*) AS n FROM orchestration_logs", *QUERY_BOMBS],
+    "path": ["backup.db", "backups/b.db", *DESTINATIONS],
 }
 
 
@@ -234,7 +269,23 @@ def structured_argv(rng: random.Random) -> list[str]:
     for _ in range(rng.choice([1, 1, 2])):
         if len(argv) > 1:
             argv[rng.randrange(1, len(argv))] = random_token(rng)
+    if command == "query" and "--timeout" not in argv:
+        argv += ["--timeout", "2"]  # a query bomb stops after 2 s instead of the default 10
+    if command in ("backup", "export-session") and rng.random() < 0.5:
+        argv.append("--force")  # the protected destinations must hold even then
     return argv
+
+
+def long_request(rng: random.Random) -> str:
+    """A long request in words (50-120 KB): its parse time must stay far below the fuzz bound."""
+    size = rng.choice([50_000, 90_000, 120_000])
+    words = rng.choice(["word ", "Status: done\n", "group_a → completed ", "✓ "])
+    body = (words * (size // len(words.encode())))[: size // 2]
+    return f"please log this PM interaction:\nSession ID: s_1\nContent: {body}"
+
+
+# Seconds a long request may take before the fuzzer counts it (generous: parse time, not start-up).
+LONG_REQUEST_SECONDS = 60.0
 
 
 def random_argv(rng: random.Random) -> list[str]:
@@ -273,15 +324,34 @@ def random_bytes_argv(rng: random.Random) -> list[bytes]:
 
 # -- invariants ----------------------------------------------------------------------------------------
 def fingerprint(db: str) -> str:
-    """The database's content (not its bytes: reads may leave -wal/-shm files behind)."""
+    """The database's content (not its bytes: reads may leave -wal/-shm files behind); a database that can
+    no longer be read gets a fingerprint saying so, which differs from every good one."""
     conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
     try:
         digest = hashlib.sha256()
         for line in conn.iterdump():
             digest.update(line.encode("utf-8", "surrogatepass"))
         return digest.hexdigest()
+    except sqlite3.Error as error:
+        return f"unreadable: {error}"
     finally:
         conn.close()
+
+
+def command_of(argv: Any) -> str | None:
+    """The command a command line names (its first word that is one), or None."""
+    for arg in argv:
+        text = arg if isinstance(arg, str) else arg.decode("utf-8", "replace")
+        if text in COMMANDS:
+            return text
+    return None
+
+
+def never_changes_the_database(argv: Any) -> bool:
+    """Reads, and the commands that write files (backup, export-session): the database stays as it was
+    whatever they are given, even a destination that is the database itself."""
+    command = command_of(argv)
+    return command is not None and (COMMANDS[command]["kind"] == "read" or command == "backup")
 
 
 def integrity(db: str) -> str:
@@ -293,10 +363,29 @@ def integrity(db: str) -> str:
 
 
 def violations(
-    argv: Any, code: int, stdout: str, stderr: str, before: str | None, after: str | None
+    argv: Any,
+    code: int,
+    stdout: str,
+    stderr: str,
+    before: str | None,
+    after: str | None,
+    streams: str = "pipe",
 ) -> list[str]:
-    """What a run did wrong (empty when it behaved)."""
+    """What a run did wrong (empty when it behaved). ``streams`` says how stdout/stderr were given:
+    "pipe", "stdout-closed", "stdout-full" or "stderr-closed" (the closed-streams class)."""
     problems = []
+    if before is not None and before != after and never_changes_the_database(argv):
+        problems.append("a read or backup changed the database")
+    quiet = any(a in ("--quiet", "-q", b"--quiet", b"-q") for a in argv)
+    if (
+        streams.startswith("stdout-")
+        and code == 0
+        and before is not None
+        and before != after
+        and not quiet
+        and "standard output could not be written" not in stderr
+    ):
+        problems.append("a committed write's ✓ was lost with standard output")
     if code not in (0, 1, 2):
         problems.append(f"exit code {code}")
     if "Traceback" in stderr or "Traceback" in stdout:

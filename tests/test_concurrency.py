@@ -37,6 +37,13 @@ def test_eight_processes_running_the_real_script(tmp_path, location):
     _assert_clean(run_stress(str(tmp_path), procs=8, ops=4, seed=3, mode="subprocess", db=location))
 
 
+def test_stalled_batch_producers_lock_no_writer_out(tmp_path, location):
+    """Two batches whose producers stall with their input open through the whole run (issue 12, item 3)."""
+    figures = run_stress(str(tmp_path), procs=4, ops=20, seed=5, stalled=2, db=location)
+    _assert_clean(figures)
+    assert figures["stalled_producers"] == 2 and figures["stalled_producer_problems"] == 0
+
+
 def test_big_payloads_under_contention(tmp_path, location):
     """Payloads of 2-60 KB make each commit longer, so writers queue behind each other."""
     _assert_clean(run_stress(str(tmp_path), procs=4, ops=12, seed=11, big=True, db=location))

@@ -73,3 +73,17 @@ def test_reads_recover_a_hot_journal_left_by_a_killed_process(tmp_path, run_cli,
     conn = sqlite3.connect(db)
     assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     conn.close()
+
+
+def test_import_session_killed_at_random_moments(tmp_path):
+    """Issue 12, item 5: the largest export accepted today, imported while being SIGKILLed: the session is
+    then absent or complete, never half there, and importing again works."""
+    figures = crash.import_kills(str(tmp_path), kills=3, seed=2, size=crash._largest_accepted_import())
+    assert figures["import_problems"] == 0, figures["import_examples"]
+    assert figures["import_bytes"] > 0.9 * crash._largest_accepted_import()
+
+
+def test_backup_killed_at_random_moments_leaves_nothing_behind(tmp_path):
+    """Issue 12, item 13: a SIGKILLed backup left its temporary file and -wal/-shm forever."""
+    figures = crash.backup_kills(str(tmp_path), kills=3, seed=2)
+    assert figures["backup_problems"] == 0, figures["backup_examples"]

@@ -145,7 +145,7 @@ START_UP_PATH = {
     ),
     "save-state": (
         ["save-state", "s1", "pm", '{"iteration": 1}'],
-        {"skill.validation", "skill.jsonschema_lite"},
+        {"skill.validation", "skill.jsonschema_lite", "skill.jsonstrict"},
     ),
     "query": (["query", "SELECT 1 AS one"], {"skill.readonly"}),
     "check": (["check"], {"skill.maintenance"}),

@@ -111,9 +111,16 @@ def test_api_methods_take_the_vocabulary_arguments_in_order(command):
     wrapped = getattr(method, "__wrapped__", method)
     parameters = [p for p in inspect.signature(wrapped).parameters if p != "self"]
     names = [arg["name"] for arg in COMMANDS[command]["args"]]
-    assert parameters[: len(names)] == names
-    extra = parameters[len(names) :]
-    assert all(inspect.signature(wrapped).parameters[p].default is not inspect.Parameter.empty for p in extra)
+    signature = inspect.signature(wrapped).parameters
+    # The vocabulary's arguments, in its order; API-only extras (query's ``params``) have defaults and come
+    # after the vocabulary's positional ones. Keyword-only parameters cannot be given by position, so query's
+    # bounds may follow ``params``, which every existing caller passes second.
+    positional = [p for p in parameters if signature[p].kind != inspect.Parameter.KEYWORD_ONLY]
+    vocabulary_first = [p for p in positional if p in names] + [p for p in positional if p not in names]
+    assert positional == vocabulary_first
+    assert [p for p in parameters if p in names] == names
+    extra = [p for p in parameters if p not in names]
+    assert all(signature[p].default is not inspect.Parameter.empty for p in extra)
 
 
 @pytest.mark.parametrize("command", sorted(COMMANDS))

@@ -31,6 +31,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Callable, NamedTuple
 
+from ..destinations import write_text
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = "scripts/bazinga_db.py"
 GENERATED_NOTE = (
@@ -542,6 +544,33 @@ SECTIONS: list[Section] = [
                 "SELECT agent_type, COUNT(*) AS n FROM orchestration_logs GROUP BY 1 ORDER BY n DESC, 1",
             ),
             _e("--format", "text", "query", "SELECT id, status, revision_count FROM task_groups ORDER BY id"),
+            _e(
+                "query",
+                "SELECT j.key, j.value FROM state_snapshots, json_each(state_data) AS j "
+                "WHERE state_type = 'pm' ORDER BY state_snapshots.id DESC, j.key LIMIT 3",
+                note="json_each() and json_tree() read stored JSON.",
+            ),
+            _e(
+                "query",
+                "SELECT id FROM orchestration_logs ORDER BY id",
+                "--limit",
+                "2",
+                note="At most 1,000 rows by default; the ⚠ says how to see more (--limit 0: every row).",
+            ),
+            _e(
+                "query",
+                "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n) SELECT COUNT(*) FROM n",
+                "--timeout",
+                "1",
+                note="A statement stops after 10 s by default (--timeout).",
+            ),
+            _e(
+                "query",
+                "SELECT hex(randomblob(10000000)) AS big",
+                "--max-memory",
+                "16",
+                note="No value a statement builds may pass 64 MB by default (--max-memory MB).",
+            ),
         ],
     ),
     Section(
@@ -595,6 +624,14 @@ SECTIONS: list[Section] = [
             _e("import-files", "coordination", note="Re-running imports nothing twice."),
             _e("export-session", "bazinga_20251112_140207", "--format", "markdown"),
             _e("export-session", S, "--out", "session.json"),
+            _e(
+                "export-session",
+                S,
+                "--out",
+                "session.json",
+                note="An existing file is never replaced without --force (nor the database, ever).",
+            ),
+            _e("export-session", S, "--out", "session.json", "--force"),
             _e("import-session", "session.json", note="An existing session is refused unless --replace."),
             _e("import-session", "session.json", "--replace"),
             _e("--db", "other.db", "import-session", "session.json"),
@@ -662,7 +699,9 @@ SECTIONS: list[Section] = [
     Section(
         "Failures",
         "Errors go to stderr as a ❌ report; exit 1 when the operation failed, 2 when the "
-        "command was not understood. Nothing is written.",
+        "command was not understood. Nothing is written. A write that committed always exits 0: when "
+        "stdout cannot be written (closed, full), its ✓ goes to stderr after a ⚠ line, so that it is never "
+        "retried; a read whose result could not be written exits 1 (a retry is safe).",
         [
             _e("get-session", "bazinga_20250113_143531"),
             _e("log-interaction", "sess_missing", "pm", "hello"),
@@ -1210,7 +1249,8 @@ def main(argv: list[str] | None = None) -> int:
     for rel, make in TARGETS.items():
         path = REPO_ROOT / rel
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(make(_current(path)), encoding="utf-8")
+        # Through the one helper for written files: a temporary file renamed into place, never half a doc.
+        write_text(str(path), [make(_current(path))], database=None, force=True, what=rel)
         sys.stdout.write(f"✓ Wrote {rel}\n")
     return 0
 

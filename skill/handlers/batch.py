@@ -6,6 +6,10 @@ Each input line is one operation in the form ``request --dry-run`` prints::
 
 (the vocabulary's command names and the Python API's parameter names, values typed or as strings). Lines
 run in order; every ``--per-transaction N`` lines (default 100) share one ``BEGIN IMMEDIATE`` transaction.
+Input is read a chunk at a time *before* its transaction begins, never inside it: a chunk is up to N
+lines and ends early when the input pauses (``CHUNK_WAIT_SECONDS``), so a producer that stalls holds no
+lock and the lines it sent are committed (and answered) meanwhile. Lines are read by the one strict JSON
+reader (``skill.jsonstrict``), like every other input.
 A transaction's result lines (one JSON object per operation) are written only after its COMMIT, so
 nothing on stdout claims an operation that was rolled back. The first line that fails (not JSON, unknown
 command or argument, or the operation itself) stops the batch: its transaction is rolled back, and the ❌
@@ -15,12 +19,18 @@ skipped (line numbers count them).
 
 from __future__ import annotations
 
-import json
-
-from .. import formatting
+from .. import formatting, jsonstrict
 from ..context import Result
 from ..errors import EXIT_FAILURE, BazingaError, UsageError
-from ..vocabulary import COMMANDS, OPERATIONS, argument_specs, convert_args, suggest, unknown_argument_hint
+from ..vocabulary import (
+    COMMANDS,
+    MAX_TEXT_BYTES,
+    OPERATIONS,
+    argument_specs,
+    convert_args,
+    suggest,
+    unknown_argument_hint,
+)
 
 TYPE_CHECKING = False  # importing typing costs ~2 ms per process; annotations are strings anyway
 if TYPE_CHECKING:
@@ -40,9 +50,9 @@ _DURABLE_NOTICES = ("initialized", "upgraded")
 def parse_line(text: str, number: int) -> tuple[str, dict[str, Any]]:
     """One input line -> (command, args); UsageError naming the line when it is not a valid operation."""
     try:
-        item = json.loads(text)
-    except ValueError as error:
-        raise UsageError(f"line {number} is not valid JSON ({error})", EXAMPLE) from error
+        item = jsonstrict.loads(text)
+    except jsonstrict.JSONRefused as error:
+        raise UsageError(f"line {number} is not valid JSON ({error.reason})", EXAMPLE) from None
     if not isinstance(item, dict) or not isinstance(item.get("command"), str):
         raise UsageError(f'line {number} is not an operation: it needs a "command" and its "args"', EXAMPLE)
     unexpected = sorted(set(item) - {"command", "args"})
@@ -89,6 +99,109 @@ def _decode(raw: Any, number: int) -> str:
 
 def _span(first: int, last: int) -> str:
     return f"line {first}" if first == last else f"lines {first}–{last}"
+
+
+# Longest input line accepted (a line is one operation; its payloads are bounded far below this).
+MAX_LINE_BYTES = 8 * MAX_TEXT_BYTES
+# How long a chunk waits for more input before it is written: a producer that pauses longer than this
+# gets the lines it sent so far committed (and their results printed) instead of waiting for N lines.
+CHUNK_WAIT_SECONDS = 0.05
+_WOULD_WAIT = object()
+
+
+class _LineReader:
+    """Lines of bytes from a file or a pipe; ``next(wait)`` returns None at the end of input, or
+    ``_WOULD_WAIT`` when a pipe has nothing for ``wait`` seconds (a regular file never waits)."""
+
+    def __init__(self, source: Any):
+        self.source = source
+        self.fd: int | None = None
+        self.buffer = b""
+        self.eof = False
+        try:
+            import os
+            import stat
+
+            fd = source.fileno()
+            if not stat.S_ISREG(os.fstat(fd).st_mode):  # a pipe, terminal or socket may stall
+                self.fd = fd
+        except (AttributeError, OSError, ValueError):
+            self.fd = None  # an in-memory stream (tests): read it as a file
+
+    def next(self, wait: float | None) -> Any:
+        if self.fd is None:
+            line = self.source.readline(MAX_LINE_BYTES + 1)
+            if not line:
+                return None
+            if len(line) > MAX_LINE_BYTES:
+                return _too_long()
+            return line
+        import os
+        import select
+
+        while True:
+            end = self.buffer.find(b"\n")
+            if end >= 0:
+                line, self.buffer = self.buffer[: end + 1], self.buffer[end + 1 :]
+                return line
+            if len(self.buffer) > MAX_LINE_BYTES:
+                self.buffer = b""
+                return _too_long()
+            if self.eof:
+                line, self.buffer = self.buffer, b""
+                return line or None
+            if wait is not None and not select.select([self.fd], [], [], wait)[0]:
+                return _WOULD_WAIT
+            data = os.read(self.fd, 1 << 16)
+            if data:
+                self.buffer += data
+            else:
+                self.eof = True
+
+
+def _too_long() -> UsageError:
+    return UsageError(
+        f"a line is longer than {MAX_LINE_BYTES:,} bytes",
+        "One operation per line; payloads are limited to " + f"{MAX_TEXT_BYTES:,} bytes each.",
+    )
+
+
+def _chunks(source: Any, size: int) -> Any:
+    """Chunks of up to ``size`` operations, each a list of (line number, (command, args) or the error).
+
+    The first line of a chunk is waited for as long as it takes (no transaction is open then); the next
+    ones only while they keep coming. A line that is not a valid operation ends the input after its chunk.
+    """
+    reader = _LineReader(source)
+    number = 0
+    while True:
+        chunk: list[tuple[int, Any]] = []
+        ended = False
+        while len(chunk) < size:
+            raw = reader.next(None if not chunk else CHUNK_WAIT_SECONDS)
+            if raw is _WOULD_WAIT:
+                break
+            if raw is None:
+                ended = True
+                break
+            number += 1
+            if isinstance(raw, UsageError):  # a line too long to read
+                chunk.append((number, UsageError(f"line {number}: {raw.template}", raw.hint_template)))
+                ended = True
+                break
+            try:
+                text = _decode(raw, number).strip()
+                if not text:
+                    continue
+                chunk.append((number, parse_line(text, number)))
+            except BazingaError as error:
+                chunk.append((number, error))
+                ended = True
+                break
+        if chunk:
+            yield chunk
+        if ended:
+            return
 
 
 class _Progress:
@@ -179,48 +292,48 @@ def run(ctx: Context) -> Result:
         notices.clear()
 
     try:
-        for number, raw in enumerate(source, 1):  # read lazily: a batch may be millions of lines
-            current_line, current_command = number, None
-            text = _decode(raw, number).strip()
-            if not text:
-                continue
-            command, op_args = parse_line(text, number)
-            current_command = command
-            if progress.chunk_first_line is None:
-                db.begin()
-                progress.chunk_first_line = number
-            spec = COMMANDS[command]
-            result = getattr(db, spec["method"])(**op_args)
-            notices.extend(notice_lines(line=number))
-            if spec["kind"] == "write":
-                line = formatting.success_line(command, op_args, result)
-                if text_output:
-                    shown = None if quiet else line
+        # Read a chunk, then write it: input is read only while no transaction is open, so a producer that
+        # stalls (or a slow pipe) never holds the write lock and never locks other writers out.
+        for chunk in _chunks(source, per_transaction):
+            for number, parsed in chunk:
+                current_line, current_command = number, None
+                if isinstance(parsed, BaseException):
+                    raise parsed
+                command, op_args = parsed
+                current_command = command
+                if progress.chunk_first_line is None:
+                    db.begin()
+                    progress.chunk_first_line = number
+                spec = COMMANDS[command]
+                result = getattr(db, spec["method"])(**op_args)
+                notices.extend(notice_lines(line=number))
+                if spec["kind"] == "write":
+                    line = formatting.success_line(command, op_args, result)
+                    if text_output:
+                        shown = None if quiet else line
+                    else:
+                        shown = formatting.to_json(
+                            {
+                                "line": number,
+                                "ok": True,
+                                "command": command,
+                                "message": line[2:],
+                                "result": result,
+                            }
+                        )
                 else:
                     shown = formatting.to_json(
-                        {
-                            "line": number,
-                            "ok": True,
-                            "command": command,
-                            "message": line[2:],
-                            "result": result,
-                        }
+                        result
+                        if text_output
+                        else {"line": number, "ok": True, "command": command, "result": result}
                     )
-            else:
-                shown = formatting.to_json(
-                    result
-                    if text_output
-                    else {"line": number, "ok": True, "command": command, "result": result}
-                )
-            if shown is not None:
-                results.append(shown)
-            progress.chunk_last_line = number
-            progress.chunk_operations += 1
-            if progress.chunk_operations >= per_transaction:
+                if shown is not None:
+                    results.append(shown)
+                progress.chunk_last_line = number
+                progress.chunk_operations += 1
+            if progress.chunk_first_line is not None:
                 commit()
         current_line = None
-        if progress.chunk_first_line is not None:
-            commit()
     except BaseException as error:
         db.rollback()
         if not quiet:

@@ -548,6 +548,14 @@ def run(ctx: Context) -> Result:
         pass
     except BrokenPipeError:  # the client went away mid-answer: nothing more to say to anyone
         pass
+    except OSError as error:  # stdout closed or full: no client can hear the server any more
+        raise BazingaError(
+            f"standard output could not be written ({error.strerror or error}); the server stopped",
+            "Run the server with its standard output connected to the MCP client; a tool call answered "
+            "before this was done, one being answered may have been done without its answer reaching the "
+            "client (check with a read before repeating a write).",
+            code="output_failed",
+        ) from None
     finally:
         server.close()
     return Result(streamed=True)

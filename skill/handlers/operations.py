@@ -42,6 +42,8 @@ def run(ctx: Context) -> Result:
         return Result(json.loads(raw), raw=raw, text=text)
     if command == "get-logs" and ctx.output != "text":
         return Result(db.iter_logs(**args))  # may be a whole session's history: streamed by the renderer
+    if command == "query" and ctx.output != "text":
+        return Result(db.iter_query(**args))  # rows streamed as they come: constant memory
     if command == "stream-logs":
         page = db.log_page(**args)
         return Result(page, text=formatting.logs_markdown(page).rstrip("\n"))

@@ -13,7 +13,7 @@ from typing import Any
 
 from .. import formatting
 from ..context import Context, Result
-from ..errors import BazingaError
+from ..destinations import write_text
 from ..inputs import read_file, read_stdin
 from ..transfer import export_session, import_files, import_session, markdown_from_document, read_document
 from ..vocabulary import COMMANDS, convert
@@ -107,14 +107,8 @@ def _export_session(ctx: Context) -> Result:
         assert ctx.stdout is not None
         ctx.stdout.write(text)
         return Result(streamed=True)
-    target = ctx.path(out)
-    try:
-        with open(target, "w", encoding="utf-8", newline="\n") as file:
-            file.write(text)
-    except OSError as error:
-        raise BazingaError(
-            f"cannot write {out}: {error.strerror}", "Give --out a path in a writable folder."
-        ) from None
+    location = ctx.db().path
+    write_text(ctx.path(out), [text], database=location, force=bool(args.get("force")), what="the export")
     counts = {
         t: len(document[t])
         for t in (
