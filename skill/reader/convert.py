@@ -96,6 +96,8 @@ def _number_text(value: str, what: str, command: str) -> str:
     match = re.fullmatch(r"(\d[\d,_]*)\.(\d+)([kK])", text)
     if match:
         whole = match.group(1).replace(",", "").replace("_", "")
+        if len(whole) > 19:  # past any column (and a float would become Infinity): let convert refuse it
+            return whole + "000"
         return str(int(round(float(whole + "." + match.group(2)) * 1000)))
     return text
 
