@@ -151,7 +151,9 @@ def _transfer_cases(main: str, db: str, folder: str) -> dict[str, list[str]]:
     if spawn([main, "--db", db, "export-session", "typical", "--out", exported], check=False)[2] != 0:
         return {}
     cases = {
-        "export-session": ["export-session", "typical", "--out", exported],
+        # --force: every timed run writes over the export of the run before (a checkout older than the
+        # flag refuses it, and its export is then not measured)
+        "export-session": ["export-session", "typical", "--out", exported, "--force"],
         "import-session --replace": ["import-session", exported, "--replace"],
     }
     try:
