@@ -88,10 +88,10 @@ def test_the_scorer_sees_a_wrong_write(tmp_path):
 
 def test_the_scorer_shows_no_heldout_failure_unless_the_work_is_done(capsys):
     with pytest.raises(SystemExit) as caught:
-        score_requests.main(["--part", "v2", "--show-failures"])
+        score_requests.main(["--part", "v3", "--show-failures"])
     assert caught.value.code == 2
     assert "--i-am-done" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         score_requests.main(["--part", "all", "--show-failures"])
     with pytest.raises(SystemExit):
-        score_requests.main(["--part", "v2", "--i-am-done"])  # only together with --show-failures
+        score_requests.main(["--part", "v3", "--i-am-done"])  # only together with --show-failures
