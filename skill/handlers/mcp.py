@@ -29,7 +29,7 @@ from typing import Any, Protocol, TextIO, cast
 from .. import cli
 from ..api import BazingaDB
 from ..context import Context, Result
-from ..errors import BazingaError, InvalidArgument, NotFound, UsageError
+from ..errors import BazingaError, InvalidArgument, NoDatabase, NotFound, UsageError
 from ..inputs import resolve_inputs
 from ..vocabulary import (
     AGENT_TYPES,
@@ -322,8 +322,14 @@ class Server:
             report, _code = cli.error_text(
                 error, command if isinstance(error, BazingaError) else None, self.env
             )
-            code = RESOURCE_NOT_FOUND if isinstance(error, NotFound) else INVALID_PARAMS
-            if not isinstance(error, BazingaError):
+            # A bad id is the client's (invalid params); an unknown session, or no database yet, is a
+            # resource not found; a store that cannot be read (a PostgreSQL server gone away, a broken
+            # file) is the server's side (internal error): the client may retry the same read later.
+            if isinstance(error, (NotFound, NoDatabase)):
+                code = RESOURCE_NOT_FOUND
+            elif isinstance(error, UsageError):
+                code = INVALID_PARAMS
+            else:
                 code = INTERNAL_ERROR
             raise _ProtocolError(code, report, {"uri": uri}) from None
         return {"contents": [{"uri": uri, "mimeType": "application/json", "text": stdout.rstrip("\n")}]}
