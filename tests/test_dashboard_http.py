@@ -2,7 +2,9 @@
 Server-Sent Events (live updates and resuming), and that nothing it serves ever writes.
 
 Each test starts the real script on a free port against its own database, writes through the CLI as agents
-do, and reads with the standard library's HTTP client.
+do, and reads with the standard library's HTTP client. The tests about the store run on both backends
+(BACKENDS: a fresh PostgreSQL schema on the test server for the second run); the ones about the HTTP
+server itself (signals, ports, hosts, headers) on SQLite only.
 """
 
 from __future__ import annotations
@@ -12,8 +14,10 @@ import signal
 import socket
 import sqlite3
 import time
+from pathlib import Path
 
 import pytest
+from conftest import BOTH, dump, normalise, sql_rows
 from dashboard_helpers import first_line, launch, start
 from test_cli_commands import SEED as CLI_SEED
 
@@ -22,6 +26,9 @@ from stress import fuzzgen
 
 # The CLI tests' seeded database (s_42 with groups, logs, 30,000 tokens, states, ...), plus a review and a PM
 # state with a percentage for the board and the state card.
+BACKENDS = BOTH
+sqlite_only = pytest.mark.sqlite_only
+
 SEED = CLI_SEED + [
     ["update-task-group", "group_b", "--last_review_status", "CHANGES_REQUESTED", "--revision_count", "2"],
     ["save-state", "s_42", "pm", '{"mode":"parallel","iteration":1,"completion_percentage":40}'],
@@ -29,11 +36,12 @@ SEED = CLI_SEED + [
 
 
 @pytest.fixture
-def seeded(run_cli, db_path):
+def seeded(run_cli, location):
+    """The seeded database's location: a SQLite path, or a PostgreSQL schema's URL."""
     for argv in SEED:
         result = run_cli(*argv)
         assert result.code == 0, (argv, result)
-    return db_path
+    return location
 
 
 @pytest.fixture
@@ -54,16 +62,18 @@ def test_prints_the_url_and_stops_cleanly_on_ctrl_c(seeded, tmp_path, snapshot):
     server = start(seeded, cwd=tmp_path)
     assert server.get("/").status == 200
     stopped = server.stop(signal.SIGINT)
-    assert normalise_ports(stopped.stdout) == snapshot
+    assert normalise_ports(normalise(stopped.stdout)) == snapshot
     assert (stopped.stderr, stopped.code) == ("", 0)
 
 
+@sqlite_only
 def test_sigterm_stops_it_like_ctrl_c(seeded, tmp_path):
     server = start(seeded, cwd=tmp_path)
     stopped = server.stop(signal.SIGTERM)
     assert stopped.code == 0 and stopped.stdout.endswith("✓ Dashboard stopped\n")
 
 
+@sqlite_only
 def test_quiet_prints_only_the_url(seeded, tmp_path):
     process = launch(seeded, "--port", "0", "--quiet", cwd=tmp_path)
     line = first_line(process)
@@ -73,6 +83,7 @@ def test_quiet_prints_only_the_url(seeded, tmp_path):
     assert (out, err, process.returncode) == ("", "", 0)
 
 
+@sqlite_only
 def test_a_port_in_use_names_a_free_one(seeded, tmp_path, snapshot):
     taken = socket.socket()
     taken.bind(("127.0.0.1", 0))
@@ -128,6 +139,7 @@ def test_an_unusable_database_is_refused_before_listening(tmp_path, snapshot):
 
 
 def test_a_missing_database_is_waited_for_not_created(tmp_path, run_cli, snapshot):
+    """SQLite: no file yet (the test takes no backend, so it runs there only); PostgreSQL: next test."""
     location = tmp_path / "later" / "bazinga.db"
     server = start(location, cwd=tmp_path)
     page = server.get("/")
@@ -140,6 +152,23 @@ def test_a_missing_database_is_waited_for_not_created(tmp_path, run_cli, snapsho
     assert (normalise_ports(stopped.stdout), stopped.stderr, stopped.code) == snapshot
 
 
+@sqlite_only
+def test_a_schema_without_tables_is_waited_for_not_created(pg_url, tmp_path, run_cli):
+    """PostgreSQL: an empty schema is "no database yet": the dashboard creates nothing in it (its connection
+    is read-only), and shows the first session an agent writes."""
+    server = start(pg_url, cwd=tmp_path)
+    page = server.get("/")
+    assert page.status == 200 and "No sessions yet" in page.text and "no database at" in page.text
+    assert server.json("/api/sessions") == []
+    assert sql_rows(pg_url, "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()") == []
+    assert run_cli("--db", pg_url, "create-session", "s_new", "simple", "First").code == 0
+    assert [s["session_id"] for s in server.json("/api/sessions")] == ["s_new"]
+    stopped = server.stop()
+    assert stopped.code == 0 and stopped.stderr.startswith("⚠ no database at postgresql://"), stopped
+    assert "sessions appear as soon as an agent writes one" in stopped.stderr
+
+
+@sqlite_only
 def test_listening_beyond_this_machine_warns(seeded, tmp_path):
     server = start(seeded, "--host", "0.0.0.0", "--port", "0", cwd=tmp_path)
     stopped = server.stop()
@@ -151,6 +180,7 @@ def test_help_comes_from_the_vocabulary(run_cli, snapshot):
     assert run_cli("dashboard", "--help") == snapshot
 
 
+@sqlite_only
 def test_requests_and_batch_lines_never_start_a_server(run_cli, seeded):
     request = run_cli("request", "--dry-run", "bazinga-db, please start the dashboard")
     assert request.code == 2 and '"command": "dashboard"' not in request.stdout
@@ -235,6 +265,7 @@ def test_unknown_pages_sessions_and_values(dashboard):
     assert dashboard.get("/static/nothing.css").status == 404
 
 
+@sqlite_only
 def test_assets_and_headers(dashboard):
     css = dashboard.get("/static/dashboard.css")
     assert css.status == 200 and css.headers["Content-Type"] == "text/css; charset=utf-8"
@@ -248,12 +279,14 @@ def test_assets_and_headers(dashboard):
     assert head.status == 200 and head.body == b"" and int(head.headers["Content-Length"]) == len(page.body)
 
 
+@sqlite_only
 def test_no_method_writes(dashboard):
     for method in ("POST", "PUT", "DELETE", "PATCH"):
         refused = dashboard.request("/api/sessions", method=method)
         assert refused.status == 405 and refused.headers["Allow"] == "GET, HEAD"
 
 
+@sqlite_only
 def test_requests_for_another_host_name_are_refused(dashboard):
     rebound = dashboard.get("/api/sessions", headers={"Host": f"attacker.example:{dashboard.port}"})
     assert rebound.status == 403
@@ -386,9 +419,10 @@ def test_sessions_events_push_new_sessions(run_cli, dashboard):
 
 
 # -- read-only -----------------------------------------------------------------------------------------
-def test_serving_every_route_changes_nothing(dashboard, seeded):
-    before = fuzzgen.fingerprint(str(seeded))
-    mtime = seeded.stat().st_mtime_ns
+def test_serving_every_route_changes_nothing(dashboard, seeded, backend):
+    before = dump(seeded)
+    if backend == "sqlite":
+        fingerprint, mtime = fuzzgen.fingerprint(seeded), Path(seeded).stat().st_mtime_ns
     for path in (
         "/",
         "/?status=active",
@@ -408,8 +442,10 @@ def test_serving_every_route_changes_nothing(dashboard, seeded):
         stream = dashboard.events(path)
         stream.next()
         stream.close()
-    assert fuzzgen.fingerprint(str(seeded)) == before
-    assert seeded.stat().st_mtime_ns == mtime
-    conn = sqlite3.connect(seeded)
-    assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-    conn.close()
+    assert dump(seeded) == before
+    if backend == "sqlite":
+        assert fuzzgen.fingerprint(seeded) == fingerprint
+        assert Path(seeded).stat().st_mtime_ns == mtime
+        conn = sqlite3.connect(seeded)
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        conn.close()
