@@ -9,6 +9,7 @@ server itself (signals, ports, hosts, headers) on SQLite only.
 
 from __future__ import annotations
 
+import os
 import re
 import signal
 import socket
@@ -17,7 +18,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import BOTH, dump, normalise, sql_rows
+from conftest import BOTH, dump, normalise, run_script, sql_rows
 from dashboard_helpers import first_line, launch, start
 from test_cli_commands import SEED as CLI_SEED
 
@@ -449,3 +450,68 @@ def test_serving_every_route_changes_nothing(dashboard, seeded, backend):
         conn = sqlite3.connect(seeded)
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         conn.close()
+
+
+def test_on_postgresql_the_server_itself_refuses_the_dashboard_a_write(pg_url):
+    """Beside calling no write method, the dashboard's connection is read-only for the server."""
+    from skill.errors import DatabaseUnusable
+    from skill.handlers.dashboard import Reader
+
+    with BazingaDB(pg_url) as writer:
+        writer.create_session("s_1", "simple", "Read-only")
+    reader = Reader(pg_url)
+    try:
+        assert reader.call(lambda db: db.get_session("s_1"))["session_id"] == "s_1"
+        with pytest.raises(DatabaseUnusable, match="read-only"):
+            reader.call(lambda db: db.log_interaction("s_1", "pm", "not stored"))
+        assert reader.call(lambda db: db.get_log_page("s_1"))["entries"] == []
+    finally:
+        reader.close()
+
+
+# -- a PostgreSQL server that goes away ----------------------------------------------------------------
+@pytest.fixture
+def own_server():
+    """A PostgreSQL cluster of this test's own (tests/pg_server.py), which it may stop and start again."""
+    import pg_server
+
+    if pg_server.bin_dir() is None:
+        if os.environ.get("BAZINGA_REQUIRE_PG") == "1":
+            pytest.fail("BAZINGA_REQUIRE_PG=1 but PostgreSQL is not installed", pytrace=False)
+        pytest.skip("PostgreSQL is not installed (apt-get install postgresql)")
+    cluster = pg_server.Cluster().start()
+    yield cluster
+    cluster.stop()
+
+
+@pytest.mark.slow
+def test_the_server_going_away_is_reported_and_followed_by_the_return(own_server, tmp_path):
+    url = own_server.url
+    assert run_script("--db", url, "create-session", "s_1", "simple", "Outage", cwd=tmp_path).code == 0
+    assert run_script("--db", url, "log-interaction", "s_1", "pm", "before", cwd=tmp_path).code == 0
+    server = start(url, cwd=tmp_path)
+    live = server.events("/api/sessions/s_1/events?since_seq=0")
+    assert "before" in live.next_of("update")["data"]["logs"]
+
+    own_server.stop(remove=False)  # the server goes away (fast shutdown: connections are cut)
+    gone = live.next_of("unavailable", timeout=10)["data"]
+    assert gone["message"].startswith("cannot reach the PostgreSQL server at postgresql://postgres@127.0.0.1:")
+    page = server.get("/sessions/s_1")
+    assert page.status == 503 and page.headers["Retry-After"] == "2"
+    assert "cannot reach the PostgreSQL server" in page.text and '<meta http-equiv="refresh"' in page.text
+    api = server.get("/api/sessions")
+    assert api.status == 503 and api.json()["error"]["code"] == "server_unavailable"
+    late = server.events("/api/sessions/s_1/events?since_seq=1")  # a (re)connecting page is still served
+    assert late.next_of("unavailable", timeout=10)["data"]["message"].startswith("cannot reach the PostgreSQL")
+
+    own_server._pg_ctl("start")  # back, on the same port
+    assert run_script("--db", url, "log-interaction", "s_1", "pm", "after", cwd=tmp_path).code == 0
+    assert live.next(timeout=10)["event"] == "available"
+    update = live.next_of("update", timeout=10)
+    assert update["id"] == "2" and "after" in update["data"]["logs"] and "before" not in update["data"]["logs"]
+    assert late.next_of("available", timeout=10) and "after" in late.next_of("update")["data"]["logs"]
+    live.close()
+    late.close()
+    assert server.get("/sessions/s_1").status == 200
+    stopped = server.stop()
+    assert (stopped.code, stopped.stderr) == (0, "")
