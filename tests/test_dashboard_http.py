@@ -9,7 +9,6 @@ server itself (signals, ports, hosts, headers) on SQLite only.
 
 from __future__ import annotations
 
-import os
 import re
 import signal
 import socket
@@ -470,30 +469,16 @@ def test_on_postgresql_the_server_itself_refuses_the_dashboard_a_write(pg_url):
 
 
 # -- a PostgreSQL server that goes away ----------------------------------------------------------------
-@pytest.fixture
-def own_server():
-    """A PostgreSQL cluster of this test's own (tests/pg_server.py), which it may stop and start again."""
-    import pg_server
-
-    if pg_server.bin_dir() is None:
-        if os.environ.get("BAZINGA_REQUIRE_PG") == "1":
-            pytest.fail("BAZINGA_REQUIRE_PG=1 but PostgreSQL is not installed", pytrace=False)
-        pytest.skip("PostgreSQL is not installed (apt-get install postgresql)")
-    cluster = pg_server.Cluster().start()
-    yield cluster
-    cluster.stop()
-
-
 @pytest.mark.slow
-def test_the_server_going_away_is_reported_and_followed_by_the_return(own_server, tmp_path):
-    url = own_server.url
+def test_the_server_going_away_is_reported_and_followed_by_the_return(own_pg_server, tmp_path):
+    url = own_pg_server.url
     assert run_script("--db", url, "create-session", "s_1", "simple", "Outage", cwd=tmp_path).code == 0
     assert run_script("--db", url, "log-interaction", "s_1", "pm", "before", cwd=tmp_path).code == 0
     server = start(url, cwd=tmp_path)
     live = server.events("/api/sessions/s_1/events?since_seq=0")
     assert "before" in live.next_of("update")["data"]["logs"]
 
-    own_server.stop(remove=False)  # the server goes away (fast shutdown: connections are cut)
+    own_pg_server.stop(remove=False)  # the server goes away (fast shutdown: connections are cut)
     gone = live.next_of("unavailable", timeout=10)["data"]
     assert gone["message"].startswith("cannot reach the PostgreSQL server at postgresql://postgres@127.0.0.1:")
     page = server.get("/sessions/s_1")
@@ -504,7 +489,7 @@ def test_the_server_going_away_is_reported_and_followed_by_the_return(own_server
     late = server.events("/api/sessions/s_1/events?since_seq=1")  # a (re)connecting page is still served
     assert late.next_of("unavailable", timeout=10)["data"]["message"].startswith("cannot reach the PostgreSQL")
 
-    own_server._pg_ctl("start")  # back, on the same port
+    own_pg_server._pg_ctl("start")  # back, on the same port
     assert run_script("--db", url, "log-interaction", "s_1", "pm", "after", cwd=tmp_path).code == 0
     assert live.next(timeout=10)["event"] == "available"
     update = live.next_of("update", timeout=10)
