@@ -170,7 +170,8 @@ def test_token_timeline_buckets_by_time(session, location):
     session.close()
     # Spread the rows over three hours, as a real session's spawns are (written directly: the API stamps now).
     times = ("2025-01-13T14:05:10.000000Z", "2025-01-13T15:40:00.000000Z", "2025-01-13T17:02:00.5Z")
-    _write_directly(location, "UPDATE token_usage SET timestamp = ? WHERE id = ?", list(zip(times, (1, 2, 3))))
+    rows = list(zip(times, (1, 2, 3)))
+    _write_directly(location, "UPDATE token_usage SET timestamp = ? WHERE id = ?", rows)
     db = BazingaDB(location)
     timeline = db.get_token_timeline("s1")
     assert timeline["bucket"] == "10 minutes"
