@@ -1,7 +1,8 @@
 """`mcp`: the store as a Model Context Protocol server over stdio (JSON-RPC 2.0, one message per line).
 
-``python3 scripts/bazinga_db.py [--db PATH] mcp`` serves until its standard input closes. Standard library
-only, like every run-time module.
+``python3 scripts/bazinga_db.py [--db PATH|URL] mcp`` serves until its standard input closes. Standard library
+only, like every run-time module. One long-lived store, SQLite or PostgreSQL; on PostgreSQL a connection the
+server dropped fails the call under way (a tool error) and is made again by the next one.
 
 - **Tools** are generated from the vocabulary (``prompts/commands.json``): one per command, named after it
   with underscores (``log-interaction`` -> ``log_interaction``), its input schema built from the command's
