@@ -157,13 +157,15 @@ def test_a_schema_without_tables_is_waited_for_not_created(pg_url, tmp_path, run
     """PostgreSQL: an empty schema is "no database yet": the dashboard creates nothing in it (its connection
     is read-only), and shows the first session an agent writes."""
     server = start(pg_url, cwd=tmp_path)
-    page = server.get("/")
-    assert page.status == 200 and "No sessions yet" in page.text and "no database at" in page.text
-    assert server.json("/api/sessions") == []
-    assert sql_rows(pg_url, "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()") == []
-    assert run_cli("--db", pg_url, "create-session", "s_new", "simple", "First").code == 0
-    assert [s["session_id"] for s in server.json("/api/sessions")] == ["s_new"]
-    stopped = server.stop()
+    try:
+        page = server.get("/")
+        assert page.status == 200 and "No sessions yet" in page.text and "no database at" in page.text
+        assert server.json("/api/sessions") == []
+        assert sql_rows(pg_url, "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()") == []
+        assert run_cli("--db", pg_url, "create-session", "s_new", "simple", "First").code == 0
+        assert [s["session_id"] for s in server.json("/api/sessions")] == ["s_new"]
+    finally:
+        stopped = server.stop()
     assert stopped.code == 0 and stopped.stderr.startswith("⚠ no database at postgresql://"), stopped
     assert "sessions appear as soon as an agent writes one" in stopped.stderr
 
@@ -475,31 +477,33 @@ def test_the_server_going_away_is_reported_and_followed_by_the_return(own_pg_ser
     assert run_script("--db", url, "create-session", "s_1", "simple", "Outage", cwd=tmp_path).code == 0
     assert run_script("--db", url, "log-interaction", "s_1", "pm", "before", cwd=tmp_path).code == 0
     server = start(url, cwd=tmp_path)
-    live = server.events("/api/sessions/s_1/events?since_seq=0")
-    assert "before" in live.next_of("update")["data"]["logs"]
+    try:
+        live = server.events("/api/sessions/s_1/events?since_seq=0")
+        assert "before" in live.next_of("update")["data"]["logs"]
 
-    own_pg_server.stop(remove=False)  # the server goes away (fast shutdown: connections are cut)
-    gone = live.next_of("unavailable", timeout=10)["data"]
-    assert gone["message"].startswith(
-        "cannot reach the PostgreSQL server at postgresql://postgres@127.0.0.1:"
-    )
-    page = server.get("/sessions/s_1")
-    assert page.status == 503 and page.headers["Retry-After"] == "2"
-    assert "cannot reach the PostgreSQL server" in page.text and '<meta http-equiv="refresh"' in page.text
-    api = server.get("/api/sessions")
-    assert api.status == 503 and api.json()["error"]["code"] == "server_unavailable"
-    late = server.events("/api/sessions/s_1/events?since_seq=1")  # a (re)connecting page is still served
-    assert late.next_of("unavailable", timeout=10)["data"]["message"].startswith("cannot reach the")
+        own_pg_server.stop(remove=False)  # the server goes away (fast shutdown: connections are cut)
+        gone = live.next_of("unavailable", timeout=10)["data"]
+        assert gone["message"].startswith(
+            "cannot reach the PostgreSQL server at postgresql://postgres@127.0.0.1:"
+        )
+        page = server.get("/sessions/s_1")
+        assert page.status == 503 and page.headers["Retry-After"] == "2"
+        assert "cannot reach the PostgreSQL server" in page.text and '<meta http-equiv="refresh"' in page.text
+        api = server.get("/api/sessions")
+        assert api.status == 503 and api.json()["error"]["code"] == "server_unavailable"
+        late = server.events("/api/sessions/s_1/events?since_seq=1")  # a (re)connecting page is still served
+        assert late.next_of("unavailable", timeout=10)["data"]["message"].startswith("cannot reach the")
 
-    own_pg_server._pg_ctl("start")  # back, on the same port
-    assert run_script("--db", url, "log-interaction", "s_1", "pm", "after", cwd=tmp_path).code == 0
-    assert live.next(timeout=10)["event"] == "available"
-    update = live.next_of("update", timeout=10)
-    assert update["id"] == "2" and "after" in update["data"]["logs"]
-    assert "before" not in update["data"]["logs"]
-    assert late.next_of("available", timeout=10) and "after" in late.next_of("update")["data"]["logs"]
-    live.close()
-    late.close()
-    assert server.get("/sessions/s_1").status == 200
-    stopped = server.stop()
+        own_pg_server._pg_ctl("start")  # back, on the same port
+        assert run_script("--db", url, "log-interaction", "s_1", "pm", "after", cwd=tmp_path).code == 0
+        assert live.next(timeout=10)["event"] == "available"
+        update = live.next_of("update", timeout=10)
+        assert update["id"] == "2" and "after" in update["data"]["logs"]
+        assert "before" not in update["data"]["logs"]
+        assert late.next_of("available", timeout=10) and "after" in late.next_of("update")["data"]["logs"]
+        live.close()
+        late.close()
+        assert server.get("/sessions/s_1").status == 200
+    finally:
+        stopped = server.stop()
     assert (stopped.code, stopped.stderr) == (0, "")
