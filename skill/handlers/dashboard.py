@@ -198,8 +198,9 @@ class Reader:
     lock is held by a request thread. A call's notices are handed back with it, never kept.
 
     On PostgreSQL the store is one long-lived connection, made read-only by the server as well
-    (``default_transaction_read_only``); one the server dropped is replaced on the next read (pgstore), so
-    the dashboard carries on once the server is back."""
+    (``default_transaction_read_only``). One the server dropped is discarded (pgstore) and the read is
+    tried once more on a new one, so a restart between two requests goes unnoticed and the dashboard
+    carries on as soon as the server is back."""
 
     def __init__(self, location: str):
         self.location = location
@@ -220,7 +221,16 @@ class Reader:
             if hasattr(self._db.store, "read_only"):  # PostgreSQL: a second lock, held by the server
                 self._db.store.read_only = True
         try:
-            return work(self._db), list(self._notices)
+            try:
+                return work(self._db), list(self._notices)
+            except BazingaError as error:
+                if error.code != "server_unavailable":
+                    raise
+                # The connection was dropped under us (the server restarted, an idle timeout, a proxy) and
+                # has been discarded: reads are safe to repeat, so once on a new connection before
+                # reporting the server unreachable. A server that is really away refuses it at once.
+                self._notices.clear()
+                return work(self._db), list(self._notices)
         finally:
             self._notices.clear()
 
