@@ -431,7 +431,14 @@ class PgStore:
             return work(self._batch_connection())
         conn = self.writer()
         try:
-            self._begin(conn)
+            try:
+                self._begin(conn)
+            except ServerUnavailable:
+                # The kept connection was dropped while idle (a server restart, an idle timeout): BEGIN did
+                # nothing, so begin once more on a new connection. Long-lived users (the MCP server) would
+                # otherwise fail their first write after a restart; a server that is away fails it again.
+                conn = self.writer()
+                self._begin(conn)
             result = work(conn)
         except BaseException:
             self._rollback()

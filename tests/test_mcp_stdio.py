@@ -268,3 +268,47 @@ def test_a_postgresql_server_going_away_is_a_tool_error_then_the_server_carries_
         if pipe.process.poll() is None:
             pipe.process.kill()
             pipe.process.wait()
+
+
+def _drop_connections(url: str) -> None:
+    """End every bazinga-db connection to the server (what a restart or an idle timeout does to them)."""
+    import psycopg2
+
+    admin = psycopg2.connect(url)
+    admin.autocommit = True
+    with admin.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE application_name = 'bazinga-db' AND pid <> pg_backend_pid()"
+        )
+        assert [row[0] for row in cursor.fetchall()] == [True]  # the server's one connection
+    admin.close()
+
+
+def test_a_connection_dropped_between_calls_is_replaced_unnoticed(own_pg_server, tmp_path):
+    """The server's connection is ended between two calls: the next read and the next write both work,
+    each on a new connection, and the write is stored once."""
+    pipe = Pipe(sys.executable, tmp_path, db=own_pg_server.url)
+    try:
+        pipe.ask(INIT)
+        session = {"session_id": "s1", "mode": "simple", "requirements": "x"}
+        assert _call(pipe, 1, "create_session", session)["result"]["isError"] is False
+        _drop_connections(own_pg_server.url)
+        read = _call(pipe, 2, "get_session", {"session_id": "s1"})["result"]
+        assert read["isError"] is False, read
+        _drop_connections(own_pg_server.url)
+        entry = {"session_id": "s1", "agent_type": "pm", "content": "once"}
+        written = _call(pipe, 3, "log_interaction", entry)["result"]
+        assert written["isError"] is False, written
+        _drop_connections(own_pg_server.url)
+        resource = pipe.ask(
+            {"jsonrpc": "2.0", "id": 4, "method": "resources/read", "params": {"uri": "bazinga://sessions"}}
+        )
+        assert "result" in resource, resource
+        logs = _call(pipe, 5, "get_logs", {"session_id": "s1"})["result"]["structuredContent"]["result"]
+        assert [entry["content"] for entry in logs] == ["once"]
+        assert pipe.close() == (b"", b"", 0)
+    finally:
+        if pipe.process.poll() is None:
+            pipe.process.kill()
+            pipe.process.wait()

@@ -995,9 +995,10 @@ PostgreSQL (bazinga-db installed from its repository with the `postgres` extra; 
 SQLite-only): give `--db postgresql://USER@HOST:PORT/DB` (or set `BAZINGA_DB_URL` in the client's `env`;
 keep the password in `~/.pgpass` or `PGPASSWORD`, not in the arguments). Every tool works the same, but
 `backup`, which copies a SQLite file: it is refused with the `pg_dump` line (`copy_to` makes a SQLite copy).
-The server keeps one connection; while the PostgreSQL server is away, calls fail with
-`❌ … cannot reach the PostgreSQL server …` (nothing done) and resource reads with -32603, and the first
-call after it is back connects again.
+The server keeps one connection. One the PostgreSQL server ended while idle (a restart, an idle timeout)
+is replaced unnoticed: reads are repeated on a new connection, writes begin there. While the server is
+away, calls fail with `❌ … cannot reach the PostgreSQL server …` (nothing done) and resource reads with
+-32603; the first call after it is back works.
 
 ## What it offers
 - **Protocol**: the initialize handshake; it offers revision CURRENT and accepts OLDER.
