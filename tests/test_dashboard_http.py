@@ -138,6 +138,21 @@ def test_an_unusable_database_is_refused_before_listening(tmp_path, snapshot):
     assert (tmp_path / "notes.txt").read_text() == "not a database, just notes\n" * 100
 
 
+def test_an_unreachable_postgresql_server_is_refused_before_listening(tmp_path):
+    pytest.importorskip("psycopg2")
+    free = socket.socket()
+    free.bind(("127.0.0.1", 0))
+    port = free.getsockname()[1]
+    free.close()  # nothing listens there now
+    process = launch(f"postgresql://postgres:secret@127.0.0.1:{port}/bazinga", "--port", "0", cwd=tmp_path)
+    out, err = process.communicate(timeout=30)
+    assert (out, process.returncode) == ("", 1)
+    assert err.startswith(
+        f"❌ dashboard: cannot reach the PostgreSQL server at postgresql://postgres:***@127.0.0.1:{port}/"
+    )
+    assert "secret" not in err and "Traceback" not in err
+
+
 def test_a_missing_database_is_waited_for_not_created(tmp_path, run_cli, snapshot):
     """SQLite: no file yet (the test takes no backend, so it runs there only); PostgreSQL: next test."""
     location = tmp_path / "later" / "bazinga.db"
