@@ -241,6 +241,9 @@ class PgStore:
         self._batch: Connection | None = None
         self._cursors = 0  # names of server-side cursors (iterate)
         self.driver: Any = None
+        # Set by a reader that must never write (the dashboard): every transaction on the connections this
+        # store opens is then READ ONLY, refused by the server itself, beside the caller calling no write.
+        self.read_only = False
 
     # -- errors ------------------------------------------------------------------------------------
     def _clean(self, text: str) -> str:
@@ -321,7 +324,10 @@ class PgStore:
         decimal = self.driver.extensions.new_type((1700,), "BAZINGA_NUMERIC", _numeric)
         self.driver.extensions.register_type(decimal, raw)
         self._conn = Connection(raw, self)
-        self._conn.run(f"SET lock_timeout = {LOCK_TIMEOUT_MS}")
+        settings = f"SET lock_timeout = {LOCK_TIMEOUT_MS}"
+        if self.read_only:
+            settings += "; SET default_transaction_read_only = on"
+        self._conn.run(settings)
         return self._conn
 
     def current_version(self, conn: Connection) -> int:
@@ -425,7 +431,14 @@ class PgStore:
             return work(self._batch_connection())
         conn = self.writer()
         try:
-            self._begin(conn)
+            try:
+                self._begin(conn)
+            except ServerUnavailable:
+                # The kept connection was dropped while idle (a server restart, an idle timeout): BEGIN did
+                # nothing, so begin once more on a new connection. Long-lived users (the MCP server) would
+                # otherwise fail their first write after a restart; a server that is away fails it again.
+                conn = self.writer()
+                self._begin(conn)
             result = work(conn)
         except BaseException:
             self._rollback()

@@ -132,6 +132,20 @@ def schema_url(server_url: str, schema: str) -> str:
 
 
 @pytest.fixture
+def own_pg_server():
+    """A PostgreSQL cluster of the test's own (tests/pg_server.py; ~1 s to start), which the test may stop
+    (``own_pg_server.stop(remove=False)``) and start again on the same port (``_pg_ctl("start")``): for
+    what a server going away does to long-lived clients (the dashboard, the MCP server). Its URL: ``.url``."""
+    import pg_server
+
+    if pg_server.bin_dir() is None:
+        _unavailable("PostgreSQL is not installed (apt-get install postgresql)")
+    cluster = pg_server.Cluster().start()
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture
 def pg_url(pg_server_url: str, pg_admin) -> str:
     """A fresh, empty schema on the test server, as a URL; dropped after the test."""
     schema = f"bz_{os.getpid()}_{next(_SCHEMAS)}"

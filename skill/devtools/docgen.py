@@ -961,7 +961,7 @@ def skill_md(current: str) -> str:
 # ------------------------------------------------------------------------------ references/mcp.md
 MCP_INTRO = """# The MCP server
 
-`python3 scripts/bazinga_db.py [--db PATH] mcp` serves the store to any Model Context Protocol client
+`python3 scripts/bazinga_db.py [--db PATH|URL] mcp` serves the store to any Model Context Protocol client
 over stdio (JSON-RPC 2.0, one message per line). It is standard-library Python like the rest of the
 skill: nothing to install. One server holds one database open for as long as the client runs it; any
 number of servers and CLI processes can write to the same database at once.
@@ -991,11 +991,21 @@ server. Without `--db` the server uses `$BAZINGA_DB_PATH`, else the nearest `coo
 above its working directory. `--auto-create-session` (or `BAZINGA_AUTO_CREATE_SESSION=1`) lets writes
 create a missing session, as on the command line.
 
+PostgreSQL (bazinga-db installed from its repository with the `postgres` extra; the upload ZIP is
+SQLite-only): give `--db postgresql://USER@HOST:PORT/DB` (or set `BAZINGA_DB_URL` in the client's `env`;
+keep the password in `~/.pgpass` or `PGPASSWORD`, not in the arguments). Every tool works the same, but
+`backup`, which copies a SQLite file: it is refused with the `pg_dump` line (`copy_to` makes a SQLite copy).
+The server keeps one connection. One the PostgreSQL server ended while idle (a restart, an idle timeout)
+is replaced unnoticed: reads are repeated on a new connection, writes begin there. While the server is
+away, calls fail with `❌ … cannot reach the PostgreSQL server …` (nothing done) and resource reads with
+-32603; the first call after it is back works.
+
 ## What it offers
 - **Protocol**: the initialize handshake; it offers revision CURRENT and accepts OLDER.
   Requests are answered in order; a malformed message gets the JSON-RPC error code
   (-32700 parse error, -32600 invalid request, -32601 unknown method, -32602 invalid params, such as an
-  unknown tool), never a crash. Closing standard input ends the server (exit 0).
+  unknown tool), never a crash; a resource read gets -32002 for an unknown session and -32603 when the
+  store cannot be read. Closing standard input ends the server (exit 0).
 - **Tools**: one per command, below. A call is the CLI's operation: the same validation, the same ✓ and
   ❌ texts. The result's text is the notices and the ✓ line (writes) or the JSON (reads); its
   `structuredContent` is the JSON the CLI prints with `--format json` (reads: `{"ok": true, "command":
