@@ -250,9 +250,10 @@ class PgStore:
         text = " ".join(str(text).split())
         return text.replace(self._secret, "***") if self._secret else text
 
-    def translate(self, error: Exception) -> BazingaError:
-        """A driver error as the project's error, with a hint an agent can act on; never the password."""
-        code = getattr(error, "pgcode", None) or ""
+    def translate(self, error: Exception, code: str = "") -> BazingaError:
+        """A driver error as the project's error, with a hint an agent can act on; never the password.
+        ``code`` stands in for the SQLSTATE when the driver gives none (a refused login)."""
+        code = getattr(error, "pgcode", None) or code
         text = self._clean(getattr(getattr(error, "diag", None), "message_primary", None) or str(error))
         if self._conn is not None and self._conn.raw.closed:
             self._conn = None  # the server dropped it: the next call connects again
@@ -319,7 +320,7 @@ class PgStore:
                 self.url, connect_timeout=CONNECT_TIMEOUT_S, application_name="bazinga-db"
             )
         except self.driver.Error as error:
-            raise self.translate(error) from None
+            raise self.translate(error, _login_code(error)) from None
         raw.autocommit = True
         decimal = self.driver.extensions.new_type((1700,), "BAZINGA_NUMERIC", _numeric)
         self.driver.extensions.register_type(decimal, raw)
@@ -715,6 +716,24 @@ class PgQuery:
             raise self.store._query_error(error, self.timeout) from None
         finally:
             self.store._rollback()
+
+
+# libpq reports a login the server refused as text only (psycopg2 gives no SQLSTATE before a connection
+# exists); these are the server's own messages for the three cases an agent can fix in its URL.
+_LOGIN_REFUSALS = (
+    ("password authentication failed", "28P01"),
+    ("no pg_hba.conf entry", "28000"),
+    ('role "', "28000"),  # role "x" does not exist
+    ('database "', "3D000"),  # database "x" does not exist
+)
+
+
+def _login_code(error: Exception) -> str:
+    """The SQLSTATE of a refused login, read from the server's message; "" when it is something else."""
+    text = str(error)
+    if "does not exist" not in text and "authentication failed" not in text and "pg_hba" not in text:
+        return ""
+    return next((code for marker, code in _LOGIN_REFUSALS if marker in text), "")
 
 
 def _numeric(value: str | None, _cursor: Any) -> Any:
