@@ -421,6 +421,16 @@ SECTIONS: list[Section] = [
             _e("get-session", S),
             _e("list-sessions", "5"),
             _e("list-sessions", "--status", "active", "--format", "text"),
+            _e(
+                "list-sessions",
+                "--limit",
+                "1",
+                "--offset",
+                "1",
+                "--format",
+                "csv",
+                note="A default or given limit that leaves rows out says so on stderr.",
+            ),
         ],
     ),
     Section(
@@ -441,6 +451,17 @@ SECTIONS: list[Section] = [
             _e("get-logs", S, "--limit", "2"),
             _e("get-logs", S, "--agent-type", "pm", "--since", "2025-01-01 00:00:00", "--offset", "0"),
             _e("stream-logs", S, "2", "0"),
+            _e(
+                "stream-logs",
+                S,
+                "--limit",
+                "2",
+                "--offset",
+                "1",
+                "--format",
+                "nl",
+                note="The same paging spelled as flags; nl prints one JSON object per line.",
+            ),
         ],
     ),
     Section(
@@ -487,6 +508,7 @@ SECTIONS: list[Section] = [
             _e("get-task-groups", S),
             _e("get-task-groups", S, "pending"),
             _e("get-task-groups", S, "--group", "group_a", "--format", "text"),
+            _e("get-task-groups", S, "--limit", "1", "--offset", "1", "--format", "table"),
         ],
     ),
     Section(
@@ -525,7 +547,7 @@ SECTIONS: list[Section] = [
         "",
         [
             _e("log-decision", S, "spawn", '{"agent":"developer","group":"group_a"}', "2"),
-            _e("get-decisions", S, "--type", "spawn", "--limit", "5"),
+            _e("get-decisions", S, "--type", "spawn", "--limit", "5", "--offset", "0"),
         ],
     ),
     Section(

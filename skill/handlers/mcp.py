@@ -81,6 +81,7 @@ _TYPE_SCHEMAS: dict[str, dict[str, Any]] = {
     "path": {"type": "string", "minLength": 1},
     "count": {"type": "integer", "minimum": 0},
     "limit": {"type": "integer", "minimum": 1},
+    "row_limit": {"type": "integer", "minimum": 0},
     "flag": {"type": "boolean"},
     "json": {},  # any JSON value: the object itself, or its JSON text
 }
