@@ -118,6 +118,14 @@ def check_token_totals(conn: sqlite3.Connection, session_id: str, dialect: Diale
         )
 
 
+def _page_size(limit: int | None, default: int) -> int:
+    """A dashboard page's size: ``default`` when not given, else 1 to MAX_PAGE (0, which lifts a listing's
+    limit, is no page size)."""
+    if limit is None:
+        return default
+    return min(parse_count(limit, "limit", minimum=1), MAX_PAGE)
+
+
 class DefaultLimit(int):
     """A row limit the caller did not give (the vocabulary's default): when it leaves rows out, a ⚠ notice
     says so. A limit the caller chose cuts silently, as asked."""
@@ -641,7 +649,7 @@ class BazingaDB:
             self._notify,
         )
         session_id, before_seq, since_seq = values["session_id"], values["before_seq"], values["since_seq"]
-        limit, agent_type = min(values["limit"] or DEFAULT_PAGE, MAX_PAGE), values["agent_type"]
+        limit, agent_type = _page_size(values["limit"], DEFAULT_PAGE), values["agent_type"]
         self._require_session(session_id)
         latest = self._latest_seq(session_id)
         # One upper bound only: given two (seq <= latest, seq < before), SQLite walks the index from the
@@ -1136,7 +1144,7 @@ class BazingaDB:
         ``[]``.
         """
         values = convert_values({"limit": limit, "status": status}, self._notify)
-        limit, status = min(values["limit"] or DEFAULT_OVERVIEW, MAX_PAGE), values["status"]
+        limit, status = _page_size(values["limit"], DEFAULT_OVERVIEW), values["status"]
         if self._reader_or_none() is None:
             return []
         # Active sessions first: two index walks (status, then creation order) rather than sorting them all.

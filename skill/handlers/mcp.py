@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
 from typing import Any, Protocol, TextIO, cast
 
 from .. import cli
@@ -36,7 +35,6 @@ from ..vocabulary import (
     COMMANDS,
     ENUMS,
     LIMITS,
-    PROMPTS_PATH,
     VOCABULARY,
     suggest,
     unknown_argument_hint,
@@ -517,18 +515,9 @@ def encode(message: Any) -> bytes:
 
 
 def _skill_version() -> str:
-    """The version in SKILL.md's frontmatter (metadata.version)."""
-    try:
-        with open(os.path.join(os.path.dirname(PROMPTS_PATH), "SKILL.md"), encoding="utf-8") as file:
-            lines = file.read(4096).splitlines()
-    except OSError:
-        lines = []
-    for line in lines[1:]:
-        if line.startswith("---"):  # the end of the frontmatter
-            break
-        if line.strip().startswith("version:"):
-            return line.split(":", 1)[1].strip().strip("\"'")
-    return "unknown"
+    """The skill's version: the vocabulary's (what --version prints; SKILL.md's metadata.version says the
+    same, tests/test_cli_surface.py checks)."""
+    return str(VOCABULARY["version"])
 
 
 # -- the handler -------------------------------------------------------------------------------------
