@@ -349,7 +349,9 @@ def token_view(summary: dict[str, int], by: str = "agent_type") -> str:
     for name, total in summary.items():
         if name != "total":
             shown = agent_label(name) if by == "agent_type" else name
-            lines.append(f"- {shown[:1].upper() + shown[1:] if by == 'agent_type' else shown}: {total:,}")
+            name = shown[:1].upper() + shown[1:] if by == "agent_type" else shown
+            amount = f": {total:,}"
+            lines.append("- " + _clip(name, TABLE_WIDTH - 2 - len(amount)) + amount)
     return "\n".join(lines)
 
 
