@@ -262,7 +262,7 @@ def _argument_names(arg: dict[str, Any]) -> str:
     if arg["kind"] == "positional":
         flags = arg.get("flags", ())
         metavar = ARGUMENTS[arg["name"]].get("flag_metavar", arg["metavar"])
-        return arg["metavar"] + "".join(f", {flag} {metavar}" for flag in flags[:1])
+        return str(arg["metavar"]) + "".join(f", {flag} {metavar}" for flag in flags[:1])
     if arg["type"] == "flag":
         return ", ".join(arg["flags"])
     return f"{arg['flags'][0]} {arg['metavar']}"
@@ -340,7 +340,7 @@ def render(ctx: Context, result: Result) -> int:
         elif not ctx.quiet and (result.text or result.message):
             stdout.write(str(result.text or result.message) + "\n")
         return EXIT_OK
-    if output in ROW_FORMATS and spec["kind"] == "read":
+    if output is not None and output in ROW_FORMATS and spec["kind"] == "read":
         formatting.write_rows(stdout, output, result.value, spec.get("rows"))
         _flush_notices(ctx)  # what a streamed iteration reported (a limit reached)
         return EXIT_OK
