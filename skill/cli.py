@@ -374,6 +374,12 @@ def context(
     output = options.get("format")
     if output is not None:
         output = normalise_enum("output_format", output, "format")
+    allowed = COMMANDS[command].get("formats")  # a command that prints its own shape (a document, replies)
+    if output is not None and allowed is not None and output not in allowed:
+        raise UsageError(
+            f"--format {output} does not apply here: {command} prints {' or '.join(allowed)}",
+            f"Use --format {allowed[0]}, or leave --format out.",
+        )
     args = bind(invocation)
     resolve_inputs(command, args, stdin)
     auto_create = bool(options.get("auto_create_session")) or env.get("BAZINGA_AUTO_CREATE_SESSION") == "1"

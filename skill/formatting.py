@@ -249,8 +249,8 @@ def _flat(value: Any) -> str:
 def write_rows(stream: Any, output: str, value: Any, key: str | None = None) -> None:
     """A result (see :func:`as_rows`) in one of the row formats, streamed where the format allows (all but
     table): nl, one JSON object per line; csv and tsv, a header row then the values (nested values as JSON
-    text); table, an aligned table within TABLE_WIDTH. Columns: every row's keys for a list, else the
-    first row's."""
+    text); table, an aligned table within TABLE_WIDTH (an object: a field/value table). Columns: every
+    row's keys for a list, else the first row's."""
     inner = value.get(key) if key is not None and isinstance(value, dict) else value
     columns: list[str] | None = None
     if isinstance(inner, list):
@@ -258,6 +258,8 @@ def write_rows(stream: Any, output: str, value: Any, key: str | None = None) -> 
         for row in inner:
             found.update(dict.fromkeys(row if isinstance(row, dict) else ("value",)))
         columns = list(found)
+    if output == "table" and isinstance(inner, dict):  # one object: a table of its fields reads better
+        inner, columns = [{"field": k, "value": v} for k, v in inner.items()], ["field", "value"]
     rows = as_rows(inner)
     if output == "table":
         stream.write(table(list(rows), columns) + "\n")

@@ -375,6 +375,20 @@ def test_writes_keep_their_line_in_every_format(seeded):
             assert out == "✓ Logged 10 tokens for QA in session bazinga_20250113_143530\n"
 
 
+def test_an_object_is_one_row_and_a_table_of_its_fields(seeded):
+    session = json.loads(run(seeded, "get-session", S)[0])
+    assert json.loads(run(seeded, "get-session", S, "--nl")[0]) == session
+    assert next(csv.reader(io.StringIO(run(seeded, "get-session", S, "--csv")[0]))) == list(session)
+    table = run(seeded, "get-session", S, "--table")[0].splitlines()
+    assert table[0].split() == ["field", "value"] and len(table) == 2 + len(session)
+
+
+@pytest.mark.parametrize("command", [c for c, spec in COMMANDS.items() if "formats" in spec])
+def test_a_command_with_its_own_shape_refuses_the_row_formats(seeded, command):
+    out, err, code = run(seeded, command, "--csv")  # export-session's own --format is json|markdown
+    assert (out, code) == ("", 2) and "--format csv does not apply here" in err
+
+
 def test_a_read_that_finds_nothing_prints_no_rows(seeded):
     assert run(seeded, "get-state", S, "orchestrator", "--csv")[:3:2] == ("", 0)
     assert run(seeded, "get-state", S, "orchestrator", "--nl")[:3:2] == ("", 0)
