@@ -280,7 +280,8 @@ def general_help() -> str:
         lines += _wrap(option["help"] + ("." if not option["help"].endswith(".") else ""), 26, f"  {names}")
     lines += [
         "",
-        f"Output formats (--format): {formats}. Writes print their ✓ line (JSON with json).",
+        f"Output formats (--format): {formats}.",
+        "Writes print their ✓ line in every format but json (a JSON result).",
         "Listing reads print at most a default number of rows (each command's --help says how many) and",
         "say so on stderr when rows were left out: --limit N for more, --limit 0 for every row.",
         "JSON arguments accept - (standard input) or @PATH; long content accepts -.",

@@ -152,6 +152,15 @@ def test_help_names_the_time_formats_and_the_output_formats(tmp_path):
     assert "--version" in general and "--json" in general and "--limit 0" in general
 
 
+def test_help_fits_100_columns_but_for_the_runnable_example_lines(tmp_path):
+    for argv in [["--help"], *([command, "--help"] for command in COMMANDS)]:
+        out = run(tmp_path, *argv)[0]
+        long = [
+            line for line in out.splitlines() if len(line) > WIDTH and "scripts/bazinga_db.py" not in line
+        ]
+        assert long == [], argv
+
+
 def test_help_never_needs_the_database(tmp_path):
     for argv in (["--help"], ["get-logs", "--help"], ["help", "query"], ["--version"]):
         assert run(tmp_path, *argv)[2] == 0
