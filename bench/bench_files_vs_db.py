@@ -251,7 +251,12 @@ def main() -> None:
     )
     questions = [
         ("last 50 entries", "last50", "log", ["get-logs", SESSION, "--limit", "50"]),
-        ("entries of one agent type (qa)", "agent", "log", ["get-logs", SESSION, "--agent-type", "qa", "--limit", "0"]),
+        (
+            "entries of one agent type (qa)",
+            "agent",
+            "log",
+            ["get-logs", SESSION, "--agent-type", "qa", "--limit", "0"],
+        ),
         ("token totals", "tokens", "tokens", ["token-summary", SESSION]),
     ]
     file_functions = {"last50": file_last_50, "agent": file_agent_entries, "tokens": file_token_totals}
