@@ -49,6 +49,10 @@ def _recent_dates() -> str:
 
 # Only times of the test run itself are replaced: example times inside messages stay as written.
 _TIME = re.compile(rf"(?:{_recent_dates()})[T ]\d{{2}}:\d{{2}}:\d{{2}}(?:\.\d+)?Z?")
+# Text tables show short local times: '12-02 14:03' (month-day hour:minute) of the run's days.
+_SHORT_TIME = re.compile(
+    rf"\b(?:{'|'.join(day[5:] for day in _recent_dates().split('|'))}) \d{{2}}:\d{{2}}\b"
+)
 
 
 class Result(NamedTuple):
@@ -70,7 +74,7 @@ def normalise(text: str, tmp: Path | None = None) -> str:
         text = text.replace(f"'{url}'", SQLITE_SHOWN).replace(url, SQLITE_SHOWN)
     if tmp is not None:
         text = text.replace(str(tmp), "<TMP>")
-    return _TIME.sub("<TIME>", text)
+    return _SHORT_TIME.sub("<TIME>", _TIME.sub("<TIME>", text))
 
 
 # -- PostgreSQL ----------------------------------------------------------------------------------------

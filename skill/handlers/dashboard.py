@@ -272,7 +272,11 @@ def session_view(
         "before_seq": before_seq,
         "agent_types": db.get_log_agent_types(session_id),
         **_details(
-            db, session_id, db.get_task_groups(session_id), db.get_token_summary(session_id), timeline
+            db,
+            session_id,
+            db.get_task_groups(session_id, limit=0),
+            db.get_token_summary(session_id),
+            timeline,
         ),
     }
 

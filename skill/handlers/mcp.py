@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
 from typing import Any, Protocol, TextIO, cast
 
 from .. import cli
@@ -38,7 +37,6 @@ from ..vocabulary import (
     COMMANDS,
     ENUMS,
     LIMITS,
-    PROMPTS_PATH,
     VOCABULARY,
     suggest,
     unknown_argument_hint,
@@ -83,6 +81,7 @@ _TYPE_SCHEMAS: dict[str, dict[str, Any]] = {
     "path": {"type": "string", "minLength": 1},
     "count": {"type": "integer", "minimum": 0},
     "limit": {"type": "integer", "minimum": 1},
+    "row_limit": {"type": "integer", "minimum": 0},
     "flag": {"type": "boolean"},
     "json": {},  # any JSON value: the object itself, or its JSON text
 }
@@ -535,18 +534,9 @@ def encode(message: Any) -> bytes:
 
 
 def _skill_version() -> str:
-    """The version in SKILL.md's frontmatter (metadata.version)."""
-    try:
-        with open(os.path.join(os.path.dirname(PROMPTS_PATH), "SKILL.md"), encoding="utf-8") as file:
-            lines = file.read(4096).splitlines()
-    except OSError:
-        lines = []
-    for line in lines[1:]:
-        if line.startswith("---"):  # the end of the frontmatter
-            break
-        if line.strip().startswith("version:"):
-            return line.split(":", 1)[1].strip().strip("\"'")
-    return "unknown"
+    """The skill's version: the vocabulary's (what --version prints; SKILL.md's metadata.version says the
+    same, tests/test_cli_surface.py checks)."""
+    return str(VOCABULARY["version"])
 
 
 # -- the handler -------------------------------------------------------------------------------------

@@ -272,7 +272,7 @@ def label_segments(
     return segments
 
 
-_VALUE_LABEL_TYPES = ("id", "name", "agent_type", "count", "limit", "time", *ENUMS)
+_VALUE_LABEL_TYPES = ("id", "name", "agent_type", "count", "limit", "row_limit", "time", *ENUMS)
 
 
 def body_colon(head: str, data: dict[str, Any]) -> re.Match[str] | None:
