@@ -23,6 +23,7 @@ import os
 import re
 import stat
 import time
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -1119,7 +1120,7 @@ def qualifier_for(agent_type: str, agent_id: str | None, group_order: list[str])
 def render_log(
     session_id: str,
     started: str | None,
-    entries: list[dict[str, Any]],
+    entries: Iterable[dict[str, Any]],
     group_order: list[str] | None = None,
 ) -> str:
     """A session's log rows in the legacy orchestration-log.md layout (FORMATS.md §1, 31a6d3e+ header).
@@ -1128,11 +1129,22 @@ def render_log(
     is trimmed, and a row with no iteration is written as ``Orchestration Complete`` (orchestrator) or
     ``Iteration 0`` (others), the only headings the layout has.
     """
+    return "".join(render_log_chunks(session_id, started, entries, group_order))
+
+
+def render_log_chunks(
+    session_id: str,
+    started: str | None,
+    entries: Iterable[dict[str, Any]],
+    group_order: list[str] | None = None,
+) -> Iterator[str]:
+    """:func:`render_log` one entry at a time, so a log of any length is written in flat memory."""
     order = group_order or []
     out = [LOG_TITLE, "", f"**Session:** {session_id}"]
     if started:
         out.append(f"**Started:** {legacy_time(started)}")
     out += ["", LOG_BLURB, "", "---", ""]
+    yield "\n".join(out)
     for row in entries:
         stamp = legacy_time(row["timestamp"])
         if row.get("iteration") is None and row["agent_type"] == "orchestrator":
@@ -1144,5 +1156,4 @@ def render_log(
             )
             if qualifier:
                 heading += f" ({qualifier})"
-        out += [heading, "", row["content"].strip(), "", "---", ""]
-    return "\n".join(out)
+        yield "\n" + "\n".join([heading, "", row["content"].strip(), "", "---", ""])
