@@ -159,12 +159,17 @@ class BazingaDB:
     ):
         self.path = os.fspath(path)
         self.store = open_store(self.path)
+        self.store.on_wait = self._waited
         self.auto_create_sessions = auto_create_sessions
         self.on_notice = on_notice  # notices go here as they happen; None drops them
 
     def _notify(self, notice: Notice) -> None:
         if self.on_notice is not None:
             self.on_notice(notice)
+
+    def _waited(self, seconds: int) -> None:
+        """A write has waited this long for another process's write lock (a "waiting" notice, live)."""
+        self._notify(Notice("waiting", f"waiting for another writer\u2026 {seconds} s", warning=True))
 
     def close(self) -> None:
         """Close the connections this object opened (``with BazingaDB(...) as db:`` does it on exit)."""

@@ -28,6 +28,10 @@ if TYPE_CHECKING:
 
 BUSY_TIMEOUT_MS = 30_000
 WRITE_ATTEMPTS = 5
+# A write waiting for another process's write lock reports it (``on_wait``) after this many seconds and
+# every as many seconds after; it waits in slices of _WAIT_SLICE_MS so that it can.
+WAIT_NOTICE_EVERY = 5
+_WAIT_SLICE_MS = 500
 _RETRY_PAUSES = (0.05, 0.1, 0.25, 0.5)
 
 # Optional SQL tracer: BAZINGA_DB_TRACE=1 prints every statement to stderr (never stdout).
@@ -278,6 +282,25 @@ def check_database_path(path: str) -> None:
         )
 
 
+class _Waiting:
+    """The time one write has waited for the lock, reported every WAIT_NOTICE_EVERY seconds."""
+
+    def __init__(self, report: Callable[[int], None] | None):
+        self.report = report
+        self.started = time.monotonic()
+        self.next = WAIT_NOTICE_EVERY
+
+    def still(self, limit_ms: int) -> bool:
+        """After a failed try: False once ``limit_ms`` has passed, else True (reporting when it is time)."""
+        waited = time.monotonic() - self.started
+        if waited * 1000 >= limit_ms:
+            return False
+        if waited >= self.next and self.report is not None:
+            self.report(int(waited))
+            self.next = int(waited) + WAIT_NOTICE_EVERY
+        return True
+
+
 class Store:
     """One database file; opens connections lazily and reports what it did to the file.
 
@@ -294,6 +317,8 @@ class Store:
         self._reader: sqlite3.Connection | None = None
         self.applied: list[migrations.Migration] = []
         self.in_batch = False  # True between begin() and commit()/rollback(): write() joins that transaction
+        # Called with the seconds waited so far when a write has waited WAIT_NOTICE_EVERY s for the lock.
+        self.on_wait: Callable[[int], None] | None = None
 
     # -- opening -----------------------------------------------------------------------------------
     def _check_path(self) -> None:
@@ -427,9 +452,10 @@ class Store:
             except sqlite3.Error as error:
                 raise translate(error, self.path) from error
         last_error: sqlite3.Error | None = None
+        waiting = _Waiting(self.on_wait)
         for attempt in range(WRITE_ATTEMPTS):
             try:
-                conn.execute("BEGIN IMMEDIATE")
+                self._begin_immediate(conn, waiting)
                 result = work(conn)
                 conn.execute("COMMIT")
                 return result
@@ -446,13 +472,32 @@ class Store:
         assert last_error is not None
         raise translate(last_error, self.path)
 
+    def _begin_immediate(self, conn: sqlite3.Connection, waiting: _Waiting) -> None:
+        """BEGIN IMMEDIATE, waiting up to the busy timeout for another writer; with ``on_wait`` set, in
+        short slices (SQLite's own busy wait cannot report), telling ``on_wait`` every few seconds."""
+        if waiting.report is None:
+            conn.execute("BEGIN IMMEDIATE")
+            return
+        conn.execute(f"PRAGMA busy_timeout = {_WAIT_SLICE_MS}")
+        try:
+            while True:
+                try:
+                    conn.execute("BEGIN IMMEDIATE")
+                    return
+                except sqlite3.OperationalError as error:
+                    if not _is_busy(error) or not waiting.still(BUSY_TIMEOUT_MS):
+                        raise
+        finally:
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+
     # -- one transaction around many writes (the batch command) ------------------------------------
     def begin(self) -> None:
         """Open a BEGIN IMMEDIATE transaction that every write() joins until commit() or rollback()."""
         conn = self.writer()
+        waiting = _Waiting(self.on_wait)
         for pause in _RETRY_PAUSES + (None,):
             try:
-                conn.execute("BEGIN IMMEDIATE")
+                self._begin_immediate(conn, waiting)
                 break
             except sqlite3.OperationalError as error:
                 if pause is None or not _is_busy(error):

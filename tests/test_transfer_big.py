@@ -59,7 +59,11 @@ def big_document(rows: int = ROWS) -> dict:
             for i in range(rows)
         ],
         "state_snapshots": [
-            {"timestamp": _ts(i * 10), "state_type": "pm", "state_data": {"iteration": i, "groups": ["A", "B"]}}
+            {
+                "timestamp": _ts(i * 10),
+                "state_type": "pm",
+                "state_data": {"iteration": i, "groups": ["A", "B"]},
+            }
             for i in range(50)
         ],
         "task_groups": [
