@@ -282,6 +282,47 @@ def check_database_path(path: str) -> None:
         )
 
 
+DEFAULT_FOLDER, DEFAULT_NAME = "coordination", "bazinga.db"
+
+
+def make_default_folder(path: str) -> None:
+    """Create the folder of a new database when it is the default layout, ``coordination/bazinga.db`` in
+    an existing folder (a project's root); refuse any other missing folder, naming it, creating nothing.
+
+    A mistyped ``--db /tmp/proejct/x.db`` must not silently grow a folder tree (and a database nobody
+    reads); the default location is the one folder every project gets without asking."""
+    absolute = os.path.abspath(path)
+    folder = os.path.dirname(absolute)
+    parent = os.path.dirname(folder)
+    default = (
+        os.path.basename(absolute) == DEFAULT_NAME
+        and os.path.basename(folder) == DEFAULT_FOLDER
+        and os.path.isdir(parent)
+    )
+    if not default:
+        missing = folder
+        while not os.path.isdir(os.path.dirname(missing)) and os.path.dirname(missing) != missing:
+            missing = os.path.dirname(missing)  # the outermost folder that is missing
+        shown = display_path(folder)
+        raise DatabaseUnusable(
+            f"cannot create the database {display_path(path)}: its folder {shown} does not exist"
+            + (f" ({display_path(missing)} is missing)" if missing != folder else ""),
+            f"Create it first (mkdir -p {display_path(folder)}), or choose a database path in an existing "
+            f"folder ({{term:db}}); only the default {DEFAULT_FOLDER}/{DEFAULT_NAME} gets its folder made.",
+            code="missing_folder",
+        )
+    try:
+        os.mkdir(folder)
+    except FileExistsError:
+        pass  # another process made it meanwhile
+    except OSError as error:
+        raise DatabaseUnusable(
+            f"cannot create the folder {display_path(folder)}: {error.strerror}",
+            "Create it yourself or choose another {term:db} path.",
+            code="cannot_create_folder",
+        ) from error
+
+
 class _Waiting:
     """The time one write has waited for the lock, reported every WAIT_NOTICE_EVERY seconds."""
 
@@ -330,14 +371,8 @@ class Store:
             return self._writer
         self._check_path()
         folder = os.path.dirname(os.path.abspath(self.path))
-        try:
-            os.makedirs(folder, exist_ok=True)
-        except OSError as error:
-            raise DatabaseUnusable(
-                f"cannot create the folder {folder}: {error.strerror}",
-                "Create it yourself or choose another {term:db} path.",
-                code="cannot_create_folder",
-            ) from error
+        if not os.path.isdir(folder):
+            make_default_folder(self.path)
         try:
             conn = _configure(
                 sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
