@@ -8,7 +8,8 @@ runs the real script as an agent would, each step a child process:
 2. ``import-session big.json`` into a new, empty database;
 3. ``export-session big --out back.json`` from that new database.
 
-and prints per step the wall time, CPU time and peak RSS (``os.wait4``: that child alone), then checks that
+and prints per step the wall time, CPU time and peak RSS (``os.wait4`` through bench/launcher.py: that child
+alone), then checks that
 the round trip is exact: rows per table, a SHA-256 of every table's rows of the session (ordered as the
 export orders them, without row ids) in both databases, and the two export files byte for byte.
 
@@ -21,13 +22,12 @@ import argparse
 import hashlib
 import os
 import sqlite3
-import subprocess
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from build_db import AGENTS, BASE, CONTENT, _ts  # noqa: E402
-from common import OUT, PYTHON, child_env, ensure_out, script, skill_root  # noqa: E402
+from common import FLOOR, OUT, ensure_out, script, skill_root, spawn  # noqa: E402
 
 BUILD_VERSION = 1
 SESSION = "big"
@@ -135,23 +135,10 @@ def fingerprint(path: str) -> dict[str, tuple[int, str]]:
 
 
 def step(name: str, argv: list[str], cwd: str) -> dict:
-    """Run the script once; wall time, CPU time and peak RSS of that child alone."""
+    """Run the script once (through bench/launcher.py, so the peak RSS is the child's alone)."""
     started = time.monotonic()
-    process = subprocess.Popen(
-        [PYTHON, script(), *argv], cwd=cwd, env=child_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE
-    )
-    _pid, status, usage = os.wait4(process.pid, 0)
-    wall = time.monotonic() - started
-    out, err = process.stdout.read().decode(), process.stderr.read().decode()  # type: ignore[union-attr]
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"{name} failed: {err}")
-    return {
-        "step": name,
-        "wall": wall,
-        "cpu": usage.ru_utime + usage.ru_stime,
-        "rss_mib": usage.ru_maxrss / 1024,
-        "said": (out or err).strip().splitlines()[-1],
-    }
+    cpu, rss_kib, _code = spawn([script(), *argv], cwd=cwd)
+    return {"step": name, "wall": time.monotonic() - started, "cpu": cpu, "rss_mib": rss_kib / 1024}
 
 
 def main() -> None:
@@ -181,9 +168,8 @@ def main() -> None:
     print(f"{'step':<16} {'wall s':>8} {'cpu s':>8} {'peak RSS MiB':>13}")
     for s in steps:
         print(f"{s['step']:<16} {s['wall']:>8.1f} {s['cpu']:>8.1f} {s['rss_mib']:>13.1f}")
-    print()
-    for s in steps:
-        print(f"  {s['step']}: {s['said'][:150]}")
+    floor = spawn(FLOOR)[1] / 1024
+    print(f"{'floor':<16} {'':>8} {'':>8} {floor:>13.1f}   (python -c 'import sqlite3, json')")
 
     before, after = fingerprint(source), fingerprint(os.path.join(work, "target.db"))
     print(f"\n{'table':<20} {'rows before':>12} {'rows after':>12}  content hash (before = after)")
