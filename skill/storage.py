@@ -328,14 +328,16 @@ class _Waiting:
 
     def __init__(self, report: Callable[[int], None] | None):
         self.report = report
-        self.started = time.monotonic()
+        self.started = self.attempt = time.monotonic()
         self.next = WAIT_NOTICE_EVERY
 
     def still(self, limit_ms: int) -> bool:
-        """After a failed try: False once ``limit_ms`` has passed, else True (reporting when it is time)."""
-        waited = time.monotonic() - self.started
-        if waited * 1000 >= limit_ms:
+        """After a failed try: False once this attempt has waited ``limit_ms``, else True (reporting the
+        whole wait, over every attempt, when it is time)."""
+        now = time.monotonic()
+        if (now - self.attempt) * 1000 >= limit_ms:
             return False
+        waited = now - self.started
         if waited >= self.next and self.report is not None:
             self.report(int(waited))
             self.next = int(waited) + WAIT_NOTICE_EVERY
@@ -513,6 +515,7 @@ class Store:
         if waiting.report is None:
             conn.execute("BEGIN IMMEDIATE")
             return
+        waiting.attempt = time.monotonic()
         conn.execute(f"PRAGMA busy_timeout = {_WAIT_SLICE_MS}")
         try:
             while True:
