@@ -329,9 +329,14 @@ def _report(changes: _Changes, **extra: Any) -> dict[str, Any]:
 
 
 def import_files(
-    db: BazingaDB, folder: str, log: str | None = None, dry_run: bool = False, skip_invalid: bool = False
+    db: BazingaDB,
+    folder: str,
+    log: str | None = None,
+    dry_run: bool = False,
+    skip_invalid: bool = False,
+    progress: Callable[[int], None] | None = None,
 ) -> dict[str, Any]:
-    """Import a legacy ``coordination/`` folder.
+    """Import a legacy ``coordination/`` folder; ``progress`` is told the log entries read, now and then.
 
     Raises InvalidPayload listing every problem (nothing written)."""
     if not os.path.isdir(folder):
@@ -347,7 +352,7 @@ def import_files(
             "Give {arg:import-files.log} the path of the legacy orchestration-log.md, "
             "or leave {arg:import-files.log} out to look in the folder and in ../docs/.",
         )
-    plan = legacy.read_folder(folder, log=log, skip_invalid=skip_invalid)
+    plan = legacy.read_folder(folder, log=log, skip_invalid=skip_invalid, progress=progress)
     if plan.problems:
         count = len(plan.problems)
         details = plan.problems[:MAX_REPORTED]

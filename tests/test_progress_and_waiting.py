@@ -161,3 +161,22 @@ def test_import_and_export_of_a_big_session_show_progress_on_a_terminal(tmp_path
     assert code == 0, terminal
     assert out.decode() == (tmp_path / "big.json").read_text(encoding="utf-8")  # stdout: the export only
     assert b"\r\xe2\x80\xa6 " in terminal and terminal.endswith(b"\x1b[K\n")
+
+
+def test_import_files_shows_the_log_entries_read_on_a_terminal(tmp_path):
+    from test_transfer_big import big_document
+
+    from skill import transfer
+
+    folder = tmp_path / "coordination"
+    folder.mkdir()
+    log = transfer.markdown_from_document(big_document(60_000))
+    (folder / "orchestration-log.md").write_text(log, encoding="utf-8")
+    out, terminal, code = run_on_terminal(["import-files", "coordination"], tmp_path)
+    assert code == 0, terminal
+    drawn = re.findall(r"\r… ([\d,]+) log entries read, \d+ s\x1b\[K", terminal.decode())
+    assert drawn and all(int(n.replace(",", "")) % 5_000 == 0 for n in drawn), terminal
+    assert b"\x1b[K\n" in terminal  # ended before the closing lines
+    assert out.decode().startswith("✓ Imported 60001 new rows from coordination")
+    piped = run_script("--db", "again.db", "import-files", "coordination", cwd=tmp_path)
+    assert piped.code == 0 and "\r" not in piped.stderr

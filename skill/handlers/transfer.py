@@ -64,9 +64,11 @@ def _import_files(ctx: Context) -> Result:
         log=log,
         dry_run=bool(args.get("dry_run")),
         skip_invalid=bool(args.get("skip_invalid")),
+        progress=_progress(ctx, "log entries read"),
     )
     report["folder"] = shown
     report["log"] = _shown(report["log"], ctx.cwd) if report["log"] else None
+    ctx.end_progress()
     if not ctx.quiet and ctx.stderr is not None:
         for warning in report["warnings"] + report["kept"]:
             ctx.stderr.write(f"{formatting.WARNING} {warning}\n")
