@@ -238,3 +238,19 @@ def test_export_to_an_existing_file_needs_force_and_leaves_it_whole(tmp_path):
     assert code == 0
     assert (tmp_path / "out.json").read_text(encoding="utf-8") == export_text(big_document(50))
     assert sorted(p.name for p in tmp_path.iterdir() if "out" in p.name) == ["out.json"]  # no temporaries
+
+
+def test_an_import_that_fails_at_the_end_leaves_nothing_on_either_backend(backend_location, tmp_path):
+    """The last row is bad: every row before it was already written, inside the one transaction."""
+    document = big_document(3_000)
+    document["decisions"][-1]["decision_data"] = "not an object"
+    (tmp_path / "bad.json").write_text(export_text(document), encoding="utf-8")
+    env = {"BAZINGA_DB_URL": backend_location} if "://" in backend_location else {}
+    db = [] if env else ["--db", backend_location]
+    result = run_script(*db, "import-session", "bad.json", cwd=tmp_path, env=env)
+    assert result.code == 1 and result.stdout == ""
+    assert "bad.json has 1 problem; nothing was imported" in result.stderr
+    assert "bad.json $.decisions[0].decision_data:" in result.stderr
+    with BazingaDB(backend_location) as db_:
+        assert db_.list_sessions(10) == []
+        assert db_.store.read_one("SELECT COUNT(*) FROM orchestration_logs")[0] == 0
