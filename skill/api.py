@@ -1228,8 +1228,12 @@ class BazingaDB:
 
     def backup(self, destination: str, force: bool = False) -> dict[str, Any]:
         """Copy the database to ``destination`` (SQLite online backup); refuses an existing file unless
-        ``force``. On PostgreSQL it refuses and names pg_dump and copy-to."""
-        return self.store.backup(destination, force=bool(force))
+        ``force``. On PostgreSQL it refuses and names pg_dump and copy-to. Reports "progress" notices (the
+        share of pages copied) as it goes."""
+        return self.store.backup(destination, force=bool(force), progress=self._copied)
+
+    def _copied(self, done: int, total: int) -> None:
+        self._notify(Notice("progress", f"{done * 100 // max(total, 1)}% of {total:,} pages copied"))
 
     def copy_to(self, target: str, force: bool = False) -> dict[str, Any]:
         """Copy every row to the database at ``target`` (a URL or a SQLite path) and verify it row for row;

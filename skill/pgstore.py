@@ -626,7 +626,7 @@ class PgStore:
             )
         return report
 
-    def backup(self, destination: str, force: bool = False) -> dict[str, Any]:
+    def backup(self, destination: str, force: bool = False, progress: Any = None) -> dict[str, Any]:
         """``backup`` copies a SQLite file page by page; a server database is backed up with its tools."""
         raise DatabaseUnusable(
             f"backup copies a SQLite database file; {self.shown} is a PostgreSQL database, so nothing was "

@@ -463,11 +463,13 @@ class Store:
 
         return check(self.path)
 
-    def backup(self, destination: str, force: bool = False) -> dict[str, Any]:
-        """An online copy of the file (skill/maintenance.py)."""
+    def backup(
+        self, destination: str, force: bool = False, progress: Callable[[int, int], None] | None = None
+    ) -> dict[str, Any]:
+        """An online copy of the file (skill/maintenance.py); ``progress(pages copied, pages)`` per step."""
         from .maintenance import backup
 
-        return backup(self.path, destination, force=force)
+        return backup(self.path, destination, force=force, progress=progress)
 
     def close(self) -> None:
         for conn in (self._writer, self._reader):
