@@ -180,3 +180,22 @@ def test_import_files_shows_the_log_entries_read_on_a_terminal(tmp_path):
     assert out.decode().startswith("✓ Imported 60001 new rows from coordination")
     piped = run_script("--db", "again.db", "import-files", "coordination", cwd=tmp_path)
     assert piped.code == 0 and "\r" not in piped.stderr
+
+
+def test_backup_reports_the_pages_copied_to_api_users(tmp_path, monkeypatch):
+    from skill import maintenance
+    from skill.api import BazingaDB
+
+    monkeypatch.setattr(maintenance, "BACKUP_STEP_PAGES", 2)
+    seen: list = []
+    with BazingaDB(tmp_path / "a.db", on_notice=seen.append) as db:
+        db.create_session("s1", "simple", "r")
+        for n in range(200):
+            db.log_interaction("s1", "pm", f"entry {n} " * 20)
+        seen.clear()
+        result = db.backup(str(tmp_path / "copy.db"))
+    progress = [n.message for n in seen if n.kind == "progress"]
+    pages = int(progress[-1].split(" of ")[1].split()[0].replace(",", ""))
+    assert pages > 10 and len(progress) == -(-pages // 2)  # one per step of 2 pages
+    assert progress[-1] == f"100% of {pages:,} pages copied"
+    assert result["integrity_check"] == "ok" and result["tables"]["orchestration_logs"] == 200
