@@ -650,10 +650,7 @@ def _load(
             if event[0] == "session":
                 value = event[1]
                 if not isinstance(value, dict):
-                    raise InvalidPayload(
-                        f'{what} has no "session" object',
-                        "Export the session again with {cmd:export-session}.",
-                    )
+                    raise _no_session(what)
                 row = _check_row(value, "sessions", SESSION_FIELDS, "$.session", fail)
                 session_id = row.get("session_id", "")
                 if fail.count:
