@@ -177,12 +177,17 @@ class BazingaDB:
     ):
         self.path = os.fspath(path)
         self.store = open_store(self.path)
+        self.store.on_wait = self._waited
         self.auto_create_sessions = auto_create_sessions
         self.on_notice = on_notice  # notices go here as they happen; None drops them
 
     def _notify(self, notice: Notice) -> None:
         if self.on_notice is not None:
             self.on_notice(notice)
+
+    def _waited(self, seconds: int) -> None:
+        """A write has waited this long for another process's write lock (a "waiting" notice, live)."""
+        self._notify(Notice("waiting", f"waiting for another writer\u2026 {seconds} s", warning=True))
 
     def close(self) -> None:
         """Close the connections this object opened (``with BazingaDB(...) as db:`` does it on exit)."""
@@ -1291,8 +1296,12 @@ class BazingaDB:
 
     def backup(self, destination: str, force: bool = False) -> dict[str, Any]:
         """Copy the database to ``destination`` (SQLite online backup); refuses an existing file unless
-        ``force``. On PostgreSQL it refuses and names pg_dump and copy-to."""
-        return self.store.backup(destination, force=bool(force))
+        ``force``. On PostgreSQL it refuses and names pg_dump and copy-to. Reports "progress" notices (the
+        share of pages copied) as it goes."""
+        return self.store.backup(destination, force=bool(force), progress=self._copied)
+
+    def _copied(self, done: int, total: int) -> None:
+        self._notify(Notice("progress", f"{done * 100 // max(total, 1)}% of {total:,} pages copied"))
 
     def copy_to(self, target: str, force: bool = False) -> dict[str, Any]:
         """Copy every row to the database at ``target`` (a URL or a SQLite path) and verify it row for row;

@@ -315,6 +315,7 @@ def notice_lines(notices: list[Notice]) -> list[str]:
 
 
 def _flush_notices(ctx: Context) -> None:
+    ctx.end_progress()
     if ctx.notices and not ctx.quiet and ctx.stderr is not None:
         ctx.stderr.write("".join(line + "\n" for line in notice_lines(ctx.notices)))
     ctx.notices.clear()

@@ -8,8 +8,16 @@ see raw command-line internals; rendering, notices and the ❌ error boundary li
 from __future__ import annotations
 
 import os
+import time
 
 from .errors import UsageError
+
+# Notices shown as they happen rather than after the command: progress of long work (on a terminal only,
+# one line rewritten in place) and a write waiting for another process's lock (always).
+LIVE_KINDS = ("progress", "waiting")
+PROGRESS_INTERVAL = 0.5  # seconds between two redraws of the progress line
+PROGRESS_AFTER = 1.0  # work shorter than this draws no progress line at all
+WAITING = "\u23f3"  # ⏳
 
 TYPE_CHECKING = False  # importing typing costs ~2 ms per process; annotations are strings anyway
 if TYPE_CHECKING:
@@ -97,6 +105,9 @@ class Context:
         self.env: Mapping[str, str] = os.environ if env is None else env
         self.cwd = os.getcwd() if cwd is None else cwd
         self.notices: list[Notice] = []
+        self._progress_shown = False
+        self._progress_drawn = 0.0
+        self._started = time.monotonic()
         self._db = db
         self._own_db = db is None
         self._previous_listener: Any = None
@@ -106,8 +117,46 @@ class Context:
             db.on_notice = self.notify
 
     def notify(self, notice: Notice) -> None:
-        """Collect a notice for the caller to render (✓/⚠ lines on stderr, or a server's reply)."""
-        self.notices.append(notice)
+        """Collect a notice for the caller to render (✓/⚠ lines on stderr, or a server's reply); progress
+        and waiting notices are written to stderr at once instead (see LIVE_KINDS)."""
+        if notice.kind in LIVE_KINDS:
+            self._live(notice)
+        else:
+            self.notices.append(notice)
+
+    def interactive(self) -> bool:
+        """True when stderr is a terminal (progress lines are drawn only there)."""
+        try:
+            return self.stderr is not None and bool(self.stderr.isatty())
+        except (AttributeError, ValueError, OSError):
+            return False
+
+    def _live(self, notice: Notice) -> None:
+        stderr = self.stderr
+        if stderr is None or self.quiet:
+            return
+        if notice.kind == "progress":
+            now = time.monotonic()
+            if (
+                now - self._started < PROGRESS_AFTER
+                or now - self._progress_drawn < PROGRESS_INTERVAL
+                or not self.interactive()
+            ):
+                return
+            self._progress_drawn = now
+            # \r back to the line's start, the text, then erase what a longer previous line left.
+            stderr.write(f"\r\u2026 {notice.message}, {int(now - self._started)} s\x1b[K")
+            self._progress_shown = True
+        else:
+            self.end_progress()
+            stderr.write(f"{WAITING} {notice.message}\n")
+        stderr.flush()
+
+    def end_progress(self) -> None:
+        """End a progress line that was drawn (a newline), so what follows starts on its own line."""
+        if self._progress_shown and self.stderr is not None:
+            self.stderr.write("\n")
+            self._progress_shown = False
 
     def db(self, *, auto_create_sessions: bool | None = None) -> BazingaDB:
         """The store, opened on first use (connections themselves open lazily, per operation).

@@ -35,7 +35,7 @@ from .dialect import POSTGRES
 from .errors import BazingaError, Conflict, DatabaseBusy, DatabaseUnusable, NoDatabase, QueryRefused
 from .migrations import SPEC_TABLES
 from .readonly import _FETCH, TIME_HINT, unique_names
-from .storage import redact
+from .storage import _WAIT_SLICE_MS, _Waiting, redact
 from .vocabulary import MAX_INTEGER
 
 try:
@@ -238,6 +238,7 @@ class PgStore:
         self._version_ok = False
         self.applied: list[Any] = []
         self.in_batch = False
+        self.on_wait: Callable[[int], None] | None = None  # as storage.Store's: told how long a write waited
         self._batch: Connection | None = None
         self._cursors = 0  # names of server-side cursors (iterate)
         self.driver: Any = None
@@ -424,7 +425,25 @@ class PgStore:
 
     # -- transactions ------------------------------------------------------------------------------
     def _begin(self, conn: Connection) -> None:
-        conn.run(f"BEGIN; SELECT pg_advisory_xact_lock({LOCK_CLASS}, {WRITE_LOCK})")
+        """BEGIN and take the write lock. When another writer holds it, wait for it in slices (a lock
+        timeout each, inside a savepoint), telling ``on_wait`` every few seconds, up to LOCK_TIMEOUT_MS."""
+        if conn.run(f"BEGIN; SELECT pg_try_advisory_xact_lock({LOCK_CLASS}, {WRITE_LOCK})").fetchone()[0]:
+            return
+        waiting = _Waiting(self.on_wait)
+        while True:
+            try:
+                conn.run(
+                    f"SAVEPOINT bz_wait; SET LOCAL lock_timeout = {_WAIT_SLICE_MS}; "
+                    f"SELECT pg_advisory_xact_lock({LOCK_CLASS}, {WRITE_LOCK})"
+                )
+            except DatabaseBusy:
+                conn.run("ROLLBACK TO SAVEPOINT bz_wait")
+                if not waiting.still(LOCK_TIMEOUT_MS):
+                    raise
+                continue
+            # The lock stays until the transaction ends; the transaction's own lock timeout comes back.
+            conn.run(f"RELEASE SAVEPOINT bz_wait; SET LOCAL lock_timeout = {LOCK_TIMEOUT_MS}")
+            return
 
     def write(self, work: Callable[[Connection], T]) -> T:
         """Run ``work`` in one transaction holding the write lock; commit, or roll back and re-raise."""
@@ -621,7 +640,7 @@ class PgStore:
             )
         return report
 
-    def backup(self, destination: str, force: bool = False) -> dict[str, Any]:
+    def backup(self, destination: str, force: bool = False, progress: Any = None) -> dict[str, Any]:
         """``backup`` copies a SQLite file page by page; a server database is backed up with its tools."""
         raise DatabaseUnusable(
             f"backup copies a SQLite database file; {self.shown} is a PostgreSQL database, so nothing was "

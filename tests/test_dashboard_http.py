@@ -161,6 +161,7 @@ def test_a_missing_database_is_waited_for_not_created(tmp_path, run_cli, snapsho
     assert page.status == 200 and "No sessions yet" in page.text and "no database at" in page.text
     assert server.json("/api/sessions") == []
     assert not location.exists() and not location.parent.exists()
+    location.parent.mkdir()  # (only the default coordination/ folder is made by a write)
     assert run_cli("--db", str(location), "create-session", "s_new", "simple", "First").code == 0
     assert [s["session_id"] for s in server.json("/api/sessions")] == ["s_new"]
     stopped = server.stop()
