@@ -16,7 +16,7 @@ from .errors import UsageError
 # one line rewritten in place) and a write waiting for another process's lock (always).
 LIVE_KINDS = ("progress", "waiting")
 PROGRESS_INTERVAL = 0.5  # seconds between two redraws of the progress line
-PROGRESS_AFTER = 1.0  # work shorter than this draws no progress line at all
+PROGRESS_AFTER = 1.0  # work shorter than this draws no progress line at all ($BAZINGA_PROGRESS_AFTER)
 WAITING = "\u23f3"  # ⏳
 
 TYPE_CHECKING = False  # importing typing costs ~2 ms per process; annotations are strings anyway
@@ -108,6 +108,7 @@ class Context:
         self._progress_shown = False
         self._progress_drawn = 0.0
         self._started = time.monotonic()
+        self._progress_after = _seconds(self.env.get("BAZINGA_PROGRESS_AFTER"), PROGRESS_AFTER)
         self._db = db
         self._own_db = db is None
         self._previous_listener: Any = None
@@ -138,7 +139,7 @@ class Context:
         if notice.kind == "progress":
             now = time.monotonic()
             if (
-                now - self._started < PROGRESS_AFTER
+                now - self._started < self._progress_after
                 or now - self._progress_drawn < PROGRESS_INTERVAL
                 or not self.interactive()
             ):
@@ -218,3 +219,12 @@ def database_location(explicit: str | None, env: Mapping[str, str], cwd: str) ->
         if parent == folder:
             return os.path.join(cwd, "coordination", "bazinga.db")
         folder = parent
+
+
+def _seconds(text: str | None, default: float) -> float:
+    """A number of seconds from the environment; the default when unset or not a number >= 0."""
+    try:
+        value = float(text) if text else default
+    except ValueError:
+        return default
+    return value if 0 <= value < float("inf") else default
