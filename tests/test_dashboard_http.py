@@ -13,6 +13,7 @@ import re
 import signal
 import socket
 import sqlite3
+import struct
 import time
 from pathlib import Path
 
@@ -63,6 +64,22 @@ def test_prints_the_url_and_stops_cleanly_on_ctrl_c(seeded, tmp_path, snapshot):
     assert server.get("/").status == 200
     stopped = server.stop(signal.SIGINT)
     assert normalise_ports(normalise(stopped.stdout)) == snapshot
+    assert (stopped.stderr, stopped.code) == ("", 0)
+
+
+@sqlite_only
+def test_a_client_that_leaves_mid_request_leaves_no_trace_on_the_terminal(seeded, tmp_path):
+    """A browser that resets its connection while the server reads the request (outside any route):
+    socketserver's default would print 'Exception occurred during processing' and a traceback."""
+    server = start(seeded, cwd=tmp_path)
+    for _ in range(5):
+        client = socket.create_connection(("127.0.0.1", server.port))
+        client.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n")  # the headers never end
+        client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        client.close()  # RST: the server's read fails with a connection reset
+    time.sleep(0.5)
+    assert server.get("/").status == 200
+    stopped = server.stop(signal.SIGINT)
     assert (stopped.stderr, stopped.code) == ("", 0)
 
 

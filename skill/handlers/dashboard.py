@@ -311,6 +311,16 @@ class _Server(ThreadingHTTPServer):
     block_on_close = False
     request_queue_size = 64
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """What escapes a handler outside its routes (reading the request line, flushing the reply): a
+        client that left is no error; anything else is one ❌ line. socketserver's default would print a
+        traceback on the dashboard's terminal."""
+        error = sys.exc_info()[1]
+        if isinstance(error, (ConnectionError, TimeoutError)):
+            return
+        name = type(error).__name__
+        sys.stderr.write(f"{formatting.ERROR} internal error serving {client_address[0]}: {name}: {error}\n")
+
 
 class _Server6(_Server):
     address_family = socket.AF_INET6
