@@ -23,7 +23,7 @@ test: $(VENV)/.installed lint  ## install the dev dependencies into .venv, lint,
 	$(PY) -m skill.devtools.package
 	$(PY) -m skill.devtools.package --verify dist/bazinga-db.zip
 
-quick: $(VENV)/.installed  ## the inner loop: ruff and the fast tests on SQLite only (no PostgreSQL, no browser, no multi-process runs), about a minute
+quick: $(VENV)/.installed  ## the inner loop: ruff and the tests not marked slow (no multi-process runs, no browser), about 3 minutes on 2 cores
 	$(PY) -m ruff check $(LINTED)
 	$(PY) -m pytest -q -x -m "not slow"
 
