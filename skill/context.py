@@ -173,7 +173,10 @@ class Context:
             from .api import BazingaDB  # here: handlers that never touch the store do not pay for it
 
             if self.location is None:
-                raise UsageError("no database location", "Give --db PATH or set $BAZINGA_DB_PATH.")
+                raise UsageError(
+                    "no database location",
+                    "Give --db PATH (or a postgresql:// URL), or set $BAZINGA_DB_URL or $BAZINGA_DB_PATH.",
+                )
             create = self.auto_create_sessions if auto_create_sessions is None else auto_create_sessions
             self._db = BazingaDB(self.location, auto_create_sessions=create, on_notice=self.notify)
         return self._db
