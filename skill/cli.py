@@ -597,7 +597,9 @@ def _run(
             return EXIT_OK
         if invocation.command == "help":
             topic = invocation.positionals[0] if invocation.positionals else None
-            stdout.write((command_help(_command_name(topic)) if topic in COMMANDS else general_help()) + "\n")
+            # an unknown topic is refused with the pointer the command itself would get
+            text = general_help() if topic is None or topic == "help" else command_help(_command_name(topic))
+            stdout.write(text + "\n")
             return EXIT_OK
         if invocation.options.get("help") or invocation.command is None:
             if invocation.command in COMMANDS:

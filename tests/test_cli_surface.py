@@ -194,6 +194,8 @@ def test_version_comes_from_one_place(tmp_path):
         (["list-sessions", "--jsonl"], "--nl"),
         (["list-sessions", "--limt", "3"], "--limit"),
         (["get-logs", S, "--ofset", "2"], "--offset"),
+        (["help", "doctor"], "bazinga_db.py check"),
+        (["help", "get_logs"], "bazinga_db.py get-logs"),
     ],
 )
 def test_unknown_words_point_to_the_closest(tmp_path, argv, pointer):
