@@ -240,8 +240,10 @@ def check_coverage(command: str, args: dict[str, Any], phrase: str, data: dict[s
                 kind="missing",
             )
     iteration_match = re.search(
-        r"\biter(?:ation)?\b\s*(?:#|no\.?|number|=|:)?\s*([^\s,;)]+)", text, re.IGNORECASE
+        r"\biter(?:ation)?\b\s*(?:#|no\.?(?![a-z])|number\b|=|:)?\s*([^\s,;)]+)", text, re.IGNORECASE
     )
+    if iteration_match and _names_a_report(iteration_match.group(1), data):
+        iteration_match = None  # "the orchestrator's iteration summary": what is reported, not a number
     if iteration_match and "iteration" not in args:
         if any(a["name"] == "iteration" for a in COMMANDS[command]["args"]):
             raise refuse(
@@ -263,6 +265,12 @@ def check_coverage(command: str, args: dict[str, Any], phrase: str, data: dict[s
             command,
             kind="invalid_value",
         )
+
+
+def _names_a_report(word: str, data: dict[str, Any]) -> bool:
+    """'iteration summary', 'iteration report': the word after 'iteration' is what is reported."""
+    word = word.lower().strip(".:!?")
+    return word.isalpha() and (word in data["_report"] or word in data["_noun"] or word in data["_stop"])
 
 
 def check_provenance(command: str, args: dict[str, Any], text: str) -> None:

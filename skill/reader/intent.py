@@ -55,6 +55,7 @@ def _pairs(words: list[str], data: dict[str, Any]) -> tuple[Any, ...]:
     lead: str | None = None  # the class of the sentence's first verb
     object_taken = False
     delete_seen = False
+    reported_at: int | None = None  # the index in ``found`` of an object that is a report noun
     i = 0
     n = len(words)
     while i < n:
@@ -98,6 +99,7 @@ def _pairs(words: list[str], data: dict[str, Any]) -> tuple[Any, ...]:
             and not (i + 1 < n and words[i + 1] in nouns)  # "investigation state": a state
         ):
             noun_match, topic = (word, 1), "interaction"
+            reported_at = len(found)  # "save my scan result as the security_scan output": may be renamed
         elif GROUP_ID.match(word):
             noun_match, topic = (word, 1), "task_group"
         elif CONFIG_KEY.match(word):
@@ -153,6 +155,10 @@ def _pairs(words: list[str], data: dict[str, Any]) -> tuple[Any, ...]:
                 object_taken = False  # "token usage for s_1 and the dashboard": a second object
             possessor = i + size < n and words[i + size].endswith("'s")  # "session s_1's task groups"
             primary = not qualified and not object_taken and not possessor
+            if reported_at is not None and _renamed_as(words, i, data):
+                # "record my conclusion as a decision": what the agent reports is stored as this object
+                found[reported_at] = found[reported_at][:3] + (False,) + found[reported_at][4:]
+                reported_at, primary = None, True
             if primary:
                 object_taken = True
             found.append((verb or "none", topic, i, primary, phrase))
@@ -160,6 +166,16 @@ def _pairs(words: list[str], data: dict[str, Any]) -> tuple[Any, ...]:
             continue
         i += 1
     return found, delete_seen, lead
+
+
+def _renamed_as(words: list[str], at: int, data: dict[str, Any]) -> bool:
+    """'… as the security_scan output', '… as a decision': 'as', then articles and at most one name."""
+    j = at - 1
+    names = 0
+    while j >= 0 and (words[j] in data["_articles"] or words[j] in data["_agent_words"] or "_" in words[j]):
+        names += words[j] not in data["_articles"]
+        j -= 1
+    return j >= 0 and words[j] == "as" and names <= 1
 
 
 def _noun_ahead(

@@ -428,7 +428,7 @@ def iteration_number(s: Slots) -> str | None:
     """'iteration 2', 'iter #3', 'round 2'."""
     return s.number(
         [
-            r"\b(?:" + s.words("iteration") + r")\s*(?:#|no\.?|number|=|:)?\s*" + NUMBER,
+            r"\b(?:" + s.words("iteration") + r")\s*(?:#|no\.?(?![a-z])|number\b|=|:)?\s*" + NUMBER,
             r"\bround\s*#?\s*" + NUMBER,
         ]
     )
@@ -573,6 +573,20 @@ def skill_name(s: Slots) -> str | None:
     for words in sorted(known, key=len, reverse=True):
         if re.search(r"\b" + re.escape(words) + r"\s+(?:skill\s+)?(?:" + outputs + r")\b", lowered):
             return str(known[words])
+    before = [
+        clean_token(m.group(1))
+        for m in re.finditer(TOKEN + r"\s+(?:skill\s+)?(?:" + outputs + r")\b", s.text, re.IGNORECASE)
+    ]
+    before = list(dict.fromkeys(t for t in before if t and t.lower() not in s.data["_stop"]))
+    named = [t for t in before if "_" in t]
+    if len(before) > 1 and len(named) == 1:
+        return named[0]  # "save my scan result as the security_scan output": the identifier is the name
+    if len(before) > 1:
+        raise refuse(
+            f"the request names several skills ({', '.join(before)}); say which one (Skill Name: …)",
+            s.command,
+            kind="not_understood",
+        )
     return s.first_token(
         [
             TOKEN + r"\s+(?:skill\s+)?(?:" + outputs + r")\b",
