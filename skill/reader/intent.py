@@ -107,6 +107,7 @@ def _pairs(words: list[str], data: dict[str, Any]) -> tuple[Any, ...]:
         if (
             word in verbs
             and topic != "interaction"
+            and not (word in dual and noun_match is not None and _determined(words, i, data))
             and (
                 noun_match is None
                 or (word in dual and verb is None and _noun_ahead(words, i + 1, nouns, report))
@@ -166,6 +167,14 @@ def _pairs(words: list[str], data: dict[str, Any]) -> tuple[Any, ...]:
             continue
         i += 1
     return found, delete_seen, lead
+
+
+def _determined(words: list[str], at: int, data: dict[str, Any]) -> bool:
+    """'for the final report', 'the log': a word after an article (and one adjective) is a noun."""
+    articles = data["_articles"]
+    return (at >= 1 and words[at - 1] in articles) or (
+        at >= 2 and words[at - 2] in articles and words[at - 1] not in data["_verb"] and words[at - 1] != "to"
+    )
 
 
 def _renamed_as(words: list[str], at: int, data: dict[str, Any]) -> bool:

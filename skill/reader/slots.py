@@ -272,9 +272,10 @@ def group_name(s: Slots) -> str | None:
     """'"Refund flow"', '(Refund flow)', 'named Refund flow in session s_1', or a short text after the
     colon."""
     match = re.search(
-        r"""\b(?:""" + s.words("group_name") + r""")\s+[\"\u201c]([^\"\u201d]+)[\"\u201d]"""
+        r"""\b(?:""" + s.words("group_name") + r""")\s*[:=]?\s*[\"\u201c]([^\"\u201d]+)[\"\u201d]"""
+        r"""|\b(?:""" + s.words("group_name") + r""")\s*[:=]?\s*['\u2018]([^'\u2019\n]+)['\u2019](?!\w)"""
         r"""|[\"\u201c]([^\"\u201d]+)[\"\u201d]|\(([^()]+)\)"""
-        r"""|\b(?:""" + s.words("group_name") + r""")\s+([^,;\n]+?)"""
+        r"""|\b(?:""" + s.words("group_name") + r""")\s*[:=]?\s+([^,;\n]+?)"""
         r"""(?=\s*(?:,|;|$|\bin session\b|\bfor session\b|\bassigned\b|\bwith (?:group )?id\b"""
         r"""|\b(?:in|for|to|on)\s+(?:the\s+)?(?:session\s+)?[\w.-]*[_\d][\w.-]*\s*(?:[,;.]|$)))""",
         s.text,
