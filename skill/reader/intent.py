@@ -616,6 +616,10 @@ def _session_by_pronoun(
             return "update-task-group"
     if verb != "update":
         return None
+    # "set sess_beta's status to finished": a session's own status
+    owners = {w[:-2] for w in words if w.endswith(("'s", "\u2019s")) and SESSION_SHAPE.fullmatch(w[:-2])}
+    if len(owners) == 1 and not groups and not any(w in ("group", "task") for w in words):
+        return "update-session-status"
     if not {"it", "its"} & set(words) or groups or any(w in ("group", "task") for w in words):
         return None
     named = [m.group(1) for s in sentences for m in SESSION_SHAPE.finditer(s)]

@@ -379,7 +379,7 @@ def agent_or_none(value: str) -> str | None:
 
 
 SESSION_SHAPE = Lazy(
-    r"(?<![\w.-])((?:bazinga|sess|session|orch|s)[_-][A-Za-z0-9][\w.:@+-]*?|[a-z]+_\d{8}_\d{4,6})(?=[.,;:?!)]*(?:\s|$))",
+    r"(?<![\w.-])((?:bazinga|sess|session|orch|s)[_-][A-Za-z0-9][\w.:@+-]*?|[a-z]+_\d{8}_\d{4,6})(?=(?:['\u2019]s)?[.,;:?!)]*(?:\s|$))",
     re.IGNORECASE,
 )
 
