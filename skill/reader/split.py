@@ -272,6 +272,9 @@ def label_segments(
     return segments
 
 
+_SEPARATED_LABEL = re.compile(r"[,;|]\s*([A-Za-z][A-Za-z _-]{0,30}?)\s*:\s*(?=\S)")
+
+
 _VALUE_LABEL_TYPES = ("id", "name", "agent_type", "count", "limit", "time", *ENUMS)
 
 
@@ -436,6 +439,13 @@ def label_values(lines: list[str], command: str, phrase: str, body: str) -> Labe
         prefixes = [" ".join(words[:size]) for size in range(1, len(words) + 1)]
         if not any(c in arg_specs for key in prefixes for c in data["_label"].get(key, ())):
             unknown.insert(0, ending.group(1).strip())  # "…, model: opus": the colon ended a label
+    for match in _SEPARATED_LABEL.finditer(phrase):
+        # "list sessions, status: active, mode: parallel": a label of another operation, after a separator
+        candidates = data["_label"].get(label_key(match.group(1)), ())
+        if candidates and not any(
+            c in arg_specs or (c == "revision_count" and "increment_revision" in arg_specs) for c in candidates
+        ):
+            unknown.append(match.group(1).strip())
     if unknown and (segments is not None or not body_arg or re.search(r"\w\s*[:=]\s*\S", phrase) or ending):
         raise refuse(
             f"{command} takes no " + ", ".join(repr(u) for u in unknown) + ": not one of its values; "
