@@ -105,6 +105,7 @@ def check_lists(command: str, phrase: str, raw: dict[str, Any]) -> None:
     """A list of values where the operation takes one ('developer 500 tokens, qa 300 tokens',
     'mark group_a and group_b completed', 'task groups for sess_beta and sess_alpha') is refused: one
     request per value."""
+    _check_state_types(command, phrase, raw)
     if COMMANDS[command]["kind"] != "write":
         _check_read_lists(command, phrase, raw)
         return
@@ -179,6 +180,26 @@ def check_lists(command: str, phrase: str, raw: dict[str, Any]) -> None:
                     command,
                     kind="list_of_values",
                 )
+
+
+_JOINED = r"\s*(?:,|&|\band\b|\bor\b|/|\+)\s*(?:the\s+)?"
+
+
+def _check_state_types(command: str, phrase: str, raw: dict[str, Any]) -> None:
+    """'the pm and orchestrator state': two state types where the operation takes one."""
+    if "state_type" not in argument_specs(command):
+        return
+    for match in re.finditer(
+        r"\b([A-Za-z][\w-]*)" + _JOINED + r"([A-Za-z][\w-]*)\s+states?\b", strip_quoted(phrase)
+    ):
+        first, second = match.group(1), match.group(2)
+        if agent_or_none(first) is not None and agent_or_none(second) is not None and first != second:
+            raise refuse(
+                f"the request names several state types ({first}, {second}); {command} takes one: send one "
+                "request for each",
+                command,
+                kind="list_of_values",
+            )
 
 
 def _same_shape(first: str, second: str) -> bool:
@@ -397,6 +418,21 @@ def _check_read_lists(command: str, phrase: str, raw: dict[str, Any]) -> None:
     takes one session, one name; two joined by and / & / a comma are refused (one request for each)."""
     specs = argument_specs(command)
     text = strip_quoted(phrase)
+    if "session_id" not in specs:
+        # "get sessions sess_alpha and sess_beta": the details of each, one request per session
+        named = {
+            m.group(1).lower()
+            for m in SESSION_SHAPE.finditer(text)
+            if re.match(r"(?i)(?:bazinga|sess|session)[_-]|[a-z]+_\d{8}_", m.group(1))
+            and m.group(1).lower() not in ("bazinga-db", "bazinga_db")
+        }
+        if len(named) > 1:
+            raise refuse(
+                f"the request names several sessions ({', '.join(sorted(named))}); get-session takes one: "
+                "send one request for each",
+                "get-session",
+                kind="list_of_values",
+            )
     for name in ("session_id", "skill_name", "state_type", "key", "group_id"):
         value = raw.get(name)
         if name not in specs or not isinstance(value, str) or "\n" in value.strip():
