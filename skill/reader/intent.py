@@ -152,7 +152,12 @@ def _pairs(words: list[str], data: dict[str, Any]) -> tuple[Any, ...]:
             while j >= 0 and (words[j] in articles or words[j] in agent_words):
                 j -= 1
             qualified = j >= 0 and words[j] in qualifiers
-            if j >= 0 and words[j] in ("and", "plus"):
+            k = j
+            while k >= 0 and k > j - 2 and "_" in words[k]:
+                k -= 1  # "… and the security_review state": a name before the second object
+            while k >= 0 and words[k] in articles:
+                k -= 1
+            if k >= 0 and words[k] in ("and", "plus"):
                 object_taken = False  # "token usage for s_1 and the dashboard": a second object
             possessor = i + size < n and words[i + size].endswith("'s")  # "session s_1's task groups"
             primary = not qualified and not object_taken and not possessor
@@ -258,7 +263,7 @@ def recognise(head: str, label_lines: list[list[str]], data: dict[str, Any], fir
             continue
         kept.append(sentence)
         # values in parentheses ("(session: s_1)", "(iteration 2, agent qa_1)") never name the operation
-        words = words_of(PARENS.sub(" ", sentence))
+        words = words_of(_AMPERSAND.sub(" and ", PARENS.sub(" ", sentence)))
         pairs, delete_seen, sentence_lead = _pairs(words, data)
         lead = lead or sentence_lead
         delete = delete or delete_seen
@@ -387,6 +392,8 @@ def recognise(head: str, label_lines: list[list[str]], data: dict[str, Any], fir
         found_command = _logs_flavour(found_command, " ".join(kept), data)
     return Intent(found_command, said, body, kept, lead)
 
+
+_AMPERSAND = re.compile(r"(?<=\s)[+&](?=\s)")  # "snapshot + stream-logs": two objects joined
 
 _BEFORE_A_VERB = {
     "please",
@@ -633,8 +640,8 @@ def _check_joined_objects(words: list[str], primaries: list[Any], data: dict[str
         between = words[first[2] + len(first[4].split()) : second[2]]
         if not between or not {"and", "plus"} & set(between):
             continue
-        if not set(between) <= data["_articles"] | {"and", "plus"}:
-            continue
+        if not all(w in data["_articles"] or w in ("and", "plus") or "_" in w for w in between):
+            continue  # "the security_scan output and the security_review state": names may stand between
         commands = []
         for verb, topic, _index, _primary, _phrase in (first, second):
             commands.append(topic[1:] if topic.startswith("=") else data["operations"][topic].get(verb))
