@@ -231,6 +231,14 @@ def any_word_before_mode(s: Slots) -> str | None:
 
 
 @rule("mode", commands=("create-session",))
+def mode_standing_alone(s: Slots) -> str | None:
+    """'a new session s_1 — parallel — requirements: …', '(simple)': a mode between separators."""
+    return s.first_token(
+        [r"(?:^|[\u2013\u2014,;(|]|\s-)\s*(" + _modes() + r")\s*(?=[\u2013\u2014,;)|]|-\s|$)"], allow_stop=True
+    )
+
+
+@rule("mode", commands=("create-session",))
 def mode_after_its_word(s: Slots) -> str | None:
     """'mode: simple', 'mode parallel', 'in simple'."""
     return s.first_token([r"\bmode\s*[:=]?\s*" + TOKEN, r"\bin\s+(" + _modes() + r")\b"], allow_stop=True)
@@ -674,6 +682,10 @@ def session_shaped(s: Slots) -> str | None:
 def select_statement(s: Slots) -> str | None:
     """'run this query: SELECT …': the text from the first SELECT or WITH that opens a line."""
     match = re.search(r"(?im)^\s*((?:select|with)\b[\s\S]*)", s.text)
+    if match is None:  # "query SELECT …", "run: SELECT …": the statement after the verb on the same line
+        match = re.search(
+            r"(?i)(?:\b(?:" + s.words("sql_before") + r")\b\s*:?|:)\s*(select\b[\s\S]*)", s.text
+        )
     return match.group(1) if match else None
 
 
