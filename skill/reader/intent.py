@@ -22,6 +22,7 @@ from .lexicon import (
     SPOKEN_WRITE,
     Lazy,
     agent_in,
+    agent_or_none,
     correct_typos,
     enum_words,
     refuse,
@@ -174,6 +175,24 @@ def _pairs(words: list[str], data: dict[str, Any]) -> tuple[Any, ...]:
     return found, delete_seen, lead
 
 
+def _names_nothing(words: list[str], data: dict[str, Any]) -> bool:
+    """A few words that name no verb, object, value or id: 'quick one', 'heads up'."""
+    return 0 < len(words) <= 4 and not any(
+        w in data["_verb"]
+        or w in data["_noun"]
+        or w in data["_report"]
+        or w in data["_command_names"]
+        or w in data["_label"]
+        or any(c.isdigit() or c == "_" for c in w)
+        or agent_or_none(w) in AGENT_TYPES["documented"]
+        for w in words
+    )
+
+
+def _names_something(words: list[str], data: dict[str, Any]) -> bool:
+    return any(w in data["_verb"] or w in data["_noun"] or w in data["_command_names"] for w in words)
+
+
 def _determined(words: list[str], at: int, data: dict[str, Any]) -> bool:
     """'for the final report', 'the log': a word after an article (and one adjective) is a noun."""
     articles = data["_articles"]
@@ -235,6 +254,14 @@ def recognise(head: str, label_lines: list[list[str]], data: dict[str, Any], fir
     phrase = correct_typos(phrase.strip())
     body = body.strip()
     head_words, body_words = words_of(phrase), words_of(body)
+    if body_words and _names_nothing(head_words, data) and _names_something(body_words, data):
+        # "Hey, quick one: the config value for testing_config": the words before the colon name nothing
+        head = body
+        match = body_colon(head, data)
+        phrase, body = (head[: match.start()], head[match.end() :]) if match else (head, "")
+        phrase = correct_typos(phrase.strip())
+        body = body.strip()
+        head_words, body_words = words_of(phrase), words_of(body)
     instruction = any(
         data["_verb"].get(w) in ("update", "write", "create") and w not in data["_dual"] for w in body_words
     )
