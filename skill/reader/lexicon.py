@@ -450,6 +450,8 @@ def correct_typos(phrase: str) -> str:
             for c in spelling.get(size, ())
             if c[0] == lowered[0] and typo_distance(lowered, c, 1) <= 1
         }
+        if len(found) > 1:  # 'interation': interaction (an operation's noun) or iteration (a label)?
+            found = {c for c in found if c in data["_noun"] or c in data["_verb"]}
         return found.pop() if len(found) == 1 else word
 
     # the operation is named near the start: only its first words are looked at (linear, bounded work)
