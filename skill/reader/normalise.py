@@ -112,6 +112,31 @@ def _strip_prefixes(first: str, data: dict[str, Any]) -> str:
     return first
 
 
+_UNWRAPPED = ("", "json", "sql", "text", "txt", "request", "md", "markdown", "yaml")
+
+
+def drop_fences(lines: list[str]) -> list[str]:
+    """Code fences taken off a value they wrap (JSON, SQL, the whole request); a fence of code inside a
+    text value (```python in a developer's report) is part of that text and stays."""
+    fences = [i for i, line in enumerate(lines) if FENCE.match(line)]
+    keep: set[int] = set()
+    filled = [i for i, line in enumerate(lines) if line.strip()]
+    for opening, closing in zip(fences[::2], fences[1::2]):
+        info = lines[opening].strip().lstrip("`~").strip().lower()
+        inner = [line.strip() for line in lines[opening + 1 : closing] if line.strip()]
+        wraps_value = not inner or inner[0][:1] in "{[" or re.match(r"(?i)(?:select|with)\b", inner[0])
+        whole = filled and opening == filled[0] and closing == filled[-1]
+        if not whole and not wraps_value and (info not in _UNWRAPPED or _after_prose(lines, opening)):
+            keep.update((opening, closing))
+    return [line for i, line in enumerate(lines) if i in keep or not FENCE.match(line)]
+
+
+def _after_prose(lines: list[str], index: int) -> bool:
+    """The fence opens after a line of prose (not a label with nothing after it, not the head's colon)."""
+    before = [line for line in lines[:index] if line.strip()]
+    return bool(before) and not before[-1].rstrip().endswith(":")
+
+
 def normalise(text: str) -> list[str]:
     """The request's lines without fences, preamble or trailing blanks; an empty or too long one is
     refused."""
@@ -120,7 +145,7 @@ def normalise(text: str) -> list[str]:
         raise refuse("the request is empty", kind="missing")
     check_size(text, data)
     lines = [line.rstrip() for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
-    lines = [line for line in lines if not FENCE.match(line)]
+    lines = drop_fences(lines)
     lines = strip_preamble(lines, data)
     lines = operation_label(lines, data)
     if lines and lines[0].lstrip().startswith("{"):
