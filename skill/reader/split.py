@@ -132,7 +132,9 @@ def read_labels(
             current = arg
             depth = _bracket_depth(match.group(2)) if arg_specs.get(arg, {}).get("type") == "json" else 0
             value = match.group(2).rstrip()
-            block = arg_specs[arg]["type"] == "text" and (not value or value.endswith(":"))
+            block = arg_specs[arg]["type"] == "text" and (
+                not value or value.endswith(":") or value.lstrip().startswith("#")
+            )  # "Content: ## PM Analysis": a markdown report, whose "Mode: …" lines are its own
             continue
         json_arg = data["body_args"].get(command)
         if (
