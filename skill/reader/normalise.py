@@ -112,6 +112,39 @@ def _strip_prefixes(first: str, data: dict[str, Any]) -> str:
     return first
 
 
+_ROW = re.compile(r"^\s*\|([^|]+)\|([^|]*)\|\s*$")
+_RULE_ROW = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*\|?\s*$")
+
+
+def table_rows(lines: list[str]) -> list[str]:
+    """A markdown table of two columns ('| session | s_1 |') as label lines; its header row (the row above
+    the '|---|---|' rule) and the rule are dropped."""
+    if not any(_RULE_ROW.match(line) and "|" in line for line in lines):
+        return lines
+    labels = tables()["_label"]
+    rows = [
+        (i, row)
+        for i, row in ((i, _ROW.match(line)) for i, line in enumerate(lines))
+        if row is not None
+        and not _RULE_ROW.match(lines[i])
+        and not (i + 1 < len(lines) and _RULE_ROW.match(lines[i + 1]))
+    ]
+    if not rows or not all(label_key(row.group(1).strip("*` ")) in labels for _i, row in rows):
+        return lines  # a table of results inside a report: text, not values
+    out: list[str] = []
+    for index, line in enumerate(lines):
+        if "|" in line and _RULE_ROW.match(line):
+            continue
+        row = _ROW.match(line)
+        if row is None:
+            out.append(line)
+            continue
+        if index + 1 < len(lines) and _RULE_ROW.match(lines[index + 1]) and "|" in lines[index + 1]:
+            continue  # the header row ("| field | value |")
+        out.append(f"{row.group(1).strip()}: {row.group(2).strip()}")
+    return out
+
+
 _UNWRAPPED = ("", "json", "sql", "text", "txt", "request", "md", "markdown", "yaml")
 
 
@@ -146,6 +179,7 @@ def normalise(text: str) -> list[str]:
     check_size(text, data)
     lines = [line.rstrip() for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
     lines = drop_fences(lines)
+    lines = table_rows(lines)
     lines = strip_preamble(lines, data)
     lines = operation_label(lines, data)
     if lines and lines[0].lstrip().startswith("{"):
