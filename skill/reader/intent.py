@@ -189,6 +189,21 @@ def _names_nothing(words: list[str], data: dict[str, Any]) -> bool:
     )
 
 
+def _is_heading(words: list[str], data: dict[str, Any]) -> bool:
+    """'Security review:', 'QA verdict:': a short heading with no verb and no value before the colon."""
+    return 0 < len(words) <= 3 and not any(
+        w in data["_verb"] or w in data["_command_names"] or any(c.isdigit() or c == "_" for c in w)
+        for w in words
+    )
+
+
+def _is_instruction(words: list[str], data: dict[str, Any]) -> bool:
+    """'group_auth of s_1 fails - mark it as failed': a verb that is no noun, and a group it is about."""
+    return any(data["_verb"].get(w) in ("update", "create") and w not in data["_dual"] for w in words) and any(
+        GROUP_ID.match(w) for w in words
+    )
+
+
 def _names_something(words: list[str], data: dict[str, Any]) -> bool:
     return any(w in data["_verb"] or w in data["_noun"] or w in data["_command_names"] for w in words)
 
@@ -254,7 +269,10 @@ def recognise(head: str, label_lines: list[list[str]], data: dict[str, Any], fir
     phrase = correct_typos(phrase.strip())
     body = body.strip()
     head_words, body_words = words_of(phrase), words_of(body)
-    if body_words and _names_nothing(head_words, data) and _names_something(body_words, data):
+    if body_words and (
+        (_names_nothing(head_words, data) and _names_something(body_words, data))
+        or (_is_heading(head_words, data) and _is_instruction(body_words, data))
+    ):
         # "Hey, quick one: the config value for testing_config": the words before the colon name nothing
         head = body
         match = body_colon(head, data)
