@@ -52,6 +52,7 @@ class Slots:
         self.write = COMMANDS[command]["kind"] == "write"
         self.data = tables()
         self.doubts: list[RequestNotUnderstood] = []  # refusals that wait for the coverage checks
+        self.speaker: str | None = None  # the role the text says it writes as ("…, as the PM: …")
 
     def want(self, name: str) -> bool:
         return name in self.specs and name not in self.raw
@@ -474,6 +475,27 @@ def reporting_role(s: Slots) -> str | None:
     return None
 
 
+@rule("agent_type", writes_only=True)
+def speaking_as(s: Slots) -> str | None:
+    """'…, as the PM: …', 'log this as QA': the role the agent writes as is the interaction's."""
+    for match in re.finditer(r"\bas\s+(?:the\s+|a\s+|an\s+|our\s+)?([A-Za-z][\w-]*(?:\s+[A-Za-z][\w-]*){0,2})", s.text):
+        named = agents_in(match.group(1), first_only=True)
+        if named and match.group(1).lower().startswith(named[0][0].replace("_", " ").split()[0][:2]):
+            s.speaker = named[0][0]
+            marked = {a for a, after in agents_in(s.text) if after in s.data["slots"]["agent_marks"]}
+            if marked - {s.speaker}:  # "log this QA interaction … as the PM": whose is it?
+                s.doubts.append(
+                    refuse(
+                        f"the request names the interaction's agent type twice ({', '.join(sorted(marked))} "
+                        f"and {s.speaker}); say whose interaction it is (Agent Type: …)",
+                        s.command,
+                        kind="not_understood",
+                    )
+                )
+            return s.speaker
+    return None
+
+
 @rule("agent_type")
 def type_of_agent_id(s: Slots) -> str | None:
     """'developer_2' is a developer (unless the sentence names a type)."""
@@ -505,8 +527,8 @@ def _quoted_after(s: Slots, words: str) -> str | None:
 @rule("agent_type", always=True)
 def agent_type_named(s: Slots) -> str | None:
     """'this PM interaction', 'for the Tech Lead'; a write naming two agent types is refused."""
-    if "agent_type" not in s.specs:
-        return None
+    if "agent_type" not in s.specs or s.speaker is not None:
+        return None  # "the handoff for the developer, as the PM": the PM writes it
     named = agents_in(s.text)
     agent = named[0][0] if named else None
     if agent is None:

@@ -219,6 +219,8 @@ def looks_like_label(label: str, value: str, data: dict[str, Any], *, lowercase:
     if any(w.lower() in data["_stop_label"] for w in words):
         return False  # "Note that the fix is in: …", "Then: …" read as prose
     first = words[0]
+    if first.lower() == "as" and len(words) > 1:
+        return False  # "…, as the PM: …" says who speaks; it is no field
     if first.lower() in data["_articles"] or not all(
         w.replace("_", "").replace("-", "").isalpha() for w in words
     ):
