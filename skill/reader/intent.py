@@ -438,6 +438,7 @@ def recognise(head: str, label_lines: list[list[str]], data: dict[str, Any], fir
     return Intent(found_command, said, body, kept, lead)
 
 
+_SQL_GIVEN = Lazy(r"(?is)\b(?:sql|query)\b\s*:?\s*select\b.+?\bfrom\b")
 _AMPERSAND = re.compile(r"(?<=\s)[+&](?=\s)")  # "snapshot + stream-logs": two objects joined
 
 _BEFORE_A_VERB = {
@@ -598,6 +599,9 @@ def intent_of(head: str, label_candidates: list[list[str]], lines: list[str]) ->
     intent = recognise(head, label_candidates, data, lines[0] if lines else "")
     if intent.lead is None and COMMANDS[intent.command]["kind"] == "read":
         intent = _told_to_write(intent, lines, data)
+    if COMMANDS[intent.command]["kind"] == "read" and intent.command != "query" and _SQL_GIVEN.search(head):
+        # "How many log entries per agent? Use SQL: SELECT …": the statement given is what to run
+        intent = Intent("query", intent.phrase, intent.body, intent.sentences, "run")
     spec = COMMANDS[intent.command]
     if spec["kind"] == "read" and intent.lead is None and re.search(r"\u2192|->|=>", head):
         # "group_a → completed": a new value without a verb; writes are never guessed
