@@ -24,6 +24,7 @@ from .lexicon import (
     Lazy,
     agent_or_none,
     agent_prefix,
+    agents_in,
     clean_scalar,
     clean_token,
     label_of,
@@ -182,20 +183,20 @@ def check_lists(command: str, phrase: str, raw: dict[str, Any]) -> None:
                 )
 
 
-_JOINED = r"\s*(?:,|&|\band\b|\bor\b|/|\+)\s*(?:the\s+)?"
 
 
 def _check_state_types(command: str, phrase: str, raw: dict[str, Any]) -> None:
     """'the pm and orchestrator state': two state types where the operation takes one."""
     if "state_type" not in argument_specs(command):
         return
-    for match in re.finditer(
-        r"\b([A-Za-z][\w-]*)" + _JOINED + r"([A-Za-z][\w-]*)\s+states?\b", strip_quoted(phrase)
-    ):
-        first, second = match.group(1), match.group(2)
-        if agent_or_none(first) is not None and agent_or_none(second) is not None and first != second:
+    for match in re.finditer(r"((?:[\w'-]+[\s,&/+]+){2,6})states?\b", strip_quoted(phrase)):
+        before = match.group(1)
+        if not re.search(r"(?:,|&|\band\b|\bor\b|/|\+)", before):
+            continue
+        named = list(dict.fromkeys(a for a, _after in agents_in(before)))
+        if len(named) > 1:  # "the pm and orchestrator state", "the QA and tech lead state"
             raise refuse(
-                f"the request names several state types ({first}, {second}); {command} takes one: send one "
+                f"the request names several state types ({', '.join(named)}); {command} takes one: send one "
                 "request for each",
                 command,
                 kind="list_of_values",

@@ -208,6 +208,14 @@ def _names_something(words: list[str], data: dict[str, Any]) -> bool:
     return any(w in data["_verb"] or w in data["_noun"] or w in data["_command_names"] for w in words)
 
 
+def _named_in_quotes(sentence: str, data: dict[str, Any]) -> str:
+    """"… titled 'Retry budget'": a name in single quotes is a value, whatever its words."""
+    if "'" not in sentence and "\u2018" not in sentence:
+        return sentence
+    naming = "|".join(re.escape(w) for w in data["slots"]["group_name"])
+    return re.sub(r"(?i)\b(" + naming + r")\s*[:=]?\s*['\u2018][^'\u2019\n]+['\u2019](?!\w)", r"\1", sentence)
+
+
 def _determined(words: list[str], at: int, data: dict[str, Any]) -> bool:
     """'for the final report', 'the log': a word after an article (and one adjective) is a noun."""
     articles = data["_articles"]
@@ -312,7 +320,7 @@ def recognise(head: str, label_lines: list[list[str]], data: dict[str, Any], fir
         pairs, delete_seen, sentence_lead = _pairs(words, data)
         lead = lead or sentence_lead
         delete = delete or delete_seen
-        _check_unsupported(words_of(strip_quoted(PARENS.sub(" ", sentence))), data)
+        _check_unsupported(words_of(strip_quoted(_named_in_quotes(PARENS.sub(" ", sentence), data))), data)
         joined = joined or _two_operations(words, data)
         sentence_ops = 0
         for verb, topic, _, primary, _phrase in pairs:

@@ -45,7 +45,8 @@ def strip_preamble(lines: list[str], data: dict[str, Any]) -> list[str]:
     role = re.match(r"\s*\[?([A-Za-z][A-Za-z _-]{0,20}?|[a-z]+_[a-z0-9]+)\]?\s*:?\s+(?=\S)", first)
     if role and (":" in first[: role.end()] or "]" in first[: role.end()]):
         who = role.group(1).strip()
-        if label_key(who) not in data["_label"] and (
+        said = first[role.end() :].split()
+        if (label_key(who) not in data["_label"] or len(said) > 3) and (
             agent_or_none(who) in AGENT_TYPES["documented"] or agent_prefix(who.lower()) is not None
         ):
             first = f"({who}) " + _strip_prefixes(first[role.end() :], data)
