@@ -216,6 +216,23 @@ def _named_in_quotes(sentence: str, data: dict[str, Any]) -> str:
     return re.sub(r"(?i)\b(" + naming + r")\s*[:=]?\s*['\u2018][^'\u2019\n]+['\u2019](?!\w)", r"\1", sentence)
 
 
+def _recorded_as_field(text: str, data: dict[str, Any]) -> bool:
+    """'Changes requested on group_b in s_1 - record that as the group's last review status': a value
+    said first, then written into one group's field by a verb and 'that / it as <the field's label>'."""
+    words = words_of(text)
+    if len({w for w in words if GROUP_ID.match(w)}) != 1:
+        return False
+    fields = [k for k, args in data["_label"].items() if set(args) & {"status", "last_review_status"}]
+    verbs = [v for v, kind in data["_verb"].items() if kind in ("write", "update")]
+    return bool(
+        re.search(
+            r"(?i)\b(?:" + "|".join(re.escape(v) for v in verbs) + r")\s+(?:that|it|this)\s+as\s+(?:the\s+)?"
+            r"(?:(?:task\s+)?group(?:['\u2019]s)?\s+|its\s+)?(?:" + "|".join(re.escape(f) for f in fields) + r")\b",
+            text,
+        )
+    )
+
+
 def _determined(words: list[str], at: int, data: dict[str, Any]) -> bool:
     """'for the final report', 'the log': a word after an article (and one adjective) is a noun."""
     articles = data["_articles"]
@@ -434,6 +451,9 @@ def recognise(head: str, label_lines: list[list[str]], data: dict[str, Any], fir
         # "log that the developer finished group_a for s_1": a report; the clause is its content
         found_command = data["operations"]["interaction"]["write"]
         body = re.sub(r"\s+(?:for|in)\s+(?:the\s+)?(?:session\s+)?\S+\s*[.!]?\s*$", "", reported.group(1))
+    if found_command is None and _recorded_as_field(said + " " + body, data):
+        found_command, lead = "update-task-group", lead or "update"
+        kept, body = kept + ([body] if body else []), ""  # the field's sentence is the operation's
     if found_command is None:
         raise refuse("no operation recognised in " + repr(shorten(phrase or head or first_line)))
     # A request without a verb is a read; a write needs its verb ("never guess a write").

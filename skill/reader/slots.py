@@ -315,7 +315,8 @@ def status_after_marker(s: Slots) -> str | None:
     """'as paused', '-> blocked', 'status: on_hold': a status was meant; validation lists the allowed ones."""
     return s.first_token(
         [
-            r"(?:\u2192|->|=>|\bas\b|(?<!review )\bstatus\s+to\b|(?<!review )\bstatus\s*[:=])\s*" + TOKEN,
+            r"(?:\u2192|->|=>|\bas\b(?!\s+(?:its|the|their|a|an)\b)|(?<!review )\bstatus\s+to\b"
+            r"|(?<!review )\bstatus\s*[:=])\s*" + TOKEN,
             r"(?<!review )\bstatus\s+(?!to\b|of\b|for\b)" + TOKEN,  # "…, status on_hold"
         ],
         allow_stop=True,
