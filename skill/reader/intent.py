@@ -334,6 +334,8 @@ def recognise(head: str, label_lines: list[list[str]], data: dict[str, Any], fir
         kept.append(sentence)
         # values in parentheses ("(session: s_1)", "(iteration 2, agent qa_1)") never name the operation
         words = words_of(_AMPERSAND.sub(" and ", PARENS.sub(" ", sentence)))
+        # "the session's status", "the group's review status": the owner is the object
+        words = [w[:-2] if w.endswith("'s") and w[:-2] in data["_noun"] else w for w in words]
         pairs, delete_seen, sentence_lead = _pairs(words, data)
         lead = lead or sentence_lead
         delete = delete or delete_seen
@@ -394,6 +396,16 @@ def recognise(head: str, label_lines: list[list[str]], data: dict[str, Any], fir
     if delete and not commands_named:
         raise refuse(data["delete_reason"], hint=data["delete_hint"], kind="unsupported")
     commands_named = _merge_log_reads(commands_named)
+    if none_topic is not None and len(commands_named) > 1:
+        # "group_b in s_1 passed QA; mark the group's status as completed": the verbless sentence names
+        # the object the verb of the next one acts on, not a read of its own
+        read = data["operations"][none_topic].get("none")
+        update = data["operations"][none_topic].get("update")
+        if read in commands_named and update in commands_named and len(commands_named) == 2:
+            commands_named = [c for c in commands_named if c != read]
+            operations_named = min(operations_named, 1)
+            if found_command == read:
+                found_command = commands_named[0] if len(commands_named) == 1 else found_command
     if len(commands_named) > 1 or operations_named > 1:
         raise refuse(
             "the request names two operations ("
@@ -451,7 +463,7 @@ def recognise(head: str, label_lines: list[list[str]], data: dict[str, Any], fir
         # "log that the developer finished group_a for s_1": a report; the clause is its content
         found_command = data["operations"]["interaction"]["write"]
         body = re.sub(r"\s+(?:for|in)\s+(?:the\s+)?(?:session\s+)?\S+\s*[.!]?\s*$", "", reported.group(1))
-    if found_command is None and _recorded_as_field(said + " " + body, data):
+    if _recorded_as_field(said + " " + body, data):
         found_command, lead = "update-task-group", lead or "update"
         kept, body = kept + ([body] if body else []), ""  # the field's sentence is the operation's
     if found_command is None:

@@ -177,7 +177,7 @@ def command_line_flags(s: Slots) -> None:
 @rule("session_id")
 def session_after_its_word(s: Slots) -> str | None:
     """'for session s_1', 'session: s_1', 'session id #s_1'. An id written with a space is refused."""
-    token = s.first_token([r"(?<![\[<{$%])\bsession(?:[ _-]?id)?\b\s*[:=#]?\s*" + TOKEN])
+    token = s.first_token([r"(?<![\[<{$%])\bsession(?:[ _-]?id)?\b(?!['\u2019]s\b)\s*[:=#]?\s*" + TOKEN])
     if token is not None and token.lower() in s.data["_noun"]:
         return None  # "# Session overview": a word of the vocabulary, not an id
     if (
@@ -247,7 +247,7 @@ def mode_after_its_word(s: Slots) -> str | None:
 
 def _group_patterns(s: Slots) -> list[str]:
     return [
-        r"\b(?:task[ _-]?)?group(?:[ _-]?id)?\b\s*[:=#]?\s*" + TOKEN,
+        r"\b(?:task[ _-]?)?group(?:[ _-]?id)?\b(?!['\u2019]s\b)\s*[:=#]?\s*" + TOKEN,
         r"(?<![\w.-])((?:task[_-]?)?group[_-][A-Za-z0-9][\w.-]*)",
         TOKEN + r"\s*(?:\u2192|->|=>)",
         r"\b(?:" + s.words("group_verbs") + r")\s+" + TOKEN,
