@@ -252,3 +252,67 @@ def test_a_verb_after_its_object_never_turns_a_write_into_a_read(verb, agent_id,
     # (the verbs: those that are never nouns, and the ones a request says to write with)
     text = f"Token usage for {agent_id} on sess_beta: {tokens:,}. Please {verb} it."
     assert _kind(text) in (None, "write"), text
+
+
+# -- round 3: the holes its rules could open ----------------------------------------------------------------
+NAME_WORDS = st.lists(
+    st.sampled_from(UNSUPPORTED + NOUNS + WRITE_VERBS + READ_VERBS + ["and", "then", "group_b", "s_2"]),
+    min_size=1,
+    max_size=4,
+).map(" ".join)
+
+
+@SETTINGS
+@given(st.sampled_from(["named", "titled", "called", "name", "title:"]), NAME_WORDS, SESSION)
+def test_a_quoted_group_name_is_stored_verbatim_or_refused(word, name, session):
+    # "… titled 'Retry budget'": whatever the words of a name in quotes, they are the name, never an operation
+    assume("'" not in name)
+    text = f"create task group group_z in {session} {word} '{name}'"
+    try:
+        command, args = parse(text)
+    except RequestNotUnderstood:
+        return
+    assert command == "create-task-group" and args["name"] == name and args["group_id"] == "group_z", text
+
+
+HEADINGS = st.lists(
+    st.sampled_from(sorted(DATA["report_nouns"]["words"]) + ["QA", "Security", "Tech Lead", "quick", "one"]),
+    min_size=1,
+    max_size=3,
+).map(" ".join)
+INSTRUCTIONS = st.sampled_from(
+    [
+        "group_b in sess_beta fails, mark it as failed",
+        "set group_a in s_1 to in progress",
+        "log this QA interaction for s_1: all green",
+        "get the task groups for sess_beta",
+        "bump the revision count of group_a in s_1",
+    ]
+)
+
+
+@SETTINGS
+@given(HEADINGS, INSTRUCTIONS)
+def test_a_heading_before_the_colon_changes_nothing_or_refuses(heading, instruction):
+    # "Security review: group_auth … - mark it as failed": the heading adds no value and no operation
+    assume(not any(w in DATA["_verb"] for w in heading.lower().split()))
+    try:
+        with_heading = parse(f"{heading}: {instruction}")
+    except RequestNotUnderstood:
+        return
+    assert with_heading == parse(instruction), heading
+
+
+@SETTINGS
+@given(st.sampled_from(AGENTS), st.sampled_from(AGENTS), SESSION, WORDS)
+def test_the_role_a_write_speaks_as_is_its_agent_type_or_refused(speaker, marked, session, content):
+    # "…, as the PM: …" names the interaction's agent type; a different role marked on it is refused
+    from skill.vocabulary import normalise_agent_type
+
+    text = f"log this {marked} interaction for {session}, as the {speaker}: {content}"
+    try:
+        command, args = parse(text)
+    except RequestNotUnderstood:
+        return
+    assert command == "log-interaction"
+    assert normalise_agent_type(speaker) == normalise_agent_type(marked) == args["agent_type"], text

@@ -258,7 +258,7 @@ def _group_patterns(s: Slots) -> list[str]:
 @rule("group_id", commands=("create-task-group",))
 def group_being_created(s: Slots) -> str | None:
     """'create task group: group_d "Refund flow"', else as for any group."""
-    leading = r"^\s*(?!(?:" + s.words("not_a_group_after_colon") + r")\b)" + TOKEN
+    leading = r"^\s*(?![\"\u201c'\u2018])(?!(?:" + s.words("not_a_group_after_colon") + r")\b)" + TOKEN
     token = s.first_token(
         [leading + r"""\s*(?:[:\u2013\u2014-]\s*)?[\"\u201c'(]"""], text=after_colon(s.text) or ""
     )
