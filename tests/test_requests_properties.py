@@ -145,7 +145,10 @@ def test_a_table_of_labels_means_what_its_label_lines_mean(entry, header):
     if not all(_is_label(line) and "|" not in line for line in lines):
         return  # continuation lines have no cell to go in
     rows = ["| field | value |", "|---|---|"] if header else ["|---|---|"]
-    rows += ["| " + line.partition(":")[0].strip() + " | " + line.partition(":")[2].strip() + " |" for line in lines]
+    rows += [
+        "| " + line.partition(":")[0].strip() + " | " + line.partition(":")[2].strip() + " |"
+        for line in lines
+    ]
     command, args = parse("\n".join([first, "", *rows]))
     assert {"command": command, "args": args} == {
         "command": entry["expected"]["command"],

@@ -63,8 +63,16 @@ CASES = {
         ("create-task-group", "create group_d named Refund flow in session s_1", "Refund flow"),
         ("create-task-group", "create group_d in s_1: Refund flow", "Refund flow"),
         ("create-task-group", "create group_d in s_1", None),
-        ("create-task-group", "create group_e in s_1 named 'Rate limits' \u2014 status pending", "Rate limits"),
-        ("create-task-group", "create group_c for s_1: name 'Quarantine list', assigned to qa_1", "Quarantine list"),
+        (
+            "create-task-group",
+            "create group_e in s_1 named 'Rate limits' \u2014 status pending",
+            "Rate limits",
+        ),
+        (
+            "create-task-group",
+            "create group_c for s_1: name 'Quarantine list', assigned to qa_1",
+            "Quarantine list",
+        ),
         ("create-task-group", "create group_c in s_1, title: Token refresh, status pending", "Token refresh"),
     ],
     "status_word": [
@@ -207,7 +215,11 @@ CASES = {
         ("query", "run this query:\nSELECT * FROM sessions", "SELECT * FROM sessions"),
         ("query", "run a query", None),
         ("query", "query SELECT group_id FROM task_groups", "SELECT group_id FROM task_groups"),
-        ("query", "How many logs? Use SQL: select count(*) from orchestration_logs", "select count(*) from orchestration_logs"),
+        (
+            "query",
+            "How many logs? Use SQL: select count(*) from orchestration_logs",
+            "select count(*) from orchestration_logs",
+        ),
     ],
 }
 

@@ -183,8 +183,6 @@ def check_lists(command: str, phrase: str, raw: dict[str, Any]) -> None:
                 )
 
 
-
-
 def _check_state_types(command: str, phrase: str, raw: dict[str, Any]) -> None:
     """'the pm and orchestrator state': two state types where the operation takes one."""
     if "state_type" not in argument_specs(command):

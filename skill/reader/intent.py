@@ -51,7 +51,7 @@ def _pairs(words: list[str], data: dict[str, Any]) -> tuple[Any, ...]:
     qualifiers, articles = data["_qualifiers"], data["_articles"]
     report, agent_words = data["_report"], data["_agent_words"]
     width = data["_noun_words"]
-    found = []
+    found: list[tuple[Any, ...]] = []
     verb: str | None = None
     lead: str | None = None  # the class of the sentence's first verb
     object_taken = False
@@ -199,9 +199,9 @@ def _is_heading(words: list[str], data: dict[str, Any]) -> bool:
 
 def _is_instruction(words: list[str], data: dict[str, Any]) -> bool:
     """'group_auth of s_1 fails - mark it as failed': a verb that is no noun, and a group it is about."""
-    return any(data["_verb"].get(w) in ("update", "create") and w not in data["_dual"] for w in words) and any(
-        GROUP_ID.match(w) for w in words
-    )
+    return any(
+        data["_verb"].get(w) in ("update", "create") and w not in data["_dual"] for w in words
+    ) and any(GROUP_ID.match(w) for w in words)
 
 
 def _names_something(words: list[str], data: dict[str, Any]) -> bool:
@@ -209,7 +209,7 @@ def _names_something(words: list[str], data: dict[str, Any]) -> bool:
 
 
 def _named_in_quotes(sentence: str, data: dict[str, Any]) -> str:
-    """"… titled 'Retry budget'": a name in single quotes is a value, whatever its words."""
+    """ "… titled 'Retry budget'": a name in single quotes is a value, whatever its words."""
     if "'" not in sentence and "\u2018" not in sentence:
         return sentence
     naming = "|".join(re.escape(w) for w in data["slots"]["group_name"])
@@ -227,7 +227,9 @@ def _recorded_as_field(text: str, data: dict[str, Any]) -> bool:
     return bool(
         re.search(
             r"(?i)\b(?:" + "|".join(re.escape(v) for v in verbs) + r")\s+(?:that|it|this)\s+as\s+(?:the\s+)?"
-            r"(?:(?:task\s+)?group(?:['\u2019]s)?\s+|its\s+)?(?:" + "|".join(re.escape(f) for f in fields) + r")\b",
+            r"(?:(?:task\s+)?group(?:['\u2019]s)?\s+|its\s+)?(?:"
+            + "|".join(re.escape(f) for f in fields)
+            + r")\b",
             text,
         )
     )

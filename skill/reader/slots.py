@@ -235,7 +235,8 @@ def any_word_before_mode(s: Slots) -> str | None:
 def mode_standing_alone(s: Slots) -> str | None:
     """'a new session s_1 — parallel — requirements: …', '(simple)': a mode between separators."""
     return s.first_token(
-        [r"(?:^|[\u2013\u2014,;(|]|\s-)\s*(" + _modes() + r")\s*(?=[\u2013\u2014,;)|]|-\s|$)"], allow_stop=True
+        [r"(?:^|[\u2013\u2014,;(|]|\s-)\s*(" + _modes() + r")\s*(?=[\u2013\u2014,;)|]|-\s|$)"],
+        allow_stop=True,
     )
 
 
@@ -479,7 +480,9 @@ def reporting_role(s: Slots) -> str | None:
 @rule("agent_type", writes_only=True)
 def speaking_as(s: Slots) -> str | None:
     """'…, as the PM: …', 'log this as QA': the role the agent writes as is the interaction's."""
-    for match in re.finditer(r"\bas\s+(?:the\s+|a\s+|an\s+|our\s+)?([A-Za-z][\w-]*(?:\s+[A-Za-z][\w-]*){0,2})", s.text):
+    for match in re.finditer(
+        r"\bas\s+(?:the\s+|a\s+|an\s+|our\s+)?([A-Za-z][\w-]*(?:\s+[A-Za-z][\w-]*){0,2})", s.text
+    ):
         named = agents_in(match.group(1), first_only=True)
         if named and match.group(1).lower().startswith(named[0][0].replace("_", " ").split()[0][:2]):
             s.speaker = named[0][0]

@@ -447,7 +447,8 @@ def label_values(lines: list[str], command: str, phrase: str, body: str) -> Labe
         # "list sessions, status: active, mode: parallel": a label of another operation, after a separator
         candidates = data["_label"].get(label_key(match.group(1)), ())
         if candidates and not any(
-            c in arg_specs or (c == "revision_count" and "increment_revision" in arg_specs) for c in candidates
+            c in arg_specs or (c == "revision_count" and "increment_revision" in arg_specs)
+            for c in candidates
         ):
             unknown.append(match.group(1).strip())
     if unknown and (segments is not None or not body_arg or re.search(r"\w\s*[:=]\s*\S", phrase) or ending):
