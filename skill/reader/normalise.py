@@ -42,12 +42,22 @@ def strip_preamble(lines: list[str], data: dict[str, Any]) -> list[str]:
         return lines
     first = _strip_prefixes(lines[0].lstrip(" >*#"), data)
     # "QA: group_a passed, mark it completed", "[developer_1] log this …": who speaks is not the operation
-    role = re.match(r"\s*\[?([A-Za-z][A-Za-z _-]{0,20}?|[a-z]+_[a-z0-9]+)\]?\s*:?\s+(?=\S)", first)
-    if role and (":" in first[: role.end()] or "]" in first[: role.end()]):
-        who = role.group(1).strip()
+    who_shape = r"[A-Za-z][A-Za-z _-]{0,20}?|[A-Za-z]+_[A-Za-z0-9]+"
+    speaker = r"(?:\s+(?:" + "|".join(re.escape(w) for w in data["speaker_words"]) + r"))?"
+    role = re.match(
+        r"\s*(?:\[(?P<bracketed>" + who_shape + r")\]" + speaker + r"\s*:?"
+        r"|(?P<named>" + who_shape + r")" + speaker + r"\s*:)\s+(?=\S)",
+        first,
+    )
+    if role:
+        who = (role.group("bracketed") or role.group("named")).strip()
+        if "_" in who:
+            who = who.lower()  # "Developer_1 reporting:": an agent id, written as ids are
         said = first[role.end() :].split()
         if (label_key(who) not in data["_label"] or len(said) > 3) and (
-            agent_or_none(who) in AGENT_TYPES["documented"] or agent_prefix(who.lower()) is not None
+            agent_or_none(who) in AGENT_TYPES["documented"]
+            or agent_prefix(who.lower()) is not None
+            or label_key(who).replace(" ", "_") in data["agent_roles"]["roles"]
         ):
             first = f"({who}) " + _strip_prefixes(first[role.end() :], data)
     lines = [first] + lines[1:]

@@ -281,17 +281,25 @@ def group_named(s: Slots) -> str | None:
 def group_name(s: Slots) -> str | None:
     """'"Refund flow"', '(Refund flow)', 'named Refund flow in session s_1', or a short text after the
     colon."""
-    match = re.search(
-        r"""\b(?:""" + s.words("group_name") + r""")\s*[:=]?\s*[\"\u201c]([^\"\u201d]+)[\"\u201d]"""
-        r"""|\b(?:""" + s.words("group_name") + r""")\s*[:=]?\s*['\u2018]([^'\u2019\n]+)['\u2019](?!\w)"""
-        r"""|[\"\u201c]([^\"\u201d]+)[\"\u201d]|\(([^()]+)\)"""
-        r"""|\b(?:""" + s.words("group_name") + r""")\s*[:=]?\s+([^,;\n]+?)"""
+    naming = s.words("group_name")
+    patterns = [  # in order of how plainly they say "this is the name"
+        r"""\b(?:""" + naming + r""")\s*[:=]?\s*[\"\u201c]([^\"\u201d]+)[\"\u201d]""",
+        r"""\b(?:""" + naming + r""")\s*[:=]?\s*['\u2018]([^'\u2019\n]+)['\u2019](?!\w)""",
+        r"""[\"\u201c]([^\"\u201d]+)[\"\u201d]""",
+        r"""\b(?:""" + naming + r""")\s*[:=]?\s+([^,;\n]+?)"""
         r"""(?=\s*(?:,|;|$|\bin session\b|\bfor session\b|\bassigned\b|\bwith (?:group )?id\b"""
         r"""|\b(?:in|for|to|on)\s+(?:the\s+)?(?:session\s+)?[\w.-]*[_\d][\w.-]*\s*(?:[,;.]|$)))""",
-        s.text,
-    )
-    if match:
-        return next(g for g in match.groups() if g).strip().rstrip(".").strip("\"\u201c\u201d'")
+        r"""\(([^()]+)\)""",
+    ]
+    for pattern in patterns:
+        for match in re.finditer(pattern, s.text):
+            value = match.group(1).strip().rstrip(".").strip("\"\u201c\u201d'")
+            if pattern.startswith(r"\(") and (
+                agent_or_none(value) in AGENT_TYPES["documented"] or agent_in(value)
+            ):
+                continue  # "(PM) create task group …": who speaks, not the name
+            if value:
+                return value
     rest = (after_colon(s.text) or "").strip()
     if rest and not re.search(r"[\"\u201c(:,;=]", rest) and len(rest.split()) <= 6 and "\n" not in rest:
         return rest  # "create task group group_d in s_1: Refund flow"
