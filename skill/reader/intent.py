@@ -307,6 +307,12 @@ def recognise(head: str, label_lines: list[list[str]], data: dict[str, Any], fir
         phrase = correct_typos(phrase.strip())
         body = body.strip()
         head_words, body_words = words_of(phrase), words_of(body)
+    told = _TOLD_FIRST.match(body)
+    if told and not any(w in data["_verb"] for w in head_words):
+        # "QA result for s_1 (agent qa_1): please log it - 3 tests failing": the verb for what the head
+        # names, then the value
+        phrase, body = f"{told.group(1)} {phrase}", body[told.end() :].strip()
+        head_words, body_words = words_of(phrase), words_of(body)
     instruction = any(
         data["_verb"].get(w) in ("update", "write", "create") and w not in data["_dual"] for w in body_words
     )
@@ -323,6 +329,7 @@ def recognise(head: str, label_lines: list[list[str]], data: dict[str, Any], fir
     operations_named = 0
     joined: RequestNotUnderstood | None = None  # "mark A completed and mark B failed"
     none_topic: str | None = None  # the object named before the verb ("session s_1 is done, mark it …")
+    none_sentence = ""
     fallback: str | None = (
         None  # a qualified noun, when nothing else names the operation ("check for sessions")
     )
@@ -362,6 +369,7 @@ def recognise(head: str, label_lines: list[list[str]], data: dict[str, Any], fir
             ):
                 raise refuse(data["append_only"]["reason"], "log-interaction", kind="unsupported")
             if verb == "none" and command is not None and not topic.startswith("="):
+                none_sentence = sentence if none_topic is None else none_sentence
                 none_topic = none_topic or topic
             if command is None:
                 continue
@@ -402,8 +410,22 @@ def recognise(head: str, label_lines: list[list[str]], data: dict[str, Any], fir
         # "group_b in s_1 passed QA; mark the group's status as completed": the verbless sentence names
         # the object the verb of the next one acts on, not a read of its own
         read = data["operations"][none_topic].get("none")
-        update = data["operations"][none_topic].get("update")
-        if read in commands_named and update in commands_named and len(commands_named) == 2:
+        # … or a verdict about it ("Tech lead review for group_a: APPROVED. Please update the group's
+        # review status")
+        updates = {data["operations"][none_topic].get("update"), "update-task-group", "update-session-status"}
+        other = next((c for c in commands_named if c != read), "")
+        if other == "update-session-status":
+            named = [m.group(1) for m in SESSION_SHAPE.finditer(none_sentence)] if none_topic == "session" else []
+        elif none_topic in ("task_group", "interaction"):  # the group, or a review of it
+            named = [w for w in words_of(none_sentence) if GROUP_ID.match(w)]
+        else:
+            named = []  # "Logs for group_a in s_1. Then mark group_a completed.": a read asked first
+        if (
+            read in commands_named
+            and len(commands_named) == 2
+            and set(commands_named) - {read} <= updates
+            and len(set(named)) == 1  # the statement is about the one object the update changes
+        ):
             commands_named = [c for c in commands_named if c != read]
             operations_named = min(operations_named, 1)
             if found_command == read:
@@ -481,6 +503,9 @@ def recognise(head: str, label_lines: list[list[str]], data: dict[str, Any], fir
 
 
 _SQL_GIVEN = Lazy(r"(?is)\b(?:sql|query)\b\s*:?\s*select\b.+?\bfrom\b")
+_TOLD_FIRST = Lazy(
+    r"(?i)(?:please\s+)?(log|record|save|store|note|track)\s+(?:it|this|that|them)\b\s*(?:[-\u2013\u2014:,.]\s*|$)"
+)
 _AMPERSAND = re.compile(r"(?<=\s)[+&](?=\s)")  # "snapshot + stream-logs": two objects joined
 
 _BEFORE_A_VERB = {
