@@ -490,6 +490,21 @@ def recognise(head: str, label_lines: list[list[str]], data: dict[str, Any], fir
     if _recorded_as_field(said + " " + body, data):
         found_command, lead = "update-task-group", lead or "update"
         kept, body = kept + ([body] if body else []), ""  # the field's sentence is the operation's
+    if found_command is None and verb_only in (None, "read") and said.rstrip().endswith("?"):
+        # "Is sess_alpha still active?": a question about one session and nothing else is its details
+        asked = {m.group(1).lower() for m in SESSION_SHAPE.finditer(said)}
+        spoken = words_of(said)
+        question = data["status_question"]
+        statuses = {w for w, _value in enum_words("session_status")} | set(question["words"])
+        if (
+            len(asked) == 1
+            and spoken[:1]
+            and spoken[0] in question["openers"]
+            and statuses & set(spoken)  # "Is s_1 still active?": its status is asked
+            and not any(GROUP_ID.match(w) for w in spoken)
+            and not body
+        ):
+            found_command = data["operations"]["session"]["read"]
     if found_command is None:
         raise refuse("no operation recognised in " + repr(shorten(phrase or head or first_line)))
     # A request without a verb is a read; a write needs its verb ("never guess a write").

@@ -381,6 +381,23 @@ def trailing_qualifiers(body: str) -> tuple[str, str]:
     return body[: match.start()].rstrip(), match.group(1).strip()
 
 
+def json_then_qualifiers(body: str) -> tuple[str, str]:
+    """'{"agent": "qa"}, iteration 3.' -> ('{"agent": "qa"}', 'iteration 3'): only value qualifiers
+    (iteration, agent, session, group) may follow the JSON; anything else stays for the JSON check."""
+    text = body.strip()
+    if not text.startswith(("{", "[")):
+        return body, ""
+    try:
+        _value, end = json.JSONDecoder().raw_decode(text)
+    except (ValueError, RecursionError):
+        return body, ""
+    rest = text[end:].strip().strip(".").strip()
+    items = [item for item in re.split(r"[,;()]", rest) if item.strip()]
+    if not items or not all(QUALIFIER_ITEM.match(item) for item in items):
+        return body, ""
+    return text[:end], ", ".join(item.strip() for item in items)
+
+
 def split(lines: list[str]) -> tuple[str, list[list[str]], int]:
     """The head (the sentences before the first label line of any operation), for each label line after
     it the arguments its label may name (pass 1: the operation is not known yet), and the index of the
@@ -475,6 +492,9 @@ def label_values(lines: list[str], command: str, phrase: str, body: str) -> Labe
             phrase = (phrase + " " + quoted.group(2)).strip()
         body, qualifiers = trailing_qualifiers(body)
         phrase = (phrase + " " + qualifiers).strip() if qualifiers else phrase
+        if arg_specs[body_arg]["type"] == "json":
+            body, qualifiers = json_then_qualifiers(body)  # '{…}, iteration 3.': values after the JSON
+            phrase = (phrase + " " + qualifiers).strip() if qualifiers else phrase
         if body.strip():
             raw[body_arg] = body
     elif body_arg and isinstance(raw.get(body_arg), str) and "\n" in raw[body_arg].strip():
