@@ -77,9 +77,9 @@ def _pairs(words: list[str], data: dict[str, Any]) -> tuple[Any, ...]:
                 break
         topic = None
         if word in data["_command_names"]:
-            noun_match, topic = (word, 1), "=" + word
+            noun_match, topic = (word, 1), "=" + data["_command_names"][word]
             if verb is None:  # "update-task-group group_a …": the command's name is its own verb
-                verb = "write" if COMMANDS[word]["kind"] == "write" else "read"
+                verb = "write" if COMMANDS[data["_command_names"][word]]["kind"] == "write" else "read"
                 lead = lead or verb
         if topic is not None:
             pass
@@ -620,7 +620,7 @@ def _has_write_verb(sentences: list[str], data: dict[str, Any]) -> bool:
                 return True
             if word in data["set_to_verbs"]["words"] and "to" in words[index + 1 :]:
                 return True  # "reset the revision count of group_a to 0"
-            if word in data["_command_names"] and COMMANDS[word]["kind"] == "write":
+            if word in data["_command_names"] and COMMANDS[data["_command_names"][word]]["kind"] == "write":
                 return True
     return False
 

@@ -118,6 +118,8 @@ def tables() -> dict[str, Any]:
         data["_noun_words"] = max(len(n.split()) for n in nouns)
         # the vocabulary's own command names ("get-task-groups for s_1") name their command whatever the verb
         data["_command_names"] = {name: name for name in OPERATIONS}
+        # "log_interaction session=s_1 …": the command's name written as an identifier names it too
+        data["_command_names"].update({name.replace("-", "_"): name for name in OPERATIONS})
         data["_label"] = labels
         data["_stop"] = set(data["stopwords"])
         data["_stop_label"] = {
