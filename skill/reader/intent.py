@@ -344,7 +344,9 @@ def recognise(head: str, label_lines: list[list[str]], data: dict[str, Any], fir
         # values in parentheses ("(session: s_1)", "(iteration 2, agent qa_1)") never name the operation
         words = words_of(_AMPERSAND.sub(" and ", PARENS.sub(" ", sentence)))
         # "the session's status", "the group's review status": the owner is the object
-        words = [w[:-2] if w.endswith("'s") and w[:-2] in data["_noun"] else w for w in words]
+        words = [
+            w[:-2] if w.endswith("'s") and (w[:-2] in data["_noun"] or GROUP_ID.match(w[:-2])) else w for w in words
+        ]
         pairs, delete_seen, sentence_lead = _pairs(words, data)
         lead = lead or sentence_lead
         delete = delete or delete_seen

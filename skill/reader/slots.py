@@ -246,12 +246,16 @@ def mode_after_its_word(s: Slots) -> str | None:
     return s.first_token([r"\bmode\s*[:=]?\s*" + TOKEN, r"\bin\s+(" + _modes() + r")\b"], allow_stop=True)
 
 
+# 'the task group "Stripe client"': a name of several words in quotes is no group id
+_NOT_A_QUOTED_NAME = r"""(?![\"\u201c'\u2018][^\"\u201d'\u2019\n]*\s[^\"\u201d'\u2019\n]*[\"\u201d'\u2019])"""
+
+
 def _group_patterns(s: Slots) -> list[str]:
     return [
-        r"\b(?:task[ _-]?)?group(?:[ _-]?id)?\b(?!['\u2019]s\b)\s*[:=#]?\s*" + TOKEN,
+        r"\b(?:task[ _-]?)?group(?:[ _-]?id)?\b(?!['\u2019]s\b)\s*[:=#]?\s*" + _NOT_A_QUOTED_NAME + TOKEN,
         r"(?<![\w.-])((?:task[_-]?)?group[_-][A-Za-z0-9][\w.-]*)",
         TOKEN + r"\s*(?:\u2192|->|=>)",
-        r"\b(?:" + s.words("group_verbs") + r")\s+" + TOKEN,
+        r"\b(?:" + s.words("group_verbs") + r")\s+" + _NOT_A_QUOTED_NAME + TOKEN,
         r":\s+(?!(?:" + s.words("not_a_group_after_colon") + r")\b)" + TOKEN,
     ]
 
@@ -642,6 +646,10 @@ def skill_name(s: Slots) -> str | None:
 def config_key(s: Slots) -> str | None:
     """'the config value for testing_config', 'setting skills_config', 'key: x', 'testing_config config'."""
     config = s.words("config")
+    lowered = s.text.lower()
+    for words, key in s.data["known_names"]["key"].items():
+        if re.search(r"\b" + re.escape(words) + r"\b", lowered):
+            return str(key)  # "the skills config": skills_config
     return s.first_token(
         [
             r"\b(?:" + config + r")\s+(?:value|entry|key|setting)s?\s+(?:for|of|named|called)\s+" + TOKEN,
