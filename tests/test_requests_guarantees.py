@@ -327,3 +327,16 @@ def test_a_write_commands_name_never_runs_a_read(name, joiner, filler, session, 
     # "log_interaction session=s_1 …" once ran get-session: the name, however joined, is a write verb
     text = f"{name.replace('-', joiner)} {filler} session={session} content={content}"
     assert _kind(text) in (None, "write"), text
+
+
+@SETTINGS
+@given(st.lists(st.sampled_from(AGENTS + ["handed", "to", "the", "found", "bugs"]), min_size=1, max_size=5), SESSION)
+def test_words_inside_quoted_content_never_give_the_agent_type(words, session):
+    # 'with content "Group B handed to QA" … by developer_1' logged as QA's once: a quote is a value
+    content = " ".join(words)
+    text = f'log this interaction for {session} with content "{content}" at iteration 2 by developer_1'
+    try:
+        command, args = parse(text)
+    except RequestNotUnderstood:
+        return
+    assert (command, args["agent_type"], args["content"]) == ("log-interaction", "developer", content), text

@@ -473,7 +473,7 @@ def agent_id(s: Slots) -> str | None:
 @rule("agent_type")
 def reporting_role(s: Slots) -> str | None:
     """'log the investigator finding': an agent type outside the alias table, named before what it reports."""
-    if agent_in(s.text) is not None:
+    if agent_in(strip_quoted(s.text)) is not None:
         return None
     reported = sorted(s.data["_report"] | set(s.data["slots"]["report_entries"]))
     role = re.search(
@@ -498,7 +498,7 @@ def speaking_as(s: Slots) -> str | None:
         named = agents_in(match.group(1), first_only=True)
         if named and match.group(1).lower().startswith(named[0][0].replace("_", " ").split()[0][:2]):
             s.speaker = named[0][0]
-            marked = {a for a, after in agents_in(s.text) if after in s.data["slots"]["agent_marks"]}
+            marked = {a for a, after in agents_in(strip_quoted(s.text)) if after in s.data["slots"]["agent_marks"]}
             if marked - {s.speaker}:  # "log this QA interaction … as the PM": whose is it?
                 s.doubts.append(
                     refuse(
@@ -516,7 +516,7 @@ def speaking_as(s: Slots) -> str | None:
 def type_of_agent_id(s: Slots) -> str | None:
     """'developer_2' is a developer (unless the sentence names a type)."""
     agent = s.raw.get("agent_id")
-    if not isinstance(agent, str) or agent_in(s.text) is not None:
+    if not isinstance(agent, str) or agent_in(strip_quoted(s.text)) is not None:
         return None
     return agent_prefix(clean_scalar(agent).lower())
 
@@ -545,7 +545,7 @@ def agent_type_named(s: Slots) -> str | None:
     """'this PM interaction', 'for the Tech Lead'; a write naming two agent types is refused."""
     if "agent_type" not in s.specs or s.speaker is not None:
         return None  # "the handoff for the developer, as the PM": the PM writes it
-    named = agents_in(s.text)
+    named = agents_in(strip_quoted(s.text))
     agent = named[0][0] if named else None
     if agent is None:
         return None
@@ -554,11 +554,18 @@ def agent_type_named(s: Slots) -> str | None:
         # interaction's is the agent type; else which one is meant is not said
         marked = {a for a, after in named if after in s.data["slots"]["agent_marks"]}
         if len(marked) != 1:
+            several = ", ".join(dict.fromkeys(a for a, _ in named))
             s.doubts.append(  # refused after the list check: "developer 500 tokens, qa 300 tokens" is a list
                 refuse(
-                    "the request names several agent types ("
-                    + ", ".join(dict.fromkeys(a for a, _ in named))
-                    + "); say whose interaction it is (Agent Type: …)",
+                    f"the request names several agent types ({several}); {s.command} takes one count for one "
+                    "agent: send one request per agent",
+                    s.command,
+                    kind="list_of_values",
+                )
+                if s.command == "log-tokens"
+                else refuse(
+                    f"the request names several agent types ({several}); say whose interaction it is "
+                    "(Agent Type: …)",
                     s.command,
                     kind="not_understood",
                 )
