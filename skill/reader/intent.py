@@ -749,7 +749,7 @@ def _session_by_pronoun(
     """'sess_beta hit merge conflicts. Set its status to failed.', 'session s_1 is done, mark it
     finished': an update of 'it' where the one thing named is a session (no group anywhere)."""
     words = [w for s in sentences for w in words_of(s)] + words_of(body)
-    groups = {w for w in words if GROUP_ID.match(w)}
+    groups = {w[:-2] if w.endswith("'s") else w for w in words if GROUP_ID.match(re.sub(r"'s$", "", w))}
     if verb in ("update", "write") and {"it", "its"} & set(words) and len(groups) == 1:
         # "changes are in for group_a - put it back to in_progress and bump the revision count"
         if verb == "update" or any(w in ("status", "revision", "in_progress", "back") for w in words):
@@ -760,6 +760,14 @@ def _session_by_pronoun(
     owners = {w[:-2] for w in words if w.endswith(("'s", "\u2019s")) and SESSION_SHAPE.fullmatch(w[:-2])}
     if len(owners) == 1 and not groups and not any(w in ("group", "task") for w in words):
         return "update-session-status"
+    strong = {
+        m.group(1).lower()
+        for s in sentences
+        for m in SESSION_SHAPE.finditer(s)
+        if re.match(r"(?i)(?:bazinga|sess|session)[_-]|[a-z]+_\d{8}_|s_\d+$", m.group(1))
+    }
+    if len(strong) == 1 and not groups and not any(w in ("group", "task", "groups") for w in words):
+        return "update-session-status"  # "mark sess_beta failed": the one thing named is a session
     if not {"it", "its"} & set(words) or groups or any(w in ("group", "task") for w in words):
         return None
     named = [m.group(1) for s in sentences for m in SESSION_SHAPE.finditer(s)]

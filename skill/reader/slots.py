@@ -399,7 +399,13 @@ def revision_number(s: Slots) -> str | None:
 @rule("last_review_status", commands=("update-task-group",))
 def review_verdict(s: Slots) -> str | None:
     """'approved', 'changes requested', or whatever follows 'review status … to' (validation checks it)."""
-    match = re.search(r"\b(approved|changes[ _-]requested|request(?:ed)? changes)\b", s.text, re.IGNORECASE)
+    match = None
+    for found in re.finditer(r"\b(approved|changes[ _-]requested|request(?:ed)? changes)\b", s.text, re.IGNORECASE):
+        clauses = re.split(r"[;.:\u2013\u2014]|\s-\s", s.text[: found.start()])
+        if len(clauses) > 1 and _said_by_someone(clauses[-1], s):
+            continue  # "…; the PM approved": who approved what, told; not the group's review status
+        match = found
+        break
     if match is None:  # "set the review status of group_a to LGTM": let validation list the values
         match = re.search(
             r"\b(?:review(?:[ _-]status)?|verdict)\b[^.\n]{0,40}?(?:\bto|\bas|\bis|=|:)\s*" + TOKEN,
@@ -407,6 +413,19 @@ def review_verdict(s: Slots) -> str | None:
             re.IGNORECASE,
         )
     return match.group(1) if match else None
+
+
+def _said_by_someone(clause: str, s: Slots) -> bool:
+    """'the PM approved', 'they requested changes': a clause whose subject is an agent or a pronoun."""
+    words = words_of(clause)
+    while words and words[-1] in ("has", "have", "had", "already", "just", "also"):
+        words.pop()
+    if not words:
+        return False
+    last = words[-1]
+    return last in s.data["slots"]["subjects"] or bool(agents_in(" ".join(words[-2:]))) or bool(
+        AGENT_ID_SHAPE.fullmatch(last) and agent_prefix(last)
+    )
 
 
 @rule("limit")
