@@ -330,7 +330,10 @@ def test_a_write_commands_name_never_runs_a_read(name, joiner, filler, session, 
 
 
 @SETTINGS
-@given(st.lists(st.sampled_from(AGENTS + ["handed", "to", "the", "found", "bugs"]), min_size=1, max_size=5), SESSION)
+@given(
+    st.lists(st.sampled_from(AGENTS + ["handed", "to", "the", "found", "bugs"]), min_size=1, max_size=5),
+    SESSION,
+)
 def test_words_inside_quoted_content_never_give_the_agent_type(words, session):
     # 'with content "Group B handed to QA" … by developer_1' logged as QA's once: a quote is a value
     content = " ".join(words)

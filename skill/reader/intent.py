@@ -345,7 +345,8 @@ def recognise(head: str, label_lines: list[list[str]], data: dict[str, Any], fir
         words = words_of(_AMPERSAND.sub(" and ", PARENS.sub(" ", sentence)))
         # "the session's status", "the group's review status": the owner is the object
         words = [
-            w[:-2] if w.endswith("'s") and (w[:-2] in data["_noun"] or GROUP_ID.match(w[:-2])) else w for w in words
+            w[:-2] if w.endswith("'s") and (w[:-2] in data["_noun"] or GROUP_ID.match(w[:-2])) else w
+            for w in words
         ]
         pairs, delete_seen, sentence_lead = _pairs(words, data)
         lead = lead or sentence_lead
@@ -417,7 +418,9 @@ def recognise(head: str, label_lines: list[list[str]], data: dict[str, Any], fir
         updates = {data["operations"][none_topic].get("update"), "update-task-group", "update-session-status"}
         other = next((c for c in commands_named if c != read), "")
         if other == "update-session-status":
-            named = [m.group(1) for m in SESSION_SHAPE.finditer(none_sentence)] if none_topic == "session" else []
+            named = (
+                [m.group(1) for m in SESSION_SHAPE.finditer(none_sentence)] if none_topic == "session" else []
+            )
         elif none_topic in ("task_group", "interaction"):  # the group, or a review of it
             named = [w for w in words_of(none_sentence) if GROUP_ID.match(w)]
         else:

@@ -400,7 +400,9 @@ def revision_number(s: Slots) -> str | None:
 def review_verdict(s: Slots) -> str | None:
     """'approved', 'changes requested', or whatever follows 'review status … to' (validation checks it)."""
     match = None
-    for found in re.finditer(r"\b(approved|changes[ _-]requested|request(?:ed)? changes)\b", s.text, re.IGNORECASE):
+    for found in re.finditer(
+        r"\b(approved|changes[ _-]requested|request(?:ed)? changes)\b", s.text, re.IGNORECASE
+    ):
         clauses = re.split(r"[;.:\u2013\u2014]|\s-\s", s.text[: found.start()])
         if len(clauses) > 1 and _said_by_someone(clauses[-1], s):
             continue  # "…; the PM approved": who approved what, told; not the group's review status
@@ -423,8 +425,10 @@ def _said_by_someone(clause: str, s: Slots) -> bool:
     if not words:
         return False
     last = words[-1]
-    return last in s.data["slots"]["subjects"] or bool(agents_in(" ".join(words[-2:]))) or bool(
-        AGENT_ID_SHAPE.fullmatch(last) and agent_prefix(last)
+    return (
+        last in s.data["slots"]["subjects"]
+        or bool(agents_in(" ".join(words[-2:])))
+        or bool(AGENT_ID_SHAPE.fullmatch(last) and agent_prefix(last))
     )
 
 
@@ -517,7 +521,9 @@ def speaking_as(s: Slots) -> str | None:
         named = agents_in(match.group(1), first_only=True)
         if named and match.group(1).lower().startswith(named[0][0].replace("_", " ").split()[0][:2]):
             s.speaker = named[0][0]
-            marked = {a for a, after in agents_in(strip_quoted(s.text)) if after in s.data["slots"]["agent_marks"]}
+            marked = {
+                a for a, after in agents_in(strip_quoted(s.text)) if after in s.data["slots"]["agent_marks"]
+            }
             if marked - {s.speaker}:  # "log this QA interaction … as the PM": whose is it?
                 s.doubts.append(
                     refuse(

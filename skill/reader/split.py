@@ -133,12 +133,15 @@ def read_labels(
             depth = _bracket_depth(match.group(2)) if arg_specs.get(arg, {}).get("type") == "json" else 0
             value = match.group(2).rstrip()
             inner = LABEL_LINE.match(value)
-            block = arg_specs[arg]["type"] == "text" and (
-                not value
-                or value.endswith(":")
-                or value.lstrip().startswith("#")
-                or (inner is not None and looks_like_label(inner.group(1), inner.group(2), data))
-            )  # "Content: ## PM Analysis", "Content: Tests: 40 passed": a report, whose "Mode: …" lines are its own
+            block = (
+                arg_specs[arg]["type"] == "text"
+                and (
+                    not value
+                    or value.endswith(":")
+                    or value.lstrip().startswith("#")
+                    or (inner is not None and looks_like_label(inner.group(1), inner.group(2), data))
+                )
+            )  # "Content: ## PM Analysis", "Content: Tests: 40 passed": a report; its "Mode: …" lines are its own
             continue
         json_arg = data["body_args"].get(command)
         if (
