@@ -141,7 +141,7 @@ def read_labels(
                     or value.lstrip().startswith("#")
                     or (inner is not None and looks_like_label(inner.group(1), inner.group(2), data))
                 )
-            )  # "Content: ## PM Analysis", "Content: Tests: 40 passed": a report; its "Mode: …" lines are its own
+            )  # "Content: ## PM Analysis" or "Content: Tests: 40 passed": a report block
             continue
         json_arg = data["body_args"].get(command)
         if (
