@@ -133,14 +133,11 @@ def read_labels(
             depth = _bracket_depth(match.group(2)) if arg_specs.get(arg, {}).get("type") == "json" else 0
             value = match.group(2).rstrip()
             inner = LABEL_LINE.match(value)
-            block = (
-                arg_specs[arg]["type"] == "text"
-                and (
-                    not value
-                    or value.endswith(":")
-                    or value.lstrip().startswith("#")
-                    or (inner is not None and looks_like_label(inner.group(1), inner.group(2), data))
-                )
+            block = arg_specs[arg]["type"] == "text" and (
+                not value
+                or value.endswith(":")
+                or value.lstrip().startswith("#")
+                or (inner is not None and looks_like_label(inner.group(1), inner.group(2), data))
             )  # "Content: ## PM Analysis" or "Content: Tests: 40 passed": a report block
             continue
         json_arg = data["body_args"].get(command)
