@@ -117,7 +117,7 @@ def _strip_prefixes(first: str, data: dict[str, Any]) -> str:
         lowered = first.lower()
         for prefix in data["_prefixes"]:
             if lowered.startswith(prefix) and (len(first) == len(prefix) or not first[len(prefix)].isalnum()):
-                first = first[len(prefix) :].lstrip(" ,:;.!-\u2014\u2013")
+                first = first[len(prefix) :].lstrip(" ,:;.!-*_`\u2014\u2013")
                 changed = True
                 break
     return first
