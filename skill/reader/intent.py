@@ -623,6 +623,8 @@ def _has_write_verb(sentences: list[str], data: dict[str, Any]) -> bool:
         for index, word in enumerate(words):
             if data["_verb"].get(word) in ("create", "write", "update", "run"):
                 return True
+            if data["_verb"].get(" ".join(words[index : index + 2])) in ("create", "write", "update"):
+                return True  # "kick off", "set up"
             if word in data["set_to_verbs"]["words"] and "to" in words[index + 1 :]:
                 return True  # "reset the revision count of group_a to 0"
             if word in data["_command_names"] and COMMANDS[data["_command_names"][word]]["kind"] == "write":
