@@ -246,6 +246,8 @@ def check_coverage(command: str, args: dict[str, Any], phrase: str, data: dict[s
     """
     used = {str(v).lower() for v in args.values() if isinstance(v, (str, int)) and not isinstance(v, bool)}
     text = strip_quoted(phrase.split("{", 1)[0])  # JSON bodies and quoted content carry their own words
+    if not {"agent_id", "agent_type", "assigned_to"} & set(argument_specs(command)):
+        text = re.sub(r"^\s*\([^()]*\)", " ", text)  # "devops_1: save the … output": who speaks, no value
     text = PARENS.sub(lambda m: " " + m.group(0)[1:-1] + " ", text)
     for match in AGENT_ID_SHAPE.finditer(text.lower()):
         token = match.group(1)

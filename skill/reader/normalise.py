@@ -46,11 +46,12 @@ def strip_preamble(lines: list[str], data: dict[str, Any]) -> list[str]:
     speaker = r"(?:\s+(?:" + "|".join(re.escape(w) for w in data["speaker_words"]) + r"))?"
     role = re.match(
         r"\s*(?:\[(?P<bracketed>" + who_shape + r")\]" + speaker + r"\s*:?"
-        r"|(?P<named>" + who_shape + r")" + speaker + r"\s*:)\s+(?=\S)",
+        r"|(?P<named>" + who_shape + r")" + speaker + r"\s*:"
+        r"|(?i:as)\s+(?:(?i:the|an?)\s+)?(?P<acting>" + who_shape + r")\s*,)\s+(?=\S)",
         first,
     )
     if role:
-        who = (role.group("bracketed") or role.group("named")).strip()
+        who = (role.group("bracketed") or role.group("named") or role.group("acting")).strip()
         if "_" in who:
             who = who.lower()  # "Developer_1 reporting:": an agent id, written as ids are
         said = first[role.end() :].split()

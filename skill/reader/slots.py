@@ -440,6 +440,7 @@ def limit_count(s: Slots) -> str | None:
             r"\blimit(?:ed)?\s*(?:to|=|:|of)?\s*" + NUMBER,
             r"(?<!skip the )(?<!skipping the )\b(?:" + s.words("limit_before") + r")\s+" + NUMBER,
             NUMBER + r"\s+of\s+them\b",
+            NUMBER + r"\s+(?:max|maximum|at most|tops)\b",  # "10 max"
             NUMBER + r"\s+(?:per|a|each)\s+page\b",
             NUMBER + r"\s+(?:most\s+)?(?:" + s.words("limit_recent") + r")\b",
             NUMBER + r"\s+(?:\w+\s+)?(?:" + s.words("limit_nouns") + r")\b",
