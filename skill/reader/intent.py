@@ -147,6 +147,16 @@ def _pairs(words: list[str], data: dict[str, Any]) -> tuple[Any, ...]:
         ):
             i += noun_match[1] + 1  # "log this for me - session s_1, …": the session is a value here
             continue
+        if (
+            noun_match is not None
+            and noun_match[1] == 1
+            and topic in _MODIFIERS
+            and i + 1 < n
+            and nouns.get(words[i + 1]) in _HEADS
+            and nouns.get(words[i + 1]) != topic
+        ):
+            i += 1  # "the tech lead's review state": the last noun of a compound names the object
+            continue
         if noun_match is not None:
             phrase, size = noun_match
             j = i - 1
@@ -523,6 +533,9 @@ def recognise(head: str, label_lines: list[list[str]], data: dict[str, Any], fir
 
 
 _SQL_GIVEN = Lazy(r"(?is)\b(?:sql|query)\b\s*:?\s*select\b.+?\bfrom\b")
+# compounds whose first noun only describes the second: "review state", "interaction state"
+_MODIFIERS = {"interaction"}
+_HEADS = {"state"}
 _TOLD_FIRST = Lazy(
     r"(?i)(?:please\s+)?(log|record|save|store|note|track)\s+(?:it|this|that|them)\b\s*(?:[-\u2013\u2014:,.]\s*|$)"
 )

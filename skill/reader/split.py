@@ -232,7 +232,7 @@ def looks_like_label(label: str, value: str, data: dict[str, Any], *, lowercase:
     return first[:1].isupper() or "_" in label or (lowercase and bool(value.strip()))
 
 
-_INLINE_LABEL = re.compile(r"(?:^|(?<=[\s,;|]))([A-Za-z][A-Za-z _-]{0,30}?)\s*(?::\s|=(?=\S))")
+_INLINE_LABEL = re.compile(r"(?:^|(?<=[\s,;|]))([A-Za-z][A-Za-z_ -]{0,30}?)\s*(?::\s|=(?=\S))")
 
 
 def label_segments(
