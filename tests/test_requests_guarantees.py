@@ -256,18 +256,25 @@ def test_a_verb_after_its_object_never_turns_a_write_into_a_read(verb, agent_id,
 
 # -- round 3: the holes its rules could open ----------------------------------------------------------------
 NAME_WORDS = st.lists(
-    st.sampled_from(UNSUPPORTED + NOUNS + WRITE_VERBS + READ_VERBS + ["and", "then", "group_b", "s_2"]),
+    st.sampled_from(
+        UNSUPPORTED + NOUNS + WRITE_VERBS + READ_VERBS + ["and", "then", "group_b", "s_2", "Phase 2:"]
+    ),
     min_size=1,
     max_size=4,
 ).map(" ".join)
 
 
 @SETTINGS
-@given(st.sampled_from(["named", "titled", "called", "name", "title:"]), NAME_WORDS, SESSION)
-def test_a_quoted_group_name_is_stored_verbatim_or_refused(word, name, session):
-    # "… titled 'Retry budget'": whatever the words of a name in quotes, they are the name, never an operation
-    assume("'" not in name)
-    text = f"create task group group_z in {session} {word} '{name}'"
+@given(
+    st.sampled_from(["named", "titled", "called", "name", "title:"]),
+    NAME_WORDS,
+    SESSION,
+    st.sampled_from("'\""),
+)
+def test_a_quoted_group_name_is_stored_verbatim_or_refused(word, name, session, quote):
+    # "… titled 'Retry budget'", 'named "Phase 2: rollout"': whatever the words of a name in quotes, they
+    # are the name, never an operation or the group id
+    text = f"create task group group_z in {session} {word} {quote}{name}{quote}, status pending"
     try:
         command, args = parse(text)
     except RequestNotUnderstood:

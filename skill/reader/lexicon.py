@@ -268,8 +268,12 @@ def strip_quoted(text: str) -> str:
 
 
 def after_colon(text: str) -> str | None:
-    match = COLON_BREAK.search(text)
-    return text[match.end() :] if match else None
+    """The text after the first colon that ends a sentence, outside quotes ('named "Phase 2: rollout"')."""
+    quoted = [(m.start(), m.end()) for m in re.finditer(r"[\"\u201c][^\"\u201d]*[\"\u201d]", text)]
+    for match in COLON_BREAK.finditer(text):
+        if not any(a < match.start() < b for a, b in quoted):
+            return text[match.end() :]
+    return None
 
 
 def clean_token(token: str) -> str:
