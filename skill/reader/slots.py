@@ -252,7 +252,9 @@ _NOT_A_QUOTED_NAME = r"""(?![\"\u201c'\u2018][^\"\u201d'\u2019\n]*\s[^\"\u201d'\
 
 def _group_patterns(s: Slots) -> list[str]:
     return [
-        r"\b(?:task[ _-]?)?group(?:[ _-]?id)?\b(?!['\u2019]s\b)\s*[:=#]?\s*(?![\w-]+=)" + _NOT_A_QUOTED_NAME + TOKEN,
+        r"\b(?:task[ _-]?)?group(?:[ _-]?id)?\b(?!['\u2019]s\b)\s*[:=#]?\s*(?![\w-]+=)"
+        + _NOT_A_QUOTED_NAME
+        + TOKEN,
         r"(?<![\w.-])((?:task[_-]?)?group[_-][A-Za-z0-9][\w.-]*)",
         TOKEN + r"\s*(?:\u2192|->|=>)",
         r"\b(?:" + s.words("group_verbs") + r")\s+" + _NOT_A_QUOTED_NAME + TOKEN,
