@@ -383,6 +383,7 @@ def check_result(command: str, args: dict[str, Any], intent: Intent, labelled: L
     body = labelled.body
     if spec["kind"] == "read" and command != "query":
         check_read_carries_no_write(command, intent, body, text, data)
+        _check_read_uses_agent_ids(command, args, labelled.phrase)
     if spec["kind"] == "read" and command != "query" and intent.lead not in ("read", "stream"):
         # "Here is the PM state for s_1: {…}", "QA result for s_1: 4 tests failing": a value to store,
         # without a verb. Writes are never guessed, and a read would drop the value: refuse.
@@ -405,6 +406,27 @@ def check_result(command: str, args: dict[str, Any], intent: Intent, labelled: L
     if spec["kind"] == "write":
         check_coverage(command, args, labelled.phrase, data)
         check_provenance(command, args, text)
+
+
+def _check_read_uses_agent_ids(command: str, args: dict[str, Any], phrase: str) -> None:
+    """'Give group_b in s_1 to developer_2': an agent id a read has no place for is a value the answer would
+    drop (here, an assignment read as a read): refused, like a write's."""
+    text = strip_quoted(phrase.split("{", 1)[0])
+    text = re.sub(r"^\s*\([^()]*\)", " ", text)  # who speaks ("developer_2: show …") asks; no value
+    used = {str(v).lower() for v in args.values() if isinstance(v, str)}
+    for match in AGENT_ID_SHAPE.finditer(text.lower()):
+        token = match.group(1)
+        prefix = agent_prefix(token)
+        if prefix is None or GROUP_ID.match(token) or any(token in value for value in used):
+            continue
+        if prefix in used:
+            continue  # "logs of developer_2" read as the developer's logs
+        raise refuse(
+            f"the request names {token!r}, but {command} has no place for it (a read filters by session, "
+            "status, agent type …); say what to do with it",
+            command,
+            kind="unknown_label",
+        )
 
 
 def check_written(command: str, args: dict[str, Any], text: str) -> None:

@@ -381,7 +381,9 @@ def revision_bump(s: Slots) -> bool | None:
         return None
     words = s.words("revision_bump")
     return (
-        True if re.search(r"\b(?:" + words + r")\w*\s+(?:the\s+)?revision", s.text, re.IGNORECASE) else None
+        True
+        if re.search(r"\b(?:" + words + r")\w*\s+(?:the\s+|its\s+|their\s+)?revision", s.text, re.IGNORECASE)
+        else None
     )
 
 

@@ -299,6 +299,9 @@ def body_colon(head: str, data: dict[str, Any]) -> re.Match[str] | None:
     if dash and colon and dash.start() < colon.start():
         second = _DASH_BREAK.search(first_line, dash.end())
         middle = first_line[dash.end() : second.start()] if second else ""
+        between = _DASH_BREAK.split(first_line[dash.end() : colon.start()])
+        if all(QUALIFIER_ITEM.match(part) for part in between if part.strip()):
+            return colon  # "… — iteration 3 — agent pm_main: replanned …": values up to the colon
         if (
             second
             and second.start() < colon.start()
