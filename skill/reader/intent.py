@@ -109,6 +109,7 @@ def _pairs(words: list[str], data: dict[str, Any]) -> tuple[Any, ...]:
             word in verbs
             and topic != "interaction"
             and not (word in dual and noun_match is not None and _determined(words, i, data))
+            and not (verb is None and word in report and i > 0 and words[i - 1] in agent_words)  # "QA update"
             and (
                 noun_match is None
                 or (word in dual and verb is None and _noun_ahead(words, i + 1, nouns, report))
