@@ -246,6 +246,24 @@ def _recorded_as_field(text: str, data: dict[str, Any]) -> bool:
     )
 
 
+def _role_nouns_dropped(words: list[str], data: dict[str, Any]) -> list[str]:
+    """'Investigator update for s_1', 'QA report': a report noun right after a role (before any verb) is
+    what the agent reports, never the request's verb."""
+    if "_agent_words" not in data:
+        return words
+    out: list[str] = []
+    for index, word in enumerate(words):
+        if (
+            index > 0
+            and word in data["_report"]
+            and words[index - 1] in data["_agent_words"]
+            and not any(w in data["_verb"] for w in out)
+        ):
+            continue
+        out.append(word)
+    return out
+
+
 def _determined(words: list[str], at: int, data: dict[str, Any]) -> bool:
     """'for the final report', 'the log': a word after an article (and one adjective) is a noun."""
     articles = data["_articles"]
@@ -298,8 +316,8 @@ def recognise(head: str, label_lines: list[list[str]], data: dict[str, Any], fir
     if "_agent_words" not in data:
         agent_words = set()
 
-        for alias in list(AGENT_TYPES["aliases"]) + AGENT_TYPES["documented"]:
-            agent_words.update(alias.split())
+        for alias in list(AGENT_TYPES["aliases"]) + AGENT_TYPES["documented"] + data["agent_roles"]["roles"]:
+            agent_words.update(alias.replace("_", " ").split())
         agent_words.discard("lead")  # "lead" alone is too common a word to skip over
         data["_agent_words"] = agent_words
     match = body_colon(head, data)
@@ -319,7 +337,7 @@ def recognise(head: str, label_lines: list[list[str]], data: dict[str, Any], fir
         body = body.strip()
         head_words, body_words = words_of(phrase), words_of(body)
     told = _TOLD_FIRST.match(body)
-    if told and not any(w in data["_verb"] for w in head_words):
+    if told and not any(w in data["_verb"] for w in _role_nouns_dropped(head_words, data)):
         # "QA result for s_1 (agent qa_1): please log it - 3 tests failing": the verb for what the head
         # names, then the value
         phrase, body = f"{told.group(1)} {phrase}", body[told.end() :].strip()
@@ -327,7 +345,12 @@ def recognise(head: str, label_lines: list[list[str]], data: dict[str, Any], fir
     instruction = any(
         data["_verb"].get(w) in ("update", "write", "create") and w not in data["_dual"] for w in body_words
     )
-    if body_words and instruction and not any(w in data["_verb"] for w in head_words) and "{" not in body:
+    if (
+        body_words
+        and instruction
+        and not any(w in data["_verb"] for w in _role_nouns_dropped(head_words, data))
+        and "{" not in body
+    ):
         # "In session s_1, group_c needs another pass: set it back to in progress": the instruction
         # follows the colon; the words before it say what it is about
         phrase, body = phrase + ". " + body, ""
@@ -413,7 +436,7 @@ def recognise(head: str, label_lines: list[list[str]], data: dict[str, Any], fir
                 kind="list_of_values",
             )
         if verb_only is None:
-            for word in words:
+            for word in _role_nouns_dropped(words, data):
                 if word in data["_verb"]:
                     verb_only = data["_verb"][word]
                     break
@@ -633,7 +656,7 @@ def has_verb(sentences: list[str], data: dict[str, Any]) -> bool:
 
 def _has_write_verb(sentences: list[str], data: dict[str, Any]) -> bool:
     for sentence in sentences:
-        words = words_of(sentence)
+        words = _role_nouns_dropped(words_of(sentence), data)
         for index, word in enumerate(words):
             if data["_verb"].get(word) in ("create", "write", "update", "run"):
                 return True
