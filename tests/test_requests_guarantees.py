@@ -350,3 +350,22 @@ def test_words_inside_quoted_content_never_give_the_agent_type(words, session):
     except RequestNotUnderstood:
         return
     assert (command, args["agent_type"], args["content"]) == ("log-interaction", "developer", content), text
+
+
+@SETTINGS
+@given(
+    st.sampled_from(["mark", "set", "update", "move"]),
+    st.sampled_from(
+        ["[session {s}]", "(session: {s})", "- session {s}", ", session {s}", "{{session {s}}}", "in {s}"]
+    ),
+    st.sampled_from(["sess_beta", "bazinga_20251202_140000", "session_42"]),
+    st.sampled_from(["completed", "to failed", "as in progress"]),
+)
+def test_a_session_the_sentence_names_is_the_one_used_or_refused(verb, wrapper, session, status):
+    # "Set group_a to failed [session X]" once updated the latest session holding group_a instead of X
+    text = f"{verb} group_a {status} " + wrapper.format(s=session)
+    try:
+        command, args = parse(text)
+    except RequestNotUnderstood:
+        return
+    assert command == "update-task-group" and args.get("session_id") == session, text

@@ -245,7 +245,9 @@ def check_coverage(command: str, args: dict[str, Any], phrase: str, data: dict[s
     iteration numbers.
     """
     used = {str(v).lower() for v in args.values() if isinstance(v, (str, int)) and not isinstance(v, bool)}
-    text = strip_quoted(phrase.split("{", 1)[0])  # JSON bodies and quoted content carry their own words
+    takes_json = any(spec["type"] == "json" for spec in argument_specs(command).values())
+    # JSON bodies and quoted content carry their own words
+    text = strip_quoted(phrase.split("{", 1)[0] if takes_json else phrase)
     if not {"agent_id", "agent_type", "assigned_to"} & set(argument_specs(command)):
         text = re.sub(r"^\s*\([^()]*\)", " ", text)  # "devops_1: save the … output": who speaks, no value
     text = PARENS.sub(lambda m: " " + m.group(0)[1:-1] + " ", text)
@@ -260,6 +262,24 @@ def check_coverage(command: str, args: dict[str, Any], phrase: str, data: dict[s
                 "(Agent ID: …, Assigned To: …)",
                 command,
                 kind="missing",
+            )
+    if "session_id" in argument_specs(command):
+        # "Set group_a to failed [session s_1]": a session the sentence names is the one used, or refused
+        named = {
+            m.group(1)
+            for m in SESSION_SHAPE.finditer(text)
+            if re.match(r"(?i)(?:bazinga|sess|session)[_-]|[a-z]+_\d{8}_", m.group(1))
+            and m.group(1).lower() not in ("bazinga-db", "bazinga_db")
+        }
+        given = str(args.get("session_id", "")).lower()
+        missed = sorted(n for n in named if n.lower() != given)
+        if missed:
+            raise refuse(
+                f"the request names session {missed[0]!r}, but {command} would run on "
+                + (f"{args['session_id']!r}" if given else "the latest session with that group")
+                + "; say which session (Session ID: …)",
+                command,
+                kind="not_understood",
             )
     iteration_match = re.search(
         r"\biter(?:ation)?\b\s*(?:#|no\.?(?![a-z])|number\b|=|:)?\s*([^\s,;)]+)", text, re.IGNORECASE

@@ -385,7 +385,7 @@ def agent_or_none(value: str) -> str | None:
 
 
 SESSION_SHAPE = Lazy(
-    r"(?<![\w.-])((?:bazinga|sess|session|orch|s)[_-][A-Za-z0-9][\w.:@+-]*?|[a-z]+_\d{8}_\d{4,6})(?=(?:['\u2019]s)?[.,;:?!)]*(?:\s|$))",
+    r"(?<![\w.-])((?:bazinga|sess|session|orch|s)[_-][A-Za-z0-9][\w.:@+-]*?|[a-z]+_\d{8}_\d{4,6})(?=(?:['\u2019]s)?[.,;:?!)\]}]*(?:\s|$))",
     re.IGNORECASE,
 )
 
