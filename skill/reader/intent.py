@@ -215,6 +215,12 @@ def _is_instruction(words: list[str], data: dict[str, Any]) -> bool:
     ) and any(GROUP_ID.match(w) for w in words)
 
 
+def _is_request(words: list[str], data: dict[str, Any]) -> bool:
+    """'get the task groups for s_1': a verb, then an object of its own."""
+    first_verb = next((i for i, w in enumerate(words) if w in data["_verb"] and w not in data["_dual"]), None)
+    return first_verb is not None and any(w in data["_noun"] for w in words[first_verb + 1 :])
+
+
 def _names_something(words: list[str], data: dict[str, Any]) -> bool:
     return any(w in data["_verb"] or w in data["_noun"] or w in data["_command_names"] for w in words)
 
@@ -327,7 +333,10 @@ def recognise(head: str, label_lines: list[list[str]], data: dict[str, Any], fir
     head_words, body_words = words_of(phrase), words_of(body)
     if body_words and (
         (_names_nothing(head_words, data) and _names_something(body_words, data))
-        or (_is_heading(head_words, data) and _is_instruction(body_words, data))
+        or (
+            _is_heading(head_words, data)
+            and (_is_instruction(body_words, data) or _is_request(body_words, data))
+        )
     ):
         # "Hey, quick one: the config value for testing_config": the words before the colon name nothing
         head = body
