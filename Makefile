@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: demo test lint snap-update bench stress stress-pg zip docs install-skill clean
+.PHONY: demo test quick lint snap-update bench stress stress-pg zip docs install-skill clean
 
 demo:  ## play the agent workflows against the default database and print the dashboard
 	$(PYTHON) examples/demo.py
@@ -22,6 +22,10 @@ test: $(VENV)/.installed lint  ## install the dev dependencies into .venv, lint,
 	$(PY) -m skill.devtools.package --check
 	$(PY) -m skill.devtools.package
 	$(PY) -m skill.devtools.package --verify dist/bazinga-db.zip
+
+quick: $(VENV)/.installed  ## the inner loop: ruff and the tests not marked slow (no multi-process runs, no browser), about 3 minutes on 2 cores
+	$(PY) -m ruff check $(LINTED)
+	$(PY) -m pytest -q -x -m "not slow"
 
 snap-update: $(VENV)/.installed  ## accept changed snapshots (review the diff like code)
 	$(PY) tests/pg_server.py run -- $(PY) -m pytest --snapshot-update

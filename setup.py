@@ -11,6 +11,7 @@ scripts/bazinga_db.py, which finds the skill folder itself, as it does in the up
 Metadata and the console script are in pyproject.toml.
 """
 
+import json
 import os
 import shutil
 import sys
@@ -19,6 +20,9 @@ from setuptools import setup
 from setuptools.command.build_py import build_py
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+# The one version: the vocabulary's, which `bazinga_db.py --version` prints (pyproject.toml: dynamic).
+with open(os.path.join(HERE, "prompts", "commands.json"), encoding="utf-8") as vocabulary:
+    VERSION = json.load(vocabulary)["version"]
 
 
 class BuildPy(build_py):
@@ -34,9 +38,10 @@ class BuildPy(build_py):
 
 
 if "editable_wheel" in sys.argv:  # PEP 660 editable install: a .pth naming scripts/
-    setup(py_modules=["bazinga_db"], package_dir={"": "scripts"}, packages=[])
+    setup(version=VERSION, py_modules=["bazinga_db"], package_dir={"": "scripts"}, packages=[])
 else:
     setup(
+        version=VERSION,
         cmdclass={"build_py": BuildPy},
         packages=["bazinga_db.skill", "bazinga_db.skill.handlers", "bazinga_db.skill.reader"],
         package_dir={"bazinga_db.skill": "skill"},

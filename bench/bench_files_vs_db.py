@@ -13,7 +13,7 @@ It then times three dashboard questions, file-based against database, and prints
 - "last 50 entries of a session": read the log, find the entry headings, keep the last 50
   vs ``get-logs S --limit 50``;
 - "entries of one agent type": read and split the whole log, keep the QA Expert entries
-  vs ``get-logs S --agent-type qa``;
+  vs ``get-logs S --agent-type qa --limit 0``;
 - "token totals": load token_log.json and sum per agent type vs ``token-summary S``.
 In-process (a fresh BazingaDB per query, so connection set-up is paid each time; the file side reads the
 file each time, as a dashboard without a cache does) and through the CLI (one new Python process per query
@@ -208,7 +208,7 @@ def db_query(path: Path, kind: str):
             if kind == "last50":
                 return db.get_logs(SESSION, limit=50)
             if kind == "agent":
-                return db.get_logs(SESSION, agent_type="qa")
+                return db.get_logs(SESSION, agent_type="qa", limit=0)
             return db.get_token_summary(SESSION)
 
     return run
@@ -227,7 +227,7 @@ def check_same_answers(files: dict[str, Path]) -> None:
     """Both sides must answer the same question, or the ratio means nothing."""
     with BazingaDB(files["db"]) as db:
         last = db.get_logs(SESSION, limit=50)
-        qa = db.get_logs(SESSION, agent_type="qa")
+        qa = db.get_logs(SESSION, agent_type="qa", limit=0)
         summary = db.get_token_summary(SESSION)
     assert len(file_last_50(str(files["log"]))) == len(last)
     assert len(file_agent_entries(str(files["log"]))) == len(qa)
@@ -251,7 +251,12 @@ def main() -> None:
     )
     questions = [
         ("last 50 entries", "last50", "log", ["get-logs", SESSION, "--limit", "50"]),
-        ("entries of one agent type (qa)", "agent", "log", ["get-logs", SESSION, "--agent-type", "qa"]),
+        (
+            "entries of one agent type (qa)",
+            "agent",
+            "log",
+            ["get-logs", SESSION, "--agent-type", "qa", "--limit", "0"],
+        ),
         ("token totals", "tokens", "tokens", ["token-summary", SESSION]),
     ]
     file_functions = {"last50": file_last_50, "agent": file_agent_entries, "tokens": file_token_totals}

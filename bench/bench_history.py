@@ -60,13 +60,13 @@ def cases(large: str, small: str) -> list[dict]:
         },
         {
             "name": "get-logs hot --since (50 newest)",
-            "argv": lambda db: ["get-logs", "hot", "--since", since[db]["hot"]],
-            "api": lambda api, db: api.get_logs("hot", since=since[db]["hot"]),
+            "argv": lambda db: ["get-logs", "hot", "--since", since[db]["hot"], "--limit", "0"],
+            "api": lambda api, db: api.get_logs("hot", since=since[db]["hot"], limit=0),
         },
         {
             "name": "get-logs typical --since",
-            "argv": lambda db: ["get-logs", "typical", "--since", since[db]["typical"]],
-            "api": lambda api, db: api.get_logs("typical", since=since[db]["typical"]),
+            "argv": lambda db: ["get-logs", "typical", "--since", since[db]["typical"], "--limit", "0"],
+            "api": lambda api, db: api.get_logs("typical", since=since[db]["typical"], limit=0),
         },
         {
             "name": "get-logs hot --since (half of the log) --limit 50",

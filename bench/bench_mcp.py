@@ -9,8 +9,14 @@ For each operation, on one database of a typical session:
 
 Target: a tool call costs at most a tenth of a CLI process (ratio <= 0.10) in wall time and in CPU.
 
-Usage: python3 bench/bench_mcp.py [--calls 1000] [--cli-calls 30]
-Prints figures; asserts nothing (timings are never test assertions). Standard library only.
+Usage: python3 bench/bench_mcp.py [--calls 1000] [--cli-calls 30] [--db postgresql://URL | --pg]
+Prints figures; asserts nothing (timings are never test assertions). Standard library only on SQLite.
+
+The database is a SQLite file in a temporary folder by default. ``--db URL`` runs the same on PostgreSQL,
+in a fresh schema of the URL's database (dropped afterwards); ``--pg`` does that on $BAZINGA_TEST_PG_URL,
+else on a throw-away durable cluster started for the run (tests/pg_server.py). On PostgreSQL each CLI
+process also connects to the server (a backend process started per call), which the server pays in CPU
+outside the measured child: the wall ratio carries it, the CPU ratio does not.
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from common import PYTHON, child_env, machine, script, table, verdict  # noqa: E402
 
 SESSION = "bazinga_bench_mcp"
@@ -80,8 +87,8 @@ def operations(counter: list[int]) -> list[tuple[str, list[str], str, dict]]:
     ]
 
 
-def prepare(folder: str) -> str:
-    db = os.path.join(folder, "coordination", "bazinga.db")
+def prepare(folder: str, location: str | None = None) -> str:
+    db = location or os.path.join(folder, "coordination", "bazinga.db")
     steps = [
         ["create-session", SESSION, "parallel", "Benchmark the MCP server"],
         ["create-task-group", "group_a", SESSION, "Authentication"],
@@ -178,13 +185,38 @@ class Server:
 
 
 def main() -> None:
+    global PYTHON
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--calls", type=int, default=1000, help="tool calls per operation (default 1000)")
     parser.add_argument("--cli-calls", type=int, default=30, help="CLI processes per operation (default 30)")
+    parser.add_argument(
+        "--db", help="a postgresql:// URL: measure there, in a fresh schema (default: SQLite)"
+    )
+    parser.add_argument(
+        "--pg", action="store_true", help="PostgreSQL: $BAZINGA_TEST_PG_URL, else a throw-away cluster"
+    )
     options = parser.parse_args()
     folder = tempfile.mkdtemp(prefix="bench-mcp-")
+    cluster, schema, server_url = None, None, options.db
+    if options.pg and not server_url:
+        from bench_pg_drivers import server_url as pg_server_url
+
+        server_url, cluster = pg_server_url()
+        if not server_url:
+            raise SystemExit("PostgreSQL is not installed here (no initdb); nothing measured.")
     try:
-        db = prepare(folder)
+        location = None
+        if server_url:
+            from skill.storage import redact
+            from stress.stress import fresh_schema
+
+            schema, location = fresh_schema(server_url)
+            PYTHON = sys.executable  # the environment with the driver (the real interpreter may lack it)
+            print(
+                f"PostgreSQL: {redact(server_url)}, schema {schema}"
+                + (" (throw-away, durable)" if cluster else "")
+            )
+        db = prepare(folder, location)
         counter = [0]
         ops = operations(counter)
         rows, misses = [], []
@@ -224,7 +256,8 @@ def main() -> None:
         peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         print(f"{machine()}")
         print(
-            "MCP tool call vs CLI process (same operation, same database); medians, ms; "
+            f"MCP tool call vs CLI process (same operation, same {'PostgreSQL' if location else 'SQLite'} "
+            "database); medians, ms; "
             f"{options.calls} calls and {options.cli_calls} CLI processes per operation; "
             f"target ratio <= {TARGET}\n"
         )
@@ -241,6 +274,12 @@ def main() -> None:
         print("Every target is met." if not misses else "Missed:\n" + "\n".join(misses))
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+        if schema is not None and server_url:
+            from stress.stress import drop_schema
+
+            drop_schema(server_url, schema)
+        if cluster is not None:
+            cluster.stop()  # type: ignore[attr-defined]
 
 
 if __name__ == "__main__":

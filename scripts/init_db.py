@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Create or upgrade a bazinga-db database file: `python3 scripts/init_db.py [PATH]`.
+"""Create or upgrade a bazinga-db database: `python3 scripts/init_db.py [--db PATH|URL | PATH]`.
 
 Idempotent; prints what it did. Every write command also does this on first use, so agents never have to.
 """

@@ -18,6 +18,7 @@ from .vocabulary import (
     AGENT_TYPES,
     COMMANDS,
     ENUMS,
+    LIMITS,
     MAX_INTEGER,
     convert_args,
     convert_values,
@@ -27,7 +28,7 @@ from .vocabulary import (
 
 TYPE_CHECKING = False  # importing typing costs ~2 ms per process; annotations are strings anyway
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Iterable, Iterator
     from typing import Any, Callable, TypeVar
 
     from .dialect import Dialect
@@ -53,6 +54,7 @@ LATEST_STATE_SQL = (
 )
 
 DASHBOARD_LOGS = 10
+MAX_PAGE = LIMITS["max_list_limit"]  # the dashboard's pages: at most this many rows per call
 DEFAULT_PAGE = 50  # log entries per page, as stream-logs
 DEFAULT_OVERVIEW = 50
 # Token timeline buckets: the length of the canonical timestamp's prefix that names a bucket, and its width
@@ -116,6 +118,19 @@ def check_token_totals(conn: sqlite3.Connection, session_id: str, dialect: Diale
         )
 
 
+def _page_size(limit: int | None, default: int) -> int:
+    """A dashboard page's size: ``default`` when not given, else 1 to MAX_PAGE (0, which lifts a listing's
+    limit, is no page size)."""
+    if limit is None:
+        return default
+    return min(parse_count(limit, "limit", minimum=1), MAX_PAGE)
+
+
+class DefaultLimit(int):
+    """A row limit the caller did not give (the vocabulary's default): when it leaves rows out, a ⚠ notice
+    says so. A limit the caller chose cuts silently, as asked."""
+
+
 def operation(command: str) -> Callable[[Method], Method]:
     """Run a method's arguments through the vocabulary (:func:`convert_args`) before its body sees them.
 
@@ -134,7 +149,10 @@ def operation(command: str) -> Callable[[Method], Method]:
                 if name in values:
                     raise TypeError(f"{method.__name__}() got two values for {name!r}")
                 values[name] = value
-            return method(self, **convert_args(command, values, self._notify, defaults=True))
+            converted = convert_args(command, values, self._notify, defaults=True)
+            if values.get("limit") is None and converted.get("limit"):
+                converted["limit"] = DefaultLimit(converted["limit"])  # a cut says so only when not asked for
+            return method(self, **converted)
 
         converted.__name__ = method.__name__
         converted.__qualname__ = method.__qualname__
@@ -159,12 +177,17 @@ class BazingaDB:
     ):
         self.path = os.fspath(path)
         self.store = open_store(self.path)
+        self.store.on_wait = self._waited
         self.auto_create_sessions = auto_create_sessions
         self.on_notice = on_notice  # notices go here as they happen; None drops them
 
     def _notify(self, notice: Notice) -> None:
         if self.on_notice is not None:
             self.on_notice(notice)
+
+    def _waited(self, seconds: int) -> None:
+        """A write has waited this long for another process's write lock (a "waiting" notice, live)."""
+        self._notify(Notice("waiting", f"waiting for another writer\u2026 {seconds} s", warning=True))
 
     def close(self) -> None:
         """Close the connections this object opened (``with BazingaDB(...) as db:`` does it on exit)."""
@@ -420,22 +443,48 @@ class BazingaDB:
         return dict(row)
 
     @operation("list-sessions")
-    def list_sessions(self, limit: int | None = None, status: str | None = None) -> list[dict[str, Any]]:
-        """The most recent sessions, newest first (``limit`` of them, default 10), optionally of a status."""
+    def list_sessions(
+        self, limit: int | None = None, status: str | None = None, offset: int | None = None
+    ) -> list[dict[str, Any]]:
+        """The most recent sessions, newest first: ``limit`` of them (default 10; 0: all) after skipping
+        ``offset``, optionally of one status. More sessions than the limit: a ⚠ notice says so."""
         if self._reader_or_none() is None:
             return []
-        if status is not None:
-            rows = self.store.read(
-                f"SELECT {SESSION_COLUMNS} FROM sessions WHERE status = ? "
-                "ORDER BY created_at DESC, session_id DESC LIMIT ?",
-                (status, limit),
+        where, params = ("WHERE status = ? ", [status]) if status is not None else ("", [])
+        rows = self.store.read(
+            f"SELECT {SESSION_COLUMNS} FROM sessions {where}ORDER BY created_at DESC, session_id DESC "
+            "LIMIT ? OFFSET ?",
+            (*params, self._one_more(limit), offset or 0),
+        )
+        return [dict(r) for r in self._within(rows, "list-sessions", limit, offset, "sessions")]
+
+    # -- the default limits of the reads that list rows --------------------------------------------------
+    def _one_more(self, limit: int | None) -> int | None:
+        """The LIMIT that also reads one row past ``limit`` (0 or None: no limit), to tell whether it cut."""
+        return limit + 1 if limit else self.store.dialect.no_limit
+
+    def _within(
+        self, rows: Iterable[T], command: str, limit: int | None, offset: int | None, what: str
+    ) -> Iterator[T]:
+        """``rows`` (read with :meth:`_one_more`) up to ``limit``; when one more was there, a ⚠ notice saying
+        how many were shown and how to see the rest. Lazy: a streamed read stays streamed."""
+        for index, row in enumerate(rows):
+            if limit and index == limit:
+                if isinstance(limit, DefaultLimit):
+                    self._cut(command, limit, offset, what)
+                return
+            yield row
+
+    def _cut(self, command: str, limit: int, offset: int | None, what: str) -> None:
+        following = (offset or 0) + limit
+        self._notify(
+            Notice(
+                "truncated",
+                f"{command}: {limit:,} {what} shown (the default limit); more: --offset {following:,} "
+                f"for the next {limit:,}, --limit 0 for all (limit=, offset= in the API)",
+                warning=True,
             )
-        else:
-            rows = self.store.read(
-                f"SELECT {SESSION_COLUMNS} FROM sessions ORDER BY created_at DESC, session_id DESC LIMIT ?",
-                (limit,),
-            )
-        return [dict(r) for r in rows]
+        )
 
     # -- logs --------------------------------------------------------------------------------------
     @operation("log-interaction")
@@ -489,7 +538,9 @@ class BazingaDB:
         agent_type: str | None = None,
         since: str | None = None,
     ) -> list[dict[str, Any]]:
-        """Log entries, newest first."""
+        """Log entries, newest first: ``limit`` of them (default 100; 0: all) after skipping the ``offset``
+        newest, optionally of one agent type and at or after ``since``. More entries than the limit: a ⚠
+        notice says so."""
         return list(self.iter_logs(session_id, limit, offset, agent_type, since))
 
     @operation("get-logs")
@@ -507,7 +558,6 @@ class BazingaDB:
         if agent_type is not None:
             clauses.append("agent_type = ?")
             params.append(agent_type)
-        limit = limit if limit is not None else self.store.dialect.no_limit
         offset = offset or 0
         self._require_session(session_id)
         if since is not None:
@@ -524,11 +574,12 @@ class BazingaDB:
                 return iter(())
             clauses += ["seq >= ?", self.store.dialect.unindexed.format("timestamp") + " >= ?"]
             params += [first[0], since]
-        return self.store.iterate(
+        rows = self.store.iterate(
             f"SELECT {LOG_COLUMNS} FROM orchestration_logs WHERE {' AND '.join(clauses)} "
             "ORDER BY seq DESC LIMIT ? OFFSET ?",
-            (*params, limit, offset),
+            (*params, self._one_more(limit), offset),
         )
+        return self._within(rows, "get-logs", limit, offset, "entries")
 
     @operation("stream-logs")
     def log_page(
@@ -541,7 +592,16 @@ class BazingaDB:
         self._require_session(session_id)
         total = self._latest_seq(session_id)
         high = total - (offset or 0)  # the vocabulary's defaults are filled in: offset 0, limit 50
-        low = max(high - (limit or 0), 0)
+        low = max(high - limit, 0) if limit else 0  # limit 0: the whole log
+        if low > 0 and isinstance(limit, DefaultLimit):
+            self._notify(
+                Notice(
+                    "truncated",
+                    f"stream-logs: entries {low + 1:,}–{high:,} of {total:,} shown; --offset "
+                    f"{(offset or 0) + limit:,} for the page before, --limit 0 for the whole log",
+                    warning=True,
+                )
+            )
         rows = (
             self.store.read(
                 f"SELECT {LOG_COLUMNS} FROM orchestration_logs WHERE session_id = ? AND seq > ? AND seq <= ? "
@@ -594,7 +654,7 @@ class BazingaDB:
             self._notify,
         )
         session_id, before_seq, since_seq = values["session_id"], values["before_seq"], values["since_seq"]
-        limit, agent_type = values["limit"] or DEFAULT_PAGE, values["agent_type"]
+        limit, agent_type = _page_size(values["limit"], DEFAULT_PAGE), values["agent_type"]
         self._require_session(session_id)
         latest = self._latest_seq(session_id)
         # One upper bound only: given two (seq <= latest, seq < before), SQLite walks the index from the
@@ -877,10 +937,17 @@ class BazingaDB:
 
     @operation("get-task-groups")
     def get_task_groups(
-        self, session_id: str, status: str | None = None, group_id: str | None = None
+        self,
+        session_id: str,
+        status: str | None = None,
+        group_id: str | None = None,
+        limit: int | None = None,
+        offset: int | None = None,
     ) -> list[dict[str, Any]]:
         """A session's task groups in the order they were created, optionally only those of one ``status``, or
-        the one group ``group_id``. Raises :class:`NotFound` when the session does not exist."""
+        the one group ``group_id``: ``limit`` of them (default 100; 0: all) after skipping ``offset``; more
+        groups than the limit: a ⚠ notice says so. Raises :class:`NotFound` when the session does not
+        exist."""
         clauses, params = ["session_id = ?"], [session_id]
         if status is not None:
             clauses.append("status = ?")
@@ -890,10 +957,11 @@ class BazingaDB:
             params.append(group_id)
         self._require_session(session_id)
         rows = self.store.read(
-            f"SELECT {GROUP_COLUMNS} FROM task_groups WHERE {' AND '.join(clauses)} ORDER BY created_at, id",
-            params,
+            f"SELECT {GROUP_COLUMNS} FROM task_groups WHERE {' AND '.join(clauses)} ORDER BY created_at, id "
+            "LIMIT ? OFFSET ?",
+            (*params, self._one_more(limit), offset or 0),
         )
-        return [dict(r) for r in rows]
+        return [dict(r) for r in self._within(rows, "get-task-groups", limit, offset, "groups")]
 
     # -- tokens ------------------------------------------------------------------------------------
     @operation("log-tokens")
@@ -1021,21 +1089,26 @@ class BazingaDB:
 
     @operation("get-decisions")
     def get_decisions(
-        self, session_id: str, decision_type: str | None = None, limit: int | None = None
+        self,
+        session_id: str,
+        decision_type: str | None = None,
+        limit: int | None = None,
+        offset: int | None = None,
     ) -> list[dict[str, Any]]:
-        """Decisions oldest first; with a limit, the most recent ``limit`` of them (still oldest first)."""
+        """Decisions oldest first: the most recent ``limit`` of them (default 100; 0: all; still oldest first)
+        after skipping the ``offset`` most recent; more than the limit: a ⚠ notice says so."""
         clauses, params = ["session_id = ?"], [session_id]
         if decision_type is not None:
             clauses.append("decision_type = ?")
             params.append(decision_type)
-        limit = limit if limit is not None else self.store.dialect.no_limit
         self._require_session(session_id)
         rows = self.store.read(
             f"SELECT {DECISION_COLUMNS} FROM decisions WHERE {' AND '.join(clauses)} "
-            "ORDER BY timestamp DESC, id DESC LIMIT ?",
-            (*params, limit),
+            "ORDER BY timestamp DESC, id DESC LIMIT ? OFFSET ?",
+            (*params, self._one_more(limit), offset or 0),
         )
-        return [_decision(r) for r in reversed(rows)]
+        newest = list(self._within(rows, "get-decisions", limit, offset, "decisions"))
+        return [_decision(r) for r in reversed(newest)]
 
     # -- dashboard ---------------------------------------------------------------------------------
     @operation("dashboard-snapshot")
@@ -1059,7 +1132,7 @@ class BazingaDB:
             "session": session,
             "orchestrator_state": state("orchestrator"),
             "pm_state": state("pm"),
-            "task_groups": self.get_task_groups(session_id),
+            "task_groups": self.get_task_groups(session_id, limit=0),
             "token_summary": self.get_token_summary(session_id),
             "log_count": log_count,
             "recent_logs": [dict(r) for r in recent],
@@ -1076,7 +1149,7 @@ class BazingaDB:
         ``[]``.
         """
         values = convert_values({"limit": limit, "status": status}, self._notify)
-        limit, status = values["limit"] or DEFAULT_OVERVIEW, values["status"]
+        limit, status = _page_size(values["limit"], DEFAULT_OVERVIEW), values["status"]
         if self._reader_or_none() is None:
             return []
         # Active sessions first: two index walks (status, then creation order) rather than sorting them all.
@@ -1209,7 +1282,7 @@ class BazingaDB:
             "logs": entries,
             "has_more": page["has_more"],
             "latest_seq": page["latest_seq"],
-            "task_groups": self.get_task_groups(session_id),
+            "task_groups": self.get_task_groups(session_id, limit=0),
             "token_summary": self.get_token_summary(session_id),
             # While the log is still being caught up, keep the old updated_at so the next call reads again.
             "cursor": {"seq": seq, "updated_at": since if page["has_more"] else session["updated_at"]},
@@ -1223,8 +1296,12 @@ class BazingaDB:
 
     def backup(self, destination: str, force: bool = False) -> dict[str, Any]:
         """Copy the database to ``destination`` (SQLite online backup); refuses an existing file unless
-        ``force``. On PostgreSQL it refuses and names pg_dump and copy-to."""
-        return self.store.backup(destination, force=bool(force))
+        ``force``. On PostgreSQL it refuses and names pg_dump and copy-to. Reports "progress" notices (the
+        share of pages copied) as it goes."""
+        return self.store.backup(destination, force=bool(force), progress=self._copied)
+
+    def _copied(self, done: int, total: int) -> None:
+        self._notify(Notice("progress", f"{done * 100 // max(total, 1)}% of {total:,} pages copied"))
 
     def copy_to(self, target: str, force: bool = False) -> dict[str, Any]:
         """Copy every row to the database at ``target`` (a URL or a SQLite path) and verify it row for row;

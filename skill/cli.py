@@ -13,7 +13,17 @@ from . import formatting
 from .context import Context, Result, database_location
 from .errors import EXIT_FAILURE, EXIT_OK, BazingaError, Notice, UsageError
 from .inputs import resolve_inputs
-from .vocabulary import COMMANDS, ENUMS, VOCABULARY, normalise_enum, suggest, usage_line
+from .vocabulary import (
+    ARGUMENTS,
+    COMMANDS,
+    ENUMS,
+    TYPES,
+    VOCABULARY,
+    convert,
+    normalise_enum,
+    suggest,
+    usage_line,
+)
 
 TYPE_CHECKING = False  # importing typing costs ~2 ms per process; annotations are strings anyway
 if TYPE_CHECKING:
@@ -22,6 +32,8 @@ if TYPE_CHECKING:
 PROGRAM = "bazinga_db.py"
 GLOBAL_OPTIONS = VOCABULARY["global_options"]
 _GLOBAL_FLAGS = {flag: option for option in GLOBAL_OPTIONS for flag in option["flags"]}
+# The output formats that print rows (a list is its rows, an object one row): through formatting.write_rows.
+ROW_FORMATS = frozenset(ENUMS["output_format"]["values"]) - {"json", "text"}
 
 
 class Invocation:
@@ -37,14 +49,13 @@ class Invocation:
 # -- parsing -----------------------------------------------------------------------------------------
 def usage(command: str) -> str:
     """The usage line of a command, from the vocabulary (the same line help, docs and hints show)."""
-    line = f"{PROGRAM} [--db PATH] [--format json|text] [--quiet] {command} {usage_line(command)}"
+    line = f"{PROGRAM} [--db PATH] [--format FORMAT] [--quiet] {command} {usage_line(command)}"
     return "usage: " + line.rstrip()
 
 
 def _command_flags(command: str) -> dict[str, dict[str, Any]]:
-    return {
-        flag: arg for arg in COMMANDS[command]["args"] if arg["kind"] == "option" for flag in arg["flags"]
-    }
+    """Flag -> argument: options, and positionals that also take a flag (list-sessions 5 = --limit 5)."""
+    return {flag: arg for arg in COMMANDS[command]["args"] for flag in arg.get("flags", ())}
 
 
 def _looks_like_option(token: str) -> bool:
@@ -85,7 +96,10 @@ def parse(argv: list[str]) -> Invocation:
                     f"option {flag} takes no value",
                     usage(invocation.command) if invocation.command in COMMANDS else None,
                 )
-            target[spec["name"]] = True
+            if "value" in spec:  # --json, --csv, ...: the same as --format VALUE
+                _set_format(invocation, flag, spec["value"])
+            else:
+                target[spec["name"]] = True
             continue
         if has_value:
             value = inline_value
@@ -95,16 +109,38 @@ def parse(argv: list[str]) -> Invocation:
         else:
             metavar = spec.get("metavar", spec["name"].upper())
             raise UsageError(f"option {flag} needs a value", f"For example: {flag} {metavar}")
-        target[spec["name"]] = value
+        if target is invocation.options and spec["name"] == "format":
+            _set_format(invocation, flag, value)
+        else:
+            target[spec["name"]] = value
     return invocation
+
+
+def _set_format(invocation: Invocation, flag: str, value: str) -> None:
+    """Record the output format; two different ones on one line (--json --format csv) are a usage error."""
+    chosen = normalise_enum("output_format", value, "format")
+    previous = invocation.options.get("format")
+    if previous is not None and previous != chosen:
+        raise UsageError(
+            f"two output formats given: {previous} and {chosen} ({flag})",
+            "Give one --format (json, text, nl, csv, tsv or table).",
+        )
+    invocation.options["format"] = chosen
+
+
+def _pointer(word: str) -> str | None:
+    """What to use instead of a word that is not ours (the vocabulary's pointers: doctor -> check)."""
+    pointers: dict[str, str] = VOCABULARY["pointers"]
+    return pointers.get(word.lower()) if word != "_about" else None
 
 
 def _command_name(token: str) -> str:
     if token in COMMANDS or token == "help":
         return token
-    known = sorted(COMMANDS)
-    close = suggest(token, known)
-    hint = f"Did you mean '{close}'? " if close else ""
+    close = _pointer(token) or suggest(token, sorted(COMMANDS))
+    if close is not None and not close.startswith(("-", "python3")):
+        close = f"{PROGRAM} {close}"
+    hint = f"Did you mean `{close}`? " if close else ""
     raise UsageError(f"unknown command {token!r}", hint + f"Run `{PROGRAM} --help` for the list of commands.")
 
 
@@ -112,7 +148,7 @@ def _unknown_option(flag: str, command: str | None) -> UsageError:
     candidates = list(_GLOBAL_FLAGS)
     if command in COMMANDS:
         candidates += list(_command_flags(command))
-    close = suggest(flag, candidates)
+    close = _pointer(flag) or suggest(flag, candidates)
     hint = (f"Did you mean {close}? " if close else "") + (
         usage(command) if command in COMMANDS else f"Run `{PROGRAM} --help`."
     )
@@ -137,6 +173,14 @@ def bind(invocation: Invocation) -> dict[str, Any]:
     if specs and specs[-1].get("variadic") and len(positionals) > len(specs):
         positionals[len(specs) - 1 :] = [" ".join(positionals[len(specs) - 1 :])]
     for spec, value in zip(specs, positionals):
+        if spec["name"] in args and not _same_value(spec, args[spec["name"]], value):
+            flag = spec["flags"][0]
+            raise UsageError(
+                f"{spec['metavar']} given twice with different values: {value} and {flag} "
+                f"{args[spec['name']]}",
+                f"Give it once, as {spec['metavar']} or as {_argument_names(spec).split(', ')[-1]}. "
+                + usage(command),
+            )
         args[spec["name"]] = value
     missing = [s["metavar"] for s in specs[len(invocation.positionals) :] if s["required"]]
     if missing:
@@ -144,37 +188,122 @@ def bind(invocation: Invocation) -> dict[str, Any]:
     return args
 
 
+def _same_value(spec: dict[str, Any], first: Any, second: Any) -> bool:
+    """A positional also given by its flag: the same value twice (5 and 5, or 5 and 5.0k's 5,000) is fine."""
+    if str(first).strip() == str(second).strip():
+        return True
+    try:
+        return bool(convert(spec["type"], first, "value") == convert(spec["type"], second, "value"))
+    except BazingaError:
+        return False
+
+
 # -- help ----------------------------------------------------------------------------------------------
+# Built from the vocabulary on demand (never on an ordinary command's path): each argument's meaning, its
+# accepted values or formats (the type's help), its default; one runnable example per command.
+HELP_WIDTH = 100
+SCRIPT = "python3 scripts/bazinga_db.py"
+
+
+def _wrap(text: str, indent: int, first: str = "") -> list[str]:
+    import textwrap
+
+    return textwrap.wrap(
+        text,
+        HELP_WIDTH,
+        initial_indent=first.ljust(indent),
+        subsequent_indent=" " * indent,
+        break_on_hyphens=False,
+        break_long_words=False,
+    ) or [first]
+
+
+def _wrap_usage(line: str) -> list[str]:
+    """A usage line wrapped within HELP_WIDTH, never inside a bracketed [--flag VALUE]."""
+    import re
+
+    lines = ["usage:"]
+    for unit in re.findall(r"\[[^\]]*\]|\S+", line[len("usage: ") :]):
+        if len(lines[-1]) + 1 + len(unit) > HELP_WIDTH and lines[-1].strip():
+            lines.append("      ")
+        lines[-1] += " " + unit
+    return lines
+
+
+def example_line(command: str) -> str:
+    """The command's example as a shell line (its standard input piped in when it reads one)."""
+    import shlex
+
+    spec = COMMANDS[command]
+    line = f"{SCRIPT} {spec['example']}"
+    if "example_stdin" in spec:
+        line = f"echo {shlex.quote(spec['example_stdin'])} | {line}"
+    return line
+
+
+def argument_help(arg: dict[str, Any]) -> str:
+    """What an argument means, the values or formats it accepts, and its default, in one sentence each."""
+    meaning = str(arg.get("help") or arg["label"])
+    parts = [meaning[:1].upper() + meaning[1:]]
+    kind = arg["type"]
+    if kind in ENUMS:
+        parts.append("One of " + ", ".join(ENUMS[kind]["values"]) + " (any case; common spellings are read).")
+    elif kind not in ("flag", "path") and kind in TYPES:
+        described = TYPES[kind]["help"]
+        parts.append(described[:1].upper() + described[1:] + ".")
+    if arg.get("default") not in (None, "-"):
+        parts.append(f"Default: {arg['default']}.")
+    elif arg["kind"] == "positional" and not arg["required"]:
+        parts.append("Optional.")
+    return " ".join(part if part.endswith(".") else part + "." for part in parts)
+
+
+def _argument_names(arg: dict[str, Any]) -> str:
+    if arg["kind"] == "positional":
+        flags = arg.get("flags", ())
+        metavar = ARGUMENTS[arg["name"]].get("flag_metavar", arg["metavar"])
+        return str(arg["metavar"]) + "".join(f", {flag} {metavar}" for flag in flags[:1])
+    if arg["type"] == "flag":
+        return ", ".join(arg["flags"])
+    return f"{arg['flags'][0]} {arg['metavar']}"
+
+
 def general_help() -> str:
-    lines = [f"usage: {PROGRAM} [--db PATH] [--format json|text] [--quiet] COMMAND ARGS...", "", "Commands:"]
+    formats = ", ".join(ENUMS["output_format"]["values"])
+    lines = [f"usage: {PROGRAM} [--db PATH] [--format FORMAT] [--quiet] COMMAND ARGS...", "", "Commands:"]
     width = max(len(name) for name in COMMANDS)
     for name, spec in COMMANDS.items():
-        lines.append(f"  {name.ljust(width)}  {spec['summary']}")
+        lines += _wrap(spec["summary"], width + 4, f"  {name}")
     lines += ["", "Global options (anywhere on the line):"]
     for option in GLOBAL_OPTIONS:
-        lines.append(f"  {', '.join(option['flags'])}: {option['help']}")
+        names = ", ".join(option["flags"]) + (f" {option['metavar']}" if option.get("metavar") else "")
+        lines += _wrap(option["help"] + ("." if not option["help"].endswith(".") else ""), 26, f"  {names}")
     lines += [
         "",
+        f"Output formats (--format): {formats}.",
+        "Writes print their ✓ line in every format but json (a JSON result).",
+        "Listing reads print at most a default number of rows (each command's --help says how many) and",
+        "say so on stderr when rows were left out: --limit N for more, --limit 0 for every row.",
         "JSON arguments accept - (standard input) or @PATH; long content accepts -.",
         "Exit codes: 0 success, 1 the operation failed, 2 the command line was not understood.",
-        f"Help on one command: {PROGRAM} COMMAND --help",
+        f"Help on one command: {PROGRAM} COMMAND --help (or {PROGRAM} help COMMAND). For example:",
+        f"  {example_line('create-session')}",
     ]
     return "\n".join(lines)
 
 
 def command_help(command: str) -> str:
     spec = COMMANDS[command]
-    lines = [usage(command), "", spec["summary"]]
-    for arg in spec["args"]:
-        name = arg["name"].upper() if arg["kind"] == "positional" else ", ".join(arg["flags"])
-        kind = arg["type"]
-        if kind in ENUMS:
-            kind = "|".join(ENUMS[kind]["values"])
-        lines.append(
-            f"  {name}: {kind}"
-            + ("" if arg.get("required") or arg["kind"] == "option" else " (optional)")
-            + (f" - {arg['help']}" if arg.get("help") else "")
-        )
+    lines = [*_wrap_usage(usage(command)), ""]
+    lines += _wrap(spec["summary"], 0)
+    if spec["args"]:
+        lines += ["", "Arguments:"]
+        for arg in spec["args"]:
+            lines += _wrap(argument_help(arg), 24, f"  {_argument_names(arg)}".ljust(23) + " ")
+    lines += ["", "Example:", f"  {example_line(command)}"]
+    if spec["kind"] == "read":
+        formats = "|".join(ENUMS["output_format"]["values"])
+        lines += ["", f"Output: JSON on stdout; --format {formats} (see {PROGRAM} --help)."]
     return "\n".join(lines)
 
 
@@ -186,6 +315,7 @@ def notice_lines(notices: list[Notice]) -> list[str]:
 
 
 def _flush_notices(ctx: Context) -> None:
+    ctx.end_progress()
     if ctx.notices and not ctx.quiet and ctx.stderr is not None:
         ctx.stderr.write("".join(line + "\n" for line in notice_lines(ctx.notices)))
     ctx.notices.clear()
@@ -211,6 +341,10 @@ def render(ctx: Context, result: Result) -> int:
             stdout.write(formatting.to_json(document) + "\n")
         elif not ctx.quiet and (result.text or result.message):
             stdout.write(str(result.text or result.message) + "\n")
+        return EXIT_OK
+    if output is not None and output in ROW_FORMATS and spec["kind"] == "read":
+        formatting.write_rows(stdout, output, result.value, spec.get("rows"))
+        _flush_notices(ctx)  # what a streamed iteration reported (a limit reached)
         return EXIT_OK
     if output == "json" and result.document is not None:
         stdout.write(formatting.to_json(result.document) + "\n")
@@ -242,6 +376,12 @@ def context(
     output = options.get("format")
     if output is not None:
         output = normalise_enum("output_format", output, "format")
+    allowed = COMMANDS[command].get("formats")  # a command that prints its own shape (a document, replies)
+    if output is not None and allowed is not None and output not in allowed:
+        raise UsageError(
+            f"--format {output} does not apply here: {command} prints {' or '.join(allowed)}",
+            f"Use --format {allowed[0]}, or leave --format out.",
+        )
     args = bind(invocation)
     resolve_inputs(command, args, stdin)
     auto_create = bool(options.get("auto_create_session")) or env.get("BAZINGA_AUTO_CREATE_SESSION") == "1"
@@ -452,9 +592,14 @@ def _run(
     try:
         invocation = parse(argv)
         parsed.append(invocation)
+        if invocation.options.get("version"):
+            stdout.write(f"bazinga-db {VOCABULARY['version']}\n")
+            return EXIT_OK
         if invocation.command == "help":
             topic = invocation.positionals[0] if invocation.positionals else None
-            stdout.write((command_help(_command_name(topic)) if topic in COMMANDS else general_help()) + "\n")
+            # an unknown topic is refused with the pointer the command itself would get
+            text = general_help() if topic is None or topic == "help" else command_help(_command_name(topic))
+            stdout.write(text + "\n")
             return EXIT_OK
         if invocation.options.get("help") or invocation.command is None:
             if invocation.command in COMMANDS:

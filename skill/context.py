@@ -8,8 +8,16 @@ see raw command-line internals; rendering, notices and the ❌ error boundary li
 from __future__ import annotations
 
 import os
+import time
 
 from .errors import UsageError
+
+# Notices shown as they happen rather than after the command: progress of long work (on a terminal only,
+# one line rewritten in place) and a write waiting for another process's lock (always).
+LIVE_KINDS = ("progress", "waiting")
+PROGRESS_INTERVAL = 0.5  # seconds between two redraws of the progress line
+PROGRESS_AFTER = 1.0  # work shorter than this draws no progress line at all ($BAZINGA_PROGRESS_AFTER)
+WAITING = "\u23f3"  # ⏳
 
 TYPE_CHECKING = False  # importing typing costs ~2 ms per process; annotations are strings anyway
 if TYPE_CHECKING:
@@ -97,6 +105,10 @@ class Context:
         self.env: Mapping[str, str] = os.environ if env is None else env
         self.cwd = os.getcwd() if cwd is None else cwd
         self.notices: list[Notice] = []
+        self._progress_shown = False
+        self._progress_drawn = 0.0
+        self._started = time.monotonic()
+        self._progress_after = _seconds(self.env.get("BAZINGA_PROGRESS_AFTER"), PROGRESS_AFTER)
         self._db = db
         self._own_db = db is None
         self._previous_listener: Any = None
@@ -106,8 +118,46 @@ class Context:
             db.on_notice = self.notify
 
     def notify(self, notice: Notice) -> None:
-        """Collect a notice for the caller to render (✓/⚠ lines on stderr, or a server's reply)."""
-        self.notices.append(notice)
+        """Collect a notice for the caller to render (✓/⚠ lines on stderr, or a server's reply); progress
+        and waiting notices are written to stderr at once instead (see LIVE_KINDS)."""
+        if notice.kind in LIVE_KINDS:
+            self._live(notice)
+        else:
+            self.notices.append(notice)
+
+    def interactive(self) -> bool:
+        """True when stderr is a terminal (progress lines are drawn only there)."""
+        try:
+            return self.stderr is not None and bool(self.stderr.isatty())
+        except (AttributeError, ValueError, OSError):
+            return False
+
+    def _live(self, notice: Notice) -> None:
+        stderr = self.stderr
+        if stderr is None or self.quiet:
+            return
+        if notice.kind == "progress":
+            now = time.monotonic()
+            if (
+                now - self._started < self._progress_after
+                or now - self._progress_drawn < PROGRESS_INTERVAL
+                or not self.interactive()
+            ):
+                return
+            self._progress_drawn = now
+            # \r back to the line's start, the text, then erase what a longer previous line left.
+            stderr.write(f"\r\u2026 {notice.message}, {int(now - self._started)} s\x1b[K")
+            self._progress_shown = True
+        else:
+            self.end_progress()
+            stderr.write(f"{WAITING} {notice.message}\n")
+        stderr.flush()
+
+    def end_progress(self) -> None:
+        """End a progress line that was drawn (a newline), so what follows starts on its own line."""
+        if self._progress_shown and self.stderr is not None:
+            self.stderr.write("\n")
+            self._progress_shown = False
 
     def db(self, *, auto_create_sessions: bool | None = None) -> BazingaDB:
         """The store, opened on first use (connections themselves open lazily, per operation).
@@ -123,7 +173,10 @@ class Context:
             from .api import BazingaDB  # here: handlers that never touch the store do not pay for it
 
             if self.location is None:
-                raise UsageError("no database location", "Give --db PATH or set $BAZINGA_DB_PATH.")
+                raise UsageError(
+                    "no database location",
+                    "Give --db PATH (or a postgresql:// URL), or set $BAZINGA_DB_URL or $BAZINGA_DB_PATH.",
+                )
             create = self.auto_create_sessions if auto_create_sessions is None else auto_create_sessions
             self._db = BazingaDB(self.location, auto_create_sessions=create, on_notice=self.notify)
         return self._db
@@ -169,3 +222,12 @@ def database_location(explicit: str | None, env: Mapping[str, str], cwd: str) ->
         if parent == folder:
             return os.path.join(cwd, "coordination", "bazinga.db")
         folder = parent
+
+
+def _seconds(text: str | None, default: float) -> float:
+    """A number of seconds from the environment; the default when unset or not a number >= 0."""
+    try:
+        value = float(text) if text else default
+    except ValueError:
+        return default
+    return value if 0 <= value < float("inf") else default

@@ -35,6 +35,9 @@ class Notice(tuple):  # type: ignore[type-arg]
 
     A named tuple (kind, message, warning): kind is "initialized" | "upgraded" | "session_created" |
     "group_resolved" | "normalised" | "no_database" | …; warning means it is shown as ⚠ rather than ✓.
+    Two kinds are *live*, sent while the work goes on: "waiting" (a write has waited N s for another
+    process's write lock; the CLI shows it at once as a ⏳ line) and "progress" (rows or lines done so far in
+    long work; the CLI draws them as one line rewritten in place, on a terminal only).
     Written out rather than made by collections.namedtuple, which compiles code at import (~0.1 ms of every
     process start).
     """

@@ -128,35 +128,157 @@ def error_report(
 
 
 # -- tables and views --------------------------------------------------------------------------------
+# Text tables (--format text and table) fit TABLE_WIDTH columns: times as short local times (12-02 14:03),
+# and the widest columns cut down, their cells ending in … where they were truncated.
+TABLE_WIDTH = 100
+_CELL_READ = 400  # characters of a value a table cell ever looks at (a log entry may be 1 MiB)
+
+
 def _cell(value: Any, width: int = 60) -> str:
-    if value is None:
-        text = "-"
-    elif isinstance(value, (dict, list)):
-        text = to_json(value)
-    else:
-        text = str(value)
-    text = " ".join(text.split())
+    text = _cell_text(value)
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def table(rows: list[dict[str, Any]], columns: list[str] | None = None) -> str:
-    """A plain fixed-style table (header, dashes, rows) so snapshots stay stable."""
+def _cell_text(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, (dict, list)):
+        text = to_json(value)
+    else:
+        text = str(value)
+    return " ".join(text[:_CELL_READ].split())
+
+
+def is_timestamp(value: Any) -> bool:
+    """A canonical timestamp (2025-01-13T14:35:30.000000Z), as stored."""
+    return isinstance(value, str) and len(value) == 27 and value[10] == "T" and value[-1] == "Z"
+
+
+def short_time(timestamp: str) -> str:
+    """A canonical UTC timestamp as a short local time: '01-13 15:35' (month-day hour:minute)."""
+    import calendar
+    import time
+
+    try:
+        parts = time.strptime(timestamp[:19], "%Y-%m-%dT%H:%M:%S")
+    except ValueError:
+        return timestamp
+    return time.strftime("%m-%d %H:%M", time.localtime(calendar.timegm(parts)))
+
+
+def _table_cell(value: Any) -> str:
+    return short_time(value) if is_timestamp(value) else _cell_text(value)
+
+
+def _clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def fit_widths(
+    widths: list[int], total: int = TABLE_WIDTH, floors: Sequence[int] = (), gap: int = 2
+) -> list[int]:
+    """Column widths cut down, widest first, until a row fits ``total`` characters: first down to each
+    column's ``floors`` (its values' width: only long headers are cut), then to 11 (a short time stays
+    whole), then to 6, then to 1."""
+    widths = list(widths)
+    spacing = gap * (len(widths) - 1)
+    for level in ("floors", 11, 6, 1):
+        lowest = [max(f, 6) for f in floors] if level == "floors" else [int(level)] * len(widths)
+        if len(lowest) != len(widths):
+            continue
+        while sum(widths) + spacing > total:
+            cuttable = [i for i in range(len(widths)) if widths[i] > lowest[i]]
+            if not cuttable:
+                break
+            widest = max(cuttable, key=widths.__getitem__)
+            widths[widest] -= 1
+    return widths
+
+
+def table(rows: Sequence[dict[str, Any]], columns: list[str] | None = None, width: int = TABLE_WIDTH) -> str:
+    """A plain fixed-style table (header, dashes, rows) that fits ``width`` characters, so snapshots stay
+    stable and a terminal shows it unwrapped."""
     if not rows:
         return "(no rows)"
     columns = columns or list(rows[0].keys())
-    cells = [[_cell(row.get(c)) for c in columns] for row in rows]
-    widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(columns)]
-    lines = [
-        "  ".join(c.ljust(w) for c, w in zip(columns, widths)).rstrip(),
-        "  ".join("-" * w for w in widths),
-    ]
-    lines += ["  ".join(v.ljust(w) for v, w in zip(r, widths)).rstrip() for r in cells]
-    return "\n".join(lines)
+    cells = [[_table_cell(row.get(c)) for c in columns] for row in rows]
+    values = [max(len(r[i]) for r in cells) for i in range(len(columns))]
+    widths = fit_widths([max(len(c), v) for c, v in zip(columns, values)], width, values)
+
+    def line(values: list[str]) -> str:
+        return "  ".join(_clip(v, w).ljust(w) for v, w in zip(values, widths)).rstrip()
+
+    return "\n".join([line(columns), "  ".join("-" * w for w in widths), *(line(r) for r in cells)])
 
 
-def key_values(item: dict[str, Any]) -> str:
-    width = max((len(k) for k in item), default=0)
-    return "\n".join(f"{k.ljust(width)}  {_cell(v, 200)}" for k, v in item.items())
+def key_values(item: dict[str, Any], width: int = TABLE_WIDTH) -> str:
+    """One ``key  value`` line per field (times as written, in UTC), each within ``width`` characters."""
+    keys = max((len(k) for k in item), default=0)
+    shown = max(width - keys - 2, 10)
+    return "\n".join(
+        f"{k.ljust(keys)}  {display(v) if is_timestamp(v) else _cell(v, shown)}" for k, v in item.items()
+    )
+
+
+# -- rows: --format nl, csv, tsv, table --------------------------------------------------------------
+def as_rows(value: Any, key: str | None = None) -> Any:
+    """A result as rows (dicts): a list is its rows, an object one row, null none, any other value one row
+    ``{"value": …}``; ``key`` names the list inside an object (stream-logs' page: its entries)."""
+    if key is not None and isinstance(value, dict):
+        value = value.get(key)
+    if value is None:
+        return iter(())
+    if isinstance(value, dict):
+        return iter((value,))
+    if isinstance(value, (str, int, float, bool)):
+        return iter(({"value": value},))
+    return (row if isinstance(row, dict) else {"value": row} for row in value)
+
+
+def _flat(value: Any) -> str:
+    """A value in one CSV/TSV cell: null empty, nested values and booleans as JSON text."""
+    if value is None:
+        return ""
+    if isinstance(value, (dict, list, bool)):
+        return to_json(value)
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return bytes(value).hex()
+    return str(value)
+
+
+def write_rows(stream: Any, output: str, value: Any, key: str | None = None) -> None:
+    """A result (see :func:`as_rows`) in one of the row formats, streamed where the format allows (all but
+    table): nl, one JSON object per line; csv and tsv, a header row then the values (nested values as JSON
+    text); table, an aligned table within TABLE_WIDTH (an object: a field/value table). Columns: every
+    row's keys for a list, else the first row's."""
+    inner = value.get(key) if key is not None and isinstance(value, dict) else value
+    columns: list[str] | None = None
+    if isinstance(inner, list):
+        found: dict[str, None] = {}
+        for row in inner:
+            found.update(dict.fromkeys(row if isinstance(row, dict) else ("value",)))
+        columns = list(found)
+    if output == "table" and isinstance(inner, dict):  # one object: a table of its fields reads better
+        inner, columns = [{"field": k, "value": v} for k, v in inner.items()], ["field", "value"]
+    rows = as_rows(inner)
+    if output == "table":
+        stream.write(table(list(rows), columns) + "\n")
+        return
+    if output == "nl":
+        for row in rows:
+            stream.write(to_json(row) + "\n")
+        return
+    import csv
+
+    writer = csv.writer(stream, dialect="excel-tab" if output == "tsv" else "excel", lineterminator="\n")
+    header = False
+    for row in rows:
+        if columns is None:
+            columns = list(row)
+        if not header:
+            writer.writerow(columns)
+            header = True
+        writer.writerow([_flat(row.get(c)) for c in columns])
 
 
 def log_heading(entry: dict[str, Any]) -> str:
@@ -213,12 +335,13 @@ def state_view(title: str, record: dict[str, Any] | None, data_key: str) -> str:
     data = json.loads(record[data_key])
     lines = [f"Current {title} (as of {display(record.get('timestamp') or record.get('updated_at'))}):"]
     if not isinstance(data, dict):
-        return "\n".join(lines + [f"- {_cell(data, 100)}"])
+        return "\n".join(lines + [f"- {_cell(data, TABLE_WIDTH - 2)}"])
     for key, value in data.items():
+        prefix = f"- {_heading(key)}: "
         if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
-            lines.append(f"- {_heading(key)}: {_summary(value)}")
+            lines.append(_clip(prefix + _summary(value), TABLE_WIDTH))
         else:
-            lines.append(f"- {_heading(key)}: {_cell(value, 100)}")
+            lines.append(_clip(prefix + _cell(value, max(TABLE_WIDTH - len(prefix), 10)), TABLE_WIDTH))
     return "\n".join(lines)
 
 
@@ -228,7 +351,9 @@ def token_view(summary: dict[str, int], by: str = "agent_type") -> str:
     for name, total in summary.items():
         if name != "total":
             shown = agent_label(name) if by == "agent_type" else name
-            lines.append(f"- {shown[:1].upper() + shown[1:] if by == 'agent_type' else shown}: {total:,}")
+            name = shown[:1].upper() + shown[1:] if by == "agent_type" else shown
+            amount = f": {total:,}"
+            lines.append("- " + _clip(name, TABLE_WIDTH - 2 - len(amount)) + amount)
     return "\n".join(lines)
 
 
@@ -259,4 +384,4 @@ def dashboard_view(snapshot: dict[str, Any]) -> str:
     lines += ["", f"Recent Logs: {count} interaction{'s' if count != 1 else ''} logged"]
     for entry in snapshot["recent_logs"][:3]:
         lines.append(f"- {log_heading(entry)[3:]}")
-    return "\n".join(lines)
+    return "\n".join(_clip(line, TABLE_WIDTH) for line in lines)

@@ -1,4 +1,4 @@
-"""`init_db.py [PATH]`: create or upgrade a database file and say what was done."""
+"""`init_db.py [--db PATH|URL | PATH]`: create or upgrade a database and say what was done."""
 
 from __future__ import annotations
 
@@ -14,7 +14,38 @@ if TYPE_CHECKING:
     from typing import TextIO
 
 
-USAGE = "usage: init_db.py [PATH]   (a PATH that starts with - goes after --: init_db.py -- -odd.db)"
+_DASHED = "(a PATH that starts with - goes after --: init_db.py -- -odd.db)"
+USAGE = f"usage: init_db.py [--db PATH|URL | PATH]   {_DASHED}"
+
+
+def _location(argv: list[str]) -> str | None:
+    """The database the command line names (``--db X``, ``--db=X`` or one PATH), or None for the default."""
+    given: list[str] = []
+    rest = list(argv)
+    while rest:
+        arg = rest.pop(0)
+        if arg == "--":
+            given += rest
+            break
+        if arg == "--db":
+            if not rest:
+                raise UsageError("--db needs a value", USAGE)
+            given.append(rest.pop(0))
+        elif arg.startswith("--db="):
+            given.append(arg[len("--db=") :])
+        elif arg.startswith("-"):
+            raise UsageError(f"unknown option {arg}", USAGE)
+        else:
+            given.append(arg)
+    if len(given) > 1:
+        raise UsageError(f"expected one database (--db PATH or PATH), got {len(given)}", USAGE)
+    if given and not given[0].strip():
+        raise UsageError(
+            "PATH is empty",
+            "Give the database path, e.g. coordination/bazinga.db (an unset shell variable expands "
+            "to nothing), or leave PATH out for the default.",
+        )
+    return given[0] if given else None
 
 
 def run(
@@ -42,26 +73,16 @@ def _run(
 
     if env is None:
         env = os.environ
-    if any(a in ("-h", "--help") for a in argv):
+    if any(a in ("-h", "--help") for a in argv[: argv.index("--") if "--" in argv else len(argv)]):
         stdout.write(
-            USAGE + "\nCreate or upgrade a bazinga-db database (default: the same path "
-            "the commands use: $BAZINGA_DB_PATH, else coordination/bazinga.db).\n"
+            USAGE + "\nCreate or upgrade a bazinga-db database: a SQLite file or a postgresql:// URL. "
+            "Without one, the same database the commands use: $BAZINGA_DB_URL, else $BAZINGA_DB_PATH, else "
+            "the nearest coordination/bazinga.db.\n"
         )
         return EXIT_OK
-    paths = argv[1:] if argv[:1] == ["--"] else argv
-    options = [a for a in argv if a.startswith("-") and a != "--"] if argv[:1] != ["--"] else []
     try:
-        if options:
-            raise UsageError(f"unknown option {options[0]}", USAGE)
-        if len(paths) > 1:
-            raise UsageError(f"expected at most one PATH, got {len(paths)} arguments", USAGE)
-        if paths and not paths[0].strip():
-            raise UsageError(
-                "PATH is empty",
-                "Give the database path, e.g. coordination/bazinga.db (an unset shell variable expands "
-                "to nothing), or leave PATH out for the default.",
-            )
-        path = database_location(paths[0] if paths else None, env, cwd or os.getcwd())
+        given = _location(argv)
+        path = database_location(given, env, cwd or os.getcwd())
         db = BazingaDB(path)
         try:
             result = db.initialize()

@@ -23,9 +23,10 @@ import os
 import re
 import stat
 import time
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from . import jsonstrict
 from .errors import BazingaError, InvalidArgument
@@ -36,6 +37,7 @@ from .vocabulary import MAX_INTEGER, MAX_TEXT_BYTES, convert, normalise_agent_ty
 
 TABLES = SPEC_TABLES
 
+PROGRESS_ENTRIES = 5_000  # log entries between two progress calls
 LOG_NAME = "orchestration-log.md"
 STATE_FILES = {
     "pm_state.json": "pm",
@@ -405,8 +407,11 @@ class ParsedLog:
     entries: list[LogEntry] = field(default_factory=list)
 
 
-def parse_log(text: str, name: str, problems: _Problems) -> ParsedLog:
-    """Split a legacy orchestration log into entries (EXPECTED.md §4 rules 1-5)."""
+def parse_log(
+    text: str, name: str, problems: _Problems, progress: Callable[[int], None] | None = None
+) -> ParsedLog:
+    """Split a legacy orchestration log into entries (EXPECTED.md §4 rules 1-5); ``progress`` is told the
+    entries read so far every PROGRESS_ENTRIES entries."""
     lines = text.replace("\r\n", "\n").split("\n")
     result = ParsedLog()
     headings = []
@@ -432,6 +437,8 @@ def parse_log(text: str, name: str, problems: _Problems) -> ParsedLog:
             except InvalidArgument:
                 problems.add(name, f"{name}:{i + 1}: header **Started:** {started.group(1)!r} is not a time")
     for index, (start, match) in enumerate(headings):
+        if progress is not None and index % PROGRESS_ENTRIES == 0 and index:
+            progress(index)
         end = headings[index + 1][0] if index + 1 < len(headings) else len(lines)
         line_no = start + 1
         stamp, iteration, agent_name, qualifier, complete = match.groups()
@@ -512,7 +519,12 @@ def find_log(folder: Path, log: str | None) -> Path | None:
     return None
 
 
-def read_folder(folder: str, log: str | None = None, skip_invalid: bool = False) -> Plan:
+def read_folder(
+    folder: str,
+    log: str | None = None,
+    skip_invalid: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> Plan:
     """Read every legacy file of ``folder`` into a plan. Never raises for bad file content: see Plan.problems.
 
     Raises NotFound-style errors only when the folder itself is unusable (checked by the caller).
@@ -522,7 +534,7 @@ def read_folder(folder: str, log: str | None = None, skip_invalid: bool = False)
     excluded: set[str] = set()
     dropped: list[str] = []  # the problems of files left out by an earlier pass
     while True:
-        plan, problems = _build(root, log_path, excluded)
+        plan, problems = _build(root, log_path, excluded, progress)
         bad_files = {f for f, texts in problems.by_file.items() if texts} - excluded
         if not skip_invalid or not bad_files:
             break
@@ -564,8 +576,11 @@ def _mtime(path: Path) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(int(seconds))) + ".000000Z"
 
 
-def _build(root: Path, log_path: Path | None, excluded: set[str]) -> tuple[Plan, _Problems]:
+def _build(
+    root: Path, log_path: Path | None, excluded: set[str], progress: Callable[[int], None] | None = None
+) -> tuple[Plan, _Problems]:
     reader = _FolderReader(root, log_path, excluded)
+    reader.progress = progress
     return reader.build(), reader.problems
 
 
@@ -573,6 +588,7 @@ class _FolderReader:
     """One pass over a legacy folder: read each file, then derive the rows table by table."""
 
     def __init__(self, root: Path, log_path: Path | None, excluded: set[str]):
+        self.progress: Callable[[int], None] | None = None  # told the log entries read, now and then
         self.root = root
         self.log_path = log_path
         self.log_name = _log_name(root, log_path)
@@ -652,7 +668,7 @@ class _FolderReader:
         text = _read_text(self.log_path, name, self.problems)
         if text is None:
             return None
-        parsed = parse_log(text, name, self.problems)
+        parsed = parse_log(text, name, self.problems, self.progress)
         if not parsed.entries and not self.problems.by_file.get(name):
             self.problems.warn(f"{name}: no entries (only a header)")
         return parsed
@@ -1119,7 +1135,7 @@ def qualifier_for(agent_type: str, agent_id: str | None, group_order: list[str])
 def render_log(
     session_id: str,
     started: str | None,
-    entries: list[dict[str, Any]],
+    entries: Iterable[dict[str, Any]],
     group_order: list[str] | None = None,
 ) -> str:
     """A session's log rows in the legacy orchestration-log.md layout (FORMATS.md §1, 31a6d3e+ header).
@@ -1128,11 +1144,22 @@ def render_log(
     is trimmed, and a row with no iteration is written as ``Orchestration Complete`` (orchestrator) or
     ``Iteration 0`` (others), the only headings the layout has.
     """
+    return "".join(render_log_chunks(session_id, started, entries, group_order))
+
+
+def render_log_chunks(
+    session_id: str,
+    started: str | None,
+    entries: Iterable[dict[str, Any]],
+    group_order: list[str] | None = None,
+) -> Iterator[str]:
+    """:func:`render_log` one entry at a time, so a log of any length is written in flat memory."""
     order = group_order or []
     out = [LOG_TITLE, "", f"**Session:** {session_id}"]
     if started:
         out.append(f"**Started:** {legacy_time(started)}")
     out += ["", LOG_BLURB, "", "---", ""]
+    yield "\n".join(out)
     for row in entries:
         stamp = legacy_time(row["timestamp"])
         if row.get("iteration") is None and row["agent_type"] == "orchestrator":
@@ -1144,5 +1171,4 @@ def render_log(
             )
             if qualifier:
                 heading += f" ({qualifier})"
-        out += [heading, "", row["content"].strip(), "", "---", ""]
-    return "\n".join(out)
+        yield "\n" + "\n".join([heading, "", row["content"].strip(), "", "---", ""])

@@ -23,7 +23,9 @@ from .storage import (
 
 TYPE_CHECKING = False  # typing costs ~2 ms per process start
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import Any, Callable
+
+BACKUP_STEP_PAGES = 2048  # pages per backup step (8 MiB of 4 KiB pages): a progress report between steps
 
 # A WAL this large means checkpoints are not keeping up (a reader held open for a long time).
 LARGE_WAL_BYTES = 64 * 1024 * 1024
@@ -211,8 +213,14 @@ def _expected_tables() -> set[str]:
         conn.close()
 
 
-def backup(path: str, destination: str, force: bool = False) -> dict[str, Any]:
+def backup(
+    path: str, destination: str, force: bool = False, progress: Callable[[int, int], None] | None = None
+) -> dict[str, Any]:
     """Copy the database to ``destination`` with SQLite's online backup, in one consistent snapshot.
+
+    The pages are copied BACKUP_STEP_PAGES at a time inside one read transaction on the source (so every
+    step reads the same snapshot and a concurrent writer never restarts the copy); ``progress`` is told
+    (pages copied, pages in all) after each step.
 
     Safe while agents write (WAL readers do not block writers). The copy is written through
     :func:`skill.destinations.write_file` (a temporary file beside DEST, checked with integrity_check,
@@ -234,7 +242,13 @@ def backup(path: str, destination: str, force: bool = False) -> dict[str, Any]:
             try:
                 version = migrations.current_version(source)
                 target = sqlite3.connect(temporary, isolation_level=None)
-                source.backup(target)  # pages=-1: one step, one read transaction, one consistent snapshot
+                # One read transaction around every step: the snapshot of the first step is the whole copy's.
+                source.execute("BEGIN")
+                source.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+                try:
+                    source.backup(target, pages=BACKUP_STEP_PAGES, progress=_pages(progress))
+                finally:
+                    source.execute("COMMIT")
                 integrity = _integrity_lines(target)
                 counts = _table_counts(target)
             except sqlite3.Error as error:
@@ -272,6 +286,14 @@ def backup(path: str, destination: str, force: bool = False) -> dict[str, Any]:
         "integrity_check": "ok",
         "tables": copied["tables"],
     }
+
+
+def _pages(progress: Callable[[int, int], None] | None) -> Callable[[int, int, int], None] | None:
+    """sqlite3's backup callback (status, pages left, pages in all) as (pages copied, pages in all)."""
+    if progress is None:
+        return None
+    report = progress
+    return lambda _status, left, total: report(total - left, total)
 
 
 def _backup_error(error: sqlite3.Error, path: str, destination: str) -> DatabaseUnusable:

@@ -35,7 +35,7 @@ from .dialect import POSTGRES
 from .errors import BazingaError, Conflict, DatabaseBusy, DatabaseUnusable, NoDatabase, QueryRefused
 from .migrations import SPEC_TABLES
 from .readonly import _FETCH, TIME_HINT, unique_names
-from .storage import redact
+from .storage import _WAIT_SLICE_MS, _Waiting, redact
 from .vocabulary import MAX_INTEGER
 
 try:
@@ -238,18 +238,23 @@ class PgStore:
         self._version_ok = False
         self.applied: list[Any] = []
         self.in_batch = False
+        self.on_wait: Callable[[int], None] | None = None  # as storage.Store's: told how long a write waited
         self._batch: Connection | None = None
         self._cursors = 0  # names of server-side cursors (iterate)
         self.driver: Any = None
+        # Set by a reader that must never write (the dashboard): every transaction on the connections this
+        # store opens is then READ ONLY, refused by the server itself, beside the caller calling no write.
+        self.read_only = False
 
     # -- errors ------------------------------------------------------------------------------------
     def _clean(self, text: str) -> str:
         text = " ".join(str(text).split())
         return text.replace(self._secret, "***") if self._secret else text
 
-    def translate(self, error: Exception) -> BazingaError:
-        """A driver error as the project's error, with a hint an agent can act on; never the password."""
-        code = getattr(error, "pgcode", None) or ""
+    def translate(self, error: Exception, code: str = "") -> BazingaError:
+        """A driver error as the project's error, with a hint an agent can act on; never the password.
+        ``code`` stands in for the SQLSTATE when the driver gives none (a refused login)."""
+        code = getattr(error, "pgcode", None) or code
         text = self._clean(getattr(getattr(error, "diag", None), "message_primary", None) or str(error))
         if self._conn is not None and self._conn.raw.closed:
             self._conn = None  # the server dropped it: the next call connects again
@@ -316,12 +321,15 @@ class PgStore:
                 self.url, connect_timeout=CONNECT_TIMEOUT_S, application_name="bazinga-db"
             )
         except self.driver.Error as error:
-            raise self.translate(error) from None
+            raise self.translate(error, _login_code(error)) from None
         raw.autocommit = True
         decimal = self.driver.extensions.new_type((1700,), "BAZINGA_NUMERIC", _numeric)
         self.driver.extensions.register_type(decimal, raw)
         self._conn = Connection(raw, self)
-        self._conn.run(f"SET lock_timeout = {LOCK_TIMEOUT_MS}")
+        settings = f"SET lock_timeout = {LOCK_TIMEOUT_MS}"
+        if self.read_only:
+            settings += "; SET default_transaction_read_only = on"
+        self._conn.run(settings)
         return self._conn
 
     def current_version(self, conn: Connection) -> int:
@@ -417,7 +425,25 @@ class PgStore:
 
     # -- transactions ------------------------------------------------------------------------------
     def _begin(self, conn: Connection) -> None:
-        conn.run(f"BEGIN; SELECT pg_advisory_xact_lock({LOCK_CLASS}, {WRITE_LOCK})")
+        """BEGIN and take the write lock. When another writer holds it, wait for it in slices (a lock
+        timeout each, inside a savepoint), telling ``on_wait`` every few seconds, up to LOCK_TIMEOUT_MS."""
+        if conn.run(f"BEGIN; SELECT pg_try_advisory_xact_lock({LOCK_CLASS}, {WRITE_LOCK})").fetchone()[0]:
+            return
+        waiting = _Waiting(self.on_wait)
+        while True:
+            try:
+                conn.run(
+                    f"SAVEPOINT bz_wait; SET LOCAL lock_timeout = {_WAIT_SLICE_MS}; "
+                    f"SELECT pg_advisory_xact_lock({LOCK_CLASS}, {WRITE_LOCK})"
+                )
+            except DatabaseBusy:
+                conn.run("ROLLBACK TO SAVEPOINT bz_wait")
+                if not waiting.still(LOCK_TIMEOUT_MS):
+                    raise
+                continue
+            # The lock stays until the transaction ends; the transaction's own lock timeout comes back.
+            conn.run(f"RELEASE SAVEPOINT bz_wait; SET LOCAL lock_timeout = {LOCK_TIMEOUT_MS}")
+            return
 
     def write(self, work: Callable[[Connection], T]) -> T:
         """Run ``work`` in one transaction holding the write lock; commit, or roll back and re-raise."""
@@ -425,7 +451,14 @@ class PgStore:
             return work(self._batch_connection())
         conn = self.writer()
         try:
-            self._begin(conn)
+            try:
+                self._begin(conn)
+            except ServerUnavailable:
+                # The kept connection was dropped while idle (a server restart, an idle timeout): BEGIN did
+                # nothing, so begin once more on a new connection. Long-lived users (the MCP server) would
+                # otherwise fail their first write after a restart; a server that is away fails it again.
+                conn = self.writer()
+                self._begin(conn)
             result = work(conn)
         except BaseException:
             self._rollback()
@@ -607,7 +640,7 @@ class PgStore:
             )
         return report
 
-    def backup(self, destination: str, force: bool = False) -> dict[str, Any]:
+    def backup(self, destination: str, force: bool = False, progress: Any = None) -> dict[str, Any]:
         """``backup`` copies a SQLite file page by page; a server database is backed up with its tools."""
         raise DatabaseUnusable(
             f"backup copies a SQLite database file; {self.shown} is a PostgreSQL database, so nothing was "
@@ -702,6 +735,24 @@ class PgQuery:
             raise self.store._query_error(error, self.timeout) from None
         finally:
             self.store._rollback()
+
+
+# libpq reports a login the server refused as text only (psycopg2 gives no SQLSTATE before a connection
+# exists); these are the server's own messages for the three cases an agent can fix in its URL.
+_LOGIN_REFUSALS = (
+    ("password authentication failed", "28P01"),
+    ("no pg_hba.conf entry", "28000"),
+    ('role "', "28000"),  # role "x" does not exist
+    ('database "', "3D000"),  # database "x" does not exist
+)
+
+
+def _login_code(error: Exception) -> str:
+    """The SQLSTATE of a refused login, read from the server's message; "" when it is something else."""
+    text = str(error)
+    if "does not exist" not in text and "authentication failed" not in text and "pg_hba" not in text:
+        return ""
+    return next((code for marker, code in _LOGIN_REFUSALS if marker in text), "")
 
 
 def _numeric(value: str | None, _cursor: Any) -> Any:

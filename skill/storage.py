@@ -28,6 +28,10 @@ if TYPE_CHECKING:
 
 BUSY_TIMEOUT_MS = 30_000
 WRITE_ATTEMPTS = 5
+# A write waiting for another process's write lock reports it (``on_wait``) after this many seconds and
+# every as many seconds after; it waits in slices of _WAIT_SLICE_MS so that it can.
+WAIT_NOTICE_EVERY = 5
+_WAIT_SLICE_MS = 500
 _RETRY_PAUSES = (0.05, 0.1, 0.25, 0.5)
 
 # Optional SQL tracer: BAZINGA_DB_TRACE=1 prints every statement to stderr (never stdout).
@@ -278,6 +282,68 @@ def check_database_path(path: str) -> None:
         )
 
 
+DEFAULT_FOLDER, DEFAULT_NAME = "coordination", "bazinga.db"
+
+
+def make_default_folder(path: str) -> None:
+    """Create the folder of a new database when it is the default layout, ``coordination/bazinga.db`` in
+    an existing folder (a project's root); refuse any other missing folder, naming it, creating nothing.
+
+    A mistyped ``--db /tmp/proejct/x.db`` must not silently grow a folder tree (and a database nobody
+    reads); the default location is the one folder every project gets without asking."""
+    absolute = os.path.abspath(path)
+    folder = os.path.dirname(absolute)
+    parent = os.path.dirname(folder)
+    default = (
+        os.path.basename(absolute) == DEFAULT_NAME
+        and os.path.basename(folder) == DEFAULT_FOLDER
+        and os.path.isdir(parent)
+    )
+    if not default:
+        missing = folder
+        while not os.path.isdir(os.path.dirname(missing)) and os.path.dirname(missing) != missing:
+            missing = os.path.dirname(missing)  # the outermost folder that is missing
+        shown = display_path(folder)
+        raise DatabaseUnusable(
+            f"cannot create the database {display_path(path)}: its folder {shown} does not exist"
+            + (f" ({display_path(missing)} is missing)" if missing != folder else ""),
+            f"Create it first (mkdir -p {display_path(folder)}), or choose a database path in an existing "
+            f"folder ({{term:db}}); only the default {DEFAULT_FOLDER}/{DEFAULT_NAME} gets its folder made.",
+            code="missing_folder",
+        )
+    try:
+        os.mkdir(folder)
+    except FileExistsError:
+        pass  # another process made it meanwhile
+    except OSError as error:
+        raise DatabaseUnusable(
+            f"cannot create the folder {display_path(folder)}: {error.strerror}",
+            "Create it yourself or choose another {term:db} path.",
+            code="cannot_create_folder",
+        ) from error
+
+
+class _Waiting:
+    """The time one write has waited for the lock, reported every WAIT_NOTICE_EVERY seconds."""
+
+    def __init__(self, report: Callable[[int], None] | None):
+        self.report = report
+        self.started = self.attempt = time.monotonic()
+        self.next = WAIT_NOTICE_EVERY
+
+    def still(self, limit_ms: int) -> bool:
+        """After a failed try: False once this attempt has waited ``limit_ms``, else True (reporting the
+        whole wait, over every attempt, when it is time)."""
+        now = time.monotonic()
+        if (now - self.attempt) * 1000 >= limit_ms:
+            return False
+        waited = now - self.started
+        if waited >= self.next and self.report is not None:
+            self.report(int(waited))
+            self.next = int(waited) + WAIT_NOTICE_EVERY
+        return True
+
+
 class Store:
     """One database file; opens connections lazily and reports what it did to the file.
 
@@ -294,6 +360,8 @@ class Store:
         self._reader: sqlite3.Connection | None = None
         self.applied: list[migrations.Migration] = []
         self.in_batch = False  # True between begin() and commit()/rollback(): write() joins that transaction
+        # Called with the seconds waited so far when a write has waited WAIT_NOTICE_EVERY s for the lock.
+        self.on_wait: Callable[[int], None] | None = None
 
     # -- opening -----------------------------------------------------------------------------------
     def _check_path(self) -> None:
@@ -305,14 +373,8 @@ class Store:
             return self._writer
         self._check_path()
         folder = os.path.dirname(os.path.abspath(self.path))
-        try:
-            os.makedirs(folder, exist_ok=True)
-        except OSError as error:
-            raise DatabaseUnusable(
-                f"cannot create the folder {folder}: {error.strerror}",
-                "Create it yourself or choose another {term:db} path.",
-                code="cannot_create_folder",
-            ) from error
+        if not os.path.isdir(folder):
+            make_default_folder(self.path)
         try:
             conn = _configure(
                 sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
@@ -401,11 +463,13 @@ class Store:
 
         return check(self.path)
 
-    def backup(self, destination: str, force: bool = False) -> dict[str, Any]:
-        """An online copy of the file (skill/maintenance.py)."""
+    def backup(
+        self, destination: str, force: bool = False, progress: Callable[[int, int], None] | None = None
+    ) -> dict[str, Any]:
+        """An online copy of the file (skill/maintenance.py); ``progress(pages copied, pages)`` per step."""
         from .maintenance import backup
 
-        return backup(self.path, destination, force=force)
+        return backup(self.path, destination, force=force, progress=progress)
 
     def close(self) -> None:
         for conn in (self._writer, self._reader):
@@ -427,9 +491,10 @@ class Store:
             except sqlite3.Error as error:
                 raise translate(error, self.path) from error
         last_error: sqlite3.Error | None = None
+        waiting = _Waiting(self.on_wait)
         for attempt in range(WRITE_ATTEMPTS):
             try:
-                conn.execute("BEGIN IMMEDIATE")
+                self._begin_immediate(conn, waiting)
                 result = work(conn)
                 conn.execute("COMMIT")
                 return result
@@ -446,13 +511,33 @@ class Store:
         assert last_error is not None
         raise translate(last_error, self.path)
 
+    def _begin_immediate(self, conn: sqlite3.Connection, waiting: _Waiting) -> None:
+        """BEGIN IMMEDIATE, waiting up to the busy timeout for another writer; with ``on_wait`` set, in
+        short slices (SQLite's own busy wait cannot report), telling ``on_wait`` every few seconds."""
+        if waiting.report is None:
+            conn.execute("BEGIN IMMEDIATE")
+            return
+        waiting.attempt = time.monotonic()
+        conn.execute(f"PRAGMA busy_timeout = {_WAIT_SLICE_MS}")
+        try:
+            while True:
+                try:
+                    conn.execute("BEGIN IMMEDIATE")
+                    return
+                except sqlite3.OperationalError as error:
+                    if not _is_busy(error) or not waiting.still(BUSY_TIMEOUT_MS):
+                        raise
+        finally:
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+
     # -- one transaction around many writes (the batch command) ------------------------------------
     def begin(self) -> None:
         """Open a BEGIN IMMEDIATE transaction that every write() joins until commit() or rollback()."""
         conn = self.writer()
+        waiting = _Waiting(self.on_wait)
         for pause in _RETRY_PAUSES + (None,):
             try:
-                conn.execute("BEGIN IMMEDIATE")
+                self._begin_immediate(conn, waiting)
                 break
             except sqlite3.OperationalError as error:
                 if pause is None or not _is_busy(error):

@@ -14,22 +14,26 @@ three commands that use it, so no other command pays for it.
 
 from __future__ import annotations
 
+import codecs
 import json
 import os
+import re
 import sqlite3
 from collections import Counter
-from typing import Any
+from collections.abc import Iterator
+from typing import IO, Any, Callable
 
-from . import legacy, timeutil, validation
+from . import jsonstrict, legacy, timeutil, validation
 from .api import BazingaDB, _dump, check_token_totals
 from .dialect import Dialect
-from .errors import Conflict, InvalidArgument, InvalidPayload, NotFound
+from .errors import Conflict, DatabaseBusy, InvalidArgument, InvalidPayload, NotFound
 from .migrations import SPEC_TABLES
 from .vocabulary import ARGUMENTS, VOCABULARY, convert
 
 EXPORT_FORMAT = "bazinga-db/session"
 MAX_REPORTED = 100  # problems listed in one ❌ report; a log with a systematic fault could have thousands
 EXPORT_VERSION = 1
+PROGRESS_EVERY = 5_000  # rows between two progress calls (each checks the clock only)
 
 SESSION_FIELDS = (
     "session_id",
@@ -325,9 +329,14 @@ def _report(changes: _Changes, **extra: Any) -> dict[str, Any]:
 
 
 def import_files(
-    db: BazingaDB, folder: str, log: str | None = None, dry_run: bool = False, skip_invalid: bool = False
+    db: BazingaDB,
+    folder: str,
+    log: str | None = None,
+    dry_run: bool = False,
+    skip_invalid: bool = False,
+    progress: Callable[[int], None] | None = None,
 ) -> dict[str, Any]:
-    """Import a legacy ``coordination/`` folder.
+    """Import a legacy ``coordination/`` folder; ``progress`` is told the log entries read, now and then.
 
     Raises InvalidPayload listing every problem (nothing written)."""
     if not os.path.isdir(folder):
@@ -343,7 +352,7 @@ def import_files(
             "Give {arg:import-files.log} the path of the legacy orchestration-log.md, "
             "or leave {arg:import-files.log} out to look in the folder and in ../docs/.",
         )
-    plan = legacy.read_folder(folder, log=log, skip_invalid=skip_invalid)
+    plan = legacy.read_folder(folder, log=log, skip_invalid=skip_invalid, progress=progress)
     if plan.problems:
         count = len(plan.problems)
         details = plan.problems[:MAX_REPORTED]
@@ -397,34 +406,108 @@ def _existing_reader(db: BazingaDB) -> sqlite3.Connection | None:
 # export-session
 
 
+class SessionExport:
+    """One session's export, produced row by row (flat memory, whatever the session's size).
+
+    Made by :func:`open_export`, which looks the session up first (NotFound before anything is written).
+    :meth:`json_chunks` gives the text of ``json.dumps(document, ensure_ascii=False, indent=2)`` piece by
+    piece, :meth:`markdown_chunks` the legacy log; ``counts`` holds the rows written per table so far, and
+    ``progress`` (when set) is called with the running row count every few thousand rows.
+    """
+
+    def __init__(self, db: BazingaDB, session: dict[str, Any]):
+        self.db = db
+        self.session = {c: session[c] for c in SESSION_FIELDS}
+        self.session_id: str = self.session["session_id"]
+        self.counts: dict[str, int] = {t: 0 for t in CHILD_TABLES}
+        self.progress: Callable[[int], None] | None = None
+
+    def rows(self, table: str) -> Iterator[dict[str, Any]]:
+        """The table's rows of this session in the order they were written, JSON columns parsed."""
+        columns, json_columns, order = CHILD_TABLES[table]
+        order = order.format(insertion_order=self.db.store.dialect.insertion_order)
+        rows = self.db.store.iterate(
+            f"SELECT {', '.join(columns)} FROM {table} WHERE session_id = ? ORDER BY {order}",
+            (self.session_id,),
+        )
+        for row in rows:
+            for c in json_columns:
+                row[c] = json.loads(row[c])
+            self.counts[table] += 1
+            if self.progress is not None and self.counts[table] % PROGRESS_EVERY == 0:
+                self.progress(sum(self.counts.values()))
+            yield row
+
+    def json_chunks(self) -> Iterator[str]:
+        """The export document's JSON text (indent 2, keys in the export's order), a few hundred rows at a
+        time; equal to ``json.dumps(export_session(...), ensure_ascii=False, indent=2)``."""
+        yield (
+            "{\n"
+            f'  "format": {json.dumps(EXPORT_FORMAT)},\n'
+            f'  "format_version": {EXPORT_VERSION},\n'
+            f'  "session": {_indented(self.session, "  ")}'
+        )
+        for table in CHILD_TABLES:
+            parts = [f",\n  {json.dumps(table)}: ["]
+            first = True
+            for row in self.rows(table):
+                parts.append(("\n    " if first else ",\n    ") + _indented(row, "    "))
+                first = False
+                if len(parts) >= 500:
+                    yield "".join(parts)
+                    parts = []
+            parts.append("]" if first else "\n  ]")
+            yield "".join(parts)
+        yield "\n}"
+
+    def markdown_chunks(self) -> Iterator[str]:
+        """The session's log in the legacy orchestration-log.md layout (FORMATS.md §1)."""
+        pm_states = [
+            s["state_data"]
+            for s in self.db.store.iterate(
+                "SELECT state_data FROM state_snapshots WHERE session_id = ? AND state_type = 'pm' "
+                "ORDER BY timestamp DESC, id DESC LIMIT 1",
+                (self.session_id,),
+            )
+        ]
+        order = _group_order(json.loads(pm_states[0]) if pm_states else None)
+        if not order:
+            order = [g["id"] for g in self.rows("task_groups")]
+            self.counts["task_groups"] = 0
+        yield from legacy.render_log_chunks(
+            self.session_id, self.session["start_time"], self.rows("orchestration_logs"), order
+        )
+
+
+def _indented(value: Any, pad: str) -> str:
+    """``value`` as json.dumps(indent=2) writes it nested at ``pad``: JSON text has no raw newline inside a
+    string, so shifting every line break shifts every line."""
+    return json.dumps(value, ensure_ascii=False, indent=2).replace("\n", "\n" + pad)
+
+
+def open_export(db: BazingaDB, session_id: str) -> SessionExport:
+    """The export of a session; raises NotFound (with suggestions) before anything is produced."""
+    return SessionExport(db, db.get_session(session_id))
+
+
 def export_session(db: BazingaDB, session_id: str) -> dict[str, Any]:
-    """Everything a session owns, as one JSON-ready document (deterministic: equal data, equal text)."""
-    session = db.get_session(session_id)  # NotFound with suggestions
-    session_id = session["session_id"]
+    """Everything a session owns, as one JSON-ready document (deterministic: equal data, equal text).
+
+    Holds the whole session in memory: for big sessions write :meth:`SessionExport.json_chunks` instead."""
+    export = open_export(db, session_id)
     document: dict[str, Any] = {
         "format": EXPORT_FORMAT,
         "format_version": EXPORT_VERSION,
-        "session": {c: session[c] for c in SESSION_FIELDS},
+        "session": export.session,
     }
-    for table, (columns, json_columns, order) in CHILD_TABLES.items():
-        order = order.format(insertion_order=db.store.dialect.insertion_order)
-        rows = db.store.read(
-            f"SELECT {', '.join(columns)} FROM {table} WHERE session_id = ? ORDER BY {order}", (session_id,)
-        )
-        items = []
-        for row in rows:
-            item = {c: row[c] for c in columns}
-            for c in json_columns:
-                item[c] = json.loads(item[c])
-            items.append(item)
-        document[table] = items
+    for table in CHILD_TABLES:
+        document[table] = list(export.rows(table))
     return document
 
 
 def export_markdown(db: BazingaDB, session_id: str) -> str:
     """The session's log in the legacy orchestration-log.md layout (FORMATS.md §1)."""
-    document = export_session(db, session_id)
-    return markdown_from_document(document)
+    return "".join(open_export(db, session_id).markdown_chunks())
 
 
 def markdown_from_document(document: dict[str, Any]) -> str:
@@ -471,72 +554,446 @@ def import_session(
     db: BazingaDB, document: dict[str, Any], replace: bool = False, what: str = "the export"
 ) -> dict[str, Any]:
     """Load an exported session. Refuses (Conflict) when the session exists, unless ``replace``."""
-    rows = _rows_from_document(document, what)
-    session_id = rows["sessions"][0]["session_id"]
+
+    def events() -> Iterator[tuple[Any, ...]]:
+        yield ("session", document.get("session"))
+        for table in CHILD_TABLES:
+            items = document.get(table, [])
+            if not isinstance(items, list):
+                yield ("not_array", table)
+                continue
+            for i, item in enumerate(items):
+                yield ("row", table, i, item)
+
+    return _load(db, events(), replace, what)
+
+
+def import_session_stream(
+    db: BazingaDB,
+    stream: IO[Any],
+    replace: bool = False,
+    what: str = "the export",
+    progress: Callable[[int], None] | None = None,
+) -> dict[str, Any]:
+    """Load an exported session from a file object (bytes or text), reading it a chunk at a time.
+
+    Memory stays flat whatever the file's size: each row is checked and written as it is read, all in one
+    transaction (nothing is stored unless everything is). The export's order is required in one respect:
+    ``"session"`` comes before the row arrays, as :meth:`SessionExport.json_chunks` writes it.
+    ``progress`` (when given) is called with the running row count every few thousand rows.
+    """
+    return _load(db, ExportReader(stream, what).events(), replace, what, progress)
+
+
+class _Problems:
+    """The problems of one import: the first MAX_REPORTED kept, the rest counted."""
+
+    def __init__(self, what: str):
+        self.what = what
+        self.listed: list[str] = []
+        self.count = 0
+
+    def __call__(self, path: str, text: str) -> None:
+        self.count += 1
+        if len(self.listed) < MAX_REPORTED:
+            self.listed.append(f"{self.what} {path}: {text}")
+
+    def error(self) -> InvalidPayload:
+        details = list(self.listed)
+        if self.count > len(details):
+            details.append(f"… and {self.count - len(details)} more")
+        plural = "s" if self.count != 1 else ""
+        return InvalidPayload(
+            f"{self.what} has {self.count} problem{plural}; nothing was imported",
+            "Export the session again, or correct the listed values.",
+            details=details,
+        )
+
+
+BATCH_ROWS = 1_000  # rows per executemany
+
+
+def _load(
+    db: BazingaDB,
+    events: Iterator[tuple[Any, ...]],
+    replace: bool,
+    what: str,
+    progress: Callable[[int], None] | None = None,
+) -> dict[str, Any]:
+    """Check and write an export's events inside one write transaction (see :func:`import_session_stream`)."""
+    started = False
 
     def work(conn: sqlite3.Connection) -> dict[str, Any]:
-        exists = conn.execute("SELECT 1 FROM sessions WHERE session_id = ?", (session_id,)).fetchone()
-        if exists and not replace:
-            counts = {
-                t: conn.execute(f"SELECT COUNT(*) FROM {t} WHERE session_id = ?", (session_id,)).fetchone()[0]
-                for t in CHILD_TABLES
-            }
-            held = ", ".join(f"{t} {n}" for t, n in counts.items() if n) or "no rows"
-            raise Conflict(
-                f"session {session_id!r} already exists in this database ({held}); nothing was imported",
-                "Rerun with {arg:import-session.replace} to delete it and load the export in its place, "
-                "or import into another database ({term:db}).",
+        nonlocal started
+        if started:  # the events were consumed by an attempt that failed: they cannot be read twice
+            raise DatabaseBusy(
+                "the database stayed busy while the export was being loaded; nothing was imported",
+                "Retry the same command.",
             )
-        if exists:
-            conn.execute("DELETE FROM sessions WHERE session_id = ?", (session_id,))  # children cascade
-        changes = _compare(None, rows)
-        _apply(conn, changes, db.store.dialect)
-        return _report(changes, session_id=session_id, replaced=bool(exists))
+        started = True
+        fail = _Problems(what)
+        counts: Counter[str] = Counter()
+        pending: dict[str, list[dict[str, Any]]] = {t: [] for t in CHILD_TABLES}
+        session_id: str | None = None
+        replaced = False
+        last_seq: int | None = None
+        total = 0
+
+        def flush(table: str) -> None:
+            rows = pending[table]
+            if rows and fail.count == 0 and session_id is not None:
+                _insert_exported(conn, table, session_id, rows, counts[table])
+                counts[table] += len(rows)
+            rows.clear()
+
+        for event in events:
+            if event[0] == "session":
+                value = event[1]
+                if not isinstance(value, dict):
+                    raise _no_session(what)
+                row = _check_row(value, "sessions", SESSION_FIELDS, "$.session", fail)
+                session_id = row.get("session_id", "")
+                if fail.count:
+                    continue
+                replaced = _make_room(conn, str(session_id), replace)
+                _apply_session(conn, row)
+                counts["sessions"] += 1
+            elif event[0] == "not_array":
+                fail(f"$.{event[1]}", "expected an array")
+            else:
+                _kind, table, i, item = event
+                path = f"$.{table}[{i}]"
+                if session_id is None:
+                    raise InvalidPayload(
+                        f'{what} has {table} before its "session" object; nothing was imported',
+                        'Export the session again with {cmd:export-session}: it writes "session" first.',
+                    )
+                if not isinstance(item, dict):
+                    fail(path, "expected an object")
+                    continue
+                row = _check_row(item, table, CHILD_TABLES[table][0], path, fail)
+                if table == "orchestration_logs":
+                    # The log's order is its seq; the target numbers the rows itself, so they must come in
+                    # that order (an export lists them so; sorting would hold the whole log in memory).
+                    seq = row.pop("seq", None)
+                    if seq is not None:
+                        if last_seq is not None and seq < last_seq:
+                            fail(f"{path}.seq", f"{seq} comes after {last_seq}: the log must be in seq order")
+                        last_seq = seq
+                pending[table].append(row)
+                if len(pending[table]) >= BATCH_ROWS:
+                    flush(table)
+                total += 1
+                if progress is not None and total % PROGRESS_EVERY == 0:
+                    progress(total)
+        if session_id is None:
+            raise _no_session(what)
+        for table in CHILD_TABLES:
+            flush(table)
+        if fail.count:
+            raise fail.error()  # inside the transaction: everything written so far is rolled back
+        if counts["token_usage"]:
+            check_token_totals(conn, session_id, db.store.dialect)
+        summary = {t: {"new": counts[t], "updated": 0, "unchanged": 0} for t in SPEC_TABLES}
+        return {
+            "session_id": session_id,
+            "replaced": replaced,
+            "tables": summary,
+            "new_rows": sum(counts.values()),
+            "updated_rows": 0,
+            "unchanged_rows": 0,
+        }
 
     return db._write(work)
 
 
-def _rows_from_document(document: dict[str, Any], what: str) -> dict[str, list[dict[str, Any]]]:
-    """Check an export's shape and values, with a JSON path per problem; rows in import-plan form."""
-    problems: list[str] = []
-
-    def fail(path: str, text: str) -> None:
-        problems.append(f"{what} {path}: {text}")
-
-    rows: dict[str, list[dict[str, Any]]] = {t: [] for t in SPEC_TABLES}
-    session = document.get("session")
-    if not isinstance(session, dict):
-        raise InvalidPayload(
-            f'{what} has no "session" object', "Export the session again with {cmd:export-session}."
+def _make_room(conn: sqlite3.Connection, session_id: str, replace: bool) -> bool:
+    """Refuse (Conflict) when the session exists, unless ``replace``: then delete it. True when deleted."""
+    exists = conn.execute("SELECT 1 FROM sessions WHERE session_id = ?", (session_id,)).fetchone()
+    if exists and not replace:
+        counts = {
+            t: conn.execute(f"SELECT COUNT(*) FROM {t} WHERE session_id = ?", (session_id,)).fetchone()[0]
+            for t in CHILD_TABLES
+        }
+        held = ", ".join(f"{t} {n}" for t, n in counts.items() if n) or "no rows"
+        raise Conflict(
+            f"session {session_id!r} already exists in this database ({held}); nothing was imported",
+            "Rerun with {arg:import-session.replace} to delete it and load the export in its place, "
+            "or import into another database ({term:db}).",
         )
-    session_row = _check_row(session, "sessions", SESSION_FIELDS, "$.session", fail)
-    session_id = session_row.get("session_id", "")
-    rows["sessions"].append(session_row)
-    for table, (columns, _json, _order) in CHILD_TABLES.items():
-        items = document.get(table, [])
-        if not isinstance(items, list):
-            fail(f"$.{table}", "expected an array")
-            continue
-        for i, item in enumerate(items):
-            path = f"$.{table}[{i}]"
-            if not isinstance(item, dict):
-                fail(path, "expected an object")
-                continue
-            row = _check_row(item, table, columns, path, fail)
-            row["session_id"] = session_id
-            rows[table].append(row)
-    if problems:
-        count = len(problems)
-        raise InvalidPayload(
-            f"{what} has {count} problem{'s' if count != 1 else ''}; nothing was imported",
-            "Export the session again, or correct the listed values.",
-            details=problems,
+    if exists:
+        conn.execute("DELETE FROM sessions WHERE session_id = ?", (session_id,))  # children cascade
+    return bool(exists)
+
+
+def _apply_session(conn: sqlite3.Connection, row: dict[str, Any]) -> None:
+    conn.execute(
+        f"INSERT INTO sessions ({', '.join(SESSION_FIELDS)}) VALUES ({', '.join('?' * 8)})",
+        tuple(row[c] for c in SESSION_FIELDS),
+    )
+
+
+def _insert_exported(
+    conn: sqlite3.Connection, table: str, session_id: str, rows: list[dict[str, Any]], before: int
+) -> None:
+    """Insert checked rows of one table of a new session; ``before``: rows of it already inserted."""
+    if table == "orchestration_logs":
+        conn.executemany(
+            "INSERT INTO orchestration_logs "
+            "(session_id, seq, timestamp, iteration, agent_type, agent_id, content) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    session_id,
+                    before + i,
+                    r["timestamp"],
+                    r["iteration"],
+                    r["agent_type"],
+                    r["agent_id"],
+                    r["content"],
+                )
+                for i, r in enumerate(rows, 1)
+            ],
         )
-    # The log's order is its seq: keep the order; the target database numbers the rows itself.
-    rows["orchestration_logs"].sort(key=lambda r: r["seq"] if r.get("seq") is not None else 0)
-    for row in rows["orchestration_logs"]:
-        row.pop("seq", None)
-    return rows
+    elif table == "task_groups":
+        conn.executemany(
+            "INSERT INTO task_groups (id, session_id, name, status, assigned_to, revision_count, "
+            "last_review_status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (r["id"], session_id, *(r[c] for c in GROUP_COMPARED), r["created_at"], r["updated_at"])
+                for r in rows
+            ],
+        )
+    else:
+        columns = CHILD_TABLES[table][0]
+        json_columns = CHILD_TABLES[table][1]
+        conn.executemany(
+            f"INSERT INTO {table} (session_id, {', '.join(columns)}) VALUES (?{', ?' * len(columns)})",
+            [(session_id, *(_dump(r[c]) if c in json_columns else r[c] for c in columns)) for r in rows],
+        )
+
+
+# --------------------------------------------------------------------------------------------------
+# Reading an export a chunk at a time
+
+_WHITESPACE = re.compile(r"[ \t\n\r]*")
+_STRICT = json.JSONDecoder(
+    object_pairs_hook=jsonstrict._no_duplicate_keys,
+    parse_constant=jsonstrict._reject_constant,
+    parse_float=jsonstrict._finite_float,
+    parse_int=jsonstrict._bounded_int,
+)
+
+
+class ExportReader:
+    """The top-level object of an export read as events, a chunk of the file at a time.
+
+    ``json`` has no incremental parser, so the outer structure (the object, the row arrays) is walked here
+    and each value inside it (the session, one row) is decoded by ``json``'s strict decoder
+    (skill/jsonstrict.py's rules). Syntax errors say line and column in the whole file, as json.loads does.
+    Events: ``("session", value)``, ``("row", table, index, value)``, ``("not_array", table)``.
+    """
+
+    CHUNK = 1 << 20
+    MAX_VALUE = 64 << 20  # one row can hold a few payloads of MAX_TEXT_BYTES, escaped: far below this
+
+    def __init__(self, stream: IO[Any], what: str):
+        self.stream = stream
+        self.what = what
+        self.decoder = codecs.getincrementaldecoder("utf-8")("strict")
+        self.buf = ""
+        self.pos = 0
+        self.eof = False
+        self.started = False
+        self.bytes_read = 0
+        self.dropped = 0  # characters dropped from the front of buf
+        self.dropped_lines = 0  # newlines among them
+        self.last_newline = -1  # position (in the whole text) of the last dropped newline
+
+    # -- the buffer ------------------------------------------------------------------------------
+    def _more(self) -> bool:
+        """Read the next chunk into the buffer; False at the end of the file."""
+        if self.eof:
+            return False
+        try:
+            data = self.stream.read(self.CHUNK)
+        except OSError as error:
+            raise InvalidArgument(f"cannot read {self.what}: {error.strerror or error}", None) from error
+        if isinstance(data, str):
+            text = data
+        else:
+            pending = len(self.decoder.getstate()[0])
+            try:
+                text = self.decoder.decode(data, final=not data)
+            except UnicodeDecodeError as error:
+                raise InvalidPayload(
+                    f"{self.what} is not valid UTF-8 (byte {self.bytes_read - pending + error.start})",
+                    "Save the file as UTF-8.",
+                ) from error
+            self.bytes_read += len(data)
+        if not data:
+            self.eof = True
+        if not self.started:
+            text = text.lstrip("\ufeff") if text.startswith("\ufeff") else text
+            self.started = bool(text) or self.eof
+        keep = self.pos - 64  # a little context stays for error messages
+        if data and keep > self.CHUNK:  # (at the end nothing moves: a pending error's position stays true)
+            dropped = self.buf[:keep]
+            newlines = dropped.count("\n")
+            if newlines:
+                self.dropped_lines += newlines
+                self.last_newline = self.dropped + dropped.rindex("\n")
+            self.dropped += keep
+            self.buf = self.buf[keep:]
+            self.pos -= keep
+        self.buf += text
+        return bool(data)
+
+    def _skip(self) -> str:
+        """Skip whitespace; the next character, or "" at the end of the file."""
+        while True:
+            self.pos = _WHITESPACE.match(self.buf, self.pos).end()  # type: ignore[union-attr]
+            if self.pos < len(self.buf):
+                return self.buf[self.pos]
+            if not self._more():
+                return ""
+
+    def _syntax(self, message: str, pos: int) -> InvalidPayload:
+        newline = self.buf.rfind("\n", 0, pos)
+        line = self.dropped_lines + self.buf.count("\n", 0, pos) + 1
+        column = pos - newline if newline >= 0 else self.dropped + pos - self.last_newline
+        near = self.buf[max(0, pos - 20) : pos + 20].replace("\n", " ")
+        return InvalidPayload(
+            f"{self.what} is not valid JSON: {message} at line {line} column {column} (near {near!r})",
+            validation._FIX_JSON,
+        )
+
+    def _expect(self, char: str, message: str) -> None:
+        if self._skip() != char:
+            raise self._syntax(message, self.pos)
+        self.pos += 1
+
+    def _value(self) -> Any:
+        """Decode the JSON value at the current position (reading more of the file as it needs)."""
+        self._skip()
+        while True:
+            try:
+                value, end = _STRICT.raw_decode(self.buf, self.pos)
+            except jsonstrict.JSONRefused as error:
+                if error.too_deep:
+                    raise validation._too_deep(self.what) from None
+                raise InvalidPayload(
+                    f"{self.what} is not valid JSON: {error.reason}", validation._FIX_JSON
+                ) from None
+            except RecursionError:
+                raise validation._too_deep(self.what) from None
+            except json.JSONDecodeError as error:
+                if len(self.buf) - self.pos < self.MAX_VALUE and self._more():
+                    continue  # most likely cut by the chunk's end
+                raise self._syntax(error.msg, error.pos) from None
+            if end == len(self.buf) and self._more():
+                continue  # a number may go on in the next chunk
+            self.pos = end
+            return value
+
+    # -- the structure ---------------------------------------------------------------------------
+    def events(self) -> Iterator[tuple[Any, ...]]:
+        first = self._skip()
+        if not first:
+            raise InvalidPayload(
+                f"{self.what} is empty",
+                "Create one with: {cmd:export-session} SESSION {arg:export-session.out} FILE",
+            )
+        if first != "{":
+            self._value()
+            self._end()
+            raise _not_an_export(self.what)
+        self.pos += 1
+        header: dict[str, Any] = {}
+        seen: set[str] = set()
+        checked = False
+        if self._skip() == "}":
+            self.pos += 1
+        else:
+            while True:
+                if self._skip() != '"':
+                    raise self._syntax("Expecting property name enclosed in double quotes", self.pos)
+                key = self._value()
+                if key in seen:
+                    raise InvalidPayload(
+                        f"{self.what} is not valid JSON: the key {json.dumps(key, ensure_ascii=False)} "
+                        "appears twice in the same object (JSON readers would silently keep only one of the "
+                        "values)",
+                        validation._FIX_JSON,
+                    )
+                seen.add(key)
+                self._expect(":", "Expecting ':' delimiter")
+                if key in CHILD_TABLES or key == "session":
+                    if not checked:
+                        _check_header(header, self.what)
+                        checked = True
+                if key in CHILD_TABLES and self._skip() == "[":
+                    self.pos += 1
+                    index = 0
+                    if self._skip() == "]":
+                        self.pos += 1
+                    else:
+                        while True:
+                            yield ("row", key, index, self._value())
+                            index += 1
+                            char = self._skip()
+                            self.pos += 1
+                            if char == "]":
+                                break
+                            if char != ",":
+                                raise self._syntax("Expecting ',' delimiter", self.pos - 1)
+                else:
+                    value = self._value()
+                    if key == "session":
+                        yield ("session", value)
+                    elif key in CHILD_TABLES:
+                        yield ("not_array", key)
+                    else:
+                        header[key] = value
+                char = self._skip()
+                self.pos += 1
+                if char == "}":
+                    break
+                if char != ",":
+                    raise self._syntax("Expecting ',' delimiter", self.pos - 1)
+        self._end()
+        if not checked:
+            _check_header(header, self.what)
+
+    def _end(self) -> None:
+        if self._skip():
+            raise self._syntax("Extra data", self.pos)
+
+
+_CREATE_ONE = "Create one with: {cmd:export-session} SESSION {arg:export-session.out} FILE"
+
+
+def _not_an_export(what: str) -> InvalidPayload:
+    return InvalidPayload(
+        f'{what} is not a bazinga-db session export (expected "format": "{EXPORT_FORMAT}")', _CREATE_ONE
+    )
+
+
+def _no_session(what: str) -> InvalidPayload:
+    return InvalidPayload(
+        f'{what} has no "session" object', "Export the session again with {cmd:export-session}."
+    )
+
+
+def _check_header(header: dict[str, Any], what: str) -> None:
+    if header.get("format") != EXPORT_FORMAT:
+        raise _not_an_export(what)
+    if header.get("format_version") != EXPORT_VERSION:
+        raise InvalidPayload(
+            f"{what} has format_version {header.get('format_version')!r}; "
+            f"this skill reads version {EXPORT_VERSION}",
+            "Export it again with this version of bazinga-db.",
+        )
 
 
 # Columns that carry JSON text, checked as the payload of the argument of the same name.

@@ -224,6 +224,8 @@ def convert(type_name: str, value: Any, what: str) -> Any:
     if type_name == "limit":
         number = parse_count(value, what, minimum=1)
         return min(number, LIMITS["max_list_limit"])
+    if type_name == "row_limit":  # how many rows a read lists; 0 lifts the limit
+        return parse_count(value, what)
     if type_name == "text":
         return check_text(value, what)
     if type_name == "sql":

@@ -3,15 +3,15 @@
 
     python3 stress/crash.py                     # 40 rounds x 6 writers, plus the migration kills
     python3 stress/crash.py --rounds 10 --writers 4
-    python3 stress/crash.py --import-bytes 50000000 # once transfers stream (issue 14): a 50 MB import
+    python3 stress/crash.py --import-bytes 50000000 # a 50 MB import killed (default 20 MB)
 
 Each round starts writers (real processes running mixed writes through the CLI, payloads small or up to
 60 KB), SIGKILLs every one of them at a random moment, then checks the file with plain sqlite3: every write
 whose ✓ was seen before the kill is present exactly once and intact, nothing half-written or never-started
 is visible, counters add up, integrity_check is ok, and the next command (the real script) works without
 any repair. Then processes are killed in the middle of a migration: of a new file, of a new step on a
-database full of data, and of init_db.py at random moments. Then `import-session` of the largest export
-accepted today (`--import-bytes`) is killed at random moments (the session is absent or complete, never
+database full of data, and of init_db.py at random moments. Then `import-session` of a large export (20 MB by
+default, `--import-bytes`) is killed at random moments (the session is absent or complete, never
 half there), and `backup DEST --force` likewise (DEST is the old copy or a complete new one, and the next
 backup leaves no temporary file). Prints the figures; exits 1 on any problem.
 """
@@ -295,12 +295,9 @@ IMPORT_SESSION = "crash_import"
 IMPORT_TABLES = ("orchestration_logs", "state_snapshots", "task_groups", "token_usage")
 
 
-def _largest_accepted_import() -> int:
-    """The largest export import-session accepts today: one JSON payload (the per-payload limit). When
-    transfers stream (issue 14) pass a larger --import-bytes."""
-    from skill.vocabulary import MAX_TEXT_BYTES
-
-    return MAX_TEXT_BYTES
+# Exports stream since issue 14: any size imports. 20 MB is well past the old caps (1 MiB per payload,
+# 8 MiB per file), so a kill lands inside a long import transaction.
+DEFAULT_IMPORT_BYTES = 20_000_000
 
 
 def build_export(folder: str, size: int) -> tuple[str, dict[str, int]]:
@@ -512,8 +509,8 @@ def main() -> int:
     parser.add_argument(
         "--import-bytes",
         type=int,
-        default=_largest_accepted_import(),
-        help="size of the export imported while being killed (default: the largest accepted today)",
+        default=DEFAULT_IMPORT_BYTES,
+        help=f"size of the export imported while being killed (default {DEFAULT_IMPORT_BYTES:,})",
     )
     parser.add_argument("--backup-kills", type=int, default=20, help="backup runs killed")
     parser.add_argument("--seed", type=int, default=1)

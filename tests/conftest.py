@@ -49,6 +49,10 @@ def _recent_dates() -> str:
 
 # Only times of the test run itself are replaced: example times inside messages stay as written.
 _TIME = re.compile(rf"(?:{_recent_dates()})[T ]\d{{2}}:\d{{2}}:\d{{2}}(?:\.\d+)?Z?")
+# Text tables show short local times: '12-02 14:03' (month-day hour:minute) of the run's days.
+_SHORT_TIME = re.compile(
+    rf"\b(?:{'|'.join(day[5:] for day in _recent_dates().split('|'))}) \d{{2}}:\d{{2}}\b"
+)
 
 
 class Result(NamedTuple):
@@ -70,7 +74,7 @@ def normalise(text: str, tmp: Path | None = None) -> str:
         text = text.replace(f"'{url}'", SQLITE_SHOWN).replace(url, SQLITE_SHOWN)
     if tmp is not None:
         text = text.replace(str(tmp), "<TMP>")
-    return _TIME.sub("<TIME>", text)
+    return _SHORT_TIME.sub("<TIME>", _TIME.sub("<TIME>", text))
 
 
 # -- PostgreSQL ----------------------------------------------------------------------------------------
@@ -129,6 +133,20 @@ def pg_admin(pg_server_url: str):
 def schema_url(server_url: str, schema: str) -> str:
     """The URL of one schema of the test database: libpq's options set its search_path."""
     return f"{server_url}?options=-csearch_path%3D{schema}"
+
+
+@pytest.fixture
+def own_pg_server():
+    """A PostgreSQL cluster of the test's own (tests/pg_server.py; ~1 s to start), which the test may stop
+    (``own_pg_server.stop(remove=False)``) and start again on the same port (``_pg_ctl("start")``): for
+    what a server going away does to long-lived clients (the dashboard, the MCP server). Its URL: ``.url``."""
+    import pg_server
+
+    if pg_server.bin_dir() is None:
+        _unavailable("PostgreSQL is not installed (apt-get install postgresql)")
+    cluster = pg_server.Cluster().start()
+    yield cluster
+    cluster.stop()
 
 
 @pytest.fixture

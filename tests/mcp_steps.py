@@ -13,7 +13,9 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from conftest import SCRIPT, normalise
+from conftest import SCRIPT, SQLITE_SHOWN, normalise
+
+from skill.storage import is_url, redact
 
 HERE = Path(__file__).resolve().parent
 SAMPLE = HERE / "legacy_sample" / "sample-coordination"
@@ -173,24 +175,30 @@ def tool_commands() -> set[str]:
     return {tool for tool, _ in STEPS}
 
 
-def stable(tool: str, text: str, folder: Path) -> str:
+def stable(tool: str, text: str, folder: Path, location: str | None = None) -> str:
     """A reply as the snapshots hold it: times and the folder replaced (conftest.normalise), and check's file
-    sizes, which depend on when SQLite checkpoints its WAL, as <N>. The message itself is kept as written."""
-    text = normalise(text, folder)
+    sizes, which depend on when SQLite checkpoints its WAL, as <N>. The message itself is kept as written.
+
+    On PostgreSQL: ``location`` (a further schema's URL, which conftest.normalise does not know) reads as
+    conftest's own test URL does, and the test schemas' names (check reports the schema) as <SCHEMA>."""
+    if location is not None and is_url(location):
+        shown = redact(location)
+        text = text.replace(f"'{shown}'", SQLITE_SHOWN).replace(shown, SQLITE_SHOWN)
+    text = re.sub(r"\bbz_\d+_\d+\b", "<SCHEMA>", normalise(text, folder))
     return re.sub(r'"(\w+_bytes)":\d+', r'"\1":<N>', text) if tool == "check" else text
 
 
-def local_replies(folder: Path) -> list[dict]:
-    """Every step's and every failure's reply from the server run in-process in ``folder`` (made here)."""
+def local_replies(folder: Path, location: str | None = None) -> list[dict]:
+    """Every step's and every failure's reply from the server run in-process in ``folder`` (made here), on
+    ``location`` (default: the folder's coordination/bazinga.db)."""
     from skill.handlers import mcp
 
     folder.mkdir(parents=True, exist_ok=True)
     prepare(folder)
     here = os.getcwd()
     os.chdir(folder)  # relative paths (backup.db, export.json) are the server's working directory's
-    server = mcp.Server(
-        str(folder / "coordination" / "bazinga.db"), auto_create_sessions=False, env={}, cwd=str(folder)
-    )
+    location = location or str(folder / "coordination" / "bazinga.db")
+    server = mcp.Server(location, auto_create_sessions=False, env={}, cwd=str(folder))
     try:
         server.handle({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {}})
         replies = []
@@ -198,7 +206,7 @@ def local_replies(folder: Path) -> list[dict]:
             message = {"name": tool, "arguments": arguments}
             answer = server.handle({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": message})
             result = answer["result"]
-            text = stable(tool, result["content"][0]["text"], folder)
+            text = stable(tool, result["content"][0]["text"], folder, location)
             replies.append({"tool": tool, "isError": result["isError"], "text": text})
         return replies
     finally:
@@ -209,10 +217,11 @@ def local_replies(folder: Path) -> list[dict]:
 class Pipe:
     """The server as a subprocess, spoken to one line at a time."""
 
-    def __init__(self, python: str, folder: Path, *extra: str) -> None:
+    def __init__(self, python: str, folder: Path, *extra: str, db: str | None = None) -> None:
         env = {k: v for k, v in os.environ.items() if not k.startswith("BAZINGA_")}
+        db = db or str(folder / "coordination" / "bazinga.db")
         self.process = subprocess.Popen(
-            [python, str(SCRIPT), "--db", str(folder / "coordination" / "bazinga.db"), *extra, "mcp"],
+            [python, str(SCRIPT), "--db", db, *extra, "mcp"],
             cwd=folder,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,

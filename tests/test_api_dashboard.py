@@ -1,12 +1,15 @@
 """The library reads a dashboard (or any tool) builds on: cursor pages of the log, changes since a cursor,
-sessions with their progress, tokens over time, the latest skill outputs."""
+sessions with their progress, tokens over time, the latest skill outputs. On both backends (BACKENDS)."""
 
 from __future__ import annotations
 
 import pytest
+from conftest import BOTH
 
 from skill.api import BazingaDB
 from skill.errors import InvalidArgument, NotFound
+
+BACKENDS = BOTH
 
 
 @pytest.fixture
@@ -144,21 +147,32 @@ def test_sessions_overview_without_a_database(tmp_path):
     db.close()
 
 
-def test_token_timeline_buckets_by_time(session, db_path):
-    import sqlite3
+def _write_directly(location: str, sql: str, rows: list[tuple]) -> None:
+    """Change rows behind the API's back (it stamps the time of the call), on either backend."""
+    if location.startswith("postgresql://"):
+        import psycopg2
 
+        conn = psycopg2.connect(location)
+        with conn.cursor() as cursor:
+            cursor.executemany(sql.replace("?", "%s"), rows)
+    else:
+        import sqlite3
+
+        conn = sqlite3.connect(location)
+        conn.executemany(sql, rows)
+    conn.commit()
+    conn.close()
+
+
+def test_token_timeline_buckets_by_time(session, location):
     for agent, tokens in (("pm", 100), ("developer", 300), ("developer", 200)):
         session.log_tokens("s1", agent, tokens)
     session.close()
     # Spread the rows over three hours, as a real session's spawns are (written directly: the API stamps now).
-    conn = sqlite3.connect(db_path)
-    for row_id, ts in zip(
-        (1, 2, 3), ("2025-01-13T14:05:10.000000Z", "2025-01-13T15:40:00.000000Z", "2025-01-13T17:02:00.5Z")
-    ):
-        conn.execute("UPDATE token_usage SET timestamp = ? WHERE id = ?", (ts, row_id))
-    conn.commit()
-    conn.close()
-    db = BazingaDB(db_path)
+    times = ("2025-01-13T14:05:10.000000Z", "2025-01-13T15:40:00.000000Z", "2025-01-13T17:02:00.5Z")
+    rows = list(zip(times, (1, 2, 3)))
+    _write_directly(location, "UPDATE token_usage SET timestamp = ? WHERE id = ?", rows)
+    db = BazingaDB(location)
     timeline = db.get_token_timeline("s1")
     assert timeline["bucket"] == "10 minutes"
     assert timeline["points"] == [

@@ -10,6 +10,7 @@ import time
 
 import pytest
 
+from skill import maintenance
 from stress import harness
 
 
@@ -163,8 +164,13 @@ def test_backup_refusals(case, run_cli, tmp_path, db_path, snapshot):
 
 
 @pytest.mark.slow
-def test_backup_while_processes_write(tmp_path, run_cli):
-    """Online backup during a write storm: each copy is complete and consistent, and no writer fails."""
+@pytest.mark.parametrize("step_pages", [2048, 1], ids=["default-steps", "one-page-steps"])
+def test_backup_while_processes_write(tmp_path, run_cli, monkeypatch, step_pages):
+    """Online backup during a write storm: each copy is complete and consistent, and no writer fails.
+
+    With one page per step the copy takes hundreds of steps while the writers commit: every step must
+    still read the snapshot of the first (one read transaction around them all)."""
+    monkeypatch.setattr(maintenance, "BACKUP_STEP_PAGES", step_pages)
     db = str(tmp_path / "live.db")
     workers = [f"w{n}" for n in range(4)]
     harness.setup(db, workers)

@@ -73,7 +73,7 @@ def race_create_session(db: str, count: int = 8) -> list[tuple[int, str, str]]:
 
 @pytest.mark.parametrize("start", ["missing", "empty-file"])  # SQLite files (PostgreSQL: test_postgres.py)
 def test_eight_processes_racing_to_create_the_database(tmp_path, start):
-    db = tmp_path / "race" / "bazinga.db"
+    db = tmp_path / "coordination" / "bazinga.db"  # the default layout: its folder is made by the race
     if start == "empty-file":
         db.parent.mkdir()
         db.write_bytes(b"")

@@ -5,6 +5,8 @@ through the CLI (real processes) and the open page shows the new log entries, th
 token totals without a reload. Also: the pages without JavaScript, stored markup shown as text, the theme
 switch, the log filter, and no console error (a Content-Security-Policy violation would be one).
 
+Every test runs on both backends (``backend_location``: a SQLite file, then a fresh PostgreSQL schema).
+
 Skipped when Chromium or Playwright is missing, unless BAZINGA_REQUIRE_BROWSER=1 (CI sets it): then it fails.
 """
 
@@ -48,24 +50,35 @@ def browser():
         launched.close()
 
 
-def cli(tmp_path, *argv: str) -> None:
-    result = run_script("--db", str(tmp_path / "bazinga.db"), *argv, cwd=tmp_path)
-    assert result.code == 0, (argv, result)
+class Cli:
+    """The real CLI, as agents run it, on the test's database."""
+
+    def __init__(self, location: str, folder):
+        self.location, self.folder = location, folder
+
+    def __call__(self, *argv: str) -> None:
+        result = run_script("--db", self.location, *argv, cwd=self.folder)
+        assert result.code == 0, (argv, result)
 
 
 @pytest.fixture
-def site(tmp_path):
-    cli(tmp_path, "create-session", "s_web", "parallel", "Add OAuth2 <login> & roles")
-    cli(tmp_path, "create-session", "s_done", "simple", "Earlier work")
-    cli(tmp_path, "update-session-status", "s_done", "completed")
+def cli(backend_location, tmp_path):
+    return Cli(backend_location, tmp_path)
+
+
+@pytest.fixture
+def site(cli, tmp_path):
+    cli("create-session", "s_web", "parallel", "Add OAuth2 <login> & roles")
+    cli("create-session", "s_done", "simple", "Earlier work")
+    cli("update-session-status", "s_done", "completed")
     for group, name, status in (("group_a", "Auth", "in_progress"), ("group_b", "API", "pending")):
-        cli(tmp_path, "create-task-group", group, "s_web", name, status)
-    cli(tmp_path, "log-interaction", "s_web", "pm", "Created 2 task groups", "1", "pm_main")
-    cli(tmp_path, "log-interaction", "s_web", "developer", "<script>window.__pwned = 1</script>", "2")
-    cli(tmp_path, "log-tokens", "s_web", "pm", "5000")
-    cli(tmp_path, "log-tokens", "s_web", "developer", "12000")
-    cli(tmp_path, "save-state", "s_web", "pm", '{"mode":"parallel","completion_percentage":25}')
-    server = start(tmp_path / "bazinga.db", cwd=tmp_path)
+        cli("create-task-group", group, "s_web", name, status)
+    cli("log-interaction", "s_web", "pm", "Created 2 task groups", "1", "pm_main")
+    cli("log-interaction", "s_web", "developer", "<script>window.__pwned = 1</script>", "2")
+    cli("log-tokens", "s_web", "pm", "5000")
+    cli("log-tokens", "s_web", "developer", "12000")
+    cli("save-state", "s_web", "pm", '{"mode":"parallel","completion_percentage":25}')
+    server = start(cli.location, cwd=tmp_path)
     yield server
     stopped = server.stop()
     assert stopped.code == 0 and stopped.stderr == "", stopped
@@ -83,7 +96,7 @@ def page(browser):
     assert problems == [], problems
 
 
-def test_a_person_follows_a_session_live(site, page, tmp_path):
+def test_a_person_follows_a_session_live(site, page, cli):
     page.goto(site.url)
     rows = page.locator("#sessions-body tr")
     assert rows.count() == 2
@@ -112,22 +125,22 @@ def test_a_person_follows_a_session_live(site, page, tmp_path):
     page.locator("#live.on").wait_for(timeout=SHOWS_UP)
     page.evaluate("window.__still_the_same_page = true")
 
-    cli(tmp_path, "log-interaction", "s_web", "qa", "All 48 tests pass <b>bold?</b>", "3", "qa_1")
+    cli("log-interaction", "s_web", "qa", "All 48 tests pass <b>bold?</b>", "3", "qa_1")
     page.locator("#log-3").wait_for(timeout=SHOWS_UP)
     assert page.locator("#log .entry").first.get_attribute("id") == "log-3"
     assert page.locator("#log-3 .content").inner_text() == "All 48 tests pass <b>bold?</b>"
     assert page.locator("#log-range").inner_text() == "entries 1–3 of 3"
 
-    cli(tmp_path, "update-task-group", "group_a", "--status", "completed", "--last_review_status", "APPROVED")
+    cli("update-task-group", "group_a", "--status", "completed", "--last_review_status", "APPROVED")
     page.locator("#board .col-completed #group-group_a").wait_for(timeout=SHOWS_UP)
     assert page.locator("#board .col-in_progress #group-group_a").count() == 0
     assert "approved" in page.locator("#group-group_a .review").inner_text().lower()
 
-    cli(tmp_path, "log-tokens", "s_web", "qa", "3000")
+    cli("log-tokens", "s_web", "qa", "3000")
     page.locator("#tokens figcaption", has_text="20,000 tokens").wait_for(timeout=SHOWS_UP)
     assert page.locator("svg.bars g").count() == 3
 
-    cli(tmp_path, "log-interaction", "s_web", "developer", "<img src=x onerror=window.__pwned=2>", "3")
+    cli("log-interaction", "s_web", "developer", "<img src=x onerror=window.__pwned=2>", "3")
     page.locator("#log-4").wait_for(timeout=SHOWS_UP)
     assert page.locator("#log-4 .content").inner_text() == "<img src=x onerror=window.__pwned=2>"
     assert page.evaluate("window.__pwned") is None
@@ -163,3 +176,25 @@ def test_the_pages_work_without_javascript(site, browser):
     assert page.locator("#log .entry").count() == 1
     assert page.locator("#live").is_hidden() and page.locator("#theme").is_hidden()
     context.close()
+
+
+def test_a_page_waits_out_a_postgresql_outage(own_pg_server, page, tmp_path):
+    """The server goes away under an open page: it says so, then carries on live once the server is back."""
+    cli = Cli(own_pg_server.url, tmp_path)
+    cli("create-session", "s_web", "simple", "Outage")
+    cli("log-interaction", "s_web", "pm", "before")
+    server = start(own_pg_server.url, cwd=tmp_path)
+    try:
+        page.goto(server.url + "sessions/s_web")
+        page.locator("#live.on").wait_for(timeout=SHOWS_UP)
+        own_pg_server.stop(remove=False)
+        page.locator("#live.off", has_text="Database unreachable").wait_for(timeout=SHOWS_UP)
+        assert "cannot reach the PostgreSQL server" in page.locator("#live").get_attribute("title")
+        own_pg_server._pg_ctl("start")
+        cli("log-interaction", "s_web", "qa", "after the outage")
+        page.locator("#log-2").wait_for(timeout=SHOWS_UP)
+        assert page.locator("#live.on").inner_text() == "Live"
+        assert page.locator("#log-2 .content").inner_text() == "after the outage"
+    finally:
+        stopped = server.stop()
+    assert (stopped.code, stopped.stderr) == (0, "")

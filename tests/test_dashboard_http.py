@@ -2,7 +2,9 @@
 Server-Sent Events (live updates and resuming), and that nothing it serves ever writes.
 
 Each test starts the real script on a free port against its own database, writes through the CLI as agents
-do, and reads with the standard library's HTTP client.
+do, and reads with the standard library's HTTP client. The tests about the store run on both backends
+(BACKENDS: a fresh PostgreSQL schema on the test server for the second run); the ones about the HTTP
+server itself (signals, ports, hosts, headers) on SQLite only.
 """
 
 from __future__ import annotations
@@ -11,9 +13,12 @@ import re
 import signal
 import socket
 import sqlite3
+import struct
 import time
+from pathlib import Path
 
 import pytest
+from conftest import BOTH, dump, normalise, run_script, sql_rows
 from dashboard_helpers import first_line, launch, start
 from test_cli_commands import SEED as CLI_SEED
 
@@ -22,6 +27,9 @@ from stress import fuzzgen
 
 # The CLI tests' seeded database (s_42 with groups, logs, 30,000 tokens, states, ...), plus a review and a PM
 # state with a percentage for the board and the state card.
+BACKENDS = BOTH
+sqlite_only = pytest.mark.sqlite_only
+
 SEED = CLI_SEED + [
     ["update-task-group", "group_b", "--last_review_status", "CHANGES_REQUESTED", "--revision_count", "2"],
     ["save-state", "s_42", "pm", '{"mode":"parallel","iteration":1,"completion_percentage":40}'],
@@ -29,11 +37,12 @@ SEED = CLI_SEED + [
 
 
 @pytest.fixture
-def seeded(run_cli, db_path):
+def seeded(run_cli, location):
+    """The seeded database's location: a SQLite path, or a PostgreSQL schema's URL."""
     for argv in SEED:
         result = run_cli(*argv)
         assert result.code == 0, (argv, result)
-    return db_path
+    return location
 
 
 @pytest.fixture
@@ -54,16 +63,34 @@ def test_prints_the_url_and_stops_cleanly_on_ctrl_c(seeded, tmp_path, snapshot):
     server = start(seeded, cwd=tmp_path)
     assert server.get("/").status == 200
     stopped = server.stop(signal.SIGINT)
-    assert normalise_ports(stopped.stdout) == snapshot
+    assert normalise_ports(normalise(stopped.stdout)) == snapshot
     assert (stopped.stderr, stopped.code) == ("", 0)
 
 
+@sqlite_only
+def test_a_client_that_leaves_mid_request_leaves_no_trace_on_the_terminal(seeded, tmp_path):
+    """A browser that resets its connection while the server reads the request (outside any route):
+    socketserver's default would print 'Exception occurred during processing' and a traceback."""
+    server = start(seeded, cwd=tmp_path)
+    for _ in range(5):
+        client = socket.create_connection(("127.0.0.1", server.port))
+        client.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n")  # the headers never end
+        client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        client.close()  # RST: the server's read fails with a connection reset
+    time.sleep(0.5)
+    assert server.get("/").status == 200
+    stopped = server.stop(signal.SIGINT)
+    assert (stopped.stderr, stopped.code) == ("", 0)
+
+
+@sqlite_only
 def test_sigterm_stops_it_like_ctrl_c(seeded, tmp_path):
     server = start(seeded, cwd=tmp_path)
     stopped = server.stop(signal.SIGTERM)
     assert stopped.code == 0 and stopped.stdout.endswith("✓ Dashboard stopped\n")
 
 
+@sqlite_only
 def test_quiet_prints_only_the_url(seeded, tmp_path):
     process = launch(seeded, "--port", "0", "--quiet", cwd=tmp_path)
     line = first_line(process)
@@ -73,6 +100,7 @@ def test_quiet_prints_only_the_url(seeded, tmp_path):
     assert (out, err, process.returncode) == ("", "", 0)
 
 
+@sqlite_only
 def test_a_port_in_use_names_a_free_one(seeded, tmp_path, snapshot):
     taken = socket.socket()
     taken.bind(("127.0.0.1", 0))
@@ -127,19 +155,55 @@ def test_an_unusable_database_is_refused_before_listening(tmp_path, snapshot):
     assert (tmp_path / "notes.txt").read_text() == "not a database, just notes\n" * 100
 
 
+def test_an_unreachable_postgresql_server_is_refused_before_listening(tmp_path):
+    pytest.importorskip("psycopg2")
+    free = socket.socket()
+    free.bind(("127.0.0.1", 0))
+    port = free.getsockname()[1]
+    free.close()  # nothing listens there now
+    process = launch(f"postgresql://postgres:secret@127.0.0.1:{port}/bazinga", "--port", "0", cwd=tmp_path)
+    out, err = process.communicate(timeout=30)
+    assert (out, process.returncode) == ("", 1)
+    assert err.startswith(
+        f"❌ dashboard: cannot reach the PostgreSQL server at postgresql://postgres:***@127.0.0.1:{port}/"
+    )
+    assert "secret" not in err and "Traceback" not in err
+
+
 def test_a_missing_database_is_waited_for_not_created(tmp_path, run_cli, snapshot):
+    """SQLite: no file yet (the test takes no backend, so it runs there only); PostgreSQL: next test."""
     location = tmp_path / "later" / "bazinga.db"
     server = start(location, cwd=tmp_path)
     page = server.get("/")
     assert page.status == 200 and "No sessions yet" in page.text and "no database at" in page.text
     assert server.json("/api/sessions") == []
     assert not location.exists() and not location.parent.exists()
+    location.parent.mkdir()  # (only the default coordination/ folder is made by a write)
     assert run_cli("--db", str(location), "create-session", "s_new", "simple", "First").code == 0
     assert [s["session_id"] for s in server.json("/api/sessions")] == ["s_new"]
     stopped = server.stop()
     assert (normalise_ports(stopped.stdout), stopped.stderr, stopped.code) == snapshot
 
 
+@sqlite_only
+def test_a_schema_without_tables_is_waited_for_not_created(pg_url, tmp_path, run_cli):
+    """PostgreSQL: an empty schema is "no database yet": the dashboard creates nothing in it (its connection
+    is read-only), and shows the first session an agent writes."""
+    server = start(pg_url, cwd=tmp_path)
+    try:
+        page = server.get("/")
+        assert page.status == 200 and "No sessions yet" in page.text and "no database at" in page.text
+        assert server.json("/api/sessions") == []
+        assert sql_rows(pg_url, "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()") == []
+        assert run_cli("--db", pg_url, "create-session", "s_new", "simple", "First").code == 0
+        assert [s["session_id"] for s in server.json("/api/sessions")] == ["s_new"]
+    finally:
+        stopped = server.stop()
+    assert stopped.code == 0 and stopped.stderr.startswith("⚠ no database at postgresql://"), stopped
+    assert "sessions appear as soon as an agent writes one" in stopped.stderr
+
+
+@sqlite_only
 def test_listening_beyond_this_machine_warns(seeded, tmp_path):
     server = start(seeded, "--host", "0.0.0.0", "--port", "0", cwd=tmp_path)
     stopped = server.stop()
@@ -151,6 +215,7 @@ def test_help_comes_from_the_vocabulary(run_cli, snapshot):
     assert run_cli("dashboard", "--help") == snapshot
 
 
+@sqlite_only
 def test_requests_and_batch_lines_never_start_a_server(run_cli, seeded):
     request = run_cli("request", "--dry-run", "bazinga-db, please start the dashboard")
     assert request.code == 2 and '"command": "dashboard"' not in request.stdout
@@ -235,6 +300,7 @@ def test_unknown_pages_sessions_and_values(dashboard):
     assert dashboard.get("/static/nothing.css").status == 404
 
 
+@sqlite_only
 def test_assets_and_headers(dashboard):
     css = dashboard.get("/static/dashboard.css")
     assert css.status == 200 and css.headers["Content-Type"] == "text/css; charset=utf-8"
@@ -248,12 +314,14 @@ def test_assets_and_headers(dashboard):
     assert head.status == 200 and head.body == b"" and int(head.headers["Content-Length"]) == len(page.body)
 
 
+@sqlite_only
 def test_no_method_writes(dashboard):
     for method in ("POST", "PUT", "DELETE", "PATCH"):
         refused = dashboard.request("/api/sessions", method=method)
         assert refused.status == 405 and refused.headers["Allow"] == "GET, HEAD"
 
 
+@sqlite_only
 def test_requests_for_another_host_name_are_refused(dashboard):
     rebound = dashboard.get("/api/sessions", headers={"Host": f"attacker.example:{dashboard.port}"})
     assert rebound.status == 403
@@ -386,9 +454,10 @@ def test_sessions_events_push_new_sessions(run_cli, dashboard):
 
 
 # -- read-only -----------------------------------------------------------------------------------------
-def test_serving_every_route_changes_nothing(dashboard, seeded):
-    before = fuzzgen.fingerprint(str(seeded))
-    mtime = seeded.stat().st_mtime_ns
+def test_serving_every_route_changes_nothing(dashboard, seeded, backend):
+    before = dump(seeded)
+    if backend == "sqlite":
+        fingerprint, mtime = fuzzgen.fingerprint(seeded), Path(seeded).stat().st_mtime_ns
     for path in (
         "/",
         "/?status=active",
@@ -408,8 +477,92 @@ def test_serving_every_route_changes_nothing(dashboard, seeded):
         stream = dashboard.events(path)
         stream.next()
         stream.close()
-    assert fuzzgen.fingerprint(str(seeded)) == before
-    assert seeded.stat().st_mtime_ns == mtime
-    conn = sqlite3.connect(seeded)
-    assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-    conn.close()
+    assert dump(seeded) == before
+    if backend == "sqlite":
+        assert fuzzgen.fingerprint(seeded) == fingerprint
+        assert Path(seeded).stat().st_mtime_ns == mtime
+        conn = sqlite3.connect(seeded)
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        conn.close()
+
+
+def test_on_postgresql_the_server_itself_refuses_the_dashboard_a_write(pg_url):
+    """Beside calling no write method, the dashboard's connection is read-only for the server."""
+    from skill.errors import DatabaseUnusable
+    from skill.handlers.dashboard import Reader
+
+    with BazingaDB(pg_url) as writer:
+        writer.create_session("s_1", "simple", "Read-only")
+    reader = Reader(pg_url)
+    try:
+        assert reader.call(lambda db: db.get_session("s_1"))["session_id"] == "s_1"
+        with pytest.raises(DatabaseUnusable, match="read-only"):
+            reader.call(lambda db: db.log_interaction("s_1", "pm", "not stored"))
+        assert reader.call(lambda db: db.get_log_page("s_1"))["entries"] == []
+    finally:
+        reader.close()
+
+
+# -- a PostgreSQL server that goes away ----------------------------------------------------------------
+@pytest.mark.slow
+def test_the_server_going_away_is_reported_and_followed_by_the_return(own_pg_server, tmp_path):
+    url = own_pg_server.url
+    assert run_script("--db", url, "create-session", "s_1", "simple", "Outage", cwd=tmp_path).code == 0
+    assert run_script("--db", url, "log-interaction", "s_1", "pm", "before", cwd=tmp_path).code == 0
+    server = start(url, cwd=tmp_path)
+    try:
+        live = server.events("/api/sessions/s_1/events?since_seq=0")
+        assert "before" in live.next_of("update")["data"]["logs"]
+
+        own_pg_server.stop(remove=False)  # the server goes away (fast shutdown: connections are cut)
+        gone = live.next_of("unavailable", timeout=10)["data"]
+        assert gone["message"].startswith(
+            "cannot reach the PostgreSQL server at postgresql://postgres@127.0.0.1:"
+        )
+        page = server.get("/sessions/s_1")
+        assert page.status == 503 and page.headers["Retry-After"] == "2"
+        assert "cannot reach the PostgreSQL server" in page.text and '<meta http-equiv="refresh"' in page.text
+        api = server.get("/api/sessions")
+        assert api.status == 503 and api.json()["error"]["code"] == "server_unavailable"
+        late = server.events("/api/sessions/s_1/events?since_seq=1")  # a (re)connecting page is still served
+        assert late.next_of("unavailable", timeout=10)["data"]["message"].startswith("cannot reach the")
+
+        own_pg_server._pg_ctl("start")  # back, on the same port
+        assert run_script("--db", url, "log-interaction", "s_1", "pm", "after", cwd=tmp_path).code == 0
+        assert live.next(timeout=10)["event"] == "available"
+        update = live.next_of("update", timeout=10)
+        assert update["id"] == "2" and "after" in update["data"]["logs"]
+        assert "before" not in update["data"]["logs"]
+        assert late.next_of("available", timeout=10) and "after" in late.next_of("update")["data"]["logs"]
+        live.close()
+        late.close()
+        assert server.get("/sessions/s_1").status == 200
+    finally:
+        stopped = server.stop()
+    assert (stopped.code, stopped.stderr) == (0, "")
+
+
+def test_a_connection_dropped_between_requests_is_replaced_unnoticed(own_pg_server, tmp_path):
+    """The server ends the dashboard's idle connection (an idle timeout, a restart, a proxy): the next
+    request is answered, on a new connection, without an error."""
+    import psycopg2
+
+    url = own_pg_server.url
+    assert run_script("--db", url, "create-session", "s_1", "simple", "Idle", cwd=tmp_path).code == 0
+    server = start(url, cwd=tmp_path)
+    try:
+        assert server.get("/sessions/s_1").status == 200
+        admin = psycopg2.connect(url)
+        admin.autocommit = True
+        with admin.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE application_name = 'bazinga-db' AND pid <> pg_backend_pid()"
+            )
+            assert [row[0] for row in cursor.fetchall()] == [True]  # the dashboard's one connection
+        admin.close()
+        for path in ("/sessions/s_1", "/api/sessions"):
+            assert server.get(path).status == 200, path
+    finally:
+        stopped = server.stop()
+    assert (stopped.code, stopped.stderr) == (0, "")

@@ -25,7 +25,7 @@ SPEC_SKILL_MD_BYTES = 14_424  # the spec's SKILL.md, when shared/ is not beside 
 
 GLOBAL_FLAGS = {flag for option in VOCABULARY["global_options"] for flag in option["flags"]}
 COMMAND_FLAGS = {
-    name: {f for arg in spec["args"] if arg["kind"] == "option" for f in arg["flags"]}
+    name: {f for arg in spec["args"] for f in arg.get("flags", ())}  # options, and positionals' flags
     for name, spec in COMMANDS.items()
 }
 ALL_FLAGS = GLOBAL_FLAGS.union(*COMMAND_FLAGS.values())

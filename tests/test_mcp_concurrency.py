@@ -4,21 +4,22 @@ Each server is a real `bazinga_db.py mcp` process holding its store open for the
 pipelined; each CLI writer runs one `bazinga_db.py` process per write, as agents do. Every writer logs
 interactions, logs tokens and increments one task group's revision count (a read-modify-write: a lost
 update would show as a smaller count). Afterwards every acknowledged write is in the database exactly once.
+On both backends (BACKENDS): on PostgreSQL the servers and the CLI processes share one fresh schema.
 """
 
 from __future__ import annotations
 
 import json
-import sqlite3
 import subprocess
 import sys
 import threading
 
 import pytest
-from conftest import SCRIPT
+from conftest import BOTH, SCRIPT, sql_rows
 from mcp_steps import Pipe
 
 pytestmark = pytest.mark.slow
+BACKENDS = BOTH
 
 SERVERS, SERVER_WRITES = 3, 40  # each write: a log, tokens, an increment
 CLIS, CLI_WRITES = 3, 6
@@ -68,10 +69,10 @@ def _cli_writer(db: str, folder, writer: int, failures: list) -> None:
                 failures.append((argv, done.stderr.decode()))
 
 
-def test_servers_and_cli_processes_lose_nothing(tmp_path):
-    db = str(tmp_path / "coordination" / "bazinga.db")
+def test_servers_and_cli_processes_lose_nothing(tmp_path, location, backend):
+    db = location
     _setup(db, tmp_path)
-    servers = [Pipe(sys.executable, tmp_path) for _ in range(SERVERS)]
+    servers = [Pipe(sys.executable, tmp_path, db=db) for _ in range(SERVERS)]
     failures: list = []
     try:
         for server in servers:
@@ -99,18 +100,15 @@ def test_servers_and_cli_processes_lose_nothing(tmp_path):
         errors = [r for r in replies if r["result"]["isError"]]
         assert errors == []
     acknowledged = SERVERS * SERVER_WRITES + CLIS * CLI_WRITES
-    conn = sqlite3.connect(db)
-    try:
-        contents = [row[0] for row in conn.execute("SELECT content FROM orchestration_logs")]
-        expected = [f"mcp{s}-{n}" for s in range(SERVERS) for n in range(SERVER_WRITES)]
-        expected += [f"cli{w}-{n}" for w in range(CLIS) for n in range(CLI_WRITES)]
-        assert sorted(contents) == sorted(expected)  # each exactly once
-        seqs = [row[0] for row in conn.execute("SELECT seq FROM orchestration_logs ORDER BY seq")]
-        assert seqs == list(range(1, acknowledged + 1))
-        tokens = conn.execute("SELECT SUM(tokens_estimated), COUNT(*) FROM token_usage").fetchone()
-        assert tokens == (10 * acknowledged, acknowledged)
-        revision = conn.execute("SELECT revision_count FROM task_groups WHERE id = 'group_a'").fetchone()[0]
-        assert revision == acknowledged  # no lost update among the increments
-        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-    finally:
-        conn.close()
+    contents = [row[0] for row in sql_rows(db, "SELECT content FROM orchestration_logs")]
+    expected = [f"mcp{s}-{n}" for s in range(SERVERS) for n in range(SERVER_WRITES)]
+    expected += [f"cli{w}-{n}" for w in range(CLIS) for n in range(CLI_WRITES)]
+    assert sorted(contents) == sorted(expected)  # each exactly once
+    seqs = [row[0] for row in sql_rows(db, "SELECT seq FROM orchestration_logs ORDER BY seq")]
+    assert seqs == list(range(1, acknowledged + 1))
+    tokens = sql_rows(db, "SELECT SUM(tokens_estimated), COUNT(*) FROM token_usage")[0]
+    assert tokens == (10 * acknowledged, acknowledged)
+    revision = sql_rows(db, "SELECT revision_count FROM task_groups WHERE id = 'group_a'")[0][0]
+    assert revision == acknowledged  # no lost update among the increments
+    if backend == "sqlite":
+        assert sql_rows(db, "PRAGMA integrity_check") == [("ok",)]

@@ -4,6 +4,9 @@ The SDK starts ``scripts/bazinga_db.py mcp`` over stdio, negotiates, lists the t
 calls every tool through the spec's workflows, a bad argument and an unknown session, and reads the
 resources. What it sees must be what the in-process server answers (whose replies are pinned by
 test_mcp_tools' snapshot).
+
+The tests that store something run on both backends (BACKENDS): on PostgreSQL the server is given a fresh
+schema's URL, and the in-process server it is compared with another one.
 """
 
 from __future__ import annotations
@@ -13,13 +16,14 @@ import json
 import sys
 
 import pytest
-from conftest import SCRIPT
+from conftest import BOTH, SCRIPT
 from mcp_steps import FAILURES, SESSION, STEPS, local_replies, prepare, stable
 
 from skill.handlers import mcp as server_module
 from skill.vocabulary import COMMANDS
 
 pytestmark = pytest.mark.slow
+BACKENDS = BOTH
 if sys.version_info < (3, 10):  # the SDK needs 3.10+; the standard-library tests cover 3.9
     pytest.skip("the MCP SDK needs Python 3.10+", allow_module_level=True)
 
@@ -27,10 +31,15 @@ from mcp import Client, StdioServerParameters  # noqa: E402
 from mcp.shared.exceptions import MCPError  # noqa: E402
 
 
-def _params(folder, *extra: str) -> StdioServerParameters:
+def _db(folder, backend: str = "sqlite", location: str = "") -> str:
+    """The server's --db: the folder's SQLite file, or the test's PostgreSQL schema."""
+    return location if backend == "postgres" else str(folder / "coordination" / "bazinga.db")
+
+
+def _params(folder, *extra: str, db: str | None = None) -> StdioServerParameters:
     return StdioServerParameters(
         command=sys.executable,
-        args=[str(SCRIPT), "--db", str(folder / "coordination" / "bazinga.db"), *extra, "mcp"],
+        args=[str(SCRIPT), "--db", db or _db(folder), *extra, "mcp"],
         cwd=str(folder),
         env={"PATH": "/usr/bin:/bin"},
     )
@@ -92,15 +101,19 @@ def test_tools_and_their_schemas(tmp_path):
     ]
 
 
-def test_every_tool_through_the_workflows(tmp_path):
-    """The spec's workflows, then the failures: the SDK sees what the in-process server answers."""
+def test_every_tool_through_the_workflows(tmp_path, backend, location, fresh_location):
+    """The spec's workflows, then the failures: the SDK sees what the in-process server answers.
+
+    On PostgreSQL every step works but ``backup``, which is refused there (it copies a SQLite file; the
+    reply names pg_dump and copy-to); ``copy_to`` copies the PostgreSQL schema into a SQLite file."""
     work = tmp_path / "sdk"
     work.mkdir()
     prepare(work)
+    db = _db(work, backend, location)
 
     async def scenario():
         seen = []
-        async with Client(_params(work)) as client:
+        async with Client(_params(work, db=db)) as client:
             for tool, arguments in STEPS + [(t, a) for t, a, _ in FAILURES]:
                 result = await client.call_tool(tool, arguments)
                 seen.append((result.is_error, stable(tool, _text(result), work), result))
@@ -109,8 +122,14 @@ def test_every_tool_through_the_workflows(tmp_path):
     seen = _run(scenario())
     calls = STEPS + [(tool, arguments) for tool, arguments, _ in FAILURES]
     got = [{"tool": tool, "isError": error, "text": text} for (tool, _), (error, text, _) in zip(calls, seen)]
-    assert got == local_replies(tmp_path / "local")
+    local = fresh_location("local") if backend == "postgres" else None
+    assert got == local_replies(tmp_path / "local", local)
+    refused = {"backup"} if backend == "postgres" else set()
     for (tool, _arguments), (error, text, result) in zip(STEPS, seen):
+        if tool in refused:
+            assert error and text.startswith("❌ backup: backup copies a SQLite database file"), text
+            assert "pg_dump --format=custom" in text
+            continue
         assert not error, (tool, text)
         structured = result.structured_content
         assert structured["ok"] is True, tool
@@ -122,12 +141,13 @@ def test_every_tool_through_the_workflows(tmp_path):
     dashboard = seen[[t for t, _ in STEPS].index("dashboard_snapshot")][2].structured_content["result"]
     assert dashboard["session"]["session_id"] == SESSION
     assert [g["id"] for g in dashboard["task_groups"]] == ["group_a", "group_b"]
-    assert (work / "backup.db").exists() and (work / "export.json").exists()
+    assert (work / "backup.db").exists() is (backend == "sqlite") and (work / "export.json").exists()
+    assert (work / "copy.db").exists()  # copy-to wrote the SQLite copy, from either backend
 
 
-def test_bad_argument_and_unknown_session(tmp_path):
+def test_bad_argument_and_unknown_session(tmp_path, backend, location):
     async def scenario():
-        async with Client(_params(tmp_path)) as client:
+        async with Client(_params(tmp_path, db=_db(tmp_path, backend, location))) as client:
             created = await client.call_tool(
                 "create_session", {"session_id": SESSION, "mode": "simple", "requirements": "x"}
             )
@@ -154,9 +174,9 @@ def test_bad_argument_and_unknown_session(tmp_path):
     assert json.loads(_text(after)) == {"total": 0}  # the refused write stored nothing
 
 
-def test_resources(tmp_path):
+def test_resources(tmp_path, backend, location):
     async def scenario():
-        async with Client(_params(tmp_path)) as client:
+        async with Client(_params(tmp_path, db=_db(tmp_path, backend, location))) as client:
             empty = await client.read_resource("bazinga://sessions")
             await client.call_tool(
                 "create_session", {"session_id": SESSION, "mode": "simple", "requirements": "x"}

@@ -229,3 +229,86 @@ def test_command_line_refusals(tmp_path, argv, message):
     )
     assert done.returncode == 2 and done.stdout == b""
     assert done.stderr.decode().startswith(message)
+
+
+def test_a_postgresql_server_going_away_is_a_tool_error_then_the_server_carries_on(own_pg_server, tmp_path):
+    """The server's one long-lived connection is lost: calls fail with the ❌ report (the process and the
+    protocol stay up), and once PostgreSQL is back the next call connects again."""
+    pipe = Pipe(sys.executable, tmp_path, db=own_pg_server.url)
+    try:
+        pipe.ask(INIT)
+        session = {"session_id": "s1", "mode": "simple", "requirements": "x"}
+        created = _call(pipe, 1, "create_session", session)
+        assert created["result"]["isError"] is False
+        own_pg_server.stop(remove=False)
+        for number, tool in enumerate(("log_interaction", "get_session"), 2):
+            arguments = {"session_id": "s1", "agent_type": "pm", "content": "lost"}
+            if tool == "get_session":
+                arguments = {"session_id": "s1"}
+            failed = _call(pipe, number, tool, arguments)["result"]
+            assert failed["isError"] is True
+            assert failed["content"][0]["text"].startswith(
+                f"❌ {tool.replace('_', '-')}: cannot reach the PostgreSQL server at postgresql://"
+            )
+            assert "Traceback" not in failed["content"][0]["text"]
+        unreadable = pipe.ask(
+            {"jsonrpc": "2.0", "id": 4, "method": "resources/read", "params": {"uri": "bazinga://sessions"}}
+        )
+        assert unreadable["error"]["code"] == mcp.INTERNAL_ERROR
+        assert "cannot reach the PostgreSQL server" in unreadable["error"]["message"]
+        own_pg_server._pg_ctl("start")
+        entry = {"session_id": "s1", "agent_type": "pm", "content": "back"}
+        logged = _call(pipe, 5, "log_interaction", entry)
+        assert logged["result"]["isError"] is False, logged
+        logs = _call(pipe, 6, "get_logs", {"session_id": "s1"})["result"]["structuredContent"]["result"]
+        assert [entry["content"] for entry in logs] == ["back"]  # the failed write stored nothing
+        out, err, code = pipe.close()
+        assert (out, err, code) == (b"", b"", 0)
+    finally:
+        if pipe.process.poll() is None:
+            pipe.process.kill()
+            pipe.process.wait()
+
+
+def _drop_connections(url: str) -> None:
+    """End every bazinga-db connection to the server (what a restart or an idle timeout does to them)."""
+    import psycopg2
+
+    admin = psycopg2.connect(url)
+    admin.autocommit = True
+    with admin.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE application_name = 'bazinga-db' AND pid <> pg_backend_pid()"
+        )
+        assert [row[0] for row in cursor.fetchall()] == [True]  # the server's one connection
+    admin.close()
+
+
+def test_a_connection_dropped_between_calls_is_replaced_unnoticed(own_pg_server, tmp_path):
+    """The server's connection is ended between two calls: the next read and the next write both work,
+    each on a new connection, and the write is stored once."""
+    pipe = Pipe(sys.executable, tmp_path, db=own_pg_server.url)
+    try:
+        pipe.ask(INIT)
+        session = {"session_id": "s1", "mode": "simple", "requirements": "x"}
+        assert _call(pipe, 1, "create_session", session)["result"]["isError"] is False
+        _drop_connections(own_pg_server.url)
+        read = _call(pipe, 2, "get_session", {"session_id": "s1"})["result"]
+        assert read["isError"] is False, read
+        _drop_connections(own_pg_server.url)
+        entry = {"session_id": "s1", "agent_type": "pm", "content": "once"}
+        written = _call(pipe, 3, "log_interaction", entry)["result"]
+        assert written["isError"] is False, written
+        _drop_connections(own_pg_server.url)
+        resource = pipe.ask(
+            {"jsonrpc": "2.0", "id": 4, "method": "resources/read", "params": {"uri": "bazinga://sessions"}}
+        )
+        assert "result" in resource, resource
+        logs = _call(pipe, 5, "get_logs", {"session_id": "s1"})["result"]["structuredContent"]["result"]
+        assert [entry["content"] for entry in logs] == ["once"]
+        assert pipe.close() == (b"", b"", 0)
+    finally:
+        if pipe.process.poll() is None:
+            pipe.process.kill()
+            pipe.process.wait()

@@ -85,7 +85,7 @@ def test_schemas_are_the_vocabulary():
             prop = schema["properties"][arg["name"]]
             if arg["type"] in ENUMS:
                 assert prop["enum"] == ENUMS[arg["type"]]["values"], (command, arg["name"])
-            elif arg["type"] in ("count", "limit"):
+            elif arg["type"] in ("count", "limit", "row_limit"):
                 assert prop["type"] == "integer"
             elif arg["type"] == "flag":
                 assert prop["type"] == "boolean"

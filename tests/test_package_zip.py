@@ -224,14 +224,14 @@ def test_read_only_sql_runs_from_the_zip(bare, project):
 
 def test_init_db_and_the_python_api_work_from_the_zip(bare, project):
     run = Runner(bare, project)
-    out, _ = run("db/x.db", script=bare["skill"] / "scripts" / "init_db.py")
+    out, _ = run("--db", "x.db", script=bare["skill"] / "scripts" / "init_db.py")
     from skill.migrations import LATEST_VERSION
 
-    assert out == f"✓ Database created at db/x.db (schema version {LATEST_VERSION}, WAL mode)\n"
+    assert out == f"✓ Database created at x.db (schema version {LATEST_VERSION}, WAL mode)\n"
     code = (
         "import sys, json; sys.path.insert(0, sys.argv[1]);"
         "from bazinga_db import BazingaDB;"
-        "db = BazingaDB('db/x.db');"
+        "db = BazingaDB('x.db');"
         "db.create_session('s1', 'simple', 'req'); db.log_interaction('s1', 'QA Expert', 'tests pass', 3);"
         "print(json.dumps([db.get_logs('s1')[0]['agent_type'], db.get_session('s1')['mode']]));"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('yaml', 'jsonschema', 'tabulate')))"

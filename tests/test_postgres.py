@@ -215,6 +215,23 @@ def test_a_password_never_appears_in_any_message(pg_server_url, run_cli, tmp_pat
     assert "cannot reach the PostgreSQL server at postgresql://bob:***@127.0.0.1:1/bazinga" in result.stderr
 
 
+def test_a_refused_login_says_what_to_fix_not_that_the_server_is_down(pg_server_url, run_cli):
+    """libpq gives a refused login as text only; it must not read as an outage (which invites retrying)."""
+    host, _ = pg_server_url.split("@", 1)[1].split("/", 1)
+    cases = {
+        f"postgresql://nobody_here@{host}/postgres": ("refused the login", "Check the user and password"),
+        f"postgresql://postgres@{host}/no_such_db": (
+            'database "no_such_db" does not exist',
+            "Create it first",
+        ),
+    }
+    for url, (said, hint) in cases.items():
+        result = run_cli("--db", url, "get-session", "s1", raw=True)
+        assert result.code == 1
+        assert said in result.stderr and hint in result.stderr, result.stderr
+        assert "cannot reach" not in result.stderr
+
+
 def test_without_the_driver_the_url_says_what_to_install(tmp_path):
     code = (
         f"import sys; sys.modules['psycopg2'] = None; sys.path.insert(0, {str(ROOT)!r}); "

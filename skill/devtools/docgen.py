@@ -421,6 +421,16 @@ SECTIONS: list[Section] = [
             _e("get-session", S),
             _e("list-sessions", "5"),
             _e("list-sessions", "--status", "active", "--format", "text"),
+            _e(
+                "list-sessions",
+                "--limit",
+                "1",
+                "--offset",
+                "0",
+                "--format",
+                "csv",
+                note="CSV (or tsv): a header row, nested values as JSON text.",
+            ),
         ],
     ),
     Section(
@@ -441,6 +451,17 @@ SECTIONS: list[Section] = [
             _e("get-logs", S, "--limit", "2"),
             _e("get-logs", S, "--agent-type", "pm", "--since", "2025-01-01 00:00:00", "--offset", "0"),
             _e("stream-logs", S, "2", "0"),
+            _e(
+                "stream-logs",
+                S,
+                "--limit",
+                "2",
+                "--offset",
+                "1",
+                "--format",
+                "nl",
+                note="The same paging spelled as flags; nl prints one JSON object per line.",
+            ),
         ],
     ),
     Section(
@@ -487,6 +508,7 @@ SECTIONS: list[Section] = [
             _e("get-task-groups", S),
             _e("get-task-groups", S, "pending"),
             _e("get-task-groups", S, "--group", "group_a", "--format", "text"),
+            _e("get-task-groups", S, "--limit", "1", "--offset", "1", "--format", "table"),
         ],
     ),
     Section(
@@ -525,7 +547,7 @@ SECTIONS: list[Section] = [
         "",
         [
             _e("log-decision", S, "spawn", '{"agent":"developer","group":"group_a"}', "2"),
-            _e("get-decisions", S, "--type", "spawn", "--limit", "5"),
+            _e("get-decisions", S, "--type", "spawn", "--limit", "5", "--offset", "0"),
         ],
     ),
     Section(
@@ -961,7 +983,7 @@ def skill_md(current: str) -> str:
 # ------------------------------------------------------------------------------ references/mcp.md
 MCP_INTRO = """# The MCP server
 
-`python3 scripts/bazinga_db.py [--db PATH] mcp` serves the store to any Model Context Protocol client
+`python3 scripts/bazinga_db.py [--db PATH|URL] mcp` serves the store to any Model Context Protocol client
 over stdio (JSON-RPC 2.0, one message per line). It is standard-library Python like the rest of the
 skill: nothing to install. One server holds one database open for as long as the client runs it; any
 number of servers and CLI processes can write to the same database at once.
@@ -991,11 +1013,21 @@ server. Without `--db` the server uses `$BAZINGA_DB_PATH`, else the nearest `coo
 above its working directory. `--auto-create-session` (or `BAZINGA_AUTO_CREATE_SESSION=1`) lets writes
 create a missing session, as on the command line.
 
+PostgreSQL (bazinga-db installed from its repository with the `postgres` extra; the upload ZIP is
+SQLite-only): give `--db postgresql://USER@HOST:PORT/DB` (or set `BAZINGA_DB_URL` in the client's `env`;
+keep the password in `~/.pgpass` or `PGPASSWORD`, not in the arguments). Every tool works the same, but
+`backup`, which copies a SQLite file: it is refused with the `pg_dump` line (`copy_to` makes a SQLite copy).
+The server keeps one connection. One the PostgreSQL server ended while idle (a restart, an idle timeout)
+is replaced unnoticed: reads are repeated on a new connection, writes begin there. While the server is
+away, calls fail with `❌ … cannot reach the PostgreSQL server …` (nothing done) and resource reads with
+-32603; the first call after it is back works.
+
 ## What it offers
 - **Protocol**: the initialize handshake; it offers revision CURRENT and accepts OLDER.
   Requests are answered in order; a malformed message gets the JSON-RPC error code
   (-32700 parse error, -32600 invalid request, -32601 unknown method, -32602 invalid params, such as an
-  unknown tool), never a crash. Closing standard input ends the server (exit 0).
+  unknown tool), never a crash; a resource read gets -32002 for an unknown session and -32603 when the
+  store cannot be read. Closing standard input ends the server (exit 0).
 - **Tools**: one per command, below. A call is the CLI's operation: the same validation, the same ✓ and
   ❌ texts. The result's text is the notices and the ✓ line (writes) or the JSON (reads); its
   `structuredContent` is the JSON the CLI prints with `--format json` (reads: `{"ok": true, "command":
@@ -1115,8 +1147,11 @@ def _parameter_rows(method: Callable[..., object], command: str | None) -> list[
     """A table of a method's parameters, each described by the vocabulary (type, values, default, help)."""
     import inspect
 
-    from skill.vocabulary import ARGUMENTS, ENUMS, TYPES, argument_specs
+    from skill.vocabulary import ARGUMENTS, COMMANDS, ENUMS, TYPES, argument_specs
 
+    if command is None:  # a method that converts its own arguments (query): the command it is the method of
+        named = method.__name__.replace("iter_", "", 1)
+        command = next((name for name, spec in COMMANDS.items() if spec.get("method") == named), None)
     specs = argument_specs(command) if command else {}
     rows = []
     for parameter in list(inspect.signature(method).parameters.values())[1:]:
@@ -1204,12 +1239,34 @@ def api_markdown() -> str:
     return "\n".join(lines)
 
 
+# ------------------------------------------------------------------------------ references/commands.md
+def commands_markdown() -> str:
+    """Every command's --help, as the CLI prints it (built from the vocabulary by skill.cli)."""
+    from skill import cli
+    from skill.vocabulary import COMMANDS
+
+    lines = [
+        "# Commands",
+        "",
+        "Generated from `prompts/commands.json` by `python3 -m skill.devtools.docgen`: what",
+        "`python3 scripts/bazinga_db.py --help` and `COMMAND --help` print.",
+        "",
+        "```text",
+        cli.general_help(),
+        "```",
+    ]
+    for name in COMMANDS:
+        lines += ["", f"## {name}", "", "```text", cli.command_help(name), "```"]
+    return "\n".join(lines) + "\n"
+
+
 # -------------------------------------------------------------------------------------------- main
 # Each target: a function from the file's current text (empty when missing) to what it should be.
 TARGETS: dict[str, Callable[[str], str]] = {
     "SKILL.md": skill_md,
     "references/schema.md": lambda current: schema_markdown(),
     "references/command_examples.md": lambda current: command_examples_markdown(),
+    "references/commands.md": lambda current: commands_markdown(),
     "references/mcp.md": lambda current: mcp_markdown(),
     "docs/api.md": lambda current: api_markdown(),
 }

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from .. import formatting, jsonstrict
 from ..context import Result
-from ..errors import EXIT_FAILURE, BazingaError, UsageError
+from ..errors import EXIT_FAILURE, BazingaError, Notice, UsageError
 from ..vocabulary import (
     COMMANDS,
     MAX_TEXT_BYTES,
@@ -257,6 +257,7 @@ def run(ctx: Context) -> Result:
 
     db = ctx.db()
     progress = _Progress()
+    drawn = ctx.interactive()  # a progress line on a terminal (ctx draws it at most twice a second)
     results: list[str] = []  # result lines of the open transaction, written after its COMMIT
     notices: list[str] = []
     current_line: int | None = None
@@ -286,10 +287,13 @@ def run(ctx: Context) -> Result:
         progress.last_committed_line = progress.chunk_last_line
         progress.chunk_first_line = None
         stdout.write("".join(line + "\n" for line in results))
-        if not quiet:
+        if not quiet and notices:
+            ctx.end_progress()
             stderr.write("".join(line + "\n" for line in notices))
         results.clear()
         notices.clear()
+        if drawn:
+            ctx.notify(Notice("progress", f"{progress.last_committed_line:,} lines"))
 
     try:
         # Read a chunk, then write it: input is read only while no transaction is open, so a producer that
@@ -336,6 +340,7 @@ def run(ctx: Context) -> Result:
         current_line = None
     except BaseException as error:
         db.rollback()
+        ctx.end_progress()
         if not quiet:
             stderr.write("".join(line + "\n" for line in notice_lines(durable_only=True)))
         if isinstance(error, BazingaError):
@@ -361,6 +366,7 @@ def run(ctx: Context) -> Result:
     finally:
         if source_name and source_name != "-":
             source.close()
+    ctx.end_progress()
     if not quiet:
         plural = "s" if progress.transactions != 1 else ""
         stderr.write(

@@ -57,6 +57,10 @@ CONTENT_TYPES = {
 POLL_SECONDS = 0.25  # how often a live page's stream asks the store what changed
 SESSIONS_POLL_SECONDS = 1.0  # the sessions page's stream
 KEEPALIVE_SECONDS = 5.0  # a comment line on a quiet stream, so a closed tab ends its thread soon
+RETRY_SECONDS = 2  # while the store cannot be reached: how often streams and error pages try again
+# Errors that pass by themselves: a PostgreSQL server gone away (restarted, the network), a store locked
+# for longer than the busy timeout. Streams stay open and retry; pages answer 503 and reload themselves.
+TRANSIENT = ("server_unavailable", "busy")
 LIVE_LOG_CHUNK = 200  # log entries per live event while catching up
 PAGE_SIZE = 50  # log entries per page
 DECISIONS_SHOWN = 20
@@ -191,7 +195,12 @@ def _stop_on_sigterm() -> Callable[[], None]:
 class Reader:
     """The server's one store. Every read runs on one worker thread that owns the ``BazingaDB`` (opened
     lazily there, read-only: the server calls no write method), so no connection crosses threads and no
-    lock is held by a request thread. A call's notices are handed back with it, never kept."""
+    lock is held by a request thread. A call's notices are handed back with it, never kept.
+
+    On PostgreSQL the store is one long-lived connection, made read-only by the server as well
+    (``default_transaction_read_only``). One the server dropped is discarded (pgstore) and the read is
+    tried once more on a new one, so a restart between two requests goes unnoticed and the dashboard
+    carries on as soon as the server is back."""
 
     def __init__(self, location: str):
         self.location = location
@@ -209,8 +218,19 @@ class Reader:
     def _run(self, work: Callable[[BazingaDB], T]) -> tuple[T, list[Notice]]:
         if self._db is None:
             self._db = BazingaDB(self.location, on_notice=self._notices.append)
+            if hasattr(self._db.store, "read_only"):  # PostgreSQL: a second lock, held by the server
+                self._db.store.read_only = True
         try:
-            return work(self._db), list(self._notices)
+            try:
+                return work(self._db), list(self._notices)
+            except BazingaError as error:
+                if error.code != "server_unavailable":
+                    raise
+                # The connection was dropped under us (the server restarted, an idle timeout, a proxy) and
+                # has been discarded: reads are safe to repeat, so once on a new connection before
+                # reporting the server unreachable. A server that is really away refuses it at once.
+                self._notices.clear()
+                return work(self._db), list(self._notices)
         finally:
             self._notices.clear()
 
@@ -252,7 +272,11 @@ def session_view(
         "before_seq": before_seq,
         "agent_types": db.get_log_agent_types(session_id),
         **_details(
-            db, session_id, db.get_task_groups(session_id), db.get_token_summary(session_id), timeline
+            db,
+            session_id,
+            db.get_task_groups(session_id, limit=0),
+            db.get_token_summary(session_id),
+            timeline,
         ),
     }
 
@@ -286,6 +310,16 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True  # a stream still open when the server stops does not hold the process
     block_on_close = False
     request_queue_size = 64
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """What escapes a handler outside its routes (reading the request line, flushing the reply): a
+        client that left is no error; anything else is one ❌ line. socketserver's default would print a
+        traceback on the dashboard's terminal."""
+        error = sys.exc_info()[1]
+        if isinstance(error, (ConnectionError, TimeoutError)):
+            return
+        name = type(error).__name__
+        sys.stderr.write(f"{formatting.ERROR} internal error serving {client_address[0]}: {name}: {error}\n")
 
 
 class _Server6(_Server):
@@ -446,7 +480,7 @@ def _status_of(error: BazingaError) -> int:
         return 404
     if isinstance(error, UsageError):
         return 400
-    if isinstance(error, DatabaseUnusable):
+    if isinstance(error, DatabaseUnusable) or error.code in TRANSIENT:
         return 503
     return 500
 
@@ -455,6 +489,7 @@ class _Handler(BaseHTTPRequestHandler):
     server_version = "bazinga-db-dashboard"
     sys_version = ""
     timeout = 30  # a client that stops sending its request mid-way does not keep a thread forever
+    recovered = False  # a live stream's store is readable again after being unreachable: "available" is due
 
     @property
     def dashboard(self) -> Dashboard:
@@ -549,14 +584,17 @@ class _Handler(BaseHTTPRequestHandler):
         )
 
     def _error(self, status: int, error: BazingaError) -> None:
+        retry = RETRY_SECONDS if error.code in TRANSIENT else None
+        headers = [("Retry-After", str(retry))] if retry else []
         try:
             if self.is_api:
-                self._json({"error": error.to_dict()}, status)
+                body = formatting.to_json({"error": error.to_dict()}) + "\n"
+                self._send(status, body.encode("utf-8"), "application/json; charset=utf-8", headers)
             else:
                 page = pages.error_page(
-                    status, error.message, error.hint, location=self.dashboard.shown_location
+                    status, error.message, error.hint, location=self.dashboard.shown_location, retry=retry
                 )
-                self._html(page, status)
+                self._send(status, page.encode("utf-8"), "text/html; charset=utf-8", headers)
         except (BrokenPipeError, ConnectionResetError):
             pass
 
@@ -662,22 +700,44 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(b"retry: 1000\n\n")  # a dropped stream is reopened after a second
 
     def _event(self, event: str, data: Any, event_id: int | None = None) -> None:
+        if self.recovered:  # the store is back: say so before what it sends
+            self.recovered = False
+            self._event("available", {})
         lines = [f"event: {event}"] + ([f"id: {event_id}"] if event_id is not None else [])
         lines.append("data: " + json.dumps(data, ensure_ascii=False, separators=(",", ":")))
         self.wfile.write(("\n".join(lines) + "\n\n").encode("utf-8"))
 
     def _stream(self, poll: Callable[[], bool], interval: float) -> None:
         """Call ``poll`` (which writes events and returns True to poll again at once) until the server
-        stops or the client leaves; a comment line every few seconds finds a closed connection."""
+        stops or the client leaves; a comment line every few seconds finds a closed connection.
+
+        A store that cannot be reached for now (TRANSIENT) does not end the stream: an ``unavailable``
+        event says why, polling goes on every RETRY_SECONDS, and ``available`` follows once a read works
+        again (then the updates missed meanwhile, from the same cursor). Any other error ends it."""
         quiet_since = time.monotonic()
+        unavailable = False
         while not self.dashboard.stopping.is_set():
             try:
                 again = poll()
             except _EndStream:
                 return
-            except BazingaError as error:  # headers are sent: report it as an event, then end the stream
-                self._event("failed", {"message": error.message, "hint": error.hint})
-                return
+            except BazingaError as error:  # headers are sent: report it as an event
+                if error.code not in TRANSIENT:
+                    self._event("failed", {"message": error.message, "hint": error.hint})
+                    return
+                if not unavailable:
+                    self.recovered = False
+                    self._event("unavailable", {"message": error.message, "hint": error.hint})
+                    unavailable = True
+                    self.recovered = True  # "available" goes before the next event, whatever it is
+                quiet_since = time.monotonic()
+                self.dashboard.stopping.wait(RETRY_SECONDS)
+                continue
+            if unavailable:
+                unavailable = False
+                if self.recovered:  # the read worked but had nothing new to send: say so now
+                    self.recovered = False
+                    self._event("available", {})
             if again:
                 quiet_since = time.monotonic()
                 continue
@@ -710,7 +770,13 @@ class _Handler(BaseHTTPRequestHandler):
         since_seq = (
             convert_values({"since_seq": resume})["since_seq"] if resume else self._arg("since_seq") or 0
         )
-        self._read(lambda db: db.get_session(session_id))  # an unknown session is a 404 before streaming
+        try:  # an unknown session is a 404 before streaming
+            self._read(lambda db: db.get_session(session_id))
+        except BazingaError as error:
+            if error.code not in TRANSIENT:
+                raise
+            # The store is unreachable for now: stream anyway, so that the page's EventSource (which gives
+            # up on an error status) stays connected and sees the session again once the server is back.
         self._start_stream()
         if self.head:
             return

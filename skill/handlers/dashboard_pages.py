@@ -112,12 +112,21 @@ def clock(ts: str | None, now: float) -> str:
 
 
 # -- layout ------------------------------------------------------------------------------------------
-def layout(title: str, body: str, *, location: str, page: str, data: dict[str, str] | None = None) -> str:
+def layout(
+    title: str,
+    body: str,
+    *,
+    location: str,
+    page: str,
+    data: dict[str, str] | None = None,
+    refresh: int | None = None,
+) -> str:
     attributes = "".join(f' data-{e(k)}="{e(v)}"' for k, v in (data or {}).items())
     return (
         "<!doctype html>\n"
         '<html lang="en"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        + (f'<meta http-equiv="refresh" content="{int(refresh)}">' if refresh else "")
+        + '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{e(title)} · bazinga-db</title>"
         '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">'
         '<link rel="stylesheet" href="/static/dashboard.css">'
@@ -134,13 +143,18 @@ def layout(title: str, body: str, *, location: str, page: str, data: dict[str, s
     )
 
 
-def error_page(status: int, message: str, hint: str | None, *, location: str) -> str:
+def error_page(
+    status: int, message: str, hint: str | None, *, location: str, retry: int | None = None
+) -> str:
+    """An error as a page. ``retry`` (seconds): the store is unreachable for now (a PostgreSQL server gone
+    away), so the page reloads itself that often and shows the view as soon as the server is back."""
     body = (
         f'<section class="card error"><h1>{e(status)} · {e(message)}</h1>'
         + (f"<p>{e(hint)}</p>" if hint else "")
+        + (f'<p class="notice">This page tries again every {int(retry)} s.</p>' if retry else "")
         + '<p><a href="/">← All sessions</a></p></section>'
     )
-    return layout(message, body, location=location, page="error")
+    return layout(message, body, location=location, page="error", refresh=retry)
 
 
 # -- the sessions page -------------------------------------------------------------------------------

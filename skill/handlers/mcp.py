@@ -1,7 +1,9 @@
 """`mcp`: the store as a Model Context Protocol server over stdio (JSON-RPC 2.0, one message per line).
 
-``python3 scripts/bazinga_db.py [--db PATH] mcp`` serves until its standard input closes. Standard library
-only, like every run-time module.
+``python3 scripts/bazinga_db.py [--db PATH|URL] mcp`` serves until its standard input closes. Standard library
+only, like every run-time module. One long-lived store, SQLite or PostgreSQL; on PostgreSQL a connection the
+server dropped while idle is replaced unnoticed (reads repeated, writes begun on a new one), and while the
+server is away calls fail with the ❌ report and the first call after it is back works.
 
 - **Tools** are generated from the vocabulary (``prompts/commands.json``): one per command, named after it
   with underscores (``log-interaction`` -> ``log_interaction``), its input schema built from the command's
@@ -23,20 +25,18 @@ from __future__ import annotations
 
 import io
 import json
-import os
 from typing import Any, Protocol, TextIO, cast
 
 from .. import cli
 from ..api import BazingaDB
 from ..context import Context, Result
-from ..errors import BazingaError, InvalidArgument, NotFound, UsageError
+from ..errors import BazingaError, InvalidArgument, NoDatabase, NotFound, UsageError
 from ..inputs import resolve_inputs
 from ..vocabulary import (
     AGENT_TYPES,
     COMMANDS,
     ENUMS,
     LIMITS,
-    PROMPTS_PATH,
     VOCABULARY,
     suggest,
     unknown_argument_hint,
@@ -81,6 +81,7 @@ _TYPE_SCHEMAS: dict[str, dict[str, Any]] = {
     "path": {"type": "string", "minLength": 1},
     "count": {"type": "integer", "minimum": 0},
     "limit": {"type": "integer", "minimum": 1},
+    "row_limit": {"type": "integer", "minimum": 0},
     "flag": {"type": "boolean"},
     "json": {},  # any JSON value: the object itself, or its JSON text
 }
@@ -230,13 +231,24 @@ class Server:
             raise _Failed(stderr.getvalue().rstrip("\n"), code)
         return stdout.getvalue(), stderr.getvalue()
 
+    def _run_retrying_reads(self, command: str, values: dict[str, Any]) -> tuple[str, str]:
+        """``run``, and once more when a read-only command found the store's connection dropped (a
+        PostgreSQL restart or idle timeout since the last call; the store has discarded it): reads are safe
+        to repeat. Writes are not repeated here (the store begins them again only when nothing was done)."""
+        try:
+            return self.run(command, dict(values))
+        except BazingaError as error:
+            if error.code != "server_unavailable" or not is_read_only(command):
+                raise
+            return self.run(command, dict(values))
+
     def call_tool(self, name: str, arguments: dict[str, Any]) -> dict[str, Any]:
         """A tools/call result: the CLI's --format json output as structured content and a short text."""
         command = self.commands[name]
         stderr = ""
         try:
             values = _values(command, arguments)
-            stdout, stderr = self.run(command, values)
+            stdout, stderr = self._run_retrying_reads(command, values)
         except _Failed as failure:
             return self._error_result(failure.report)
         except (Exception, KeyboardInterrupt) as error:
@@ -315,15 +327,21 @@ class Server:
                 {"uri": uri, "resources": [SESSIONS_URI], "templates": [DASHBOARD_TEMPLATE]},
             )
         try:
-            stdout, _stderr = self.run(command, values)
+            stdout, _stderr = self._run_retrying_reads(command, values)
         except (Exception, KeyboardInterrupt) as error:
             if isinstance(error, KeyboardInterrupt):
                 raise
             report, _code = cli.error_text(
                 error, command if isinstance(error, BazingaError) else None, self.env
             )
-            code = RESOURCE_NOT_FOUND if isinstance(error, NotFound) else INVALID_PARAMS
-            if not isinstance(error, BazingaError):
+            # A bad id is the client's (invalid params); an unknown session, or no database yet, is a
+            # resource not found; a store that cannot be read (a PostgreSQL server gone away, a broken
+            # file) is the server's side (internal error): the client may retry the same read later.
+            if isinstance(error, (NotFound, NoDatabase)):
+                code = RESOURCE_NOT_FOUND
+            elif isinstance(error, UsageError):
+                code = INVALID_PARAMS
+            else:
                 code = INTERNAL_ERROR
             raise _ProtocolError(code, report, {"uri": uri}) from None
         return {"contents": [{"uri": uri, "mimeType": "application/json", "text": stdout.rstrip("\n")}]}
@@ -516,18 +534,9 @@ def encode(message: Any) -> bytes:
 
 
 def _skill_version() -> str:
-    """The version in SKILL.md's frontmatter (metadata.version)."""
-    try:
-        with open(os.path.join(os.path.dirname(PROMPTS_PATH), "SKILL.md"), encoding="utf-8") as file:
-            lines = file.read(4096).splitlines()
-    except OSError:
-        lines = []
-    for line in lines[1:]:
-        if line.startswith("---"):  # the end of the frontmatter
-            break
-        if line.strip().startswith("version:"):
-            return line.split(":", 1)[1].strip().strip("\"'")
-    return "unknown"
+    """The skill's version: the vocabulary's (what --version prints; SKILL.md's metadata.version says the
+    same, tests/test_cli_surface.py checks)."""
+    return str(VOCABULARY["version"])
 
 
 # -- the handler -------------------------------------------------------------------------------------

@@ -66,6 +66,6 @@ def _text_view(command: str, args: dict[str, Any], value: Any) -> str:
         return formatting.dashboard_view(value)
     if command == "token-summary":
         return formatting.token_view(value, by=args.get("by") or "agent_type")
-    if isinstance(value, list):
-        return formatting.table(value)
+    if isinstance(value, list):  # a listing: the columns a reader needs (all of them with --format table)
+        return formatting.table(value, COMMANDS[command].get("text_columns"))
     return formatting.key_values(value)

@@ -7,15 +7,15 @@ returns its result; errors propagate to the CLI's boundary, which renders the â
 
 from __future__ import annotations
 
-import json
+import itertools
 import os
-from typing import Any
+from typing import Any, Callable
 
 from .. import formatting
 from ..context import Context, Result
 from ..destinations import write_text
-from ..inputs import read_file, read_stdin
-from ..transfer import export_session, import_files, import_session, markdown_from_document, read_document
+from ..errors import InvalidArgument, Notice
+from ..transfer import import_files, import_session_stream, open_export
 from ..vocabulary import COMMANDS, convert
 
 _TABLE_LABELS = {  # table -> (one, many), as replies count rows
@@ -64,9 +64,11 @@ def _import_files(ctx: Context) -> Result:
         log=log,
         dry_run=bool(args.get("dry_run")),
         skip_invalid=bool(args.get("skip_invalid")),
+        progress=_progress(ctx, "log entries read"),
     )
     report["folder"] = shown
     report["log"] = _shown(report["log"], ctx.cwd) if report["log"] else None
+    ctx.end_progress()
     if not ctx.quiet and ctx.stderr is not None:
         for warning in report["warnings"] + report["kept"]:
             ctx.stderr.write(f"{formatting.WARNING} {warning}\n")
@@ -97,61 +99,72 @@ def _export_session(ctx: Context) -> Result:
     args = ctx.args
     chosen = args.get("export_format") or ("markdown" if ctx.output == "text" else "json")
     export_format = convert("export_format", chosen, "format")
-    document = export_session(ctx.db(), args["session_id"])
+    db = ctx.db()
+    export = open_export(db, args["session_id"])  # NotFound before any file is made
+    export.progress = _progress(ctx, "rows")
     if export_format == "markdown":
-        text = markdown_from_document(document)
+        chunks = export.markdown_chunks()
     else:
-        text = _document_json(document) + "\n"
+        chunks = itertools.chain(export.json_chunks(), ["\n"])
     out = args.get("out")
     if not out or out == "-":
         assert ctx.stdout is not None
-        ctx.stdout.write(text)
+        for chunk in chunks:
+            ctx.stdout.write(chunk)
         return Result(streamed=True)
-    location = ctx.db().path
-    write_text(ctx.path(out), [text], database=location, force=bool(args.get("force")), what="the export")
-    counts = {
-        t: len(document[t])
-        for t in (
-            "orchestration_logs",
-            "state_snapshots",
-            "task_groups",
-            "token_usage",
-            "skill_outputs",
-            "decisions",
-        )
-    }
+    write_text(ctx.path(out), chunks, database=db.path, force=bool(args.get("force")), what="the export")
+    counts = dict(export.counts)
     if export_format == "markdown":
         counts = {"orchestration_logs": counts["orchestration_logs"]}
     line = _reply(
         "export-session",
         "done",
-        session_id=document["session"]["session_id"],
+        session_id=export.session_id,
         export_format=export_format,
         out=out,
         tables=_tables(counts),
     )
     return Result(
-        {"session_id": document["session"]["session_id"], "out": out, "tables": counts},
+        {"session_id": export.session_id, "out": out, "tables": counts},
         message=line,
         kind="write",
     )
 
 
-def _document_json(document: dict[str, Any]) -> str:
-    """Indented so that two exports diff line by line (migration step 3); keys in the export's order."""
-    return json.dumps(document, ensure_ascii=False, indent=2)
+def _progress(ctx: Context, unit: str) -> Callable[[int], None] | None:
+    """A row counter that reports progress notices (drawn by the CLI on a terminal only)."""
+    if not ctx.interactive():
+        return None
+
+    def report(count: int) -> None:
+        ctx.notify(Notice("progress", f"{count:,} {unit}"))
+
+    return report
 
 
 def _import_session(ctx: Context) -> Result:
     source = ctx.args["file"]
+    shown = "standard input" if source == "-" else source
+    progress = _progress(ctx, "rows")
     if source == "-":
         assert ctx.stdin is not None
-        text = read_stdin(ctx.stdin, "the export")
+        stream = getattr(ctx.stdin, "buffer", ctx.stdin)
+        result = import_session_stream(
+            ctx.db(), stream, replace=bool(ctx.args.get("replace")), what=shown, progress=progress
+        )
     else:
-        text = read_file(ctx.path(source), "the export")
-    shown = "standard input" if source == "-" else source
-    document = read_document(text, shown)
-    result = import_session(ctx.db(), document, replace=bool(ctx.args.get("replace")), what=shown)
+        try:
+            file = open(ctx.path(source), "rb")  # noqa: SIM115 (closed below, after the one transaction)
+        except (OSError, ValueError) as error:
+            reason = getattr(error, "strerror", None) or str(error)
+            raise InvalidArgument(
+                f"cannot read the export from {ctx.path(source)}: {reason}",
+                "Give @PATH of a readable file, - for standard input, or the JSON itself.",
+            ) from error
+        with file:
+            result = import_session_stream(
+                ctx.db(), file, replace=bool(ctx.args.get("replace")), what=shown, progress=progress
+            )
     line = _reply(
         "import-session",
         "replaced" if result["replaced"] else "done",

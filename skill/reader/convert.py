@@ -80,7 +80,7 @@ def clean(command: str, name: str, type_name: str, value: Any, what: str, data: 
         )
     if type_name not in ENUMS:
         _check_placeholder(name, scalar, data, whole=False, command=command)
-    if type_name in ("count", "limit"):
+    if type_name in ("count", "limit", "row_limit"):
         return _number_text(scalar, what, command)
     if type_name == "name":
         return _name_value(name, scalar, data)

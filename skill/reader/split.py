@@ -283,7 +283,7 @@ def label_segments(
 _SEPARATED_LABEL = re.compile(r"[,;|]\s*([A-Za-z][A-Za-z _-]{0,30}?)\s*:\s*(?=\S)")
 
 
-_VALUE_LABEL_TYPES = ("id", "name", "agent_type", "count", "limit", "time", *ENUMS)
+_VALUE_LABEL_TYPES = ("id", "name", "agent_type", "count", "limit", "row_limit", "time", *ENUMS)
 
 
 def body_colon(head: str, data: dict[str, Any]) -> re.Match[str] | None:

@@ -50,6 +50,19 @@
     source.onerror = function () {
       setLive("off", source.readyState === EventSource.CLOSED ? "Disconnected" : "Reconnecting…");
     };
+    // The store cannot be read for now (a PostgreSQL server gone away): the server keeps the stream open
+    // and retries; the page says so until the next read works, then the updates missed meanwhile arrive.
+    source.addEventListener("unavailable", function (event) {
+      var data = JSON.parse(event.data);
+      setLive("off", "Database unreachable, retrying…");
+      var live = document.getElementById("live");
+      if (live) live.title = data.message;
+    });
+    source.addEventListener("available", function () {
+      setLive("on", "Live");
+      var live = document.getElementById("live");
+      if (live) live.removeAttribute("title");
+    });
     Object.keys(handlers).forEach(function (name) {
       source.addEventListener(name, function (event) {
         handlers[name](JSON.parse(event.data), source);
