@@ -200,9 +200,9 @@ def _names_nothing(words: list[str], data: dict[str, Any]) -> bool:
     )
 
 
-def _is_heading(words: list[str], data: dict[str, Any]) -> bool:
+def _is_heading(words: list[str], data: dict[str, Any], size: int = 3) -> bool:
     """'Security review:', 'QA verdict:': a short heading with no verb and no value before the colon."""
-    return 0 < len(words) <= 3 and not any(
+    return 0 < len(words) <= size and not any(
         w in data["_verb"] or w in data["_command_names"] or any(c.isdigit() or c == "_" for c in w)
         for w in words
     )
@@ -333,10 +333,8 @@ def recognise(head: str, label_lines: list[list[str]], data: dict[str, Any], fir
     head_words, body_words = words_of(phrase), words_of(body)
     if body_words and (
         (_names_nothing(head_words, data) and _names_something(body_words, data))
-        or (
-            _is_heading(head_words, data)
-            and (_is_instruction(body_words, data) or _is_request(body_words, data))
-        )
+        or (_is_heading(head_words, data) and _is_instruction(body_words, data))
+        or (_is_heading(head_words, data, size=6) and _is_request(body_words, data))
     ):
         # "Hey, quick one: the config value for testing_config": the words before the colon name nothing
         head = body
