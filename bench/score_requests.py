@@ -19,14 +19,16 @@ operation changes on another fresh copy).
 The parts:
 
 - *dev*, the development part, which the reader may be tuned on: requests/examples.jsonl (pinned copy
-  tests/requests_examples.jsonl), tests/requests_corpus.jsonl, tests/requests_dev.jsonl, and the first
-  held-out set, tests/requests_heldout/heldout_a.jsonl and heldout_b.jsonl, whose failures were all read
-  by the first reader pass: development data since then, also reported on its own as *v1* ("held-out v1,
-  seen"). Four of its expectations contradict the skill's documented contracts (a payload schema, "writes
-  are never guessed"); tests/requests_heldout/v1_corrections.json replaces them, and the report counts them.
-- *v2*: tests/requests_heldout/v2/, written by two authors who never read the reader. It was held out
-  through the second reader pass, which read its eleven wrong-action items; from round 3 on its failures
-  may be read (``--show-failures``), and its figures are reported as "v2, partly seen".
+  tests/requests_examples.jsonl), tests/requests_corpus.jsonl, tests/requests_dev.jsonl, and the first two
+  held-out sets, whose failures were read by later reader passes: development data since then.
+- *v1*: tests/requests_heldout/heldout_a.jsonl and heldout_b.jsonl (read by the first reader pass), part of
+  dev, also reported on its own. Four of its expectations contradict the skill's documented contracts (a
+  payload schema, "writes are never guessed"); tests/requests_heldout/v1_corrections.json replaces them.
+- *v2*: tests/requests_heldout/v2/, written by two authors who never read the reader; held out through the
+  second reader pass, read by round 3: part of dev since then, also reported on its own. Thirteen of its
+  expectations contradict the documented contracts (payload schemas, "writes are never guessed", the
+  CLI's "did you mean" for a missing session); tests/requests_heldout/v2_corrections.json replaces them.
+  The report counts the corrections it applied.
 - *v3*, the held-out part: tests/requests_heldout/v3/, written by two more authors who never read the
   reader, and never tuned on. Only its aggregates are printed. ``--show-failures`` lists the failures of
   dev, v1 and v2; for v3 it is refused unless ``--i-am-done`` is given too (the work is finished: a v3
@@ -53,18 +55,24 @@ TESTS = ROOT / "tests"
 SEED = TESTS / "requests_heldout" / "seed.json"
 HELDOUT = TESTS / "requests_heldout"
 V1 = [HELDOUT / "heldout_a.jsonl", HELDOUT / "heldout_b.jsonl"]
+V2 = [HELDOUT / "v2" / "heldout_c.jsonl", HELDOUT / "v2" / "heldout_d.jsonl"]
 PARTS = {
     "dev": [
         TESTS / "requests_examples.jsonl",
         TESTS / "requests_corpus.jsonl",
         TESTS / "requests_dev.jsonl",
         *V1,
+        *V2,
     ],
     "v1": V1,
-    "v2": [HELDOUT / "v2" / "heldout_c.jsonl", HELDOUT / "v2" / "heldout_d.jsonl"],
+    "v2": V2,
     "v3": [HELDOUT / "v3" / "heldout_e.jsonl", HELDOUT / "v3" / "heldout_f.jsonl"],
 }
-CORRECTIONS = HELDOUT / "v1_corrections.json"  # v1 expectations read against the documented contracts
+# expectations of the seen held-out sets read against the documented contracts, by the files they correct
+CORRECTIONS = {
+    HELDOUT / "v1_corrections.json": V1,
+    HELDOUT / "v2_corrections.json": V2,
+}
 HELD_OUT_PARTS = {"v3"}  # aggregates only; their failures are shown only with --i-am-done
 # The held-out v2 authors name the classes of issue 11 by a word; the report numbers them like the others.
 CLASS_WORDS = {
@@ -100,8 +108,12 @@ KEYED_ID_TABLES = {"task_groups"}  # there `id` is the group id, not a row numbe
 
 
 def load(paths: list[Path]) -> list[dict]:
-    """The corpus entries of these files; held-out v1 with its corrections applied (each marked)."""
-    corrections = json.loads(CORRECTIONS.read_text(encoding="utf-8")) if CORRECTIONS.exists() else {}
+    """The corpus entries of these files; held-out v1 and v2 with their corrections applied (each marked)."""
+    corrections: dict[Path, dict] = {}
+    for source, corrected in CORRECTIONS.items():
+        found = json.loads(source.read_text(encoding="utf-8")) if source.exists() else {}
+        for path in corrected:
+            corrections[path] = found
     entries = []
     for path in paths:
         if not path.exists():
@@ -113,8 +125,8 @@ def load(paths: list[Path]) -> list[dict]:
                     entry.setdefault("id", f"{path.stem}-{index}")
                     entry.setdefault("class", "plain")
                     entry["class"] = CLASS_WORDS.get(str(entry["class"]), str(entry["class"]))
-                    if path in V1 and entry["id"] in corrections:
-                        entry["expected"] = corrections[entry["id"]]["expected"]
+                    if entry["id"] in corrections.get(path, {}):
+                        entry["expected"] = corrections[path][entry["id"]]["expected"]
                         entry["corrected"] = True
                     entries.append(entry)
     return entries
@@ -370,7 +382,7 @@ def _print_summary(name: str, result: dict) -> None:
         f"wrong actions {total['wrong_actions']} {result['wrong_actions']}, "
         f"refusals of the expected kind {total['refusals_of_expected_kind']}"
         + (
-            f", {result['corrected_expectations']} v1 expectations corrected"
+            f", {result['corrected_expectations']} held-out expectations corrected"
             if result["corrected_expectations"]
             else ""
         )

@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from skill.errors import RequestNotUnderstood
-from skill.reader import is_placeholder, parse, tables
+from skill.reader import OPERATIONS, is_placeholder, parse, tables
 from skill.vocabulary import AGENT_TYPES, COMMANDS, ENUMS
 
 DATA = tables()
@@ -252,3 +252,120 @@ def test_a_verb_after_its_object_never_turns_a_write_into_a_read(verb, agent_id,
     # (the verbs: those that are never nouns, and the ones a request says to write with)
     text = f"Token usage for {agent_id} on sess_beta: {tokens:,}. Please {verb} it."
     assert _kind(text) in (None, "write"), text
+
+
+# -- round 3: the holes its rules could open ----------------------------------------------------------------
+NAME_WORDS = st.lists(
+    st.sampled_from(
+        UNSUPPORTED + NOUNS + WRITE_VERBS + READ_VERBS + ["and", "then", "group_b", "s_2", "Phase 2:"]
+    ),
+    min_size=1,
+    max_size=4,
+).map(" ".join)
+
+
+@SETTINGS
+@given(
+    st.sampled_from(["named", "titled", "called", "name", "title:"]),
+    NAME_WORDS,
+    SESSION,
+    st.sampled_from("'\""),
+)
+def test_a_quoted_group_name_is_stored_verbatim_or_refused(word, name, session, quote):
+    # "… titled 'Retry budget'", 'named "Phase 2: rollout"': whatever the words of a name in quotes, they
+    # are the name, never an operation or the group id
+    text = f"create task group group_z in {session} {word} {quote}{name}{quote}, status pending"
+    try:
+        command, args = parse(text)
+    except RequestNotUnderstood:
+        return
+    assert command == "create-task-group" and args["name"] == name and args["group_id"] == "group_z", text
+
+
+HEADINGS = st.lists(
+    st.sampled_from(sorted(DATA["report_nouns"]["words"]) + ["QA", "Security", "Tech Lead", "quick", "one"]),
+    min_size=1,
+    max_size=3,
+).map(" ".join)
+INSTRUCTIONS = st.sampled_from(
+    [
+        "group_b in sess_beta fails, mark it as failed",
+        "set group_a in s_1 to in progress",
+        "log this QA interaction for s_1: all green",
+        "get the task groups for sess_beta",
+        "bump the revision count of group_a in s_1",
+    ]
+)
+
+
+@SETTINGS
+@given(HEADINGS, INSTRUCTIONS)
+def test_a_heading_before_the_colon_changes_nothing_or_refuses(heading, instruction):
+    # "Security review: group_auth … - mark it as failed": the heading adds no value and no operation
+    assume(not any(w in DATA["_verb"] for w in heading.lower().split()))
+    try:
+        with_heading = parse(f"{heading}: {instruction}")
+    except RequestNotUnderstood:
+        return
+    assert with_heading == parse(instruction), heading
+
+
+@SETTINGS
+@given(st.sampled_from(AGENTS), st.sampled_from(AGENTS), SESSION, WORDS)
+def test_the_role_a_write_speaks_as_is_its_agent_type_or_refused(speaker, marked, session, content):
+    # "…, as the PM: …" names the interaction's agent type; a different role marked on it is refused
+    from skill.vocabulary import normalise_agent_type
+
+    text = f"log this {marked} interaction for {session}, as the {speaker}: {content}"
+    try:
+        command, args = parse(text)
+    except RequestNotUnderstood:
+        return
+    assert command == "log-interaction"
+    assert normalise_agent_type(speaker) == normalise_agent_type(marked) == args["agent_type"], text
+
+
+WRITE_COMMANDS = sorted(name for name in OPERATIONS if COMMANDS[name]["kind"] == "write")
+
+
+@SETTINGS
+@given(st.sampled_from(WRITE_COMMANDS), st.sampled_from(["-", "_"]), FILLER, SESSION, WORDS)
+def test_a_write_commands_name_never_runs_a_read(name, joiner, filler, session, content):
+    # "log_interaction session=s_1 …" once ran get-session: the name, however joined, is a write verb
+    text = f"{name.replace('-', joiner)} {filler} session={session} content={content}"
+    assert _kind(text) in (None, "write"), text
+
+
+@SETTINGS
+@given(
+    st.lists(st.sampled_from(AGENTS + ["handed", "to", "the", "found", "bugs"]), min_size=1, max_size=5),
+    SESSION,
+)
+def test_words_inside_quoted_content_never_give_the_agent_type(words, session):
+    # 'with content "Group B handed to QA" … by developer_1' logged as QA's once: a quote is a value
+    content = " ".join(words)
+    text = f'log this interaction for {session} with content "{content}" at iteration 2 by developer_1'
+    try:
+        command, args = parse(text)
+    except RequestNotUnderstood:
+        return
+    assert (command, args["agent_type"], args["content"]) == ("log-interaction", "developer", content), text
+
+
+@SETTINGS
+@given(
+    st.sampled_from(["mark", "set", "update", "move"]),
+    st.sampled_from(
+        ["[session {s}]", "(session: {s})", "- session {s}", ", session {s}", "{{session {s}}}", "in {s}"]
+    ),
+    st.sampled_from(["sess_beta", "bazinga_20251202_140000", "session_42"]),
+    st.sampled_from(["completed", "to failed", "as in progress"]),
+)
+def test_a_session_the_sentence_names_is_the_one_used_or_refused(verb, wrapper, session, status):
+    # "Set group_a to failed [session X]" once updated the latest session holding group_a instead of X
+    text = f"{verb} group_a {status} " + wrapper.format(s=session)
+    try:
+        command, args = parse(text)
+    except RequestNotUnderstood:
+        return
+    assert command == "update-task-group" and args.get("session_id") == session, text

@@ -134,3 +134,23 @@ def _is_label(line: str) -> bool:
     from skill.reader.split import label_args as _label_args
 
     return bool(_label_args(line, tables()))
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.sampled_from(LABELLED) if LABELLED else st.nothing(), st.booleans())
+def test_a_table_of_labels_means_what_its_label_lines_mean(entry, header):
+    # "| session | s_1 |" rows (markdown, as dashboards and reports write them) are the label lines
+    first, *rest = entry["text"].split("\n")
+    lines = [line for line in rest if line.strip()]
+    if not all(_is_label(line) and "|" not in line for line in lines):
+        return  # continuation lines have no cell to go in
+    rows = ["| field | value |", "|---|---|"] if header else ["|---|---|"]
+    rows += [
+        "| " + line.partition(":")[0].strip() + " | " + line.partition(":")[2].strip() + " |"
+        for line in lines
+    ]
+    command, args = parse("\n".join([first, "", *rows]))
+    assert {"command": command, "args": args} == {
+        "command": entry["expected"]["command"],
+        "args": entry["expected"]["args"],
+    }

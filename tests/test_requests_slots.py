@@ -38,6 +38,11 @@ CASES = {
         ("create-session", "create s_9 in turbo mode", "turbo"),
         ("create-session", "create s_9 in the mode", None),
     ],
+    "mode_standing_alone": [
+        ("create-session", "open session s_9 \u2014 parallel \u2014 requirements: split billing", "parallel"),
+        ("create-session", "create session s_9 (simple), requirements: fix login", "simple"),
+        ("create-session", "create session s_9: a simple fix of the login page", None),
+    ],
     "mode_after_its_word": [
         ("create-session", "create s_9, mode: parallel", "parallel"),
         ("create-session", "create s_9 in simple", "simple"),
@@ -58,6 +63,17 @@ CASES = {
         ("create-task-group", "create group_d named Refund flow in session s_1", "Refund flow"),
         ("create-task-group", "create group_d in s_1: Refund flow", "Refund flow"),
         ("create-task-group", "create group_d in s_1", None),
+        (
+            "create-task-group",
+            "create group_e in s_1 named 'Rate limits' \u2014 status pending",
+            "Rate limits",
+        ),
+        (
+            "create-task-group",
+            "create group_c for s_1: name 'Quarantine list', assigned to qa_1",
+            "Quarantine list",
+        ),
+        ("create-task-group", "create group_c in s_1, title: Token refresh, status pending", "Token refresh"),
     ],
     "status_word": [
         ("update-task-group", "group_a is still in progress", "in_progress"),
@@ -125,6 +141,11 @@ CASES = {
         ("log-interaction", "log this translator finding for s_1", "translator"),
         ("log-interaction", "log this investigator finding for s_1", None),  # a known role: named
     ],
+    "speaking_as": [
+        ("log-interaction", "store the handoff for the developer in s_1, as the PM: start group_b", "pm"),
+        ("log-interaction", "log this for s_1 as the tech lead: design approved", "tech_lead"),
+        ("log-interaction", "log this for s_1 as soon as possible: done", None),
+    ],
     "type_of_agent_id": [
         ("log-tokens", "12,500 tokens for developer_2", "developer", {"agent_id": "developer_2"}),
         ("log-tokens", "12,500 tokens for the QA agent qa_2", None, {"agent_id": "qa_2"}),  # a type is named
@@ -133,6 +154,8 @@ CASES = {
     "quoted_content": [
         ("log-interaction", 'log for s_1 with content "all green" at iteration 2', "all green"),
         ("log-interaction", "log for s_1: all green", None),
+        ("log-interaction", 'log QA interaction "12 tests fail" for s_1 (iteration 2)', "12 tests fail"),
+        ("log-interaction", 'record the developer finding "cache collides" in s_1', "cache collides"),
     ],
     "quoted_requirements": [
         ("create-session", 'create s_9 with requirements "Add SSO"', "Add SSO"),
@@ -162,6 +185,7 @@ CASES = {
         ("get-skill-output", "the security scan results of s_1", "security_scan"),
         ("get-skill-output", "the api_lint output of s_1", "api_lint"),
         ("get-skill-output", "what did s_1 produce", None),
+        ("save-skill-output", "save my audit result as the lint_check output for s_1", "lint_check"),
     ],
     "config_key": [
         ("get-config", "the config value for testing_config", "testing_config"),
@@ -190,6 +214,12 @@ CASES = {
     "select_statement": [
         ("query", "run this query:\nSELECT * FROM sessions", "SELECT * FROM sessions"),
         ("query", "run a query", None),
+        ("query", "query SELECT group_id FROM task_groups", "SELECT group_id FROM task_groups"),
+        (
+            "query",
+            "How many logs? Use SQL: select count(*) from orchestration_logs",
+            "select count(*) from orchestration_logs",
+        ),
     ],
 }
 

@@ -24,6 +24,7 @@ from .lexicon import (
     Lazy,
     agent_or_none,
     agent_prefix,
+    agents_in,
     clean_scalar,
     clean_token,
     label_of,
@@ -105,6 +106,7 @@ def check_lists(command: str, phrase: str, raw: dict[str, Any]) -> None:
     """A list of values where the operation takes one ('developer 500 tokens, qa 300 tokens',
     'mark group_a and group_b completed', 'task groups for sess_beta and sess_alpha') is refused: one
     request per value."""
+    _check_state_types(command, phrase, raw)
     if COMMANDS[command]["kind"] != "write":
         _check_read_lists(command, phrase, raw)
         return
@@ -181,6 +183,24 @@ def check_lists(command: str, phrase: str, raw: dict[str, Any]) -> None:
                 )
 
 
+def _check_state_types(command: str, phrase: str, raw: dict[str, Any]) -> None:
+    """'the pm and orchestrator state': two state types where the operation takes one."""
+    if "state_type" not in argument_specs(command):
+        return
+    for match in re.finditer(r"((?:[\w'-]+[\s,&/+]+){2,6})states?\b", strip_quoted(phrase)):
+        before = match.group(1)
+        if not re.search(r"(?:,|&|\band\b|\bor\b|/|\+)", before):
+            continue
+        named = list(dict.fromkeys(a for a, _after in agents_in(before)))
+        if len(named) > 1:  # "the pm and orchestrator state", "the QA and tech lead state"
+            raise refuse(
+                f"the request names several state types ({', '.join(named)}); {command} takes one: send one "
+                "request for each",
+                command,
+                kind="list_of_values",
+            )
+
+
 def _same_shape(first: str, second: str) -> bool:
     """'group_a' and 'group_b', 'sess_1' and 'sess_2': ids of one family (same prefix before the last _)."""
     if not second or first == second:
@@ -225,7 +245,11 @@ def check_coverage(command: str, args: dict[str, Any], phrase: str, data: dict[s
     iteration numbers.
     """
     used = {str(v).lower() for v in args.values() if isinstance(v, (str, int)) and not isinstance(v, bool)}
-    text = strip_quoted(phrase.split("{", 1)[0])  # JSON bodies and quoted content carry their own words
+    takes_json = any(spec["type"] == "json" for spec in argument_specs(command).values())
+    # JSON bodies and quoted content carry their own words
+    text = strip_quoted(phrase.split("{", 1)[0] if takes_json else phrase)
+    if not {"agent_id", "agent_type", "assigned_to"} & set(argument_specs(command)):
+        text = re.sub(r"^\s*\([^()]*\)", " ", text)  # "devops_1: save the … output": who speaks, no value
     text = PARENS.sub(lambda m: " " + m.group(0)[1:-1] + " ", text)
     for match in AGENT_ID_SHAPE.finditer(text.lower()):
         token = match.group(1)
@@ -239,9 +263,29 @@ def check_coverage(command: str, args: dict[str, Any], phrase: str, data: dict[s
                 command,
                 kind="missing",
             )
+    if "session_id" in argument_specs(command):
+        # "Set group_a to failed [session s_1]": a session the sentence names is the one used, or refused
+        named = {
+            m.group(1)
+            for m in SESSION_SHAPE.finditer(text)
+            if re.match(r"(?i)(?:bazinga|sess|session)[_-]|[a-z]+_\d{8}_", m.group(1))
+            and m.group(1).lower() not in ("bazinga-db", "bazinga_db")
+        }
+        given = str(args.get("session_id", "")).lower()
+        missed = sorted(n for n in named if n.lower() != given)
+        if missed:
+            raise refuse(
+                f"the request names session {missed[0]!r}, but {command} would run on "
+                + (f"{args['session_id']!r}" if given else "the latest session with that group")
+                + "; say which session (Session ID: …)",
+                command,
+                kind="not_understood",
+            )
     iteration_match = re.search(
-        r"\biter(?:ation)?\b\s*(?:#|no\.?|number|=|:)?\s*([^\s,;)]+)", text, re.IGNORECASE
+        r"\biter(?:ation)?\b\s*(?:#|no\.?(?![a-z])|number\b|=|:)?\s*([^\s,;)]+)", text, re.IGNORECASE
     )
+    if iteration_match and _names_a_report(iteration_match.group(1), data):
+        iteration_match = None  # "the orchestrator's iteration summary": what is reported, not a number
     if iteration_match and "iteration" not in args:
         if any(a["name"] == "iteration" for a in COMMANDS[command]["args"]):
             raise refuse(
@@ -263,6 +307,12 @@ def check_coverage(command: str, args: dict[str, Any], phrase: str, data: dict[s
             command,
             kind="invalid_value",
         )
+
+
+def _names_a_report(word: str, data: dict[str, Any]) -> bool:
+    """'iteration summary', 'iteration report': the word after 'iteration' is what is reported."""
+    word = word.lower().strip(".:!?")
+    return word.isalpha() and (word in data["_report"] or word in data["_noun"] or word in data["_stop"])
 
 
 def check_provenance(command: str, args: dict[str, Any], text: str) -> None:
@@ -353,6 +403,7 @@ def check_result(command: str, args: dict[str, Any], intent: Intent, labelled: L
     body = labelled.body
     if spec["kind"] == "read" and command != "query":
         check_read_carries_no_write(command, intent, body, text, data)
+        _check_read_uses_agent_ids(command, args, labelled.phrase)
     if spec["kind"] == "read" and command != "query" and intent.lead not in ("read", "stream"):
         # "Here is the PM state for s_1: {…}", "QA result for s_1: 4 tests failing": a value to store,
         # without a verb. Writes are never guessed, and a read would drop the value: refuse.
@@ -377,6 +428,27 @@ def check_result(command: str, args: dict[str, Any], intent: Intent, labelled: L
         check_provenance(command, args, text)
 
 
+def _check_read_uses_agent_ids(command: str, args: dict[str, Any], phrase: str) -> None:
+    """'Give group_b in s_1 to developer_2': an agent id a read has no place for is a value the answer would
+    drop (here, an assignment read as a read): refused, like a write's."""
+    text = strip_quoted(phrase.split("{", 1)[0])
+    text = re.sub(r"^\s*\([^()]*\)", " ", text)  # who speaks ("developer_2: show …") asks; no value
+    used = {str(v).lower() for v in args.values() if isinstance(v, str)}
+    for match in AGENT_ID_SHAPE.finditer(text.lower()):
+        token = match.group(1)
+        prefix = agent_prefix(token)
+        if prefix is None or GROUP_ID.match(token) or any(token in value for value in used):
+            continue
+        if prefix in used:
+            continue  # "logs of developer_2" read as the developer's logs
+        raise refuse(
+            f"the request names {token!r}, but {command} has no place for it (a read filters by session, "
+            "status, agent type …); say what to do with it",
+            command,
+            kind="unknown_label",
+        )
+
+
 def check_written(command: str, args: dict[str, Any], text: str) -> None:
     """A command line written as text: the CLI's parser placed every word; a write's values are checked
     against the text like any other write's."""
@@ -389,6 +461,21 @@ def _check_read_lists(command: str, phrase: str, raw: dict[str, Any]) -> None:
     takes one session, one name; two joined by and / & / a comma are refused (one request for each)."""
     specs = argument_specs(command)
     text = strip_quoted(phrase)
+    if "session_id" not in specs:
+        # "get sessions sess_alpha and sess_beta": the details of each, one request per session
+        named = {
+            m.group(1).lower()
+            for m in SESSION_SHAPE.finditer(text)
+            if re.match(r"(?i)(?:bazinga|sess|session)[_-]|[a-z]+_\d{8}_", m.group(1))
+            and m.group(1).lower() not in ("bazinga-db", "bazinga_db")
+        }
+        if len(named) > 1:
+            raise refuse(
+                f"the request names several sessions ({', '.join(sorted(named))}); get-session takes one: "
+                "send one request for each",
+                "get-session",
+                kind="list_of_values",
+            )
     for name in ("session_id", "skill_name", "state_type", "key", "group_id"):
         value = raw.get(name)
         if name not in specs or not isinstance(value, str) or "\n" in value.strip():

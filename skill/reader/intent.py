@@ -22,6 +22,7 @@ from .lexicon import (
     SPOKEN_WRITE,
     Lazy,
     agent_in,
+    agent_or_none,
     correct_typos,
     enum_words,
     refuse,
@@ -50,11 +51,12 @@ def _pairs(words: list[str], data: dict[str, Any]) -> tuple[Any, ...]:
     qualifiers, articles = data["_qualifiers"], data["_articles"]
     report, agent_words = data["_report"], data["_agent_words"]
     width = data["_noun_words"]
-    found = []
+    found: list[tuple[Any, ...]] = []
     verb: str | None = None
     lead: str | None = None  # the class of the sentence's first verb
     object_taken = False
     delete_seen = False
+    reported_at: int | None = None  # the index in ``found`` of an object that is a report noun
     i = 0
     n = len(words)
     while i < n:
@@ -75,9 +77,9 @@ def _pairs(words: list[str], data: dict[str, Any]) -> tuple[Any, ...]:
                 break
         topic = None
         if word in data["_command_names"]:
-            noun_match, topic = (word, 1), "=" + word
+            noun_match, topic = (word, 1), "=" + data["_command_names"][word]
             if verb is None:  # "update-task-group group_a …": the command's name is its own verb
-                verb = "write" if COMMANDS[word]["kind"] == "write" else "read"
+                verb = "write" if COMMANDS[data["_command_names"][word]]["kind"] == "write" else "read"
                 lead = lead or verb
         if topic is not None:
             pass
@@ -98,6 +100,7 @@ def _pairs(words: list[str], data: dict[str, Any]) -> tuple[Any, ...]:
             and not (i + 1 < n and words[i + 1] in nouns)  # "investigation state": a state
         ):
             noun_match, topic = (word, 1), "interaction"
+            reported_at = len(found)  # "save my scan result as the security_scan output": may be renamed
         elif GROUP_ID.match(word):
             noun_match, topic = (word, 1), "task_group"
         elif CONFIG_KEY.match(word):
@@ -105,6 +108,8 @@ def _pairs(words: list[str], data: dict[str, Any]) -> tuple[Any, ...]:
         if (
             word in verbs
             and topic != "interaction"
+            and not (word in dual and noun_match is not None and _determined(words, i, data))
+            and not (verb is None and word in report and i > 0 and words[i - 1] in agent_words)  # "QA update"
             and (
                 noun_match is None
                 or (word in dual and verb is None and _noun_ahead(words, i + 1, nouns, report))
@@ -143,16 +148,35 @@ def _pairs(words: list[str], data: dict[str, Any]) -> tuple[Any, ...]:
         ):
             i += noun_match[1] + 1  # "log this for me - session s_1, …": the session is a value here
             continue
+        if (
+            noun_match is not None
+            and noun_match[1] == 1
+            and topic in _MODIFIERS
+            and i + 1 < n
+            and nouns.get(words[i + 1]) in _HEADS
+            and nouns.get(words[i + 1]) != topic
+        ):
+            i += 1  # "the tech lead's review state": the last noun of a compound names the object
+            continue
         if noun_match is not None:
             phrase, size = noun_match
             j = i - 1
             while j >= 0 and (words[j] in articles or words[j] in agent_words):
                 j -= 1
             qualified = j >= 0 and words[j] in qualifiers
-            if j >= 0 and words[j] in ("and", "plus"):
+            k = j
+            while k >= 0 and k > j - 2 and "_" in words[k]:
+                k -= 1  # "… and the security_review state": a name before the second object
+            while k >= 0 and words[k] in articles:
+                k -= 1
+            if k >= 0 and words[k] in ("and", "plus"):
                 object_taken = False  # "token usage for s_1 and the dashboard": a second object
             possessor = i + size < n and words[i + size].endswith("'s")  # "session s_1's task groups"
             primary = not qualified and not object_taken and not possessor
+            if reported_at is not None and _renamed_as(words, i, data):
+                # "record my conclusion as a decision": what the agent reports is stored as this object
+                found[reported_at] = found[reported_at][:3] + (False,) + found[reported_at][4:]
+                reported_at, primary = None, True
             if primary:
                 object_taken = True
             found.append((verb or "none", topic, i, primary, phrase))
@@ -160,6 +184,108 @@ def _pairs(words: list[str], data: dict[str, Any]) -> tuple[Any, ...]:
             continue
         i += 1
     return found, delete_seen, lead
+
+
+def _names_nothing(words: list[str], data: dict[str, Any]) -> bool:
+    """A few words that name no verb, object, value or id: 'quick one', 'heads up'."""
+    return 0 < len(words) <= 4 and not any(
+        w in data["_verb"]
+        or w in data["_noun"]
+        or w in data["_report"]
+        or w in data["_command_names"]
+        or w in data["_label"]
+        or any(c.isdigit() or c == "_" for c in w)
+        or agent_or_none(w) in AGENT_TYPES["documented"]
+        for w in words
+    )
+
+
+def _is_heading(words: list[str], data: dict[str, Any], size: int = 3) -> bool:
+    """'Security review:', 'QA verdict:': a short heading with no verb and no value before the colon."""
+    return 0 < len(words) <= size and not any(
+        w in data["_verb"] or w in data["_command_names"] or any(c.isdigit() or c == "_" for c in w)
+        for w in words
+    )
+
+
+def _is_instruction(words: list[str], data: dict[str, Any]) -> bool:
+    """'group_auth of s_1 fails - mark it as failed': a verb that is no noun, and a group it is about."""
+    return any(
+        data["_verb"].get(w) in ("update", "create") and w not in data["_dual"] for w in words
+    ) and any(GROUP_ID.match(w) for w in words)
+
+
+def _is_request(words: list[str], data: dict[str, Any]) -> bool:
+    """'get the task groups for s_1': a verb, then an object of its own."""
+    first_verb = next((i for i, w in enumerate(words) if w in data["_verb"] and w not in data["_dual"]), None)
+    return first_verb is not None and any(w in data["_noun"] for w in words[first_verb + 1 :])
+
+
+def _names_something(words: list[str], data: dict[str, Any]) -> bool:
+    return any(w in data["_verb"] or w in data["_noun"] or w in data["_command_names"] for w in words)
+
+
+def _named_in_quotes(sentence: str, data: dict[str, Any]) -> str:
+    """ "… titled 'Retry budget'": a name in single quotes is a value, whatever its words."""
+    if "'" not in sentence and "\u2018" not in sentence:
+        return sentence
+    naming = "|".join(re.escape(w) for w in data["slots"]["group_name"])
+    return re.sub(r"(?i)\b(" + naming + r")\s*[:=]?\s*['\u2018][^'\u2019\n]+['\u2019](?!\w)", r"\1", sentence)
+
+
+def _recorded_as_field(text: str, data: dict[str, Any]) -> bool:
+    """'Changes requested on group_b in s_1 - record that as the group's last review status': a value
+    said first, then written into one group's field by a verb and 'that / it as <the field's label>'."""
+    words = words_of(text)
+    if len({w for w in words if GROUP_ID.match(w)}) != 1:
+        return False
+    fields = [k for k, args in data["_label"].items() if set(args) & {"status", "last_review_status"}]
+    verbs = [v for v, kind in data["_verb"].items() if kind in ("write", "update")]
+    return bool(
+        re.search(
+            r"(?i)\b(?:" + "|".join(re.escape(v) for v in verbs) + r")\s+(?:that|it|this)\s+as\s+(?:the\s+)?"
+            r"(?:(?:task\s+)?group(?:['\u2019]s)?\s+|its\s+)?(?:"
+            + "|".join(re.escape(f) for f in fields)
+            + r")\b",
+            text,
+        )
+    )
+
+
+def _role_nouns_dropped(words: list[str], data: dict[str, Any]) -> list[str]:
+    """'Investigator update for s_1', 'QA report': a report noun right after a role (before any verb) is
+    what the agent reports, never the request's verb."""
+    if "_agent_words" not in data:
+        return words
+    out: list[str] = []
+    for index, word in enumerate(words):
+        if (
+            index > 0
+            and word in data["_report"]
+            and words[index - 1] in data["_agent_words"]
+            and not any(w in data["_verb"] for w in out)
+        ):
+            continue
+        out.append(word)
+    return out
+
+
+def _determined(words: list[str], at: int, data: dict[str, Any]) -> bool:
+    """'for the final report', 'the log': a word after an article (and one adjective) is a noun."""
+    articles = data["_articles"]
+    return (at >= 1 and words[at - 1] in articles) or (
+        at >= 2 and words[at - 2] in articles and words[at - 1] not in data["_verb"] and words[at - 1] != "to"
+    )
+
+
+def _renamed_as(words: list[str], at: int, data: dict[str, Any]) -> bool:
+    """'… as the security_scan output', '… as a decision': 'as', then articles and at most one name."""
+    j = at - 1
+    names = 0
+    while j >= 0 and (words[j] in data["_articles"] or words[j] in data["_agent_words"] or "_" in words[j]):
+        names += words[j] not in data["_articles"]
+        j -= 1
+    return j >= 0 and words[j] == "as" and names <= 1
 
 
 def _noun_ahead(
@@ -196,8 +322,8 @@ def recognise(head: str, label_lines: list[list[str]], data: dict[str, Any], fir
     if "_agent_words" not in data:
         agent_words = set()
 
-        for alias in list(AGENT_TYPES["aliases"]) + AGENT_TYPES["documented"]:
-            agent_words.update(alias.split())
+        for alias in list(AGENT_TYPES["aliases"]) + AGENT_TYPES["documented"] + data["agent_roles"]["roles"]:
+            agent_words.update(alias.replace("_", " ").split())
         agent_words.discard("lead")  # "lead" alone is too common a word to skip over
         data["_agent_words"] = agent_words
     match = body_colon(head, data)
@@ -205,10 +331,33 @@ def recognise(head: str, label_lines: list[list[str]], data: dict[str, Any], fir
     phrase = correct_typos(phrase.strip())
     body = body.strip()
     head_words, body_words = words_of(phrase), words_of(body)
+    if body_words and (
+        (_names_nothing(head_words, data) and _names_something(body_words, data))
+        or (_is_heading(head_words, data) and _is_instruction(body_words, data))
+        or (_is_heading(head_words, data, size=6) and _is_request(body_words, data))
+    ):
+        # "Hey, quick one: the config value for testing_config": the words before the colon name nothing
+        head = body
+        match = body_colon(head, data)
+        phrase, body = (head[: match.start()], head[match.end() :]) if match else (head, "")
+        phrase = correct_typos(phrase.strip())
+        body = body.strip()
+        head_words, body_words = words_of(phrase), words_of(body)
+    told = _TOLD_FIRST.match(body)
+    if told and not any(w in data["_verb"] for w in _role_nouns_dropped(head_words, data)):
+        # "QA result for s_1 (agent qa_1): please log it - 3 tests failing": the verb for what the head
+        # names, then the value
+        phrase, body = f"{told.group(1)} {phrase}", body[told.end() :].strip()
+        head_words, body_words = words_of(phrase), words_of(body)
     instruction = any(
         data["_verb"].get(w) in ("update", "write", "create") and w not in data["_dual"] for w in body_words
     )
-    if body_words and instruction and not any(w in data["_verb"] for w in head_words) and "{" not in body:
+    if (
+        body_words
+        and instruction
+        and not any(w in data["_verb"] for w in _role_nouns_dropped(head_words, data))
+        and "{" not in body
+    ):
         # "In session s_1, group_c needs another pass: set it back to in progress": the instruction
         # follows the colon; the words before it say what it is about
         phrase, body = phrase + ". " + body, ""
@@ -221,6 +370,7 @@ def recognise(head: str, label_lines: list[list[str]], data: dict[str, Any], fir
     operations_named = 0
     joined: RequestNotUnderstood | None = None  # "mark A completed and mark B failed"
     none_topic: str | None = None  # the object named before the verb ("session s_1 is done, mark it …")
+    none_sentence = ""
     fallback: str | None = (
         None  # a qualified noun, when nothing else names the operation ("check for sessions")
     )
@@ -233,11 +383,16 @@ def recognise(head: str, label_lines: list[list[str]], data: dict[str, Any], fir
             continue
         kept.append(sentence)
         # values in parentheses ("(session: s_1)", "(iteration 2, agent qa_1)") never name the operation
-        words = words_of(PARENS.sub(" ", sentence))
+        words = words_of(_AMPERSAND.sub(" and ", PARENS.sub(" ", sentence)))
+        # "the session's status", "the group's review status": the owner is the object
+        words = [
+            w[:-2] if w.endswith("'s") and (w[:-2] in data["_noun"] or GROUP_ID.match(w[:-2])) else w
+            for w in words
+        ]
         pairs, delete_seen, sentence_lead = _pairs(words, data)
         lead = lead or sentence_lead
         delete = delete or delete_seen
-        _check_unsupported(words_of(strip_quoted(PARENS.sub(" ", sentence))), data)
+        _check_unsupported(words_of(strip_quoted(_named_in_quotes(PARENS.sub(" ", sentence), data))), data)
         joined = joined or _two_operations(words, data)
         sentence_ops = 0
         for verb, topic, _, primary, _phrase in pairs:
@@ -258,6 +413,7 @@ def recognise(head: str, label_lines: list[list[str]], data: dict[str, Any], fir
             ):
                 raise refuse(data["append_only"]["reason"], "log-interaction", kind="unsupported")
             if verb == "none" and command is not None and not topic.startswith("="):
+                none_sentence = sentence if none_topic is None else none_sentence
                 none_topic = none_topic or topic
             if command is None:
                 continue
@@ -287,13 +443,39 @@ def recognise(head: str, label_lines: list[list[str]], data: dict[str, Any], fir
                 kind="list_of_values",
             )
         if verb_only is None:
-            for word in words:
+            for word in _role_nouns_dropped(words, data):
                 if word in data["_verb"]:
                     verb_only = data["_verb"][word]
                     break
     if delete and not commands_named:
         raise refuse(data["delete_reason"], hint=data["delete_hint"], kind="unsupported")
     commands_named = _merge_log_reads(commands_named)
+    if none_topic is not None and len(commands_named) > 1:
+        # "group_b in s_1 passed QA; mark the group's status as completed": the verbless sentence names
+        # the object the verb of the next one acts on, not a read of its own
+        read = data["operations"][none_topic].get("none")
+        # … or a verdict about it ("Tech lead review for group_a: APPROVED. Please update the group's
+        # review status")
+        updates = {data["operations"][none_topic].get("update"), "update-task-group", "update-session-status"}
+        other = next((c for c in commands_named if c != read), "")
+        if other == "update-session-status":
+            named = (
+                [m.group(1) for m in SESSION_SHAPE.finditer(none_sentence)] if none_topic == "session" else []
+            )
+        elif none_topic in ("task_group", "interaction"):  # the group, or a review of it
+            named = [w for w in words_of(none_sentence) if GROUP_ID.match(w)]
+        else:
+            named = []  # "Logs for group_a in s_1. Then mark group_a completed.": a read asked first
+        if (
+            read in commands_named
+            and len(commands_named) == 2
+            and set(commands_named) - {read} <= updates
+            and len(set(named)) == 1  # the statement is about the one object the update changes
+        ):
+            commands_named = [c for c in commands_named if c != read]
+            operations_named = min(operations_named, 1)
+            if found_command == read:
+                found_command = commands_named[0] if len(commands_named) == 1 else found_command
     if len(commands_named) > 1 or operations_named > 1:
         raise refuse(
             "the request names two operations ("
@@ -351,6 +533,24 @@ def recognise(head: str, label_lines: list[list[str]], data: dict[str, Any], fir
         # "log that the developer finished group_a for s_1": a report; the clause is its content
         found_command = data["operations"]["interaction"]["write"]
         body = re.sub(r"\s+(?:for|in)\s+(?:the\s+)?(?:session\s+)?\S+\s*[.!]?\s*$", "", reported.group(1))
+    if _recorded_as_field(said + " " + body, data):
+        found_command, lead = "update-task-group", lead or "update"
+        kept, body = kept + ([body] if body else []), ""  # the field's sentence is the operation's
+    if found_command is None and verb_only in (None, "read") and said.rstrip().endswith("?"):
+        # "Is sess_alpha still active?": a question about one session and nothing else is its details
+        asked = {m.group(1).lower() for m in SESSION_SHAPE.finditer(said)}
+        spoken = words_of(said)
+        question = data["status_question"]
+        statuses = {w for w, _value in enum_words("session_status")} | set(question["words"])
+        if (
+            len(asked) == 1
+            and spoken[:1]
+            and spoken[0] in question["openers"]
+            and statuses & set(spoken)  # "Is s_1 still active?": its status is asked
+            and not any(GROUP_ID.match(w) for w in spoken)
+            and not body
+        ):
+            found_command = data["operations"]["session"]["read"]
     if found_command is None:
         raise refuse("no operation recognised in " + repr(shorten(phrase or head or first_line)))
     # A request without a verb is a read; a write needs its verb ("never guess a write").
@@ -362,6 +562,15 @@ def recognise(head: str, label_lines: list[list[str]], data: dict[str, Any], fir
         found_command = _logs_flavour(found_command, " ".join(kept), data)
     return Intent(found_command, said, body, kept, lead)
 
+
+_SQL_GIVEN = Lazy(r"(?is)\b(?:sql|query)\b\s*:?\s*select\b.+?\bfrom\b")
+# compounds whose first noun only describes the second: "review state", "interaction state"
+_MODIFIERS = {"interaction"}
+_HEADS = {"state"}
+_TOLD_FIRST = Lazy(
+    r"(?i)(?:please\s+)?(log|record|save|store|note|track)\s+(?:it|this|that|them)\b\s*(?:[-\u2013\u2014:,.]\s*|$)"
+)
+_AMPERSAND = re.compile(r"(?<=\s)[+&](?=\s)")  # "snapshot + stream-logs": two objects joined
 
 _BEFORE_A_VERB = {
     "please",
@@ -454,13 +663,15 @@ def has_verb(sentences: list[str], data: dict[str, Any]) -> bool:
 
 def _has_write_verb(sentences: list[str], data: dict[str, Any]) -> bool:
     for sentence in sentences:
-        words = words_of(sentence)
+        words = _role_nouns_dropped(words_of(sentence), data)
         for index, word in enumerate(words):
             if data["_verb"].get(word) in ("create", "write", "update", "run"):
                 return True
+            if data["_verb"].get(" ".join(words[index : index + 2])) in ("create", "write", "update"):
+                return True  # "kick off", "set up"
             if word in data["set_to_verbs"]["words"] and "to" in words[index + 1 :]:
                 return True  # "reset the revision count of group_a to 0"
-            if word in data["_command_names"] and COMMANDS[word]["kind"] == "write":
+            if word in data["_command_names"] and COMMANDS[data["_command_names"][word]]["kind"] == "write":
                 return True
     return False
 
@@ -521,6 +732,9 @@ def intent_of(head: str, label_candidates: list[list[str]], lines: list[str]) ->
     intent = recognise(head, label_candidates, data, lines[0] if lines else "")
     if intent.lead is None and COMMANDS[intent.command]["kind"] == "read":
         intent = _told_to_write(intent, lines, data)
+    if COMMANDS[intent.command]["kind"] == "read" and intent.command != "query" and _SQL_GIVEN.search(head):
+        # "How many log entries per agent? Use SQL: SELECT …": the statement given is what to run
+        intent = Intent("query", intent.phrase, intent.body, intent.sentences, "run")
     spec = COMMANDS[intent.command]
     if spec["kind"] == "read" and intent.lead is None and re.search(r"\u2192|->|=>", head):
         # "group_a → completed": a new value without a verb; writes are never guessed
@@ -584,13 +798,25 @@ def _session_by_pronoun(
     """'sess_beta hit merge conflicts. Set its status to failed.', 'session s_1 is done, mark it
     finished': an update of 'it' where the one thing named is a session (no group anywhere)."""
     words = [w for s in sentences for w in words_of(s)] + words_of(body)
-    groups = {w for w in words if GROUP_ID.match(w)}
+    groups = {w[:-2] if w.endswith("'s") else w for w in words if GROUP_ID.match(re.sub(r"'s$", "", w))}
     if verb in ("update", "write") and {"it", "its"} & set(words) and len(groups) == 1:
         # "changes are in for group_a - put it back to in_progress and bump the revision count"
         if verb == "update" or any(w in ("status", "revision", "in_progress", "back") for w in words):
             return "update-task-group"
     if verb != "update":
         return None
+    # "set sess_beta's status to finished": a session's own status
+    owners = {w[:-2] for w in words if w.endswith(("'s", "\u2019s")) and SESSION_SHAPE.fullmatch(w[:-2])}
+    if len(owners) == 1 and not groups and not any(w in ("group", "task") for w in words):
+        return "update-session-status"
+    strong = {
+        m.group(1).lower()
+        for s in sentences
+        for m in SESSION_SHAPE.finditer(s)
+        if re.match(r"(?i)(?:bazinga|sess|session)[_-]|[a-z]+_\d{8}_|s_\d+$", m.group(1))
+    }
+    if len(strong) == 1 and not groups and not any(w in ("group", "task", "groups") for w in words):
+        return "update-session-status"  # "mark sess_beta failed": the one thing named is a session
     if not {"it", "its"} & set(words) or groups or any(w in ("group", "task") for w in words):
         return None
     named = [m.group(1) for s in sentences for m in SESSION_SHAPE.finditer(s)]
@@ -604,8 +830,8 @@ def _check_joined_objects(words: list[str], primaries: list[Any], data: dict[str
         between = words[first[2] + len(first[4].split()) : second[2]]
         if not between or not {"and", "plus"} & set(between):
             continue
-        if not set(between) <= data["_articles"] | {"and", "plus"}:
-            continue
+        if not all(w in data["_articles"] or w in ("and", "plus") or "_" in w for w in between):
+            continue  # "the security_scan output and the security_review state": names may stand between
         commands = []
         for verb, topic, _index, _primary, _phrase in (first, second):
             commands.append(topic[1:] if topic.startswith("=") else data["operations"][topic].get(verb))

@@ -118,6 +118,8 @@ def tables() -> dict[str, Any]:
         data["_noun_words"] = max(len(n.split()) for n in nouns)
         # the vocabulary's own command names ("get-task-groups for s_1") name their command whatever the verb
         data["_command_names"] = {name: name for name in OPERATIONS}
+        # "log_interaction session=s_1 …": the command's name written as an identifier names it too
+        data["_command_names"].update({name.replace("-", "_"): name for name in OPERATIONS})
         data["_label"] = labels
         data["_stop"] = set(data["stopwords"])
         data["_stop_label"] = {
@@ -266,8 +268,12 @@ def strip_quoted(text: str) -> str:
 
 
 def after_colon(text: str) -> str | None:
-    match = COLON_BREAK.search(text)
-    return text[match.end() :] if match else None
+    """The text after the first colon that ends a sentence, outside quotes ('named "Phase 2: rollout"')."""
+    quoted = [(m.start(), m.end()) for m in re.finditer(r"[\"\u201c][^\"\u201d]*[\"\u201d]", text)]
+    for match in COLON_BREAK.finditer(text):
+        if not any(a < match.start() < b for a, b in quoted):
+            return text[match.end() :]
+    return None
 
 
 def clean_token(token: str) -> str:
@@ -379,7 +385,7 @@ def agent_or_none(value: str) -> str | None:
 
 
 SESSION_SHAPE = Lazy(
-    r"(?<![\w.-])((?:bazinga|sess|session|orch|s)[_-][A-Za-z0-9][\w.:@+-]*?|[a-z]+_\d{8}_\d{4,6})(?=[.,;:?!)]*(?:\s|$))",
+    r"(?<![\w.-])((?:bazinga|sess|session|orch|s)[_-][A-Za-z0-9][\w.:@+-]*?|[a-z]+_\d{8}_\d{4,6})(?=(?:['\u2019]s)?[.,;:?!)\]}]*(?:\s|$))",
     re.IGNORECASE,
 )
 
@@ -450,6 +456,8 @@ def correct_typos(phrase: str) -> str:
             for c in spelling.get(size, ())
             if c[0] == lowered[0] and typo_distance(lowered, c, 1) <= 1
         }
+        if len(found) > 1:  # 'interation': interaction (an operation's noun) or iteration (a label)?
+            found = {c for c in found if c in data["_noun"] or c in data["_verb"]}
         return found.pop() if len(found) == 1 else word
 
     # the operation is named near the start: only its first words are looked at (linear, bounded work)

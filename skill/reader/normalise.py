@@ -42,11 +42,23 @@ def strip_preamble(lines: list[str], data: dict[str, Any]) -> list[str]:
         return lines
     first = _strip_prefixes(lines[0].lstrip(" >*#"), data)
     # "QA: group_a passed, mark it completed", "[developer_1] log this …": who speaks is not the operation
-    role = re.match(r"\s*\[?([A-Za-z][A-Za-z _-]{0,20}?|[a-z]+_[a-z0-9]+)\]?\s*:?\s+(?=\S)", first)
-    if role and (":" in first[: role.end()] or "]" in first[: role.end()]):
-        who = role.group(1).strip()
-        if label_key(who) not in data["_label"] and (
-            agent_or_none(who) in AGENT_TYPES["documented"] or agent_prefix(who.lower()) is not None
+    who_shape = r"[A-Za-z][A-Za-z _-]{0,20}?|[A-Za-z]+_[A-Za-z0-9]+"
+    speaker = r"(?:\s+(?:" + "|".join(re.escape(w) for w in data["speaker_words"]) + r"))?"
+    role = re.match(
+        r"\s*(?:\[(?P<bracketed>" + who_shape + r")\]" + speaker + r"\s*:?"
+        r"|(?P<named>" + who_shape + r")" + speaker + r"\s*:"
+        r"|(?i:as)\s+(?:(?i:the|an?)\s+)?(?P<acting>" + who_shape + r")\s*,)\s+(?=\S)",
+        first,
+    )
+    if role:
+        who = (role.group("bracketed") or role.group("named") or role.group("acting")).strip()
+        if "_" in who:
+            who = who.lower()  # "Developer_1 reporting:": an agent id, written as ids are
+        said = first[role.end() :].split()
+        if (label_key(who) not in data["_label"] or len(said) > 3) and (
+            agent_or_none(who) in AGENT_TYPES["documented"]
+            or agent_prefix(who.lower()) is not None
+            or label_key(who).replace(" ", "_") in data["agent_roles"]["roles"]
         ):
             first = f"({who}) " + _strip_prefixes(first[role.end() :], data)
     lines = [first] + lines[1:]
@@ -106,10 +118,68 @@ def _strip_prefixes(first: str, data: dict[str, Any]) -> str:
         lowered = first.lower()
         for prefix in data["_prefixes"]:
             if lowered.startswith(prefix) and (len(first) == len(prefix) or not first[len(prefix)].isalnum()):
-                first = first[len(prefix) :].lstrip(" ,:;.!-\u2014\u2013")
+                first = first[len(prefix) :].lstrip(" ,:;.!-*_`\u2014\u2013")
                 changed = True
                 break
     return first
+
+
+_ROW = re.compile(r"^\s*\|([^|]+)\|([^|]*)\|\s*$")
+_RULE_ROW = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*\|?\s*$")
+
+
+def table_rows(lines: list[str]) -> list[str]:
+    """A markdown table of two columns ('| session | s_1 |') as label lines; its header row (the row above
+    the '|---|---|' rule) and the rule are dropped."""
+    if not any(_RULE_ROW.match(line) and "|" in line for line in lines):
+        return lines
+    labels = tables()["_label"]
+    rows = [
+        (i, row)
+        for i, row in ((i, _ROW.match(line)) for i, line in enumerate(lines))
+        if row is not None
+        and not _RULE_ROW.match(lines[i])
+        and not (i + 1 < len(lines) and _RULE_ROW.match(lines[i + 1]))
+    ]
+    if not rows or not all(label_key(row.group(1).strip("*` ")) in labels for _i, row in rows):
+        return lines  # a table of results inside a report: text, not values
+    out: list[str] = []
+    for index, line in enumerate(lines):
+        if "|" in line and _RULE_ROW.match(line):
+            continue
+        row = _ROW.match(line)
+        if row is None:
+            out.append(line)
+            continue
+        if index + 1 < len(lines) and _RULE_ROW.match(lines[index + 1]) and "|" in lines[index + 1]:
+            continue  # the header row ("| field | value |")
+        out.append(f"{row.group(1).strip()}: {row.group(2).strip()}")
+    return out
+
+
+_UNWRAPPED = ("", "json", "sql", "text", "txt", "request", "md", "markdown", "yaml")
+
+
+def drop_fences(lines: list[str]) -> list[str]:
+    """Code fences taken off a value they wrap (JSON, SQL, the whole request); a fence of code inside a
+    text value (```python in a developer's report) is part of that text and stays."""
+    fences = [i for i, line in enumerate(lines) if FENCE.match(line)]
+    keep: set[int] = set()
+    filled = [i for i, line in enumerate(lines) if line.strip()]
+    for opening, closing in zip(fences[::2], fences[1::2]):
+        info = lines[opening].strip().lstrip("`~").strip().lower()
+        inner = [line.strip() for line in lines[opening + 1 : closing] if line.strip()]
+        wraps_value = not inner or inner[0][:1] in "{[" or re.match(r"(?i)(?:select|with)\b", inner[0])
+        whole = filled and opening == filled[0] and closing == filled[-1]
+        if not whole and not wraps_value and (info not in _UNWRAPPED or _after_prose(lines, opening)):
+            keep.update((opening, closing))
+    return [line for i, line in enumerate(lines) if i in keep or not FENCE.match(line)]
+
+
+def _after_prose(lines: list[str], index: int) -> bool:
+    """The fence opens after a line of prose (not a label with nothing after it, not the head's colon)."""
+    before = [line for line in lines[:index] if line.strip()]
+    return bool(before) and not before[-1].rstrip().endswith(":")
 
 
 def normalise(text: str) -> list[str]:
@@ -120,7 +190,8 @@ def normalise(text: str) -> list[str]:
         raise refuse("the request is empty", kind="missing")
     check_size(text, data)
     lines = [line.rstrip() for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
-    lines = [line for line in lines if not FENCE.match(line)]
+    lines = drop_fences(lines)
+    lines = table_rows(lines)
     lines = strip_preamble(lines, data)
     lines = operation_label(lines, data)
     if lines and lines[0].lstrip().startswith("{"):

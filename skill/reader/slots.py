@@ -52,6 +52,7 @@ class Slots:
         self.write = COMMANDS[command]["kind"] == "write"
         self.data = tables()
         self.doubts: list[RequestNotUnderstood] = []  # refusals that wait for the coverage checks
+        self.speaker: str | None = None  # the role the text says it writes as ("…, as the PM: …")
 
     def want(self, name: str) -> bool:
         return name in self.specs and name not in self.raw
@@ -176,7 +177,7 @@ def command_line_flags(s: Slots) -> None:
 @rule("session_id")
 def session_after_its_word(s: Slots) -> str | None:
     """'for session s_1', 'session: s_1', 'session id #s_1'. An id written with a space is refused."""
-    token = s.first_token([r"(?<![\[<{$%])\bsession(?:[ _-]?id)?\b\s*[:=#]?\s*" + TOKEN])
+    token = s.first_token([r"(?<![\[<{$%])\bsession(?:[ _-]?id)?\b(?!['\u2019]s\b)\s*[:=#]?\s*" + TOKEN])
     if token is not None and token.lower() in s.data["_noun"]:
         return None  # "# Session overview": a word of the vocabulary, not an id
     if (
@@ -231,17 +232,32 @@ def any_word_before_mode(s: Slots) -> str | None:
 
 
 @rule("mode", commands=("create-session",))
+def mode_standing_alone(s: Slots) -> str | None:
+    """'a new session s_1 — parallel — requirements: …', '(simple)': a mode between separators."""
+    return s.first_token(
+        [r"(?:^|[\u2013\u2014,;(|]|\s-)\s*(" + _modes() + r")\s*(?=[\u2013\u2014,;)|]|-\s|$)"],
+        allow_stop=True,
+    )
+
+
+@rule("mode", commands=("create-session",))
 def mode_after_its_word(s: Slots) -> str | None:
     """'mode: simple', 'mode parallel', 'in simple'."""
     return s.first_token([r"\bmode\s*[:=]?\s*" + TOKEN, r"\bin\s+(" + _modes() + r")\b"], allow_stop=True)
 
 
+# 'the task group "Stripe client"': a name of several words in quotes is no group id
+_NOT_A_QUOTED_NAME = r"""(?![\"\u201c'\u2018][^\"\u201d'\u2019\n]*\s[^\"\u201d'\u2019\n]*[\"\u201d'\u2019])"""
+
+
 def _group_patterns(s: Slots) -> list[str]:
     return [
-        r"\b(?:task[ _-]?)?group(?:[ _-]?id)?\b\s*[:=#]?\s*" + TOKEN,
+        r"\b(?:task[ _-]?)?group(?:[ _-]?id)?\b(?!['\u2019]s\b)\s*[:=#]?\s*(?![\w-]+=)"
+        + _NOT_A_QUOTED_NAME
+        + TOKEN,
         r"(?<![\w.-])((?:task[_-]?)?group[_-][A-Za-z0-9][\w.-]*)",
         TOKEN + r"\s*(?:\u2192|->|=>)",
-        r"\b(?:" + s.words("group_verbs") + r")\s+" + TOKEN,
+        r"\b(?:" + s.words("group_verbs") + r")\s+" + _NOT_A_QUOTED_NAME + TOKEN,
         r":\s+(?!(?:" + s.words("not_a_group_after_colon") + r")\b)" + TOKEN,
     ]
 
@@ -249,7 +265,7 @@ def _group_patterns(s: Slots) -> list[str]:
 @rule("group_id", commands=("create-task-group",))
 def group_being_created(s: Slots) -> str | None:
     """'create task group: group_d "Refund flow"', else as for any group."""
-    leading = r"^\s*(?!(?:" + s.words("not_a_group_after_colon") + r")\b)" + TOKEN
+    leading = r"^\s*(?![\"\u201c'\u2018])(?!(?:" + s.words("not_a_group_after_colon") + r")\b)" + TOKEN
     token = s.first_token(
         [leading + r"""\s*(?:[:\u2013\u2014-]\s*)?[\"\u201c'(]"""], text=after_colon(s.text) or ""
     )
@@ -271,16 +287,25 @@ def group_named(s: Slots) -> str | None:
 def group_name(s: Slots) -> str | None:
     """'"Refund flow"', '(Refund flow)', 'named Refund flow in session s_1', or a short text after the
     colon."""
-    match = re.search(
-        r"""\b(?:""" + s.words("group_name") + r""")\s+[\"\u201c]([^\"\u201d]+)[\"\u201d]"""
-        r"""|[\"\u201c]([^\"\u201d]+)[\"\u201d]|\(([^()]+)\)"""
-        r"""|\b(?:""" + s.words("group_name") + r""")\s+([^,;\n]+?)"""
+    naming = s.words("group_name")
+    patterns = [  # in order of how plainly they say "this is the name"
+        r"""\b(?:""" + naming + r""")\s*[:=]?\s*[\"\u201c]([^\"\u201d]+)[\"\u201d]""",
+        r"""\b(?:""" + naming + r""")\s*[:=]?\s*['\u2018]([^'\u2019\n]+)['\u2019](?!\w)""",
+        r"""[\"\u201c]([^\"\u201d]+)[\"\u201d]""",
+        r"""\b(?:""" + naming + r""")\s*[:=]?\s+([^,;\n]+?)"""
         r"""(?=\s*(?:,|;|$|\bin session\b|\bfor session\b|\bassigned\b|\bwith (?:group )?id\b"""
         r"""|\b(?:in|for|to|on)\s+(?:the\s+)?(?:session\s+)?[\w.-]*[_\d][\w.-]*\s*(?:[,;.]|$)))""",
-        s.text,
-    )
-    if match:
-        return next(g for g in match.groups() if g).strip().rstrip(".").strip("\"\u201c\u201d'")
+        r"""\(([^()]+)\)""",
+    ]
+    for pattern in patterns:
+        for match in re.finditer(pattern, s.text):
+            value = match.group(1).strip().rstrip(".").strip("\"\u201c\u201d'")
+            if pattern.startswith(r"\(") and (
+                agent_or_none(value) in AGENT_TYPES["documented"] or agent_in(value)
+            ):
+                continue  # "(PM) create task group …": who speaks, not the name
+            if value:
+                return value
     rest = (after_colon(s.text) or "").strip()
     if rest and not re.search(r"[\"\u201c(:,;=]", rest) and len(rest.split()) <= 6 and "\n" not in rest:
         return rest  # "create task group group_d in s_1: Refund flow"
@@ -305,7 +330,8 @@ def status_after_marker(s: Slots) -> str | None:
     """'as paused', '-> blocked', 'status: on_hold': a status was meant; validation lists the allowed ones."""
     return s.first_token(
         [
-            r"(?:\u2192|->|=>|\bas\b|(?<!review )\bstatus\s+to\b|(?<!review )\bstatus\s*[:=])\s*" + TOKEN,
+            r"(?:\u2192|->|=>|\bas\b(?!\s+(?:its|the|their|a|an)\b)|(?<!review )\bstatus\s+to\b"
+            r"|(?<!review )\bstatus\s*[:=])\s*" + TOKEN,
             r"(?<!review )\bstatus\s+(?!to\b|of\b|for\b)" + TOKEN,  # "…, status on_hold"
         ],
         allow_stop=True,
@@ -355,7 +381,9 @@ def revision_bump(s: Slots) -> bool | None:
         return None
     words = s.words("revision_bump")
     return (
-        True if re.search(r"\b(?:" + words + r")\w*\s+(?:the\s+)?revision", s.text, re.IGNORECASE) else None
+        True
+        if re.search(r"\b(?:" + words + r")\w*\s+(?:the\s+|its\s+|their\s+)?revision", s.text, re.IGNORECASE)
+        else None
     )
 
 
@@ -375,7 +403,15 @@ def revision_number(s: Slots) -> str | None:
 @rule("last_review_status", commands=("update-task-group",))
 def review_verdict(s: Slots) -> str | None:
     """'approved', 'changes requested', or whatever follows 'review status … to' (validation checks it)."""
-    match = re.search(r"\b(approved|changes[ _-]requested|request(?:ed)? changes)\b", s.text, re.IGNORECASE)
+    match = None
+    for found in re.finditer(
+        r"\b(approved|changes[ _-]requested|request(?:ed)? changes)\b", s.text, re.IGNORECASE
+    ):
+        clauses = re.split(r"[;.:\u2013\u2014]|\s-\s", s.text[: found.start()])
+        if len(clauses) > 1 and _said_by_someone(clauses[-1], s):
+            continue  # "…; the PM approved": who approved what, told; not the group's review status
+        match = found
+        break
     if match is None:  # "set the review status of group_a to LGTM": let validation list the values
         match = re.search(
             r"\b(?:review(?:[ _-]status)?|verdict)\b[^.\n]{0,40}?(?:\bto|\bas|\bis|=|:)\s*" + TOKEN,
@@ -383,6 +419,21 @@ def review_verdict(s: Slots) -> str | None:
             re.IGNORECASE,
         )
     return match.group(1) if match else None
+
+
+def _said_by_someone(clause: str, s: Slots) -> bool:
+    """'the PM approved', 'they requested changes': a clause whose subject is an agent or a pronoun."""
+    words = words_of(clause)
+    while words and words[-1] in ("has", "have", "had", "already", "just", "also"):
+        words.pop()
+    if not words:
+        return False
+    last = words[-1]
+    return (
+        last in s.data["slots"]["subjects"]
+        or bool(agents_in(" ".join(words[-2:])))
+        or bool(AGENT_ID_SHAPE.fullmatch(last) and agent_prefix(last))
+    )
 
 
 @rule("limit")
@@ -393,6 +444,7 @@ def limit_count(s: Slots) -> str | None:
             r"\blimit(?:ed)?\s*(?:to|=|:|of)?\s*" + NUMBER,
             r"(?<!skip the )(?<!skipping the )\b(?:" + s.words("limit_before") + r")\s+" + NUMBER,
             NUMBER + r"\s+of\s+them\b",
+            NUMBER + r"\s+(?:max|maximum|at most|tops)\b",  # "10 max"
             NUMBER + r"\s+(?:per|a|each)\s+page\b",
             NUMBER + r"\s+(?:most\s+)?(?:" + s.words("limit_recent") + r")\b",
             NUMBER + r"\s+(?:\w+\s+)?(?:" + s.words("limit_nouns") + r")\b",
@@ -428,7 +480,7 @@ def iteration_number(s: Slots) -> str | None:
     """'iteration 2', 'iter #3', 'round 2'."""
     return s.number(
         [
-            r"\b(?:" + s.words("iteration") + r")\s*(?:#|no\.?|number|=|:)?\s*" + NUMBER,
+            r"\b(?:" + s.words("iteration") + r")\s*(?:#|no\.?(?![a-z])|number\b|=|:)?\s*" + NUMBER,
             r"\bround\s*#?\s*" + NUMBER,
         ]
     )
@@ -449,7 +501,7 @@ def agent_id(s: Slots) -> str | None:
 @rule("agent_type")
 def reporting_role(s: Slots) -> str | None:
     """'log the investigator finding': an agent type outside the alias table, named before what it reports."""
-    if agent_in(s.text) is not None:
+    if agent_in(strip_quoted(s.text)) is not None:
         return None
     reported = sorted(s.data["_report"] | set(s.data["slots"]["report_entries"]))
     role = re.search(
@@ -465,11 +517,36 @@ def reporting_role(s: Slots) -> str | None:
     return None
 
 
+@rule("agent_type", writes_only=True)
+def speaking_as(s: Slots) -> str | None:
+    """'…, as the PM: …', 'log this as QA': the role the agent writes as is the interaction's."""
+    for match in re.finditer(
+        r"\bas\s+(?:the\s+|a\s+|an\s+|our\s+)?([A-Za-z][\w-]*(?:\s+[A-Za-z][\w-]*){0,2})", s.text
+    ):
+        named = agents_in(match.group(1), first_only=True)
+        if named and match.group(1).lower().startswith(named[0][0].replace("_", " ").split()[0][:2]):
+            s.speaker = named[0][0]
+            marked = {
+                a for a, after in agents_in(strip_quoted(s.text)) if after in s.data["slots"]["agent_marks"]
+            }
+            if marked - {s.speaker}:  # "log this QA interaction … as the PM": whose is it?
+                s.doubts.append(
+                    refuse(
+                        f"the request names the interaction's agent type twice ({', '.join(sorted(marked))} "
+                        f"and {s.speaker}); say whose interaction it is (Agent Type: …)",
+                        s.command,
+                        kind="not_understood",
+                    )
+                )
+            return s.speaker
+    return None
+
+
 @rule("agent_type")
 def type_of_agent_id(s: Slots) -> str | None:
     """'developer_2' is a developer (unless the sentence names a type)."""
     agent = s.raw.get("agent_id")
-    if not isinstance(agent, str) or agent_in(s.text) is not None:
+    if not isinstance(agent, str) or agent_in(strip_quoted(s.text)) is not None:
         return None
     return agent_prefix(clean_scalar(agent).lower())
 
@@ -496,9 +573,9 @@ def _quoted_after(s: Slots, words: str) -> str | None:
 @rule("agent_type", always=True)
 def agent_type_named(s: Slots) -> str | None:
     """'this PM interaction', 'for the Tech Lead'; a write naming two agent types is refused."""
-    if "agent_type" not in s.specs:
-        return None
-    named = agents_in(s.text)
+    if "agent_type" not in s.specs or s.speaker is not None:
+        return None  # "the handoff for the developer, as the PM": the PM writes it
+    named = agents_in(strip_quoted(s.text))
     agent = named[0][0] if named else None
     if agent is None:
         return None
@@ -507,11 +584,18 @@ def agent_type_named(s: Slots) -> str | None:
         # interaction's is the agent type; else which one is meant is not said
         marked = {a for a, after in named if after in s.data["slots"]["agent_marks"]}
         if len(marked) != 1:
+            several = ", ".join(dict.fromkeys(a for a, _ in named))
             s.doubts.append(  # refused after the list check: "developer 500 tokens, qa 300 tokens" is a list
                 refuse(
-                    "the request names several agent types ("
-                    + ", ".join(dict.fromkeys(a for a, _ in named))
-                    + "); say whose interaction it is (Agent Type: …)",
+                    f"the request names several agent types ({several}); {s.command} takes one count for one "
+                    "agent: send one request per agent",
+                    s.command,
+                    kind="list_of_values",
+                )
+                if s.command == "log-tokens"
+                else refuse(
+                    f"the request names several agent types ({several}); say whose interaction it is "
+                    "(Agent Type: …)",
                     s.command,
                     kind="not_understood",
                 )
@@ -573,6 +657,20 @@ def skill_name(s: Slots) -> str | None:
     for words in sorted(known, key=len, reverse=True):
         if re.search(r"\b" + re.escape(words) + r"\s+(?:skill\s+)?(?:" + outputs + r")\b", lowered):
             return str(known[words])
+    before = [
+        clean_token(m.group(1))
+        for m in re.finditer(TOKEN + r"\s+(?:skill\s+)?(?:" + outputs + r")\b", s.text, re.IGNORECASE)
+    ]
+    before = list(dict.fromkeys(t for t in before if t and t.lower() not in s.data["_stop"]))
+    named = [t for t in before if "_" in t]
+    if len(before) > 1 and len(named) == 1:
+        return named[0]  # "save my scan result as the security_scan output": the identifier is the name
+    if len(before) > 1:
+        raise refuse(
+            f"the request names several skills ({', '.join(before)}); say which one (Skill Name: …)",
+            s.command,
+            kind="not_understood",
+        )
     return s.first_token(
         [
             TOKEN + r"\s+(?:skill\s+)?(?:" + outputs + r")\b",
@@ -585,6 +683,10 @@ def skill_name(s: Slots) -> str | None:
 def config_key(s: Slots) -> str | None:
     """'the config value for testing_config', 'setting skills_config', 'key: x', 'testing_config config'."""
     config = s.words("config")
+    lowered = s.text.lower()
+    for words, key in s.data["known_names"]["key"].items():
+        if re.search(r"\b" + re.escape(words) + r"\b", lowered):
+            return str(key)  # "the skills config": skills_config
     return s.first_token(
         [
             r"\b(?:" + config + r")\s+(?:value|entry|key|setting)s?\s+(?:for|of|named|called)\s+" + TOKEN,
@@ -659,6 +761,10 @@ def session_shaped(s: Slots) -> str | None:
 def select_statement(s: Slots) -> str | None:
     """'run this query: SELECT …': the text from the first SELECT or WITH that opens a line."""
     match = re.search(r"(?im)^\s*((?:select|with)\b[\s\S]*)", s.text)
+    if match is None:  # "query SELECT …", "run: SELECT …": the statement after the verb on the same line
+        match = re.search(
+            r"(?i)(?:\b(?:" + s.words("sql_before") + r")\b\s*:?|:)\s*(select\b[\s\S]*)", s.text
+        )
     return match.group(1) if match else None
 
 

@@ -132,7 +132,13 @@ def read_labels(
             current = arg
             depth = _bracket_depth(match.group(2)) if arg_specs.get(arg, {}).get("type") == "json" else 0
             value = match.group(2).rstrip()
-            block = arg_specs[arg]["type"] == "text" and (not value or value.endswith(":"))
+            inner = LABEL_LINE.match(value)
+            block = arg_specs[arg]["type"] == "text" and (
+                not value
+                or value.endswith(":")
+                or value.lstrip().startswith("#")
+                or (inner is not None and looks_like_label(inner.group(1), inner.group(2), data))
+            )  # "Content: ## PM Analysis" or "Content: Tests: 40 passed": a report block
             continue
         json_arg = data["body_args"].get(command)
         if (
@@ -217,6 +223,8 @@ def looks_like_label(label: str, value: str, data: dict[str, Any], *, lowercase:
     if any(w.lower() in data["_stop_label"] for w in words):
         return False  # "Note that the fix is in: …", "Then: …" read as prose
     first = words[0]
+    if first.lower() == "as" and len(words) > 1:
+        return False  # "…, as the PM: …" says who speaks; it is no field
     if first.lower() in data["_articles"] or not all(
         w.replace("_", "").replace("-", "").isalpha() for w in words
     ):
@@ -224,7 +232,7 @@ def looks_like_label(label: str, value: str, data: dict[str, Any], *, lowercase:
     return first[:1].isupper() or "_" in label or (lowercase and bool(value.strip()))
 
 
-_INLINE_LABEL = re.compile(r"(?:^|(?<=[\s,;|]))([A-Za-z][A-Za-z _-]{0,30}?)\s*(?::\s|=(?=\S))")
+_INLINE_LABEL = re.compile(r"(?:^|(?<=[\s,;|]))([A-Za-z][A-Za-z_ -]{0,30}?)\s*(?::\s|=(?=\S))")
 
 
 def label_segments(
@@ -272,6 +280,9 @@ def label_segments(
     return segments
 
 
+_SEPARATED_LABEL = re.compile(r"[,;|]\s*([A-Za-z][A-Za-z _-]{0,30}?)\s*:\s*(?=\S)")
+
+
 _VALUE_LABEL_TYPES = ("id", "name", "agent_type", "count", "limit", "row_limit", "time", *ENUMS)
 
 
@@ -288,6 +299,9 @@ def body_colon(head: str, data: dict[str, Any]) -> re.Match[str] | None:
     if dash and colon and dash.start() < colon.start():
         second = _DASH_BREAK.search(first_line, dash.end())
         middle = first_line[dash.end() : second.start()] if second else ""
+        between = _DASH_BREAK.split(first_line[dash.end() : colon.start()])
+        if all(QUALIFIER_ITEM.match(part) for part in between if part.strip()):
+            return colon  # "… — iteration 3 — agent pm_main: replanned …": values up to the colon
         if (
             second
             and second.start() < colon.start()
@@ -374,6 +388,23 @@ def trailing_qualifiers(body: str) -> tuple[str, str]:
     return body[: match.start()].rstrip(), match.group(1).strip()
 
 
+def json_then_qualifiers(body: str) -> tuple[str, str]:
+    """'{"agent": "qa"}, iteration 3.' -> ('{"agent": "qa"}', 'iteration 3'): only value qualifiers
+    (iteration, agent, session, group) may follow the JSON; anything else stays for the JSON check."""
+    text = body.strip()
+    if not text.startswith(("{", "[")):
+        return body, ""
+    try:
+        _value, end = json.JSONDecoder().raw_decode(text)
+    except (ValueError, RecursionError):
+        return body, ""
+    rest = text[end:].strip().strip(".").strip()
+    items = [item for item in re.split(r"[,;()]", rest) if item.strip()]
+    if not items or not all(QUALIFIER_ITEM.match(item) for item in items):
+        return body, ""
+    return text[:end], ", ".join(item.strip() for item in items)
+
+
 def split(lines: list[str]) -> tuple[str, list[list[str]], int]:
     """The head (the sentences before the first label line of any operation), for each label line after
     it the arguments its label may name (pass 1: the operation is not known yet), and the index of the
@@ -436,6 +467,14 @@ def label_values(lines: list[str], command: str, phrase: str, body: str) -> Labe
         prefixes = [" ".join(words[:size]) for size in range(1, len(words) + 1)]
         if not any(c in arg_specs for key in prefixes for c in data["_label"].get(key, ())):
             unknown.insert(0, ending.group(1).strip())  # "…, model: opus": the colon ended a label
+    for match in _SEPARATED_LABEL.finditer(phrase):
+        # "list sessions, status: active, mode: parallel": a label of another operation, after a separator
+        candidates = data["_label"].get(label_key(match.group(1)), ())
+        if candidates and not any(
+            c in arg_specs or (c == "revision_count" and "increment_revision" in arg_specs)
+            for c in candidates
+        ):
+            unknown.append(match.group(1).strip())
     if unknown and (segments is not None or not body_arg or re.search(r"\w\s*[:=]\s*\S", phrase) or ending):
         raise refuse(
             f"{command} takes no " + ", ".join(repr(u) for u in unknown) + ": not one of its values; "
@@ -460,6 +499,9 @@ def label_values(lines: list[str], command: str, phrase: str, body: str) -> Labe
             phrase = (phrase + " " + quoted.group(2)).strip()
         body, qualifiers = trailing_qualifiers(body)
         phrase = (phrase + " " + qualifiers).strip() if qualifiers else phrase
+        if arg_specs[body_arg]["type"] == "json":
+            body, qualifiers = json_then_qualifiers(body)  # '{…}, iteration 3.': values after the JSON
+            phrase = (phrase + " " + qualifiers).strip() if qualifiers else phrase
         if body.strip():
             raw[body_arg] = body
     elif body_arg and isinstance(raw.get(body_arg), str) and "\n" in raw[body_arg].strip():
