@@ -106,8 +106,10 @@ def _not_sqlite(tmp_path, run_cli):
 def _newer(tmp_path, run_cli):
     bad = tmp_path / "bad.db"
     _seed(run_cli, bad)
-    with sqlite3.connect(bad) as conn:
-        conn.execute("PRAGMA user_version = 99")
+    conn = sqlite3.connect(bad)  # closed here: `with` alone would leave its WAL frame for a later close to
+    conn.execute("PRAGMA user_version = 99")  # checkpoint into the file, whichever process closes last
+    conn.commit()
+    conn.close()
     return bad
 
 
