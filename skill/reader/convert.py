@@ -142,6 +142,11 @@ def _text_value(value: str, data: dict[str, Any]) -> str:
     while len(paragraphs) > 1 and paragraphs[-1].strip().lower().startswith(trailing):
         paragraphs.pop()
     text = "\n\n".join(paragraphs).strip()
+    signed = re.match(r"([\"\u201c])([^\"\u201d]+)[\"\u201d][ \t]*\n(.*)$", text, re.S)
+    if signed and all(
+        line.strip().lower().startswith(trailing) for line in signed.group(3).split("\n") if line.strip()
+    ):
+        text = signed.group(2).strip()  # '"all 12 pass"' then 'Thanks, QA' on the next line: a sign-off
     if len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'" and text.count(text[0]) == 2:
         text = text[1:-1]
     return text

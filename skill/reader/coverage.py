@@ -83,16 +83,26 @@ def check_body_starts_no_operation(command: str, raw: dict[str, Any]) -> None:
     if not isinstance(body, str) or COMMANDS[command]["kind"] != "write":
         return
     verbs, not_verbs = data["_verb"], set(data["conjunctions"].get("not_verbs", ()))
-    for sentence in re.split(r"(?<=[.!?])\s+|\n+", body):
+    # clauses too: "…: cache stampede under cold start - and mark the session failed", "…; then set …"
+    for sentence in re.split(
+        r"(?<=[.!?])\s+|\n+|\s+[-\u2013\u2014]+\s+|;\s*|,\s*(?=(?:and|then|also|plus)\b)", body
+    ):
         words = words_of(sentence)
-        if len(words) > 1 and words[0] in ("also", "then", "and", "plus", "please", "additionally"):
-            verb = words[1] if words[1] != "please" or len(words) < 3 else words[2]
-            objects = [w for w in words[2:] if w in data["_noun"] or GROUP_ID.match(w) or w in OPERATIONS]
+        connectors = ("also", "then", "and", "plus", "please", "additionally")
+        lead = 0
+        while lead < len(words) - 1 and words[lead] in connectors:
+            lead += 1  # "and then please mark …"
+        if lead:
+            verb = words[lead]
+            objects = [
+                w for w in words[lead + 1 :] if w in data["_noun"] or GROUP_ID.match(w) or w in OPERATIONS
+            ]
             if verb in verbs and verb not in not_verbs and verb not in data["_dual"] and objects:
                 # "Also mark group_b as completed"; not "- Please remove the leftover decorator" (a note to
                 # a developer: no object of this skill)
                 raise refuse(
-                    f"the request holds a second operation ('{' '.join(words[:3])} …') after its {command}; "
+                    f"the request holds a second operation ('{' '.join(words[: lead + 2])} …') "
+                    f"after its {command}; "
                     "send one request per operation",
                     command,
                     kind="two_operations",

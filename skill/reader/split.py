@@ -300,7 +300,7 @@ def body_colon(head: str, data: dict[str, Any]) -> re.Match[str] | None:
         second = _DASH_BREAK.search(first_line, dash.end())
         middle = first_line[dash.end() : second.start()] if second else ""
         between = _DASH_BREAK.split(first_line[dash.end() : colon.start()])
-        if all(QUALIFIER_ITEM.match(part) for part in between if part.strip()):
+        if all(is_qualifier(part) for part in between if part.strip()):
             return colon  # "… — iteration 3 — agent pm_main: replanned …": values up to the colon
         if (
             second
@@ -373,6 +373,12 @@ QUALIFIER_ITEM = Lazy(
 )
 
 
+def is_qualifier(item: str) -> bool:
+    """A value qualifier: 'iteration 2', 'agent qa_1', 'session s_1', 'QA', or an agent's id alone
+    ('tech_lead_2', which says whose it is)."""
+    return QUALIFIER_ITEM.match(item) is not None or agent_prefix(item.strip().lower()) is not None
+
+
 def trailing_qualifiers(body: str) -> tuple[str, str]:
     """'4 tests failing (iteration 2, agent qa_1)' -> ('4 tests failing', 'iteration 2, agent qa_1').
 
@@ -383,7 +389,7 @@ def trailing_qualifiers(body: str) -> tuple[str, str]:
     if not match:
         return body, ""
     items = [item for item in re.split(r"[,;]", match.group(1)) if item.strip()]
-    if not items or not all(QUALIFIER_ITEM.match(item) for item in items):
+    if not items or not all(is_qualifier(item) for item in items):
         return body, ""
     return body[: match.start()].rstrip(), match.group(1).strip()
 
@@ -400,7 +406,7 @@ def json_then_qualifiers(body: str) -> tuple[str, str]:
         return body, ""
     rest = text[end:].strip().strip(".").strip()
     items = [item for item in re.split(r"[,;()]", rest) if item.strip()]
-    if not items or not all(QUALIFIER_ITEM.match(item) for item in items):
+    if not items or not all(is_qualifier(item) for item in items):
         return body, ""
     return text[:end], ", ".join(item.strip() for item in items)
 
@@ -493,7 +499,7 @@ def label_values(lines: list[str], command: str, phrase: str, body: str) -> Labe
         quoted = re.match(
             r"\s*[\"\u201c]([^\"\u201d]+)[\"\u201d]\s*(?:[-,;\u2013\u2014]\s*)?(.*)$", body, re.S
         )
-        if quoted and all(QUALIFIER_ITEM.match(i) for i in re.split(r"[,;]", quoted.group(2)) if i.strip()):
+        if quoted and all(is_qualifier(i) for i in re.split(r"[,;]", quoted.group(2)) if i.strip()):
             # '"Only one group needed" - iteration 1, agent_id pm_main': the quote is the value
             body = quoted.group(1)
             phrase = (phrase + " " + quoted.group(2)).strip()
