@@ -36,6 +36,8 @@ def convert_values(command: str, raw: dict[str, Any]) -> dict[str, Any]:
     specs = argument_specs(command)
     values: dict[str, Any] = {}
     for name in (n for n in specs if n in raw):
+        if isinstance(raw[name], str) and not raw[name].strip() and not specs[name].get("required"):
+            continue  # "Iteration:" left empty in a template: an optional value not given
         what = label_of(name).lower() if name in data["label_names"] else name
         values[name] = clean(command, name, specs[name]["type"], raw[name], what, data)
     for name, spec in specs.items():
@@ -67,6 +69,14 @@ def clean(command: str, name: str, type_name: str, value: Any, what: str, data: 
         return _json_value(command, name, str(value), what, data)
     if type_name in ("text", "sql"):
         text = _text_value(str(value), data)
+        if type_name == "sql":  # "```sql SELECT …```" then "That's for the header": prose is no SQL
+            parts = re.split(r"\n\s*\n", text)
+            while len(parts) > 1 and not re.match(
+                r"(?i)\s*(?:select|with|from|where|order|group|limit|union|and|or|join|left|inner|having|\(|--)",
+                parts[-1],
+            ):
+                parts.pop()
+            text = "\n\n".join(parts).strip()
         _check_placeholder(name, text, data, whole=True, command=command)
         return text
     if type_name == "flag":

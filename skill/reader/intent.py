@@ -230,7 +230,12 @@ def _named_in_quotes(sentence: str, data: dict[str, Any]) -> str:
     if "'" not in sentence and "\u2018" not in sentence:
         return sentence
     naming = "|".join(re.escape(w) for w in data["slots"]["group_name"])
-    return re.sub(r"(?i)\b(" + naming + r")\s*[:=]?\s*['\u2018][^'\u2019\n]+['\u2019](?!\w)", r"\1", sentence)
+    named_by = (
+        naming + r"|(?:task[_-]?)?group[_-][a-z0-9][\w.-]*|grp[_-]?[a-z0-9][\w.-]*"
+    )  # "group_a 'Webhooks'"
+    return re.sub(
+        r"(?i)\b(" + named_by + r")\s*[:=]?\s*['\u2018][^'\u2019\n]+['\u2019](?!\w)", r"\1", sentence
+    )
 
 
 def _recorded_as_field(text: str, data: dict[str, Any]) -> bool:
@@ -520,6 +525,8 @@ def recognise(head: str, label_lines: list[list[str]], data: dict[str, Any], fir
             found_command = data["operations"]["interaction"]["write"]  # "please log this for s_1: …"
     if found_command is None and verb_only is None and any("sql" in c for c in label_lines):
         found_command = "query"  # "query: SELECT …"
+    if found_command is None and verb_only == "run" and re.match(r"(?i)\s*(?:select|with)\b", body or ""):
+        found_command = "query"  # "please run this:" then the statement (in a fence or not)
     if found_command is None and fallback is not None:
         found_command = fallback
     said = " ".join(kept)

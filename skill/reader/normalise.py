@@ -165,6 +165,7 @@ def drop_fences(lines: list[str]) -> list[str]:
     text value (```python in a developer's report) is part of that text and stays."""
     fences = [i for i, line in enumerate(lines) if FENCE.match(line)]
     keep: set[int] = set()
+    ends: set[int] = set()
     filled = [i for i, line in enumerate(lines) if line.strip()]
     for opening, closing in zip(fences[::2], fences[1::2]):
         info = lines[opening].strip().lstrip("`~").strip().lower()
@@ -173,7 +174,13 @@ def drop_fences(lines: list[str]) -> list[str]:
         whole = filled and opening == filled[0] and closing == filled[-1]
         if not whole and not wraps_value and (info not in _UNWRAPPED or _after_prose(lines, opening)):
             keep.update((opening, closing))
-    return [line for i, line in enumerate(lines) if i in keep or not FENCE.match(line)]
+        elif inner and re.match(r"(?i)(?:select|with)\b", inner[0]):
+            ends.add(closing)  # the statement ends at its fence: a line after it is no more SQL
+    return [
+        "" if i in ends else line
+        for i, line in enumerate(lines)
+        if i in keep or i in ends or not FENCE.match(line)
+    ]
 
 
 def _after_prose(lines: list[str], index: int) -> bool:
