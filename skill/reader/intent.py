@@ -724,7 +724,7 @@ def _logs_flavour(command: str, phrase: str, data: dict[str, Any]) -> str:
     filters = bool(re.search(r"\bsince\b|\bafter\s+\d{4}-", lowered)) or agent_in(phrase) is not None
     if filters:
         return "get-logs"
-    if wants_stream or "offset" in words:
+    if wants_stream:  # an offset alone pages get-logs too ("get logs … limit 50, offset 50")
         return "stream-logs"
     return command
 

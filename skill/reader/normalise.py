@@ -40,7 +40,10 @@ def strip_preamble(lines: list[str], data: dict[str, Any]) -> list[str]:
         lines.pop(0)
     if not lines:
         return lines
-    first = _strip_prefixes(lines[0].lstrip(" >*#"), data)
+    first = lines[0].lstrip(" >#")
+    head, colon, rest = first.partition(":")
+    # "**get session** `s_1`": emphasis around the operation's words; a value after a colon keeps its own
+    first = _strip_prefixes(re.sub(r"\*\*([^*\n]+)\*\*", r"\1", head).lstrip(" *") + colon + rest, data)
     # "QA: group_a passed, mark it completed", "[developer_1] log this …": who speaks is not the operation
     who_shape = r"[A-Za-z][A-Za-z _-]{0,20}?|[A-Za-z]+_[A-Za-z0-9]+"
     speaker = r"(?:\s+(?:" + "|".join(re.escape(w) for w in data["speaker_words"]) + r"))?"
@@ -110,6 +113,9 @@ def json_request(lines: list[str], data: dict[str, Any]) -> list[str]:
     return out
 
 
+_EMOJI = re.compile(r"^[\U0001F300-\U0001FAFF\u2600-\u27BF\uFE0F\u200D\s]+")
+
+
 def _strip_prefixes(first: str, data: dict[str, Any]) -> str:
     """'bazinga-db, please …' -> '…' (every preamble word of phrasings.json, as often as they stand)."""
     changed = True
@@ -119,6 +125,7 @@ def _strip_prefixes(first: str, data: dict[str, Any]) -> str:
         for prefix in data["_prefixes"]:
             if lowered.startswith(prefix) and (len(first) == len(prefix) or not first[len(prefix)].isalnum()):
                 first = first[len(prefix) :].lstrip(" ,:;.!-*_`\u2014\u2013")
+                first = _EMOJI.sub("", first)  # "Morning bazinga-db 👋 dashboard snapshot …"
                 changed = True
                 break
     return first

@@ -132,6 +132,8 @@ def rule(
 def fill_slots(command: str, text: str, raw: dict[str, Any]) -> list[RequestNotUnderstood]:
     """Run every rule that applies, in order; a value found fills its argument. Returns the doubts: what
     makes the request unclear, to refuse once the lists are checked (a list is the better reason)."""
+    # the command's own name ("get-skill-output test_coverage for s_1") says the operation, no value
+    text = re.sub(r"(?<![\w-])" + re.escape(command) + r"(?![\w-])", command.replace("-", " "), text)
     slots = Slots(command, text, raw)
     for each in RULES:
         if each.applies(slots):

@@ -526,6 +526,23 @@ def label_values(lines: list[str], command: str, phrase: str, body: str) -> Labe
     return Labelled(raw, phrase, body, inline_text)
 
 
+# words of a sentence, never values of a command line ("for" would have been a skill name)
+_NOT_COMMAND_LINE_WORDS = {
+    "for",
+    "in",
+    "of",
+    "from",
+    "with",
+    "on",
+    "to",
+    "and",
+    "limit",
+    "offset",
+    "since",
+    "session",
+}
+
+
 def command_line(lines: list[str]) -> tuple[str, dict[str, Any]] | None:
     """A request written as the command line ('update-task-group group_a --status completed'), read with
     the CLI's own parser (cli.parse / cli.bind, built from the vocabulary); None when it is not one.
@@ -539,8 +556,8 @@ def command_line(lines: list[str]) -> tuple[str, dict[str, Any]] | None:
     if "\n" in text or first not in OPERATIONS:
         return None
     words = _shell_words(text.rstrip(".").rstrip())
-    if words is None:
-        return None
+    if words is None or any(word.lower() in _NOT_COMMAND_LINE_WORDS for word in words[1:]):
+        return None  # "get-skill-output test_coverage for sess_beta", "stream-logs s_1 limit 20": words
     from .. import cli  # the CLI's parser (already loaded when the request came through the CLI)
     from ..errors import UsageError
 
