@@ -27,6 +27,7 @@ from .lexicon import (
     agents_in,
     clean_scalar,
     clean_token,
+    enum_words,
     label_of,
     refuse,
     request_form,
@@ -112,11 +113,38 @@ def check_body_starts_no_operation(command: str, raw: dict[str, Any]) -> None:
 _TOKENS_AMOUNT = Lazy(r"(?<![\w.])\d[\d,_.]*\s?[kK]?\s*(?:tokens?|toks?)\b", re.IGNORECASE)
 
 
+def _check_status_filter(command: str, phrase: str, raw: dict[str, Any]) -> None:
+    """'task groups with status blocked', 'Blocked task groups in s_1?': a status filter the vocabulary does
+    not have is refused (read as no filter, the word would be dropped and every row answered)."""
+    spec = argument_specs(command).get("status")
+    if spec is None or spec["type"] not in ENUMS or COMMANDS[command]["kind"] != "read":
+        return
+    known = {word for word, _ in enum_words(spec["type"])}
+    text = strip_quoted(phrase).lower()
+    said = re.search(r"\bstatus\s*(?:is|=|:)?\s+([a-z][\w-]*)", text)
+    word = said.group(1) if said else None
+    if word is not None and (word in tables()["_stop"] or GROUP_ID.match(word) or re.search(r"\d", word)):
+        word = None  # "the status of group_b", "status for s_1": no filter said
+    if word is None or word in known:
+        like_words = "|".join(tables()["status_like_words"])
+        like = re.search(r"\b(" + like_words + r")\s+(?:task\s+)?(?:groups?|sessions?)\b", text)
+        word = like.group(1) if like and like.group(1) not in known else None
+    if word is not None and word not in known:
+        values = "|".join(ENUMS[spec["type"]]["values"])
+        raise refuse(
+            f"{word!r} is not a {spec['type'].replace('_', ' ')} ({values}); "
+            f"{command} filters by one of these",
+            command,
+            kind="invalid_value",
+        )
+
+
 def check_lists(command: str, phrase: str, raw: dict[str, Any]) -> None:
     """A list of values where the operation takes one ('developer 500 tokens, qa 300 tokens',
     'mark group_a and group_b completed', 'task groups for sess_beta and sess_alpha') is refused: one
     request per value."""
     _check_state_types(command, phrase, raw)
+    _check_status_filter(command, phrase, raw)
     if COMMANDS[command]["kind"] != "write":
         _check_read_lists(command, phrase, raw)
         return

@@ -278,6 +278,13 @@ def _role_nouns_dropped(words: list[str], data: dict[str, Any]) -> list[str]:
 def _determined(words: list[str], at: int, data: dict[str, Any]) -> bool:
     """'for the final report', 'the log': a word after an article (and one adjective) is a noun."""
     articles = data["_articles"]
+    if (
+        at >= 1
+        and at + 1 < len(words)
+        and words[at + 1] in data["dual_noun_heads"]
+        and words[at - 1] not in ("please", "also", "then", "now", "to", "and", "just", "kindly", "pls")
+    ):
+        return True  # "any orchestrator log entries since …" (not opening the sentence: "Log entry: …")
     return (at >= 1 and words[at - 1] in articles) or (
         at >= 2 and words[at - 2] in articles and words[at - 1] not in data["_verb"] and words[at - 1] != "to"
     )
@@ -388,7 +395,7 @@ def recognise(head: str, label_lines: list[list[str]], data: dict[str, Any], fir
             continue
         kept.append(sentence)
         # values in parentheses ("(session: s_1)", "(iteration 2, agent qa_1)") never name the operation
-        words = words_of(_AMPERSAND.sub(" and ", PARENS.sub(" ", sentence)))
+        words = words_of(_AMPERSAND.sub(" and ", _SESSION_QUALIFIER.sub(" ", PARENS.sub(" ", sentence))))
         # "the session's status", "the group's review status": the owner is the object
         words = [
             w[:-2] if w.endswith("'s") and (w[:-2] in data["_noun"] or GROUP_ID.match(w[:-2])) else w
@@ -397,7 +404,8 @@ def recognise(head: str, label_lines: list[list[str]], data: dict[str, Any], fir
         pairs, delete_seen, sentence_lead = _pairs(words, data)
         lead = lead or sentence_lead
         delete = delete or delete_seen
-        _check_unsupported(words_of(strip_quoted(_named_in_quotes(PARENS.sub(" ", sentence), data))), data)
+        said = _TYPE_VALUE.sub(r"\1", _named_in_quotes(PARENS.sub(" ", sentence), data))
+        _check_unsupported(words_of(strip_quoted(said)), data)
         joined = joined or _two_operations(words, data)
         sentence_ops = 0
         for verb, topic, _, primary, _phrase in pairs:
@@ -577,6 +585,12 @@ _HEADS = {"state"}
 _TOLD_FIRST = Lazy(
     r"(?i)(?:please\s+)?(log|record|save|store|note|track)\s+(?:it|this|that|them)\b\s*(?:[-\u2013\u2014:,.]\s*|$)"
 )
+# "…, session sess_beta": a value after a comma, like one in parentheses, never names the operation
+_SESSION_QUALIFIER = re.compile(
+    r"(?i)[,;]\s*(?:in\s+|for\s+)?session(?:[ _-]?id)?\s*[:=]?\s*[\w.:@+-]*[\d_][\w.:@+-]*\s*(?=[,;.]|$)"
+)
+# "log decision for s_1, type scope: {…}": the word after "type" is a value (a decision or state type)
+_TYPE_VALUE = re.compile(r"(?i)\b(type)\s*[:=]?\s+[A-Za-z][\w-]*")
 _AMPERSAND = re.compile(r"(?<=\s)[+&](?=\s)")  # "snapshot + stream-logs": two objects joined
 
 _BEFORE_A_VERB = {

@@ -734,6 +734,8 @@ def session_after_preposition(s: Slots) -> str | None:
     ):
         token = clean_token(match.group(1))
         looks_like_id = any(c.isdigit() or c == "_" for c in token)
+        if token.isdigit() and re.match(r"\s+[A-Za-z]", s.text[match.end() :]):
+            continue  # "green for 50 runs": a count of something, not a session
         if GROUP_ID.match(token.lower()) or (s.write and agent_prefix(token.lower()) is not None):
             continue
         if looks_like_id and agent_or_none(token.split("_")[0]) in AGENT_TYPES["documented"]:
