@@ -23,6 +23,7 @@ from .lexicon import (
     refuse,
     shorten,
     tables,
+    words_of,
 )
 
 TYPE_CHECKING = False  # importing typing costs ~2 ms per process; annotations are strings anyway
@@ -82,6 +83,14 @@ def clean(command: str, name: str, type_name: str, value: Any, what: str, data: 
     if type_name == "flag":
         return bool(value)
     scalar = clean_scalar(str(value))
+    said = words_of(str(value))
+    if (
+        name == "revision_count"
+        and said
+        and said[0] in data["slots"]["revision_bump"]
+        and not re.search(r"\d", str(value))
+    ):
+        return _Increment()  # "Revision: bump the revision count", "Revision Count: increment"
     if name == "revision_count" and scalar.startswith("+"):
         if scalar == "+1":
             return _Increment()

@@ -23,6 +23,7 @@ from .lexicon import (
     Lazy,
     agent_in,
     agent_or_none,
+    agent_prefix,
     correct_typos,
     enum_words,
     refuse,
@@ -401,6 +402,8 @@ def recognise(head: str, label_lines: list[list[str]], data: dict[str, Any], fir
             w[:-2] if w.endswith("'s") and (w[:-2] in data["_noun"] or GROUP_ID.match(w[:-2])) else w
             for w in words
         ]
+        # "developer_3's report": the agent's (its type says whose report: an interaction, not a skill's)
+        words = [(agent_prefix(w[:-2]) or w) if w.endswith("'s") else w for w in words]
         pairs, delete_seen, sentence_lead = _pairs(words, data)
         lead = lead or sentence_lead
         delete = delete or delete_seen

@@ -156,6 +156,12 @@ def read_labels(
         in_text = current is not None and arg_specs[current]["type"] == "text"
         if in_text and line[:1] in (" ", "\t"):
             match = None  # an indented line of a text value: code, a traceback, a quoted block
+        if (
+            match is not None
+            and OPERATIONS[command]["kind"] == "read"
+            and label_key(match.group(1).strip().strip("*_ ")) in data["prose_labels"]
+        ):
+            break  # "Context: I'm writing the post-mortem …" after a read: why it is asked, no value
         if index > 0 and match is not None and looks_like_label(match.group(1), match.group(2), data):
             if not (in_text and (block or not match.group(2).strip())) and not report_body:
                 unknown.append(match.group(1).strip().strip("*_ "))
