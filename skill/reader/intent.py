@@ -396,7 +396,8 @@ def recognise(head: str, label_lines: list[list[str]], data: dict[str, Any], fir
             continue
         kept.append(sentence)
         # values in parentheses ("(session: s_1)", "(iteration 2, agent qa_1)") never name the operation
-        words = words_of(_AMPERSAND.sub(" and ", _SESSION_QUALIFIER.sub(" ", PARENS.sub(" ", sentence))))
+        unvalued = _SESSION_QUALIFIER.sub(" ", PARENS.sub(" ", _QUOTED.sub(" ", sentence)))
+        words = words_of(_AMPERSAND.sub(" and ", unvalued))
         # "the session's status", "the group's review status": the owner is the object
         words = [
             w[:-2] if w.endswith("'s") and (w[:-2] in data["_noun"] or GROUP_ID.match(w[:-2])) else w
@@ -594,6 +595,8 @@ _SESSION_QUALIFIER = re.compile(
 )
 # "log decision for s_1, type scope: {…}": the word after "type" is a value (a decision or state type)
 _TYPE_VALUE = re.compile(r"(?i)\b(type)\s*[:=]?\s+[A-Za-z][\w-]*")
+# words in double quotes are a value ('"All three groups dispatched"'), never the operation's object
+_QUOTED = re.compile(r"[\"\u201c][^\"\u201d\n]{3,}[\"\u201d]")
 _AMPERSAND = re.compile(r"(?<=\s)[+&](?=\s)")  # "snapshot + stream-logs": two objects joined
 
 _BEFORE_A_VERB = {

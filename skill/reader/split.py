@@ -20,6 +20,7 @@ from .lexicon import (
     SESSION_SHAPE,
     SPOKEN_WRITE,
     Lazy,
+    agent_or_none,
     agent_prefix,
     clean_scalar,
     enum_words,
@@ -439,6 +440,11 @@ def split(lines: list[str]) -> tuple[str, list[list[str]], int]:
     ):
         # "Tokens: 7,250 - agent developer_4 - session s_1. Log them.": one sentence, all of it the head
         return lines[0].strip(), [], len(lines)
+    if first_label == 0 and len([line for line in lines if line.strip()]) == 1:
+        match = LABEL_LINE.match(lines[0])
+        if match and label_key(match.group(1)) in data["_dual"] and _values_then_quote(match.group(2)):
+            # 'Log: orchestrator, sess_beta, "All three groups dispatched"': the verb, then its values
+            return lines[0].strip(), [], len(lines)
     head = "\n".join(lines[:first_label]).strip()
     label_candidates = [c for c in (label_args(lines[i], data) for i in range(first_label, len(lines))) if c]
     return head, label_candidates, 0
@@ -459,6 +465,32 @@ class Labelled:
         self.inline_text = inline_text
 
 
+_STARTS_WITH_SESSION = Lazy(r"(?i)\s*(?:bazinga|sess|session)_[\w.:@+-]+\s*,\s*\S")
+
+
+def _values_then_quote(body: str) -> tuple[str, str] | None:
+    """'orchestrator, sess_beta, "All three groups dispatched" (iteration 1)' -> ('orchestrator, sess_beta
+    (iteration 1)', 'All three groups dispatched'): comma-separated ids and agent types around exactly one
+    quoted text; None for any other body (a word that is neither makes it text)."""
+    body, qualifiers = trailing_qualifiers(body.strip().rstrip("."))
+    items = [i.strip() for i in re.split(r",(?=(?:[^\"]*\"[^\"]*\")*[^\"]*$)", body) if i.strip()]
+    quoted = [i for i in items if re.fullmatch(r"[\"\u201c][^\"\u201d]+[\"\u201d]", i)]
+    if len(items) < 2 or len(quoted) != 1:
+        return None
+    rest = [i for i in items if i not in quoted]
+    for item in rest:
+        lowered = item.lower()
+        if not (
+            SESSION_SHAPE.fullmatch(item)
+            or agent_or_none(item) in AGENT_TYPES["documented"]
+            or agent_prefix(lowered) is not None
+            or is_qualifier(item)
+        ):
+            return None
+    said = ", ".join(rest) + (f" ({qualifiers})" if qualifiers else "")
+    return said, quoted[0][1:-1]
+
+
 def label_values(lines: list[str], command: str, phrase: str, body: str) -> Labelled:
     """Pass 2: the labels of this operation (a label line of anything else is refused by name), one-line
     label runs ("Session ID: s_1, Agent Type: pm, Content: …"), and the body as the operation's text value
@@ -474,6 +506,12 @@ def label_values(lines: list[str], command: str, phrase: str, body: str) -> Labe
     unknown: list[str] = []
     segments = label_segments(body, arg_specs, data, unknown)
     ending = re.search(r"[,;|(]\s*([A-Za-z][\w -]{0,30})$", phrase)
+    if ending and (
+        ending.group(1).strip().lower() in data["colon_not_label"]
+        or agent_or_none(ending.group(1).strip()) in AGENT_TYPES["documented"]
+        or agent_prefix(ending.group(1).strip().lower()) is not None
+    ):
+        ending = None  # "…, simple mode, for: Add dark mode", "Log for s_1, developer: …": no label
     if body.strip() and ending and looks_like_label(ending.group(1), body, data):
         words = label_key(ending.group(1)).split()
         prefixes = [" ".join(words[:size]) for size in range(1, len(words) + 1)]
@@ -501,6 +539,14 @@ def label_values(lines: list[str], command: str, phrase: str, body: str) -> Labe
                 raise refuse(f"two values given for {label_of(name)}", command, kind="list_of_values")
             raw.setdefault(name, value)
         body = ""
+    listed = _values_then_quote(body) if body_arg and body_arg not in raw else None
+    if listed is not None:
+        # 'Log: orchestrator, sess_beta, "All three groups dispatched" (iteration 1)': values, then the text
+        values_said, body = listed
+        phrase = (phrase + ", " + values_said).strip()
+    if body_arg and body_arg not in raw and _STARTS_WITH_SESSION.match(body):
+        # "New session for the infra work: sess_x, simple mode, requirements "…"": values, not the text
+        phrase, body = (phrase + ", " + body.strip()).strip(), ""
     if body_arg and body_arg not in raw and body.strip():
         quoted = re.match(
             r"\s*[\"\u201c]([^\"\u201d]+)[\"\u201d]\s*(?:[-,;\u2013\u2014]\s*)?(.*)$", body, re.S
