@@ -257,7 +257,13 @@ def check_direction(intent: Intent, command: str) -> None:
     kind = COMMANDS[command]["kind"]
     markers = tables()["_write_markers"]
     if kind == "read" and command != "query":
-        found = [w for s in intent.sentences for w in words_of(s) if w in markers]
+        keeps = set(tables()["aside_keeps"])
+        found = [
+            w
+            for s in intent.sentences
+            for w in words_of(s)
+            if w in markers or (w.endswith("ing") and {w[:-3], w[:-3] + "e", w[:-4]} & keeps)
+        ]  # "…, setting it": a storage verb in -ing after the object
         if found:
             raise refuse(
                 f"the request says {found[0]!r} (a write) but names only a read ({command}); "

@@ -276,6 +276,25 @@ def _role_nouns_dropped(words: list[str], data: dict[str, Any]) -> list[str]:
     return out
 
 
+def _without_aside(sentence: str, data: dict[str, Any]) -> str:
+    """'dashboard snapshot for s_1 please, posting it to the release channel': a last clause opened by a
+    word in -ing that names nothing this skill stores (no object noun, no id) says what the agent will do
+    next, not the operation."""
+    match = re.search(r",\s+([a-z]+ing)\b([^,;:]*)$", sentence)
+    if not match:
+        return sentence
+    words = words_of(match.group(2))
+    if any(w in data["_noun"] or "_" in w or any(c.isdigit() for c in w) for w in words):
+        return sentence  # "…, marking group_a completed": a value or an object, kept
+    gerund = match.group(1)
+    stems = {gerund[:-3], gerund[:-3] + "e", gerund[:-4]}  # posting, saving, logging
+    if stems & set(data["aside_keeps"]) or not re.match(
+        r"\s*(?:it|this|them)\s+(?:to|into|in|on|with)\b", match.group(2)
+    ):
+        return sentence  # "…, saving it": the write itself; only "posting it to the channel" is an aside
+    return sentence[: match.start()]
+
+
 def _determined(words: list[str], at: int, data: dict[str, Any]) -> bool:
     """'for the final report', 'the log': a word after an article (and one adjective) is a noun."""
     articles = data["_articles"]
@@ -374,7 +393,7 @@ def recognise(head: str, label_lines: list[list[str]], data: dict[str, Any], fir
         # "In session s_1, group_c needs another pass: set it back to in progress": the instruction
         # follows the colon; the words before it say what it is about
         phrase, body = phrase + ". " + body, ""
-    sentences = [s.strip() for s in SENTENCE_END.split(phrase) if s.strip()]
+    sentences = [_without_aside(s.strip(), data) for s in SENTENCE_END.split(phrase) if s.strip()]
     # A sentence of its own "for session X" keeps its values; trailing explanation is dropped.
     trailing = tuple(data["trailing_prose"])
     found_command: str | None = None
