@@ -1,6 +1,7 @@
 """Score the request reader on its corpora: accuracy and wrong actions, per class. Standard library only.
 
-    python3 bench/score_requests.py [--part dev|v1|v2|v3|HELD_OUT|all] [--show-failures [--i-am-done]] [--json]
+    python3 bench/score_requests.py [--part dev|v1|v2|v3|<held-out>|all] [--show-failures [--i-am-done]]
+                                     [--json]
 
 Every request is run against a fresh copy of the seed database (tests/requests_heldout/seed.json), through
 the real CLI in-process (``skill.cli.run``): first ``request --dry-run`` (compared with the expected
