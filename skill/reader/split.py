@@ -472,6 +472,8 @@ def _values_then_quote(body: str) -> tuple[str, str] | None:
     """'orchestrator, sess_beta, "All three groups dispatched" (iteration 1)' -> ('orchestrator, sess_beta
     (iteration 1)', 'All three groups dispatched'): comma-separated ids and agent types around exactly one
     quoted text; None for any other body (a word that is neither makes it text)."""
+    if body.count('"') + body.count("\u201c") + body.count("\u201d") != 2 or len(body) > 2000:
+        return None  # one quote of a short line: never a JSON body or a long text (and linear work)
     body, qualifiers = trailing_qualifiers(body.strip().rstrip("."))
     items = [i.strip() for i in re.split(r",(?=(?:[^\"]*\"[^\"]*\")*[^\"]*$)", body) if i.strip()]
     quoted = [i for i in items if re.fullmatch(r"[\"\u201c][^\"\u201d]+[\"\u201d]", i)]
