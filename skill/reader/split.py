@@ -401,6 +401,37 @@ def trailing_qualifiers(body: str) -> tuple[str, str]:
     return body[: match.start()].rstrip(), match.group(1).strip()
 
 
+_EXPLICIT_QUALIFIER = Lazy(
+    r"^\s*(?:(?:at\s+)?iter(?:ation)?\s*#?\s*\d+|round\s*#?\s*\d+|agent(?:[ _-]?id)?\s*[:=]?\s*[\w.-]+"
+    r"|(?:by\s+)?[a-z]+(?:_[a-z]+)*_[a-z0-9]+)\s*$",
+    re.IGNORECASE,
+)
+
+
+def plain_trailing_qualifiers(body: str) -> tuple[str, str]:
+    """'webhook retries done, iteration 2?' -> ('webhook retries done', 'iteration 2'): values after the
+    last commas or dashes of a one-line text, each said with its word (iteration, round, agent) or an
+    agent's id; anything else stays text."""
+    if "\n" in body.strip() or len(body) > 2000:
+        return body, ""
+    text = body.strip().rstrip(".?!").rstrip()
+    taken: list[str] = []
+    while True:
+        match = re.search(r"(?:,|\s[-\u2013\u2014]+)\s*([^,\n\"\u201c\u201d]+)$", text)
+        if not match or not _EXPLICIT_QUALIFIER.match(match.group(1)):
+            break
+        item = match.group(1).strip()
+        bare = re.sub(r"(?i)^by\s+", "", item)
+        id_shaped = re.fullmatch(r"[A-Za-z]+(?:_[A-Za-z]+)*_[A-Za-z0-9]+", bare)
+        if id_shaped and agent_prefix(bare.lower()) is None:
+            break  # "…, group_a": not an agent's id, part of the text
+        taken.insert(0, item)
+        text = text[: match.start()].rstrip()
+    if not taken or not text.strip():
+        return body, ""
+    return text, ", ".join(taken)
+
+
 def json_then_qualifiers(body: str) -> tuple[str, str]:
     """'{"agent": "qa"}, iteration 3.' -> ('{"agent": "qa"}', 'iteration 3'): only value qualifiers
     (iteration, agent, session, group) may follow the JSON; anything else stays for the JSON check."""
@@ -559,6 +590,9 @@ def label_values(lines: list[str], command: str, phrase: str, body: str) -> Labe
             phrase = (phrase + " " + quoted.group(2)).strip()
         body, qualifiers = trailing_qualifiers(body)
         phrase = (phrase + " " + qualifiers).strip() if qualifiers else phrase
+        if arg_specs[body_arg]["type"] == "text" and "iteration" in arg_specs and not qualifiers:
+            body, qualifiers = plain_trailing_qualifiers(body)  # "…: retries done, iteration 2?"
+            phrase = (phrase + " " + qualifiers).strip() if qualifiers else phrase
         if arg_specs[body_arg]["type"] == "json":
             body, qualifiers = json_then_qualifiers(body)  # '{…}, iteration 3.': values after the JSON
             phrase = (phrase + " " + qualifiers).strip() if qualifiers else phrase
