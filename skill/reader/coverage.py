@@ -121,6 +121,18 @@ def _check_status_filter(command: str, phrase: str, raw: dict[str, Any]) -> None
         return
     known = {word for word, _ in enum_words(spec["type"])}
     text = strip_quoted(phrase).lower()
+    said_values = {
+        value
+        for word, value in enum_words(spec["type"])
+        if re.search(r"(?<![\w-])" + re.escape(word) + r"(?![\w-])", text)
+    }
+    if len(said_values) > 1 and re.search(r"\b(?:or|and)\b|[,/]", text):
+        raise refuse(
+            f"the request names several statuses ({', '.join(sorted(said_values))}); {command} filters by "
+            "one: send one request per status",
+            command,
+            kind="list_of_values",
+        )
     said = re.search(r"\bstatus\s*(?:is|=|:)?\s+([a-z][\w-]*)", text)
     word = said.group(1) if said else None
     if word is not None and (word in tables()["_stop"] or GROUP_ID.match(word) or re.search(r"\d", word)):
