@@ -84,6 +84,14 @@ def _pairs(words: list[str], data: dict[str, Any]) -> tuple[Any, ...]:
                 lead = lead or verb
         if topic is not None:
             pass
+        elif (
+            noun_match is not None
+            and noun_match[1] == 1
+            and i + 1 < n
+            and nouns.get(words[i + 1]) in ("decision", "state")
+            and nouns[noun_match[0]] != nouns[words[i + 1]]
+        ):
+            noun_match = None  # "the spawn decision", "the review state": the last noun is the object
         elif noun_match is not None:
             topic = nouns[noun_match[0]]
             if (

@@ -707,6 +707,9 @@ def config_key(s: Slots) -> str | None:
 @rule("decision_type")
 def decision_type(s: Slots) -> str | None:
     """'type: spawn_agent', 'spawn_agent decisions', 'decision spawn_agent'."""
+    named = s.first_token([r"\btype\s*[:=]?\s*" + TOKEN], allow_stop=True)  # "of type review": said as one
+    if named and named.lower() not in ("of", "for", "in", "is", "the", "a", "an"):
+        return named
     token = s.first_token(
         [r"\btype\s*[:=]?\s*" + TOKEN, TOKEN + r"\s+decisions?\b", r"\bdecision\s+(?:type\s+)?" + TOKEN]
     )
