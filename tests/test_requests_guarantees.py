@@ -369,3 +369,79 @@ def test_a_session_the_sentence_names_is_the_one_used_or_refused(verb, wrapper, 
     except RequestNotUnderstood:
         return
     assert command == "update-task-group" and args.get("session_id") == session, text
+
+
+def _gerund(verb: str) -> str:
+    if verb.endswith("e") and not verb.endswith("ee"):
+        return verb[:-1] + "ing"
+    if re.fullmatch(r"[^aeiou]*[aeiou][bdglmnpt]", verb):
+        return verb + verb[-1] + "ing"  # log -> logging, set -> setting
+    return verb + "ing"
+
+
+@SETTINGS
+@given(
+    st.sampled_from(
+        sorted(w for w in DATA["aside_keeps"] if DATA["_verb"].get(w) in ("create", "write", "update"))
+    ),
+    st.sampled_from(OBJECTS),
+    SESSION,
+    st.sampled_from(["", " to the db", " into the channel", " with the team", " now"]),
+)
+def test_a_storage_verb_in_a_last_clause_never_becomes_a_read(verb, obj, session, where):
+    # "the PM state for s_1 please, saving it": the -ing clause is the write, never an aside dropped
+    text = f"the {obj} for session {session} please, {_gerund(verb)} it{where}"
+    assert _kind(text) in (None, "write"), text
+
+
+@SETTINGS
+@given(
+    st.sampled_from(AGENTS), SESSION, WORDS, st.sampled_from(["Log", "Record", "Note"]), st.text(max_size=20)
+)
+def test_a_line_of_values_and_a_quote_logs_the_quote_or_refuses(agent, session, content, verb, extra):
+    # 'Log: orchestrator, sess_beta, "…"': the values land in their arguments, the quote is the content
+    text = f'{verb}: {agent}, {session}, "{content}"{extra}'
+    try:
+        command, args = parse(text)
+    except RequestNotUnderstood:
+        return
+    if command == "log-interaction":
+        assert args["content"].strip() == content.strip() or content.strip() in args["content"], text
+        assert args["session_id"] == session, text
+
+
+@SETTINGS
+@given(
+    st.sampled_from(["task groups", "sessions"]),
+    st.sampled_from(sorted(DATA["status_like_words"])),
+    st.sampled_from(["{w} {obj} in {s}?", "{obj} with status {w} in {s}", "list {w} {obj} for {s}"]),
+    SESSION,
+)
+def test_a_status_filter_outside_the_vocabulary_is_refused_never_dropped(obj, word, shape, session):
+    text = shape.format(w=word, obj=obj, s=session)
+    enum = "group_status" if obj == "task groups" else "session_status"
+    known = set(ENUMS[enum]["values"]) | set(ENUMS[enum]["aliases"])
+    try:
+        _command, args = parse(text)
+    except RequestNotUnderstood:
+        return
+    assert word in known or args.get("status") is not None, text
+
+
+@SETTINGS
+@given(
+    st.sampled_from(["log this QA finding", "record the developer note", "save the PM summary"]),
+    SESSION,
+    st.sampled_from([" - and ", "; then ", ", and then ", "; also "]),
+    st.sampled_from(
+        ["mark the session failed", "set group_a to completed", "update the session status to completed"]
+    ),
+)
+def test_a_second_operation_after_a_clause_break_is_refused(head, session, joiner, second):
+    text = f"{head} for {session}: cache warmed up{joiner}{second}"
+    try:
+        parse(text)
+    except RequestNotUnderstood as error:
+        assert error.code == "two_operations" or "second operation" in error.message, text
+        return
+    raise AssertionError(f"ran one of two operations: {text}")

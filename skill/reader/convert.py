@@ -23,6 +23,7 @@ from .lexicon import (
     refuse,
     shorten,
     tables,
+    words_of,
 )
 
 TYPE_CHECKING = False  # importing typing costs ~2 ms per process; annotations are strings anyway
@@ -36,6 +37,8 @@ def convert_values(command: str, raw: dict[str, Any]) -> dict[str, Any]:
     specs = argument_specs(command)
     values: dict[str, Any] = {}
     for name in (n for n in specs if n in raw):
+        if isinstance(raw[name], str) and not raw[name].strip() and not specs[name].get("required"):
+            continue  # "Iteration:" left empty in a template: an optional value not given
         what = label_of(name).lower() if name in data["label_names"] else name
         values[name] = clean(command, name, specs[name]["type"], raw[name], what, data)
     for name, spec in specs.items():
@@ -67,11 +70,27 @@ def clean(command: str, name: str, type_name: str, value: Any, what: str, data: 
         return _json_value(command, name, str(value), what, data)
     if type_name in ("text", "sql"):
         text = _text_value(str(value), data)
+        if type_name == "sql":  # "```sql SELECT …```" then "That's for the header": prose is no SQL
+            parts = re.split(r"\n\s*\n", text)
+            while len(parts) > 1 and not re.match(
+                r"(?i)\s*(?:select|with|from|where|order|group|limit|union|and|or|join|left|inner|having|\(|--)",
+                parts[-1],
+            ):
+                parts.pop()
+            text = "\n\n".join(parts).strip()
         _check_placeholder(name, text, data, whole=True, command=command)
         return text
     if type_name == "flag":
         return bool(value)
     scalar = clean_scalar(str(value))
+    said = words_of(str(value))
+    if (
+        name == "revision_count"
+        and said
+        and said[0] in data["slots"]["revision_bump"]
+        and not re.search(r"\d", str(value))
+    ):
+        return _Increment()  # "Revision: bump the revision count", "Revision Count: increment"
     if name == "revision_count" and scalar.startswith("+"):
         if scalar == "+1":
             return _Increment()
@@ -142,6 +161,11 @@ def _text_value(value: str, data: dict[str, Any]) -> str:
     while len(paragraphs) > 1 and paragraphs[-1].strip().lower().startswith(trailing):
         paragraphs.pop()
     text = "\n\n".join(paragraphs).strip()
+    signed = re.match(r"([\"\u201c])([^\"\u201d]+)[\"\u201d][ \t]*\n(.*)$", text, re.S)
+    if signed and all(
+        line.strip().lower().startswith(trailing) for line in signed.group(3).split("\n") if line.strip()
+    ):
+        text = signed.group(2).strip()  # '"all 12 pass"' then 'Thanks, QA' on the next line: a sign-off
     if len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'" and text.count(text[0]) == 2:
         text = text[1:-1]
     return text

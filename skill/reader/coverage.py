@@ -27,6 +27,7 @@ from .lexicon import (
     agents_in,
     clean_scalar,
     clean_token,
+    enum_words,
     label_of,
     refuse,
     request_form,
@@ -83,16 +84,26 @@ def check_body_starts_no_operation(command: str, raw: dict[str, Any]) -> None:
     if not isinstance(body, str) or COMMANDS[command]["kind"] != "write":
         return
     verbs, not_verbs = data["_verb"], set(data["conjunctions"].get("not_verbs", ()))
-    for sentence in re.split(r"(?<=[.!?])\s+|\n+", body):
+    # clauses too: "…: cache stampede under cold start - and mark the session failed", "…; then set …"
+    for sentence in re.split(
+        r"(?<=[.!?])\s+|\n+|\s+[-\u2013\u2014]+\s+|;\s*|,\s*(?=(?:and|then|also|plus)\b)", body
+    ):
         words = words_of(sentence)
-        if len(words) > 1 and words[0] in ("also", "then", "and", "plus", "please", "additionally"):
-            verb = words[1] if words[1] != "please" or len(words) < 3 else words[2]
-            objects = [w for w in words[2:] if w in data["_noun"] or GROUP_ID.match(w) or w in OPERATIONS]
+        connectors = ("also", "then", "and", "plus", "please", "additionally")
+        lead = 0
+        while lead < len(words) - 1 and words[lead] in connectors:
+            lead += 1  # "and then please mark …"
+        if lead:
+            verb = words[lead]
+            objects = [
+                w for w in words[lead + 1 :] if w in data["_noun"] or GROUP_ID.match(w) or w in OPERATIONS
+            ]
             if verb in verbs and verb not in not_verbs and verb not in data["_dual"] and objects:
                 # "Also mark group_b as completed"; not "- Please remove the leftover decorator" (a note to
                 # a developer: no object of this skill)
                 raise refuse(
-                    f"the request holds a second operation ('{' '.join(words[:3])} …') after its {command}; "
+                    f"the request holds a second operation ('{' '.join(words[: lead + 2])} …') "
+                    f"after its {command}; "
                     "send one request per operation",
                     command,
                     kind="two_operations",
@@ -102,11 +113,50 @@ def check_body_starts_no_operation(command: str, raw: dict[str, Any]) -> None:
 _TOKENS_AMOUNT = Lazy(r"(?<![\w.])\d[\d,_.]*\s?[kK]?\s*(?:tokens?|toks?)\b", re.IGNORECASE)
 
 
+def _check_status_filter(command: str, phrase: str, raw: dict[str, Any]) -> None:
+    """'task groups with status blocked', 'Blocked task groups in s_1?': a status filter the vocabulary does
+    not have is refused (read as no filter, the word would be dropped and every row answered)."""
+    spec = argument_specs(command).get("status")
+    if spec is None or spec["type"] not in ENUMS or COMMANDS[command]["kind"] != "read":
+        return
+    known = {word for word, _ in enum_words(spec["type"])}
+    text = strip_quoted(phrase).lower()
+    said_values = {
+        value
+        for word, value in enum_words(spec["type"])
+        if re.search(r"(?<![\w-])" + re.escape(word) + r"(?![\w-])", text)
+    }
+    if len(said_values) > 1 and re.search(r"\b(?:or|and)\b|[,/]", text):
+        raise refuse(
+            f"the request names several statuses ({', '.join(sorted(said_values))}); {command} filters by "
+            "one: send one request per status",
+            command,
+            kind="list_of_values",
+        )
+    said = re.search(r"\bstatus\s*(?:is|=|:)?\s+([a-z][\w-]*)", text)
+    word = said.group(1) if said else None
+    if word is not None and (word in tables()["_stop"] or GROUP_ID.match(word) or re.search(r"\d", word)):
+        word = None  # "the status of group_b", "status for s_1": no filter said
+    if word is None or word in known:
+        like_words = "|".join(tables()["status_like_words"])
+        like = re.search(r"\b(" + like_words + r")\s+(?:task\s+)?(?:groups?|sessions?)\b", text)
+        word = like.group(1) if like and like.group(1) not in known else None
+    if word is not None and word not in known:
+        values = "|".join(ENUMS[spec["type"]]["values"])
+        raise refuse(
+            f"{word!r} is not a {spec['type'].replace('_', ' ')} ({values}); "
+            f"{command} filters by one of these",
+            command,
+            kind="invalid_value",
+        )
+
+
 def check_lists(command: str, phrase: str, raw: dict[str, Any]) -> None:
     """A list of values where the operation takes one ('developer 500 tokens, qa 300 tokens',
     'mark group_a and group_b completed', 'task groups for sess_beta and sess_alpha') is refused: one
     request per value."""
     _check_state_types(command, phrase, raw)
+    _check_status_filter(command, phrase, raw)
     if COMMANDS[command]["kind"] != "write":
         _check_read_lists(command, phrase, raw)
         return
@@ -219,7 +269,13 @@ def check_direction(intent: Intent, command: str) -> None:
     kind = COMMANDS[command]["kind"]
     markers = tables()["_write_markers"]
     if kind == "read" and command != "query":
-        found = [w for s in intent.sentences for w in words_of(s) if w in markers]
+        keeps = set(tables()["aside_keeps"])
+        found = [
+            w
+            for s in intent.sentences
+            for w in words_of(s)
+            if w in markers or (w.endswith("ing") and {w[:-3], w[:-3] + "e", w[:-4]} & keeps)
+        ]  # "…, setting it": a storage verb in -ing after the object
         if found:
             raise refuse(
                 f"the request says {found[0]!r} (a write) but names only a read ({command}); "

@@ -23,6 +23,7 @@ from .lexicon import (
     Lazy,
     agent_in,
     agent_or_none,
+    agent_prefix,
     correct_typos,
     enum_words,
     refuse,
@@ -83,6 +84,14 @@ def _pairs(words: list[str], data: dict[str, Any]) -> tuple[Any, ...]:
                 lead = lead or verb
         if topic is not None:
             pass
+        elif (
+            noun_match is not None
+            and noun_match[1] == 1
+            and i + 1 < n
+            and nouns.get(words[i + 1]) in ("decision", "state")
+            and nouns[noun_match[0]] != nouns[words[i + 1]]
+        ):
+            noun_match = None  # "the spawn decision", "the review state": the last noun is the object
         elif noun_match is not None:
             topic = nouns[noun_match[0]]
             if (
@@ -230,7 +239,12 @@ def _named_in_quotes(sentence: str, data: dict[str, Any]) -> str:
     if "'" not in sentence and "\u2018" not in sentence:
         return sentence
     naming = "|".join(re.escape(w) for w in data["slots"]["group_name"])
-    return re.sub(r"(?i)\b(" + naming + r")\s*[:=]?\s*['\u2018][^'\u2019\n]+['\u2019](?!\w)", r"\1", sentence)
+    named_by = (
+        naming + r"|(?:task[_-]?)?group[_-][a-z0-9][\w.-]*|grp[_-]?[a-z0-9][\w.-]*"
+    )  # "group_a 'Webhooks'"
+    return re.sub(
+        r"(?i)\b(" + named_by + r")\s*[:=]?\s*['\u2018][^'\u2019\n]+['\u2019](?!\w)", r"\1", sentence
+    )
 
 
 def _recorded_as_field(text: str, data: dict[str, Any]) -> bool:
@@ -270,9 +284,35 @@ def _role_nouns_dropped(words: list[str], data: dict[str, Any]) -> list[str]:
     return out
 
 
+def _without_aside(sentence: str, data: dict[str, Any]) -> str:
+    """'dashboard snapshot for s_1 please, posting it to the release channel': a last clause opened by a
+    word in -ing that names nothing this skill stores (no object noun, no id) says what the agent will do
+    next, not the operation."""
+    match = re.search(r",\s+([a-z]+ing)\b([^,;:]*)$", sentence)
+    if not match:
+        return sentence
+    words = words_of(match.group(2))
+    if any(w in data["_noun"] or "_" in w or any(c.isdigit() for c in w) for w in words):
+        return sentence  # "…, marking group_a completed": a value or an object, kept
+    gerund = match.group(1)
+    stems = {gerund[:-3], gerund[:-3] + "e", gerund[:-4]}  # posting, saving, logging
+    if stems & set(data["aside_keeps"]) or not re.match(
+        r"\s*(?:it|this|them)\s+(?:to|into|in|on|with)\b", match.group(2)
+    ):
+        return sentence  # "…, saving it": the write itself; only "posting it to the channel" is an aside
+    return sentence[: match.start()]
+
+
 def _determined(words: list[str], at: int, data: dict[str, Any]) -> bool:
     """'for the final report', 'the log': a word after an article (and one adjective) is a noun."""
     articles = data["_articles"]
+    if (
+        at >= 1
+        and at + 1 < len(words)
+        and words[at + 1] in data["dual_noun_heads"]
+        and words[at - 1] not in ("please", "also", "then", "now", "to", "and", "just", "kindly", "pls")
+    ):
+        return True  # "any orchestrator log entries since …" (not opening the sentence: "Log entry: …")
     return (at >= 1 and words[at - 1] in articles) or (
         at >= 2 and words[at - 2] in articles and words[at - 1] not in data["_verb"] and words[at - 1] != "to"
     )
@@ -361,7 +401,7 @@ def recognise(head: str, label_lines: list[list[str]], data: dict[str, Any], fir
         # "In session s_1, group_c needs another pass: set it back to in progress": the instruction
         # follows the colon; the words before it say what it is about
         phrase, body = phrase + ". " + body, ""
-    sentences = [s.strip() for s in SENTENCE_END.split(phrase) if s.strip()]
+    sentences = [_without_aside(s.strip(), data) for s in SENTENCE_END.split(phrase) if s.strip()]
     # A sentence of its own "for session X" keeps its values; trailing explanation is dropped.
     trailing = tuple(data["trailing_prose"])
     found_command: str | None = None
@@ -383,16 +423,20 @@ def recognise(head: str, label_lines: list[list[str]], data: dict[str, Any], fir
             continue
         kept.append(sentence)
         # values in parentheses ("(session: s_1)", "(iteration 2, agent qa_1)") never name the operation
-        words = words_of(_AMPERSAND.sub(" and ", PARENS.sub(" ", sentence)))
+        unvalued = _SESSION_QUALIFIER.sub(" ", PARENS.sub(" ", _QUOTED.sub(" ", sentence)))
+        words = words_of(_AMPERSAND.sub(" and ", unvalued))
         # "the session's status", "the group's review status": the owner is the object
         words = [
             w[:-2] if w.endswith("'s") and (w[:-2] in data["_noun"] or GROUP_ID.match(w[:-2])) else w
             for w in words
         ]
+        # "developer_3's report": the agent's (its type says whose report: an interaction, not a skill's)
+        words = [(agent_prefix(w[:-2]) or w) if w.endswith("'s") else w for w in words]
         pairs, delete_seen, sentence_lead = _pairs(words, data)
         lead = lead or sentence_lead
         delete = delete or delete_seen
-        _check_unsupported(words_of(strip_quoted(_named_in_quotes(PARENS.sub(" ", sentence), data))), data)
+        said = _TYPE_VALUE.sub(r"\1", _named_in_quotes(PARENS.sub(" ", sentence), data))
+        _check_unsupported(words_of(strip_quoted(said)), data)
         joined = joined or _two_operations(words, data)
         sentence_ops = 0
         for verb, topic, _, primary, _phrase in pairs:
@@ -520,6 +564,8 @@ def recognise(head: str, label_lines: list[list[str]], data: dict[str, Any], fir
             found_command = data["operations"]["interaction"]["write"]  # "please log this for s_1: …"
     if found_command is None and verb_only is None and any("sql" in c for c in label_lines):
         found_command = "query"  # "query: SELECT …"
+    if found_command is None and verb_only == "run" and re.match(r"(?i)\s*(?:select|with)\b", body or ""):
+        found_command = "query"  # "please run this:" then the statement (in a fence or not)
     if found_command is None and fallback is not None:
         found_command = fallback
     said = " ".join(kept)
@@ -570,6 +616,14 @@ _HEADS = {"state"}
 _TOLD_FIRST = Lazy(
     r"(?i)(?:please\s+)?(log|record|save|store|note|track)\s+(?:it|this|that|them)\b\s*(?:[-\u2013\u2014:,.]\s*|$)"
 )
+# "…, session sess_beta": a value after a comma, like one in parentheses, never names the operation
+_SESSION_QUALIFIER = re.compile(
+    r"(?i)[,;]\s*(?:in\s+|for\s+)?session(?:[ _-]?id)?\s*[:=]?\s*[\w.:@+-]*[\d_][\w.:@+-]*\s*(?=[,;.]|$)"
+)
+# "log decision for s_1, type scope: {…}": the word after "type" is a value (a decision or state type)
+_TYPE_VALUE = re.compile(r"(?i)\b(type)\s*[:=]?\s+[A-Za-z][\w-]*")
+# words in double quotes are a value ('"All three groups dispatched"'), never the operation's object
+_QUOTED = re.compile(r"[\"\u201c][^\"\u201d\n]{3,}[\"\u201d]")
 _AMPERSAND = re.compile(r"(?<=\s)[+&](?=\s)")  # "snapshot + stream-logs": two objects joined
 
 _BEFORE_A_VERB = {
@@ -717,7 +771,7 @@ def _logs_flavour(command: str, phrase: str, data: dict[str, Any]) -> str:
     filters = bool(re.search(r"\bsince\b|\bafter\s+\d{4}-", lowered)) or agent_in(phrase) is not None
     if filters:
         return "get-logs"
-    if wants_stream or "offset" in words:
+    if wants_stream:  # an offset alone pages get-logs too ("get logs … limit 50, offset 50")
         return "stream-logs"
     return command
 

@@ -40,7 +40,10 @@ def strip_preamble(lines: list[str], data: dict[str, Any]) -> list[str]:
         lines.pop(0)
     if not lines:
         return lines
-    first = _strip_prefixes(lines[0].lstrip(" >*#"), data)
+    first = lines[0].lstrip(" >#")
+    head, colon, rest = first.partition(":")
+    # "**get session** `s_1`": emphasis around the operation's words; a value after a colon keeps its own
+    first = _strip_prefixes(re.sub(r"\*\*([^*\n]+)\*\*", r"\1", head).lstrip(" *") + colon + rest, data)
     # "QA: group_a passed, mark it completed", "[developer_1] log this …": who speaks is not the operation
     who_shape = r"[A-Za-z][A-Za-z _-]{0,20}?|[A-Za-z]+_[A-Za-z0-9]+"
     speaker = r"(?:\s+(?:" + "|".join(re.escape(w) for w in data["speaker_words"]) + r"))?"
@@ -110,6 +113,9 @@ def json_request(lines: list[str], data: dict[str, Any]) -> list[str]:
     return out
 
 
+_EMOJI = re.compile(r"^[\U0001F300-\U0001FAFF\u2600-\u27BF\uFE0F\u200D\s]+")
+
+
 def _strip_prefixes(first: str, data: dict[str, Any]) -> str:
     """'bazinga-db, please …' -> '…' (every preamble word of phrasings.json, as often as they stand)."""
     changed = True
@@ -119,6 +125,7 @@ def _strip_prefixes(first: str, data: dict[str, Any]) -> str:
         for prefix in data["_prefixes"]:
             if lowered.startswith(prefix) and (len(first) == len(prefix) or not first[len(prefix)].isalnum()):
                 first = first[len(prefix) :].lstrip(" ,:;.!-*_`\u2014\u2013")
+                first = _EMOJI.sub("", first)  # "Morning bazinga-db 👋 dashboard snapshot …"
                 changed = True
                 break
     return first
@@ -165,6 +172,7 @@ def drop_fences(lines: list[str]) -> list[str]:
     text value (```python in a developer's report) is part of that text and stays."""
     fences = [i for i, line in enumerate(lines) if FENCE.match(line)]
     keep: set[int] = set()
+    ends: set[int] = set()
     filled = [i for i, line in enumerate(lines) if line.strip()]
     for opening, closing in zip(fences[::2], fences[1::2]):
         info = lines[opening].strip().lstrip("`~").strip().lower()
@@ -173,7 +181,13 @@ def drop_fences(lines: list[str]) -> list[str]:
         whole = filled and opening == filled[0] and closing == filled[-1]
         if not whole and not wraps_value and (info not in _UNWRAPPED or _after_prose(lines, opening)):
             keep.update((opening, closing))
-    return [line for i, line in enumerate(lines) if i in keep or not FENCE.match(line)]
+        elif inner and re.match(r"(?i)(?:select|with)\b", inner[0]):
+            ends.add(closing)  # the statement ends at its fence: a line after it is no more SQL
+    return [
+        "" if i in ends else line
+        for i, line in enumerate(lines)
+        if i in keep or i in ends or not FENCE.match(line)
+    ]
 
 
 def _after_prose(lines: list[str], index: int) -> bool:

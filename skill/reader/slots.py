@@ -132,6 +132,8 @@ def rule(
 def fill_slots(command: str, text: str, raw: dict[str, Any]) -> list[RequestNotUnderstood]:
     """Run every rule that applies, in order; a value found fills its argument. Returns the doubts: what
     makes the request unclear, to refuse once the lists are checked (a list is the better reason)."""
+    # the command's own name ("get-skill-output test_coverage for s_1") says the operation, no value
+    text = re.sub(r"(?<![\w-])" + re.escape(command) + r"(?![\w-])", command.replace("-", " "), text)
     slots = Slots(command, text, raw)
     for each in RULES:
         if each.applies(slots):
@@ -292,6 +294,8 @@ def group_name(s: Slots) -> str | None:
         r"""\b(?:""" + naming + r""")\s*[:=]?\s*[\"\u201c]([^\"\u201d]+)[\"\u201d]""",
         r"""\b(?:""" + naming + r""")\s*[:=]?\s*['\u2018]([^'\u2019\n]+)['\u2019](?!\w)""",
         r"""[\"\u201c]([^\"\u201d]+)[\"\u201d]""",
+        # "create task group group_a 'Webhook receiver' in …": a single-quoted name right after the id
+        r"""(?i)\b(?:task[_-]?)?group[_-][a-z0-9][\w.-]*\s+['\u2018]([^'\u2019\n]+)['\u2019](?!\w)""",
         r"""\b(?:""" + naming + r""")\s*[:=]?\s+([^,;\n]+?)"""
         r"""(?=\s*(?:,|;|$|\bin session\b|\bfor session\b|\bassigned\b|\bwith (?:group )?id\b"""
         r"""|\b(?:in|for|to|on)\s+(?:the\s+)?(?:session\s+)?[\w.-]*[_\d][\w.-]*\s*(?:[,;.]|$)))""",
@@ -439,6 +443,8 @@ def _said_by_someone(clause: str, s: Slots) -> bool:
 @rule("limit")
 def limit_count(s: Slots) -> str | None:
     """'limit 5', 'the last 10', '10 most recent', '20 per page', '5 log entries'."""
+    if s.command == "query":  # "query SELECT … LIMIT 5": the statement's own LIMIT is the statement's
+        s = Slots(s.command, re.split(r"(?i)\bselect\b", s.text, maxsplit=1)[0], s.raw)
     return s.number(
         [
             r"\blimit(?:ed)?\s*(?:to|=|:|of)?\s*" + NUMBER,
@@ -701,6 +707,9 @@ def config_key(s: Slots) -> str | None:
 @rule("decision_type")
 def decision_type(s: Slots) -> str | None:
     """'type: spawn_agent', 'spawn_agent decisions', 'decision spawn_agent'."""
+    named = s.first_token([r"\btype\s*[:=]?\s*" + TOKEN], allow_stop=True)  # "of type review": said as one
+    if named and named.lower() not in ("of", "for", "in", "is", "the", "a", "an"):
+        return named
     token = s.first_token(
         [r"\btype\s*[:=]?\s*" + TOKEN, TOKEN + r"\s+decisions?\b", r"\bdecision\s+(?:type\s+)?" + TOKEN]
     )
@@ -728,6 +737,8 @@ def session_after_preposition(s: Slots) -> str | None:
     ):
         token = clean_token(match.group(1))
         looks_like_id = any(c.isdigit() or c == "_" for c in token)
+        if token.isdigit() and re.match(r"\s+[A-Za-z]", s.text[match.end() :]):
+            continue  # "green for 50 runs": a count of something, not a session
         if GROUP_ID.match(token.lower()) or (s.write and agent_prefix(token.lower()) is not None):
             continue
         if looks_like_id and agent_or_none(token.split("_")[0]) in AGENT_TYPES["documented"]:
@@ -802,6 +813,15 @@ def state_type_in(text: str, data: dict[str, Any]) -> str | None:
     )
     if match:
         return clean_token(match.group(1))
+    # "get state orchestrator for s_1", "save state deployment for s_1: {…}": the type right after "state"
+    match = re.search(r"\bstate\s+([A-Za-z][\w-]*)\s+(?:for|of|in|from|on)\b", text, re.IGNORECASE)
+    if match:
+        named = match.group(1)
+        agent = agent_or_none(named)
+        if agent is not None:
+            return agent
+        if named.lower() not in data["_stop"] and named.lower() not in data["_verb"]:
+            return _sentence_case(named)
     # "the PM state", "latest orchestrator state", "the Tech Lead state"
     match = re.search(r"([A-Za-z][\w-]*(?:\s+[A-Za-z][\w-]*)?)\s+state\b", text)
     if match:
@@ -813,8 +833,13 @@ def state_type_in(text: str, data: dict[str, Any]) -> str | None:
         if last.lower() not in data["_stop"] and (
             "_" in last or (last.isalpha() and last.lower() not in data["_verb"] and len(last) > 2)
         ):
-            return last
+            return _sentence_case(last)
     return None
+
+
+def _sentence_case(word: str) -> str:
+    """'Investigation' -> 'investigation': a capital only because the word opens a sentence."""
+    return word.lower() if word[1:] == word[1:].lower() else word
 
 
 def values_from_json_body(command: str, raw: dict[str, Any]) -> None:

@@ -20,6 +20,7 @@ from .lexicon import (
     SESSION_SHAPE,
     SPOKEN_WRITE,
     Lazy,
+    agent_or_none,
     agent_prefix,
     clean_scalar,
     enum_words,
@@ -156,6 +157,12 @@ def read_labels(
         in_text = current is not None and arg_specs[current]["type"] == "text"
         if in_text and line[:1] in (" ", "\t"):
             match = None  # an indented line of a text value: code, a traceback, a quoted block
+        if (
+            match is not None
+            and OPERATIONS[command]["kind"] == "read"
+            and label_key(match.group(1).strip().strip("*_ ")) in data["prose_labels"]
+        ):
+            break  # "Context: I'm writing the post-mortem …" after a read: why it is asked, no value
         if index > 0 and match is not None and looks_like_label(match.group(1), match.group(2), data):
             if not (in_text and (block or not match.group(2).strip())) and not report_body:
                 unknown.append(match.group(1).strip().strip("*_ "))
@@ -300,7 +307,7 @@ def body_colon(head: str, data: dict[str, Any]) -> re.Match[str] | None:
         second = _DASH_BREAK.search(first_line, dash.end())
         middle = first_line[dash.end() : second.start()] if second else ""
         between = _DASH_BREAK.split(first_line[dash.end() : colon.start()])
-        if all(QUALIFIER_ITEM.match(part) for part in between if part.strip()):
+        if all(is_qualifier(part) for part in between if part.strip()):
             return colon  # "… — iteration 3 — agent pm_main: replanned …": values up to the colon
         if (
             second
@@ -373,6 +380,12 @@ QUALIFIER_ITEM = Lazy(
 )
 
 
+def is_qualifier(item: str) -> bool:
+    """A value qualifier: 'iteration 2', 'agent qa_1', 'session s_1', 'QA', or an agent's id alone
+    ('tech_lead_2', which says whose it is)."""
+    return QUALIFIER_ITEM.match(item) is not None or agent_prefix(item.strip().lower()) is not None
+
+
 def trailing_qualifiers(body: str) -> tuple[str, str]:
     """'4 tests failing (iteration 2, agent qa_1)' -> ('4 tests failing', 'iteration 2, agent qa_1').
 
@@ -383,9 +396,40 @@ def trailing_qualifiers(body: str) -> tuple[str, str]:
     if not match:
         return body, ""
     items = [item for item in re.split(r"[,;]", match.group(1)) if item.strip()]
-    if not items or not all(QUALIFIER_ITEM.match(item) for item in items):
+    if not items or not all(is_qualifier(item) for item in items):
         return body, ""
     return body[: match.start()].rstrip(), match.group(1).strip()
+
+
+_EXPLICIT_QUALIFIER = Lazy(
+    r"^\s*(?:(?:at\s+)?iter(?:ation)?\s*#?\s*\d+|round\s*#?\s*\d+|agent(?:[ _-]?id)?\s*[:=]?\s*[\w.-]+"
+    r"|(?:by\s+)?[a-z]+(?:_[a-z]+)*_[a-z0-9]+)\s*$",
+    re.IGNORECASE,
+)
+
+
+def plain_trailing_qualifiers(body: str) -> tuple[str, str]:
+    """'webhook retries done, iteration 2?' -> ('webhook retries done', 'iteration 2'): values after the
+    last commas or dashes of a one-line text, each said with its word (iteration, round, agent) or an
+    agent's id; anything else stays text."""
+    if "\n" in body.strip() or len(body) > 2000:
+        return body, ""
+    text = body.strip().rstrip(".?!").rstrip()
+    taken: list[str] = []
+    while True:
+        match = re.search(r"(?:,|\s[-\u2013\u2014]+)\s*([^,\n\"\u201c\u201d]+)$", text)
+        if not match or not _EXPLICIT_QUALIFIER.match(match.group(1)):
+            break
+        item = match.group(1).strip()
+        bare = re.sub(r"(?i)^by\s+", "", item)
+        id_shaped = re.fullmatch(r"[A-Za-z]+(?:_[A-Za-z]+)*_[A-Za-z0-9]+", bare)
+        if id_shaped and agent_prefix(bare.lower()) is None:
+            break  # "…, group_a": not an agent's id, part of the text
+        taken.insert(0, item)
+        text = text[: match.start()].rstrip()
+    if not taken or not text.strip():
+        return body, ""
+    return text, ", ".join(taken)
 
 
 def json_then_qualifiers(body: str) -> tuple[str, str]:
@@ -400,7 +444,7 @@ def json_then_qualifiers(body: str) -> tuple[str, str]:
         return body, ""
     rest = text[end:].strip().strip(".").strip()
     items = [item for item in re.split(r"[,;()]", rest) if item.strip()]
-    if not items or not all(QUALIFIER_ITEM.match(item) for item in items):
+    if not items or not all(is_qualifier(item) for item in items):
         return body, ""
     return text[:end], ", ".join(item.strip() for item in items)
 
@@ -427,6 +471,11 @@ def split(lines: list[str]) -> tuple[str, list[list[str]], int]:
     ):
         # "Tokens: 7,250 - agent developer_4 - session s_1. Log them.": one sentence, all of it the head
         return lines[0].strip(), [], len(lines)
+    if first_label == 0 and len([line for line in lines if line.strip()]) == 1:
+        match = LABEL_LINE.match(lines[0])
+        if match and label_key(match.group(1)) in data["_dual"] and _values_then_quote(match.group(2)):
+            # 'Log: orchestrator, sess_beta, "All three groups dispatched"': the verb, then its values
+            return lines[0].strip(), [], len(lines)
     head = "\n".join(lines[:first_label]).strip()
     label_candidates = [c for c in (label_args(lines[i], data) for i in range(first_label, len(lines))) if c]
     return head, label_candidates, 0
@@ -447,6 +496,34 @@ class Labelled:
         self.inline_text = inline_text
 
 
+_STARTS_WITH_SESSION = Lazy(r"(?i)\s*(?:bazinga|sess|session)_[\w.:@+-]+\s*,\s*\S")
+
+
+def _values_then_quote(body: str) -> tuple[str, str] | None:
+    """'orchestrator, sess_beta, "All three groups dispatched" (iteration 1)' -> ('orchestrator, sess_beta
+    (iteration 1)', 'All three groups dispatched'): comma-separated ids and agent types around exactly one
+    quoted text; None for any other body (a word that is neither makes it text)."""
+    if body.count('"') + body.count("\u201c") + body.count("\u201d") != 2 or len(body) > 2000:
+        return None  # one quote of a short line: never a JSON body or a long text (and linear work)
+    body, qualifiers = trailing_qualifiers(body.strip().rstrip("."))
+    items = [i.strip() for i in re.split(r",(?=(?:[^\"]*\"[^\"]*\")*[^\"]*$)", body) if i.strip()]
+    quoted = [i for i in items if re.fullmatch(r"[\"\u201c][^\"\u201d]+[\"\u201d]", i)]
+    if len(items) < 2 or len(quoted) != 1:
+        return None
+    rest = [i for i in items if i not in quoted]
+    for item in rest:
+        lowered = item.lower()
+        if not (
+            SESSION_SHAPE.fullmatch(item)
+            or agent_or_none(item) in AGENT_TYPES["documented"]
+            or agent_prefix(lowered) is not None
+            or is_qualifier(item)
+        ):
+            return None
+    said = ", ".join(rest) + (f" ({qualifiers})" if qualifiers else "")
+    return said, quoted[0][1:-1]
+
+
 def label_values(lines: list[str], command: str, phrase: str, body: str) -> Labelled:
     """Pass 2: the labels of this operation (a label line of anything else is refused by name), one-line
     label runs ("Session ID: s_1, Agent Type: pm, Content: …"), and the body as the operation's text value
@@ -462,6 +539,12 @@ def label_values(lines: list[str], command: str, phrase: str, body: str) -> Labe
     unknown: list[str] = []
     segments = label_segments(body, arg_specs, data, unknown)
     ending = re.search(r"[,;|(]\s*([A-Za-z][\w -]{0,30})$", phrase)
+    if ending and (
+        ending.group(1).strip().lower() in data["colon_not_label"]
+        or agent_or_none(ending.group(1).strip()) in AGENT_TYPES["documented"]
+        or agent_prefix(ending.group(1).strip().lower()) is not None
+    ):
+        ending = None  # "…, simple mode, for: Add dark mode", "Log for s_1, developer: …": no label
     if body.strip() and ending and looks_like_label(ending.group(1), body, data):
         words = label_key(ending.group(1)).split()
         prefixes = [" ".join(words[:size]) for size in range(1, len(words) + 1)]
@@ -489,16 +572,27 @@ def label_values(lines: list[str], command: str, phrase: str, body: str) -> Labe
                 raise refuse(f"two values given for {label_of(name)}", command, kind="list_of_values")
             raw.setdefault(name, value)
         body = ""
+    listed = _values_then_quote(body) if body_arg and body_arg not in raw else None
+    if listed is not None:
+        # 'Log: orchestrator, sess_beta, "All three groups dispatched" (iteration 1)': values, then the text
+        values_said, body = listed
+        phrase = (phrase + ", " + values_said).strip()
+    if body_arg and body_arg not in raw and _STARTS_WITH_SESSION.match(body):
+        # "New session for the infra work: sess_x, simple mode, requirements "…"": values, not the text
+        phrase, body = (phrase + ", " + body.strip()).strip(), ""
     if body_arg and body_arg not in raw and body.strip():
         quoted = re.match(
             r"\s*[\"\u201c]([^\"\u201d]+)[\"\u201d]\s*(?:[-,;\u2013\u2014]\s*)?(.*)$", body, re.S
         )
-        if quoted and all(QUALIFIER_ITEM.match(i) for i in re.split(r"[,;]", quoted.group(2)) if i.strip()):
+        if quoted and all(is_qualifier(i) for i in re.split(r"[,;]", quoted.group(2)) if i.strip()):
             # '"Only one group needed" - iteration 1, agent_id pm_main': the quote is the value
             body = quoted.group(1)
             phrase = (phrase + " " + quoted.group(2)).strip()
         body, qualifiers = trailing_qualifiers(body)
         phrase = (phrase + " " + qualifiers).strip() if qualifiers else phrase
+        if arg_specs[body_arg]["type"] == "text" and "iteration" in arg_specs and not qualifiers:
+            body, qualifiers = plain_trailing_qualifiers(body)  # "…: retries done, iteration 2?"
+            phrase = (phrase + " " + qualifiers).strip() if qualifiers else phrase
         if arg_specs[body_arg]["type"] == "json":
             body, qualifiers = json_then_qualifiers(body)  # '{…}, iteration 3.': values after the JSON
             phrase = (phrase + " " + qualifiers).strip() if qualifiers else phrase
@@ -520,6 +614,23 @@ def label_values(lines: list[str], command: str, phrase: str, body: str) -> Labe
     return Labelled(raw, phrase, body, inline_text)
 
 
+# words of a sentence, never values of a command line ("for" would have been a skill name)
+_NOT_COMMAND_LINE_WORDS = {
+    "for",
+    "in",
+    "of",
+    "from",
+    "with",
+    "on",
+    "to",
+    "and",
+    "limit",
+    "offset",
+    "since",
+    "session",
+}
+
+
 def command_line(lines: list[str]) -> tuple[str, dict[str, Any]] | None:
     """A request written as the command line ('update-task-group group_a --status completed'), read with
     the CLI's own parser (cli.parse / cli.bind, built from the vocabulary); None when it is not one.
@@ -533,8 +644,8 @@ def command_line(lines: list[str]) -> tuple[str, dict[str, Any]] | None:
     if "\n" in text or first not in OPERATIONS:
         return None
     words = _shell_words(text.rstrip(".").rstrip())
-    if words is None:
-        return None
+    if words is None or any(word.lower() in _NOT_COMMAND_LINE_WORDS for word in words[1:]):
+        return None  # "get-skill-output test_coverage for sess_beta", "stream-logs s_1 limit 20": words
     from .. import cli  # the CLI's parser (already loaded when the request came through the CLI)
     from ..errors import UsageError
 
