@@ -368,7 +368,20 @@ def assignee(s: Slots) -> str | None:
         ]
         + [r"\b" + re.escape(word) + r"\s*[:=]?\s*" + TOKEN for word in s.data["slots"]["assignee"]],
         allow_stop=True,
-    ) or _assigned_agent(s)
+    ) or _assigned_agent(s) or _handed_to(s)
+
+
+def _handed_to(s: Slots) -> str | None:
+    """'hand it over to developer_9', 'give it to qa_1': the agent the group goes to, only an agent id."""
+    pattern = (
+        r"\b(?:" + s.words("hand_over") + r")(?:s|ed|ing)?\s+(?:it\s+|this\s+|them\s+|the\s+group\s+)?"
+        r"(?:(?:over|off|on|back)\s+)?to\s+(?:the\s+)?" + TOKEN
+    )
+    for match in re.finditer(pattern, s.text, re.IGNORECASE):
+        token = clean_token(match.group(1))
+        if agent_prefix(token.lower()) is not None and AGENT_ID_SHAPE.fullmatch(token.lower()):
+            return token
+    return None
 
 
 def _assigned_agent(s: Slots) -> str | None:
