@@ -179,9 +179,9 @@ def check_lists(command: str, phrase: str, raw: dict[str, Any]) -> None:
                 kind="list_of_values",
             )
     unquoted = strip_quoted(phrase)
-    for name, pattern in _NUMBER_LISTS.items():
+    for name, numbers in _NUMBER_LISTS.items():
         # "log 1200 and 900 tokens", "iteration 3 or 4": two numbers for one value, neither may be taken
-        match = pattern.search(unquoted) if name in arg_specs else None
+        match = numbers.search(unquoted) if name in arg_specs else None
         if match:
             raise refuse(
                 f"the request gives several values for {label_of(name).lower()} ({match.group(0).strip()}); "
@@ -504,7 +504,7 @@ def check_result(command: str, args: dict[str, Any], intent: Intent, labelled: L
 
 
 def _check_handed_over(command: str, args: dict[str, Any], text: str, data: dict[str, Any]) -> None:
-    """'… and hand it to bob': a hand-over whose target is not the assignee stored is refused, never dropped."""
+    """'… and hand it to bob': a hand-over to one not stored as the assignee is refused, never dropped."""
     if "assigned_to" not in argument_specs(command):
         return
     pattern = (

@@ -361,14 +361,18 @@ def _set_to(s: Slots) -> str | None:
 @rule("assigned_to")
 def assignee(s: Slots) -> str | None:
     """'assign it to developer_1', 'assigned … to the qa_1', 'assignee: dev_2', 'owner dev_2'."""
-    return s.first_token(
-        [
-            r"\b(?:re)?assign(?:ed)?[\s_]+(?:it\s+|this\s+|[\w.-]+\s+)?to\s+(?:the\s+)?" + TOKEN,
-            r"\b(?:re)?assign(?:ed)?\b[^.\n:]{0,60}?\bto\s+(?:the\s+)?" + TOKEN,
-        ]
-        + [r"\b" + re.escape(word) + r"\s*[:=]?\s*" + TOKEN for word in s.data["slots"]["assignee"]],
-        allow_stop=True,
-    ) or _assigned_agent(s) or _handed_to(s)
+    return (
+        s.first_token(
+            [
+                r"\b(?:re)?assign(?:ed)?[\s_]+(?:it\s+|this\s+|[\w.-]+\s+)?to\s+(?:the\s+)?" + TOKEN,
+                r"\b(?:re)?assign(?:ed)?\b[^.\n:]{0,60}?\bto\s+(?:the\s+)?" + TOKEN,
+            ]
+            + [r"\b" + re.escape(word) + r"\s*[:=]?\s*" + TOKEN for word in s.data["slots"]["assignee"]],
+            allow_stop=True,
+        )
+        or _assigned_agent(s)
+        or _handed_to(s)
+    )
 
 
 def _handed_to(s: Slots) -> str | None:
