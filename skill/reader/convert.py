@@ -167,7 +167,11 @@ def _text_value(value: str, data: dict[str, Any]) -> str:
     ):
         text = signed.group(2).strip()  # '"all 12 pass"' then 'Thanks, QA' on the next line: a sign-off
     if len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'" and text.count(text[0]) == 2:
-        text = text[1:-1]
+        return text[1:-1]
+    # one quoted string then the sentence's own punctuation: 'requirements: "Move builds to ARM".'
+    quoted = re.fullmatch(r"[\"\u201c]([^\"\u201c\u201d]*)[\"\u201d][ \t]*[.!;]", text)
+    if quoted:
+        return quoted.group(1)
     return text
 
 

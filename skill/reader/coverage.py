@@ -110,6 +110,14 @@ def check_body_starts_no_operation(command: str, raw: dict[str, Any]) -> None:
                 )
 
 
+# two numbers joined by "and", "or", "&", "/" or ", " (not "12,500": a thousands separator)
+_JOINED = r"(?:\s*,\s+|\s*(?:,\s*)?\b(?:and|or|nor)\b\s*|\s*[&/]\s*)"
+_NUMBER_LISTS = {
+    "tokens": Lazy(
+        r"(?<![\w.])\d[\d,_.]*\s?[kK]?" + _JOINED + r"\d[\d,_.]*\s?[kK]?\s*(?:tokens?|toks?)\b", re.IGNORECASE
+    ),
+    "iteration": Lazy(r"\biterations?\s*#?\d+" + _JOINED + r"#?\d+\b(?!\s*[\w%])", re.IGNORECASE),
+}
 _TOKENS_AMOUNT = Lazy(r"(?<![\w.])\d[\d,_.]*\s?[kK]?\s*(?:tokens?|toks?)\b", re.IGNORECASE)
 
 
@@ -171,6 +179,16 @@ def check_lists(command: str, phrase: str, raw: dict[str, Any]) -> None:
                 kind="list_of_values",
             )
     unquoted = strip_quoted(phrase)
+    for name, numbers in _NUMBER_LISTS.items():
+        # "log 1200 and 900 tokens", "iteration 3 or 4": two numbers for one value, neither may be taken
+        match = numbers.search(unquoted) if name in arg_specs else None
+        if match:
+            raise refuse(
+                f"the request gives several values for {label_of(name).lower()} ({match.group(0).strip()}); "
+                f"{command} takes one: send one request for each",
+                command,
+                kind="list_of_values",
+            )
     if command == "log-tokens":
         # "developer_3 12k, developer_4 9k": one count per agent, two agents
         agents = {m.group(1) for m in AGENT_ID_SHAPE.finditer(unquoted.lower()) if agent_prefix(m.group(1))}
@@ -481,7 +499,29 @@ def check_result(command: str, args: dict[str, Any], intent: Intent, labelled: L
         )  # "Update group_b in s_1."
     if spec["kind"] == "write":
         check_coverage(command, args, labelled.phrase, data)
+        _check_handed_over(command, args, labelled.inline_text, data)
         check_provenance(command, args, text)
+
+
+def _check_handed_over(command: str, args: dict[str, Any], text: str, data: dict[str, Any]) -> None:
+    """'… and hand it to bob': a hand-over to one not stored as the assignee is refused, never dropped."""
+    if "assigned_to" not in argument_specs(command):
+        return
+    pattern = (
+        r"\b(?:(?:re)?assign|" + "|".join(re.escape(w) for w in data["slots"]["hand_over"]) + r")"
+        r"(?:s|ed|ing)?\s+(?:it\s+|this\s+|them\s+|the\s+group\s+)?(?:(?:over|off|on|back)\s+)?to\s+"
+        r"(?:the\s+)?" + TOKEN
+    )
+    given = str(args.get("assigned_to", "")).lower()
+    for match in re.finditer(pattern, strip_quoted(text), re.IGNORECASE):
+        target = clean_token(match.group(1)).lower()
+        if target != given and target not in data["_stop"]:
+            raise refuse(
+                f"the request hands the group to {target!r}, but {command} would not set it as the assignee; "
+                "give an agent id (Assigned To: developer_1)",
+                command,
+                kind="not_understood",
+            )
 
 
 def _check_read_uses_agent_ids(command: str, args: dict[str, Any], phrase: str) -> None:

@@ -361,14 +361,31 @@ def _set_to(s: Slots) -> str | None:
 @rule("assigned_to")
 def assignee(s: Slots) -> str | None:
     """'assign it to developer_1', 'assigned … to the qa_1', 'assignee: dev_2', 'owner dev_2'."""
-    return s.first_token(
-        [
-            r"\b(?:re)?assign(?:ed)?[\s_]+(?:it\s+|this\s+|[\w.-]+\s+)?to\s+(?:the\s+)?" + TOKEN,
-            r"\b(?:re)?assign(?:ed)?\b[^.\n:]{0,60}?\bto\s+(?:the\s+)?" + TOKEN,
-        ]
-        + [r"\b" + re.escape(word) + r"\s*[:=]?\s*" + TOKEN for word in s.data["slots"]["assignee"]],
-        allow_stop=True,
-    ) or _assigned_agent(s)
+    return (
+        s.first_token(
+            [
+                r"\b(?:re)?assign(?:ed)?[\s_]+(?:it\s+|this\s+|[\w.-]+\s+)?to\s+(?:the\s+)?" + TOKEN,
+                r"\b(?:re)?assign(?:ed)?\b[^.\n:]{0,60}?\bto\s+(?:the\s+)?" + TOKEN,
+            ]
+            + [r"\b" + re.escape(word) + r"\s*[:=]?\s*" + TOKEN for word in s.data["slots"]["assignee"]],
+            allow_stop=True,
+        )
+        or _assigned_agent(s)
+        or _handed_to(s)
+    )
+
+
+def _handed_to(s: Slots) -> str | None:
+    """'hand it over to developer_9', 'give it to qa_1': the agent the group goes to, only an agent id."""
+    pattern = (
+        r"\b(?:" + s.words("hand_over") + r")(?:s|ed|ing)?\s+(?:it\s+|this\s+|them\s+|the\s+group\s+)?"
+        r"(?:(?:over|off|on|back)\s+)?to\s+(?:the\s+)?" + TOKEN
+    )
+    for match in re.finditer(pattern, s.text, re.IGNORECASE):
+        token = clean_token(match.group(1))
+        if agent_prefix(token.lower()) is not None and AGENT_ID_SHAPE.fullmatch(token.lower()):
+            return token
+    return None
 
 
 def _assigned_agent(s: Slots) -> str | None:
