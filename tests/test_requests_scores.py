@@ -74,7 +74,9 @@ def test_heldout_has_no_wrong_action(part):
 
 
 @pytest.mark.xfail(
-    strict=True, reason="issue 11's 95% target is not met: v4 scored 351/420 (83.6%) after round 4"
+    strict=True,
+    reason="issue 11's 95% target is not met: v4 first scored 351/420 (83.6%); "
+    "360/420 once its 9 wrong actions were read and fixed",
 )
 @pytest.mark.parametrize("part", HELD_OUT or [pytest.param(None, marks=pytest.mark.skip("no held-out part"))])
 def test_heldout_is_at_least_95_percent_right(part):
