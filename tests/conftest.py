@@ -149,6 +149,24 @@ def own_pg_server():
     cluster.stop()
 
 
+def drop_connections(url: str) -> int:
+    """End every bazinga-db connection to the server at ``url`` (what a restart or an idle timeout does to
+    them); how many there were."""
+    import psycopg2
+
+    admin = psycopg2.connect(url)
+    admin.autocommit = True
+    try:
+        with admin.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE application_name = 'bazinga-db' AND pid <> pg_backend_pid()"
+            )
+            return sum(1 for (ended,) in cursor.fetchall() if ended)
+    finally:
+        admin.close()
+
+
 @pytest.fixture
 def pg_url(pg_server_url: str, pg_admin) -> str:
     """A fresh, empty schema on the test server, as a URL; dropped after the test."""

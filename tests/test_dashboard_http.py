@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import BOTH, dump, normalise, run_script, sql_rows
+from conftest import BOTH, drop_connections, dump, normalise, run_script, sql_rows
 from dashboard_helpers import first_line, launch, start
 from test_cli_commands import SEED as CLI_SEED
 
@@ -545,22 +545,12 @@ def test_the_server_going_away_is_reported_and_followed_by_the_return(own_pg_ser
 def test_a_connection_dropped_between_requests_is_replaced_unnoticed(own_pg_server, tmp_path):
     """The server ends the dashboard's idle connection (an idle timeout, a restart, a proxy): the next
     request is answered, on a new connection, without an error."""
-    import psycopg2
-
     url = own_pg_server.url
     assert run_script("--db", url, "create-session", "s_1", "simple", "Idle", cwd=tmp_path).code == 0
     server = start(url, cwd=tmp_path)
     try:
         assert server.get("/sessions/s_1").status == 200
-        admin = psycopg2.connect(url)
-        admin.autocommit = True
-        with admin.cursor() as cursor:
-            cursor.execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                "WHERE application_name = 'bazinga-db' AND pid <> pg_backend_pid()"
-            )
-            assert [row[0] for row in cursor.fetchall()] == [True]  # the dashboard's one connection
-        admin.close()
+        assert drop_connections(url) == 1  # the dashboard's one connection
         for path in ("/sessions/s_1", "/api/sessions"):
             assert server.get(path).status == 200, path
     finally:

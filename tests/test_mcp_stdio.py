@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import SCRIPT
+from conftest import SCRIPT, drop_connections
 from mcp_steps import Pipe
 
 from skill.handlers import mcp
@@ -270,21 +270,6 @@ def test_a_postgresql_server_going_away_is_a_tool_error_then_the_server_carries_
             pipe.process.wait()
 
 
-def _drop_connections(url: str) -> None:
-    """End every bazinga-db connection to the server (what a restart or an idle timeout does to them)."""
-    import psycopg2
-
-    admin = psycopg2.connect(url)
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-            "WHERE application_name = 'bazinga-db' AND pid <> pg_backend_pid()"
-        )
-        assert [row[0] for row in cursor.fetchall()] == [True]  # the server's one connection
-    admin.close()
-
-
 def test_a_connection_dropped_between_calls_is_replaced_unnoticed(own_pg_server, tmp_path):
     """The server's connection is ended between two calls: the next read and the next write both work,
     each on a new connection, and the write is stored once."""
@@ -293,14 +278,14 @@ def test_a_connection_dropped_between_calls_is_replaced_unnoticed(own_pg_server,
         pipe.ask(INIT)
         session = {"session_id": "s1", "mode": "simple", "requirements": "x"}
         assert _call(pipe, 1, "create_session", session)["result"]["isError"] is False
-        _drop_connections(own_pg_server.url)
+        assert drop_connections(own_pg_server.url) == 1  # the server's one connection
         read = _call(pipe, 2, "get_session", {"session_id": "s1"})["result"]
         assert read["isError"] is False, read
-        _drop_connections(own_pg_server.url)
+        assert drop_connections(own_pg_server.url) == 1  # the server's one connection
         entry = {"session_id": "s1", "agent_type": "pm", "content": "once"}
         written = _call(pipe, 3, "log_interaction", entry)["result"]
         assert written["isError"] is False, written
-        _drop_connections(own_pg_server.url)
+        assert drop_connections(own_pg_server.url) == 1  # the server's one connection
         resource = pipe.ask(
             {"jsonrpc": "2.0", "id": 4, "method": "resources/read", "params": {"uri": "bazinga://sessions"}}
         )
