@@ -28,6 +28,7 @@ from .lexicon import (
     clean_scalar,
     clean_token,
     enum_words,
+    hand_over_pattern,
     label_of,
     refuse,
     request_form,
@@ -507,11 +508,7 @@ def _check_handed_over(command: str, args: dict[str, Any], text: str, data: dict
     """'… and hand it to bob': a hand-over to one not stored as the assignee is refused, never dropped."""
     if "assigned_to" not in argument_specs(command):
         return
-    pattern = (
-        r"\b(?:(?:re)?assign|" + "|".join(re.escape(w) for w in data["slots"]["hand_over"]) + r")"
-        r"(?:s|ed|ing)?\s+(?:it\s+|this\s+|them\s+|the\s+group\s+)?(?:(?:over|off|on|back)\s+)?to\s+"
-        r"(?:the\s+)?" + TOKEN
-    )
+    pattern = hand_over_pattern("(?:re)?assign|" + "|".join(re.escape(w) for w in data["slots"]["hand_over"]))
     given = str(args.get("assigned_to", "")).lower()
     for match in re.finditer(pattern, strip_quoted(text), re.IGNORECASE):
         target = clean_token(match.group(1)).lower()

@@ -276,6 +276,15 @@ def after_colon(text: str) -> str | None:
     return None
 
 
+def hand_over_pattern(verbs: str) -> str:
+    """'hand it over to X', 'give the group to X' after one of ``verbs`` (a regex alternation): the pattern
+    whose group 1 is X. One shape for the slot that reads the assignee and the check that none is dropped."""
+    return (
+        r"\b(?:" + verbs + r")(?:s|ed|ing)?\s+(?:it\s+|this\s+|them\s+|the\s+group\s+)?"
+        r"(?:(?:over|off|on|back)\s+)?to\s+(?:the\s+)?" + TOKEN
+    )
+
+
 def clean_token(token: str) -> str:
     return token.strip().strip("`\"'\u201c\u201d\u2018\u2019*").rstrip(".:?!")
 

@@ -29,6 +29,7 @@ from .lexicon import (
     clean_scalar,
     clean_token,
     enum_words,
+    hand_over_pattern,
     is_enum_word,
     refuse,
     strip_quoted,
@@ -377,11 +378,7 @@ def assignee(s: Slots) -> str | None:
 
 def _handed_to(s: Slots) -> str | None:
     """'hand it over to developer_9', 'give it to qa_1': the agent the group goes to, only an agent id."""
-    pattern = (
-        r"\b(?:" + s.words("hand_over") + r")(?:s|ed|ing)?\s+(?:it\s+|this\s+|them\s+|the\s+group\s+)?"
-        r"(?:(?:over|off|on|back)\s+)?to\s+(?:the\s+)?" + TOKEN
-    )
-    for match in re.finditer(pattern, s.text, re.IGNORECASE):
+    for match in re.finditer(hand_over_pattern(s.words("hand_over")), s.text, re.IGNORECASE):
         token = clean_token(match.group(1))
         if agent_prefix(token.lower()) is not None and AGENT_ID_SHAPE.fullmatch(token.lower()):
             return token
