@@ -263,13 +263,19 @@ def agent_prefix(token: str) -> str | None:
     return agent
 
 
+# A quoted span, double or single: a single quote opens only after a non-word character and closes only
+# before one, so "group_b's status" holds none.
+QUOTED_SPAN = re.compile(r"[\"\u201c][^\"\u201d]*[\"\u201d]|(?<!\w)['\u2018][^'\u2019\n]*['\u2019](?!\w)")
+
+
 def strip_quoted(text: str) -> str:
     return re.sub(r"[\"\u201c][^\"\u201d]*[\"\u201d]", " ", text)
 
 
 def after_colon(text: str) -> str | None:
-    """The text after the first colon that ends a sentence, outside quotes ('named "Phase 2: rollout"')."""
-    quoted = [(m.start(), m.end()) for m in re.finditer(r"[\"\u201c][^\"\u201d]*[\"\u201d]", text)]
+    """The text after the first colon that ends a sentence, outside quotes ('named "Phase 2: rollout"',
+    "titled 'Phase 2: rollout'"; an apostrophe inside a word opens no quote)."""
+    quoted = [(m.start(), m.end()) for m in QUOTED_SPAN.finditer(text)]
     for match in COLON_BREAK.finditer(text):
         if not any(a < match.start() < b for a, b in quoted):
             return text[match.end() :]
