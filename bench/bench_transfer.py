@@ -26,7 +26,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from build_db import AGENTS, BASE, CONTENT, _ts  # noqa: E402
+from build_db import AGENTS, BASE, CONTENT, _ts, finish_build, open_build  # noqa: E402
 from common import FLOOR, OUT, ensure_out, script, skill_root, spawn  # noqa: E402
 
 BUILD_VERSION = 1
@@ -39,18 +39,7 @@ def build(rows: int, force: bool) -> str:
     if os.path.exists(path) and not force:
         return path
     ensure_out()
-    temporary = path + ".building"
-    for suffix in ("", "-wal", "-shm"):
-        if os.path.exists(temporary + suffix):
-            os.unlink(temporary + suffix)
-    sys.path.insert(0, skill_root())
-    from skill.api import BazingaDB
-
-    with BazingaDB(temporary) as db:
-        db.initialize()
-    conn = sqlite3.connect(temporary, isolation_level=None)
-    conn.execute("PRAGMA synchronous = OFF")
-    conn.execute("BEGIN")
+    temporary, conn = open_build(path)
     start = _ts(BASE)
     conn.execute(
         "INSERT INTO sessions (session_id, start_time, end_time, mode, original_requirements, status, "
@@ -107,9 +96,7 @@ def build(rows: int, force: bool) -> str:
             for n in range(OTHER_ROWS["decisions"])
         ),
     )
-    conn.execute("COMMIT")
-    conn.close()
-    os.replace(temporary, path)
+    finish_build(conn, temporary, path)
     return path
 
 

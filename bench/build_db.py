@@ -71,17 +71,13 @@ def _session_ids(count: int) -> list[str]:
     return ids + ["hot"]
 
 
-def build(kind: str, force: bool = False) -> str:
-    path = path_for(kind)
-    if os.path.exists(path) and not force:
-        return path
-    ensure_out()
-    shape = LARGE if kind == "large" else SMALL
+def open_build(path: str) -> tuple[str, sqlite3.Connection]:
+    """A new database beside ``path`` (``path.building``) at the current schema, created through the skill,
+    and a connection to fill it in one transaction (already begun), without fsyncs."""
     temporary = path + ".building"
     for suffix in ("", "-wal", "-shm"):
         if os.path.exists(temporary + suffix):
             os.unlink(temporary + suffix)
-    started = time.time()
     sys.path.insert(0, skill_root())
     from skill.api import BazingaDB
 
@@ -89,8 +85,33 @@ def build(kind: str, force: bool = False) -> str:
         db.initialize()
     conn = sqlite3.connect(temporary, isolation_level=None)
     conn.execute("PRAGMA synchronous = OFF")
-    conn.execute("PRAGMA cache_size = -200000")
     conn.execute("BEGIN")
+    return temporary, conn
+
+
+def finish_build(conn: sqlite3.Connection, temporary: str, path: str) -> None:
+    """Commit, fold the WAL into the file and put it in place of ``path`` (never beside a stale WAL)."""
+    conn.execute("COMMIT")
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    for suffix in ("-wal", "-shm"):
+        if os.path.exists(temporary + suffix):
+            os.unlink(temporary + suffix)
+    for suffix in ("-wal", "-shm"):  # a stale WAL beside the new file must not be read with it
+        if os.path.exists(path + suffix):
+            os.unlink(path + suffix)
+    os.replace(temporary, path)
+
+
+def build(kind: str, force: bool = False) -> str:
+    path = path_for(kind)
+    if os.path.exists(path) and not force:
+        return path
+    ensure_out()
+    shape = LARGE if kind == "large" else SMALL
+    started = time.time()
+    temporary, conn = open_build(path)
+    conn.execute("PRAGMA cache_size = -200000")
     sessions = _session_ids(shape["sessions"])
     others = sessions[:-1]
     n_other_logs = shape["logs"] - shape["hot_logs"]
@@ -215,16 +236,7 @@ def build(kind: str, force: bool = False) -> str:
         "INSERT INTO configuration (key, value, updated_at) VALUES (?, ?, ?)",
         ("skills_config", json.dumps({"security_scan": {"status": "mandatory"}}), tick()),
     )
-    conn.execute("COMMIT")
-    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    conn.close()
-    for suffix in ("-wal", "-shm"):
-        if os.path.exists(temporary + suffix):
-            os.unlink(temporary + suffix)
-    for suffix in ("-wal", "-shm"):  # a stale WAL beside the new file must not be read with it
-        if os.path.exists(path + suffix):
-            os.unlink(path + suffix)
-    os.replace(temporary, path)
+    finish_build(conn, temporary, path)
     print(f"built {os.path.relpath(path, os.getcwd())} in {time.time() - started:.1f} s", file=sys.stderr)
     return path
 
