@@ -11,7 +11,7 @@ from .vocabulary import COMMANDS, MAX_TEXT_BYTES
 
 TYPE_CHECKING = False  # importing typing costs ~2 ms per process; annotations are strings anyway
 if TYPE_CHECKING:
-    from typing import Any, TextIO
+    from typing import Any, BinaryIO, TextIO
 
 # Inputs are read up to this bound, so `@/dev/zero` or an endless pipe cannot exhaust memory; anything
 # between the value limit and this bound is still reported with its exact size by the validation.
@@ -42,16 +42,28 @@ def read_stdin(stdin: TextIO, what: str) -> str:
     return raw
 
 
+def _unreadable(what: str, path: str, error: OSError | ValueError) -> InvalidArgument:
+    reason = getattr(error, "strerror", None) or str(error)
+    return InvalidArgument(
+        f"cannot read {what} from {path}: {reason}",
+        "Give @PATH of a readable file, - for standard input, or the JSON itself.",
+    )
+
+
+def open_input(path: str, what: str) -> BinaryIO:
+    """``path`` opened for reading bytes, or the ❌ that says why it cannot be read."""
+    try:
+        return open(path, "rb")  # noqa: SIM115 (the caller closes it)
+    except (OSError, ValueError) as error:
+        raise _unreadable(what, path, error) from error
+
+
 def read_file(path: str, what: str) -> str:
     try:
         with open(path, "rb") as file:
             data = file.read(READ_BOUND + 1)
     except (OSError, ValueError) as error:
-        reason = getattr(error, "strerror", None) or str(error)
-        raise InvalidArgument(
-            f"cannot read {what} from {path}: {reason}",
-            "Give @PATH of a readable file, - for standard input, or the JSON itself.",
-        ) from error
+        raise _unreadable(what, path, error) from error
     if len(data) > READ_BOUND:
         raise _too_large(what, path)
     try:

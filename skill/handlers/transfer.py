@@ -14,7 +14,8 @@ from typing import Any, Callable
 from .. import formatting
 from ..context import Context, Result
 from ..destinations import write_text
-from ..errors import InvalidArgument, Notice
+from ..errors import Notice
+from ..inputs import open_input
 from ..transfer import import_files, import_session_stream, open_export
 from ..vocabulary import COMMANDS, convert
 
@@ -149,22 +150,15 @@ def _import_session(ctx: Context) -> Result:
     if source == "-":
         assert ctx.stdin is not None
         stream = getattr(ctx.stdin, "buffer", ctx.stdin)
+    else:
+        stream = open_input(ctx.path(source), "the export")  # closed below, after the one transaction
+    try:
         result = import_session_stream(
             ctx.db(), stream, replace=bool(ctx.args.get("replace")), what=shown, progress=progress
         )
-    else:
-        try:
-            file = open(ctx.path(source), "rb")  # noqa: SIM115 (closed below, after the one transaction)
-        except (OSError, ValueError) as error:
-            reason = getattr(error, "strerror", None) or str(error)
-            raise InvalidArgument(
-                f"cannot read the export from {ctx.path(source)}: {reason}",
-                "Give @PATH of a readable file, - for standard input, or the JSON itself.",
-            ) from error
-        with file:
-            result = import_session_stream(
-                ctx.db(), file, replace=bool(ctx.args.get("replace")), what=shown, progress=progress
-            )
+    finally:
+        if source != "-":
+            stream.close()
     line = _reply(
         "import-session",
         "replaced" if result["replaced"] else "done",
