@@ -402,8 +402,8 @@ def test_generated_sessions_round_trip(fresh_location, generated):
         for method, kwargs in ops:
             try:
                 getattr(source, method)(session_id="s1", **kwargs)
-            except Conflict:
-                pass  # a second create_task_group with another name: refused, as it should be
+            except (Conflict, InvalidPayload):
+                pass  # a second create_task_group with another name, a payload its schema refuses: not stored
         document = json.loads(json.dumps(transfer.export_session(source, "s1"), ensure_ascii=False))
         transfer.import_session(target, document)
         assert transfer.export_session(target, "s1") == document
