@@ -198,8 +198,9 @@ def test_version_comes_from_one_place(tmp_path):
         (["help", "get_logs"], "bazinga_db.py get-logs"),
     ],
 )
-def test_unknown_words_point_to_the_closest(tmp_path, argv, pointer):
+def test_unknown_words_point_to_the_closest(tmp_path, argv, pointer, snapshot):
     out, err, code = run(tmp_path, *argv)
+    assert err == snapshot  # the whole report an agent reads
     assert code == 2 and out == ""
     assert f"Did you mean `{pointer}`?" in err or f"Did you mean {pointer}?" in err, err
 
@@ -247,9 +248,10 @@ def _rows(out: str) -> list:
 
 
 @pytest.mark.parametrize("command", [c for c in LISTINGS if c not in ("query", "stream-logs")])
-def test_a_default_limit_that_cuts_says_so_on_stderr_only(crowded, command):
+def test_a_default_limit_that_cuts_says_so_on_stderr_only(crowded, command, snapshot):
     default, before = LISTINGS[command]
     out, err, code = run(crowded, command, *before)
+    assert err == snapshot  # the whole notice an agent reads
     assert code == 0 and len(_rows(out)) == default
     assert err.startswith(f"⚠ {command}: {default:,} ") and "(the default limit)" in err
     assert f"--offset {default}" in err and "--limit 0 for all" in err
