@@ -40,7 +40,7 @@ The parts:
   nine read and fixed, 360/420 after), read by round 5: part of dev since then, also reported on its own.
   Thirteen expectations carry a parameter name the writers' brief got wrong (``details`` for
   ``decision_data``); tests/requests_heldout/v4_corrections.json renames it, nothing else.
-- *held-out parts* (``HELD_OUT``): none between rounds; the lead adds the next set (v5) there. Only their
+- *held-out parts* (``HELD_OUT``): none between rounds; v5 (tests/requests_heldout/v5/, frozen before round 5) is there. Only their
   aggregates are printed. ``--show-failures`` lists the failures of the other parts; for a held-out part it
   is refused unless ``--i-am-done`` is given too (the work is finished: a held-out failure looked at and
   fixed after that stops being held out, and must be said so). ``--part all`` scores every part whose files
@@ -71,8 +71,9 @@ V2 = [HELDOUT / "v2" / "heldout_c.jsonl", HELDOUT / "v2" / "heldout_d.jsonl"]
 V3 = [HELDOUT / "v3" / "heldout_e.jsonl", HELDOUT / "v3" / "heldout_f.jsonl"]
 # The held-out parts: never tuned on, only their aggregates printed (failures only with --i-am-done).
 V4 = [HELDOUT / "v4" / "heldout_g.jsonl", HELDOUT / "v4" / "heldout_h.jsonl"]
-# Empty between rounds; the lead adds the next set here (e.g. "v5": [HELDOUT / "v5" / "heldout_i.jsonl", …]).
-HELD_OUT: dict[str, list[Path]] = {}
+# The held-out part: frozen before the round's reader work, scored once after it (failures hidden).
+V5 = [HELDOUT / "v5" / "heldout_i.jsonl", HELDOUT / "v5" / "heldout_j.jsonl"]
+HELD_OUT: dict[str, list[Path]] = {"v5": V5}
 PARTS = {
     "dev": [
         TESTS / "requests_examples.jsonl",
