@@ -113,3 +113,24 @@ def test_no_operation_hint_lists_every_operation():
     assert "Operations:" in caught.value.hint
     for command in COMMANDS:
         assert tables()["forms"][command].split("please ", 1)[1].rstrip(":") in caught.value.hint
+
+
+def test_a_json_object_of_the_operations_own_parameters_gives_those_values():
+    from skill.reader.split import parameters_object
+    from skill.vocabulary import argument_specs
+
+    specs = argument_specs("update-session-status")
+    text = 'Update the session status as follows: {"session_id": "s_1", "status": "completed"}.'
+    assert parameters_object(text, specs) == (
+        "Update the session status as follows: ",
+        {"session_id": "s_1", "status": "completed"},
+    )
+    state = argument_specs("save-state")
+    nested = parameters_object(
+        'save-state {"session_id": "s_1", "state_type": "pm", "state_data": {"a": 1}}', state
+    )
+    assert nested is not None and nested[1]["state_data"] == '{"a": 1}'
+    # a key the operation does not take: the object is the operation's data, read as today
+    assert parameters_object('save the PM state: {"session_id": "s_1", "phase": "x"}', state) is None
+    # text after the object: not a body of parameters
+    assert parameters_object('{"session_id": "s_1", "status": "completed"} and more', specs) is None

@@ -192,6 +192,11 @@ CASES = {
         ("get-config", "key: skills_config", "skills_config"),
         ("get-config", "what is set", None),
     ],
+    "config_value_after_to": [
+        ("set-config", "set config retry_budget to 3.", "3"),
+        ("set-config", "set config key deploy_freeze to TRUE", "true"),
+        ("set-config", "set config retry_budget to the default", None),
+    ],
     "decision_type": [
         ("get-decisions", "the spawn_agent decisions of s_1", "spawn_agent"),
         ("get-decisions", "decisions of type: retry", "retry"),

@@ -718,6 +718,15 @@ def config_key(s: Slots) -> str | None:
     )
 
 
+@rule("value", commands=("set-config",))
+def config_value_after_to(s: Slots) -> str | None:
+    """'set config max_parallel_developers to 4', 'set config key deploy_freeze to true': a number or a
+    JSON word ending the sentence after 'to' is the value written (the vocabulary then says whether a
+    configuration takes it: it takes an object, so these are refused as such, never dropped)."""
+    match = re.search(r"\bto\s+(-?\d+(?:\.\d+)?|true|false|null)\s*[.!]?\s*$", s.text, re.IGNORECASE)
+    return match.group(1).lower() if match else None
+
+
 @rule("decision_type")
 def decision_type(s: Slots) -> str | None:
     """'type: spawn_agent', 'spawn_agent decisions', 'decision spawn_agent'."""

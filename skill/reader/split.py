@@ -524,6 +524,29 @@ def _values_then_quote(body: str) -> tuple[str, str] | None:
     return said, quoted[0][1:-1]
 
 
+def parameters_object(text: str, arg_specs: dict[str, Any]) -> tuple[str, dict[str, str]] | None:
+    """'Update the session status as follows: {"session_id": "s_1", "status": "completed"}': a JSON object
+    that ends the text and whose keys are all the operation's own parameter names gives those values (the
+    text before it, and the values by name, as written); None for any other JSON, which stays the
+    operation's data (a state, an output, a decision)."""
+    start = text.find("{")
+    if start < 0:
+        return None
+    try:
+        parsed, end = json.JSONDecoder().raw_decode(text, start)
+    except (ValueError, RecursionError):
+        return None
+    if text[end:].strip().rstrip(".").strip() or not isinstance(parsed, dict) or not parsed:
+        return None
+    if not all(isinstance(key, str) and key in arg_specs for key in parsed):
+        return None
+    named = {
+        key: value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+        for key, value in parsed.items()
+    }
+    return text[:start], named
+
+
 def label_values(lines: list[str], command: str, phrase: str, body: str) -> Labelled:
     """Pass 2: the labels of this operation (a label line of anything else is refused by name), one-line
     label runs ("Session ID: s_1, Agent Type: pm, Content: …"), and the body as the operation's text value
@@ -534,6 +557,18 @@ def label_values(lines: list[str], command: str, phrase: str, body: str) -> Labe
     if extra_head:
         body = (body + "\n" + extra_head).strip() if body else extra_head
     raw: dict[str, Any] = dict(values)
+    given = parameters_object(body, arg_specs) if body.strip() else parameters_object(phrase, arg_specs)
+    if given is not None:
+        # 'Create this task group: {"group_id": "group_e", "session_id": "s_1", "name": "Tax rules"}'
+        before, named = given
+        for name, value in named.items():
+            if name in raw and clean_scalar(raw[name]) != clean_scalar(value):
+                raise refuse(f"two values given for {label_of(name)}", command, kind="list_of_values")
+            raw[name] = value
+        if body.strip():
+            body = before
+        else:
+            phrase = before.rstrip(" :")
 
     body_arg = data["body_args"].get(command)
     unknown: list[str] = []
