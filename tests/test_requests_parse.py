@@ -138,3 +138,6 @@ def test_a_json_object_of_the_operations_own_parameters_gives_those_values():
         parameters_object(
             'create task group {"group_id": "g_1", "session_id": "s_1", "priority": 1}', "create-task-group"
         )
+    # a parameter given twice: refused, never the last one kept
+    with pytest.raises(RequestNotUnderstood, match="twice"):
+        parameters_object('{"session_id": "s_1", "status": "failed", "session_id": "s_2"}', specs)

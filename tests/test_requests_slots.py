@@ -229,6 +229,7 @@ CASES = {
             "run query \"SELECT a FROM t WHERE b = 'x'\" with limit 5",
             "SELECT a FROM t WHERE b = 'x'",
         ),
+        ("query", 'run query "SELECT a FROM t" for sess_beta', None),
         (
             "query",
             "How many logs? Use SQL: select count(*) from orchestration_logs",

@@ -821,11 +821,17 @@ def select_statement(s: Slots) -> str | None:
 def _quoted_statement(s: Slots) -> re.Match[str] | None:
     """'run query "SELECT … WHERE status = 'failed'" with limit 50': a SELECT in double quotes or backticks
     after the verb; the statement is the quote's, the words after it are the request's."""
-    return re.search(
+    match = re.search(
         r"(?i)(?:\b(?:" + s.words("sql_before") + r")\b\s*:?|:)\s*"
         r"(?:\"((?:select|with)\b[^\"]*)\"|\u201c((?:select|with)\b[^\u201d]*)\u201d|`((?:select|with)\b[^`]*)`)",
         s.text,
     )
+    if match is None:
+        return None
+    # only a row limit may follow ("with limit 50", "limit 10 rows"); any other words are refused unread
+    rest = [w for w in re.split(r"[\s,.!?()]+", s.text[match.end() :].lower()) if w]
+    said = set(s.data["slots"]["quoted_sql_tail"])
+    return match if all(w in said or w.replace(",", "").isdigit() for w in rest) else None
 
 
 # -- helpers of the rules --------------------------------------------------------------------------------

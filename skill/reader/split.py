@@ -568,12 +568,19 @@ def parameters_object(text: str, command: str) -> tuple[str, dict[str, str]] | N
     start = text.find("{")
     if start < 0:
         return None
+    pairs: list[Any] = []  # the top level's (key, value) pairs, in order: a key given twice is seen
     try:
-        parsed, end = json.JSONDecoder().raw_decode(text, start)
+        parsed, end = json.JSONDecoder(object_pairs_hook=lambda p: pairs.append(p) or dict(p)).raw_decode(
+            text, start
+        )
     except (ValueError, RecursionError):
         return None
     if text[end:].strip().rstrip(".").strip() or not isinstance(parsed, dict) or not parsed:
         return None
+    keys = [key for key, _value in pairs[-1]]
+    if any(key in arg_specs for key in keys) and len(set(keys)) < len(keys):
+        twice = next(key for key in keys if keys.count(key) > 1)
+        raise refuse(f"the JSON gives {twice!r} twice", command, kind="list_of_values")
     unknown = [key for key in parsed if key not in arg_specs]
     if unknown and len(unknown) < len(parsed) and command not in tables()["body_args"]:
         # '{"group_id": …, "priority": 1}' where the operation takes no text or JSON body: a key it does
@@ -706,6 +713,13 @@ def label_values(lines: list[str], command: str, phrase: str, body: str) -> Labe
         if qualifiers and last_line.strip().startswith("("):
             raw[body_arg] = rest
             phrase = (phrase + " " + qualifiers).strip()
+    for name, value in list(raw.items()):
+        if isinstance(value, str) and arg_specs[name]["type"] not in ("text", "json", "sql"):
+            kept, qualifiers = trailing_qualifiers(value.strip())
+            if qualifiers and "\n" not in kept:
+                # "assigned_to: developer_4 (session s_1)": the values in the parenthesis are the request's
+                # own, read (and checked) with the sentence's, never dropped as a note
+                raw[name], phrase = kept, f"{phrase} ({qualifiers})".strip()
     agent = raw.get("agent_type")
     if isinstance(agent, str) and "agent_id" in arg_specs and "agent_id" not in raw:
         implied = agent_prefix(clean_scalar(agent).lower())
