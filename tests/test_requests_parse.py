@@ -113,3 +113,31 @@ def test_no_operation_hint_lists_every_operation():
     assert "Operations:" in caught.value.hint
     for command in COMMANDS:
         assert tables()["forms"][command].split("please ", 1)[1].rstrip(":") in caught.value.hint
+
+
+def test_a_json_object_of_the_operations_own_parameters_gives_those_values():
+    from skill.reader.split import parameters_object
+
+    specs = "update-session-status"
+    text = 'Update the session status as follows: {"session_id": "s_1", "status": "completed"}.'
+    assert parameters_object(text, specs) == (
+        "Update the session status as follows: ",
+        {"session_id": "s_1", "status": "completed"},
+    )
+    state = "save-state"
+    nested = parameters_object(
+        'save-state {"session_id": "s_1", "state_type": "pm", "state_data": {"a": 1}}', state
+    )
+    assert nested is not None and nested[1]["state_data"] == '{"a": 1}'
+    # a key the operation does not take: the object is the operation's data, read as today
+    assert parameters_object('save the PM state: {"session_id": "s_1", "phase": "x"}', state) is None
+    # text after the object: not a body of parameters
+    assert parameters_object('{"session_id": "s_1", "status": "completed"} and more', specs) is None
+    # an operation that stores no JSON: a key it does not take is refused by name
+    with pytest.raises(RequestNotUnderstood, match="'priority'"):
+        parameters_object(
+            'create task group {"group_id": "g_1", "session_id": "s_1", "priority": 1}', "create-task-group"
+        )
+    # a parameter given twice: refused, never the last one kept
+    with pytest.raises(RequestNotUnderstood, match="twice"):
+        parameters_object('{"session_id": "s_1", "status": "failed", "session_id": "s_2"}', specs)

@@ -56,6 +56,7 @@ CASES = {
     "group_named": [
         ("update-task-group", "mark group_a as completed", "group_a"),
         ("update-task-group", "task group: auth -> done", "auth"),
+        ("update-task-group", "update task group \u2192 group_a, status: done", "group_a"),
         ("update-task-group", "update it", None),
     ],
     "group_name": [
@@ -115,6 +116,7 @@ CASES = {
         ("get-logs", "the last 10 logs of s_1", "10"),
         ("list-sessions", "5 most recent sessions", "5"),
         ("get-logs", "logs limited to 1,000", "1,000"),
+        ("query", 'run query "SELECT * FROM t LIMIT 5" with limit 50', "50"),
         ("get-logs", "logs of s_1", None),
     ],
     "offset_count": [
@@ -185,12 +187,19 @@ CASES = {
         ("get-skill-output", "the security scan results of s_1", "security_scan"),
         ("get-skill-output", "the api_lint output of s_1", "api_lint"),
         ("get-skill-output", "what did s_1 produce", None),
+        ("save-skill-output", "save skill output session_id=s_1, skill_name=lint_check", "lint_check"),
         ("save-skill-output", "save my audit result as the lint_check output for s_1", "lint_check"),
     ],
     "config_key": [
         ("get-config", "the config value for testing_config", "testing_config"),
         ("get-config", "key: skills_config", "skills_config"),
+        ("get-config", "Config lookup: `testing_config`", "testing_config"),
         ("get-config", "what is set", None),
+    ],
+    "config_value_after_to": [
+        ("set-config", "set config retry_budget to 3.", "3"),
+        ("set-config", "set config key deploy_freeze to TRUE", "true"),
+        ("set-config", "set config retry_budget to the default", None),
     ],
     "decision_type": [
         ("get-decisions", "the spawn_agent decisions of s_1", "spawn_agent"),
@@ -215,6 +224,12 @@ CASES = {
         ("query", "run this query:\nSELECT * FROM sessions", "SELECT * FROM sessions"),
         ("query", "run a query", None),
         ("query", "query SELECT group_id FROM task_groups", "SELECT group_id FROM task_groups"),
+        (
+            "query",
+            "run query \"SELECT a FROM t WHERE b = 'x'\" with limit 5",
+            "SELECT a FROM t WHERE b = 'x'",
+        ),
+        ("query", 'run query "SELECT a FROM t" for sess_beta', None),
         (
             "query",
             "How many logs? Use SQL: select count(*) from orchestration_logs",

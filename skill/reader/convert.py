@@ -179,8 +179,11 @@ def _json_value(command: str, name: str, value: str, what: str, data: dict[str, 
     from ..validation import parse_json_text  # the heaviest module: only for the requests that store JSON
 
     text = value.strip()
+    ticked = False  # "**Output:** `{…}`" then a line of prose: the backticks around the JSON are no JSON
     if text.startswith("`") and text.endswith("`"):
         text = text.strip("`")
+    elif re.match(r"`+\s*[{\[]", text):
+        text, ticked = text.lstrip("`"), True
     if not text:
         raise refuse(f"no {what} given", command, kind="missing")
     if text[0] not in "{[":
@@ -202,6 +205,8 @@ def _json_value(command: str, name: str, value: str, what: str, data: dict[str, 
             raise refuse(error.message, command, kind="invalid_value") from None
         end = len(text)
     rest = text[end:].strip()
+    if ticked and rest.startswith("`"):
+        rest = rest.lstrip("`").strip()
     if rest and rest[0] in ',]}:"':
         raise refuse(
             f"{what} is not valid JSON: unexpected {rest[:20]!r} after the object",

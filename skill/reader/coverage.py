@@ -580,6 +580,8 @@ def _check_read_lists(command: str, phrase: str, raw: dict[str, Any]) -> None:
             re.IGNORECASE,
         )
         other = clean_token(match.group(1)) if match else ""
+        if "=" in other:
+            continue  # "decisions for s_1, type=task_split": the next labelled value, no second id
         if other and other.lower() != token.lower() and not other.isdigit() and "_" in other:
             raise refuse(
                 f"the request names several {label_of(name).lower()}s ({token}, {other}); {command} takes "

@@ -69,6 +69,10 @@ class Slots:
         for pattern in patterns:
             for match in re.finditer(pattern, self.text if text is None else text, re.IGNORECASE):
                 token = clean_token(match.group(1))
+                if re.match(r"[A-Za-z][\w-]*=", token):
+                    continue  # "skill output session_id=s_1, skill_name=lint": a labelled value, not this one
+                if token and not any(c.isalnum() for c in token):
+                    continue  # "update task group → group_a": a separator, no value
                 if token and (allow_stop or token.lower() not in self.data["_stop"]):
                     return token
         return None
@@ -457,7 +461,10 @@ def _said_by_someone(clause: str, s: Slots) -> bool:
 @rule("limit")
 def limit_count(s: Slots) -> str | None:
     """'limit 5', 'the last 10', '10 most recent', '20 per page', '5 log entries'."""
-    if s.command == "query":  # "query SELECT … LIMIT 5": the statement's own LIMIT is the statement's
+    quoted = _quoted_statement(s) if s.command == "query" else None
+    if quoted is not None:  # 'run query "SELECT … LIMIT 5" with limit 50': the words around the quote
+        s = Slots(s.command, s.text[: quoted.start()] + " " + s.text[quoted.end() :], s.raw)
+    elif s.command == "query":  # "query SELECT … LIMIT 5": the statement's own LIMIT is the statement's
         s = Slots(s.command, re.split(r"(?i)\bselect\b", s.text, maxsplit=1)[0], s.raw)
     return s.number(
         [
@@ -707,6 +714,12 @@ def config_key(s: Slots) -> str | None:
     for words, key in s.data["known_names"]["key"].items():
         if re.search(r"\b" + re.escape(words) + r"\b", lowered):
             return str(key)  # "the skills config": skills_config
+    sole = re.fullmatch(
+        r"[`\"'\u201c\u2018]?([A-Za-z][\w.-]*)[`\"'\u201d\u2019]?",
+        (after_colon(s.text) or "").strip().rstrip(".?!"),
+    )
+    if sole:
+        return sole.group(1)  # "Config lookup: `testing_config`": one name after the colon is the key
     return s.first_token(
         [
             r"\b(?:" + config + r")\s+(?:value|entry|key|setting)s?\s+(?:for|of|named|called)\s+" + TOKEN,
@@ -716,6 +729,15 @@ def config_key(s: Slots) -> str | None:
             r"(?<![\w.-])([a-z][a-z0-9]*(?:_[a-z0-9]+)*_config)(?![\w-])",  # "what does testing_config say?"
         ]
     )
+
+
+@rule("value", commands=("set-config",))
+def config_value_after_to(s: Slots) -> str | None:
+    """'set config max_parallel_developers to 4', 'set config key deploy_freeze to true': a number or a
+    JSON word ending the sentence after 'to' is the value written (the vocabulary then says whether a
+    configuration takes it: it takes an object, so these are refused as such, never dropped)."""
+    match = re.search(r"\bto\s+(-?\d+(?:\.\d+)?|true|false|null)\s*[.!]?\s*$", s.text, re.IGNORECASE)
+    return match.group(1).lower() if match else None
 
 
 @rule("decision_type")
@@ -786,11 +808,30 @@ def session_shaped(s: Slots) -> str | None:
 def select_statement(s: Slots) -> str | None:
     """'run this query: SELECT …': the text from the first SELECT or WITH that opens a line."""
     match = re.search(r"(?im)^\s*((?:select|with)\b[\s\S]*)", s.text)
+    quoted = _quoted_statement(s)
+    if match is None and quoted is not None:  # 'run query "SELECT …" with limit 50': the quote is the SQL
+        return next(group for group in quoted.groups() if group is not None)
     if match is None:  # "query SELECT …", "run: SELECT …": the statement after the verb on the same line
         match = re.search(
             r"(?i)(?:\b(?:" + s.words("sql_before") + r")\b\s*:?|:)\s*(select\b[\s\S]*)", s.text
         )
     return match.group(1) if match else None
+
+
+def _quoted_statement(s: Slots) -> re.Match[str] | None:
+    """'run query "SELECT … WHERE status = 'failed'" with limit 50': a SELECT in double quotes or backticks
+    after the verb; the statement is the quote's, the words after it are the request's."""
+    match = re.search(
+        r"(?i)(?:\b(?:" + s.words("sql_before") + r")\b\s*:?|:)\s*"
+        r"(?:\"((?:select|with)\b[^\"]*)\"|\u201c((?:select|with)\b[^\u201d]*)\u201d|`((?:select|with)\b[^`]*)`)",
+        s.text,
+    )
+    if match is None:
+        return None
+    # only a row limit may follow ("with limit 50", "limit 10 rows"); any other words are refused unread
+    rest = [w for w in re.split(r"[\s,.!?()]+", s.text[match.end() :].lower()) if w]
+    said = set(s.data["slots"]["quoted_sql_tail"])
+    return match if all(w in said or w.replace(",", "").isdigit() for w in rest) else None
 
 
 # -- helpers of the rules --------------------------------------------------------------------------------

@@ -255,7 +255,10 @@ def label_segments(
     found = []
     for match in _INLINE_LABEL.finditer(body):
         words = match.group(1).split()
-        separated = not body[: match.start(1)].strip() or body[: match.start(1)].rstrip()[-1:] in ",;|"
+        before = body[: match.start(1)].rstrip()
+        separated = (
+            not before or before[-1:] in ",;|\u00b7\u2192" or bool(re.search(r"\s[-\u2013\u2014]+$", before))
+        )
         if (
             unknown is not None
             and separated
@@ -283,11 +286,31 @@ def label_segments(
     segments = []
     for index, (arg, _start, value_start) in enumerate(found):
         end = found[index + 1][1] if index + 1 < len(found) else len(body)
-        segments.append((arg, body[value_start:end].strip().rstrip(",;|").strip()))
+        value = body[value_start:end].strip()
+        # the separator before the next label ("type: code_review — details: …", "s_1 · type: pm · …")
+        value = re.sub(r"(?:\s+[-\u2013\u2014]+|[\s,;|\u00b7\u2192])+$", "", value)
+        segments.append((arg, value))
     return segments
 
 
 _SEPARATED_LABEL = re.compile(r"[,;|]\s*([A-Za-z][A-Za-z _-]{0,30}?)\s*:\s*(?=\S)")
+
+
+def _labelled_run(phrase: str, arg_specs: dict[str, Any], data: dict[str, Any]) -> list[Any]:
+    """The 'label: value' pairs that end a one-line sentence after a separator, from the first label of
+    the operation on (", status: completed, assigned_to: developer_1"); none inside a quote."""
+    if "\n" in phrase.strip() or len(phrase) > 2000:
+        return []
+    quoted = _quoted_spans(phrase)
+    for match in _SEPARATED_LABEL.finditer(phrase):
+        if any(a < match.start() < b for a, b in quoted):
+            continue
+        if any(c in arg_specs for c in data["_label"].get(label_key(match.group(1)), ())):
+            run = label_segments(phrase[match.start() + 1 :].strip(), arg_specs, data) or []
+            # "…, type: risk_acceptance, data" before the body's colon: a value with a separator in it is
+            # not one value; the run is left to the inline rules
+            return [] if any(re.search(r"[,;|]", value) for _name, value in run) else run
+    return []
 
 
 _VALUE_LABEL_TYPES = ("id", "name", "agent_type", "count", "limit", "row_limit", "time", *ENUMS)
@@ -303,6 +326,13 @@ def body_colon(head: str, data: dict[str, Any]) -> re.Match[str] | None:
     first_line = head.split("\n", 1)[0]
     dash = _DASH_BREAK.search(first_line[:json_start])
     colon = COLON_BREAK.search(first_line)
+    mark = _LABELS_MARK.search(first_line[:json_start])
+    if mark and colon and mark.start() < colon.start():
+        label = _INLINE_LABEL.match(first_line[mark.end() :])
+        if label and mark.end() + label.end() > colon.start() and label_key(label.group(1)) in data["_label"]:
+            return (
+                mark  # "log interaction — Session ID: s_1 | Agent: qa | …", "save state → session: s_1 · …"
+            )
     if dash and colon and dash.start() < colon.start():
         second = _DASH_BREAK.search(first_line, dash.end())
         middle = first_line[dash.end() : second.start()] if second else ""
@@ -366,6 +396,7 @@ _JSON_OPENING = re.compile(r"\{|\[(?=\s*[\[{\"\d\]-])")
 
 
 _DASH_BREAK = re.compile(r"\s+[-\u2013\u2014]+\s+")
+_LABELS_MARK = re.compile(r"\s+[-\u2013\u2014\u2192\u00b7|]+\s+")  # a dash, arrow, dot or bar before labels
 
 
 AGENT_NAMES = {*AGENT_TYPES["documented"], *AGENT_TYPES["aliases"]}  # "(QA Expert, iteration 1)"
@@ -506,7 +537,9 @@ def _values_then_quote(body: str) -> tuple[str, str] | None:
     if body.count('"') + body.count("\u201c") + body.count("\u201d") != 2 or len(body) > 2000:
         return None  # one quote of a short line: never a JSON body or a long text (and linear work)
     body, qualifiers = trailing_qualifiers(body.strip().rstrip("."))
-    items = [i.strip() for i in re.split(r",(?=(?:[^\"]*\"[^\"]*\")*[^\"]*$)", body) if i.strip()]
+    # items after commas or between separators ("sess_beta — Requirements Engineer — \"…\"", "a | b")
+    separator = r"(?:,|;|\s[-\u2013\u2014|\u00b7\u2192]+\s)"
+    items = [i.strip() for i in re.split(separator + r"(?=(?:[^\"]*\"[^\"]*\")*[^\"]*$)", body) if i.strip()]
     quoted = [i for i in items if re.fullmatch(r"[\"\u201c][^\"\u201d]+[\"\u201d]", i)]
     if len(items) < 2 or len(quoted) != 1:
         return None
@@ -517,11 +550,67 @@ def _values_then_quote(body: str) -> tuple[str, str] | None:
             SESSION_SHAPE.fullmatch(item)
             or agent_or_none(item) in AGENT_TYPES["documented"]
             or agent_prefix(lowered) is not None
+            or label_key(item).replace(" ", "_") in tables()["agent_roles"]["roles"]
             or is_qualifier(item)
         ):
             return None
     said = ", ".join(rest) + (f" ({qualifiers})" if qualifiers else "")
     return said, quoted[0][1:-1]
+
+
+def parameters_object(text: str, command: str) -> tuple[str, dict[str, str]] | None:
+    """'Update the session status as follows: {"session_id": "s_1", "status": "completed"}': a JSON object
+    that ends the text and whose keys are all the operation's own parameter names gives those values (the
+    text before it, and the values by name, as written); None for any other JSON, which stays the
+    operation's data (a state, an output, a decision, a content). An operation with no such body refuses a
+    key it does not take."""
+    arg_specs = argument_specs(command)
+    start = text.find("{")
+    if start < 0:
+        return None
+    pairs: list[Any] = []  # the top level's (key, value) pairs, in order: a key given twice is seen
+    try:
+        parsed, end = json.JSONDecoder(object_pairs_hook=lambda p: pairs.append(p) or dict(p)).raw_decode(
+            text, start
+        )
+    except (ValueError, RecursionError):
+        return None
+    if text[end:].strip().rstrip(".").strip() or not isinstance(parsed, dict) or not parsed:
+        return None
+    keys = [key for key, _value in pairs[-1]]
+    if any(key in arg_specs for key in keys) and len(set(keys)) < len(keys):
+        twice = next(key for key in keys if keys.count(key) > 1)
+        raise refuse(f"the JSON gives {twice!r} twice", command, kind="list_of_values")
+    unknown = [key for key in parsed if key not in arg_specs]
+    if unknown and len(unknown) < len(parsed) and command not in tables()["body_args"]:
+        # '{"group_id": …, "priority": 1}' where the operation takes no text or JSON body: a key it does
+        # not take (a log's content or a state may be any JSON)
+        raise refuse(
+            "the JSON gives " + ", ".join(repr(u) for u in unknown) + ", not one of the operation's values; "
+            "remove it",
+            command,
+            kind="unknown_label",
+        )
+    if unknown:
+        return None
+    named = {
+        key: value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+        for key, value in parsed.items()
+    }
+    return text[:start], named
+
+
+def _session_id_label(text: str, data: dict[str, Any]) -> str:
+    """'- id: s_9' -> '- Session ID: s_9' where the operation's object is the session (``own_id_label``):
+    the word alone as a label, at a line's start (after a bullet) or after a separator."""
+    words = "|".join(re.escape(w) for w in data["own_id_label"]["words"])
+    return re.sub(
+        r"(?im)((?:^\s*(?:[-*\u2022>]\s*)?|[,;|\u00b7\u2192]\s*|\s[-\u2013\u2014]+\s*)\**)(?:"
+        + words
+        + r")(?=\**\s*[:=])",
+        r"\1Session ID",
+        text,
+    )
 
 
 def label_values(lines: list[str], command: str, phrase: str, body: str) -> Labelled:
@@ -530,10 +619,24 @@ def label_values(lines: list[str], command: str, phrase: str, body: str) -> Labe
     (content, requirements, JSON) when no label gave it."""
     data = tables()
     arg_specs = argument_specs(command)
+    if command in data["own_id_label"]["commands"]:
+        lines, body = [_session_id_label(line, data) for line in lines], _session_id_label(body, data)
     values, extra_head = read_labels(lines, command, arg_specs, data)
     if extra_head:
         body = (body + "\n" + extra_head).strip() if body else extra_head
     raw: dict[str, Any] = dict(values)
+    given = parameters_object(body, command) if body.strip() else parameters_object(phrase, command)
+    if given is not None:
+        # 'Create this task group: {"group_id": "group_e", "session_id": "s_1", "name": "Tax rules"}'
+        before, named = given
+        for name, value in named.items():
+            if name in raw and clean_scalar(raw[name]) != clean_scalar(value):
+                raise refuse(f"two values given for {label_of(name)}", command, kind="list_of_values")
+            raw[name] = value
+        if body.strip():
+            body = before
+        else:
+            phrase = before.rstrip(" :")
 
     body_arg = data["body_args"].get(command)
     unknown: list[str] = []
@@ -565,6 +668,11 @@ def label_values(lines: list[str], command: str, phrase: str, body: str) -> Labe
             command,
             kind="unknown_label",
         )
+    for name, value in _labelled_run(phrase, arg_specs, data):
+        # "update task group → group_a, session s_1, status: completed, assigned_to: developer_1"
+        if name in raw and clean_scalar(raw[name]) != clean_scalar(value):
+            raise refuse(f"two values given for {label_of(name)}", command, kind="list_of_values")
+        raw[name] = value
     if segments is not None:
         # "…: Session ID: s_1, Agent Type: pm, Content: done" -- labels written on one line
         for name, value in segments:
@@ -605,6 +713,13 @@ def label_values(lines: list[str], command: str, phrase: str, body: str) -> Labe
         if qualifiers and last_line.strip().startswith("("):
             raw[body_arg] = rest
             phrase = (phrase + " " + qualifiers).strip()
+    for name, value in list(raw.items()):
+        if isinstance(value, str) and arg_specs[name]["type"] not in ("text", "json", "sql"):
+            kept, qualifiers = trailing_qualifiers(value.strip())
+            if qualifiers and "\n" not in kept:
+                # "assigned_to: developer_4 (session s_1)": the values in the parenthesis are the request's
+                # own, read (and checked) with the sentence's, never dropped as a note
+                raw[name], phrase = kept, f"{phrase} ({qualifiers})".strip()
     agent = raw.get("agent_type")
     if isinstance(agent, str) and "agent_id" in arg_specs and "agent_id" not in raw:
         implied = agent_prefix(clean_scalar(agent).lower())
@@ -646,6 +761,11 @@ def command_line(lines: list[str]) -> tuple[str, dict[str, Any]] | None:
     words = _shell_words(text.rstrip(".").rstrip())
     if words is None or any(word.lower() in _NOT_COMMAND_LINE_WORDS for word in words[1:]):
         return None  # "get-skill-output test_coverage for sess_beta", "stream-logs s_1 limit 20": words
+    labels, specs = tables()["_label"], argument_specs(first)
+    for word in words[1:]:
+        named = re.match(r"([A-Za-z][\w -]*?)=\S", word)
+        if named and any(c in specs for c in labels.get(label_key(named.group(1)), ())):
+            return None  # "log-tokens session_id=s_1 tokens=8800": labelled values, read as words
     from .. import cli  # the CLI's parser (already loaded when the request came through the CLI)
     from ..errors import UsageError
 
