@@ -11,6 +11,7 @@ import json
 import re
 
 from ..vocabulary import AGENT_TYPES
+from .locate import locate
 from .lexicon import LABEL_LINE, agent_or_none, agent_prefix, clean_scalar, label_key, refuse, tables
 
 TYPE_CHECKING = False  # importing typing costs ~2 ms per process; annotations are strings anyway
@@ -206,6 +207,7 @@ def normalise(text: str) -> list[str]:
     lines = [line.rstrip() for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
     lines = drop_fences(lines)
     lines = table_rows(lines)
+    lines = locate(lines, data)  # the request inside the prose around it
     lines = strip_preamble(lines, data)
     lines = operation_label(lines, data)
     if lines and lines[0].lstrip().startswith("{"):

@@ -1,0 +1,269 @@
+"""Stage 1b, locate: the request inside the prose an agent writes around it.
+
+Agents write their request in the middle of their own output: paragraphs saying what they did before
+it ("All developers have reported in. …"), a sign-off after it ("I'll keep watching the nightly runs.",
+"Ping me if anything looks off."). The request is where its *head* is: the words that address the skill
+and ask for an operation -- "bazinga-db, …", "please" (or "could you") then a verb, or a clause opened by
+an operation verb ("Log a decision for …", "…: get the logs of …") -- with an object after the verb (an
+operation noun, an id, a quoted or JSON value). Narrative says "I …", "we …", "the build …": a verb after
+a subject is never a head.
+
+What is dropped, and only when it is certainly no part of the request:
+
+- before the head: lines (and the words of the head's line before it) that give no value -- no digit, no
+  ``_`` id, no quote, JSON or label of the skill; a text whose head comes after such a value, or whose head
+  only says "log it" (what "it" is stands before), is left whole;
+- after it: a paragraph (or, when the request's last value is complete, a line) that signs off --
+  ``trailing_prose`` and ``sign_offs`` of phrasings.json -- or, after a complete request, narrative that
+  names nothing the skill stores. A content value goes on over paragraphs as before.
+
+A second head outside the request ("Also mark group_b failed." before or after it) is a second operation:
+refused, whatever the prose around it. A text with nothing to drop is left as it is.
+
+Labels first and the verb on the last line ("Skill: …" / "Output: {…}" / "Please save this skill
+output.") is the same request written in another order: the head line is put first.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..vocabulary import AGENT_TYPES, COMMANDS
+from .lexicon import GROUP_ID, LABEL_LINE, SESSION_SHAPE, label_key, refuse, words_of
+
+TYPE_CHECKING = False  # importing typing costs ~2 ms per process; annotations are strings anyway
+if TYPE_CHECKING:
+    from typing import Any
+
+# where a clause starts: the line's start (after a bullet), after a sentence's end, a colon, a semicolon
+_CLAUSE_START = re.compile(r"^[\s>*#\u2022-]*|(?<=[.!?])[\"')\]]*\s+|:\s+|;\s+|\s[-\u2013\u2014]+\s+")
+_POLITE = re.compile(
+    r"(?i)(?<![\w-])(?:please|pls|plz|kindly|(?:could|can|would|will)\s+you(?:\s+please)?)\s+(?=[a-z])"
+)
+_ADDRESS = re.compile(r"(?i)(?<![\w-])@?bazinga[-_ ]db\b\s*[,:\u2014-]?\s*")
+_CONNECTORS = ("also", "then", "and", "now", "just", "so", "next")
+_PRONOUNS = {"it", "this", "that", "them", "these", "those"}
+_VALUE = re.compile(r"[\d_\"\u201c\u201d{}\[\]`]")
+_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
+
+
+def _is_label_line(line: str, data: dict[str, Any]) -> bool:
+    match = LABEL_LINE.match(line)
+    return bool(match) and label_key(match.group(1)) in data["_label"]
+
+
+def _verb_at(words: list[str], data: dict[str, Any]) -> int:
+    """How many words the operation verb at the start of ``words`` takes (0: none). A form in -ing is no
+    imperative ("Refreshing the board …")."""
+    verbs = data["_verb"]
+    if len(words) > 1 and " ".join(words[:2]) in verbs:
+        return 2
+    if words and words[0] in verbs and not words[0].endswith("ing"):
+        return 1
+    return 0
+
+
+def _object_after(rest: str, data: dict[str, Any]) -> str | None:
+    """'object' when the clause after a verb names what to act on (an operation noun, an id, a quoted or
+    JSON value, a body after a colon), 'pronoun' when it only says "it" / "this", else None."""
+    clause = _SENTENCE.split(rest, 1)[0]
+    if re.search(r"[\"\u201c{]|:\s*\S|:\s*$", clause):
+        return "object"
+    words = words_of(clause)
+    nouns, report, names = data["_noun"], data["_report"], data["_command_names"]
+    for index, word in enumerate(words):
+        if word in nouns or word in report or word in names or " ".join(words[index : index + 2]) in nouns:
+            return "object"
+        if GROUP_ID.match(word) or SESSION_SHAPE.fullmatch(word):
+            return "object"
+    if _PRONOUNS & set(words[:3]):
+        return "pronoun"
+    return None
+
+
+def head_in(line: str, data: dict[str, Any]) -> tuple[int, str] | None:
+    """Where the first head of a line starts, and what its verb acts on ('object' or 'pronoun')."""
+    starts = sorted(
+        {m.end() for m in _CLAUSE_START.finditer(line)}
+        | {m.start() for m in _POLITE.finditer(line)}
+        | {m.start() for m in _ADDRESS.finditer(line)}
+    )
+    for start in starts:
+        at = start
+        address = _ADDRESS.match(line, at)
+        if address:
+            at = address.end()
+        polite = _POLITE.match(line, at)
+        if polite:
+            at = polite.end()
+        words = words_of(line[at:])
+        skipped = 0
+        while skipped < len(words) - 1 and words[skipped] in _CONNECTORS:
+            skipped += 1
+        size = _verb_at(words[skipped:], data)
+        if not size:
+            continue
+        verb = words[skipped + size - 1]
+        verb_end = re.search(r"(?i)(?<![\w'])" + re.escape(verb) + r"(?![\w'])", line[at:])
+        rest = line[at + verb_end.end() :] if verb_end else line[at:]
+        what = _object_after(rest, data)
+        if what is not None:
+            return start, what
+    return None
+
+
+def _droppable(text: str, data: dict[str, Any]) -> bool:
+    """Words before the head that give the request nothing: no value, no label of the skill."""
+    return not text.strip() or (not _VALUE.search(text) and not _is_label_line(text, data))
+
+
+def _signs_off(text: str, data: dict[str, Any], *, closed: bool, narrative: bool = True) -> bool:
+    """A paragraph or line after the request that is no part of it: the writer's next step or thanks
+    (always), or -- after a complete request -- narrative that names nothing the skill stores."""
+    lowered = text.strip().lower().lstrip("(*_> ")
+    if _VALUE.search(text) or head_in(text, data) is not None:
+        return False
+    if lowered.startswith(tuple(data["trailing_prose"])):
+        return True
+    if not closed:
+        return False  # a content goes on over paragraphs: only what never is content ends it
+    if lowered.startswith(tuple(data["sign_offs"])):
+        return True
+    if not narrative or re.match(r"\s*[A-Za-z][\w '-]{0,30}:", text):
+        return False  # "Priority: high": a label, refused by name if the operation does not take it
+    words = words_of(text)
+    stores = data["_noun"].keys() | data["_report"] | _agent_words(data) | data["_verb"].keys()
+    return not any(w in stores for w in words)
+
+
+# the text values: a label of one of them opens a value that goes on over lines
+COMMANDS_TEXT = {
+    spec["name"] for command in COMMANDS.values() for spec in command["args"] if spec["type"] == "text"
+}
+
+
+def _agent_words(data: dict[str, Any]) -> set[str]:
+    names = {*AGENT_TYPES["documented"], *AGENT_TYPES["aliases"], *data["agent_roles"]["roles"]}
+    return {word for name in names for word in name.replace("_", " ").lower().split()}
+
+
+def _closed(lines: list[str], data: dict[str, Any]) -> bool:
+    """The request's last value is complete: JSON or a quote closed, or no text value is open (a
+    label of a text value, or words after the head's colon, go on over paragraphs)."""
+    last = next((line.strip() for line in reversed(lines) if line.strip()), "")
+    if lines[0].rstrip().endswith(":"):
+        return False  # "…, iteration 4:" then the text, the SQL, the JSON on the next lines
+    if last[-1:] in ("}", "]", '"', "\u201d") or last[-2:] in ('".', "}."):
+        return True
+    if len(lines) > 1:
+        match = LABEL_LINE.match(last)
+        named = data["_label"].get(label_key(match.group(1)), []) if match else []
+        return bool(named) and not COMMANDS_TEXT & set(named)  # "Status: completed" ends it; "Content: …" not
+    unquoted = re.sub(r"[\"\u201c][^\"\u201d]*[\"\u201d]|\{.*\}", "", lines[0])
+    return not re.search(r":(?:\s|$)", unquoted)
+
+
+def _paragraphs(lines: list[str]) -> list[list[int]]:
+    out: list[list[int]] = []
+    for index, line in enumerate(lines):
+        if not line.strip():
+            if out and out[-1]:
+                out.append([])
+            continue
+        if not out:
+            out.append([])
+        out[-1].append(index)
+    return [p for p in out if p]
+
+
+def labels_first(lines: list[str], data: dict[str, Any]) -> list[str] | None:
+    """'Skill: …' / 'Session: …' / 'Output: {…}' / 'Please save this skill output.': the head on the last
+    line, every line before it the skill's labels and their values: the head line first."""
+    filled = [i for i, line in enumerate(lines) if line.strip()]
+    if len(filled) < 2 or not _is_label_line(lines[filled[0]], data):
+        return None
+    last = filled[-1]
+    found = head_in(lines[last], data)
+    if found is None or found[0] != 0 or _is_label_line(lines[last], data):
+        return None
+    return [lines[last]] + [line for i, line in enumerate(lines) if i != last]
+
+
+def locate(lines: list[str], data: dict[str, Any]) -> list[str]:
+    """The request's lines without the prose around it (see the module's doc); the lines as they are when
+    there is nothing to drop or what to drop is not certain."""
+    moved = labels_first(lines, data)
+    if moved is not None:
+        return moved
+    paragraphs = _paragraphs(lines)
+    head: tuple[int, int, str] | None = None
+    for index, line in enumerate(lines):
+        if not line.strip():
+            continue
+        if _is_label_line(line, data):
+            return lines  # a value before any head: the request starts with it
+        found = head_in(line, data)
+        if found is not None:
+            head = (index, found[0], found[1])
+            break
+        if not _droppable(line, data):
+            return lines
+    if head is None:
+        return lines
+    at, start, what = head
+    prefix = lines[at][:start]
+    if not re.search(r"[A-Za-z]", prefix):
+        start, prefix = 0, ""  # "**get session** …": emphasis, no words before the head
+    if what == "pronoun" or (
+        prefix.strip()
+        and (
+            not _droppable(prefix, data)
+            or len(words_of(prefix)) <= 3  # "QA: …", "Hi bazinga-db, …": who speaks, a greeting
+            or _agent_words(data) & set(words_of(prefix))
+        )
+    ):
+        return lines  # "… Please log it.": what "it" is stands before the head
+    dropped = any(line.strip() for line in lines[:at]) or bool(lines[at][:start].strip())
+    own = next(p for p in paragraphs if at in p)
+    request = [lines[at][start:]]
+    tail = [i for i in own if i > at]
+    # lines after the head in its paragraph: the request's, unless they sign off a complete request
+    while tail and _closed(request + [lines[i] for i in tail[:-1]], data):
+        if not _signs_off(lines[tail[-1]], data, closed=True, narrative=False):
+            break
+        tail.pop()
+        dropped = True
+    request += [lines[i] for i in tail]
+    # the head's paragraph signed off: what follows is no part of the request either
+    cut = len(tail) < len([i for i in own if i > at])
+    second = None
+    for paragraph in paragraphs[paragraphs.index(own) + 1 :]:
+        text = [lines[i] for i in paragraph]
+        joined = " ".join(line.strip() for line in text)
+        if not cut and (
+            _is_label_line(text[0], data)
+            or text[0].lstrip()[:1] in ("{", "[")
+            or request[-1].rstrip().endswith(":")
+        ):
+            request += [""] + text
+            continue
+        if _signs_off(joined, data, closed=_closed(request, data)) and all(
+            head_in(line, data) is None for line in text
+        ):
+            cut = dropped = True
+            continue
+        if any(head_in(line, data) is not None for line in text):
+            second = second or joined
+            continue
+        if cut:
+            return lines  # a value after the sign-off: not certain what belongs to the request
+        request += [""] + text
+    if second is not None:
+        if dropped:
+            raise refuse(
+                f"the text holds a second request ({second[:60]!r}) besides the one it makes; send one "
+                "request per operation",
+                kind="two_operations",
+            )
+        return lines
+    return request if dropped else lines
