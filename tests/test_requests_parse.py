@@ -113,3 +113,36 @@ def test_no_operation_hint_lists_every_operation():
     assert "Operations:" in caught.value.hint
     for command in COMMANDS:
         assert tables()["forms"][command].split("please ", 1)[1].rstrip(":") in caught.value.hint
+
+
+def test_locate_keeps_the_request_and_drops_only_the_prose_around_it():
+    from skill.reader.locate import locate
+
+    data = tables()
+    text = [
+        "Long day on the exporter.",
+        "",
+        "We agreed on the format with the lead, so please log this developer interaction:",
+        "Session ID: s_1",
+        "Content: CSV export done",
+        "",
+        "No rush on this one.",
+    ]
+    assert locate(text, data) == [
+        "please log this developer interaction:",
+        "Session ID: s_1",
+        "Content: CSV export done",
+    ]
+    # a value before the head (a digit, an id), or "log it" after it: nothing is dropped
+    assert locate(["Round 3 is done.", "Please log this for s_1: ok"], data) == [
+        "Round 3 is done.",
+        "Please log this for s_1: ok",
+    ]
+    told = ["The export works end to end.", "Please log it for s_1."]
+    assert locate(told, data) == told
+    # a text value goes on over paragraphs: only a sign-off ends it
+    body = ["Fine weather.", "", "Log this for s_1:", "", "Export done.", "", "The parser is next."]
+    assert locate(body, data) == ["Log this for s_1:", "", "Export done.", "", "The parser is next."]
+    with pytest.raises(RequestNotUnderstood) as caught:
+        locate(["Quiet morning.", "", "Mark group_a in s_1 completed.", "", "Then close group_b too."], data)
+    assert caught.value.code == "two_operations"

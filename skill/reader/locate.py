@@ -67,10 +67,20 @@ def _object_after(rest: str, data: dict[str, Any]) -> str | None:
     """'object' when the clause after a verb names what to act on (an operation noun, an id, a quoted or
     JSON value, a body after a colon), 'pronoun' when it only says "it" / "this", else None."""
     clause = _SENTENCE.split(rest, 1)[0]
-    if re.search(r"[\"\u201c{]|:\s*\S|:\s*$", clause):
-        return "object"
+    body = re.search(r"[\"\u201c{]|:\s*\S|:\s*$", clause) is not None
     words = words_of(clause)
     nouns, report, names = data["_noun"], data["_report"], data["_command_names"]
+    if words and words[0] in _PRONOUNS:
+        # "log it for s_1", "save this for me": what "it" is stands elsewhere; "log this QA result" names it
+        named = []
+        for word in words[1:]:
+            if word in ("for", "in", "of", "on", "to", "from", "with", "as", "please"):
+                break
+            named.append(word)
+        if not body and not any(w in nouns or w in report for w in named):
+            return "pronoun"
+    if body:
+        return "object"
     for index, word in enumerate(words):
         if word in nouns or word in report or word in names or " ".join(words[index : index + 2]) in nouns:
             return "object"
@@ -144,7 +154,7 @@ COMMANDS_TEXT = {
 
 def _agent_words(data: dict[str, Any]) -> set[str]:
     names = {*AGENT_TYPES["documented"], *AGENT_TYPES["aliases"], *data["agent_roles"]["roles"]}
-    return {word for name in names for word in name.replace("_", " ").lower().split()}
+    return {word for name in names for word in name.replace("_", " ").lower().split()} - {"lead"}
 
 
 def _closed(lines: list[str], data: dict[str, Any]) -> bool:
