@@ -146,3 +146,10 @@ def test_locate_keeps_the_request_and_drops_only_the_prose_around_it():
     with pytest.raises(RequestNotUnderstood) as caught:
         locate(["Quiet morning.", "", "Mark group_a in s_1 completed.", "", "Then close group_b too."], data)
     assert caught.value.code == "two_operations"
+
+
+def test_an_inflected_word_is_no_typo():
+    from skill.reader.lexicon import correct_typos
+
+    assert correct_typos("the closed docs session") == "the closed docs session"
+    assert correct_typos("show the sesion record") == "show the session record"
