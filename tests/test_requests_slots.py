@@ -57,6 +57,7 @@ CASES = {
         ("update-task-group", "mark group_a as completed", "group_a"),
         ("update-task-group", "task group: auth -> done", "auth"),
         ("update-task-group", "update it", None),
+        ("get-task-groups", "the task groups of s_1: limit 5, offset 5", None),
     ],
     "group_name": [
         ("create-task-group", 'create group_d "Refund flow" in s_1', "Refund flow"),

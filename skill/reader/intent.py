@@ -450,6 +450,8 @@ def recognise(head: str, label_lines: list[list[str]], data: dict[str, Any], fir
                     fallback = data["operations"][topic][verb]  # "reset the revision count of group_a to 0"
                 continue  # "Session: s_1." after the operation's sentence names a value, not an operation
             command = topic[1:] if topic.startswith("=") else data["operations"][topic].get(verb)
+            if command is None and verb == "stream" and not topic.startswith("="):
+                command = data["operations"][topic].get("read")  # "page through the decisions": a read, paged
             if (
                 command is None
                 and verb == "update"
