@@ -20,6 +20,7 @@ CASES = {
         ("get-session", "details of session sess_beta please", "sess_beta"),
         ("get-logs", "logs for session: s_1", "s_1"),
         ("get-logs", "show me the logs", None),
+        ("log-interaction", 'log that "it waits for the session schema"', None),
     ],
     "session_asked_about": [
         ("get-session", "what do you know about sess_beta", "sess_beta"),
