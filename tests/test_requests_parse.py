@@ -153,3 +153,21 @@ def test_an_inflected_word_is_no_typo():
 
     assert correct_typos("the closed docs session") == "the closed docs session"
     assert correct_typos("show the sesion record") == "show the session record"
+
+
+def test_an_introduction_gives_its_values_as_labels():
+    from skill.reader.locate import introduction
+
+    data = tables()
+    assert introduction(['I\'m qa_3, a QA agent, on iteration 2 of session s_1: log "ok"'], data) == [
+        'log "ok"',
+        "Agent ID: qa_3",
+        "Agent Type: qa",
+        "Iteration: 2",
+        "Session ID: s_1",
+    ]
+    # a part that is none of who / iteration / session: not an introduction (its value would be dropped)
+    assert introduction(['I\'m the developer on group_a, iteration 2 of s_1 - log "done"'], data) is None
+    # what was said is the content when the verb is "log it"
+    said = introduction(['In s_1, iteration 5, developer_2 says: "green" Log it.'], data)
+    assert said is not None and said[0] == "Log it." and said[-1] == 'Content: "green"'

@@ -21,7 +21,10 @@ A second head outside the request ("Also mark group_b failed." before or after i
 refused, whatever the prose around it. A text with nothing to drop is left as it is.
 
 Labels first and the verb on the last line ("Skill: …" / "Output: {…}" / "Please save this skill
-output.") is the same request written in another order: the head line is put first.
+output.") is the same request written in another order: the head line is put first. So is an
+introduction of who speaks ("I'm qa_3, a QA agent, on iteration 2 of session s_1: log \"…\"", "In s_1,
+iteration 5, developer_2 says: \"…\" Log it."): the request's sentence first, then the introduction's
+values as label lines -- read only when every part of it is an agent, an iteration or a session.
 """
 
 from __future__ import annotations
@@ -199,10 +202,97 @@ def labels_first(lines: list[str], data: dict[str, Any]) -> list[str] | None:
     return [lines[last]] + [line for i, line in enumerate(lines) if i != last]
 
 
+_SELF = re.compile(r"(?i)^\s*(?:(?:hi|hello|hey)[,!]?\s+)?(?:this is|i'm|i am|it's|here's)\s+(?P<intro>[^:\"\u201c]+?)(?:\s+[-\u2013\u2014]+\s+|:\s+|\.\s+)(?P<rest>\S.*)$")
+_SAYS = re.compile(
+    r"(?i)^(?P<intro>[^\"\u201c:]+?)\s+(?:says|said|reports|reported|writes|wrote|notes|noted)"
+    r"(?P<more>[^\"\u201c:]*?)\s*(?::|\bthat)\s*(?P<quote>[\"\u201c][^\"\u201d]+[\"\u201d])\s*[.!]?\s*$"
+)
+_ITERATION = re.compile(
+    r"(?i)^(?:(?:on|at|in)\s+)?iteration\s+#?(\d+)(?:\s+(?:of|in|for)\s+(?:session\s+)?(\S+))?$"
+)
+_SESSION = re.compile(r"(?i)^(?:(?:in|of|for|on)\s+)?(?:the\s+)?(?:session\s+)?(\S+)$")
+
+
+def _introduced(intro: str, data: dict[str, Any]) -> list[str] | None:
+    """'pm_main, on iteration 5 of s_1', 'qa_3, a QA agent', 'requirements_engineer_1
+    (requirements_engineer)', 'in session s_1, iteration 5, developer_2': who speaks, where and when, as
+    label lines; None when any part of it is not one of these (a value it gives would be dropped)."""
+    from .lexicon import AGENT_ID_SHAPE, agent_or_none, agent_prefix
+
+    labels: dict[str, str] = {}
+
+    def put(label: str, value: str) -> bool:
+        if labels.get(label, value).lower() != value.lower():
+            return False  # two of one kind: not an introduction to read
+        labels[label] = value
+        return True
+
+    split = r",|\(|\)|\s+and\s+|\s+(?=(?:on|at|in)\s+iteration\b|(?:in|of|for)\s+session\b)"
+    parts = [p.strip() for p in re.split(split, intro.strip().rstrip(".")) if p.strip()]
+    for part in parts:
+        bare = re.sub(r"(?i)^(?:the|a|an|our|your)\s+|\s+(?:agent|here)$", "", part).strip()
+        iteration = _ITERATION.match(part)
+        session = _SESSION.match(part)
+        if iteration:
+            ok = put("Iteration", iteration.group(1))
+            if iteration.group(2):
+                ok = ok and SESSION_SHAPE.fullmatch(iteration.group(2).rstrip(".")) is not None
+                ok = ok and put("Session ID", iteration.group(2).rstrip("."))
+        elif AGENT_ID_SHAPE.fullmatch(bare.lower()) and agent_prefix(bare.lower()):
+            ok = put("Agent ID", bare.lower()) and put("Agent Type", str(agent_prefix(bare.lower())))
+        elif agent_or_none(bare) is not None and (
+            agent_or_none(bare) in AGENT_TYPES["documented"]
+            or agent_or_none(bare) in data["agent_roles"]["roles"]
+        ):
+            ok = put("Agent Type", str(agent_or_none(bare)))
+        elif session and SESSION_SHAPE.fullmatch(session.group(1).rstrip(".")) and "_" in session.group(1):
+            ok = put("Session ID", session.group(1).rstrip("."))
+        else:
+            return None
+        if not ok:
+            return None
+    if not labels or ("Agent ID" not in labels and "Agent Type" not in labels):
+        return None  # an introduction says who speaks
+    return [f"{label}: {value}" for label, value in labels.items()]
+
+
+def introduction(lines: list[str], data: dict[str, Any]) -> list[str] | None:
+    """Who speaks, where and when, said before (or around) a one-line request: "This is pm_main, on
+    iteration 5 of s_1 - please log that \"…\"", "I'm qa_3, a QA agent, on iteration 2 of session s_1: log
+    \"…\"", "In session s_1, iteration 5, developer_2 (developer) says: \"…\" Log it.", "Log an
+    interaction: developer_2, a developer, reported on iteration 6 in s_1 that \"…\"". Its values belong to
+    the request: the request's sentence, then them as label lines (and what was said as its content)."""
+    filled = [line for line in lines if line.strip()]
+    if len(filled) != 1:
+        return None
+    line = filled[0].strip()
+    own = _SELF.match(line)
+    if own:
+        found = head_in(own.group("rest"), data)
+        said = _introduced(own.group("intro"), data) if found and found[0] == 0 else None
+        return [own.group("rest")] + said if said else None
+    told = re.match(r"(?P<said>.+[\"\u201d]\s*[.!]?)\s+(?P<head>\S[^\"\u201c\u201d]*)$", line)
+    if told:  # '… says: "…" Log it.'
+        found = head_in(told.group("head"), data)
+        says = _SAYS.match(told.group("said"))
+        if found and found[0] == 0 and found[1] == "pronoun" and says:
+            said = _introduced(says.group("intro") + "," + says.group("more"), data)
+            if said:
+                return [told.group("head")] + said + ["Content: " + says.group("quote")]
+    head, colon, body = line.partition(": ")
+    says = _SAYS.match(body) if colon else None
+    found = head_in(head, data) if says else None
+    if says and found and found[0] == 0:  # 'Log an interaction: developer_2 … reported … that "…"'
+        said = _introduced(says.group("intro") + "," + says.group("more"), data)
+        if said:
+            return [head + ":"] + said + ["Content: " + says.group("quote")]
+    return None
+
+
 def locate(lines: list[str], data: dict[str, Any]) -> list[str]:
     """The request's lines without the prose around it (see the module's doc); the lines as they are when
     there is nothing to drop or what to drop is not certain."""
-    moved = labels_first(lines, data)
+    moved = labels_first(lines, data) or introduction(lines, data)
     if moved is not None:
         return moved
     paragraphs = _paragraphs(lines)
