@@ -117,7 +117,7 @@ def _pairs(words: list[str], data: dict[str, Any]) -> tuple[Any, ...]:
         if (
             word in verbs
             and topic != "interaction"
-            and not (verb is not None and i > 0 and words[i - 1] in articles - {"that"})  # "… the new session X"
+            and not (verb is not None and i > 0 and words[i - 1] in articles - {"that"})  # "the new session"
             and not (word in dual and noun_match is not None and _determined(words, i, data))
             and not (verb is None and word in report and i > 0 and words[i - 1] in agent_words)  # "QA update"
             and (

@@ -11,8 +11,8 @@ import json
 import re
 
 from ..vocabulary import AGENT_TYPES
-from .locate import locate
 from .lexicon import LABEL_LINE, agent_or_none, agent_prefix, clean_scalar, label_key, refuse, tables
+from .locate import locate
 
 TYPE_CHECKING = False  # importing typing costs ~2 ms per process; annotations are strings anyway
 if TYPE_CHECKING:

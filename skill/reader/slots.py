@@ -188,7 +188,8 @@ def _texts_masked(text: str) -> str:
 def session_after_its_word(s: Slots) -> str | None:
     """'for session s_1', 'session: s_1', 'session id #s_1'. An id written with a space is refused."""
     token = s.first_token(
-        [r"(?<![\[<{$%])\bsession(?:[ _-]?id)?\b(?!['\u2019]s\b)\s*[:=#]?\s*" + TOKEN], text=_texts_masked(s.text)
+        [r"(?<![\[<{$%])\bsession(?:[ _-]?id)?\b(?!['\u2019]s\b)\s*[:=#]?\s*" + TOKEN],
+        text=_texts_masked(s.text),
     )
     if token is not None and token.lower() in s.data["_noun"]:
         return None  # "# Session overview": a word of the vocabulary, not an id
@@ -756,7 +757,9 @@ def session_after_preposition(s: Slots) -> str | None:
     taken = s.taken()
     prepositions = s.words("session_prepositions_write" if s.write else "session_prepositions_read")
     for match in re.finditer(
-        r"\b(?:" + prepositions + r")\s+(?:the\s+)?(?:session\s+)?" + TOKEN, _texts_masked(s.text), re.IGNORECASE
+        r"\b(?:" + prepositions + r")\s+(?:the\s+)?(?:session\s+)?" + TOKEN,
+        _texts_masked(s.text),
+        re.IGNORECASE,
     ):
         token = clean_token(match.group(1))
         looks_like_id = any(c.isdigit() or c == "_" for c in token)
