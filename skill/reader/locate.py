@@ -32,7 +32,7 @@ from __future__ import annotations
 import re
 
 from ..vocabulary import AGENT_TYPES, COMMANDS
-from .lexicon import GROUP_ID, LABEL_LINE, SESSION_SHAPE, label_key, refuse, words_of
+from .lexicon import GROUP_ID, LABEL_LINE, SESSION_SHAPE, agent_in, label_key, refuse, words_of
 
 TYPE_CHECKING = False  # importing typing costs ~2 ms per process; annotations are strings anyway
 if TYPE_CHECKING:
@@ -329,6 +329,17 @@ def locate(lines: list[str], data: dict[str, Any]) -> list[str]:
     dropped = any(line.strip() for line in lines[:at]) or bool(lines[at][:start].strip())
     own = next(p for p in paragraphs if at in p)
     request = [lines[at][start:]]
+    # "QA here." / "From the tech lead:" on a line of its own: who speaks, kept as the speaker of the request
+    speakers = [
+        line for line in lines[:at] if len(words_of(line)) <= 4 and _agent_words(data) & set(words_of(line))
+    ]
+    if len(speakers) > 1:
+        return lines
+    if speakers:
+        who = agent_in(speakers[0])
+        if who is None:
+            return lines
+        request[0] = f"{who}: {request[0]}"
     tail = [i for i in own if i > at]
     # lines after the head in its paragraph: the request's, unless they sign off a complete request
     while tail and _closed(request + [lines[i] for i in tail[:-1]], data):
