@@ -119,6 +119,8 @@ def head_in(line: str, data: dict[str, Any]) -> tuple[int, str] | None:
         verb = words[skipped + size - 1]
         verb_end = re.search(r"(?i)(?<![\w'])" + re.escape(verb) + r"(?![\w'])", line[at:])
         rest = line[at + verb_end.end() :] if verb_end else line[at:]
+        if rest.lstrip().startswith(":"):
+            continue  # "Note: staging is down.": a heading, not an imperative
         what = _object_after(rest, data)
         if what is not None:
             return start, what
