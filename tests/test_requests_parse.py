@@ -141,3 +141,61 @@ def test_a_json_object_of_the_operations_own_parameters_gives_those_values():
     # a parameter given twice: refused, never the last one kept
     with pytest.raises(RequestNotUnderstood, match="twice"):
         parameters_object('{"session_id": "s_1", "status": "failed", "session_id": "s_2"}', specs)
+
+
+def test_locate_keeps_the_request_and_drops_only_the_prose_around_it():
+    from skill.reader.locate import locate
+
+    data = tables()
+    text = [
+        "Long day on the exporter.",
+        "",
+        "We agreed on the format with the lead, so please log this developer interaction:",
+        "Session ID: s_1",
+        "Content: CSV export done",
+        "",
+        "No rush on this one.",
+    ]
+    assert locate(text, data) == [
+        "please log this developer interaction:",
+        "Session ID: s_1",
+        "Content: CSV export done",
+    ]
+    # a value before the head (a digit, an id), or "log it" after it: nothing is dropped
+    assert locate(["Round 3 is done.", "Please log this for s_1: ok"], data) == [
+        "Round 3 is done.",
+        "Please log this for s_1: ok",
+    ]
+    told = ["The export works end to end.", "Please log it for s_1."]
+    assert locate(told, data) == told
+    # a text value goes on over paragraphs: only a sign-off ends it
+    body = ["Fine weather.", "", "Log this for s_1:", "", "Export done.", "", "The parser is next."]
+    assert locate(body, data) == ["Log this for s_1:", "", "Export done.", "", "The parser is next."]
+    with pytest.raises(RequestNotUnderstood) as caught:
+        locate(["Quiet morning.", "", "Mark group_a in s_1 completed.", "", "Then close group_b too."], data)
+    assert caught.value.code == "two_operations"
+
+
+def test_an_inflected_word_is_no_typo():
+    from skill.reader.lexicon import correct_typos
+
+    assert correct_typos("the closed docs session") == "the closed docs session"
+    assert correct_typos("show the sesion record") == "show the session record"
+
+
+def test_an_introduction_gives_its_values_as_labels():
+    from skill.reader.locate import introduction
+
+    data = tables()
+    assert introduction(['I\'m qa_3, a QA agent, on iteration 2 of session s_1: log "ok"'], data) == [
+        'log "ok"',
+        "Agent ID: qa_3",
+        "Agent Type: qa",
+        "Iteration: 2",
+        "Session ID: s_1",
+    ]
+    # a part that is none of who / iteration / session: not an introduction (its value would be dropped)
+    assert introduction(['I\'m the developer on group_a, iteration 2 of s_1 - log "done"'], data) is None
+    # what was said is the content when the verb is "log it"
+    said = introduction(['In s_1, iteration 5, developer_2 says: "green" Log it.'], data)
+    assert said is not None and said[0] == "Log it." and said[-1] == 'Content: "green"'

@@ -20,6 +20,7 @@ CASES = {
         ("get-session", "details of session sess_beta please", "sess_beta"),
         ("get-logs", "logs for session: s_1", "s_1"),
         ("get-logs", "show me the logs", None),
+        ("log-interaction", 'log that "it waits for the session schema"', None),
     ],
     "session_asked_about": [
         ("get-session", "what do you know about sess_beta", "sess_beta"),
@@ -58,6 +59,7 @@ CASES = {
         ("update-task-group", "task group: auth -> done", "auth"),
         ("update-task-group", "update task group \u2192 group_a, status: done", "group_a"),
         ("update-task-group", "update it", None),
+        ("get-task-groups", "the task groups of s_1: limit 5, offset 5", None),
     ],
     "group_name": [
         ("create-task-group", 'create group_d "Refund flow" in s_1', "Refund flow"),

@@ -117,6 +117,7 @@ def _pairs(words: list[str], data: dict[str, Any]) -> tuple[Any, ...]:
         if (
             word in verbs
             and topic != "interaction"
+            and not (verb is not None and i > 0 and words[i - 1] in articles - {"that"})  # "the new session"
             and not (word in dual and noun_match is not None and _determined(words, i, data))
             and not (verb is None and word in report and i > 0 and words[i - 1] in agent_words)  # "QA update"
             and (
@@ -449,6 +450,8 @@ def recognise(head: str, label_lines: list[list[str]], data: dict[str, Any], fir
                     fallback = data["operations"][topic][verb]  # "reset the revision count of group_a to 0"
                 continue  # "Session: s_1." after the operation's sentence names a value, not an operation
             command = topic[1:] if topic.startswith("=") else data["operations"][topic].get(verb)
+            if command is None and verb == "stream" and not topic.startswith("="):
+                command = data["operations"][topic].get("read")  # "page through the decisions": a read, paged
             if (
                 command is None
                 and verb == "update"
@@ -569,7 +572,9 @@ def recognise(head: str, label_lines: list[list[str]], data: dict[str, Any], fir
     if found_command is None and fallback is not None:
         found_command = fallback
     said = " ".join(kept)
-    reported = re.match(r"(?i)\s*(?:" + "|".join(data["verbs"]["dual"]) + r")\s+that\s+(.+)$", said)
+    reported = re.match(
+        r"(?i)\s*(?:" + "|".join(data["verbs"]["dual"]) + r")\s+(?:that\s+(.+)|(?=[\"\u201c])(.+))$", said
+    )
     if (
         reported
         and lead == "write"
@@ -578,7 +583,12 @@ def recognise(head: str, label_lines: list[list[str]], data: dict[str, Any], fir
     ):
         # "log that the developer finished group_a for s_1": a report; the clause is its content
         found_command = data["operations"]["interaction"]["write"]
-        body = re.sub(r"\s+(?:for|in)\s+(?:the\s+)?(?:session\s+)?\S+\s*[.!]?\s*$", "", reported.group(1))
+        clause = reported.group(1) or reported.group(2)
+        quoted = re.match(r"\s*[\"\u201c]([^\"\u201d]+)[\"\u201d]", clause)
+        if quoted:  # 'log "group_b waits for the session schema"': the quote whole, whatever its words
+            body = quoted.group(1)
+        else:
+            body = re.sub(r"\s+(?:for|in)\s+(?:the\s+)?(?:session\s+)?\S+\s*[.!]?\s*$", "", clause)
     if _recorded_as_field(said + " " + body, data):
         found_command, lead = "update-task-group", lead or "update"
         kept, body = kept + ([body] if body else []), ""  # the field's sentence is the operation's

@@ -471,6 +471,8 @@ def correct_typos(phrase: str) -> str:
             for c in spelling.get(size, ())
             if c[0] == lowered[0] and typo_distance(lowered, c, 1) <= 1
         }
+        # 'closed', 'reviews': a word of the vocabulary with an ending is that word inflected, no typo
+        found = {c for c in found if lowered not in (c + "d", c + "s")}
         if len(found) > 1:  # 'interation': interaction (an operation's noun) or iteration (a label)?
             found = {c for c in found if c in data["_noun"] or c in data["_verb"]}
         return found.pop() if len(found) == 1 else word

@@ -12,6 +12,7 @@ import re
 
 from ..vocabulary import AGENT_TYPES
 from .lexicon import LABEL_LINE, agent_or_none, agent_prefix, clean_scalar, label_key, refuse, tables
+from .locate import locate
 
 TYPE_CHECKING = False  # importing typing costs ~2 ms per process; annotations are strings anyway
 if TYPE_CHECKING:
@@ -206,6 +207,7 @@ def normalise(text: str) -> list[str]:
     lines = [line.rstrip() for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
     lines = drop_fences(lines)
     lines = table_rows(lines)
+    lines = locate(lines, data)  # the request inside the prose around it
     lines = strip_preamble(lines, data)
     lines = operation_label(lines, data)
     if lines and lines[0].lstrip().startswith("{"):

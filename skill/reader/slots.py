@@ -181,10 +181,20 @@ def command_line_flags(s: Slots) -> None:
     return None
 
 
+def _texts_masked(text: str) -> str:
+    """The text with its quoted texts blanked ('"waiting for the session schema"' names no session); a
+    quoted single word ('session "s_1"') stays: it may be the id."""
+    quoted = r"[\"\u201c][^\"\u201d\s][^\"\u201d\n]*\s[^\"\u201d\n]*[^\"\u201d\s][\"\u201d]"
+    return re.sub(quoted, lambda m: " " * len(m.group(0)), text)
+
+
 @rule("session_id")
 def session_after_its_word(s: Slots) -> str | None:
     """'for session s_1', 'session: s_1', 'session id #s_1'. An id written with a space is refused."""
-    token = s.first_token([r"(?<![\[<{$%])\bsession(?:[ _-]?id)?\b(?!['\u2019]s\b)\s*[:=#]?\s*" + TOKEN])
+    token = s.first_token(
+        [r"(?<![\[<{$%])\bsession(?:[ _-]?id)?\b(?!['\u2019]s\b)\s*[:=#]?\s*" + TOKEN],
+        text=_texts_masked(s.text),
+    )
     if token is not None and token.lower() in s.data["_noun"]:
         return None  # "# Session overview": a word of the vocabulary, not an id
     if (
@@ -769,7 +779,9 @@ def session_after_preposition(s: Slots) -> str | None:
     taken = s.taken()
     prepositions = s.words("session_prepositions_write" if s.write else "session_prepositions_read")
     for match in re.finditer(
-        r"\b(?:" + prepositions + r")\s+(?:the\s+)?(?:session\s+)?" + TOKEN, s.text, re.IGNORECASE
+        r"\b(?:" + prepositions + r")\s+(?:the\s+)?(?:session\s+)?" + TOKEN,
+        _texts_masked(s.text),
+        re.IGNORECASE,
     ):
         token = clean_token(match.group(1))
         looks_like_id = any(c.isdigit() or c == "_" for c in token)

@@ -1,0 +1,385 @@
+"""Stage 1b, locate: the request inside the prose an agent writes around it.
+
+Agents write their request in the middle of their own output: paragraphs saying what they did before
+it ("All developers have reported in. …"), a sign-off after it ("I'll keep watching the nightly runs.",
+"Ping me if anything looks off."). The request is where its *head* is: the words that address the skill
+and ask for an operation -- "bazinga-db, …", "please" (or "could you") then a verb, or a clause opened by
+an operation verb ("Log a decision for …", "…: get the logs of …") -- with an object after the verb (an
+operation noun, an id, a quoted or JSON value). Narrative says "I …", "we …", "the build …": a verb after
+a subject is never a head.
+
+What is dropped, and only when it is certainly no part of the request:
+
+- before the head: lines (and the words of the head's line before it) that give no value -- no digit, no
+  ``_`` id, no quote, JSON or label of the skill; a text whose head comes after such a value, or whose head
+  only says "log it" (what "it" is stands before), is left whole;
+- after it: a paragraph (or, when the request's last value is complete, a line) that signs off --
+  ``trailing_prose`` and ``sign_offs`` of phrasings.json -- or, after a complete request, narrative that
+  names nothing the skill stores. A content value goes on over paragraphs as before.
+
+A second head outside the request ("Also mark group_b failed." before or after it) is a second operation:
+refused, whatever the prose around it. A text with nothing to drop is left as it is.
+
+Labels first and the verb on the last line ("Skill: …" / "Output: {…}" / "Please save this skill
+output.") is the same request written in another order: the head line is put first. So is an
+introduction of who speaks ("I'm qa_3, a QA agent, on iteration 2 of session s_1: log \"…\"", "In s_1,
+iteration 5, developer_2 says: \"…\" Log it."): the request's sentence first, then the introduction's
+values as label lines -- read only when every part of it is an agent, an iteration or a session.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..vocabulary import AGENT_TYPES, COMMANDS
+from .lexicon import GROUP_ID, LABEL_LINE, SESSION_SHAPE, agent_in, label_key, refuse, words_of
+
+TYPE_CHECKING = False  # importing typing costs ~2 ms per process; annotations are strings anyway
+if TYPE_CHECKING:
+    from typing import Any
+
+# where a clause starts: the line's start (after a bullet), after a sentence's end, a colon, a semicolon
+_CLAUSE_START = re.compile(r"^[\s>*#\u2022-]*|(?<=[.!?])[\"')\]]*\s+|:\s+|;\s+|\s[-\u2013\u2014]+\s+")
+_POLITE = re.compile(
+    r"(?i)(?<![\w-])(?:please|pls|plz|kindly|(?:could|can|would|will)\s+you(?:\s+please)?)\s+(?=[a-z])"
+)
+_ADDRESS = re.compile(r"(?i)(?<![\w-])@?bazinga[-_ ]db\b\s*[,:\u2014-]?\s*")
+_CONNECTORS = ("also", "then", "and", "now", "just", "so", "next")
+_PRONOUNS = {"it", "this", "that", "them", "these", "those"}
+_VALUE = re.compile(r"[\d_\"\u201c\u201d{}\[\]`]")
+_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
+
+
+def _is_label_line(line: str, data: dict[str, Any]) -> bool:
+    match = LABEL_LINE.match(line)
+    return bool(match) and label_key(match.group(1)) in data["_label"]
+
+
+def _verb_at(words: list[str], data: dict[str, Any]) -> int:
+    """How many words the operation verb at the start of ``words`` takes (0: none). A form in -ing is no
+    imperative ("Refreshing the board …")."""
+    verbs = data["_verb"]
+    if len(words) > 1 and " ".join(words[:2]) in verbs:
+        return 2
+    if words and words[0] in verbs and not words[0].endswith("ing"):
+        return 1
+    return 0
+
+
+def _object_after(rest: str, data: dict[str, Any]) -> str | None:
+    """'object' when the clause after a verb names what to act on (an operation noun, an id, a quoted or
+    JSON value, a body after a colon), 'pronoun' when it only says "it" / "this", else None."""
+    clause = _SENTENCE.split(rest, 1)[0]
+    body = re.search(r"[\"\u201c{]|:\s*\S|:\s*$", clause) is not None
+    words = words_of(clause)
+    nouns, report, names = data["_noun"], data["_report"], data["_command_names"]
+    if words and words[0] in _PRONOUNS:
+        # "log it for s_1", "save this for me": what "it" is stands elsewhere; "log this QA result" names it
+        named = []
+        for word in words[1:]:
+            if word in ("for", "in", "of", "on", "to", "from", "with", "as", "please"):
+                break
+            named.append(word)
+        if not body and not any(w in nouns or w in report for w in named):
+            return "pronoun"
+    if body:
+        return "object"
+    for index, word in enumerate(words):
+        if word in nouns or word in report or word in names or " ".join(words[index : index + 2]) in nouns:
+            return "object"
+        if GROUP_ID.match(word) or SESSION_SHAPE.fullmatch(word):
+            return "object"
+    if _PRONOUNS & set(words[:3]):
+        return "pronoun"
+    return None
+
+
+def head_in(line: str, data: dict[str, Any]) -> tuple[int, str] | None:
+    """Where the first head of a line starts, and what its verb acts on ('object' or 'pronoun')."""
+    starts = sorted(
+        {m.end() for m in _CLAUSE_START.finditer(line)}
+        | {m.start() for m in _POLITE.finditer(line)}
+        | {m.start() for m in _ADDRESS.finditer(line)}
+    )
+    for start in starts:
+        at = start
+        address = _ADDRESS.match(line, at)
+        if address:
+            at = address.end()
+        polite = _POLITE.match(line, at)
+        if polite:
+            at = polite.end()
+        words = words_of(line[at:])
+        skipped = 0
+        while skipped < len(words) - 1 and words[skipped] in _CONNECTORS:
+            skipped += 1
+        size = _verb_at(words[skipped:], data)
+        if not size:
+            continue
+        verb = words[skipped + size - 1]
+        verb_end = re.search(r"(?i)(?<![\w'])" + re.escape(verb) + r"(?![\w'])", line[at:])
+        rest = line[at + verb_end.end() :] if verb_end else line[at:]
+        if rest.lstrip().startswith(":"):
+            continue  # "Note: staging is down.": a heading, not an imperative
+        what = _object_after(rest, data)
+        if what is not None:
+            return start, what
+    return None
+
+
+def _droppable(text: str, data: dict[str, Any]) -> bool:
+    """Words before the head that give the request nothing: no value, no label of the skill."""
+    return not text.strip() or (not _VALUE.search(text) and not _is_label_line(text, data))
+
+
+def _signs_off(text: str, data: dict[str, Any], *, closed: bool, narrative: bool = True) -> bool:
+    """A paragraph or line after the request that is no part of it: the writer's next step or thanks
+    (always), or -- after a complete request -- narrative that names nothing the skill stores."""
+    lowered = text.strip().lower().lstrip("(*_> ")
+    if _VALUE.search(text) or head_in(text, data) is not None:
+        return False
+    if lowered.startswith(tuple(data["trailing_prose"])):
+        return True
+    if not closed:
+        return False  # a content goes on over paragraphs: only what never is content ends it
+    if lowered.startswith(tuple(data["sign_offs"])):
+        return True
+    if not narrative or re.match(r"\s*[A-Za-z][\w '-]{0,30}:", text):
+        return False  # "Priority: high": a label, refused by name if the operation does not take it
+    words = words_of(text)
+    stores = data["_noun"].keys() | data["_report"] | _agent_words(data) | data["_verb"].keys()
+    return not any(w in stores for w in words)
+
+
+# the text values: a label of one of them opens a value that goes on over lines
+COMMANDS_TEXT = {
+    spec["name"] for command in COMMANDS.values() for spec in command["args"] if spec["type"] == "text"
+}
+
+
+def _agent_words(data: dict[str, Any]) -> set[str]:
+    names = {*AGENT_TYPES["documented"], *AGENT_TYPES["aliases"], *data["agent_roles"]["roles"]}
+    return {word for name in names for word in name.replace("_", " ").lower().split()} - {"lead"}
+
+
+def _closed(lines: list[str], data: dict[str, Any]) -> bool:
+    """The request's last value is complete: JSON or a quote closed, or no text value is open (a
+    label of a text value, or words after the head's colon, go on over paragraphs)."""
+    last = next((line.strip() for line in reversed(lines) if line.strip()), "")
+    if lines[0].rstrip().endswith(":"):
+        return False  # "…, iteration 4:" then the text, the SQL, the JSON on the next lines
+    if last[-1:] in ("}", "]", '"', "\u201d") or last[-2:] in ('".', "}."):
+        return True
+    if len(lines) > 1:
+        match = LABEL_LINE.match(last)
+        named = data["_label"].get(label_key(match.group(1)), []) if match else []
+        return bool(named) and not COMMANDS_TEXT & set(named)  # "Status: completed" ends it; "Content: …" not
+    unquoted = re.sub(r"[\"\u201c][^\"\u201d]*[\"\u201d]|\{.*\}", "", lines[0])
+    return not re.search(r":(?:\s|$)", unquoted)
+
+
+def _paragraphs(lines: list[str]) -> list[list[int]]:
+    out: list[list[int]] = []
+    for index, line in enumerate(lines):
+        if not line.strip():
+            if out and out[-1]:
+                out.append([])
+            continue
+        if not out:
+            out.append([])
+        out[-1].append(index)
+    return [p for p in out if p]
+
+
+def labels_first(lines: list[str], data: dict[str, Any]) -> list[str] | None:
+    """'Skill: …' / 'Session: …' / 'Output: {…}' / 'Please save this skill output.': the head on the last
+    line, every line before it the skill's labels and their values: the head line first."""
+    filled = [i for i, line in enumerate(lines) if line.strip()]
+    if len(filled) < 2 or not _is_label_line(lines[filled[0]], data):
+        return None
+    last = filled[-1]
+    found = head_in(lines[last], data)
+    if found is None or found[0] != 0 or _is_label_line(lines[last], data):
+        return None
+    return [lines[last]] + [line for i, line in enumerate(lines) if i != last]
+
+
+_SELF = re.compile(
+    r"(?i)^\s*(?:(?:hi|hello|hey)[,!]?\s+)?(?:this is|i'm|i am|it's|here's)\s+"
+    r"(?P<intro>[^:\"\u201c]+?)(?:\s+[-\u2013\u2014]+\s+|:\s+|\.\s+)(?P<rest>\S.*)$"
+)
+_SAYS = re.compile(
+    r"(?i)^(?P<intro>[^\"\u201c:]+?)\s+(?:says|said|reports|reported|writes|wrote|notes|noted)"
+    r"(?P<more>[^\"\u201c:]*?)\s*(?::|\bthat)\s*(?P<quote>[\"\u201c][^\"\u201d]+[\"\u201d])\s*[.!]?\s*$"
+)
+_ITERATION = re.compile(
+    r"(?i)^(?:(?:on|at|in)\s+)?iteration\s+#?(\d+)(?:\s+(?:of|in|for)\s+(?:session\s+)?(\S+))?$"
+)
+_SESSION = re.compile(r"(?i)^(?:(?:in|of|for|on)\s+)?(?:the\s+)?(?:session\s+)?(\S+)$")
+
+
+def _introduced(intro: str, data: dict[str, Any]) -> list[str] | None:
+    """'pm_main, on iteration 5 of s_1', 'qa_3, a QA agent', 'requirements_engineer_1
+    (requirements_engineer)', 'in session s_1, iteration 5, developer_2': who speaks, where and when, as
+    label lines; None when any part of it is not one of these (a value it gives would be dropped)."""
+    from .lexicon import AGENT_ID_SHAPE, agent_or_none, agent_prefix
+
+    labels: dict[str, str] = {}
+
+    def put(label: str, value: str) -> bool:
+        if labels.get(label, value).lower() != value.lower():
+            return False  # two of one kind: not an introduction to read
+        labels[label] = value
+        return True
+
+    split = r",|\(|\)|\s+and\s+|\s+(?=(?:on|at|in)\s+iteration\b|(?:in|of|for)\s+session\b)"
+    parts = [p.strip() for p in re.split(split, intro.strip().rstrip(".")) if p.strip()]
+    for part in parts:
+        bare = re.sub(r"(?i)^(?:the|a|an|our|your)\s+|\s+(?:agent|here)$", "", part).strip()
+        iteration = _ITERATION.match(part)
+        session = _SESSION.match(part)
+        if iteration:
+            ok = put("Iteration", iteration.group(1))
+            if iteration.group(2):
+                ok = ok and SESSION_SHAPE.fullmatch(iteration.group(2).rstrip(".")) is not None
+                ok = ok and put("Session ID", iteration.group(2).rstrip("."))
+        elif AGENT_ID_SHAPE.fullmatch(bare.lower()) and agent_prefix(bare.lower()):
+            ok = put("Agent ID", bare.lower()) and put("Agent Type", str(agent_prefix(bare.lower())))
+        elif agent_or_none(bare) is not None and (
+            agent_or_none(bare) in AGENT_TYPES["documented"]
+            or agent_or_none(bare) in data["agent_roles"]["roles"]
+        ):
+            ok = put("Agent Type", str(agent_or_none(bare)))
+        elif session and SESSION_SHAPE.fullmatch(session.group(1).rstrip(".")) and "_" in session.group(1):
+            ok = put("Session ID", session.group(1).rstrip("."))
+        else:
+            return None
+        if not ok:
+            return None
+    if not labels or ("Agent ID" not in labels and "Agent Type" not in labels):
+        return None  # an introduction says who speaks
+    return [f"{label}: {value}" for label, value in labels.items()]
+
+
+def introduction(lines: list[str], data: dict[str, Any]) -> list[str] | None:
+    """Who speaks, where and when, said before (or around) a one-line request: "This is pm_main, on
+    iteration 5 of s_1 - please log that \"…\"", "I'm qa_3, a QA agent, on iteration 2 of session s_1: log
+    \"…\"", "In session s_1, iteration 5, developer_2 (developer) says: \"…\" Log it.", "Log an
+    interaction: developer_2, a developer, reported on iteration 6 in s_1 that \"…\"". Its values belong to
+    the request: the request's sentence, then them as label lines (and what was said as its content)."""
+    filled = [line for line in lines if line.strip()]
+    if len(filled) != 1:
+        return None
+    line = filled[0].strip()
+    own = _SELF.match(line)
+    if own:
+        found = head_in(own.group("rest"), data)
+        said = _introduced(own.group("intro"), data) if found and found[0] == 0 else None
+        return [own.group("rest")] + said if said else None
+    told = re.match(r"(?P<said>.+[\"\u201d]\s*[.!]?)\s+(?P<head>\S[^\"\u201c\u201d]*)$", line)
+    if told:  # '… says: "…" Log it.'
+        found = head_in(told.group("head"), data)
+        says = _SAYS.match(told.group("said"))
+        if found and found[0] == 0 and found[1] == "pronoun" and says:
+            said = _introduced(says.group("intro") + "," + says.group("more"), data)
+            if said:
+                return [told.group("head")] + said + ["Content: " + says.group("quote")]
+    head, colon, body = line.partition(": ")
+    says = _SAYS.match(body) if colon else None
+    found = head_in(head, data) if says else None
+    if says and found and found[0] == 0:  # 'Log an interaction: developer_2 … reported … that "…"'
+        said = _introduced(says.group("intro") + "," + says.group("more"), data)
+        if said:
+            return [head + ":"] + said + ["Content: " + says.group("quote")]
+    return None
+
+
+def locate(lines: list[str], data: dict[str, Any]) -> list[str]:
+    """The request's lines without the prose around it (see the module's doc); the lines as they are when
+    there is nothing to drop or what to drop is not certain."""
+    moved = labels_first(lines, data) or introduction(lines, data)
+    if moved is not None:
+        return moved
+    paragraphs = _paragraphs(lines)
+    head: tuple[int, int, str] | None = None
+    for index, line in enumerate(lines):
+        if not line.strip():
+            continue
+        if _is_label_line(line, data):
+            return lines  # a value before any head: the request starts with it
+        found = head_in(line, data)
+        if found is not None:
+            head = (index, found[0], found[1])
+            break
+        if not _droppable(line, data):
+            return lines
+    if head is None:
+        return lines
+    at, start, what = head
+    prefix = lines[at][:start]
+    if not re.search(r"[A-Za-z]", prefix):
+        start, prefix = 0, ""  # "**get session** …": emphasis, no words before the head
+    if what == "pronoun" or (
+        prefix.strip()
+        and (
+            not _droppable(prefix, data)
+            or len(words_of(prefix)) <= 3  # "QA: …", "Hi bazinga-db, …": who speaks, a greeting
+            or _agent_words(data) & set(words_of(prefix))
+        )
+    ):
+        return lines  # "… Please log it.": what "it" is stands before the head
+    dropped = any(line.strip() for line in lines[:at]) or bool(lines[at][:start].strip())
+    own = next(p for p in paragraphs if at in p)
+    request = [lines[at][start:]]
+    # "QA here." / "From the tech lead:" on a line of its own: who speaks, kept as the speaker of the request
+    speakers = [
+        line for line in lines[:at] if len(words_of(line)) <= 4 and _agent_words(data) & set(words_of(line))
+    ]
+    if len(speakers) > 1:
+        return lines
+    if speakers:
+        who = agent_in(speakers[0])
+        if who is None:
+            return lines
+        request[0] = f"{who}: {request[0]}"
+    tail = [i for i in own if i > at]
+    # lines after the head in its paragraph: the request's, unless they sign off a complete request
+    while tail and _closed(request + [lines[i] for i in tail[:-1]], data):
+        if not _signs_off(lines[tail[-1]], data, closed=True, narrative=False):
+            break
+        tail.pop()
+        dropped = True
+    request += [lines[i] for i in tail]
+    # the head's paragraph signed off: what follows is no part of the request either
+    cut = len(tail) < len([i for i in own if i > at])
+    second = None
+    for paragraph in paragraphs[paragraphs.index(own) + 1 :]:
+        text = [lines[i] for i in paragraph]
+        joined = " ".join(line.strip() for line in text)
+        if not cut and (
+            _is_label_line(text[0], data)
+            or text[0].lstrip()[:1] in ("{", "[")
+            or request[-1].rstrip().endswith(":")
+        ):
+            request += [""] + text
+            continue
+        if _signs_off(joined, data, closed=_closed(request, data)) and all(
+            head_in(line, data) is None for line in text
+        ):
+            cut = dropped = True
+            continue
+        if any(head_in(line, data) is not None for line in text):
+            second = second or joined
+            continue
+        if cut:
+            return lines  # a value after the sign-off: not certain what belongs to the request
+        request += [""] + text
+    if second is not None:
+        if dropped:
+            raise refuse(
+                f"the text holds a second request ({second[:60]!r}) besides the one it makes; send one "
+                "request per operation",
+                kind="two_operations",
+            )
+        return lines
+    return request if dropped else lines
