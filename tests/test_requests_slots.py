@@ -115,12 +115,18 @@ CASES = {
         ("get-logs", "the last 10 logs of s_1", "10"),
         ("list-sessions", "5 most recent sessions", "5"),
         ("get-logs", "logs limited to 1,000", "1,000"),
+        ("get-logs", "give me twelve entries of s_1", "12"),  # a count spelled out
         ("get-logs", "logs of s_1", None),
     ],
     "offset_count": [
         ("stream-logs", "logs of s_1, skipping the first 20", "20"),
         ("stream-logs", "logs of s_1 offset 40", "40"),
         ("stream-logs", "logs of s_1", None),
+    ],
+    "misspelt_label_before_number": [
+        ("get-decisions", "the decisions of s_1, limt 7", "7"),  # one edit from 'limit'
+        ("stream-logs", "logs of s_1, ofset 30", None),  # a word of offset: not this rule's (limit's) value
+        ("get-logs", "logs of s_1, last 7", None),  # a known word
     ],
     "since_time": [
         ("get-logs", "logs of s_1 since 2025-01-12 14:00", "2025-01-12 14:00"),
@@ -137,9 +143,20 @@ CASES = {
         ("log-tokens", "12,500 tokens for developer_2", "developer_2"),
         ("log-interaction", "log this for s_1", None),
     ],
+    "agent_type_quoted": [
+        ("get-logs", 'logs of s_1 for agent type "Tech Lead"', "Tech Lead"),
+        ("get-logs", "logs of s_1 for agent type tech_lead", None),  # no quotes: the words are read
+    ],
     "reporting_role": [
         ("log-interaction", "log this translator finding for s_1", "translator"),
         ("log-interaction", "log this investigator finding for s_1", None),  # a known role: named
+    ],
+    "agent_named_as_such": [
+        ("log-interaction", 'log a note from the billing agent for s_1: "x"', "billing"),
+        ("log-interaction", 'log an alert from the dashboard for s_1: "x"', "dashboard"),
+        ("log-interaction", 'record a dashboard event for s_1: "x"', "dashboard"),
+        ("get-logs", "logs of s_1 for the dashboard", None),  # a read: no speaker
+        ("log-interaction", 'log a note from the assigned agent for s_1: "x"', None),
     ],
     "speaking_as": [
         ("log-interaction", "store the handoff for the developer in s_1, as the PM: start group_b", "pm"),
@@ -195,6 +212,7 @@ CASES = {
     "decision_type": [
         ("get-decisions", "the spawn_agent decisions of s_1", "spawn_agent"),
         ("get-decisions", "decisions of type: retry", "retry"),
+        ("get-decisions", "decisions of s_1, only the qa_gate type", "qa_gate"),
         ("get-decisions", "all decisions of s_1", None),
     ],
     "_inline_json": [
