@@ -94,6 +94,8 @@ CASES = {
     "assignee": [
         ("update-task-group", "assign group_a to developer_2", "developer_2"),
         ("update-task-group", "group_a, owner: qa_1", "qa_1"),
+        ("update-task-group", "group_a now belongs to developer_6", "developer_6"),
+        ("update-task-group", "group_a, which belongs to sess_beta", None),  # a session, no agent
         ("update-task-group", "update group_a", None),
     ],
     "revision_bump": [
@@ -103,6 +105,7 @@ CASES = {
     "revision_number": [
         ("update-task-group", "set the revision count of group_a to 3", "3"),
         ("update-task-group", "group_a revision count: +1", "+1"),
+        ("update-task-group", "update group_a so its revision count is 2", "2"),
         ("update-task-group", "update group_a", None),
     ],
     "review_verdict": [

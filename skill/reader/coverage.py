@@ -514,6 +514,8 @@ def _check_handed_over(command: str, args: dict[str, Any], text: str, data: dict
     given = str(args.get("assigned_to", "")).lower()
     for match in re.finditer(pattern, strip_quoted(text), re.IGNORECASE):
         target = clean_token(match.group(1)).lower()
+        if SESSION_SHAPE.fullmatch(target) or target == str(args.get("session_id", "")).lower():
+            continue  # "group_a, which belongs to sess_beta, …": the group's session, no assignee
         if target != given and target not in data["_stop"]:
             raise refuse(
                 f"the request hands the group to {target!r}, but {command} would not set it as the assignee; "

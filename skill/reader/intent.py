@@ -558,6 +558,14 @@ def recognise(head: str, label_lines: list[list[str]], data: dict[str, Any], fir
         found_command = _session_by_pronoun(verb_only, kept, body, data)
     if found_command is None:
         found_command = _from_labels(verb_only, label_lines, data)
+    if (
+        found_command is None
+        and verb_only == "write"
+        and body
+        and not label_lines
+        and _TOKENS_FIRST.match(body)
+    ):
+        found_command = data["operations"]["tokens"]["write"]  # "please log them: 15000 tokens used by …"
     if found_command is None and verb_only == "write" and body and not label_lines:
         dual_first = next((w for s in kept for w in words_of(s) if w in data["_verb"]), None)
         if dual_first in data["_dual"]:
@@ -609,6 +617,8 @@ def recognise(head: str, label_lines: list[list[str]], data: dict[str, Any], fir
     return Intent(found_command, said, body, kept, lead)
 
 
+# "log them: 15000 tokens used by developer_1 …": a body that opens with a token count is token usage
+_TOKENS_FIRST = Lazy(r"(?i)\s*\d[\d,_.]*\s?k?\s*tokens?\b")
 _SQL_GIVEN = Lazy(r"(?is)\b(?:sql|query)\b\s*:?\s*select\b.+?\bfrom\b")
 # compounds whose first noun only describes the second: "review state", "interaction state"
 _MODIFIERS = {"interaction"}
@@ -840,9 +850,18 @@ def _told_to_write(intent: Intent, lines: list[str], data: dict[str, Any]) -> In
     command = data["operations"][topic].get("write") if topic else None
     if command is None:
         return intent
-    spoken = told.group(0)
-    body = intent.body[: -len(spoken)].rstrip() if intent.body.endswith(spoken) else intent.body
-    phrase = intent.phrase[: -len(spoken)].rstrip() if intent.phrase.endswith(spoken) else intent.phrase
+    spoken, kept = told.group(0), told.group("kept") or ""
+    if kept and not (agent_in(kept) or re.search(r"[\d_]", kept)):
+        return intent  # "… record them as a decision": what that says is not a value; refused below
+    kept = kept.strip()  # "… record them under requirements_engineer": the agent type stays a value
+    if intent.body.endswith(spoken):
+        body = (intent.body[: -len(spoken)].rstrip() + " " + kept).strip()
+    else:
+        body = intent.body
+    if intent.phrase.endswith(spoken):
+        phrase = (intent.phrase[: -len(spoken)].rstrip() + " " + kept).strip()
+    else:
+        phrase = intent.phrase
     return Intent(command, phrase, body, intent.sentences, "write")
 
 

@@ -73,9 +73,10 @@ NUMBER = (
 
 SPOKEN_WRITE = Lazy(
     r"(?i)(?:^|(?<=[.!?])\s+|\s[-\u2013\u2014]\s+|,\s*)(?:(?:please|pls|plz|kindly)\s+)?"
-    r"(?:log|record|save|store|note)\s+(?:it|that|this|them)(?:\s+(?:please|for me))?"
-    r"(?:,?\s*bazinga[-_ ]db)?\s*[.!]*\s*$"
-)  # "… Please log it."
+    r"(?:log|record|save|store|note)\s+(?:it|that|this|them)"
+    r"(?P<kept>\s+(?:under|as)\s+(?:the\s+|a\s+|an\s+)?[A-Za-z][\w-]*(?:\s+[A-Za-z][\w-]*)?)?"
+    r"(?:\s+(?:please|for me))?(?:,?\s*bazinga[-_ ]db)?\s*[.!]*\s*$"
+)  # "… Please log it.", "… please record them under requirements_engineer." (the qualifier is a value)
 
 
 def tables() -> dict[str, Any]:

@@ -409,13 +409,13 @@ def revision_bump(s: Slots) -> bool | None:
 
 @rule("revision_count", commands=("update-task-group",))
 def revision_number(s: Slots) -> str | None:
-    """'revision count to 3', 'revision count: +1', 'revision count … = 2'."""
+    """'revision count to 3', 'revision count: +1', 'revision count … = 2', 'its revision count is 1'."""
     if "increment_revision" in s.raw:
         return None
     return s.number(
         [
-            r"\brevision[ _-]?count\s*(?:to|=|:|of)?\s*([+-]?\d+)",
-            r"\brevision[ _-]?count\b[^.\n]{0,40}?(?:\bto|=|:)\s*([+-]?\d+)",
+            r"\brevision[ _-]?count\s*(?:to|=|:|of|is)?\s*([+-]?\d+)",
+            r"\brevision[ _-]?count\b[^.\n]{0,40}?(?:\bto|=|:|\bis)\s*([+-]?\d+)",
         ]
     )
 
