@@ -119,6 +119,7 @@ CASES = {
         ("list-sessions", "5 most recent sessions", "5"),
         ("get-logs", "logs limited to 1,000", "1,000"),
         ("get-logs", "give me twelve entries of s_1", "12"),  # a count spelled out
+        ("stream-logs", "logs of s_1, skipping the first 100 entries and showing 50", "50"),  # 100: skipped
         ("get-logs", "logs of s_1", None),
     ],
     "offset_count": [

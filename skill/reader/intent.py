@@ -409,6 +409,7 @@ def recognise(head: str, label_lines: list[list[str]], data: dict[str, Any], fir
     commands_named: list[str] = []
     operations_named = 0
     joined: RequestNotUnderstood | None = None  # "mark A completed and mark B failed"
+    paging: list[RequestNotUnderstood] = []  # "…, skipping the first 100 entries and showing 50": one read
     none_topic: str | None = None  # the object named before the verb ("session s_1 is done, mark it …")
     none_sentence = ""
     fallback: str | None = (
@@ -437,7 +438,7 @@ def recognise(head: str, label_lines: list[list[str]], data: dict[str, Any], fir
         delete = delete or delete_seen
         said = _TYPE_VALUE.sub(r"\1", _named_in_quotes(PARENS.sub(" ", sentence), data))
         _check_unsupported(words_of(strip_quoted(said)), data)
-        joined = joined or _two_operations(words, data)
+        joined = joined or _two_operations(words, data, paging)
         sentence_ops = 0
         for verb, topic, _, primary, _phrase in pairs:
             if verb == "delete":
@@ -528,6 +529,8 @@ def recognise(head: str, label_lines: list[list[str]], data: dict[str, Any], fir
             commands_named[0],
             kind="two_operations",
         )
+    if joined is None and paging and found_command and COMMANDS[found_command]["kind"] != "read":
+        joined = paging[0]  # "… and show 5" after a write: a second operation after all
     if joined is not None:  # the form shown is the first operation's (the one the request led with)
         raise refuse(joined.message, found_command, kind="two_operations") if found_command else joined
     statement = None
@@ -670,8 +673,14 @@ def _check_unsupported(words: list[str], data: dict[str, Any]) -> None:
                 raise refuse(message, hint=request_form(None), kind="unsupported")
 
 
-def _two_operations(words: list[str], data: dict[str, Any]) -> RequestNotUnderstood | None:
-    """'mark A completed and mark B failed', '… named C and mark group_a completed': two operations."""
+def _two_operations(
+    words: list[str], data: dict[str, Any], paging: list[RequestNotUnderstood] | None = None
+) -> RequestNotUnderstood | None:
+    """'mark A completed and mark B failed', '… named C and mark group_a completed': two operations.
+
+    A read verb joined with only a count after it ('… skipping the first 100 entries and showing 50', 'and
+    return the next 25 entries') says how a read pages, no second operation: kept in ``paging``, a refusal
+    only if the request turns out to be a write."""
     verbs = data["_verb"]
     skip = data["_articles"] | {"please", "also", "then", "now", "to"}
     not_verbs = set(data["conjunctions"].get("not_verbs", ()))
@@ -699,6 +708,15 @@ def _two_operations(words: list[str], data: dict[str, Any]) -> RequestNotUnderst
                     GROUP_ID.match(w) or w in ("session", "sessions") for w in rest
                 ):
                     continue  # "increment the revision of group_b and set its review status": one update
+                if paging is not None and _pages(words[j], rest, data):
+                    paging.append(
+                        refuse(
+                            f"the request joins two operations with {' '.join(conjunction)!r} "
+                            f"('… {' '.join(words[i : j + 1])} …'); send one request per operation",
+                            kind="two_operations",
+                        )
+                    )
+                    continue
                 return refuse(
                     f"the request joins two operations with {' '.join(conjunction)!r} "
                     f"('… {' '.join(words[i : j + 1])} …'); send one request per operation",
@@ -706,6 +724,15 @@ def _two_operations(words: list[str], data: dict[str, Any]) -> RequestNotUnderst
                 )
         i += 1
     return None
+
+
+def _pages(verb: str, rest: list[str], data: dict[str, Any]) -> bool:
+    """'showing 50', 'return the next 25 entries': a read verb, then a count and only the words of one."""
+    if data["_verb"].get(verb) not in ("read", "stream"):
+        return False
+    counting = data["_articles"] | set(data["slots"]["limit_before"]) | set(data["slots"]["limit_nouns"])
+    counted = [w for w in rest if w.isdigit() or w in data["slots"]["number_words"]]
+    return bool(counted) and all(w in counting or w in counted for w in rest)
 
 
 def _merge_log_reads(commands: list[str]) -> list[str]:

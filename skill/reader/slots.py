@@ -458,9 +458,13 @@ def _said_by_someone(clause: str, s: Slots) -> bool:
 
 @rule("limit")
 def limit_count(s: Slots) -> str | None:
-    """'limit 5', 'the last 10', '10 most recent', '20 per page', '5 log entries'."""
+    """'limit 5', 'the last 10', '10 most recent', '20 per page', '5 log entries', 'and showing 50'."""
     if s.command == "query":  # "query SELECT … LIMIT 5": the statement's own LIMIT is the statement's
         s = Slots(s.command, re.split(r"(?i)\bselect\b", s.text, maxsplit=1)[0], s.raw)
+    # "skipping the first 100 entries and showing 50": the entries skipped are the offset, not the limit
+    skipped = re.sub(r"(?i)\bskip(?:ping)?\s+(?:the\s+)?(?:first\s+)?" + NUMBER, " ", s.text)
+    if skipped != s.text:
+        s = Slots(s.command, skipped, s.raw)
     found = s.number(
         [
             r"\blimit(?:ed)?\s*(?:to|=|:|of)?\s*" + NUMBER,
@@ -470,6 +474,7 @@ def limit_count(s: Slots) -> str | None:
             NUMBER + r"\s+(?:per|a|each)\s+page\b",
             NUMBER + r"\s+(?:most\s+)?(?:" + s.words("limit_recent") + r")\b",
             NUMBER + r"\s+(?:\w+\s+)?(?:" + s.words("limit_nouns") + r")\b",
+            r"\b(?:" + _read_verbs(s) + r")\s+(?:me\s+|us\s+|only\s+|just\s+)?" + NUMBER + r"(?!\s*[-:/])",
         ]
     )
     if found is None:  # "give me ten entries", "the last twenty": a count spelled out
@@ -484,6 +489,11 @@ def limit_count(s: Slots) -> str | None:
         if match:
             found = str(spelled[(match.group(1) or match.group(2)).lower()])
     return found
+
+
+def _read_verbs(s: Slots) -> str:
+    """The read verbs of one word ('show', 'showing', 'return'): 'skip 100 and show 50' gives the limit."""
+    return "|".join(re.escape(w) for w, kind in s.data["_verb"].items() if kind == "read" and " " not in w)
 
 
 @rule("offset")
