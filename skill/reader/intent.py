@@ -663,6 +663,8 @@ def _check_unsupported(words: list[str], data: dict[str, Any]) -> None:
             if entry.get("as_verb") and index > 0 and words[index - 1] not in _BEFORE_A_VERB:
                 continue  # "merge conflicts", "approve the merge": a noun here
             if tuple(words[index : index + len(phrase)]) == phrase:
+                if word in entry.get("reported", ()) and _reported_by_its_agent(words, index, data):
+                    continue  # "log my blocker as developer: …": what the agent reports, an interaction
                 closest = entry.get("closest")
                 message = (
                     f"{' '.join(phrase)!r}: bazinga-db has no {entry['what']}; it stores "
@@ -671,6 +673,19 @@ def _check_unsupported(words: list[str], data: dict[str, Any]) -> None:
                 if closest:
                     raise refuse(message, closest, kind="unsupported")
                 raise refuse(message, hint=request_form(None), kind="unsupported")
+
+
+def _reported_by_its_agent(words: list[str], index: int, data: dict[str, Any]) -> bool:
+    """'log my blocker', 'record the QA blocker', "the developer's blocker": the word is the agent's own
+    (after my / our / a role) and a write verb comes before it."""
+    before = words[index - 1] if index else ""
+    owned = (
+        before in ("my", "our")
+        or before in data["_agent_words"]
+        or (before.endswith("'s") and agent_or_none(before[:-2]) is not None)
+    )
+    written = any(data["_verb"].get(w) in ("write", "create") for w in words[:index])
+    return owned and written
 
 
 def _two_operations(
