@@ -120,6 +120,7 @@ CASES = {
         ("get-logs", "logs limited to 1,000", "1,000"),
         ("get-logs", "give me twelve entries of s_1", "12"),  # a count spelled out
         ("stream-logs", "logs of s_1, skipping the first 100 entries and showing 50", "50"),  # 100: skipped
+        ("get-logs", "logs of s_1 from the last 3 hours", None),  # a span of time, no count
         ("get-logs", "logs of s_1", None),
     ],
     "offset_count": [

@@ -463,6 +463,8 @@ def limit_count(s: Slots) -> str | None:
         s = Slots(s.command, re.split(r"(?i)\bselect\b", s.text, maxsplit=1)[0], s.raw)
     # "skipping the first 100 entries and showing 50": the entries skipped are the offset, not the limit
     skipped = re.sub(r"(?i)\bskip(?:ping)?\s+(?:the\s+)?(?:first\s+)?" + NUMBER, " ", s.text)
+    # "the last 2 hours": a span of time, no count of rows (the number, read by nothing, is refused)
+    skipped = re.sub(NUMBER + r"\s*(?:" + s.words("time_units") + r")\b", " ", skipped, flags=re.IGNORECASE)
     if skipped != s.text:
         s = Slots(s.command, skipped, s.raw)
     found = s.number(
