@@ -40,7 +40,7 @@ The parts:
   nine read and fixed, 360/420 after), read by round 5: part of dev since then, also reported on its own.
   Thirteen expectations carry a parameter name the writers' brief got wrong (``details`` for
   ``decision_data``); tests/requests_heldout/v4_corrections.json renames it, nothing else.
-- *held-out parts* (``HELD_OUT``): none between rounds; v5 (tests/requests_heldout/v5/, frozen before round 5) is there. Only their
+- *held-out parts* (``HELD_OUT``): v5 (tests/requests_heldout/v5/, frozen before round 5). Only their
   aggregates are printed. ``--show-failures`` lists the failures of the other parts; for a held-out part it
   is refused unless ``--i-am-done`` is given too (the work is finished: a held-out failure looked at and
   fixed after that stops being held out, and must be said so). ``--part all`` scores every part whose files

@@ -97,6 +97,8 @@ CASES = {
     "assignee": [
         ("update-task-group", "assign group_a to developer_2", "developer_2"),
         ("update-task-group", "group_a, owner: qa_1", "qa_1"),
+        ("update-task-group", "group_a now belongs to developer_6", "developer_6"),
+        ("update-task-group", "group_a, which belongs to sess_beta", None),  # a session, no agent
         ("update-task-group", "update group_a", None),
     ],
     "revision_bump": [
@@ -106,6 +108,7 @@ CASES = {
     "revision_number": [
         ("update-task-group", "set the revision count of group_a to 3", "3"),
         ("update-task-group", "group_a revision count: +1", "+1"),
+        ("update-task-group", "update group_a so its revision count is 2", "2"),
         ("update-task-group", "update group_a", None),
     ],
     "review_verdict": [
@@ -119,12 +122,20 @@ CASES = {
         ("list-sessions", "5 most recent sessions", "5"),
         ("get-logs", "logs limited to 1,000", "1,000"),
         ("query", 'run query "SELECT * FROM t LIMIT 5" with limit 50', "50"),
+        ("get-logs", "give me twelve entries of s_1", "12"),  # a count spelled out
+        ("stream-logs", "logs of s_1, skipping the first 100 entries and showing 50", "50"),  # 100: skipped
+        ("get-logs", "logs of s_1 from the last 3 hours", None),  # a span of time, no count
         ("get-logs", "logs of s_1", None),
     ],
     "offset_count": [
         ("stream-logs", "logs of s_1, skipping the first 20", "20"),
         ("stream-logs", "logs of s_1 offset 40", "40"),
         ("stream-logs", "logs of s_1", None),
+    ],
+    "misspelt_label_before_number": [
+        ("get-decisions", "the decisions of s_1, limt 7", "7"),  # one edit from 'limit'
+        ("stream-logs", "logs of s_1, ofset 30", None),  # a word of offset: not this rule's (limit's) value
+        ("get-logs", "logs of s_1, last 7", None),  # a known word
     ],
     "since_time": [
         ("get-logs", "logs of s_1 since 2025-01-12 14:00", "2025-01-12 14:00"),
@@ -141,9 +152,20 @@ CASES = {
         ("log-tokens", "12,500 tokens for developer_2", "developer_2"),
         ("log-interaction", "log this for s_1", None),
     ],
+    "agent_type_quoted": [
+        ("get-logs", 'logs of s_1 for agent type "Tech Lead"', "Tech Lead"),
+        ("get-logs", "logs of s_1 for agent type tech_lead", None),  # no quotes: the words are read
+    ],
     "reporting_role": [
         ("log-interaction", "log this translator finding for s_1", "translator"),
         ("log-interaction", "log this investigator finding for s_1", None),  # a known role: named
+    ],
+    "agent_named_as_such": [
+        ("log-interaction", 'log a note from the billing agent for s_1: "x"', "billing"),
+        ("log-interaction", 'log an alert from the dashboard for s_1: "x"', "dashboard"),
+        ("log-interaction", 'record a dashboard event for s_1: "x"', "dashboard"),
+        ("get-logs", "logs of s_1 for the dashboard", None),  # a read: no speaker
+        ("log-interaction", 'log a note from the assigned agent for s_1: "x"', None),
     ],
     "speaking_as": [
         ("log-interaction", "store the handoff for the developer in s_1, as the PM: start group_b", "pm"),
@@ -206,6 +228,7 @@ CASES = {
     "decision_type": [
         ("get-decisions", "the spawn_agent decisions of s_1", "spawn_agent"),
         ("get-decisions", "decisions of type: retry", "retry"),
+        ("get-decisions", "decisions of s_1, only the qa_gate type", "qa_gate"),
         ("get-decisions", "all decisions of s_1", None),
     ],
     "_inline_json": [

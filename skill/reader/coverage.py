@@ -18,6 +18,7 @@ from .lexicon import (
     AGENT_ID_SHAPE,
     CHANGE_TARGETS,
     GROUP_ID,
+    NUMBER,
     PARENS,
     SESSION_SHAPE,
     TOKEN,
@@ -479,6 +480,7 @@ def check_result(command: str, args: dict[str, Any], intent: Intent, labelled: L
     if spec["kind"] == "read" and command != "query":
         check_read_carries_no_write(command, intent, body, text, data)
         _check_read_uses_agent_ids(command, args, labelled.phrase)
+        _check_read_uses_numbers(command, args, labelled.inline_text)
     if spec["kind"] == "read" and command != "query" and intent.lead not in ("read", "stream"):
         # "Here is the PM state for s_1: {…}", "QA result for s_1: 4 tests failing": a value to store,
         # without a verb. Writes are never guessed, and a read would drop the value: refuse.
@@ -512,6 +514,8 @@ def _check_handed_over(command: str, args: dict[str, Any], text: str, data: dict
     given = str(args.get("assigned_to", "")).lower()
     for match in re.finditer(pattern, strip_quoted(text), re.IGNORECASE):
         target = clean_token(match.group(1)).lower()
+        if SESSION_SHAPE.fullmatch(target) or target == str(args.get("session_id", "")).lower():
+            continue  # "group_a, which belongs to sess_beta, …": the group's session, no assignee
         if target != given and target not in data["_stop"]:
             raise refuse(
                 f"the request hands the group to {target!r}, but {command} would not set it as the assignee; "
@@ -540,6 +544,23 @@ def _check_read_uses_agent_ids(command: str, args: dict[str, Any], phrase: str) 
             command,
             kind="unknown_label",
         )
+
+
+def _check_read_uses_numbers(command: str, args: dict[str, Any], text: str) -> None:
+    """'decisions for s_1, limt 7': a number a read's sentence gives that no argument took would be dropped
+    (every row answered instead of seven): refused, never read without it."""
+    if not any(spec["type"] in ("row_limit", "count") for spec in argument_specs(command).values()):
+        return  # "snapshot for s_1, I need it in 5 min": no number is a value of this operation
+    used = " ".join(str(v) for v in args.values() if not isinstance(v, bool))
+    for match in re.finditer(NUMBER, strip_quoted(text)):
+        number = match.group(1).replace(" ", "")
+        if number not in used:
+            raise refuse(
+                f"the request gives the number {number}, but {command} did not read it as any of its values; "
+                "say which value it is (Limit: …, Offset: …)",
+                command,
+                kind="not_understood",
+            )
 
 
 def check_written(command: str, args: dict[str, Any], text: str) -> None:

@@ -410,6 +410,7 @@ def recognise(head: str, label_lines: list[list[str]], data: dict[str, Any], fir
     commands_named: list[str] = []
     operations_named = 0
     joined: RequestNotUnderstood | None = None  # "mark A completed and mark B failed"
+    paging: list[RequestNotUnderstood] = []  # "…, skipping the first 100 entries and showing 50": one read
     none_topic: str | None = None  # the object named before the verb ("session s_1 is done, mark it …")
     none_sentence = ""
     fallback: str | None = (
@@ -438,7 +439,7 @@ def recognise(head: str, label_lines: list[list[str]], data: dict[str, Any], fir
         delete = delete or delete_seen
         said = _TYPE_VALUE.sub(r"\1", _named_in_quotes(PARENS.sub(" ", sentence), data))
         _check_unsupported(words_of(strip_quoted(said)), data)
-        joined = joined or _two_operations(words, data)
+        joined = joined or _two_operations(words, data, paging)
         sentence_ops = 0
         for verb, topic, _, primary, _phrase in pairs:
             if verb == "delete":
@@ -531,6 +532,8 @@ def recognise(head: str, label_lines: list[list[str]], data: dict[str, Any], fir
             commands_named[0],
             kind="two_operations",
         )
+    if joined is None and paging and found_command and COMMANDS[found_command]["kind"] != "read":
+        joined = paging[0]  # "… and show 5" after a write: a second operation after all
     if joined is not None:  # the form shown is the first operation's (the one the request led with)
         raise refuse(joined.message, found_command, kind="two_operations") if found_command else joined
     statement = None
@@ -561,6 +564,14 @@ def recognise(head: str, label_lines: list[list[str]], data: dict[str, Any], fir
         found_command = _session_by_pronoun(verb_only, kept, body, data)
     if found_command is None:
         found_command = _from_labels(verb_only, label_lines, data)
+    if (
+        found_command is None
+        and verb_only == "write"
+        and body
+        and not label_lines
+        and _TOKENS_FIRST.match(body)
+    ):
+        found_command = data["operations"]["tokens"]["write"]  # "please log them: 15000 tokens used by …"
     if found_command is None and verb_only == "write" and body and not label_lines:
         dual_first = next((w for s in kept for w in words_of(s) if w in data["_verb"]), None)
         if dual_first in data["_dual"]:
@@ -619,6 +630,8 @@ def recognise(head: str, label_lines: list[list[str]], data: dict[str, Any], fir
     return Intent(found_command, said, body, kept, lead)
 
 
+# "log them: 15000 tokens used by developer_1 …": a body that opens with a token count is token usage
+_TOKENS_FIRST = Lazy(r"(?i)\s*\d[\d,_.]*\s?k?\s*tokens?\b")
 _SQL_GIVEN = Lazy(r"(?is)\b(?:sql|query)\b\s*:?\s*select\b.+?\bfrom\b")
 # compounds whose first noun only describes the second: "review state", "interaction state"
 _MODIFIERS = {"interaction"}
@@ -660,6 +673,8 @@ def _check_unsupported(words: list[str], data: dict[str, Any]) -> None:
             if entry.get("as_verb") and index > 0 and words[index - 1] not in _BEFORE_A_VERB:
                 continue  # "merge conflicts", "approve the merge": a noun here
             if tuple(words[index : index + len(phrase)]) == phrase:
+                if word in entry.get("reported", ()) and _reported_by_its_agent(words, index, data):
+                    continue  # "log my blocker as developer: …": what the agent reports, an interaction
                 closest = entry.get("closest")
                 message = (
                     f"{' '.join(phrase)!r}: bazinga-db has no {entry['what']}; it stores "
@@ -670,8 +685,27 @@ def _check_unsupported(words: list[str], data: dict[str, Any]) -> None:
                 raise refuse(message, hint=request_form(None), kind="unsupported")
 
 
-def _two_operations(words: list[str], data: dict[str, Any]) -> RequestNotUnderstood | None:
-    """'mark A completed and mark B failed', '… named C and mark group_a completed': two operations."""
+def _reported_by_its_agent(words: list[str], index: int, data: dict[str, Any]) -> bool:
+    """'log my blocker', 'record the QA blocker', "the developer's blocker": the word is the agent's own
+    (after my / our / a role) and a write verb comes before it."""
+    before = words[index - 1] if index else ""
+    owned = (
+        before in ("my", "our")
+        or before in data["_agent_words"]
+        or (before.endswith("'s") and agent_or_none(before[:-2]) is not None)
+    )
+    written = any(data["_verb"].get(w) in ("write", "create") for w in words[:index])
+    return owned and written
+
+
+def _two_operations(
+    words: list[str], data: dict[str, Any], paging: list[RequestNotUnderstood] | None = None
+) -> RequestNotUnderstood | None:
+    """'mark A completed and mark B failed', '… named C and mark group_a completed': two operations.
+
+    A read verb joined with only a count after it ('… skipping the first 100 entries and showing 50', 'and
+    return the next 25 entries') says how a read pages, no second operation: kept in ``paging``, a refusal
+    only if the request turns out to be a write."""
     verbs = data["_verb"]
     skip = data["_articles"] | {"please", "also", "then", "now", "to"}
     not_verbs = set(data["conjunctions"].get("not_verbs", ()))
@@ -699,6 +733,15 @@ def _two_operations(words: list[str], data: dict[str, Any]) -> RequestNotUnderst
                     GROUP_ID.match(w) or w in ("session", "sessions") for w in rest
                 ):
                     continue  # "increment the revision of group_b and set its review status": one update
+                if paging is not None and _pages(words[j], rest, data):
+                    paging.append(
+                        refuse(
+                            f"the request joins two operations with {' '.join(conjunction)!r} "
+                            f"('… {' '.join(words[i : j + 1])} …'); send one request per operation",
+                            kind="two_operations",
+                        )
+                    )
+                    continue
                 return refuse(
                     f"the request joins two operations with {' '.join(conjunction)!r} "
                     f"('… {' '.join(words[i : j + 1])} …'); send one request per operation",
@@ -706,6 +749,15 @@ def _two_operations(words: list[str], data: dict[str, Any]) -> RequestNotUnderst
                 )
         i += 1
     return None
+
+
+def _pages(verb: str, rest: list[str], data: dict[str, Any]) -> bool:
+    """'showing 50', 'return the next 25 entries': a read verb, then a count and only the words of one."""
+    if data["_verb"].get(verb) not in ("read", "stream"):
+        return False
+    counting = data["_articles"] | set(data["slots"]["limit_before"]) | set(data["slots"]["limit_nouns"])
+    counted = [w for w in rest if w.isdigit() or w in data["slots"]["number_words"]]
+    return bool(counted) and all(w in counting or w in counted for w in rest)
 
 
 def _merge_log_reads(commands: list[str]) -> list[str]:
@@ -850,9 +902,18 @@ def _told_to_write(intent: Intent, lines: list[str], data: dict[str, Any]) -> In
     command = data["operations"][topic].get("write") if topic else None
     if command is None:
         return intent
-    spoken = told.group(0)
-    body = intent.body[: -len(spoken)].rstrip() if intent.body.endswith(spoken) else intent.body
-    phrase = intent.phrase[: -len(spoken)].rstrip() if intent.phrase.endswith(spoken) else intent.phrase
+    spoken, kept = told.group(0), told.group("kept") or ""
+    if kept and not (agent_in(kept) or re.search(r"[\d_]", kept)):
+        return intent  # "… record them as a decision": what that says is not a value; refused below
+    kept = kept.strip()  # "… record them under requirements_engineer": the agent type stays a value
+    if intent.body.endswith(spoken):
+        body = (intent.body[: -len(spoken)].rstrip() + " " + kept).strip()
+    else:
+        body = intent.body
+    if intent.phrase.endswith(spoken):
+        phrase = (intent.phrase[: -len(spoken)].rstrip() + " " + kept).strip()
+    else:
+        phrase = intent.phrase
     return Intent(command, phrase, body, intent.sentences, "write")
 
 

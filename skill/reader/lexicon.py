@@ -73,9 +73,10 @@ NUMBER = (
 
 SPOKEN_WRITE = Lazy(
     r"(?i)(?:^|(?<=[.!?])\s+|\s[-\u2013\u2014]\s+|,\s*)(?:(?:please|pls|plz|kindly)\s+)?"
-    r"(?:log|record|save|store|note)\s+(?:it|that|this|them)(?:\s+(?:please|for me))?"
-    r"(?:,?\s*bazinga[-_ ]db)?\s*[.!]*\s*$"
-)  # "… Please log it."
+    r"(?:log|record|save|store|note)\s+(?:it|that|this|them)"
+    r"(?P<kept>\s+(?:under|as)\s+(?:the\s+|a\s+|an\s+)?[A-Za-z][\w-]*(?:\s+[A-Za-z][\w-]*)?)?"
+    r"(?:\s+(?:please|for me))?(?:,?\s*bazinga[-_ ]db)?\s*[.!]*\s*$"
+)  # "… Please log it.", "… please record them under requirements_engineer." (the qualifier is a value)
 
 
 def tables() -> dict[str, Any]:
@@ -371,7 +372,9 @@ def agents_in(text: str, *, first_only: bool = False) -> list[tuple[str, str]]:
                 if (
                     size == 1
                     and name in AGENT_TYPES["aliases"]
+                    and "_" not in words[index]  # "tech_lead" written as an id names the type itself
                     and before.isalpha()
+                    and before not in tables()["agent_roles"]["auxiliaries"]  # "what did dev log": no role
                     and before not in tables()["_stop"]
                     and before not in tables()["_articles"]
                     and before not in tables()["_qualifiers"]
@@ -480,6 +483,15 @@ def correct_typos(phrase: str) -> str:
     # the operation is named near the start: only its first words are looked at (linear, bounded work)
     cut = _TYPO_SPAN if len(phrase) > _TYPO_SPAN else len(phrase)
     return _TYPO_WORD.sub(fix, phrase[:cut]) + phrase[cut:]
+
+
+def is_known_word(word: str) -> bool:
+    """A word of the vocabulary, its enumerations and agent types, or an English word listed as no typo."""
+    data = tables()
+    if "_spelling" not in data:
+        data["_spelling"], data["_known_words"] = _spelling_tables(data)
+    lowered = word.lower()
+    return lowered in data["_known_words"] or lowered in data["_verb"] or lowered in data["_noun"]
 
 
 def _spelling_tables(data: dict[str, Any]) -> tuple[dict[int, list[str]], set[str]]:

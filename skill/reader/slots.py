@@ -31,9 +31,11 @@ from .lexicon import (
     enum_words,
     hand_over_pattern,
     is_enum_word,
+    is_known_word,
     refuse,
     strip_quoted,
     tables,
+    typo_distance,
     words_of,
 )
 
@@ -421,13 +423,13 @@ def revision_bump(s: Slots) -> bool | None:
 
 @rule("revision_count", commands=("update-task-group",))
 def revision_number(s: Slots) -> str | None:
-    """'revision count to 3', 'revision count: +1', 'revision count … = 2'."""
+    """'revision count to 3', 'revision count: +1', 'revision count … = 2', 'its revision count is 1'."""
     if "increment_revision" in s.raw:
         return None
     return s.number(
         [
-            r"\brevision[ _-]?count\s*(?:to|=|:|of)?\s*([+-]?\d+)",
-            r"\brevision[ _-]?count\b[^.\n]{0,40}?(?:\bto|=|:)\s*([+-]?\d+)",
+            r"\brevision[ _-]?count\s*(?:to|=|:|of|is)?\s*([+-]?\d+)",
+            r"\brevision[ _-]?count\b[^.\n]{0,40}?(?:\bto|=|:|\bis)\s*([+-]?\d+)",
         ]
     )
 
@@ -470,13 +472,19 @@ def _said_by_someone(clause: str, s: Slots) -> bool:
 
 @rule("limit")
 def limit_count(s: Slots) -> str | None:
-    """'limit 5', 'the last 10', '10 most recent', '20 per page', '5 log entries'."""
+    """'limit 5', 'the last 10', '10 most recent', '20 per page', '5 log entries', 'and showing 50'."""
     quoted = _quoted_statement(s) if s.command == "query" else None
     if quoted is not None:  # 'run query "SELECT … LIMIT 5" with limit 50': the words around the quote
         s = Slots(s.command, s.text[: quoted.start()] + " " + s.text[quoted.end() :], s.raw)
     elif s.command == "query":  # "query SELECT … LIMIT 5": the statement's own LIMIT is the statement's
         s = Slots(s.command, re.split(r"(?i)\bselect\b", s.text, maxsplit=1)[0], s.raw)
-    return s.number(
+    # "skipping the first 100 entries and showing 50": the entries skipped are the offset, not the limit
+    skipped = re.sub(r"(?i)\bskip(?:ping)?\s+(?:the\s+)?(?:first\s+)?" + NUMBER, " ", s.text)
+    # "the last 2 hours": a span of time, no count of rows (the number, read by nothing, is refused)
+    skipped = re.sub(NUMBER + r"\s*(?:" + s.words("time_units") + r")\b", " ", skipped, flags=re.IGNORECASE)
+    if skipped != s.text:
+        s = Slots(s.command, skipped, s.raw)
+    found = s.number(
         [
             r"\blimit(?:ed)?\s*(?:to|=|:|of)?\s*" + NUMBER,
             r"(?<!skip the )(?<!skipping the )\b(?:" + s.words("limit_before") + r")\s+" + NUMBER,
@@ -485,8 +493,26 @@ def limit_count(s: Slots) -> str | None:
             NUMBER + r"\s+(?:per|a|each)\s+page\b",
             NUMBER + r"\s+(?:most\s+)?(?:" + s.words("limit_recent") + r")\b",
             NUMBER + r"\s+(?:\w+\s+)?(?:" + s.words("limit_nouns") + r")\b",
+            r"\b(?:" + _read_verbs(s) + r")\s+(?:me\s+|us\s+|only\s+|just\s+)?" + NUMBER + r"(?!\s*[-:/])",
         ]
     )
+    if found is None:  # "give me ten entries", "the last twenty": a count spelled out
+        spelled = s.data["slots"]["number_words"]
+        words = "|".join(spelled)
+        match = re.search(
+            r"\b(?:(?:" + s.words("limit_before") + r")\s+(" + words + r")\b|(" + words + r")\s+(?:\w+\s+)?"
+            r"(?:" + s.words("limit_nouns") + r")\b)",
+            s.text,
+            re.IGNORECASE,
+        )
+        if match:
+            found = str(spelled[(match.group(1) or match.group(2)).lower()])
+    return found
+
+
+def _read_verbs(s: Slots) -> str:
+    """The read verbs of one word ('show', 'showing', 'return'): 'skip 100 and show 50' gives the limit."""
+    return "|".join(re.escape(w) for w, kind in s.data["_verb"].items() if kind == "read" and " " not in w)
 
 
 @rule("offset")
@@ -495,6 +521,33 @@ def offset_count(s: Slots) -> str | None:
     return s.number(
         [r"\boffset\s*(?:of|=|:)?\s*" + NUMBER, r"\bskip(?:ping)?\s+(?:the\s+)?(?:first\s+)?" + NUMBER]
     )
+
+
+def _misspelt_label(arg: str) -> Callable[[Slots], str | None]:
+    def misspelt_label_before_number(s: Slots) -> str | None:
+        """'limt 7', 'ofset 20': a word no dictionary of the reader knows, one edit from a label of one
+        count of the operation (same first letter), right before a number: that label's value."""
+        counts = [n for n, spec in s.specs.items() if spec["type"] in ("row_limit", "count")]
+        for match in re.finditer(r"(?<![\w-])([A-Za-z]{3,})\s*[:=]?\s*" + NUMBER, strip_quoted(s.text)):
+            word = match.group(1).lower()
+            if is_known_word(word):
+                continue
+            meant = {
+                name
+                for name in counts
+                for spelling in s.data["labels"].get(name, ())
+                if " " not in spelling and spelling[0] == word[0] and typo_distance(word, spelling, 1) <= 1
+            }
+            if meant == {arg}:
+                return match.group(2).replace(" ", "")
+        return None
+
+    return misspelt_label_before_number
+
+
+_COUNTS = {a["name"] for c in COMMANDS.values() for a in c["args"] if a["type"] in ("row_limit", "count")}
+for _count in sorted(_COUNTS):
+    rule(_count)(_misspelt_label(_count))  # every count of the vocabulary: the one the command has
 
 
 @rule("since")
@@ -533,6 +586,20 @@ def agent_id(s: Slots) -> str | None:
             if agent_prefix(match.group(1)) is not None and match.group(1) not in given:
                 return match.group(1)
     return token
+
+
+@rule("agent_type")
+def agent_type_quoted(s: Slots) -> str | None:
+    """'for agent type "Tech Lead"': a type in quotes right after its label (quotes hide a value from the
+    rules that read words)."""
+    spellings = [w for w in s.data["labels"]["agent_type"] if " " in w]
+    labels = "|".join(re.escape(w).replace(r"\ ", r"[\s_-]+") for w in spellings)
+    match = re.search(
+        r"\b(?:" + labels + r")\s*(?:[:=]|\bis\b|\bof\b)?\s*[\"\u201c]([^\"\u201d\n]{1,60})[\"\u201d]",
+        s.text,
+        re.IGNORECASE,
+    )
+    return match.group(1).strip() or None if match else None
 
 
 @rule("agent_type")
@@ -605,6 +672,44 @@ def _quoted_after(s: Slots, words: str) -> str | None:
         r"\b(?:" + s.words(words) + r")\s*[:=]?\s*[\"\u201c]([^\"\u201d]+)[\"\u201d]", s.text, re.IGNORECASE
     )
     return match.group(1) if match else None
+
+
+@rule("agent_type")
+def agent_named_as_such(s: Slots) -> str | None:
+    """'a note from the dashboard agent', 'the billing agent's logs': the word before 'agent' names the
+    agent type (the set is open); in a write, a speaker whose name is also a word of the vocabulary
+    ('dashboard') where it speaks: 'an alert from the dashboard', 'a dashboard event'."""
+    text = strip_quoted(s.text)
+    roles = s.data["agent_roles"]
+    determiners = s.words("role_determiners") + r"|from|by"
+    for match in re.finditer(
+        r"\b(?:" + determiners + r")\s+([a-z][a-z0-9]*(?:[_-][a-z0-9]+)*)(?:['\u2019]s)?\s+agent\b"
+        r"(?!['\u2019]s)(?![\s_-]*(?:ids?|types?)\b)",
+        text,
+        re.IGNORECASE,
+    ):
+        word = match.group(1).lower()
+        named = agent_or_none(word)
+        if word in roles["speakers"] or (named is not None and agents_in(word)):
+            return named
+        if (
+            named is not None
+            and not is_known_word(word)
+            and word not in s.data["report_nouns"]["not_roles"]
+            and not word.endswith("ed")  # "the assigned agent": which one is not said
+        ):
+            return named  # "the billing agent": a type of its own
+    if not s.write or not roles["speakers"]:
+        return None
+    speakers = "|".join(re.escape(w) for w in roles["speakers"])
+    reported = "|".join(re.escape(w) for w in sorted(s.data["_report"]))
+    match = re.search(
+        r"\bfrom\s+(?:the\s+|our\s+)?(" + speakers + r")\b(?!['\u2019]s|\s+(?:snapshot|data)\b)"
+        r"|\b(?:" + s.words("role_determiners") + r")\s+(" + speakers + r")\s+(?:" + reported + r")\b",
+        text,
+        re.IGNORECASE,
+    )
+    return (match.group(1) or match.group(2)).lower() if match else None
 
 
 @rule("agent_type", always=True)
@@ -752,12 +857,17 @@ def config_value_after_to(s: Slots) -> str | None:
 
 @rule("decision_type")
 def decision_type(s: Slots) -> str | None:
-    """'type: spawn_agent', 'spawn_agent decisions', 'decision spawn_agent'."""
+    """'type: spawn_agent', 'spawn_agent decisions', 'decision spawn_agent', 'the qa_gate type'."""
     named = s.first_token([r"\btype\s*[:=]?\s*" + TOKEN], allow_stop=True)  # "of type review": said as one
     if named and named.lower() not in ("of", "for", "in", "is", "the", "a", "an"):
         return named
     token = s.first_token(
-        [r"\btype\s*[:=]?\s*" + TOKEN, TOKEN + r"\s+decisions?\b", r"\bdecision\s+(?:type\s+)?" + TOKEN]
+        [
+            r"\btype\s*[:=]?\s*" + TOKEN,
+            TOKEN + r"\s+decisions?\b",
+            r"\bdecision\s+(?:type\s+)?" + TOKEN,
+            TOKEN + r"\s+(?:decision\s+)?type\b",  # "only the qa_gate type"
+        ]
     )
     return token if token and not token.isdigit() else None
 
