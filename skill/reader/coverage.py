@@ -123,6 +123,10 @@ _NUMBER_LISTS = {
 _TOKENS_AMOUNT = Lazy(r"(?<![\w.])\d[\d,_.]*\s?[kK]?\s*(?:tokens?|toks?)\b", re.IGNORECASE)
 
 
+# "limit 5", "offset: 10", "limit=3": a page of rows, said with its number
+PAGING_WORDS = Lazy(r"\b(limit|offset)\b\s*(?:[:=]|of|to)?\s*(\d+)", re.IGNORECASE)
+
+
 def _check_status_filter(command: str, phrase: str, raw: dict[str, Any]) -> None:
     """'task groups with status blocked', 'Blocked task groups in s_1?': a status filter the vocabulary does
     not have is refused (read as no filter, the word would be dropped and every row answered)."""
@@ -372,6 +376,15 @@ def check_coverage(command: str, args: dict[str, Any], phrase: str, data: dict[s
             command,
             kind="unknown_label",
         )
+    paging = PAGING_WORDS.search(text)
+    if paging and paging.group(1).lower() not in argument_specs(command):
+        # "Log a QA note for s_1, limit 5: …": a page of rows is no value of a write (or of a one-row read)
+        raise refuse(
+            f"the request gives {paging.group(1).lower()} {paging.group(2)}, but {command} takes no "
+            f"{paging.group(1).lower()}; remove it (or put it inside the content)",
+            command,
+            kind="unknown_label",
+        )
     if (
         command == "update-task-group"
         and re.search(r"\brevision", text, re.IGNORECASE)
@@ -552,9 +565,12 @@ def _check_read_uses_numbers(command: str, args: dict[str, Any], text: str) -> N
     if not any(spec["type"] in ("row_limit", "count") for spec in argument_specs(command).values()):
         return  # "snapshot for s_1, I need it in 5 min": no number is a value of this operation
     used = " ".join(str(v) for v in args.values() if not isinstance(v, bool))
-    for match in re.finditer(NUMBER, strip_quoted(text)):
-        number = match.group(1).replace(" ", "")
-        if number not in used:
+    numbers = [match.group(1).replace(" ", "") for match in re.finditer(NUMBER, strip_quoted(text))]
+    for number in numbers:
+        # "5 at a time, starting at offset 5": the same number twice is two values, each must land
+        if number not in used or numbers.count(number) > len(
+            re.findall(rf"(?<![\d.]){re.escape(number)}(?![\d.])", used)
+        ):
             raise refuse(
                 f"the request gives the number {number}, but {command} did not read it as any of its values; "
                 "say which value it is (Limit: …, Offset: …)",
