@@ -115,11 +115,17 @@ def check_body_starts_no_operation(command: str, raw: dict[str, Any]) -> None:
 _JOINED = r"(?:\s*,\s+|\s*(?:,\s*)?\b(?:and|or|nor)\b\s*|\s*[&/]\s*)"
 _NUMBER_LISTS = {
     "tokens": Lazy(
-        r"(?<![\w.])\d[\d,_.]*\s?[kK]?" + _JOINED + r"\d[\d,_.]*\s?[kK]?\s*(?:tokens?|toks?)\b", re.IGNORECASE
+        r"(?<![\w.])\d[\d,_.]*\s?[kK]?" + _JOINED + r"\d[\d,_.]*\s?[kK]?\s*(?:tokens?|toks?)\b",
+        re.IGNORECASE,
+        needs=("tok",),
     ),
-    "iteration": Lazy(r"\biterations?\s*#?\d+" + _JOINED + r"#?\d+\b(?!\s*[\w%])", re.IGNORECASE),
+    "iteration": Lazy(
+        r"\biterations?\s*#?\d+" + _JOINED + r"#?\d+\b(?!\s*[\w%])",
+        re.IGNORECASE,
+        needs=(",", "and", "or", "&", "/"),
+    ),
 }
-_TOKENS_AMOUNT = Lazy(r"(?<![\w.])\d[\d,_.]*\s?[kK]?\s*(?:tokens?|toks?)\b", re.IGNORECASE)
+_TOKENS_AMOUNT = Lazy(r"(?<![\w.])\d[\d,_.]*\s?[kK]?\s*(?:tokens?|toks?)\b", re.IGNORECASE, needs=("tok",))
 
 
 def _check_status_filter(command: str, phrase: str, raw: dict[str, Any]) -> None:

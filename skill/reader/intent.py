@@ -609,22 +609,24 @@ def recognise(head: str, label_lines: list[list[str]], data: dict[str, Any], fir
     return Intent(found_command, said, body, kept, lead)
 
 
-_SQL_GIVEN = Lazy(r"(?is)\b(?:sql|query)\b\s*:?\s*select\b.+?\bfrom\b")
+_SQL_GIVEN = Lazy(r"(?is)\b(?:sql|query)\b\s*:?\s*select\b.+?\bfrom\b", needs=("select",))
 # compounds whose first noun only describes the second: "review state", "interaction state"
 _MODIFIERS = {"interaction"}
 _HEADS = {"state"}
 _TOLD_FIRST = Lazy(
-    r"(?i)(?:please\s+)?(log|record|save|store|note|track)\s+(?:it|this|that|them)\b\s*(?:[-\u2013\u2014:,.]\s*|$)"
+    r"(?i)(?:please\s+)?(log|record|save|store|note|track)\s+(?:it|this|that|them)\b\s*(?:[-\u2013\u2014:,.]\s*|$)",
+    needs=("log", "record", "save", "store", "note", "track"),
 )
 # "…, session sess_beta": a value after a comma, like one in parentheses, never names the operation
-_SESSION_QUALIFIER = re.compile(
-    r"(?i)[,;]\s*(?:in\s+|for\s+)?session(?:[ _-]?id)?\s*[:=]?\s*[\w.:@+-]*[\d_][\w.:@+-]*\s*(?=[,;.]|$)"
+_SESSION_QUALIFIER = Lazy(
+    r"(?i)[,;]\s*(?:in\s+|for\s+)?session(?:[ _-]?id)?\s*[:=]?\s*[\w.:@+-]*[\d_][\w.:@+-]*\s*(?=[,;.]|$)",
+    needs=("session",),
 )
 # "log decision for s_1, type scope: {…}": the word after "type" is a value (a decision or state type)
-_TYPE_VALUE = re.compile(r"(?i)\b(type)\s*[:=]?\s+[A-Za-z][\w-]*")
+_TYPE_VALUE = Lazy(r"(?i)\b(type)\s*[:=]?\s+[A-Za-z][\w-]*", needs=("type",))
 # words in double quotes are a value ('"All three groups dispatched"'), never the operation's object
-_QUOTED = re.compile(r"[\"\u201c][^\"\u201d\n]{3,}[\"\u201d]")
-_AMPERSAND = re.compile(r"(?<=\s)[+&](?=\s)")  # "snapshot + stream-logs": two objects joined
+_QUOTED = Lazy(r"[\"\u201c][^\"\u201d\n]{3,}[\"\u201d]", needs=('"', "\u201c"))
+_AMPERSAND = Lazy(r"(?<=\s)[+&](?=\s)", needs=("+", "&"))  # "snapshot + stream-logs": two objects joined
 
 _BEFORE_A_VERB = {
     "please",

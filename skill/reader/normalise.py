@@ -11,14 +11,14 @@ import json
 import re
 
 from ..vocabulary import AGENT_TYPES
-from .lexicon import LABEL_LINE, agent_or_none, agent_prefix, clean_scalar, label_key, refuse, tables
+from .lexicon import LABEL_LINE, Lazy, agent_or_none, agent_prefix, clean_scalar, label_key, refuse, tables
 
 TYPE_CHECKING = False  # importing typing costs ~2 ms per process; annotations are strings anyway
 if TYPE_CHECKING:
     from typing import Any
 
 
-FENCE = re.compile(r"^\s*(```|~~~)")
+FENCE = Lazy(r"^\s*(```|~~~)", needs=("```", "~~~"))
 
 
 def check_size(text: str, data: dict[str, Any]) -> None:
@@ -113,7 +113,7 @@ def json_request(lines: list[str], data: dict[str, Any]) -> list[str]:
     return out
 
 
-_EMOJI = re.compile(r"^[\U0001F300-\U0001FAFF\u2600-\u27BF\uFE0F\u200D\s]+")
+_EMOJI = Lazy(r"^[\U0001F300-\U0001FAFF\u2600-\u27BF\uFE0F\u200D\s]+")
 
 
 def _strip_prefixes(first: str, data: dict[str, Any]) -> str:
@@ -131,8 +131,8 @@ def _strip_prefixes(first: str, data: dict[str, Any]) -> str:
     return first
 
 
-_ROW = re.compile(r"^\s*\|([^|]+)\|([^|]*)\|\s*$")
-_RULE_ROW = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*\|?\s*$")
+_ROW = Lazy(r"^\s*\|([^|]+)\|([^|]*)\|\s*$", needs=("|",))
+_RULE_ROW = Lazy(r"^\s*\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*\|?\s*$", needs=("--",))
 
 
 def table_rows(lines: list[str]) -> list[str]:

@@ -44,7 +44,7 @@ def label_args(line: str, data: dict[str, Any]) -> list[str]:
     return found
 
 
-_SQL_START = re.compile(r"(?i)\s*select\b")
+_SQL_START = Lazy(r"(?i)\s*select\b", needs=("select",))
 
 
 def first_label_line(lines: list[str], labels: dict[str, list[str]]) -> int:
@@ -239,7 +239,7 @@ def looks_like_label(label: str, value: str, data: dict[str, Any], *, lowercase:
     return first[:1].isupper() or "_" in label or (lowercase and bool(value.strip()))
 
 
-_INLINE_LABEL = re.compile(r"(?:^|(?<=[\s,;|]))([A-Za-z][A-Za-z_ -]{0,30}?)\s*(?::\s|=(?=\S))")
+_INLINE_LABEL = Lazy(r"(?:^|(?<=[\s,;|]))([A-Za-z][A-Za-z_ -]{0,30}?)\s*(?::\s|=(?=\S))", needs=(":", "="))
 
 
 def label_segments(
@@ -287,7 +287,7 @@ def label_segments(
     return segments
 
 
-_SEPARATED_LABEL = re.compile(r"[,;|]\s*([A-Za-z][A-Za-z _-]{0,30}?)\s*:\s*(?=\S)")
+_SEPARATED_LABEL = Lazy(r"[,;|]\s*([A-Za-z][A-Za-z _-]{0,30}?)\s*:\s*(?=\S)", needs=(",", ";", "|"))
 
 
 _VALUE_LABEL_TYPES = ("id", "name", "agent_type", "count", "limit", "row_limit", "time", *ENUMS)
@@ -362,10 +362,10 @@ def _quoted_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-_JSON_OPENING = re.compile(r"\{|\[(?=\s*[\[{\"\d\]-])")
+_JSON_OPENING = Lazy(r"\{|\[(?=\s*[\[{\"\d\]-])", needs=("{", "["))
 
 
-_DASH_BREAK = re.compile(r"\s+[-\u2013\u2014]+\s+")
+_DASH_BREAK = Lazy(r"\s+[-\u2013\u2014]+\s+", needs=("-", "\u2013", "\u2014"))
 
 
 AGENT_NAMES = {*AGENT_TYPES["documented"], *AGENT_TYPES["aliases"]}  # "(QA Expert, iteration 1)"
@@ -496,7 +496,7 @@ class Labelled:
         self.inline_text = inline_text
 
 
-_STARTS_WITH_SESSION = Lazy(r"(?i)\s*(?:bazinga|sess|session)_[\w.:@+-]+\s*,\s*\S")
+_STARTS_WITH_SESSION = Lazy(r"(?i)\s*(?:bazinga|sess|session)_[\w.:@+-]+\s*,\s*\S", needs=(",",))
 
 
 def _values_then_quote(body: str) -> tuple[str, str] | None:
