@@ -1,4 +1,4 @@
-"""The reader's patterns are compiled lazily (skill/reader/lexicon.py ``Lazy``), and their ``needs`` are sound.
+"""The reader's patterns are compiled lazily (skill/reader/lexicon.py ``Lazy``); their ``needs`` are sound.
 
 A request process pays for the regexes its text reaches, not for all of them: importing the reader compiles
 none. A Lazy's ``needs`` lets a text answer "no match" without compiling; that is only the same behaviour if
@@ -17,9 +17,9 @@ import pytest
 
 from skill.reader import convert, coverage, intent, lexicon, normalise, slots, split
 
-try:
-    from re import _parser as sre_parse  # Python 3.11+
+try:  # Python 3.11+
     from re import _constants as sre_constants
+    from re import _parser as sre_parse
 except ImportError:  # pragma: no cover - Python 3.10
     import sre_constants
     import sre_parse

@@ -78,6 +78,12 @@ def check_read_carries_no_write(
         )
 
 
+_CLAUSE_BREAK = Lazy(
+    r"(?<=[.!?])\s+|\n+|\s+[-\u2013\u2014]+\s+|;\s*|,\s*(?=(?:and|then|also|plus)\b)",
+    needs=(".", "!", "?", "\n", "-", "\u2013", "\u2014", ";", ","),
+)
+
+
 def check_body_starts_no_operation(command: str, raw: dict[str, Any]) -> None:
     """'…: all 31 invoice tests green. Also mark group_b as completed.': a second operation in the content."""
     data = tables()
@@ -86,9 +92,7 @@ def check_body_starts_no_operation(command: str, raw: dict[str, Any]) -> None:
         return
     verbs, not_verbs = data["_verb"], set(data["conjunctions"].get("not_verbs", ()))
     # clauses too: "…: cache stampede under cold start - and mark the session failed", "…; then set …"
-    for sentence in re.split(
-        r"(?<=[.!?])\s+|\n+|\s+[-\u2013\u2014]+\s+|;\s*|,\s*(?=(?:and|then|also|plus)\b)", body
-    ):
+    for sentence in _CLAUSE_BREAK.split(body):
         words = words_of(sentence)
         connectors = ("also", "then", "and", "plus", "please", "additionally")
         lead = 0

@@ -284,11 +284,14 @@ def _role_nouns_dropped(words: list[str], data: dict[str, Any]) -> list[str]:
     return out
 
 
+_ING_CLAUSE = Lazy(r",\s+([a-z]+ing)\b([^,;:]*)$", needs=(",",))
+
+
 def _without_aside(sentence: str, data: dict[str, Any]) -> str:
     """'dashboard snapshot for s_1 please, posting it to the release channel': a last clause opened by a
     word in -ing that names nothing this skill stores (no object noun, no id) says what the agent will do
     next, not the operation."""
-    match = re.search(r",\s+([a-z]+ing)\b([^,;:]*)$", sentence)
+    match = _ING_CLAUSE.search(sentence)
     if not match:
         return sentence
     words = words_of(match.group(2))

@@ -325,8 +325,11 @@ QUOTED_SPAN = Lazy(
 )
 
 
+_DOUBLE_QUOTED = Lazy(r"[\"\u201c][^\"\u201d]*[\"\u201d]", needs=('"', "\u201c"))
+
+
 def strip_quoted(text: str) -> str:
-    return re.sub(r"[\"\u201c][^\"\u201d]*[\"\u201d]", " ", text)
+    return _DOUBLE_QUOTED.sub(" ", text)
 
 
 def after_colon(text: str) -> str | None:
@@ -352,10 +355,13 @@ def clean_token(token: str) -> str:
     return token.strip().strip("`\"'\u201c\u201d\u2018\u2019*").rstrip(".:?!")
 
 
+_TRAILING_NOTE = Lazy(r"\s+\((?:optional|required|[^()]*)\)$", needs=("(",))
+
+
 def clean_scalar(value: str) -> str:
     """The first line of a label value, without quotes, markdown, a trailing note in parentheses."""
     text = value.strip().split("\n", 1)[0].strip()
-    text = re.sub(r"\s+\((?:optional|required|[^()]*)\)$", "", text)
+    text = _TRAILING_NOTE.sub("", text)
     text = text.strip().strip("`*").strip()
     if len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'":
         text = text[1:-1]
@@ -500,6 +506,9 @@ _TYPO_SPAN = 400  # characters of the operation's sentence where typos are read
 _TYPO_WORD = Lazy(r"(?<![\w\-./'])[A-Za-z]{5,}(?![\w\-./'])")
 
 
+_QUOTED_OR_CODE = Lazy(r"[\"\u201c][^\"\u201d]*[\"\u201d]|`[^`]*`", needs=('"', "\u201c", "`"))
+
+
 def correct_typos(phrase: str) -> str:
     """'Fetch the sesion record', 'task gorups': an unknown word one edit (a swap of two letters is one) from
     exactly one word of the vocabulary's verbs, nouns and labels, with the same first letter, is read as
@@ -511,7 +520,7 @@ def correct_typos(phrase: str) -> str:
     """
     data = tables()
     common = data["_verb"].keys() | data["_noun"].keys() | data["_stop"]  # most words: no tables needed
-    quoted = [(m.start(), m.end()) for m in re.finditer(r"[\"\u201c][^\"\u201d]*[\"\u201d]|`[^`]*`", phrase)]
+    quoted = [(m.start(), m.end()) for m in _QUOTED_OR_CODE.finditer(phrase)]
 
     def fix(match: re.Match[str]) -> str:
         word = match.group(0)

@@ -43,7 +43,7 @@ def strip_preamble(lines: list[str], data: dict[str, Any]) -> list[str]:
     first = lines[0].lstrip(" >#")
     head, colon, rest = first.partition(":")
     # "**get session** `s_1`": emphasis around the operation's words; a value after a colon keeps its own
-    first = _strip_prefixes(re.sub(r"\*\*([^*\n]+)\*\*", r"\1", head).lstrip(" *") + colon + rest, data)
+    first = _strip_prefixes(_BOLD.sub(r"\1", head).lstrip(" *") + colon + rest, data)
     # "QA: group_a passed, mark it completed", "[developer_1] log this …": who speaks is not the operation
     who_shape = r"[A-Za-z][A-Za-z _-]{0,20}?|[A-Za-z]+_[A-Za-z0-9]+"
     speaker = r"(?:\s+(?:" + "|".join(re.escape(w) for w in data["speaker_words"]) + r"))?"
@@ -113,6 +113,7 @@ def json_request(lines: list[str], data: dict[str, Any]) -> list[str]:
     return out
 
 
+_BOLD = Lazy(r"\*\*([^*\n]+)\*\*", needs=("**",))
 _EMOJI = Lazy(r"^[\U0001F300-\U0001FAFF\u2600-\u27BF\uFE0F\u200D\s]+")
 
 

@@ -355,9 +355,12 @@ def body_colon(head: str, data: dict[str, Any]) -> re.Match[str] | None:
     return dash
 
 
+_QUOTED_IN_LINE = Lazy(r"[\"\u201c][^\"\u201d\n]*[\"\u201d]", needs=('"', "\u201c"))
+
+
 def _quoted_spans(text: str) -> list[tuple[int, int]]:
     """Where double-quoted strings and parentheses stand in a line of text (start, end)."""
-    spans = [(m.start(), m.end()) for m in re.finditer(r"[\"\u201c][^\"\u201d\n]*[\"\u201d]", text)]
+    spans = [(m.start(), m.end()) for m in _QUOTED_IN_LINE.finditer(text)]
     spans += [(m.start(), m.end()) for m in PARENS.finditer(text)]
     return spans
 
@@ -524,6 +527,9 @@ def _values_then_quote(body: str) -> tuple[str, str] | None:
     return said, quoted[0][1:-1]
 
 
+_LAST_CLAUSE = Lazy(r"[,;|(]\s*([A-Za-z][\w -]{0,30})$", needs=(",", ";", "|", "("))
+
+
 def label_values(lines: list[str], command: str, phrase: str, body: str) -> Labelled:
     """Pass 2: the labels of this operation (a label line of anything else is refused by name), one-line
     label runs ("Session ID: s_1, Agent Type: pm, Content: …"), and the body as the operation's text value
@@ -538,7 +544,7 @@ def label_values(lines: list[str], command: str, phrase: str, body: str) -> Labe
     body_arg = data["body_args"].get(command)
     unknown: list[str] = []
     segments = label_segments(body, arg_specs, data, unknown)
-    ending = re.search(r"[,;|(]\s*([A-Za-z][\w -]{0,30})$", phrase)
+    ending = _LAST_CLAUSE.search(phrase)
     if ending and (
         ending.group(1).strip().lower() in data["colon_not_label"]
         or agent_or_none(ending.group(1).strip()) in AGENT_TYPES["documented"]
