@@ -159,3 +159,15 @@ def test_a_guarded_pattern_answers_as_the_compiled_one(name, lazy):
         assert fresh.split(text) == compiled.split(text)
         assert fresh.sub("#", text) == compiled.sub("#", text)
         assert [m.span() for m in fresh.finditer(text)] == [m.span() for m in compiled.finditer(text)]
+
+
+def test_the_emoji_guard_skips_only_texts_the_pattern_leaves_alone():
+    """normalise._strip_prefixes runs _EMOJI only on a text that starts with a space or a character from
+    U+200D on: every other first character is one the pattern cannot match."""
+    import re
+
+    emoji = re.compile(*normalise._EMOJI._args)
+    for code in range(0x200D):
+        char = chr(code)
+        if not char.isspace():
+            assert emoji.match(char + "x") is None, hex(code)

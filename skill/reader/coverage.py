@@ -323,6 +323,11 @@ def check_direction(intent: Intent, command: str) -> None:
         )
 
 
+_ITERATION_SAID = Lazy(
+    r"\biter(?:ation)?\b\s*(?:#|no\.?(?![a-z])|number\b|=|:)?\s*([^\s,;)]+)", re.IGNORECASE, needs=("iter",)
+)
+
+
 def check_coverage(command: str, args: dict[str, Any], phrase: str, data: dict[str, Any]) -> None:
     """Guarantee: every value the operation's sentence gives lands in an argument, or the request is refused.
 
@@ -366,9 +371,7 @@ def check_coverage(command: str, args: dict[str, Any], phrase: str, data: dict[s
                 command,
                 kind="not_understood",
             )
-    iteration_match = re.search(
-        r"\biter(?:ation)?\b\s*(?:#|no\.?(?![a-z])|number\b|=|:)?\s*([^\s,;)]+)", text, re.IGNORECASE
-    )
+    iteration_match = _ITERATION_SAID.search(text)
     if iteration_match and _names_a_report(iteration_match.group(1), data):
         iteration_match = None  # "the orchestrator's iteration summary": what is reported, not a number
     if iteration_match and "iteration" not in args:

@@ -126,7 +126,8 @@ def _strip_prefixes(first: str, data: dict[str, Any]) -> str:
         for prefix in data["_prefixes"]:
             if lowered.startswith(prefix) and (len(first) == len(prefix) or not first[len(prefix)].isalnum()):
                 first = first[len(prefix) :].lstrip(" ,:;.!-*_`\u2014\u2013")
-                first = _EMOJI.sub("", first)  # "Morning bazinga-db 👋 dashboard snapshot …"
+                if first[:1].isspace() or first[:1] >= "\u200d":  # else no match: _EMOJI is not compiled
+                    first = _EMOJI.sub("", first)  # "Morning bazinga-db 👋 dashboard snapshot …"
                 changed = True
                 break
     return first
