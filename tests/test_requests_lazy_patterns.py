@@ -9,13 +9,14 @@ or more, lookarounds that must hold).
 
 from __future__ import annotations
 
+import importlib
 import os
 import subprocess
 import sys
 
 import pytest
 
-from skill.reader import convert, coverage, intent, lexicon, normalise, slots, split
+from skill.reader import lexicon
 
 try:  # Python 3.11+
     from re import _constants as sre_constants
@@ -25,7 +26,12 @@ except ImportError:  # pragma: no cover - Python 3.10
     import sre_parse
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-MODULES = (lexicon, normalise, split, intent, slots, coverage, convert)
+# by import_module: ``skill.reader.normalise`` as an attribute is the package's function of that name
+MODULES = tuple(
+    importlib.import_module("skill.reader." + name)
+    for name in ("lexicon", "normalise", "split", "intent", "slots", "coverage", "convert")
+)
+normalise = MODULES[1]
 
 
 def _lazies() -> list[tuple[str, lexicon.Lazy]]:
@@ -84,6 +90,17 @@ def _contains_a_need(pattern: str, flags: int, needs: tuple[str, ...]) -> bool:
             if op is sre_constants.LITERAL:
                 run += chr(av)
                 continue
+            if (
+                op is sre_constants.MAX_REPEAT
+                and av[0] >= 1
+                and len(av[2]) == 1
+                and av[2][0][0] is sre_constants.LITERAL
+            ):
+                copies = chr(av[2][0][1]) * av[0]  # "-{2,}": at least "--", joined to the literals around it
+                if holds(run + copies):
+                    return True
+                run = copies
+                continue
             if run and holds(run):
                 return True
             run = ""
@@ -138,6 +155,8 @@ def test_the_checker_refuses_wrong_needs():
     assert not _contains_a_need(r"(?<!x)y", 0, ("x",))
     assert not _contains_a_need(r"[^a]b", 0, ("a",))
     assert not _contains_a_need(r"select", 0, ("SELECT",))
+    assert _contains_a_need(r"a-{2,}b", 0, ("a--",)) and _contains_a_need(r"a-{2,}b", 0, ("--b",))
+    assert not _contains_a_need(r"a-{2,}b", 0, ("a--b",)) and not _contains_a_need(r"a-{1,}b", 0, ("--",))
 
 
 @pytest.mark.parametrize("name, lazy", GUARDED, ids=[name for name, _ in GUARDED])
