@@ -15,6 +15,7 @@ import re
 from ..errors import BazingaError, InvalidPayload
 from ..vocabulary import ENUMS, argument_specs, convert_args
 from .lexicon import (
+    Lazy,
     agent_or_none,
     clean_scalar,
     is_placeholder,
@@ -110,9 +111,12 @@ class _Increment:
     """'Revision Count: +1' -> increment_revision (converted in convert_values)."""
 
 
+_THOUSANDS_K = Lazy(r"(\d[\d,_]*)\.(\d+)([kK])", needs=(".",))
+
+
 def _number_text(value: str, what: str, command: str) -> str:
     text = value.replace(" ", "")
-    match = re.fullmatch(r"(\d[\d,_]*)\.(\d+)([kK])", text)
+    match = _THOUSANDS_K.fullmatch(text)
     if match:
         whole = match.group(1).replace(",", "").replace("_", "")
         if len(whole) > 19:  # past any column (and a float would become Infinity): let convert refuse it
@@ -149,6 +153,11 @@ def _check_placeholder(name: str, value: str, data: dict[str, Any], *, whole: bo
         )
 
 
+_PARAGRAPH_BREAK = Lazy(r"\n\s*\n", needs=("\n",))
+_SIGNED_QUOTE = Lazy(r"([\"\u201c])([^\"\u201d]+)[\"\u201d][ \t]*\n(.*)$", re.S, needs=('"', "\u201c"))
+_QUOTE_THEN_STOP = Lazy(r"[\"\u201c]([^\"\u201c\u201d]*)[\"\u201d][ \t]*[.!;]", needs=('"', "\u201c"))
+
+
 def _text_value(value: str, data: dict[str, Any]) -> str:
     """A text value without surrounding blank lines, quotes, or a trailing explanation paragraph."""
     text = value.strip("\n").strip()
@@ -156,12 +165,12 @@ def _text_value(value: str, data: dict[str, Any]) -> str:
         import textwrap
 
         text = textwrap.dedent(text.split("\n", 1)[1]).strip()
-    paragraphs = re.split(r"\n\s*\n", text)
+    paragraphs = _PARAGRAPH_BREAK.split(text)
     trailing = tuple(data["trailing_prose"])
     while len(paragraphs) > 1 and paragraphs[-1].strip().lower().startswith(trailing):
         paragraphs.pop()
     text = "\n\n".join(paragraphs).strip()
-    signed = re.match(r"([\"\u201c])([^\"\u201d]+)[\"\u201d][ \t]*\n(.*)$", text, re.S)
+    signed = _SIGNED_QUOTE.match(text)
     if signed and all(
         line.strip().lower().startswith(trailing) for line in signed.group(3).split("\n") if line.strip()
     ):
@@ -169,7 +178,7 @@ def _text_value(value: str, data: dict[str, Any]) -> str:
     if len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'" and text.count(text[0]) == 2:
         return text[1:-1]
     # one quoted string then the sentence's own punctuation: 'requirements: "Move builds to ARM".'
-    quoted = re.fullmatch(r"[\"\u201c]([^\"\u201c\u201d]*)[\"\u201d][ \t]*[.!;]", text)
+    quoted = _QUOTE_THEN_STOP.fullmatch(text)
     if quoted:
         return quoted.group(1)
     return text

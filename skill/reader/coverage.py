@@ -79,6 +79,12 @@ def check_read_carries_no_write(
         )
 
 
+_CLAUSE_BREAK = Lazy(
+    r"(?<=[.!?])\s+|\n+|\s+[-\u2013\u2014]+\s+|;\s*|,\s*(?=(?:and|then|also|plus)\b)",
+    needs=(".", "!", "?", "\n", "-", "\u2013", "\u2014", ";", ","),
+)
+
+
 def check_body_starts_no_operation(command: str, raw: dict[str, Any]) -> None:
     """'…: all 31 invoice tests green. Also mark group_b as completed.': a second operation in the content."""
     data = tables()
@@ -87,9 +93,7 @@ def check_body_starts_no_operation(command: str, raw: dict[str, Any]) -> None:
         return
     verbs, not_verbs = data["_verb"], set(data["conjunctions"].get("not_verbs", ()))
     # clauses too: "…: cache stampede under cold start - and mark the session failed", "…; then set …"
-    for sentence in re.split(
-        r"(?<=[.!?])\s+|\n+|\s+[-\u2013\u2014]+\s+|;\s*|,\s*(?=(?:and|then|also|plus)\b)", body
-    ):
+    for sentence in _CLAUSE_BREAK.split(body):
         words = words_of(sentence)
         connectors = ("also", "then", "and", "plus", "please", "additionally")
         lead = 0
@@ -116,11 +120,17 @@ def check_body_starts_no_operation(command: str, raw: dict[str, Any]) -> None:
 _JOINED = r"(?:\s*,\s+|\s*(?:,\s*)?\b(?:and|or|nor)\b\s*|\s*[&/]\s*)"
 _NUMBER_LISTS = {
     "tokens": Lazy(
-        r"(?<![\w.])\d[\d,_.]*\s?[kK]?" + _JOINED + r"\d[\d,_.]*\s?[kK]?\s*(?:tokens?|toks?)\b", re.IGNORECASE
+        r"(?<![\w.])\d[\d,_.]*\s?[kK]?" + _JOINED + r"\d[\d,_.]*\s?[kK]?\s*(?:tokens?|toks?)\b",
+        re.IGNORECASE,
+        needs=("tok",),
     ),
-    "iteration": Lazy(r"\biterations?\s*#?\d+" + _JOINED + r"#?\d+\b(?!\s*[\w%])", re.IGNORECASE),
+    "iteration": Lazy(
+        r"\biterations?\s*#?\d+" + _JOINED + r"#?\d+\b(?!\s*[\w%])",
+        re.IGNORECASE,
+        needs=(",", "and", "or", "&", "/"),
+    ),
 }
-_TOKENS_AMOUNT = Lazy(r"(?<![\w.])\d[\d,_.]*\s?[kK]?\s*(?:tokens?|toks?)\b", re.IGNORECASE)
+_TOKENS_AMOUNT = Lazy(r"(?<![\w.])\d[\d,_.]*\s?[kK]?\s*(?:tokens?|toks?)\b", re.IGNORECASE, needs=("tok",))
 
 
 # "limit 5", "offset: 10", "limit=3": a page of rows, said with its number
@@ -318,6 +328,11 @@ def check_direction(intent: Intent, command: str) -> None:
         )
 
 
+_ITERATION_SAID = Lazy(
+    r"\biter(?:ation)?\b\s*(?:#|no\.?(?![a-z])|number\b|=|:)?\s*([^\s,;)]+)", re.IGNORECASE, needs=("iter",)
+)
+
+
 def check_coverage(command: str, args: dict[str, Any], phrase: str, data: dict[str, Any]) -> None:
     """Guarantee: every value the operation's sentence gives lands in an argument, or the request is refused.
 
@@ -361,9 +376,7 @@ def check_coverage(command: str, args: dict[str, Any], phrase: str, data: dict[s
                 command,
                 kind="not_understood",
             )
-    iteration_match = re.search(
-        r"\biter(?:ation)?\b\s*(?:#|no\.?(?![a-z])|number\b|=|:)?\s*([^\s,;)]+)", text, re.IGNORECASE
-    )
+    iteration_match = _ITERATION_SAID.search(text)
     if iteration_match and _names_a_report(iteration_match.group(1), data):
         iteration_match = None  # "the orchestrator's iteration summary": what is reported, not a number
     if iteration_match and "iteration" not in args:

@@ -285,11 +285,14 @@ def _role_nouns_dropped(words: list[str], data: dict[str, Any]) -> list[str]:
     return out
 
 
+_ING_CLAUSE = Lazy(r",\s+([a-z]+ing)\b([^,;:]*)$", needs=(",",))
+
+
 def _without_aside(sentence: str, data: dict[str, Any]) -> str:
     """'dashboard snapshot for s_1 please, posting it to the release channel': a last clause opened by a
     word in -ing that names nothing this skill stores (no object noun, no id) says what the agent will do
     next, not the operation."""
-    match = re.search(r",\s+([a-z]+ing)\b([^,;:]*)$", sentence)
+    match = _ING_CLAUSE.search(sentence)
     if not match:
         return sentence
     words = words_of(match.group(2))
@@ -632,22 +635,24 @@ def recognise(head: str, label_lines: list[list[str]], data: dict[str, Any], fir
 
 # "log them: 15000 tokens used by developer_1 …": a body that opens with a token count is token usage
 _TOKENS_FIRST = Lazy(r"(?i)\s*\d[\d,_.]*\s?k?\s*tokens?\b")
-_SQL_GIVEN = Lazy(r"(?is)\b(?:sql|query)\b\s*:?\s*select\b.+?\bfrom\b")
+_SQL_GIVEN = Lazy(r"(?is)\b(?:sql|query)\b\s*:?\s*select\b.+?\bfrom\b", needs=("select",))
 # compounds whose first noun only describes the second: "review state", "interaction state"
 _MODIFIERS = {"interaction"}
 _HEADS = {"state"}
 _TOLD_FIRST = Lazy(
-    r"(?i)(?:please\s+)?(log|record|save|store|note|track)\s+(?:it|this|that|them)\b\s*(?:[-\u2013\u2014:,.]\s*|$)"
+    r"(?i)(?:please\s+)?(log|record|save|store|note|track)\s+(?:it|this|that|them)\b\s*(?:[-\u2013\u2014:,.]\s*|$)",
+    needs=("log", "record", "save", "store", "note", "track"),
 )
 # "…, session sess_beta": a value after a comma, like one in parentheses, never names the operation
-_SESSION_QUALIFIER = re.compile(
-    r"(?i)[,;]\s*(?:in\s+|for\s+)?session(?:[ _-]?id)?\s*[:=]?\s*[\w.:@+-]*[\d_][\w.:@+-]*\s*(?=[,;.]|$)"
+_SESSION_QUALIFIER = Lazy(
+    r"(?i)[,;]\s*(?:in\s+|for\s+)?session(?:[ _-]?id)?\s*[:=]?\s*[\w.:@+-]*[\d_][\w.:@+-]*\s*(?=[,;.]|$)",
+    needs=("session",),
 )
 # "log decision for s_1, type scope: {…}": the word after "type" is a value (a decision or state type)
-_TYPE_VALUE = re.compile(r"(?i)\b(type)\s*[:=]?\s+[A-Za-z][\w-]*")
+_TYPE_VALUE = Lazy(r"(?i)\b(type)\s*[:=]?\s+[A-Za-z][\w-]*", needs=("type",))
 # words in double quotes are a value ('"All three groups dispatched"'), never the operation's object
-_QUOTED = re.compile(r"[\"\u201c][^\"\u201d\n]{3,}[\"\u201d]")
-_AMPERSAND = re.compile(r"(?<=\s)[+&](?=\s)")  # "snapshot + stream-logs": two objects joined
+_QUOTED = Lazy(r"[\"\u201c][^\"\u201d\n]{3,}[\"\u201d]", needs=('"', "\u201c"))
+_AMPERSAND = Lazy(r"(?<=\s)[+&](?=\s)", needs=("+", "&"))  # "snapshot + stream-logs": two objects joined
 
 _BEFORE_A_VERB = {
     "please",

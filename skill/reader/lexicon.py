@@ -31,35 +31,86 @@ if TYPE_CHECKING:
 _TABLES: dict[str, Any] | None = None
 
 
-# The few patterns every request needs; operation-specific ones are compiled on first use (re caches them).
+# Every pattern of the reader is a Lazy one: compiled on the first call that needs it (compiling all of them
+# at import cost more than the rest of a request's work), so a process pays only for the patterns its own
+# text reaches. To add one, write ``NAME = Lazy(r"...", flags)`` where ``re.compile`` was; ``NAME.match(…)``,
+# ``.search``, ``.finditer``, ``.sub`` … work unchanged (a Lazy is no Pattern: ``NAME.sub(repl, text)``, never
+# ``re.sub(NAME, repl, text)``). ``needs=("x", "y")`` names literal strings of which every match contains one:
+# a text with none of them is answered "no match" without compiling (tests/test_requests_lazy_patterns.py
+# checks each ``needs`` against the pattern). Leave it out when unsure: it only saves time.
 class Lazy:
     """A pattern compiled on first use: a process that never needs it never pays for compiling it."""
 
-    __slots__ = ("_args", "_compiled")
-
-    def __init__(self, *args: Any) -> None:
-        self._args = args
-        self._compiled: Any = None
+    def __init__(self, pattern: str, flags: int = 0, *, needs: tuple[str, ...] = ()) -> None:
+        self._args = (pattern, flags)
+        self._needs = needs
+        # (?i) anywhere, or re.IGNORECASE: needs are looked for in the lowered text, when it is ASCII
+        self._folded = bool(flags & re.IGNORECASE) or _inline_ignorecase(pattern)
 
     def __getattr__(self, name: str) -> Any:
-        if self._compiled is None:
-            self._compiled = re.compile(*self._args)
-        return getattr(self._compiled, name)
+        if name.startswith("__"):  # copy, pickle and the like probe dunders: no pattern for them
+            raise AttributeError(name)
+        if self._needs and name in _NO_MATCH:
+            return lambda *args, **kwargs: self._guarded(name, args, kwargs)
+        return self._compiled(name)
+
+    def _compiled(self, name: str) -> Any:
+        compiled = re.compile(*self._args)
+        for method in _NO_MATCH:  # the next NAME.match is a plain attribute: no lookup through here
+            setattr(self, method, getattr(compiled, method))
+        return getattr(compiled, name)
+
+    def _guarded(self, name: str, args: tuple, kwargs: dict[str, Any]) -> Any:
+        at = 1 if name in ("sub", "subn") else 0  # sub(repl, string), the others (string, …)
+        string = args[at] if len(args) > at else kwargs.get("string")
+        if isinstance(string, str):
+            if not self._folded:
+                needed = any(n in string for n in self._needs)
+            else:
+                needed = not string.isascii() or any(n in string.lower() for n in self._needs)
+            if not needed:
+                return _NO_MATCH[name](string)
+        return self._compiled(name)(*args, **kwargs)
 
 
-LABEL_LINE = re.compile(
+# what each method of a Pattern returns on a text where nothing matches
+_NO_MATCH = {
+    "match": lambda s: None,
+    "search": lambda s: None,
+    "fullmatch": lambda s: None,
+    "finditer": lambda s: iter(()),
+    "findall": lambda s: [],
+    "split": lambda s: [s],
+    "sub": lambda s: s,
+    "subn": lambda s: (s, 0),
+}
+
+
+def _inline_ignorecase(pattern: str) -> bool:
+    """Whether the pattern turns on IGNORECASE inline: '(?i)', '(?is)', '(?i:…)' anywhere."""
+    start = pattern.find("(?")
+    while start != -1:
+        letters = pattern[start + 2 : start + 8].split(")", 1)[0].split(":", 1)[0].split("-", 1)[0]
+        if "i" in letters and letters.isalpha():
+            return True
+        start = pattern.find("(?", start + 2)
+    return False
+
+
+LABEL_LINE = Lazy(
     r"^\s*(?:[-*\u2022>]\s+)?(?:\*\*|__)?\s*([A-Za-z][A-Za-z0-9 _'\u2019-]{0,40}?)\s*(?:\*\*|__)?\s*[:=]"
-    r"\s*(?:\*\*|__)?\s*(.*)$"
+    r"\s*(?:\*\*|__)?\s*(.*)$",
+    needs=(":", "="),
 )
 
 
-_WORD = re.compile(r"[a-z0-9][a-z0-9_'\u2019.-]*[a-z0-9_]|[a-z0-9]")
+_WORD = Lazy(r"[a-z0-9][a-z0-9_'\u2019.-]*[a-z0-9_]|[a-z0-9]")
 
 
-COLON_BREAK = re.compile(r":(?=\s|$)")
+COLON_BREAK = Lazy(r":(?=\s|$)", needs=(":",))
 
 
-SENTENCE_END = re.compile(r"(?<=[.?!])\s+|\n+")
+SENTENCE_END = Lazy(r"(?<=[.?!])\s+|\n+", needs=(".", "?", "!", "\n"))
 
 
 TOKEN = r"""[`"'\u201c\u2018]?([^\s,;()"'`\u201d\u2019]+)"""
@@ -75,7 +126,8 @@ SPOKEN_WRITE = Lazy(
     r"(?i)(?:^|(?<=[.!?])\s+|\s[-\u2013\u2014]\s+|,\s*)(?:(?:please|pls|plz|kindly)\s+)?"
     r"(?:log|record|save|store|note)\s+(?:it|that|this|them)"
     r"(?P<kept>\s+(?:under|as)\s+(?:the\s+|a\s+|an\s+)?[A-Za-z][\w-]*(?:\s+[A-Za-z][\w-]*)?)?"
-    r"(?:\s+(?:please|for me))?(?:,?\s*bazinga[-_ ]db)?\s*[.!]*\s*$"
+    r"(?:\s+(?:please|for me))?(?:,?\s*bazinga[-_ ]db)?\s*[.!]*\s*$",
+    needs=("log", "record", "save", "store", "note"),
 )  # "… Please log it.", "… please record them under requirements_engineer." (the qualifier is a value)
 
 
@@ -225,11 +277,13 @@ def words_of(text: str) -> list[str]:
     return _WORD.findall(text.lower().replace("\u2019", "'"))
 
 
-GROUP_ID = re.compile(r"^(?:task[_-]?)?group[_-][a-z0-9][\w.-]*$|^grp[_-]?[a-z0-9][\w.-]*$")
+GROUP_ID = Lazy(r"^(?:task[_-]?)?group[_-][a-z0-9][\w.-]*$|^grp[_-]?[a-z0-9][\w.-]*$", needs=("group", "grp"))
 
 
-CONFIG_KEY = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)*_config$")  # "testing_config", "skills_config"
-PARENS = re.compile(r"\([^()]*\)")
+CONFIG_KEY = Lazy(
+    r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)*_config$", needs=("_config",)
+)  # "testing_config", "skills_config"
+PARENS = Lazy(r"\([^()]*\)", needs=("(",))
 
 
 def shorten(text: str, size: int = 60) -> str:
@@ -266,11 +320,17 @@ def agent_prefix(token: str) -> str | None:
 
 # A quoted span, double or single: a single quote opens only after a non-word character and closes only
 # before one, so "group_b's status" holds none.
-QUOTED_SPAN = re.compile(r"[\"\u201c][^\"\u201d]*[\"\u201d]|(?<!\w)['\u2018][^'\u2019\n]*['\u2019](?!\w)")
+QUOTED_SPAN = Lazy(
+    r"[\"\u201c][^\"\u201d]*[\"\u201d]|(?<!\w)['\u2018][^'\u2019\n]*['\u2019](?!\w)",
+    needs=('"', "\u201c", "'", "\u2018"),
+)
+
+
+_DOUBLE_QUOTED = Lazy(r"[\"\u201c][^\"\u201d]*[\"\u201d]", needs=('"', "\u201c"))
 
 
 def strip_quoted(text: str) -> str:
-    return re.sub(r"[\"\u201c][^\"\u201d]*[\"\u201d]", " ", text)
+    return _DOUBLE_QUOTED.sub(" ", text)
 
 
 def after_colon(text: str) -> str | None:
@@ -296,10 +356,13 @@ def clean_token(token: str) -> str:
     return token.strip().strip("`\"'\u201c\u201d\u2018\u2019*").rstrip(".:?!")
 
 
+_TRAILING_NOTE = Lazy(r"\s+\((?:optional|required|[^()]*)\)$", needs=("(",))
+
+
 def clean_scalar(value: str) -> str:
     """The first line of a label value, without quotes, markdown, a trailing note in parentheses."""
     text = value.strip().split("\n", 1)[0].strip()
-    text = re.sub(r"\s+\((?:optional|required|[^()]*)\)$", "", text)
+    text = _TRAILING_NOTE.sub("", text)
     text = text.strip().strip("`*").strip()
     if len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'":
         text = text[1:-1]
@@ -405,11 +468,13 @@ def agent_or_none(value: str) -> str | None:
 SESSION_SHAPE = Lazy(
     r"(?<![\w.-])((?:bazinga|sess|session|orch|s)[_-][A-Za-z0-9][\w.:@+-]*?|[a-z]+_\d{8}_\d{4,6})(?=(?:['\u2019]s)?[.,;:?!)\]}]*(?:\s|$))",
     re.IGNORECASE,
+    needs=("_", "-"),
 )
 
 
-AGENT_ID_SHAPE = re.compile(
-    r"(?<![\w.-])([a-z][a-z]*(?:_[a-z]+)*_(?:\d+|main|primary|lead|[a-z]\d*))(?![\w-])"
+AGENT_ID_SHAPE = Lazy(
+    r"(?<![\w.-])([a-z][a-z]*(?:_[a-z]+)*_(?:\d+|main|primary|lead|[a-z]\d*))(?![\w-])",
+    needs=("_",),
 )
 
 
@@ -441,7 +506,10 @@ def is_placeholder(value: str, *, is_id: bool) -> bool:
 
 
 _TYPO_SPAN = 400  # characters of the operation's sentence where typos are read
-_TYPO_WORD = re.compile(r"(?<![\w\-./'])[A-Za-z]{5,}(?![\w\-./'])")
+_TYPO_WORD = Lazy(r"(?<![\w\-./'])[A-Za-z]{5,}(?![\w\-./'])")
+
+
+_QUOTED_OR_CODE = Lazy(r"[\"\u201c][^\"\u201d]*[\"\u201d]|`[^`]*`", needs=('"', "\u201c", "`"))
 
 
 def correct_typos(phrase: str) -> str:
@@ -455,7 +523,7 @@ def correct_typos(phrase: str) -> str:
     """
     data = tables()
     common = data["_verb"].keys() | data["_noun"].keys() | data["_stop"]  # most words: no tables needed
-    quoted = [(m.start(), m.end()) for m in re.finditer(r"[\"\u201c][^\"\u201d]*[\"\u201d]|`[^`]*`", phrase)]
+    quoted = [(m.start(), m.end()) for m in _QUOTED_OR_CODE.finditer(phrase)]
 
     def fix(match: re.Match[str]) -> str:
         word = match.group(0)

@@ -32,22 +32,22 @@ from __future__ import annotations
 import re
 
 from ..vocabulary import AGENT_TYPES, COMMANDS
-from .lexicon import GROUP_ID, LABEL_LINE, SESSION_SHAPE, agent_in, label_key, refuse, words_of
+from .lexicon import GROUP_ID, LABEL_LINE, SESSION_SHAPE, Lazy, agent_in, label_key, refuse, words_of
 
 TYPE_CHECKING = False  # importing typing costs ~2 ms per process; annotations are strings anyway
 if TYPE_CHECKING:
     from typing import Any
 
 # where a clause starts: the line's start (after a bullet), after a sentence's end, a colon, a semicolon
-_CLAUSE_START = re.compile(r"^[\s>*#\u2022-]*|(?<=[.!?])[\"')\]]*\s+|:\s+|;\s+|\s[-\u2013\u2014]+\s+")
-_POLITE = re.compile(
+_CLAUSE_START = Lazy(r"^[\s>*#\u2022-]*|(?<=[.!?])[\"')\]]*\s+|:\s+|;\s+|\s[-\u2013\u2014]+\s+")
+_POLITE = Lazy(
     r"(?i)(?<![\w-])(?:please|pls|plz|kindly|(?:could|can|would|will)\s+you(?:\s+please)?)\s+(?=[a-z])"
 )
-_ADDRESS = re.compile(r"(?i)(?<![\w-])@?bazinga[-_ ]db\b\s*[,:\u2014-]?\s*")
+_ADDRESS = Lazy(r"(?i)(?<![\w-])@?bazinga[-_ ]db\b\s*[,:\u2014-]?\s*")
 _CONNECTORS = ("also", "then", "and", "now", "just", "so", "next")
 _PRONOUNS = {"it", "this", "that", "them", "these", "those"}
-_VALUE = re.compile(r"[\d_\"\u201c\u201d{}\[\]`]")
-_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
+_VALUE = Lazy(r"[\d_\"\u201c\u201d{}\[\]`]")
+_SENTENCE = Lazy(r"(?<=[.!?])\s+(?=[A-Z])")
 
 
 def _is_label_line(line: str, data: dict[str, Any]) -> bool:
@@ -204,18 +204,18 @@ def labels_first(lines: list[str], data: dict[str, Any]) -> list[str] | None:
     return [lines[last]] + [line for i, line in enumerate(lines) if i != last]
 
 
-_SELF = re.compile(
+_SELF = Lazy(
     r"(?i)^\s*(?:(?:hi|hello|hey)[,!]?\s+)?(?:this is|i'm|i am|it's|here's)\s+"
     r"(?P<intro>[^:\"\u201c]+?)(?:\s+[-\u2013\u2014]+\s+|:\s+|\.\s+)(?P<rest>\S.*)$"
 )
-_SAYS = re.compile(
+_SAYS = Lazy(
     r"(?i)^(?P<intro>[^\"\u201c:]+?)\s+(?:says|said|reports|reported|writes|wrote|notes|noted)"
     r"(?P<more>[^\"\u201c:]*?)\s*(?::|\bthat)\s*(?P<quote>[\"\u201c][^\"\u201d]+[\"\u201d])\s*[.!]?\s*$"
 )
-_ITERATION = re.compile(
+_ITERATION = Lazy(
     r"(?i)^(?:(?:on|at|in)\s+)?iteration\s+#?(\d+)(?:\s+(?:of|in|for)\s+(?:session\s+)?(\S+))?$"
 )
-_SESSION = re.compile(r"(?i)^(?:(?:in|of|for|on)\s+)?(?:the\s+)?(?:session\s+)?(\S+)$")
+_SESSION = Lazy(r"(?i)^(?:(?:in|of|for|on)\s+)?(?:the\s+)?(?:session\s+)?(\S+)$")
 
 
 def _introduced(intro: str, data: dict[str, Any]) -> list[str] | None:

@@ -11,7 +11,7 @@ import json
 import re
 
 from ..vocabulary import AGENT_TYPES
-from .lexicon import LABEL_LINE, agent_or_none, agent_prefix, clean_scalar, label_key, refuse, tables
+from .lexicon import LABEL_LINE, Lazy, agent_or_none, agent_prefix, clean_scalar, label_key, refuse, tables
 from .locate import locate
 
 TYPE_CHECKING = False  # importing typing costs ~2 ms per process; annotations are strings anyway
@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from typing import Any
 
 
-FENCE = re.compile(r"^\s*(```|~~~)")
+FENCE = Lazy(r"^\s*(```|~~~)", needs=("```", "~~~"))
 
 
 def check_size(text: str, data: dict[str, Any]) -> None:
@@ -44,7 +44,7 @@ def strip_preamble(lines: list[str], data: dict[str, Any]) -> list[str]:
     first = lines[0].lstrip(" >#")
     head, colon, rest = first.partition(":")
     # "**get session** `s_1`": emphasis around the operation's words; a value after a colon keeps its own
-    first = _strip_prefixes(re.sub(r"\*\*([^*\n]+)\*\*", r"\1", head).lstrip(" *") + colon + rest, data)
+    first = _strip_prefixes(_BOLD.sub(r"\1", head).lstrip(" *") + colon + rest, data)
     # "QA: group_a passed, mark it completed", "[developer_1] log this …": who speaks is not the operation
     who_shape = r"[A-Za-z][A-Za-z _-]{0,20}?|[A-Za-z]+_[A-Za-z0-9]+"
     speaker = r"(?:\s+(?:" + "|".join(re.escape(w) for w in data["speaker_words"]) + r"))?"
@@ -114,7 +114,8 @@ def json_request(lines: list[str], data: dict[str, Any]) -> list[str]:
     return out
 
 
-_EMOJI = re.compile(r"^[\U0001F300-\U0001FAFF\u2600-\u27BF\uFE0F\u200D\s]+")
+_BOLD = Lazy(r"\*\*([^*\n]+)\*\*", needs=("**",))
+_EMOJI = Lazy(r"^[\U0001F300-\U0001FAFF\u2600-\u27BF\uFE0F\u200D\s]+")
 
 
 def _strip_prefixes(first: str, data: dict[str, Any]) -> str:
@@ -126,14 +127,15 @@ def _strip_prefixes(first: str, data: dict[str, Any]) -> str:
         for prefix in data["_prefixes"]:
             if lowered.startswith(prefix) and (len(first) == len(prefix) or not first[len(prefix)].isalnum()):
                 first = first[len(prefix) :].lstrip(" ,:;.!-*_`\u2014\u2013")
-                first = _EMOJI.sub("", first)  # "Morning bazinga-db 👋 dashboard snapshot …"
+                if first[:1].isspace() or first[:1] >= "\u200d":  # else no match: _EMOJI is not compiled
+                    first = _EMOJI.sub("", first)  # "Morning bazinga-db 👋 dashboard snapshot …"
                 changed = True
                 break
     return first
 
 
-_ROW = re.compile(r"^\s*\|([^|]+)\|([^|]*)\|\s*$")
-_RULE_ROW = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*\|?\s*$")
+_ROW = Lazy(r"^\s*\|([^|]+)\|([^|]*)\|\s*$", needs=("|",))
+_RULE_ROW = Lazy(r"^\s*\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*\|?\s*$", needs=("--",))
 
 
 def table_rows(lines: list[str]) -> list[str]:

@@ -140,7 +140,8 @@ def fill_slots(command: str, text: str, raw: dict[str, Any]) -> list[RequestNotU
     """Run every rule that applies, in order; a value found fills its argument. Returns the doubts: what
     makes the request unclear, to refuse once the lists are checked (a list is the better reason)."""
     # the command's own name ("get-skill-output test_coverage for s_1") says the operation, no value
-    text = re.sub(r"(?<![\w-])" + re.escape(command) + r"(?![\w-])", command.replace("-", " "), text)
+    if command in text:  # the pattern is the name itself: no other text needs it compiled
+        text = re.sub(r"(?<![\w-])" + re.escape(command) + r"(?![\w-])", command.replace("-", " "), text)
     slots = Slots(command, text, raw)
     for each in RULES:
         if each.applies(slots):

@@ -44,7 +44,7 @@ def label_args(line: str, data: dict[str, Any]) -> list[str]:
     return found
 
 
-_SQL_START = re.compile(r"(?i)\s*select\b")
+_SQL_START = Lazy(r"(?i)\s*select\b", needs=("select",))
 
 
 def first_label_line(lines: list[str], labels: dict[str, list[str]]) -> int:
@@ -239,7 +239,7 @@ def looks_like_label(label: str, value: str, data: dict[str, Any], *, lowercase:
     return first[:1].isupper() or "_" in label or (lowercase and bool(value.strip()))
 
 
-_INLINE_LABEL = re.compile(r"(?:^|(?<=[\s,;|]))([A-Za-z][A-Za-z_ -]{0,30}?)\s*(?::\s|=(?=\S))")
+_INLINE_LABEL = Lazy(r"(?:^|(?<=[\s,;|]))([A-Za-z][A-Za-z_ -]{0,30}?)\s*(?::\s|=(?=\S))", needs=(":", "="))
 
 
 def label_segments(
@@ -293,7 +293,7 @@ def label_segments(
     return segments
 
 
-_SEPARATED_LABEL = re.compile(r"[,;|]\s*([A-Za-z][A-Za-z _-]{0,30}?)\s*:\s*(?=\S)")
+_SEPARATED_LABEL = Lazy(r"[,;|]\s*([A-Za-z][A-Za-z _-]{0,30}?)\s*:\s*(?=\S)", needs=(",", ";", "|"))
 
 
 def _labelled_run(phrase: str, arg_specs: dict[str, Any], data: dict[str, Any]) -> list[Any]:
@@ -385,18 +385,21 @@ def body_colon(head: str, data: dict[str, Any]) -> re.Match[str] | None:
     return dash
 
 
+_QUOTED_IN_LINE = Lazy(r"[\"\u201c][^\"\u201d\n]*[\"\u201d]", needs=('"', "\u201c"))
+
+
 def _quoted_spans(text: str) -> list[tuple[int, int]]:
     """Where double-quoted strings and parentheses stand in a line of text (start, end)."""
-    spans = [(m.start(), m.end()) for m in re.finditer(r"[\"\u201c][^\"\u201d\n]*[\"\u201d]", text)]
+    spans = [(m.start(), m.end()) for m in _QUOTED_IN_LINE.finditer(text)]
     spans += [(m.start(), m.end()) for m in PARENS.finditer(text)]
     return spans
 
 
-_JSON_OPENING = re.compile(r"\{|\[(?=\s*[\[{\"\d\]-])")
+_JSON_OPENING = Lazy(r"\{|\[(?=\s*[\[{\"\d\]-])", needs=("{", "["))
 
 
-_DASH_BREAK = re.compile(r"\s+[-\u2013\u2014]+\s+")
-_LABELS_MARK = re.compile(r"\s+[-\u2013\u2014\u2192\u00b7|]+\s+")  # a dash, arrow, dot or bar before labels
+_DASH_BREAK = Lazy(r"\s+[-\u2013\u2014]+\s+", needs=("-", "\u2013", "\u2014"))
+_LABELS_MARK = Lazy(r"\s+[-\u2013\u2014\u2192\u00b7|]+\s+")  # a dash, arrow, dot or bar before labels
 
 
 AGENT_NAMES = {*AGENT_TYPES["documented"], *AGENT_TYPES["aliases"]}  # "(QA Expert, iteration 1)"
@@ -527,7 +530,7 @@ class Labelled:
         self.inline_text = inline_text
 
 
-_STARTS_WITH_SESSION = Lazy(r"(?i)\s*(?:bazinga|sess|session)_[\w.:@+-]+\s*,\s*\S")
+_STARTS_WITH_SESSION = Lazy(r"(?i)\s*(?:bazinga|sess|session)_[\w.:@+-]+\s*,\s*\S", needs=(",",))
 
 
 def _values_then_quote(body: str) -> tuple[str, str] | None:
@@ -613,6 +616,9 @@ def _session_id_label(text: str, data: dict[str, Any]) -> str:
     )
 
 
+_LAST_CLAUSE = Lazy(r"[,;|(]\s*([A-Za-z][\w -]{0,30})$", needs=(",", ";", "|", "("))
+
+
 def label_values(lines: list[str], command: str, phrase: str, body: str) -> Labelled:
     """Pass 2: the labels of this operation (a label line of anything else is refused by name), one-line
     label runs ("Session ID: s_1, Agent Type: pm, Content: …"), and the body as the operation's text value
@@ -641,7 +647,7 @@ def label_values(lines: list[str], command: str, phrase: str, body: str) -> Labe
     body_arg = data["body_args"].get(command)
     unknown: list[str] = []
     segments = label_segments(body, arg_specs, data, unknown)
-    ending = re.search(r"[,;|(]\s*([A-Za-z][\w -]{0,30})$", phrase)
+    ending = _LAST_CLAUSE.search(phrase)
     if ending and (
         ending.group(1).strip().lower() in data["colon_not_label"]
         or agent_or_none(ending.group(1).strip()) in AGENT_TYPES["documented"]
