@@ -71,6 +71,8 @@ V2 = [HELDOUT / "v2" / "heldout_c.jsonl", HELDOUT / "v2" / "heldout_d.jsonl"]
 V3 = [HELDOUT / "v3" / "heldout_e.jsonl", HELDOUT / "v3" / "heldout_f.jsonl"]
 # The held-out parts: never tuned on, only their aggregates printed (failures only with --i-am-done).
 V4 = [HELDOUT / "v4" / "heldout_g.jsonl", HELDOUT / "v4" / "heldout_h.jsonl"]
+# written during round 5 by two more helpers, the same way, as development data from the start (read at once)
+R5DEV = [HELDOUT / "r5dev" / "dev_k.jsonl", HELDOUT / "r5dev" / "dev_l.jsonl"]
 # The held-out part: frozen before the round's reader work, scored once after it (failures hidden).
 V5 = [HELDOUT / "v5" / "heldout_i.jsonl", HELDOUT / "v5" / "heldout_j.jsonl"]
 HELD_OUT: dict[str, list[Path]] = {"v5": V5}
@@ -83,11 +85,13 @@ PARTS = {
         *V2,
         *V3,
         *V4,
+        *R5DEV,
     ],
     "v1": V1,
     "v2": V2,
     "v3": V3,
     "v4": V4,
+    "r5dev": R5DEV,
     **HELD_OUT,
 }
 # expectations of the seen held-out sets read against the documented contracts, by the files they correct
