@@ -156,6 +156,7 @@ START_UP_PATH = {
             "skill.reader",
             "skill.reader.lexicon",
             "skill.reader.normalise",
+            "skill.reader.locate",
             "skill.reader.split",
             "skill.reader.intent",
             "skill.reader.slots",

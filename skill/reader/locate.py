@@ -32,7 +32,19 @@ from __future__ import annotations
 import re
 
 from ..vocabulary import AGENT_TYPES, COMMANDS
-from .lexicon import GROUP_ID, LABEL_LINE, SESSION_SHAPE, Lazy, agent_in, label_key, refuse, words_of
+from .lexicon import (
+    AGENT_ID_SHAPE,
+    GROUP_ID,
+    LABEL_LINE,
+    SESSION_SHAPE,
+    Lazy,
+    agent_in,
+    agent_or_none,
+    agent_prefix,
+    label_key,
+    refuse,
+    words_of,
+)
 
 TYPE_CHECKING = False  # importing typing costs ~2 ms per process; annotations are strings anyway
 if TYPE_CHECKING:
@@ -222,8 +234,6 @@ def _introduced(intro: str, data: dict[str, Any]) -> list[str] | None:
     """'pm_main, on iteration 5 of s_1', 'qa_3, a QA agent', 'requirements_engineer_1
     (requirements_engineer)', 'in session s_1, iteration 5, developer_2': who speaks, where and when, as
     label lines; None when any part of it is not one of these (a value it gives would be dropped)."""
-    from .lexicon import AGENT_ID_SHAPE, agent_or_none, agent_prefix
-
     labels: dict[str, str] = {}
 
     def put(label: str, value: str) -> bool:
