@@ -199,3 +199,21 @@ def test_an_introduction_gives_its_values_as_labels():
     # what was said is the content when the verb is "log it"
     said = introduction(['In s_1, iteration 5, developer_2 says: "green" Log it.'], data)
     assert said is not None and said[0] == "Log it." and said[-1] == 'Content: "green"'
+
+
+def test_a_passive_write_is_made_active_and_a_value_asked_is_no_write():
+    from skill.reader.lexicon import active_voice, words_of
+
+    words, found = active_voice(words_of("group_a needs to be marked failed"), tables())
+    assert found == ["mark"] and "mark" in words
+    assert active_voice(words_of("which groups are marked failed"), tables())[1] == []  # no "be"
+    assert parse("What is testing_config set to?") == ("get-config", {"key": "testing_config"})
+
+
+def test_an_id_ruled_out_is_never_the_value():
+    from skill.reader.lexicon import negated_ids
+
+    assert negated_ids("log it to s_2 (not sess_beta, it is paused)") == {"sess_beta"}
+    assert negated_ids("mark group_a failed, not the session") == set()
+    with pytest.raises(RequestNotUnderstood):
+        parse("show the task groups, not of sess_beta")

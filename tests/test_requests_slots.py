@@ -151,6 +151,8 @@ CASES = {
         ("log-interaction", "log this for s_1 (agent id: dev_x)", "dev_x"),
         ("log-tokens", "12,500 tokens for developer_2", "developer_2"),
         ("log-interaction", "log this for s_1", None),
+        ("log-tokens", "log 900 tokens for agent sess_x_qa (type qa) in s_1", "sess_x_qa"),
+        ("log-tokens", "log 900 tokens for agent tech_lead in s_1", None),  # a type, not an id
     ],
     "agent_type_quoted": [
         ("get-logs", 'logs of s_1 for agent type "Tech Lead"', "Tech Lead"),
@@ -201,6 +203,7 @@ CASES = {
         ("token-summary", "token usage of s_1 per agent", "agent_type"),
         ("token-summary", "token usage of s_1 by agent id", "agent id"),
         ("token-summary", "token usage of s_1", None),
+        ("token-summary", "tokens of each agent (by agent id) in s_1", "agent id"),
     ],
     "state_type": [
         ("get-state", "the latest orchestrator state of s_1", "orchestrator"),
@@ -213,6 +216,12 @@ CASES = {
         ("get-skill-output", "what did s_1 produce", None),
         ("save-skill-output", "save skill output session_id=s_1, skill_name=lint_check", "lint_check"),
         ("save-skill-output", "save my audit result as the lint_check output for s_1", "lint_check"),
+        (
+            "save-skill-output",
+            "keep the bench report as skill output for s_1, skill name perf_bench",
+            "perf_bench",
+        ),
+        ("save-skill-output", "save skill output for s_1, skill perf_bench", "perf_bench"),
     ],
     "config_key": [
         ("get-config", "the config value for testing_config", "testing_config"),
@@ -318,3 +327,15 @@ def test_every_slot_word_list_is_used():
     source = inspect.getsource(slots)
     listed = {k for k in tables()["slots"] if not k.startswith("_")}
     assert {k for k in listed if f'"{k}"' not in source} == set()
+
+
+def test_a_skill_named_twice_is_refused():
+    with pytest.raises(RequestNotUnderstood):
+        slots.run_rule(
+            "skill_name", "save-skill-output", "save the coverage output for s_1, skill name lint_check"
+        )
+
+
+def test_two_groupings_are_refused():
+    with pytest.raises(RequestNotUnderstood):
+        slots.run_rule("grouped_by", "token-summary", "tokens of s_1 per agent type, by agent id")

@@ -23,7 +23,9 @@ from .lexicon import (
     SESSION_SHAPE,
     TOKEN,
     Lazy,
+    active_voice,
     agent_or_none,
+    agent_phrases,
     agent_prefix,
     agents_in,
     clean_scalar,
@@ -31,6 +33,7 @@ from .lexicon import (
     enum_words,
     hand_over_pattern,
     label_of,
+    negated_ids,
     refuse,
     request_form,
     strip_quoted,
@@ -52,7 +55,7 @@ def check_read_carries_no_write(
     """Guarantee, second net: a read never answers a request that says to write anywhere ("…: changes
     requested, bump the revision count", "used 31k tokens - log that please"), nor a verbless one that
     carries values only a write takes (a token count, an agent id)."""
-    words = words_of(body) + [w for s in intent.sentences for w in words_of(s)]
+    words = words_of(body) + [w for s in intent.sentences for w in words_of(_value_asked(s, data))]
     markers = data["_write_markers"] | {"bump", "mark", "track", "set"}
     said = [w for w in words if w in markers]
     spoken = re.search(
@@ -223,6 +226,8 @@ def check_lists(command: str, phrase: str, raw: dict[str, Any]) -> None:
             if re.match(r"(?i)(?:bazinga|sess|session)[_-]|[a-z]+_\d{8}_", m.group(1))
             and m.group(1).lower() not in ("bazinga-db", "bazinga_db")
         }
+        # "for agent sess_beta_qa": the agent's id; "(not sess_beta — that one's paused)": a session ruled out
+        sessions -= {str(raw.get("agent_id", "")).lower()} | negated_ids(unquoted)
         if len(sessions) > 1:
             raise refuse(
                 f"the request names several sessions ({', '.join(sorted(sessions))}); {command} takes one: "
@@ -294,6 +299,13 @@ def _same_shape(first: str, second: str) -> bool:
     return bool(re.fullmatch(r"[\w.-]*\d[\w.-]*", second)) and bool(re.fullmatch(r"[\w.-]*\d[\w.-]*", first))
 
 
+def _value_asked(sentence: str, data: dict[str, Any]) -> str:
+    """The sentence without a participle that asks a value ('What is testing_config set to?'): a verb
+    followed only by 'to' / 'as' at the end of a question writes nothing."""
+    asked = "|".join(data["passive_writes"]["asked"])
+    return re.sub(r"(?i)\b[a-z]+\s+(?:" + asked + r")\s*\?+\s*$", "?", sentence)
+
+
 def check_direction(intent: Intent, command: str) -> None:
     """Guarantee: a request led by a write verb never runs a read, and one led by a read verb never a write.
 
@@ -307,9 +319,10 @@ def check_direction(intent: Intent, command: str) -> None:
         found = [
             w
             for s in intent.sentences
-            for w in words_of(s)
+            for w in words_of(_value_asked(s, tables()))
             if w in markers or (w.endswith("ing") and {w[:-3], w[:-3] + "e", w[:-4]} & keeps)
         ]  # "…, setting it": a storage verb in -ing after the object
+        found += [w for s in intent.sentences for w in active_voice(words_of(s), tables())[1]]
         if found:
             raise refuse(
                 f"the request says {found[0]!r} (a write) but names only a read ({command}); "
@@ -367,7 +380,8 @@ def check_coverage(command: str, args: dict[str, Any], phrase: str, data: dict[s
             and m.group(1).lower() not in ("bazinga-db", "bazinga_db")
         }
         given = str(args.get("session_id", "")).lower()
-        missed = sorted(n for n in named if n.lower() != given)
+        elsewhere = {str(args.get("agent_id", "")).lower()} | negated_ids(text)  # "agent sess_beta_qa"
+        missed = sorted(n for n in named if n.lower() != given and n.lower() not in elsewhere)
         if missed:
             raise refuse(
                 f"the request names session {missed[0]!r}, but {command} would run on "
@@ -441,6 +455,7 @@ def check_provenance(command: str, args: dict[str, Any], text: str) -> None:
             spellings = {value, value.replace("_", " ")} | {
                 a for a, target in AGENT_TYPES["aliases"].items() if target == value
             }
+            spellings |= agent_phrases(value)  # "this security review finding"
         else:
             spellings = {" ".join(str(value).lower().split())}
         if not any(s.lower() in haystack or re.sub(r"[\s_-]+", "", s.lower()) in squashed for s in spellings):
@@ -499,6 +514,16 @@ def check_result(command: str, args: dict[str, Any], intent: Intent, labelled: L
     data = tables()
     spec = COMMANDS[command]
     check_direction(intent, command)
+    ruled_out = negated_ids(strip_quoted(labelled.phrase))
+    for name in ("session_id", "group_id", "agent_id"):
+        if str(args.get(name, "")).lower() in ruled_out:
+            # "(not sess_beta)" names what the request is not about: it is never the value used
+            raise refuse(
+                f"the request rules out {args[name]!r}, the {label_of(name).lower()} it would use; "
+                f"say which one ({label_of(name)}: …)",
+                command,
+                kind="missing",
+            )
     if command == "query" and not re.match(r"(?is)\s*(?:select|with)\b", str(args.get("sql", ""))):
         # "run this query: DELETE FROM …": the query runs one read-only SELECT; nothing is deleted
         raise refuse(data["delete_reason"] + " A query only reads (one SELECT).", command, kind="unsupported")

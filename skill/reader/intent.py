@@ -21,6 +21,7 @@ from .lexicon import (
     SESSION_SHAPE,
     SPOKEN_WRITE,
     Lazy,
+    active_voice,
     agent_in,
     agent_or_none,
     agent_prefix,
@@ -429,6 +430,8 @@ def recognise(head: str, label_lines: list[list[str]], data: dict[str, Any], fir
         kept.append(sentence)
         # values in parentheses ("(session: s_1)", "(iteration 2, agent qa_1)") never name the operation
         unvalued = _SESSION_QUALIFIER.sub(" ", PARENS.sub(" ", _QUOTED.sub(" ", sentence)))
+        # "set its status to failed in s_1, not the whole session": what is ruled out names no operation
+        unvalued = _ruled_out(data).sub(" ", unvalued)
         words = words_of(_AMPERSAND.sub(" and ", unvalued))
         # "the session's status", "the group's review status": the owner is the object
         words = [
@@ -437,6 +440,7 @@ def recognise(head: str, label_lines: list[list[str]], data: dict[str, Any], fir
         ]
         # "developer_3's report": the agent's (its type says whose report: an interaction, not a skill's)
         words = [(agent_prefix(w[:-2]) or w) if w.endswith("'s") else w for w in words]
+        words = active_voice(words, data)[0]  # "the session s_1 should be marked failed": a write
         pairs, delete_seen, sentence_lead = _pairs(words, data)
         lead = lead or sentence_lead
         delete = delete or delete_seen
@@ -784,7 +788,7 @@ def has_verb(sentences: list[str], data: dict[str, Any]) -> bool:
 
 def _has_write_verb(sentences: list[str], data: dict[str, Any]) -> bool:
     for sentence in sentences:
-        words = _role_nouns_dropped(words_of(sentence), data)
+        words = _role_nouns_dropped(active_voice(words_of(sentence), data)[0], data)
         for index, word in enumerate(words):
             if data["_verb"].get(word) in ("create", "write", "update", "run"):
                 return True
@@ -874,6 +878,18 @@ def intent_of(head: str, label_candidates: list[list[str]], lines: list[str]) ->
             "say what to do with group values (mark, set, update …): the request names no verb, and writes "
             "are never guessed",
             "update-task-group",
+        )
+    if (
+        spec["kind"] == "read"
+        and intent.lead is None
+        and not head.rstrip().endswith("?")
+        and _STATED_DONE.search(" ".join(intent.sentences))
+    ):
+        # "group_a investigated, root cause found (s_1)": what happened to an object, told without a
+        # verb of this skill. A read would answer a report; a write is never guessed: refuse
+        raise refuse(
+            "no operation is asked for: the request states what happened but names no verb (log, mark, "
+            "get …); writes are never guessed"
         )
     if spec["kind"] == "read" and not has_verb(intent.sentences, data):
         # "PM interaction / Content: …" without a verb: the values are a write's; writes are never guessed.
@@ -972,6 +988,29 @@ def _check_joined_objects(words: list[str], primaries: list[Any], data: dict[str
                 commands[0],
                 kind="two_operations",
             )
+
+
+_RULED_OUT: list[Any] = []
+
+
+def _ruled_out(data: dict[str, Any]) -> Any:
+    """A clause after a comma, dash or parenthesis that opens with a negation ("…, not the whole session")."""
+    if not _RULED_OUT:
+        words = "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in data["negated"]["words"])
+        _RULED_OUT.append(
+            re.compile(
+                r"(?i)(?:[,;(\u2014\u2013]|\s-)\s*(?:but\s+)?(?:" + words + r")\s+[^,;.()\u2014\u2013:]*"
+            )
+        )
+    return _RULED_OUT[0]
+
+
+# an id followed by a past participle: "group_a investigated", "sess_beta finished yesterday"
+_STATED_DONE = Lazy(
+    r"(?i)(?<![\w.-])(?:(?:task[_-]?)?group[_-][a-z0-9][\w.-]*|(?:bazinga|sess|session|s)[_-][a-z0-9][\w.:@+-]*)"
+    r"\s+(?:(?:was|has\s+been|got)\s+)?[a-z]{3,}ed\b(?!\s+(?:by|since|after|before|in|on|for|at)\b)",
+    needs=("ed",),
+)
 
 
 def _states_a_new_value(head: str, data: dict[str, Any]) -> bool:

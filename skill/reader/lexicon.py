@@ -277,6 +277,27 @@ def words_of(text: str) -> list[str]:
     return _WORD.findall(text.lower().replace("\u2019", "'"))
 
 
+def active_voice(words: list[str], data: dict[str, Any]) -> tuple[list[str], list[str]]:
+    """The words with each passive write made active ('should be marked failed' -> 'should be mark
+    failed'), and the verbs so found: 'be' + the participle of an update, write or create verb."""
+    passive = data["passive_writes"]
+    verbs = data["_verb"]
+    found: list[str] = []
+    out = list(words)
+    for i in range(1, len(words)):
+        if words[i - 1] not in passive["auxiliaries"]:
+            continue
+        word = words[i]
+        stems = [passive["irregular"][word]] if word in passive["irregular"] else []
+        if word.endswith("ed"):
+            stems += [word[:-2], word[:-1], word[:-3]]  # marked, closed, logged
+        stem = next((s for s in stems if verbs.get(s) in passive["classes"]), None)
+        if stem is not None:
+            out[i] = stem
+            found.append(stem)
+    return out, found
+
+
 GROUP_ID = Lazy(r"^(?:task[_-]?)?group[_-][a-z0-9][\w.-]*$|^grp[_-]?[a-z0-9][\w.-]*$", needs=("group", "grp"))
 
 
@@ -414,6 +435,14 @@ def agents_in(text: str, *, first_only: bool = False) -> list[tuple[str, str]]:
         )
         names -= {"lead", "manager"}  # too common as plain words
         _AGENT_WORDS = {" ".join(n.replace("_", " ").replace("-", " ").split()): n for n in names}
+        # "this security review finding": the activity of a role of two words names the role
+        activities = {v: k for k, v in tables()["agent_roles"]["activities"].items() if not k.startswith("_")}
+        for role in tables()["agent_roles"]["roles"]:
+            *first, last = role.split("_")
+            if first and last in activities:
+                phrase = " ".join(first + [activities[last]])
+                _AGENT_WORDS.setdefault(phrase, role)
+                _ACTIVITIES.add(phrase)
     if not _AGENT_FIRST_WORDS:
         _AGENT_FIRST_WORDS.update(phrase.split()[0] for phrase in _AGENT_WORDS)
     first_words = _AGENT_FIRST_WORDS
@@ -430,6 +459,13 @@ def agents_in(text: str, *, first_only: bool = False) -> list[tuple[str, str]]:
         for size in (3, 2, 1):
             phrase = " ".join(words[index : index + size]).replace("_", " ").replace("-", " ")
             if size <= len(words) - index and phrase in _AGENT_WORDS:
+                if phrase in _ACTIVITIES and (
+                    "_" in "".join(words[index : index + size])
+                    or (words[index + size] if index + size < len(words) else "") not in tables()["_report"]
+                ):
+                    # "this security review finding": what the role reports; "the security_review state",
+                    # "logs of the security review": an identifier, or the activity itself
+                    continue
                 name = _AGENT_WORDS[phrase]
                 before = words[index - 1] if index else ""
                 if (
@@ -456,6 +492,13 @@ def agents_in(text: str, *, first_only: bool = False) -> list[tuple[str, str]]:
 
 
 _AGENT_FIRST_WORDS: set[str] = set()
+_ACTIVITIES: set[str] = set()  # "security review": a role named by what it does, in words only
+
+
+def agent_phrases(agent: str) -> set[str]:
+    """The words that name an agent type in a sentence ('security review' for security_reviewer)."""
+    agents_in("")  # builds the table
+    return {phrase for phrase, name in (_AGENT_WORDS or {}).items() if name == agent}
 
 
 def agent_or_none(value: str) -> str | None:
@@ -470,6 +513,19 @@ SESSION_SHAPE = Lazy(
     re.IGNORECASE,
     needs=("_", "-"),
 )
+
+
+def negated_ids(text: str) -> set[str]:
+    """The ids a text rules out ('(not sess_beta — that one's paused)', 'rather than s_2'): named, but never
+    a value of the request."""
+    words = "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in tables()["negated"]["words"])
+    found = re.finditer(
+        r"(?i)\b(?:"
+        + words
+        + r")\s+(?:(?:the|in|for|of|on|from|to)\s+)*(?:session\s+)?([\w.:@+-]*[\d_][\w.:@+-]*)",
+        text,
+    )
+    return {m.group(1).rstrip(".:").lower() for m in found}
 
 
 AGENT_ID_SHAPE = Lazy(
@@ -535,6 +591,8 @@ def correct_typos(phrase: str) -> str:
         spelling, known = data["_spelling"], data["_known_words"]
         if lowered in known or any(a <= match.start() < b for a, b in quoted):
             return word
+        if lowered.endswith("ed") and (lowered[:-1] in data["_verb"] or lowered[:-2] in data["_verb"]):
+            return word  # 'updated', 'marked': a verb's participle, no typo of 'updates'
         # one edit, never the first letter: 'sesion', 'gorups', 'revison' (not 'found' -> 'round')
         found = {
             c

@@ -582,6 +582,18 @@ def agent_id(s: Slots) -> str | None:
     """'agent id: qa_1', or an id shaped like an agent's: '(agent developer_4)', 'by developer_1'."""
     token = s.first_token([r"\bagent[ _-]?id\s*[:=]?\s*" + TOKEN])
     if token is None:
+        # "for agent sess_beta_qa (type qa)": an identifier right after "agent" is the agent's id, whatever
+        # its prefix (an agent type there is the type: "agent tech_lead")
+        for match in re.finditer(r"\bagent\s+" + TOKEN, strip_quoted(s.text), re.IGNORECASE):
+            named = clean_token(match.group(1))
+            known = (
+                set(AGENT_TYPES["documented"])
+                | set(AGENT_TYPES["aliases"])
+                | set(s.data["agent_roles"]["roles"])
+            )
+            if re.search(r"[_\d]", named) and named.lower() not in known and re.match(r"[A-Za-z]", named):
+                return named
+    if token is None:
         given = {str(v) for v in s.raw.values()}
         for match in AGENT_ID_SHAPE.finditer(strip_quoted(s.text)):
             if agent_prefix(match.group(1)) is not None and match.group(1) not in given:
@@ -775,14 +787,26 @@ def token_count(s: Slots) -> str | None:
 @rule("by")
 def grouped_by(s: Slots) -> str | None:
     """'per agent', 'by agent id', 'grouped by agent_type'."""
-    match = re.search(
-        r"\b(?:" + s.words("by") + r")\s+(?:the\s+)?(agent[ _-]?id|agent[ _-]?type|agent|[\w-]+)\b",
-        s.text,
-        re.IGNORECASE,
-    )
-    if match and match.group(1).lower() not in s.data["_articles"]:
-        return "agent_type" if match.group(1).lower() == "agent" else match.group(1)
-    return None
+    said = [
+        m.group(1)
+        for m in re.finditer(
+            r"\b(?:" + s.words("by") + r")\s+(?:the\s+)?(agent[ _-]?id|agent[ _-]?type|agent|[\w-]+)\b",
+            s.text,
+            re.IGNORECASE,
+        )
+        if m.group(1).lower() not in s.data["_articles"]
+    ]
+    # "each agent (by agent id)": the grouping said in full says which one "agent" alone meant
+    full = list(dict.fromkeys(re.sub(r"[ _-]", "_", w.lower()) for w in said if w.lower() != "agent"))
+    if len(full) > 1:
+        raise refuse(
+            f"the request names several groupings ({', '.join(full)}); token-summary takes one (By: …)",
+            s.command,
+            kind="not_understood",
+        )
+    if full:
+        return next(w for w in said if w.lower() != "agent")
+    return "agent_type" if said else None
 
 
 @rule("state_type")
@@ -797,9 +821,21 @@ def skill_name(s: Slots) -> str | None:
     outputs = s.words("skill_outputs")
     lowered = s.text.lower()
     known = s.data["known_names"]["skill_name"]
+    labelled = _skill_labelled(s)
     for words in sorted(known, key=len, reverse=True):
         if re.search(r"\b" + re.escape(words) + r"\s+(?:skill\s+)?(?:" + outputs + r")\b", lowered):
-            return str(known[words])
+            return _skill_agreed(s, labelled, str(known[words]))
+    if labelled is not None:
+        # "store the test report as skill output — skill name pytest_report": the label says the name;
+        # a word before "report" only describes it, but another identifier there is a second name
+        described = [
+            clean_token(m.group(1))
+            for m in re.finditer(TOKEN + r"\s+(?:skill\s+)?(?:" + outputs + r")\b", s.text, re.IGNORECASE)
+        ]
+        for token in described:
+            if "_" in token and token.lower() != labelled.lower():
+                return _skill_agreed(s, labelled, token)
+        return labelled
     before = [
         clean_token(m.group(1))
         for m in re.finditer(TOKEN + r"\s+(?:skill\s+)?(?:" + outputs + r")\b", s.text, re.IGNORECASE)
@@ -819,6 +855,31 @@ def skill_name(s: Slots) -> str | None:
             TOKEN + r"\s+(?:skill\s+)?(?:" + outputs + r")\b",
             r"\bskill(?:[ _-]?name)?\s*(?:(?:outputs|output|results?)\b)?\s*(?:for|of|=|:)?\s*" + TOKEN,
         ]
+    )
+
+
+def _skill_labelled(s: Slots) -> str | None:
+    """The name after its label: 'skill name pytest_report', 'skill: lint_check', 'skill test_coverage'
+    (an identifier right after "skill", never "skill output")."""
+    outputs = s.words("skill_outputs")
+    for match in re.finditer(r"\bskill(?:[ _-]?name)?\s*(?:[:=]|\bis\b)?\s*" + TOKEN, s.text, re.IGNORECASE):
+        token = clean_token(match.group(1))
+        said = match.group(0).lower()
+        if not token or re.fullmatch(outputs, token, re.IGNORECASE) or token.lower() in s.data["_stop"]:
+            continue
+        if "name" in said or ":" in said or "=" in said or "_" in token:
+            return token
+    return None
+
+
+def _skill_agreed(s: Slots, labelled: str | None, inferred: str) -> str:
+    """The skill the text describes, unless its label names another one: two names are refused."""
+    if labelled is None or labelled.lower() == inferred.lower():
+        return inferred
+    raise refuse(
+        f"the request names several skills ({inferred}, {labelled}); say which one (Skill Name: …)",
+        s.command,
+        kind="not_understood",
     )
 
 
