@@ -189,6 +189,8 @@ CASES = {
         ("get-skill-output", "what did s_1 produce", None),
         ("save-skill-output", "save skill output session_id=s_1, skill_name=lint_check", "lint_check"),
         ("save-skill-output", "save my audit result as the lint_check output for s_1", "lint_check"),
+        ("save-skill-output", "save skill output for sess_beta", None),  # the session it is for
+        ("get-skill-output", "the skill output for perf_probe in s_1", "perf_probe"),
     ],
     "config_key": [
         ("get-config", "the config value for testing_config", "testing_config"),
