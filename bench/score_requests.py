@@ -99,7 +99,7 @@ CORRECTIONS = {
     HELDOUT / "v1_corrections.json": V1,
     HELDOUT / "v2_corrections.json": V2,
     HELDOUT / "v3_corrections.json": V3,
-    HELDOUT / "v4_corrections.json": V4,  # a parameter name the writers' brief got wrong, and contract readings
+    HELDOUT / "v4_corrections.json": V4,  # a name the writers' brief got wrong; contract readings
     HELDOUT / "r5dev_corrections.json": R5DEV,
 }
 HELD_OUT_PARTS = set(HELD_OUT)  # aggregates only; their failures are shown only with --i-am-done

@@ -115,6 +115,44 @@ def test_no_operation_hint_lists_every_operation():
         assert tables()["forms"][command].split("please ", 1)[1].rstrip(":") in caught.value.hint
 
 
+def test_label_value_parts_without_colons_are_read_only_when_every_part_is_one():
+    from skill.reader.split import bare_label_run
+    from skill.vocabulary import argument_specs
+
+    data = tables()
+    decision, log = argument_specs("log-decision"), argument_specs("log-interaction")
+    assert bare_label_run('kind rollout, data {"a": [1, 2]}, iteration 4.', decision, data) == [
+        ("decision_type", "rollout"),
+        ("decision_data", '{"a": [1, 2]}'),
+        ("iteration", "4"),
+    ]
+    assert bare_label_run("session s_7, agent Tech Lead, content merged, finally", log, data) == []
+    assert bare_label_run("agent qa, content all green", log, data) == [
+        ("agent_type", "qa"),
+        ("content", "all green"),
+    ]
+    # prose: a text first, a verb as the label, a word where an id goes, an agent type that is none
+    assert bare_label_run("content done, iteration 2", log, data) == []
+    assert bare_label_run("note the flaky test, iteration 2", log, data) == []
+    assert bare_label_run("session closing, agent qa", log, data) == []
+    assert bare_label_run("type errors fixed, details in the PR", log, data) == []
+    assert bare_label_run("iteration 2, iteration 3", log, data) == []  # one value twice: no run
+
+
+def test_a_request_label_gives_the_first_sentence_only_when_its_value_reads_as_a_request():
+    from skill.reader.normalise import normalise
+
+    assert normalise("**Session:** `s_4`\n**Need:** the token summary per agent")[0] == (
+        "the token summary per agent"
+    )
+    assert normalise("Session: s_4\nTask: Port the export job to Go") == [
+        "Session: s_4",
+        "Task: Port the export job to Go",
+    ]
+    # a sentence before the labels names the operation: the label keeps its value
+    assert normalise("Create a session.\nSession: s_4\nRequest: get logs")[0] == "Create a session."
+
+
 def test_a_json_object_of_the_operations_own_parameters_gives_those_values():
     from skill.reader.split import parameters_object
 

@@ -222,6 +222,8 @@ CASES = {
             "perf_bench",
         ),
         ("save-skill-output", "save skill output for s_1, skill perf_bench", "perf_bench"),
+        ("save-skill-output", "save skill output for sess_beta", None),  # the session it is for
+        ("get-skill-output", "the skill output for perf_probe in s_1", "perf_probe"),
     ],
     "config_key": [
         ("get-config", "the config value for testing_config", "testing_config"),

@@ -88,6 +88,35 @@ def operation_label(lines: list[str], data: dict[str, Any]) -> list[str]:
                 if line.strip() and not line.rstrip().endswith(":")
             ]
             return [value] + head + lines[index + 1 :]
+    return request_label(lines, data)
+
+
+def request_label(lines: list[str], data: dict[str, Any]) -> list[str]:
+    """'**Session:** `s_1`' then '**Need:** its task groups with status `completed`': a text that opens with
+    labels and whose request is the value of one of ``request_labels`` (Need, Request, Ask, Task …) gets
+    that value as its first sentence, when the value reads as a request (a verb, a determiner or an
+    operation noun first); every line before it must be a label line (no other sentence names the
+    operation)."""
+    words = data["request_labels"]["words"]
+    for index, line in enumerate(lines):
+        if not line.strip():
+            continue
+        match = LABEL_LINE.match(line)
+        if match is None:
+            return lines  # a sentence before any request label: it names the operation, if anything does
+        key = label_key(match.group(1).strip("*_ "))
+        if key not in words:
+            if key not in data["_label"]:
+                return lines
+            continue
+        value = _strip_prefixes(match.group(2).strip(), data)
+        said = re.findall(r"[a-z][a-z_'’-]*", value.lower())
+        if not said:
+            return lines
+        nouns = [" ".join(said[:size]) for size in range(1, data["_noun_words"] + 1)]
+        if said[0] in data["_verb"] or said[0] in data["_articles"] or any(n in data["_noun"] for n in nouns):
+            return [value] + lines[:index] + lines[index + 1 :]
+        return lines
     return lines
 
 

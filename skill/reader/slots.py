@@ -850,12 +850,22 @@ def skill_name(s: Slots) -> str | None:
             s.command,
             kind="not_understood",
         )
-    return s.first_token(
+    found = s.first_token(
         [
             TOKEN + r"\s+(?:skill\s+)?(?:" + outputs + r")\b",
             r"\bskill(?:[ _-]?name)?\s*(?:(?:outputs|output|results?)\b)?\s*(?:for|of|=|:)?\s*" + TOKEN,
         ]
     )
+    if (
+        found
+        and SESSION_SHAPE.fullmatch(found)
+        and re.search(
+            r"(?i)\bskill\s+(?:outputs?|results?)\s+(?:for|of)\s+[`\"'\u201c\u2018]?" + re.escape(found),
+            s.text,
+        )
+    ):
+        return None  # "save skill output for s_1": the session the output is for, not the skill's name
+    return found
 
 
 def _skill_labelled(s: Slots) -> str | None:

@@ -313,6 +313,149 @@ def _labelled_run(phrase: str, arg_specs: dict[str, Any], data: dict[str, Any]) 
     return []
 
 
+def _top_level_parts(text: str) -> list[str]:
+    """The text cut at its commas outside quotes, backticks and brackets (a JSON value is one part)."""
+    parts: list[str] = []
+    start = depth = 0
+    quote = ""
+    escaped = False
+    for index, char in enumerate(text):
+        if quote:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == quote or (quote == "\u201c" and char == "\u201d"):
+                quote = ""
+        elif char in '"`\u201c':
+            quote = char
+        elif char in "{[(":
+            depth += 1
+        elif char in "}])":
+            depth -= 1
+        elif char == "," and depth == 0:
+            parts.append(text[start:index])
+            start = index + 1
+    if quote or depth:
+        return []  # a quote or a bracket left open: no run of values
+    parts.append(text[start:])
+    return [part.strip() for part in parts]
+
+
+def _bare_label(segment: str, arg_specs: dict[str, Any], data: dict[str, Any]) -> tuple[str, str] | None:
+    """'type architecture' -> ('decision_type', 'architecture'): a segment that starts with one of the
+    operation's label words (the longest spelling, one to three words) and goes on with a value that the
+    argument can take; None for anything else. A label word that is also a verb of the reader ("note",
+    "log") or a preposition ("from", "by") is read as prose, never as a label without its colon."""
+    words = segment.split()
+    for size in (3, 2, 1):
+        if len(words) <= size:
+            continue
+        key = label_key(" ".join(words[:size]))
+        arg = next((c for c in data["_label"].get(key, ()) if c in arg_specs), None)
+        if arg is None:
+            continue
+        if size == 1 and (key in data["_verb"] or key in data["_qualifiers"] or key in data["_stop_label"]):
+            return None
+        value = segment.split(None, size)[size].strip()
+        kind = arg_specs[arg]["type"]
+        if value[:1] in ":=":
+            return None  # "session: s_1" is the labelled form, read by label_segments
+        if kind == "json":
+            return (arg, value) if value[:1] in "{[" else None
+        if kind in ("text", "sql"):
+            return arg, value
+        bare = value.strip("`\"'\u201c\u201d")
+        if kind == "agent_type":
+            known = (
+                agent_or_none(bare) in AGENT_TYPES["documented"]
+                or agent_prefix(bare.lower()) is not None
+                or label_key(bare).replace(" ", "_") in data["agent_roles"]["roles"]
+            )
+            return (arg, bare) if known else None  # "agent Tech Lead", "agent qa_2"; never "type errors"
+        if kind in ENUMS and any(bare.lower() == word for word, _value in enum_words(kind)):
+            return arg, bare  # "status in progress": a value of the vocabulary, as it spells it
+        if kind == "id" and not re.search(r"[_\d]", bare):
+            return None  # "session closing": a word, not an id
+        if kind in ("count", "row_limit") and not re.fullmatch(r"#?\d[\d_]*(?:\.\d+)?[kK]?", bare):
+            return None  # "round two", "count them": no number
+        if re.fullmatch(r"[\w.:@+-]+", bare):
+            return arg, bare  # one word: an id, a name, a number, a status
+        return None
+    return None
+
+
+def bare_label_run(
+    text: str, arg_specs: dict[str, Any], data: dict[str, Any], *, least: int = 2, scalars: bool = False
+) -> list[Any]:
+    """'type architecture, details {…}, iteration 3' -> the (argument, value) pairs of a comma-separated run
+    whose every part starts with one of the operation's label words, written without colons; [] when any
+    part does not (a text with commas in it stays the text), when a part is a text value but the first
+    (a run opens with a value such as an id, never with prose), or when an argument is given twice."""
+    text = text.strip().rstrip(".").rstrip()
+    if "\n" in text or len(text) > 2000 or "," not in text and least > 1:
+        return []
+    parts = _top_level_parts(text)
+    if len(parts) < least:
+        return []
+    found = [_bare_label(part, arg_specs, data) for part in parts]
+    run = [pair for pair in found if pair is not None]
+    if len(run) < len(found):
+        return []
+    names = [name for name, _value in run]
+    if len(set(names)) < len(names) or arg_specs[names[0]]["type"] in ("text", "sql"):
+        return []
+    if scalars and any(arg_specs[name]["type"] in ("text", "sql", "json") for name in names):
+        return []  # in the sentence before the body: ids, names, numbers only
+    return run
+
+
+def _bare_phrase_run(phrase: str, arg_specs: dict[str, Any], data: dict[str, Any]) -> tuple[str, list[Any]]:
+    """'Save skill output for s_1, skill lint_check' -> ('Save skill output for s_1', [('skill_name',
+    'lint_check')]): the 'label value' parts that end a one-line sentence after a comma, from the first
+    part that starts with a label word to the end (``bare_label_run``: every one of them such a part, each
+    an id, a name or a number: a text or JSON value is the body's); none inside quotes or brackets."""
+    if "\n" in phrase.strip() or len(phrase) > 2000:
+        return phrase, []
+    parts = _top_level_parts(phrase.strip())
+    for first in range(1, len(parts)):
+        if _bare_label(parts[first], arg_specs, data) is not None:
+            return ", ".join(parts[:first]), bare_label_run(
+                ", ".join(parts[first:]), arg_specs, data, least=1, scalars=True
+            )
+    return phrase, []
+
+
+def _said_before(command: str, before: str, run: list[Any]) -> None:
+    """Refuse a value of the run that the sentence before it already gives otherwise ('Save the lint_check
+    output for s_1, skill foo_bar'): the inline rules read that sentence on its own, and an identifier
+    they find for an argument of the run must be the run's."""
+    from ..errors import RequestNotUnderstood
+    from .slots import fill_slots
+
+    def same(name: str, first: str, second: str) -> bool:
+        first, second = clean_scalar(first).lower(), clean_scalar(second).lower()
+        if name == "agent_type":  # "tech_lead" and "agent tech_lead_1": the id says its type
+            first, second = (agent_prefix(v) or agent_or_none(v) or v for v in (first, second))
+        return first == second
+
+    found: dict[str, Any] = {}
+    try:
+        fill_slots(command, before, found)
+    except RequestNotUnderstood:
+        return  # the sentence alone is unclear; the whole text is read (and checked) again by the slots
+    for name, value in run:
+        said = found.get(name)
+        if isinstance(said, str) and re.search(r"[_\d]", said) and not same(name, said, value):
+            # an identifier the sentence names ("lint_check", "s_1"); a plain word before a noun ("the
+            # security state", "the developer finding") is refined by the label, as a label line does
+            raise refuse(
+                f"two values given for {label_of(name)}: {said!r} and {value!r}",
+                command,
+                kind="list_of_values",
+            )
+
+
 _VALUE_LABEL_TYPES = ("id", "name", "agent_type", "count", "limit", "row_limit", "time", *ENUMS)
 
 
@@ -510,6 +653,13 @@ def split(lines: list[str]) -> tuple[str, list[list[str]], int]:
         if match and label_key(match.group(1)) in data["_dual"] and _values_then_quote(match.group(2)):
             # 'Log: orchestrator, sess_beta, "All three groups dispatched"': the verb, then its values
             return lines[0].strip(), [], len(lines)
+        if (
+            match
+            and label_key(match.group(1)) in data["_dual"]
+            and any(bare_label_run(match.group(2), argument_specs(c), data) for c in OPERATIONS)
+        ):
+            # "log: session s_1, agent qa, content …": the verb, then its values as 'label value' parts
+            return lines[0].strip(), [], len(lines)
     head = "\n".join(lines[:first_label]).strip()
     label_candidates = [c for c in (label_args(lines[i], data) for i in range(first_label, len(lines))) if c]
     return head, label_candidates, 0
@@ -679,6 +829,19 @@ def label_values(lines: list[str], command: str, phrase: str, body: str) -> Labe
         if name in raw and clean_scalar(raw[name]) != clean_scalar(value):
             raise refuse(f"two values given for {label_of(name)}", command, kind="list_of_values")
         raw[name] = value
+    before_run, run = _bare_phrase_run(phrase, arg_specs, data)
+    if run:
+        _said_before(command, before_run, run)
+    for name, value in run:
+        # "Save skill output for s_1, skill lint_check: {…}": labels without colons after a comma
+        if name in raw and clean_scalar(raw[name]) != clean_scalar(value):
+            raise refuse(f"two values given for {label_of(name)}", command, kind="list_of_values")
+        raw[name] = value
+    if segments is None and body.strip():
+        run = bare_label_run(body, arg_specs, data)
+        if run:
+            # "…: type architecture, details {…}, iteration 3" -- 'label value' parts, every one of them
+            segments = run
     if segments is not None:
         # "…: Session ID: s_1, Agent Type: pm, Content: done" -- labels written on one line
         for name, value in segments:
