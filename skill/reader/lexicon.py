@@ -25,6 +25,7 @@ from ..vocabulary import (
 
 TYPE_CHECKING = False  # importing typing costs ~2 ms per process; annotations are strings anyway
 if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
     from typing import Any
 
 
@@ -47,6 +48,19 @@ class Lazy:
         # (?i) anywhere, or re.IGNORECASE: needs are looked for in the lowered text, when it is ASCII
         self._folded = bool(flags & re.IGNORECASE) or _inline_ignorecase(pattern)
 
+    if TYPE_CHECKING:  # what a compiled pattern offers, typed for mypy (served by __getattr__ at run time)
+
+        def match(self, string: str, pos: int = 0, endpos: int = ...) -> re.Match[str] | None: ...
+        def search(self, string: str, pos: int = 0, endpos: int = ...) -> re.Match[str] | None: ...
+        def fullmatch(self, string: str, pos: int = 0, endpos: int = ...) -> re.Match[str] | None: ...
+        def finditer(self, string: str, pos: int = 0, endpos: int = ...) -> Iterator[re.Match[str]]: ...
+        def findall(self, string: str, pos: int = 0, endpos: int = ...) -> list[Any]: ...
+        def split(self, string: str, maxsplit: int = 0) -> list[str | Any]: ...
+        def sub(self, repl: str | Callable[[re.Match[str]], str], string: str, count: int = 0) -> str: ...
+        def subn(
+            self, repl: str | Callable[[re.Match[str]], str], string: str, count: int = 0
+        ) -> tuple[str, int]: ...
+
     def __getattr__(self, name: str) -> Any:
         if name.startswith("__"):  # copy, pickle and the like probe dunders: no pattern for them
             raise AttributeError(name)
@@ -60,7 +74,7 @@ class Lazy:
             setattr(self, method, getattr(compiled, method))
         return getattr(compiled, name)
 
-    def _guarded(self, name: str, args: tuple, kwargs: dict[str, Any]) -> Any:
+    def _guarded(self, name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         at = 1 if name in ("sub", "subn") else 0  # sub(repl, string), the others (string, …)
         string = args[at] if len(args) > at else kwargs.get("string")
         if isinstance(string, str):
@@ -74,7 +88,7 @@ class Lazy:
 
 
 # what each method of a Pattern returns on a text where nothing matches
-_NO_MATCH = {
+_NO_MATCH: dict[str, Callable[[str], Any]] = {
     "match": lambda s: None,
     "search": lambda s: None,
     "fullmatch": lambda s: None,

@@ -64,7 +64,7 @@ _SENTENCE = Lazy(r"(?<=[.!?])\s+(?=[A-Z])")
 
 def _is_label_line(line: str, data: dict[str, Any]) -> bool:
     match = LABEL_LINE.match(line)
-    return bool(match) and label_key(match.group(1)) in data["_label"]
+    return match is not None and label_key(match.group(1)) in data["_label"]
 
 
 def _verb_at(words: list[str], data: dict[str, Any]) -> int:

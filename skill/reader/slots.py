@@ -716,13 +716,13 @@ def agent_named_as_such(s: Slots) -> str | None:
         return None
     speakers = "|".join(re.escape(w) for w in roles["speakers"])
     reported = "|".join(re.escape(w) for w in sorted(s.data["_report"]))
-    match = re.search(
+    spoken = re.search(
         r"\bfrom\s+(?:the\s+|our\s+)?(" + speakers + r")\b(?!['\u2019]s|\s+(?:snapshot|data)\b)"
         r"|\b(?:" + s.words("role_determiners") + r")\s+(" + speakers + r")\s+(?:" + reported + r")\b",
         text,
         re.IGNORECASE,
     )
-    return (match.group(1) or match.group(2)).lower() if match else None
+    return (spoken.group(1) or spoken.group(2)).lower() if spoken else None
 
 
 @rule("agent_type", always=True)

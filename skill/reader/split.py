@@ -722,10 +722,13 @@ def parameters_object(text: str, command: str) -> tuple[str, dict[str, str]] | N
     if start < 0:
         return None
     pairs: list[Any] = []  # the top level's (key, value) pairs, in order: a key given twice is seen
+
+    def keep_pairs(given: list[tuple[str, Any]]) -> dict[str, Any]:
+        pairs.append(given)
+        return dict(given)
+
     try:
-        parsed, end = json.JSONDecoder(object_pairs_hook=lambda p: pairs.append(p) or dict(p)).raw_decode(
-            text, start
-        )
+        parsed, end = json.JSONDecoder(object_pairs_hook=keep_pairs).raw_decode(text, start)
     except (ValueError, RecursionError):
         return None
     if text[end:].strip().rstrip(".").strip() or not isinstance(parsed, dict) or not parsed:
