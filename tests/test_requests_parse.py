@@ -199,3 +199,32 @@ def test_an_introduction_gives_its_values_as_labels():
     # what was said is the content when the verb is "log it"
     said = introduction(['In s_1, iteration 5, developer_2 says: "green" Log it.'], data)
     assert said is not None and said[0] == "Log it." and said[-1] == 'Content: "green"'
+    # where the speaker works is the session
+    assert introduction(["I'm qa_2 working on s_7 - log 300 tokens"], data) == [
+        "log 300 tokens",
+        "Agent ID: qa_2",
+        "Agent Type: qa",
+        "Session ID: s_7",
+    ]
+
+
+def test_a_command_line_may_end_with_values_said_after_their_labels():
+    from skill.reader.split import command_line
+
+    line = 'log-interaction s_1 qa "smoke green" iteration 2 agent qa_3'
+    assert command_line([line]) == (
+        "log-interaction",
+        {
+            "session_id": "s_1",
+            "agent_type": "qa",
+            "content": "smoke green",
+            "iteration": "2",
+            "agent_id": "qa_3",
+        },
+    )
+    found = command_line(["create-task-group g_1 s_1 'Login form' status pending assigned to developer_1"])
+    assert found is not None and found[1]["status"] == "pending" and found[1]["assigned_to"] == "developer_1"
+    with pytest.raises(RequestNotUnderstood):  # the iteration twice: positional and after its label
+        command_line(['log-interaction s_1 qa "x y" 2 iteration 3'])
+    with pytest.raises(RequestNotUnderstood):  # an agent id of another type than the one given
+        command_line(['log-interaction s_1 qa "x y" agent developer_4'])

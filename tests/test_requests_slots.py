@@ -318,3 +318,24 @@ def test_every_slot_word_list_is_used():
     source = inspect.getsource(slots)
     listed = {k for k in tables()["slots"] if not k.startswith("_")}
     assert {k for k in listed if f'"{k}"' not in source} == set()
+
+
+def test_the_one_word_after_a_command_name_is_its_session_where_that_is_all_it_requires():
+    assert (
+        slots.run_rule("session_after_command_name", "get-decisions", "get decisions team_9_run")
+        == "team_9_run"
+    )
+    # not a plain word, a group, or a command that requires more than the session
+    assert slots.run_rule("session_after_command_name", "get-decisions", "get decisions pending") is None
+    assert slots.run_rule("session_after_command_name", "get-task-groups", "get task groups group_a") is None
+    assert (
+        slots.run_rule("session_after_command_name", "get-skill-output", "get skill output lint_check")
+        is None
+    )
+
+
+def test_a_session_before_decisions_is_no_decision_type():
+    assert slots.run_rule("decision_type", "get-decisions", "sess_beta decisions, first 10") is None
+    assert (
+        slots.run_rule("decision_type", "get-decisions", "sess_beta spawn_agent decisions") == "spawn_agent"
+    )

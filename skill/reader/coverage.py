@@ -52,7 +52,14 @@ def check_read_carries_no_write(
     """Guarantee, second net: a read never answers a request that says to write anywhere ("…: changes
     requested, bump the revision count", "used 31k tokens - log that please"), nor a verbless one that
     carries values only a write takes (a token count, an agent id)."""
-    words = words_of(body) + [w for s in intent.sentences for w in words_of(s)]
+    openers = "|".join(re.escape(w) for w in data["value_asked"]["openers"])
+    asked = r"(?i)\s*(?:" + openers + r")\b[^?]*\bset\s+(?:to|as)\s*\?+\s*$"
+    words = words_of(body) + [
+        w
+        for s in intent.sentences
+        for w in words_of(s)
+        if not (w == "set" and re.match(asked, s))  # "what's the testing_config set to?": asked, not written
+    ]
     markers = data["_write_markers"] | {"bump", "mark", "track", "set"}
     said = [w for w in words if w in markers]
     spoken = re.search(
