@@ -237,6 +237,13 @@ def test_an_introduction_gives_its_values_as_labels():
     # what was said is the content when the verb is "log it"
     said = introduction(['In s_1, iteration 5, developer_2 says: "green" Log it.'], data)
     assert said is not None and said[0] == "Log it." and said[-1] == 'Content: "green"'
+    # where the speaker works is the session
+    assert introduction(["I'm qa_2 working on s_7 - log 300 tokens"], data) == [
+        "log 300 tokens",
+        "Agent ID: qa_2",
+        "Agent Type: qa",
+        "Session ID: s_7",
+    ]
 
 
 def test_a_passive_write_is_made_active_and_a_value_asked_is_no_write():
@@ -255,3 +262,25 @@ def test_an_id_ruled_out_is_never_the_value():
     assert negated_ids("mark group_a failed, not the session") == set()
     with pytest.raises(RequestNotUnderstood):
         parse("show the task groups, not of sess_beta")
+
+
+def test_a_command_line_may_end_with_values_said_after_their_labels():
+    from skill.reader.split import command_line
+
+    line = 'log-interaction s_1 qa "smoke green" iteration 2 agent qa_3'
+    assert command_line([line]) == (
+        "log-interaction",
+        {
+            "session_id": "s_1",
+            "agent_type": "qa",
+            "content": "smoke green",
+            "iteration": "2",
+            "agent_id": "qa_3",
+        },
+    )
+    found = command_line(["create-task-group g_1 s_1 'Login form' status pending assigned to developer_1"])
+    assert found is not None and found[1]["status"] == "pending" and found[1]["assigned_to"] == "developer_1"
+    with pytest.raises(RequestNotUnderstood):  # the iteration twice: positional and after its label
+        command_line(['log-interaction s_1 qa "x y" 2 iteration 3'])
+    with pytest.raises(RequestNotUnderstood):  # an agent id of another type than the one given
+        command_line(['log-interaction s_1 qa "x y" agent developer_4'])

@@ -341,3 +341,24 @@ def test_a_skill_named_twice_is_refused():
 def test_two_groupings_are_refused():
     with pytest.raises(RequestNotUnderstood):
         slots.run_rule("grouped_by", "token-summary", "tokens of s_1 per agent type, by agent id")
+
+
+def test_the_one_word_after_a_command_name_is_its_session_where_that_is_all_it_requires():
+    assert (
+        slots.run_rule("session_after_command_name", "get-decisions", "get decisions team_9_run")
+        == "team_9_run"
+    )
+    # not a plain word, a group, or a command that requires more than the session
+    assert slots.run_rule("session_after_command_name", "get-decisions", "get decisions pending") is None
+    assert slots.run_rule("session_after_command_name", "get-task-groups", "get task groups group_a") is None
+    assert (
+        slots.run_rule("session_after_command_name", "get-skill-output", "get skill output lint_check")
+        is None
+    )
+
+
+def test_a_session_before_decisions_is_no_decision_type():
+    assert slots.run_rule("decision_type", "get-decisions", "sess_beta decisions, first 10") is None
+    assert (
+        slots.run_rule("decision_type", "get-decisions", "sess_beta spawn_agent decisions") == "spawn_agent"
+    )

@@ -242,9 +242,17 @@ def _introduced(intro: str, data: dict[str, Any]) -> list[str] | None:
         labels[label] = value
         return True
 
-    split = r",|\(|\)|\s+and\s+|\s+(?=(?:on|at|in)\s+iteration\b|(?:in|of|for)\s+session\b)"
+    at_work = "|".join(
+        re.escape(w) for w in sorted(data["introduction_at_work"]["words"], key=len, reverse=True)
+    )
+    split = (
+        r",|\(|\)|\s+and\s+|\s+(?=(?:on|at|in)\s+iteration\b|(?:in|of|for)\s+session\b"
+        r"|(?:" + at_work + r")\s+(?:on|in)\s)"
+    )
     parts = [p.strip() for p in re.split(split, intro.strip().rstrip(".")) if p.strip()]
     for part in parts:
+        # "developer_2 working on sess_alpha": where the speaker works is the session
+        part = re.sub(r"(?i)^(?:" + at_work + r")\s+(?=(?:on|in)\s)", "", part)
         bare = re.sub(r"(?i)^(?:the|a|an|our|your)\s+|\s+(?:agent|here)$", "", part).strip()
         iteration = _ITERATION.match(part)
         session = _SESSION.match(part)

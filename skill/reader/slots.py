@@ -217,6 +217,28 @@ def session_after_its_word(s: Slots) -> str | None:
     return token
 
 
+@rule("session_id")
+def session_after_command_name(s: Slots) -> str | None:
+    """'get-task-groups req_2026_checkout' then a line of why: the one word after the command's own name,
+    alone on its line, is the session where the session is all the command requires (whatever its shape);
+    never a group's or an agent's id, nor a plain word."""
+    required = [a["name"] for a in COMMANDS[s.command]["args"] if a.get("required")]
+    if required != ["session_id"]:
+        return None  # "save skill output security_scan …", "log decision qa_gate …": another value first
+    name = r"[-_\s]".join(re.escape(word) for word in s.command.split("-"))
+    token = s.first_token([r"(?im)^\s*" + name + r"\s+" + TOKEN + r"\s*$"], text=_texts_masked(s.text))
+    if (
+        token is None
+        or not any(c.isdigit() or c in "_-.:" for c in token)  # "get task groups pending": a word
+        or GROUP_ID.match(token.lower())
+        or agent_prefix(token.lower()) is not None
+        or agent_or_none(token) in AGENT_TYPES["documented"]
+        or is_enum_word(token)
+    ):
+        return None
+    return token
+
+
 @rule("session_id", commands=("get-session",))
 def session_asked_about(s: Slots) -> str | None:
     """'get the details for s_1', 'what do you know about s_1'."""
@@ -941,6 +963,8 @@ def decision_type(s: Slots) -> str | None:
             TOKEN + r"\s+(?:decision\s+)?type\b",  # "only the qa_gate type"
         ]
     )
+    if token and re.match(r"(?i)(?:bazinga|sess|session)[_-]|[a-z]+_\d{8}_", token):
+        return None  # "sess_beta decisions, first 10": the session's decisions, no decision type
     return token if token and not token.isdigit() else None
 
 

@@ -931,8 +931,11 @@ def command_line(lines: list[str]) -> tuple[str, dict[str, Any]] | None:
     if "\n" in text or first not in OPERATIONS:
         return None
     words = _shell_words(text.rstrip(".").rstrip())
-    if words is None or any(word.lower() in _NOT_COMMAND_LINE_WORDS for word in words[1:]):
-        return None  # "get-skill-output test_coverage for sess_beta", "stream-logs s_1 limit 20": words
+    if words is None:
+        return None
+    words, named_values = _trailing_named_values(first, words)
+    if any(word.lower() in _NOT_COMMAND_LINE_WORDS for word in words[1:]):
+        return None  # "get-skill-output test_coverage for sess_beta", "stream-logs s_1 for me": words
     labels, specs = tables()["_label"], argument_specs(first)
     for word in words[1:]:
         named = re.match(r"([A-Za-z][\w -]*?)=\S", word)
@@ -960,7 +963,63 @@ def command_line(lines: list[str]) -> tuple[str, dict[str, Any]] | None:
         # "update-task-group group_b s_42 --status completed": a value with no place in the command
         message = f"the command line is not one {first} reads: {error.message}"
         raise refuse(message, first, kind="unknown_label") from None
+    for name, (label, value) in named_values.items():
+        if name in values:  # 'log-interaction s_1 qa "…" agent developer_2': one agent type, said twice
+            raise refuse(
+                f"the command line gives the {name.replace('_', ' ')} twice (once after {label!r}); "
+                "give it once",
+                first,
+                kind="unknown_label",
+            )
+        values[name] = value
+    implied = agent_prefix(str(values.get("agent_id", "")).lower()) if "agent_id" in named_values else None
+    if implied is not None and agent_or_none(str(values.get("agent_type", ""))) not in (None, implied):
+        raise refuse(  # 'log-interaction s_1 qa "…" agent developer_4': whose entry is it?
+            f"the agent id {values['agent_id']} is not of the agent type {values['agent_type']}; "
+            "give one agent",
+            first,
+            kind="invalid_value",
+        )
     return first, values
+
+
+def _trailing_named_values(command: str, words: list[str]) -> tuple[list[str], dict[str, tuple[str, str]]]:
+    """'log-interaction s_1 developer "…" iteration 3 agent developer_4', 'query "SELECT …" limit 200',
+    'create-task-group g s "Name" status in_progress assigned to developer_2': the command line's own
+    words, then values each said after its label (one or two words naming exactly one of the command's
+    values, then one word). The earliest place from which every word to the end is such a pair splits
+    them; nothing is split when no such place exists."""
+    specs, labels = argument_specs(command), tables()["_label"]
+
+    def pairs(rest: list[str]) -> dict[str, tuple[str, str]] | None:
+        found: dict[str, tuple[str, str]] = {}
+        i = 0
+        while i < len(rest):
+            for width in (2, 1):
+                if i + width >= len(rest):
+                    continue
+                label = label_key(" ".join(rest[i : i + width]).rstrip(":="))
+                names = [n for n in labels.get(label, ()) if n in specs]
+                value = rest[i + width]
+                if len(names) == 1 and value and not value.startswith("-"):
+                    name = names[0]
+                    implied = agent_prefix(value.lower())
+                    if name == "agent_type" and implied is not None and "agent_id" in specs:
+                        name = "agent_id"  # 'agent developer_4': the agent's id, which says its type
+                    if name in found:
+                        return None
+                    found[name] = (label, value)
+                    i += width + 1
+                    break
+            else:
+                return None
+        return found
+
+    for start in range(2, len(words)):
+        found = pairs(words[start:])
+        if found:
+            return words[:start], found
+    return words, {}
 
 
 def _shell_words(text: str) -> list[str] | None:
