@@ -214,11 +214,33 @@ def test_locate_keeps_the_request_and_drops_only_the_prose_around_it():
     assert caught.value.code == "two_operations"
 
 
+def test_a_request_standing_on_its_own_after_a_report_drops_the_report():
+    from skill.reader.locate import locate
+
+    data = tables()
+    report = ["Nightly 7 (s_1)", "- 09:10 job #51 failed on a3f9c21", "- 09:30 job #52 green", ""]
+    assert locate(report + ["bazinga-db, mark group_a completed in s_1. thx"], data)[0].startswith(
+        "bazinga-db, mark group_a completed in s_1."
+    )
+    assert locate(report + ["Save this as QA state for s_1:", '{"green": true}'], data) == [
+        "Save this as QA state for s_1:",
+        '{"green": true}',
+    ]
+    # pointing back at the report, or a sentence on the head's line: read whole, as before
+    for head in ("bazinga-db, log these results for s_1.", "Job 52 is green, please log it for s_1."):
+        assert locate(report + [head], data) == report + [head]
+    # a second request to the skill in the report is a second operation
+    with pytest.raises(RequestNotUnderstood) as caught:
+        locate(report + ["bazinga-db, mark group_a completed in s_1.", "", "bazinga-db, close s_1."], data)
+    assert caught.value.code == "two_operations"
+
+
 def test_an_inflected_word_is_no_typo():
     from skill.reader.lexicon import correct_typos
 
     assert correct_typos("the closed docs session") == "the closed docs session"
     assert correct_typos("show the sesion record") == "show the session record"
+    assert correct_typos("the groups in progress, nothing else") == "the groups in progress, nothing else"
 
 
 def test_an_introduction_gives_its_values_as_labels():

@@ -20,6 +20,12 @@ What is dropped, and only when it is certainly no part of the request:
 A second head outside the request ("Also mark group_b failed." before or after it) is a second operation:
 refused, whatever the prose around it. A text with nothing to drop is left as it is.
 
+A report full of values (a timeline, a table, a log, a review) before a request that stands on its own --
+addressed to the skill ("bazinga-db, …", "@bazinga-db …") or an imperative paragraph, naming what it acts on
+itself and not pointing back at the report ("log it", "the above", "these results") -- is context: dropped
+(``in_report``). When the request points back, or a label of the skill stands in the report, the text is
+read whole as before.
+
 Labels first and the verb on the last line ("Skill: …" / "Output: {…}" / "Please save this skill
 output.") is the same request written in another order: the head line is put first. So is an
 introduction of who speaks ("I'm qa_3, a QA agent, on iteration 2 of session s_1: log \"…\"", "In s_1,
@@ -144,12 +150,19 @@ def _droppable(text: str, data: dict[str, Any]) -> bool:
     return not text.strip() or (not _VALUE.search(text) and not _is_label_line(text, data))
 
 
-def _signs_off(text: str, data: dict[str, Any], *, closed: bool, narrative: bool = True) -> bool:
+def _signs_off(
+    text: str, data: dict[str, Any], *, closed: bool, narrative: bool = True, told: bool = False
+) -> bool:
     """A paragraph or line after the request that is no part of it: the writer's next step or thanks
-    (always), or -- after a complete request -- narrative that names nothing the skill stores."""
+    (always), or -- after a complete request -- narrative that names nothing the skill stores. After a
+    complete request standing on its own in a report (``told``), the writer's next step may name values
+    ("After that I'll wait for QA on group_b.")."""
     lowered = text.strip().lower().lstrip("(*_> ")
-    if _VALUE.search(text) or head_in(text, data) is not None:
+    if head_in(text, data) is not None:
         return False
+    if _VALUE.search(text):
+        starts = tuple(data["trailing_prose"]) + tuple(data["sign_offs"])
+        return told and closed and lowered.startswith(starts)
     if lowered.startswith(tuple(data["trailing_prose"])):
         return True
     if not closed:
@@ -318,7 +331,6 @@ def locate(lines: list[str], data: dict[str, Any]) -> list[str]:
     moved = labels_first(lines, data) or introduction(lines, data)
     if moved is not None:
         return moved
-    paragraphs = _paragraphs(lines)
     head: tuple[int, int, str] | None = None
     for index, line in enumerate(lines):
         if not line.strip():
@@ -330,9 +342,9 @@ def locate(lines: list[str], data: dict[str, Any]) -> list[str]:
             head = (index, found[0], found[1])
             break
         if not _droppable(line, data):
-            return lines
+            return in_report(lines, data) or lines
     if head is None:
-        return lines
+        return in_report(lines, data) or lines
     at, start, what = head
     prefix = lines[at][:start]
     if not re.search(r"[A-Za-z]", prefix):
@@ -345,25 +357,43 @@ def locate(lines: list[str], data: dict[str, Any]) -> list[str]:
             or _agent_words(data) & set(words_of(prefix))
         )
     ):
-        return lines  # "… Please log it.": what "it" is stands before the head
+        return in_report(lines, data) or lines  # "… Please log it.": what "it" is stands before the head
     dropped = any(line.strip() for line in lines[:at]) or bool(lines[at][:start].strip())
-    own = next(p for p in paragraphs if at in p)
-    request = [lines[at][start:]]
     # "QA here." / "From the tech lead:" on a line of its own: who speaks, kept as the speaker of the request
     speakers = [
         line for line in lines[:at] if len(words_of(line)) <= 4 and _agent_words(data) & set(words_of(line))
     ]
     if len(speakers) > 1:
         return lines
+    who = None
     if speakers:
         who = agent_in(speakers[0])
         if who is None:
             return lines
-        request[0] = f"{who}: {request[0]}"
+    return _request_at(lines, at, start, data, dropped=dropped, speaker=who)
+
+
+def _request_at(
+    lines: list[str],
+    at: int,
+    start: int,
+    data: dict[str, Any],
+    *,
+    dropped: bool,
+    speaker: str | None = None,
+    report: bool = False,
+) -> list[str]:
+    """The request from its head (line ``at``, column ``start``) on: the lines after it in its paragraph
+    and the paragraphs after that, less a sign-off; a second head after it is a second operation."""
+    paragraphs = _paragraphs(lines)
+    own = next(p for p in paragraphs if at in p)
+    request = [lines[at][start:]]
+    if speaker is not None:
+        request[0] = f"{speaker}: {request[0]}"
     tail = [i for i in own if i > at]
     # lines after the head in its paragraph: the request's, unless they sign off a complete request
     while tail and _closed(request + [lines[i] for i in tail[:-1]], data):
-        if not _signs_off(lines[tail[-1]], data, closed=True, narrative=False):
+        if not _signs_off(lines[tail[-1]], data, closed=True, narrative=False, told=report):
             break
         tail.pop()
         dropped = True
@@ -381,7 +411,7 @@ def locate(lines: list[str], data: dict[str, Any]) -> list[str]:
         ):
             request += [""] + text
             continue
-        if _signs_off(joined, data, closed=_closed(request, data)) and all(
+        if _signs_off(joined, data, closed=_closed(request, data), told=report) and all(
             head_in(line, data) is None for line in text
         ):
             cut = dropped = True
@@ -401,3 +431,101 @@ def locate(lines: list[str], data: dict[str, Any]) -> list[str]:
             )
         return lines
     return request if dropped else lines
+
+
+# words that point back at the prose before the request: what they name is there, not in the request
+_BACK = {"above", "earlier", "previous", "preceding", "aforementioned", "foregoing"}
+_DEMONSTRATIVES = {"this", "that", "these", "those"}
+# words before a head that only join it to the prose: "so, bazinga-db please …", "ok - log …"
+_JOINERS = {"so", "ok", "okay", "anyway", "right", "well", "alright"}
+# words opening a head that say it follows another request: "Then mark …", "Also log …"
+_SEQUENCE = {"also", "then", "and", "next", "too", "additionally", "plus"}
+
+
+def _command_head(line: str) -> tuple[int, str] | None:
+    """A line written as the CLI's command line ('save-skill-output s_1 scan {…}'): a head acting on its
+    values."""
+    first = line.split(None, 1)[0] if line.strip() else ""
+    return (len(line) - len(line.lstrip()), "object") if first in COMMANDS and first != line.strip() else None
+
+
+def _points_back(clause: str, data: dict[str, Any]) -> bool:
+    """The head's words point at the prose before it: 'log the above', 'save these results', 'record that
+    report for s_1' (a demonstrative or 'my'/'the' before a report noun, with no value after it); 'save this
+    as PM state for s_1:' + JSON, 'log those 41,250 tokens' name what they act on themselves."""
+    sentence = _SENTENCE.split(clause, 1)[0]
+    if re.search(r"[\"\u201c{]|:\s*\S|:\s*$", sentence):
+        return bool(_BACK & set(words_of(sentence.split(":", 1)[0])))  # the value follows the colon or quote
+    words = words_of(sentence)
+    if _BACK & set(words):
+        return True
+    for index, word in enumerate(words[:-1]):
+        after = words[index + 1]
+        if word in _DEMONSTRATIVES and not after[:1].isdigit():
+            return True  # "log these results for s_1": the results stand before
+        if word in ("the", "my", "our") and after in data["_report"] and index + 2 == len(words):
+            return True  # "log the report": which report stands before
+    return bool(words) and words[-1] in _DEMONSTRATIVES
+
+
+def in_report(lines: list[str], data: dict[str, Any]) -> list[str] | None:
+    """The request at the end (or in the middle) of a report full of values -- a timeline, a table, a log,
+    a review -- when it stands on its own: addressed to the skill ("bazinga-db, …", "@bazinga-db …") or an
+    imperative opening its line, naming what it acts on itself (no "log it", "the above", "these results",
+    unless a Content label after it says what "it" is). The report before it is context and gives the
+    request nothing. None (the text is read whole, as before) when the request points back at the report
+    or a label of the skill stands in it; a second head in the report is a second operation."""
+    heads = []
+    for index, line in enumerate(lines):
+        if line.strip():
+            found = head_in(line, data) or _command_head(line)
+            if found is not None:
+                heads.append((index, found[0], found[1]))
+    if not heads:
+        return None
+    addressed = [h for h in heads if _ADDRESS.match(lines[h[0]], h[1])]
+    if len(addressed) > 1:
+        raise refuse(
+            "the text holds two requests to bazinga-db; send one request per operation", kind="two_operations"
+        )
+    at, start, what = addressed[0] if addressed else heads[0]
+    line = lines[at]
+    if set(words_of(line[:start])) - _JOINERS:
+        return None  # "QA: …", "Tests pass for s_1, …": words before the head on its line may be its values
+    if not addressed and at and lines[at - 1].strip():
+        return None  # an imperative not addressed to the skill stands on its own only as its own paragraph
+    opening = words_of(_ADDRESS.sub("", _POLITE.sub("", line[start:], 1), 1))[:1]
+    if opening and opening[0] in _SEQUENCE:
+        return None  # "Then mark group_a completed.": it follows a request before it
+    for text in lines[:at]:
+        words = words_of(text)
+        nouns = data["_noun"]
+        size = 2 if " ".join(words[:2]) in nouns else 1 if words[:1] and words[0] in nouns else 0
+        if (
+            size
+            and words[size : size + 1] in (["for"], ["of"], ["in"], ["on"], ["from"])
+            and not text.lstrip().startswith(("#", "*", "|"))
+            and (SESSION_SHAPE.search(text) or any(GROUP_ID.match(w) for w in words))
+        ):
+            return None  # "Logs for group_a in s_1.": a request said without a verb stands before
+    if any(_is_label_line(text, data) for text in lines[:at] if text.strip()):
+        return None  # "Iteration: 3" before the head: a value of the request
+    own = next(p for p in _paragraphs(lines) if at in p)
+    after = [lines[i] for i in own if i > at]
+    clause = line[start:]
+    if what == "pronoun" or _points_back(clause, data):
+        content = any(
+            COMMANDS_TEXT & set(data["_label"].get(label_key(m.group(1)), []))
+            for m in (LABEL_LINE.match(text) for text in after)
+            if m
+        )
+        if not content:
+            return None  # "Please log it.": what "it" is stands before the head
+    before = [h for h in heads if h[0] < at or (h[0] == at and h[1] < start)]
+    if before:
+        raise refuse(
+            f"the text holds a second request ({lines[before[0][0]].strip()[:60]!r}) besides the one it "
+            "makes; send one request per operation",
+            kind="two_operations",
+        )
+    return _request_at(lines, at, start, data, dropped=True, report=True)
