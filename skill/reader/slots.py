@@ -894,6 +894,12 @@ def _skill_labelled(s: Slots) -> str | None:
     """The name after its label: 'skill name pytest_report', 'skill: lint_check', 'skill test_coverage'
     (an identifier right after "skill", never "skill output")."""
     outputs = s.words("skill_outputs")
+    # "… as skill output secret_scan for s_1": an identifier right after "skill output" names the skill
+    after = re.search(r"\bskill\s+(?:outputs?|results?)\s+" + TOKEN, s.text, re.IGNORECASE)
+    if after:
+        token = clean_token(after.group(1))
+        if "_" in token and not re.match(r"(?i)(?:bazinga|sess|session|s)[_-]|[a-z]+_\d{8}_", token):
+            return token
     for match in re.finditer(r"\bskill(?:[ _-]?name)?\s*(?:[:=]|\bis\b)?\s*" + TOKEN, s.text, re.IGNORECASE):
         token = clean_token(match.group(1))
         said = match.group(0).lower()
