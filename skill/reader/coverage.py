@@ -36,6 +36,7 @@ from .lexicon import (
     negated_ids,
     refuse,
     request_form,
+    session_like,
     strip_quoted,
     tables,
     typo_distance,
@@ -223,8 +224,7 @@ def check_lists(command: str, phrase: str, raw: dict[str, Any]) -> None:
         sessions = {
             m.group(1).lower()
             for m in SESSION_SHAPE.finditer(unquoted.split("{", 1)[0])
-            if re.match(r"(?i)(?:bazinga|sess|session)[_-]|[a-z]+_\d{8}_", m.group(1))
-            and m.group(1).lower() not in ("bazinga-db", "bazinga_db")
+            if session_like(m.group(1)) and m.group(1).lower() not in ("bazinga-db", "bazinga_db")
         }
         # "for agent sess_beta_qa": the agent's id; "(not sess_beta — that one's paused)": a session ruled out
         sessions -= {str(raw.get("agent_id", "")).lower()} | negated_ids(unquoted)
@@ -376,8 +376,7 @@ def check_coverage(command: str, args: dict[str, Any], phrase: str, data: dict[s
         named = {
             m.group(1)
             for m in SESSION_SHAPE.finditer(text)
-            if re.match(r"(?i)(?:bazinga|sess|session)[_-]|[a-z]+_\d{8}_", m.group(1))
-            and m.group(1).lower() not in ("bazinga-db", "bazinga_db")
+            if session_like(m.group(1)) and m.group(1).lower() not in ("bazinga-db", "bazinga_db")
         }
         given = str(args.get("session_id", "")).lower()
         elsewhere = {str(args.get("agent_id", "")).lower()} | negated_ids(text)  # "agent sess_beta_qa"
@@ -634,8 +633,7 @@ def _check_read_lists(command: str, phrase: str, raw: dict[str, Any]) -> None:
         named = {
             m.group(1).lower()
             for m in SESSION_SHAPE.finditer(text)
-            if re.match(r"(?i)(?:bazinga|sess|session)[_-]|[a-z]+_\d{8}_", m.group(1))
-            and m.group(1).lower() not in ("bazinga-db", "bazinga_db")
+            if session_like(m.group(1)) and m.group(1).lower() not in ("bazinga-db", "bazinga_db")
         }
         if len(named) > 1:
             raise refuse(

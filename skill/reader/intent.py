@@ -29,6 +29,7 @@ from .lexicon import (
     enum_words,
     refuse,
     request_form,
+    session_like,
     shorten,
     strip_quoted,
     tables,
@@ -959,7 +960,7 @@ def _session_by_pronoun(
         m.group(1).lower()
         for s in sentences
         for m in SESSION_SHAPE.finditer(s)
-        if re.match(r"(?i)(?:bazinga|sess|session)[_-]|[a-z]+_\d{8}_|s_\d+$", m.group(1))
+        if session_like(m.group(1)) or re.fullmatch(r"(?i)s_\d+", m.group(1))
     }
     if len(strong) == 1 and not groups and not any(w in ("group", "task", "groups") for w in words):
         return "update-session-status"  # "mark sess_beta failed": the one thing named is a session

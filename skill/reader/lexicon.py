@@ -522,6 +522,15 @@ def agent_or_none(value: str) -> str | None:
         return None
 
 
+# how a session id looks when nothing labels it: "bazinga_…", "sess_…", "session-…", "<name>_YYYYMMDD_…"
+_SESSION_PREFIX = Lazy(r"(?i)(?:bazinga|sess|session)[_-]|[a-z]+_\d{8}_")
+
+
+def session_like(token: str) -> bool:
+    """Whether an id reads as a session's by its shape alone (never an agent's or a group's)."""
+    return _SESSION_PREFIX.match(token) is not None
+
+
 SESSION_SHAPE = Lazy(
     r"(?<![\w.-])((?:bazinga|sess|session|orch|s)[_-][A-Za-z0-9][\w.:@+-]*?|[a-z]+_\d{8}_\d{4,6})(?=(?:['\u2019]s)?[.,;:?!)\]}]*(?:\s|$))",
     re.IGNORECASE,

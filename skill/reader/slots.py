@@ -33,6 +33,7 @@ from .lexicon import (
     is_enum_word,
     is_known_word,
     refuse,
+    session_like,
     strip_quoted,
     tables,
     typo_distance,
@@ -898,7 +899,7 @@ def _skill_labelled(s: Slots) -> str | None:
     after = re.search(r"\bskill\s+(?:outputs?|results?)\s+" + TOKEN, s.text, re.IGNORECASE)
     if after:
         token = clean_token(after.group(1))
-        if "_" in token and not re.match(r"(?i)(?:bazinga|sess|session|s)[_-]|[a-z]+_\d{8}_", token):
+        if "_" in token and not (session_like(token) or token.lower().startswith(("s_", "s-"))):
             return token
     for match in re.finditer(r"\bskill(?:[ _-]?name)?\s*(?:[:=]|\bis\b)?\s*" + TOKEN, s.text, re.IGNORECASE):
         token = clean_token(match.group(1))
@@ -969,7 +970,7 @@ def decision_type(s: Slots) -> str | None:
             TOKEN + r"\s+(?:decision\s+)?type\b",  # "only the qa_gate type"
         ]
     )
-    if token and re.match(r"(?i)(?:bazinga|sess|session)[_-]|[a-z]+_\d{8}_", token):
+    if token and session_like(token):
         return None  # "sess_beta decisions, first 10": the session's decisions, no decision type
     return token if token and not token.isdigit() else None
 
@@ -1020,7 +1021,7 @@ def session_shaped(s: Slots) -> str | None:
     only the unmistakable shapes: bazinga_…, sess_…, session_…)."""
     taken = s.taken()
     for match in SESSION_SHAPE.finditer(strip_quoted(s.text)):
-        strong = re.match(r"(?i)(?:bazinga|sess|session)[_-]|[a-z]+_\d{8}_", match.group(1))
+        strong = session_like(match.group(1))
         if match.group(1).lower() in ("bazinga-db", "bazinga_db"):
             continue  # "Hello bazinga-db,": the skill's name
         if match.group(1).lower() not in taken and (not s.write or strong):
