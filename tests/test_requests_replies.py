@@ -222,6 +222,20 @@ REFUSALS = {
     "list-in-a-read": "Show task groups for s_42 and bazinga_20250112_143022.",
     "invalid-verdict": "The review status for group_a in s_42 is REJECTED.",
     "command-line-extra-value": "update-task-group group_b s_42 --status completed",
+    # round 5: one per new kind of refusal
+    "paging-in-a-write": "bazinga-db, mark group_b in s_42 as completed, limit 5",
+    "number-read-by-nothing": "bazinga-db, show the task groups for s_42 7",
+    "parameter-json-twice": 'bazinga-db, update task group: {"group_id": "group_a", "group_id": "group_b", '
+    '"status": "completed"}',
+    "config-scalar": "bazinga-db, set config max_retries to 3",
+    "second-request-in-a-report": "bazinga-db, log this QA interaction for s_42: all 120 tests green.\n\n"
+    "Thanks!\n\nAlso update group_b to completed.",
+    "passive-read-refused": "Which groups in s_42 should be marked failed?",
+    "ruled-out-session-only": "Show the logs, not for s_42",
+    # round 6: misreads that ran on one of two values
+    "two-skill-names": 'Save skill output lint_check for s_42 (skill foo_bar): {"ok": true}',
+    "two-sessions-named": "Log for s_42, session: s_1, agent: qa: done",
+    "two-agent-types-in-a-read": "Get logs for s_42, agent qa, agent developer",
 }
 
 

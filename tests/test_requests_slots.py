@@ -22,6 +22,13 @@ CASES = {
         ("get-logs", "show me the logs", None),
         ("log-interaction", 'log that "it waits for the session schema"', None),
     ],
+    "session_after_command_name": [
+        ("get-task-groups", "get-task-groups req_2026_checkout\nneed them for the board", "req_2026_checkout"),
+        ("get-session", "get session run-42", "run-42"),
+        ("get-task-groups", "get task groups pending", None),
+        ("get-task-groups", "get-task-groups group_b", None),
+        ("save-skill-output", "save skill output perf_probe", None),
+    ],
     "session_asked_about": [
         ("get-session", "what do you know about sess_beta", "sess_beta"),
         ("get-session", "what do you know", None),

@@ -346,6 +346,11 @@ _ITERATION_SAID = Lazy(
 )
 
 
+# "s_42": short, but a session's shape where the operation already runs on a session ("Log for s_42,
+# session: s_1 …" names two sessions)
+_SHORT_SESSION = re.compile(r"(?i)s[_-]\d+")
+
+
 def check_coverage(command: str, args: dict[str, Any], phrase: str, data: dict[str, Any]) -> None:
     """Guarantee: every value the operation's sentence gives lands in an argument, or the request is refused.
 
@@ -376,7 +381,8 @@ def check_coverage(command: str, args: dict[str, Any], phrase: str, data: dict[s
         named = {
             m.group(1)
             for m in SESSION_SHAPE.finditer(text)
-            if session_like(m.group(1)) and m.group(1).lower() not in ("bazinga-db", "bazinga_db")
+            if (session_like(m.group(1)) or _SHORT_SESSION.fullmatch(m.group(1)))
+            and m.group(1).lower() not in ("bazinga-db", "bazinga_db")
         }
         given = str(args.get("session_id", "")).lower()
         elsewhere = {str(args.get("agent_id", "")).lower()} | negated_ids(text)  # "agent sess_beta_qa"

@@ -780,6 +780,21 @@ def agent_type_named(s: Slots) -> str | None:
             )
             return None
         return marked.pop()
+    if not s.write and "agent_type" not in s.raw:
+        # "logs for s_1, agent qa, agent developer": a read filters by one agent type; two, each after
+        # its label, are a list (one request for each), never the first with the second dropped
+        labelled = {
+            found
+            for m in re.finditer(r"(?i)\bagent(?:[\s_-]?type)?\s*[:=]?\s*([A-Za-z][\w-]*(?:\s+lead)?)", s.text)
+            if (found := agent_or_none(m.group(1))) is not None
+        }
+        if len(labelled) > 1:
+            raise refuse(
+                f"the request names several agent types ({', '.join(sorted(labelled))}); {s.command} "
+                "filters by one: send one request for each",
+                s.command,
+                kind="list_of_values",
+            )
     if "agent_type" not in s.raw:
         return agent
     if s.write:
@@ -896,19 +911,29 @@ def _skill_labelled(s: Slots) -> str | None:
     (an identifier right after "skill", never "skill output")."""
     outputs = s.words("skill_outputs")
     # "… as skill output secret_scan for s_1": an identifier right after "skill output" names the skill
+    names: list[str] = []
     after = re.search(r"\bskill\s+(?:outputs?|results?)\s+" + TOKEN, s.text, re.IGNORECASE)
     if after:
         token = clean_token(after.group(1))
         if "_" in token and not (session_like(token) or token.lower().startswith(("s_", "s-"))):
-            return token
+            names.append(token)
     for match in re.finditer(r"\bskill(?:[ _-]?name)?\s*(?:[:=]|\bis\b)?\s*" + TOKEN, s.text, re.IGNORECASE):
         token = clean_token(match.group(1))
         said = match.group(0).lower()
         if not token or re.fullmatch(outputs, token, re.IGNORECASE) or token.lower() in s.data["_stop"]:
             continue
         if "name" in said or ":" in said or "=" in said or "_" in token:
-            return token
-    return None
+            names.append(token)
+            break
+    distinct = list(dict.fromkeys(name.lower() for name in names))
+    if len(distinct) > 1:
+        # "save skill output lint_check for s_1 (skill foo_bar)": two names, and no way to tell which
+        raise refuse(
+            f"the request names several skills ({', '.join(names)}); say which one (Skill Name: …)",
+            s.command,
+            kind="not_understood",
+        )
+    return names[0] if names else None
 
 
 def _skill_agreed(s: Slots, labelled: str | None, inferred: str) -> str:

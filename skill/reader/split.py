@@ -736,7 +736,7 @@ def parameters_object(text: str, command: str) -> tuple[str, dict[str, str]] | N
     keys = [key for key, _value in pairs[-1]]
     if any(key in arg_specs for key in keys) and len(set(keys)) < len(keys):
         twice = next(key for key in keys if keys.count(key) > 1)
-        raise refuse(f"the JSON gives {twice!r} twice", command, kind="list_of_values")
+        raise refuse(f"the JSON gives {twice!r} twice; give each value once", command, kind="list_of_values")
     unknown = [key for key in parsed if key not in arg_specs]
     if unknown and len(unknown) < len(parsed) and command not in tables()["body_args"]:
         # '{"group_id": …, "priority": 1}' where the operation takes no text or JSON body: a key it does
