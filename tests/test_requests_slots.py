@@ -23,7 +23,7 @@ CASES = {
         ("log-interaction", 'log that "it waits for the session schema"', None),
     ],
     "session_after_command_name": [
-        ("get-task-groups", "get-task-groups req_2026_checkout\nneed them for the board", "req_2026_checkout"),
+        ("get-task-groups", "get-task-groups req_2026_checkout\nfor the board", "req_2026_checkout"),
         ("get-session", "get session run-42", "run-42"),
         ("get-task-groups", "get task groups pending", None),
         ("get-task-groups", "get-task-groups group_b", None),

@@ -783,11 +783,9 @@ def agent_type_named(s: Slots) -> str | None:
     if not s.write and "agent_type" not in s.raw:
         # "logs for s_1, agent qa, agent developer": a read filters by one agent type; two, each after
         # its label, are a list (one request for each), never the first with the second dropped
-        labelled = {
-            found
-            for m in re.finditer(r"(?i)\bagent(?:[\s_-]?type)?\s*[:=]?\s*([A-Za-z][\w-]*(?:\s+lead)?)", s.text)
-            if (found := agent_or_none(m.group(1))) is not None
-        }
+        after_label = r"(?i)\bagent(?:[\s_-]?type)?\s*[:=]?\s*([A-Za-z][\w-]*(?:\s+lead)?)"
+        said = (agent_or_none(m.group(1)) for m in re.finditer(after_label, s.text))
+        labelled = {agent for agent in said if agent is not None}
         if len(labelled) > 1:
             raise refuse(
                 f"the request names several agent types ({', '.join(sorted(labelled))}); {s.command} "
