@@ -55,7 +55,8 @@ def test_corrections_are_applied_only_to_the_seen_sets():
     entries = score_requests.load(score_requests.PARTS["dev"])
     corrected = {e["id"] for e in entries if e.get("corrected")}
     assert {"A022", "B047", "C004", "D151", "E042", "F148", "G017"} <= corrected
-    assert all(i[0] in "ABCDEFGHKL" for i in corrected)  # v1-v4 and r5dev, never the held-out v5
+    assert all(i[0] in "ABCDEFGHKL" for i in corrected)  # v1-v4 and r5dev (v5 is its own part)
+    assert all(e["id"][0] not in "MN" for e in entries)  # never the held-out v6
 
 
 def test_r5dev_has_no_wrong_action():
