@@ -348,7 +348,7 @@ _ITERATION_SAID = Lazy(
 
 # "s_42": short, but a session's shape where the operation already runs on a session ("Log for s_42,
 # session: s_1 …" names two sessions)
-_SHORT_SESSION = re.compile(r"(?i)s[_-]\d+")
+_SHORT_SESSION = Lazy(r"(?i)s[_-]\d+")  # "s_1": a short session id
 
 
 def check_coverage(command: str, args: dict[str, Any], phrase: str, data: dict[str, Any]) -> None:
