@@ -59,6 +59,8 @@ CASES = {
     "group_being_created": [
         ("create-task-group", 'create task group in s_1: group_d "Refund flow"', "group_d"),
         ("create-task-group", "create group_e named Payments in s_1", "group_e"),
+        ("create-task-group", "create task group grp-ledger in s_1 named 'Ledger'", "grp-ledger"),
+        ("create-task-group", "create a task group for the grpc client in s_1", None),
         ("create-task-group", "create a task group", None),
     ],
     "group_named": [
@@ -110,6 +112,8 @@ CASES = {
     ],
     "revision_bump": [
         ("update-task-group", "bump the revision count for group_a", True),
+        ("update-task-group", "increment grp_api's revision count in s_1", True),
+        ("update-task-group", "bump it, group_a's revision stays", None),
         ("update-task-group", "set the revision count of group_a to 3", None),
     ],
     "revision_number": [
@@ -248,6 +252,8 @@ CASES = {
         ("get-decisions", "decisions of type: retry", "retry"),
         ("get-decisions", "decisions of s_1, only the qa_gate type", "qa_gate"),
         ("get-decisions", "all decisions of s_1", None),
+        ("log-decision", 'record a decision (scope_cut) in s_1: {"drop": "csv"}', "scope_cut"),
+        ("log-decision", 'record a decision (sess_beta): {"drop": "csv"}', None),
     ],
     "_inline_json": [
         ("save-state", 'store the orchestrator state {"phase": 2} for s_1', '{"phase": 2} for s_1'),

@@ -719,6 +719,7 @@ def _two_operations(
     verbs = data["_verb"]
     skip = data["_articles"] | {"please", "also", "then", "now", "to"}
     not_verbs = set(data["conjunctions"].get("not_verbs", ()))
+    noun_verbs = [tuple(p.split()) for p in data["conjunctions"]["noun_verbs"]["phrases"]]
     seen_verb = False
     first_class = None
     i = 0
@@ -737,6 +738,14 @@ def _two_operations(
             j = i + size
             while j < n and words[j] in skip:
                 j += 1
+            said = next((p for p in noun_verbs if tuple(words[j : j + len(p)]) == p), None)
+            if said:
+                # "… and then snapshot it for the incident doc": the noun of an operation as its verb
+                return refuse(
+                    f"the request joins two operations with {' '.join(conjunction)!r} "
+                    f"('… {' '.join(words[i : j + len(said)])} …'); send one request per operation",
+                    kind="two_operations",
+                )
             if j < n and words[j] in verbs and words[j] not in not_verbs:
                 rest = words[j + 1 :]
                 if verbs[words[j]] == first_class == "update" and not any(

@@ -298,7 +298,7 @@ def _group_patterns(s: Slots) -> list[str]:
         r"\b(?:task[ _-]?)?group(?:[ _-]?id)?\b(?!['\u2019]s\b)\s*[:=#]?\s*(?![\w-]+=)"
         + _NOT_A_QUOTED_NAME
         + TOKEN,
-        r"(?<![\w.-])((?:task[_-]?)?group[_-][A-Za-z0-9][\w.-]*)",
+        r"(?<![\w.-])((?:task[_-]?)?group[_-][A-Za-z0-9][\w.-]*|grp[_-][A-Za-z0-9][\w.-]*)",  # as GROUP_ID
         TOKEN + r"\s*(?:\u2192|->|=>)",
         r"\b(?:" + s.words("group_verbs") + r")\s+" + _NOT_A_QUOTED_NAME + TOKEN,
         r":\s+(?!(?:" + s.words("not_a_group_after_colon") + r")\b)" + TOKEN,
@@ -434,14 +434,13 @@ def _assigned_agent(s: Slots) -> str | None:
 
 @rule("increment_revision", commands=("update-task-group",))
 def revision_bump(s: Slots) -> bool | None:
-    """'bump the revision count', 'increment revision'."""
+    """'bump the revision count', 'increment revision', 'bump group_b's revision count'."""
     if "revision_count" in s.raw:
         return None
     words = s.words("revision_bump")
+    owner = r"(?:the\s+|its\s+|their\s+|(?:the\s+)?[\w.-]+['\u2019]s\s+)?"  # "bump group_b's revision count"
     return (
-        True
-        if re.search(r"\b(?:" + words + r")\w*\s+(?:the\s+|its\s+|their\s+)?revision", s.text, re.IGNORECASE)
-        else None
+        True if re.search(r"\b(?:" + words + r")\w*\s+" + owner + "revision", s.text, re.IGNORECASE) else None
     )
 
 
@@ -981,7 +980,8 @@ def config_value_after_to(s: Slots) -> str | None:
 
 @rule("decision_type")
 def decision_type(s: Slots) -> str | None:
-    """'type: spawn_agent', 'spawn_agent decisions', 'decision spawn_agent', 'the qa_gate type'."""
+    """'type: spawn_agent', 'spawn_agent decisions', 'decision spawn_agent', 'the qa_gate type',
+    'decision (architecture)'."""
     named = s.first_token([r"\btype\s*[:=]?\s*" + TOKEN], allow_stop=True)  # "of type review": said as one
     if named and named.lower() not in ("of", "for", "in", "is", "the", "a", "an"):
         return named
@@ -990,6 +990,7 @@ def decision_type(s: Slots) -> str | None:
             r"\btype\s*[:=]?\s*" + TOKEN,
             TOKEN + r"\s+decisions?\b",
             r"\bdecision\s+(?:type\s+)?" + TOKEN,
+            r"\bdecision\s*\(\s*" + TOKEN + r"\s*\)",  # "log decision (architecture) for s_1: {…}"
             TOKEN + r"\s+(?:decision\s+)?type\b",  # "only the qa_gate type"
         ]
     )
