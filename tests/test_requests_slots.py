@@ -20,6 +20,8 @@ CASES = {
         ("get-session", "details of session sess_beta please", "sess_beta"),
         ("get-logs", "logs for session: s_1", "s_1"),
         ("get-logs", "show me the logs", None),
+        ("update-task-group", "fail group_c (only the group; the session keeps running)", None),
+        ("update-task-group", "fail group_c (the session stays open) for session s_4", "s_4"),
         ("log-interaction", 'log that "it waits for the session schema"', None),
     ],
     "session_after_command_name": [

@@ -609,6 +609,9 @@ def _check_read_uses_numbers(command: str, args: dict[str, Any], text: str) -> N
         return  # "snapshot for s_1, I need it in 5 min": no number is a value of this operation
     used = " ".join(str(v) for v in args.values() if not isinstance(v, bool))
     numbers = [match.group(1).replace(" ", "") for match in re.finditer(NUMBER, strip_quoted(text))]
+    if numbers:  # "(the CI one, not 20251201)": a number ruled out is never a value, nor one left unread
+        ruled_out = negated_ids(strip_quoted(text))
+        numbers = [number for number in numbers if number.lower() not in ruled_out]
     for number in numbers:
         # "5 at a time, starting at offset 5": the same number twice is two values, each must land
         if number not in used or numbers.count(number) > len(

@@ -269,6 +269,25 @@ def _recorded_as_field(text: str, data: dict[str, Any]) -> bool:
     )
 
 
+def _every_group_reported(sentence: str, topic: str, data: dict[str, Any]) -> bool:
+    """'Tech lead sign-off: all groups approved. Please set s_1 to completed.': a sentence of only a
+    quantifier, the groups and how they ended (phrasings ``groups_reported``) says what happened, why the
+    update is asked; no read of its own (it names no session, no group, no filter)."""
+    said = data["groups_reported"]
+    words = words_of(sentence)
+    return (
+        topic == "task_group"
+        and bool(words)
+        and words[0] in said["quantifiers"]
+        and any(data["_noun"].get(w) == "task_group" for w in words)
+        and words[-1] in said["states"]
+        and all(
+            w in said["quantifiers"] or w in said["states"] or data["_noun"].get(w) == "task_group"
+            for w in words
+        )
+    )
+
+
 def _role_nouns_dropped(words: list[str], data: dict[str, Any]) -> list[str]:
     """'Investigator update for s_1', 'QA report': a report noun right after a role (before any verb) is
     what the agent reports, never the request's verb."""
@@ -526,7 +545,10 @@ def recognise(head: str, label_lines: list[list[str]], data: dict[str, Any], fir
             read in commands_named
             and len(commands_named) == 2
             and set(commands_named) - {read} <= updates
-            and len(set(named)) == 1  # the statement is about the one object the update changes
+            and (
+                len(set(named)) == 1  # the statement is about the one object the update changes
+                or _every_group_reported(none_sentence, none_topic, data)  # "all groups approved."
+            )
         ):
             commands_named = [c for c in commands_named if c != read]
             operations_named = min(operations_named, 1)

@@ -194,9 +194,11 @@ def _texts_masked(text: str) -> str:
 
 @rule("session_id")
 def session_after_its_word(s: Slots) -> str | None:
-    """'for session s_1', 'session: s_1', 'session id #s_1'. An id written with a space is refused."""
+    """'for session s_1', 'session: s_1', 'session id #s_1'. An id written with a space is refused; a
+    clause about the session ('the session stays active', 'the session itself keeps running') names none."""
+    clause = r"(?!(?:" + s.words("session_clause_words") + r")(?![\w'\u2019-]))"
     token = s.first_token(
-        [r"(?<![\[<{$%])\bsession(?:[ _-]?id)?\b(?!['\u2019]s\b)\s*[:=#]?\s*" + TOKEN],
+        [r"(?<![\[<{$%])\bsession(?:[ _-]?id)?\b(?!['\u2019]s\b)\s*[:=#]?\s*" + clause + TOKEN],
         text=_texts_masked(s.text),
     )
     if token is not None and token.lower() in s.data["_noun"]:
