@@ -1103,10 +1103,12 @@ def sql_tail(statement: str, data: dict[str, Any]) -> re.Match[str] | None:
 
 
 def sql_prose_tail(statement: str, data: dict[str, Any]) -> re.Match[str] | None:
-    """'… = 's_1' Run that query, please.': a last sentence asking for the statement in words -- a
-    capitalised operation verb, 'please' or a sign-off after a word that is no SQL keyword, then no SQL
-    keyword, digit or quote up to a full stop or the line's end."""
+    """'… = 's_1' Run that query, please.': a last sentence asking for the statement in words -- a verb
+    that runs it (``sql_before``: run, execute …), 'please' or a sign-off, capitalised, after a word that
+    is no SQL keyword; then no SQL keyword, digit, quote, other verb or object of an operation up to a full
+    stop or the line's end ('… Delete the rest.', 'Run it and mark group_a done.' stay and are refused)."""
     starts = tuple(data["trailing_prose"]) + tuple(data["sign_offs"])
+    running = set(data["slots"]["sql_before"])
     for match in _SQL_SENTENCE.finditer(statement):
         before = words_of(statement[: match.start()])
         said = words_of(match.group(1))
@@ -1116,8 +1118,9 @@ def sql_prose_tail(statement: str, data: dict[str, Any]) -> re.Match[str] | None
             and before[-1] not in _SQL_WORDS
             and (match.group(0)[:1] == "\n" or match.group(2))
             and not _SQL_WORDS & set(said)
+            and not any((w in data["_verb"] or w in data["_noun"]) and w not in running for w in said)
             and (
-                opener in data["_verb"]
+                opener in running
                 or opener in ("please", "pls", "kindly")
                 or match.group(1).lower().startswith(starts)
             )
