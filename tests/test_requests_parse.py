@@ -137,6 +137,13 @@ def test_label_value_parts_without_colons_are_read_only_when_every_part_is_one()
     assert bare_label_run("session closing, agent qa", log, data) == []
     assert bare_label_run("type errors fixed, details in the PR", log, data) == []
     assert bare_label_run("iteration 2, iteration 3", log, data) == []  # one value twice: no run
+    # an agent id alone is the agent, by its id ("session s_1, qa_2, iteration 5"); a word alone is prose
+    assert bare_label_run("session s_1, qa_2, iteration 5", log, data) == [
+        ("session_id", "s_1"),
+        ("agent_type", "qa_2"),
+        ("iteration", "5"),
+    ]
+    assert bare_label_run("session s_1, finally, iteration 5", log, data) == []
 
 
 def test_a_request_label_gives_the_first_sentence_only_when_its_value_reads_as_a_request():
@@ -306,3 +313,31 @@ def test_a_command_line_may_end_with_values_said_after_their_labels():
         command_line(['log-interaction s_1 qa "x y" 2 iteration 3'])
     with pytest.raises(RequestNotUnderstood):  # an agent id of another type than the one given
         command_line(['log-interaction s_1 qa "x y" agent developer_4'])
+
+
+def test_a_read_then_why_it_is_asked_runs_the_read_alone():
+    from skill.reader.split import reasons_dropped
+
+    read = ["stream-logs s_1 15", "Looking for the moment the retries started."]
+    assert reasons_dropped(read) == ["stream-logs s_1 15"]
+    assert reasons_dropped(
+        ["Show task groups for s_1.", "Need to see who is free before I hand out group_b."]
+    ) == ["Show task groups for s_1."]
+    kept = [
+        ["stream-logs s_1", "Need the last 15."],  # a value: the read's own
+        ["token-summary s_1", "Need to log tokens too."],  # another operation
+        ["get-task-groups s_1", "Need the decisions as well."],  # another object
+        ["get-logs s_1", "Need to see what QA said."],  # an agent: a filter of this read
+        ["log-interaction s_1 qa 'done'", "Needed for the weekly report."],  # never after a write
+    ]
+    for lines in kept:
+        assert reasons_dropped(lines) == lines
+
+
+def test_words_that_name_a_group_or_quote_its_speaker_are_values():
+    assert parse("Create task group group_n for s_1 named Webhook export")[1]["name"] == "Webhook export"
+    with pytest.raises(RequestNotUnderstood):  # a verb of its own after the name
+        parse("Create task group group_n for s_1 named Intake and export the session")
+    command, args = parse('Log interaction for s_1: qa_3 says "Flaky test quarantined", iteration 2')
+    assert (args["agent_id"], args["content"]) == ("qa_3", "Flaky test quarantined")
+    assert parse('Log "Verdict: ship it" for s_1 by qa_1')[1]["content"] == "Verdict: ship it"

@@ -103,6 +103,7 @@ CASES = {
     "status_after_marker": [
         ("update-task-group", "set group_a as paused", "paused"),
         ("update-task-group", "group_a -> blocked", "blocked"),
+        ("update-task-group", "group_c -> bump its revision", None),
         ("update-task-group", "update group_a", None),
     ],
     "assignee": [
@@ -132,6 +133,9 @@ CASES = {
     ],
     "limit_count": [
         ("get-logs", "the last 10 logs of s_1", "10"),
+        ("stream-logs", "10 logs of s_1, starting after the first 30", "10"),
+        ("query", "query SELECT a FROM t ORDER BY a with limit 25", "25"),
+        ("query", "query SELECT a FROM t ORDER BY a LIMIT 25", None),
         ("list-sessions", "5 most recent sessions", "5"),
         ("get-logs", "logs limited to 1,000", "1,000"),
         ("query", 'run query "SELECT * FROM t LIMIT 5" with limit 50', "50"),
@@ -143,6 +147,8 @@ CASES = {
     "offset_count": [
         ("stream-logs", "logs of s_1, skipping the first 20", "20"),
         ("stream-logs", "logs of s_1 offset 40", "40"),
+        ("stream-logs", "10 logs of s_1, starting after the first 30", "30"),
+        ("get-logs", "logs of s_1 past the first 5", "5"),
         ("stream-logs", "logs of s_1", None),
     ],
     "misspelt_label_before_number": [
@@ -215,6 +221,8 @@ CASES = {
     "grouped_by": [
         ("token-summary", "token usage of s_1 per agent", "agent_type"),
         ("token-summary", "token usage of s_1 by agent id", "agent id"),
+        ("token-summary", "how are the tokens of s_1 split across agent types", "agent type"),
+        ("token-summary", "token usage of s_1 divided among agent ids", "agent id"),
         ("token-summary", "token usage of s_1", None),
         ("token-summary", "tokens of each agent (by agent id) in s_1", "agent id"),
     ],
@@ -275,6 +283,9 @@ CASES = {
         ("query", "run this query:\nSELECT * FROM sessions", "SELECT * FROM sessions"),
         ("query", "run a query", None),
         ("query", "query SELECT group_id FROM task_groups", "SELECT group_id FROM task_groups"),
+        ("query", "query SELECT a FROM t ORDER BY a with limit 25", "SELECT a FROM t ORDER BY a"),
+        ("query", "SELECT a FROM t WHERE b = 'x'\nRun that, please.", "SELECT a FROM t WHERE b = 'x'"),
+        ("query", "run query SELECT * FROM Log.", "SELECT * FROM Log."),
         (
             "query",
             "run query \"SELECT a FROM t WHERE b = 'x'\" with limit 5",

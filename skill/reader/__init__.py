@@ -38,7 +38,7 @@ from .intent import intent_of
 from .lexicon import is_placeholder, refuse, request_form, tables
 from .normalise import normalise
 from .slots import fill_slots
-from .split import command_line, label_values, split
+from .split import command_line, label_values, reasons_dropped, split
 
 TYPE_CHECKING = False  # importing typing costs ~2 ms per process; annotations are strings anyway
 if TYPE_CHECKING:
@@ -58,7 +58,7 @@ __all__ = [
 
 def parse(text: str) -> tuple[str, dict[str, Any]]:
     """Turn a request in words into (command, args), or raise RequestNotUnderstood."""
-    lines = normalise(text)  # 1
+    lines = reasons_dropped(normalise(text))  # 1, 2: "stream-logs s_1 15" then why it is asked
     written = command_line(lines)  # 2: "update-task-group group_a --status completed", by the CLI's parser
     if written is not None:
         command, values = written

@@ -79,6 +79,10 @@ def clean(command: str, name: str, type_name: str, value: Any, what: str, data: 
             ):
                 parts.pop()
             text = "\n\n".join(parts).strip()
+            from .slots import sql_prose_tail  # loaded already by the reader
+
+            tail = sql_prose_tail(text, data)  # "SELECT …" then "Run that query, please."
+            text = text[: tail.start()] if tail else text
         _check_placeholder(name, text, data, whole=True, command=command)
         return text
     if type_name == "flag":

@@ -32,6 +32,7 @@ from .lexicon import (
     clean_token,
     enum_words,
     hand_over_pattern,
+    label_key,
     label_of,
     negated_ids,
     refuse,
@@ -664,6 +665,8 @@ def _check_read_lists(command: str, phrase: str, raw: dict[str, Any]) -> None:
         other = clean_token(match.group(1)) if match else ""
         if "=" in other:
             continue  # "decisions for s_1, type=task_split": the next labelled value, no second id
+        if any(arg in specs for arg in tables()["_label"].get(label_key(other), ())):
+            continue  # "logs for s_1, agent_type developer": the label of the next value, no second id
         if other and other.lower() != token.lower() and not other.isdigit() and "_" in other:
             raise refuse(
                 f"the request names several {label_of(name).lower()}s ({token}, {other}); {command} takes "

@@ -250,6 +250,35 @@ def _named_in_quotes(sentence: str, data: dict[str, Any]) -> str:
     )
 
 
+def _named_plainly(sentence: str, data: dict[str, Any]) -> str:
+    """'create task group group_d named Webhook receiver', '…, name PDF export, status pending': the words
+    after a naming word up to a comma, a semicolon, 'in / for session' or the end are the group's name, not
+    what the request asks for -- when the sentence names a task group and the name neither opens with a
+    verb nor holds a word joining a second clause ('named Intake and export the session' keeps its words)."""
+    if "group" not in sentence.lower():
+        return sentence
+    naming = "|".join(re.escape(w) for w in data["slots"]["group_name"])
+    joins = set(data["conjunctions"]["words"])
+
+    def plain(match: re.Match[str]) -> str:
+        words = words_of(match.group(2))
+        if (
+            len(words) > 5
+            or not words
+            or words[0] in data["_verb"]
+            or any(w in joins or w in _BEFORE_A_VERB for w in words)
+        ):
+            return match.group(0)  # "named Export …", "named Intake and export …": a verb of its own
+        return match.group(1)
+
+    return re.sub(
+        r"(?i)\b(" + naming + r")\s*[:=]?\s+([A-Za-z][^,;\n\"\u201c'\u2018(]*?)"
+        r"(?=\s*(?:[,;]|[.!?]?\s*$|\b(?:in|for)\s+(?:the\s+)?session\b))",
+        plain,
+        sentence,
+    )
+
+
 def _recorded_as_field(text: str, data: dict[str, Any]) -> bool:
     """'Changes requested on group_b in s_1 - record that as the group's last review status': a value
     said first, then written into one group's field by a verb and 'that / it as <the field's label>'."""
@@ -464,7 +493,7 @@ def recognise(head: str, label_lines: list[list[str]], data: dict[str, Any], fir
         pairs, delete_seen, sentence_lead = _pairs(words, data)
         lead = lead or sentence_lead
         delete = delete or delete_seen
-        said = _TYPE_VALUE.sub(r"\1", _named_in_quotes(PARENS.sub(" ", sentence), data))
+        said = _TYPE_VALUE.sub(r"\1", _named_plainly(_named_in_quotes(PARENS.sub(" ", sentence), data), data))
         _check_unsupported(words_of(strip_quoted(said)), data)
         joined = joined or _two_operations(words, data, paging)
         sentence_ops = 0

@@ -21,6 +21,7 @@ from .lexicon import (
     NUMBER,
     SESSION_SHAPE,
     TOKEN,
+    Lazy,
     after_colon,
     agent_in,
     agent_or_none,
@@ -374,10 +375,14 @@ def status_verb(s: Slots) -> str | None:
 
 @rule("status", writes_only=True)
 def status_after_marker(s: Slots) -> str | None:
-    """'as paused', '-> blocked', 'status: on_hold': a status was meant; validation lists the allowed ones."""
+    """'as paused', '-> blocked', 'status: on_hold': a status was meant; validation lists the allowed ones.
+    An arrow before a word that bumps the revision ('group_b → bump its revision count') says no status."""
+    bump = r"(?!\s*(?:" + s.words("revision_bump") + r")\b)"
     return s.first_token(
         [
-            r"(?:\u2192|->|=>|\bas\b(?!\s+(?:its|the|their|a|an)\b)|(?<!review )\bstatus\s+to\b"
+            r"(?:(?:\u2192|->|=>)"
+            + bump
+            + r"|\bas\b(?!\s+(?:its|the|their|a|an)\b)|(?<!review )\bstatus\s+to\b"
             r"|(?<!review )\bstatus\s*[:=])\s*" + TOKEN,
             r"(?<!review )\bstatus\s+(?!to\b|of\b|for\b)" + TOKEN,  # "…, status on_hold"
         ],
@@ -502,9 +507,11 @@ def limit_count(s: Slots) -> str | None:
     if quoted is not None:  # 'run query "SELECT … LIMIT 5" with limit 50': the words around the quote
         s = Slots(s.command, s.text[: quoted.start()] + " " + s.text[quoted.end() :], s.raw)
     elif s.command == "query":  # "query SELECT … LIMIT 5": the statement's own LIMIT is the statement's
-        s = Slots(s.command, re.split(r"(?i)\bselect\b", s.text, maxsplit=1)[0], s.raw)
+        before, *statement = re.split(r"(?i)\bselect\b", s.text, maxsplit=1)
+        tail = sql_tail(statement[0], s.data) if statement else None  # "… with limit 25": the request's
+        s = Slots(s.command, before + (" " + tail.group(0) if tail else ""), s.raw)
     # "skipping the first 100 entries and showing 50": the entries skipped are the offset, not the limit
-    skipped = re.sub(r"(?i)\bskip(?:ping)?\s+(?:the\s+)?(?:first\s+)?" + NUMBER, " ", s.text)
+    skipped = re.sub(_offset_pattern(s), " ", s.text, flags=re.IGNORECASE)
     # "the last 2 hours": a span of time, no count of rows (the number, read by nothing, is refused)
     skipped = re.sub(NUMBER + r"\s*(?:" + s.words("time_units") + r")\b", " ", skipped, flags=re.IGNORECASE)
     if skipped != s.text:
@@ -542,10 +549,13 @@ def _read_verbs(s: Slots) -> str:
 
 @rule("offset")
 def offset_count(s: Slots) -> str | None:
-    """'offset 20', 'skipping the first 20'."""
-    return s.number(
-        [r"\boffset\s*(?:of|=|:)?\s*" + NUMBER, r"\bskip(?:ping)?\s+(?:the\s+)?(?:first\s+)?" + NUMBER]
-    )
+    """'offset 20', 'skipping the first 20', 'starting after the first 40'."""
+    return s.number([r"\boffset\s*(?:of|=|:)?\s*" + NUMBER, _offset_pattern(s)])
+
+
+def _offset_pattern(s: Slots) -> str:
+    """'skipping the first 20', 'after the first 40', 'past the first 40': the entries passed over."""
+    return r"\b(?:" + s.words("offset_before") + r")\s+(?:the\s+)?(?:first\s+)?" + NUMBER
 
 
 def _misspelt_label(arg: str) -> Callable[[Slots], str | None]:
@@ -827,12 +837,15 @@ def grouped_by(s: Slots) -> str | None:
     said = [
         m.group(1)
         for m in re.finditer(
-            r"\b(?:" + s.words("by") + r")\s+(?:the\s+)?(agent[ _-]?id|agent[ _-]?type|agent|[\w-]+)\b",
+            r"\b(?:" + s.words("by") + r")\s+(?:the\s+)?(?:(?:each|every|all)\s+)?"
+            r"(agent[ _-]?ids?|agent[ _-]?types?|agent|[\w-]+)\b",
             s.text,
             re.IGNORECASE,
         )
         if m.group(1).lower() not in s.data["_articles"]
     ]
+    # "split across agent types": the grouping named in the plural is the same grouping
+    said = [w[:-1] if re.fullmatch(r"(?i)agent[ _-]?(?:ids|types)", w) else w for w in said]
     # "each agent (by agent id)": the grouping said in full says which one "agent" alone meant
     full = list(dict.fromkeys(re.sub(r"[ _-]", "_", w.lower()) for w in said if w.lower() != "agent"))
     if len(full) > 1:
@@ -1066,7 +1079,57 @@ def select_statement(s: Slots) -> str | None:
         match = re.search(
             r"(?i)(?:\b(?:" + s.words("sql_before") + r")\b\s*:?|:)\s*(select\b[\s\S]*)", s.text
         )
-    return match.group(1) if match else None
+    if match is None:
+        return None
+    statement = match.group(1)
+    tail = sql_tail(statement, s.data)
+    return statement[: tail.start()] if tail else statement
+
+
+_SQL_LIMIT_TAIL = Lazy(
+    r"(?i)(?:\s*,\s*|\s+with\s+(?:a\s+)?)(?:row\s+)?limit(?:ed)?\s+(?:to\s+|of\s+)?(\d+)(?:\s+rows?)?"
+    r"\s*[.!]?\s*$",
+    needs=("limit",),
+)
+# a sentence of words after the statement: from a capital (or a line's start) to the end, no quote in it
+_SQL_SENTENCE = Lazy(r"(?:\n\s*|\s+)([A-Z][^'\"\n;=()\d]*?([.!])?)\s*\Z")
+_SQL_WORDS = frozenset(
+    "select with from where order group limit offset union and or not join left right inner outer cross "
+    "having set update delete insert values case when then else end on as by in is like between".split()
+)
+
+
+def sql_tail(statement: str, data: dict[str, Any]) -> re.Match[str] | None:
+    """What follows a statement written without quotes that is the request's, not SQL: '… with limit 25'
+    (the row limit, read by limit_count), or a last sentence asking for it in words."""
+    return sql_prose_tail(statement, data) or _SQL_LIMIT_TAIL.search(statement)
+
+
+def sql_prose_tail(statement: str, data: dict[str, Any]) -> re.Match[str] | None:
+    """'… = 's_1' Run that query, please.': a last sentence asking for the statement in words -- a verb
+    that runs it (``sql_before``: run, execute …), 'please' or a sign-off, capitalised, after a word that
+    is no SQL keyword; then no SQL keyword, digit, quote, other verb or object of an operation up to a full
+    stop or the line's end ('… Delete the rest.', 'Run it and mark group_a done.' stay and are refused)."""
+    starts = tuple(data["trailing_prose"]) + tuple(data["sign_offs"])
+    running = set(data["slots"]["sql_before"])
+    for match in _SQL_SENTENCE.finditer(statement):
+        before = words_of(statement[: match.start()])
+        said = words_of(match.group(1))
+        opener = said[0] if said else ""
+        if (
+            before
+            and before[-1] not in _SQL_WORDS
+            and (match.group(0)[:1] == "\n" or match.group(2))
+            and not _SQL_WORDS & set(said)
+            and not any((w in data["_verb"] or w in data["_noun"]) and w not in running for w in said)
+            and (
+                opener in running
+                or opener in ("please", "pls", "kindly")
+                or match.group(1).lower().startswith(starts)
+            )
+        ):
+            return match
+    return None
 
 
 def _quoted_statement(s: Slots) -> re.Match[str] | None:

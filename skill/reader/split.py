@@ -11,8 +11,9 @@ from __future__ import annotations
 import json
 import re
 
-from ..vocabulary import AGENT_TYPES, ENUMS, OPERATIONS, argument_specs
+from ..vocabulary import AGENT_TYPES, COMMANDS, ENUMS, OPERATIONS, argument_specs
 from .lexicon import (
+    AGENT_ID_SHAPE,
     COLON_BREAK,
     GROUP_ID,
     LABEL_LINE,
@@ -20,6 +21,7 @@ from .lexicon import (
     SESSION_SHAPE,
     SPOKEN_WRITE,
     Lazy,
+    agent_in,
     agent_or_none,
     agent_prefix,
     clean_scalar,
@@ -348,6 +350,10 @@ def _bare_label(segment: str, arg_specs: dict[str, Any], data: dict[str, Any]) -
     argument can take; None for anything else. A label word that is also a verb of the reader ("note",
     "log") or a preposition ("from", "by") is read as prose, never as a label without its colon."""
     words = segment.split()
+    if len(words) == 1 and "agent_type" in arg_specs and "agent_id" in arg_specs:
+        bare = words[0].strip("`\"'\u201c\u201d")
+        if agent_prefix(bare.lower()) is not None and AGENT_ID_SHAPE.fullmatch(bare.lower()):
+            return "agent_type", bare  # "session s_1, investigator_1, iteration 2": the agent by its id
     for size in (3, 2, 1):
         if len(words) <= size:
             continue
@@ -686,10 +692,14 @@ _STARTS_WITH_SESSION = Lazy(r"(?i)\s*(?:bazinga|sess|session)_[\w.:@+-]+\s*,\s*\
 def _values_then_quote(body: str) -> tuple[str, str] | None:
     """'orchestrator, sess_beta, "All three groups dispatched" (iteration 1)' -> ('orchestrator, sess_beta
     (iteration 1)', 'All three groups dispatched'): comma-separated ids and agent types around exactly one
-    quoted text; None for any other body (a word that is neither makes it text)."""
+    quoted text (an agent before a verb of speech, 'qa_2 says "…"', is one of them); None for any other
+    body (a word that is neither makes it text)."""
     if body.count('"') + body.count("\u201c") + body.count("\u201d") != 2 or len(body) > 2000:
         return None  # one quote of a short line: never a JSON body or a long text (and linear work)
     body, qualifiers = trailing_qualifiers(body.strip().rstrip("."))
+    # 'tech_lead_1 says "…", iteration 4': who speaks, then the words; the speaker is one more item
+    speech = "|".join(re.escape(w) for w in tables()["speech_verbs"])
+    body = re.sub(r"^([\w-]+)\s+(?:" + speech + r")\s*:?\s+(?=[\"\u201c])", r"\1, ", body, count=1)
     # items after commas or between separators ("sess_beta — Requirements Engineer — \"…\"", "a | b")
     separator = r"(?:,|;|\s[-\u2013\u2014|\u00b7\u2192]+\s)"
     items = [i.strip() for i in re.split(separator + r"(?=(?:[^\"]*\"[^\"]*\")*[^\"]*$)", body) if i.strip()]
@@ -799,7 +809,13 @@ def label_values(lines: list[str], command: str, phrase: str, body: str) -> Labe
 
     body_arg = data["body_args"].get(command)
     unknown: list[str] = []
-    segments = label_segments(body, arg_specs, data, unknown)
+    # 'Log "Requested changes: missing index" for s_1 …': the body is the quote in the sentence, a text
+    # whose own colons are its words, never labels
+    body_quoted = (
+        bool(body.strip())
+        and re.search(r"[\"\u201c]" + re.escape(body.strip()) + r"[\"\u201d]", phrase) is not None
+    )
+    segments = None if body_quoted else label_segments(body, arg_specs, data, unknown)
     ending = _LAST_CLAUSE.search(phrase)
     if ending and (
         ending.group(1).strip().lower() in data["colon_not_label"]
@@ -916,6 +932,58 @@ _NOT_COMMAND_LINE_WORDS = {
     "since",
     "session",
 }
+
+
+_PURPOSE = Lazy(r"\s+for\s+(?:the|a|an|our|my|this|next)\s+[a-z ]+[.!]?$", needs=("for",))
+_WRITERS_STEP = Lazy(
+    r"(?:,\s*|\s+)(?:before|after|so|so that|when|until|once|while)\s+(?:i|we)\s+(?!am\b|are\b|'m\b)"
+    r"[a-z][\s\S]*$"
+)
+_REASONS_VERB = Lazy(r"^(need|needs|want|trying|looking)\s+to\s+(?:see|know|check|find out|understand)\b")
+_ASKING = frozenset(("how", "what", "which", "what's", "whats"))  # "need to know which are done"
+_VALUE_CHARS = Lazy(r"[\d_\"\u201c\u201d'{}\[\]`:=|]")
+
+
+def _gives_a_reason(line: str) -> bool:
+    """'Need the flake rate for the weekly report.', 'Checking whether the budget holds.': a line opened by
+    a reason (``read_reasons`` of phrasings.json) that holds no value (no digit, id, quote, JSON, label)
+    and no verb (but a form in -ing, or 'see' / 'know' after 'need to') or object of an operation before
+    what the answer is for ('for the weekly report') or the writer's own next step ('before I hand out
+    group_b': a clause with I or we as its subject)."""
+    data = tables()
+    lowered = line.strip().lower()
+    if not lowered.startswith(tuple(data["read_reasons"]["openers"])):
+        return False
+    said = _PURPOSE.sub("", lowered)  # "… for the weekly report": what the answer is for
+    said = _WRITERS_STEP.sub("", said)  # "… before I hand out group_b": what the writer does next
+    said = _REASONS_VERB.sub(r"\1", said)  # "need to see who is free": the reason's own verb
+    if _VALUE_CHARS.search(said):
+        return False
+    return not any(
+        (w in data["_verb"] and not w.endswith("ing") and w not in _ASKING)
+        or w in data["_noun"]
+        or w in data["_report"]
+        for w in words_of(said)
+    )
+
+
+def reasons_dropped(lines: list[str]) -> list[str]:
+    """'stream-logs s_1 15' then 'Looking for when the retries started.', 'Show the task groups of s_1.'
+    then 'Need the list for the weekly report.': a read on the first line, then why it is asked (lines
+    that each give a reason, no value and no other operation): the read alone."""
+    filled = [line for line in lines if line.strip()]
+    if len(filled) < 2:
+        return lines
+    words = words_of(filled[0])
+    first = filled[0].split(None, 1)[0].lower()
+    verb = tables()["_verb"].get(words[0]) if words else None
+    read = COMMANDS[first]["kind"] == "read" if first in OPERATIONS else verb == "read"
+    # an agent named in the reason ('Need to see what QA said') may be a filter of the read: kept unless
+    # the command is written and filters by no agent
+    filters = first not in OPERATIONS or "agent_type" in argument_specs(first)
+    if read and all(_gives_a_reason(line) and not (filters and agent_in(line)) for line in filled[1:]):
+        return filled[:1]
+    return lines
 
 
 def command_line(lines: list[str]) -> tuple[str, dict[str, Any]] | None:
