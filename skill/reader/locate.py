@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import re
 
+from ..errors import RequestNotUnderstood
 from ..vocabulary import AGENT_TYPES, COMMANDS
 from .lexicon import (
     AGENT_ID_SHAPE,
@@ -66,6 +67,11 @@ _CONNECTORS = ("also", "then", "and", "now", "just", "so", "next")
 _PRONOUNS = {"it", "this", "that", "them", "these", "those"}
 _VALUE = Lazy(r"[\d_\"\u201c\u201d{}\[\]`]")
 _SENTENCE = Lazy(r"(?<=[.!?])\s+(?=[A-Z])")
+# a tool's output, never an imperative whatever its first word: a table row ("| check | result |"), a frame
+# of a Python traceback ('  File "app/db.py", line 57, in execute')
+_OUTPUT_LINE = Lazy(r'^\s*\|.*\|\s*$|^\s*File\s+"[^"]*",\s+line\s+\d+', needs=("|", "File"))
+# "Run started: 10:14", "Build finished: ok": the verb's word is a noun, the participle after it its verb
+_PARTICIPLE_HEADING = Lazy(r"^\s+[a-z]+ed\s*:", needs=("ed",))
 
 
 def _is_label_line(line: str, data: dict[str, Any]) -> bool:
@@ -114,6 +120,8 @@ def _object_after(rest: str, data: dict[str, Any]) -> str | None:
 
 def head_in(line: str, data: dict[str, Any]) -> tuple[int, str] | None:
     """Where the first head of a line starts, and what its verb acts on ('object' or 'pronoun')."""
+    if _OUTPUT_LINE.match(line):
+        return None
     starts = sorted(
         {m.end() for m in _CLAUSE_START.finditer(line)}
         | {m.start() for m in _POLITE.finditer(line)}
@@ -137,8 +145,8 @@ def head_in(line: str, data: dict[str, Any]) -> tuple[int, str] | None:
         verb = words[skipped + size - 1]
         verb_end = re.search(r"(?i)(?<![\w'])" + re.escape(verb) + r"(?![\w'])", line[at:])
         rest = line[at + verb_end.end() :] if verb_end else line[at:]
-        if rest.lstrip().startswith(":"):
-            continue  # "Note: staging is down.": a heading, not an imperative
+        if rest.lstrip().startswith(":") or _PARTICIPLE_HEADING.match(rest):
+            continue  # "Note: staging is down.", "Run started: 10:14": a heading, not an imperative
         what = _object_after(rest, data)
         if what is not None:
             return start, what
@@ -443,10 +451,13 @@ _SEQUENCE = {"also", "then", "and", "next", "too", "additionally", "plus"}
 
 
 def _command_head(line: str) -> tuple[int, str] | None:
-    """A line written as the CLI's command line ('save-skill-output s_1 scan {…}'): a head acting on its
-    values."""
-    first = line.split(None, 1)[0] if line.strip() else ""
-    return (len(line) - len(line.lstrip()), "object") if first in COMMANDS and first != line.strip() else None
+    """A line written as the CLI's command line ('save-skill-output s_1 scan {…}', 'bazinga-db log-tokens
+    s_1 qa 4480'): a head acting on its values."""
+    address = _ADDRESS.match(line, len(line) - len(line.lstrip()))
+    rest = line[address.end() :] if address else line
+    first = rest.split(None, 1)[0] if rest.strip() else ""
+    start = address.start() if address else len(line) - len(line.lstrip())
+    return (start, "object") if first in COMMANDS and first != rest.strip() else None
 
 
 def _points_back(clause: str, data: dict[str, Any]) -> bool:
@@ -490,7 +501,9 @@ def in_report(lines: list[str], data: dict[str, Any]) -> list[str] | None:
         )
     at, start, what = addressed[0] if addressed else heads[0]
     line = lines[at]
-    if set(words_of(line[:start])) - _JOINERS:
+    if set(words_of(line[:start])) - _JOINERS and not _sentences_before(
+        line[:start], data, addressed=bool(addressed)
+    ):
         return None  # "QA: …", "Tests pass for s_1, …": words before the head on its line may be its values
     if not addressed and at and lines[at - 1].strip():
         return None  # an imperative not addressed to the skill stands on its own only as its own paragraph
@@ -508,7 +521,8 @@ def in_report(lines: list[str], data: dict[str, Any]) -> list[str] | None:
             and (SESSION_SHAPE.search(text) or any(GROUP_ID.match(w) for w in words))
         ):
             return None  # "Logs for group_a in s_1.": a request said without a verb stands before
-    if any(_is_label_line(text, data) for text in lines[:at] if text.strip()):
+    labelled = [text for text in lines[:at] if text.strip() and _is_label_line(text, data)]
+    if labelled and not addressed:
         return None  # "Iteration: 3" before the head: a value of the request
     own = next(p for p in _paragraphs(lines) if at in p)
     after = [lines[i] for i in own if i > at]
@@ -528,4 +542,44 @@ def in_report(lines: list[str], data: dict[str, Any]) -> list[str] | None:
             "makes; send one request per operation",
             kind="two_operations",
         )
-    return _request_at(lines, at, start, data, dropped=True, report=True)
+    request = _request_at(lines, at, start, data, dropped=True, report=True)
+    if labelled and not _gives_own(request, labelled, data):
+        return (
+            None  # "Iteration: 3" before "bazinga-db, log …" that gives no iteration: read whole, as before
+        )
+    return request
+
+
+def _sentences_before(prefix: str, data: dict[str, Any], *, addressed: bool) -> bool:
+    """Words before the head on its line that are whole sentences of the report ("All done on group_a.
+    bazinga-db, log …", "We're going with the managed node group. Log decision for …"): context like the
+    lines before it -- when the head is addressed to the skill, or when they give no value; never when they
+    name who speaks ("DevOps here. Record …": the agent of the request)."""
+    if _agent_words(data) & set(words_of(prefix)):
+        return False
+    return prefix.rstrip().endswith((".", "!", "?")) and (addressed or _droppable(prefix, data))
+
+
+def _gives_own(request: list[str], labelled: list[str], data: dict[str, Any]) -> bool:
+    """An addressed request after a report holding labels of the skill ("Verdict: PASS", "Usage: … 37,021
+    tokens") stands on its own when each such label is of a value its operation does not take or that the
+    request gives itself; a value it takes and leaves to the report ("Iteration: 3" before "bazinga-db, log
+    this for s_1: …") is the request's, and the text is read whole; so is one where the report's value is
+    another than the request's ("Iteration: 4" before "…, iteration 5: …": which one is not certain)."""
+    from . import parse  # the request alone, read as a request of its own (it holds no report: no recursion)
+
+    try:
+        command, args = parse("\n".join(request))
+    except RequestNotUnderstood:
+        return False
+    taken = {spec["name"] for spec in COMMANDS[command]["args"]}
+    for text in labelled:
+        match = LABEL_LINE.match(text)
+        names = set(data["_label"].get(label_key(match.group(1)), [])) & taken if match else set()
+        said = re.sub(r"(?<=\d),(?=\d{3})", "", match.group(2)).lower() if match else ""
+        for name in names:
+            if name not in args or not re.search(
+                r"(?<![\w.])" + re.escape(str(args[name]).lower()) + r"(?![\w.])", said
+            ):
+                return False
+    return True
