@@ -264,6 +264,18 @@ def test_a_report_s_output_lines_sentences_and_labels_are_context_for_a_request_
         assert locate(labelled + [other], data) == labelled + [other]
 
 
+def test_a_read_said_as_a_wish_after_a_report_is_its_head():
+    from skill.reader.locate import locate
+
+    data = tables()
+    report = ["[poll 09:41:07] widget Sessions: 3 rows", "[poll 09:41:09] WARN widget Logs: 120s behind", ""]
+    wish = "we need the task groups of s_1 that are in progress, nothing else, to redraw the board"
+    assert locate(report + [wish], data) == [wish[len("we need ") :]]
+    # a write said as a wish, or a wish naming no read: no head, read whole as before
+    for other in ("need group_c of s_1 marked completed", "need to check the widget again"):
+        assert locate(report + [other], data) == report + [other]
+
+
 def test_an_inflected_word_is_no_typo():
     from skill.reader.lexicon import correct_typos
 

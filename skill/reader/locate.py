@@ -460,6 +460,32 @@ def _command_head(line: str) -> tuple[int, str] | None:
     return (start, "object") if first in COMMANDS and first != rest.strip() else None
 
 
+def _wish_head(lines: list[str], data: dict[str, Any]) -> tuple[int, int, str] | None:
+    """A read said as a wish in the last paragraph, a line of its own ("need the task groups of s_1 that are
+    in progress", "Looking for the logs of s_1."): a head when it names what it reads -- a determiner or an
+    operation noun right after the wish -- and no write verb (``wish_openers`` of phrasings.json)."""
+    filled = [i for i, line in enumerate(lines) if line.strip()]
+    if len(filled) < 2 or filled[-1] - 1 in filled:
+        return None
+    at = filled[-1]
+    line = lines[at]
+    words = words_of(line)
+    for opener in sorted(data["wish_openers"]["words"], key=len, reverse=True):
+        size = len(opener.split())
+        if words[:size] != opener.split() or len(words) <= size:
+            continue
+        after = words[size]
+        if after not in ("the", "all", "every", "its") and after not in data["_noun"]:
+            return None  # "need to …", "need help": no read named
+        if any(word in data["_verb"] for word in words[size:]):
+            return None  # "need the group marked completed": a write is never read from a wish
+        begin = re.search(r"(?<![\w'])" + re.escape(after) + r"(?![\w'])", line.lower())
+        if begin is None or _object_after(line[begin.start() :], data) != "object":
+            return None
+        return at, begin.start(), "object"  # the read from its noun phrase on: "the task groups of s_1 …"
+    return None
+
+
 def _points_back(clause: str, data: dict[str, Any]) -> bool:
     """The head's words point at the prose before it: 'log the above', 'save these results', 'record that
     report for s_1' (a demonstrative or 'my'/'the' before a report noun, with no value after it); 'save this
@@ -472,6 +498,11 @@ def _points_back(clause: str, data: dict[str, Any]) -> bool:
         return True
     for index, word in enumerate(words[:-1]):
         after = words[index + 1]
+        before = words[index - 1] if index else ""
+        if word == "that" and (
+            before in data["_noun"] or SESSION_SHAPE.fullmatch(before) or GROUP_ID.match(before)
+        ):
+            continue  # "the task groups (of s_1) that are in progress": a relative clause, no pointing back
         if word in _DEMONSTRATIVES and not after[:1].isdigit():
             return True  # "log these results for s_1": the results stand before
         if word in ("the", "my", "our") and after in data["_report"] and index + 2 == len(words):
@@ -492,8 +523,12 @@ def in_report(lines: list[str], data: dict[str, Any]) -> list[str] | None:
             found = head_in(line, data) or _command_head(line)
             if found is not None:
                 heads.append((index, found[0], found[1]))
+    wished = False
     if not heads:
-        return None
+        wish = _wish_head(lines, data)
+        if wish is None:
+            return None
+        heads, wished = [wish], True
     addressed = [h for h in heads if _ADDRESS.match(lines[h[0]], h[1])]
     if len(addressed) > 1:
         raise refuse(
@@ -501,8 +536,10 @@ def in_report(lines: list[str], data: dict[str, Any]) -> list[str] | None:
         )
     at, start, what = addressed[0] if addressed else heads[0]
     line = lines[at]
-    if set(words_of(line[:start])) - _JOINERS and not _sentences_before(
-        line[:start], data, addressed=bool(addressed)
+    if (
+        not wished
+        and set(words_of(line[:start])) - _JOINERS
+        and not _sentences_before(line[:start], data, addressed=bool(addressed))
     ):
         return None  # "QA: …", "Tests pass for s_1, …": words before the head on its line may be its values
     if not addressed and at and lines[at - 1].strip():
@@ -527,6 +564,10 @@ def in_report(lines: list[str], data: dict[str, Any]) -> list[str] | None:
     own = next(p for p in _paragraphs(lines) if at in p)
     after = [lines[i] for i in own if i > at]
     clause = line[start:]
+    if wished:
+        clause = clause.split(",", 1)[
+            0
+        ]  # "need the groups of s_1, nothing else, to redraw the board": asides
     if what == "pronoun" or _points_back(clause, data):
         content = any(
             COMMANDS_TEXT & set(data["_label"].get(label_key(m.group(1)), []))
