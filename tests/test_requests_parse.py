@@ -276,6 +276,20 @@ def test_a_read_said_as_a_wish_after_a_report_is_its_head():
         assert locate(report + [other], data) == report + [other]
 
 
+def test_a_lead_in_naming_the_value_the_imperative_after_its_colon_writes():
+    from skill.reader.locate import locate
+
+    data = tables()
+    line = "Please record the review outcome: set the review status of group_b in s_1 to APPROVED."
+    assert locate([line], data) == ["set the review status of group_b in s_1 to APPROVED."]
+    # another value written, or a value in the lead-in: the colon's words stay the lead-in's, as before
+    for other in (
+        "Please log the verdict: mark group_b completed in s_1",
+        "Log group_c's verdict: set last_review_status of group_b in s_1 to APPROVED",
+    ):
+        assert locate([other], data) == [other]
+
+
 def test_an_inflected_word_is_no_typo():
     from skill.reader.lexicon import correct_typos
 

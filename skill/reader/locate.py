@@ -336,6 +336,44 @@ def introduction(lines: list[str], data: dict[str, Any]) -> list[str] | None:
 def locate(lines: list[str], data: dict[str, Any]) -> list[str]:
     """The request's lines without the prose around it (see the module's doc); the lines as they are when
     there is nothing to drop or what to drop is not certain."""
+    found = _locate(lines, data)
+    return _lead_in(found, data) or found
+
+
+def _lead_in(lines: list[str], data: dict[str, Any]) -> list[str] | None:
+    """'Please log the review verdict: set last_review_status for group_a in s_1 to APPROVED.': a lead-in
+    naming a value ("verdict", "review status"), then after its colon an imperative whose operation writes
+    that very value -- the imperative is the request. None when the operation after the colon writes
+    another value (or none): the colon's words stay the lead-in's content, as before."""
+    filled = [line for line in lines if line.strip()]
+    if len(filled) != 1 or ":" not in filled[0]:
+        return None
+    line = filled[0].strip()
+    head = head_in(line, data)
+    colon = re.match(r"(?P<lead>[^:\"\u201c{]+?):\s+(?P<rest>\S.*)$", line[head[0] :]) if head else None
+    if colon is None or not _droppable(colon.group("lead"), data):
+        return None  # "log group_b's verdict: …": a value in the lead-in is never dropped
+    words = words_of(colon.group("lead"))
+    names = {
+        name
+        for index in range(len(words))
+        for name in data["_label"].get(label_key(" ".join(words[index:])), [])
+        if name not in COMMANDS_TEXT
+    }
+    rest = colon.group("rest")
+    after = head_in(rest, data) if names else None
+    if after is None or after[0] != 0:
+        return None
+    from . import parse  # the imperative alone, read as a request of its own (one line: no lead-in again)
+
+    try:
+        command, args = parse(rest)
+    except RequestNotUnderstood:
+        return None
+    return [rest] if COMMANDS[command]["kind"] == "write" and names & args.keys() else None
+
+
+def _locate(lines: list[str], data: dict[str, Any]) -> list[str]:
     moved = labels_first(lines, data) or introduction(lines, data)
     if moved is not None:
         return moved
