@@ -242,6 +242,61 @@ def test_a_request_standing_on_its_own_after_a_report_drops_the_report():
     assert caught.value.code == "two_operations"
 
 
+def test_a_report_s_output_lines_sentences_and_labels_are_context_for_a_request_on_its_own():
+    from skill.reader.locate import head_in, locate
+
+    data = tables()
+    # a table row, a traceback frame, "<Verb> <participle>:" are no imperatives
+    for line in ("| save output | pending |", '  File "app/x.py", line 3, in run', "Log rotated: 08:01:55"):
+        assert head_in(line, data) is None
+    report = ["Perf run (s_1)", "- p95: 41 ms", ""]
+    # whole sentences before the head on its line: context when addressed, or when they give no value
+    addressed = "Done with group_c. bazinga-db, mark group_c completed in s_1."
+    assert locate(report + [addressed], data)[0] == "bazinga-db, mark group_c completed in s_1."
+    assert (
+        locate(report + ["All good. Mark group_c completed in s_1."], data)[0]
+        == "Mark group_c completed in s_1."
+    )
+    valued = report + ["Done with group_c. Mark group_c completed in s_1."]
+    assert locate(valued, data) == valued
+    # a label of the skill in the report: context only when the request takes no such value or gives the same
+    labelled = ["QA pass on group_b", "Usage: 9,100 tokens", "Iteration: 2", ""]
+    assert locate(labelled + ["bazinga-db log-tokens s_1 qa 9100 qa_2"], data) == [
+        "bazinga-db log-tokens s_1 qa 9100 qa_2"
+    ]
+    for other in (
+        "bazinga-db log-tokens s_1 qa 9200 qa_2",
+        "bazinga-db, log this QA interaction for s_1: ok",
+    ):
+        assert locate(labelled + [other], data) == labelled + [other]
+
+
+def test_a_read_said_as_a_wish_after_a_report_is_its_head():
+    from skill.reader.locate import locate
+
+    data = tables()
+    report = ["[poll 09:41:07] widget Sessions: 3 rows", "[poll 09:41:09] WARN widget Logs: 120s behind", ""]
+    wish = "we need the task groups of s_1 that are in progress, nothing else, to redraw the board"
+    assert locate(report + [wish], data) == [wish[len("we need ") :]]
+    # a write said as a wish, or a wish naming no read: no head, read whole as before
+    for other in ("need group_c of s_1 marked completed", "need to check the widget again"):
+        assert locate(report + [other], data) == report + [other]
+
+
+def test_a_lead_in_naming_the_value_the_imperative_after_its_colon_writes():
+    from skill.reader.locate import locate
+
+    data = tables()
+    line = "Please record the review outcome: set the review status of group_b in s_1 to APPROVED."
+    assert locate([line], data) == ["set the review status of group_b in s_1 to APPROVED."]
+    # another value written, or a value in the lead-in: the colon's words stay the lead-in's, as before
+    for other in (
+        "Please log the verdict: mark group_b completed in s_1",
+        "Log group_c's verdict: set last_review_status of group_b in s_1 to APPROVED",
+    ):
+        assert locate([other], data) == [other]
+
+
 def test_an_inflected_word_is_no_typo():
     from skill.reader.lexicon import correct_typos
 

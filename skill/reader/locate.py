@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import re
 
+from ..errors import RequestNotUnderstood
 from ..vocabulary import AGENT_TYPES, COMMANDS
 from .lexicon import (
     AGENT_ID_SHAPE,
@@ -66,6 +67,11 @@ _CONNECTORS = ("also", "then", "and", "now", "just", "so", "next")
 _PRONOUNS = {"it", "this", "that", "them", "these", "those"}
 _VALUE = Lazy(r"[\d_\"\u201c\u201d{}\[\]`]")
 _SENTENCE = Lazy(r"(?<=[.!?])\s+(?=[A-Z])")
+# a tool's output, never an imperative whatever its first word: a table row ("| check | result |"), a frame
+# of a Python traceback ('  File "app/db.py", line 57, in execute')
+_OUTPUT_LINE = Lazy(r'^\s*\|.*\|\s*$|^\s*File\s+"[^"]*",\s+line\s+\d+', needs=("|", "File"))
+# "Run started: 10:14", "Build finished: ok": the verb's word is a noun, the participle after it its verb
+_PARTICIPLE_HEADING = Lazy(r"^\s+[a-z]+ed\s*:", needs=("ed",))
 
 
 def _is_label_line(line: str, data: dict[str, Any]) -> bool:
@@ -114,6 +120,8 @@ def _object_after(rest: str, data: dict[str, Any]) -> str | None:
 
 def head_in(line: str, data: dict[str, Any]) -> tuple[int, str] | None:
     """Where the first head of a line starts, and what its verb acts on ('object' or 'pronoun')."""
+    if _OUTPUT_LINE.match(line):
+        return None
     starts = sorted(
         {m.end() for m in _CLAUSE_START.finditer(line)}
         | {m.start() for m in _POLITE.finditer(line)}
@@ -137,8 +145,8 @@ def head_in(line: str, data: dict[str, Any]) -> tuple[int, str] | None:
         verb = words[skipped + size - 1]
         verb_end = re.search(r"(?i)(?<![\w'])" + re.escape(verb) + r"(?![\w'])", line[at:])
         rest = line[at + verb_end.end() :] if verb_end else line[at:]
-        if rest.lstrip().startswith(":"):
-            continue  # "Note: staging is down.": a heading, not an imperative
+        if rest.lstrip().startswith(":") or _PARTICIPLE_HEADING.match(rest):
+            continue  # "Note: staging is down.", "Run started: 10:14": a heading, not an imperative
         what = _object_after(rest, data)
         if what is not None:
             return start, what
@@ -328,6 +336,44 @@ def introduction(lines: list[str], data: dict[str, Any]) -> list[str] | None:
 def locate(lines: list[str], data: dict[str, Any]) -> list[str]:
     """The request's lines without the prose around it (see the module's doc); the lines as they are when
     there is nothing to drop or what to drop is not certain."""
+    found = _locate(lines, data)
+    return _lead_in(found, data) or found
+
+
+def _lead_in(lines: list[str], data: dict[str, Any]) -> list[str] | None:
+    """'Please log the review verdict: set last_review_status for group_a in s_1 to APPROVED.': a lead-in
+    naming a value ("verdict", "review status"), then after its colon an imperative whose operation writes
+    that very value -- the imperative is the request. None when the operation after the colon writes
+    another value (or none): the colon's words stay the lead-in's content, as before."""
+    filled = [line for line in lines if line.strip()]
+    if len(filled) != 1 or ":" not in filled[0]:
+        return None
+    line = filled[0].strip()
+    head = head_in(line, data)
+    colon = re.match(r"(?P<lead>[^:\"\u201c{]+?):\s+(?P<rest>\S.*)$", line[head[0] :]) if head else None
+    if colon is None or not _droppable(colon.group("lead"), data):
+        return None  # "log group_b's verdict: …": a value in the lead-in is never dropped
+    words = words_of(colon.group("lead"))
+    names = {
+        name
+        for index in range(len(words))
+        for name in data["_label"].get(label_key(" ".join(words[index:])), [])
+        if name not in COMMANDS_TEXT
+    }
+    rest = colon.group("rest")
+    after = head_in(rest, data) if names else None
+    if after is None or after[0] != 0:
+        return None
+    from . import parse  # the imperative alone, read as a request of its own (one line: no lead-in again)
+
+    try:
+        command, args = parse(rest)
+    except RequestNotUnderstood:
+        return None
+    return [rest] if COMMANDS[command]["kind"] == "write" and names & args.keys() else None
+
+
+def _locate(lines: list[str], data: dict[str, Any]) -> list[str]:
     moved = labels_first(lines, data) or introduction(lines, data)
     if moved is not None:
         return moved
@@ -443,10 +489,39 @@ _SEQUENCE = {"also", "then", "and", "next", "too", "additionally", "plus"}
 
 
 def _command_head(line: str) -> tuple[int, str] | None:
-    """A line written as the CLI's command line ('save-skill-output s_1 scan {…}'): a head acting on its
-    values."""
-    first = line.split(None, 1)[0] if line.strip() else ""
-    return (len(line) - len(line.lstrip()), "object") if first in COMMANDS and first != line.strip() else None
+    """A line written as the CLI's command line ('save-skill-output s_1 scan {…}', 'bazinga-db log-tokens
+    s_1 qa 4480'): a head acting on its values."""
+    address = _ADDRESS.match(line, len(line) - len(line.lstrip()))
+    rest = line[address.end() :] if address else line
+    first = rest.split(None, 1)[0] if rest.strip() else ""
+    start = address.start() if address else len(line) - len(line.lstrip())
+    return (start, "object") if first in COMMANDS and first != rest.strip() else None
+
+
+def _wish_head(lines: list[str], data: dict[str, Any]) -> tuple[int, int, str] | None:
+    """A read said as a wish in the last paragraph, a line of its own ("need the task groups of s_1 that are
+    in progress", "Looking for the logs of s_1."): a head when it names what it reads -- a determiner or an
+    operation noun right after the wish -- and no write verb (``wish_openers`` of phrasings.json)."""
+    filled = [i for i, line in enumerate(lines) if line.strip()]
+    if len(filled) < 2 or filled[-1] - 1 in filled:
+        return None
+    at = filled[-1]
+    line = lines[at]
+    words = words_of(line)
+    for opener in sorted(data["wish_openers"]["words"], key=len, reverse=True):
+        size = len(opener.split())
+        if words[:size] != opener.split() or len(words) <= size:
+            continue
+        after = words[size]
+        if after not in ("the", "all", "every", "its") and after not in data["_noun"]:
+            return None  # "need to …", "need help": no read named
+        if any(word in data["_verb"] for word in words[size:]):
+            return None  # "need the group marked completed": a write is never read from a wish
+        begin = re.search(r"(?<![\w'])" + re.escape(after) + r"(?![\w'])", line.lower())
+        if begin is None or _object_after(line[begin.start() :], data) != "object":
+            return None
+        return at, begin.start(), "object"  # the read from its noun phrase on: "the task groups of s_1 …"
+    return None
 
 
 def _points_back(clause: str, data: dict[str, Any]) -> bool:
@@ -461,6 +536,11 @@ def _points_back(clause: str, data: dict[str, Any]) -> bool:
         return True
     for index, word in enumerate(words[:-1]):
         after = words[index + 1]
+        before = words[index - 1] if index else ""
+        if word == "that" and (
+            before in data["_noun"] or SESSION_SHAPE.fullmatch(before) or GROUP_ID.match(before)
+        ):
+            continue  # "the task groups (of s_1) that are in progress": a relative clause, no pointing back
         if word in _DEMONSTRATIVES and not after[:1].isdigit():
             return True  # "log these results for s_1": the results stand before
         if word in ("the", "my", "our") and after in data["_report"] and index + 2 == len(words):
@@ -481,8 +561,12 @@ def in_report(lines: list[str], data: dict[str, Any]) -> list[str] | None:
             found = head_in(line, data) or _command_head(line)
             if found is not None:
                 heads.append((index, found[0], found[1]))
+    wished = False
     if not heads:
-        return None
+        wish = _wish_head(lines, data)
+        if wish is None:
+            return None
+        heads, wished = [wish], True
     addressed = [h for h in heads if _ADDRESS.match(lines[h[0]], h[1])]
     if len(addressed) > 1:
         raise refuse(
@@ -490,7 +574,11 @@ def in_report(lines: list[str], data: dict[str, Any]) -> list[str] | None:
         )
     at, start, what = addressed[0] if addressed else heads[0]
     line = lines[at]
-    if set(words_of(line[:start])) - _JOINERS:
+    if (
+        not wished
+        and set(words_of(line[:start])) - _JOINERS
+        and not _sentences_before(line[:start], data, addressed=bool(addressed))
+    ):
         return None  # "QA: …", "Tests pass for s_1, …": words before the head on its line may be its values
     if not addressed and at and lines[at - 1].strip():
         return None  # an imperative not addressed to the skill stands on its own only as its own paragraph
@@ -508,11 +596,16 @@ def in_report(lines: list[str], data: dict[str, Any]) -> list[str] | None:
             and (SESSION_SHAPE.search(text) or any(GROUP_ID.match(w) for w in words))
         ):
             return None  # "Logs for group_a in s_1.": a request said without a verb stands before
-    if any(_is_label_line(text, data) for text in lines[:at] if text.strip()):
+    labelled = [text for text in lines[:at] if text.strip() and _is_label_line(text, data)]
+    if labelled and not addressed:
         return None  # "Iteration: 3" before the head: a value of the request
     own = next(p for p in _paragraphs(lines) if at in p)
     after = [lines[i] for i in own if i > at]
     clause = line[start:]
+    if wished:
+        clause = clause.split(",", 1)[
+            0
+        ]  # "need the groups of s_1, nothing else, to redraw the board": asides
     if what == "pronoun" or _points_back(clause, data):
         content = any(
             COMMANDS_TEXT & set(data["_label"].get(label_key(m.group(1)), []))
@@ -528,4 +621,44 @@ def in_report(lines: list[str], data: dict[str, Any]) -> list[str] | None:
             "makes; send one request per operation",
             kind="two_operations",
         )
-    return _request_at(lines, at, start, data, dropped=True, report=True)
+    request = _request_at(lines, at, start, data, dropped=True, report=True)
+    if labelled and not _gives_own(request, labelled, data):
+        return (
+            None  # "Iteration: 3" before "bazinga-db, log …" that gives no iteration: read whole, as before
+        )
+    return request
+
+
+def _sentences_before(prefix: str, data: dict[str, Any], *, addressed: bool) -> bool:
+    """Words before the head on its line that are whole sentences of the report ("All done on group_a.
+    bazinga-db, log …", "We're going with the managed node group. Log decision for …"): context like the
+    lines before it -- when the head is addressed to the skill, or when they give no value; never when they
+    name who speaks ("DevOps here. Record …": the agent of the request)."""
+    if _agent_words(data) & set(words_of(prefix)):
+        return False
+    return prefix.rstrip().endswith((".", "!", "?")) and (addressed or _droppable(prefix, data))
+
+
+def _gives_own(request: list[str], labelled: list[str], data: dict[str, Any]) -> bool:
+    """An addressed request after a report holding labels of the skill ("Verdict: PASS", "Usage: … 37,021
+    tokens") stands on its own when each such label is of a value its operation does not take or that the
+    request gives itself; a value it takes and leaves to the report ("Iteration: 3" before "bazinga-db, log
+    this for s_1: …") is the request's, and the text is read whole; so is one where the report's value is
+    another than the request's ("Iteration: 4" before "…, iteration 5: …": which one is not certain)."""
+    from . import parse  # the request alone, read as a request of its own (it holds no report: no recursion)
+
+    try:
+        command, args = parse("\n".join(request))
+    except RequestNotUnderstood:
+        return False
+    taken = {spec["name"] for spec in COMMANDS[command]["args"]}
+    for text in labelled:
+        match = LABEL_LINE.match(text)
+        names = set(data["_label"].get(label_key(match.group(1)), [])) & taken if match else set()
+        said = re.sub(r"(?<=\d),(?=\d{3})", "", match.group(2)).lower() if match else ""
+        for name in names:
+            if name not in args or not re.search(
+                r"(?<![\w.])" + re.escape(str(args[name]).lower()) + r"(?![\w.])", said
+            ):
+                return False
+    return True
