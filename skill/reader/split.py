@@ -37,6 +37,18 @@ TYPE_CHECKING = False  # importing typing costs ~2 ms per process; annotations a
 if TYPE_CHECKING:
     from typing import Any
 
+    from ..errors import RequestNotUnderstood
+
+
+def two_values(name: str, command: str, *said: str) -> RequestNotUnderstood:
+    """The refusal of a value given twice, with what was said each time and what to do."""
+    both = f": {said[0]!r} and {said[1]!r}" if len(said) == 2 else ""
+    return refuse(
+        f"two values given for {label_of(name)}{both}; give one {label_of(name)} (one request for each)",
+        command,
+        kind="list_of_values",
+    )
+
 
 def label_args(line: str, data: dict[str, Any]) -> list[str]:
     match = LABEL_LINE.match(line)
@@ -103,7 +115,7 @@ def read_labels(
             if segments is not None and len(segments) > 1:
                 for name, value in segments[:-1]:
                     if name in values and clean_scalar(values[name]) != clean_scalar(value):
-                        raise refuse(f"two values given for {label_of(name)}", command, kind="list_of_values")
+                        raise two_values(name, command)
                     values[name], more[name] = value, []
                 arg = segments[-1][0]
                 match = LABEL_LINE.match(label_of(arg) + ": " + segments[-1][1])
@@ -124,12 +136,7 @@ def read_labels(
             ):
                 earlier = "\n".join([values[arg], *more.get(arg, ())])
                 if clean_scalar(earlier) != clean_scalar(match.group(2)):
-                    raise refuse(
-                        f"two values given for {label_of(arg)}: {earlier.strip()!r} and "
-                        f"{match.group(2).strip()!r}",
-                        command,
-                        kind="list_of_values",
-                    )
+                    raise two_values(arg, command, earlier.strip(), match.group(2).strip())
             values[arg] = match.group(2)
             more[arg] = []
             current = arg
@@ -455,11 +462,7 @@ def _said_before(command: str, before: str, run: list[Any]) -> None:
         if isinstance(said, str) and re.search(r"[_\d]", said) and not same(name, said, value):
             # an identifier the sentence names ("lint_check", "s_1"); a plain word before a noun ("the
             # security state", "the developer finding") is refined by the label, as a label line does
-            raise refuse(
-                f"two values given for {label_of(name)}: {said!r} and {value!r}",
-                command,
-                kind="list_of_values",
-            )
+            raise two_values(name, command, said, value)
 
 
 _VALUE_LABEL_TYPES = ("id", "name", "agent_type", "count", "limit", "row_limit", "time", *ENUMS)
@@ -800,7 +803,7 @@ def label_values(lines: list[str], command: str, phrase: str, body: str) -> Labe
         before, named = given
         for name, value in named.items():
             if name in raw and clean_scalar(raw[name]) != clean_scalar(value):
-                raise refuse(f"two values given for {label_of(name)}", command, kind="list_of_values")
+                raise two_values(name, command)
             raw[name] = value
         if body.strip():
             body = before
@@ -846,7 +849,7 @@ def label_values(lines: list[str], command: str, phrase: str, body: str) -> Labe
     for name, value in _labelled_run(phrase, arg_specs, data):
         # "update task group → group_a, session s_1, status: completed, assigned_to: developer_1"
         if name in raw and clean_scalar(raw[name]) != clean_scalar(value):
-            raise refuse(f"two values given for {label_of(name)}", command, kind="list_of_values")
+            raise two_values(name, command)
         raw[name] = value
     before_run, run = _bare_phrase_run(phrase, arg_specs, data)
     if run:
@@ -854,7 +857,7 @@ def label_values(lines: list[str], command: str, phrase: str, body: str) -> Labe
     for name, value in run:
         # "Save skill output for s_1, skill lint_check: {…}": labels without colons after a comma
         if name in raw and clean_scalar(raw[name]) != clean_scalar(value):
-            raise refuse(f"two values given for {label_of(name)}", command, kind="list_of_values")
+            raise two_values(name, command)
         raw[name] = value
     if segments is None and body.strip():
         run = bare_label_run(body, arg_specs, data)
@@ -865,7 +868,7 @@ def label_values(lines: list[str], command: str, phrase: str, body: str) -> Labe
         # "…: Session ID: s_1, Agent Type: pm, Content: done" -- labels written on one line
         for name, value in segments:
             if name in raw and clean_scalar(raw[name]) != clean_scalar(value):
-                raise refuse(f"two values given for {label_of(name)}", command, kind="list_of_values")
+                raise two_values(name, command)
             raw.setdefault(name, value)
         body = ""
     listed = _values_then_quote(body) if body_arg and body_arg not in raw else None
