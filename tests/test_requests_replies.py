@@ -236,6 +236,7 @@ REFUSALS = {
     "two-skill-names": 'Save skill output lint_check for s_42 (skill foo_bar): {"ok": true}',
     "two-sessions-named": "Log for s_42, session: s_1, agent: qa: done",
     "two-agent-types-in-a-read": "Get logs for s_42, agent qa, agent developer",
+    "value-given-twice": "bazinga-db, log this for s_42 from qa, session s_1: tests pass",
 }
 
 
