@@ -96,6 +96,10 @@ def check_body_starts_no_operation(command: str, raw: dict[str, Any]) -> None:
     if not isinstance(body, str) or COMMANDS[command]["kind"] != "write":
         return
     verbs, not_verbs = data["_verb"], set(data["conjunctions"].get("not_verbs", ()))
+    # "bump" after "and" is one update's ("mark it completed and bump the revision"); in another operation's
+    # content ("…: group_a passes. Also bump group_a's revision count.") it is a second operation
+    if "increment_revision" not in argument_specs(command):
+        not_verbs -= set(data["slots"]["revision_bump"])
     # clauses too: "…: cache stampede under cold start - and mark the session failed", "…; then set …"
     for sentence in _CLAUSE_BREAK.split(body):
         words = words_of(sentence)
@@ -106,7 +110,9 @@ def check_body_starts_no_operation(command: str, raw: dict[str, Any]) -> None:
         if lead:
             verb = words[lead]
             objects = [
-                w for w in words[lead + 1 :] if w in data["_noun"] or GROUP_ID.match(w) or w in OPERATIONS
+                w
+                for w in (re.sub(r"['\u2019]s$", "", w) for w in words[lead + 1 :])  # "group_a's revision"
+                if w in data["_noun"] or GROUP_ID.match(w) or w in OPERATIONS
             ]
             if verb in verbs and verb not in not_verbs and verb not in data["_dual"] and objects:
                 # "Also mark group_b as completed"; not "- Please remove the leftover decorator" (a note to
@@ -348,7 +354,7 @@ _ITERATION_SAID = Lazy(
 
 # "s_42": short, but a session's shape where the operation already runs on a session ("Log for s_42,
 # session: s_1 …" names two sessions)
-_SHORT_SESSION = re.compile(r"(?i)s[_-]\d+")
+_SHORT_SESSION = Lazy(r"(?i)s[_-]\d+")
 
 
 def check_coverage(command: str, args: dict[str, Any], phrase: str, data: dict[str, Any]) -> None:
