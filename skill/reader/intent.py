@@ -42,6 +42,9 @@ if TYPE_CHECKING:
     from typing import Any
 
 
+_POINTING = {"it", "them", "these", "those"}  # a pronoun a write verb takes as its object
+
+
 def _pairs(words: list[str], data: dict[str, Any]) -> tuple[Any, ...]:
     """(verb class, topic, index of the noun, primary, phrase) for each operation noun in a sentence.
 
@@ -60,6 +63,7 @@ def _pairs(words: list[str], data: dict[str, Any]) -> tuple[Any, ...]:
     object_taken = False
     delete_seen = False
     reported_at: int | None = None  # the index in ``found`` of an object that is a report noun
+    primary_at: int | None = None  # the index in ``found`` of a write's object (it may be renamed "as …")
     i = 0
     n = len(words)
     while i < n:
@@ -68,7 +72,7 @@ def _pairs(words: list[str], data: dict[str, Any]) -> tuple[Any, ...]:
         if two in verbs and two not in nouns:
             verb = verbs[two]
             lead = lead or verb
-            object_taken = False
+            object_taken, primary_at = False, None
             i += 2
             continue
         word = words[i]
@@ -146,7 +150,7 @@ def _pairs(words: list[str], data: dict[str, Any]) -> tuple[Any, ...]:
             if verb == "delete" and word in data["set_to_verbs"]["words"] and "to" in words[i + 1 :]:
                 verb = "update"  # "reset the revision count of group_a to 0": a new value, nothing deleted
             lead = lead or verb
-            object_taken = False
+            object_taken, primary_at = False, None
             if verb == "delete":
                 delete_seen = True
             i += 1
@@ -189,8 +193,21 @@ def _pairs(words: list[str], data: dict[str, Any]) -> tuple[Any, ...]:
                 # "record my conclusion as a decision": what the agent reports is stored as this object
                 found[reported_at] = found[reported_at][:3] + (False,) + found[reported_at][4:]
                 reported_at, primary = None, True
+            elif (
+                primary_at is not None
+                and not primary
+                and not qualified
+                and not possessor
+                and verb in ("write", "create")
+                and _renamed_as(words, i, data)
+            ):
+                # "save the token summary as skill output X", "store the group status summary as orchestrator
+                # state": what is described first is stored as the object after "as"
+                found[primary_at] = found[primary_at][:3] + (False,) + found[primary_at][4:]
+                primary = True
             if primary:
                 object_taken = True
+                primary_at = len(found) if verb in ("write", "create") else None
             found.append((verb or "none", topic, i, primary, phrase))
             i += size
             continue
@@ -527,6 +544,13 @@ def recognise(head: str, label_lines: list[list[str]], data: dict[str, Any], fir
             and len(commands_named) == 2
             and set(commands_named) - {read} <= updates
             and len(set(named)) == 1  # the statement is about the one object the update changes
+        ) or (
+            # "QA results for s_1, save them as skill output test_results {…}": the verbless words name what
+            # the write stores, and the write points back at them
+            read in commands_named
+            and len(commands_named) == 2
+            and other == data["operations"][none_topic].get("write")
+            and _writes_a_pronoun(kept, data)
         ):
             commands_named = [c for c in commands_named if c != read]
             operations_named = min(operations_named, 1)
@@ -759,6 +783,16 @@ def _two_operations(
                 )
         i += 1
     return None
+
+
+def _writes_a_pronoun(sentences: list[str], data: dict[str, Any]) -> bool:
+    """'save them as …', 'store it under …': a write verb whose object is a pronoun."""
+    for sentence in sentences:
+        words = words_of(sentence)
+        for verb, after in zip(words, words[1:]):
+            if data["_verb"].get(verb) in ("write", "create") and after in _POINTING:
+                return True
+    return False
 
 
 def _pages(verb: str, rest: list[str], data: dict[str, Any]) -> bool:
