@@ -33,6 +33,7 @@ from .lexicon import (
     shorten,
     strip_quoted,
     tables,
+    without_asked_writes,
     words_of,
 )
 from .split import body_colon
@@ -183,8 +184,8 @@ def _pairs(words: list[str], data: dict[str, Any]) -> tuple[Any, ...]:
             k = j
             while k >= 0 and k > j - 2 and "_" in words[k]:
                 k -= 1  # "… and the security_review state": a name before the second object
-            while k >= 0 and words[k] in articles:
-                k -= 1
+            while k >= 0 and (words[k] in articles or _counts(words[k], data)):
+                k -= 1  # "… plus the last 20 logs": a count before the second object
             if k >= 0 and words[k] in ("and", "plus"):
                 object_taken = False  # "token usage for s_1 and the dashboard": a second object
             possessor = i + size < n and words[i + size].endswith("'s")  # "session s_1's task groups"
@@ -447,7 +448,9 @@ def recognise(head: str, label_lines: list[list[str]], data: dict[str, Any], fir
             continue
         kept.append(sentence)
         # values in parentheses ("(session: s_1)", "(iteration 2, agent qa_1)") never name the operation
-        unvalued = _SESSION_QUALIFIER.sub(" ", PARENS.sub(" ", _QUOTED.sub(" ", sentence)))
+        # "Did anyone save a security_scan output for s_1?": how the record came to be, asked: a read
+        unvalued = without_asked_writes(sentence)
+        unvalued = _SESSION_QUALIFIER.sub(" ", PARENS.sub(" ", _QUOTED.sub(" ", unvalued)))
         # "set its status to failed in s_1, not the whole session": what is ruled out names no operation
         unvalued = _ruled_out(data).sub(" ", unvalued)
         words = words_of(_AMPERSAND.sub(" and ", unvalued))
@@ -793,6 +796,12 @@ def _writes_a_pronoun(sentences: list[str], data: dict[str, Any]) -> bool:
             if data["_verb"].get(verb) in ("write", "create") and after in _POINTING:
                 return True
     return False
+
+
+def _counts(word: str, data: dict[str, Any]) -> bool:
+    """'20', 'ten', 'last', 'latest': a word of a count before a noun."""
+    slots = data["slots"]
+    return word.isdigit() or word in slots["number_words"] or word in slots["limit_before"]
 
 
 def _pages(verb: str, rest: list[str], data: dict[str, Any]) -> bool:

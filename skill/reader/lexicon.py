@@ -515,6 +515,34 @@ def agent_phrases(agent: str) -> set[str]:
     return {phrase for phrase, name in (_AGENT_WORDS or {}).items() if name == agent}
 
 
+_VALUE_GIVEN = Lazy(r"[{\[\"\u201c:]")
+
+
+def asks_whether(sentence: str) -> bool:
+    """'Did anyone save a security_scan output for s_1?': a yes/no question about the stored record,
+    carrying no value (no colon, quote or JSON): its write verb says how the record came to be."""
+    sentence = sentence.strip()
+    if not sentence.endswith("?") or _VALUE_GIVEN.search(sentence):
+        return False
+    words = words_of(sentence)
+    return bool(words) and words[0] in tables()["asked_whether"]["openers"]
+
+
+def without_asked_writes(sentence: str) -> str:
+    """A yes/no question without its write verbs ('Did anyone save X?' -> 'Did anyone X?'); other
+    sentences unchanged."""
+    if not asks_whether(sentence):
+        return sentence
+    data = tables()
+    classes = ("write", "create", "update")
+
+    def dropped(match: re.Match[str]) -> str:
+        word = match.group(0).lower()
+        return "" if data["_verb"].get(word) in classes and word not in data["_dual"] else match.group(0)
+
+    return re.sub(r"(?<![\w-])[A-Za-z]+(?![\w-])", dropped, sentence)
+
+
 def agent_or_none(value: str) -> str | None:
     try:
         return normalise_agent_type(value)
