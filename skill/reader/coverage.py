@@ -41,6 +41,7 @@ from .lexicon import (
     tables,
     typo_distance,
     without_asked_writes,
+    without_idioms,
     words_of,
 )
 
@@ -310,7 +311,7 @@ def _value_asked(sentence: str, data: dict[str, Any]) -> str:
     """The sentence without a participle that asks a value ('What is testing_config set to?'): a verb
     followed only by 'to' / 'as' at the end of a question writes nothing."""
     asked = "|".join(data["passive_writes"]["asked"])
-    sentence = without_asked_writes(sentence)  # "Did anyone save a lint output for s_1?"
+    sentence = without_asked_writes(without_idioms(sentence))  # "Did anyone save a lint output for s_1?"
     return re.sub(r"(?i)\b[a-z]+\s+(?:" + asked + r")\s*\?+\s*$", "?", sentence)
 
 

@@ -34,6 +34,7 @@ from .lexicon import (
     strip_quoted,
     tables,
     without_asked_writes,
+    without_idioms,
     words_of,
 )
 from .split import body_colon
@@ -444,12 +445,20 @@ def recognise(head: str, label_lines: list[list[str]], data: dict[str, Any], fir
     lead: str | None = None
     for index, sentence in enumerate(sentences):
         lowered = sentence.lower()
-        if index > 0 and lowered.startswith(trailing):
-            continue
+        if (
+            index > 0
+            and lowered.startswith(trailing)
+            and not (
+                found_command is not None
+                and COMMANDS[found_command]["kind"] == "write"
+                and _has_write_verb([sentence], data)
+            )
+        ):
+            continue  # prose after the operation; but after a write, "I want to log … too" is a second one
         kept.append(sentence)
         # values in parentheses ("(session: s_1)", "(iteration 2, agent qa_1)") never name the operation
         # "Did anyone save a security_scan output for s_1?": how the record came to be, asked: a read
-        unvalued = without_asked_writes(sentence)
+        unvalued = without_asked_writes(without_idioms(sentence))  # "…, lost track after …": no verb
         unvalued = _SESSION_QUALIFIER.sub(" ", PARENS.sub(" ", _QUOTED.sub(" ", unvalued)))
         # "set its status to failed in s_1, not the whole session": what is ruled out names no operation
         unvalued = _ruled_out(data).sub(" ", unvalued)

@@ -140,7 +140,7 @@ SPOKEN_WRITE = Lazy(
     r"(?i)(?:^|(?<=[.!?])\s+|\s[-\u2013\u2014]\s+|,\s*)(?:(?:please|pls|plz|kindly)\s+)?"
     r"(?:log|record|save|store|note)\s+(?:it|that|this|them)"
     r"(?P<kept>\s+(?:under|as)\s+(?:the\s+|a\s+|an\s+)?[A-Za-z][\w-]*(?:\s+[A-Za-z][\w-]*)?)?"
-    r"(?:\s+(?:please|for me))?(?:,?\s*bazinga[-_ ]db)?\s*[.!]*\s*$",
+    r"(?:\s+(?:please|pls|plz|for me))?(?:,?\s*bazinga[-_ ]db)?\s*[.!]*\s*$",
     needs=("log", "record", "save", "store", "note"),
 )  # "… Please log it.", "… please record them under requirements_engineer." (the qualifier is a value)
 
@@ -526,6 +526,23 @@ def asks_whether(sentence: str) -> bool:
         return False
     words = words_of(sentence)
     return bool(words) and words[0] in tables()["asked_whether"]["openers"]
+
+
+_IDIOMS: list[Any] = []
+
+
+def without_idioms(sentence: str) -> str:
+    """'… lost track after the last handoff' -> '… after the last handoff': a phrase in which a verb of
+    this skill is no verb (phrasings 'idioms') names no operation."""
+    if not _IDIOMS:
+        listed = tables()["idioms"]["phrases"]
+        phrases = "|".join(re.escape(p).replace(r"\ ", r"\s+") for p in listed)
+        _IDIOMS.append(re.compile(r"(?i)(?<![\w-])(?:" + phrases + r")(?![\w-])"))
+        _IDIOMS.append({p.split()[-1] for p in listed})  # a cheap test before the pattern runs
+    lowered = sentence.lower()
+    if not any(word in lowered for word in _IDIOMS[1]):
+        return sentence
+    return str(_IDIOMS[0].sub(" ", sentence))
 
 
 def without_asked_writes(sentence: str) -> str:
