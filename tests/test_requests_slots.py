@@ -230,6 +230,8 @@ CASES = {
         ("get-state", "the latest orchestrator state of s_1", "orchestrator"),
         ("get-state", "save state (pm) for s_1", "pm"),
         ("get-state", "the state of s_1", None),
+        ("save-state", "store the tech lead state data for s_1", "tech_lead"),  # 'data' is no type
+        ("save-state", "save the state snapshot for s_1", None),
     ],
     "skill_name": [
         ("get-skill-output", "the security scan results of s_1", "security_scan"),

@@ -41,6 +41,8 @@ from .lexicon import (
     strip_quoted,
     tables,
     typo_distance,
+    without_asked_writes,
+    without_idioms,
     words_of,
 )
 
@@ -97,6 +99,10 @@ def check_body_starts_no_operation(command: str, raw: dict[str, Any]) -> None:
     if not isinstance(body, str) or COMMANDS[command]["kind"] != "write":
         return
     verbs, not_verbs = data["_verb"], set(data["conjunctions"].get("not_verbs", ()))
+    # "bump" after "and" is one update's ("mark it completed and bump the revision"); in another operation's
+    # content ("…: group_a passes. Also bump group_a's revision count.") it is a second operation
+    if "increment_revision" not in argument_specs(command):
+        not_verbs -= set(data["slots"]["revision_bump"])
     # clauses too: "…: cache stampede under cold start - and mark the session failed", "…; then set …"
     for sentence in _CLAUSE_BREAK.split(body):
         words = words_of(sentence)
@@ -107,7 +113,9 @@ def check_body_starts_no_operation(command: str, raw: dict[str, Any]) -> None:
         if lead:
             verb = words[lead]
             objects = [
-                w for w in words[lead + 1 :] if w in data["_noun"] or GROUP_ID.match(w) or w in OPERATIONS
+                w
+                for w in (re.sub(r"['\u2019]s$", "", w) for w in words[lead + 1 :])  # "group_a's revision"
+                if w in data["_noun"] or GROUP_ID.match(w) or w in OPERATIONS
             ]
             if verb in verbs and verb not in not_verbs and verb not in data["_dual"] and objects:
                 # "Also mark group_b as completed"; not "- Please remove the leftover decorator" (a note to
@@ -304,6 +312,7 @@ def _value_asked(sentence: str, data: dict[str, Any]) -> str:
     """The sentence without a participle that asks a value ('What is testing_config set to?'): a verb
     followed only by 'to' / 'as' at the end of a question writes nothing."""
     asked = "|".join(data["passive_writes"]["asked"])
+    sentence = without_asked_writes(without_idioms(sentence))  # "Did anyone save a lint output for s_1?"
     return re.sub(r"(?i)\b[a-z]+\s+(?:" + asked + r")\s*\?+\s*$", "?", sentence)
 
 

@@ -33,6 +33,8 @@ from .lexicon import (
     shorten,
     strip_quoted,
     tables,
+    without_asked_writes,
+    without_idioms,
     words_of,
 )
 from .split import body_colon
@@ -40,6 +42,9 @@ from .split import body_colon
 TYPE_CHECKING = False  # importing typing costs ~2 ms per process; annotations are strings anyway
 if TYPE_CHECKING:
     from typing import Any
+
+
+_POINTING = {"it", "them", "these", "those"}  # a pronoun a write verb takes as its object
 
 
 def _pairs(words: list[str], data: dict[str, Any]) -> tuple[Any, ...]:
@@ -60,6 +65,7 @@ def _pairs(words: list[str], data: dict[str, Any]) -> tuple[Any, ...]:
     object_taken = False
     delete_seen = False
     reported_at: int | None = None  # the index in ``found`` of an object that is a report noun
+    primary_at: int | None = None  # the index in ``found`` of a write's object (it may be renamed "as …")
     i = 0
     n = len(words)
     while i < n:
@@ -68,7 +74,7 @@ def _pairs(words: list[str], data: dict[str, Any]) -> tuple[Any, ...]:
         if two in verbs and two not in nouns:
             verb = verbs[two]
             lead = lead or verb
-            object_taken = False
+            object_taken, primary_at = False, None
             i += 2
             continue
         word = words[i]
@@ -146,7 +152,7 @@ def _pairs(words: list[str], data: dict[str, Any]) -> tuple[Any, ...]:
             if verb == "delete" and word in data["set_to_verbs"]["words"] and "to" in words[i + 1 :]:
                 verb = "update"  # "reset the revision count of group_a to 0": a new value, nothing deleted
             lead = lead or verb
-            object_taken = False
+            object_taken, primary_at = False, None
             if verb == "delete":
                 delete_seen = True
             i += 1
@@ -179,8 +185,8 @@ def _pairs(words: list[str], data: dict[str, Any]) -> tuple[Any, ...]:
             k = j
             while k >= 0 and k > j - 2 and "_" in words[k]:
                 k -= 1  # "… and the security_review state": a name before the second object
-            while k >= 0 and words[k] in articles:
-                k -= 1
+            while k >= 0 and (words[k] in articles or _counts(words[k], data)):
+                k -= 1  # "… plus the last 20 logs": a count before the second object
             if k >= 0 and words[k] in ("and", "plus"):
                 object_taken = False  # "token usage for s_1 and the dashboard": a second object
             possessor = i + size < n and words[i + size].endswith("'s")  # "session s_1's task groups"
@@ -189,8 +195,21 @@ def _pairs(words: list[str], data: dict[str, Any]) -> tuple[Any, ...]:
                 # "record my conclusion as a decision": what the agent reports is stored as this object
                 found[reported_at] = found[reported_at][:3] + (False,) + found[reported_at][4:]
                 reported_at, primary = None, True
+            elif (
+                primary_at is not None
+                and not primary
+                and not qualified
+                and not possessor
+                and verb in ("write", "create")
+                and _renamed_as(words, i, data)
+            ):
+                # "save the token summary as skill output X", "store the group status summary as orchestrator
+                # state": what is described first is stored as the object after "as"
+                found[primary_at] = found[primary_at][:3] + (False,) + found[primary_at][4:]
+                primary = True
             if primary:
                 object_taken = True
+                primary_at = len(found) if verb in ("write", "create") else None
             found.append((verb or "none", topic, i, primary, phrase))
             i += size
             continue
@@ -474,11 +493,21 @@ def recognise(head: str, label_lines: list[list[str]], data: dict[str, Any], fir
     lead: str | None = None
     for index, sentence in enumerate(sentences):
         lowered = sentence.lower()
-        if index > 0 and lowered.startswith(trailing):
-            continue
+        if (
+            index > 0
+            and lowered.startswith(trailing)
+            and not (
+                found_command is not None
+                and COMMANDS[found_command]["kind"] == "write"
+                and _has_write_verb([sentence], data)
+            )
+        ):
+            continue  # prose after the operation; but after a write, "I want to log … too" is a second one
         kept.append(sentence)
         # values in parentheses ("(session: s_1)", "(iteration 2, agent qa_1)") never name the operation
-        unvalued = _SESSION_QUALIFIER.sub(" ", PARENS.sub(" ", _QUOTED.sub(" ", sentence)))
+        # "Did anyone save a security_scan output for s_1?": how the record came to be, asked: a read
+        unvalued = without_asked_writes(without_idioms(sentence))  # "…, lost track after …": no verb
+        unvalued = _SESSION_QUALIFIER.sub(" ", PARENS.sub(" ", _QUOTED.sub(" ", unvalued)))
         # "set its status to failed in s_1, not the whole session": what is ruled out names no operation
         unvalued = _ruled_out(data).sub(" ", unvalued)
         words = words_of(_AMPERSAND.sub(" and ", unvalued))
@@ -578,6 +607,13 @@ def recognise(head: str, label_lines: list[list[str]], data: dict[str, Any], fir
                 len(set(named)) == 1  # the statement is about the one object the update changes
                 or _every_group_reported(none_sentence, none_topic, data)  # "all groups approved."
             )
+        ) or (
+            # "QA results for s_1, save them as skill output test_results {…}": the verbless words name what
+            # the write stores, and the write points back at them
+            read in commands_named
+            and len(commands_named) == 2
+            and other == data["operations"][none_topic].get("write")
+            and _writes_a_pronoun(kept, data)
         ):
             commands_named = [c for c in commands_named if c != read]
             operations_named = min(operations_named, 1)
@@ -819,6 +855,22 @@ def _two_operations(
                 )
         i += 1
     return None
+
+
+def _writes_a_pronoun(sentences: list[str], data: dict[str, Any]) -> bool:
+    """'save them as …', 'store it under …': a write verb whose object is a pronoun."""
+    for sentence in sentences:
+        words = words_of(sentence)
+        for verb, after in zip(words, words[1:]):
+            if data["_verb"].get(verb) in ("write", "create") and after in _POINTING:
+                return True
+    return False
+
+
+def _counts(word: str, data: dict[str, Any]) -> bool:
+    """'20', 'ten', 'last', 'latest': a word of a count before a noun."""
+    slots = data["slots"]
+    return word.isdigit() or word in slots["number_words"] or word in slots["limit_before"]
 
 
 def _pages(verb: str, rest: list[str], data: dict[str, Any]) -> bool:

@@ -140,7 +140,7 @@ SPOKEN_WRITE = Lazy(
     r"(?i)(?:^|(?<=[.!?])\s+|\s[-\u2013\u2014]\s+|,\s*)(?:(?:please|pls|plz|kindly)\s+)?"
     r"(?:log|record|save|store|note)\s+(?:it|that|this|them)"
     r"(?P<kept>\s+(?:under|as)\s+(?:the\s+|a\s+|an\s+)?[A-Za-z][\w-]*(?:\s+[A-Za-z][\w-]*)?)?"
-    r"(?:\s+(?:please|for me))?(?:,?\s*bazinga[-_ ]db)?\s*[.!]*\s*$",
+    r"(?:\s+(?:please|pls|plz|for me))?(?:,?\s*bazinga[-_ ]db)?\s*[.!]*\s*$",
     needs=("log", "record", "save", "store", "note"),
 )  # "… Please log it.", "… please record them under requirements_engineer." (the qualifier is a value)
 
@@ -513,6 +513,51 @@ def agent_phrases(agent: str) -> set[str]:
     """The words that name an agent type in a sentence ('security review' for security_reviewer)."""
     agents_in("")  # builds the table
     return {phrase for phrase, name in (_AGENT_WORDS or {}).items() if name == agent}
+
+
+_VALUE_GIVEN = Lazy(r"[{\[\"\u201c:]")
+
+
+def asks_whether(sentence: str) -> bool:
+    """'Did anyone save a security_scan output for s_1?': a yes/no question about the stored record,
+    carrying no value (no colon, quote or JSON): its write verb says how the record came to be."""
+    sentence = sentence.strip()
+    if not sentence.endswith("?") or _VALUE_GIVEN.search(sentence):
+        return False
+    words = words_of(sentence)
+    return bool(words) and words[0] in tables()["asked_whether"]["openers"]
+
+
+_IDIOMS: list[Any] = []
+
+
+def without_idioms(sentence: str) -> str:
+    """'… lost track after the last handoff' -> '… after the last handoff': a phrase in which a verb of
+    this skill is no verb (phrasings 'idioms') names no operation."""
+    if not _IDIOMS:
+        listed = tables()["idioms"]["phrases"]
+        phrases = "|".join(re.escape(p).replace(r"\ ", r"\s+") for p in listed)
+        _IDIOMS.append(re.compile(r"(?i)(?<![\w-])(?:" + phrases + r")(?![\w-])"))
+        _IDIOMS.append({p.split()[-1] for p in listed})  # a cheap test before the pattern runs
+    lowered = sentence.lower()
+    if not any(word in lowered for word in _IDIOMS[1]):
+        return sentence
+    return str(_IDIOMS[0].sub(" ", sentence))
+
+
+def without_asked_writes(sentence: str) -> str:
+    """A yes/no question without its write verbs ('Did anyone save X?' -> 'Did anyone X?'); other
+    sentences unchanged."""
+    if not asks_whether(sentence):
+        return sentence
+    data = tables()
+    classes = ("write", "create", "update")
+
+    def dropped(match: re.Match[str]) -> str:
+        word = match.group(0).lower()
+        return "" if data["_verb"].get(word) in classes and word not in data["_dual"] else match.group(0)
+
+    return re.sub(r"(?<![\w-])[A-Za-z]+(?![\w-])", dropped, sentence)
 
 
 def agent_or_none(value: str) -> str | None:

@@ -1186,11 +1186,12 @@ def state_type_in(text: str, data: dict[str, Any]) -> str | None:
     match = re.search(r"\bstate\s+([A-Za-z][\w-]*)\s+(?:for|of|in|from|on)\b", text, re.IGNORECASE)
     if match:
         named = match.group(1)
-        agent = agent_or_none(named)
+        agent = agent_in(named)
         if agent is not None:
             return agent
+        # "my PM state snapshot for s_1": a word of the object ('snapshot', 'data') names no type
         if named.lower() not in data["_stop"] and named.lower() not in data["_verb"]:
-            return _sentence_case(named)
+            return agent_or_none(named) or _sentence_case(named)
     # "the PM state", "latest orchestrator state", "the Tech Lead state"
     match = re.search(r"([A-Za-z][\w-]*(?:\s+[A-Za-z][\w-]*)?)\s+state\b", text)
     if match:
