@@ -72,10 +72,9 @@ V3 = [HELDOUT / "v3" / "heldout_e.jsonl", HELDOUT / "v3" / "heldout_f.jsonl"]
 # The held-out parts: never tuned on, only their aggregates printed (failures only with --i-am-done).
 V4 = [HELDOUT / "v4" / "heldout_g.jsonl", HELDOUT / "v4" / "heldout_h.jsonl"]
 # written during round 5 by two more helpers, the same way, as development data from the start (read at once);
-# its own part until every item is right (15 of 300 still refused when round 5 stopped), then part of dev
+# its own part until every item was right (round 6), part of dev since then
 R5DEV = [HELDOUT / "r5dev" / "dev_k.jsonl", HELDOUT / "r5dev" / "dev_l.jsonl"]
-# held out through round 5 (scored once: 377/420, 4 wrong actions), read by round 6: development data since
-# then, its own part until every item is right
+# held out through round 5 (scored once: 377/420, 4 wrong actions), read by round 6: part of dev since then
 V5 = [HELDOUT / "v5" / "heldout_i.jsonl", HELDOUT / "v5" / "heldout_j.jsonl"]
 # The held-out part: frozen before the round's reader work, scored once after it (failures hidden). Empty
 # while a round works, so that no test run prints the next set's aggregates before the work is done.
@@ -90,6 +89,8 @@ PARTS = {
         *V2,
         *V3,
         *V4,
+        *R5DEV,
+        *V5,
     ],
     "v1": V1,
     "v2": V2,

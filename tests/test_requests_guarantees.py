@@ -44,6 +44,9 @@ OBJECTS = NOUNS + sorted(DATA["report_nouns"]["words"]) + ["group_a", "group_b",
 UNSUPPORTED = sorted(
     {w for entry in DATA["unsupported"]["objects"] if not entry.get("as_verb") for w in entry["words"]}
 )
+# words an agent reports ("my blocker", "the pm blocker"): after an agent's name, an interaction
+REPORTED = {w for entry in DATA["unsupported"]["objects"] for w in entry.get("reported", ())}
+AGENT_WORDS = {w.lower() for w in AGENT_TYPES["documented"]} | set(AGENT_TYPES["aliases"])
 UNSUPPORTED_VERBS = sorted(
     {w for entry in DATA["unsupported"]["objects"] if entry.get("as_verb") for w in entry["words"]}
 )
@@ -110,6 +113,9 @@ def test_a_read_led_request_never_runs_a_write(prefix, verb, obj, filler, sessio
 def test_an_object_outside_the_vocabulary_is_refused(prefix, verb, unsupported, obj, filler, session, first):
     # the unsupported object before or after a vocabulary noun, among any other words
     middle = f"{unsupported} {obj}" if first else f"{obj} {filler} {unsupported}"
+    # "the pm blocker": a blocker an agent reports is that agent's interaction, not the unsupported object
+    before = middle.split(unsupported)[0].split()[-1:]
+    assume(not (unsupported in REPORTED and before and before[0].lower() in AGENT_WORDS))
     _assert_unsupported(f"{prefix}{verb} the {middle} for session {session}")
 
 

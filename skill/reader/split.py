@@ -29,6 +29,7 @@ from .lexicon import (
     label_key,
     label_of,
     refuse,
+    strip_quoted,
     tables,
     words_of,
 )
@@ -1005,7 +1006,8 @@ def command_line(lines: list[str]) -> tuple[str, dict[str, Any]] | None:
     if words is None:
         return None
     words, named_values = _trailing_named_values(first, words)
-    if any(word.lower() in _NOT_COMMAND_LINE_WORDS for word in words[1:]):
+    unquoted = strip_quoted(text).split()[1:]  # 'log-interaction s_1 developer "Of"': a quoted value
+    if any(word.lower() in _NOT_COMMAND_LINE_WORDS for word in words[1:] if word in unquoted):
         return None  # "get-skill-output test_coverage for sess_beta", "stream-logs s_1 for me": words
     labels, specs = tables()["_label"], argument_specs(first)
     for word in words[1:]:
