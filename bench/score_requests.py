@@ -79,7 +79,7 @@ V5 = [HELDOUT / "v5" / "heldout_i.jsonl", HELDOUT / "v5" / "heldout_j.jsonl"]
 # The held-out part: frozen before the round's reader work, scored once after it (failures hidden). Empty
 # while a round works, so that no test run prints the next set's aggregates before the work is done.
 V6 = [HELDOUT / "v6" / "heldout_m.jsonl", HELDOUT / "v6" / "heldout_n.jsonl"]
-HELD_OUT: dict[str, list[Path]] = {}
+HELD_OUT: dict[str, list[Path]] = {"v6": V6}
 PARTS = {
     "dev": [
         TESTS / "requests_examples.jsonl",
