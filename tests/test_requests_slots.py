@@ -93,6 +93,9 @@ CASES = {
         ("update-task-group", "group_a is still in progress", "in_progress"),
         ("update-session-status", "mark s_1 done", "completed"),
         ("update-session-status", "mark s_1", None),
+        # what the review did, not the group's status; a status said later in the text is still read
+        ("update-task-group", "the review of group_a failed - set its review status to APPROVED", None),
+        ("update-task-group", "the review passed; review status APPROVED; mark it done", "completed"),
     ],
     "status_verb": [
         ("update-task-group", "finish group_a", "completed"),

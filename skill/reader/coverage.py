@@ -98,6 +98,7 @@ def check_body_starts_no_operation(command: str, raw: dict[str, Any]) -> None:
     body = raw.get(data["body_args"].get(command, ""))
     if not isinstance(body, str) or COMMANDS[command]["kind"] != "write":
         return
+    body = _after_json(body)  # '{"stories": 7} and mark group_b in_progress': what follows the JSON
     verbs, not_verbs = data["_verb"], set(data["conjunctions"].get("not_verbs", ()))
     # "bump" after "and" is one update's ("mark it completed and bump the revision"); in another operation's
     # content ("…: group_a passes. Also bump group_a's revision count.") it is a second operation
@@ -117,7 +118,14 @@ def check_body_starts_no_operation(command: str, raw: dict[str, Any]) -> None:
                 for w in (re.sub(r"['\u2019]s$", "", w) for w in words[lead + 1 :])  # "group_a's revision"
                 if w in data["_noun"] or GROUP_ID.match(w) or w in OPERATIONS
             ]
-            if verb in verbs and verb not in not_verbs and verb not in data["_dual"] and objects:
+            # "Also give me the task groups": a verb said to the skill ("give me", "show us") asks for a read
+            addressed = words[lead + 1 : lead + 2] in (["me"], ["us"])
+            if (
+                verb in verbs
+                and (verb not in not_verbs or addressed)
+                and verb not in data["_dual"]
+                and objects
+            ):
                 # "Also mark group_b as completed"; not "- Please remove the leftover decorator" (a note to
                 # a developer: no object of this skill)
                 raise refuse(
@@ -127,6 +135,20 @@ def check_body_starts_no_operation(command: str, raw: dict[str, Any]) -> None:
                     command,
                     kind="two_operations",
                 )
+
+
+def _after_json(body: str) -> str:
+    """A body that opens with a JSON value: the text after it (the JSON itself holds no operation)."""
+    import json
+
+    text = body.strip().lstrip("`")
+    if text[:1] not in ("{", "["):
+        return body
+    try:
+        _value, end = json.JSONDecoder().raw_decode(text)
+    except ValueError:
+        return body
+    return text[end:].lstrip("`")
 
 
 # two numbers joined by "and", "or", "&", "/" or ", " (not "12,500": a thousands separator)

@@ -1160,9 +1160,26 @@ def status_in(text: str, enum: str, group_id: str | None) -> str | None:
             r"(?<![\w-])(?<![-\u2013\u2014:;,.] it )(?<![-\u2013\u2014:;,.] they )"
             r"(?<!because it )(?<!since it )" + re.escape(word).replace(r"\ ", r"[\s_-]+") + r"(?![\w-])"
         )
-        if re.search(pattern, lowered):
-            return value
+        for match in re.finditer(pattern, lowered):
+            if not _said_of_a_verdict(lowered[: match.start()]):
+                return value
     return None
+
+
+def _said_of_a_verdict(before: str) -> bool:
+    """'the review of group_a failed - set its review status …': the word is what the review's subject did
+    (it follows the review, its object and auxiliaries only), never the group's status."""
+    subjects = "|".join(re.escape(w) for w in tables()["slots"]["verdict_subjects"])
+    return (
+        re.search(
+            r"\b(?:"
+            + subjects
+            + r")\b(?:\s+(?:of|for|on)(?:\s+(?:the|this|that|task|group))*(?:\s+[\w-]+)?)?"
+            r"\s*(?:\b(?:has|had|was|is|just|been)\s+)*$",
+            before,
+        )
+        is not None
+    )
 
 
 def state_type_in(text: str, data: dict[str, Any]) -> str | None:
