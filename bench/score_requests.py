@@ -40,7 +40,12 @@ The parts:
   nine read and fixed, 360/420 after), read by round 5: part of dev since then, also reported on its own.
   Thirteen expectations carry a parameter name the writers' brief got wrong (``details`` for
   ``decision_data``); tests/requests_heldout/v4_corrections.json renames it, nothing else.
-- *held-out parts* (``HELD_OUT``): v5 (tests/requests_heldout/v5/, frozen before round 5). Only their
+- *r5dev* (written during round 5, read at once) and *v5* (held out through round 5, scored once: 377/420,
+  4 wrong actions; read by round 6): part of dev since round 6, also reported on their own;
+  ``r5dev_corrections.json`` and ``v5_corrections.json`` read five and eight expectations against the
+  contracts (v5's brief wrongly said a bare word is a configuration value).
+- *held-out parts* (``HELD_OUT``): v6 (tests/requests_heldout/v6/, frozen before round 6; scored once after
+  it: 397/420, 3 wrong actions, those three read and fixed since). Only their
   aggregates are printed. ``--show-failures`` lists the failures of the other parts; for a held-out part it
   is refused unless ``--i-am-done`` is given too (the work is finished: a held-out failure looked at and
   fixed after that stops being held out, and must be said so). ``--part all`` scores every part whose files
@@ -69,7 +74,6 @@ HELDOUT = TESTS / "requests_heldout"
 V1 = [HELDOUT / "heldout_a.jsonl", HELDOUT / "heldout_b.jsonl"]
 V2 = [HELDOUT / "v2" / "heldout_c.jsonl", HELDOUT / "v2" / "heldout_d.jsonl"]
 V3 = [HELDOUT / "v3" / "heldout_e.jsonl", HELDOUT / "v3" / "heldout_f.jsonl"]
-# The held-out parts: never tuned on, only their aggregates printed (failures only with --i-am-done).
 V4 = [HELDOUT / "v4" / "heldout_g.jsonl", HELDOUT / "v4" / "heldout_h.jsonl"]
 # written during round 5 by two more helpers, the same way, as development data from the start (read at once);
 # its own part until every item was right (round 6), part of dev since then
