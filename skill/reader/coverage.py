@@ -146,7 +146,7 @@ def _after_json(body: str) -> str:
         return body
     try:
         _value, end = json.JSONDecoder().raw_decode(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested too deeply: refused as a value later
         return body
     return text[end:].lstrip("`")
 
