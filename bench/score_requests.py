@@ -80,10 +80,11 @@ V4 = [HELDOUT / "v4" / "heldout_g.jsonl", HELDOUT / "v4" / "heldout_h.jsonl"]
 R5DEV = [HELDOUT / "r5dev" / "dev_k.jsonl", HELDOUT / "r5dev" / "dev_l.jsonl"]
 # held out through round 5 (scored once: 377/420, 4 wrong actions), read by round 6: part of dev since then
 V5 = [HELDOUT / "v5" / "heldout_i.jsonl", HELDOUT / "v5" / "heldout_j.jsonl"]
+# held out through round 6 (scored once: 397/420, 3 wrong actions), read by round 7: part of dev since then
+V6 = [HELDOUT / "v6" / "heldout_m.jsonl", HELDOUT / "v6" / "heldout_n.jsonl"]
 # The held-out part: frozen before the round's reader work, scored once after it (failures hidden). Empty
 # while a round works, so that no test run prints the next set's aggregates before the work is done.
-V6 = [HELDOUT / "v6" / "heldout_m.jsonl", HELDOUT / "v6" / "heldout_n.jsonl"]
-HELD_OUT: dict[str, list[Path]] = {"v6": V6}
+HELD_OUT: dict[str, list[Path]] = {}
 PARTS = {
     "dev": [
         TESTS / "requests_examples.jsonl",
@@ -95,6 +96,7 @@ PARTS = {
         *V4,
         *R5DEV,
         *V5,
+        *V6,
     ],
     "v1": V1,
     "v2": V2,
@@ -102,6 +104,7 @@ PARTS = {
     "v4": V4,
     "r5dev": R5DEV,
     "v5": V5,
+    "v6": V6,
     **HELD_OUT,
 }
 # expectations of the seen held-out sets read against the documented contracts, by the files they correct
