@@ -22,6 +22,7 @@ from ..vocabulary import (
     argument_specs,
     normalise_agent_type,
 )
+from . import regex_cache
 
 TYPE_CHECKING = False  # importing typing costs ~2 ms per process; annotations are strings anyway
 if TYPE_CHECKING:
@@ -69,7 +70,7 @@ class Lazy:
         return self._compiled(name)
 
     def _compiled(self, name: str) -> Any:
-        compiled = re.compile(*self._args)
+        compiled = regex_cache.compiled(*self._args)
         for method in _NO_MATCH:  # the next NAME.match is a plain attribute: no lookup through here
             setattr(self, method, getattr(compiled, method))
         return getattr(compiled, name)

@@ -561,7 +561,7 @@ QUALIFIER_ITEM = Lazy(
     r"|by\s+[\w.-]+|(?:for\s+|in\s+)?session(?:[ _-]?id)?\s*[:=]?\s*[\w.:@+-]+"
     r"|group(?:[ _-]?id)?\s*[:=]?\s*[\w.-]+"
     r"|(?:"
-    + "|".join(re.escape(n.replace("_", " ")) for n in sorted(AGENT_NAMES, key=len, reverse=True))
+    + "|".join(re.escape(n.replace("_", " ")) for n in sorted(AGENT_NAMES, key=lambda n: (-len(n), n)))
     + r"))\s*$",
     re.IGNORECASE,
 )
