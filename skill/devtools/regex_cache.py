@@ -27,7 +27,7 @@ from ..reader import regex_cache
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 TARGET = REPO_ROOT / "skill" / "reader" / "_regex_code.py"
-MIN_SHARE = 0.01  # a pattern is cached when at least 1% of the corpora's texts compile it
+MIN_SHARE = 0.05  # a pattern is cached when at least 5% of the corpora's texts compile it
 HEADER = '''"""Opcode lists of the reader's patterns, for skill/reader/regex_cache.py. Generated, do not edit:
 python3 -m skill.devtools.regex_cache rewrites it (tests/test_requests_regex_cache.py checks it)."""
 
