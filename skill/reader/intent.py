@@ -107,7 +107,11 @@ def _pairs(words: list[str], data: dict[str, Any]) -> tuple[Any, ...]:
                 and word in report
                 and verb in ("write", "create")
                 and i > 0
-                and (words[i - 1] in agent_words or (i > 1 and words[i - 2] in agent_words))
+                and (
+                    words[i - 1] in agent_words
+                    or (i > 1 and words[i - 2] in agent_words)
+                    or words[i - 1] in report  # "log my investigation report": a report of a report noun
+                )
             ):
                 topic = "interaction"  # "log this QA report": what the QA reports, not a skill's report
         elif (
@@ -462,6 +466,22 @@ def recognise(head: str, label_lines: list[list[str]], data: dict[str, Any], fir
         # names, then the value
         phrase, body = f"{told.group(1)} {phrase}", body[told.end() :].strip()
         head_words, body_words = words_of(phrase), words_of(body)
+    told = SPOKEN_WRITE.search(body) if body else None
+    if (
+        told
+        and not told.group("kept")
+        and any(w in data["_report"] for w in head_words)
+        and not any(
+            w in data["_verb"] or w in data["_noun"] or w in data["_command_names"]
+            for w in _role_nouns_dropped(head_words, data)
+        )
+    ):
+        # 'Finding from the investigator for s_1: "…" — please log it.': what an agent reports (a report
+        # noun, no operation named), its value, then the verb for it: the verb leads, the value is the body
+        verb = re.search(r"(?i)\b(log|record|save|store|note)\b", told.group(0))
+        if verb is not None:
+            phrase, body = f"{verb.group(1)} {phrase}", body[: told.start()].strip()
+            head_words, body_words = words_of(phrase), words_of(body)
     instruction = any(
         data["_verb"].get(w) in ("update", "write", "create") and w not in data["_dual"] for w in body_words
     )

@@ -619,6 +619,27 @@ def plain_trailing_qualifiers(body: str) -> tuple[str, str]:
     return text, ", ".join(taken)
 
 
+def _meant_for(rest: str) -> str | None:
+    """'- this is for s_1, not the OAuth session' -> 's_1': the one session a clause after a JSON body says
+    the value is for (``meant_for`` in phrasings.json); None for anything else, and for a clause that names
+    a second id ('this is for s_1, not s_2')."""
+    openers = "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in tables()["meant_for"]["openers"])
+    match = re.fullmatch(
+        r"(?is)(?:[-\u2013\u2014,;]+\s*)?(?:" + openers + r")\s+(?:the\s+)?(?:session\s+)?"
+        r"([\w.:@+-]*[\d_][\w.:@+-]*)(\s*[,;(\u2013\u2014-].*)?",
+        rest.replace("\u2019", "'"),
+    )
+    if match is None:
+        return None
+    aside = match.group(2) or ""
+    if aside and (
+        re.search(r"[\w.:@+-]*[\d_][\w.:@+-]*", aside) is not None
+        or not re.match(r"(?i)\s*[,;(\u2013\u2014-]+\s*(?:but\s+)?not\b", aside)
+    ):
+        return None  # "…, not s_2": a second id; "…, and mark group_a done": more than the session
+    return match.group(1)
+
+
 def json_then_qualifiers(body: str) -> tuple[str, str]:
     """'{"agent": "qa"}, iteration 3.' -> ('{"agent": "qa"}', 'iteration 3'): only value qualifiers
     (iteration, agent, session, group) may follow the JSON; anything else stays for the JSON check."""
@@ -630,6 +651,9 @@ def json_then_qualifiers(body: str) -> tuple[str, str]:
     except (ValueError, RecursionError):
         return body, ""
     rest = text[end:].strip().strip(".").strip()
+    meant = _meant_for(rest)
+    if meant is not None:
+        return text[:end], f"session {meant}"  # '{…} - this is for s_1, not the OAuth session'
     items = [item for item in re.split(r"[,;()]", rest) if item.strip()]
     if not items or not all(is_qualifier(item) for item in items):
         return body, ""
@@ -786,6 +810,20 @@ def _session_id_label(text: str, data: dict[str, Any]) -> str:
 _LAST_CLAUSE = Lazy(r"[,;|(]\s*([A-Za-z][\w -]{0,30})$", needs=(",", ";", "|", "("))
 
 
+def _opens_with_a_verb(clause: str, data: dict[str, Any]) -> bool:
+    """'For sess_beta, mark group_b failed — …': a last clause opened by a verb that writes (and is no noun
+    or label word: 'note', 'log', 'update' may be headings) is the instruction itself, never a label."""
+    words = words_of(clause)
+    return (
+        len(words) > 1
+        and data["_verb"].get(words[0]) in ("update", "write", "create")
+        and words[0] not in data["_noun"]
+        and words[0] not in data["_dual"]
+        and words[0] not in data["_report"]
+        and label_key(words[0]) not in data["_label"]
+    )
+
+
 def label_values(lines: list[str], command: str, phrase: str, body: str) -> Labelled:
     """Pass 2: the labels of this operation (a label line of anything else is refused by name), one-line
     label runs ("Session ID: s_1, Agent Type: pm, Content: …"), and the body as the operation's text value
@@ -825,6 +863,7 @@ def label_values(lines: list[str], command: str, phrase: str, body: str) -> Labe
         ending.group(1).strip().lower() in data["colon_not_label"]
         or agent_or_none(ending.group(1).strip()) in AGENT_TYPES["documented"]
         or agent_prefix(ending.group(1).strip().lower()) is not None
+        or _opens_with_a_verb(ending.group(1), data)
     ):
         ending = None  # "…, simple mode, for: Add dark mode", "Log for s_1, developer: …": no label
     if body.strip() and ending and looks_like_label(ending.group(1), body, data):
