@@ -24,7 +24,12 @@ A report full of values (a timeline, a table, a log, a review) before a request 
 addressed to the skill ("bazinga-db, …", "@bazinga-db …") or an imperative paragraph, naming what it acts on
 itself and not pointing back at the report ("log it", "the above", "these results") -- is context: dropped
 (``in_report``). When the request points back, or a label of the skill stands in the report, the text is
-read whole as before.
+read whole as before. Before a request addressed to the skill, a verb word opening a heading or a
+narrative sentence ("Run metrics:", "Open question for the PM later: …") is context; a line that asks an
+operation itself ("Mark group_c failed.", "Save the following: {…}") is a second one. A line of prose with
+no value ending with a colon ("All green, so:") after pasted output introduces the imperative under it;
+whole sentences with values before a "please" request are context when that request gives every value of
+its operation and they name no session, group or agent.
 
 Labels first and the verb on the last line ("Skill: …" / "Output: {…}" / "Please save this skill
 output.") is the same request written in another order: the head line is put first. So is an
@@ -659,7 +664,7 @@ def in_report(lines: list[str], data: dict[str, Any]) -> list[str] | None:
     ):
         whole = not addressed and _polite_after_sentences(line, start, data)
         if not whole:
-            return None  # "QA: …", "Tests pass for s_1, …": words before the head on its line may be its values
+            return None  # "QA: …", "Tests pass for s_1, …": words before the head may be its values
     if not addressed and at and lines[at - 1].strip() and not _introduced_by_lead_in(lines, at, data):
         return None  # an imperative not addressed to the skill stands on its own only as its own paragraph
     opening = words_of(_ADDRESS.sub("", _POLITE.sub("", line[start:], 1), 1))[:1]
