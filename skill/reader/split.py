@@ -984,6 +984,11 @@ _WRITERS_STEP = Lazy(
 )
 _REASONS_VERB = Lazy(r"^(need|needs|want|trying|looking)\s+to\s+(?:see|know|check|find out|understand)\b")
 _ASKING = frozenset(("how", "what", "which", "what's", "whats"))  # "need to know which are done"
+# a reason that is a yes/no question: "want to see whether …", "checking if …", "wondering whether …"
+_WHETHER = Lazy(
+    r"^(?:need|needs|want|trying|looking into|checking|wondering|curious)"
+    r"(?:\s+to\s+(?:see|know|check|find out|understand))?\s+(?:whether|if)\s"
+)
 _VALUE_CHARS = Lazy(r"[\d_\"\u201c\u201d'{}\[\]`:=|]")
 
 
@@ -1020,13 +1025,43 @@ def reasons_dropped(lines: list[str]) -> list[str]:
     words = words_of(filled[0])
     first = filled[0].split(None, 1)[0].lower()
     verb = tables()["_verb"].get(words[0]) if words else None
-    read = COMMANDS[first]["kind"] == "read" if first in OPERATIONS else verb == "read"
+    read = COMMANDS[first]["kind"] == "read" if first in OPERATIONS else verb in ("read", "stream")
     # an agent named in the reason ('Need to see what QA said') may be a filter of the read: kept unless
     # the command is written and filters by no agent
     filters = first not in OPERATIONS or "agent_type" in argument_specs(first)
     if read and all(_gives_a_reason(line) and not (filters and agent_in(line)) for line in filled[1:]):
         return filled[:1]
+    if read and all(_WHETHER.match(line.strip().lower()) for line in filled[1:]):
+        # 'Stream logs for s_1' then 'Want to see whether developer_3 has picked up the fix.': a yes/no
+        # question names the agent or group it is about; no filter when the read takes none
+        takes = argument_specs(first if first in OPERATIONS else _read_command(filled[0]) or "check")
+        if takes and all(_gives_a_reason(_subjects_dropped(line, takes)) for line in filled[1:]):
+            return filled[:1]
     return lines
+
+
+def _read_command(line: str) -> str | None:
+    """The read a line asks for, read alone as a request; None for a write or no request."""
+    from ..errors import RequestNotUnderstood
+    from . import parse  # one line: no reason after it to drop again
+
+    try:
+        command, _args = parse(line)
+    except RequestNotUnderstood:
+        return None
+    return command if COMMANDS[command]["kind"] == "read" else None
+
+
+def _subjects_dropped(line: str, takes: dict[str, Any]) -> str:
+    """The reason without the agents and task groups it asks about that the read cannot filter by
+    ('whether developer_3 has …', 'if QA looked at group_b …'); "it" in their place."""
+    said = line.strip().lower()
+    if not takes.keys() & {"agent_type", "agent_id"}:
+        said = AGENT_ID_SHAPE.sub(lambda m: "it" if agent_prefix(m.group(1)) else m.group(0), said)
+        said = re.sub(r"(?<=\bit)'s\b", "", said)
+    if "group_id" not in takes:
+        said = " ".join("it" if GROUP_ID.match(w.rstrip(".,;!?")) else w for w in said.split())
+    return said
 
 
 def command_line(lines: list[str]) -> tuple[str, dict[str, Any]] | None:
