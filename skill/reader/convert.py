@@ -188,6 +188,32 @@ def _text_value(value: str, data: dict[str, Any]) -> str:
     return text
 
 
+def _verb_after_value(clause: str, command: str, data: dict[str, Any]) -> bool:
+    """'set it please.', 'save it', 'just store that, thanks': after a colon, comma or semicolon closing a
+    JSON value, a write, update or create verb acting on "it" and nothing else (``verb_after_value`` of
+    phrasings.json), whose verb class names the very operation the request makes (set -> set-config,
+    save -> save-state): the request's verb, no part of the value. A read verb ("show it"), a joined second
+    operation ("and mark group_a completed") or any other words are not."""
+    words = data["verb_after_value"]
+
+    def alternation(name: str) -> str:
+        return "|".join(re.escape(w).replace(r"\ ", r"[\s_-]+") for w in words[name])
+
+    polite, pronouns, tails = alternation("polite"), alternation("pronouns"), alternation("tails")
+    match = re.fullmatch(
+        rf"(?i)\s*(?:(?:{polite})\s+)*(?P<verb>[a-z]+)\s+(?:{pronouns})(?:[\s,]+(?:{tails}))*\s*[.!]*\s*",
+        clause,
+    )
+    if match is None:
+        return False
+    verb_class = data["_verb"].get(match.group("verb").lower())
+    return verb_class in ("write", "update", "create") and any(
+        operations.get(verb_class) == command
+        for topic, operations in data["operations"].items()
+        if not topic.startswith("_")
+    )
+
+
 def _json_value(command: str, name: str, value: str, what: str, data: dict[str, Any]) -> Any:
     from ..validation import parse_json_text  # the heaviest module: only for the requests that store JSON
 
@@ -220,6 +246,8 @@ def _json_value(command: str, name: str, value: str, what: str, data: dict[str, 
     rest = text[end:].strip()
     if ticked and rest.startswith("`"):
         rest = rest.lstrip("`").strip()
+    if rest[:1] in (":", ",", ";") and _verb_after_value(rest[1:], command, data):
+        rest = ""  # "value {…}: set it please.", "{…}, save it": the request's verb, said after its value
     if rest and rest[0] in ',]}:"':
         raise refuse(
             f"{what} is not valid JSON: unexpected {rest[:20]!r} after the object",

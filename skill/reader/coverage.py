@@ -10,6 +10,7 @@ the database: a session id one or two edits from an existing one is a typo, refu
 
 from __future__ import annotations
 
+import json
 import re
 
 from ..vocabulary import AGENT_TYPES, COMMANDS, ENUMS, OPERATIONS, argument_specs
@@ -608,6 +609,7 @@ def check_result(command: str, args: dict[str, Any], intent: Intent, labelled: L
         check_read_carries_no_write(command, intent, body, text, data)
         _check_read_uses_agent_ids(command, args, labelled.phrase)
         _check_read_uses_numbers(command, args, labelled.inline_text)
+        _check_read_drops_no_json(command, labelled.inline_text)
     if spec["kind"] == "read" and command != "query" and intent.lead not in ("read", "stream"):
         # "Here is the PM state for s_1: {…}", "QA result for s_1: 4 tests failing": a value to store,
         # without a verb. Writes are never guessed, and a read would drop the value: refuse.
@@ -671,6 +673,23 @@ def _check_read_uses_agent_ids(command: str, args: dict[str, Any], phrase: str) 
             command,
             kind="unknown_label",
         )
+
+
+def _check_read_drops_no_json(command: str, text: str) -> None:
+    """'For config key ci_config, value {"retries": 2}: show it': a JSON value in a read's sentence has no
+    place in any read (none takes one) and the answer would drop it: refused, never read without it."""
+    for match in re.finditer(r"[{\[]", text):
+        try:
+            value, _end = json.JSONDecoder().raw_decode(text, match.start())
+        except (ValueError, RecursionError):
+            continue
+        if isinstance(value, (dict, list)) and value:
+            raise refuse(
+                f"the request gives a JSON value, but {command} reads and has no place for it; to store it, "
+                "say so (set, save, log …)",
+                command,
+                kind="not_understood",
+            )
 
 
 def _check_read_uses_numbers(command: str, args: dict[str, Any], text: str) -> None:

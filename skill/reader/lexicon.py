@@ -138,12 +138,13 @@ NUMBER = (
 
 
 SPOKEN_WRITE = Lazy(
-    r"(?i)(?:^|(?<=[.!?])\s+|\s[-\u2013\u2014]\s+|,\s*)(?:(?:please|pls|plz|kindly)\s+)?"
+    r"(?i)(?:^|(?<=[.!?])\s+|\s[-\u2013\u2014]\s+|,\s*|(?<=[}\]])\s*[:;]\s*)(?:(?:please|pls|plz|kindly)\s+)?"
     r"(?:log|record|save|store|note)\s+(?:it|that|this|them)"
     r"(?P<kept>\s+(?:under|as)\s+(?:the\s+|a\s+|an\s+)?[A-Za-z][\w-]*(?:\s+[A-Za-z][\w-]*)?)?"
     r"(?:\s+(?:please|pls|plz|for me))?(?:,?\s*bazinga[-_ ]db)?\s*[.!]*\s*$",
     needs=("log", "record", "save", "store", "note"),
-)  # "… Please log it.", "… please record them under requirements_engineer." (the qualifier is a value)
+)  # "… Please log it.", "… please record them under requirements_engineer." (the qualifier is a value),
+# '… {"a": 1}: save it please.' (after a JSON value, a colon or semicolon too)
 
 
 def tables() -> dict[str, Any]:
