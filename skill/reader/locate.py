@@ -29,7 +29,10 @@ narrative sentence ("Run metrics:", "Open question for the PM later: …") is co
 operation itself ("Mark group_c failed.", "Save the following: {…}") is a second one. A line of prose with
 no value ending with a colon ("All green, so:") after pasted output introduces the imperative under it;
 whole sentences with values before a "please" request are context when that request gives every value of
-its operation and they name no session, group or agent.
+its operation and they name no session, group or agent. After lines of pasted output only (each opened by a
+bracketed tag, a time stamp or a log level: "[dashboard] sessions panel: 3 active, …"), a last line naming a
+read by its object ("-> need fresh numbers: token summary for sess_beta by agent_type") is the request
+(``_named_read``); a line of the paste asking an operation itself makes two.
 
 Labels first and the verb on the last line ("Skill: …" / "Output: {…}" / "Please save this skill
 output.") is the same request written in another order: the head line is put first. So is an
@@ -606,6 +609,70 @@ def _wish_head(lines: list[str], data: dict[str, Any]) -> tuple[int, int, str] |
     return None
 
 
+# a line of pasted output: opened by a bracketed tag ("[dashboard] …", "[14:32:10] …"), a time or date stamp
+# or a log level
+_PASTED_LINE = Lazy(
+    r"^\s*(?:\[[^\]\n]{1,40}\]|\d{1,2}:\d{2}(?::\d{2})?(?![\w:])|\d{4}-\d{2}-\d{2}(?![\w-])"
+    r"|(?:INFO|WARN|WARNING|ERROR|DEBUG|TRACE)\b)"
+)
+# what points at the last line of a paste: "-> ", "=> ", "→ ", "> ", a bullet
+_POINTER = Lazy(r"^\s*(?:->|=>|\u2192|>+|[-*\u2022])?\s*")
+
+
+def _named_read(lines: list[str], data: dict[str, Any]) -> tuple[int, int, str] | None:
+    """'[dashboard] refresh tick 14:32:10' / '[dashboard] sessions panel: 3 active, …' / '-> need fresh
+    numbers: token summary for sess_beta by agent_type': after lines of pasted output (each opened by a
+    bracketed tag, a time stamp or a log level, or inside a fenced block) that ask no operation, a last line
+    naming a read by its object -- an operation noun first, after a pointer ("->") and a lead-in with no
+    value ending with a colon -- is the request; the paste is context. The line must read, alone, as a
+    read of this skill: a verbless write ("group_a completed (s_1)") is no read, and the text is read whole.
+    A line of the paste that asks an operation itself ("[pm] bazinga-db, mark group_a completed") is a
+    second operation: refused."""
+    from . import parse  # the last line alone, read as a request of its own (one line: no paste again)
+
+    filled = [i for i, line in enumerate(lines) if line.strip()]
+    if len(filled) < 2:
+        return None
+    at = filled[-1]
+    fenced = False
+    asked = None
+    for index in filled[:-1]:
+        line = lines[index]
+        if _FENCE_LINE.match(line):
+            fenced = not fenced
+            continue
+        tag = None if fenced else _PASTED_LINE.match(line)
+        if not fenced and (tag is None or _is_label_line(line, data)):
+            return None  # prose or a label of the skill: not only pasted output
+        if tag is not None and asked is None and head_in(line[tag.end() :], data) is not None:
+            asked = line.strip()
+    if fenced:
+        return None
+    line = lines[at]
+    start = _POINTER.match(line).end()  # type: ignore[union-attr]  # every line matches (all optional)
+    lead = re.match(r"(?P<lead>[^:\"\u201c{\[]+?):\s+(?=\S)", line[start:])
+    if lead is not None:
+        if not _droppable(lead.group("lead"), data):
+            return None  # "group_a: token summary …": a value before the colon is the request's
+        start += lead.end()
+    words = [w for w in words_of(line[start:])[:4] if w not in data["_articles"]]
+    if not any(" ".join(words[:size]) in data["_noun"] for size in range(1, data["_noun_words"] + 1)):
+        return None  # "-> group_a completed (s_1)": no read named by its object
+    try:
+        command, _args = parse(line[start:])
+    except RequestNotUnderstood:
+        return None
+    if COMMANDS[command]["kind"] != "read" or command == "query":
+        return None
+    if asked is not None:
+        raise refuse(
+            f"the text holds a second request ({asked[:60]!r}) besides the one it makes; send one request "
+            "per operation",
+            kind="two_operations",
+        )
+    return at, start, "object"
+
+
 def _points_back(clause: str, data: dict[str, Any]) -> bool:
     """The head's words point at the prose before it: 'log the above', 'save these results', 'record that
     report for s_1' (a demonstrative or 'my'/'the' before a report noun, with no value after it); 'save this
@@ -643,12 +710,14 @@ def in_report(lines: list[str], data: dict[str, Any]) -> list[str] | None:
             found = head_in(line, data) or _command_head(line)
             if found is not None:
                 heads.append((index, found[0], found[1]))
-    wished = False
+    named = _named_read(lines, data)  # refused when a line of the paste asks an operation itself
+    wished = pasted = False
     if not heads:
         wish = _wish_head(lines, data)
-        if wish is None:
+        chosen = wish if wish is not None else named
+        if chosen is None:
             return None
-        heads, wished = [wish], True
+        heads, wished, pasted = [chosen], True, wish is None
     addressed = [h for h in heads if _ADDRESS.match(lines[h[0]], h[1])]
     if len(addressed) > 1:
         raise refuse(
@@ -665,7 +734,13 @@ def in_report(lines: list[str], data: dict[str, Any]) -> list[str] | None:
         whole = not addressed and _polite_after_sentences(line, start, data)
         if not whole:
             return None  # "QA: …", "Tests pass for s_1, …": words before the head may be its values
-    if not addressed and at and lines[at - 1].strip() and not _introduced_by_lead_in(lines, at, data):
+    if (
+        not addressed
+        and not pasted
+        and at
+        and lines[at - 1].strip()
+        and not _introduced_by_lead_in(lines, at, data)
+    ):
         return None  # an imperative not addressed to the skill stands on its own only as its own paragraph
     opening = words_of(_ADDRESS.sub("", _POLITE.sub("", line[start:], 1), 1))[:1]
     if opening and opening[0] in _SEQUENCE:
