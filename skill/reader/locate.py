@@ -642,8 +642,8 @@ def _named_read(lines: list[str], data: dict[str, Any]) -> tuple[int, int, str] 
             fenced = not fenced
             continue
         tag = None if fenced else _PASTED_LINE.match(line)
-        if not fenced and (tag is None or _is_label_line(line, data)):
-            return None  # prose or a label of the skill: not only pasted output
+        if not fenced and (tag is None or _is_label_line(line[tag.end() :].lstrip(), data)):
+            return None  # prose, or a label of the skill ("[qa] Status: completed"): a value of the request
         if tag is not None and asked is None and head_in(line[tag.end() :], data) is not None:
             asked = line.strip()
     if fenced:
