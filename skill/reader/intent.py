@@ -655,7 +655,7 @@ def recognise(head: str, label_lines: list[list[str]], data: dict[str, Any], fir
     said = " ".join(kept)
     if verb_only is None and not said.rstrip().endswith("?") and not re.match(r"(?i)\s*(?:is|are)\b", said):
         # "the reviewer verdict for group_b is APPROVED", "group_a is done": a statement of a new value
-        statement = _STATEMENT.search(said + (": " + body if body else ""))
+        statement = _STATEMENT.search(said + (": " + body if body else "")) or _stated_value(said, data)
         if statement is not None:
             verb_only = lead = "update"
             stated = words_of(said + " " + body)
@@ -1121,6 +1121,40 @@ def _check_joined_objects(words: list[str], primaries: list[Any], data: dict[str
                 commands[0],
                 kind="two_operations",
             )
+
+
+_STATED: dict[str, Any] = {}
+
+
+def _stated_value(said: str, data: dict[str, Any]) -> re.Match[str] | None:
+    """'group_b in s_1 is now assigned to developer_4', 'group_c has been reassigned to qa_2': a verbless
+    statement of a new assignee for one group (phrasings ``stated_values``), an update. 'group_b is now
+    blocked', 'sess_beta is now assigned to …': a new value said of a group or session that the vocabulary
+    holds no such value for -- refused (writes are never guessed, and a statement is no read)."""
+    if not _STATED:
+        stated = data["stated_values"]
+        now = sorted(stated["now"], key=len, reverse=True)
+        alternation = "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in now)
+        assigned = "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in stated["assigned"])
+        before = r"(?<!\bthat )(?<!\bwhich )(?<!\bwho )\b"
+        _STATED["assigned"] = re.compile(before + r"(?:" + alternation + r")\s+(?:" + assigned + r")\s+(?:the\s+)?([^\s,;()]+)", re.I)
+        said_now = "|".join(
+            re.escape(w).replace(r"\ ", r"\s+") for w in now if "now" in w.split() and len(w.split()) > 1
+        )
+        _STATED["now"] = re.compile(before + r"(?:" + said_now + r")\s+\S", re.I)
+    for sentence in SENTENCE_END.split(said):
+        named = [w for w in words_of(sentence) if GROUP_ID.match(w)]
+        sessions = [m.group(1) for m in SESSION_SHAPE.finditer(sentence)]
+        match = _STATED["assigned"].search(sentence)
+        if match and len(set(named)) == 1 and agent_prefix(match.group(1).rstrip(".!").lower()) is not None:
+            return match  # "… is now assigned to developer_4"; not "… to the frontend team": no agent id
+        if (match or _STATED["now"].search(sentence)) and (named or sessions):
+            raise refuse(
+                "the request states a new value but names no verb (mark, set, assign …), and the value is "
+                "none a group or session holds; writes are never guessed",
+                "update-task-group" if named else "update-session-status",
+            )
+    return None
 
 
 _RULED_OUT: list[Any] = []
