@@ -752,7 +752,7 @@ _SQL_GIVEN = Lazy(r"(?is)\b(?:sql|query)\b\s*:?\s*select\b.+?\bfrom\b", needs=("
 _MODIFIERS = {"interaction"}
 _HEADS = {"state"}
 _TOLD_FIRST = Lazy(
-    r"(?i)(?:please\s+)?(log|record|save|store|note|track)\s+(?:it|this|that|them)\b\s*(?:[-\u2013\u2014:,.]\s*|$)",
+    r"(?i)(?:please\s+)?(log|record|save|store|note|track)\s+(?:it|this|that|them|['\u2019]?em)\b\s*(?:[-\u2013\u2014:,.]\s*|$)",
     needs=("log", "record", "save", "store", "note", "track"),
 )
 # "…, session sess_beta": a value after a comma, like one in parentheses, never names the operation
@@ -853,7 +853,7 @@ def _two_operations(
                     f"('… {' '.join(words[i : j + len(said)])} …'); send one request per operation",
                     kind="two_operations",
                 )
-            if j < n and words[j] in verbs and words[j] not in not_verbs:
+            if j < n and words[j] in verbs and (words[j] not in not_verbs or _reads_an_object(words, j, data)):
                 rest = words[j + 1 :]
                 if verbs[words[j]] == first_class == "update" and not any(
                     GROUP_ID.match(w) or w in ("session", "sessions") for w in rest
@@ -875,6 +875,17 @@ def _two_operations(
                 )
         i += 1
     return None
+
+
+def _reads_an_object(words: list[str], at: int, data: dict[str, Any]) -> bool:
+    """'… log em and pull the token summary', '… then check the logs': a read verb that is a plain word
+    elsewhere ('pull requests', 'check in'), here with an object of this skill right after it."""
+    if data["_verb"].get(words[at]) not in ("read", "stream"):
+        return False
+    k = at + 1
+    while k < len(words) and words[k] in data["_articles"]:
+        k += 1
+    return k < len(words) and (words[k] in data["_noun"] or " ".join(words[k : k + 2]) in data["_noun"])
 
 
 def _writes_a_pronoun(sentences: list[str], data: dict[str, Any]) -> bool:
