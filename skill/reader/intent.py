@@ -221,6 +221,27 @@ def _pairs(words: list[str], data: dict[str, Any]) -> tuple[Any, ...]:
     return found, delete_seen, lead
 
 
+def _to_the_log(
+    pairs: list[Any], delete_seen: bool, lead: str | None, words: list[str], data: dict[str, Any]
+) -> tuple[list[Any], bool, str | None]:
+    """'Save this deploy report to the logs of S: …', 'store the QA output in the log': a skill's output or
+    report written to the logs (phrasings ``log_destination``) is an agent interaction: the log is where it
+    goes, the noun only what it is."""
+    prepositions = set(data["log_destination"]["prepositions"])
+    for at, (verb, topic, _index, primary, _phrase) in enumerate(pairs):
+        if not (primary and verb in ("write", "create") and topic == "skill_output"):
+            continue
+        for later in pairs[at + 1 :]:
+            j = later[2] - 1
+            while j >= 0 and words[j] in data["_articles"]:
+                j -= 1
+            if later[1] == "logs" and not later[3] and j >= 0 and words[j] in prepositions:
+                pairs = list(pairs)
+                pairs[at] = pairs[at][:1] + ("interaction",) + pairs[at][2:]
+                return pairs, delete_seen, lead
+    return pairs, delete_seen, lead
+
+
 def _names_nothing(words: list[str], data: dict[str, Any]) -> bool:
     """A few words that name no verb, object, value or id: 'quick one', 'heads up'."""
     return 0 < len(words) <= 4 and not any(
@@ -539,7 +560,7 @@ def recognise(head: str, label_lines: list[list[str]], data: dict[str, Any], fir
         # "developer_3's report": the agent's (its type says whose report: an interaction, not a skill's)
         words = [(agent_prefix(w[:-2]) or w) if w.endswith("'s") else w for w in words]
         words = active_voice(words, data)[0]  # "the session s_1 should be marked failed": a write
-        pairs, delete_seen, sentence_lead = _pairs(words, data)
+        pairs, delete_seen, sentence_lead = _to_the_log(*_pairs(words, data), words, data)
         lead = lead or sentence_lead
         delete = delete or delete_seen
         said = _TYPE_VALUE.sub(r"\1", _named_plainly(_named_in_quotes(PARENS.sub(" ", sentence), data), data))
