@@ -221,9 +221,7 @@ def _pairs(words: list[str], data: dict[str, Any]) -> tuple[Any, ...]:
     return found, delete_seen, lead
 
 
-def _to_the_log(
-    pairs: list[Any], delete_seen: bool, lead: str | None, words: list[str], data: dict[str, Any]
-) -> tuple[list[Any], bool, str | None]:
+def _to_the_log(pairs: Any, words: list[str], data: dict[str, Any]) -> Any:
     """'Save this deploy report to the logs of S: …', 'store the QA output in the log': a skill's output or
     report written to the logs (phrasings ``log_destination``) is an agent interaction: the log is where it
     goes, the noun only what it is."""
@@ -238,8 +236,8 @@ def _to_the_log(
             if later[1] == "logs" and not later[3] and j >= 0 and words[j] in prepositions:
                 pairs = list(pairs)
                 pairs[at] = pairs[at][:1] + ("interaction",) + pairs[at][2:]
-                return pairs, delete_seen, lead
-    return pairs, delete_seen, lead
+                return pairs
+    return pairs
 
 
 def _names_nothing(words: list[str], data: dict[str, Any]) -> bool:
@@ -560,7 +558,8 @@ def recognise(head: str, label_lines: list[list[str]], data: dict[str, Any], fir
         # "developer_3's report": the agent's (its type says whose report: an interaction, not a skill's)
         words = [(agent_prefix(w[:-2]) or w) if w.endswith("'s") else w for w in words]
         words = active_voice(words, data)[0]  # "the session s_1 should be marked failed": a write
-        pairs, delete_seen, sentence_lead = _to_the_log(*_pairs(words, data), words, data)
+        pairs, delete_seen, sentence_lead = _pairs(words, data)
+        pairs = _to_the_log(pairs, words, data)  # "save this deploy report to the logs of s_1": a log
         lead = lead or sentence_lead
         delete = delete or delete_seen
         said = _TYPE_VALUE.sub(r"\1", _named_plainly(_named_in_quotes(PARENS.sub(" ", sentence), data), data))
@@ -874,7 +873,11 @@ def _two_operations(
                     f"('… {' '.join(words[i : j + len(said)])} …'); send one request per operation",
                     kind="two_operations",
                 )
-            if j < n and words[j] in verbs and (words[j] not in not_verbs or _reads_an_object(words, j, data)):
+            if (
+                j < n
+                and words[j] in verbs
+                and (words[j] not in not_verbs or _reads_an_object(words, j, data))
+            ):
                 rest = words[j + 1 :]
                 if verbs[words[j]] == first_class == "update" and not any(
                     GROUP_ID.match(w) or w in ("session", "sessions") for w in rest
@@ -1169,7 +1172,9 @@ def _stated_value(said: str, data: dict[str, Any]) -> re.Match[str] | None:
         alternation = "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in now)
         assigned = "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in stated["assigned"])
         before = r"(?<!\bthat )(?<!\bwhich )(?<!\bwho )\b"
-        _STATED["assigned"] = re.compile(before + r"(?:" + alternation + r")\s+(?:" + assigned + r")\s+(?:the\s+)?([^\s,;()]+)", re.I)
+        _STATED["assigned"] = re.compile(
+            before + r"(?:" + alternation + r")\s+(?:" + assigned + r")\s+(?:the\s+)?([^\s,;()]+)", re.I
+        )
         said_now = "|".join(
             re.escape(w).replace(r"\ ", r"\s+") for w in now if "now" in w.split() and len(w.split()) > 1
         )
@@ -1177,7 +1182,7 @@ def _stated_value(said: str, data: dict[str, Any]) -> re.Match[str] | None:
     for sentence in SENTENCE_END.split(said):
         named = [w for w in words_of(sentence) if GROUP_ID.match(w)]
         sessions = [m.group(1) for m in SESSION_SHAPE.finditer(sentence)]
-        match = _STATED["assigned"].search(sentence)
+        match: re.Match[str] | None = _STATED["assigned"].search(sentence)
         if match and len(set(named)) == 1 and agent_prefix(match.group(1).rstrip(".!").lower()) is not None:
             return match  # "… is now assigned to developer_4"; not "… to the frontend team": no agent id
         if (match or _STATED["now"].search(sentence)) and (named or sessions):

@@ -643,7 +643,8 @@ def _meant_for(rest: str) -> str | None:
 _QUOTE_LED = Lazy(r"\s*[\"\u201c]([^\"\u201d\n]+)[\"\u201d]([^\n]*)$", needs=('"', "\u201c"))
 _ITERATION_ITEM = Lazy(r"(?i)(?:(?:at|in|on|for|during)\s+)?(?:the\s+)?(?:iter(?:ation)?|round)\s*#?\s*\d+")
 _AGENT_ITEM = Lazy(
-    r"(?i)(?:(?:by|as|from)\s+)?(?:the\s+|an?\s+)?(?:agent(?:[ _-]?id)?\s*[:=]?\s*)?(?P<who>[\w.-]+(?:\s+[\w.-]+){0,2})"
+    r"(?i)(?:(?:by|as|from)\s+)?(?:the\s+|an?\s+)?(?:agent(?:[ _-]?id)?\s*[:=]?\s*)?"
+    r"(?P<who>[\w.-]+(?:\s+[\w.-]+){0,2})"
 )
 _MODE_ITEM = Lazy(r"(?i)(?:in\s+)?(?:the\s+)?(\w+)\s+mode")
 _SESSION_ITEM = Lazy(
