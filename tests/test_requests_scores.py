@@ -33,7 +33,7 @@ def dev():
 
 
 def test_development_part_is_all_right_with_no_wrong_action(dev):
-    # examples, corpus, dev cases, held-out v1 (429), v2 (414), v3 (421), v4 (420), v5 (420), v6 (420); r5dev (300)
+    # examples, corpus, dev cases, held-out v1 (429), v2 (414), v3 (421), v4-v6 (420 each); r5dev, r7dev
     assert dev["total"]["n"] >= 3600
     assert dev["wrong_actions"] == {kind: 0 for kind in score_requests.WRONG_ACTIONS}
     assert dev["total"]["right"] == dev["total"]["n"]

@@ -64,7 +64,8 @@ def check_read_carries_no_write(
     markers = data["_write_markers"] | {"bump", "mark", "track", "set"}
     said = [w for w in words if w in markers]
     spoken = re.search(
-        r"(?i)\b(?:log|record|note)\s+(?:it|that|them|this)\b", body + " " + " ".join(intent.sentences)
+        r"(?i)\b(?:log|record|note)\s+(?:it|that|them|this|['\u2019]?em)\b",
+        body + " " + " ".join(intent.sentences),
     )
     if said or spoken:
         word = said[0] if said else spoken.group(0) if spoken else ""

@@ -640,6 +640,113 @@ def _meant_for(rest: str) -> str | None:
     return match.group(1)
 
 
+_QUOTE_LED = Lazy(r"\s*[\"\u201c]([^\"\u201d\n]+)[\"\u201d]([^\n]*)$", needs=('"', "\u201c"))
+_ITERATION_ITEM = Lazy(r"(?i)(?:(?:at|in|on|for|during)\s+)?(?:the\s+)?(?:iter(?:ation)?|round)\s*#?\s*\d+")
+_AGENT_ITEM = Lazy(
+    r"(?i)(?:(?:by|as|from)\s+)?(?:the\s+|an?\s+)?(?:agent(?:[ _-]?id)?\s*[:=]?\s*)?"
+    r"(?P<who>[\w.-]+(?:\s+[\w.-]+){0,2})"
+)
+_MODE_ITEM = Lazy(r"(?i)(?:in\s+)?(?:the\s+)?(\w+)\s+mode")
+_SESSION_ITEM = Lazy(
+    r"(?i)(?P<said>(?:(?:for|in|on|within|into|to)\s+)?(?:the\s+)?(?:session(?:[ _-]?id)?\s*[:=]?\s*)?)"
+    r"(?P<id>[\w.:@+-]+)"
+)
+
+
+def _trailing_item(item: str, arg_specs: dict[str, Any]) -> bool:
+    """One value said after a quoted text, with its word: 'at iteration 3', 'by developer_1', 'as QA',
+    'for sess_beta' -- each only where the operation takes that value."""
+    if "iteration" in arg_specs and _ITERATION_ITEM.fullmatch(item):
+        return True
+    agent = _AGENT_ITEM.fullmatch(item)
+    if agent and ({"agent_id", "agent_type"} & set(arg_specs)):
+        who = agent.group("who").lower()
+        if agent_prefix(who) is not None or agent_or_none(who) in AGENT_TYPES["documented"]:
+            return True
+    mode = _MODE_ITEM.fullmatch(item)
+    if mode and "mode" in arg_specs:
+        return mode.group(1).lower() in {w for w, _value in enum_words("mode")}
+    session = _SESSION_ITEM.fullmatch(item)
+    if session and "session_id" in arg_specs:
+        said, given = session.group("said").strip(), session.group("id")
+        if GROUP_ID.match(given.lower()) or agent_prefix(given.lower()) is not None:
+            return False
+        return bool(SESSION_SHAPE.fullmatch(given)) or (bool(said) and "_" in given)
+    return False
+
+
+def _trailing_items(rest: str, arg_specs: dict[str, Any]) -> list[str] | None:
+    """'at iteration 3 by developer_1', ', iteration 2 - for sess_beta': the values after a quoted text, one
+    item each (the longest run of words that is one), or None when any other word stands among them."""
+    items: list[str] = []
+    for part in re.split(r"[,;()]|\s[-\u2013\u2014]+\s", rest.strip().rstrip(".!")):
+        words = part.split()
+        start = 0
+        while start < len(words):
+            end = next(
+                (
+                    end
+                    for end in range(min(len(words), start + 6), start, -1)
+                    if _trailing_item(" ".join(words[start:end]).rstrip(".!"), arg_specs)
+                ),
+                None,
+            )
+            if end is None:
+                return None
+            items.append(" ".join(words[start:end]).rstrip(".!"))
+            start = end
+    return items
+
+
+def quote_then_values(value: str, command: str) -> tuple[str, str] | None:
+    """'"GitHub OAuth scopes narrowed" at iteration 3 by developer_1' -> ('GitHub OAuth scopes narrowed',
+    'at iteration 3, by developer_1'): a text value that is a quoted string with words after its closing
+    quote on the same line. Those words are the operation's own values (iteration N, by / agent <agent id>,
+    for / in <session>), returned to be read with the sentence; a courtesy after them ('Thanks!') is
+    dropped; anything else refuses -- a second operation as one, other words as no value of the operation
+    -- and is never stored as content with its quotes. None when the value is no such text; a quoted term
+    of one word ('"null" handling fixed in parser') is a word of the text, kept whole unless a second
+    operation follows it."""
+    match = _QUOTE_LED.match(value)
+    if not match or not re.search(r"\w", match.group(2)) or len(value) > 2000:
+        return None
+    data = tables()
+    quote, rest = match.group(1), match.group(2)
+    arg_specs = argument_specs(command)
+    said, courtesy = rest, ""
+    for sentence in re.finditer(r"(?:^|(?<=[.!?]))\s*([^.!?]*(?:[.!?]+|$))", rest):
+        if sentence.group(1).strip().lower().startswith(tuple(data["trailing_prose"])):
+            said, courtesy = rest[: sentence.start()], rest[sentence.start() :]
+            break
+    if courtesy and any(w in data["_verb"] for w in words_of(courtesy)):
+        said = rest  # "Thanks, and mark group_a done": no courtesy only
+    said = re.sub(r"(?i)(?<![\w-])(?:please|pls|plz)(?![\w-])", " ", said)  # '"…" please'
+    items = _trailing_items(said, arg_specs) if re.search(r"\w", said) else []
+    if items is not None:
+        return quote, ", ".join(items)
+    words = words_of(rest)
+    joins = ("and", "then", "also", "plus", "please", "now")
+    for start in (i for i, w in enumerate(words) if i == 0 or w in joins):
+        lead = start
+        while lead < len(words) - 1 and words[lead] in joins:
+            lead += 1
+        objects = [w for w in words[lead + 1 :] if w in data["_noun"] or GROUP_ID.match(w) or w in OPERATIONS]
+        if words[lead] in data["_verb"] and objects:
+            raise refuse(
+                f"the request holds a second operation ('{' '.join(words[start : lead + 2])} …') after its "
+                f"{command}; send one request per operation",
+                command,
+                kind="two_operations",
+            )
+    if not re.search(r"\s", quote.strip()):
+        return None  # '"null" handling fixed in parser': a quoted word of the text
+    raise refuse(
+        f"the words after the quoted {label_of(data['body_args'][command]).lower()} ({rest.strip()!r}) are "
+        f"no value of {command}: put them inside the quotes, or give each value with its label",
+        command,
+    )
+
+
 def json_then_qualifiers(body: str) -> tuple[str, str]:
     """'{"agent": "qa"}, iteration 3.' -> ('{"agent": "qa"}', 'iteration 3'): only value qualifiers
     (iteration, agent, session, group) may follow the JSON; anything else stays for the JSON check."""
@@ -923,7 +1030,12 @@ def label_values(lines: list[str], command: str, phrase: str, body: str) -> Labe
         quoted = re.match(
             r"\s*[\"\u201c]([^\"\u201d]+)[\"\u201d]\s*(?:[-,;\u2013\u2014]\s*)?(.*)$", body, re.S
         )
-        if quoted and all(is_qualifier(i) for i in re.split(r"[,;]", quoted.group(2)) if i.strip()):
+        led = quote_then_values(body, command) if arg_specs[body_arg]["type"] == "text" else None
+        if led is not None:
+            # '"GitHub OAuth scopes narrowed" at iteration 3 by developer_1': the quote, then its values
+            body, said = led
+            phrase = (phrase + ", " + said).strip() if said else phrase
+        elif quoted and all(is_qualifier(i) for i in re.split(r"[,;]", quoted.group(2)) if i.strip()):
             # '"Only one group needed" - iteration 1, agent_id pm_main': the quote is the value
             body = quoted.group(1)
             phrase = (phrase + " " + quoted.group(2)).strip()
@@ -937,6 +1049,15 @@ def label_values(lines: list[str], command: str, phrase: str, body: str) -> Labe
             phrase = (phrase + " " + qualifiers).strip() if qualifiers else phrase
         if body.strip():
             raw[body_arg] = body
+    elif (
+        body_arg
+        and arg_specs[body_arg]["type"] == "text"
+        and isinstance(raw.get(body_arg), str)
+        and (led := quote_then_values(raw[body_arg], command)) is not None
+    ):
+        # 'Content: "Retries done" iteration 2 by developer_3': the label's quote, then its values
+        raw[body_arg], said = led
+        phrase = (phrase + ", " + said).strip() if said else phrase
     elif body_arg and isinstance(raw.get(body_arg), str) and "\n" in raw[body_arg].strip():
         # "Content: …" then "(iteration 5, agent tech_lead_2)" on a line of its own: values, not content
         rest, last_line = raw[body_arg].rstrip().rsplit("\n", 1)
