@@ -83,7 +83,7 @@ V5 = [HELDOUT / "v5" / "heldout_i.jsonl", HELDOUT / "v5" / "heldout_j.jsonl"]
 # held out through round 6 (scored once: 397/420, 3 wrong actions), read by round 7: part of dev since then
 V6 = [HELDOUT / "v6" / "heldout_m.jsonl", HELDOUT / "v6" / "heldout_n.jsonl"]
 # written during round 7 by one more helper, the same way, as development data from the start (read at once)
-R7DEV = [HELDOUT / "r7dev" / "dev_q.jsonl"]
+R7DEV = [HELDOUT / "r7dev" / "dev_q.jsonl", HELDOUT / "r7dev" / "dev_r.jsonl"]
 # The held-out part: frozen before the round's reader work, scored once after it (failures hidden). Empty
 # while a round works, so that no test run prints the next set's aggregates before the work is done.
 HELD_OUT: dict[str, list[Path]] = {}
