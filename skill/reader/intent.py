@@ -491,6 +491,7 @@ def recognise(head: str, label_lines: list[list[str]], data: dict[str, Any], fir
     delete = False
     verb_only: str | None = None
     lead: str | None = None
+    asked_pointing = ""
     for index, sentence in enumerate(sentences):
         lowered = sentence.lower()
         if (
@@ -506,7 +507,9 @@ def recognise(head: str, label_lines: list[list[str]], data: dict[str, Any], fir
         kept.append(sentence)
         # values in parentheses ("(session: s_1)", "(iteration 2, agent qa_1)") never name the operation
         # "Did anyone save a security_scan output for s_1?": how the record came to be, asked: a read
-        unvalued = without_asked_writes(without_idioms(sentence))  # "…, lost track after …": no verb
+        unvalued = without_idioms(sentence)  # "…, lost track after …": no verb
+        asked = without_asked_writes(unvalued)
+        asked_write, unvalued = asked != unvalued, asked
         unvalued = _SESSION_QUALIFIER.sub(" ", PARENS.sub(" ", _QUOTED.sub(" ", unvalued)))
         # "set its status to failed in s_1, not the whole session": what is ruled out names no operation
         unvalued = _ruled_out(data).sub(" ", unvalued)
@@ -558,6 +561,8 @@ def recognise(head: str, label_lines: list[list[str]], data: dict[str, Any], fir
         if sentence_ops and sentence_lead not in (None, "read", "stream"):
             operations_named += 1
         primaries = [p for p in pairs if p[3]]
+        if asked_write and not primaries:
+            asked_pointing = asked_pointing or sentence  # "did you log it?": asks about a record, unnamed
         _check_joined_objects(words, primaries, data)
         between = words[primaries[0][2] + 1 : primaries[-1][2]] if len(primaries) > 1 else []
         if (
@@ -715,6 +720,15 @@ def recognise(head: str, label_lines: list[list[str]], data: dict[str, Any], fir
             found_command = data["operations"]["session"]["read"]
     if found_command is None:
         raise refuse("no operation recognised in " + repr(shorten(phrase or head or first_line)))
+    if asked_pointing and COMMANDS[found_command]["kind"] == "write":
+        # "did you log it? then mark group_a completed": the question asks to read the record, the rest
+        # writes: two operations, whatever the question points at
+        raise refuse(
+            f"the text asks about the record ({shorten(asked_pointing)!r}) and asks for {found_command}; "
+            "send one request per operation",
+            found_command,
+            kind="two_operations",
+        )
     # A request without a verb is a read; a write needs its verb ("never guess a write").
     if COMMANDS[found_command]["kind"] == "write" and statement is None and not _has_write_verb(kept, data):
         raise refuse(

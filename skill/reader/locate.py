@@ -48,6 +48,7 @@ from .lexicon import (
     agent_in,
     agent_or_none,
     agent_prefix,
+    asks_about_record,
     label_key,
     refuse,
     words_of,
@@ -154,8 +155,11 @@ def head_in(line: str, data: dict[str, Any]) -> tuple[int, str] | None:
 
 
 def _droppable(text: str, data: dict[str, Any]) -> bool:
-    """Words before the head that give the request nothing: no value, no label of the skill."""
-    return not text.strip() or (not _VALUE.search(text) and not _is_label_line(text, data))
+    """Words before the head that give the request nothing: no value, no label of the skill, no question
+    about the record ("did you log it?" asks a read: never prose to drop)."""
+    return not text.strip() or (
+        not _VALUE.search(text) and not _is_label_line(text, data) and not asks_about_record(text)
+    )
 
 
 def _signs_off(
