@@ -100,6 +100,13 @@ def _pairs(words: list[str], data: dict[str, Any]) -> tuple[Any, ...]:
             and nouns[noun_match[0]] != nouns[words[i + 1]]
         ):
             noun_match = None  # "the spawn decision", "the review state": the last noun is the object
+        elif (
+            noun_match is not None
+            and nouns[noun_match[0]] == "session_field"
+            and i + noun_match[1] < n
+            and (words[i + noun_match[1]] in nouns or GROUP_ID.match(words[i + noun_match[1]]))
+        ):
+            noun_match = None  # "the requirements group group_req1": a field's word naming another object
         elif noun_match is not None:
             topic = nouns[noun_match[0]]
             if (
@@ -492,6 +499,7 @@ def recognise(head: str, label_lines: list[list[str]], data: dict[str, Any], fir
     verb_only: str | None = None
     lead: str | None = None
     asked_pointing = ""
+    field_asked = False  # "which mode …": a session's own field asked for, no context of another read
     for index, sentence in enumerate(sentences):
         lowered = sentence.lower()
         if (
@@ -529,9 +537,12 @@ def recognise(head: str, label_lines: list[list[str]], data: dict[str, Any], fir
         _check_unsupported(words_of(strip_quoted(said)), data)
         joined = joined or _two_operations(words, data, paging)
         sentence_ops = 0
-        for verb, topic, _, primary, _phrase in pairs:
+        for verb, topic, at, primary, _phrase in pairs:
             if verb == "delete":
                 raise refuse(data["delete_reason"], hint=data["delete_hint"], kind="unsupported")
+            if topic == "session_field" and verb == "update" and (primary or words[at - 1 : at] == ["session"]):
+                # "Change the requirements of sess_beta to …", "set the session mode": fixed at creation
+                raise refuse(data["session_fields_fixed"]["reason"], "create-session", kind="unsupported")
             if not primary or (index > 0 and verb == "none"):
                 if fallback is None and verb in ("read", "stream") and not topic.startswith("="):
                     fallback = data["operations"][topic].get(verb)  # "check for active sessions": reads only
@@ -561,6 +572,7 @@ def recognise(head: str, label_lines: list[list[str]], data: dict[str, Any], fir
         if sentence_ops and sentence_lead not in (None, "read", "stream"):
             operations_named += 1
         primaries = [p for p in pairs if p[3]]
+        field_asked = field_asked or any(p[1] == "session_field" for p in primaries)
         if asked_write and not primaries:
             asked_pointing = asked_pointing or sentence  # "did you log it?": asks about a record, unnamed
         _check_joined_objects(words, primaries, data)
@@ -587,7 +599,7 @@ def recognise(head: str, label_lines: list[list[str]], data: dict[str, Any], fir
                     break
     if delete and not commands_named:
         raise refuse(data["delete_reason"], hint=data["delete_hint"], kind="unsupported")
-    commands_named = _merge_log_reads(commands_named)
+    commands_named = _merge_log_reads(commands_named, field_asked)
     if none_topic is not None and len(commands_named) > 1:
         # "group_b in s_1 passed QA; mark the group's status as completed": the verbless sentence names
         # the object the verb of the next one acts on, not a read of its own
@@ -896,15 +908,16 @@ def _pages(verb: str, rest: list[str], data: dict[str, Any]) -> bool:
     return bool(counted) and all(w in counting or w in counted for w in rest)
 
 
-def _merge_log_reads(commands: list[str]) -> list[str]:
+def _merge_log_reads(commands: list[str], field_asked: bool = False) -> list[str]:
     """Ranking when one sentence names several nouns: the more specific operation wins.
 
     - stream-logs over get-logs ("show the recent log entries": both nouns are logs);
-    - any operation over get-session ("how many tokens has session s_1 used": the session is context).
+    - any operation over get-session ("how many tokens has session s_1 used": the session is context),
+      unless a field of the session is what is asked ("which mode and how many task groups …": two reads).
     """
     if "get-logs" in commands and "stream-logs" in commands:
         commands = [c for c in commands if c != "get-logs"]
-    if "get-session" in commands and len(commands) > 1:
+    if "get-session" in commands and len(commands) > 1 and not field_asked:
         commands = [c for c in commands if c != "get-session"]
     return commands
 
