@@ -685,7 +685,7 @@ def recognise(head: str, label_lines: list[list[str]], data: dict[str, Any], fir
     ):
         found_command = data["operations"]["tokens"]["write"]  # "please log them: 15000 tokens used by …"
     if found_command is None and verb_only == "write" and body and not label_lines:
-        dual_first = next((w for s in kept for w in words_of(s) if w in data["_verb"]), None)
+        dual_first = next((w for s in kept for w in words_of(without_asked_writes(s)) if w in data["_verb"]), None)
         if dual_first in data["_dual"]:
             found_command = data["operations"]["interaction"]["write"]  # "please log this for s_1: …"
     if found_command is None and verb_only is None and any("sql" in c for c in label_lines):
