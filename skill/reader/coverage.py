@@ -688,8 +688,9 @@ def _check_read_lists(command: str, phrase: str, raw: dict[str, Any]) -> None:
             )
         if listed and named:
             # "show sessions s_1001": list-sessions filters by status only; the session named would be dropped
+            session = next(iter(named))
             raise refuse(
-                f"the request names the session {next(iter(named))!r}, but list-sessions has no place for it; "
+                f"the request names the session {session!r}, but list-sessions has no place for it; "
                 "to read one session, ask for its details",
                 "get-session",
                 kind="unknown_label",

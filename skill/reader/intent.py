@@ -516,8 +516,8 @@ def recognise(head: str, label_lines: list[list[str]], data: dict[str, Any], fir
         # values in parentheses ("(session: s_1)", "(iteration 2, agent qa_1)") never name the operation
         # "Did anyone save a security_scan output for s_1?": how the record came to be, asked: a read
         unvalued = without_idioms(sentence)  # "…, lost track after …": no verb
-        asked = without_asked_writes(unvalued)
-        asked_write, unvalued = asked != unvalued, asked
+        unasked = without_asked_writes(unvalued)
+        asked_write, unvalued = unasked != unvalued, unasked
         unvalued = _SESSION_QUALIFIER.sub(" ", PARENS.sub(" ", _QUOTED.sub(" ", unvalued)))
         # "set its status to failed in s_1, not the whole session": what is ruled out names no operation
         unvalued = _ruled_out(data).sub(" ", unvalued)
@@ -540,7 +540,11 @@ def recognise(head: str, label_lines: list[list[str]], data: dict[str, Any], fir
         for verb, topic, at, primary, _phrase in pairs:
             if verb == "delete":
                 raise refuse(data["delete_reason"], hint=data["delete_hint"], kind="unsupported")
-            if topic == "session_field" and verb == "update" and (primary or words[at - 1 : at] == ["session"]):
+            if (
+                topic == "session_field"
+                and verb == "update"
+                and (primary or words[at - 1 : at] == ["session"])
+            ):
                 # "Change the requirements of sess_beta to …", "set the session mode": fixed at creation
                 raise refuse(data["session_fields_fixed"]["reason"], "create-session", kind="unsupported")
             if not primary or (index > 0 and verb == "none"):
@@ -685,7 +689,9 @@ def recognise(head: str, label_lines: list[list[str]], data: dict[str, Any], fir
     ):
         found_command = data["operations"]["tokens"]["write"]  # "please log them: 15000 tokens used by …"
     if found_command is None and verb_only == "write" and body and not label_lines:
-        dual_first = next((w for s in kept for w in words_of(without_asked_writes(s)) if w in data["_verb"]), None)
+        dual_first = next(
+            (w for s in kept for w in words_of(without_asked_writes(s)) if w in data["_verb"]), None
+        )
         if dual_first in data["_dual"]:
             found_command = data["operations"]["interaction"]["write"]  # "please log this for s_1: …"
     if found_command is None and verb_only is None and any("sql" in c for c in label_lines):

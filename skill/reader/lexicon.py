@@ -315,6 +315,8 @@ def active_voice(words: list[str], data: dict[str, Any]) -> tuple[list[str], lis
 GROUP_ID = Lazy(r"^(?:task[_-]?)?group[_-][a-z0-9][\w.-]*$|^grp[_-]?[a-z0-9][\w.-]*$", needs=("group", "grp"))
 
 
+# "save the benchmark report as skill output …": what is described before is stored as a skill's output
+STORED_AS_OUTPUT = Lazy(r"(?i)\bas\s+(?:an?\s+|the\s+)?skill\s+(?:outputs?|results?)\b", needs=("as",))
 CONFIG_KEY = Lazy(
     r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)*_config$", needs=("_config",)
 )  # "testing_config", "skills_config"
@@ -531,9 +533,7 @@ def asks_whether(sentence: str) -> bool:
 def asks_about_record(text: str) -> bool:
     """'Did you log it?', 'Has the PM state been saved?': a question in the text asking whether the record
     holds something, by the write verb that would have put it there (a read, asked)."""
-    return any(
-        without_asked_writes(question) != question for question in re.findall(r"[^.!?\n]*\?", text)
-    )
+    return any(without_asked_writes(question) != question for question in re.findall(r"[^.!?\n]*\?", text))
 
 
 _IDIOMS: list[Any] = []

@@ -21,6 +21,7 @@ from .lexicon import (
     GROUP_ID,
     NUMBER,
     SESSION_SHAPE,
+    STORED_AS_OUTPUT,
     TOKEN,
     Lazy,
     after_colon,
@@ -885,6 +886,15 @@ def skill_name(s: Slots) -> str | None:
         ]
         for token in described:
             if "_" in token and token.lower() != labelled.lower():
+                return _skill_agreed(s, labelled, token)
+            if (
+                token
+                and token.lower() not in s.data["_stop"]
+                and token.lower() not in labelled.lower()
+                and not STORED_AS_OUTPUT.search(s.text)
+            ):
+                # "save the coverage output for s_1, skill name lint_check": the word before "output" is a
+                # name as given; "the lint skill output …" names a part of the labelled one
                 return _skill_agreed(s, labelled, token)
         return labelled
     before = [

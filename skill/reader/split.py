@@ -20,6 +20,7 @@ from .lexicon import (
     PARENS,
     SESSION_SHAPE,
     SPOKEN_WRITE,
+    STORED_AS_OUTPUT,
     Lazy,
     agent_in,
     agent_or_none,
@@ -440,9 +441,6 @@ def _bare_phrase_run(phrase: str, arg_specs: dict[str, Any], data: dict[str, Any
     return phrase, []
 
 
-_STORED_AS_OUTPUT = Lazy(r"(?i)\bas\s+(?:an?\s+|the\s+)?skill\s+(?:outputs?|results?)\b", needs=("as",))
-
-
 def _said_before(command: str, before: str, run: list[Any]) -> None:
     """Refuse a value of the run that the sentence before it already gives otherwise ('Save the lint_check
     output for s_1, skill foo_bar'): the inline rules read that sentence on its own, and an identifier
@@ -467,7 +465,7 @@ def _said_before(command: str, before: str, run: list[Any]) -> None:
             name == "skill_name"
             and isinstance(said, str)
             and clean_scalar(said).lower() not in clean_scalar(str(value)).lower()
-            and not _STORED_AS_OUTPUT.search(before)
+            and not STORED_AS_OUTPUT.search(before)
         ):
             # "save the coverage output for s_1, skill name lint_check": the word before "output" is the
             # skill's name as given, another than the label's ("the lint skill output …" is a part of it;
