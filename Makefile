@@ -19,6 +19,7 @@ LINTED := skill scripts tests bench stress examples setup.py
 test: $(VENV)/.installed lint  ## install the dev dependencies into .venv, lint, run the suite on SQLite and PostgreSQL, then build and verify the ZIP
 	$(PY) tests/pg_server.py run -- $(PY) -m pytest
 	$(PY) -m skill.devtools.docgen --check
+	$(PY) -m skill.devtools.regex_cache --check
 	$(PY) -m skill.devtools.package --check
 	$(PY) -m skill.devtools.package
 	$(PY) -m skill.devtools.package --verify dist/bazinga-db.zip

@@ -82,6 +82,8 @@ R5DEV = [HELDOUT / "r5dev" / "dev_k.jsonl", HELDOUT / "r5dev" / "dev_l.jsonl"]
 V5 = [HELDOUT / "v5" / "heldout_i.jsonl", HELDOUT / "v5" / "heldout_j.jsonl"]
 # held out through round 6 (scored once: 397/420, 3 wrong actions), read by round 7: part of dev since then
 V6 = [HELDOUT / "v6" / "heldout_m.jsonl", HELDOUT / "v6" / "heldout_n.jsonl"]
+# written during round 7 by one more helper, the same way, as development data from the start (read at once)
+R7DEV = [HELDOUT / "r7dev" / "dev_q.jsonl"]
 # The held-out part: frozen before the round's reader work, scored once after it (failures hidden). Empty
 # while a round works, so that no test run prints the next set's aggregates before the work is done.
 HELD_OUT: dict[str, list[Path]] = {}
@@ -97,6 +99,7 @@ PARTS = {
         *R5DEV,
         *V5,
         *V6,
+        *R7DEV,
     ],
     "v1": V1,
     "v2": V2,
@@ -105,6 +108,7 @@ PARTS = {
     "r5dev": R5DEV,
     "v5": V5,
     "v6": V6,
+    "r7dev": R7DEV,
     **HELD_OUT,
 }
 # expectations of the seen held-out sets read against the documented contracts, by the files they correct
@@ -115,6 +119,7 @@ CORRECTIONS = {
     HELDOUT / "v4_corrections.json": V4,  # a name the writers' brief got wrong; contract readings
     HELDOUT / "r5dev_corrections.json": R5DEV,
     HELDOUT / "v5_corrections.json": V5,  # the brief's set-config line; an alias; a payload schema
+    HELDOUT / "r7dev_corrections.json": R7DEV,  # an agent type the text does not name; a payload schema
 }
 HELD_OUT_PARTS = set(HELD_OUT)  # aggregates only; their failures are shown only with --i-am-done
 # The held-out v2 authors name the classes of issue 11 by a word; the report numbers them like the others.

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 
 from .errors import InvalidArgument, Notice
 
@@ -160,7 +159,8 @@ def parse_count(value: Any, what: str, *, minimum: int = 0) -> int:
         multiplier = 1
         if text[-1:].lower() == "k":
             text, multiplier = text[:-1], 1000
-        if not re.fullmatch(r"[+-]?\d+", text):
+        digits = text[1:] if text[:1] in ("+", "-") else text
+        if not digits.isdecimal():  # what r"[+-]?\d+" matches, without compiling a pattern in every process
             shown = (
                 repr(value)
                 if len(str(value)) <= 60

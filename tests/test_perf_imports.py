@@ -162,6 +162,7 @@ START_UP_PATH = {
             "skill.reader.slots",
             "skill.reader.coverage",
             "skill.reader.convert",
+            "skill.reader.regex_cache",
         },
     ),
 }

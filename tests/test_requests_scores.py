@@ -1,8 +1,8 @@
 """The request reader scored on its corpora (bench/score_requests.py): the done-when of issue 11.
 
 Development part (requests/examples.jsonl, tests/requests_corpus.jsonl, tests/requests_dev.jsonl and the
-first five held-out sets, v1 to v5, and r5dev, whose failures were read by the reader passes): every request
-right and no wrong action. The next held-out set (v6) is added by the lead to ``HELD_OUT`` in the scorer and
+first six held-out sets, v1 to v6, and r5dev, whose failures were read by the reader passes): every request
+right and no wrong action. The next held-out set (v7) is added by the lead to ``HELD_OUT`` in the scorer and
 scored once, after the work is done: the held-out tests below are parametrised over ``HELD_OUT`` (none
 between rounds); only their aggregates are asserted and shown.
 """
@@ -33,15 +33,15 @@ def dev():
 
 
 def test_development_part_is_all_right_with_no_wrong_action(dev):
-    # examples, corpus, dev cases, held-out v1 (429), v2 (414), v3 (421), v4 (420), v5 (420); r5dev (300)
-    assert dev["total"]["n"] >= 3200
+    # examples, corpus, dev cases, held-out v1 (429), v2 (414), v3 (421), v4-v6 (420 each); r5dev, r7dev
+    assert dev["total"]["n"] >= 3600
     assert dev["wrong_actions"] == {kind: 0 for kind in score_requests.WRONG_ACTIONS}
     assert dev["total"]["right"] == dev["total"]["n"]
 
 
-def test_development_part_holds_v1_to_v5_and_r5dev():
+def test_development_part_holds_v1_to_v6_and_r5dev():
     files = set(score_requests.PARTS["dev"])
-    for part in ("v1", "v2", "v3", "v4", "r5dev", "v5"):
+    for part in ("v1", "v2", "v3", "v4", "r5dev", "v5", "v6"):
         assert set(score_requests.PARTS[part]) <= files, part
     for part in HELD_OUT:
         assert not set(score_requests.PARTS[part]) & files, part  # a held-out part stays out of dev
@@ -55,11 +55,11 @@ def test_corrections_are_applied_only_to_the_seen_sets():
     entries = score_requests.load(score_requests.PARTS["dev"])
     corrected = {e["id"] for e in entries if e.get("corrected")}
     assert {"A022", "B047", "C004", "D151", "E042", "F148", "G017"} <= corrected
-    assert all(i[0] in "ABCDEFGHIJKL" for i in corrected)  # v1-v5 and r5dev
-    assert all(e["id"][0] not in "MN" for e in entries)  # never the held-out v6
+    assert all(i[0] in "ABCDEFGHIJKLQ" for i in corrected)  # v1-v5, r5dev and r7dev
+    assert all(e["id"][0] not in "OP" for e in entries)  # never the held-out v7
 
 
-@pytest.mark.parametrize("part", ["v3", "v4", "r5dev", "v5"])
+@pytest.mark.parametrize("part", ["v3", "v4", "r5dev", "v5", "v6"])
 def test_held_out_sets_read_as_development_data_are_all_right(part):
     seen = _scored(part)
     assert seen["total"]["n"] >= 300

@@ -53,6 +53,12 @@ CASES = {
         ("create-session", "create session s_9 (simple), requirements: fix login", "simple"),
         ("create-session", "create session s_9: a simple fix of the login page", None),
     ],
+    "mode_ending_the_sentence": [
+        ("create-session", "create session s_9 simple", "simple"),
+        ("create-session", "start session s_9 parallel.", "parallel"),
+        ("create-session", "create session s_9 turbo", None),
+        ("create-session", "create session s_9 with a simple flow\nparallel", None),  # its first line only
+    ],
     "mode_after_its_word": [
         ("create-session", "create s_9, mode: parallel", "parallel"),
         ("create-session", "create s_9 in simple", "simple"),
@@ -121,6 +127,9 @@ CASES = {
         ("update-task-group", "increment grp_api's revision count in s_1", True),
         ("update-task-group", "bump it, group_a's revision stays", None),
         ("update-task-group", "set the revision count of group_a to 3", None),
+        ("update-task-group", "revision count for group_a in s_1: bump it by one", True),
+        ("update-task-group", "revision count for group_a in s_1: bump it by two", None),
+        ("update-task-group", "bump the revision count of group_a to 3", None),  # the count is written
     ],
     "revision_number": [
         ("update-task-group", "set the revision count of group_a to 3", "3"),
@@ -235,6 +244,8 @@ CASES = {
         ("get-state", "the state of s_1", None),
         ("save-state", "store the tech lead state data for s_1", "tech_lead"),  # 'data' is no type
         ("save-state", "save the state snapshot for s_1", None),
+        ("save-state", 'save state orchestrator {"phase": "qa"} in session s_1', "orchestrator"),
+        ("save-state", 'save state now {"phase": "qa"} in session s_1', None),
     ],
     "skill_name": [
         ("get-skill-output", "the security scan results of s_1", "security_scan"),

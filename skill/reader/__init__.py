@@ -69,7 +69,8 @@ def parse(text: str) -> tuple[str, dict[str, Any]]:
     intent = intent_of(head, label_lines, lines)  # 3
     command = intent.command
     labelled = label_values(lines[start:], command, intent.phrase, intent.body)  # 2, now for this operation
-    check_body_starts_no_operation(command, labelled.raw)  # 5: "…: tests green. Also mark group_b …"
+    # 5: "…: tests green. Also mark group_b …", "Mark group_a failed — mark group_c completed"
+    check_body_starts_no_operation(command, labelled.raw, labelled.body, labelled.phrase)
     doubts = fill_slots(command, labelled.inline_text, labelled.raw)  # 4
     check_lists(command, labelled.inline_text, labelled.raw)  # 5: one value where one is taken
     if doubts:

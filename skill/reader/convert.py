@@ -226,6 +226,19 @@ def _json_value(command: str, name: str, value: str, what: str, data: dict[str, 
             command,
             kind="invalid_value",
         )
+    for match in re.finditer(r"[{\[]", rest):
+        try:
+            second, _end = json.JSONDecoder().raw_decode(rest, match.start())
+        except (ValueError, RecursionError):
+            continue
+        if isinstance(second, (dict, list)) and second:
+            # '{"a": 1} for s_1 and orchestrator {"b": 2}': a second value after the first, never dropped
+            raise refuse(
+                f"the request gives two JSON values for {what}; {command} takes one: "
+                "send one request for each",
+                command,
+                kind="list_of_values",
+            )
     try:
         parse_json_text(text[start:end], what)  # strict: no NaN / Infinity
     except BazingaError as error:

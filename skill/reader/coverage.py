@@ -63,7 +63,8 @@ def check_read_carries_no_write(
     markers = data["_write_markers"] | {"bump", "mark", "track", "set"}
     said = [w for w in words if w in markers]
     spoken = re.search(
-        r"(?i)\b(?:log|record|note)\s+(?:it|that|them|this)\b", body + " " + " ".join(intent.sentences)
+        r"(?i)\b(?:log|record|note)\s+(?:it|that|them|this|['\u2019]?em)\b",
+        body + " " + " ".join(intent.sentences),
     )
     if said or spoken:
         word = said[0] if said else spoken.group(0) if spoken else ""
@@ -92,10 +93,16 @@ _CLAUSE_BREAK = Lazy(
 )
 
 
-def check_body_starts_no_operation(command: str, raw: dict[str, Any]) -> None:
-    """'…: all 31 invoice tests green. Also mark group_b as completed.': a second operation in the content."""
+def check_body_starts_no_operation(
+    command: str, raw: dict[str, Any], reason: str = "", sentence: str = ""
+) -> None:
+    """'…: all 31 invoice tests green. Also mark group_b as completed.': a second operation in the content;
+    where the operation takes no text, in what follows its sentence ('Mark group_b failed in s_1 — also
+    mark group_c completed': ``reason``, the text after the head's colon or dash; ``sentence``, before it)."""
     data = tables()
-    body = raw.get(data["body_args"].get(command, ""))
+    body_arg = data["body_args"].get(command)
+    in_reason = body_arg not in argument_specs(command)
+    body = reason if in_reason else raw.get(body_arg)
     if not isinstance(body, str) or COMMANDS[command]["kind"] != "write":
         return
     body = _after_json(body)  # '{"stories": 7} and mark group_b in_progress': what follows the JSON
@@ -105,12 +112,21 @@ def check_body_starts_no_operation(command: str, raw: dict[str, Any]) -> None:
     if "increment_revision" not in argument_specs(command):
         not_verbs -= set(data["slots"]["revision_bump"])
     # clauses too: "…: cache stampede under cold start - and mark the session failed", "…; then set …"
-    for sentence in _CLAUSE_BREAK.split(body):
-        words = words_of(sentence)
+    for clause in _CLAUSE_BREAK.split(body):
+        words = words_of(clause)
         connectors = ("also", "then", "and", "plus", "please", "additionally")
         lead = 0
         while lead < len(words) - 1 and words[lead] in connectors:
             lead += 1  # "and then please mark …"
+        if not lead and in_reason and _another_instruction(command, words, sentence, data):
+            # "Mark group_b failed in s_1 — mark group_c completed": the text after the sentence of an
+            # operation that takes no text opens with a verb of its own, for another object
+            raise refuse(
+                f"the request holds a second operation ('{' '.join(words[:2])} …') after its {command}; "
+                "send one request per operation",
+                command,
+                kind="two_operations",
+            )
         if lead:
             verb = words[lead]
             objects = [
@@ -135,6 +151,30 @@ def check_body_starts_no_operation(command: str, raw: dict[str, Any]) -> None:
                     command,
                     kind="two_operations",
                 )
+
+
+def _another_instruction(command: str, words: list[str], sentence: str, data: dict[str, Any]) -> bool:
+    """A clause opened by a verb that writes (no noun: 'log', 'note' may open a reason) whose object is
+    another group than the one changed ('mark group_c completed') or names another operation ('save the
+    PM state too'); 'bump group_b's revision' after 'mark group_b failed' is the same update."""
+    kind = data["_verb"].get(words[0]) if words else None
+    if kind not in ("update", "write", "create") or words[0] in data["_dual"] or words[0] in data["_noun"]:
+        return False
+    groups = {w for w in words_of(sentence) if GROUP_ID.match(w)}
+    said = [re.sub(r"['\u2019]s$", "", w) for w in words[1:]]
+    i = 0
+    while i < len(said):
+        if GROUP_ID.match(said[i]) and said[i] not in groups:
+            return True
+        size = next(  # the longest noun ("review status", not "review")
+            (n for n in range(data["_noun_words"], 0, -1) if " ".join(said[i : i + n]) in data["_noun"]), 1
+        )
+        topic = data["_noun"].get(" ".join(said[i : i + size]))
+        other = data["operations"][topic].get(kind) if topic else None
+        if other is not None and other != command:
+            return True
+        i += size
+    return False
 
 
 def _after_json(body: str) -> str:

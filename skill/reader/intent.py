@@ -114,7 +114,11 @@ def _pairs(words: list[str], data: dict[str, Any]) -> tuple[Any, ...]:
                 and word in report
                 and verb in ("write", "create")
                 and i > 0
-                and (words[i - 1] in agent_words or (i > 1 and words[i - 2] in agent_words))
+                and (
+                    words[i - 1] in agent_words
+                    or (i > 1 and words[i - 2] in agent_words)
+                    or words[i - 1] in report  # "log my investigation report": a report of a report noun
+                )
             ):
                 topic = "interaction"  # "log this QA report": what the QA reports, not a skill's report
         elif (
@@ -222,6 +226,25 @@ def _pairs(words: list[str], data: dict[str, Any]) -> tuple[Any, ...]:
             continue
         i += 1
     return found, delete_seen, lead
+
+
+def _to_the_log(pairs: Any, words: list[str], data: dict[str, Any]) -> Any:
+    """'Save this deploy report to the logs of S: …', 'store the QA output in the log': a skill's output or
+    report written to the logs (phrasings ``log_destination``) is an agent interaction: the log is where it
+    goes, the noun only what it is."""
+    prepositions = set(data["log_destination"]["prepositions"])
+    for at, (verb, topic, _index, primary, _phrase) in enumerate(pairs):
+        if not (primary and verb in ("write", "create") and topic == "skill_output"):
+            continue
+        for later in pairs[at + 1 :]:
+            j = later[2] - 1
+            while j >= 0 and words[j] in data["_articles"]:
+                j -= 1
+            if later[1] == "logs" and not later[3] and j >= 0 and words[j] in prepositions:
+                pairs = list(pairs)
+                pairs[at] = pairs[at][:1] + ("interaction",) + pairs[at][2:]
+                return pairs
+    return pairs
 
 
 def _names_nothing(words: list[str], data: dict[str, Any]) -> bool:
@@ -469,6 +492,22 @@ def recognise(head: str, label_lines: list[list[str]], data: dict[str, Any], fir
         # names, then the value
         phrase, body = f"{told.group(1)} {phrase}", body[told.end() :].strip()
         head_words, body_words = words_of(phrase), words_of(body)
+    told = SPOKEN_WRITE.search(body) if body else None
+    if (
+        told
+        and not told.group("kept")
+        and any(w in data["_report"] for w in head_words)
+        and not any(
+            w in data["_verb"] or w in data["_noun"] or w in data["_command_names"]
+            for w in _role_nouns_dropped(head_words, data)
+        )
+    ):
+        # 'Finding from the investigator for s_1: "…" — please log it.': what an agent reports (a report
+        # noun, no operation named), its value, then the verb for it: the verb leads, the value is the body
+        verb = re.search(r"(?i)\b(log|record|save|store|note)\b", told.group(0))
+        if verb is not None:
+            phrase, body = f"{verb.group(1)} {phrase}", body[: told.start()].strip()
+            head_words, body_words = words_of(phrase), words_of(body)
     instruction = any(
         data["_verb"].get(w) in ("update", "write", "create") and w not in data["_dual"] for w in body_words
     )
@@ -531,6 +570,7 @@ def recognise(head: str, label_lines: list[list[str]], data: dict[str, Any], fir
         words = [(agent_prefix(w[:-2]) or w) if w.endswith("'s") else w for w in words]
         words = active_voice(words, data)[0]  # "the session s_1 should be marked failed": a write
         pairs, delete_seen, sentence_lead = _pairs(words, data)
+        pairs = _to_the_log(pairs, words, data)  # "save this deploy report to the logs of s_1": a log
         lead = lead or sentence_lead
         delete = delete or delete_seen
         said = _TYPE_VALUE.sub(r"\1", _named_plainly(_named_in_quotes(PARENS.sub(" ", sentence), data), data))
@@ -656,7 +696,7 @@ def recognise(head: str, label_lines: list[list[str]], data: dict[str, Any], fir
     said = " ".join(kept)
     if verb_only is None and not said.rstrip().endswith("?") and not re.match(r"(?i)\s*(?:is|are)\b", said):
         # "the reviewer verdict for group_b is APPROVED", "group_a is done": a statement of a new value
-        statement = _STATEMENT.search(said + (": " + body if body else ""))
+        statement = _STATEMENT.search(said + (": " + body if body else "")) or _stated_value(said, data)
         if statement is not None:
             verb_only = lead = "update"
             stated = words_of(said + " " + body)
@@ -764,7 +804,7 @@ _SQL_GIVEN = Lazy(r"(?is)\b(?:sql|query)\b\s*:?\s*select\b.+?\bfrom\b", needs=("
 _MODIFIERS = {"interaction"}
 _HEADS = {"state"}
 _TOLD_FIRST = Lazy(
-    r"(?i)(?:please\s+)?(log|record|save|store|note|track)\s+(?:it|this|that|them)\b\s*(?:[-\u2013\u2014:,.]\s*|$)",
+    r"(?i)(?:please\s+)?(log|record|save|store|note|track)\s+(?:it|this|that|them|['\u2019]?em)\b\s*(?:[-\u2013\u2014:,.]\s*|$)",
     needs=("log", "record", "save", "store", "note", "track"),
 )
 # "…, session sess_beta": a value after a comma, like one in parentheses, never names the operation
@@ -865,7 +905,11 @@ def _two_operations(
                     f"('… {' '.join(words[i : j + len(said)])} …'); send one request per operation",
                     kind="two_operations",
                 )
-            if j < n and words[j] in verbs and words[j] not in not_verbs:
+            if (
+                j < n
+                and words[j] in verbs
+                and (words[j] not in not_verbs or _reads_an_object(words, j, data))
+            ):
                 rest = words[j + 1 :]
                 if verbs[words[j]] == first_class == "update" and not any(
                     GROUP_ID.match(w) or w in ("session", "sessions") for w in rest
@@ -887,6 +931,17 @@ def _two_operations(
                 )
         i += 1
     return None
+
+
+def _reads_an_object(words: list[str], at: int, data: dict[str, Any]) -> bool:
+    """'… log em and pull the token summary', '… then check the logs': a read verb that is a plain word
+    elsewhere ('pull requests', 'check in'), here with an object of this skill right after it."""
+    if data["_verb"].get(words[at]) not in ("read", "stream"):
+        return False
+    k = at + 1
+    while k < len(words) and words[k] in data["_articles"]:
+        k += 1
+    return k < len(words) and (words[k] in data["_noun"] or " ".join(words[k : k + 2]) in data["_noun"])
 
 
 def _writes_a_pronoun(sentences: list[str], data: dict[str, Any]) -> bool:
@@ -1134,6 +1189,42 @@ def _check_joined_objects(words: list[str], primaries: list[Any], data: dict[str
                 commands[0],
                 kind="two_operations",
             )
+
+
+_STATED: dict[str, Any] = {}
+
+
+def _stated_value(said: str, data: dict[str, Any]) -> re.Match[str] | None:
+    """'group_b in s_1 is now assigned to developer_4', 'group_c has been reassigned to qa_2': a verbless
+    statement of a new assignee for one group (phrasings ``stated_values``), an update. 'group_b is now
+    blocked', 'sess_beta is now assigned to …': a new value said of a group or session that the vocabulary
+    holds no such value for -- refused (writes are never guessed, and a statement is no read)."""
+    if not _STATED:
+        stated = data["stated_values"]
+        now = sorted(stated["now"], key=len, reverse=True)
+        alternation = "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in now)
+        assigned = "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in stated["assigned"])
+        before = r"(?<!\bthat )(?<!\bwhich )(?<!\bwho )\b"
+        _STATED["assigned"] = re.compile(
+            before + r"(?:" + alternation + r")\s+(?:" + assigned + r")\s+(?:the\s+)?([^\s,;()]+)", re.I
+        )
+        said_now = "|".join(
+            re.escape(w).replace(r"\ ", r"\s+") for w in now if "now" in w.split() and len(w.split()) > 1
+        )
+        _STATED["now"] = re.compile(before + r"(?:" + said_now + r")\s+\S", re.I)
+    for sentence in SENTENCE_END.split(said):
+        named = [w for w in words_of(sentence) if GROUP_ID.match(w)]
+        sessions = [m.group(1) for m in SESSION_SHAPE.finditer(sentence)]
+        match: re.Match[str] | None = _STATED["assigned"].search(sentence)
+        if match and len(set(named)) == 1 and agent_prefix(match.group(1).rstrip(".!").lower()) is not None:
+            return match  # "… is now assigned to developer_4"; not "… to the frontend team": no agent id
+        if (match or _STATED["now"].search(sentence)) and (named or sessions):
+            raise refuse(
+                "the request states a new value but names no verb (mark, set, assign …), and the value is "
+                "none a group or session holds; writes are never guessed",
+                "update-task-group" if named else "update-session-status",
+            )
+    return None
 
 
 _RULED_OUT: list[Any] = []

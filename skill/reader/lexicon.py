@@ -22,6 +22,7 @@ from ..vocabulary import (
     argument_specs,
     normalise_agent_type,
 )
+from . import regex_cache
 
 TYPE_CHECKING = False  # importing typing costs ~2 ms per process; annotations are strings anyway
 if TYPE_CHECKING:
@@ -69,7 +70,7 @@ class Lazy:
         return self._compiled(name)
 
     def _compiled(self, name: str) -> Any:
-        compiled = re.compile(*self._args)
+        compiled = regex_cache.compiled(*self._args)
         for method in _NO_MATCH:  # the next NAME.match is a plain attribute: no lookup through here
             setattr(self, method, getattr(compiled, method))
         return getattr(compiled, name)
@@ -138,7 +139,7 @@ NUMBER = (
 
 SPOKEN_WRITE = Lazy(
     r"(?i)(?:^|(?<=[.!?])\s+|\s[-\u2013\u2014]\s+|,\s*)(?:(?:please|pls|plz|kindly)\s+)?"
-    r"(?:log|record|save|store|note)\s+(?:it|that|this|them)"
+    r"(?:log|record|save|store|note)\s+(?:it|that|this|them|['\u2019]?em(?![\w'\u2019]))"
     r"(?P<kept>\s+(?:under|as)\s+(?:the\s+|a\s+|an\s+)?[A-Za-z][\w-]*(?:\s+[A-Za-z][\w-]*)?)?"
     r"(?:\s+(?:please|pls|plz|for me))?(?:,?\s*bazinga[-_ ]db)?\s*[.!]*\s*$",
     needs=("log", "record", "save", "store", "note"),

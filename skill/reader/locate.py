@@ -24,7 +24,12 @@ A report full of values (a timeline, a table, a log, a review) before a request 
 addressed to the skill ("bazinga-db, …", "@bazinga-db …") or an imperative paragraph, naming what it acts on
 itself and not pointing back at the report ("log it", "the above", "these results") -- is context: dropped
 (``in_report``). When the request points back, or a label of the skill stands in the report, the text is
-read whole as before.
+read whole as before. Before a request addressed to the skill, a verb word opening a heading or a
+narrative sentence ("Run metrics:", "Open question for the PM later: …") is context; a line that asks an
+operation itself ("Mark group_c failed.", "Save the following: {…}") is a second one. A line of prose with
+no value ending with a colon ("All green, so:") after pasted output introduces the imperative under it;
+whole sentences with values before a "please" request are context when that request gives every value of
+its operation and they name no session, group or agent.
 
 Labels first and the verb on the last line ("Skill: …" / "Output: {…}" / "Please save this skill
 output.") is the same request written in another order: the head line is put first. So is an
@@ -56,6 +61,7 @@ from .lexicon import (
 
 TYPE_CHECKING = False  # importing typing costs ~2 ms per process; annotations are strings anyway
 if TYPE_CHECKING:
+    from collections.abc import Iterator
     from typing import Any
 
 # where a clause starts: the line's start (after a bullet), after a sentence's end, a colon, a semicolon
@@ -121,8 +127,16 @@ def _object_after(rest: str, data: dict[str, Any]) -> str | None:
 
 def head_in(line: str, data: dict[str, Any]) -> tuple[int, str] | None:
     """Where the first head of a line starts, and what its verb acts on ('object' or 'pronoun')."""
+    for start, what, _verb, _rest in _heads_in(line, data):
+        return start, what
+    return None
+
+
+def _heads_in(line: str, data: dict[str, Any]) -> Iterator[tuple[int, str, str, str]]:
+    """Every head of a line, in order: where it starts, what its verb acts on, the verb, the words after
+    it."""
     if _OUTPUT_LINE.match(line):
-        return None
+        return
     starts = sorted(
         {m.end() for m in _CLAUSE_START.finditer(line)}
         | {m.start() for m in _POLITE.finditer(line)}
@@ -150,8 +164,58 @@ def head_in(line: str, data: dict[str, Any]) -> tuple[int, str] | None:
             continue  # "Note: staging is down.", "Run started: 10:14": a heading, not an imperative
         what = _object_after(rest, data)
         if what is not None:
-            return start, what
-    return None
+            yield start, what, " ".join(words[skipped : skipped + size]), rest
+
+
+# words that stand for the value a body after a colon gives: "log the following: …", "save all of this: …"
+_DEICTIC = {"everything", "all", "below", "here", "following", "of"}
+
+
+def _operation_in(text: str, data: dict[str, Any]) -> bool:
+    """A line of the prose before a request addressed to the skill asks for an operation itself: a head
+    whose verb acts on what the skill stores -- an operation noun, an id ("mark group_a completed", "log
+    the tokens"), "it" / "this" or a body it points at ("Log the following: …") -- or whose verb only
+    writes or deletes ("Save everything below: {…}"). A verb word opening a heading or a narrative sentence
+    whose words before its colon or quote name nothing of the skill ("Run metrics:", "Open question for
+    the PM later: …", "Read the requirements (\"…\") and split them three ways:", "What the card shows
+    right now:") asks for nothing -- when the line alone, read as a request, names no operation either."""
+    from . import parse  # the clause alone, read as a request of its own (one line: no preface again)
+
+    for start, what, verb, rest in _heads_in(text, data):
+        if (
+            what == "pronoun"
+            or verb in data["_write_markers"]
+            or data["_verb"].get(verb) == "delete"
+            or not _body_only(rest, data)
+        ):
+            return True
+        try:
+            parse(text[start:])
+        except RequestNotUnderstood as error:
+            if error.code in ("not_understood", "unsupported"):
+                continue  # "Read the requirements … and split them": no operation of this skill
+        return True
+    return False
+
+
+def _body_only(rest: str, data: dict[str, Any]) -> bool:
+    """The words after a verb are an object only for the body after their colon or quote (no operation
+    noun, report noun, id or pronoun anywhere in the clause), and the words before that body are a noun
+    phrase of their own ("metrics:", "question for the PM later:"), not a word standing for the body
+    ("the following:", "this:")."""
+    clause = _SENTENCE.split(rest, 1)[0]
+    body = re.search(r"[\"\u201c{]|:\s*\S|:\s*$", clause)
+    if body is None:
+        return False
+    words = words_of(clause)
+    nouns, report, names = data["_noun"], data["_report"], data["_command_names"]
+    for index, word in enumerate(words):
+        if word in nouns or word in report or word in names or " ".join(words[index : index + 2]) in nouns:
+            return False
+        if GROUP_ID.match(word) or SESSION_SHAPE.fullmatch(word):
+            return False
+    before = set(words_of(clause[: body.start()]))
+    return bool(before - data["_articles"] - _PRONOUNS - _BACK - _DEICTIC)
 
 
 def _droppable(text: str, data: dict[str, Any]) -> bool:
@@ -388,6 +452,8 @@ def _locate(lines: list[str], data: dict[str, Any]) -> list[str]:
         if _is_label_line(line, data):
             return lines  # a value before any head: the request starts with it
         found = head_in(line, data)
+        if found is not None and _context_before_address(lines, index, found[0], data):
+            return in_report(lines, data) or lines  # "Check list from the retro:" … "bazinga-db, …"
         if found is not None:
             head = (index, found[0], found[1])
             break
@@ -421,6 +487,22 @@ def _locate(lines: list[str], data: dict[str, Any]) -> list[str]:
         if who is None:
             return lines
     return _request_at(lines, at, start, data, dropped=dropped, speaker=who)
+
+
+def _context_before_address(lines: list[str], index: int, start: int, data: dict[str, Any]) -> bool:
+    """The head found first is no request addressed to the skill and asks for no operation (a heading or
+    narrative opened by a verb word, see ``_operation_in``), and a request addressed to the skill follows
+    it: read as prose before that request."""
+    if _ADDRESS.match(lines[index], start):
+        return False
+    addressed = any(
+        _ADDRESS.match(line, found[0])
+        for line in lines[index + 1 :]
+        if line.strip()
+        for found in [head_in(line, data)]
+        if found is not None
+    )
+    return addressed and not _operation_in(lines[index], data)  # (the line alone: nothing follows it)
 
 
 def _request_at(
@@ -578,13 +660,16 @@ def in_report(lines: list[str], data: dict[str, Any]) -> list[str] | None:
         )
     at, start, what = addressed[0] if addressed else heads[0]
     line = lines[at]
+    whole = False  # the request must give every value of its operation: the sentences before may hold values
     if (
         not wished
         and set(words_of(line[:start])) - _JOINERS
         and not _sentences_before(line[:start], data, addressed=bool(addressed))
     ):
-        return None  # "QA: …", "Tests pass for s_1, …": words before the head on its line may be its values
-    if not addressed and at and lines[at - 1].strip():
+        whole = not addressed and _polite_after_sentences(line, start, data)
+        if not whole:
+            return None  # "QA: …", "Tests pass for s_1, …": words before the head may be its values
+    if not addressed and at and lines[at - 1].strip() and not _introduced_by_lead_in(lines, at, data):
         return None  # an imperative not addressed to the skill stands on its own only as its own paragraph
     opening = words_of(_ADDRESS.sub("", _POLITE.sub("", line[start:], 1), 1))[:1]
     if opening and opening[0] in _SEQUENCE:
@@ -619,6 +704,14 @@ def in_report(lines: list[str], data: dict[str, Any]) -> list[str] | None:
         if not content:
             return None  # "Please log it.": what "it" is stands before the head
     before = [h for h in heads if h[0] < at or (h[0] == at and h[1] < start)]
+    if addressed:
+        # before a request addressed to the skill, a heading or narrative opened by a verb word ("Run
+        # metrics:", "Read the requirements (…) and split them") is context; an operation asked is not
+        before = [
+            h
+            for h in before
+            if _command_head(lines[h[0]]) or _operation_in(lines[h[0]][: start if h[0] == at else None], data)
+        ]
     if before:
         raise refuse(
             f"the text holds a second request ({lines[before[0][0]].strip()[:60]!r}) besides the one it "
@@ -626,11 +719,37 @@ def in_report(lines: list[str], data: dict[str, Any]) -> list[str] | None:
             kind="two_operations",
         )
     request = _request_at(lines, at, start, data, dropped=True, report=True)
+    if whole and not _gives_every_value(request):
+        return None
     if labelled and not _gives_own(request, labelled, data):
         return (
             None  # "Iteration: 3" before "bazinga-db, log …" that gives no iteration: read whole, as before
         )
     return request
+
+
+_FENCE_LINE = Lazy(r"^\s*(```|~~~)", needs=("```", "~~~"))
+
+
+def _introduced_by_lead_in(lines: list[str], at: int, data: dict[str, Any]) -> bool:
+    """'```' / '$ gh pr list' / '#481 …' / '```' / 'Both PRs open. Next step needs the board, so:' then the
+    imperative: a line of prose that gives no value and ends with a colon introduces the request on the
+    next line, which stands on its own as its own paragraph would -- when the rest of the paragraph above
+    is prose with no value or pasted output (a fenced block)."""
+    lead = lines[at - 1].rstrip()
+    if not lead.endswith(":") or _is_label_line(lead, data) or head_in(lead, data) is not None:
+        return False
+    if not _droppable(lead, data):
+        return False  # "For s_1, iteration 3:": the values of the request on the next line
+    fenced = False
+    for line in reversed(lines[: at - 1]):
+        if not line.strip():
+            break
+        if _FENCE_LINE.match(line):
+            fenced = not fenced
+        elif not fenced and not _droppable(line, data):
+            return False
+    return not fenced
 
 
 def _sentences_before(prefix: str, data: dict[str, Any], *, addressed: bool) -> bool:
@@ -641,6 +760,41 @@ def _sentences_before(prefix: str, data: dict[str, Any], *, addressed: bool) -> 
     if _agent_words(data) & set(words_of(prefix)):
         return False
     return prefix.rstrip().endswith((".", "!", "?")) and (addressed or _droppable(prefix, data))
+
+
+def _polite_after_sentences(line: str, start: int, data: dict[str, Any]) -> bool:
+    """'After the incident review (INC-2291, 40 min …) we agreed to slow rollouts down. New settings below,
+    please store them as config key rollout_config:': whole sentences, then the request's own sentence,
+    asked with "please" (or "could you"); words of it before the head give no value and name no agent. The
+    sentences name no session, task group or agent (their numbers and dates are the story's)."""
+    polite = _POLITE.search(_SENTENCE.split(line[start:], 1)[0])
+    if polite is None:
+        return False
+    prefix = line[:start]
+    ends = list(re.finditer(r"[.!?][\"')\]]*\s+", prefix))
+    if not ends:
+        return False
+    sentences, fragment = prefix[: ends[-1].end()], prefix[ends[-1].end() :]
+    named = words_of(sentences)
+    if (
+        SESSION_SHAPE.search(sentences)
+        or any(GROUP_ID.match(w) or agent_prefix(w) for w in named)
+        or _agent_words(data) & set(named)
+    ):
+        return False  # "all groups of s_2 approved.": what the skill stores, named before the request
+    return _droppable(fragment, data) and not _agent_words(data) & set(words_of(fragment))
+
+
+def _gives_every_value(request: list[str]) -> bool:
+    """The request alone, read as a request of its own, gives a value for every argument its operation
+    takes: nothing said before it can be one of its values."""
+    from . import parse  # the request alone (it holds no prose before it: no recursion)
+
+    try:
+        command, args = parse("\n".join(request))
+    except RequestNotUnderstood:
+        return False
+    return all(spec["name"] in args for spec in COMMANDS[command]["args"])
 
 
 def _gives_own(request: list[str], labelled: list[str], data: dict[str, Any]) -> bool:

@@ -289,6 +289,15 @@ def mode_standing_alone(s: Slots) -> str | None:
 
 
 @rule("mode", commands=("create-session",))
+def mode_ending_the_sentence(s: Slots) -> str | None:
+    """'Create session s_9 simple: Localise the checkout': a mode word that ends the operation's sentence
+    (the requirements follow its colon)."""
+    return s.first_token(
+        [r"(?:^|\s)(" + _modes() + r")\s*[.!]?\s*$"], text=s.text.split("\n", 1)[0], allow_stop=True
+    )
+
+
+@rule("mode", commands=("create-session",))
 def mode_after_its_word(s: Slots) -> str | None:
     """'mode: simple', 'mode parallel', 'in simple'."""
     return s.first_token([r"\bmode\s*[:=]?\s*" + TOKEN, r"\bin\s+(" + _modes() + r")\b"], allow_stop=True)
@@ -364,8 +373,13 @@ def group_name(s: Slots) -> str | None:
 
 @rule("status")
 def status_word(s: Slots) -> str | None:
-    """A value of the status's enumeration (or an alias): 'group_a -> completed', 'still in progress'."""
-    return status_in(s.text, s.specs["status"]["type"], s.raw.get("group_id"))
+    """A value of the status's enumeration (or an alias): 'group_a -> completed', 'still in progress'. In a
+    write, one named in the operation's sentence wins over a word of the reason after its colon or dash
+    ('mark group_b failed — the other tests completed fine')."""
+    enum, group = s.specs["status"]["type"], s.raw.get("group_id")
+    sentence, colon, _reason = s.text.partition(": ")
+    said = status_in(sentence, enum, group) if s.write and colon else None
+    return said or status_in(s.text, enum, group)
 
 
 @rule("status", writes_only=True)
@@ -448,9 +462,32 @@ def revision_bump(s: Slots) -> bool | None:
         return None
     words = s.words("revision_bump")
     owner = r"(?:the\s+|its\s+|their\s+|(?:the\s+)?[\w.-]+['\u2019]s\s+)?"  # "bump group_b's revision count"
-    return (
-        True if re.search(r"\b(?:" + words + r")\w*\s+" + owner + "revision", s.text, re.IGNORECASE) else None
+    bumped = re.search(
+        r"\b(?:" + words + r")\w*\s+" + owner + "revision", s.text, re.IGNORECASE
+    ) or re.search(
+        # "Revision count for group_auth in s_1: bump it by one": the count named first, then bumped as "it"
+        # (by one, or by nothing said: a bump by another amount is no increment, and the count is refused)
+        r"\brevision[ _-]?count\b.*?\b(?:" + words + r")\w*\s+(?:it|that)\b"
+        r"(?:\s+up)?(?:\s+by\s+(?:one|1)\b)?(?!\s+by\b)(?!\s+up\b)",
+        s.text,
+        re.IGNORECASE | re.DOTALL,
     )
+    if bumped is None:
+        return None
+    said = re.search(
+        r"\brevision[ _-]?count\b[^.\n]{0,40}?(?:\b(to|is)\b|[=:])\s*[+-]?\d", s.text, re.IGNORECASE
+    )
+    if said is not None and (said.group(1) or "").lower() == "is":
+        # "the revision count is 2, bump it": the count now, or the count to write? Not said
+        s.doubts.append(
+            refuse(
+                "the request gives a revision count and asks to bump it; give the new count "
+                "(Revision Count: 3) or +1",
+                s.command,
+                kind="not_understood",
+            )
+        )
+    return None if said is not None else True  # "bump the revision count to 3": the count is written
 
 
 @rule("revision_count", commands=("update-task-group",))
@@ -1231,8 +1268,11 @@ def state_type_in(text: str, data: dict[str, Any]) -> str | None:
     )
     if match:
         return clean_token(match.group(1))
-    # "get state orchestrator for s_1", "save state deployment for s_1: {…}": the type right after "state"
-    match = re.search(r"\bstate\s+([A-Za-z][\w-]*)\s+(?:for|of|in|from|on)\b", text, re.IGNORECASE)
+    # "get state orchestrator for s_1", "save state deployment for s_1: {…}", "save state orchestrator {…} in
+    # session s_1": the type right after "state", before a preposition or the JSON
+    match = re.search(
+        r"\bstate\s+([A-Za-z][\w-]*)\s*(?:\s(?:for|of|in|from|on)\b|(?=\{))", text, re.IGNORECASE
+    )
     if match:
         named = match.group(1)
         agent = agent_in(named)

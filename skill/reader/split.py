@@ -572,7 +572,7 @@ QUALIFIER_ITEM = Lazy(
     r"|by\s+[\w.-]+|(?:for\s+|in\s+)?session(?:[ _-]?id)?\s*[:=]?\s*[\w.:@+-]+"
     r"|group(?:[ _-]?id)?\s*[:=]?\s*[\w.-]+"
     r"|(?:"
-    + "|".join(re.escape(n.replace("_", " ")) for n in sorted(AGENT_NAMES, key=len, reverse=True))
+    + "|".join(re.escape(n.replace("_", " ")) for n in sorted(AGENT_NAMES, key=lambda n: (-len(n), n)))
     + r"))\s*$",
     re.IGNORECASE,
 )
@@ -630,6 +630,134 @@ def plain_trailing_qualifiers(body: str) -> tuple[str, str]:
     return text, ", ".join(taken)
 
 
+def _meant_for(rest: str) -> str | None:
+    """'- this is for s_1, not the OAuth session' -> 's_1': the one session a clause after a JSON body says
+    the value is for (``meant_for`` in phrasings.json); None for anything else, and for a clause that names
+    a second id ('this is for s_1, not s_2')."""
+    openers = "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in tables()["meant_for"]["openers"])
+    match = re.fullmatch(
+        r"(?is)(?:[-\u2013\u2014,;]+\s*)?(?:" + openers + r")\s+(?:the\s+)?(?:session\s+)?"
+        r"([\w.:@+-]*[\d_][\w.:@+-]*)(\s*[,;(\u2013\u2014-].*)?",
+        rest.replace("\u2019", "'"),
+    )
+    if match is None:
+        return None
+    aside = match.group(2) or ""
+    if aside and (
+        re.search(r"[\w.:@+-]*[\d_][\w.:@+-]*", aside) is not None
+        or not re.match(r"(?i)\s*[,;(\u2013\u2014-]+\s*(?:but\s+)?not\b", aside)
+    ):
+        return None  # "…, not s_2": a second id; "…, and mark group_a done": more than the session
+    return match.group(1)
+
+
+_QUOTE_LED = Lazy(r"\s*[\"\u201c]([^\"\u201d\n]+)[\"\u201d]([^\n]*)$", needs=('"', "\u201c"))
+_ITERATION_ITEM = Lazy(r"(?i)(?:(?:at|in|on|for|during)\s+)?(?:the\s+)?(?:iter(?:ation)?|round)\s*#?\s*\d+")
+_AGENT_ITEM = Lazy(
+    r"(?i)(?:(?:by|as|from)\s+)?(?:the\s+|an?\s+)?(?:agent(?:[ _-]?id)?\s*[:=]?\s*)?"
+    r"(?P<who>[\w.-]+(?:\s+[\w.-]+){0,2})"
+)
+_MODE_ITEM = Lazy(r"(?i)(?:in\s+)?(?:the\s+)?(\w+)\s+mode")
+_SESSION_ITEM = Lazy(
+    r"(?i)(?P<said>(?:(?:for|in|on|within|into|to)\s+)?(?:the\s+)?(?:session(?:[ _-]?id)?\s*[:=]?\s*)?)"
+    r"(?P<id>[\w.:@+-]+)"
+)
+
+
+def _trailing_item(item: str, arg_specs: dict[str, Any]) -> bool:
+    """One value said after a quoted text, with its word: 'at iteration 3', 'by developer_1', 'as QA',
+    'for sess_beta' -- each only where the operation takes that value."""
+    if "iteration" in arg_specs and _ITERATION_ITEM.fullmatch(item):
+        return True
+    agent = _AGENT_ITEM.fullmatch(item)
+    if agent and ({"agent_id", "agent_type"} & set(arg_specs)):
+        who = agent.group("who").lower()
+        if agent_prefix(who) is not None or agent_or_none(who) in AGENT_TYPES["documented"]:
+            return True
+    mode = _MODE_ITEM.fullmatch(item)
+    if mode and "mode" in arg_specs:
+        return mode.group(1).lower() in {w for w, _value in enum_words("mode")}
+    session = _SESSION_ITEM.fullmatch(item)
+    if session and "session_id" in arg_specs:
+        said, given = session.group("said").strip(), session.group("id")
+        if GROUP_ID.match(given.lower()) or agent_prefix(given.lower()) is not None:
+            return False
+        return bool(SESSION_SHAPE.fullmatch(given)) or (bool(said) and "_" in given)
+    return False
+
+
+def _trailing_items(rest: str, arg_specs: dict[str, Any]) -> list[str] | None:
+    """'at iteration 3 by developer_1', ', iteration 2 - for sess_beta': the values after a quoted text, one
+    item each (the longest run of words that is one), or None when any other word stands among them."""
+    items: list[str] = []
+    for part in re.split(r"[,;()]|\s[-\u2013\u2014]+\s", rest.strip().rstrip(".!")):
+        words = part.split()
+        start = 0
+        while start < len(words):
+            end = next(
+                (
+                    end
+                    for end in range(min(len(words), start + 6), start, -1)
+                    if _trailing_item(" ".join(words[start:end]).rstrip(".!"), arg_specs)
+                ),
+                None,
+            )
+            if end is None:
+                return None
+            items.append(" ".join(words[start:end]).rstrip(".!"))
+            start = end
+    return items
+
+
+def quote_then_values(value: str, command: str) -> tuple[str, str] | None:
+    """'"GitHub OAuth scopes narrowed" at iteration 3 by developer_1' -> ('GitHub OAuth scopes narrowed',
+    'at iteration 3, by developer_1'): a text value that is a quoted string with words after its closing
+    quote on the same line. Those words are the operation's own values (iteration N, by / agent <agent id>,
+    for / in <session>), returned to be read with the sentence; a courtesy after them ('Thanks!') is
+    dropped; anything else refuses -- a second operation as one, other words as no value of the operation
+    -- and is never stored as content with its quotes. None when the value is no such text; a quoted term
+    of one word ('"null" handling fixed in parser') is a word of the text, kept whole unless a second
+    operation follows it."""
+    match = _QUOTE_LED.match(value)
+    if not match or not re.search(r"\w", match.group(2)) or len(value) > 2000:
+        return None
+    data = tables()
+    quote, rest = match.group(1), match.group(2)
+    arg_specs = argument_specs(command)
+    said, courtesy = rest, ""
+    for sentence in re.finditer(r"(?:^|(?<=[.!?]))\s*([^.!?]*(?:[.!?]+|$))", rest):
+        if sentence.group(1).strip().lower().startswith(tuple(data["trailing_prose"])):
+            said, courtesy = rest[: sentence.start()], rest[sentence.start() :]
+            break
+    if courtesy and any(w in data["_verb"] for w in words_of(courtesy)):
+        said = rest  # "Thanks, and mark group_a done": no courtesy only
+    said = re.sub(r"(?i)(?<![\w-])(?:please|pls|plz)(?![\w-])", " ", said)  # '"…" please'
+    items = _trailing_items(said, arg_specs) if re.search(r"\w", said) else []
+    if items is not None:
+        return quote, ", ".join(items)
+    words = words_of(rest)
+    joins = ("and", "then", "also", "plus", "please", "now")
+    for start in (i for i, w in enumerate(words) if i == 0 or w in joins):
+        lead = start
+        while lead < len(words) - 1 and words[lead] in joins:
+            lead += 1
+        objects = [w for w in words[lead + 1 :] if w in data["_noun"] or GROUP_ID.match(w) or w in OPERATIONS]
+        if words[lead] in data["_verb"] and objects:
+            raise refuse(
+                f"the request holds a second operation ('{' '.join(words[start : lead + 2])} …') after its "
+                f"{command}; send one request per operation",
+                command,
+                kind="two_operations",
+            )
+    if not re.search(r"\s", quote.strip()):
+        return None  # '"null" handling fixed in parser': a quoted word of the text
+    raise refuse(
+        f"the words after the quoted {label_of(data['body_args'][command]).lower()} ({rest.strip()!r}) are "
+        f"no value of {command}: put them inside the quotes, or give each value with its label",
+        command,
+    )
+
+
 def json_then_qualifiers(body: str) -> tuple[str, str]:
     """'{"agent": "qa"}, iteration 3.' -> ('{"agent": "qa"}', 'iteration 3'): only value qualifiers
     (iteration, agent, session, group) may follow the JSON; anything else stays for the JSON check."""
@@ -641,6 +769,9 @@ def json_then_qualifiers(body: str) -> tuple[str, str]:
     except (ValueError, RecursionError):
         return body, ""
     rest = text[end:].strip().strip(".").strip()
+    meant = _meant_for(rest)
+    if meant is not None:
+        return text[:end], f"session {meant}"  # '{…} - this is for s_1, not the OAuth session'
     items = [item for item in re.split(r"[,;()]", rest) if item.strip()]
     if not items or not all(is_qualifier(item) for item in items):
         return body, ""
@@ -797,6 +928,20 @@ def _session_id_label(text: str, data: dict[str, Any]) -> str:
 _LAST_CLAUSE = Lazy(r"[,;|(]\s*([A-Za-z][\w -]{0,30})$", needs=(",", ";", "|", "("))
 
 
+def _opens_with_a_verb(clause: str, data: dict[str, Any]) -> bool:
+    """'For sess_beta, mark group_b failed — …': a last clause opened by a verb that writes (and is no noun
+    or label word: 'note', 'log', 'update' may be headings) is the instruction itself, never a label."""
+    words = words_of(clause)
+    return (
+        len(words) > 1
+        and data["_verb"].get(words[0]) in ("update", "write", "create")
+        and words[0] not in data["_noun"]
+        and words[0] not in data["_dual"]
+        and words[0] not in data["_report"]
+        and label_key(words[0]) not in data["_label"]
+    )
+
+
 def label_values(lines: list[str], command: str, phrase: str, body: str) -> Labelled:
     """Pass 2: the labels of this operation (a label line of anything else is refused by name), one-line
     label runs ("Session ID: s_1, Agent Type: pm, Content: …"), and the body as the operation's text value
@@ -836,6 +981,7 @@ def label_values(lines: list[str], command: str, phrase: str, body: str) -> Labe
         ending.group(1).strip().lower() in data["colon_not_label"]
         or agent_or_none(ending.group(1).strip()) in AGENT_TYPES["documented"]
         or agent_prefix(ending.group(1).strip().lower()) is not None
+        or _opens_with_a_verb(ending.group(1), data)
     ):
         ending = None  # "…, simple mode, for: Add dark mode", "Log for s_1, developer: …": no label
     if body.strip() and ending and looks_like_label(ending.group(1), body, data):
@@ -895,7 +1041,12 @@ def label_values(lines: list[str], command: str, phrase: str, body: str) -> Labe
         quoted = re.match(
             r"\s*[\"\u201c]([^\"\u201d]+)[\"\u201d]\s*(?:[-,;\u2013\u2014]\s*)?(.*)$", body, re.S
         )
-        if quoted and all(is_qualifier(i) for i in re.split(r"[,;]", quoted.group(2)) if i.strip()):
+        led = quote_then_values(body, command) if arg_specs[body_arg]["type"] == "text" else None
+        if led is not None:
+            # '"GitHub OAuth scopes narrowed" at iteration 3 by developer_1': the quote, then its values
+            body, said = led
+            phrase = (phrase + ", " + said).strip() if said else phrase
+        elif quoted and all(is_qualifier(i) for i in re.split(r"[,;]", quoted.group(2)) if i.strip()):
             # '"Only one group needed" - iteration 1, agent_id pm_main': the quote is the value
             body = quoted.group(1)
             phrase = (phrase + " " + quoted.group(2)).strip()
@@ -909,6 +1060,15 @@ def label_values(lines: list[str], command: str, phrase: str, body: str) -> Labe
             phrase = (phrase + " " + qualifiers).strip() if qualifiers else phrase
         if body.strip():
             raw[body_arg] = body
+    elif (
+        body_arg
+        and arg_specs[body_arg]["type"] == "text"
+        and isinstance(raw.get(body_arg), str)
+        and (led := quote_then_values(raw[body_arg], command)) is not None
+    ):
+        # 'Content: "Retries done" iteration 2 by developer_3': the label's quote, then its values
+        raw[body_arg], said = led
+        phrase = (phrase + ", " + said).strip() if said else phrase
     elif body_arg and isinstance(raw.get(body_arg), str) and "\n" in raw[body_arg].strip():
         # "Content: …" then "(iteration 5, agent tech_lead_2)" on a line of its own: values, not content
         rest, last_line = raw[body_arg].rstrip().rsplit("\n", 1)
@@ -956,6 +1116,11 @@ _WRITERS_STEP = Lazy(
 )
 _REASONS_VERB = Lazy(r"^(need|needs|want|trying|looking)\s+to\s+(?:see|know|check|find out|understand)\b")
 _ASKING = frozenset(("how", "what", "which", "what's", "whats"))  # "need to know which are done"
+# a reason that is a yes/no question: "want to see whether …", "checking if …", "wondering whether …"
+_WHETHER = Lazy(
+    r"^(?:need|needs|want|trying|looking into|checking|wondering|curious)"
+    r"(?:\s+to\s+(?:see|know|check|find out|understand))?\s+(?:whether|if)\s"
+)
 _VALUE_CHARS = Lazy(r"[\d_\"\u201c\u201d'{}\[\]`:=|]")
 
 
@@ -992,13 +1157,43 @@ def reasons_dropped(lines: list[str]) -> list[str]:
     words = words_of(filled[0])
     first = filled[0].split(None, 1)[0].lower()
     verb = tables()["_verb"].get(words[0]) if words else None
-    read = COMMANDS[first]["kind"] == "read" if first in OPERATIONS else verb == "read"
+    read = COMMANDS[first]["kind"] == "read" if first in OPERATIONS else verb in ("read", "stream")
     # an agent named in the reason ('Need to see what QA said') may be a filter of the read: kept unless
     # the command is written and filters by no agent
     filters = first not in OPERATIONS or "agent_type" in argument_specs(first)
     if read and all(_gives_a_reason(line) and not (filters and agent_in(line)) for line in filled[1:]):
         return filled[:1]
+    if read and all(_WHETHER.match(line.strip().lower()) for line in filled[1:]):
+        # 'Stream logs for s_1' then 'Want to see whether developer_3 has picked up the fix.': a yes/no
+        # question names the agent or group it is about; no filter when the read takes none
+        takes = argument_specs(first if first in OPERATIONS else _read_command(filled[0]) or "check")
+        if takes and all(_gives_a_reason(_subjects_dropped(line, takes)) for line in filled[1:]):
+            return filled[:1]
     return lines
+
+
+def _read_command(line: str) -> str | None:
+    """The read a line asks for, read alone as a request; None for a write or no request."""
+    from ..errors import RequestNotUnderstood
+    from . import parse  # one line: no reason after it to drop again
+
+    try:
+        command, _args = parse(line)
+    except RequestNotUnderstood:
+        return None
+    return command if COMMANDS[command]["kind"] == "read" else None
+
+
+def _subjects_dropped(line: str, takes: dict[str, Any]) -> str:
+    """The reason without the agents and task groups it asks about that the read cannot filter by
+    ('whether developer_3 has …', 'if QA looked at group_b …'); "it" in their place."""
+    said = line.strip().lower()
+    if not takes.keys() & {"agent_type", "agent_id"}:
+        said = AGENT_ID_SHAPE.sub(lambda m: "it" if agent_prefix(m.group(1)) else m.group(0), said)
+        said = re.sub(r"(?<=\bit)'s\b", "", said)
+    if "group_id" not in takes:
+        said = " ".join("it" if GROUP_ID.match(w.rstrip(".,;!?")) else w for w in said.split())
+    return said
 
 
 def command_line(lines: list[str]) -> tuple[str, dict[str, Any]] | None:

@@ -1,0 +1,140 @@
+"""Generate skill/reader/_regex_code.py: the opcode lists of the reader's patterns. A development tool.
+
+    python3 -m skill.devtools.regex_cache            rewrite the cache for this interpreter
+    python3 -m skill.devtools.regex_cache --check    exit 1 when the cache misses a pattern the corpora reach,
+                                                     holds one they no longer reach, or was made by another
+                                                     interpreter
+
+Every request of the corpora (tests/requests_*.jsonl and tests/requests_heldout/**.jsonl, the held-out sets
+included: only which patterns the reader compiles is recorded, nothing about its answers) is read by the
+real reader; each pattern it compiles through ``skill.reader.regex_cache.compiled`` is compiled here the way
+``re.compile`` does it, and its opcode list is stored. Run it after changing a pattern or phrasings.json;
+a pattern missing from the cache is only slower (``re.compile``), never wrong.
+"""
+
+from __future__ import annotations
+
+import _sre
+import argparse
+import gc
+import json
+import sys
+from pathlib import Path
+from re import _compiler, _parser  # type: ignore[attr-defined]
+from typing import Any
+
+from ..reader import regex_cache
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+TARGET = REPO_ROOT / "skill" / "reader" / "_regex_code.py"
+MIN_SHARE = 0.05  # a pattern is cached when at least 5% of the corpora's texts compile it
+HEADER = '''"""Opcode lists of the reader's patterns, for skill/reader/regex_cache.py. Generated, do not edit:
+python3 -m skill.devtools.regex_cache rewrites it (tests/test_requests_regex_cache.py checks it)."""
+
+# fmt: off
+'''
+
+
+def corpus_texts() -> list[str]:
+    """Every request text of the repository's corpora."""
+    tests = REPO_ROOT / "tests"
+    files = sorted(tests.glob("requests_*.jsonl")) + sorted((tests / "requests_heldout").glob("**/*.jsonl"))
+    texts = []
+    for path in files:
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                texts.append(json.loads(line)["text"])
+    return texts
+
+
+def reached_patterns() -> set[tuple[str, int]]:
+    """The (pattern, flags) the reader compiles on at least MIN_SHARE of the corpora's texts.
+
+    Patterns built around a text's own values (an id, a word it quotes) are reached by a few texts each and
+    would make the cache bigger than the time it saves; the reader's own patterns are reached by many.
+    """
+    from .. import reader
+
+    reached: dict[tuple[str, int], int] = {}
+    original = regex_cache.compiled
+    seen: set[tuple[str, int]] = set()
+
+    def recording(pattern: str, flags: int = 0) -> Any:
+        seen.add((pattern, int(flags)))
+        return original(pattern, flags)
+
+    texts = corpus_texts()
+    regex_cache.compiled = recording  # type: ignore[assignment]
+    try:
+        for text in texts:
+            seen.clear()
+            try:
+                reader.parse(text)
+            except Exception:  # refusals are BazingaErrors; any other error is the tests' business
+                pass
+            for key in seen:
+                reached[key] = reached.get(key, 0) + 1
+    finally:
+        regex_cache.compiled = original
+    often = {key for key, count in reached.items() if count >= MIN_SHARE * len(texts)}
+    # A Lazy pattern (lexicon.Lazy) is compiled once per process however many texts reach it: all of those
+    # the run reached are the reader's own
+    from ..reader.lexicon import Lazy
+
+    lazy = {
+        (obj._args[0], int(obj._args[1]))
+        for obj in gc.get_objects()
+        if isinstance(obj, Lazy) and "match" in vars(obj)
+    }
+    return often | lazy
+
+
+def opcode_entry(pattern: str, flags: int) -> tuple[Any, ...]:
+    """What ``_sre.compile`` takes besides the pattern, computed as ``re._compiler.compile`` does."""
+    parsed = _parser.parse(pattern, flags)
+    code = _compiler._code(parsed, flags)
+    groupindex = parsed.state.groupdict
+    indexgroup: list[str | None] = [None] * parsed.state.groups
+    for name, index in groupindex.items():
+        indexgroup[index] = name
+    packed = memoryview(bytearray(len(code) * _sre.CODESIZE)).cast("I")
+    for at, value in enumerate(code):
+        packed[at] = value
+    return (
+        flags | parsed.state.flags,
+        packed.tobytes(),
+        parsed.state.groups - 1,
+        tuple(sorted(groupindex.items())),
+        tuple(indexgroup),
+    )
+
+
+def render(patterns: set[tuple[str, int]]) -> str:
+    """The module's source: the engine it was made for and one entry per pattern, sorted."""
+    lines = [HEADER, f"ENGINE = {regex_cache.engine(_sre)!r}\n", "CODE = {\n"]
+    for pattern, flags in sorted(patterns):
+        lines.append(f"    ({pattern!r}, {flags}): {opcode_entry(pattern, flags)!r},\n")
+    lines.append("}\n")
+    return "".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python3 -m skill.devtools.regex_cache", description=__doc__)
+    parser.add_argument("--check", action="store_true", help="exit 1 when the cache is stale; write nothing")
+    options = parser.parse_args(argv)
+    source = render(reached_patterns())
+    current = TARGET.read_text(encoding="utf-8") if TARGET.exists() else ""
+    if options.check:
+        if current != source:
+            print(f"{TARGET.relative_to(REPO_ROOT)} is stale: run python3 -m skill.devtools.regex_cache")
+            return 1
+        return 0
+    TARGET.write_text(source, encoding="utf-8")
+    print(
+        f"wrote {TARGET.relative_to(REPO_ROOT)} ({source.count(chr(10)) - 6} patterns, {len(source)} bytes)"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
