@@ -210,7 +210,9 @@ def _body_only(rest: str, data: dict[str, Any]) -> bool:
     words = words_of(clause)
     nouns, report, names = data["_noun"], data["_report"], data["_command_names"]
     for index, word in enumerate(words):
-        if word in nouns or word in report or word in names or " ".join(words[index : index + 2]) in nouns:
+        # "Read the requirements (…)": a session's field is an object only with its session's id
+        named = nouns.get(word) or nouns.get(" ".join(words[index : index + 2]))
+        if (named and named != "session_field") or word in report or word in names:
             return False
         if GROUP_ID.match(word) or SESSION_SHAPE.fullmatch(word):
             return False
