@@ -192,6 +192,8 @@ CASES = {
     "reporting_role": [
         ("log-interaction", "log this translator finding for s_1", "translator"),
         ("log-interaction", "log this investigator finding for s_1", None),  # a known role: named
+        ("log-interaction", "log this cutover note for s_1", None),  # no role: a type is never guessed
+        ("log-interaction", "log the server update for s_1", None),
     ],
     "agent_named_as_such": [
         ("log-interaction", 'log a note from the billing agent for s_1: "x"', "billing"),

@@ -697,12 +697,12 @@ def reporting_role(s: Slots) -> str | None:
     role = re.search(
         r"\b(?:"
         + s.words("role_determiners")
-        + r")\s+([a-z]{3,}(?:or|er|ist|yst))(?:'s)?\s+(?:"
+        + r")\s+([a-z]{3,})(?:'s)?\s+(?:"
         + "|".join(re.escape(w) for w in reported)
         + r")\b",
         s.text.lower(),
     )
-    if role and role.group(1) not in s.data["report_nouns"]["not_roles"]:
+    if role and role.group(1) in s.data["report_nouns"]["roles"]:  # a closed list: never a guess
         return role.group(1)
     return None
 
