@@ -730,17 +730,29 @@ def _check_read_lists(command: str, phrase: str, raw: dict[str, Any]) -> None:
     text = strip_quoted(phrase)
     if "session_id" not in specs:
         # "get sessions sess_alpha and sess_beta": the details of each, one request per session
+        # a list of sessions is read one session at a time: every id of a session's shape names one
+        # ("show sessions s_1001 and sess_alpha"); elsewhere only an id that is a session's alone
+        listed = command == "list-sessions"
         named = {
             m.group(1).lower()
             for m in SESSION_SHAPE.finditer(text)
-            if session_like(m.group(1)) and m.group(1).lower() not in ("bazinga-db", "bazinga_db")
-        }
+            if (listed or session_like(m.group(1))) and m.group(1).lower() not in ("bazinga-db", "bazinga_db")
+        } - (negated_ids(text) if listed else set())
         if len(named) > 1:
             raise refuse(
                 f"the request names several sessions ({', '.join(sorted(named))}); get-session takes one: "
                 "send one request for each",
                 "get-session",
                 kind="list_of_values",
+            )
+        if listed and named:
+            # "show sessions s_1001": list-sessions filters by status only; the session named would be dropped
+            session = next(iter(named))
+            raise refuse(
+                f"the request names the session {session!r}, but list-sessions has no place for it; "
+                "to read one session, ask for its details",
+                "get-session",
+                kind="unknown_label",
             )
     for name in ("session_id", "skill_name", "state_type", "key", "group_id"):
         value = raw.get(name)

@@ -100,6 +100,13 @@ def _pairs(words: list[str], data: dict[str, Any]) -> tuple[Any, ...]:
             and nouns[noun_match[0]] != nouns[words[i + 1]]
         ):
             noun_match = None  # "the spawn decision", "the review state": the last noun is the object
+        elif (
+            noun_match is not None
+            and nouns[noun_match[0]] == "session_field"
+            and i + noun_match[1] < n
+            and (words[i + noun_match[1]] in nouns or GROUP_ID.match(words[i + noun_match[1]]))
+        ):
+            noun_match = None  # "the requirements group group_req1": a field's word naming another object
         elif noun_match is not None:
             topic = nouns[noun_match[0]]
             if (
@@ -530,6 +537,8 @@ def recognise(head: str, label_lines: list[list[str]], data: dict[str, Any], fir
     delete = False
     verb_only: str | None = None
     lead: str | None = None
+    asked_pointing = ""
+    field_asked = False  # "which mode …": a session's own field asked for, no context of another read
     for index, sentence in enumerate(sentences):
         lowered = sentence.lower()
         if (
@@ -545,7 +554,9 @@ def recognise(head: str, label_lines: list[list[str]], data: dict[str, Any], fir
         kept.append(sentence)
         # values in parentheses ("(session: s_1)", "(iteration 2, agent qa_1)") never name the operation
         # "Did anyone save a security_scan output for s_1?": how the record came to be, asked: a read
-        unvalued = without_asked_writes(without_idioms(sentence))  # "…, lost track after …": no verb
+        unvalued = without_idioms(sentence)  # "…, lost track after …": no verb
+        unasked = without_asked_writes(unvalued)
+        asked_write, unvalued = unasked != unvalued, unasked
         unvalued = _SESSION_QUALIFIER.sub(" ", PARENS.sub(" ", _QUOTED.sub(" ", unvalued)))
         # "set its status to failed in s_1, not the whole session": what is ruled out names no operation
         unvalued = _ruled_out(data).sub(" ", unvalued)
@@ -566,9 +577,16 @@ def recognise(head: str, label_lines: list[list[str]], data: dict[str, Any], fir
         _check_unsupported(words_of(strip_quoted(said)), data)
         joined = joined or _two_operations(words, data, paging)
         sentence_ops = 0
-        for verb, topic, _, primary, _phrase in pairs:
+        for verb, topic, at, primary, _phrase in pairs:
             if verb == "delete":
                 raise refuse(data["delete_reason"], hint=data["delete_hint"], kind="unsupported")
+            if (
+                topic == "session_field"
+                and verb == "update"
+                and (primary or words[at - 1 : at] == ["session"])
+            ):
+                # "Change the requirements of sess_beta to …", "set the session mode": fixed at creation
+                raise refuse(data["session_fields_fixed"]["reason"], "create-session", kind="unsupported")
             if not primary or (index > 0 and verb == "none"):
                 if fallback is None and verb in ("read", "stream") and not topic.startswith("="):
                     fallback = data["operations"][topic].get(verb)  # "check for active sessions": reads only
@@ -598,6 +616,9 @@ def recognise(head: str, label_lines: list[list[str]], data: dict[str, Any], fir
         if sentence_ops and sentence_lead not in (None, "read", "stream"):
             operations_named += 1
         primaries = [p for p in pairs if p[3]]
+        field_asked = field_asked or any(p[1] == "session_field" for p in primaries)
+        if asked_write and not primaries:
+            asked_pointing = asked_pointing or sentence  # "did you log it?": asks about a record, unnamed
         _check_joined_objects(words, primaries, data)
         between = words[primaries[0][2] + 1 : primaries[-1][2]] if len(primaries) > 1 else []
         if (
@@ -622,7 +643,7 @@ def recognise(head: str, label_lines: list[list[str]], data: dict[str, Any], fir
                     break
     if delete and not commands_named:
         raise refuse(data["delete_reason"], hint=data["delete_hint"], kind="unsupported")
-    commands_named = _merge_log_reads(commands_named)
+    commands_named = _merge_log_reads(commands_named, field_asked)
     if none_topic is not None and len(commands_named) > 1:
         # "group_b in s_1 passed QA; mark the group's status as completed": the verbless sentence names
         # the object the verb of the next one acts on, not a read of its own
@@ -708,7 +729,9 @@ def recognise(head: str, label_lines: list[list[str]], data: dict[str, Any], fir
     ):
         found_command = data["operations"]["tokens"]["write"]  # "please log them: 15000 tokens used by …"
     if found_command is None and verb_only == "write" and body and not label_lines:
-        dual_first = next((w for s in kept for w in words_of(s) if w in data["_verb"]), None)
+        dual_first = next(
+            (w for s in kept for w in words_of(without_asked_writes(s)) if w in data["_verb"]), None
+        )
         if dual_first in data["_dual"]:
             found_command = data["operations"]["interaction"]["write"]  # "please log this for s_1: …"
     if found_command is None and verb_only is None and any("sql" in c for c in label_lines):
@@ -755,6 +778,15 @@ def recognise(head: str, label_lines: list[list[str]], data: dict[str, Any], fir
             found_command = data["operations"]["session"]["read"]
     if found_command is None:
         raise refuse("no operation recognised in " + repr(shorten(phrase or head or first_line)))
+    if asked_pointing and COMMANDS[found_command]["kind"] == "write":
+        # "did you log it? then mark group_a completed": the question asks to read the record, the rest
+        # writes: two operations, whatever the question points at
+        raise refuse(
+            f"the text asks about the record ({shorten(asked_pointing)!r}) and asks for {found_command}; "
+            "send one request per operation",
+            found_command,
+            kind="two_operations",
+        )
     # A request without a verb is a read; a write needs its verb ("never guess a write").
     if COMMANDS[found_command]["kind"] == "write" and statement is None and not _has_write_verb(kept, data):
         raise refuse(
@@ -937,15 +969,16 @@ def _pages(verb: str, rest: list[str], data: dict[str, Any]) -> bool:
     return bool(counted) and all(w in counting or w in counted for w in rest)
 
 
-def _merge_log_reads(commands: list[str]) -> list[str]:
+def _merge_log_reads(commands: list[str], field_asked: bool = False) -> list[str]:
     """Ranking when one sentence names several nouns: the more specific operation wins.
 
     - stream-logs over get-logs ("show the recent log entries": both nouns are logs);
-    - any operation over get-session ("how many tokens has session s_1 used": the session is context).
+    - any operation over get-session ("how many tokens has session s_1 used": the session is context),
+      unless a field of the session is what is asked ("which mode and how many task groups …": two reads).
     """
     if "get-logs" in commands and "stream-logs" in commands:
         commands = [c for c in commands if c != "get-logs"]
-    if "get-session" in commands and len(commands) > 1:
+    if "get-session" in commands and len(commands) > 1 and not field_asked:
         commands = [c for c in commands if c != "get-session"]
     return commands
 

@@ -317,6 +317,8 @@ def active_voice(words: list[str], data: dict[str, Any]) -> tuple[list[str], lis
 GROUP_ID = Lazy(r"^(?:task[_-]?)?group[_-][a-z0-9][\w.-]*$|^grp[_-]?[a-z0-9][\w.-]*$", needs=("group", "grp"))
 
 
+# "save the benchmark report as skill output …": what is described before is stored as a skill's output
+STORED_AS_OUTPUT = Lazy(r"(?i)\bas\s+(?:an?\s+|the\s+)?skill\s+(?:outputs?|results?)\b", needs=("as",))
 CONFIG_KEY = Lazy(
     r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)*_config$", needs=("_config",)
 )  # "testing_config", "skills_config"
@@ -530,6 +532,12 @@ def asks_whether(sentence: str) -> bool:
     return bool(words) and words[0] in tables()["asked_whether"]["openers"]
 
 
+def asks_about_record(text: str) -> bool:
+    """'Did you log it?', 'Has the PM state been saved?': a question in the text asking whether the record
+    holds something, by the write verb that would have put it there (a read, asked)."""
+    return any(without_asked_writes(question) != question for question in re.findall(r"[^.!?\n]*\?", text))
+
+
 _IDIOMS: list[Any] = []
 
 
@@ -554,10 +562,20 @@ def without_asked_writes(sentence: str) -> str:
         return sentence
     data = tables()
     classes = ("write", "create", "update")
+    asked = data["asked_whether"]
+    before, after = set(asked["subjects"]), set(asked["objects"])
 
     def dropped(match: re.Match[str]) -> str:
         word = match.group(0).lower()
-        return "" if data["_verb"].get(word) in classes and word not in data["_dual"] else match.group(0)
+        if data["_verb"].get(word) not in classes:
+            return match.group(0)
+        if word not in data["_dual"]:
+            return ""
+        # "Did anyone log a security_gate decision …?": a word both verb and noun is the verb between who
+        # did it and what was done ("Is there a query log for s_1?" keeps its noun)
+        prior = words_of(sentence[: match.start()])[-1:]
+        then = words_of(sentence[match.end() :])[:1]
+        return "" if set(prior) & before or set(then) & after else match.group(0)
 
     return re.sub(r"(?<![\w-])[A-Za-z]+(?![\w-])", dropped, sentence)
 

@@ -56,6 +56,7 @@ from .lexicon import (
     agent_in,
     agent_or_none,
     agent_prefix,
+    asks_about_record,
     label_key,
     refuse,
     words_of,
@@ -212,7 +213,9 @@ def _body_only(rest: str, data: dict[str, Any]) -> bool:
     words = words_of(clause)
     nouns, report, names = data["_noun"], data["_report"], data["_command_names"]
     for index, word in enumerate(words):
-        if word in nouns or word in report or word in names or " ".join(words[index : index + 2]) in nouns:
+        # "Read the requirements (…)": a session's field is an object only with its session's id
+        named = nouns.get(word) or nouns.get(" ".join(words[index : index + 2]))
+        if (named and named != "session_field") or word in report or word in names:
             return False
         if GROUP_ID.match(word) or SESSION_SHAPE.fullmatch(word):
             return False
@@ -221,8 +224,11 @@ def _body_only(rest: str, data: dict[str, Any]) -> bool:
 
 
 def _droppable(text: str, data: dict[str, Any]) -> bool:
-    """Words before the head that give the request nothing: no value, no label of the skill."""
-    return not text.strip() or (not _VALUE.search(text) and not _is_label_line(text, data))
+    """Words before the head that give the request nothing: no value, no label of the skill, no question
+    about the record ("did you log it?" asks a read: never prose to drop)."""
+    return not text.strip() or (
+        not _VALUE.search(text) and not _is_label_line(text, data) and not asks_about_record(text)
+    )
 
 
 def _signs_off(

@@ -17,9 +17,11 @@ from ..errors import RequestNotUnderstood
 from ..vocabulary import AGENT_TYPES, COMMANDS, ENUMS, argument_specs
 from .lexicon import (
     AGENT_ID_SHAPE,
+    CONFIG_KEY,
     GROUP_ID,
     NUMBER,
     SESSION_SHAPE,
+    STORED_AS_OUTPUT,
     TOKEN,
     Lazy,
     after_colon,
@@ -922,6 +924,15 @@ def skill_name(s: Slots) -> str | None:
         for token in described:
             if "_" in token and token.lower() != labelled.lower():
                 return _skill_agreed(s, labelled, token)
+            if (
+                token
+                and token.lower() not in s.data["_stop"]
+                and token.lower() not in labelled.lower()
+                and not STORED_AS_OUTPUT.search(s.text)
+            ):
+                # "save the coverage output for s_1, skill name lint_check": the word before "output" is a
+                # name as given; "the lint skill output …" names a part of the labelled one
+                return _skill_agreed(s, labelled, token)
         return labelled
     before = [
         clean_token(m.group(1))
@@ -1010,6 +1021,27 @@ def config_key(s: Slots) -> str | None:
     )
     if sole:
         return sole.group(1)  # "Config lookup: `testing_config`": one name after the colon is the key
+    named = re.search(
+        r"(?<![\w.-])[`\"'\u201c\u2018]?([A-Za-z][\w.-]*_[\w.-]*)[`\"'\u201d\u2019]?\s+(?:" + config + r")\b",
+        s.text,
+        re.IGNORECASE,
+    )
+    if named:
+        # "What does the testing_config config say?": the identifier before "config" is the key; a plain
+        # word after it ("say", "value") is no name
+        after = s.first_token(
+            [r"\b(?:" + config + r")\b(?:\s+key)?\s*(?:for|=|:|named|called|under)?\s*" + TOKEN]
+        )
+        if after is None or not re.search(r"[_\d]", after) or after.lower() == named.group(1).lower():
+            keys = {w for w in words_of(s.text) if CONFIG_KEY.match(w)} | {named.group(1).lower()}
+            if len(keys) > 1:  # "what does the testing_config config say about skills_config?"
+                raise refuse(
+                    f"the request names several configuration keys ({', '.join(sorted(keys))}); "
+                    f"{s.command} takes one (Key: …)",
+                    s.command,
+                    kind="list_of_values",
+                )
+            return named.group(1)
     return s.first_token(
         [
             r"\b(?:" + config + r")\s+(?:value|entry|key|setting)s?\s+(?:for|of|named|called)\s+" + TOKEN,

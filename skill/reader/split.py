@@ -20,6 +20,7 @@ from .lexicon import (
     PARENS,
     SESSION_SHAPE,
     SPOKEN_WRITE,
+    STORED_AS_OUTPUT,
     Lazy,
     agent_in,
     agent_or_none,
@@ -460,6 +461,16 @@ def _said_before(command: str, before: str, run: list[Any]) -> None:
         return  # the sentence alone is unclear; the whole text is read (and checked) again by the slots
     for name, value in run:
         said = found.get(name)
+        if (
+            name == "skill_name"
+            and isinstance(said, str)
+            and clean_scalar(said).lower() not in clean_scalar(str(value)).lower()
+            and not STORED_AS_OUTPUT.search(before)
+        ):
+            # "save the coverage output for s_1, skill name lint_check": the word before "output" is the
+            # skill's name as given, another than the label's ("the lint skill output …" is a part of it;
+            # "the benchmark report as skill output …" describes what is stored)
+            raise two_values(name, command, said, value)
         if isinstance(said, str) and re.search(r"[_\d]", said) and not same(name, said, value):
             # an identifier the sentence names ("lint_check", "s_1"); a plain word before a noun ("the
             # security state", "the developer finding") is refined by the label, as a label line does
