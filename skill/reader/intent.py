@@ -579,7 +579,7 @@ def recognise(head: str, label_lines: list[list[str]], data: dict[str, Any], fir
                 and not topic.startswith("=")
                 and not (body and index == len(sentences) - 1)  # "… State: {…}": the label of the body
             ):
-                # "mark group_a completed in S. Token summary for S.": a read named by its object, a second one
+                # "mark group_a completed in S. Token summary for S.": a read named by its object (two)
                 second = _named_read(sentence, words, at, _phrase, topic, found_command, data)
             if not primary or (index > 0 and verb == "none"):
                 if fallback is None and verb in ("read", "stream") and not topic.startswith("="):
@@ -608,7 +608,7 @@ def recognise(head: str, label_lines: list[list[str]], data: dict[str, Any], fir
             if found_command is None or found_command == "get-session":
                 found_command = command
         if index > 0 and found_command is not None and second is None and not sentence_ops:
-            # "Token summary for S. Group_a is done, mark it completed.": a write on the object named before it
+            # "Token summary for S. Group_a is done, mark it completed.": a write on the object said first
             second = _acts_on_its_object(words, pairs, sentence_lead, found_command, data)
         if sentence_ops and sentence_lead not in (None, "read", "stream"):
             operations_named += 1
@@ -926,11 +926,11 @@ def _two_operations(
 def _named_read(
     sentence: str, words: list[str], at: int, phrase: str, topic: str, found: str, data: dict[str, Any]
 ) -> str | None:
-    """'Token summary for sess_beta.', 'The logs for s_1 please.', 'Also the task groups.' after the operation's
-    sentence: the read it names by its object and nothing else (phrasings ``named_read``), another operation
-    than ``found``; None for a value ('Session: s_1.', 'Task group group_b.') or prose ('the token summary
-    looked off')."""
-    read = data["operations"][topic].get("none")
+    """'Token summary for sess_beta.', 'The logs for s_1 please.', 'Also the task groups.' after the
+    operation's sentence: the read it names by its object and nothing else (phrasings ``named_read``),
+    another operation than ``found``; None for a value ('Session: s_1.', 'Task group group_b.') or prose
+    ('the token summary looked off')."""
+    read: str | None = data["operations"][topic].get("none")
     if read is None or COMMANDS[read]["kind"] != "read" or read in (found, "query"):
         return None
     if {read, found} <= {"get-logs", "stream-logs"}:
@@ -943,11 +943,18 @@ def _named_read(
     rest = words[at + size :]
     if rest and (any(c.isdigit() or c == "_" for c in rest[0]) or session_like(rest[0])):
         return None  # "Task group group_b.": the object's value
-    if re.search(r"(?i)\b" + re.escape(phrase).replace(r"\ ", r"\s+") + r"\s*[:=]", sentence):
-        return None  # "Session: s_1.": a label
+    if re.search(r"[:=]", sentence):
+        return None  # "Session: s_1.", "Session ID: s_1": a label and its value
+    specs = argument_specs(read)
+    labels = {w for key, args in data["_label"].items() if set(args) & set(specs) for w in key.split()}
+    for spec in specs.values():  # "… by agent type", "… that are completed": a value of the read's own
+        if spec["type"] in ENUMS:
+            enum = ENUMS[spec["type"]]
+            labels.update(w for value in [*enum["values"], *enum["aliases"]] for w in words_of(value))
     for word in rest:
         if not (
             word in after
+            or word in labels  # "… by agent type": a value of the read
             or word in data["_qualifiers"]
             or word in data["_articles"]
             or word in data["_noun"]
@@ -962,9 +969,9 @@ def _named_read(
 def _acts_on_its_object(
     words: list[str], pairs: Any, lead: str | None, found: str, data: dict[str, Any]
 ) -> str | None:
-    """'Group_a is done, mark it completed.', 'the PM state: save it': a sentence naming its object first and
-    then a write verb pointing back at it ('it', 'them' …); the write it asks, when it is another operation
-    than ``found`` and than the read of that same object (a verbless sentence naming the object first)."""
+    """'Group_a is done, mark it completed.', 'The PM state {…}, save it.': a sentence naming its object
+    first and then a write verb pointing back at it ('it', 'them' …); the write it asks, when it is another
+    operation than ``found`` and than the read of that same object (a verbless sentence naming it first)."""
     if lead not in ("update", "write", "create"):
         return None
     if not any(
@@ -975,7 +982,7 @@ def _acts_on_its_object(
     for verb, topic, _at, primary, _phrase in pairs:
         if verb != "none" or not primary or topic.startswith("="):
             continue
-        command = data["operations"][topic].get(lead)
+        command: str | None = data["operations"][topic].get(lead)
         if command is not None and found not in (command, data["operations"][topic].get("none")):
             return command
     return None
