@@ -29,6 +29,7 @@ from ..vocabulary import OPERATIONS
 from .convert import convert_values
 from .coverage import (
     check_body_starts_no_operation,
+    check_json_has_a_place,
     check_lists,
     check_result,
     check_session_typo,
@@ -73,6 +74,7 @@ def parse(text: str) -> tuple[str, dict[str, Any]]:
     check_body_starts_no_operation(command, labelled.raw, labelled.body, labelled.phrase)
     doubts = fill_slots(command, labelled.inline_text, labelled.raw)  # 4
     check_lists(command, labelled.inline_text, labelled.raw)  # 5: one value where one is taken
+    check_json_has_a_place(command, labelled.inline_text)  # 5: '… group_a in s_1: {"a": 1}. Save it.'
     if doubts:
         raise doubts[0]  # 5: e.g. two agent types, neither said to be the interaction's
     args = convert_values(command, labelled.raw)  # 6

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import re
 
-from ..errors import BazingaError, InvalidPayload
+from ..errors import BazingaError, InvalidPayload, RequestNotUnderstood
 from ..vocabulary import ENUMS, argument_specs, convert_args
 from .lexicon import (
     Lazy,
@@ -37,11 +37,18 @@ def convert_values(command: str, raw: dict[str, Any]) -> dict[str, Any]:
     data = tables()
     specs = argument_specs(command)
     values: dict[str, Any] = {}
+    # a required value missing is refused below, whatever follows a JSON value (it may be that value)
+    complete = all(name in raw for name, spec in specs.items() if spec.get("required"))
     for name in (n for n in specs if n in raw):
         if isinstance(raw[name], str) and not raw[name].strip() and not specs[name].get("required"):
             continue  # "Iteration:" left empty in a template: an optional value not given
         what = label_of(name).lower() if name in data["label_names"] else name
-        values[name] = clean(command, name, specs[name]["type"], raw[name], what, data)
+        given = (
+            {w for other, value in raw.items() if other != name for w in words_of(str(value))}
+            if complete
+            else None
+        )
+        values[name] = clean(command, name, specs[name]["type"], raw[name], what, data, given)
     for name, spec in specs.items():
         if spec.get("required") and name not in values:
             raise refuse(missing_message(command, name), command, kind="missing")
@@ -65,10 +72,20 @@ def convert_values(command: str, raw: dict[str, Any]) -> dict[str, Any]:
     return args
 
 
-def clean(command: str, name: str, type_name: str, value: Any, what: str, data: dict[str, Any]) -> Any:
-    """One value as written -> the value the vocabulary converts (placeholders refused on the way)."""
+def clean(
+    command: str,
+    name: str,
+    type_name: str,
+    value: Any,
+    what: str,
+    data: dict[str, Any],
+    given: set[str] | None = None,
+) -> Any:
+    """One value as written -> the value the vocabulary converts (placeholders refused on the way); ``given``,
+    the words of the operation's other values (a JSON value may be followed by one of them; None: not
+    checked)."""
     if type_name == "json":
-        return _json_value(command, name, str(value), what, data)
+        return _json_value(command, name, str(value), what, data, given)
     if type_name in ("text", "sql"):
         text = _text_value(str(value), data)
         if type_name == "sql":  # "```sql SELECT …```" then "That's for the header": prose is no SQL
@@ -214,7 +231,84 @@ def _verb_after_value(clause: str, command: str, data: dict[str, Any]) -> bool:
     )
 
 
-def _json_value(command: str, name: str, value: str, what: str, data: dict[str, Any]) -> Any:
+def _holds_json(text: str) -> bool:
+    """Whether the text holds a JSON object or list that is not empty."""
+    for match in re.finditer(r"[{\[]", text):
+        try:
+            value, _end = json.JSONDecoder().raw_decode(text, match.start())
+        except (ValueError, RecursionError):
+            continue
+        if isinstance(value, (dict, list)) and value:
+            return True
+    return False
+
+
+# where a clause after a JSON value ends: a sentence end, a dash between spaces
+_SENTENCE_BREAK = Lazy(r"(?:(?<=[.!?])|^)\s*[.!?]*\s+|\s+[-\u2013\u2014]+\s+|^\s*[-\u2013\u2014.!?]+\s*")
+
+
+def _words_after_value(rest: str, command: str, data: dict[str, Any], given: set[str]) -> str | None:
+    """'{"a": 1} banana', '{…}. Decisions for s_1.': words after a JSON value on its paragraph that are no
+    courtesy ('thanks', '- cheers, RE'), no known trailing form (the verb said after the value, a reason or a
+    sign-off opener of ``trailing_prose`` / ``sign_offs``) and no value the operation takes ('for session
+    s_1', 'as the PM state'): the words the request would drop, or None. A paragraph after a blank line is
+    prose of its own (checked as such elsewhere)."""
+    text = _PARAGRAPH_BREAK.split(rest.lstrip(" \t`"), 1)[0].strip().strip("`").strip()
+    if not text:
+        return None
+    after = data["after_value"]
+    openers = tuple(data["trailing_prose"]) + tuple(data["sign_offs"]) + tuple(after["courtesy"])
+    labels = {
+        w
+        for key, args in data["_label"].items()
+        for w in key.split()
+        if set(args) & set(argument_specs(command))
+    }
+    allowed = (
+        data["_qualifiers"]
+        | data["_articles"]
+        | set(after["courtesy"])
+        | set(after["values"])
+        | labels
+        | given
+    )
+    nouns = {w for noun in data["_noun"] for w in noun.split()}
+    for index, clause in enumerate(_SENTENCE_BREAK.split(text)):  # the first one is the JSON's own clause
+        said = clause.strip(" .!?,;:")
+        if not said:
+            continue
+        lowered = said.lower()
+        if lowered.startswith(openers) or _verb_after_value(said, command, data):
+            return None  # "thanks!", "Cheers, RE", "because …", "Please save it.": the rest is prose
+        for word in words_of(said):
+            if word in allowed:
+                continue
+            if index == 0 and word in nouns:
+                continue  # "{…} as the PM state for s_1": the object named with its value
+            return said
+    return None
+
+
+def _check_no_operation_after(clause: str, command: str) -> None:
+    """'{…}. Decisions for s_1.': words after the value that make a request of their own (a read named by
+    its object) are a second operation."""
+    from . import parse  # the clause alone, read as a request (shorter than the text: no loop)
+
+    try:
+        other, _args = parse(clause)
+    except RequestNotUnderstood:
+        return
+    raise refuse(
+        f"the request names two operations ({command} and {other}, in {shorten(clause, 40)!r} after the "
+        "JSON value); send one request per operation",
+        command,
+        kind="two_operations",
+    )
+
+
+def _json_value(
+    command: str, name: str, value: str, what: str, data: dict[str, Any], given: set[str] | None
+) -> Any:
     from ..validation import parse_json_text  # the heaviest module: only for the requests that store JSON
 
     text = value.strip()
@@ -253,6 +347,17 @@ def _json_value(command: str, name: str, value: str, what: str, data: dict[str, 
             f"{what} is not valid JSON: unexpected {rest[:20]!r} after the object",
             command,
             kind="invalid_value",
+        )
+    dropped = (
+        None if given is None or _holds_json(rest) else _words_after_value(text[end:], command, data, given)
+    )
+    if dropped is not None:
+        _check_no_operation_after(dropped, command)
+        raise refuse(
+            f"the request gives {shorten(dropped, 40)!r} after the JSON {what}, but {command} has no place "
+            "for it; give only the JSON there (a note after a blank line)",
+            command,
+            kind="not_understood",
         )
     for match in re.finditer(r"[{\[]", rest):
         try:

@@ -676,6 +676,40 @@ def _check_read_uses_agent_ids(command: str, args: dict[str, Any], phrase: str) 
         )
 
 
+def check_json_has_a_place(command: str, text: str) -> None:
+    """'Task group group_a in s_1: {"a": 1}. Save it.': a JSON value given to a write that takes none (no JSON
+    argument, no text body to hold it: a task group, a status, token usage) has no place; no value is ever
+    read from its keys or its strings (a task group named 'a'): refused. The object of the operation's own
+    parameter names ('{"group_id": …, "name": …}') was read as labels before and is not in the text."""
+    specs = argument_specs(command)
+    if (
+        COMMANDS[command]["kind"] != "write"
+        or command in tables()["body_args"]
+        or any(spec["type"] == "json" for spec in specs.values())
+    ):
+        return
+    quotes = at = 0  # a bracket inside a quoted name ('named "Auth [2]"') opens no JSON
+    for match in re.finditer(r"[{\[]", text):
+        if match.start() < at:
+            continue
+        quotes += sum(text.count(q, at, match.start()) for q in '"\u201c\u201d')
+        at = match.start()
+        if quotes % 2:
+            continue
+        try:
+            value, at = json.JSONDecoder().raw_decode(text, match.start())
+        except (ValueError, RecursionError):
+            continue
+        if isinstance(value, (dict, list)) and value:
+            raise refuse(
+                f"the request gives a JSON value, but {command} takes none (its values are named: "
+                + ", ".join(label_of(name) for name in specs)
+                + "); give them as 'Label: value'",
+                command,
+                kind="invalid_value",
+            )
+
+
 def _check_read_drops_no_json(command: str, text: str) -> None:
     """'For config key ci_config, value {"retries": 2}: show it': a JSON value in a read's sentence has no
     place in any read (none takes one) and the answer would drop it: refused, never read without it."""

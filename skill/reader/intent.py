@@ -539,6 +539,7 @@ def recognise(head: str, label_lines: list[list[str]], data: dict[str, Any], fir
     lead: str | None = None
     asked_pointing = ""
     field_asked = False  # "which mode …": a session's own field asked for, no context of another read
+    second: str | None = None  # "…. The logs for S please.": a sentence naming a read, after the operation
     for index, sentence in enumerate(sentences):
         lowered = sentence.lower()
         if (
@@ -587,6 +588,17 @@ def recognise(head: str, label_lines: list[list[str]], data: dict[str, Any], fir
             ):
                 # "Change the requirements of sess_beta to …", "set the session mode": fixed at creation
                 raise refuse(data["session_fields_fixed"]["reason"], "create-session", kind="unsupported")
+            if (
+                index > 0
+                and verb == "none"
+                and primary
+                and found_command is not None
+                and second is None
+                and not topic.startswith("=")
+                and not (body and index == len(sentences) - 1)  # "… State: {…}": the label of the body
+            ):
+                # "mark group_a completed in S. Token summary for S.": a read named by its object (two)
+                second = _named_read(sentence, words, at, _phrase, topic, found_command, data)
             if not primary or (index > 0 and verb == "none"):
                 if fallback is None and verb in ("read", "stream") and not topic.startswith("="):
                     fallback = data["operations"][topic].get(verb)  # "check for active sessions": reads only
@@ -613,6 +625,9 @@ def recognise(head: str, label_lines: list[list[str]], data: dict[str, Any], fir
                 commands_named.append(command)
             if found_command is None or found_command == "get-session":
                 found_command = command
+        if index > 0 and found_command is not None and second is None and not sentence_ops:
+            # "Token summary for S. Group_a is done, mark it completed.": a write on the object said first
+            second = _acts_on_its_object(words, pairs, sentence_lead, found_command, data)
         if sentence_ops and sentence_lead not in (None, "read", "stream"):
             operations_named += 1
         primaries = [p for p in pairs if p[3]]
@@ -644,6 +659,13 @@ def recognise(head: str, label_lines: list[list[str]], data: dict[str, Any], fir
     if delete and not commands_named:
         raise refuse(data["delete_reason"], hint=data["delete_hint"], kind="unsupported")
     commands_named = _merge_log_reads(commands_named, field_asked)
+    if second is not None and found_command is not None:
+        raise refuse(
+            f"the request names two operations ({found_command} and {second}); send one request per "
+            "operation",
+            found_command,
+            kind="two_operations",
+        )
     if none_topic is not None and len(commands_named) > 1:
         # "group_b in s_1 passed QA; mark the group's status as completed": the verbless sentence names
         # the object the verb of the next one acts on, not a read of its own
@@ -930,6 +952,71 @@ def _two_operations(
                     kind="two_operations",
                 )
         i += 1
+    return None
+
+
+def _named_read(
+    sentence: str, words: list[str], at: int, phrase: str, topic: str, found: str, data: dict[str, Any]
+) -> str | None:
+    """'Token summary for sess_beta.', 'The logs for s_1 please.', 'Also the task groups.' after the
+    operation's sentence: the read it names by its object and nothing else (phrasings ``named_read``),
+    another operation than ``found``; None for a value ('Session: s_1.', 'Task group group_b.') or prose
+    ('the token summary looked off')."""
+    read: str | None = data["operations"][topic].get("none")
+    if read is None or COMMANDS[read]["kind"] != "read" or read in (found, "query"):
+        return None
+    if {read, found} <= {"get-logs", "stream-logs"}:
+        return None  # "Stream the logs for s_1. Last 20 entries.": the same read
+    named = data["named_read"]
+    before, after = set(named["before"]), set(named["after"])
+    if not all(w in before or w in data["_articles"] or _counts(w, data) for w in words[:at]):
+        return None
+    size = len(phrase.split())
+    rest = words[at + size :]
+    if rest and (any(c.isdigit() or c == "_" for c in rest[0]) or session_like(rest[0])):
+        return None  # "Task group group_b.": the object's value
+    if re.search(r"[:=]", sentence):
+        return None  # "Session: s_1.", "Session ID: s_1": a label and its value
+    specs = argument_specs(read)
+    labels = {w for key, args in data["_label"].items() if set(args) & set(specs) for w in key.split()}
+    for spec in specs.values():  # "… by agent type", "… that are completed": a value of the read's own
+        if spec["type"] in ENUMS:
+            enum = ENUMS[spec["type"]]
+            labels.update(w for value in [*enum["values"], *enum["aliases"]] for w in words_of(value))
+    for word in rest:
+        if not (
+            word in after
+            or word in labels  # "… by agent type": a value of the read
+            or word in data["_qualifiers"]
+            or word in data["_articles"]
+            or word in data["_noun"]
+            or word in data["_agent_words"]
+            or any(c.isdigit() or c == "_" for c in word)
+            or session_like(word)
+        ):
+            return None  # a word of prose: no read asked
+    return read
+
+
+def _acts_on_its_object(
+    words: list[str], pairs: Any, lead: str | None, found: str, data: dict[str, Any]
+) -> str | None:
+    """'Group_a is done, mark it completed.', 'The PM state {…}, save it.': a sentence naming its object
+    first and then a write verb pointing back at it ('it', 'them' …); the write it asks, when it is another
+    operation than ``found`` and than the read of that same object (a verbless sentence naming it first)."""
+    if lead not in ("update", "write", "create"):
+        return None
+    if not any(
+        data["_verb"].get(verb) == lead and after in _POINTING | {"this", "that"}
+        for verb, after in zip(words, words[1:])
+    ):
+        return None
+    for verb, topic, _at, primary, _phrase in pairs:
+        if verb != "none" or not primary or topic.startswith("="):
+            continue
+        command: str | None = data["operations"][topic].get(lead)
+        if command is not None and found not in (command, data["operations"][topic].get("none")):
+            return command
     return None
 
 

@@ -352,7 +352,7 @@ def group_name(s: Slots) -> str | None:
         # "create task group group_a 'Webhook receiver' in …": a single-quoted name right after the id
         r"""(?i)\b(?:task[_-]?)?group[_-][a-z0-9][\w.-]*\s+['\u2018]([^'\u2019\n]+)['\u2019](?!\w)""",
         r"""\b(?:""" + naming + r""")\s*[:=]?\s+([^,;\n]+?)"""
-        r"""(?=\s*(?:,|;|$|\bin session\b|\bfor session\b|\bassigned\b|\bwith (?:group )?id\b"""
+        r"""(?=\s*(?:,|;|$|[.?!]\s+\S|\bin session\b|\bfor session\b|\bassigned\b|\bwith (?:group )?id\b"""
         r"""|\b(?:in|for|to|on)\s+(?:the\s+)?(?:session\s+)?[\w.-]*[_\d][\w.-]*\s*(?:[,;.]|$)))""",
         r"""\(([^()]+)\)""",
     ]

@@ -768,7 +768,14 @@ def json_then_qualifiers(body: str) -> tuple[str, str]:
         _value, end = json.JSONDecoder().raw_decode(text)
     except (ValueError, RecursionError):
         return body, ""
-    rest = text[end:].strip().strip(".").strip()
+    rest = text[end:].strip()
+    data = tables()
+    openers = (*data["trailing_prose"], *data["sign_offs"], *data["after_value"]["courtesy"])
+    for closing in re.finditer(r"(?:[.!?]|\s[-\u2013\u2014]+)\s+(?=\S)", rest):
+        if rest[closing.end() :].lower().startswith(openers):
+            rest = rest[: closing.start()]  # '{…} for session s_1. Cheers': the courtesy closes the request
+            break
+    rest = rest.strip().strip(".").strip()
     meant = _meant_for(rest)
     if meant is not None:
         return text[:end], f"session {meant}"  # '{…} - this is for s_1, not the OAuth session'
