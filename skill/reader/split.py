@@ -32,6 +32,7 @@ from .lexicon import (
     refuse,
     strip_quoted,
     tables,
+    untouched_as_ruled_out,
     words_of,
 )
 
@@ -1088,6 +1089,11 @@ def label_values(lines: list[str], command: str, phrase: str, body: str) -> Labe
         implied = agent_prefix(clean_scalar(agent).lower())
         if implied is not None:  # "Agent: developer_3": the agent's id, which says its type
             raw["agent_id"], raw["agent_type"] = clean_scalar(agent), implied
+    # "…; sess_beta's group_b stays pending": a clause keeping another id's record as it is gives no value
+    # (its status and group are the other record's); only the id it rules out stays, as "not sess_beta"
+    phrase = untouched_as_ruled_out(phrase)
+    if not body_arg:
+        body = untouched_as_ruled_out(body)
     inline_text = phrase if body_arg else (phrase + ": " + body if body else phrase)
     return Labelled(raw, phrase, body, inline_text)
 
