@@ -1169,6 +1169,17 @@ def reasons_dropped(lines: list[str]) -> list[str]:
     filters = first not in OPERATIONS or "agent_type" in argument_specs(first)
     if read and all(_gives_a_reason(line) and not (filters and agent_in(line)) for line in filled[1:]):
         return filled[:1]
+    openers = tuple(tables()["read_reasons"]["openers"])
+    if read and all(line.strip().lower().startswith(openers) for line in filled[1:]):
+        # 'Show tech lead logs for s_1' then 'Looking for the iteration 3 review.': the number of a value the
+        # read takes no argument for (get-logs filters by no iteration) says what the writer looks for in
+        # the answer, no filter; a number the read may take ('the last 5 entries') is never dropped
+        takes = argument_specs(first if first in OPERATIONS else _read_command(filled[0]) or "check")
+        if takes and all(
+            _gives_a_reason(_others_numbers_dropped(line, takes)) and not (filters and agent_in(line))
+            for line in filled[1:]
+        ):
+            return filled[:1]
     if read and all(_WHETHER.match(line.strip().lower()) for line in filled[1:]):
         # 'Stream logs for s_1' then 'Want to see whether developer_3 has picked up the fix.': a yes/no
         # question names the agent or group it is about; no filter when the read takes none
@@ -1188,6 +1199,24 @@ def _read_command(line: str) -> str | None:
     except RequestNotUnderstood:
         return None
     return command if COMMANDS[command]["kind"] == "read" else None
+
+
+def _others_numbers_dropped(line: str, takes: dict[str, Any]) -> str:
+    """The reason without the values, label and number, the read takes no argument for ('the iteration 3
+    review' for get-logs: "the review"): a label of the skill right before the number, every argument it
+    names none of the read's."""
+    labels = tables()["_label"]
+
+    def dropped(match: re.Match[str]) -> str:
+        words = match.group(1).split()
+        for size in (2, 1):  # "revision number 2", "iteration 3"
+            named = labels.get(label_key(" ".join(words[-size:])), []) if len(words) >= size else []
+            if named:
+                kept = " ".join(words[:-size])  # "the iteration 3 review" -> "the review"
+                return kept if not set(named) & takes.keys() else match.group(0)
+        return match.group(0)
+
+    return re.sub(r"(?i)\b((?:[a-z]+\s)?[a-z]+)\s+#?\d+\b(?![.,]\d)", dropped, line)
 
 
 def _subjects_dropped(line: str, takes: dict[str, Any]) -> str:
