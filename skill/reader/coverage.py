@@ -436,7 +436,8 @@ def check_coverage(command: str, args: dict[str, Any], phrase: str, data: dict[s
     text = strip_quoted(phrase.split("{", 1)[0] if takes_json else phrase)
     if not {"agent_id", "agent_type", "assigned_to"} & set(argument_specs(command)):
         text = re.sub(r"^\s*\([^()]*\)", " ", text)  # "devops_1: save the … output": who speaks, no value
-    ruled_out = negated_ids(text)  # "(sess_beta's group_a is still open)": a clause of its own, parentheses kept
+    # "(sess_beta's group_a is still open)": a clause of its own, read before its parentheses are dropped
+    ruled_out = negated_ids(text)
     text = PARENS.sub(lambda m: " " + m.group(0)[1:-1] + " ", text)
     for match in AGENT_ID_SHAPE.finditer(text.lower()):
         token = match.group(1)

@@ -612,9 +612,11 @@ def _alternation(words: list[str]) -> str:
 
 
 _NEGATED_ID = r"(?P<id>[\w.:@+-]*[\d_][\w.:@+-]*?)"
-# where a clause ends: a sentence's or clause's mark, a closing bracket, a dash between spaces, the line's end,
-# or a word joining another clause ("… stays pending and mark group_c failed")
-_CLAUSE_END = Lazy(r"[;!?)\]\n\u2013\u2014]|\.(?:\s|$)|\s-\s|\s(?:and|but|then|so|also|plus|while)\b|,\s*(\S+)")
+# where a clause ends: a sentence's or clause's mark, a closing bracket, a dash between spaces, the line's
+# end, or a word joining another clause ("… stays pending and mark group_c failed")
+_CLAUSE_END = Lazy(
+    r"[;!?)\]\n\u2013\u2014]|\.(?:\s|$)|\s-\s|\s(?:and|but|then|so|also|plus|while)\b|,\s*(\S+)"
+)
 
 
 def _untouched_patterns() -> list[Any]:
@@ -628,13 +630,23 @@ def _untouched_patterns() -> list[Any]:
             re.compile("(?i)" + pattern)
             for pattern in (
                 r"\b(?:" + _alternation(spec["keep_off"]) + r")\s+" + record + r"(?![\w.:@+-])",
-                r"\b(?:" + _alternation(spec["leave"]) + r")\s+" + record + words
-                + r"(?:" + _alternation(spec["leave_tails"]) + r")\b",
+                r"\b(?:"
+                + _alternation(spec["leave"])
+                + r")\s+"
+                + record
+                + words
+                + r"(?:"
+                + _alternation(spec["leave_tails"])
+                + r")\b",
                 # the id (or its record) the subject of a clause of its own: "— sess_beta's group_b stays
                 # pending", never a read's filter ("groups for sess_beta that are still pending")
                 r"(?:^|(?<=[\n(\[;,:.!?\u2013\u2014])|(?<=\s-)|(?<=\bbut)|(?<=\bwhile)|(?<=\bwhereas)"
-                r"|(?<=\band)|(?<=\bthough))\s*" + record + words
-                + r"(?:" + _alternation(spec["unchanged"]) + r")\b",
+                r"|(?<=\band)|(?<=\bthough))\s*"
+                + record
+                + words
+                + r"(?:"
+                + _alternation(spec["unchanged"])
+                + r")\b",
             )
         ]
     return spec["_untouched"]  # type: ignore[no-any-return]
