@@ -348,6 +348,26 @@ def test_an_id_ruled_out_is_never_the_value():
         parse("show the task groups, not of sess_beta")
 
 
+def test_a_record_kept_as_it_is_rules_its_id_out():
+    from skill.reader.lexicon import negated_ids, untouched_as_ruled_out
+
+    assert negated_ids("set group_b in s_1 to failed — sess_beta's group_b stays pending") == {"sess_beta"}
+    assert negated_ids("mark it done, but leave s_2's group_a alone") == {"s_2"}
+    assert negated_ids("close group_c (don't touch sess_beta)") == {"sess_beta"}
+    assert negated_ids("which groups of sess_beta are still pending?") == set()  # a read's filter
+    assert negated_ids("and set sess_beta's group_b to failed") == set()  # a change asked
+    # the clause gives no value: its status is the other record's; a clause joined after it is kept
+    assert untouched_as_ruled_out("mark group_c failed; sess_beta's group_c stays in progress.") == (
+        "mark group_c failed; not sess_beta."
+    )
+    assert untouched_as_ruled_out("x; sess_beta's group_b stays pending, mark group_c failed") == (
+        "x; not sess_beta, mark group_c failed"
+    )
+    assert untouched_as_ruled_out('log "sess_beta stays paused"') == 'log "sess_beta stays paused"'
+    with pytest.raises(RequestNotUnderstood):  # the only session named is the one kept as it is
+        parse("Set group_d to in progress — sess_beta's group_d stays pending.")
+
+
 def test_a_command_line_may_end_with_values_said_after_their_labels():
     from skill.reader.split import command_line
 

@@ -436,6 +436,8 @@ def check_coverage(command: str, args: dict[str, Any], phrase: str, data: dict[s
     text = strip_quoted(phrase.split("{", 1)[0] if takes_json else phrase)
     if not {"agent_id", "agent_type", "assigned_to"} & set(argument_specs(command)):
         text = re.sub(r"^\s*\([^()]*\)", " ", text)  # "devops_1: save the … output": who speaks, no value
+    # "(sess_beta's group_a is still open)": a clause of its own, read before its parentheses are dropped
+    ruled_out = negated_ids(text)
     text = PARENS.sub(lambda m: " " + m.group(0)[1:-1] + " ", text)
     for match in AGENT_ID_SHAPE.finditer(text.lower()):
         token = match.group(1)
@@ -458,7 +460,7 @@ def check_coverage(command: str, args: dict[str, Any], phrase: str, data: dict[s
             and m.group(1).lower() not in ("bazinga-db", "bazinga_db")
         }
         given = str(args.get("session_id", "")).lower()
-        elsewhere = {str(args.get("agent_id", "")).lower()} | negated_ids(text)  # "agent sess_beta_qa"
+        elsewhere = {str(args.get("agent_id", "")).lower()} | ruled_out  # "agent sess_beta_qa"
         missed = sorted(n for n in named if n.lower() != given and n.lower() not in elsewhere)
         if missed:
             raise refuse(
@@ -592,7 +594,7 @@ def check_result(command: str, args: dict[str, Any], intent: Intent, labelled: L
     data = tables()
     spec = COMMANDS[command]
     check_direction(intent, command)
-    ruled_out = negated_ids(strip_quoted(labelled.phrase))
+    ruled_out = negated_ids(strip_quoted(labelled.inline_text))
     for name in ("session_id", "group_id", "agent_id"):
         if str(args.get(name, "")).lower() in ruled_out:
             # "(not sess_beta)" names what the request is not about: it is never the value used

@@ -603,9 +603,106 @@ SESSION_SHAPE = Lazy(
 )
 
 
+def _alternation(words: list[str]) -> str:
+    """A regex alternation of phrases: any run of spaces between their words, either apostrophe."""
+    return "|".join(
+        re.escape(w).replace(r"\ ", r"\s+").replace("'", "['\u2019]")
+        for w in sorted(words, key=len, reverse=True)
+    )
+
+
+_NEGATED_ID = r"(?P<id>[\w.:@+-]*[\d_][\w.:@+-]*?)"
+# where a clause ends: a sentence's or clause's mark, a closing bracket, a dash between spaces, the line's
+# end, or a word joining another clause ("… stays pending and mark group_c failed")
+_CLAUSE_END = Lazy(
+    r"[;!?)\]\n\u2013\u2014]|\.(?:\s|$)|\s-\s|\s(?:and|but|then|so|also|plus|while)\b|,\s*(\S+)"
+)
+
+
+def _untouched_patterns() -> list[Any]:
+    data = tables()
+    spec = data["negated"]
+    if "_untouched" not in spec:
+        # the id, or its record: "sess_beta", "sess_beta's group_b", "the session sess_beta"
+        record = r"(?:the\s+)?(?:session\s+)?" + _NEGATED_ID + r"(?:['\u2019]s)?"
+        words = r"(?:\s+[\w-]+){0,3}?\s+"
+        spec["_untouched"] = [
+            re.compile("(?i)" + pattern)
+            for pattern in (
+                r"\b(?:" + _alternation(spec["keep_off"]) + r")\s+" + record + r"(?![\w.:@+-])",
+                r"\b(?:"
+                + _alternation(spec["leave"])
+                + r")\s+"
+                + record
+                + words
+                + r"(?:"
+                + _alternation(spec["leave_tails"])
+                + r")\b",
+                # the id (or its record) the subject of a clause of its own: "— sess_beta's group_b stays
+                # pending", never a read's filter ("groups for sess_beta that are still pending")
+                r"(?:^|(?<=[\n(\[;,:.!?\u2013\u2014])|(?<=\s-)|(?<=\bbut)|(?<=\bwhile)|(?<=\bwhereas)"
+                r"|(?<=\band)|(?<=\bthough))\s*"
+                + record
+                + words
+                + r"(?:"
+                + _alternation(spec["unchanged"])
+                + r")\b",
+            )
+        ]
+    return spec["_untouched"]  # type: ignore[no-any-return]
+
+
+def _clause_end(text: str, at: int) -> int:
+    """Where the clause going on at ``at`` ends. A comma ends it only before another clause: a verb of the
+    skill, a joining or polite word ("…, mark group_c failed"); "… stays failed, with revision count 3" is
+    one clause."""
+    data = tables()
+    for match in _CLAUSE_END.finditer(text, at):
+        after = (match.group(1) or "").lower().strip(".,;:!?\"'")
+        if match.group(1) is None or after in data["_verb"] or after in _CLAUSE_OPENERS:
+            return match.start()
+    return len(text)
+
+
+_CLAUSE_OPENERS = {"and", "but", "then", "so", "also", "plus", "while", "please", "pls", "kindly", "just"}
+
+
+def untouched_clauses(text: str) -> list[tuple[int, int, str]]:
+    """The clauses saying an id's record is not to change -- 'sess_beta's group_b stays pending', 'leave
+    sess_beta's group_a alone', 'don't touch s_2' (``negated`` of phrasings.json) -- outside quotes: where
+    each starts and ends, and the id it rules out."""
+    quoted = [(m.start(), m.end()) for m in QUOTED_SPAN.finditer(text)]
+    found = []
+    for pattern in _untouched_patterns():
+        for match in pattern.finditer(text):
+            if not any(a <= match.start() < b for a, b in quoted):
+                end = _clause_end(text, match.end())
+                found.append((match.start(), end, match.group("id").rstrip(".:")))
+    return found
+
+
+def untouched_as_ruled_out(text: str) -> str:
+    """'…; sess_beta's group_b stays pending.' -> '…; not sess_beta.': a clause saying another id's record
+    is not to change gives the request no value (its status, its group are the other record's); only the id
+    it rules out stays, said as 'not <id>'."""
+    clauses = untouched_clauses(text)
+    if not clauses:
+        return text
+    clauses.sort()
+    out, at = [], 0
+    for start, end, id_ in clauses:
+        if start < at:
+            continue  # two patterns over one clause
+        lead = len(text[start:end]) - len(text[start:end].lstrip())
+        out.append(text[at : start + lead] + "not " + id_)
+        at = end
+    return "".join(out) + text[at:]
+
+
 def negated_ids(text: str) -> set[str]:
-    """The ids a text rules out ('(not sess_beta — that one's paused)', 'rather than s_2'): named, but never
-    a value of the request."""
+    """The ids a text rules out ('(not sess_beta — that one's paused)', 'rather than s_2'), or says are not
+    to change ('sess_beta's group_b stays pending', 'leave sess_beta's group_a alone', 'don't touch s_2'):
+    named, but never a value of the request."""
     words = "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in tables()["negated"]["words"])
     found = re.finditer(
         r"(?i)\b(?:"
@@ -613,7 +710,8 @@ def negated_ids(text: str) -> set[str]:
         + r")\s+(?:(?:the|in|for|of|on|from|to)\s+)*(?:session\s+)?([\w.:@+-]*[\d_][\w.:@+-]*)",
         text,
     )
-    return {m.group(1).rstrip(".:").lower() for m in found}
+    ids = {m.group(1).rstrip(".:").lower() for m in found}
+    return ids | {id_.lower() for _start, _end, id_ in untouched_clauses(text)}
 
 
 AGENT_ID_SHAPE = Lazy(

@@ -181,10 +181,20 @@ def _operation_in(text: str, data: dict[str, Any]) -> bool:
     writes or deletes ("Save everything below: {…}"). A verb word opening a heading or a narrative sentence
     whose words before its colon or quote name nothing of the skill ("Run metrics:", "Open question for
     the PM later: …", "Read the requirements (\"…\") and split them three ways:", "What the card shows
-    right now:") asks for nothing -- when the line alone, read as a request, names no operation either."""
+    right now:") asks for nothing -- when the line alone, read as a request, names no operation either. So
+    does an item of the writer's plan whose verb, with what follows, names no operation of the skill ("1.
+    Keep developer_1 on group_a fixes": no verb that only writes, no delete, and no operation recognised in
+    the clause alone); "1. Mark group_a completed" asks one."""
     from . import parse  # the clause alone, read as a request of its own (one line: no preface again)
 
     for start, what, verb, rest in _heads_in(text, data):
+        if (
+            what == "object"
+            and verb not in data["_write_markers"]
+            and data["_verb"].get(verb) != "delete"
+            and _names_no_operation(text[start:])
+        ):
+            continue  # "1. Keep developer_1 on group_a fixes": the writer's plan, no operation of the skill
         if (
             what == "pronoun"
             or verb in data["_write_markers"]
@@ -198,6 +208,22 @@ def _operation_in(text: str, data: dict[str, Any]) -> bool:
             if error.code in ("not_understood", "unsupported"):
                 continue  # "Read the requirements … and split them": no operation of this skill
         return True
+    return False
+
+
+def _names_no_operation(clause: str) -> bool:
+    """The clause alone names no operation of this skill: its verb and object are refused as one ("Keep
+    developer_1 on group_a fixes": no operation recognised). An operation recognised, whatever its values
+    ("Mark group_a completed", "Log tokens for developer_1"), is one."""
+    from .intent import intent_of  # the clause alone (one line: no preface, no recursion)
+    from .split import split
+
+    lines = [clause.strip()]
+    try:
+        head, label_lines, _start = split(lines)
+        intent_of(head, label_lines, lines)
+    except RequestNotUnderstood as error:
+        return error.code == "not_understood"
     return False
 
 

@@ -516,8 +516,10 @@ def review_verdict(s: Slots) -> str | None:
         match = found
         break
     if match is None:  # "set the review status of group_a to LGTM": let validation list the values
+        # (within its clause: "… passes review; mark group_a as completed" says the status after the ';')
         match = re.search(
-            r"\b(?:review(?:[ _-]status)?|verdict)\b[^.\n]{0,40}?(?:\bto|\bas|\bis|=|:)\s*" + TOKEN,
+            r"\b(?:review(?:[ _-]status)?|verdict)\b[^.;\n\u2013\u2014]{0,40}?(?:\bto|\bas|\bis|=|:)\s*"
+            + TOKEN,
             s.text,
             re.IGNORECASE,
         )

@@ -32,6 +32,7 @@ from .lexicon import (
     refuse,
     strip_quoted,
     tables,
+    untouched_as_ruled_out,
     words_of,
 )
 
@@ -1095,6 +1096,11 @@ def label_values(lines: list[str], command: str, phrase: str, body: str) -> Labe
         implied = agent_prefix(clean_scalar(agent).lower())
         if implied is not None:  # "Agent: developer_3": the agent's id, which says its type
             raw["agent_id"], raw["agent_type"] = clean_scalar(agent), implied
+    # "…; sess_beta's group_b stays pending": a clause keeping another id's record as it is gives no value
+    # (its status and group are the other record's); only the id it rules out stays, as "not sess_beta"
+    phrase = untouched_as_ruled_out(phrase)
+    if not body_arg:
+        body = untouched_as_ruled_out(body)
     inline_text = phrase if body_arg else (phrase + ": " + body if body else phrase)
     return Labelled(raw, phrase, body, inline_text)
 
@@ -1170,6 +1176,17 @@ def reasons_dropped(lines: list[str]) -> list[str]:
     filters = first not in OPERATIONS or "agent_type" in argument_specs(first)
     if read and all(_gives_a_reason(line) and not (filters and agent_in(line)) for line in filled[1:]):
         return filled[:1]
+    openers = tuple(tables()["read_reasons"]["openers"])
+    if read and all(line.strip().lower().startswith(openers) for line in filled[1:]):
+        # 'Show tech lead logs for s_1' then 'Looking for the iteration 3 review.': the number of a value the
+        # read takes no argument for (get-logs filters by no iteration) says what the writer looks for in
+        # the answer, no filter; a number the read may take ('the last 5 entries') is never dropped
+        takes = argument_specs(first if first in OPERATIONS else _read_command(filled[0]) or "check")
+        if takes and all(
+            _gives_a_reason(_others_numbers_dropped(line, takes)) and not (filters and agent_in(line))
+            for line in filled[1:]
+        ):
+            return filled[:1]
     if read and all(_WHETHER.match(line.strip().lower()) for line in filled[1:]):
         # 'Stream logs for s_1' then 'Want to see whether developer_3 has picked up the fix.': a yes/no
         # question names the agent or group it is about; no filter when the read takes none
@@ -1189,6 +1206,24 @@ def _read_command(line: str) -> str | None:
     except RequestNotUnderstood:
         return None
     return command if COMMANDS[command]["kind"] == "read" else None
+
+
+def _others_numbers_dropped(line: str, takes: dict[str, Any]) -> str:
+    """The reason without the values, label and number, the read takes no argument for ('the iteration 3
+    review' for get-logs: "the review"): a label of the skill right before the number, every argument it
+    names none of the read's."""
+    labels = tables()["_label"]
+
+    def dropped(match: re.Match[str]) -> str:
+        words = match.group(1).split()
+        for size in (2, 1):  # "revision number 2", "iteration 3"
+            named = labels.get(label_key(" ".join(words[-size:])), []) if len(words) >= size else []
+            if named:
+                kept = " ".join(words[:-size])  # "the iteration 3 review" -> "the review"
+                return kept if not set(named) & takes.keys() else match.group(0)
+        return match.group(0)
+
+    return re.sub(r"(?i)\b((?:[a-z]+\s)?[a-z]+)\s+#?\d+\b(?![.,]\d)", dropped, line)
 
 
 def _subjects_dropped(line: str, takes: dict[str, Any]) -> str:
