@@ -24,6 +24,7 @@ from .lexicon import (
     agent_in,
     agent_or_none,
     agent_prefix,
+    agents_in,
     clean_scalar,
     enum_words,
     label_key,
@@ -698,6 +699,89 @@ def _trailing_items(rest: str, arg_specs: dict[str, Any]) -> list[str] | None:
     return items
 
 
+def _second_operation(rest: str, command: str, data: dict[str, Any]) -> None:
+    """Refuse words after a request's value that ask an operation of their own ('… and mark group_a
+    completed', 'Then log the tokens'): a verb, alone or after a joining word, with an object after it."""
+    words = words_of(rest)
+    joins = ("and", "then", "also", "plus", "please", "now")
+    for start in (i for i, w in enumerate(words) if i == 0 or w in joins):
+        lead = start
+        while lead < len(words) - 1 and words[lead] in joins:
+            lead += 1
+        objects = [w for w in words[lead + 1 :] if w in data["_noun"] or GROUP_ID.match(w) or w in OPERATIONS]
+        if words[lead] in data["_verb"] and objects:
+            raise refuse(
+                f"the request holds a second operation ('{' '.join(words[start : lead + 2])} …') after its "
+                f"{command}; send one request per operation",
+                command,
+                kind="two_operations",
+            )
+
+
+_QUOTED_THEN_PARAGRAPHS = Lazy(
+    r"\s*([\"\u201c][^\"\u201d\n]+[\"\u201d][^\n]*?)[ \t]*\n[ \t]*\n(.*)$", re.S, needs=('"', "\u201c")
+)
+_CONTEXT_VALUE = Lazy(r"[\d_\"\u201c\u201d{}\[\]`=]")
+
+
+def quote_then_context(value: str, command: str, phrase: str, raw: dict[str, Any]) -> str | None:
+    """'"JWT check moved ahead of rate limiting"' then a blank line and 'Ready for QA.': a text value
+    wholly quoted on its line (its line may go on with the operation's own values, see
+    ``quote_then_values``), then paragraphs. Those paragraphs are the writer's context after the request,
+    never part of the value: the value's line is returned without them. Each must ask no operation
+    (refused as a second one) and give no value the operation could take (``context_after_quote`` in
+    phrasings.json): a digit, id, quote or JSON, a label word of its arguments, a word of its enumerations,
+    an agent type where the request names no agent of its own or said as who wrote it ('Logged by QA.') --
+    refused, never stored as content with the quotes. None when the value is no such text."""
+    match = _QUOTED_THEN_PARAGRAPHS.match(value)
+    if match is None or len(value) > 2000:
+        return None
+    line, rest = match.group(1), match.group(2)
+    closing = max(line.rfind('"'), line.rfind("\u201d"))
+    if re.search(r"\w", line[closing + 1 :]) and quote_then_values(line, command) is None:
+        return None  # '"null" handling fixed in parser' then more: a quoted word of the text
+    data = tables()
+    spec = data["context_after_quote"]
+    arg_specs = argument_specs(command)
+    words_of_args = {
+        key for key, names in data["_label"].items() if any(n in arg_specs for n in names) and " " not in key
+    }
+    enum_of_args = {
+        word
+        for spec_ in arg_specs.values()
+        if spec_["type"] in ENUMS and spec_["type"] != "agent_type"
+        for word, _value in enum_words(spec_["type"])
+    }
+    own_agent = bool({"agent_type", "agent_id"} & raw.keys()) or agent_in(strip_quoted(phrase)) is not None
+    authors = "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in spec["author_words"])
+    for paragraph in (p.strip() for p in re.split(r"\n[ \t]*\n", rest)):
+        if not paragraph:
+            continue
+        _second_operation(paragraph, command, data)
+        words = words_of(paragraph)
+        named = agents_in(paragraph)
+        said_by = re.search(
+            r"(?i)(?<![\w-])(?:" + authors + r")\s+(?:(?:the|an?|our|my)\s+)?("
+            + "|".join(re.escape(a).replace("_", "[ _-]") for a, _after in named)
+            + r")",
+            paragraph,
+        ) if named else None
+        if (
+            _CONTEXT_VALUE.search(paragraph)
+            or LABEL_LINE.match(paragraph)
+            or words_of_args & set(words)
+            or enum_of_args & set(words)
+            or (named and (not own_agent or said_by))
+        ):
+            raise refuse(
+                f"the paragraph after the quoted {label_of(data['body_args'][command]).lower()} "
+                f"({paragraph[:60]!r}) may hold a value of {command}: put it inside the quotes, or give "
+                "each value with its label",
+                command,
+            )
+    return line
+
+
 def quote_then_values(value: str, command: str) -> tuple[str, str] | None:
     """'"GitHub OAuth scopes narrowed" at iteration 3 by developer_1' -> ('GitHub OAuth scopes narrowed',
     'at iteration 3, by developer_1'): a text value that is a quoted string with words after its closing
@@ -724,20 +808,7 @@ def quote_then_values(value: str, command: str) -> tuple[str, str] | None:
     items = _trailing_items(said, arg_specs) if re.search(r"\w", said) else []
     if items is not None:
         return quote, ", ".join(items)
-    words = words_of(rest)
-    joins = ("and", "then", "also", "plus", "please", "now")
-    for start in (i for i, w in enumerate(words) if i == 0 or w in joins):
-        lead = start
-        while lead < len(words) - 1 and words[lead] in joins:
-            lead += 1
-        objects = [w for w in words[lead + 1 :] if w in data["_noun"] or GROUP_ID.match(w) or w in OPERATIONS]
-        if words[lead] in data["_verb"] and objects:
-            raise refuse(
-                f"the request holds a second operation ('{' '.join(words[start : lead + 2])} …') after its "
-                f"{command}; send one request per operation",
-                command,
-                kind="two_operations",
-            )
+    _second_operation(rest, command, data)
     if not re.search(r"\s", quote.strip()):
         return None  # '"null" handling fixed in parser': a quoted word of the text
     raise refuse(
@@ -1026,7 +1097,13 @@ def label_values(lines: list[str], command: str, phrase: str, body: str) -> Labe
     if body_arg and body_arg not in raw and _STARTS_WITH_SESSION.match(body):
         # "New session for the infra work: sess_x, simple mode, requirements "…"": values, not the text
         phrase, body = (phrase + ", " + body.strip()).strip(), ""
+    if body_arg and arg_specs[body_arg]["type"] == "text" and isinstance(raw.get(body_arg), str):
+        # 'Content: "…"' then a blank line and 'Ready for QA.': the paragraphs after the quote are context
+        raw[body_arg] = quote_then_context(raw[body_arg], command, phrase, raw) or raw[body_arg]
     if body_arg and body_arg not in raw and body.strip():
+        if arg_specs[body_arg]["type"] == "text":
+            # '"…"' then a blank line and 'Ready for QA.': the paragraphs after the quote are context
+            body = quote_then_context(body, command, phrase, raw) or body
         quoted = re.match(
             r"\s*[\"\u201c]([^\"\u201d]+)[\"\u201d]\s*(?:[-,;\u2013\u2014]\s*)?(.*)$", body, re.S
         )
