@@ -17,6 +17,7 @@ from .lexicon import (
     COLON_BREAK,
     GROUP_ID,
     LABEL_LINE,
+    NUMBER,
     PARENS,
     SESSION_SHAPE,
     SPOKEN_WRITE,
@@ -29,6 +30,7 @@ from .lexicon import (
     enum_words,
     label_key,
     label_of,
+    negated_ids,
     refuse,
     strip_quoted,
     tables,
@@ -760,12 +762,18 @@ def quote_then_context(value: str, command: str, phrase: str, raw: dict[str, Any
         _second_operation(paragraph, command, data)
         words = words_of(paragraph)
         named = agents_in(paragraph)
-        said_by = re.search(
-            r"(?i)(?<![\w-])(?:" + authors + r")\s+(?:(?:the|an?|our|my)\s+)?("
-            + "|".join(re.escape(a).replace("_", "[ _-]") for a, _after in named)
-            + r")",
-            paragraph,
-        ) if named else None
+        said_by = (
+            re.search(
+                r"(?i)(?<![\w-])(?:"
+                + authors
+                + r")\s+(?:(?:the|an?|our|my)\s+)?("
+                + "|".join(re.escape(a).replace("_", "[ _-]") for a, _after in named)
+                + r")",
+                paragraph,
+            )
+            if named
+            else None
+        )
         if (
             _CONTEXT_VALUE.search(paragraph)
             or LABEL_LINE.match(paragraph)
@@ -780,6 +788,109 @@ def quote_then_context(value: str, command: str, phrase: str, raw: dict[str, Any
                 command,
             )
     return line
+
+
+_QUOTED_OR_JSON = Lazy(r"[\"\u201c][^\"\u201d]*[\"\u201d]|\{.*", re.S)
+_CORRECTION_TOKEN = Lazy(r"[^\s\x00,;()\"'`]+")
+
+
+def _value_kind(token: str, command: str) -> str | None:
+    """The kind of a value said alone: 'number', 'session', 'group', 'agent', or the enumeration of one of
+    the operation's arguments ('group_status' for 'failed'); None for any other word."""
+    word = token.strip(".:!?").lower()
+    if GROUP_ID.match(word):
+        return "group"
+    if SESSION_SHAPE.fullmatch(word):
+        return "session"
+    if AGENT_ID_SHAPE.fullmatch(word) and agent_prefix(word) is not None:
+        return "agent"
+    if re.fullmatch(NUMBER, word):
+        return "number"
+    for spec in argument_specs(command).values():
+        if spec["type"] in ENUMS and spec["type"] != "agent_type":
+            if any(word == said for said, _value in enum_words(spec["type"])):
+                return str(spec["type"])
+    return None
+
+
+def _values_of_kind(text: str, kind: str, command: str) -> list[tuple[int, int]]:
+    """Where the values of one kind stand in a text (quoted text and JSON masked, ids ruled out skipped)."""
+    masked = _QUOTED_OR_JSON.sub(lambda m: " " * len(m.group(0)), text)
+    if kind == "number":
+        return [m.span(1) for m in re.finditer(NUMBER, masked)]
+    if kind in ENUMS:
+        words = "|".join(re.escape(w) for w, _value in enum_words(kind))
+        return [m.span() for m in re.finditer(r"(?i)(?<![\w-])(?:" + words + r")(?![\w-])", masked)]
+    ruled_out = negated_ids(masked)
+    spans = []
+    for match in _CORRECTION_TOKEN.finditer(masked):
+        word = match.group(0).rstrip(".:!?")
+        if word.lower() not in ruled_out and _value_kind(word, command) == kind:
+            spans.append((match.start(), match.start() + len(word)))
+    return spans
+
+
+def self_corrected(segments: list[str], command: str) -> list[str]:
+    """'Log 12k tokens for developer_3 in sess_beta — actually make that 14k, I forgot the retry run.': a
+    marker of ``self_correction`` (phrasings.json) opening a clause, then one value, corrects the one value
+    of the same kind said before it: that value is replaced, the marker and the new value taken off. The
+    segments are the operation's sentence and the words after its colon (when they are values, not a
+    text); they are read as one. Refused when which value is corrected is not clear -- none or several of
+    that kind before it, other words after the new value, a condition -- never the first value kept with
+    the second dropped. A marker followed by no value ('make it quick') is no correction."""
+    data = tables()
+    spec = data["self_correction"]
+    joined = "\x00".join(segments)
+    if not any(m.split()[0] in joined.lower() for m in spec["markers"]):
+        return segments
+    markers = "|".join(
+        re.escape(m).replace(r"\ ", r"\s+") for m in sorted(spec["markers"], key=len, reverse=True)
+    )
+    units = "|".join(re.escape(u) for u in spec["units"])
+    conditions = "|".join(re.escape(c).replace(r"\ ", r"\s+") for c in spec["conditions"])
+    opening = re.compile(
+        r"(?i)(?:^|(?<=\x00)|(?<=[\u2014\u2013,;.:(!?])\s*|\s-+\s+)(?P<marker>"
+        + markers
+        + r")(?:\s*[:,\u2014-]?\s+|\s*\x00\s*)(?:(?:the|to)\s+)?"
+    )
+    for _round in range(3):
+        masked = _QUOTED_OR_JSON.sub(lambda m: " " * len(m.group(0)), joined)
+        found = None
+        for match in opening.finditer(masked):
+            number = re.match(NUMBER, masked[match.end() :])
+            token = number.group(1) if number else None
+            if token is None:
+                word = _CORRECTION_TOKEN.match(masked, match.end())
+                token = word.group(0).rstrip(".:!?") if word else None
+            kind = _value_kind(token, command) if token else None
+            if kind is not None and token is not None:
+                found = (match, token.strip(), kind)
+                break
+        if found is None:
+            return joined.split("\x00")
+        match, token, kind = found
+        end = match.end() + len(token)
+        if kind == "number":
+            unit = re.match(r"\s*(?:" + units + r")\b", masked[end:], re.I)
+            end += unit.end() if unit else 0
+        after = masked[end:].split("\x00", 1)[0]
+        candidates = _values_of_kind(masked[: match.start("marker")], kind, command)
+        said = ", ".join(joined[a:b] for a, b in candidates) or "none"
+        if (
+            len(candidates) != 1
+            or re.match(r"\s*(?:" + conditions + r")\b", after, re.I)
+            or not re.match(r"\s*(?:$|[,;.!?)\u2014\u2013]|-\s)", after)
+        ):
+            raise refuse(
+                f"the request corrects a value ({match.group('marker')} {token}), but which one is not clear "
+                f"(said before it: {said}); give each value once (one value for each label)",
+                command,
+                kind="not_understood",
+            )
+        start, stop = candidates[0]
+        kept = "\x00" * joined[match.start("marker") : end].count("\x00")  # the colon between segments
+        joined = joined[:start] + token + joined[stop : match.start("marker")] + kept + joined[end:]
+    return joined.split("\x00")
 
 
 def quote_then_values(value: str, command: str) -> tuple[str, str] | None:
@@ -1028,6 +1139,11 @@ def label_values(lines: list[str], command: str, phrase: str, body: str) -> Labe
             phrase = before.rstrip(" :")
 
     body_arg = data["body_args"].get(command)
+    # "Log 12k tokens … — actually make that 14k": a value corrected by the writer is replaced
+    if body_arg is None:
+        phrase, body = self_corrected([phrase, body], command)
+    else:
+        phrase = self_corrected([phrase], command)[0]
     unknown: list[str] = []
     # 'Log "Requested changes: missing index" for s_1 …': the body is the quote in the sentence, a text
     # whose own colons are its words, never labels
