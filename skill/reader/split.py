@@ -1113,6 +1113,15 @@ def _opens_with_a_verb(clause: str, data: dict[str, Any]) -> bool:
     )
 
 
+def _rules_out_an_id(clause: str) -> bool:
+    """'…under sess_beta, not sess_alpha: …': a clause that only rules out an id (``negated`` of
+    phrasings.json, then the id) says which value is not meant; before a colon it is no label."""
+    ruled_out = negated_ids(clause)
+    words = [w for w in words_of(clause) if w not in ruled_out]
+    negations = {w for phrase in tables()["negated"]["words"] for w in phrase.split()} | {"the", "session"}
+    return bool(ruled_out) and all(w in negations for w in words)
+
+
 def label_values(lines: list[str], command: str, phrase: str, body: str) -> Labelled:
     """Pass 2: the labels of this operation (a label line of anything else is refused by name), one-line
     label runs ("Session ID: s_1, Agent Type: pm, Content: …"), and the body as the operation's text value
@@ -1158,6 +1167,7 @@ def label_values(lines: list[str], command: str, phrase: str, body: str) -> Labe
         or agent_or_none(ending.group(1).strip()) in AGENT_TYPES["documented"]
         or agent_prefix(ending.group(1).strip().lower()) is not None
         or _opens_with_a_verb(ending.group(1), data)
+        or _rules_out_an_id(ending.group(1))
     ):
         ending = None  # "…, simple mode, for: Add dark mode", "Log for s_1, developer: …": no label
     if body.strip() and ending and looks_like_label(ending.group(1), body, data):
