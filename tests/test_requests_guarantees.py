@@ -137,7 +137,12 @@ def _assert_unsupported(text: str) -> None:
 
 # -- guarantee 2: values come from the text --------------------------------------------------------------
 IDS = st.from_regex(r"[a-z][a-z0-9]{0,6}_[a-z0-9]{1,8}", fullmatch=True)
-WORDS = st.lists(st.from_regex(r"[A-Za-z][a-z]{1,9}", fullmatch=True), min_size=1, max_size=8).map(" ".join)
+# a word drawn may be a placeholder ('Na', 'Tbd', 'Todo'), refused as a value by design: never a text drawn
+WORDS = (
+    st.lists(st.from_regex(r"[A-Za-z][a-z]{1,9}", fullmatch=True), min_size=1, max_size=8)
+    .map(" ".join)
+    .filter(lambda text: not is_placeholder(text, is_id=False))
+)
 COUNT = st.integers(min_value=0, max_value=2_000_000)
 STATUS = st.sampled_from(
     ENUMS["group_status"]["values"] + [a for a in ENUMS["group_status"]["aliases"] if " " not in a]

@@ -634,6 +634,7 @@ def check_result(command: str, args: dict[str, Any], intent: Intent, labelled: L
         )  # "Update group_b in s_1."
     if spec["kind"] == "write":
         check_coverage(command, args, labelled.phrase, data)
+        _check_write_uses_numbers(command, args, labelled.inline_text)
         _check_handed_over(command, args, labelled.inline_text, data)
         check_provenance(command, args, text)
 
@@ -747,6 +748,40 @@ def _check_read_uses_numbers(command: str, args: dict[str, Any], text: str) -> N
             raise refuse(
                 f"the request gives the number {number}, but {command} did not read it as any of its values; "
                 "say which value it is (Limit: …, Offset: …)",
+                command,
+                kind="not_understood",
+            )
+
+
+def _number_value(said: str) -> int | None:
+    """'12k' -> 12000, '9,150' -> 9150, '1.5k' -> 1500: a number as the vocabulary would store it."""
+    text = said.replace(",", "").replace("_", "").replace(" ", "").lower()
+    scale = 1000 if text.endswith("k") else 1
+    try:
+        value = float(text.rstrip("k")) * scale
+    except ValueError:
+        return None
+    return int(value) if value == int(value) else None
+
+
+def _check_write_uses_numbers(command: str, args: dict[str, Any], text: str) -> None:
+    """'Log 12k tokens for developer_3 — actually make that 14k': a number a write's sentence gives (outside
+    its quoted or JSON value) that no count argument took would be dropped: refused, never written without
+    it. Only for the writes whose required value is a count (log-tokens' tokens): every number of their
+    sentence may be it; in the others a number of the sentence ("3 of 12 tests red") is the writer's story."""
+    counts = [a["name"] for a in COMMANDS[command]["args"] if a["type"] == "count" and a["required"]]
+    if not counts:
+        return
+    used = [args[n] for n in counts if isinstance(args.get(n), int) and not isinstance(args[n], bool)]
+    sentence = strip_quoted(text.split("{", 1)[0])
+    ruled_out = negated_ids(sentence)
+    numbers = [m.group(1) for m in re.finditer(NUMBER, sentence) if m.group(1).lower() not in ruled_out]
+    for said in numbers:
+        value = _number_value(said)
+        if value is None or value not in used:
+            raise refuse(
+                f"the request gives the number {said.strip()}, but {command} did not read it as any of its "
+                "values; say which value it is (" + ", ".join(f"{label_of(n)}: …" for n in counts) + ")",
                 command,
                 kind="not_understood",
             )

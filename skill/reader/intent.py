@@ -25,6 +25,7 @@ from .lexicon import (
     agent_in,
     agent_or_none,
     agent_prefix,
+    contents_asked,
     correct_typos,
     enum_words,
     refuse,
@@ -570,6 +571,7 @@ def recognise(head: str, label_lines: list[list[str]], data: dict[str, Any], fir
         # "developer_3's report": the agent's (its type says whose report: an interaction, not a skill's)
         words = [(agent_prefix(w[:-2]) or w) if w.endswith("'s") else w for w in words]
         words = active_voice(words, data)[0]  # "the session s_1 should be marked failed": a write
+        words = contents_asked(words, sentence, data)  # "Anything in the PM state for s_1?": a read
         pairs, delete_seen, sentence_lead = _pairs(words, data)
         pairs = _to_the_log(pairs, words, data)  # "save this deploy report to the logs of s_1": a log
         lead = lead or sentence_lead

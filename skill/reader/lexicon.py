@@ -538,6 +538,28 @@ def asks_about_record(text: str) -> bool:
     return any(without_asked_writes(question) != question for question in re.findall(r"[^.!?\n]*\?", text))
 
 
+def contents_asked(words: list[str], sentence: str, data: dict[str, Any]) -> list[str]:
+    """'Anything in the investigator state for s_1001?' -> 'what the investigator state …': a question
+    asking what an object holds (phrasings ``contents_question``), carrying no value, is a read of it; other
+    sentences' words unchanged."""
+    sentence = sentence.strip()
+    if not sentence.endswith("?") or _VALUE_GIVEN.search(sentence):
+        return words
+    spec = data["contents_question"]
+    start = 0
+    for lead in sorted(spec["lead_ins"], key=len, reverse=True):
+        if words[: len(lead.split())] == lead.split():
+            start = len(lead.split())
+            break
+    for opener in sorted(spec["openers"], key=len, reverse=True):
+        size = len(opener.split())
+        if words[start : start + size] == opener.split() and words[start + size : start + size + 1] in (
+            [p] for p in spec["prepositions"]
+        ):
+            return ["what"] + words[start + size + 1 :]  # the object is the verb's: "and the logs" a second
+    return words
+
+
 _IDIOMS: list[Any] = []
 
 

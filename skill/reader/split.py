@@ -17,6 +17,7 @@ from .lexicon import (
     COLON_BREAK,
     GROUP_ID,
     LABEL_LINE,
+    NUMBER,
     PARENS,
     SESSION_SHAPE,
     SPOKEN_WRITE,
@@ -25,10 +26,12 @@ from .lexicon import (
     agent_in,
     agent_or_none,
     agent_prefix,
+    agents_in,
     clean_scalar,
     enum_words,
     label_key,
     label_of,
+    negated_ids,
     refuse,
     strip_quoted,
     tables,
@@ -710,6 +713,198 @@ def _trailing_items(rest: str, arg_specs: dict[str, Any]) -> list[str] | None:
     return items
 
 
+def _second_operation(rest: str, command: str, data: dict[str, Any]) -> None:
+    """Refuse words after a request's value that ask an operation of their own ('… and mark group_a
+    completed', 'Then log the tokens'): a verb, alone or after a joining word, with an object after it."""
+    words = words_of(rest)
+    joins = ("and", "then", "also", "plus", "please", "now")
+    for start in (i for i, w in enumerate(words) if i == 0 or w in joins):
+        lead = start
+        while lead < len(words) - 1 and words[lead] in joins:
+            lead += 1
+        objects = [w for w in words[lead + 1 :] if w in data["_noun"] or GROUP_ID.match(w) or w in OPERATIONS]
+        if words[lead] in data["_verb"] and objects:
+            raise refuse(
+                f"the request holds a second operation ('{' '.join(words[start : lead + 2])} …') after its "
+                f"{command}; send one request per operation",
+                command,
+                kind="two_operations",
+            )
+
+
+_QUOTED_THEN_PARAGRAPHS = Lazy(
+    r"\s*([\"\u201c][^\"\u201d\n]+[\"\u201d][^\n]*?)[ \t]*\n[ \t]*\n(.*)$", re.S, needs=('"', "\u201c")
+)
+_CONTEXT_VALUE = Lazy(r"[\d_\"\u201c\u201d{}\[\]`=]")
+
+
+def quote_then_context(value: str, command: str, phrase: str, raw: dict[str, Any]) -> str | None:
+    """'"JWT check moved ahead of rate limiting"' then a blank line and 'Ready for QA.': a text value
+    wholly quoted on its line (its line may go on with the operation's own values, see
+    ``quote_then_values``), then paragraphs. Those paragraphs are the writer's context after the request,
+    never part of the value: the value's line is returned without them. Each must ask no operation
+    (refused as a second one) and give no value the operation could take (``context_after_quote`` in
+    phrasings.json): a digit, id, quote or JSON, a label word of its arguments, a word of its enumerations,
+    an agent type where the request names no agent of its own or said as who wrote it ('Logged by QA.') --
+    refused, never stored as content with the quotes. None when the value is no such text."""
+    match = _QUOTED_THEN_PARAGRAPHS.match(value)
+    if match is None or len(value) > 2000:
+        return None
+    line, rest = match.group(1), match.group(2)
+    closing = max(line.rfind('"'), line.rfind("\u201d"))
+    if re.search(r"\w", line[closing + 1 :]) and quote_then_values(line, command) is None:
+        return None  # '"null" handling fixed in parser' then more: a quoted word of the text
+    data = tables()
+    spec = data["context_after_quote"]
+    arg_specs = argument_specs(command)
+    words_of_args = {
+        key for key, names in data["_label"].items() if any(n in arg_specs for n in names) and " " not in key
+    }
+    enum_of_args = {
+        word
+        for spec_ in arg_specs.values()
+        if spec_["type"] in ENUMS and spec_["type"] != "agent_type"
+        for word, _value in enum_words(spec_["type"])
+    }
+    own_agent = bool({"agent_type", "agent_id"} & raw.keys()) or agent_in(strip_quoted(phrase)) is not None
+    authors = "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in spec["author_words"])
+    for paragraph in (p.strip() for p in re.split(r"\n[ \t]*\n", rest)):
+        if not paragraph:
+            continue
+        _second_operation(paragraph, command, data)
+        words = words_of(paragraph)
+        named = agents_in(paragraph)
+        said_by = (
+            re.search(
+                r"(?i)(?<![\w-])(?:"
+                + authors
+                + r")\s+(?:(?:the|an?|our|my)\s+)?("
+                + "|".join(re.escape(a).replace("_", "[ _-]") for a, _after in named)
+                + r")",
+                paragraph,
+            )
+            if named
+            else None
+        )
+        if (
+            _CONTEXT_VALUE.search(paragraph)
+            or LABEL_LINE.match(paragraph)
+            or words_of_args & set(words)
+            or enum_of_args & set(words)
+            or (named and (not own_agent or said_by))
+        ):
+            raise refuse(
+                f"the paragraph after the quoted {label_of(data['body_args'][command]).lower()} "
+                f"({paragraph[:60]!r}) may hold a value of {command}: put it inside the quotes, or give "
+                "each value with its label",
+                command,
+            )
+    return line
+
+
+_QUOTED_OR_JSON = Lazy(r"[\"\u201c][^\"\u201d]*[\"\u201d]|\{.*", re.S)
+_CORRECTION_TOKEN = Lazy(r"[^\s\x00,;()\"'`]+")
+
+
+def _value_kind(token: str, command: str) -> str | None:
+    """The kind of a value said alone: 'number', 'session', 'group', 'agent', or the enumeration of one of
+    the operation's arguments ('group_status' for 'failed'); None for any other word."""
+    word = token.strip(".:!?").lower()
+    if GROUP_ID.match(word):
+        return "group"
+    if SESSION_SHAPE.fullmatch(word):
+        return "session"
+    if AGENT_ID_SHAPE.fullmatch(word) and agent_prefix(word) is not None:
+        return "agent"
+    if re.fullmatch(NUMBER, word):
+        return "number"
+    for spec in argument_specs(command).values():
+        if spec["type"] in ENUMS and spec["type"] != "agent_type":
+            if any(word == said for said, _value in enum_words(spec["type"])):
+                return str(spec["type"])
+    return None
+
+
+def _values_of_kind(text: str, kind: str, command: str) -> list[tuple[int, int]]:
+    """Where the values of one kind stand in a text (quoted text and JSON masked, ids ruled out skipped)."""
+    masked = _QUOTED_OR_JSON.sub(lambda m: " " * len(m.group(0)), text)
+    if kind == "number":
+        return [m.span(1) for m in re.finditer(NUMBER, masked)]
+    if kind in ENUMS:
+        words = "|".join(re.escape(w) for w, _value in enum_words(kind))
+        return [m.span() for m in re.finditer(r"(?i)(?<![\w-])(?:" + words + r")(?![\w-])", masked)]
+    ruled_out = negated_ids(masked)
+    spans = []
+    for match in _CORRECTION_TOKEN.finditer(masked):
+        word = match.group(0).rstrip(".:!?")
+        if word.lower() not in ruled_out and _value_kind(word, command) == kind:
+            spans.append((match.start(), match.start() + len(word)))
+    return spans
+
+
+def self_corrected(segments: list[str], command: str) -> list[str]:
+    """'Log 12k tokens for developer_3 in sess_beta — actually make that 14k, I forgot the retry run.': a
+    marker of ``self_correction`` (phrasings.json) opening a clause, then one value, corrects the one value
+    of the same kind said before it: that value is replaced, the marker and the new value taken off. The
+    segments are the operation's sentence and the words after its colon (when they are values, not a
+    text); they are read as one. Refused when which value is corrected is not clear -- none or several of
+    that kind before it, other words after the new value, a condition -- never the first value kept with
+    the second dropped. A marker followed by no value ('make it quick') is no correction."""
+    data = tables()
+    spec = data["self_correction"]
+    joined = "\x00".join(segments)
+    if not any(m.split()[0] in joined.lower() for m in spec["markers"]):
+        return segments
+    markers = "|".join(
+        re.escape(m).replace(r"\ ", r"\s+") for m in sorted(spec["markers"], key=len, reverse=True)
+    )
+    units = "|".join(re.escape(u) for u in spec["units"])
+    conditions = "|".join(re.escape(c).replace(r"\ ", r"\s+") for c in spec["conditions"])
+    opening = re.compile(
+        r"(?i)(?:^|(?<=\x00)|(?<=[\u2014\u2013,;.:(!?])\s*|\s-+\s+)(?P<marker>"
+        + markers
+        + r")(?:\s*[:,\u2014-]?\s+|\s*\x00\s*)(?:(?:the|to)\s+)?"
+    )
+    for _round in range(3):
+        masked = _QUOTED_OR_JSON.sub(lambda m: " " * len(m.group(0)), joined)
+        found = None
+        for match in opening.finditer(masked):
+            number = re.match(NUMBER, masked[match.end() :])
+            token = number.group(1) if number else None
+            if token is None:
+                word = _CORRECTION_TOKEN.match(masked, match.end())
+                token = word.group(0).rstrip(".:!?") if word else None
+            kind = _value_kind(token, command) if token else None
+            if kind is not None and token is not None:
+                found = (match, token.strip(), kind)
+                break
+        if found is None:
+            return joined.split("\x00")
+        match, token, kind = found
+        end = match.end() + len(token)
+        if kind == "number":
+            unit = re.match(r"\s*(?:" + units + r")\b", masked[end:], re.I)
+            end += unit.end() if unit else 0
+        after = masked[end:].split("\x00", 1)[0]
+        candidates = _values_of_kind(masked[: match.start("marker")], kind, command)
+        said = ", ".join(joined[a:b] for a, b in candidates) or "none"
+        if (
+            len(candidates) != 1
+            or re.match(r"\s*(?:" + conditions + r")\b", after, re.I)
+            or not re.match(r"\s*(?:$|[,;.!?)\u2014\u2013]|-\s)", after)
+        ):
+            raise refuse(
+                f"the request corrects a value ({match.group('marker')} {token}), but which one is not clear "
+                f"(said before it: {said}); give each value once (one value for each label)",
+                command,
+                kind="not_understood",
+            )
+        start, stop = candidates[0]
+        kept = "\x00" * joined[match.start("marker") : end].count("\x00")  # the colon between segments
+        joined = joined[:start] + token + joined[stop : match.start("marker")] + kept + joined[end:]
+    return joined.split("\x00")
+
+
 def quote_then_values(value: str, command: str) -> tuple[str, str] | None:
     """'"GitHub OAuth scopes narrowed" at iteration 3 by developer_1' -> ('GitHub OAuth scopes narrowed',
     'at iteration 3, by developer_1'): a text value that is a quoted string with words after its closing
@@ -736,20 +931,7 @@ def quote_then_values(value: str, command: str) -> tuple[str, str] | None:
     items = _trailing_items(said, arg_specs) if re.search(r"\w", said) else []
     if items is not None:
         return quote, ", ".join(items)
-    words = words_of(rest)
-    joins = ("and", "then", "also", "plus", "please", "now")
-    for start in (i for i, w in enumerate(words) if i == 0 or w in joins):
-        lead = start
-        while lead < len(words) - 1 and words[lead] in joins:
-            lead += 1
-        objects = [w for w in words[lead + 1 :] if w in data["_noun"] or GROUP_ID.match(w) or w in OPERATIONS]
-        if words[lead] in data["_verb"] and objects:
-            raise refuse(
-                f"the request holds a second operation ('{' '.join(words[start : lead + 2])} …') after its "
-                f"{command}; send one request per operation",
-                command,
-                kind="two_operations",
-            )
+    _second_operation(rest, command, data)
     if not re.search(r"\s", quote.strip()):
         return None  # '"null" handling fixed in parser': a quoted word of the text
     raise refuse(
@@ -950,6 +1132,15 @@ def _opens_with_a_verb(clause: str, data: dict[str, Any]) -> bool:
     )
 
 
+def _rules_out_an_id(clause: str) -> bool:
+    """'…under sess_beta, not sess_alpha: …': a clause that only rules out an id (``negated`` of
+    phrasings.json, then the id) says which value is not meant; before a colon it is no label."""
+    ruled_out = negated_ids(clause)
+    words = [w for w in words_of(clause) if w not in ruled_out]
+    negations = {w for phrase in tables()["negated"]["words"] for w in phrase.split()} | {"the", "session"}
+    return bool(ruled_out) and all(w in negations for w in words)
+
+
 def label_values(lines: list[str], command: str, phrase: str, body: str) -> Labelled:
     """Pass 2: the labels of this operation (a label line of anything else is refused by name), one-line
     label runs ("Session ID: s_1, Agent Type: pm, Content: …"), and the body as the operation's text value
@@ -976,6 +1167,11 @@ def label_values(lines: list[str], command: str, phrase: str, body: str) -> Labe
             phrase = before.rstrip(" :")
 
     body_arg = data["body_args"].get(command)
+    # "Log 12k tokens … — actually make that 14k": a value corrected by the writer is replaced
+    if body_arg is None:
+        phrase, body = self_corrected([phrase, body], command)
+    else:
+        phrase = self_corrected([phrase], command)[0]
     unknown: list[str] = []
     # 'Log "Requested changes: missing index" for s_1 …': the body is the quote in the sentence, a text
     # whose own colons are its words, never labels
@@ -990,6 +1186,7 @@ def label_values(lines: list[str], command: str, phrase: str, body: str) -> Labe
         or agent_or_none(ending.group(1).strip()) in AGENT_TYPES["documented"]
         or agent_prefix(ending.group(1).strip().lower()) is not None
         or _opens_with_a_verb(ending.group(1), data)
+        or _rules_out_an_id(ending.group(1))
     ):
         ending = None  # "…, simple mode, for: Add dark mode", "Log for s_1, developer: …": no label
     if body.strip() and ending and looks_like_label(ending.group(1), body, data):
@@ -1045,7 +1242,13 @@ def label_values(lines: list[str], command: str, phrase: str, body: str) -> Labe
     if body_arg and body_arg not in raw and _STARTS_WITH_SESSION.match(body):
         # "New session for the infra work: sess_x, simple mode, requirements "…"": values, not the text
         phrase, body = (phrase + ", " + body.strip()).strip(), ""
+    if body_arg and arg_specs[body_arg]["type"] == "text" and isinstance(raw.get(body_arg), str):
+        # 'Content: "…"' then a blank line and 'Ready for QA.': the paragraphs after the quote are context
+        raw[body_arg] = quote_then_context(raw[body_arg], command, phrase, raw) or raw[body_arg]
     if body_arg and body_arg not in raw and body.strip():
+        if arg_specs[body_arg]["type"] == "text":
+            # '"…"' then a blank line and 'Ready for QA.': the paragraphs after the quote are context
+            body = quote_then_context(body, command, phrase, raw) or body
         quoted = re.match(
             r"\s*[\"\u201c]([^\"\u201d]+)[\"\u201d]\s*(?:[-,;\u2013\u2014]\s*)?(.*)$", body, re.S
         )
