@@ -48,25 +48,39 @@ def corpus_texts() -> list[str]:
 
 
 def reached_patterns() -> set[tuple[str, int]]:
-    """The (pattern, flags) the reader compiles on at least MIN_SHARE of the corpora's texts.
+    """The (pattern, flags) worth caching: what the reader compiles on the corpora, by call site.
 
-    Patterns built around a text's own values (an id, a word it quotes) are reached by a few texts each and
-    would make the cache bigger than the time it saves; the reader's own patterns are reached by many.
+    A call site that compiles one pattern only, or compiles all of its patterns while reading one text (and
+    never again: it keeps them, built from phrasings.json), holds the reader's own constants: cached (counting
+    texts would undercount them). A site that compiles other patterns for other texts builds them around a
+    text's own values (an id, a word it quotes); of those, only the ones at least MIN_SHARE of the texts
+    reach are cached, the rest would make the cache bigger than the time it saves.
     """
     from .. import reader
 
     reached: dict[tuple[str, int], int] = {}
+    by_site: dict[tuple[str, int], tuple[set[tuple[str, int]], set[int]]] = {}
+    current = [0]
     original = regex_cache.compiled
     seen: set[tuple[str, int]] = set()
+    here = regex_cache.__file__
 
     def recording(pattern: str, flags: int = 0) -> Any:
-        seen.add((pattern, int(flags)))
+        key = (pattern, int(flags))
+        seen.add(key)
+        frame = sys._getframe(1)
+        while frame.f_back is not None and frame.f_code.co_filename == here:
+            frame = frame.f_back
+        keys, texts_at = by_site.setdefault((frame.f_code.co_filename, frame.f_lineno), (set(), set()))
+        keys.add(key)
+        texts_at.add(current[0])
         return original(pattern, flags)
 
     texts = corpus_texts()
     regex_cache.compiled = recording  # type: ignore[assignment]
     try:
-        for text in texts:
+        for index, text in enumerate(texts):
+            current[0] = index
             seen.clear()
             try:
                 reader.parse(text)
@@ -76,6 +90,9 @@ def reached_patterns() -> set[tuple[str, int]]:
                 reached[key] = reached.get(key, 0) + 1
     finally:
         regex_cache.compiled = original
+    constant = {
+        key for keys, texts_at in by_site.values() if len(keys) == 1 or len(texts_at) == 1 for key in keys
+    }
     often = {key for key, count in reached.items() if count >= MIN_SHARE * len(texts)}
     # A Lazy pattern (lexicon.Lazy) is compiled once per process however many texts reach it: all of those
     # the run reached are the reader's own
@@ -86,7 +103,7 @@ def reached_patterns() -> set[tuple[str, int]]:
         for obj in gc.get_objects()
         if isinstance(obj, Lazy) and "match" in vars(obj)
     }
-    return often | lazy
+    return constant | often | lazy
 
 
 def opcode_entry(pattern: str, flags: int) -> tuple[Any, ...]:

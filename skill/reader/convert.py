@@ -14,6 +14,7 @@ import re
 
 from ..errors import BazingaError, InvalidPayload, RequestNotUnderstood
 from ..vocabulary import ENUMS, argument_specs, convert_args
+from . import regex_cache as rx
 from .lexicon import (
     Lazy,
     agent_or_none,
@@ -89,8 +90,8 @@ def clean(
     if type_name in ("text", "sql"):
         text = _text_value(str(value), data)
         if type_name == "sql":  # "```sql SELECT …```" then "That's for the header": prose is no SQL
-            parts = re.split(r"\n\s*\n", text)
-            while len(parts) > 1 and not re.match(
+            parts = rx.split(r"\n\s*\n", text)
+            while len(parts) > 1 and not rx.match(
                 r"(?i)\s*(?:select|with|from|where|order|group|limit|union|and|or|join|left|inner|having|\(|--)",
                 parts[-1],
             ):
@@ -110,7 +111,7 @@ def clean(
         name == "revision_count"
         and said
         and said[0] in data["slots"]["revision_bump"]
-        and not re.search(r"\d", str(value))
+        and not rx.search(r"\d", str(value))
     ):
         return _Increment()  # "Revision: bump the revision count", "Revision Count: increment"
     if name == "revision_count" and scalar.startswith("+"):
@@ -217,7 +218,7 @@ def _verb_after_value(clause: str, command: str, data: dict[str, Any]) -> bool:
         return "|".join(re.escape(w).replace(r"\ ", r"[\s_-]+") for w in words[name])
 
     polite, pronouns, tails = alternation("polite"), alternation("pronouns"), alternation("tails")
-    match = re.fullmatch(
+    match = rx.fullmatch(
         rf"(?i)\s*(?:(?:{polite})\s+)*(?P<verb>[a-z]+)\s+(?:{pronouns})(?:[\s,]+(?:{tails}))*\s*[.!]*\s*",
         clause,
     )
@@ -233,7 +234,7 @@ def _verb_after_value(clause: str, command: str, data: dict[str, Any]) -> bool:
 
 def _holds_json(text: str) -> bool:
     """Whether the text holds a JSON object or list that is not empty."""
-    for match in re.finditer(r"[{\[]", text):
+    for match in rx.finditer(r"[{\[]", text):
         try:
             value, _end = json.JSONDecoder().raw_decode(text, match.start())
         except (ValueError, RecursionError):
@@ -315,7 +316,7 @@ def _json_value(
     ticked = False  # "**Output:** `{…}`" then a line of prose: the backticks around the JSON are no JSON
     if text.startswith("`") and text.endswith("`"):
         text = text.strip("`")
-    elif re.match(r"`+\s*[{\[]", text):
+    elif rx.match(r"`+\s*[{\[]", text):
         text, ticked = text.lstrip("`"), True
     if not text:
         raise refuse(f"no {what} given", command, kind="missing")
@@ -359,7 +360,7 @@ def _json_value(
             command,
             kind="not_understood",
         )
-    for match in re.finditer(r"[{\[]", rest):
+    for match in rx.finditer(r"[{\[]", rest):
         try:
             second, _end = json.JSONDecoder().raw_decode(rest, match.start())
         except (ValueError, RecursionError):

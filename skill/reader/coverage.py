@@ -14,6 +14,7 @@ import json
 import re
 
 from ..vocabulary import AGENT_TYPES, COMMANDS, ENUMS, OPERATIONS, argument_specs
+from . import regex_cache as rx
 from .intent import Intent
 from .lexicon import (
     AGENT_ID_SHAPE,
@@ -63,7 +64,7 @@ def check_read_carries_no_write(
     words = words_of(body) + [w for s in intent.sentences for w in words_of(_value_asked(s, data))]
     markers = data["_write_markers"] | {"bump", "mark", "track", "set"}
     said = [w for w in words if w in markers]
-    spoken = re.search(
+    spoken = rx.search(
         r"(?i)\b(?:log|record|note)\s+(?:it|that|them|this|['\u2019]?em)\b",
         body + " " + " ".join(intent.sentences),
     )
@@ -132,7 +133,7 @@ def check_body_starts_no_operation(
             verb = words[lead]
             objects = [
                 w
-                for w in (re.sub(r"['\u2019]s$", "", w) for w in words[lead + 1 :])  # "group_a's revision"
+                for w in (rx.sub(r"['\u2019]s$", "", w) for w in words[lead + 1 :])  # "group_a's revision"
                 if w in data["_noun"] or GROUP_ID.match(w) or w in OPERATIONS
             ]
             # "Also give me the task groups": a verb said to the skill ("give me", "show us") asks for a read
@@ -162,7 +163,7 @@ def _another_instruction(command: str, words: list[str], sentence: str, data: di
     if kind not in ("update", "write", "create") or words[0] in data["_dual"] or words[0] in data["_noun"]:
         return False
     groups = {w for w in words_of(sentence) if GROUP_ID.match(w)}
-    said = [re.sub(r"['\u2019]s$", "", w) for w in words[1:]]
+    said = [rx.sub(r"['\u2019]s$", "", w) for w in words[1:]]
     i = 0
     while i < len(said):
         if GROUP_ID.match(said[i]) and said[i] not in groups:
@@ -224,22 +225,22 @@ def _check_status_filter(command: str, phrase: str, raw: dict[str, Any]) -> None
     said_values = {
         value
         for word, value in enum_words(spec["type"])
-        if re.search(r"(?<![\w-])" + re.escape(word) + r"(?![\w-])", text)
+        if rx.search(r"(?<![\w-])" + re.escape(word) + r"(?![\w-])", text)
     }
-    if len(said_values) > 1 and re.search(r"\b(?:or|and)\b|[,/]", text):
+    if len(said_values) > 1 and rx.search(r"\b(?:or|and)\b|[,/]", text):
         raise refuse(
             f"the request names several statuses ({', '.join(sorted(said_values))}); {command} filters by "
             "one: send one request per status",
             command,
             kind="list_of_values",
         )
-    said = re.search(r"\bstatus\s*(?:is|=|:)?\s+([a-z][\w-]*)", text)
+    said = rx.search(r"\bstatus\s*(?:is|=|:)?\s+([a-z][\w-]*)", text)
     word = said.group(1) if said else None
-    if word is not None and (word in tables()["_stop"] or GROUP_ID.match(word) or re.search(r"\d", word)):
+    if word is not None and (word in tables()["_stop"] or GROUP_ID.match(word) or rx.search(r"\d", word)):
         word = None  # "the status of group_b", "status for s_1": no filter said
     if word is None or word in known:
         like_words = "|".join(tables()["status_like_words"])
-        like = re.search(r"\b(" + like_words + r")\s+(?:task\s+)?(?:groups?|sessions?)\b", text)
+        like = rx.search(r"\b(" + like_words + r")\s+(?:task\s+)?(?:groups?|sessions?)\b", text)
         word = like.group(1) if like and like.group(1) not in known else None
     if word is not None and word not in known:
         values = "|".join(ENUMS[spec["type"]]["values"])
@@ -331,7 +332,7 @@ def check_lists(command: str, phrase: str, raw: dict[str, Any]) -> None:
             after = text[at + len(token) :].lstrip().lower() if at >= 0 else ""
             if not after.startswith((",", "&", "and ", "or ", "/", "+")):
                 continue  # compiled below only when a list may follow: the pattern is new for every id
-            match = re.search(pattern, text, re.IGNORECASE)
+            match = rx.search(pattern, text, re.IGNORECASE)
             other = clean_token(match.group(1)) if match else ""
             if match and (
                 _same_shape(token, other) or (name == "session_id" and SESSION_SHAPE.fullmatch(other))
@@ -348,9 +349,9 @@ def _check_state_types(command: str, phrase: str, raw: dict[str, Any]) -> None:
     """'the pm and orchestrator state': two state types where the operation takes one."""
     if "state_type" not in argument_specs(command):
         return
-    for match in re.finditer(r"((?:[\w'-]+[\s,&/+]+){2,6})states?\b", strip_quoted(phrase)):
+    for match in rx.finditer(r"((?:[\w'-]+[\s,&/+]+){2,6})states?\b", strip_quoted(phrase)):
         before = match.group(1)
-        if not re.search(r"(?:,|&|\band\b|\bor\b|/|\+)", before):
+        if not rx.search(r"(?:,|&|\band\b|\bor\b|/|\+)", before):
             continue
         named = list(dict.fromkeys(a for a, _after in agents_in(before)))
         if len(named) > 1:  # "the pm and orchestrator state", "the QA and tech lead state"
@@ -368,7 +369,7 @@ def _same_shape(first: str, second: str) -> bool:
         return False
     if "_" in first and "_" in second:
         return first.rsplit("_", 1)[0].lower() == second.rsplit("_", 1)[0].lower()
-    return bool(re.fullmatch(r"[\w.-]*\d[\w.-]*", second)) and bool(re.fullmatch(r"[\w.-]*\d[\w.-]*", first))
+    return bool(rx.fullmatch(r"[\w.-]*\d[\w.-]*", second)) and bool(rx.fullmatch(r"[\w.-]*\d[\w.-]*", first))
 
 
 def _value_asked(sentence: str, data: dict[str, Any]) -> str:
@@ -376,7 +377,7 @@ def _value_asked(sentence: str, data: dict[str, Any]) -> str:
     followed only by 'to' / 'as' at the end of a question writes nothing."""
     asked = "|".join(data["passive_writes"]["asked"])
     sentence = without_asked_writes(without_idioms(sentence))  # "Did anyone save a lint output for s_1?"
-    return re.sub(r"(?i)\b[a-z]+\s+(?:" + asked + r")\s*\?+\s*$", "?", sentence)
+    return rx.sub(r"(?i)\b[a-z]+\s+(?:" + asked + r")\s*\?+\s*$", "?", sentence)
 
 
 def check_direction(intent: Intent, command: str) -> None:
@@ -435,7 +436,7 @@ def check_coverage(command: str, args: dict[str, Any], phrase: str, data: dict[s
     # JSON bodies and quoted content carry their own words
     text = strip_quoted(phrase.split("{", 1)[0] if takes_json else phrase)
     if not {"agent_id", "agent_type", "assigned_to"} & set(argument_specs(command)):
-        text = re.sub(r"^\s*\([^()]*\)", " ", text)  # "devops_1: save the … output": who speaks, no value
+        text = rx.sub(r"^\s*\([^()]*\)", " ", text)  # "devops_1: save the … output": who speaks, no value
     # "(sess_beta's group_a is still open)": a clause of its own, read before its parentheses are dropped
     ruled_out = negated_ids(text)
     text = PARENS.sub(lambda m: " " + m.group(0)[1:-1] + " ", text)
@@ -494,7 +495,7 @@ def check_coverage(command: str, args: dict[str, Any], phrase: str, data: dict[s
         )
     if (
         command == "update-task-group"
-        and re.search(r"\brevision", text, re.IGNORECASE)
+        and rx.search(r"\brevision", text, re.IGNORECASE)
         and "revision_count" not in args
         and not args.get("increment_revision")
     ):
@@ -515,7 +516,7 @@ def check_provenance(command: str, args: dict[str, Any], text: str) -> None:
     """Guarantee: every value of a write comes from the text (up to the vocabulary's normalisation)."""
 
     haystack = " ".join(text.lower().replace("\u2019", "'").split())
-    squashed = re.sub(r"[\s_-]+", "", haystack)
+    squashed = rx.sub(r"[\s_-]+", "", haystack)
     arg_specs = {a["name"]: a for a in COMMANDS[command]["args"]}
     for name, value in args.items():
         type_name = arg_specs[name]["type"]
@@ -538,7 +539,7 @@ def check_provenance(command: str, args: dict[str, Any], text: str) -> None:
             spellings |= agent_phrases(value)  # "this security review finding"
         else:
             spellings = {" ".join(str(value).lower().split())}
-        if not any(s.lower() in haystack or re.sub(r"[\s_-]+", "", s.lower()) in squashed for s in spellings):
+        if not any(s.lower() in haystack or rx.sub(r"[\s_-]+", "", s.lower()) in squashed for s in spellings):
             raise refuse(
                 f"{label_of(name).lower()} {value!r} does not appear in the request; give it in words",
                 command,
@@ -604,7 +605,7 @@ def check_result(command: str, args: dict[str, Any], intent: Intent, labelled: L
                 command,
                 kind="missing",
             )
-    if command == "query" and not re.match(r"(?is)\s*(?:select|with)\b", str(args.get("sql", ""))):
+    if command == "query" and not rx.match(r"(?is)\s*(?:select|with)\b", str(args.get("sql", ""))):
         # "run this query: DELETE FROM …": the query runs one read-only SELECT; nothing is deleted
         raise refuse(data["delete_reason"] + " A query only reads (one SELECT).", command, kind="unsupported")
     body = labelled.body
@@ -645,7 +646,7 @@ def _check_handed_over(command: str, args: dict[str, Any], text: str, data: dict
         return
     pattern = hand_over_pattern("(?:re)?assign|" + "|".join(re.escape(w) for w in data["slots"]["hand_over"]))
     given = str(args.get("assigned_to", "")).lower()
-    for match in re.finditer(pattern, strip_quoted(text), re.IGNORECASE):
+    for match in rx.finditer(pattern, strip_quoted(text), re.IGNORECASE):
         target = clean_token(match.group(1)).lower()
         if SESSION_SHAPE.fullmatch(target) or target == str(args.get("session_id", "")).lower():
             continue  # "group_a, which belongs to sess_beta, …": the group's session, no assignee
@@ -662,7 +663,7 @@ def _check_read_uses_agent_ids(command: str, args: dict[str, Any], phrase: str) 
     """'Give group_b in s_1 to developer_2': an agent id a read has no place for is a value the answer would
     drop (here, an assignment read as a read): refused, like a write's."""
     text = strip_quoted(phrase.split("{", 1)[0])
-    text = re.sub(r"^\s*\([^()]*\)", " ", text)  # who speaks ("developer_2: show …") asks; no value
+    text = rx.sub(r"^\s*\([^()]*\)", " ", text)  # who speaks ("developer_2: show …") asks; no value
     used = {str(v).lower() for v in args.values() if isinstance(v, str)}
     for match in AGENT_ID_SHAPE.finditer(text.lower()):
         token = match.group(1)
@@ -692,7 +693,7 @@ def check_json_has_a_place(command: str, text: str) -> None:
     ):
         return
     quotes = at = 0  # a bracket inside a quoted name ('named "Auth [2]"') opens no JSON
-    for match in re.finditer(r"[{\[]", text):
+    for match in rx.finditer(r"[{\[]", text):
         if match.start() < at:
             continue
         quotes += sum(text.count(q, at, match.start()) for q in '"\u201c\u201d')
@@ -716,7 +717,7 @@ def check_json_has_a_place(command: str, text: str) -> None:
 def _check_read_drops_no_json(command: str, text: str) -> None:
     """'For config key ci_config, value {"retries": 2}: show it': a JSON value in a read's sentence has no
     place in any read (none takes one) and the answer would drop it: refused, never read without it."""
-    for match in re.finditer(r"[{\[]", text):
+    for match in rx.finditer(r"[{\[]", text):
         try:
             value, _end = json.JSONDecoder().raw_decode(text, match.start())
         except (ValueError, RecursionError):
@@ -736,14 +737,14 @@ def _check_read_uses_numbers(command: str, args: dict[str, Any], text: str) -> N
     if not any(spec["type"] in ("row_limit", "count") for spec in argument_specs(command).values()):
         return  # "snapshot for s_1, I need it in 5 min": no number is a value of this operation
     used = " ".join(str(v) for v in args.values() if not isinstance(v, bool))
-    numbers = [match.group(1).replace(" ", "") for match in re.finditer(NUMBER, strip_quoted(text))]
+    numbers = [match.group(1).replace(" ", "") for match in rx.finditer(NUMBER, strip_quoted(text))]
     if numbers:  # "(the CI one, not 20251201)": a number ruled out is never a value, nor one left unread
         ruled_out = negated_ids(strip_quoted(text))
         numbers = [number for number in numbers if number.lower() not in ruled_out]
     for number in numbers:
         # "5 at a time, starting at offset 5": the same number twice is two values, each must land
         if number not in used or numbers.count(number) > len(
-            re.findall(rf"(?<![\d.]){re.escape(number)}(?![\d.])", used)
+            rx.findall(rf"(?<![\d.]){re.escape(number)}(?![\d.])", used)
         ):
             raise refuse(
                 f"the request gives the number {number}, but {command} did not read it as any of its values; "
@@ -775,7 +776,7 @@ def _check_write_uses_numbers(command: str, args: dict[str, Any], text: str) -> 
     used = [args[n] for n in counts if isinstance(args.get(n), int) and not isinstance(args[n], bool)]
     sentence = strip_quoted(text.split("{", 1)[0])
     ruled_out = negated_ids(sentence)
-    numbers = [m.group(1) for m in re.finditer(NUMBER, sentence) if m.group(1).lower() not in ruled_out]
+    numbers = [m.group(1) for m in rx.finditer(NUMBER, sentence) if m.group(1).lower() not in ruled_out]
     for said in numbers:
         value = _number_value(said)
         if value is None or value not in used:
@@ -830,7 +831,7 @@ def _check_read_lists(command: str, phrase: str, raw: dict[str, Any]) -> None:
         if name not in specs or not isinstance(value, str) or "\n" in value.strip():
             continue
         token = clean_scalar(value)
-        match = re.search(
+        match = rx.search(
             r"(?<![\w.-])" + re.escape(token) + r"\s*(?:,|&|\band\b|\bor\b|/|\+)\s*" + TOKEN,
             text,
             re.IGNORECASE,

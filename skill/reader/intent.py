@@ -13,6 +13,7 @@ import re
 
 from ..errors import RequestNotUnderstood
 from ..vocabulary import AGENT_TYPES, COMMANDS, ENUMS, argument_specs
+from . import regex_cache as rx
 from .lexicon import (
     CONFIG_KEY,
     GROUP_ID,
@@ -295,7 +296,7 @@ def _named_in_quotes(sentence: str, data: dict[str, Any]) -> str:
     named_by = (
         naming + r"|(?:task[_-]?)?group[_-][a-z0-9][\w.-]*|grp[_-]?[a-z0-9][\w.-]*"
     )  # "group_a 'Webhooks'"
-    return re.sub(
+    return rx.sub(
         r"(?i)\b(" + named_by + r")\s*[:=]?\s*['\u2018][^'\u2019\n]+['\u2019](?!\w)", r"\1", sentence
     )
 
@@ -321,7 +322,7 @@ def _named_plainly(sentence: str, data: dict[str, Any]) -> str:
             return match.group(0)  # "named Export …", "named Intake and export …": a verb of its own
         return match.group(1)
 
-    return re.sub(
+    return rx.sub(
         r"(?i)\b(" + naming + r")\s*[:=]?\s+([A-Za-z][^,;\n\"\u201c'\u2018(]*?)"
         r"(?=\s*(?:[,;]|[.!?]?\s*$|\b(?:in|for)\s+(?:the\s+)?session\b))",
         plain,
@@ -338,7 +339,7 @@ def _recorded_as_field(text: str, data: dict[str, Any]) -> bool:
     fields = [k for k, args in data["_label"].items() if set(args) & {"status", "last_review_status"}]
     verbs = [v for v, kind in data["_verb"].items() if kind in ("write", "update")]
     return bool(
-        re.search(
+        rx.search(
             r"(?i)\b(?:" + "|".join(re.escape(v) for v in verbs) + r")\s+(?:that|it|this)\s+as\s+(?:the\s+)?"
             r"(?:(?:task\s+)?group(?:['\u2019]s)?\s+|its\s+)?(?:"
             + "|".join(re.escape(f) for f in fields)
@@ -400,7 +401,7 @@ def _without_aside(sentence: str, data: dict[str, Any]) -> str:
         return sentence  # "…, marking group_a completed": a value or an object, kept
     gerund = match.group(1)
     stems = {gerund[:-3], gerund[:-3] + "e", gerund[:-4]}  # posting, saving, logging
-    if stems & set(data["aside_keeps"]) or not re.match(
+    if stems & set(data["aside_keeps"]) or not rx.match(
         r"\s*(?:it|this|them)\s+(?:to|into|in|on|with)\b", match.group(2)
     ):
         return sentence  # "…, saving it": the write itself; only "posting it to the channel" is an aside
@@ -505,7 +506,7 @@ def recognise(head: str, label_lines: list[list[str]], data: dict[str, Any], fir
     ):
         # 'Finding from the investigator for s_1: "…" — please log it.': what an agent reports (a report
         # noun, no operation named), its value, then the verb for it: the verb leads, the value is the body
-        verb = re.search(r"(?i)\b(log|record|save|store|note)\b", told.group(0))
+        verb = rx.search(r"(?i)\b(log|record|save|store|note)\b", told.group(0))
         if verb is not None:
             phrase, body = f"{verb.group(1)} {phrase}", body[: told.start()].strip()
             head_words, body_words = words_of(phrase), words_of(body)
@@ -718,7 +719,7 @@ def recognise(head: str, label_lines: list[list[str]], data: dict[str, Any], fir
         raise refuse(joined.message, found_command, kind="two_operations") if found_command else joined
     statement = None
     said = " ".join(kept)
-    if verb_only is None and not said.rstrip().endswith("?") and not re.match(r"(?i)\s*(?:is|are)\b", said):
+    if verb_only is None and not said.rstrip().endswith("?") and not rx.match(r"(?i)\s*(?:is|are)\b", said):
         # "the reviewer verdict for group_b is APPROVED", "group_a is done": a statement of a new value
         statement = _STATEMENT.search(said + (": " + body if body else "")) or _stated_value(said, data)
         if statement is not None:
@@ -760,12 +761,12 @@ def recognise(head: str, label_lines: list[list[str]], data: dict[str, Any], fir
             found_command = data["operations"]["interaction"]["write"]  # "please log this for s_1: …"
     if found_command is None and verb_only is None and any("sql" in c for c in label_lines):
         found_command = "query"  # "query: SELECT …"
-    if found_command is None and verb_only == "run" and re.match(r"(?i)\s*(?:select|with)\b", body or ""):
+    if found_command is None and verb_only == "run" and rx.match(r"(?i)\s*(?:select|with)\b", body or ""):
         found_command = "query"  # "please run this:" then the statement (in a fence or not)
     if found_command is None and fallback is not None:
         found_command = fallback
     said = " ".join(kept)
-    reported = re.match(
+    reported = rx.match(
         r"(?i)\s*(?:" + "|".join(data["verbs"]["dual"]) + r")\s+(?:that\s+(.+)|(?=[\"\u201c])(.+))$", said
     )
     if (
@@ -777,11 +778,11 @@ def recognise(head: str, label_lines: list[list[str]], data: dict[str, Any], fir
         # "log that the developer finished group_a for s_1": a report; the clause is its content
         found_command = data["operations"]["interaction"]["write"]
         clause = reported.group(1) or reported.group(2)
-        quoted = re.match(r"\s*[\"\u201c]([^\"\u201d]+)[\"\u201d]", clause)
+        quoted = rx.match(r"\s*[\"\u201c]([^\"\u201d]+)[\"\u201d]", clause)
         if quoted:  # 'log "group_b waits for the session schema"': the quote whole, whatever its words
             body = quoted.group(1)
         else:
-            body = re.sub(r"\s+(?:for|in)\s+(?:the\s+)?(?:session\s+)?\S+\s*[.!]?\s*$", "", clause)
+            body = rx.sub(r"\s+(?:for|in)\s+(?:the\s+)?(?:session\s+)?\S+\s*[.!]?\s*$", "", clause)
     if _recorded_as_field(said + " " + body, data):
         found_command, lead = "update-task-group", lead or "update"
         kept, body = kept + ([body] if body else []), ""  # the field's sentence is the operation's
@@ -977,7 +978,7 @@ def _named_read(
     rest = words[at + size :]
     if rest and (any(c.isdigit() or c == "_" for c in rest[0]) or session_like(rest[0])):
         return None  # "Task group group_b.": the object's value
-    if re.search(r"[:=]", sentence):
+    if rx.search(r"[:=]", sentence):
         return None  # "Session: s_1.", "Session ID: s_1": a label and its value
     specs = argument_specs(read)
     labels = {w for key, args in data["_label"].items() if set(args) & set(specs) for w in key.split()}
@@ -1129,7 +1130,7 @@ def _logs_flavour(command: str, phrase: str, data: dict[str, Any]) -> str:
     lowered = phrase.lower()
     words = set(words_of(lowered))
     wants_stream = bool(words & set(data["stream_words"]))
-    filters = bool(re.search(r"\bsince\b|\bafter\s+\d{4}-", lowered)) or agent_in(phrase) is not None
+    filters = bool(rx.search(r"\bsince\b|\bafter\s+\d{4}-", lowered)) or agent_in(phrase) is not None
     if filters:
         return "get-logs"
     if wants_stream:  # an offset alone pages get-logs too ("get logs … limit 50, offset 50")
@@ -1151,7 +1152,7 @@ def intent_of(head: str, label_candidates: list[list[str]], lines: list[str]) ->
         # "How many log entries per agent? Use SQL: SELECT …": the statement given is what to run
         intent = Intent("query", intent.phrase, intent.body, intent.sentences, "run")
     spec = COMMANDS[intent.command]
-    if spec["kind"] == "read" and intent.lead is None and re.search(r"\u2192|->|=>", head):
+    if spec["kind"] == "read" and intent.lead is None and rx.search(r"\u2192|->|=>", head):
         # "group_a → completed": a new value without a verb; writes are never guessed
         raise refuse(
             "no operation verb in the request: say what to do (update, mark …); writes are never guessed"
@@ -1214,7 +1215,7 @@ def _told_to_write(intent: Intent, lines: list[str], data: dict[str, Any]) -> In
     if command is None:
         return intent
     spoken, kept = told.group(0), told.group("kept") or ""
-    if kept and not (agent_in(kept) or re.search(r"[\d_]", kept)):
+    if kept and not (agent_in(kept) or rx.search(r"[\d_]", kept)):
         return intent  # "… record them as a decision": what that says is not a value; refused below
     kept = kept.strip()  # "… record them under requirements_engineer": the agent type stays a value
     if intent.body.endswith(spoken):
@@ -1234,7 +1235,7 @@ def _session_by_pronoun(
     """'sess_beta hit merge conflicts. Set its status to failed.', 'session s_1 is done, mark it
     finished': an update of 'it' where the one thing named is a session (no group anywhere)."""
     words = [w for s in sentences for w in words_of(s)] + words_of(body)
-    groups = {w[:-2] if w.endswith("'s") else w for w in words if GROUP_ID.match(re.sub(r"'s$", "", w))}
+    groups = {w[:-2] if w.endswith("'s") else w for w in words if GROUP_ID.match(rx.sub(r"'s$", "", w))}
     if verb in ("update", "write") and {"it", "its"} & set(words) and len(groups) == 1:
         # "changes are in for group_a - put it back to in_progress and bump the revision count"
         if verb == "update" or any(w in ("status", "revision", "in_progress", "back") for w in words):
@@ -1249,7 +1250,7 @@ def _session_by_pronoun(
         m.group(1).lower()
         for s in sentences
         for m in SESSION_SHAPE.finditer(s)
-        if session_like(m.group(1)) or re.fullmatch(r"(?i)s_\d+", m.group(1))
+        if session_like(m.group(1)) or rx.fullmatch(r"(?i)s_\d+", m.group(1))
     }
     if len(strong) == 1 and not groups and not any(w in ("group", "task", "groups") for w in words):
         return "update-session-status"  # "mark sess_beta failed": the one thing named is a session
@@ -1294,13 +1295,13 @@ def _stated_value(said: str, data: dict[str, Any]) -> re.Match[str] | None:
         alternation = "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in now)
         assigned = "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in stated["assigned"])
         before = r"(?<!\bthat )(?<!\bwhich )(?<!\bwho )\b"
-        _STATED["assigned"] = re.compile(
+        _STATED["assigned"] = rx.compile(
             before + r"(?:" + alternation + r")\s+(?:" + assigned + r")\s+(?:the\s+)?([^\s,;()]+)", re.I
         )
         said_now = "|".join(
             re.escape(w).replace(r"\ ", r"\s+") for w in now if "now" in w.split() and len(w.split()) > 1
         )
-        _STATED["now"] = re.compile(before + r"(?:" + said_now + r")\s+\S", re.I)
+        _STATED["now"] = rx.compile(before + r"(?:" + said_now + r")\s+\S", re.I)
     for sentence in SENTENCE_END.split(said):
         named = [w for w in words_of(sentence) if GROUP_ID.match(w)]
         sessions = [m.group(1) for m in SESSION_SHAPE.finditer(sentence)]
@@ -1324,7 +1325,7 @@ def _ruled_out(data: dict[str, Any]) -> Any:
     if not _RULED_OUT:
         words = "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in data["negated"]["words"])
         _RULED_OUT.append(
-            re.compile(
+            rx.compile(
                 r"(?i)(?:[,;(\u2014\u2013]|\s-)\s*(?:but\s+)?(?:" + words + r")\s+[^,;.()\u2014\u2013:]*"
             )
         )
@@ -1348,6 +1349,6 @@ def _states_a_new_value(head: str, data: dict[str, Any]) -> bool:
     values = {w for enum in enums for w, _ in enum_words(enum)}
     text = " ".join(words)
     return (
-        any(re.search(r"(?<![\w-])" + re.escape(v) + r"(?![\w-])", text) for v in values)
+        any(rx.search(r"(?<![\w-])" + re.escape(v) + r"(?![\w-])", text) for v in values)
         or "revision" in words
     )

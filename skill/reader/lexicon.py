@@ -22,7 +22,7 @@ from ..vocabulary import (
     argument_specs,
     normalise_agent_type,
 )
-from . import regex_cache
+from . import regex_cache as rx
 
 TYPE_CHECKING = False  # importing typing costs ~2 ms per process; annotations are strings anyway
 if TYPE_CHECKING:
@@ -37,7 +37,7 @@ _TABLES: dict[str, Any] | None = None
 # at import cost more than the rest of a request's work), so a process pays only for the patterns its own
 # text reaches. To add one, write ``NAME = Lazy(r"...", flags)`` where ``re.compile`` was; ``NAME.match(…)``,
 # ``.search``, ``.finditer``, ``.sub`` … work unchanged (a Lazy is no Pattern: ``NAME.sub(repl, text)``, never
-# ``re.sub(NAME, repl, text)``). ``needs=("x", "y")`` names literal strings of which every match contains one:
+# ``rx.sub(NAME, repl, text)``). ``needs=("x", "y")`` names literal strings of which every match contains one:
 # a text with none of them is answered "no match" without compiling (tests/test_requests_lazy_patterns.py
 # checks each ``needs`` against the pattern). Leave it out when unsure: it only saves time.
 class Lazy:
@@ -70,7 +70,7 @@ class Lazy:
         return self._compiled(name)
 
     def _compiled(self, name: str) -> Any:
-        compiled = regex_cache.compiled(*self._args)
+        compiled = rx.compiled(*self._args)
         for method in _NO_MATCH:  # the next NAME.match is a plain attribute: no lookup through here
             setattr(self, method, getattr(compiled, method))
         return getattr(compiled, name)
@@ -535,7 +535,7 @@ def asks_whether(sentence: str) -> bool:
 def asks_about_record(text: str) -> bool:
     """'Did you log it?', 'Has the PM state been saved?': a question in the text asking whether the record
     holds something, by the write verb that would have put it there (a read, asked)."""
-    return any(without_asked_writes(question) != question for question in re.findall(r"[^.!?\n]*\?", text))
+    return any(without_asked_writes(question) != question for question in rx.findall(r"[^.!?\n]*\?", text))
 
 
 def contents_asked(words: list[str], sentence: str, data: dict[str, Any]) -> list[str]:
@@ -569,7 +569,7 @@ def without_idioms(sentence: str) -> str:
     if not _IDIOMS:
         listed = tables()["idioms"]["phrases"]
         phrases = "|".join(re.escape(p).replace(r"\ ", r"\s+") for p in listed)
-        _IDIOMS.append(re.compile(r"(?i)(?<![\w-])(?:" + phrases + r")(?![\w-])"))
+        _IDIOMS.append(rx.compile(r"(?i)(?<![\w-])(?:" + phrases + r")(?![\w-])"))
         _IDIOMS.append({p.split()[-1] for p in listed})  # a cheap test before the pattern runs
     lowered = sentence.lower()
     if not any(word in lowered for word in _IDIOMS[1]):
@@ -599,7 +599,7 @@ def without_asked_writes(sentence: str) -> str:
         then = words_of(sentence[match.end() :])[:1]
         return "" if set(prior) & before or set(then) & after else match.group(0)
 
-    return re.sub(r"(?<![\w-])[A-Za-z]+(?![\w-])", dropped, sentence)
+    return rx.sub(r"(?<![\w-])[A-Za-z]+(?![\w-])", dropped, sentence)
 
 
 def agent_or_none(value: str) -> str | None:
@@ -649,7 +649,7 @@ def _untouched_patterns() -> list[Any]:
         record = r"(?:the\s+)?(?:session\s+)?" + _NEGATED_ID + r"(?:['\u2019]s)?"
         words = r"(?:\s+[\w-]+){0,3}?\s+"
         spec["_untouched"] = [
-            re.compile("(?i)" + pattern)
+            rx.compile("(?i)" + pattern)
             for pattern in (
                 r"\b(?:" + _alternation(spec["keep_off"]) + r")\s+" + record + r"(?![\w.:@+-])",
                 r"\b(?:"
@@ -726,7 +726,7 @@ def negated_ids(text: str) -> set[str]:
     to change ('sess_beta's group_b stays pending', 'leave sess_beta's group_a alone', 'don't touch s_2'):
     named, but never a value of the request."""
     words = "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in tables()["negated"]["words"])
-    found = re.finditer(
+    found = rx.finditer(
         r"(?i)\b(?:"
         + words
         + r")\s+(?:(?:the|in|for|of|on|from|to)\s+)*(?:session\s+)?([\w.:@+-]*[\d_][\w.:@+-]*)",
@@ -755,7 +755,7 @@ def is_placeholder(value: str, *, is_id: bool) -> bool:
     if text[:1] and text[0] in spec["marks"]:
         pattern = spec.get("_regex")
         if pattern is None:
-            pattern = spec["_regex"] = re.compile("(?:" + "|".join(spec["patterns"]) + ")", re.IGNORECASE)
+            pattern = spec["_regex"] = rx.compile("(?:" + "|".join(spec["patterns"]) + ")", re.IGNORECASE)
         if pattern.fullmatch(text):
             return True
     if not is_id:

@@ -47,6 +47,7 @@ import re
 
 from ..errors import RequestNotUnderstood
 from ..vocabulary import AGENT_TYPES, COMMANDS
+from . import regex_cache as rx
 from .lexicon import (
     AGENT_ID_SHAPE,
     GROUP_ID,
@@ -104,7 +105,7 @@ def _object_after(rest: str, data: dict[str, Any]) -> str | None:
     """'object' when the clause after a verb names what to act on (an operation noun, an id, a quoted or
     JSON value, a body after a colon), 'pronoun' when it only says "it" / "this", else None."""
     clause = _SENTENCE.split(rest, 1)[0]
-    body = re.search(r"[\"\u201c{]|:\s*\S|:\s*$", clause) is not None
+    body = rx.search(r"[\"\u201c{]|:\s*\S|:\s*$", clause) is not None
     words = words_of(clause)
     nouns, report, names = data["_noun"], data["_report"], data["_command_names"]
     if words and words[0] in _PRONOUNS:
@@ -161,7 +162,7 @@ def _heads_in(line: str, data: dict[str, Any]) -> Iterator[tuple[int, str, str, 
         if not size:
             continue
         verb = words[skipped + size - 1]
-        verb_end = re.search(r"(?i)(?<![\w'])" + re.escape(verb) + r"(?![\w'])", line[at:])
+        verb_end = rx.search(r"(?i)(?<![\w'])" + re.escape(verb) + r"(?![\w'])", line[at:])
         rest = line[at + verb_end.end() :] if verb_end else line[at:]
         if rest.lstrip().startswith(":") or _PARTICIPLE_HEADING.match(rest):
             continue  # "Note: staging is down.", "Run started: 10:14": a heading, not an imperative
@@ -233,7 +234,7 @@ def _body_only(rest: str, data: dict[str, Any]) -> bool:
     phrase of their own ("metrics:", "question for the PM later:"), not a word standing for the body
     ("the following:", "this:")."""
     clause = _SENTENCE.split(rest, 1)[0]
-    body = re.search(r"[\"\u201c{]|:\s*\S|:\s*$", clause)
+    body = rx.search(r"[\"\u201c{]|:\s*\S|:\s*$", clause)
     if body is None:
         return False
     words = words_of(clause)
@@ -276,7 +277,7 @@ def _signs_off(
         return False  # a content goes on over paragraphs: only what never is content ends it
     if lowered.startswith(tuple(data["sign_offs"])):
         return True
-    if not narrative or re.match(r"\s*[A-Za-z][\w '-]{0,30}:", text):
+    if not narrative or rx.match(r"\s*[A-Za-z][\w '-]{0,30}:", text):
         return False  # "Priority: high": a label, refused by name if the operation does not take it
     words = words_of(text)
     stores = data["_noun"].keys() | data["_report"] | _agent_words(data) | data["_verb"].keys()
@@ -306,8 +307,8 @@ def _closed(lines: list[str], data: dict[str, Any]) -> bool:
         match = LABEL_LINE.match(last)
         named = data["_label"].get(label_key(match.group(1)), []) if match else []
         return bool(named) and not COMMANDS_TEXT & set(named)  # "Status: completed" ends it; "Content: …" not
-    unquoted = re.sub(r"[\"\u201c][^\"\u201d]*[\"\u201d]|\{.*\}", "", lines[0])
-    return not re.search(r":(?:\s|$)", unquoted)
+    unquoted = rx.sub(r"[\"\u201c][^\"\u201d]*[\"\u201d]|\{.*\}", "", lines[0])
+    return not rx.search(r":(?:\s|$)", unquoted)
 
 
 def _paragraphs(lines: list[str]) -> list[list[int]]:
@@ -369,11 +370,11 @@ def _introduced(intro: str, data: dict[str, Any]) -> list[str] | None:
         r",|\(|\)|\s+and\s+|\s+(?=(?:on|at|in)\s+iteration\b|(?:in|of|for)\s+session\b"
         r"|(?:" + at_work + r")\s+(?:on|in)\s)"
     )
-    parts = [p.strip() for p in re.split(split, intro.strip().rstrip(".")) if p.strip()]
+    parts = [p.strip() for p in rx.split(split, intro.strip().rstrip(".")) if p.strip()]
     for part in parts:
         # "developer_2 working on sess_alpha": where the speaker works is the session
-        part = re.sub(r"(?i)^(?:" + at_work + r")\s+(?=(?:on|in)\s)", "", part)
-        bare = re.sub(r"(?i)^(?:the|a|an|our|your)\s+|\s+(?:agent|here)$", "", part).strip()
+        part = rx.sub(r"(?i)^(?:" + at_work + r")\s+(?=(?:on|in)\s)", "", part)
+        bare = rx.sub(r"(?i)^(?:the|a|an|our|your)\s+|\s+(?:agent|here)$", "", part).strip()
         iteration = _ITERATION.match(part)
         session = _SESSION.match(part)
         if iteration:
@@ -414,7 +415,7 @@ def introduction(lines: list[str], data: dict[str, Any]) -> list[str] | None:
         found = head_in(own.group("rest"), data)
         said = _introduced(own.group("intro"), data) if found and found[0] == 0 else None
         return [own.group("rest")] + said if said else None
-    told = re.match(r"(?P<said>.+[\"\u201d]\s*[.!]?)\s+(?P<head>\S[^\"\u201c\u201d]*)$", line)
+    told = rx.match(r"(?P<said>.+[\"\u201d]\s*[.!]?)\s+(?P<head>\S[^\"\u201c\u201d]*)$", line)
     if told:  # '… says: "…" Log it.'
         found = head_in(told.group("head"), data)
         says = _SAYS.match(told.group("said"))
@@ -449,7 +450,7 @@ def _lead_in(lines: list[str], data: dict[str, Any]) -> list[str] | None:
         return None
     line = filled[0].strip()
     head = head_in(line, data)
-    colon = re.match(r"(?P<lead>[^:\"\u201c{]+?):\s+(?P<rest>\S.*)$", line[head[0] :]) if head else None
+    colon = rx.match(r"(?P<lead>[^:\"\u201c{]+?):\s+(?P<rest>\S.*)$", line[head[0] :]) if head else None
     if colon is None or not _droppable(colon.group("lead"), data):
         return None  # "log group_b's verdict: …": a value in the lead-in is never dropped
     words = words_of(colon.group("lead"))
@@ -494,7 +495,7 @@ def _locate(lines: list[str], data: dict[str, Any]) -> list[str]:
         return in_report(lines, data) or lines
     at, start, what = head
     prefix = lines[at][:start]
-    if not re.search(r"[A-Za-z]", prefix):
+    if not rx.search(r"[A-Za-z]", prefix):
         start, prefix = 0, ""  # "**get session** …": emphasis, no words before the head
     if what == "pronoun" or (
         prefix.strip()
@@ -634,7 +635,7 @@ def _wish_head(lines: list[str], data: dict[str, Any]) -> tuple[int, int, str] |
             return None  # "need to …", "need help": no read named
         if any(word in data["_verb"] for word in words[size:]):
             return None  # "need the group marked completed": a write is never read from a wish
-        begin = re.search(r"(?<![\w'])" + re.escape(after) + r"(?![\w'])", line.lower())
+        begin = rx.search(r"(?<![\w'])" + re.escape(after) + r"(?![\w'])", line.lower())
         if begin is None or _object_after(line[begin.start() :], data) != "object":
             return None
         return at, begin.start(), "object"  # the read from its noun phrase on: "the task groups of s_1 …"
@@ -682,7 +683,7 @@ def _named_read(lines: list[str], data: dict[str, Any]) -> tuple[int, int, str] 
         return None
     line = lines[at]
     start = _POINTER.match(line).end()  # type: ignore[union-attr]  # every line matches (all optional)
-    lead = re.match(r"(?P<lead>[^:\"\u201c{\[]+?):\s+(?=\S)", line[start:])
+    lead = rx.match(r"(?P<lead>[^:\"\u201c{\[]+?):\s+(?=\S)", line[start:])
     if lead is not None:
         if not _droppable(lead.group("lead"), data):
             return None  # "group_a: token summary …": a value before the colon is the request's
@@ -710,7 +711,7 @@ def _points_back(clause: str, data: dict[str, Any]) -> bool:
     report for s_1' (a demonstrative or 'my'/'the' before a report noun, with no value after it); 'save this
     as PM state for s_1:' + JSON, 'log those 41,250 tokens' name what they act on themselves."""
     sentence = _SENTENCE.split(clause, 1)[0]
-    if re.search(r"[\"\u201c{]|:\s*\S|:\s*$", sentence):
+    if rx.search(r"[\"\u201c{]|:\s*\S|:\s*$", sentence):
         return bool(_BACK & set(words_of(sentence.split(":", 1)[0])))  # the value follows the colon or quote
     words = words_of(sentence)
     if _BACK & set(words):
@@ -874,7 +875,7 @@ def _polite_after_sentences(line: str, start: int, data: dict[str, Any]) -> bool
     if polite is None:
         return False
     prefix = line[:start]
-    ends = list(re.finditer(r"[.!?][\"')\]]*\s+", prefix))
+    ends = list(rx.finditer(r"[.!?][\"')\]]*\s+", prefix))
     if not ends:
         return False
     sentences, fragment = prefix[: ends[-1].end()], prefix[ends[-1].end() :]
@@ -916,9 +917,9 @@ def _gives_own(request: list[str], labelled: list[str], data: dict[str, Any]) ->
     for text in labelled:
         match = LABEL_LINE.match(text)
         names = set(data["_label"].get(label_key(match.group(1)), [])) & taken if match else set()
-        said = re.sub(r"(?<=\d),(?=\d{3})", "", match.group(2)).lower() if match else ""
+        said = rx.sub(r"(?<=\d),(?=\d{3})", "", match.group(2)).lower() if match else ""
         for name in names:
-            if name not in args or not re.search(
+            if name not in args or not rx.search(
                 r"(?<![\w.])" + re.escape(str(args[name]).lower()) + r"(?![\w.])", said
             ):
                 return False

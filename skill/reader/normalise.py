@@ -11,6 +11,7 @@ import json
 import re
 
 from ..vocabulary import AGENT_TYPES
+from . import regex_cache as rx
 from .lexicon import LABEL_LINE, Lazy, agent_or_none, agent_prefix, clean_scalar, label_key, refuse, tables
 from .locate import locate
 
@@ -48,7 +49,7 @@ def strip_preamble(lines: list[str], data: dict[str, Any]) -> list[str]:
     # "QA: group_a passed, mark it completed", "[developer_1] log this …": who speaks is not the operation
     who_shape = r"[A-Za-z][A-Za-z _-]{0,20}?|[A-Za-z]+_[A-Za-z0-9]+"
     speaker = r"(?:\s+(?:" + "|".join(re.escape(w) for w in data["speaker_words"]) + r"))?"
-    role = re.match(
+    role = rx.match(
         r"\s*(?:\[(?P<bracketed>" + who_shape + r")\]" + speaker + r"\s*:?"
         r"|(?P<named>" + who_shape + r")" + speaker + r"\s*:"
         r"|(?i:as)\s+(?:(?i:the|an?)\s+)?(?P<acting>" + who_shape + r")\s*,)\s+(?=\S)",
@@ -110,7 +111,7 @@ def request_label(lines: list[str], data: dict[str, Any]) -> list[str]:
                 return lines
             continue
         value = _strip_prefixes(match.group(2).strip(), data)
-        said = re.findall(r"[a-z][a-z_'’-]*", value.lower())
+        said = rx.findall(r"[a-z][a-z_'’-]*", value.lower())
         if not said:
             return lines
         nouns = [" ".join(said[:size]) for size in range(1, data["_noun_words"] + 1)]
@@ -209,11 +210,11 @@ def drop_fences(lines: list[str]) -> list[str]:
     for opening, closing in zip(fences[::2], fences[1::2]):
         info = lines[opening].strip().lstrip("`~").strip().lower()
         inner = [line.strip() for line in lines[opening + 1 : closing] if line.strip()]
-        wraps_value = not inner or inner[0][:1] in "{[" or re.match(r"(?i)(?:select|with)\b", inner[0])
+        wraps_value = not inner or inner[0][:1] in "{[" or rx.match(r"(?i)(?:select|with)\b", inner[0])
         whole = filled and opening == filled[0] and closing == filled[-1]
         if not whole and not wraps_value and (info not in _UNWRAPPED or _after_prose(lines, opening)):
             keep.update((opening, closing))
-        elif inner and re.match(r"(?i)(?:select|with)\b", inner[0]):
+        elif inner and rx.match(r"(?i)(?:select|with)\b", inner[0]):
             ends.add(closing)  # the statement ends at its fence: a line after it is no more SQL
     return [
         "" if i in ends else line

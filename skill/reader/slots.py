@@ -15,6 +15,7 @@ import re
 
 from ..errors import RequestNotUnderstood
 from ..vocabulary import AGENT_TYPES, COMMANDS, ENUMS, argument_specs
+from . import regex_cache as rx
 from .lexicon import (
     AGENT_ID_SHAPE,
     CONFIG_KEY,
@@ -73,9 +74,9 @@ class Slots:
     ) -> str | None:
         """The first token captured by any pattern (in pattern order) that is not a stop word."""
         for pattern in patterns:
-            for match in re.finditer(pattern, self.text if text is None else text, re.IGNORECASE):
+            for match in rx.finditer(pattern, self.text if text is None else text, re.IGNORECASE):
                 token = clean_token(match.group(1))
-                if re.match(r"[A-Za-z][\w-]*=", token):
+                if rx.match(r"[A-Za-z][\w-]*=", token):
                     continue  # "skill output session_id=s_1, skill_name=lint": a labelled value, not this one
                 if token and not any(c.isalnum() for c in token):
                     continue  # "update task group → group_a": a separator, no value
@@ -85,7 +86,7 @@ class Slots:
 
     def number(self, patterns: list[str]) -> str | None:
         for pattern in patterns:
-            match = re.search(pattern, self.text, re.IGNORECASE)
+            match = rx.search(pattern, self.text, re.IGNORECASE)
             if match:
                 return match.group(1).replace(" ", "")
         return None
@@ -145,7 +146,7 @@ def fill_slots(command: str, text: str, raw: dict[str, Any]) -> list[RequestNotU
     makes the request unclear, to refuse once the lists are checked (a list is the better reason)."""
     # the command's own name ("get-skill-output test_coverage for s_1") says the operation, no value
     if command in text:  # the pattern is the name itself: no other text needs it compiled
-        text = re.sub(r"(?<![\w-])" + re.escape(command) + r"(?![\w-])", command.replace("-", " "), text)
+        text = rx.sub(r"(?<![\w-])" + re.escape(command) + r"(?![\w-])", command.replace("-", " "), text)
     slots = Slots(command, text, raw)
     for each in RULES:
         if each.applies(slots):
@@ -176,13 +177,13 @@ def command_line_flags(s: Slots) -> None:
         return None
     for name, spec in s.specs.items():
         for flag in spec.get("flags", ()):
-            match = re.search(r"(?:^|\s)" + re.escape(flag) + r"(?:=|\s+)" + TOKEN, s.text)
+            match = rx.search(r"(?:^|\s)" + re.escape(flag) + r"(?:=|\s+)" + TOKEN, s.text)
             if match and s.want(name):
                 s.raw[name] = True if spec["type"] == "flag" else match.group(1)
             elif (
                 spec["type"] == "flag"
                 and s.want(name)
-                and re.search(r"(?:^|\s)" + re.escape(flag) + r"\b", s.text)
+                and rx.search(r"(?:^|\s)" + re.escape(flag) + r"\b", s.text)
             ):
                 s.raw[name] = True
     return None
@@ -192,7 +193,7 @@ def _texts_masked(text: str) -> str:
     """The text with its quoted texts blanked ('"waiting for the session schema"' names no session); a
     quoted single word ('session "s_1"') stays: it may be the id."""
     quoted = r"[\"\u201c][^\"\u201d\s][^\"\u201d\n]*\s[^\"\u201d\n]*[^\"\u201d\s][\"\u201d]"
-    return re.sub(quoted, lambda m: " " * len(m.group(0)), text)
+    return rx.sub(quoted, lambda m: " " * len(m.group(0)), text)
 
 
 @rule("session_id")
@@ -211,7 +212,7 @@ def session_after_its_word(s: Slots) -> str | None:
         and s.write
         and token[:1] not in s.data["placeholders"]["marks"]  # '<current session>': a placeholder
         and not any(c.isdigit() or c in "_-.:" for c in token)
-        and re.search(r"\bsession(?:[ _-]?id)?\s*[:=#]?\s*" + re.escape(token) + r"\s+[A-Za-z0-9]", s.text)
+        and rx.search(r"\bsession(?:[ _-]?id)?\s*[:=#]?\s*" + re.escape(token) + r"\s+[A-Za-z0-9]", s.text)
     ):
         # "for session sess beta": a word, then more words; an id written with a space is not an id
         raise refuse(
@@ -275,7 +276,7 @@ def mode_before_its_word(s: Slots) -> str | None:
 def any_word_before_mode(s: Slots) -> str | None:
     """'in turbo mode': a mode was meant; validation lists the allowed ones."""
     skip = s.data["_articles"] | s.data["_qualifiers"]
-    before = [w for w in re.findall(r"\b([\w-]+)\s+mode\b", s.text, re.IGNORECASE) if w.lower() not in skip]
+    before = [w for w in rx.findall(r"\b([\w-]+)\s+mode\b", s.text, re.IGNORECASE) if w.lower() not in skip]
     return before[0] if before else None
 
 
@@ -357,7 +358,7 @@ def group_name(s: Slots) -> str | None:
         r"""\(([^()]+)\)""",
     ]
     for pattern in patterns:
-        for match in re.finditer(pattern, s.text):
+        for match in rx.finditer(pattern, s.text):
             value = match.group(1).strip().rstrip(".").strip("\"\u201c\u201d'")
             if pattern.startswith(r"\(") and (
                 agent_or_none(value) in AGENT_TYPES["documented"] or agent_in(value)
@@ -366,7 +367,7 @@ def group_name(s: Slots) -> str | None:
             if value:
                 return value
     rest = (after_colon(s.text) or "").strip()
-    if rest and not re.search(r"[\"\u201c(:,;=]", rest) and len(rest.split()) <= 6 and "\n" not in rest:
+    if rest and not rx.search(r"[\"\u201c(:,;=]", rest) and len(rest.split()) <= 6 and "\n" not in rest:
         return rest  # "create task group group_d in s_1: Refund flow"
     return None
 
@@ -408,9 +409,9 @@ def status_after_marker(s: Slots) -> str | None:
 
 def _set_to(s: Slots) -> str | None:
     """'set group_a in s_1 to blocked': a status was meant (never an agent or a session: 'assign … to')."""
-    match = re.search(r"\b(?:set|move|change|put)\b[^.\n:]{0,40}?\bto\s+" + TOKEN, s.text, re.IGNORECASE)
+    match = rx.search(r"\b(?:set|move|change|put)\b[^.\n:]{0,40}?\bto\s+" + TOKEN, s.text, re.IGNORECASE)
     token = clean_token(match.group(1)) if match else ""
-    if match and re.search(r"(?i)review|verdict|revision", match.group(0)):
+    if match and rx.search(r"(?i)review|verdict|revision", match.group(0)):
         return None  # "set the review status to approved": the verdict's, not the status
     if (
         not token
@@ -441,7 +442,7 @@ def assignee(s: Slots) -> str | None:
 
 def _handed_to(s: Slots) -> str | None:
     """'hand it over to developer_9', 'give it to qa_1': the agent the group goes to, only an agent id."""
-    for match in re.finditer(hand_over_pattern(s.words("hand_over")), s.text, re.IGNORECASE):
+    for match in rx.finditer(hand_over_pattern(s.words("hand_over")), s.text, re.IGNORECASE):
         token = clean_token(match.group(1))
         if agent_prefix(token.lower()) is not None and AGENT_ID_SHAPE.fullmatch(token.lower()):
             return token
@@ -450,7 +451,7 @@ def _handed_to(s: Slots) -> str | None:
 
 def _assigned_agent(s: Slots) -> str | None:
     """'assign developer_1': an agent id right after the verb (no 'to'), and only an agent id."""
-    match = re.search(r"\bassign(?:ed)?\s+(?:it\s+|this\s+)?" + TOKEN, s.text, re.IGNORECASE)
+    match = rx.search(r"\bassign(?:ed)?\s+(?:it\s+|this\s+)?" + TOKEN, s.text, re.IGNORECASE)
     token = clean_token(match.group(1)) if match else ""
     return token if agent_prefix(token.lower()) is not None else None
 
@@ -462,9 +463,9 @@ def revision_bump(s: Slots) -> bool | None:
         return None
     words = s.words("revision_bump")
     owner = r"(?:the\s+|its\s+|their\s+|(?:the\s+)?[\w.-]+['\u2019]s\s+)?"  # "bump group_b's revision count"
-    bumped = re.search(
+    bumped = rx.search(
         r"\b(?:" + words + r")\w*\s+" + owner + "revision", s.text, re.IGNORECASE
-    ) or re.search(
+    ) or rx.search(
         # "Revision count for group_auth in s_1: bump it by one": the count named first, then bumped as "it"
         # (by one, or by nothing said: a bump by another amount is no increment, and the count is refused)
         r"\brevision[ _-]?count\b.*?\b(?:" + words + r")\w*\s+(?:it|that)\b"
@@ -474,7 +475,7 @@ def revision_bump(s: Slots) -> bool | None:
     )
     if bumped is None:
         return None
-    said = re.search(
+    said = rx.search(
         r"\brevision[ _-]?count\b[^.\n]{0,40}?(?:\b(to|is)\b|[=:])\s*[+-]?\d", s.text, re.IGNORECASE
     )
     if said is not None and (said.group(1) or "").lower() == "is":
@@ -507,17 +508,17 @@ def revision_number(s: Slots) -> str | None:
 def review_verdict(s: Slots) -> str | None:
     """'approved', 'changes requested', or whatever follows 'review status … to' (validation checks it)."""
     match = None
-    for found in re.finditer(
+    for found in rx.finditer(
         r"\b(approved|changes[ _-]requested|request(?:ed)? changes)\b", s.text, re.IGNORECASE
     ):
-        clauses = re.split(r"[;.:\u2013\u2014]|\s-\s", s.text[: found.start()])
+        clauses = rx.split(r"[;.:\u2013\u2014]|\s-\s", s.text[: found.start()])
         if len(clauses) > 1 and _said_by_someone(clauses[-1], s):
             continue  # "…; the PM approved": who approved what, told; not the group's review status
         match = found
         break
     if match is None:  # "set the review status of group_a to LGTM": let validation list the values
         # (within its clause: "… passes review; mark group_a as completed" says the status after the ';')
-        match = re.search(
+        match = rx.search(
             r"\b(?:review(?:[ _-]status)?|verdict)\b[^.;\n\u2013\u2014]{0,40}?(?:\bto|\bas|\bis|=|:)\s*"
             + TOKEN,
             s.text,
@@ -548,13 +549,13 @@ def limit_count(s: Slots) -> str | None:
     if quoted is not None:  # 'run query "SELECT … LIMIT 5" with limit 50': the words around the quote
         s = Slots(s.command, s.text[: quoted.start()] + " " + s.text[quoted.end() :], s.raw)
     elif s.command == "query":  # "query SELECT … LIMIT 5": the statement's own LIMIT is the statement's
-        before, *statement = re.split(r"(?i)\bselect\b", s.text, maxsplit=1)
+        before, *statement = rx.split(r"(?i)\bselect\b", s.text, maxsplit=1)
         tail = sql_tail(statement[0], s.data) if statement else None  # "… with limit 25": the request's
         s = Slots(s.command, before + (" " + tail.group(0) if tail else ""), s.raw)
     # "skipping the first 100 entries and showing 50": the entries skipped are the offset, not the limit
-    skipped = re.sub(_offset_pattern(s), " ", s.text, flags=re.IGNORECASE)
+    skipped = rx.sub(_offset_pattern(s), " ", s.text, flags=re.IGNORECASE)
     # "the last 2 hours": a span of time, no count of rows (the number, read by nothing, is refused)
-    skipped = re.sub(NUMBER + r"\s*(?:" + s.words("time_units") + r")\b", " ", skipped, flags=re.IGNORECASE)
+    skipped = rx.sub(NUMBER + r"\s*(?:" + s.words("time_units") + r")\b", " ", skipped, flags=re.IGNORECASE)
     if skipped != s.text:
         s = Slots(s.command, skipped, s.raw)
     found = s.number(
@@ -572,7 +573,7 @@ def limit_count(s: Slots) -> str | None:
     if found is None:  # "give me ten entries", "the last twenty": a count spelled out
         spelled = s.data["slots"]["number_words"]
         words = "|".join(spelled)
-        match = re.search(
+        match = rx.search(
             r"\b(?:(?:" + s.words("limit_before") + r")\s+(" + words + r")\b|(" + words + r")\s+(?:\w+\s+)?"
             r"(?:" + s.words("limit_nouns") + r")\b)",
             s.text,
@@ -604,7 +605,7 @@ def _misspelt_label(arg: str) -> Callable[[Slots], str | None]:
         """'limt 7', 'ofset 20': a word no dictionary of the reader knows, one edit from a label of one
         count of the operation (same first letter), right before a number: that label's value."""
         counts = [n for n, spec in s.specs.items() if spec["type"] in ("row_limit", "count")]
-        for match in re.finditer(r"(?<![\w-])([A-Za-z]{3,})\s*[:=]?\s*" + NUMBER, strip_quoted(s.text)):
+        for match in rx.finditer(r"(?<![\w-])([A-Za-z]{3,})\s*[:=]?\s*" + NUMBER, strip_quoted(s.text)):
             word = match.group(1).lower()
             if is_known_word(word):
                 continue
@@ -629,7 +630,7 @@ for _count in sorted(_COUNTS):
 @rule("since")
 def since_time(s: Slots) -> str | None:
     """'since 2025-01-12 14:00', 'since yesterday' too (validation refuses it)."""
-    match = re.search(
+    match = rx.search(
         r"\b(?:" + s.words("since") + r")\s+"
         r"(\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?)?"
         r"(?:\s?(?:Z|UTC|[+-]\d{2}:?\d{2}))?)",
@@ -637,7 +638,7 @@ def since_time(s: Slots) -> str | None:
         re.IGNORECASE,
     )
     if match is None:  # "since yesterday": not a time the vocabulary reads; validation says so
-        match = re.search(r"\b(?:since|after)\s+(?!the\b|a\b|an\b)([^\s,;()]+)", s.text, re.IGNORECASE)
+        match = rx.search(r"\b(?:since|after)\s+(?!the\b|a\b|an\b)([^\s,;()]+)", s.text, re.IGNORECASE)
     return match.group(1) if match else None
 
 
@@ -659,14 +660,14 @@ def agent_id(s: Slots) -> str | None:
     if token is None:
         # "for agent sess_beta_qa (type qa)": an identifier right after "agent" is the agent's id, whatever
         # its prefix (an agent type there is the type: "agent tech_lead")
-        for match in re.finditer(r"\bagent\s+" + TOKEN, strip_quoted(s.text), re.IGNORECASE):
+        for match in rx.finditer(r"\bagent\s+" + TOKEN, strip_quoted(s.text), re.IGNORECASE):
             named = clean_token(match.group(1))
             known = (
                 set(AGENT_TYPES["documented"])
                 | set(AGENT_TYPES["aliases"])
                 | set(s.data["agent_roles"]["roles"])
             )
-            if re.search(r"[_\d]", named) and named.lower() not in known and re.match(r"[A-Za-z]", named):
+            if rx.search(r"[_\d]", named) and named.lower() not in known and rx.match(r"[A-Za-z]", named):
                 return named
     if token is None:
         given = {str(v) for v in s.raw.values()}
@@ -682,7 +683,7 @@ def agent_type_quoted(s: Slots) -> str | None:
     rules that read words)."""
     spellings = [w for w in s.data["labels"]["agent_type"] if " " in w]
     labels = "|".join(re.escape(w).replace(r"\ ", r"[\s_-]+") for w in spellings)
-    match = re.search(
+    match = rx.search(
         r"\b(?:" + labels + r")\s*(?:[:=]|\bis\b|\bof\b)?\s*[\"\u201c]([^\"\u201d\n]{1,60})[\"\u201d]",
         s.text,
         re.IGNORECASE,
@@ -696,7 +697,7 @@ def reporting_role(s: Slots) -> str | None:
     if agent_in(strip_quoted(s.text)) is not None:
         return None
     reported = sorted(s.data["_report"] | set(s.data["slots"]["report_entries"]))
-    role = re.search(
+    role = rx.search(
         r"\b(?:"
         + s.words("role_determiners")
         + r")\s+([a-z]{3,})(?:'s)?\s+(?:"
@@ -712,7 +713,7 @@ def reporting_role(s: Slots) -> str | None:
 @rule("agent_type", writes_only=True)
 def speaking_as(s: Slots) -> str | None:
     """'…, as the PM: …', 'log this as QA': the role the agent writes as is the interaction's."""
-    for match in re.finditer(
+    for match in rx.finditer(
         r"\bas\s+(?:the\s+|a\s+|an\s+|our\s+)?([A-Za-z][\w-]*(?:\s+[A-Za-z][\w-]*){0,2})", s.text
     ):
         named = agents_in(match.group(1), first_only=True)
@@ -756,7 +757,7 @@ def quoted_requirements(s: Slots) -> str | None:
 
 
 def _quoted_after(s: Slots, words: str) -> str | None:
-    match = re.search(
+    match = rx.search(
         r"\b(?:" + s.words(words) + r")\s*[:=]?\s*[\"\u201c]([^\"\u201d]+)[\"\u201d]", s.text, re.IGNORECASE
     )
     return match.group(1) if match else None
@@ -770,7 +771,7 @@ def agent_named_as_such(s: Slots) -> str | None:
     text = strip_quoted(s.text)
     roles = s.data["agent_roles"]
     determiners = s.words("role_determiners") + r"|from|by"
-    for match in re.finditer(
+    for match in rx.finditer(
         r"\b(?:" + determiners + r")\s+([a-z][a-z0-9]*(?:[_-][a-z0-9]+)*)(?:['\u2019]s)?\s+agent\b"
         r"(?!['\u2019]s)(?![\s_-]*(?:ids?|types?)\b)",
         text,
@@ -791,7 +792,7 @@ def agent_named_as_such(s: Slots) -> str | None:
         return None
     speakers = "|".join(re.escape(w) for w in roles["speakers"])
     reported = "|".join(re.escape(w) for w in sorted(s.data["_report"]))
-    spoken = re.search(
+    spoken = rx.search(
         r"\bfrom\s+(?:the\s+|our\s+)?(" + speakers + r")\b(?!['\u2019]s|\s+(?:snapshot|data)\b)"
         r"|\b(?:" + s.words("role_determiners") + r")\s+(" + speakers + r")\s+(?:" + reported + r")\b",
         text,
@@ -836,7 +837,7 @@ def agent_type_named(s: Slots) -> str | None:
         # "logs for s_1, agent qa, agent developer": a read filters by one agent type; two, each after
         # its label, are a list (one request for each), never the first with the second dropped
         after_label = r"(?i)\bagent(?:[\s_-]?type)?\s*[:=]?\s*([A-Za-z][\w-]*(?:\s+lead)?)"
-        said = (agent_or_none(m.group(1)) for m in re.finditer(after_label, s.text))
+        said = (agent_or_none(m.group(1)) for m in rx.finditer(after_label, s.text))
         labelled = {agent for agent in said if agent is not None}
         if len(labelled) > 1:
             raise refuse(
@@ -866,7 +867,7 @@ def token_count(s: Slots) -> str | None:
     )
     if number is None and s.command == "log-tokens":
         # "log token usage — s_1 — qa — 1,800": the one number that is no part of an id
-        numbers = re.findall(NUMBER, strip_quoted(s.text))
+        numbers = rx.findall(NUMBER, strip_quoted(s.text))
         if len(numbers) == 1:
             number = numbers[0].replace(" ", "")
     return number
@@ -877,7 +878,7 @@ def grouped_by(s: Slots) -> str | None:
     """'per agent', 'by agent id', 'grouped by agent_type'."""
     said = [
         m.group(1)
-        for m in re.finditer(
+        for m in rx.finditer(
             r"\b(?:" + s.words("by") + r")\s+(?:the\s+)?(?:(?:each|every|all)\s+)?"
             r"(agent[ _-]?ids?|agent[ _-]?types?|agent|[\w-]+)\b",
             s.text,
@@ -886,9 +887,9 @@ def grouped_by(s: Slots) -> str | None:
         if m.group(1).lower() not in s.data["_articles"]
     ]
     # "split across agent types": the grouping named in the plural is the same grouping
-    said = [w[:-1] if re.fullmatch(r"(?i)agent[ _-]?(?:ids|types)", w) else w for w in said]
+    said = [w[:-1] if rx.fullmatch(r"(?i)agent[ _-]?(?:ids|types)", w) else w for w in said]
     # "each agent (by agent id)": the grouping said in full says which one "agent" alone meant
-    full = list(dict.fromkeys(re.sub(r"[ _-]", "_", w.lower()) for w in said if w.lower() != "agent"))
+    full = list(dict.fromkeys(rx.sub(r"[ _-]", "_", w.lower()) for w in said if w.lower() != "agent"))
     if len(full) > 1:
         raise refuse(
             f"the request names several groupings ({', '.join(full)}); token-summary takes one (By: …)",
@@ -914,14 +915,14 @@ def skill_name(s: Slots) -> str | None:
     known = s.data["known_names"]["skill_name"]
     labelled = _skill_labelled(s)
     for words in sorted(known, key=len, reverse=True):
-        if re.search(r"\b" + re.escape(words) + r"\s+(?:skill\s+)?(?:" + outputs + r")\b", lowered):
+        if rx.search(r"\b" + re.escape(words) + r"\s+(?:skill\s+)?(?:" + outputs + r")\b", lowered):
             return _skill_agreed(s, labelled, str(known[words]))
     if labelled is not None:
         # "store the test report as skill output — skill name pytest_report": the label says the name;
         # a word before "report" only describes it, but another identifier there is a second name
         described = [
             clean_token(m.group(1))
-            for m in re.finditer(TOKEN + r"\s+(?:skill\s+)?(?:" + outputs + r")\b", s.text, re.IGNORECASE)
+            for m in rx.finditer(TOKEN + r"\s+(?:skill\s+)?(?:" + outputs + r")\b", s.text, re.IGNORECASE)
         ]
         for token in described:
             if "_" in token and token.lower() != labelled.lower():
@@ -938,7 +939,7 @@ def skill_name(s: Slots) -> str | None:
         return labelled
     before = [
         clean_token(m.group(1))
-        for m in re.finditer(TOKEN + r"\s+(?:skill\s+)?(?:" + outputs + r")\b", s.text, re.IGNORECASE)
+        for m in rx.finditer(TOKEN + r"\s+(?:skill\s+)?(?:" + outputs + r")\b", s.text, re.IGNORECASE)
     ]
     before = list(dict.fromkeys(t for t in before if t and t.lower() not in s.data["_stop"]))
     named = [t for t in before if "_" in t]
@@ -959,7 +960,7 @@ def skill_name(s: Slots) -> str | None:
     if (
         found
         and SESSION_SHAPE.fullmatch(found)
-        and re.search(
+        and rx.search(
             r"(?i)\bskill\s+(?:outputs?|results?)\s+(?:for|of)\s+[`\"'\u201c\u2018]?" + re.escape(found),
             s.text,
         )
@@ -974,15 +975,15 @@ def _skill_labelled(s: Slots) -> str | None:
     outputs = s.words("skill_outputs")
     # "… as skill output secret_scan for s_1": an identifier right after "skill output" names the skill
     names: list[str] = []
-    after = re.search(r"\bskill\s+(?:outputs?|results?)\s+" + TOKEN, s.text, re.IGNORECASE)
+    after = rx.search(r"\bskill\s+(?:outputs?|results?)\s+" + TOKEN, s.text, re.IGNORECASE)
     if after:
         token = clean_token(after.group(1))
         if "_" in token and not (session_like(token) or token.lower().startswith(("s_", "s-"))):
             names.append(token)
-    for match in re.finditer(r"\bskill(?:[ _-]?name)?\s*(?:[:=]|\bis\b)?\s*" + TOKEN, s.text, re.IGNORECASE):
+    for match in rx.finditer(r"\bskill(?:[ _-]?name)?\s*(?:[:=]|\bis\b)?\s*" + TOKEN, s.text, re.IGNORECASE):
         token = clean_token(match.group(1))
         said = match.group(0).lower()
-        if not token or re.fullmatch(outputs, token, re.IGNORECASE) or token.lower() in s.data["_stop"]:
+        if not token or rx.fullmatch(outputs, token, re.IGNORECASE) or token.lower() in s.data["_stop"]:
             continue
         if "name" in said or ":" in said or "=" in said or "_" in token:
             names.append(token)
@@ -1015,15 +1016,15 @@ def config_key(s: Slots) -> str | None:
     config = s.words("config")
     lowered = s.text.lower()
     for words, key in s.data["known_names"]["key"].items():
-        if re.search(r"\b" + re.escape(words) + r"\b", lowered):
+        if rx.search(r"\b" + re.escape(words) + r"\b", lowered):
             return str(key)  # "the skills config": skills_config
-    sole = re.fullmatch(
+    sole = rx.fullmatch(
         r"[`\"'\u201c\u2018]?([A-Za-z][\w.-]*)[`\"'\u201d\u2019]?",
         (after_colon(s.text) or "").strip().rstrip(".?!"),
     )
     if sole:
         return sole.group(1)  # "Config lookup: `testing_config`": one name after the colon is the key
-    named = re.search(
+    named = rx.search(
         r"(?<![\w.-])[`\"'\u201c\u2018]?([A-Za-z][\w.-]*_[\w.-]*)[`\"'\u201d\u2019]?\s+(?:" + config + r")\b",
         s.text,
         re.IGNORECASE,
@@ -1034,7 +1035,7 @@ def config_key(s: Slots) -> str | None:
         after = s.first_token(
             [r"\b(?:" + config + r")\b(?:\s+key)?\s*(?:for|=|:|named|called|under)?\s*" + TOKEN]
         )
-        if after is None or not re.search(r"[_\d]", after) or after.lower() == named.group(1).lower():
+        if after is None or not rx.search(r"[_\d]", after) or after.lower() == named.group(1).lower():
             keys = {w for w in words_of(s.text) if CONFIG_KEY.match(w)} | {named.group(1).lower()}
             if len(keys) > 1:  # "what does the testing_config config say about skills_config?"
                 raise refuse(
@@ -1060,7 +1061,7 @@ def config_value_after_to(s: Slots) -> str | None:
     """'set config max_parallel_developers to 4', 'set config key deploy_freeze to true': a number or a
     JSON word ending the sentence after 'to' is the value written (the vocabulary then says whether a
     configuration takes it: it takes an object, so these are refused as such, never dropped)."""
-    match = re.search(r"\bto\s+(-?\d+(?:\.\d+)?|true|false|null)\s*[.!]?\s*$", s.text, re.IGNORECASE)
+    match = rx.search(r"\bto\s+(-?\d+(?:\.\d+)?|true|false|null)\s*[.!]?\s*$", s.text, re.IGNORECASE)
     return match.group(1).lower() if match else None
 
 
@@ -1101,14 +1102,14 @@ def session_after_preposition(s: Slots) -> str | None:
     preposition (writes take only for/in/on/within/into), never a group, agent or already used value."""
     taken = s.taken()
     prepositions = s.words("session_prepositions_write" if s.write else "session_prepositions_read")
-    for match in re.finditer(
+    for match in rx.finditer(
         r"\b(?:" + prepositions + r")\s+(?:the\s+)?(?:session\s+)?" + TOKEN,
         _texts_masked(s.text),
         re.IGNORECASE,
     ):
         token = clean_token(match.group(1))
         looks_like_id = any(c.isdigit() or c == "_" for c in token)
-        if token.isdigit() and re.match(r"\s+[A-Za-z]", s.text[match.end() :]):
+        if token.isdigit() and rx.match(r"\s+[A-Za-z]", s.text[match.end() :]):
             continue  # "green for 50 runs": a count of something, not a session
         if GROUP_ID.match(token.lower()) or (s.write and agent_prefix(token.lower()) is not None):
             continue
@@ -1142,12 +1143,12 @@ def session_shaped(s: Slots) -> str | None:
 @rule("sql", commands=("query",))
 def select_statement(s: Slots) -> str | None:
     """'run this query: SELECT …': the text from the first SELECT or WITH that opens a line."""
-    match = re.search(r"(?im)^\s*((?:select|with)\b[\s\S]*)", s.text)
+    match = rx.search(r"(?im)^\s*((?:select|with)\b[\s\S]*)", s.text)
     quoted = _quoted_statement(s)
     if match is None and quoted is not None:  # 'run query "SELECT …" with limit 50': the quote is the SQL
         return next(group for group in quoted.groups() if group is not None)
     if match is None:  # "query SELECT …", "run: SELECT …": the statement after the verb on the same line
-        match = re.search(
+        match = rx.search(
             r"(?i)(?:\b(?:" + s.words("sql_before") + r")\b\s*:?|:)\s*(select\b[\s\S]*)", s.text
         )
     if match is None:
@@ -1206,7 +1207,7 @@ def sql_prose_tail(statement: str, data: dict[str, Any]) -> re.Match[str] | None
 def _quoted_statement(s: Slots) -> re.Match[str] | None:
     """'run query "SELECT … WHERE status = 'failed'" with limit 50': a SELECT in double quotes or backticks
     after the verb; the statement is the quote's, the words after it are the request's."""
-    match = re.search(
+    match = rx.search(
         r"(?i)(?:\b(?:" + s.words("sql_before") + r")\b\s*:?|:)\s*"
         r"(?:\"((?:select|with)\b[^\"]*)\"|\u201c((?:select|with)\b[^\u201d]*)\u201d|`((?:select|with)\b[^`]*)`)",
         s.text,
@@ -1214,7 +1215,7 @@ def _quoted_statement(s: Slots) -> re.Match[str] | None:
     if match is None:
         return None
     # only a row limit may follow ("with limit 50", "limit 10 rows"); any other words are refused unread
-    rest = [w for w in re.split(r"[\s,.!?()]+", s.text[match.end() :].lower()) if w]
+    rest = [w for w in rx.split(r"[\s,.!?()]+", s.text[match.end() :].lower()) if w]
     said = set(s.data["slots"]["quoted_sql_tail"])
     return match if all(w in said or w.replace(",", "").isdigit() for w in rest) else None
 
@@ -1231,7 +1232,7 @@ def status_in(text: str, enum: str, group_id: str | None) -> str | None:
             r"(?<![\w-])(?<![-\u2013\u2014:;,.] it )(?<![-\u2013\u2014:;,.] they )"
             r"(?<!because it )(?<!since it )" + re.escape(word).replace(r"\ ", r"[\s_-]+") + r"(?![\w-])"
         )
-        for match in re.finditer(pattern, lowered):
+        for match in rx.finditer(pattern, lowered):
             if not _said_of_a_verdict(lowered[: match.start()]):
                 return value
     return None
@@ -1242,7 +1243,7 @@ def _said_of_a_verdict(before: str) -> bool:
     (it follows the review, its object and auxiliaries only), never the group's status."""
     subjects = "|".join(re.escape(w) for w in tables()["slots"]["verdict_subjects"])
     return (
-        re.search(
+        rx.search(
             r"\b(?:"
             + subjects
             + r")\b(?:\s+(?:of|for|on)(?:\s+(?:the|this|that|task|group))*(?:\s+[\w-]+)?)?"
@@ -1255,24 +1256,24 @@ def _said_of_a_verdict(before: str) -> bool:
 
 def state_type_in(text: str, data: dict[str, Any]) -> str | None:
     known = data["known_names"]["state_type"]
-    text = re.sub(r"(?<=\w)['\u2019]s\b", "", text)  # "the orchestrator's state"
-    match = re.search(r"\bstate\s*\(\s*([A-Za-z][\w-]*)\s*\)", text)  # "save state (pm)"
+    text = rx.sub(r"(?<=\w)['\u2019]s\b", "", text)  # "the orchestrator's state"
+    match = rx.search(r"\bstate\s*\(\s*([A-Za-z][\w-]*)\s*\)", text)  # "save state (pm)"
     if match:
         return agent_or_none(match.group(1)) or match.group(1)
     lowered = text.lower()
     for words, value in known.items():
-        if re.search(r"\b" + re.escape(words) + r"\s+state\b", lowered):
+        if rx.search(r"\b" + re.escape(words) + r"\s+state\b", lowered):
             return str(value)
     match = (
-        re.search(r"\bstate[ _-]?type\s*[:=]?\s*" + TOKEN, text, re.IGNORECASE)
-        or re.search(r"\bstate\s+(?:of\s+)?(?:type|kind)\s+" + TOKEN, text, re.IGNORECASE)
-        or re.search(r"(?:^|[,;(]\s*|:\s*)type\s*[:=]?\s*" + TOKEN, text, re.IGNORECASE)
+        rx.search(r"\bstate[ _-]?type\s*[:=]?\s*" + TOKEN, text, re.IGNORECASE)
+        or rx.search(r"\bstate\s+(?:of\s+)?(?:type|kind)\s+" + TOKEN, text, re.IGNORECASE)
+        or rx.search(r"(?:^|[,;(]\s*|:\s*)type\s*[:=]?\s*" + TOKEN, text, re.IGNORECASE)
     )
     if match:
         return clean_token(match.group(1))
     # "get state orchestrator for s_1", "save state deployment for s_1: {…}", "save state orchestrator {…} in
     # session s_1": the type right after "state", before a preposition or the JSON
-    match = re.search(
+    match = rx.search(
         r"\bstate\s+([A-Za-z][\w-]*)\s*(?:\s(?:for|of|in|from|on)\b|(?=\{))", text, re.IGNORECASE
     )
     if match:
@@ -1284,7 +1285,7 @@ def state_type_in(text: str, data: dict[str, Any]) -> str | None:
         if named.lower() not in data["_stop"] and named.lower() not in data["_verb"]:
             return agent_or_none(named) or _sentence_case(named)
     # "the PM state", "latest orchestrator state", "the Tech Lead state"
-    match = re.search(r"([A-Za-z][\w-]*(?:\s+[A-Za-z][\w-]*)?)\s+state\b", text)
+    match = rx.search(r"([A-Za-z][\w-]*(?:\s+[A-Za-z][\w-]*)?)\s+state\b", text)
     if match:
         words = match.group(1)
         agent = agent_in(words)

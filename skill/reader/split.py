@@ -12,6 +12,7 @@ import json
 import re
 
 from ..vocabulary import AGENT_TYPES, COMMANDS, ENUMS, OPERATIONS, argument_specs
+from . import regex_cache as rx
 from .lexicon import (
     AGENT_ID_SHAPE,
     COLON_BREAK,
@@ -272,7 +273,7 @@ def label_segments(
         words = match.group(1).split()
         before = body[: match.start(1)].rstrip()
         separated = (
-            not before or before[-1:] in ",;|\u00b7\u2192" or bool(re.search(r"\s[-\u2013\u2014]+$", before))
+            not before or before[-1:] in ",;|\u00b7\u2192" or bool(rx.search(r"\s[-\u2013\u2014]+$", before))
         )
         if (
             unknown is not None
@@ -303,7 +304,7 @@ def label_segments(
         end = found[index + 1][1] if index + 1 < len(found) else len(body)
         value = body[value_start:end].strip()
         # the separator before the next label ("type: code_review — details: …", "s_1 · type: pm · …")
-        value = re.sub(r"(?:\s+[-\u2013\u2014]+|[\s,;|\u00b7\u2192])+$", "", value)
+        value = rx.sub(r"(?:\s+[-\u2013\u2014]+|[\s,;|\u00b7\u2192])+$", "", value)
         segments.append((arg, value))
     return segments
 
@@ -324,7 +325,7 @@ def _labelled_run(phrase: str, arg_specs: dict[str, Any], data: dict[str, Any]) 
             run = label_segments(phrase[match.start() + 1 :].strip(), arg_specs, data) or []
             # "…, type: risk_acceptance, data" before the body's colon: a value with a separator in it is
             # not one value; the run is left to the inline rules
-            return [] if any(re.search(r"[,;|]", value) for _name, value in run) else run
+            return [] if any(rx.search(r"[,;|]", value) for _name, value in run) else run
     return []
 
 
@@ -394,11 +395,11 @@ def _bare_label(segment: str, arg_specs: dict[str, Any], data: dict[str, Any]) -
             return (arg, bare) if known else None  # "agent Tech Lead", "agent qa_2"; never "type errors"
         if kind in ENUMS and any(bare.lower() == word for word, _value in enum_words(kind)):
             return arg, bare  # "status in progress": a value of the vocabulary, as it spells it
-        if kind == "id" and not re.search(r"[_\d]", bare):
+        if kind == "id" and not rx.search(r"[_\d]", bare):
             return None  # "session closing": a word, not an id
-        if kind in ("count", "row_limit") and not re.fullmatch(r"#?\d[\d_]*(?:\.\d+)?[kK]?", bare):
+        if kind in ("count", "row_limit") and not rx.fullmatch(r"#?\d[\d_]*(?:\.\d+)?[kK]?", bare):
             return None  # "round two", "count them": no number
-        if re.fullmatch(r"[\w.:@+-]+", bare):
+        if rx.fullmatch(r"[\w.:@+-]+", bare):
             return arg, bare  # one word: an id, a name, a number, a status
         return None
     return None
@@ -475,7 +476,7 @@ def _said_before(command: str, before: str, run: list[Any]) -> None:
             # skill's name as given, another than the label's ("the lint skill output …" is a part of it;
             # "the benchmark report as skill output …" describes what is stored)
             raise two_values(name, command, said, value)
-        if isinstance(said, str) and re.search(r"[_\d]", said) and not same(name, said, value):
+        if isinstance(said, str) and rx.search(r"[_\d]", said) and not same(name, said, value):
             # an identifier the sentence names ("lint_check", "s_1"); a plain word before a noun ("the
             # security state", "the developer finding") is refined by the label, as a label line does
             raise two_values(name, command, said, value)
@@ -511,7 +512,7 @@ def body_colon(head: str, data: dict[str, Any]) -> re.Match[str] | None:
             second
             and second.start() < colon.start()
             and len(middle.split()) <= 4
-            and re.search(r"[_\d]", middle)
+            and rx.search(r"[_\d]", middle)
         ):
             return second  # "log this as the PM - session s_1 - Spike abandoned: …": values between dashes
         label = _INLINE_LABEL.match(first_line[dash.end() :])
@@ -538,7 +539,7 @@ def body_colon(head: str, data: dict[str, Any]) -> re.Match[str] | None:
         if inline_label:
             # "session: s_1." / "for session: X" -- one value, then the end of the sentence
             rest = head[match.end() :]
-            token = re.match(r"[ \t]*(\S+)", rest)
+            token = rx.match(r"[ \t]*(\S+)", rest)
             after = rest[token.end() :] if token else rest
             if token and (not after.strip() or token.group(1)[-1] in ".,;:" or after.startswith("\n")):
                 continue
@@ -594,10 +595,10 @@ def trailing_qualifiers(body: str) -> tuple[str, str]:
     Only a last parenthesis made entirely of value qualifiers (iteration, agent, session, group) is taken
     off the body; any other parenthesis is part of the content.
     """
-    match = re.search(r"\s*\(([^()]*)\)\s*\.?\s*$", body)
+    match = rx.search(r"\s*\(([^()]*)\)\s*\.?\s*$", body)
     if not match:
         return body, ""
-    items = [item for item in re.split(r"[,;]", match.group(1)) if item.strip()]
+    items = [item for item in rx.split(r"[,;]", match.group(1)) if item.strip()]
     if not items or not all(is_qualifier(item) for item in items):
         return body, ""
     return body[: match.start()].rstrip(), match.group(1).strip()
@@ -619,12 +620,12 @@ def plain_trailing_qualifiers(body: str) -> tuple[str, str]:
     text = body.strip().rstrip(".?!").rstrip()
     taken: list[str] = []
     while True:
-        match = re.search(r"(?:,|\s[-\u2013\u2014]+)\s*([^,\n\"\u201c\u201d]+)$", text)
+        match = rx.search(r"(?:,|\s[-\u2013\u2014]+)\s*([^,\n\"\u201c\u201d]+)$", text)
         if not match or not _EXPLICIT_QUALIFIER.match(match.group(1)):
             break
         item = match.group(1).strip()
-        bare = re.sub(r"(?i)^by\s+", "", item)
-        id_shaped = re.fullmatch(r"[A-Za-z]+(?:_[A-Za-z]+)*_[A-Za-z0-9]+", bare)
+        bare = rx.sub(r"(?i)^by\s+", "", item)
+        id_shaped = rx.fullmatch(r"[A-Za-z]+(?:_[A-Za-z]+)*_[A-Za-z0-9]+", bare)
         if id_shaped and agent_prefix(bare.lower()) is None:
             break  # "…, group_a": not an agent's id, part of the text
         taken.insert(0, item)
@@ -639,7 +640,7 @@ def _meant_for(rest: str) -> str | None:
     the value is for (``meant_for`` in phrasings.json); None for anything else, and for a clause that names
     a second id ('this is for s_1, not s_2')."""
     openers = "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in tables()["meant_for"]["openers"])
-    match = re.fullmatch(
+    match = rx.fullmatch(
         r"(?is)(?:[-\u2013\u2014,;]+\s*)?(?:" + openers + r")\s+(?:the\s+)?(?:session\s+)?"
         r"([\w.:@+-]*[\d_][\w.:@+-]*)(\s*[,;(\u2013\u2014-].*)?",
         rest.replace("\u2019", "'"),
@@ -648,8 +649,8 @@ def _meant_for(rest: str) -> str | None:
         return None
     aside = match.group(2) or ""
     if aside and (
-        re.search(r"[\w.:@+-]*[\d_][\w.:@+-]*", aside) is not None
-        or not re.match(r"(?i)\s*[,;(\u2013\u2014-]+\s*(?:but\s+)?not\b", aside)
+        rx.search(r"[\w.:@+-]*[\d_][\w.:@+-]*", aside) is not None
+        or not rx.match(r"(?i)\s*[,;(\u2013\u2014-]+\s*(?:but\s+)?not\b", aside)
     ):
         return None  # "…, not s_2": a second id; "…, and mark group_a done": more than the session
     return match.group(1)
@@ -694,7 +695,7 @@ def _trailing_items(rest: str, arg_specs: dict[str, Any]) -> list[str] | None:
     """'at iteration 3 by developer_1', ', iteration 2 - for sess_beta': the values after a quoted text, one
     item each (the longest run of words that is one), or None when any other word stands among them."""
     items: list[str] = []
-    for part in re.split(r"[,;()]|\s[-\u2013\u2014]+\s", rest.strip().rstrip(".!")):
+    for part in rx.split(r"[,;()]|\s[-\u2013\u2014]+\s", rest.strip().rstrip(".!")):
         words = part.split()
         start = 0
         while start < len(words):
@@ -752,7 +753,7 @@ def quote_then_context(value: str, command: str, phrase: str, raw: dict[str, Any
         return None
     line, rest = match.group(1), match.group(2)
     closing = max(line.rfind('"'), line.rfind("\u201d"))
-    if re.search(r"\w", line[closing + 1 :]) and quote_then_values(line, command) is None:
+    if rx.search(r"\w", line[closing + 1 :]) and quote_then_values(line, command) is None:
         return None  # '"null" handling fixed in parser' then more: a quoted word of the text
     data = tables()
     spec = data["context_after_quote"]
@@ -768,14 +769,14 @@ def quote_then_context(value: str, command: str, phrase: str, raw: dict[str, Any
     }
     own_agent = bool({"agent_type", "agent_id"} & raw.keys()) or agent_in(strip_quoted(phrase)) is not None
     authors = "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in spec["author_words"])
-    for paragraph in (p.strip() for p in re.split(r"\n[ \t]*\n", rest)):
+    for paragraph in (p.strip() for p in rx.split(r"\n[ \t]*\n", rest)):
         if not paragraph:
             continue
         _second_operation(paragraph, command, data)
         words = words_of(paragraph)
         named = agents_in(paragraph)
         said_by = (
-            re.search(
+            rx.search(
                 r"(?i)(?<![\w-])(?:"
                 + authors
                 + r")\s+(?:(?:the|an?|our|my)\s+)?("
@@ -816,7 +817,7 @@ def _value_kind(token: str, command: str) -> str | None:
         return "session"
     if AGENT_ID_SHAPE.fullmatch(word) and agent_prefix(word) is not None:
         return "agent"
-    if re.fullmatch(NUMBER, word):
+    if rx.fullmatch(NUMBER, word):
         return "number"
     for spec in argument_specs(command).values():
         if spec["type"] in ENUMS and spec["type"] != "agent_type":
@@ -829,10 +830,10 @@ def _values_of_kind(text: str, kind: str, command: str) -> list[tuple[int, int]]
     """Where the values of one kind stand in a text (quoted text and JSON masked, ids ruled out skipped)."""
     masked = _QUOTED_OR_JSON.sub(lambda m: " " * len(m.group(0)), text)
     if kind == "number":
-        return [m.span(1) for m in re.finditer(NUMBER, masked)]
+        return [m.span(1) for m in rx.finditer(NUMBER, masked)]
     if kind in ENUMS:
         words = "|".join(re.escape(w) for w, _value in enum_words(kind))
-        return [m.span() for m in re.finditer(r"(?i)(?<![\w-])(?:" + words + r")(?![\w-])", masked)]
+        return [m.span() for m in rx.finditer(r"(?i)(?<![\w-])(?:" + words + r")(?![\w-])", masked)]
     ruled_out = negated_ids(masked)
     spans = []
     for match in _CORRECTION_TOKEN.finditer(masked):
@@ -860,7 +861,7 @@ def self_corrected(segments: list[str], command: str) -> list[str]:
     )
     units = "|".join(re.escape(u) for u in spec["units"])
     conditions = "|".join(re.escape(c).replace(r"\ ", r"\s+") for c in spec["conditions"])
-    opening = re.compile(
+    opening = rx.compile(
         r"(?i)(?:^|(?<=\x00)|(?<=[\u2014\u2013,;.:(!?])\s*|\s-+\s+)(?P<marker>"
         + markers
         + r")(?:\s*[:,\u2014-]?\s+|\s*\x00\s*)(?:(?:the|to)\s+)?"
@@ -869,7 +870,7 @@ def self_corrected(segments: list[str], command: str) -> list[str]:
         masked = _QUOTED_OR_JSON.sub(lambda m: " " * len(m.group(0)), joined)
         found = None
         for match in opening.finditer(masked):
-            number = re.match(NUMBER, masked[match.end() :])
+            number = rx.match(NUMBER, masked[match.end() :])
             token = number.group(1) if number else None
             if token is None:
                 word = _CORRECTION_TOKEN.match(masked, match.end())
@@ -883,15 +884,15 @@ def self_corrected(segments: list[str], command: str) -> list[str]:
         match, token, kind = found
         end = match.end() + len(token)
         if kind == "number":
-            unit = re.match(r"\s*(?:" + units + r")\b", masked[end:], re.I)
+            unit = rx.match(r"\s*(?:" + units + r")\b", masked[end:], re.I)
             end += unit.end() if unit else 0
         after = masked[end:].split("\x00", 1)[0]
         candidates = _values_of_kind(masked[: match.start("marker")], kind, command)
         said = ", ".join(joined[a:b] for a, b in candidates) or "none"
         if (
             len(candidates) != 1
-            or re.match(r"\s*(?:" + conditions + r")\b", after, re.I)
-            or not re.match(r"\s*(?:$|[,;.!?)\u2014\u2013]|-\s)", after)
+            or rx.match(r"\s*(?:" + conditions + r")\b", after, re.I)
+            or not rx.match(r"\s*(?:$|[,;.!?)\u2014\u2013]|-\s)", after)
         ):
             raise refuse(
                 f"the request corrects a value ({match.group('marker')} {token}), but which one is not clear "
@@ -915,24 +916,24 @@ def quote_then_values(value: str, command: str) -> tuple[str, str] | None:
     of one word ('"null" handling fixed in parser') is a word of the text, kept whole unless a second
     operation follows it."""
     match = _QUOTE_LED.match(value)
-    if not match or not re.search(r"\w", match.group(2)) or len(value) > 2000:
+    if not match or not rx.search(r"\w", match.group(2)) or len(value) > 2000:
         return None
     data = tables()
     quote, rest = match.group(1), match.group(2)
     arg_specs = argument_specs(command)
     said, courtesy = rest, ""
-    for sentence in re.finditer(r"(?:^|(?<=[.!?]))\s*([^.!?]*(?:[.!?]+|$))", rest):
+    for sentence in rx.finditer(r"(?:^|(?<=[.!?]))\s*([^.!?]*(?:[.!?]+|$))", rest):
         if sentence.group(1).strip().lower().startswith(tuple(data["trailing_prose"])):
             said, courtesy = rest[: sentence.start()], rest[sentence.start() :]
             break
     if courtesy and any(w in data["_verb"] for w in words_of(courtesy)):
         said = rest  # "Thanks, and mark group_a done": no courtesy only
-    said = re.sub(r"(?i)(?<![\w-])(?:please|pls|plz)(?![\w-])", " ", said)  # '"…" please'
-    items = _trailing_items(said, arg_specs) if re.search(r"\w", said) else []
+    said = rx.sub(r"(?i)(?<![\w-])(?:please|pls|plz)(?![\w-])", " ", said)  # '"…" please'
+    items = _trailing_items(said, arg_specs) if rx.search(r"\w", said) else []
     if items is not None:
         return quote, ", ".join(items)
     _second_operation(rest, command, data)
-    if not re.search(r"\s", quote.strip()):
+    if not rx.search(r"\s", quote.strip()):
         return None  # '"null" handling fixed in parser': a quoted word of the text
     raise refuse(
         f"the words after the quoted {label_of(data['body_args'][command]).lower()} ({rest.strip()!r}) are "
@@ -954,7 +955,7 @@ def json_then_qualifiers(body: str) -> tuple[str, str]:
     rest = text[end:].strip()
     data = tables()
     openers = (*data["trailing_prose"], *data["sign_offs"], *data["after_value"]["courtesy"])
-    for closing in re.finditer(r"(?:[.!?]|\s[-\u2013\u2014]+)\s+(?=\S)", rest):
+    for closing in rx.finditer(r"(?:[.!?]|\s[-\u2013\u2014]+)\s+(?=\S)", rest):
         if rest[closing.end() :].lower().startswith(openers):
             rest = rest[: closing.start()]  # '{…} for session s_1. Cheers': the courtesy closes the request
             break
@@ -962,7 +963,7 @@ def json_then_qualifiers(body: str) -> tuple[str, str]:
     meant = _meant_for(rest)
     if meant is not None:
         return text[:end], f"session {meant}"  # '{…} - this is for s_1, not the OAuth session'
-    items = [item for item in re.split(r"[,;()]", rest) if item.strip()]
+    items = [item for item in rx.split(r"[,;()]", rest) if item.strip()]
     if not items or not all(is_qualifier(item) for item in items):
         return body, ""
     return text[:end], ", ".join(item.strip() for item in items)
@@ -1035,11 +1036,11 @@ def _values_then_quote(body: str) -> tuple[str, str] | None:
     body, qualifiers = trailing_qualifiers(body.strip().rstrip("."))
     # 'tech_lead_1 says "…", iteration 4': who speaks, then the words; the speaker is one more item
     speech = "|".join(re.escape(w) for w in tables()["speech_verbs"])
-    body = re.sub(r"^([\w-]+)\s+(?:" + speech + r")\s*:?\s+(?=[\"\u201c])", r"\1, ", body, count=1)
+    body = rx.sub(r"^([\w-]+)\s+(?:" + speech + r")\s*:?\s+(?=[\"\u201c])", r"\1, ", body, count=1)
     # items after commas or between separators ("sess_beta — Requirements Engineer — \"…\"", "a | b")
     separator = r"(?:,|;|\s[-\u2013\u2014|\u00b7\u2192]+\s)"
-    items = [i.strip() for i in re.split(separator + r"(?=(?:[^\"]*\"[^\"]*\")*[^\"]*$)", body) if i.strip()]
-    quoted = [i for i in items if re.fullmatch(r"[\"\u201c][^\"\u201d]+[\"\u201d]", i)]
+    items = [i.strip() for i in rx.split(separator + r"(?=(?:[^\"]*\"[^\"]*\")*[^\"]*$)", body) if i.strip()]
+    quoted = [i for i in items if rx.fullmatch(r"[\"\u201c][^\"\u201d]+[\"\u201d]", i)]
     if len(items) < 2 or len(quoted) != 1:
         return None
     rest = [i for i in items if i not in quoted]
@@ -1106,7 +1107,7 @@ def _session_id_label(text: str, data: dict[str, Any]) -> str:
     """'- id: s_9' -> '- Session ID: s_9' where the operation's object is the session (``own_id_label``):
     the word alone as a label, at a line's start (after a bullet) or after a separator."""
     words = "|".join(re.escape(w) for w in data["own_id_label"]["words"])
-    return re.sub(
+    return rx.sub(
         r"(?im)((?:^\s*(?:[-*\u2022>]\s*)?|[,;|\u00b7\u2192]\s*|\s[-\u2013\u2014]+\s*)\**)(?:"
         + words
         + r")(?=\**\s*[:=])",
@@ -1177,7 +1178,7 @@ def label_values(lines: list[str], command: str, phrase: str, body: str) -> Labe
     # whose own colons are its words, never labels
     body_quoted = (
         bool(body.strip())
-        and re.search(r"[\"\u201c]" + re.escape(body.strip()) + r"[\"\u201d]", phrase) is not None
+        and rx.search(r"[\"\u201c]" + re.escape(body.strip()) + r"[\"\u201d]", phrase) is not None
     )
     segments = None if body_quoted else label_segments(body, arg_specs, data, unknown)
     ending = _LAST_CLAUSE.search(phrase)
@@ -1202,7 +1203,7 @@ def label_values(lines: list[str], command: str, phrase: str, body: str) -> Labe
             for c in candidates
         ):
             unknown.append(match.group(1).strip())
-    if unknown and (segments is not None or not body_arg or re.search(r"\w\s*[:=]\s*\S", phrase) or ending):
+    if unknown and (segments is not None or not body_arg or rx.search(r"\w\s*[:=]\s*\S", phrase) or ending):
         raise refuse(
             f"{command} takes no " + ", ".join(repr(u) for u in unknown) + ": not one of its values; "
             "remove it (or put it inside the content)",
@@ -1249,7 +1250,7 @@ def label_values(lines: list[str], command: str, phrase: str, body: str) -> Labe
         if arg_specs[body_arg]["type"] == "text":
             # '"…"' then a blank line and 'Ready for QA.': the paragraphs after the quote are context
             body = quote_then_context(body, command, phrase, raw) or body
-        quoted = re.match(
+        quoted = rx.match(
             r"\s*[\"\u201c]([^\"\u201d]+)[\"\u201d]\s*(?:[-,;\u2013\u2014]\s*)?(.*)$", body, re.S
         )
         led = quote_then_values(body, command) if arg_specs[body_arg]["type"] == "text" else None
@@ -1257,7 +1258,7 @@ def label_values(lines: list[str], command: str, phrase: str, body: str) -> Labe
             # '"GitHub OAuth scopes narrowed" at iteration 3 by developer_1': the quote, then its values
             body, said = led
             phrase = (phrase + ", " + said).strip() if said else phrase
-        elif quoted and all(is_qualifier(i) for i in re.split(r"[,;]", quoted.group(2)) if i.strip()):
+        elif quoted and all(is_qualifier(i) for i in rx.split(r"[,;]", quoted.group(2)) if i.strip()):
             # '"Only one group needed" - iteration 1, agent_id pm_main': the quote is the value
             body = quoted.group(1)
             phrase = (phrase + " " + quoted.group(2)).strip()
@@ -1426,7 +1427,7 @@ def _others_numbers_dropped(line: str, takes: dict[str, Any]) -> str:
                 return kept if not set(named) & takes.keys() else match.group(0)
         return match.group(0)
 
-    return re.sub(r"(?i)\b((?:[a-z]+\s)?[a-z]+)\s+#?\d+\b(?![.,]\d)", dropped, line)
+    return rx.sub(r"(?i)\b((?:[a-z]+\s)?[a-z]+)\s+#?\d+\b(?![.,]\d)", dropped, line)
 
 
 def _subjects_dropped(line: str, takes: dict[str, Any]) -> str:
@@ -1435,7 +1436,7 @@ def _subjects_dropped(line: str, takes: dict[str, Any]) -> str:
     said = line.strip().lower()
     if not takes.keys() & {"agent_type", "agent_id"}:
         said = AGENT_ID_SHAPE.sub(lambda m: "it" if agent_prefix(m.group(1)) else m.group(0), said)
-        said = re.sub(r"(?<=\bit)'s\b", "", said)
+        said = rx.sub(r"(?<=\bit)'s\b", "", said)
     if "group_id" not in takes:
         said = " ".join("it" if GROUP_ID.match(w.rstrip(".,;!?")) else w for w in said.split())
     return said
@@ -1462,7 +1463,7 @@ def command_line(lines: list[str]) -> tuple[str, dict[str, Any]] | None:
         return None  # "get-skill-output test_coverage for sess_beta", "stream-logs s_1 for me": words
     labels, specs = tables()["_label"], argument_specs(first)
     for word in words[1:]:
-        named = re.match(r"([A-Za-z][\w -]*?)=\S", word)
+        named = rx.match(r"([A-Za-z][\w -]*?)=\S", word)
         if named and any(c in specs for c in labels.get(label_key(named.group(1)), ())):
             return None  # "log-tokens session_id=s_1 tokens=8800": labelled values, read as words
     from .. import cli  # the CLI's parser (already loaded when the request came through the CLI)
@@ -1478,7 +1479,7 @@ def command_line(lines: list[str]) -> tuple[str, dict[str, Any]] | None:
             )
         values = cli.bind(invocation)
     except UsageError as error:
-        extra = re.match(r"unexpected extra argument '(.*)'$", error.message)
+        extra = rx.match(r"unexpected extra argument '(.*)'$", error.message)
         value = extra.group(1) if extra else ""
         if not (
             SESSION_SHAPE.fullmatch(value) or GROUP_ID.match(value.lower()) or agent_prefix(value.lower())
