@@ -86,7 +86,8 @@ V6 = [HELDOUT / "v6" / "heldout_m.jsonl", HELDOUT / "v6" / "heldout_n.jsonl"]
 R7DEV = [HELDOUT / "r7dev" / "dev_q.jsonl", HELDOUT / "r7dev" / "dev_r.jsonl"]
 # The held-out part: frozen before the round's reader work, scored once after it (failures hidden). Empty
 # while a round works, so that no test run prints the next set's aggregates before the work is done.
-HELD_OUT: dict[str, list[Path]] = {}
+V7 = [HELDOUT / "v7" / "heldout_o.jsonl", HELDOUT / "v7" / "heldout_p.jsonl"]
+HELD_OUT: dict[str, list[Path]] = {"v7": V7}
 PARTS = {
     "dev": [
         TESTS / "requests_examples.jsonl",
