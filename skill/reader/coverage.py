@@ -837,6 +837,19 @@ def _check_read_lists(command: str, phrase: str, raw: dict[str, Any]) -> None:
             re.IGNORECASE,
         )
         other = clean_token(match.group(1)) if match else ""
+        if not other and name in ("skill_name", "state_type"):
+            # "get the security_scan and dependency_audit skill outputs": the name taken came second, a
+            # name of the same kind before it, joined by 'and' (the read would drop the first)
+            before = rx.search(
+                r"(?<![\w.-])([A-Za-z][\w-]*_[\w-]+)\s*(?:,|&|\band\b|\bor\b|/|\+)\s*(?:the\s+)?"
+                + re.escape(token)
+                + r"(?![\w.-])",
+                text,
+                re.IGNORECASE,
+            )
+            first = before.group(1) if before else ""
+            if first and not (GROUP_ID.match(first) or session_like(first) or agent_prefix(first)):
+                other = first
         if "=" in other:
             continue  # "decisions for s_1, type=task_split": the next labelled value, no second id
         if any(arg in specs for arg in tables()["_label"].get(label_key(other), ())):

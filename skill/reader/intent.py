@@ -542,6 +542,7 @@ def recognise(head: str, label_lines: list[list[str]], data: dict[str, Any], fir
     asked_pointing = ""
     field_asked = False  # "which mode …": a session's own field asked for, no context of another read
     second: str | None = None  # "…. The logs for S please.": a sentence naming a read, after the operation
+    status_write: str | None = None  # "Mark s_1 completed. Set config …": a status written, no noun
     for index, sentence in enumerate(sentences):
         lowered = sentence.lower()
         if (
@@ -633,6 +634,8 @@ def recognise(head: str, label_lines: list[list[str]], data: dict[str, Any], fir
             second = _acts_on_its_object(words, pairs, sentence_lead, found_command, data)
         if sentence_ops and sentence_lead not in (None, "read", "stream"):
             operations_named += 1
+        if not sentence_ops and status_write is None and _sets_a_status(words, sentence_lead, data):
+            status_write = sentence  # "Mark s_1 completed.": a write of its own, though it names no noun
         primaries = [p for p in pairs if p[3]]
         field_asked = field_asked or any(p[1] == "session_field" for p in primaries)
         if asked_write and not primaries:
@@ -705,6 +708,19 @@ def recognise(head: str, label_lines: list[list[str]], data: dict[str, Any], fir
             operations_named = min(operations_named, 1)
             if found_command == read:
                 found_command = commands_named[0] if len(commands_named) == 1 else found_command
+    if (
+        status_write is not None
+        and commands_named
+        and commands_named[0] not in _STATUS_UPDATES
+        and COMMANDS[commands_named[0]]["kind"] == "write"
+    ):
+        # "Mark s_1 completed. Then set config release_config to {…}": the status write is no context
+        raise refuse(
+            f"the request sets a status ({shorten(status_write)!r}) and asks for {commands_named[0]}; "
+            "send one request per operation",
+            commands_named[0],
+            kind="two_operations",
+        )
     if len(commands_named) > 1 or operations_named > 1:
         raise refuse(
             "the request names two operations ("
@@ -936,8 +952,10 @@ def _two_operations(
                 and (words[j] not in not_verbs or _reads_an_object(words, j, data))
             ):
                 rest = words[j + 1 :]
-                if verbs[words[j]] == first_class == "update" and not any(
-                    GROUP_ID.match(w) or w in ("session", "sessions") for w in rest
+                if (
+                    verbs[words[j]] == first_class == "update"
+                    and not any(GROUP_ID.match(w) or w in ("session", "sessions") for w in rest)
+                    and not _updates_another_object(words[:i], rest, data)
                 ):
                     continue  # "increment the revision of group_b and set its review status": one update
                 if paging is not None and _pages(words[j], rest, data):
@@ -956,6 +974,37 @@ def _two_operations(
                 )
         i += 1
     return None
+
+
+_STATUS_UPDATES = ("update-task-group", "update-session-status")
+
+
+def _updated_objects(words: list[str], data: dict[str, Any]) -> set[str]:
+    """The update commands of the object nouns among ``words`` ('config' -> set-config)."""
+    found = set()
+    for word in words:
+        topic = data["_noun"].get(word)
+        command = data["operations"][topic].get("update") if topic in data["operations"] else None
+        if command:
+            found.add(command)
+    return found
+
+
+def _sets_a_status(words: list[str], lead: str | None, data: dict[str, Any]) -> bool:
+    """'Mark s_1 completed', 'set group_a to failed': an update verb, a session or group id and a status."""
+    if lead != "update":
+        return False
+    named = any(GROUP_ID.match(w) or session_like(w) for w in words)
+    statuses = {w for enum in ("session_status", "group_status") for w, _value in enum_words(enum)}
+    return named and any(w in statuses for w in words)
+
+
+def _updates_another_object(before: list[str], rest: list[str], data: dict[str, Any]) -> bool:
+    """'Mark s_1 completed, then set config release_config to {…}': the second update verb's object is
+    one the first part does not update (a config, a state, a skill output), not a field of the same
+    group or session ('… and set its review status'): two operations."""
+    second = _updated_objects(rest, data) - set(_STATUS_UPDATES)
+    return bool(second - _updated_objects(before, data))
 
 
 def _named_read(

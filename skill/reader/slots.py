@@ -430,6 +430,8 @@ def assignee(s: Slots) -> str | None:
         s.first_token(
             [
                 r"\b(?:re)?assign(?:ed)?[\s_]+(?:it\s+|this\s+|[\w.-]+\s+)?to\s+(?:the\s+)?" + TOKEN,
+                # "assigned_to=developer_5", "assigned-to: qa_1": the label written as a key and its value
+                r"\b(?:re)?assign(?:ed)?[\s_-]?to\s*[:=]\s*" + TOKEN,
                 r"\b(?:re)?assign(?:ed)?\b[^.\n:]{0,60}?\bto\s+(?:the\s+)?" + TOKEN,
             ]
             + [r"\b" + re.escape(word) + r"\s*[:=]?\s*" + TOKEN for word in s.data["slots"]["assignee"]],
