@@ -1300,6 +1300,10 @@ def state_type_in(text: str, data: dict[str, Any]) -> str | None:
     match = rx.search(r"\bstate\s*\(\s*([A-Za-z][\w-]*)\s*\)", text)  # "save state (pm)"
     if match:
         return agent_or_none(match.group(1)) or match.group(1)
+    # "What's in the 'routing' state for s_1?": one quoted word right before "state" is its type
+    match = rx.search(r"[\"'\u2018\u201c]([A-Za-z][\w-]*)[\"'\u2019\u201d]\s+state\b", text)
+    if match and not rx.search(r"[\"'\u2019\u201d]\s*(?:,|and|or)?\s*$", text[: match.start()]):
+        return agent_or_none(match.group(1)) or match.group(1)
     lowered = text.lower()
     for words, value in known.items():
         if rx.search(r"\b" + re.escape(words) + r"\s+state\b", lowered):
@@ -1314,8 +1318,11 @@ def state_type_in(text: str, data: dict[str, Any]) -> str | None:
     # "get state orchestrator for s_1", "save state deployment for s_1: {…}", "save state orchestrator {…} in
     # session s_1": the type right after "state", before a preposition or the JSON
     match = rx.search(
-        r"\bstate\s+([A-Za-z][\w-]*)\s*(?:\s(?:for|of|in|from|on)\b|(?=\{))", text, re.IGNORECASE
+        r"\bstate\s+([A-Za-z][\w-]*)\s*(?:\s(?:for|of|in|from|on)\b|(?=\{)|:\s*(?=\{))", text, re.IGNORECASE
     )
+    ending = rx.search(r"^\s*\w+\s+state\s+([A-Za-z][\w-]*)\s*[:.]?\s*$", text, re.IGNORECASE)
+    if match is None and ending and agent_in(ending.group(1)) is not None:
+        return agent_in(ending.group(1))  # "save state investigator: {…}": an agent's name ends the head
     if match:
         named = match.group(1)
         agent = agent_in(named)
