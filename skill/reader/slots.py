@@ -322,7 +322,9 @@ def mode_ending_the_sentence(s: Slots) -> str | None:
     simple "Localise the checkout"')."""
     quote = r"(?:\s+[\"\u201c][^\"\u201d\n]+[\"\u201d])?"
     return s.first_token(
-        [r"(?:^|\s)(" + _modes() + r")" + quote + r"\s*[.!]?\s*$"], text=s.text.split("\n", 1)[0], allow_stop=True
+        [r"(?:^|\s)(" + _modes() + r")" + quote + r"\s*[.!]?\s*$"],
+        text=s.text.split("\n", 1)[0],
+        allow_stop=True,
     )
 
 
