@@ -39,6 +39,20 @@ CASES = {
         ("create-session", "start a session called auth_rework in simple mode", "auth_rework"),
         ("create-session", "start a session in simple mode", None),
     ],
+    "session_after_id": [
+        ("create-session", "new session: id orch_77, simple mode", "orch_77"),
+        ("create-session", "new session: id please, simple mode", None),
+        ("update-session-status", "id group_a is done", None),
+    ],
+    "session_status_of": [
+        ("update-session-status", "set status of s_1001 to active", "s_1001"),
+        ("update-session-status", "set status of developer_1 to failed", None),
+        ("update-session-status", "set the status to failed", None),
+    ],
+    "quoted_after_mode": [
+        ("create-session", 'create session s_9 simple "Add CSV export"', "Add CSV export"),
+        ("create-session", 'create session s_9 simple "Add CSV" "Port billing"', None),
+    ],
     "mode_before_its_word": [
         ("create-session", "create s_9 in parallel mode", "parallel"),
         ("create-session", "a simple orchestration session s_9", "simple"),

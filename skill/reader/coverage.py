@@ -334,6 +334,8 @@ def check_lists(command: str, phrase: str, raw: dict[str, Any]) -> None:
                 continue  # compiled below only when a list may follow: the pattern is new for every id
             match = rx.search(pattern, text, re.IGNORECASE)
             other = clean_token(match.group(1)) if match else ""
+            if match and other.isdigit() and rx.match(r",\d{3}(?![\d,.]*\w)", text[match.end() :]):
+                continue  # "pm, s_1, 2,480": a count written with a thousands comma, no second id
             if match and (
                 _same_shape(token, other) or (name == "session_id" and SESSION_SHAPE.fullmatch(other))
             ):

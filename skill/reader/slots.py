@@ -258,6 +258,32 @@ def session_named(s: Slots) -> str | None:
     return s.first_token([r"\bsession\s+(?:" + s.words("session_named") + r")\s+" + TOKEN])
 
 
+@rule("session_id", commands=("create-session", "get-session", "update-session-status"))
+def session_after_id(s: Slots) -> str | None:
+    """'New session please: id s_9, parallel mode': 'id' then an id-shaped token names the session where
+    the operation's object is the session (``own_id_label``); a plain word after 'id' names none."""
+    words = "|".join(re.escape(w) for w in s.data["own_id_label"]["words"])
+    token = s.first_token([r"(?:^|[\s,;:(])(?:" + words + r")\s+" + TOKEN], text=_texts_masked(s.text))
+    if token is None or not any(c.isdigit() or c in "_-" for c in token) or GROUP_ID.match(token.lower()):
+        return None
+    return token
+
+
+@rule("session_id", commands=("update-session-status",))
+def session_status_of(s: Slots) -> str | None:
+    """'set status of s_1001 to active': the id-shaped token after 'status of' is the session whose status
+    changes (never a group's or an agent's id)."""
+    token = s.first_token([r"\bstatus\s+of\s+(?:the\s+)?(?:session\s+)?" + TOKEN], text=_texts_masked(s.text))
+    if (
+        token is None
+        or not any(c.isdigit() or c in "_-" for c in token)
+        or GROUP_ID.match(token.lower())
+        or agent_prefix(token.lower()) is not None
+    ):
+        return None
+    return token
+
+
 def _modes() -> str:
     return "|".join(re.escape(v) for v in ENUMS["mode"]["values"])
 
@@ -292,9 +318,13 @@ def mode_standing_alone(s: Slots) -> str | None:
 @rule("mode", commands=("create-session",))
 def mode_ending_the_sentence(s: Slots) -> str | None:
     """'Create session s_9 simple: Localise the checkout': a mode word that ends the operation's sentence
-    (the requirements follow its colon)."""
+    (the requirements follow its colon); or only the quoted requirements follow it ('Create session s_9
+    simple "Localise the checkout"')."""
+    quote = r"(?:\s+[\"\u201c][^\"\u201d\n]+[\"\u201d])?"
     return s.first_token(
-        [r"(?:^|\s)(" + _modes() + r")\s*[.!]?\s*$"], text=s.text.split("\n", 1)[0], allow_stop=True
+        [r"(?:^|\s)(" + _modes() + r")" + quote + r"\s*[.!]?\s*$"],
+        text=s.text.split("\n", 1)[0],
+        allow_stop=True,
     )
 
 
@@ -756,6 +786,18 @@ def quoted_content(s: Slots) -> str | None:
 def quoted_requirements(s: Slots) -> str | None:
     """'with requirements "…"', 'goal: "…"'."""
     return _quoted_after(s, "requirements_words")
+
+
+@rule("requirements", commands=("create-session",))
+def quoted_after_mode(s: Slots) -> str | None:
+    """'Create session s_9 simple "Localise the checkout"': one quoted text right after the mode word, ending
+    the operation's sentence, is the requirements."""
+    match = rx.search(
+        r"(?:^|\s)(?:" + _modes() + r")\s+[\"\u201c]([^\"\u201d\n]+)[\"\u201d]\s*[.!]?\s*$",
+        s.text.split("\n", 1)[0],
+        re.IGNORECASE,
+    )
+    return match.group(1) if match else None
 
 
 def _quoted_after(s: Slots, words: str) -> str | None:
@@ -1262,6 +1304,10 @@ def state_type_in(text: str, data: dict[str, Any]) -> str | None:
     match = rx.search(r"\bstate\s*\(\s*([A-Za-z][\w-]*)\s*\)", text)  # "save state (pm)"
     if match:
         return agent_or_none(match.group(1)) or match.group(1)
+    # "What's in the 'routing' state for s_1?": one quoted word right before "state" is its type
+    match = rx.search(r"[\"'\u2018\u201c]([A-Za-z][\w-]*)[\"'\u2019\u201d]\s+state\b", text)
+    if match and not rx.search(r"[\"'\u2019\u201d]\s*(?:,|and|or)?\s*$", text[: match.start()]):
+        return agent_or_none(match.group(1)) or match.group(1)
     lowered = text.lower()
     for words, value in known.items():
         if rx.search(r"\b" + re.escape(words) + r"\s+state\b", lowered):
@@ -1276,8 +1322,11 @@ def state_type_in(text: str, data: dict[str, Any]) -> str | None:
     # "get state orchestrator for s_1", "save state deployment for s_1: {…}", "save state orchestrator {…} in
     # session s_1": the type right after "state", before a preposition or the JSON
     match = rx.search(
-        r"\bstate\s+([A-Za-z][\w-]*)\s*(?:\s(?:for|of|in|from|on)\b|(?=\{))", text, re.IGNORECASE
+        r"\bstate\s+([A-Za-z][\w-]*)\s*(?:\s(?:for|of|in|from|on)\b|(?=\{)|:\s*(?=\{))", text, re.IGNORECASE
     )
+    ending = rx.search(r"^\s*\w+\s+state\s+([A-Za-z][\w-]*)\s*[:.]?\s*$", text, re.IGNORECASE)
+    if match is None and ending and agent_in(ending.group(1)) is not None:
+        return agent_in(ending.group(1))  # "save state investigator: {…}": an agent's name ends the head
     if match:
         named = match.group(1)
         agent = agent_in(named)

@@ -1240,6 +1240,17 @@ def label_values(lines: list[str], command: str, phrase: str, body: str) -> Labe
         # 'Log: orchestrator, sess_beta, "All three groups dispatched" (iteration 1)': values, then the text
         values_said, body = listed
         phrase = (phrase + ", " + values_said).strip()
+    if (
+        body_arg
+        and isinstance(raw.get(body_arg), str)
+        and body.strip()
+        and "\n" not in body.strip()
+        and arg_specs[body_arg]["type"] == "text"
+        and not rx.search(r"[\"\u201c{]", body)
+    ):
+        # "New session please: id s_9, parallel mode." then "Requirements: …": a label gives the text, so
+        # the one line after the head's colon holds the sentence's values, never a second text
+        phrase, body = (phrase + ", " + body.strip()).strip(), ""
     if body_arg and body_arg not in raw and _STARTS_WITH_SESSION.match(body):
         # "New session for the infra work: sess_x, simple mode, requirements "…"": values, not the text
         phrase, body = (phrase + ", " + body.strip()).strip(), ""
