@@ -109,7 +109,11 @@ def clean(
         said = clean_scalar(value).lower()  # "Increment revision: yes": a label whose value says yes
         if said in data["slots"]["flag_yes"]:
             return True
-        raise refuse(f"{what} {value.strip()!r}: say yes to set it, or leave the line out", command, kind="invalid_value")
+        raise refuse(
+            f"{what} {value.strip()!r}: say yes to set it, or leave the line out",
+            command,
+            kind="invalid_value",
+        )
     scalar = clean_scalar(str(value))
     said = words_of(str(value))
     if (
