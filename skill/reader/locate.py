@@ -706,6 +706,36 @@ def _named_read(lines: list[str], data: dict[str, Any]) -> tuple[int, int, str] 
     return at, start, "object"
 
 
+def paste_dropped(lines: list[str], data: dict[str, Any]) -> list[str]:
+    """'```' / '$ git log --oneline -3' / '88d21ab chore: bump …' / '```' / 'Work on s_1 is done. Used 14,920
+    tokens as developer_1, please log the tokens.': a fenced block of pasted output opening the text, then
+    one paragraph asking an operation itself (a head in it, not pointing back at the paste: no "log it",
+    "the above", "this output") -- the paste is context and gives the request nothing: dropped. The lines
+    as they are when the block holds a value (JSON, SQL), a head or a label of the skill."""
+    filled = [i for i, line in enumerate(lines) if line.strip()]
+    if len(filled) < 4 or not _FENCE_LINE.match(lines[filled[0]]):
+        return lines
+    closing = next((i for i in filled[1:] if _FENCE_LINE.match(lines[i])), None)
+    if closing is None or closing == filled[-1]:
+        return lines
+    inner = [lines[i] for i in filled if filled[0] < i < closing]
+    if not inner or inner[0].lstrip()[:1] in "{[" or rx.match(r"(?i)\s*(?:select|with)\b", inner[0]):
+        return lines
+    if any(_is_label_line(line, data) or head_in(line, data) is not None for line in inner):
+        return lines
+    after = lines[closing + 1 :]
+    if len(_paragraphs(after)) != 1 or any(_FENCE_LINE.match(line) for line in after):
+        return lines
+    request = [line for line in after if line.strip()]
+    heads = [(line, found) for line in request for found in [head_in(line, data)] if found is not None]
+    if not heads:
+        return lines
+    line, (start, what) = heads[0]
+    if what == "pronoun" or _points_back(line[start:], data):
+        return lines  # "Please log this output.": what it is stands in the paste
+    return request
+
+
 def _story_dropped(line: str, data: dict[str, Any]) -> str:
     """'the token summary for s_1 by agent_id to confirm before I file it.': the wish's read without the
     writer's own story after it -- a clause opened by a conjunction, then a subject and its verb ("before I
@@ -840,7 +870,9 @@ def in_report(lines: list[str], data: dict[str, Any]) -> list[str] | None:
     request = _request_at(lines, at, start, data, dropped=True, report=True)
     if wished and not pasted and len(request) == 1:
         request = [_story_dropped(request[0], data)]
-    if whole and not (_gives_every_value(request) or _context_gives_nothing(lines[:at], request, data)):
+    if whole and not (
+        _gives_every_value(request) or _context_gives_nothing(lines[:at] + [line[:start]], request, data)
+    ):
         return None
     if labelled and not _gives_own(request, labelled, data):
         return (
