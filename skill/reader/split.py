@@ -1176,9 +1176,10 @@ def label_values(lines: list[str], command: str, phrase: str, body: str) -> Labe
     unknown: list[str] = []
     # 'Log "Requested changes: missing index" for s_1 …': the body is the quote in the sentence, a text
     # whose own colons are its words, never labels
-    body_quoted = (
-        bool(body.strip())
-        and rx.search(r"[\"\u201c]" + re.escape(body.strip()) + r"[\"\u201d]", phrase) is not None
+    body_quoted = bool(body.strip()) and (
+        rx.search(r"[\"\u201c]" + re.escape(body.strip()) + r"[\"\u201d]", phrase) is not None
+        # 'content: "Scope: /api/x, Finding: IDOR"': the body is one quote, its colons are its words
+        or rx.fullmatch(r"\s*(?:\"[^\"]+\"|\u201c[^\u201c\u201d]+\u201d)\s*[.!]?\s*", body) is not None
     )
     segments = None if body_quoted else label_segments(body, arg_specs, data, unknown)
     ending = _LAST_CLAUSE.search(phrase)
