@@ -574,7 +574,7 @@ _LABELS_MARK = Lazy(r"\s+[-\u2013\u2014\u2192\u00b7|]+\s+")  # a dash, arrow, do
 AGENT_NAMES = {*AGENT_TYPES["documented"], *AGENT_TYPES["aliases"]}  # "(QA Expert, iteration 1)"
 QUALIFIER_ITEM = Lazy(
     r"^\s*(?:(?:at\s+)?iter(?:ation)?\s*#?\s*\d+|round\s*#?\s*\d+|agent(?:[ _-]?id)?\s*[:=]?\s*[\w.-]+"
-    r"|by\s+[\w.-]+|(?:for\s+|in\s+)?session(?:[ _-]?id)?\s*[:=]?\s*[\w.:@+-]+"
+    r"|by\s+[\w.-]+|(?:for\s+|in\s+)?session(?:[ _-]?id)?\s*[:=]?\s*(?!(?-i:[A-Z]?[a-z]+)\s*$)[\w.:@+-]+"
     r"|group(?:[ _-]?id)?\s*[:=]?\s*[\w.-]+"
     r"|(?:"
     + "|".join(re.escape(n.replace("_", " ")) for n in sorted(AGENT_NAMES, key=lambda n: (-len(n), n)))
