@@ -106,8 +106,8 @@ def clean(
     if type_name == "flag":
         if not isinstance(value, str):
             return bool(value)
-        said = clean_scalar(value).lower()  # "Increment revision: yes": a label whose value says yes
-        if said in data["slots"]["flag_yes"]:
+        # "Increment revision: yes": a label whose value says yes
+        if clean_scalar(value).lower() in data["flag_values"]["yes"]:
             return True
         raise refuse(
             f"{what} {value.strip()!r}: say yes to set it, or leave the line out",

@@ -633,8 +633,9 @@ def _wish_head(lines: list[str], data: dict[str, Any]) -> tuple[int, int, str] |
         after = words[size]
         if after not in ("the", "all", "every", "its") and after not in data["_noun"]:
             return None  # "need to …", "need help": no read named
+        # "need the group marked completed": a write is never read from a wish ("… before I file it": a story)
         if any(word in data["_verb"] for word in words_of(_story_dropped(line, data))[size:]):
-            return None  # "need the group marked completed": a write is never read from a wish ("… I file it": told)
+            return None
         begin = rx.search(r"(?<![\w'])" + re.escape(after) + r"(?![\w'])", line.lower())
         if begin is None or _object_after(line[begin.start() :], data) != "object":
             return None

@@ -210,7 +210,8 @@ def session_after_its_word(s: Slots) -> str | None:
     if token is not None and not any(c.isdigit() or c in "_-.:" for c in token):
         said = rx.search(r"(?i)\bsession(?:[ _-]?id)?\b\s*[:=#]?\s*" + re.escape(token), s.text)
         if said is not None and SESSION_SHAPE.search(s.text[: said.start()]):
-            return None  # "Log … for s_1 as pm: moved group_b (Session storage)": the id given first is the session
+            # "Log … for s_1 as pm: moved group_b (Session storage)": the id given first is the session
+            return None
     if (
         token is not None
         and s.write

@@ -854,6 +854,8 @@ def self_corrected(segments: list[str], command: str) -> list[str]:
     data = tables()
     spec = data["self_correction"]
     joined = "\x00".join(segments)
+    if any("\x00" in segment for segment in segments):
+        return segments  # the joiner itself in the text: no split back to the same segments
     if not any(m.split()[0] in joined.lower() for m in spec["markers"]):
         return segments
     markers = "|".join(
