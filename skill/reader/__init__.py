@@ -78,7 +78,9 @@ def parse(text: str) -> tuple[str, dict[str, Any]]:
     if doubts:
         raise doubts[0]  # 5: e.g. two agent types, neither said to be the interaction's
     args = convert_values(command, labelled.raw)  # 6
-    check_result(command, args, intent, labelled, text)  # 5: required, direction, coverage, provenance
+    check_result(
+        command, args, intent, labelled, text, "\n".join(lines)
+    )  # 5: required, direction, coverage, provenance
     return command, args
 
 

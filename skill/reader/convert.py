@@ -104,7 +104,16 @@ def clean(
         _check_placeholder(name, text, data, whole=True, command=command)
         return text
     if type_name == "flag":
-        return bool(value)
+        if not isinstance(value, str):
+            return bool(value)
+        # "Increment revision: yes": a label whose value says yes
+        if clean_scalar(value).lower() in data["flag_values"]["yes"]:
+            return True
+        raise refuse(
+            f"{what} {value.strip()!r}: say yes to set it, or leave the line out",
+            command,
+            kind="invalid_value",
+        )
     scalar = clean_scalar(str(value))
     said = words_of(str(value))
     if (

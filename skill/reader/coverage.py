@@ -590,10 +590,18 @@ def _edit_distance(first: str, second: str, bound: int) -> int:
     return previous[-1]
 
 
-def check_result(command: str, args: dict[str, Any], intent: Intent, labelled: Labelled, text: str) -> None:
+def check_result(
+    command: str,
+    args: dict[str, Any],
+    intent: Intent,
+    labelled: Labelled,
+    text: str,
+    located: str | None = None,
+) -> None:
     """The converted operation checked against the text: the direction
     of the request kept (write-led -> write, read-led -> read), no value to store answered by a read, and
-    every value a write's sentence gives used and found in the text."""
+    every value a write's sentence gives used and found in the text. ``located``: the request without the
+    report before it (context, which gives the request nothing: its token counts are no value to store)."""
     data = tables()
     spec = COMMANDS[command]
     check_direction(intent, command)
@@ -612,7 +620,7 @@ def check_result(command: str, args: dict[str, Any], intent: Intent, labelled: L
         raise refuse(data["delete_reason"] + " A query only reads (one SELECT).", command, kind="unsupported")
     body = labelled.body
     if spec["kind"] == "read" and command != "query":
-        check_read_carries_no_write(command, intent, body, text, data)
+        check_read_carries_no_write(command, intent, body, text if located is None else located, data)
         _check_read_uses_agent_ids(command, args, labelled.phrase)
         _check_read_uses_numbers(command, args, labelled.inline_text)
         _check_read_drops_no_json(command, labelled.inline_text)

@@ -195,6 +195,8 @@ def _pairs(words: list[str], data: dict[str, Any]) -> tuple[Any, ...]:
             while j >= 0 and (words[j] in articles or words[j] in agent_words):
                 j -= 1
             qualified = j >= 0 and words[j] in qualifiers
+            if qualified and verb in ("write", "create") and (words[j], topic) in _stored_under(data):
+                qualified = False  # "store these defaults under config key k": where it is stored, as "as …"
             k = j
             while k >= 0 and k > j - 2 and "_" in words[k]:
                 k -= 1  # "… and the security_review state": a name before the second object
@@ -421,6 +423,12 @@ def _determined(words: list[str], at: int, data: dict[str, Any]) -> bool:
     return (at >= 1 and words[at - 1] in articles) or (
         at >= 2 and words[at - 2] in articles and words[at - 1] not in data["_verb"] and words[at - 1] != "to"
     )
+
+
+def _stored_under(data: dict[str, Any]) -> set[tuple[str, str]]:
+    """(preposition, topic) pairs naming where a write stores its value (phrasings ``stored_under``)."""
+    entry = data["stored_under"]
+    return {(word, topic) for word in entry["prepositions"] for topic in entry["topics"]}
 
 
 def _renamed_as(words: list[str], at: int, data: dict[str, Any]) -> bool:

@@ -633,8 +633,9 @@ def _wish_head(lines: list[str], data: dict[str, Any]) -> tuple[int, int, str] |
         after = words[size]
         if after not in ("the", "all", "every", "its") and after not in data["_noun"]:
             return None  # "need to …", "need help": no read named
-        if any(word in data["_verb"] for word in words[size:]):
-            return None  # "need the group marked completed": a write is never read from a wish
+        # "need the group marked completed": a write is never read from a wish ("… before I file it": a story)
+        if any(word in data["_verb"] for word in words_of(_story_dropped(line, data))[size:]):
+            return None
         begin = rx.search(r"(?<![\w'])" + re.escape(after) + r"(?![\w'])", line.lower())
         if begin is None or _object_after(line[begin.start() :], data) != "object":
             return None
@@ -706,6 +707,50 @@ def _named_read(lines: list[str], data: dict[str, Any]) -> tuple[int, int, str] 
     return at, start, "object"
 
 
+def paste_dropped(lines: list[str], data: dict[str, Any]) -> list[str]:
+    """'```' / '$ git log --oneline -3' / '88d21ab chore: bump …' / '```' / 'Work on s_1 is done. Used 14,920
+    tokens as developer_1, please log the tokens.': a fenced block of pasted output opening the text, then
+    one paragraph asking an operation itself (a head in it, not pointing back at the paste: no "log it",
+    "the above", "this output") -- the paste is context and gives the request nothing: dropped. The lines
+    as they are when the block holds a value (JSON, SQL), a head or a label of the skill."""
+    filled = [i for i, line in enumerate(lines) if line.strip()]
+    if len(filled) < 4 or not _FENCE_LINE.match(lines[filled[0]]):
+        return lines
+    closing = next((i for i in filled[1:] if _FENCE_LINE.match(lines[i])), None)
+    if closing is None or closing == filled[-1]:
+        return lines
+    inner = [lines[i] for i in filled if filled[0] < i < closing]
+    if not inner or inner[0].lstrip()[:1] in "{[" or rx.match(r"(?i)\s*(?:select|with)\b", inner[0]):
+        return lines
+    if any(_is_label_line(line, data) or head_in(line, data) is not None for line in inner):
+        return lines
+    after = lines[closing + 1 :]
+    if len(_paragraphs(after)) != 1 or any(_FENCE_LINE.match(line) for line in after):
+        return lines
+    request = [line for line in after if line.strip()]
+    heads = [(line, found) for line in request for found in [head_in(line, data)] if found is not None]
+    if not heads:
+        return lines
+    line, (start, what) = heads[0]
+    if what == "pronoun" or _points_back(line[start:], data):
+        return lines  # "Please log this output.": what it is stands in the paste
+    return request
+
+
+def _story_dropped(line: str, data: dict[str, Any]) -> str:
+    """'the token summary for s_1 by agent_id to confirm before I file it.': the wish's read without the
+    writer's own story after it -- a clause opened by a conjunction, then a subject and its verb ("before I
+    file it", "so we can log it"); the line as it is when there is none."""
+    subjects = "|".join(re.escape(word) for word in data["wish_openers"]["subjects"])
+    joiners = "|".join(re.escape(word) for word in data["wish_openers"]["story_joiners"])
+    for told in rx.finditer(
+        rf"(?i),?\s+\b(?:{joiners})\s+(?:{subjects})\s+(?:can\s+|could\s+|will\s+)?(\w+)", line
+    ):
+        if told.group(1).lower() in data["_verb"]:
+            return line[: told.start()].rstrip() + "."
+    return line
+
+
 def _points_back(clause: str, data: dict[str, Any]) -> bool:
     """The head's words point at the prose before it: 'log the above', 'save these results', 'record that
     report for s_1' (a demonstrative or 'my'/'the' before a report noun, with no value after it); 'save this
@@ -773,6 +818,7 @@ def in_report(lines: list[str], data: dict[str, Any]) -> list[str] | None:
         and at
         and lines[at - 1].strip()
         and not _introduced_by_lead_in(lines, at, data)
+        and not (whole and _PASTED_LINE.match(lines[at - 1]))  # right under pasted output: its own line
     ):
         return None  # an imperative not addressed to the skill stands on its own only as its own paragraph
     opening = words_of(_ADDRESS.sub("", _POLITE.sub("", line[start:], 1), 1))[:1]
@@ -796,9 +842,9 @@ def in_report(lines: list[str], data: dict[str, Any]) -> list[str] | None:
     after = [lines[i] for i in own if i > at]
     clause = line[start:]
     if wished:
-        clause = clause.split(",", 1)[
-            0
-        ]  # "need the groups of s_1, nothing else, to redraw the board": asides
+        clause = _story_dropped(
+            clause.split(",", 1)[0], data
+        )  # asides, the writer's story ("… before I file it")
     if what == "pronoun" or _points_back(clause, data):
         content = any(
             COMMANDS_TEXT & set(data["_label"].get(label_key(m.group(1)), []))
@@ -823,7 +869,11 @@ def in_report(lines: list[str], data: dict[str, Any]) -> list[str] | None:
             kind="two_operations",
         )
     request = _request_at(lines, at, start, data, dropped=True, report=True)
-    if whole and not _gives_every_value(request):
+    if wished and not pasted and len(request) == 1:
+        request = [_story_dropped(request[0], data)]
+    if whole and not (
+        _gives_every_value(request) or _context_gives_nothing(lines[:at] + [line[:start]], request, data)
+    ):
         return None
     if labelled and not _gives_own(request, labelled, data):
         return (
@@ -876,9 +926,10 @@ def _polite_after_sentences(line: str, start: int, data: dict[str, Any]) -> bool
         return False
     prefix = line[:start]
     ends = list(rx.finditer(r"[.!?][\"')\]]*\s+", prefix))
-    if not ends:
-        return False
-    sentences, fragment = prefix[: ends[-1].end()], prefix[ends[-1].end() :]
+    if not ends and not prefix.rstrip().endswith(","):
+        return False  # "lost my scrollback, can you …": a clause of the writer's story before the request
+    cut = ends[-1].end() if ends else 0
+    sentences, fragment = prefix[:cut], prefix[cut:]
     named = words_of(sentences)
     if (
         SESSION_SHAPE.search(sentences)
@@ -899,6 +950,31 @@ def _gives_every_value(request: list[str]) -> bool:
     except RequestNotUnderstood:
         return False
     return all(spec["name"] in args for spec in COMMANDS[command]["args"])
+
+
+def _context_gives_nothing(before: list[str], request: list[str], data: dict[str, Any]) -> bool:
+    """'watching the run for s_1...' / '[14:02:11] test_a PASSED' / 'lost my scrollback, can you stream the
+    latest 40 logs for s_1?': the lines before the request are pasted output (each opened by a time stamp, a
+    bracketed tag or a log level) or prose whose every value (a word with a digit or an ``_``) is one the
+    request gives itself -- nothing in them can be another value of the request."""
+    from . import parse  # the request alone, read as a request of its own (it holds no report: no recursion)
+
+    try:
+        _command, args = parse("\n".join(request))
+    except RequestNotUnderstood:
+        return False
+    given = {str(value).lower() for value in args.values()}
+    for line in before:
+        if not line.strip() or _PASTED_LINE.match(line):
+            continue
+        if _is_label_line(line, data) or head_in(line, data) is not None:
+            return False
+        if _agent_words(data) & set(words_of(line)):
+            return False  # "QA asked for these": who the request may be about
+        values = [w for w in words_of(line) if rx.search(r"[\d_]", w)]
+        if any(w.strip(".") not in given for w in values):
+            return False
+    return True
 
 
 def _gives_own(request: list[str], labelled: list[str], data: dict[str, Any]) -> bool:

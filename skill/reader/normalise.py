@@ -13,7 +13,7 @@ import re
 from ..vocabulary import AGENT_TYPES
 from . import regex_cache as rx
 from .lexicon import LABEL_LINE, Lazy, agent_or_none, agent_prefix, clean_scalar, label_key, refuse, tables
-from .locate import locate
+from .locate import locate, paste_dropped
 
 TYPE_CHECKING = False  # importing typing costs ~2 ms per process; annotations are strings anyway
 if TYPE_CHECKING:
@@ -237,6 +237,7 @@ def normalise(text: str) -> list[str]:
         raise refuse("the request is empty", kind="missing")
     check_size(text, data)
     lines = [line.rstrip() for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+    lines = paste_dropped(lines, data)  # pasted output before the request: context
     lines = drop_fences(lines)
     lines = table_rows(lines)
     lines = locate(lines, data)  # the request inside the prose around it

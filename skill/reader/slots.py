@@ -207,6 +207,11 @@ def session_after_its_word(s: Slots) -> str | None:
     )
     if token is not None and token.lower() in s.data["_noun"]:
         return None  # "# Session overview": a word of the vocabulary, not an id
+    if token is not None and not any(c.isdigit() or c in "_-.:" for c in token):
+        said = rx.search(r"(?i)\bsession(?:[ _-]?id)?\b\s*[:=#]?\s*" + re.escape(token), s.text)
+        if said is not None and SESSION_SHAPE.search(s.text[: said.start()]):
+            # "Log … for s_1 as pm: moved group_b (Session storage)": the id given first is the session
+            return None
     if (
         token is not None
         and s.write
@@ -967,6 +972,7 @@ def skill_name(s: Slots) -> str | None:
         described = [
             clean_token(m.group(1))
             for m in rx.finditer(TOKEN + r"\s+(?:skill\s+)?(?:" + outputs + r")\b", s.text, re.IGNORECASE)
+            if not _verb_opening(s, m.start(1), m.group(1))
         ]
         for token in described:
             if "_" in token and token.lower() != labelled.lower():
@@ -984,6 +990,7 @@ def skill_name(s: Slots) -> str | None:
     before = [
         clean_token(m.group(1))
         for m in rx.finditer(TOKEN + r"\s+(?:skill\s+)?(?:" + outputs + r")\b", s.text, re.IGNORECASE)
+        if not _verb_opening(s, m.start(1), m.group(1))
     ]
     before = list(dict.fromkeys(t for t in before if t and t.lower() not in s.data["_stop"]))
     named = [t for t in before if "_" in t]
@@ -1010,7 +1017,15 @@ def skill_name(s: Slots) -> str | None:
         )
     ):
         return None  # "save skill output for s_1": the session the output is for, not the skill's name
+    if found and _verb_opening(s, s.text.find(found), found):
+        return None  # "Read skill output for s_1": the verb, no skill named
     return found
+
+
+def _verb_opening(s: Slots, at: int, word: str) -> bool:
+    """'Read skill output 'security_scan' of s_1': an operation verb opening the request (or a clause after a
+    colon or comma) before "skill output" is the request's verb, no name of a skill."""
+    return clean_token(word).lower() in s.data["_verb"] and rx.fullmatch(r"[\s,:;]*", s.text[:at]) is not None
 
 
 def _skill_labelled(s: Slots) -> str | None:

@@ -574,7 +574,7 @@ _LABELS_MARK = Lazy(r"\s+[-\u2013\u2014\u2192\u00b7|]+\s+")  # a dash, arrow, do
 AGENT_NAMES = {*AGENT_TYPES["documented"], *AGENT_TYPES["aliases"]}  # "(QA Expert, iteration 1)"
 QUALIFIER_ITEM = Lazy(
     r"^\s*(?:(?:at\s+)?iter(?:ation)?\s*#?\s*\d+|round\s*#?\s*\d+|agent(?:[ _-]?id)?\s*[:=]?\s*[\w.-]+"
-    r"|by\s+[\w.-]+|(?:for\s+|in\s+)?session(?:[ _-]?id)?\s*[:=]?\s*[\w.:@+-]+"
+    r"|by\s+[\w.-]+|(?:for\s+|in\s+)?session(?:[ _-]?id)?\s*[:=]?\s*(?!(?-i:[A-Z]?[a-z]+)\s*$)[\w.:@+-]+"
     r"|group(?:[ _-]?id)?\s*[:=]?\s*[\w.-]+"
     r"|(?:"
     + "|".join(re.escape(n.replace("_", " ")) for n in sorted(AGENT_NAMES, key=lambda n: (-len(n), n)))
@@ -854,6 +854,8 @@ def self_corrected(segments: list[str], command: str) -> list[str]:
     data = tables()
     spec = data["self_correction"]
     joined = "\x00".join(segments)
+    if any("\x00" in segment for segment in segments):
+        return segments  # the joiner itself in the text: no split back to the same segments
     if not any(m.split()[0] in joined.lower() for m in spec["markers"]):
         return segments
     markers = "|".join(
@@ -1176,9 +1178,10 @@ def label_values(lines: list[str], command: str, phrase: str, body: str) -> Labe
     unknown: list[str] = []
     # 'Log "Requested changes: missing index" for s_1 …': the body is the quote in the sentence, a text
     # whose own colons are its words, never labels
-    body_quoted = (
-        bool(body.strip())
-        and rx.search(r"[\"\u201c]" + re.escape(body.strip()) + r"[\"\u201d]", phrase) is not None
+    body_quoted = bool(body.strip()) and (
+        rx.search(r"[\"\u201c]" + re.escape(body.strip()) + r"[\"\u201d]", phrase) is not None
+        # 'content: "Scope: /api/x, Finding: IDOR"': the body is one quote, its colons are its words
+        or rx.fullmatch(r"\s*(?:\"[^\"]+\"|\u201c[^\u201c\u201d]+\u201d)\s*[.!]?\s*", body) is not None
     )
     segments = None if body_quoted else label_segments(body, arg_specs, data, unknown)
     ending = _LAST_CLAUSE.search(phrase)
