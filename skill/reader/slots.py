@@ -975,7 +975,7 @@ def skill_name(s: Slots) -> str | None:
             if not _verb_opening(s, m.start(1), m.group(1))
         ]
         for token in described:
-            if "_" in token and token.lower() != labelled.lower():
+            if _identifier(token) and token.lower() != labelled.lower():
                 return _skill_agreed(s, labelled, token)
             if (
                 token
@@ -993,7 +993,7 @@ def skill_name(s: Slots) -> str | None:
         if not _verb_opening(s, m.start(1), m.group(1))
     ]
     before = list(dict.fromkeys(t for t in before if t and t.lower() not in s.data["_stop"]))
-    named = [t for t in before if "_" in t]
+    named = [t for t in before if _identifier(t)]
     if len(before) > 1 and len(named) == 1:
         return named[0]  # "save my scan result as the security_scan output": the identifier is the name
     if len(before) > 1:
@@ -1028,6 +1028,11 @@ def _verb_opening(s: Slots, at: int, word: str) -> bool:
     return clean_token(word).lower() in s.data["_verb"] and rx.fullmatch(r"[\s,:;]*", s.text[:at]) is not None
 
 
+def _identifier(token: str) -> bool:
+    """A name written as an identifier: words joined by '_' or '-' ('dep_audit', 'trace-matrix')."""
+    return "_" in token or "-" in token.strip("-")
+
+
 def _skill_labelled(s: Slots) -> str | None:
     """The name after its label: 'skill name pytest_report', 'skill: lint_check', 'skill test_coverage'
     (an identifier right after "skill", never "skill output")."""
@@ -1037,14 +1042,14 @@ def _skill_labelled(s: Slots) -> str | None:
     after = rx.search(r"\bskill\s+(?:outputs?|results?)\s+" + TOKEN, s.text, re.IGNORECASE)
     if after:
         token = clean_token(after.group(1))
-        if "_" in token and not (session_like(token) or token.lower().startswith(("s_", "s-"))):
+        if _identifier(token) and not (session_like(token) or token.lower().startswith(("s_", "s-"))):
             names.append(token)
     for match in rx.finditer(r"\bskill(?:[ _-]?name)?\s*(?:[:=]|\bis\b)?\s*" + TOKEN, s.text, re.IGNORECASE):
         token = clean_token(match.group(1))
         said = match.group(0).lower()
         if not token or rx.fullmatch(outputs, token, re.IGNORECASE) or token.lower() in s.data["_stop"]:
             continue
-        if "name" in said or ":" in said or "=" in said or "_" in token:
+        if "name" in said or ":" in said or "=" in said or _identifier(token):
             names.append(token)
             break
     distinct = list(dict.fromkeys(name.lower() for name in names))
