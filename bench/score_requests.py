@@ -82,10 +82,10 @@ R5DEV = [HELDOUT / "r5dev" / "dev_k.jsonl", HELDOUT / "r5dev" / "dev_l.jsonl"]
 V5 = [HELDOUT / "v5" / "heldout_i.jsonl", HELDOUT / "v5" / "heldout_j.jsonl"]
 # held out through round 6 (scored once: 397/420, 3 wrong actions), read by round 7: part of dev since then
 V6 = [HELDOUT / "v6" / "heldout_m.jsonl", HELDOUT / "v6" / "heldout_n.jsonl"]
-# written during round 7 by one more helper, the same way, as development data from the start (read at once)
+# written during round 7 by two more helpers, the same way, as development data from the start (read at once)
 R7DEV = [HELDOUT / "r7dev" / "dev_q.jsonl", HELDOUT / "r7dev" / "dev_r.jsonl"]
-# held out through round 7 (scored once: 390/420, 1 wrong action), all its failures read at once after; its own
-# part (not dev) until every item is right, as r5dev was: 408/420, 0 wrong actions at the end of round 7
+# held out through round 7 (scored once: 390/420, 1 wrong action), all its failures read at once after; its
+# own part (not dev) until every item is right, as r5dev was: 408/420, 0 wrong actions at the end of round 7
 V7 = [HELDOUT / "v7" / "heldout_o.jsonl", HELDOUT / "v7" / "heldout_p.jsonl"]
 # The held-out part: frozen before the round's reader work, scored once after it (failures hidden). Empty
 # while a round works, so that no test run prints the next set's aggregates before the work is done.
