@@ -1003,7 +1003,8 @@ def _sets_a_status(words: list[str], lead: str | None, data: dict[str, Any]) -> 
     if lead != "update":
         return False
     named = any(GROUP_ID.match(w) or session_like(w) for w in words)
-    statuses = {w for enum in ("session_status", "group_status") for w, _value in enum_words(enum)}
+    enums = {argument_specs(command)["status"]["type"] for command in _STATUS_UPDATES}  # the vocabulary's
+    statuses = {w for enum in enums for w, _value in enum_words(enum)}
     return named and any(w in statuses for w in words)
 
 
