@@ -90,7 +90,9 @@ V7 = [HELDOUT / "v7" / "heldout_o.jsonl", HELDOUT / "v7" / "heldout_p.jsonl"]
 # The held-out part: frozen before the round's reader work, scored once after it (failures hidden). Empty
 # while a round works, so that no test run prints the next set's aggregates before the work is done.
 V8 = [HELDOUT / "v8" / "heldout_t.jsonl"]  # its twin (heldout_s) was not finished before the freeze
-HELD_OUT: dict[str, list[Path]] = {"v8": V8}
+# v8's twin, finished after v8 was frozen and scored, committed unread; scored once by round 7's last reader
+V8B = [HELDOUT / "v8b" / "heldout_s.jsonl"]
+HELD_OUT: dict[str, list[Path]] = {"v8": V8, "v8b": V8B}
 PARTS = {
     "dev": [
         TESTS / "requests_examples.jsonl",

@@ -79,6 +79,8 @@ def test_v7_read_but_not_all_right_yet_has_no_wrong_action_and_keeps_its_right_i
 # v8 (210 requests; its twin was not finished before the freeze) was scored once, after round 7's fixes of
 # v7: 184/210 (87.6%), 3 wrong actions (T082 T166 T206: a hyphenated name after "as skill output" lost to the
 # word before "output"). Those three were then read and fixed (no longer held out): 188/210, 0 wrong actions.
+# v8b (its twin, 210, finished after the freeze, committed unread) was scored once with round 7's final
+# reader: 191/210 (91.0%), 0 wrong actions; none of its failures has been read.
 @pytest.mark.parametrize("part", HELD_OUT or [pytest.param(None, marks=pytest.mark.skip("no held-out part"))])
 def test_heldout_has_no_wrong_action(part):
     held = _scored(part)
@@ -88,7 +90,10 @@ def test_heldout_has_no_wrong_action(part):
 
 # The target is not met on v8 (89.5% after its three wrong actions were fixed): a strict xfail, so the test
 # says so on every run and fails the day the target is met without this line being updated.
-SHORT_OF_TARGET = {"v8": "v8 is 188/210 (89.5%) after round 7; issue 11's 95% is not met"}
+SHORT_OF_TARGET = {
+    "v8": "v8 is 188/210 (89.5%) after round 7; issue 11's 95% is not met",
+    "v8b": "v8b scored 191/210 (91.0%) once, with round 7's final reader; issue 11's 95% is not met",
+}
 
 
 @pytest.mark.parametrize(
