@@ -19,6 +19,7 @@ from .lexicon import (
     Lazy,
     agent_or_none,
     clean_scalar,
+    has_json_value,
     is_placeholder,
     label_of,
     missing_message,
@@ -369,19 +370,13 @@ def _json_value(
             command,
             kind="not_understood",
         )
-    for match in rx.finditer(r"[{\[]", rest):
-        try:
-            second, _end = json.JSONDecoder().raw_decode(rest, match.start())
-        except (ValueError, RecursionError):
-            continue
-        if isinstance(second, (dict, list)) and second:
-            # '{"a": 1} for s_1 and orchestrator {"b": 2}': a second value after the first, never dropped
-            raise refuse(
-                f"the request gives two JSON values for {what}; {command} takes one: "
-                "send one request for each",
-                command,
-                kind="list_of_values",
-            )
+    if has_json_value(rest):
+        # '{"a": 1} for s_1 and orchestrator {"b": 2}': a second value after the first, never dropped
+        raise refuse(
+            f"the request gives two JSON values for {what}; {command} takes one: send one request for each",
+            command,
+            kind="list_of_values",
+        )
     try:
         parse_json_text(text[start:end], what)  # strict: no NaN / Infinity
     except BazingaError as error:

@@ -34,6 +34,7 @@ from .lexicon import (
     clean_token,
     enum_words,
     hand_over_pattern,
+    has_json_value,
     label_key,
     label_of,
     negated_ids,
@@ -727,18 +728,13 @@ def check_json_has_a_place(command: str, text: str) -> None:
 def _check_read_drops_no_json(command: str, text: str) -> None:
     """'For config key ci_config, value {"retries": 2}: show it': a JSON value in a read's sentence has no
     place in any read (none takes one) and the answer would drop it: refused, never read without it."""
-    for match in rx.finditer(r"[{\[]", text):
-        try:
-            value, _end = json.JSONDecoder().raw_decode(text, match.start())
-        except (ValueError, RecursionError):
-            continue
-        if isinstance(value, (dict, list)) and value:
-            raise refuse(
-                f"the request gives a JSON value, but {command} reads and has no place for it; to store it, "
-                "say so (set, save, log …)",
-                command,
-                kind="not_understood",
-            )
+    if has_json_value(text):
+        raise refuse(
+            f"the request gives a JSON value, but {command} reads and has no place for it; to store it, "
+            "say so (set, save, log …)",
+            command,
+            kind="not_understood",
+        )
 
 
 def _check_read_uses_numbers(command: str, args: dict[str, Any], text: str) -> None:

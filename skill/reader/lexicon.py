@@ -368,6 +368,19 @@ QUOTED_SPAN = Lazy(
 _DOUBLE_QUOTED = Lazy(r"[\"\u201c][^\"\u201d]*[\"\u201d]", needs=('"', "\u201c"))
 
 
+def has_json_value(text: str) -> bool:
+    """Whether the text holds a non-empty JSON object or array anywhere ('{"retries": 2}', '[1, 2]');
+    brackets that open no valid JSON ('[draft]', '{id}') do not count."""
+    for match in rx.finditer(r"[{\[]", text):
+        try:
+            value, _end = json.JSONDecoder().raw_decode(text, match.start())
+        except (ValueError, RecursionError):
+            continue
+        if isinstance(value, (dict, list)) and value:
+            return True
+    return False
+
+
 def strip_quoted(text: str) -> str:
     return _DOUBLE_QUOTED.sub(" ", text)
 
