@@ -237,6 +237,16 @@ REFUSALS = {
     "two-sessions-named": "Log for s_42, session: s_1, agent: qa: done",
     "two-agent-types-in-a-read": "Get logs for s_42, agent qa, agent developer",
     "value-given-twice": "bazinga-db, log this for s_42 from qa, session s_1: tests pass",
+    # round 7: one per new kind of refusal
+    "json-for-an-operation-without-json": 'Task group group_a in s_42: {"a": 1}. Save it.',
+    "two-json-values": 'Save state pm {"a": 1} for s_42 and orchestrator {"b": 2}',
+    "words-after-a-json-value": 'Set config key ci_config to {"retries": 2} banana',
+    "json-in-a-read": 'For config key ci_config, value {"retries": 2}: show it',
+    "unclear-self-correction": "Log 12k tokens for developer_3 and 3k for qa_1 in s_42 — "
+    "actually make that 14k",
+    "words-after-a-quoted-value": 'Log developer interaction for s_42: "retry fixed" by tomorrow',
+    "a-read-sentence-after-a-write": "mark group_a completed in s_42. Token summary for s_42.",
+    "a-role-that-is-no-agent": "Log this cutover note for s_42: switched DNS at 14:00",
 }
 
 

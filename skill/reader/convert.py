@@ -242,18 +242,6 @@ def _verb_after_value(clause: str, command: str, data: dict[str, Any]) -> bool:
     )
 
 
-def _holds_json(text: str) -> bool:
-    """Whether the text holds a JSON object or list that is not empty."""
-    for match in rx.finditer(r"[{\[]", text):
-        try:
-            value, _end = json.JSONDecoder().raw_decode(text, match.start())
-        except (ValueError, RecursionError):
-            continue
-        if isinstance(value, (dict, list)) and value:
-            return True
-    return False
-
-
 # where a clause after a JSON value ends: a sentence end, a dash between spaces
 _SENTENCE_BREAK = Lazy(r"(?:(?<=[.!?])|^)\s*[.!?]*\s+|\s+[-\u2013\u2014]+\s+|^\s*[-\u2013\u2014.!?]+\s*")
 
@@ -360,7 +348,9 @@ def _json_value(
             kind="invalid_value",
         )
     dropped = (
-        None if given is None or _holds_json(rest) else _words_after_value(text[end:], command, data, given)
+        None
+        if given is None or has_json_value(rest)
+        else _words_after_value(text[end:], command, data, given)
     )
     if dropped is not None:
         _check_no_operation_after(dropped, command)

@@ -182,7 +182,6 @@ def _another_instruction(command: str, words: list[str], sentence: str, data: di
 
 def _after_json(body: str) -> str:
     """A body that opens with a JSON value: the text after it (the JSON itself holds no operation)."""
-    import json
 
     text = body.strip().lstrip("`")
     if text[:1] not in ("{", "["):
@@ -703,26 +702,14 @@ def check_json_has_a_place(command: str, text: str) -> None:
         or any(spec["type"] == "json" for spec in specs.values())
     ):
         return
-    quotes = at = 0  # a bracket inside a quoted name ('named "Auth [2]"') opens no JSON
-    for match in rx.finditer(r"[{\[]", text):
-        if match.start() < at:
-            continue
-        quotes += sum(text.count(q, at, match.start()) for q in '"\u201c\u201d')
-        at = match.start()
-        if quotes % 2:
-            continue
-        try:
-            value, at = json.JSONDecoder().raw_decode(text, match.start())
-        except (ValueError, RecursionError):
-            continue
-        if isinstance(value, (dict, list)) and value:
-            raise refuse(
-                f"the request gives a JSON value, but {command} takes none (its values are named: "
-                + ", ".join(label_of(name) for name in specs)
-                + "); give them as 'Label: value'",
-                command,
-                kind="invalid_value",
-            )
+    if has_json_value(text, outside_quotes=True):  # a bracket in a quoted name ('named "Auth [2]"') is none
+        raise refuse(
+            f"the request gives a JSON value, but {command} takes none (its values are named: "
+            + ", ".join(label_of(name) for name in specs)
+            + "); give them as 'Label: value'",
+            command,
+            kind="invalid_value",
+        )
 
 
 def _check_read_drops_no_json(command: str, text: str) -> None:

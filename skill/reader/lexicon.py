@@ -368,12 +368,21 @@ QUOTED_SPAN = Lazy(
 _DOUBLE_QUOTED = Lazy(r"[\"\u201c][^\"\u201d]*[\"\u201d]", needs=('"', "\u201c"))
 
 
-def has_json_value(text: str) -> bool:
+def has_json_value(text: str, *, outside_quotes: bool = False) -> bool:
     """Whether the text holds a non-empty JSON object or array anywhere ('{"retries": 2}', '[1, 2]');
-    brackets that open no valid JSON ('[draft]', '{id}') do not count."""
+    brackets that open no valid JSON ('[draft]', '{id}') do not count, nor, with ``outside_quotes``, a
+    bracket inside a quoted name ('named "Auth [2]"')."""
+    quotes = at = 0
     for match in rx.finditer(r"[{\[]", text):
+        if match.start() < at:
+            continue  # inside a value already read
+        if outside_quotes:
+            quotes += sum(text.count(q, at, match.start()) for q in '"\u201c\u201d')
+            at = match.start()
+            if quotes % 2:
+                continue
         try:
-            value, _end = json.JSONDecoder().raw_decode(text, match.start())
+            value, at = json.JSONDecoder().raw_decode(text, match.start())
         except (ValueError, RecursionError):
             continue
         if isinstance(value, (dict, list)) and value:
