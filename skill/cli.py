@@ -6,6 +6,7 @@ with the real streams. Errors of the project's family are rendered here, once, a
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 
@@ -360,11 +361,21 @@ def render(ctx: Context, result: Result) -> int:
     return EXIT_OK
 
 
+# Handlers whose process runs for long (servers, a stream of batch lines, data moved in bulk): the cyclic
+# garbage collector, off in a command's short process (scripts/bazinga_db.py), is back on for them.
+LONG_RUNNING_HANDLERS = frozenset(
+    {"handlers.batch", "handlers.dashboard", "handlers.mcp", "handlers.transfer"}
+)
+
+
 def handler_for(command: str) -> Any:
     """The handler module of a command: the vocabulary's "handler", else the one of API operations."""
     import importlib
 
-    return importlib.import_module("." + COMMANDS[command].get("handler", "handlers.operations"), __package__)
+    name = COMMANDS[command].get("handler", "handlers.operations")
+    if name in LONG_RUNNING_HANDLERS:
+        gc.enable()
+    return importlib.import_module("." + name, __package__)
 
 
 def context(
@@ -676,6 +687,7 @@ class _Closed:
 
 
 def main() -> None:
+    """The command line of a process: scripts/bazinga_db.py's main, with the collector already off."""
     stdin, stdout, stderr = standard_streams()
     exit_now(run(sys.argv[1:], stdin, stdout, stderr))
 

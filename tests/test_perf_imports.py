@@ -7,6 +7,7 @@ in a fresh interpreter started with -S (no site hooks that would preload modules
 
 from __future__ import annotations
 
+import gc
 import json
 import subprocess
 import sys
@@ -212,3 +213,35 @@ def test_a_postgresql_url_loads_its_backend_and_one_driver_only(tmp_path, pg_url
     modules = _imported(tmp_path, "log-interaction", "s1", "pm", "hello", db=pg_url, site=True)
     assert {"skill.pgstore", "skill.pg_migrations", "psycopg2"} <= modules
     assert modules & {"psycopg", "pg8000", "skill.validation", "skill.reader"} == set()
+
+
+def test_a_command_process_runs_without_the_cyclic_collector(tmp_path):
+    # scripts/bazinga_db.py turns it off before the first import: its passes over what the imports create
+    # were a tenth of a request's start-up (bench/bench_startup.py)
+    probe = (
+        "import gc, os, sys\n"
+        f"sys.path.insert(0, {str(ROOT / 'scripts')!r})\n"
+        "import bazinga_db\n"
+        "from bazinga_db.skill import cli\n"
+        "cli.exit_now = lambda code: print(gc.isenabled(), code)\n"
+        "sys.argv = ['bazinga_db.py', '--db', sys.argv[1], 'request', '--dry-run', 'get session s_1']\n"
+        "bazinga_db.main()\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe, str(tmp_path / "x.db")], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.splitlines()[-1] == "False 0"
+
+
+@pytest.mark.parametrize("command", ["batch", "dashboard", "mcp", "export-session", "import-session"])
+def test_a_long_running_command_turns_the_collector_back_on(command):
+    from skill import cli
+
+    gc.disable()
+    try:
+        cli.handler_for("get-session")
+        assert not gc.isenabled()
+        cli.handler_for(command)
+        assert gc.isenabled()
+    finally:
+        gc.enable()
