@@ -127,6 +127,8 @@ CORRECTIONS = {
     HELDOUT / "r5dev_corrections.json": R5DEV,
     HELDOUT / "v5_corrections.json": V5,  # the brief's set-config line; an alias; a payload schema
     HELDOUT / "r7dev_corrections.json": R7DEV,  # an agent type the text does not name; a payload schema
+    HELDOUT / "v8_corrections.json": V8,  # read in round 8: an agent type the text does not name
+    HELDOUT / "v8b_corrections.json": V8B,  # the same
 }
 HELD_OUT_PARTS = set(HELD_OUT)  # aggregates only; their failures are shown only with --i-am-done
 # The held-out v2 authors name the classes of issue 11 by a word; the report numbers them like the others.
