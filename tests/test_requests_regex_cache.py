@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from skill.reader import _regex_code, _regex_code_rare, regex_cache
+from skill.reader import _regex_code, regex_cache
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = Path(__file__).parent / "requests_dev.jsonl"
@@ -26,20 +26,13 @@ SAMPLE_TEXTS = [json.loads(line)["text"] for line in CORPUS.read_text(encoding="
 
 _sre = pytest.importorskip("_sre")
 SAME_ENGINE = _regex_code.ENGINE == regex_cache.engine(_sre)
-ENTRIES = sorted(_regex_code.CODE) + sorted(_regex_code_rare.CODE)
+ENTRIES = sorted(_regex_code.CODE)
 
 
 def test_the_cache_is_not_empty_and_names_its_engine() -> None:
-    assert len(_regex_code.CODE) > 20 and len(_regex_code_rare.CODE) > 20
+    assert len(ENTRIES) > 20
     name, version, magic, codesize, itemsize = _regex_code.ENGINE
     assert name == "cpython" and magic > 0 and codesize == itemsize
-    assert _regex_code_rare.ENGINE == _regex_code.ENGINE
-
-
-def test_the_common_module_lists_exactly_the_rare_modules_keys() -> None:
-    # a key missing from RARE is never looked up in the rare module; one too many loads it for nothing
-    assert _regex_code.RARE == frozenset(_regex_code_rare.CODE)
-    assert not set(_regex_code.CODE) & set(_regex_code_rare.CODE)
 
 
 @pytest.mark.skipif(not SAME_ENGINE, reason="the cache was made by another interpreter")
@@ -47,7 +40,7 @@ def test_the_common_module_lists_exactly_the_rare_modules_keys() -> None:
 def test_every_cached_entry_is_what_re_compiles_today(key: tuple[str, int]) -> None:
     from skill.devtools.regex_cache import opcode_entry
 
-    assert {**_regex_code.CODE, **_regex_code_rare.CODE}[key] == opcode_entry(*key)
+    assert _regex_code.CODE[key] == opcode_entry(*key)
 
 
 @pytest.mark.skipif(not SAME_ENGINE, reason="the cache was made by another interpreter")
@@ -73,12 +66,9 @@ def test_another_interpreters_cache_is_not_used(monkeypatch: pytest.MonkeyPatch)
     pattern, flags = ENTRIES[0]
     monkeypatch.setattr(_regex_code, "ENGINE", ("cpython", (3, 0), 0, 4, 4))
     monkeypatch.setattr(regex_cache, "_CODE", None)
-    monkeypatch.setattr(regex_cache, "_RARE", frozenset())
     monkeypatch.setattr(regex_cache, "_PATTERNS", {})
     assert regex_cache._cache() == {}
     assert regex_cache.compiled(pattern, flags) is re.compile(pattern, flags)  # re's own cache: re.compile
-    rare_pattern, rare_flags = sorted(_regex_code_rare.CODE)[0]
-    assert regex_cache.compiled(rare_pattern, rare_flags) is re.compile(rare_pattern, rare_flags)
 
 
 def test_a_pattern_not_in_the_cache_is_compiled_by_re() -> None:
@@ -138,36 +128,3 @@ def test_a_typical_request_compiles_no_pattern_in_a_fresh_process(text: str) -> 
     )
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert result.stdout.splitlines()[0] == "0", result.stdout
-
-
-@pytest.mark.skipif(not SAME_ENGINE, reason="the cache was made by another interpreter")
-def test_the_benchmarks_request_loads_only_the_common_patterns() -> None:
-    probe = (
-        "import sys\n"
-        f"sys.path.insert(0, {str(ROOT)!r})\n"
-        "import skill.cli, skill.reader\n"
-        f"skill.reader.parse({TYPICAL[0]!r})\n"
-        "print('skill.reader._regex_code' in sys.modules, 'skill.reader._regex_code_rare' in sys.modules)\n"
-    )
-    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
-    assert result.stdout.split() == ["True", "False"]
-
-
-@pytest.mark.skipif(not SAME_ENGINE, reason="the cache was made by another interpreter")
-def test_a_rare_pattern_is_built_from_the_rare_module_once_a_process_needs_it() -> None:
-    probe = (
-        "import re, sys\n"
-        f"sys.path.insert(0, {str(ROOT)!r})\n"
-        "from skill.reader import regex_cache, _regex_code\n"
-        "calls = []\n"
-        "original = re._compiler.compile\n"
-        "re._compiler.compile = lambda *args: calls.append(args) or original(*args)\n"
-        "pattern, flags = sorted(_regex_code.RARE)[-1]\n"
-        "regex_cache.compiled(r'(?P<never>cached)\\s+pattern')\n"
-        "before = 'skill.reader._regex_code_rare' in sys.modules\n"
-        "regex_cache.compiled(pattern, flags)\n"
-        "print(before, 'skill.reader._regex_code_rare' in sys.modules, len(calls))\n"
-    )
-    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
-    # a pattern in neither module does not load the rare one; a rare pattern loads it and compiles nothing
-    assert result.stdout.split() == ["False", "True", "1"]

@@ -1,15 +1,9 @@
-"""Generate skill/reader/_regex_code.py and _regex_code_rare.py: the opcode lists of the reader's patterns.
-
-A development tool.
+"""Generate skill/reader/_regex_code.py: the opcode lists of the reader's patterns. A development tool.
 
     python3 -m skill.devtools.regex_cache            rewrite the cache for this interpreter
     python3 -m skill.devtools.regex_cache --check    exit 1 when the cache misses a pattern the corpora reach,
                                                      holds one they no longer reach, or was made by another
                                                      interpreter
-
-The patterns 15% of the texts or more compile go to ``_regex_code.py``, loaded by every request; the
-others to ``_regex_code_rare.py``, loaded only by a process that needs one of them (its opcode lists are
-two thirds of the bytes, and unpacking all of them cost ~0.3 ms of every request's start-up).
 
 Every request of the corpora (tests/requests_*.jsonl and tests/requests_heldout/**.jsonl, the held-out sets
 included: only which patterns the reader compiles is recorded, nothing about its answers) is read by the
@@ -33,13 +27,9 @@ from ..reader import regex_cache
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 TARGET = REPO_ROOT / "skill" / "reader" / "_regex_code.py"
-RARE_TARGET = REPO_ROOT / "skill" / "reader" / "_regex_code_rare.py"
 MIN_SHARE = 0.05  # a pattern is cached when at least 5% of the corpora's texts compile it
-HOT_SHARE = 0.15  # and goes to the module every request loads when at least 15% of them do
-HEADER = '''"""Opcode lists of the reader's {which} patterns, for skill/reader/regex_cache.py.
-
-Generated, do not edit: python3 -m skill.devtools.regex_cache rewrites it
-(tests/test_requests_regex_cache.py checks it)."""
+HEADER = '''"""Opcode lists of the reader's patterns, for skill/reader/regex_cache.py. Generated, do not edit:
+python3 -m skill.devtools.regex_cache rewrites it (tests/test_requests_regex_cache.py checks it)."""
 
 # fmt: off
 '''
@@ -57,10 +47,8 @@ def corpus_texts() -> list[str]:
     return texts
 
 
-def reached_patterns() -> dict[tuple[str, int], float]:
-    """The (pattern, flags) worth caching, with the share of the corpora's texts that compile each.
-
-    What the reader compiles on the corpora, by call site.
+def reached_patterns() -> set[tuple[str, int]]:
+    """The (pattern, flags) worth caching: what the reader compiles on the corpora, by call site.
 
     A call site that compiles one pattern only, or compiles all of its patterns while reading one text (and
     never again: it keeps them, built from phrasings.json), holds the reader's own constants: cached (counting
@@ -69,9 +57,7 @@ def reached_patterns() -> dict[tuple[str, int], float]:
     reach are cached, the rest would make the cache bigger than the time it saves.
     """
     from .. import reader
-    from ..reader.lexicon import Lazy
 
-    lazies = [obj for obj in gc.get_objects() if isinstance(obj, Lazy)]
     reached: dict[tuple[str, int], int] = {}
     by_site: dict[tuple[str, int], tuple[set[tuple[str, int]], set[int]]] = {}
     current = [0]
@@ -96,11 +82,6 @@ def reached_patterns() -> dict[tuple[str, int], float]:
         for index, text in enumerate(texts):
             current[0] = index
             seen.clear()
-            # as in a fresh process: no pattern compiled yet (a Lazy keeps its compiled methods as attributes)
-            regex_cache._PATTERNS.clear()
-            for lazy_pattern in lazies:
-                for method in [name for name in vars(lazy_pattern) if not name.startswith("_")]:
-                    delattr(lazy_pattern, method)
             try:
                 reader.parse(text)
             except Exception:  # refusals are BazingaErrors; any other error is the tests' business
@@ -113,15 +94,16 @@ def reached_patterns() -> dict[tuple[str, int], float]:
         key for keys, texts_at in by_site.values() if len(keys) == 1 or len(texts_at) == 1 for key in keys
     }
     often = {key for key, count in reached.items() if count >= MIN_SHARE * len(texts)}
-    # A Lazy pattern (lexicon.Lazy) is the reader's own: all of those the run reached
-    lazy = {key for key in ((obj._args[0], int(obj._args[1])) for obj in lazies) if key in reached}
-    shares = {key: reached[key] / len(texts) for key in constant | often | lazy}
-    # patterns a module builds (from phrasings.json) once per process and keeps: the first text that reached
-    # them compiled them, so how many texts need them is unknown; they count as common
-    for keys, texts_at in by_site.values():
-        if len(texts_at) == 1:
-            shares.update(dict.fromkeys(keys, 1.0))
-    return shares
+    # A Lazy pattern (lexicon.Lazy) is compiled once per process however many texts reach it: all of those
+    # the run reached are the reader's own
+    from ..reader.lexicon import Lazy
+
+    lazy = {
+        (obj._args[0], int(obj._args[1]))
+        for obj in gc.get_objects()
+        if isinstance(obj, Lazy) and "match" in vars(obj)
+    }
+    return constant | often | lazy
 
 
 def opcode_entry(pattern: str, flags: int) -> tuple[Any, ...]:
@@ -144,47 +126,31 @@ def opcode_entry(pattern: str, flags: int) -> tuple[Any, ...]:
     )
 
 
-def render(patterns: set[tuple[str, int]], which: str, rare: set[tuple[str, int]] | None = None) -> str:
-    """A module's source: the engine it was made for and one entry per pattern, sorted.
-
-    The module of the common patterns also lists the rare ones' keys, so that a pattern in neither (one
-    built around a text's own words) does not load the rare module for nothing.
-    """
-    lines = [HEADER.format(which=which), f"ENGINE = {regex_cache.engine(_sre)!r}\n", "CODE = {\n"]
+def render(patterns: set[tuple[str, int]]) -> str:
+    """The module's source: the engine it was made for and one entry per pattern, sorted."""
+    lines = [HEADER, f"ENGINE = {regex_cache.engine(_sre)!r}\n", "CODE = {\n"]
     for pattern, flags in sorted(patterns):
         lines.append(f"    ({pattern!r}, {flags}): {opcode_entry(pattern, flags)!r},\n")
     lines.append("}\n")
-    if rare is not None:
-        lines.append("RARE = frozenset((\n")
-        lines.extend(f"    ({pattern!r}, {flags}),\n" for pattern, flags in sorted(rare))
-        lines.append("))\n")
     return "".join(lines)
-
-
-def sources() -> dict[Path, str]:
-    """Both modules' sources, from one run over the corpora."""
-    shares = reached_patterns()
-    hot = {key for key, share in shares.items() if share >= HOT_SHARE}
-    rare = set(shares) - hot
-    return {TARGET: render(hot, "common", rare), RARE_TARGET: render(rare, "rarer")}
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python3 -m skill.devtools.regex_cache", description=__doc__)
     parser.add_argument("--check", action="store_true", help="exit 1 when the cache is stale; write nothing")
     options = parser.parse_args(argv)
-    stale = 0
-    for target, source in sources().items():
-        current = target.read_text(encoding="utf-8") if target.exists() else ""
-        name = target.relative_to(REPO_ROOT)
-        if options.check:
-            if current != source:
-                print(f"{name} is stale: run python3 -m skill.devtools.regex_cache")
-                stale = 1
-            continue
-        target.write_text(source, encoding="utf-8")
-        print(f"wrote {name} ({source.count(chr(10)) - 6} lines, {len(source)} bytes)")
-    return stale
+    source = render(reached_patterns())
+    current = TARGET.read_text(encoding="utf-8") if TARGET.exists() else ""
+    if options.check:
+        if current != source:
+            print(f"{TARGET.relative_to(REPO_ROOT)} is stale: run python3 -m skill.devtools.regex_cache")
+            return 1
+        return 0
+    TARGET.write_text(source, encoding="utf-8")
+    print(
+        f"wrote {TARGET.relative_to(REPO_ROOT)} ({source.count(chr(10)) - 6} patterns, {len(source)} bytes)"
+    )
+    return 0
 
 
 if __name__ == "__main__":
