@@ -555,13 +555,14 @@ def revision_bump(s: Slots) -> bool | None:
 
 @rule("revision_count", commands=("update-task-group",))
 def revision_number(s: Slots) -> str | None:
-    """'revision count to 3', 'revision count: +1', 'revision count … = 2', 'its revision count is 1'."""
+    """'revision count to 3', 'revision count: +1', 'revision count … = 2', 'its revision count is 1',
+    'revision count for group_a should be 3' (the value it is to be, with the verb said elsewhere)."""
     if "increment_revision" in s.raw:
         return None
     return s.number(
         [
             r"\brevision[ _-]?count\s*(?:to|=|:|of|is)?\s*([+-]?\d+)",
-            r"\brevision[ _-]?count\b[^.\n]{0,40}?(?:\bto|=|:|\bis)\s*([+-]?\d+)",
+            r"\brevision[ _-]?count\b[^.\n]{0,40}?(?:\bto|=|:|\bis|\bbe)\s*([+-]?\d+)",
         ]
     )
 
