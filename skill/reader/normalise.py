@@ -151,10 +151,10 @@ def operation_last(lines: list[str], data: dict[str, Any]) -> list[str]:
     separators = list(_TAIL_SEPARATOR.finditer(first))
     if not separators:
         return lines
-    tail, before = first[separators[-1].end() :].strip(), first[: separators[-1].start()].strip()
-    if not _names_an_operation(tail, data) or not _only_values([before]):
+    tail, values = first[separators[-1].end() :].strip(), first[: separators[-1].start()].strip()
+    if not _names_an_operation(tail, data) or not _only_values([values]):
         return lines
-    return [tail.rstrip(" .!:") + ": " + before]
+    return [tail.rstrip(" .!:") + ": " + values]
 
 
 _ONE_QUOTE = Lazy(r"\s*(?:\"[^\"]*\"|\u201c[^\u201c\u201d]*\u201d)\s*")
