@@ -261,6 +261,12 @@ def session_first_after_command_name(s: Slots) -> str | None:
         a for a in COMMANDS[s.command]["args"] if a["name"] == "session_id"
     ]:
         return None  # "create task group g_1 …": the group comes first
+    spoken = " ".join(s.command.split("-")) + " "
+    if not any(
+        line.lstrip().lower().replace("-", " ").replace("_", " ").startswith(spoken)
+        for line in s.text.split("\n")
+    ):
+        return None  # no line opens with the command's name: nothing to compile
     name = r"[-_\s]".join(re.escape(word) for word in s.command.split("-"))
     token = s.first_token([r"(?im)^\s*" + name + r"\s+" + TOKEN + r"(?=\s|$)"], text=_texts_masked(s.text))
     if (
