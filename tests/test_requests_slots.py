@@ -31,6 +31,14 @@ CASES = {
         ("get-task-groups", "get-task-groups group_b", None),
         ("save-skill-output", "save skill output perf_probe", None),
     ],
+    "session_first_after_command_name": [
+        ("log-tokens", "log tokens s_1001 investigator 12,480", "s_1001"),
+        ("stream-logs", "stream logs run_7 limit 5", "run_7"),
+        ("log-tokens", "log tokens 12k qa", None),
+        ("log-tokens", "log tokens qa_1 900", None),
+        ("log-tokens", "log tokens group_a qa 900", None),
+        ("create-task-group", "create task group g_1 in s_1001", None),
+    ],
     "session_asked_about": [
         ("get-session", "what do you know about sess_beta", "sess_beta"),
         ("get-session", "what do you know", None),
@@ -149,6 +157,7 @@ CASES = {
         ("update-task-group", "set the revision count of group_a to 3", "3"),
         ("update-task-group", "group_a revision count: +1", "+1"),
         ("update-task-group", "update group_a so its revision count is 2", "2"),
+        ("update-task-group", "the revision count of group_a should be 4, set it", "4"),
         ("update-task-group", "update group_a", None),
     ],
     "review_verdict": [
@@ -267,6 +276,7 @@ CASES = {
         ("get-skill-output", "the security scan results of s_1", "security_scan"),
         ("get-skill-output", "the api_lint output of s_1", "api_lint"),
         ("get-skill-output", "what did s_1 produce", None),
+        ("get-skill-output", "get skill output sess_beta", None, {"session_id": "sess_beta"}),
         ("save-skill-output", "save skill output session_id=s_1, skill_name=lint_check", "lint_check"),
         ("save-skill-output", "save my audit result as the lint_check output for s_1", "lint_check"),
         (

@@ -139,7 +139,7 @@ NUMBER = (
 
 SPOKEN_WRITE = Lazy(
     r"(?i)(?:^|(?<=[.!?])\s+|\s[-\u2013\u2014]\s+|,\s*|(?<=[}\]])\s*[:;]\s*)(?:(?:please|pls|plz|kindly)\s+)?"
-    r"(?:log|record|save|store|note)\s+(?:it|that|this|them|['\u2019]?em(?![\w'\u2019]))"
+    r"(?:log|record|save|store|note)(?:\s+(?:it|that|this|them|['\u2019]?em(?![\w'\u2019])))?"
     r"(?P<kept>\s+(?:under|as)\s+(?:the\s+|a\s+|an\s+)?[A-Za-z][\w-]*(?:\s+[A-Za-z][\w-]*)?)?"
     r"(?:\s+(?:please|pls|plz|for me))?(?:,?\s*bazinga[-_ ]db)?\s*[.!]*\s*$",
     needs=("log", "record", "save", "store", "note"),

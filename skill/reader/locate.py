@@ -334,6 +334,10 @@ def labels_first(lines: list[str], data: dict[str, Any]) -> list[str] | None:
     found = head_in(lines[last], data)
     if found is None or found[0] != 0 or _is_label_line(lines[last], data):
         return None
+    for index in filled[1:-1]:
+        other = head_in(lines[index], data)
+        if other is not None and other[0] == 0 and not _is_label_line(lines[index], data):
+            return None  # "Session: s_1 / Log tokens 500 for qa / get the session": two operations
     return [lines[last]] + [line for i, line in enumerate(lines) if i != last]
 
 

@@ -121,6 +121,79 @@ def request_label(lines: list[str], data: dict[str, Any]) -> list[str]:
     return lines
 
 
+_TAIL_SEPARATOR = Lazy(r"\s+(?:-{1,2}|\u2014|\u2013)\s+", needs=("-", "\u2014", "\u2013"))
+_TAIL_MARK = Lazy(r"^\s*(?:\^+|->|=>|\u2191|\u2192)\s*", needs=("^", "->", "=>", "\u2191", "\u2192"))
+
+
+def operation_last(lines: list[str], data: dict[str, Any]) -> list[str]:
+    """Values first, the operation last: 'Session: s_1, Limit: 10 - stream logs', '"…" - log it as QA for
+    s_1', labelled lines then '^ log-tokens for that', a JSON object then 'log this interaction'. When the
+    text opens with values (a known label, a quote, a JSON object) and ends with a short phrase that opens
+    with an operation verb or a command name (after the last line's ' - ' / ' — ', or as the last line), that
+    phrase becomes the first sentence and the values follow it, read as if it had been written first. The
+    rest of the reader then decides: an unknown label, a label of another operation or a second operation
+    still refuse."""
+    filled = [line for line in lines if line.strip()]
+    if not filled:
+        return lines
+    first = filled[0].strip()
+    label = LABEL_LINE.match(first)
+    opens_with_values = first[:1] in '"\u201c{' or (
+        label is not None and label_key(label.group(1).strip("*_ ")) in data["_label"]
+    )
+    if not opens_with_values:
+        return lines
+    if len(filled) > 1:
+        tail, before = _TAIL_MARK.sub("", filled[-1]).strip(), filled[:-1]
+        if not _names_an_operation(tail, data) or not _only_values(before):
+            return lines
+        return [tail.rstrip(" .!:") + ":"] + before
+    separators = list(_TAIL_SEPARATOR.finditer(first))
+    if not separators:
+        return lines
+    tail, values = first[separators[-1].end() :].strip(), first[: separators[-1].start()].strip()
+    if not _names_an_operation(tail, data) or not _only_values([values]):
+        return lines
+    return [tail.rstrip(" .!:") + ": " + values]
+
+
+_ONE_QUOTE = Lazy(r"\s*(?:\"[^\"]*\"|\u201c[^\u201c\u201d]*\u201d)\s*")
+_LABELLED = Lazy(
+    r"\s*(?:[-*\u2022>]\s+)?(?:\*\*|__)?[A-Za-z][A-Za-z0-9 _'\u2019-]{0,40}?(?:\*\*|__)?\s*[:=]\s*\S"
+)
+
+
+def _only_values(before: list[str]) -> bool:
+    """What stands before the trailing operation is values only: one JSON object, one quote, or label
+    lines ('Session: s_1, Limit: 10', one label per comma-separated part). A sentence there (another
+    operation, words of a value with commas) keeps the text as it is: read as written, it names none."""
+    text = "\n".join(before).strip()
+    if text.startswith("{") and text.endswith("}"):
+        return True
+    if _ONE_QUOTE.fullmatch(text):
+        return True
+    return all(_LABELLED.match(part) for line in before for part in rx.split(r",(?!\d)", line))
+
+
+def _names_an_operation(phrase: str, data: dict[str, Any]) -> bool:
+    """A short phrase (no quote, label or JSON of its own) that opens with a verb or a command's name."""
+    from .lexicon import SPOKEN_WRITE
+
+    if any(mark in phrase for mark in '"\u201c\u201d{}:=') or len(phrase.split()) > 12:
+        return False
+    if SPOKEN_WRITE.search(" - " + phrase):
+        return False  # "Tokens: 2,750 for qa — log them": the topic names the write (intent._told_to_write)
+    said = _strip_prefixes(phrase.strip(), data).lower()
+    words = rx.findall(r"[a-z][a-z_'\u2019-]*", said)
+    if not words:
+        return False
+    return (
+        words[0] in data["_command_names"]
+        or words[0] in data["_verb"]
+        or " ".join(words[:2]) in data["_verb"]
+    )
+
+
 def json_request(lines: list[str], data: dict[str, Any]) -> list[str]:
     """A request written as one JSON object naming its operation ('{"operation": "log-interaction", …}'),
     as the equivalent labelled request; any other JSON is left to the normal reading."""
@@ -243,6 +316,7 @@ def normalise(text: str) -> list[str]:
     lines = locate(lines, data)  # the request inside the prose around it
     lines = strip_preamble(lines, data)
     lines = operation_label(lines, data)
+    lines = operation_last(lines, data)
     if lines and lines[0].lstrip().startswith("{"):
         lines = json_request(lines, data)
     return lines

@@ -251,6 +251,37 @@ def session_after_command_name(s: Slots) -> str | None:
     return token
 
 
+@rule("session_id")
+def session_first_after_command_name(s: Slots) -> str | None:
+    """'log tokens s_1001 investigator 12,480': in the CLI's own order, an id right after the command's
+    name (at a line's start) is the session where the session is the command's first argument. Only an id
+    that mixes letters and digits (or is shaped like a session): never a count ('12k'), a group, an agent,
+    a value of the vocabulary or a plain word."""
+    if COMMANDS[s.command]["args"][:1] != [
+        a for a in COMMANDS[s.command]["args"] if a["name"] == "session_id"
+    ]:
+        return None  # "create task group g_1 …": the group comes first
+    spoken = " ".join(s.command.split("-")) + " "
+    if not any(
+        line.lstrip().lower().replace("-", " ").replace("_", " ").startswith(spoken)
+        for line in s.text.split("\n")
+    ):
+        return None  # no line opens with the command's name: nothing to compile
+    name = r"[-_\s]".join(re.escape(word) for word in s.command.split("-"))
+    token = s.first_token([r"(?im)^\s*" + name + r"\s+" + TOKEN + r"(?=\s|$)"], text=_texts_masked(s.text))
+    if (
+        token is None
+        or not (rx.search(r"\d", token) and rx.search(r"[A-Za-z]", token) or session_like(token))
+        or rx.fullmatch(r"\d[\d,._]*[kKmM]?", token)
+        or GROUP_ID.match(token.lower())
+        or agent_prefix(token.lower()) is not None
+        or agent_or_none(token) in AGENT_TYPES["documented"]
+        or is_enum_word(token)
+    ):
+        return None
+    return token
+
+
 @rule("session_id", commands=("get-session",))
 def session_asked_about(s: Slots) -> str | None:
     """'get the details for s_1', 'what do you know about s_1'."""
@@ -530,13 +561,14 @@ def revision_bump(s: Slots) -> bool | None:
 
 @rule("revision_count", commands=("update-task-group",))
 def revision_number(s: Slots) -> str | None:
-    """'revision count to 3', 'revision count: +1', 'revision count … = 2', 'its revision count is 1'."""
+    """'revision count to 3', 'revision count: +1', 'revision count … = 2', 'its revision count is 1',
+    'revision count for group_a should be 3' (the value it is to be, with the verb said elsewhere)."""
     if "increment_revision" in s.raw:
         return None
     return s.number(
         [
             r"\brevision[ _-]?count\s*(?:to|=|:|of|is)?\s*([+-]?\d+)",
-            r"\brevision[ _-]?count\b[^.\n]{0,40}?(?:\bto|=|:|\bis)\s*([+-]?\d+)",
+            r"\brevision[ _-]?count\b[^.\n]{0,40}?(?:\bto|=|:|\bis|\bbe)\s*([+-]?\d+)",
         ]
     )
 
@@ -1019,6 +1051,8 @@ def skill_name(s: Slots) -> str | None:
         return None  # "save skill output for s_1": the session the output is for, not the skill's name
     if found and _verb_opening(s, s.text.find(found), found):
         return None  # "Read skill output for s_1": the verb, no skill named
+    if found and found.lower() == str(s.raw.get("session_id", "")).lower():
+        return None  # "get-skill-output sess_beta": the id already read as the session names no skill
     return found
 
 

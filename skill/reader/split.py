@@ -539,6 +539,9 @@ def body_colon(head: str, data: dict[str, Any]) -> re.Match[str] | None:
         if inline_label:
             # "session: s_1." / "for session: X" -- one value, then the end of the sentence
             rest = head[match.end() :]
+            after_label = _INLINE_LABEL.match(rest.lstrip())
+            if after_label and label_key(after_label.group(1)) in data["_label"]:
+                return match  # "create task group: group_id=group_r, name=…": labels follow the colon
             token = rx.match(r"[ \t]*(\S+)", rest)
             after = rest[token.end() :] if token else rest
             if token and (not after.strip() or token.group(1)[-1] in ".,;:" or after.startswith("\n")):
@@ -1028,6 +1031,18 @@ class Labelled:
 _STARTS_WITH_SESSION = Lazy(r"(?i)\s*(?:bazinga|sess|session)_[\w.:@+-]+\s*,\s*\S", needs=(",",))
 
 
+def _starts_with_named_id(body: str, data: dict[str, Any]) -> bool:
+    """'id s_9, parallel, requirements "…"', 'session id s_9, simple': the body opens with the session's id
+    named by its word (``own_id_label``, an operation whose object is the session), then more values."""
+    words = "|".join(re.escape(w) for w in data["own_id_label"]["words"])
+    return (
+        rx.match(
+            r"(?i)\s*(?:(?:session\s+)?(?:" + words + r")|session)\s+[\w.:@+-]*[\d_][\w.:@+-]*\s*,\s*\S", body
+        )
+        is not None
+    )
+
+
 def _values_then_quote(body: str) -> tuple[str, str] | None:
     """'orchestrator, sess_beta, "All three groups dispatched" (iteration 1)' -> ('orchestrator, sess_beta
     (iteration 1)', 'All three groups dispatched'): comma-separated ids and agent types around exactly one
@@ -1152,6 +1167,8 @@ def label_values(lines: list[str], command: str, phrase: str, body: str) -> Labe
     arg_specs = argument_specs(command)
     if command in data["own_id_label"]["commands"]:
         lines, body = [_session_id_label(line, data) for line in lines], _session_id_label(body, data)
+        # "create session, id: s_9, mode: …": the colon after 'id' ended the head, 'id' is in the phrase
+        phrase = _session_id_label(phrase, data)
     values, extra_head = read_labels(lines, command, arg_specs, data)
     if extra_head:
         body = (body + "\n" + extra_head).strip() if body else extra_head
@@ -1254,7 +1271,14 @@ def label_values(lines: list[str], command: str, phrase: str, body: str) -> Labe
         # "New session please: id s_9, parallel mode." then "Requirements: …": a label gives the text, so
         # the one line after the head's colon holds the sentence's values, never a second text
         phrase, body = (phrase + ", " + body.strip()).strip(), ""
-    if body_arg and body_arg not in raw and _STARTS_WITH_SESSION.match(body):
+    if (
+        body_arg
+        and body_arg not in raw
+        and (
+            _STARTS_WITH_SESSION.match(body)
+            or (command in data["own_id_label"]["commands"] and _starts_with_named_id(body, data))
+        )
+    ):
         # "New session for the infra work: sess_x, simple mode, requirements "…"": values, not the text
         phrase, body = (phrase + ", " + body.strip()).strip(), ""
     if body_arg and arg_specs[body_arg]["type"] == "text" and isinstance(raw.get(body_arg), str):
