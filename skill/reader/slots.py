@@ -1133,12 +1133,13 @@ def config_value_after_to(s: Slots) -> str | None:
 def decision_type(s: Slots) -> str | None:
     """'type: spawn_agent', 'spawn_agent decisions', 'decision spawn_agent', 'the qa_gate type',
     'decision (architecture)'."""
-    named = s.first_token([r"\btype\s*[:=]?\s*" + TOKEN], allow_stop=True)  # "of type review": said as one
+    # "of type review": said as one; "decision types task_split …": the plural label, no value 's'
+    named = s.first_token([r"\btypes?\b\s*[:=]?\s*" + TOKEN], allow_stop=True)
     if named and named.lower() not in ("of", "for", "in", "is", "the", "a", "an"):
         return named
     token = s.first_token(
         [
-            r"\btype\s*[:=]?\s*" + TOKEN,
+            r"\btypes?\b\s*[:=]?\s*" + TOKEN,
             TOKEN + r"\s+decisions?\b",
             r"\bdecision\s+(?:type\s+)?" + TOKEN,
             r"\bdecision\s*\(\s*" + TOKEN + r"\s*\)",  # "log decision (architecture) for s_1: {…}"
