@@ -1343,10 +1343,11 @@ _STATED: dict[str, Any] = {}
 
 
 def _stated_value(said: str, data: dict[str, Any]) -> re.Match[str] | None:
-    """'group_b in s_1 is now assigned to developer_4', 'group_c has been reassigned to qa_2': a verbless
-    statement of a new assignee for one group (phrasings ``stated_values``), an update. 'group_b is now
-    blocked', 'sess_beta is now assigned to …': a new value said of a group or session that the vocabulary
-    holds no such value for -- refused (writes are never guessed, and a statement is no read)."""
+    """'group_b in s_1 is now assigned to developer_4', 'group_c has been reassigned to qa_2', 'the assignee
+    of group_b is developer_4': a verbless statement of a new assignee for one group (phrasings
+    ``stated_values``), an update. 'group_b is now blocked', 'sess_beta is now assigned to …': a new value
+    said of a group or session that the vocabulary holds no such value for -- refused (writes are never
+    guessed, and a statement is no read)."""
     if not _STATED:
         stated = data["stated_values"]
         now = sorted(stated["now"], key=len, reverse=True)
@@ -1360,10 +1361,15 @@ def _stated_value(said: str, data: dict[str, Any]) -> re.Match[str] | None:
             re.escape(w).replace(r"\ ", r"\s+") for w in now if "now" in w.split() and len(w.split()) > 1
         )
         _STATED["now"] = rx.compile(before + r"(?:" + said_now + r")\s+\S", re.I)
+        field = "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in stated["assignee"])
+        _STATED["field"] = rx.compile(  # "the assignee of group_b in s_1 is developer_4"
+            r"\b(?:" + field + r")\b[^.;:?!]{0,80}?\bis\s+(?:now\s+)?(?:the\s+)?([^\s,;()]+)", re.I
+        )
     for sentence in SENTENCE_END.split(said):
         named = [w for w in words_of(sentence) if GROUP_ID.match(w)]
         sessions = [m.group(1) for m in SESSION_SHAPE.finditer(sentence)]
         match: re.Match[str] | None = _STATED["assigned"].search(sentence)
+        match = match or _STATED["field"].search(sentence)  # "the assignee of group_b is developer_4"
         if match and len(set(named)) == 1 and agent_prefix(match.group(1).rstrip(".!").lower()) is not None:
             return match  # "… is now assigned to developer_4"; not "… to the frontend team": no agent id
         if (match or _STATED["now"].search(sentence)) and (named or sessions):

@@ -468,13 +468,28 @@ def assignee(s: Slots) -> str | None:
                 # "assigned_to=developer_5", "assigned-to: qa_1": the label written as a key and its value
                 r"\b(?:re)?assign(?:ed)?[\s_-]?to\s*[:=]\s*" + TOKEN,
                 r"\b(?:re)?assign(?:ed)?\b[^.\n:]{0,60}?\bto\s+(?:the\s+)?" + TOKEN,
-            ]
-            + [r"\b" + re.escape(word) + r"\s*[:=]?\s*" + TOKEN for word in s.data["slots"]["assignee"]],
+            ],
+            allow_stop=True,
+        )
+        or _assignee_is(s)  # "the assignee of group_b is developer_4" before "assignee" read as a label
+        or s.first_token(
+            [r"\b" + re.escape(word) + r"\s*[:=]?\s*" + TOKEN for word in s.data["slots"]["assignee"]],
             allow_stop=True,
         )
         or _assigned_agent(s)
         or _handed_to(s)
     )
+
+
+def _assignee_is(s: Slots) -> str | None:
+    """'the assignee of group_b in s_1 is developer_4': the field named, then 'is' and only an agent id."""
+    words = "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in s.data["stated_values"]["assignee"])
+    match = rx.search(
+        r"\b(?:" + words + r")\b[^.\n:;?!]{0,80}?\bis\s+(?:now\s+)?(?:the\s+)?" + TOKEN, s.text, re.IGNORECASE
+    )
+    token = clean_token(match.group(1)).rstrip(".!") if match else ""
+    is_agent_id = agent_prefix(token.lower()) is not None and AGENT_ID_SHAPE.fullmatch(token.lower())
+    return token if is_agent_id else None
 
 
 def _handed_to(s: Slots) -> str | None:
