@@ -691,6 +691,14 @@ def _untouched_patterns() -> list[Any]:
                 + r"(?:"
                 + _alternation(spec["unchanged"])
                 + r")\b",
+                # where the speaker works, then a contrast: "I'm working in sess_beta but I need …"
+                r"\b(?:"
+                + _alternation(spec["elsewhere"])
+                + r")\s+"
+                + record
+                + r"(?=\s*,?\s+(?:"
+                + _alternation(spec["elsewhere_tails"])
+                + r")\b)(?P<context>)",  # the clause ends before its contrast word
             )
         ]
     return spec["_untouched"]  # type: ignore[no-any-return]
@@ -720,7 +728,7 @@ def untouched_clauses(text: str) -> list[tuple[int, int, str]]:
     for pattern in _untouched_patterns():
         for match in pattern.finditer(text):
             if not any(a <= match.start() < b for a, b in quoted):
-                end = _clause_end(text, match.end())
+                end = match.end() if "context" in pattern.groupindex else _clause_end(text, match.end())
                 found.append((match.start(), end, match.group("id").rstrip(".:")))
     return found
 
