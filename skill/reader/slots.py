@@ -968,7 +968,7 @@ def grouped_by(s: Slots) -> str | None:
 @rule("state_type")
 def state_type(s: Slots) -> str | None:
     """'the PM state', 'save state (pm)', 'state type: group_status'."""
-    return state_type_in(s.text, s.data)
+    return state_type_in(s.text, s.data, s.command)
 
 
 @rule("skill_name")
@@ -1334,7 +1334,7 @@ def _said_of_a_verdict(before: str) -> bool:
     )
 
 
-def state_type_in(text: str, data: dict[str, Any]) -> str | None:
+def state_type_in(text: str, data: dict[str, Any], command: str | None = None) -> str | None:
     known = data["known_names"]["state_type"]
     text = rx.sub(r"(?<=\w)['\u2019]s\b", "", text)  # "the orchestrator's state"
     match = rx.search(r"\bstate\s*\(\s*([A-Za-z][\w-]*)\s*\)", text)  # "save state (pm)"
@@ -1371,19 +1371,28 @@ def state_type_in(text: str, data: dict[str, Any]) -> str | None:
         # "my PM state snapshot for s_1": a word of the object ('snapshot', 'data') names no type
         if named.lower() not in data["_stop"] and named.lower() not in data["_verb"]:
             return agent_or_none(named) or _sentence_case(named)
-    # "the PM state", "latest orchestrator state", "the Tech Lead state"
-    match = rx.search(r"([A-Za-z][\w-]*(?:\s+[A-Za-z][\w-]*)?)\s+state\b", text)
-    if match:
+    # "the PM state", "latest orchestrator state", "the Tech Lead state"; "the session state for s_1 as
+    # orchestrator state": a word naming no type ('session') before one "state", the type before another;
+    # two types named ('the deployment state … as orchestrator state') are refused
+    named_types: list[str] = []
+    for match in rx.finditer(r"([A-Za-z][\w-]*(?:\s+[A-Za-z][\w-]*)?)\s+state\b", text):
         words = match.group(1)
         agent = agent_in(words)
-        if agent is not None:
-            return agent
         last = words.split()[-1]
-        if last.lower() not in data["_stop"] and (
+        if agent is not None:
+            named_types.append(agent)
+        elif last.lower() not in data["_stop"] and (
             "_" in last or (last.isalpha() and last.lower() not in data["_verb"] and len(last) > 2)
         ):
-            return _sentence_case(last)
-    return None
+            named_types.append(_sentence_case(last))
+    if len({t.lower() for t in named_types}) > 1:
+        raise refuse(
+            f"the request names several state types ({', '.join(dict.fromkeys(named_types))}); say which one "
+            "(State Type: …)",
+            command,
+            kind="list_of_values",
+        )
+    return named_types[0] if named_types else None
 
 
 def _sentence_case(word: str) -> str:
