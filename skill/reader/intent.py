@@ -582,6 +582,7 @@ def recognise(head: str, label_lines: list[list[str]], data: dict[str, Any], fir
         words = [(agent_prefix(w[:-2]) or w) if w.endswith("'s") else w for w in words]
         words = active_voice(words, data)[0]  # "the session s_1 should be marked failed": a write
         words = contents_asked(words, sentence, data)  # "Anything in the PM state for s_1?": a read
+        words = _speaker_subject(words, data)  # "Dashboard needs the latest logs of s_1": who asks
         pairs, delete_seen, sentence_lead = _pairs(words, data)
         pairs = _to_the_log(pairs, words, data)  # "save this deploy report to the logs of s_1": a log
         lead = lead or sentence_lead
@@ -1337,6 +1338,22 @@ def _check_joined_objects(words: list[str], primaries: list[Any], data: dict[str
                 commands[0],
                 kind="two_operations",
             )
+
+
+def _speaker_subject(words: list[str], data: dict[str, Any]) -> list[str]:
+    """'Dashboard needs the latest 25 log lines of s_1' -> 'the latest 25 log lines of s_1': a speaker
+    whose name is also an operation noun (phrasings ``agent_roles``), the subject of a want, names no
+    object."""
+    roles = data["agent_roles"]
+    start = 1 if words[:1] and words[0] in data["_articles"] else 0
+    if len(words) <= start + 1 or words[start] not in roles["speakers"]:
+        return words
+    rest = words[start + 1 :]
+    for want in roles["wants"]:
+        size = len(want.split())
+        if rest[:size] == want.split() and rest[size : size + 1] != ["to"]:
+            return rest[size:]  # "… needs to be refreshed": no want of an object
+    return words
 
 
 _STATED: dict[str, Any] = {}
