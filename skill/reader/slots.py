@@ -855,7 +855,8 @@ def agent_named_as_such(s: Slots) -> str | None:
     if not s.write or not roles["speakers"]:
         return None
     speakers = "|".join(re.escape(w) for w in roles["speakers"])
-    reported = "|".join(re.escape(w) for w in sorted(s.data["_report"]))
+    # "a dashboard event", "as a dashboard log": what the speaker reports, or the entry it writes
+    reported = "|".join(re.escape(w) for w in sorted(s.data["_report"] | set(s.data["slots"]["agent_marks"])))
     spoken = rx.search(
         r"\bfrom\s+(?:the\s+|our\s+)?(" + speakers + r")\b(?!['\u2019]s|\s+(?:snapshot|data)\b)"
         r"|\b(?:" + s.words("role_determiners") + r")\s+(" + speakers + r")\s+(?:" + reported + r")\b",
