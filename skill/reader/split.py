@@ -1540,6 +1540,8 @@ def _trailing_named_values(command: str, words: list[str]) -> tuple[list[str], d
         found: dict[str, tuple[str, str]] = {}
         i = 0
         while i < len(rest):
+            if rest[i].lower() in tables()["_qualifiers"] and i + 2 < len(rest):
+                i += 1  # "… {…} at iteration 6": a preposition before the label
             for width in (2, 1):
                 if i + width >= len(rest):
                     continue
