@@ -894,9 +894,6 @@ def _check_unsupported(words: list[str], data: dict[str, Any]) -> None:
             if tuple(words[index : index + len(phrase)]) == phrase:
                 if word in entry.get("reported", ()) and _reported_by_its_agent(words, index, data):
                     continue  # "log my blocker as developer: …": what the agent reports, an interaction
-                after = words[index + len(phrase)] if index + len(phrase) < len(words) else ""
-                if data["_noun"].get(after) in data["unsupported"]["typed"]:
-                    continue  # "a priority decision": the decision's type
                 closest = entry.get("closest")
                 message = (
                     f"{' '.join(phrase)!r}: bazinga-db has no {entry['what']}; it stores "
