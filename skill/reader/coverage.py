@@ -282,6 +282,8 @@ def check_lists(command: str, phrase: str, raw: dict[str, Any]) -> None:
                 command,
                 kind="list_of_values",
             )
+    # "save skill output lint-check and security-scan …", "a task_split and spawn_agent decision": one name
+    _check_name_lists(command, unquoted.split("{", 1)[0], raw, _NAMED_ONCE)
     if command == "log-tokens":
         # "developer_3 12k, developer_4 9k": one count per agent, two agents
         agents = {m.group(1) for m in AGENT_ID_SHAPE.finditer(unquoted.lower()) if agent_prefix(m.group(1))}
@@ -360,6 +362,39 @@ def _check_state_types(command: str, phrase: str, raw: dict[str, Any]) -> None:
             raise refuse(
                 f"the request names several state types ({', '.join(named)}); {command} takes one: send one "
                 "request for each",
+                command,
+                kind="list_of_values",
+            )
+
+
+def _identifier(token: str) -> bool:
+    """A name written as an identifier: words joined by '_' or '-' ('dep_audit', 'lint-check')."""
+    return "_" in token or "-" in token.strip("-")
+
+
+def _check_agent_lists(command: str, text: str) -> None:
+    """'the developer and qa logs', 'logs from developer, qa': two agent types joined where a read filters by
+    one are refused (the read would answer the first and drop the second)."""
+    for joint in rx.finditer(r"\s*(?:,|&|\band\b|\bor\b|/|\+)\s*(?:the\s+|a\s+|an\s+)?", text, re.IGNORECASE):
+        left = words_of(text[: joint.start()])[-3:]
+        right = words_of(text[joint.end() :])[:3]
+        first = next(
+            (f[0][0] for k in (1, 2, 3) if (f := agents_in(" ".join(left[-k:]))) and f[-1][1] == ""), None
+        )
+        second = next(
+            (
+                f[0][0]
+                for k in (1, 2, 3)
+                if (f := agents_in(" ".join(right[:k])))
+                and f[0][1] == ""
+                and not agents_in(" ".join(right[1:k]))
+            ),
+            None,
+        )
+        if first and second and first != second:
+            raise refuse(
+                f"the request names several agent types ({first}, {second}); {command} filters by one: "
+                "send one request for each",
                 command,
                 kind="list_of_values",
             )
@@ -819,7 +854,22 @@ def _check_read_lists(command: str, phrase: str, raw: dict[str, Any]) -> None:
                 "get-session",
                 kind="unknown_label",
             )
-    for name in ("session_id", "skill_name", "state_type", "key", "group_id"):
+    _check_name_lists(
+        command, text, raw, ("session_id", "skill_name", "state_type", "key", "group_id", "decision_type")
+    )
+    if "agent_type" in specs:
+        _check_agent_lists(command, text)
+
+
+_NAMED_ONCE = ("skill_name", "state_type", "key", "decision_type")  # names a write takes one of
+
+
+def _check_name_lists(command: str, text: str, raw: dict[str, Any], names: tuple[str, ...]) -> None:
+    """'skill outputs lint-check and security-scan', 'state of type pm and orchestrator', 'decisions of type
+    task_split and spawn_agent': a second name of the same kind joined to the one taken is refused (taking the
+    first would drop the second, in a read as in a write)."""
+    specs = argument_specs(command)
+    for name in names:
         value = raw.get(name)
         if name not in specs or not isinstance(value, str) or "\n" in value.strip():
             continue
@@ -830,11 +880,11 @@ def _check_read_lists(command: str, phrase: str, raw: dict[str, Any]) -> None:
             re.IGNORECASE,
         )
         other = clean_token(match.group(1)) if match else ""
-        if not other and name in ("skill_name", "state_type"):
+        if not other and name in _NAMED_ONCE:
             # "get the security_scan and dependency_audit skill outputs": the name taken came second, a
             # name of the same kind before it, joined by 'and' (the read would drop the first)
             before = rx.search(
-                r"(?<![\w.-])([A-Za-z][\w-]*_[\w-]+)\s*(?:,|&|\band\b|\bor\b|/|\+)\s*(?:the\s+)?"
+                r"(?<![\w.-])([A-Za-z][\w-]*[_-][\w-]+)\s*(?:,|&|\band\b|\bor\b|/|\+)\s*(?:the\s+)?"
                 + re.escape(token)
                 + r"(?![\w.-])",
                 text,
@@ -847,7 +897,8 @@ def _check_read_lists(command: str, phrase: str, raw: dict[str, Any]) -> None:
             continue  # "decisions for s_1, type=task_split": the next labelled value, no second id
         if any(arg in specs for arg in tables()["_label"].get(label_key(other), ())):
             continue  # "logs for s_1, agent_type developer": the label of the next value, no second id
-        if other and other.lower() != token.lower() and not other.isdigit() and "_" in other:
+        kind = _identifier(other) or (name == "state_type" and agent_or_none(other) is not None)
+        if other and other.lower() != token.lower() and not other.isdigit() and kind:
             raise refuse(
                 f"the request names several {label_of(name).lower()}s ({token}, {other}); {command} takes "
                 "one: send one request for each",

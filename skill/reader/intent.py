@@ -582,6 +582,7 @@ def recognise(head: str, label_lines: list[list[str]], data: dict[str, Any], fir
         words = [(agent_prefix(w[:-2]) or w) if w.endswith("'s") else w for w in words]
         words = active_voice(words, data)[0]  # "the session s_1 should be marked failed": a write
         words = contents_asked(words, sentence, data)  # "Anything in the PM state for s_1?": a read
+        words = _speaker_subject(words, data)  # "Dashboard needs the latest logs of s_1": who asks
         pairs, delete_seen, sentence_lead = _pairs(words, data)
         pairs = _to_the_log(pairs, words, data)  # "save this deploy report to the logs of s_1": a log
         lead = lead or sentence_lead
@@ -1339,14 +1340,31 @@ def _check_joined_objects(words: list[str], primaries: list[Any], data: dict[str
             )
 
 
+def _speaker_subject(words: list[str], data: dict[str, Any]) -> list[str]:
+    """'Dashboard needs the latest 25 log lines of s_1' -> 'the latest 25 log lines of s_1': a speaker
+    whose name is also an operation noun (phrasings ``agent_roles``), the subject of a want, names no
+    object."""
+    roles = data["agent_roles"]
+    start = 1 if words[:1] and words[0] in data["_articles"] else 0
+    if len(words) <= start + 1 or words[start] not in roles["speakers"]:
+        return words
+    rest = words[start + 1 :]
+    for want in roles["wants"]:
+        size = len(want.split())
+        if rest[:size] == want.split() and rest[size : size + 1] != ["to"]:
+            return rest[size:]  # "… needs to be refreshed": no want of an object
+    return words
+
+
 _STATED: dict[str, Any] = {}
 
 
 def _stated_value(said: str, data: dict[str, Any]) -> re.Match[str] | None:
-    """'group_b in s_1 is now assigned to developer_4', 'group_c has been reassigned to qa_2': a verbless
-    statement of a new assignee for one group (phrasings ``stated_values``), an update. 'group_b is now
-    blocked', 'sess_beta is now assigned to …': a new value said of a group or session that the vocabulary
-    holds no such value for -- refused (writes are never guessed, and a statement is no read)."""
+    """'group_b in s_1 is now assigned to developer_4', 'group_c has been reassigned to qa_2', 'the assignee
+    of group_b is developer_4': a verbless statement of a new assignee for one group (phrasings
+    ``stated_values``), an update. 'group_b is now blocked', 'sess_beta is now assigned to …': a new value
+    said of a group or session that the vocabulary holds no such value for -- refused (writes are never
+    guessed, and a statement is no read)."""
     if not _STATED:
         stated = data["stated_values"]
         now = sorted(stated["now"], key=len, reverse=True)
@@ -1360,10 +1378,15 @@ def _stated_value(said: str, data: dict[str, Any]) -> re.Match[str] | None:
             re.escape(w).replace(r"\ ", r"\s+") for w in now if "now" in w.split() and len(w.split()) > 1
         )
         _STATED["now"] = rx.compile(before + r"(?:" + said_now + r")\s+\S", re.I)
+        field = "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in stated["assignee"])
+        _STATED["field"] = rx.compile(  # "the assignee of group_b in s_1 is developer_4"
+            r"\b(?:" + field + r")\b[^.;:?!]{0,80}?\bis\s+(?:now\s+)?(?:the\s+)?([^\s,;()]+)", re.I
+        )
     for sentence in SENTENCE_END.split(said):
         named = [w for w in words_of(sentence) if GROUP_ID.match(w)]
         sessions = [m.group(1) for m in SESSION_SHAPE.finditer(sentence)]
         match: re.Match[str] | None = _STATED["assigned"].search(sentence)
+        match = match or _STATED["field"].search(sentence)  # "the assignee of group_b is developer_4"
         if match and len(set(named)) == 1 and agent_prefix(match.group(1).rstrip(".!").lower()) is not None:
             return match  # "… is now assigned to developer_4"; not "… to the frontend team": no agent id
         if (match or _STATED["now"].search(sentence)) and (named or sessions):

@@ -501,7 +501,10 @@ def agents_in(text: str, *, first_only: bool = False) -> list[tuple[str, str]]:
             if size <= len(words) - index and phrase in _AGENT_WORDS:
                 if phrase in _ACTIVITIES and (
                     "_" in "".join(words[index : index + size])
-                    or (words[index + size] if index + size < len(words) else "") not in tables()["_report"]
+                    or (
+                        (words[index + size] if index + size < len(words) else "") not in tables()["_report"]
+                        and not _written_activity(words, index)
+                    )
                 ):
                     # "this security review finding": what the role reports; "the security_review state",
                     # "logs of the security review": an identifier, or the activity itself
@@ -529,6 +532,15 @@ def agents_in(text: str, *, first_only: bool = False) -> list[tuple[str, str]]:
                 taken_until = index + size
                 break
     return found
+
+
+def _written_activity(words: list[str], index: int) -> bool:
+    """'log security review for s_1: …', 'record the security review': the activity the object of a write
+    verb (an article between), what the role reports -- its interaction."""
+    at = index - 1
+    if at >= 0 and words[at] in tables()["_articles"]:
+        at -= 1
+    return at >= 0 and words[at] in tables()["verbs"]["write"]
 
 
 _AGENT_FIRST_WORDS: set[str] = set()
@@ -691,6 +703,14 @@ def _untouched_patterns() -> list[Any]:
                 + r"(?:"
                 + _alternation(spec["unchanged"])
                 + r")\b",
+                # where the speaker works, then a contrast: "I'm working in sess_beta but I need …"
+                r"\b(?:"
+                + _alternation(spec["elsewhere"])
+                + r")\s+"
+                + record
+                + r"(?=\s*,?\s+(?:"
+                + _alternation(spec["elsewhere_tails"])
+                + r")\b)(?P<context>)",  # the clause ends before its contrast word
             )
         ]
     return spec["_untouched"]  # type: ignore[no-any-return]
@@ -720,7 +740,7 @@ def untouched_clauses(text: str) -> list[tuple[int, int, str]]:
     for pattern in _untouched_patterns():
         for match in pattern.finditer(text):
             if not any(a <= match.start() < b for a, b in quoted):
-                end = _clause_end(text, match.end())
+                end = match.end() if "context" in pattern.groupindex else _clause_end(text, match.end())
                 found.append((match.start(), end, match.group("id").rstrip(".:")))
     return found
 

@@ -499,13 +499,28 @@ def assignee(s: Slots) -> str | None:
                 # "assigned_to=developer_5", "assigned-to: qa_1": the label written as a key and its value
                 r"\b(?:re)?assign(?:ed)?[\s_-]?to\s*[:=]\s*" + TOKEN,
                 r"\b(?:re)?assign(?:ed)?\b[^.\n:]{0,60}?\bto\s+(?:the\s+)?" + TOKEN,
-            ]
-            + [r"\b" + re.escape(word) + r"\s*[:=]?\s*" + TOKEN for word in s.data["slots"]["assignee"]],
+            ],
+            allow_stop=True,
+        )
+        or _assignee_is(s)  # "the assignee of group_b is developer_4" before "assignee" read as a label
+        or s.first_token(
+            [r"\b" + re.escape(word) + r"\s*[:=]?\s*" + TOKEN for word in s.data["slots"]["assignee"]],
             allow_stop=True,
         )
         or _assigned_agent(s)
         or _handed_to(s)
     )
+
+
+def _assignee_is(s: Slots) -> str | None:
+    """'the assignee of group_b in s_1 is developer_4': the field named, then 'is' and only an agent id."""
+    words = "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in s.data["stated_values"]["assignee"])
+    match = rx.search(
+        r"\b(?:" + words + r")\b[^.\n:;?!]{0,80}?\bis\s+(?:now\s+)?(?:the\s+)?" + TOKEN, s.text, re.IGNORECASE
+    )
+    token = clean_token(match.group(1)).rstrip(".!") if match else ""
+    is_agent_id = agent_prefix(token.lower()) is not None and AGENT_ID_SHAPE.fullmatch(token.lower())
+    return token if is_agent_id else None
 
 
 def _handed_to(s: Slots) -> str | None:
@@ -872,7 +887,8 @@ def agent_named_as_such(s: Slots) -> str | None:
     if not s.write or not roles["speakers"]:
         return None
     speakers = "|".join(re.escape(w) for w in roles["speakers"])
-    reported = "|".join(re.escape(w) for w in sorted(s.data["_report"]))
+    # "a dashboard event", "as a dashboard log": what the speaker reports, or the entry it writes
+    reported = "|".join(re.escape(w) for w in sorted(s.data["_report"] | set(s.data["slots"]["agent_marks"])))
     spoken = rx.search(
         r"\bfrom\s+(?:the\s+|our\s+)?(" + speakers + r")\b(?!['\u2019]s|\s+(?:snapshot|data)\b)"
         r"|\b(?:" + s.words("role_determiners") + r")\s+(" + speakers + r")\s+(?:" + reported + r")\b",
@@ -985,7 +1001,7 @@ def grouped_by(s: Slots) -> str | None:
 @rule("state_type")
 def state_type(s: Slots) -> str | None:
     """'the PM state', 'save state (pm)', 'state type: group_status'."""
-    return state_type_in(s.text, s.data)
+    return state_type_in(s.text, s.data, s.command)
 
 
 @rule("skill_name")
@@ -1167,12 +1183,13 @@ def config_value_after_to(s: Slots) -> str | None:
 def decision_type(s: Slots) -> str | None:
     """'type: spawn_agent', 'spawn_agent decisions', 'decision spawn_agent', 'the qa_gate type',
     'decision (architecture)'."""
-    named = s.first_token([r"\btype\s*[:=]?\s*" + TOKEN], allow_stop=True)  # "of type review": said as one
+    # "of type review": said as one; "decision types task_split …": the plural label, no value 's'
+    named = s.first_token([r"\btypes?\b\s*[:=]?\s*" + TOKEN], allow_stop=True)
     if named and named.lower() not in ("of", "for", "in", "is", "the", "a", "an"):
         return named
     token = s.first_token(
         [
-            r"\btype\s*[:=]?\s*" + TOKEN,
+            r"\btypes?\b\s*[:=]?\s*" + TOKEN,
             TOKEN + r"\s+decisions?\b",
             r"\bdecision\s+(?:type\s+)?" + TOKEN,
             r"\bdecision\s*\(\s*" + TOKEN + r"\s*\)",  # "log decision (architecture) for s_1: {…}"
@@ -1352,7 +1369,7 @@ def _said_of_a_verdict(before: str) -> bool:
     )
 
 
-def state_type_in(text: str, data: dict[str, Any]) -> str | None:
+def state_type_in(text: str, data: dict[str, Any], command: str | None = None) -> str | None:
     known = data["known_names"]["state_type"]
     text = rx.sub(r"(?<=\w)['\u2019]s\b", "", text)  # "the orchestrator's state"
     match = rx.search(r"\bstate\s*\(\s*([A-Za-z][\w-]*)\s*\)", text)  # "save state (pm)"
@@ -1389,19 +1406,28 @@ def state_type_in(text: str, data: dict[str, Any]) -> str | None:
         # "my PM state snapshot for s_1": a word of the object ('snapshot', 'data') names no type
         if named.lower() not in data["_stop"] and named.lower() not in data["_verb"]:
             return agent_or_none(named) or _sentence_case(named)
-    # "the PM state", "latest orchestrator state", "the Tech Lead state"
-    match = rx.search(r"([A-Za-z][\w-]*(?:\s+[A-Za-z][\w-]*)?)\s+state\b", text)
-    if match:
+    # "the PM state", "latest orchestrator state", "the Tech Lead state"; "the session state for s_1 as
+    # orchestrator state": a word naming no type ('session') before one "state", the type before another;
+    # two types named ('the deployment state … as orchestrator state') are refused
+    named_types: list[str] = []
+    for match in rx.finditer(r"([A-Za-z][\w-]*(?:\s+[A-Za-z][\w-]*)?)\s+state\b", text):
         words = match.group(1)
         agent = agent_in(words)
-        if agent is not None:
-            return agent
         last = words.split()[-1]
-        if last.lower() not in data["_stop"] and (
+        if agent is not None:
+            named_types.append(agent)
+        elif last.lower() not in data["_stop"] and (
             "_" in last or (last.isalpha() and last.lower() not in data["_verb"] and len(last) > 2)
         ):
-            return _sentence_case(last)
-    return None
+            named_types.append(_sentence_case(last))
+    if len({t.lower() for t in named_types}) > 1:
+        raise refuse(
+            f"the request names several state types ({', '.join(dict.fromkeys(named_types))}); say which one "
+            "(State Type: …)",
+            command,
+            kind="list_of_values",
+        )
+    return named_types[0] if named_types else None
 
 
 def _sentence_case(word: str) -> str:

@@ -660,6 +660,9 @@ def _meant_for(rest: str) -> str | None:
 
 
 _QUOTE_LED = Lazy(r"\s*[\"\u201c]([^\"\u201d\n]+)[\"\u201d]([^\n]*)$", needs=('"', "\u201c"))
+# "'Regression suite 412 passed' on sess_beta, iteration 5": single quotes, closed before a space or a mark
+# (an apostrophe inside, "it's", closes nothing)
+_SINGLE_QUOTE_LED = Lazy(r"\s*['\u2018](\S[^\n]*?\S)['\u2019](?=[\s,;.!?]|$)([^\n]*)$", needs=("'", "\u2018"))
 _ITERATION_ITEM = Lazy(r"(?i)(?:(?:at|in|on|for|during)\s+)?(?:the\s+)?(?:iter(?:ation)?|round)\s*#?\s*\d+")
 _AGENT_ITEM = Lazy(
     r"(?i)(?:(?:by|as|from)\s+)?(?:the\s+|an?\s+)?(?:agent(?:[ _-]?id)?\s*[:=]?\s*)?"
@@ -921,6 +924,7 @@ def quote_then_values(value: str, command: str) -> tuple[str, str] | None:
     of one word ('"null" handling fixed in parser') is a word of the text, kept whole unless a second
     operation follows it."""
     match = _QUOTE_LED.match(value)
+    single = match is None and (match := _SINGLE_QUOTE_LED.match(value)) is not None
     if not match or not rx.search(r"\w", match.group(2)) or len(value) > 2000:
         return None
     data = tables()
@@ -938,6 +942,8 @@ def quote_then_values(value: str, command: str) -> tuple[str, str] | None:
     if items is not None:
         return quote, ", ".join(items)
     _second_operation(rest, command, data)
+    if single:
+        return None  # "'Quick fix' applied to the parser": single quotes around a term of the text
     if not rx.search(r"\s", quote.strip()):
         return None  # '"null" handling fixed in parser': a quoted word of the text
     raise refuse(
@@ -1558,6 +1564,8 @@ def _trailing_named_values(command: str, words: list[str]) -> tuple[list[str], d
         found: dict[str, tuple[str, str]] = {}
         i = 0
         while i < len(rest):
+            if rest[i].lower() in tables()["_qualifiers"] and i + 2 < len(rest):
+                i += 1  # "… {…} at iteration 6": a preposition before the label
             for width in (2, 1):
                 if i + width >= len(rest):
                     continue
