@@ -46,7 +46,7 @@ from __future__ import annotations
 import re
 
 from ..errors import RequestNotUnderstood
-from ..vocabulary import AGENT_TYPES, COMMANDS
+from ..vocabulary import AGENT_TYPES, COMMANDS, ENUMS
 from . import regex_cache as rx
 from .lexicon import (
     AGENT_ID_SHAPE,
@@ -60,6 +60,7 @@ from .lexicon import (
     asks_about_record,
     label_key,
     refuse,
+    tables,
     words_of,
 )
 
@@ -999,4 +1000,263 @@ def _gives_own(request: list[str], labelled: list[str], data: dict[str, Any]) ->
                 r"(?<![\w.])" + re.escape(str(args[name]).lower()) + r"(?![\w.])", said
             ):
                 return False
+    return True
+
+
+# a line of a tool's output that names no request whatever its words: an HTTP access log line ("GET
+# /api/sessions/s_1 200 12ms"), a traceback's first or last line ("Traceback (most recent call last):",
+# "playwright._impl._errors.TimeoutError: Timeout 30000ms exceeded.")
+_ACCESS_LINE = Lazy(
+    r"^\s*(?:GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS)\s+/\S*"
+    r"|^\s*Traceback \(most recent call last\):"
+    r"|^\s*(?:[A-Za-z_][\w]*\.)*[A-Za-z_]\w*(?:Error|Exception):\s",
+    needs=("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "Traceback", "Error", "Exception"),
+)
+# what only says where the request starts on its line: "->", "=>", "→"
+_ARROW = Lazy(r"(?:->|=>|\u2192)\s*", needs=("->", "=>", "\u2192"))
+_NUMBER = Lazy(r"(?<![\w.])\d[\d,.]*(?![\w])")
+_TIME = Lazy(r"\d{4}-\d{2}-\d{2}|\b\d{1,2}:\d{2}\b")
+# a statement of what to write said without a verb ('group_a completed (s_1)'): never context to drop
+_NEVER_GUESSED = "never guessed"
+_NOTHING_RECOGNISED = "no operation recognised"
+
+
+def _output_line(line: str) -> bool:
+    """A line of pasted output (a bracketed tag, a time stamp, a log level, a table row, a traceback's
+    frame, an HTTP access log line): no sentence of the writer."""
+    return bool(_PASTED_LINE.match(line) or _OUTPUT_LINE.match(line) or _ACCESS_LINE.match(line))
+
+
+def _request_starts(line: str) -> list[int]:
+    """Where a request may start on the last line: after a bracketed tag and a pointer ("[dashboard] ->"),
+    at a clause's start (after a sentence, a colon, a dash), at "please" or "bazinga-db", after an arrow."""
+    tag = _PASTED_LINE.match(line)
+    base = tag.end() if tag is not None and line.lstrip().startswith("[") else 0
+    base += _POINTER.match(line[base:]).end()  # type: ignore[union-attr]  # every line matches
+    starts = {base}
+    starts |= {m.end() for m in _CLAUSE_START.finditer(line)}
+    starts |= {m.start() for m in _POLITE.finditer(line)} | {m.start() for m in _ADDRESS.finditer(line)}
+    starts |= {m.end() for m in _ARROW.finditer(line)}
+    return sorted(s for s in starts if base <= s < len(line) and line[s:].strip())
+
+
+def request_after_context(text: str) -> tuple[str, dict[str, Any]] | None:
+    """'Traceback (…)' / '…' / '3 of 3 retries failed the same way. Please set task group group_c in s_1 to
+    failed.': a text whose reading from its first sentence is refused, and whose last line carries a
+    request that reads alone as one whole operation (from a clause's start, "please", "bazinga-db", after a
+    tag, a pointer or a lead-in ending with a colon or an arrow). What stands before it is context and gives
+    the request nothing -- taken only when that is certain:
+
+    - the context asks no operation of this skill: no imperative of an operation, no command line, no
+      sentence that reads alone as an operation (for a write: a write, or a value stated without a verb; for
+      a read: any operation at all, pasted output aside);
+    - the context gives no value the operation takes and the request leaves out: no session, task group or
+      agent when the request gives none, no label of a value it does not give (or gives otherwise), no
+      number after that value's label ("iteration 2"), no plain number in prose when the operation takes a
+      row limit, no word of a status it does not give, no time when it takes one, no JSON;
+    - the request does not point back at the context ("log it", "these results") nor follow another one
+      ("Then mark …").
+
+    None when any of this fails: the first reading's refusal stands."""
+    from . import parse  # the request alone, read as a request of its own (one line, nested: no fallback)
+
+    data = tables()
+    raw = [line.rstrip() for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+    lines: list[str] = []
+    output: set[int] = set()
+    fenced = False
+    for line in raw:
+        if _FENCE_LINE.match(line):
+            fenced = not fenced
+            continue
+        if line.strip():
+            if fenced or _output_line(line):
+                output.add(len(lines))
+            lines.append(line)
+    if not lines or fenced:
+        return None
+    last = lines[-1]
+    if len(last.encode("utf-8", "surrogatepass")) > data["limits"]["max_request_bytes"]:
+        return None
+    for start in _request_starts(last):
+        if start == 0 and len(lines) == 1:
+            continue  # the whole text: its refusal stands
+        request = last[start:].strip()
+        try:
+            command, args = parse(request)
+        except RequestNotUnderstood as error:
+            if error.code in ("not_understood", "unsupported", "unknown_label"):
+                continue  # no request from here: maybe from a later clause
+            return None  # a request from here that is refused: its refusal is the text's
+        if not _opens_request(last[:start], request, command, args, data):
+            continue  # "Finished group_c for s_1. Mark …": the request starts at its operation
+        context = lines[:-1] + ([last[:start]] if last[:start].strip() else [])
+        own = set(range(len(lines) - 1)) & output
+        if _context_certain(context, own, request, command, args, data):
+            return command, args
+        return None
+    return None
+
+
+_BOUNDARY = Lazy(r"(?:[.!?:][\"')\]]*|->|=>|\u2192|^\s*\[[^\]\n]{1,40}\])\s*$")
+_SQL_START = Lazy(r"(?i)\s*(?:select|with)\b", needs=("select", "with", "SELECT", "WITH"))
+
+
+def _opens_request(prefix: str, request: str, command: str, args: dict[str, Any], data: dict[str, Any]) -> bool:
+    """The request starts where its line's words before it end (a sentence, a colon, an arrow, a tag: not
+    "my tmux died, could you …"), no verb of an operation stands in a last clause ending with a colon
+    ("please log: …": what follows is its body), the request opens with its operation -- an imperative, "please", "bazinga-db", the
+    command line, an operation noun of a read or a statement of SQL -- and every number it says is one of
+    its values."""
+    if prefix.strip() and not _BOUNDARY.search(prefix):
+        return False
+    clause = rx.split(r"[.!?]\s+", prefix)[-1]
+    if clause.rstrip().endswith(":") and any(
+        w in data["_verb"] and not w.endswith("ing") for w in words_of(clause)
+    ):
+        return False  # "please log: session s_1, …": the words after the colon are the verb's body
+    found = head_in(request, data)
+    opened = (found is not None and found[0] == 0) or _command_head(request) is not None
+    if not opened and COMMANDS[command]["kind"] == "read":
+        if command == "query":
+            opened = _SQL_START.match(request) is not None
+        else:
+            words = [w for w in words_of(request)[:4] if w not in data["_articles"]]
+            opened = any(
+                " ".join(words[:size]) in data["_noun"] for size in range(1, data["_noun_words"] + 1)
+            )
+    if not opened:
+        return False
+    given = " ".join(str(value) for value in args.values()).replace(",", "")
+    return all(
+        number.group(0).replace(",", "").rstrip(".") in given for number in _NUMBER.finditer(request)
+    )
+
+
+def _context_certain(
+    context: list[str],
+    output: set[int],
+    request: str,
+    command: str,
+    args: dict[str, Any],
+    data: dict[str, Any],
+) -> bool:
+    """The context before the request asks no operation and gives none of its values (see
+    ``request_after_context``)."""
+    opening = words_of(_ADDRESS.sub("", _POLITE.sub("", request, 1), 1))[:1]
+    if opening and opening[0] in _SEQUENCE:
+        return False  # "Then mark group_a completed.": it follows a request before it
+    if _points_back(_ADDRESS.sub("", _POLITE.sub("", request, 1), 1), data):
+        return False  # "Please log it.", "save these results": what it is stands in the context
+    kind = COMMANDS[command]["kind"]
+    for index, line in enumerate(context):
+        tag = _PASTED_LINE.match(line)
+        said = line[tag.end() :] if tag is not None and line.lstrip().startswith("[") else line
+        if _command_head(said) is not None:
+            return False
+        if _ACCESS_LINE.match(said):
+            continue  # "GET /api/sessions/s_1 200 12ms": a method of HTTP, no verb of the writer
+        if any(_operation_in(said[start:], data) for start, _what, _verb, _rest in _heads_in(said, data)):
+            return False  # "Also mark group_b failed." before the request: a second operation
+        if index in output:
+            continue  # pasted output: its words are no sentence of the writer
+        for sentence in _SENTENCE.split(said):
+            if not _context_sentence(sentence, command, kind, data):
+                return False
+    return _gives_none_of_its_values(context, output, command, args, data)
+
+
+def _context_sentence(sentence: str, command: str, kind: str, data: dict[str, Any]) -> bool:
+    """A sentence of the context, read alone, asks no operation: no operation recognised in it; before a
+    write, a read named without a verb and with no value of its own ('PLANNING OUTPUT', 'groups: …'), or a
+    lead-in naming the very write with no value ('adding one more group found during planning:')."""
+    from .intent import intent_of
+    from .split import split
+
+    lines = [sentence.strip()]
+    if not lines[0]:
+        return True
+    try:
+        head, label_lines, _start = split(lines)
+        intent = intent_of(head, label_lines, lines)
+    except RequestNotUnderstood as error:
+        return error.code == "not_understood" and str(error.message).startswith(_NOTHING_RECOGNISED)
+    if kind == "read":
+        return False  # a read after a read named: two operations, or which is asked is not certain
+    if COMMANDS[intent.command]["kind"] == "write":
+        return intent.command == command and _droppable(sentence, data)
+    return intent.lead is None and not sentence.rstrip().endswith("?")
+
+
+def _gives_none_of_its_values(
+    context: list[str], output: set[int], command: str, args: dict[str, Any], data: dict[str, Any]
+) -> bool:
+    """No value of the operation the request leaves out stands in the context, and no label of the skill
+    in it gives a value the request gives otherwise."""
+    specs = {spec["name"]: spec for spec in COMMANDS[command]["args"]}
+    text = "\n".join(context)
+    words = words_of(text)
+    for line in context:
+        match = LABEL_LINE.match(line)
+        if match is None:
+            continue
+        for name in set(data["_label"].get(label_key(match.group(1)), [])) & specs.keys():
+            value = str(args.get(name, "")).lower()
+            said = rx.sub(r"(?<=\d),(?=\d{3})", "", match.group(2)).lower()
+            if not value or not rx.search(r"(?<![\w.])" + re.escape(value) + r"(?![\w.])", said):
+                return False  # "Iteration: 3" before a request giving none (or another)
+    prose = "\n".join(line for index, line in enumerate(context) if index not in output)
+    for name in ("session_id", "group_id", "agent_id", "assigned_to"):
+        if name not in args or (command.startswith("create-") and specs[name].get("required")):
+            continue  # a create names a new id: the context's are others
+        shape = SESSION_SHAPE if name == "session_id" else None
+        named = (
+            {m.group(1).lower() for m in SESSION_SHAPE.finditer(prose)}
+            if shape is not None
+            else {w for w in words_of(prose) if GROUP_ID.match(w)}
+            if name == "group_id"
+            else {m.group(1) for m in AGENT_ID_SHAPE.finditer(prose.lower()) if agent_prefix(m.group(1))}
+        )
+        if named - {str(args[name]).lower()}:
+            return False  # "tailing the deploy for sess_alpha…" before a request for s_1: which one?
+    if "agent_type" in args and agent_in(prose) not in (None, args["agent_type"]):
+        return False
+    for name, spec in specs.items():
+        if name in args:
+            continue
+        kind = spec["type"]
+        if name == "session_id" and SESSION_SHAPE.search(text):
+            return False
+        if name == "group_id" and any(GROUP_ID.match(w) for w in words):
+            return False
+        if name in ("agent_id", "assigned_to") and any(
+            agent_prefix(m.group(1)) for m in AGENT_ID_SHAPE.finditer(text.lower())
+        ):
+            return False
+        if name == "agent_type" and agent_in(text) is not None:
+            return False
+        if kind == "json" and rx.search(r"[{\[]", text):
+            return False
+        if kind == "time" and _TIME.search(text):
+            return False
+        if kind in ENUMS:
+            enum = ENUMS[kind]
+            named = {v.lower().replace("_", " ") for v in enum["values"]} | set(enum["aliases"])
+            joined = " ".join(w.replace("_", " ") for w in words)
+            if any(rx.search(r"(?<![\w])" + re.escape(n) + r"(?![\w])", joined) for n in named):
+                return False  # "group_b is done" before a request giving no status: a filter or a value?
+        if (
+            COMMANDS[command]["kind"] == "read"
+            and kind in ("row_limit", "count")
+            and any(_NUMBER.search(line) for index, line in enumerate(context) if index not in output)
+        ):
+            return False  # "Retries are capped at 3 per job." before a read taking a limit
+        if kind in ("count", "row_limit"):
+            label = spec["label"].lower()
+            labels = {label, name.replace("_", " ")} | {
+                key for key, names in data["_label"].items() if name in names
+            }
+            for key in labels:
+                if rx.search(r"(?i)\b" + re.escape(key) + r"\s*[:=#]?\s*\d", text):
+                    return False  # "(iteration 1)" before a request taking an iteration and giving none
     return True
