@@ -1102,12 +1102,14 @@ _BOUNDARY = Lazy(r"(?:[.!?:][\"')\]]*|->|=>|\u2192|^\s*\[[^\]\n]{1,40}\])\s*$")
 _SQL_START = Lazy(r"(?i)\s*(?:select|with)\b", needs=("select", "with", "SELECT", "WITH"))
 
 
-def _opens_request(prefix: str, request: str, command: str, args: dict[str, Any], data: dict[str, Any]) -> bool:
+def _opens_request(
+    prefix: str, request: str, command: str, args: dict[str, Any], data: dict[str, Any]
+) -> bool:
     """The request starts where its line's words before it end (a sentence, a colon, an arrow, a tag: not
     "my tmux died, could you …"), no verb of an operation stands in a last clause ending with a colon
-    ("please log: …": what follows is its body), the request opens with its operation -- an imperative, "please", "bazinga-db", the
-    command line, an operation noun of a read or a statement of SQL -- and every number it says is one of
-    its values."""
+    ("please log: …": what follows is its body), the request opens with its operation -- an imperative,
+    "please", "bazinga-db", the command line, an operation noun of a read or a statement of SQL -- and
+    every number it says is one of its values."""
     if prefix.strip() and not _BOUNDARY.search(prefix):
         return False
     clause = rx.split(r"[.!?]\s+", prefix)[-1]
@@ -1128,9 +1130,7 @@ def _opens_request(prefix: str, request: str, command: str, args: dict[str, Any]
     if not opened:
         return False
     given = " ".join(str(value) for value in args.values()).replace(",", "")
-    return all(
-        number.group(0).replace(",", "").rstrip(".") in given for number in _NUMBER.finditer(request)
-    )
+    return all(number.group(0).replace(",", "").rstrip(".") in given for number in _NUMBER.finditer(request))
 
 
 def _context_certain(
@@ -1168,8 +1168,9 @@ def _context_certain(
 
 def _context_sentence(sentence: str, command: str, kind: str, data: dict[str, Any]) -> bool:
     """A sentence of the context, read alone, asks no operation: no operation recognised in it; before a
-    write, a read named without a verb and with no value of its own ('PLANNING OUTPUT', 'groups: …'), or a
-    lead-in naming the very write with no value ('adding one more group found during planning:')."""
+    write, a read named without a verb, no question, that is no whole request alone ('PLANNING OUTPUT
+    (iteration 1)', 'groups: group_a …'), or a lead-in naming the very write with no value ('adding one
+    more group found during planning:')."""
     from .intent import intent_of
     from .split import split
 
@@ -1185,7 +1186,15 @@ def _context_sentence(sentence: str, command: str, kind: str, data: dict[str, An
         return False  # a read after a read named: two operations, or which is asked is not certain
     if COMMANDS[intent.command]["kind"] == "write":
         return intent.command == command and _droppable(sentence, data)
-    return intent.lead is None and not sentence.rstrip().endswith("?")
+    if intent.lead is not None or sentence.rstrip().endswith("?"):
+        return False  # "Show me the task groups.", "token summary for s_1?": a read asked
+    from . import parse  # the sentence alone (nested: no fallback)
+
+    try:
+        parse(sentence.strip())
+    except RequestNotUnderstood:
+        return True  # "PLANNING OUTPUT (iteration 1)": an operation noun in a heading, no request
+    return False  # "5000 tokens for the developer on s_1": a whole operation said without a verb
 
 
 def _gives_none_of_its_values(
