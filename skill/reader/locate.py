@@ -1149,6 +1149,10 @@ def _context_certain(
     if _points_back(_ADDRESS.sub("", _POLITE.sub("", request, 1), 1), data):
         return False  # "Please log it.", "save these results": what it is stands in the context
     kind = COMMANDS[command]["kind"]
+    if not _verbs_agree(
+        [line for index, line in enumerate(context) if index not in output], request, kind, data
+    ):
+        return False
     for index, line in enumerate(context):
         tag = _PASTED_LINE.match(line)
         said = line[tag.end() :] if tag is not None and line.lstrip().startswith("[") else line
@@ -1164,6 +1168,29 @@ def _context_certain(
             if not _context_sentence(sentence, command, kind, data):
                 return False
     return _gives_none_of_its_values(context, output, command, args, data)
+
+
+_CHANGES = ("create", "write", "update", "delete")
+
+
+def _verbs_agree(prose: list[str], request: str, kind: str, data: dict[str, Any]) -> bool:
+    """No word of the writer's context is a verb that changes what the skill stores ("save", "log this:",
+    "Setting …", "new") -- before a read (a text that says to change something never runs a read), and
+    before a write unless the verb is of the request's own kind ("Logging this for the record -> log …",
+    "adding one more group: please create task group …"); a verb that deletes never."""
+    found = head_in(request, data)
+    verbs = data["_verb"]
+    own = None
+    if found is not None and kind == "write":
+        words = words_of(_ADDRESS.sub("", _POLITE.sub("", request[found[0] :], 1), 1))
+        own = verbs.get(" ".join(words[:2])) or verbs.get(words[0]) if words else None
+    for line in prose:
+        words = words_of(line)
+        for index, word in enumerate(words):
+            said = verbs.get(" ".join(words[index : index + 2])) or verbs.get(word)
+            if said in _CHANGES and (kind == "read" or said == "delete" or said != own):
+                return False
+    return True
 
 
 def _context_sentence(sentence: str, command: str, kind: str, data: dict[str, Any]) -> bool:
