@@ -57,6 +57,7 @@ from .lexicon import (
     agent_in,
     agent_or_none,
     agent_prefix,
+    agents_in,
     asks_about_record,
     label_key,
     refuse,
@@ -84,6 +85,15 @@ _SENTENCE = Lazy(r"(?<=[.!?])\s+(?=[A-Z])")
 _OUTPUT_LINE = Lazy(r'^\s*\|.*\|\s*$|^\s*File\s+"[^"]*",\s+line\s+\d+', needs=("|", "File"))
 # "Run started: 10:14", "Build finished: ok": the verb's word is a noun, the participle after it its verb
 _PARTICIPLE_HEADING = Lazy(r"^\s+[a-z]+ed\s*:", needs=("ed",))
+# a line of a tool's output that names no request whatever its words: an HTTP access log line ("GET
+# /api/sessions/s_1 200 12ms"), a traceback's first or last line ("Traceback (most recent call last):",
+# "playwright._impl._errors.TimeoutError: Timeout 30000ms exceeded.")
+_ACCESS_LINE = Lazy(
+    r"^\s*(?:GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS)\s+/\S*"
+    r"|^\s*Traceback \(most recent call last\):"
+    r"|^\s*(?:[A-Za-z_][\w]*\.)*[A-Za-z_]\w*(?:Error|Exception):\s",
+    needs=("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "Traceback", "Error", "Exception"),
+)
 
 
 def _is_label_line(line: str, data: dict[str, Any]) -> bool:
@@ -140,7 +150,7 @@ def head_in(line: str, data: dict[str, Any]) -> tuple[int, str] | None:
 def _heads_in(line: str, data: dict[str, Any]) -> Iterator[tuple[int, str, str, str]]:
     """Every head of a line, in order: where it starts, what its verb acts on, the verb, the words after
     it."""
-    if _OUTPUT_LINE.match(line):
+    if _OUTPUT_LINE.match(line) or _ACCESS_LINE.match(line):
         return
     starts = sorted(
         {m.end() for m in _CLAUSE_START.finditer(line)}
@@ -1003,15 +1013,6 @@ def _gives_own(request: list[str], labelled: list[str], data: dict[str, Any]) ->
     return True
 
 
-# a line of a tool's output that names no request whatever its words: an HTTP access log line ("GET
-# /api/sessions/s_1 200 12ms"), a traceback's first or last line ("Traceback (most recent call last):",
-# "playwright._impl._errors.TimeoutError: Timeout 30000ms exceeded.")
-_ACCESS_LINE = Lazy(
-    r"^\s*(?:GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS)\s+/\S*"
-    r"|^\s*Traceback \(most recent call last\):"
-    r"|^\s*(?:[A-Za-z_][\w]*\.)*[A-Za-z_]\w*(?:Error|Exception):\s",
-    needs=("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "Traceback", "Error", "Exception"),
-)
 # what only says where the request starts on its line: "->", "=>", "→"
 _ARROW = Lazy(r"(?:->|=>|\u2192)\s*", needs=("->", "=>", "\u2192"))
 _NUMBER = Lazy(r"(?<![\w.])\d[\d,.]*(?![\w])")
@@ -1082,14 +1083,15 @@ def request_after_context(text: str) -> tuple[str, dict[str, Any]] | None:
         if start == 0 and len(lines) == 1:
             continue  # the whole text: its refusal stands
         request = last[start:].strip()
+        opening = _opening(last[:start], request, data)
+        if opening is None:
+            continue  # "Finished group_c for s_1. Mark …": the request starts at its operation
         try:
             command, args = parse(request)
-        except RequestNotUnderstood as error:
-            if error.code in ("not_understood", "unsupported", "unknown_label"):
-                continue  # no request from here: maybe from a later clause
+        except RequestNotUnderstood:
             return None  # a request from here that is refused: its refusal is the text's
-        if not _opens_request(last[:start], request, command, args, data):
-            continue  # "Finished group_c for s_1. Mark …": the request starts at its operation
+        if not _opened_by(opening, request, command, args):
+            return None
         context = lines[:-1] + ([last[:start]] if last[:start].strip() else [])
         own = set(range(len(lines) - 1)) & output
         if _context_certain(context, own, request, command, args, data):
@@ -1102,32 +1104,39 @@ _BOUNDARY = Lazy(r"(?:[.!?:][\"')\]]*|->|=>|\u2192|^\s*\[[^\]\n]{1,40}\])\s*$")
 _SQL_START = Lazy(r"(?i)\s*(?:select|with)\b", needs=("select", "with", "SELECT", "WITH"))
 
 
-def _opens_request(
-    prefix: str, request: str, command: str, args: dict[str, Any], data: dict[str, Any]
-) -> bool:
-    """The request starts where its line's words before it end (a sentence, a colon, an arrow, a tag: not
-    "my tmux died, could you …"), no verb of an operation stands in a last clause ending with a colon
-    ("please log: …": what follows is its body), the request opens with its operation -- an imperative,
-    "please", "bazinga-db", the command line, an operation noun of a read or a statement of SQL -- and
-    every number it says is one of its values."""
+def _opening(prefix: str, request: str, data: dict[str, Any]) -> str | None:
+    """How a request may start here: 'head' (an imperative, "please", "bazinga-db", the command line),
+    'noun' (an operation noun: a read named by its object), 'sql' (a statement); None when it does not,
+    when the words before it on its line do not end there (a sentence, a colon, an arrow, a tag: not "my
+    tmux died, could you …"), or when a verb of an operation stands in a last clause of them ending with a
+    colon ("please log: session s_1, …": what follows is that verb's body). A label line is a value."""
+    if _is_label_line(request, data):
+        return None  # "Session: s_1": a value, no request
     if prefix.strip() and not _BOUNDARY.search(prefix):
-        return False
+        return None
     clause = rx.split(r"[.!?]\s+", prefix)[-1]
     if clause.rstrip().endswith(":") and any(
         w in data["_verb"] and not w.endswith("ing") for w in words_of(clause)
     ):
-        return False  # "please log: session s_1, …": the words after the colon are the verb's body
+        return None
     found = head_in(request, data)
-    opened = (found is not None and found[0] == 0) or _command_head(request) is not None
-    if not opened and COMMANDS[command]["kind"] == "read":
-        if command == "query":
-            opened = _SQL_START.match(request) is not None
-        else:
-            words = [w for w in words_of(request)[:4] if w not in data["_articles"]]
-            opened = any(
-                " ".join(words[:size]) in data["_noun"] for size in range(1, data["_noun_words"] + 1)
-            )
-    if not opened:
+    if (found is not None and found[0] == 0) or _command_head(request) is not None:
+        return "head"
+    if _SQL_START.match(request):
+        return "sql"
+    words = [w for w in words_of(request)[:4] if w not in data["_articles"]]
+    if any(" ".join(words[:size]) in data["_noun"] for size in range(1, data["_noun_words"] + 1)):
+        return "noun"
+    return None
+
+
+def _opened_by(opening: str, request: str, command: str, args: dict[str, Any]) -> bool:
+    """The operation read fits how the request opens (a noun opens a read, a statement a query), and every
+    number the request says is one of its values."""
+    kind = COMMANDS[command]["kind"]
+    if opening == "sql" and command != "query":
+        return False
+    if opening == "noun" and (kind != "read" or command == "query"):
         return False
     given = " ".join(str(value) for value in args.values()).replace(",", "")
     return all(number.group(0).replace(",", "").rstrip(".") in given for number in _NUMBER.finditer(request))
@@ -1158,8 +1167,6 @@ def _context_certain(
         said = line[tag.end() :] if tag is not None and line.lstrip().startswith("[") else line
         if _command_head(said) is not None:
             return False
-        if _ACCESS_LINE.match(said):
-            continue  # "GET /api/sessions/s_1 200 12ms": a method of HTTP, no verb of the writer
         if any(_operation_in(said[start:], data) for start, _what, _verb, _rest in _heads_in(said, data)):
             return False  # "Also mark group_b failed." before the request: a second operation
         if index in output:
@@ -1208,6 +1215,9 @@ def _context_sentence(sentence: str, command: str, kind: str, data: dict[str, An
         head, label_lines, _start = split(lines)
         intent = intent_of(head, label_lines, lines)
     except RequestNotUnderstood as error:
+        if error.code == "unsupported":
+            # "Weekly budget review coming up.": an object the skill does not store, named, not asked for
+            return not sentence.rstrip().endswith("?")
         return error.code == "not_understood" and str(error.message).startswith(_NOTHING_RECOGNISED)
     if kind == "read":
         return False  # a read after a read named: two operations, or which is asked is not certain
@@ -1255,8 +1265,8 @@ def _gives_none_of_its_values(
         )
         if named - {str(args[name]).lower()}:
             return False  # "tailing the deploy for sess_alpha…" before a request for s_1: which one?
-    if "agent_type" in args and agent_in(prose) not in (None, args["agent_type"]):
-        return False
+    if "agent_type" in args and any(agent != args["agent_type"] for agent, _next in agents_in(prose)):
+        return False  # "QA says it's flaky." before a developer's interaction: whose is it?
     for name, spec in specs.items():
         if name in args:
             continue
@@ -1287,12 +1297,25 @@ def _gives_none_of_its_values(
             and any(_NUMBER.search(line) for index, line in enumerate(context) if index not in output)
         ):
             return False  # "Retries are capped at 3 per job." before a read taking a limit
-        if kind in ("count", "row_limit"):
-            label = spec["label"].lower()
-            labels = {label, name.replace("_", " ")} | {
-                key for key, names in data["_label"].items() if name in names
-            }
-            for key in labels:
-                if rx.search(r"(?i)\b" + re.escape(key) + r"\s*[:=#]?\s*\d", text):
-                    return False  # "(iteration 1)" before a request taking an iteration and giving none
+    return _numbers_agree(text, specs, args, data)
+
+
+def _numbers_agree(text: str, specs: dict[str, Any], args: dict[str, Any], data: dict[str, Any]) -> bool:
+    """No number said with the label of a value the operation counts ("(iteration 1)", "5,000 tokens")
+    stands in the context, unless the request gives that very number itself."""
+    for name, spec in specs.items():
+        if spec["type"] not in ("count", "row_limit"):
+            continue
+        labels = {spec["label"].lower(), name.replace("_", " ")} | {
+            key for key, names in data["_label"].items() if name in names
+        }
+        for key in labels:
+            word = re.escape(key)
+            for said in rx.finditer(
+                r"(?i)\b" + word + r"\s*[:=#]?\s*(\d[\d,]*)(?![\w.])|(?<![\w.])(\d[\d,]*)\s+" + word + r"\b",
+                text,
+            ):
+                number = (said.group(1) or said.group(2)).replace(",", "")
+                if str(args.get(name, "")) != number:
+                    return False  # "(iteration 1)" before a request giving no iteration, or another
     return True
