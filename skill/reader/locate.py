@@ -39,6 +39,15 @@ output.") is the same request written in another order: the head line is put fir
 introduction of who speaks ("I'm qa_3, a QA agent, on iteration 2 of session s_1: log \"…\"", "In s_1,
 iteration 5, developer_2 says: \"…\" Log it."): the request's sentence first, then the introduction's
 values as label lines -- read only when every part of it is an agent, an iteration or a session.
+
+When all of this leaves the text refused (its first sentence names no operation), ``request_after_context``
+looks at the last line: a request opening there with its operation (an imperative, "please", "bazinga-db",
+the command line, a read named by its object, SQL; after a tag, a pointer, a sentence or a lead-in ending
+with a colon or an arrow) that reads alone as one whole operation is taken, when the context before it
+certainly asks nothing (no imperative, no verb that changes what the skill stores unless it is the
+request's own kind, no sentence that reads alone as an operation) and gives none of its values (no session,
+group, agent, status, time, JSON or counted number the request leaves out or gives otherwise; no plain
+number in prose before a read that takes a limit). HTTP access lines and a traceback's lines are output.
 """
 
 from __future__ import annotations
