@@ -59,7 +59,9 @@ __all__ = [
 ]
 
 
-_DEPTH = [0]  # how many parse calls are open: the stages read parts of a text alone with parse too
+# how many parse calls are open: the stages read parts of a text alone with parse too. The CLI and the MCP
+# server read one request at a time; under threads a nested count only ever keeps a refusal
+_DEPTH = [0]
 
 
 def parse(text: str) -> tuple[str, dict[str, Any]]:
