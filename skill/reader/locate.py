@@ -70,6 +70,7 @@ from .lexicon import (
     asks_about_record,
     label_key,
     refuse,
+    strip_quoted,
     tables,
     words_of,
 )
@@ -1109,6 +1110,8 @@ def request_after_context(text: str) -> tuple[str, dict[str, Any]] | None:
     return None
 
 
+# words of a request that stand for what its context names: "set its status", "mark it failed"
+_PRONOUN_OBJECTS = {"it", "its", "they", "them", "their"}
 _BOUNDARY = Lazy(r"(?:[.!?:][\"')\]]*|->|=>|\u2192|^\s*\[[^\]\n]{1,40}\])\s*$")
 _SQL_START = Lazy(r"(?i)\s*(?:select|with)\b", needs=("select", "with", "SELECT", "WITH"))
 
@@ -1117,17 +1120,22 @@ def _opening(prefix: str, request: str, data: dict[str, Any]) -> str | None:
     """How a request may start here: 'head' (an imperative, "please", "bazinga-db", the command line),
     'noun' (an operation noun: a read named by its object), 'sql' (a statement); None when it does not,
     when the words before it on its line do not end there (a sentence, a colon, an arrow, a tag: not "my
-    tmux died, could you …"), or when a verb of an operation stands in a last clause of them ending with a
-    colon ("please log: session s_1, …": what follows is that verb's body). A label line is a value."""
+    tmux died, could you …"), when a verb of an operation or a value stands in a last clause of them ending
+    with a colon ("please log: session s_1, …", "Block group_auth: set its status …": what follows is that
+    clause's), or when the request says "it" or "its" (what it is stands before). A label line is a
+    value."""
     if _is_label_line(request, data):
         return None  # "Session: s_1": a value, no request
     if prefix.strip() and not _BOUNDARY.search(prefix):
         return None
-    clause = rx.split(r"[.!?]\s+", prefix)[-1]
-    if clause.rstrip().endswith(":") and any(
-        w in data["_verb"] and not w.endswith("ing") for w in words_of(clause)
+    clause = rx.split(r"[.!?]\s+|->|=>|\u2192|^\s*\[[^\]\n]{1,40}\]", prefix)[-1]  # after a tag, an arrow
+    if clause.rstrip().endswith(":") and (
+        any(w in data["_verb"] and not w.endswith("ing") for w in words_of(clause))
+        or not _droppable(clause, data)
     ):
-        return None
+        return None  # "Block group_auth: set its status …": a value before the colon is the request's
+    if _PRONOUN_OBJECTS & set(words_of(strip_quoted(request))):
+        return None  # "… set its status to failed": what "it" is stands in the context
     found = head_in(request, data)
     if (found is not None and found[0] == 0) or _command_head(request) is not None:
         return "head"
@@ -1181,7 +1189,7 @@ def _context_certain(
         if index in output:
             continue  # pasted output: its words are no sentence of the writer
         for sentence in _SENTENCE.split(said):
-            if not _context_sentence(sentence, command, kind, data):
+            if _states_a_value(sentence) or not _context_sentence(sentence, command, kind, data):
                 return False
     return _gives_none_of_its_values(context, output, command, args, data)
 
@@ -1207,6 +1215,24 @@ def _verbs_agree(prose: list[str], request: str, kind: str, data: dict[str, Any]
             if said in _CHANGES and (kind == "read" or said == "delete" or said != own):
                 return False
     return True
+
+
+_STATUS_ENUMS = ("group_status", "session_status", "review_status")
+
+
+def _states_a_value(sentence: str) -> bool:
+    """'group_b finished at 10:14.', 'sess_alpha is done': a sentence naming a task group or a session and a
+    status of the vocabulary says what to write without a verb -- never context to drop, whatever the
+    request after it."""
+    words = words_of(sentence)
+    if not (SESSION_SHAPE.search(sentence) or any(GROUP_ID.match(w) for w in words)):
+        return False
+    joined = " " + " ".join(w.replace("_", " ") for w in words) + " "
+    for enum in _STATUS_ENUMS:
+        named = {v.lower().replace("_", " ") for v in ENUMS[enum]["values"]} | set(ENUMS[enum]["aliases"])
+        if any(f" {word.replace('_', ' ').replace('-', ' ')} " in joined for word in named):
+            return True
+    return False
 
 
 def _context_sentence(sentence: str, command: str, kind: str, data: dict[str, Any]) -> bool:
