@@ -1217,9 +1217,6 @@ def _verbs_agree(prose: list[str], request: str, kind: str, data: dict[str, Any]
     return True
 
 
-_STATUS_ENUMS = ("group_status", "session_status", "review_status")
-
-
 def _states_a_value(sentence: str) -> bool:
     """'group_b finished at 10:14.', 'sess_alpha is done': a sentence naming a task group or a session and a
     status of the vocabulary says what to write without a verb -- never context to drop, whatever the
@@ -1228,7 +1225,13 @@ def _states_a_value(sentence: str) -> bool:
     if not (SESSION_SHAPE.search(sentence) or any(GROUP_ID.match(w) for w in words)):
         return False
     joined = " " + " ".join(w.replace("_", " ") for w in words) + " "
-    for enum in _STATUS_ENUMS:
+    statuses = {  # the enumerations of the vocabulary's statuses (a session's, a group's, a review's)
+        spec["type"]
+        for spec_of in COMMANDS.values()
+        for spec in spec_of["args"]
+        if spec["name"].endswith("status") and spec["type"] in ENUMS
+    }
+    for enum in sorted(statuses):
         named = {v.lower().replace("_", " ") for v in ENUMS[enum]["values"]} | set(ENUMS[enum]["aliases"])
         if any(f" {word.replace('_', ' ').replace('-', ' ')} " in joined for word in named):
             return True
@@ -1287,6 +1290,16 @@ def _gives_none_of_its_values(
             if not value or not rx.search(r"(?<![\w.])" + re.escape(value) + r"(?![\w.])", said):
                 return False  # "Iteration: 3" before a request giving none (or another)
     prose = "\n".join(line for index, line in enumerate(context) if index not in output)
+    ids_named = {
+        "session_id": bool(SESSION_SHAPE.search(prose)),
+        "group_id": any(GROUP_ID.match(w) for w in words_of(prose)),
+        "agent_id": any(agent_prefix(m.group(1)) for m in AGENT_ID_SHAPE.finditer(prose.lower())),
+    }
+    takes = set(specs) | ({"agent_id"} if "assigned_to" in specs else set())
+    if any(said and name not in takes for name, said in ids_named.items()):
+        return (
+            False  # "group_c flaked at 09:40." before a config write: what the story is about is not certain
+        )
     for name in ("session_id", "group_id", "agent_id", "assigned_to"):
         if name not in args or (command.startswith("create-") and specs[name].get("required")):
             continue  # a create names a new id: the context's are others
