@@ -25,6 +25,7 @@ The stages, one module each, in the order a request goes through them (the words
 
 from __future__ import annotations
 
+from ..errors import RequestNotUnderstood
 from ..vocabulary import OPERATIONS
 from .convert import convert_values
 from .coverage import (
@@ -37,6 +38,7 @@ from .coverage import (
 )
 from .intent import intent_of
 from .lexicon import is_placeholder, refuse, request_form, tables
+from .locate import request_after_context
 from .normalise import normalise
 from .slots import fill_slots
 from .split import command_line, label_values, reasons_dropped, split
@@ -57,8 +59,39 @@ __all__ = [
 ]
 
 
+# how many parse calls are open: the stages read parts of a text alone with parse too. The CLI and the MCP
+# server read one request at a time; under threads a nested count only ever keeps a refusal
+_DEPTH = [0]
+
+
 def parse(text: str) -> tuple[str, dict[str, Any]]:
-    """Turn a request in words into (command, args), or raise RequestNotUnderstood."""
+    """Turn a request in words into (command, args), or raise RequestNotUnderstood.
+
+    A text whose reading from its first sentence is refused may carry its request on its last line, after
+    context (pasted output, a traceback, the writer's story): that request is taken when the context
+    certainly asks nothing and gives none of its values (``locate.request_after_context``); else the first
+    reading's refusal stands. Only the outermost call looks: a part read alone is read as it is."""
+    _DEPTH[0] += 1
+    try:
+        return _parse(text)
+    except RequestNotUnderstood as error:
+        if _DEPTH[0] > 1 or error.code not in _CONTEXT_BEFORE or not isinstance(text, str):
+            raise
+        found = request_after_context(text)
+        if found is None:
+            raise
+        return found
+    finally:
+        _DEPTH[0] -= 1
+
+
+# the refusals of a first reading that context before the request may explain: no operation in the first
+# sentence, a word of the story the skill does not store, a label or value of the story, a value it lacks
+_CONTEXT_BEFORE = ("not_understood", "unsupported", "unknown_label", "missing")
+
+
+def _parse(text: str) -> tuple[str, dict[str, Any]]:
+    """parse(text) from the text's first sentence."""
     lines = reasons_dropped(normalise(text))  # 1, 2: "stream-logs s_1 15" then why it is asked
     written = command_line(lines)  # 2: "update-task-group group_a --status completed", by the CLI's parser
     if written is not None:

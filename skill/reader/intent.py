@@ -458,6 +458,9 @@ class Intent:
         self.lead = lead
 
 
+# "checking whether group_c is done", "wondering if group_a is approved": a yes/no question in the clause
+# of a statement's value asks about it, and states nothing
+_ASKS_WHETHER = Lazy(r"(?i)\b(?:whether|if)\b[^.;:!?]*$", needs=("whether", "if"))
 _STATEMENT = Lazy(
     r"(?<!\bthat )(?<!\bwhich )(?<!\bwho )"  # "groups that are in progress": a filter, not a new value
     r"\b(?:is|are|was|has been|have been)\s+(?:now\s+)?(?:marked\s+(?:as\s+)?)?"
@@ -747,6 +750,8 @@ def recognise(head: str, label_lines: list[list[str]], data: dict[str, Any], fir
     if verb_only is None and not said.rstrip().endswith("?") and not rx.match(r"(?i)\s*(?:is|are)\b", said):
         # "the reviewer verdict for group_b is APPROVED", "group_a is done": a statement of a new value
         statement = _STATEMENT.search(said + (": " + body if body else "")) or _stated_value(said, data)
+        if statement is not None and _ASKS_WHETHER.search(statement.string[: statement.start()]):
+            statement = None  # "(just checking whether group_c is done)": a question, no new value
         if statement is not None:
             verb_only = lead = "update"
             stated = words_of(said + " " + body)

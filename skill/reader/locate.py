@@ -39,6 +39,15 @@ output.") is the same request written in another order: the head line is put fir
 introduction of who speaks ("I'm qa_3, a QA agent, on iteration 2 of session s_1: log \"…\"", "In s_1,
 iteration 5, developer_2 says: \"…\" Log it."): the request's sentence first, then the introduction's
 values as label lines -- read only when every part of it is an agent, an iteration or a session.
+
+When all of this leaves the text refused (its first sentence names no operation), ``request_after_context``
+looks at the last line: a request opening there with its operation (an imperative, "please", "bazinga-db",
+the command line, a read named by its object, SQL; after a tag, a pointer, a sentence or a lead-in ending
+with a colon or an arrow) that reads alone as one whole operation is taken, when the context before it
+certainly asks nothing (no imperative, no verb that changes what the skill stores unless it is the
+request's own kind, no sentence that reads alone as an operation) and gives none of its values (no session,
+group, agent, status, time, JSON or counted number the request leaves out or gives otherwise; no plain
+number in prose before a read that takes a limit). HTTP access lines and a traceback's lines are output.
 """
 
 from __future__ import annotations
@@ -46,7 +55,7 @@ from __future__ import annotations
 import re
 
 from ..errors import RequestNotUnderstood
-from ..vocabulary import AGENT_TYPES, COMMANDS
+from ..vocabulary import AGENT_TYPES, COMMANDS, ENUMS
 from . import regex_cache as rx
 from .lexicon import (
     AGENT_ID_SHAPE,
@@ -57,9 +66,12 @@ from .lexicon import (
     agent_in,
     agent_or_none,
     agent_prefix,
+    agents_in,
     asks_about_record,
     label_key,
     refuse,
+    strip_quoted,
+    tables,
     words_of,
 )
 
@@ -83,6 +95,15 @@ _SENTENCE = Lazy(r"(?<=[.!?])\s+(?=[A-Z])")
 _OUTPUT_LINE = Lazy(r'^\s*\|.*\|\s*$|^\s*File\s+"[^"]*",\s+line\s+\d+', needs=("|", "File"))
 # "Run started: 10:14", "Build finished: ok": the verb's word is a noun, the participle after it its verb
 _PARTICIPLE_HEADING = Lazy(r"^\s+[a-z]+ed\s*:", needs=("ed",))
+# a line of a tool's output that names no request whatever its words: an HTTP access log line ("GET
+# /api/sessions/s_1 200 12ms"), a traceback's first or last line ("Traceback (most recent call last):",
+# "playwright._impl._errors.TimeoutError: Timeout 30000ms exceeded.")
+_ACCESS_LINE = Lazy(
+    r"^\s*(?:GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS)\s+/\S*"
+    r"|^\s*Traceback \(most recent call last\):"
+    r"|^\s*(?:[A-Za-z_][\w]*\.)*[A-Za-z_]\w*(?:Error|Exception):\s",
+    needs=("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "Traceback", "Error", "Exception"),
+)
 
 
 def _is_label_line(line: str, data: dict[str, Any]) -> bool:
@@ -139,7 +160,7 @@ def head_in(line: str, data: dict[str, Any]) -> tuple[int, str] | None:
 def _heads_in(line: str, data: dict[str, Any]) -> Iterator[tuple[int, str, str, str]]:
     """Every head of a line, in order: where it starts, what its verb acts on, the verb, the words after
     it."""
-    if _OUTPUT_LINE.match(line):
+    if _OUTPUT_LINE.match(line) or _ACCESS_LINE.match(line):
         return
     starts = sorted(
         {m.end() for m in _CLAUSE_START.finditer(line)}
@@ -1003,4 +1024,350 @@ def _gives_own(request: list[str], labelled: list[str], data: dict[str, Any]) ->
                 r"(?<![\w.])" + re.escape(str(args[name]).lower()) + r"(?![\w.])", said
             ):
                 return False
+    return True
+
+
+# what only says where the request starts on its line: "->", "=>", "→"
+_ARROW = Lazy(r"(?:->|=>|\u2192)\s*", needs=("->", "=>", "\u2192"))
+_NUMBER = Lazy(r"(?<![\w.])\d[\d,.]*(?![\w])")
+_TIME = Lazy(r"\d{4}-\d{2}-\d{2}|\b\d{1,2}:\d{2}\b")
+# a statement of what to write said without a verb ('group_a completed (s_1)'): never context to drop
+_NEVER_GUESSED = "never guessed"
+_NOTHING_RECOGNISED = "no operation recognised"
+
+
+def _output_line(line: str) -> bool:
+    """A line of pasted output (a bracketed tag, a time stamp, a log level, a table row, a traceback's
+    frame, an HTTP access log line): no sentence of the writer."""
+    return bool(_PASTED_LINE.match(line) or _OUTPUT_LINE.match(line) or _ACCESS_LINE.match(line))
+
+
+def _request_starts(line: str) -> list[int]:
+    """Where a request may start on the last line: after a bracketed tag and a pointer ("[dashboard] ->"),
+    at a clause's start (after a sentence, a colon, a dash), at "please" or "bazinga-db", after an arrow."""
+    tag = _PASTED_LINE.match(line)
+    base = tag.end() if tag is not None and line.lstrip().startswith("[") else 0
+    base += _POINTER.match(line[base:]).end()  # type: ignore[union-attr]  # every line matches
+    starts = {base}
+    starts |= {m.end() for m in _CLAUSE_START.finditer(line)}
+    starts |= {m.start() for m in _POLITE.finditer(line)} | {m.start() for m in _ADDRESS.finditer(line)}
+    starts |= {m.end() for m in _ARROW.finditer(line)}
+    return sorted(s for s in starts if base <= s < len(line) and line[s:].strip())
+
+
+def request_after_context(text: str) -> tuple[str, dict[str, Any]] | None:
+    """'Traceback (…)' / '…' / '3 of 3 retries failed the same way. Please set task group group_c in s_1 to
+    failed.': a text whose reading from its first sentence is refused, and whose last line carries a
+    request that reads alone as one whole operation (from a clause's start, "please", "bazinga-db", after a
+    tag, a pointer or a lead-in ending with a colon or an arrow). What stands before it is context and gives
+    the request nothing -- taken only when that is certain:
+
+    - the context asks no operation of this skill: no imperative of an operation, no command line, no
+      sentence that reads alone as an operation (for a write: a write, or a value stated without a verb; for
+      a read: any operation at all, pasted output aside);
+    - the context gives no value the operation takes and the request leaves out: no session, task group or
+      agent when the request gives none, no label of a value it does not give (or gives otherwise), no
+      number after that value's label ("iteration 2"), no plain number in prose when the operation takes a
+      row limit, no word of a status it does not give, no time when it takes one, no JSON;
+    - the request does not point back at the context ("log it", "these results") nor follow another one
+      ("Then mark …").
+
+    None when any of this fails: the first reading's refusal stands."""
+    from . import parse  # the request alone, read as a request of its own (one line, nested: no fallback)
+
+    data = tables()
+    raw = [line.rstrip() for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+    lines: list[str] = []
+    output: set[int] = set()
+    fenced = False
+    for line in raw:
+        if _FENCE_LINE.match(line):
+            fenced = not fenced
+            continue
+        if line.strip():
+            if fenced or _output_line(line):
+                output.add(len(lines))
+            lines.append(line)
+    if not lines or fenced:
+        return None
+    last = lines[-1]
+    if len(last.encode("utf-8", "surrogatepass")) > data["limits"]["max_request_bytes"]:
+        return None
+    for start in _request_starts(last):
+        if start == 0 and len(lines) == 1:
+            continue  # the whole text: its refusal stands
+        request = last[start:].strip()
+        opening = _opening(last[:start], request, data)
+        if opening is None:
+            continue  # "Finished group_c for s_1. Mark …": the request starts at its operation
+        try:
+            command, args = parse(request)
+        except RequestNotUnderstood:
+            return None  # a request from here that is refused: its refusal is the text's
+        if not _opened_by(opening, request, command, args):
+            return None
+        context = lines[:-1] + ([last[:start]] if last[:start].strip() else [])
+        own = set(range(len(lines) - 1)) & output
+        if _context_certain(context, own, request, command, args, data):
+            return command, args
+        return None
+    return None
+
+
+# words of a request that stand for what its context names: "set its status", "mark it failed"
+_PRONOUN_OBJECTS = {"it", "its", "they", "them", "their"}
+_BOUNDARY = Lazy(r"(?:[.!?:][\"')\]]*|->|=>|\u2192|^\s*\[[^\]\n]{1,40}\])\s*$")
+_SQL_START = Lazy(r"(?i)\s*(?:select|with)\b", needs=("select", "with", "SELECT", "WITH"))
+
+
+def _opening(prefix: str, request: str, data: dict[str, Any]) -> str | None:
+    """How a request may start here: 'head' (an imperative, "please", "bazinga-db", the command line),
+    'noun' (an operation noun: a read named by its object), 'sql' (a statement); None when it does not,
+    when the words before it on its line do not end there (a sentence, a colon, an arrow, a tag: not "my
+    tmux died, could you …"), when a verb of an operation or a value stands in a last clause of them ending
+    with a colon ("please log: session s_1, …", "Block group_auth: set its status …": what follows is that
+    clause's), or when the request says "it" or "its" (what it is stands before). A label line is a
+    value."""
+    if _is_label_line(request, data):
+        return None  # "Session: s_1": a value, no request
+    if prefix.strip() and not _BOUNDARY.search(prefix):
+        return None
+    clause = rx.split(r"[.!?]\s+|->|=>|\u2192|^\s*\[[^\]\n]{1,40}\]", prefix)[-1]  # after a tag, an arrow
+    if clause.rstrip().endswith(":") and (
+        any(w in data["_verb"] and not w.endswith("ing") for w in words_of(clause))
+        or not _droppable(clause, data)
+    ):
+        return None  # "Block group_auth: set its status …": a value before the colon is the request's
+    if _PRONOUN_OBJECTS & set(words_of(strip_quoted(request))):
+        return None  # "… set its status to failed": what "it" is stands in the context
+    found = head_in(request, data)
+    if (found is not None and found[0] == 0) or _command_head(request) is not None:
+        return "head"
+    if _SQL_START.match(request):
+        return "sql"
+    words = [w for w in words_of(request)[:4] if w not in data["_articles"]]
+    if any(" ".join(words[:size]) in data["_noun"] for size in range(1, data["_noun_words"] + 1)):
+        return "noun"
+    return None
+
+
+def _opened_by(opening: str, request: str, command: str, args: dict[str, Any]) -> bool:
+    """The operation read fits how the request opens (a noun opens a read, a statement a query), and every
+    number the request says is one of its values."""
+    kind = COMMANDS[command]["kind"]
+    if opening == "sql" and command != "query":
+        return False
+    if opening == "noun" and (kind != "read" or command == "query"):
+        return False
+    given = " ".join(str(value) for value in args.values()).replace(",", "")
+    return all(number.group(0).replace(",", "").rstrip(".") in given for number in _NUMBER.finditer(request))
+
+
+def _context_certain(
+    context: list[str],
+    output: set[int],
+    request: str,
+    command: str,
+    args: dict[str, Any],
+    data: dict[str, Any],
+) -> bool:
+    """The context before the request asks no operation and gives none of its values (see
+    ``request_after_context``)."""
+    opening = words_of(_ADDRESS.sub("", _POLITE.sub("", request, 1), 1))[:1]
+    if opening and opening[0] in _SEQUENCE:
+        return False  # "Then mark group_a completed.": it follows a request before it
+    if _points_back(_ADDRESS.sub("", _POLITE.sub("", request, 1), 1), data):
+        return False  # "Please log it.", "save these results": what it is stands in the context
+    kind = COMMANDS[command]["kind"]
+    if not _verbs_agree(
+        [line for index, line in enumerate(context) if index not in output], request, kind, data
+    ):
+        return False
+    for index, line in enumerate(context):
+        tag = _PASTED_LINE.match(line)
+        said = line[tag.end() :] if tag is not None and line.lstrip().startswith("[") else line
+        if _command_head(said) is not None:
+            return False
+        if any(_operation_in(said[start:], data) for start, _what, _verb, _rest in _heads_in(said, data)):
+            return False  # "Also mark group_b failed." before the request: a second operation
+        if index in output:
+            continue  # pasted output: its words are no sentence of the writer
+        for sentence in _SENTENCE.split(said):
+            if _states_a_value(sentence) or not _context_sentence(sentence, command, kind, data):
+                return False
+    return _gives_none_of_its_values(context, output, command, args, data)
+
+
+_CHANGES = ("create", "write", "update", "delete")
+
+
+def _verbs_agree(prose: list[str], request: str, kind: str, data: dict[str, Any]) -> bool:
+    """No word of the writer's context is a verb that changes what the skill stores ("save", "log this:",
+    "Setting …", "new") -- before a read (a text that says to change something never runs a read), and
+    before a write unless the verb is of the request's own kind ("Logging this for the record -> log …",
+    "adding one more group: please create task group …"); a verb that deletes never."""
+    found = head_in(request, data)
+    verbs = data["_verb"]
+    own = None
+    if found is not None and kind == "write":
+        words = words_of(_ADDRESS.sub("", _POLITE.sub("", request[found[0] :], 1), 1))
+        own = verbs.get(" ".join(words[:2])) or verbs.get(words[0]) if words else None
+    for line in prose:
+        words = words_of(line)
+        for index, word in enumerate(words):
+            said = verbs.get(" ".join(words[index : index + 2])) or verbs.get(word)
+            if said in _CHANGES and (kind == "read" or said == "delete" or said != own):
+                return False
+    return True
+
+
+def _states_a_value(sentence: str) -> bool:
+    """'group_b finished at 10:14.', 'sess_alpha is done': a sentence naming a task group or a session and a
+    status of the vocabulary says what to write without a verb -- never context to drop, whatever the
+    request after it."""
+    words = words_of(sentence)
+    if not (SESSION_SHAPE.search(sentence) or any(GROUP_ID.match(w) for w in words)):
+        return False
+    joined = " " + " ".join(w.replace("_", " ") for w in words) + " "
+    statuses = {  # the enumerations of the vocabulary's statuses (a session's, a group's, a review's)
+        spec["type"]
+        for spec_of in COMMANDS.values()
+        for spec in spec_of["args"]
+        if spec["name"].endswith("status") and spec["type"] in ENUMS
+    }
+    for enum in sorted(statuses):
+        named = {v.lower().replace("_", " ") for v in ENUMS[enum]["values"]} | set(ENUMS[enum]["aliases"])
+        if any(f" {word.replace('_', ' ').replace('-', ' ')} " in joined for word in named):
+            return True
+    return False
+
+
+def _context_sentence(sentence: str, command: str, kind: str, data: dict[str, Any]) -> bool:
+    """A sentence of the context, read alone, asks no operation: no operation recognised in it; before a
+    write, a read named without a verb, no question, that is no whole request alone ('PLANNING OUTPUT
+    (iteration 1)', 'groups: group_a …'), or a lead-in naming the very write with no value ('adding one
+    more group found during planning:')."""
+    from .intent import intent_of
+    from .split import split
+
+    lines = [sentence.strip()]
+    if not lines[0]:
+        return True
+    try:
+        head, label_lines, _start = split(lines)
+        intent = intent_of(head, label_lines, lines)
+    except RequestNotUnderstood as error:
+        if error.code == "unsupported":
+            # "Weekly budget review coming up.": an object the skill does not store, named, not asked for
+            return not sentence.rstrip().endswith("?")
+        return error.code == "not_understood" and str(error.message).startswith(_NOTHING_RECOGNISED)
+    if kind == "read":
+        return False  # a read after a read named: two operations, or which is asked is not certain
+    if COMMANDS[intent.command]["kind"] == "write":
+        return intent.command == command and _droppable(sentence, data)
+    if intent.lead is not None or sentence.rstrip().endswith("?"):
+        return False  # "Show me the task groups.", "token summary for s_1?": a read asked
+    from . import parse  # the sentence alone (nested: no fallback)
+
+    try:
+        parse(sentence.strip())
+    except RequestNotUnderstood:
+        return True  # "PLANNING OUTPUT (iteration 1)": an operation noun in a heading, no request
+    return False  # "5000 tokens for the developer on s_1": a whole operation said without a verb
+
+
+def _gives_none_of_its_values(
+    context: list[str], output: set[int], command: str, args: dict[str, Any], data: dict[str, Any]
+) -> bool:
+    """No value of the operation the request leaves out stands in the context, and no label of the skill
+    in it gives a value the request gives otherwise."""
+    specs = {spec["name"]: spec for spec in COMMANDS[command]["args"]}
+    text = "\n".join(context)
+    words = words_of(text)
+    for line in context:
+        match = LABEL_LINE.match(line)
+        if match is None:
+            continue
+        for name in set(data["_label"].get(label_key(match.group(1)), [])) & specs.keys():
+            value = str(args.get(name, "")).lower()
+            said = rx.sub(r"(?<=\d),(?=\d{3})", "", match.group(2)).lower()
+            if not value or not rx.search(r"(?<![\w.])" + re.escape(value) + r"(?![\w.])", said):
+                return False  # "Iteration: 3" before a request giving none (or another)
+    prose = "\n".join(line for index, line in enumerate(context) if index not in output)
+    ids_named = {
+        "session_id": bool(SESSION_SHAPE.search(prose)),
+        "group_id": any(GROUP_ID.match(w) for w in words_of(prose)),
+        "agent_id": any(agent_prefix(m.group(1)) for m in AGENT_ID_SHAPE.finditer(prose.lower())),
+    }
+    takes = set(specs) | ({"agent_id"} if "assigned_to" in specs else set())
+    if any(said and name not in takes for name, said in ids_named.items()):
+        return (
+            False  # "group_c flaked at 09:40." before a config write: what the story is about is not certain
+        )
+    for name in ("session_id", "group_id", "agent_id", "assigned_to"):
+        if name not in args or (command.startswith("create-") and specs[name].get("required")):
+            continue  # a create names a new id: the context's are others
+        shape = SESSION_SHAPE if name == "session_id" else None
+        named = (
+            {m.group(1).lower() for m in SESSION_SHAPE.finditer(prose)}
+            if shape is not None
+            else {w for w in words_of(prose) if GROUP_ID.match(w)}
+            if name == "group_id"
+            else {m.group(1) for m in AGENT_ID_SHAPE.finditer(prose.lower()) if agent_prefix(m.group(1))}
+        )
+        if named - {str(args[name]).lower()}:
+            return False  # "tailing the deploy for sess_alpha…" before a request for s_1: which one?
+    if "agent_type" in args and any(agent != args["agent_type"] for agent, _next in agents_in(prose)):
+        return False  # "QA says it's flaky." before a developer's interaction: whose is it?
+    for name, spec in specs.items():
+        if name in args:
+            continue
+        kind = spec["type"]
+        if name == "session_id" and SESSION_SHAPE.search(text):
+            return False
+        if name == "group_id" and any(GROUP_ID.match(w) for w in words):
+            return False
+        if name in ("agent_id", "assigned_to") and any(
+            agent_prefix(m.group(1)) for m in AGENT_ID_SHAPE.finditer(text.lower())
+        ):
+            return False
+        if name == "agent_type" and agent_in(text) is not None:
+            return False
+        if kind == "json" and rx.search(r"[{\[]", text):
+            return False
+        if kind == "time" and _TIME.search(text):
+            return False
+        if kind in ENUMS:
+            enum = ENUMS[kind]
+            named = {v.lower().replace("_", " ") for v in enum["values"]} | set(enum["aliases"])
+            joined = " ".join(w.replace("_", " ") for w in words)
+            if any(rx.search(r"(?<![\w])" + re.escape(n) + r"(?![\w])", joined) for n in named):
+                return False  # "group_b is done" before a request giving no status: a filter or a value?
+        if (
+            COMMANDS[command]["kind"] == "read"
+            and kind in ("row_limit", "count")
+            and any(_NUMBER.search(line) for index, line in enumerate(context) if index not in output)
+        ):
+            return False  # "Retries are capped at 3 per job." before a read taking a limit
+    return _numbers_agree(text, specs, args, data)
+
+
+def _numbers_agree(text: str, specs: dict[str, Any], args: dict[str, Any], data: dict[str, Any]) -> bool:
+    """No number said with the label of a value the operation counts ("(iteration 1)", "5,000 tokens")
+    stands in the context, unless the request gives that very number itself."""
+    for name, spec in specs.items():
+        if spec["type"] not in ("count", "row_limit"):
+            continue
+        labels = {spec["label"].lower(), name.replace("_", " ")} | {
+            key for key, names in data["_label"].items() if name in names
+        }
+        for key in labels:
+            word = re.escape(key)
+            for said in rx.finditer(
+                r"(?i)\b" + word + r"\s*[:=#]?\s*(\d[\d,]*)(?![\w.])|(?<![\w.])(\d[\d,]*)\s+" + word + r"\b",
+                text,
+            ):
+                number = (said.group(1) or said.group(2)).replace(",", "")
+                if str(args.get(name, "")) != number:
+                    return False  # "(iteration 1)" before a request giving no iteration, or another
     return True

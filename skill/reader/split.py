@@ -1415,16 +1415,26 @@ def reasons_dropped(lines: list[str]) -> list[str]:
     filled = [line for line in lines if line.strip()]
     if len(filled) < 2:
         return lines
+    # "(just checking whether developer_3 is still alive)": a reason said as an aside is a reason
+    filled = filled[:1] + [_aside_opened(line) for line in filled[1:]]
     words = words_of(filled[0])
     first = filled[0].split(None, 1)[0].lower()
     verb = tables()["_verb"].get(words[0]) if words else None
     read = COMMANDS[first]["kind"] == "read" if first in OPERATIONS else verb in ("read", "stream")
+    openers = tuple(tables()["read_reasons"]["openers"])
+    if (
+        not read
+        and first not in OPERATIONS
+        and all(line.strip().lower().startswith(openers) for line in filled[1:])
+    ):
+        # "dashboard snapshot for s_1" then "need it for the progress update": a read named without a
+        # verb, read alone, is a read like one with its verb
+        read = _read_command(filled[0]) is not None
     # an agent named in the reason ('Need to see what QA said') may be a filter of the read: kept unless
     # the command is written and filters by no agent
     filters = first not in OPERATIONS or "agent_type" in argument_specs(first)
     if read and all(_gives_a_reason(line) and not (filters and agent_in(line)) for line in filled[1:]):
         return filled[:1]
-    openers = tuple(tables()["read_reasons"]["openers"])
     if read and all(line.strip().lower().startswith(openers) for line in filled[1:]):
         # 'Show tech lead logs for s_1' then 'Looking for the iteration 3 review.': the number of a value the
         # read takes no argument for (get-logs filters by no iteration) says what the writer looks for in
@@ -1442,6 +1452,20 @@ def reasons_dropped(lines: list[str]) -> list[str]:
         if takes and all(_gives_a_reason(_subjects_dropped(line, takes)) for line in filled[1:]):
             return filled[:1]
     return lines
+
+
+def _aside_opened(line: str) -> str:
+    """'(just checking whether developer_3 is still alive)' -> 'checking whether developer_3 is still
+    alive': a line wholly in brackets, and a softening word before its opener (``read_reasons``'
+    ``softeners``), taken off; any other line as it is."""
+    said = line.strip()
+    if said.startswith("(") and said.endswith(")") and "(" not in said[1:-1] and ")" not in said[1:-1]:
+        said = said[1:-1].strip()
+    lowered = said.lower()
+    for word in tables()["read_reasons"]["softeners"]:
+        if lowered.startswith(word):
+            return said[len(word) :].lstrip()
+    return said if said != line.strip() else line
 
 
 def _read_command(line: str) -> str | None:
