@@ -92,7 +92,10 @@ V7 = [HELDOUT / "v7" / "heldout_o.jsonl", HELDOUT / "v7" / "heldout_p.jsonl"]
 V8 = [HELDOUT / "v8" / "heldout_t.jsonl"]  # its twin (heldout_s) was not finished before the freeze
 # v8's twin, finished after v8 was frozen and scored, committed unread; scored once by round 7's last reader
 V8B = [HELDOUT / "v8b" / "heldout_s.jsonl"]
-HELD_OUT: dict[str, list[Path]] = {"v8": V8, "v8b": V8B}
+# read in round 8 (development data, each its own part): v8 and v8b
+# v9: frozen (4f1ff10) before any round-8 reader change, scored once after round 8's work
+V9 = [HELDOUT / "v9" / "heldout_u.jsonl", HELDOUT / "v9" / "heldout_v.jsonl"]
+HELD_OUT: dict[str, list[Path]] = {"v9": V9}
 PARTS = {
     "dev": [
         TESTS / "requests_examples.jsonl",
@@ -116,6 +119,8 @@ PARTS = {
     "v6": V6,
     "r7dev": R7DEV,
     "v7": V7,
+    "v8": V8,
+    "v8b": V8B,
     **HELD_OUT,
 }
 # expectations of the seen held-out sets read against the documented contracts, by the files they correct

@@ -56,7 +56,7 @@ def test_corrections_are_applied_only_to_the_seen_sets():
     corrected = {e["id"] for e in entries if e.get("corrected")}
     assert {"A022", "B047", "C004", "D151", "E042", "F148", "G017"} <= corrected
     assert all(i[0] in "ABCDEFGHIJKLQ" for i in corrected)  # v1-v5, r5dev and r7dev
-    assert all(e["id"][0] not in "ST" for e in entries)  # never the held-out v8
+    assert all(e["id"][0] not in "UV" for e in entries)  # never the held-out v9
 
 
 @pytest.mark.parametrize("part", ["v3", "v4", "r5dev", "v5", "v6", "r7dev"])
@@ -73,27 +73,41 @@ def test_v7_read_but_not_all_right_yet_has_no_wrong_action_and_keeps_its_right_i
     # fixed in round 7, twelve refusals remain (its own part until every item is right, then part of dev)
     seen = _scored("v7")
     assert seen["wrong_actions"] == {kind: 0 for kind in score_requests.WRONG_ACTIONS}
-    assert seen["total"]["right"] >= 408
+    assert seen["total"]["right"] >= 413  # 408 at the end of round 7
 
 
-# v8 (210 requests; its twin was not finished before the freeze) was scored once, after round 7's fixes of
-# v7: 184/210 (87.6%), 3 wrong actions (T082 T166 T206: a hyphenated name after "as skill output" lost to the
-# word before "output"). Those three were then read and fixed (no longer held out): 188/210, 0 wrong actions.
-# v8b (its twin, 210, finished after the freeze, committed unread) was scored once with round 7's final
-# reader: 191/210 (91.0%), 0 wrong actions; none of its failures has been read.
-@pytest.mark.parametrize("part", HELD_OUT or [pytest.param(None, marks=pytest.mark.skip("no held-out part"))])
+@pytest.mark.parametrize(("part", "right"), [("v8", 208), ("v8b", 210)])
+def test_v8_and_v8b_read_in_round_8_have_no_wrong_action_and_keep_their_right_items(part, right):
+    # scored once each in round 7 (184/210 with 3 wrong actions; 191/210 with 0), read in round 8; eight
+    # expectations corrected against the contract (v8_corrections.json, v8b_corrections.json)
+    seen = _scored(part)
+    assert seen["wrong_actions"] == {kind: 0 for kind in score_requests.WRONG_ACTIONS}
+    assert seen["total"]["right"] >= right
+
+
+# v9 (420 requests, two writers, frozen in 4f1ff10 before any round-8 reader change) was scored once after
+# round 8's work: 387/420 (92.1%), 3 wrong actions (different writes). Both targets are missed: strict xfails
+# that say so on every run and fail the day a target is met without this note being updated.
+WRONG_ACTIONS_LEFT = {"v9": "v9's first score has 3 wrong actions (different writes); issue 11 wants 0"}
+
+
+@pytest.mark.parametrize(
+    "part",
+    [
+        pytest.param(part, marks=pytest.mark.xfail(strict=True, reason=WRONG_ACTIONS_LEFT[part]))
+        if part in WRONG_ACTIONS_LEFT
+        else part
+        for part in HELD_OUT
+    ]
+    or [pytest.param(None, marks=pytest.mark.skip("no held-out part"))],
+)
 def test_heldout_has_no_wrong_action(part):
     held = _scored(part)
     assert held["total"]["n"] >= 200
     assert held["wrong_actions"] == {kind: 0 for kind in score_requests.WRONG_ACTIONS}
 
 
-# The target is not met on v8 (89.5% after its three wrong actions were fixed): a strict xfail, so the test
-# says so on every run and fails the day the target is met without this line being updated.
-SHORT_OF_TARGET = {
-    "v8": "v8 is 188/210 (89.5%) after round 7; issue 11's 95% is not met",
-    "v8b": "v8b scored 191/210 (91.0%) once, with round 7's final reader; issue 11's 95% is not met",
-}
+SHORT_OF_TARGET = {"v9": "v9 scored 387/420 (92.1%) once, after round 8; issue 11's 95% is not met"}
 
 
 @pytest.mark.parametrize(
