@@ -247,6 +247,11 @@ REFUSALS = {
     "words-after-a-quoted-value": 'Log developer interaction for s_42: "retry fixed" by tomorrow',
     "a-read-sentence-after-a-write": "mark group_a completed in s_42. Token summary for s_42.",
     "a-role-that-is-no-agent": "Log this cutover note for s_42: switched DNS at 14:00",
+    # round 8: one per new kind of refusal
+    "two-names-in-a-read": "get skill outputs lint-check and security-scan for s_42",
+    "an-operation-between-labels-and-the-last-line": "Session: s_42\nLog tokens 500 for qa\nget the session",
+    "a-value-in-the-context-before-a-request": "[ci] group_b finished at 10:14\n"
+    "-> please stream logs for s_42",
 }
 
 

@@ -91,16 +91,17 @@ def test_v8_and_v8b_read_in_round_8_have_no_wrong_action_and_keep_their_right_it
 WRONG_ACTIONS_LEFT = {"v9": "v9's first score has 3 wrong actions (different writes); issue 11 wants 0"}
 
 
-@pytest.mark.parametrize(
-    "part",
-    [
-        pytest.param(part, marks=pytest.mark.xfail(strict=True, reason=WRONG_ACTIONS_LEFT[part]))
-        if part in WRONG_ACTIONS_LEFT
+def _held_out_parts(misses: dict[str, str]) -> list:
+    """The held-out parts, each a strict xfail where a target is known to be missed (``misses``)."""
+    return [
+        pytest.param(part, marks=pytest.mark.xfail(strict=True, reason=misses[part]))
+        if part in misses
         else part
         for part in HELD_OUT
-    ]
-    or [pytest.param(None, marks=pytest.mark.skip("no held-out part"))],
-)
+    ] or [pytest.param(None, marks=pytest.mark.skip("no held-out part"))]
+
+
+@pytest.mark.parametrize("part", _held_out_parts(WRONG_ACTIONS_LEFT))
 def test_heldout_has_no_wrong_action(part):
     held = _scored(part)
     assert held["total"]["n"] >= 200
@@ -110,16 +111,7 @@ def test_heldout_has_no_wrong_action(part):
 SHORT_OF_TARGET = {"v9": "v9 scored 387/420 (92.1%) once, after round 8; issue 11's 95% is not met"}
 
 
-@pytest.mark.parametrize(
-    "part",
-    [
-        pytest.param(part, marks=pytest.mark.xfail(strict=True, reason=SHORT_OF_TARGET[part]))
-        if part in SHORT_OF_TARGET
-        else part
-        for part in HELD_OUT
-    ]
-    or [pytest.param(None, marks=pytest.mark.skip("no held-out part"))],
-)
+@pytest.mark.parametrize("part", _held_out_parts(SHORT_OF_TARGET))
 def test_heldout_is_at_least_95_percent_right(part):
     # issue 11's held-out accuracy target; the lead points HELD_OUT at the new set and scores it once
     total = _scored(part)["total"]

@@ -237,18 +237,30 @@ def session_after_command_name(s: Slots) -> str | None:
     required = [a["name"] for a in COMMANDS[s.command]["args"] if a.get("required")]
     if required != ["session_id"]:
         return None  # "save skill output security_scan …", "log decision qa_gate …": another value first
-    name = r"[-_\s]".join(re.escape(word) for word in s.command.split("-"))
-    token = s.first_token([r"(?im)^\s*" + name + r"\s+" + TOKEN + r"\s*$"], text=_texts_masked(s.text))
+    token = _after_command_name(s, r"\s*$")
     if (
         token is None
         or not any(c.isdigit() or c in "_-.:" for c in token)  # "get task groups pending": a word
-        or GROUP_ID.match(token.lower())
-        or agent_prefix(token.lower()) is not None
-        or agent_or_none(token) in AGENT_TYPES["documented"]
-        or is_enum_word(token)
+        or _names_another_value(token)
     ):
         return None
     return token
+
+
+def _after_command_name(s: Slots, end: str) -> str | None:
+    """The token right after the command's own name at a line's start ('log tokens s_1 …'), up to ``end``."""
+    name = r"[-_\s]".join(re.escape(word) for word in s.command.split("-"))
+    return s.first_token([r"(?im)^\s*" + name + r"\s+" + TOKEN + end], text=_texts_masked(s.text))
+
+
+def _names_another_value(token: str) -> bool:
+    """A group's or an agent's id, an agent type or a value of the vocabulary: never a session."""
+    return bool(
+        GROUP_ID.match(token.lower())
+        or agent_prefix(token.lower()) is not None
+        or agent_or_none(token) in AGENT_TYPES["documented"]
+        or is_enum_word(token)
+    )
 
 
 @rule("session_id")
@@ -267,16 +279,12 @@ def session_first_after_command_name(s: Slots) -> str | None:
         for line in s.text.split("\n")
     ):
         return None  # no line opens with the command's name: nothing to compile
-    name = r"[-_\s]".join(re.escape(word) for word in s.command.split("-"))
-    token = s.first_token([r"(?im)^\s*" + name + r"\s+" + TOKEN + r"(?=\s|$)"], text=_texts_masked(s.text))
+    token = _after_command_name(s, r"(?=\s|$)")
     if (
         token is None
         or not (rx.search(r"\d", token) and rx.search(r"[A-Za-z]", token) or session_like(token))
         or rx.fullmatch(r"\d[\d,._]*[kKmM]?", token)
-        or GROUP_ID.match(token.lower())
-        or agent_prefix(token.lower()) is not None
-        or agent_or_none(token) in AGENT_TYPES["documented"]
-        or is_enum_word(token)
+        or _names_another_value(token)
     ):
         return None
     return token
