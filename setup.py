@@ -48,6 +48,7 @@ else:
         package_data={
             "bazinga_db.skill": ["schemas/*.json"],
             "bazinga_db.skill.handlers": ["dashboard_assets/*"],
+            "bazinga_db.skill.reader": ["regex_code.bin"],
         },
         include_package_data=False,  # only the data named here, whatever an old build left in SOURCES.txt
     )

@@ -1,4 +1,4 @@
-"""Generate skill/reader/_regex_code.py: the opcode lists of the reader's patterns. A development tool.
+"""Generate skill/reader/regex_code.bin: the opcode lists of the reader's patterns. A development tool.
 
     python3 -m skill.devtools.regex_cache            rewrite the cache for this interpreter
     python3 -m skill.devtools.regex_cache --check    exit 1 when the cache misses a pattern the corpora reach,
@@ -18,6 +18,7 @@ import _sre
 import argparse
 import gc
 import json
+import marshal
 import sys
 from pathlib import Path
 from re import _compiler, _parser  # type: ignore[attr-defined]
@@ -26,13 +27,8 @@ from typing import Any
 from ..reader import regex_cache
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-TARGET = REPO_ROOT / "skill" / "reader" / "_regex_code.py"
+TARGET = Path(regex_cache.CACHE_FILE)
 MIN_SHARE = 0.05  # a pattern is cached when at least 5% of the corpora's texts compile it
-HEADER = '''"""Opcode lists of the reader's patterns, for skill/reader/regex_cache.py. Generated, do not edit:
-python3 -m skill.devtools.regex_cache rewrites it (tests/test_requests_regex_cache.py checks it)."""
-
-# fmt: off
-'''
 
 
 def corpus_texts() -> list[str]:
@@ -126,30 +122,38 @@ def opcode_entry(pattern: str, flags: int) -> tuple[Any, ...]:
     )
 
 
-def render(patterns: set[tuple[str, int]]) -> str:
-    """The module's source: the engine it was made for and one entry per pattern, sorted."""
-    lines = [HEADER, f"ENGINE = {regex_cache.engine(_sre)!r}\n", "CODE = {\n"]
+def render(patterns: set[tuple[str, int]]) -> bytes:
+    """The file's bytes (layout in skill/reader/regex_cache.py): engine, index, entries, sorted."""
+    index: dict[int, tuple[int, ...]] = {}
+    entries = []
+    offset = 0
     for pattern, flags in sorted(patterns):
-        lines.append(f"    ({pattern!r}, {flags}): {opcode_entry(pattern, flags)!r},\n")
-    lines.append("}\n")
-    return "".join(lines)
+        entry = marshal.dumps((pattern, flags, *opcode_entry(pattern, flags)), 2)
+        if len(entry) >= 1 << regex_cache._SIZE_BITS:
+            continue  # too big to file; re.compile takes it
+        key = regex_cache.entry_key(pattern, flags)
+        index[key] = (*index.get(key, ()), offset << regex_cache._SIZE_BITS | len(entry))
+        entries.append(entry)
+        offset += len(entry)
+    # marshal version 2 writes no back-references, so the bytes are the same on every run (--check)
+    header = marshal.dumps((regex_cache.engine(_sre), index), 2)
+    return len(header).to_bytes(4, "little") + header + b"".join(entries)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python3 -m skill.devtools.regex_cache", description=__doc__)
     parser.add_argument("--check", action="store_true", help="exit 1 when the cache is stale; write nothing")
     options = parser.parse_args(argv)
-    source = render(reached_patterns())
-    current = TARGET.read_text(encoding="utf-8") if TARGET.exists() else ""
+    patterns = reached_patterns()
+    content = render(patterns)
+    current = TARGET.read_bytes() if TARGET.exists() else b""
     if options.check:
-        if current != source:
+        if current != content:
             print(f"{TARGET.relative_to(REPO_ROOT)} is stale: run python3 -m skill.devtools.regex_cache")
             return 1
         return 0
-    TARGET.write_text(source, encoding="utf-8")
-    print(
-        f"wrote {TARGET.relative_to(REPO_ROOT)} ({source.count(chr(10)) - 6} patterns, {len(source)} bytes)"
-    )
+    TARGET.write_bytes(content)
+    print(f"wrote {TARGET.relative_to(REPO_ROOT)} ({len(patterns)} patterns, {len(content)} bytes)")
     return 0
 
 
