@@ -36,6 +36,20 @@ def to_json(value: Any) -> str:
         return json.dumps(_finite(value), ensure_ascii=False, separators=(",", ":"), default=_default)
 
 
+# shlex.quote's safe characters (\w under re.ASCII, and @%+=:,./-): the same rule without importing shlex,
+# which is a fifth of a millisecond of a request's start-up for one function
+_SHELL_SAFE = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_@%+=:,./-")
+
+
+def shell_quote(text: str) -> str:
+    """``shlex.quote``: the text as one shell word (tests/test_formatting.py checks it against shlex)."""
+    if not text:
+        return "''"
+    if _SHELL_SAFE.issuperset(text):
+        return text
+    return "'" + text.replace("'", "'\"'\"'") + "'"
+
+
 def _finite(value: Any) -> Any:
     if isinstance(value, float) and (value != value or value in (_INF, -_INF)):
         return None

@@ -103,6 +103,18 @@ def test_plain_commands_import_nothing_heavy(session, name):
     assert modules & OPTIONAL == set()
 
 
+# What a request (the reader's path) is kept from: each was measured at 0.2-0.3 ms of its start-up.
+REQUEST_AVOIDS = {"shlex", "importlib", "warnings"}
+
+
+def test_a_request_that_writes_imports_nothing_heavy(session):
+    # the "ran:" line quotes like shlex.quote (formatting.shell_quote); handlers load without importlib
+    text = "bazinga-db, please log this PM interaction:\nSession ID: s1\nAgent Type: pm\nContent: 'a' plan"
+    modules = _imported(session, "request", text)
+    assert "skill.reader" in modules
+    assert modules & (HEAVY | REQUEST_AVOIDS) == set()
+
+
 def test_batch_imports_nothing_heavy(session):
     line = json.dumps(
         {"command": "log-interaction", "args": {"session_id": "s1", "agent_type": "pm", "content": "hi"}}

@@ -239,14 +239,13 @@ def refusal(error: RequestNotUnderstood) -> str:
 def command_line(command: str, args: dict[str, Any], path: str) -> str:
     """The plain CLI call equivalent to a parsed request, as a shell line."""
     import os
-    import shlex
 
     from ..storage import display_path
 
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     script = os.path.join(root, "scripts", "bazinga_db.py")
     prefix = ["python3", display_path(script), "--db", display_path(path)]
-    return " ".join(shlex.quote(p) for p in prefix) + " " + operation_line(command, args)
+    return " ".join(formatting.shell_quote(p) for p in prefix) + " " + operation_line(command, args)
 
 
 def operation_line(command: str, args: dict[str, Any], shorten: int = 0) -> str:
@@ -255,7 +254,6 @@ def operation_line(command: str, args: dict[str, Any], shorten: int = 0) -> str:
     ``shorten``: values longer than this many characters are cut with '…' (a reply's 'ran:' line shows
     which value went where; the value itself is already in the caller's own request).
     """
-    import shlex
 
     def _cli_value(value: Any) -> str:
         text = formatting.to_json(value) if isinstance(value, (dict, list)) else str(value)
@@ -278,7 +276,7 @@ def operation_line(command: str, args: dict[str, Any], shorten: int = 0) -> str:
                     parts.append(spec["flags"][0])
             else:
                 parts += [spec["flags"][0], _cli_value(args[name])]
-    return " ".join(shlex.quote(p) for p in parts[:1] + positionals + parts[1:])
+    return " ".join(formatting.shell_quote(p) for p in parts[:1] + positionals + parts[1:])
 
 
 def failure_report(
