@@ -1202,6 +1202,15 @@ def _logs_flavour(command: str, phrase: str, data: dict[str, Any]) -> str:
     return command
 
 
+def _points_at_a_session(head: str) -> bool:
+    """'Dashboard snapshot please -> bazinga_2025…': one arrow after words naming no value, pointing at one
+    session-shaped id that ends the request, says which session the read is for; no new value."""
+    parts = rx.split(r"\u2192|->|=>", head.strip())
+    if len(parts) != 2 or rx.search(r"[\d_]", parts[0]):
+        return False
+    return SESSION_SHAPE.fullmatch(parts[1].strip().rstrip(".!")) is not None
+
+
 def intent_of(head: str, label_candidates: list[list[str]], lines: list[str]) -> Intent:
     """The operation the request is about (verb class x object noun, from phrasings.json), or a refusal.
 
@@ -1216,7 +1225,12 @@ def intent_of(head: str, label_candidates: list[list[str]], lines: list[str]) ->
         # "How many log entries per agent? Use SQL: SELECT …": the statement given is what to run
         intent = Intent("query", intent.phrase, intent.body, intent.sentences, "run")
     spec = COMMANDS[intent.command]
-    if spec["kind"] == "read" and intent.lead is None and rx.search(r"\u2192|->|=>", head):
+    if (
+        spec["kind"] == "read"
+        and intent.lead is None
+        and rx.search(r"\u2192|->|=>", head)
+        and not _points_at_a_session(head)
+    ):
         # "group_a → completed": a new value without a verb; writes are never guessed
         raise refuse(
             "no operation verb in the request: say what to do (update, mark …); writes are never guessed"
