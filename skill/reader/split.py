@@ -593,7 +593,7 @@ _JSON_OPENING = Lazy(r"\{|\[(?=\s*[\[{\"\d\]-])", needs=("{", "["))
 _DASH_BREAK = Lazy(r"\s+[-\u2013\u2014]+\s+", needs=("-", "\u2013", "\u2014"))
 _LABELS_MARK = Lazy(r"\s+[-\u2013\u2014\u2192\u00b7|]+\s+")  # a dash, arrow, dot or bar before labels
 # a full stop ending the operation's sentence, then a run of labels on the same line
-_STOP_THEN_LABELS = Lazy(r"\.\s+(?=[A-Z])", needs=(". ",))
+_STOP_THEN_LABELS = Lazy(r"\.\s+(?=[A-Z])", needs=(".",))
 
 
 AGENT_NAMES = {*AGENT_TYPES["documented"], *AGENT_TYPES["aliases"]}  # "(QA Expert, iteration 1)"
