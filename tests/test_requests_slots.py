@@ -172,6 +172,8 @@ CASES = {
     "revision_bump": [
         ("update-task-group", "bump the revision count for group_a", True),
         ("update-task-group", "increment grp_api's revision count in s_1", True),
+        ("update-task-group", "add one to its revision count", True),
+        ("update-task-group", "add 2 to the revision count of group_a", None),
         ("update-task-group", "bump it, group_a's revision stays", None),
         ("update-task-group", "set the revision count of group_a to 3", None),
         ("update-task-group", "revision count for group_a in s_1: bump it by one", True),

@@ -164,6 +164,8 @@ def _pairs(words: list[str], data: dict[str, Any]) -> tuple[Any, ...]:
             verb = verbs[word]
             if verb == "delete" and word in data["set_to_verbs"]["words"] and "to" in words[i + 1 :]:
                 verb = "update"  # "reset the revision count of group_a to 0": a new value, nothing deleted
+            if verb == "create" and _adds_one_to_the_revision(words, i, data):
+                verb = "update"  # "add one to its revision count": the group's count goes up, nothing new
             lead = lead or verb
             object_taken, primary_at = False, None
             if verb == "delete":
@@ -1200,6 +1202,16 @@ def _logs_flavour(command: str, phrase: str, data: dict[str, Any]) -> str:
     if wants_stream:  # an offset alone pages get-logs too ("get logs … limit 50, offset 50")
         return "stream-logs"
     return command
+
+
+def _adds_one_to_the_revision(words: list[str], at: int, data: dict[str, Any]) -> bool:
+    """'add one to its revision count', 'adding 1 to group_a's revision': a bump of a group's revision
+    count said with 'add' (slots ``revision_add``), by one only."""
+    return (
+        words[at] in data["slots"]["revision_add"]
+        and words[at + 1 : at + 3] in (["one", "to"], ["1", "to"])
+        and "revision" in words[at + 3 : at + 6]
+    )
 
 
 def _points_at_a_session(head: str) -> bool:

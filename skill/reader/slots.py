@@ -555,8 +555,9 @@ def revision_bump(s: Slots) -> bool | None:
         return None
     words = s.words("revision_bump")
     owner = r"(?:the\s+|its\s+|their\s+|(?:the\s+)?[\w.-]+['\u2019]s\s+)?"  # "bump group_b's revision count"
+    added = r"\b(?:" + s.words("revision_add") + r")\s+(?:one|1)\s+to\s+"  # "add one to its revision count"
     bumped = rx.search(
-        r"\b(?:" + words + r")\w*\s+" + owner + "revision", s.text, re.IGNORECASE
+        r"(?:\b(?:" + words + r")\w*\s+|" + added + ")" + owner + "revision", s.text, re.IGNORECASE
     ) or rx.search(
         # "Revision count for group_auth in s_1: bump it by one": the count named first, then bumped as "it"
         # (by one, or by nothing said: a bump by another amount is no increment, and the count is refused)
