@@ -24,6 +24,22 @@ CASES = {
         ("update-task-group", "fail group_c (the session stays open) for session s_4", "s_4"),
         ("log-interaction", 'log that "it waits for the session schema"', None),
     ],
+    "session_the_only_free_id": [
+        ("stream-logs", "stream logs ops_migrate_pg limit 20", "ops_migrate_pg"),
+        ("update-session-status", "Set s_1001 back to active", "s_1001"),
+        (
+            "create-task-group",
+            "Add task group group_rn to rel_2025_12_hotfix",
+            "rel_2025_12_hotfix",
+            {"group_id": "group_rn"},
+        ),
+        ("stream-logs", "stream logs ops_a_db and ops_b_db", None),
+        ("stream-logs", "stream logs developer_2 limit 20", None),
+        ("token-summary", "How many tokens has test_coverage burned?", None),
+        ("get-task-groups", "task groups, skills_config", None),
+        ("log-tokens", "log 800 tokens for qa, see ticket_4411", None),
+        ("update-task-group", "mark group_a completed, note fix_tests", None, {"group_id": "group_a"}),
+    ],
     "session_after_command_name": [
         ("get-task-groups", "get-task-groups req_2026_checkout\nfor the board", "req_2026_checkout"),
         ("get-session", "get session run-42", "run-42"),
@@ -60,6 +76,14 @@ CASES = {
     "quoted_after_mode": [
         ("create-session", 'create session s_9 simple "Add CSV export"', "Add CSV export"),
         ("create-session", 'create session s_9 simple "Add CSV" "Port billing"', None),
+        (
+            "create-session",
+            'new simple session s_9 for "Add CSV export"',
+            "Add CSV export",
+            {"session_id": "s_9"},
+        ),
+        ("create-session", "session s_9 mode simple requirements Add CSV export", "Add CSV export"),
+        ("create-session", "session s_9 mode turbo requirements Add CSV export", None, {"session_id": "s_9"}),
     ],
     "mode_before_its_word": [
         ("create-session", "create s_9 in parallel mode", "parallel"),
@@ -69,6 +93,7 @@ CASES = {
     "any_word_before_mode": [
         ("create-session", "create s_9 in turbo mode", "turbo"),
         ("create-session", "create s_9 in the mode", None),
+        ("create-session", "create session s_9 mode simple", None, {"session_id": "s_9"}),
     ],
     "mode_standing_alone": [
         ("create-session", "open session s_9 \u2014 parallel \u2014 requirements: split billing", "parallel"),
@@ -147,6 +172,8 @@ CASES = {
     "revision_bump": [
         ("update-task-group", "bump the revision count for group_a", True),
         ("update-task-group", "increment grp_api's revision count in s_1", True),
+        ("update-task-group", "add one to its revision count", True),
+        ("update-task-group", "add 2 to the revision count of group_a", None),
         ("update-task-group", "bump it, group_a's revision stays", None),
         ("update-task-group", "set the revision count of group_a to 3", None),
         ("update-task-group", "revision count for group_a in s_1: bump it by one", True),

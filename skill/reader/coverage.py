@@ -413,8 +413,10 @@ def _value_asked(sentence: str, data: dict[str, Any]) -> str:
     """The sentence without a participle that asks a value ('What is testing_config set to?'): a verb
     followed only by 'to' / 'as' at the end of a question writes nothing."""
     asked = "|".join(data["passive_writes"]["asked"])
+    when = "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in data["passive_writes"]["asked_when"])
     sentence = without_asked_writes(without_idioms(sentence))  # "Did anyone save a lint output for s_1?"
-    return rx.sub(r"(?i)\b[a-z]+\s+(?:" + asked + r")\s*\?+\s*$", "?", sentence)
+    # "What is testing_config set to right now?": a time after it asks no less
+    return rx.sub(r"(?i)\b[a-z]+\s+(?:" + asked + r")(?:\s+(?:" + when + r"))?\s*\?+\s*$", "?", sentence)
 
 
 def check_direction(intent: Intent, command: str) -> None:

@@ -164,6 +164,8 @@ def _pairs(words: list[str], data: dict[str, Any]) -> tuple[Any, ...]:
             verb = verbs[word]
             if verb == "delete" and word in data["set_to_verbs"]["words"] and "to" in words[i + 1 :]:
                 verb = "update"  # "reset the revision count of group_a to 0": a new value, nothing deleted
+            if verb == "create" and _adds_one_to_the_revision(words, i, data):
+                verb = "update"  # "add one to its revision count": the group's count goes up, nothing new
             lead = lead or verb
             object_taken, primary_at = False, None
             if verb == "delete":
@@ -1202,6 +1204,25 @@ def _logs_flavour(command: str, phrase: str, data: dict[str, Any]) -> str:
     return command
 
 
+def _adds_one_to_the_revision(words: list[str], at: int, data: dict[str, Any]) -> bool:
+    """'add one to its revision count', 'adding 1 to group_a's revision': a bump of a group's revision
+    count said with 'add' (slots ``revision_add``), by one only."""
+    return (
+        words[at] in data["slots"]["revision_add"]
+        and words[at + 1 : at + 3] in (["one", "to"], ["1", "to"])
+        and "revision" in words[at + 3 : at + 6]
+    )
+
+
+def _points_at_a_session(head: str) -> bool:
+    """'Dashboard snapshot please -> bazinga_2025…': one arrow after words naming no value, pointing at one
+    session-shaped id that ends the request, says which session the read is for; no new value."""
+    parts = rx.split(r"\u2192|->|=>", head.strip())
+    if len(parts) != 2 or rx.search(r"[\d_]", parts[0]):
+        return False
+    return SESSION_SHAPE.fullmatch(parts[1].strip().rstrip(".!")) is not None
+
+
 def intent_of(head: str, label_candidates: list[list[str]], lines: list[str]) -> Intent:
     """The operation the request is about (verb class x object noun, from phrasings.json), or a refusal.
 
@@ -1216,7 +1237,12 @@ def intent_of(head: str, label_candidates: list[list[str]], lines: list[str]) ->
         # "How many log entries per agent? Use SQL: SELECT …": the statement given is what to run
         intent = Intent("query", intent.phrase, intent.body, intent.sentences, "run")
     spec = COMMANDS[intent.command]
-    if spec["kind"] == "read" and intent.lead is None and rx.search(r"\u2192|->|=>", head):
+    if (
+        spec["kind"] == "read"
+        and intent.lead is None
+        and rx.search(r"\u2192|->|=>", head)
+        and not _points_at_a_session(head)
+    ):
         # "group_a → completed": a new value without a verb; writes are never guessed
         raise refuse(
             "no operation verb in the request: say what to do (update, mark …); writes are never guessed"

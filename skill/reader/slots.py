@@ -344,8 +344,9 @@ def mode_before_its_word(s: Slots) -> str | None:
 
 @rule("mode", commands=("create-session",))
 def any_word_before_mode(s: Slots) -> str | None:
-    """'in turbo mode': a mode was meant; validation lists the allowed ones."""
-    skip = s.data["_articles"] | s.data["_qualifiers"]
+    """'in turbo mode': a mode was meant; validation lists the allowed ones ('session s_9 mode simple': the
+    session's id before the word is no mode)."""
+    skip = s.data["_articles"] | s.data["_qualifiers"] | s.taken()
     before = [w for w in rx.findall(r"\b([\w-]+)\s+mode\b", s.text, re.IGNORECASE) if w.lower() not in skip]
     return before[0] if before else None
 
@@ -554,8 +555,9 @@ def revision_bump(s: Slots) -> bool | None:
         return None
     words = s.words("revision_bump")
     owner = r"(?:the\s+|its\s+|their\s+|(?:the\s+)?[\w.-]+['\u2019]s\s+)?"  # "bump group_b's revision count"
+    added = r"\b(?:" + s.words("revision_add") + r")\s+(?:one|1)\s+to\s+"  # "add one to its revision count"
     bumped = rx.search(
-        r"\b(?:" + words + r")\w*\s+" + owner + "revision", s.text, re.IGNORECASE
+        r"(?:\b(?:" + words + r")\w*\s+|" + added + ")" + owner + "revision", s.text, re.IGNORECASE
     ) or rx.search(
         # "Revision count for group_auth in s_1: bump it by one": the count named first, then bumped as "it"
         # (by one, or by nothing said: a bump by another amount is no increment, and the count is refused)
@@ -850,11 +852,25 @@ def quoted_requirements(s: Slots) -> str | None:
 
 @rule("requirements", commands=("create-session",))
 def quoted_after_mode(s: Slots) -> str | None:
-    """'Create session s_9 simple "Localise the checkout"': one quoted text right after the mode word, ending
-    the operation's sentence, is the requirements."""
+    """'Create session s_9 simple "Localise the checkout"', 'a new simple session s_9 for "Localise the
+    checkout"': one quoted text right after the mode word or the session's id (maybe after 'for'), ending
+    the operation's sentence, is the requirements; so is the rest of that sentence after the requirements'
+    word said as a keyword right after one of them ('session s_9 mode simple requirements Localise the
+    checkout')."""
+    said = [r"(?:" + _modes() + r")(?:\s+mode)?"]
+    session = s.raw.get("session_id")
+    if isinstance(session, str) and clean_scalar(session):
+        said.append(re.escape(clean_scalar(session)))
+    after = r"(?:^|\s)(?:" + "|".join(said) + r")"
+    first = s.text.split("\n", 1)[0]
     match = rx.search(
-        r"(?:^|\s)(?:" + _modes() + r")\s+[\"\u201c]([^\"\u201d\n]+)[\"\u201d]\s*[.!]?\s*$",
-        s.text.split("\n", 1)[0],
+        after + r"(?:\s+for)?\s+[\"\u201c]([^\"\u201d\n]+)[\"\u201d]\s*[.!]?\s*$", first, re.IGNORECASE
+    ) or rx.search(
+        after
+        + r"\s+(?:"
+        + s.words("requirements_words")
+        + r")\s+([^\s:=\"\u201c][^\"\u201c\n]*?)\s*[.!]?\s*$",
+        first,
         re.IGNORECASE,
     )
     return match.group(1) if match else None
@@ -1261,6 +1277,58 @@ def session_shaped(s: Slots) -> str | None:
         if match.group(1).lower() not in taken and (not s.write or strong):
             return str(match.group(1))
     return None
+
+
+# an identifier of words joined by '_' ('ops_migrate_pg', 'rel_2025_12_hotfix', 's_1001'); never a path,
+# a dotted name or a hyphenated English word ('follow-ups')
+_FREE_ID = Lazy(
+    r"(?<![\w./\\:@#$%<>{}\[-])([A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)+)(?![\w./\\@>}\]-])", needs=("_",)
+)
+
+
+@rule("session_id")
+def session_the_only_free_id(s: Slots) -> str | None:
+    """'stream logs ops_migrate_pg limit 20', 'How many tokens has rel_2025_12_hotfix burned?', 'Set s_1001
+    back to active': when no other rule found the session, the one identifier of the text (words joined by
+    '_') that is no other value -- not a group's or an agent's id, an agent type, a skill name, a
+    configuration key, an argument's name, a word of an enumeration or a value already read -- is the
+    session, whatever its shape. Two such identifiers, or one inside another value (a log's content), name
+    none: the session stays missing and the request is refused."""
+    if "_" not in s.text or not any(
+        a["name"] == "session_id" and a.get("required") for a in COMMANDS[s.command]["args"]
+    ):
+        return None  # "mark group_a completed, note fix_tests": a group's session may go unsaid
+    taken = s.taken()
+    inside = [v.lower() for v in s.raw.values() if isinstance(v, str)]
+    names = {a["name"] for c in COMMANDS.values() for a in c["args"]}
+    skills = set(s.data["known_names"]["skill_name"].values())
+    found: set[str] = set()
+    masked = _texts_masked(strip_quoted(s.text))
+    for match in _FREE_ID.finditer(masked):
+        token = match.group(1)
+        lowered = token.lower()
+        if (
+            lowered in taken
+            or any(lowered in value for value in inside)
+            or lowered in names
+            or lowered in skills
+            or lowered in s.data["_stop"]
+            or lowered in s.data["placeholders"]["_id_words"]
+            or CONFIG_KEY.match(lowered)
+            or _names_another_value(token)
+            or any(lowered == word for enum in ENUMS for word, _ in enum_words(enum))
+            or agent_or_none(lowered.split("_")[0]) in AGENT_TYPES["documented"]
+        ):
+            continue
+        before = words_of(masked[: match.start()])
+        if s.write and not (
+            len(before) == 1
+            or before[-1:]
+            and before[-1].lower() in s.data["slots"]["session_prepositions_write"] + ["to"]
+        ):
+            return None  # a write's session is the verb's object or said after a preposition ('… to s_1')
+        found.add(token)
+    return found.pop() if len(found) == 1 else None
 
 
 @rule("sql", commands=("query",))

@@ -309,6 +309,15 @@ def label_segments(
     return segments
 
 
+def _agent_before_count(words: str, after: str) -> bool:
+    """'…, investigator: 9,050': an agent type of the vocabulary or a role agents play, then a count alone
+    after its colon -- the agent and its value, no label."""
+    named = agent_or_none(words.strip())
+    return (named in AGENT_TYPES["documented"] or named in tables()["agent_roles"]["roles"]) and bool(
+        rx.fullmatch(r"\s*" + NUMBER + r"\s*(?:tokens?)?\s*[.!]?\s*", after)
+    )
+
+
 _SEPARATED_LABEL = Lazy(r"[,;|]\s*([A-Za-z][A-Za-z _-]{0,30}?)\s*:\s*(?=\S)", needs=(",", ";", "|"))
 
 
@@ -502,6 +511,17 @@ def body_colon(head: str, data: dict[str, Any]) -> re.Match[str] | None:
             return (
                 mark  # "log interaction — Session ID: s_1 | Agent: qa | …", "save state → session: s_1 · …"
             )
+    stop = _STOP_THEN_LABELS.search(first_line[:json_start])
+    if stop and colon and stop.start() < colon.start():
+        rest = first_line[stop.end() :]
+        label = _INLINE_LABEL.match(rest)
+        if (
+            label
+            and stop.end() + label.end() > colon.start()
+            and label_key(label.group(1)) in data["_label"]
+            and any(label_key(m.group(1)) in data["_label"] for m in _SEPARATED_LABEL.finditer(rest))
+        ):
+            return stop  # "Create task group. Group ID: group_l, Session ID: s_1, Name: Ledger": labels run
     if dash and colon and dash.start() < colon.start():
         second = _DASH_BREAK.search(first_line, dash.end())
         middle = first_line[dash.end() : second.start()] if second else ""
@@ -572,6 +592,8 @@ _JSON_OPENING = Lazy(r"\{|\[(?=\s*[\[{\"\d\]-])", needs=("{", "["))
 
 _DASH_BREAK = Lazy(r"\s+[-\u2013\u2014]+\s+", needs=("-", "\u2013", "\u2014"))
 _LABELS_MARK = Lazy(r"\s+[-\u2013\u2014\u2192\u00b7|]+\s+")  # a dash, arrow, dot or bar before labels
+# a full stop ending the operation's sentence, then a run of labels on the same line
+_STOP_THEN_LABELS = Lazy(r"\.\s+(?=[A-Z])", needs=(".",))
 
 
 AGENT_NAMES = {*AGENT_TYPES["documented"], *AGENT_TYPES["aliases"]}  # "(QA Expert, iteration 1)"
@@ -1211,11 +1233,14 @@ def label_values(lines: list[str], command: str, phrase: str, body: str) -> Labe
     if ending and (
         ending.group(1).strip().lower() in data["colon_not_label"]
         or agent_or_none(ending.group(1).strip()) in AGENT_TYPES["documented"]
+        or ("agent_type" in arg_specs and _agent_before_count(ending.group(1), body))
         or agent_prefix(ending.group(1).strip().lower()) is not None
         or _opens_with_a_verb(ending.group(1), data)
         or _rules_out_an_id(ending.group(1))
+        or _trailing_item(ending.group(1).strip(), {"mode": arg_specs["mode"]} if "mode" in arg_specs else {})
     ):
-        ending = None  # "…, simple mode, for: Add dark mode", "Log for s_1, developer: …": no label
+        # "…, simple mode, for: Add dark mode", "Log for s_1, developer: …", "…, simple mode: …": no label
+        ending = None
     if body.strip() and ending and looks_like_label(ending.group(1), body, data):
         words = label_key(ending.group(1)).split()
         prefixes = [" ".join(words[:size]) for size in range(1, len(words) + 1)]
@@ -1224,6 +1249,8 @@ def label_values(lines: list[str], command: str, phrase: str, body: str) -> Labe
     for match in _SEPARATED_LABEL.finditer(phrase):
         # "list sessions, status: active, mode: parallel": a label of another operation, after a separator
         candidates = data["_label"].get(label_key(match.group(1)), ())
+        if "agent_type" in arg_specs and _agent_before_count(match.group(1), phrase[match.end() :]):
+            continue  # "log tokens for s_1, developer: 9,050": the agent, then its count
         if candidates and not any(
             c in arg_specs or (c == "revision_count" and "increment_revision" in arg_specs)
             for c in candidates
