@@ -133,6 +133,9 @@ def _pairs(words: list[str], data: dict[str, Any]) -> tuple[Any, ...]:
             reported_at = len(found)  # "save my scan result as the security_scan output": may be renamed
         elif GROUP_ID.match(word):
             noun_match, topic = (word, 1), "task_group"
+        written = verb
+        if topic == "task_group" and verb == "write" and _group_field_after(words, i + 1, data):
+            written = "update"  # "save group_a's status: completed": a group's field written is an update
         elif CONFIG_KEY.match(word):
             noun_match, topic = (word, 1), "config"  # "what does testing_config say?"
         if (
@@ -225,11 +228,17 @@ def _pairs(words: list[str], data: dict[str, Any]) -> tuple[Any, ...]:
             if primary:
                 object_taken = True
                 primary_at = len(found) if verb in ("write", "create") else None
-            found.append((verb or "none", topic, i, primary, phrase))
+            found.append((written or "none", topic, i, primary, phrase))
             i += size
             continue
         i += 1
     return found, delete_seen, lead
+
+
+def _group_field_after(words: list[str], at: int, data: dict[str, Any]) -> bool:
+    """'group_a's review status', 'the group status', 'group_b assignee': a field of the task group (phrasings
+    ``group_fields``) right after it names what is written."""
+    return any(words[at : at + len(f.split())] == f.split() for f in data["group_fields"]["words"])
 
 
 def _to_the_log(pairs: Any, words: list[str], data: dict[str, Any]) -> Any:

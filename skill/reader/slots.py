@@ -512,12 +512,24 @@ def assignee(s: Slots) -> str | None:
         )
         or _assignee_is(s)  # "the assignee of group_b is developer_4" before "assignee" read as a label
         or s.first_token(
-            [r"\b" + re.escape(word) + r"\s*[:=]?\s*" + TOKEN for word in s.data["slots"]["assignee"]],
+            [r"\b" + re.escape(word) + r"\s*[:=]\s*" + TOKEN for word in s.data["slots"]["assignee"]],
             allow_stop=True,
         )
+        or _assignee_named(s)
         or _assigned_agent(s)
         or _handed_to(s)
     )
+
+
+def _assignee_named(s: Slots) -> str | None:
+    """'owner dev_2', 'assignee pm': the word right after the field's name, when it is a value -- an agent
+    or no word of the stop list ('the assignee of group_a in s_1: …' names none there)."""
+    for word in s.data["slots"]["assignee"]:
+        for match in rx.finditer(r"\b" + re.escape(word) + r"\s+" + TOKEN, s.text, re.IGNORECASE):
+            token = clean_token(match.group(1))
+            if token and (token.lower() not in s.data["_stop"] or agent_in(token) is not None):
+                return token
+    return None
 
 
 def _assignee_is(s: Slots) -> str | None:
