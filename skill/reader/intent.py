@@ -18,6 +18,7 @@ from .lexicon import (
     CONFIG_KEY,
     GROUP_ID,
     PARENS,
+    QUOTED_SPAN,
     SENTENCE_END,
     SESSION_SHAPE,
     SPOKEN_WRITE,
@@ -820,6 +821,14 @@ def recognise(head: str, label_lines: list[list[str]], data: dict[str, Any], fir
         quoted = rx.match(r"\s*[\"\u201c]([^\"\u201d]+)[\"\u201d]", clause)
         if quoted:  # 'log "group_b waits for the session schema"': the quote whole, whatever its words
             body = quoted.group(1)
+            if QUOTED_SPAN.search(clause[quoted.end() :]):
+                # 'log "developer_2 finished" and "qa_1 started" for s_1': two texts, one content
+                raise refuse(
+                    "the request gives two quoted texts to log; log-interaction takes one content: send one "
+                    "request for each (or one text in one quote)",
+                    found_command,
+                    kind="list_of_values",
+                )
         else:
             body = rx.sub(r"\s+(?:for|in)\s+(?:the\s+)?(?:session\s+)?\S+\s*[.!]?\s*$", "", clause)
     if _recorded_as_field(said + " " + body, data):

@@ -74,6 +74,28 @@ def strip_preamble(lines: list[str], data: dict[str, Any]) -> list[str]:
     return lines
 
 
+def quote_after_verb(lines: list[str], data: dict[str, Any]) -> list[str]:
+    """ "log 'Refactored InvoiceRenderer to use Decimal' for s_1 by developer_3": words in single quotes
+    right after the verb that reports them (a write verb of ``verbs.dual``) opening the request are its
+    quoted text, as in double quotes: two words or more, closed before a space, a stop or the line's end,
+    no double quote inside (an apostrophe only within a word). One word ('log 'done' …') stays as written."""
+    index = next((i for i, line in enumerate(lines) if line.strip()), None)
+    if index is None or "'" not in lines[index] and "\u2018" not in lines[index]:
+        return lines
+    verbs = "|".join(w for w in data["verbs"]["dual"] if data["_verb"].get(w) == "write")
+    inner = r"(?:[^'\u2018\u2019\"\u201c\u201d\n]|(?<=\w)['\u2019](?=\w))"
+    match = rx.match(
+        r"(?i)(\s*(?:(?:please|pls|plz|kindly)\s+)?(?:" + verbs + r")\s+)['\u2018]"
+        r"(\S" + inner + r"*?\s" + inner + r"*?\S)['\u2019](?=[\s,;.!?]|$)",
+        lines[index],
+    )
+    if match is None:
+        return lines
+    line = lines[index]
+    quoted = match.group(1) + '"' + match.group(2) + '"' + line[match.end() :]
+    return lines[:index] + [quoted] + lines[index + 1 :]
+
+
 def operation_label(lines: list[str], data: dict[str, Any]) -> list[str]:
     """'Operation: log_interaction' (first or second line): its value becomes the request's first sentence."""
     words = data["operation_labels"]["words"]
@@ -315,6 +337,7 @@ def normalise(text: str) -> list[str]:
     lines = table_rows(lines)
     lines = locate(lines, data)  # the request inside the prose around it
     lines = strip_preamble(lines, data)
+    lines = quote_after_verb(lines, data)
     lines = operation_label(lines, data)
     lines = operation_last(lines, data)
     if lines and lines[0].lstrip().startswith("{"):
