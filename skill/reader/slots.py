@@ -1435,18 +1435,25 @@ def state_type_in(text: str, data: dict[str, Any], command: str | None = None) -
         named = _state_type_named(match.group(1), data)
         if named is not None:
             named_types.append(named)
-    # "save the pm plan as state for s_1", "save my handoff for s_1 as state": what is saved as (bare) state
-    # names its type -- an agent among its words, else its one word; two other words ('my review
-    # checklist') name none, and a type named elsewhere too ('… as state, type x') is taken from there
+    # "save the pm plan as state for s_1", "save my handoff for s_1 as state": what a write verb saves as
+    # (bare) state names its type -- an agent among its words (up to three: 'the tech lead plan'), else its
+    # one word; two other words ('my review checklist') name none; a type named elsewhere too ('… as
+    # state, type x') is taken from there
     saved_as = rx.search(
-        r"(?i)\b(?:" + "|".join(data["slots"]["state_saved_as"]) + r")\s+(?:(?:the|my|our|this|a|an)\s+)?"
-        r"([A-Za-z][\w-]*(?:\s+[A-Za-z][\w-]*)?)\s+(?:(?:for|in|on)\s+(?:session\s+)?[\w-]+\s+)?"
+        r"(?i)\b(?:" + "|".join(re.escape(v).replace(r"\ ", r"\s+") for v in data["verbs"]["write"]) + r")\s+"
+        r"(?:(?:the|my|our|this|a|an)\s+)?([A-Za-z][\w-]*(?:\s+[A-Za-z][\w-]*){0,2}?)\s+"
+        r"(?:(?:for|in|on)\s+(?:session\s+)?[\w-]+\s+)?"
         r"as\s+(?:the\s+|a\s+)?state\b(?!\s*(?:type|kind)\b)",
         text,
     )
     if saved_as is not None:
         words = saved_as.group(1)
-        named = agent_in(words) if len(words.split()) > 1 else _state_type_named(words, data)
+        named = _state_type_named(words, data)
+        if len(words.split()) > 1:
+            # 'the tech lead plan': the agent whose plan it is; 'my handoff to developer_2': whom it goes to
+            # (an id, a preposition among the words) says no type
+            plain = not _SAVED_AS_LINKS & set(words.lower().split()) and rx.fullmatch(r"[A-Za-z\s-]+", words)
+            named = agent_in(words) if plain else None
         if named is not None:
             named_types.append(named)
     if len({t.lower() for t in named_types}) > 1:
@@ -1457,6 +1464,9 @@ def state_type_in(text: str, data: dict[str, Any], command: str | None = None) -
             kind="list_of_values",
         )
     return named_types[0] if named_types else None
+
+
+_SAVED_AS_LINKS = {"to", "of", "for", "from", "with", "by", "at", "in", "on", "and", "or"}
 
 
 def _state_type_named(words: str, data: dict[str, Any]) -> str | None:
