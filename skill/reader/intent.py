@@ -40,7 +40,7 @@ from .lexicon import (
     without_idioms,
     words_of,
 )
-from .split import body_colon
+from .split import body_colon, is_qualifier
 
 TYPE_CHECKING = False  # importing typing costs ~2 ms per process; annotations are strings anyway
 if TYPE_CHECKING:
@@ -809,6 +809,20 @@ def recognise(head: str, label_lines: list[list[str]], data: dict[str, Any], fir
     reported = rx.match(
         r"(?i)\s*(?:" + "|".join(data["verbs"]["dual"]) + r")\s+(?:that\s+(.+)|(?=[\"\u201c])(.+))$", said
     )
+    # 'log "Waiting on QA" for s_1 by developer_1 - iteration 4': after the quote's sentence, values only
+    after_quote = (
+        body if reported and reported.group(2) and body and not rx.search(r"[\"\u201c{\[]", body) else ""
+    )
+    if after_quote and found_command == "log-interaction" and lead == "write":
+        if not all(is_qualifier(p) for p in rx.split(r"[,;]", after_quote.rstrip(" .!")) if p.strip()):
+            # '… - and the deploy went fine': a second text after the quoted one: never one of them dropped
+            raise refuse(
+                f"the request gives a quoted text and more text after it ({shorten(after_quote, 40)!r}); "
+                "log-interaction takes one content: put it all inside the quotes",
+                found_command,
+                kind="not_understood",
+            )
+        said, kept, body = said + ", " + after_quote, kept + [after_quote], ""
     if (
         reported
         and lead == "write"
