@@ -412,6 +412,10 @@ def group_named(s: Slots) -> str | None:
     if s.command == "create-task-group":
         return None  # group_being_created has read it
     token = s.first_token(_group_patterns(s))
+    if token is not None and any(
+        token.lower() in (word, word.split()[0]) for word, _ in enum_words("review_status")
+    ):
+        return None  # "update the review status: APPROVED / changes requested": a verdict names no group
     return token if token is not None and not is_enum_word(token) else None
 
 
