@@ -18,6 +18,7 @@ from .lexicon import (
     CONFIG_KEY,
     GROUP_ID,
     PARENS,
+    QUOTED_SPAN,
     SENTENCE_END,
     SESSION_SHAPE,
     SPOKEN_WRITE,
@@ -39,7 +40,7 @@ from .lexicon import (
     without_idioms,
     words_of,
 )
-from .split import body_colon
+from .split import body_colon, is_qualifier
 
 TYPE_CHECKING = False  # importing typing costs ~2 ms per process; annotations are strings anyway
 if TYPE_CHECKING:
@@ -133,6 +134,9 @@ def _pairs(words: list[str], data: dict[str, Any]) -> tuple[Any, ...]:
             reported_at = len(found)  # "save my scan result as the security_scan output": may be renamed
         elif GROUP_ID.match(word):
             noun_match, topic = (word, 1), "task_group"
+        written = verb
+        if topic == "task_group" and verb == "write" and _group_field_after(words, i + 1, data):
+            written = "update"  # "save group_a's status: completed": a group's field written is an update
         elif CONFIG_KEY.match(word):
             noun_match, topic = (word, 1), "config"  # "what does testing_config say?"
         if (
@@ -227,11 +231,17 @@ def _pairs(words: list[str], data: dict[str, Any]) -> tuple[Any, ...]:
             if primary:
                 object_taken = True
                 primary_at = len(found) if verb in ("write", "create") else None
-            found.append((verb or "none", topic, i, primary, phrase))
+            found.append((written or "none", topic, i, primary, phrase))
             i += size
             continue
         i += 1
     return found, delete_seen, lead
+
+
+def _group_field_after(words: list[str], at: int, data: dict[str, Any]) -> bool:
+    """'group_a's review status', 'the group status', 'group_b assignee': a field of the task group (phrasings
+    ``group_fields``) right after it names what is written."""
+    return any(words[at : at + len(f.split())] == f.split() for f in data["group_fields"]["words"])
 
 
 def _to_the_log(pairs: Any, words: list[str], data: dict[str, Any]) -> Any:
@@ -801,6 +811,20 @@ def recognise(head: str, label_lines: list[list[str]], data: dict[str, Any], fir
     reported = rx.match(
         r"(?i)\s*(?:" + "|".join(data["verbs"]["dual"]) + r")\s+(?:that\s+(.+)|(?=[\"\u201c])(.+))$", said
     )
+    # 'log "Waiting on QA" for s_1 by developer_1 - iteration 4': after the quote's sentence, values only
+    after_quote = (
+        body if reported and reported.group(2) and body and not rx.search(r"[\"\u201c{\[]", body) else ""
+    )
+    if after_quote and found_command == "log-interaction" and lead == "write":
+        if not all(is_qualifier(p) for p in rx.split(r"[,;]", after_quote.rstrip(" .!")) if p.strip()):
+            # '… - and the deploy went fine': a second text after the quoted one: never one of them dropped
+            raise refuse(
+                f"the request gives a quoted text and more text after it ({shorten(after_quote, 40)!r}); "
+                "log-interaction takes one content: put it all inside the quotes",
+                found_command,
+                kind="not_understood",
+            )
+        said, kept, body = said + ", " + after_quote, kept + [after_quote], ""
     if (
         reported
         and lead == "write"
@@ -813,6 +837,14 @@ def recognise(head: str, label_lines: list[list[str]], data: dict[str, Any], fir
         quoted = rx.match(r"\s*[\"\u201c]([^\"\u201d]+)[\"\u201d]", clause)
         if quoted:  # 'log "group_b waits for the session schema"': the quote whole, whatever its words
             body = quoted.group(1)
+            if QUOTED_SPAN.search(clause[quoted.end() :]):
+                # 'log "developer_2 finished" and "qa_1 started" for s_1': two texts, one content
+                raise refuse(
+                    "the request gives two quoted texts to log; log-interaction takes one content: send one "
+                    "request for each (or one text in one quote)",
+                    found_command,
+                    kind="list_of_values",
+                )
         else:
             body = rx.sub(r"\s+(?:for|in)\s+(?:the\s+)?(?:session\s+)?\S+\s*[.!]?\s*$", "", clause)
     if _recorded_as_field(said + " " + body, data):

@@ -74,6 +74,28 @@ def strip_preamble(lines: list[str], data: dict[str, Any]) -> list[str]:
     return lines
 
 
+def quote_after_verb(lines: list[str], data: dict[str, Any]) -> list[str]:
+    """ "log 'Refactored InvoiceRenderer to use Decimal' for s_1 by developer_3": words in single quotes
+    right after the verb that reports them (a write verb of ``verbs.dual``) opening the request are its
+    quoted text, as in double quotes: two words or more, closed before a space, a stop or the line's end,
+    no double quote inside (an apostrophe only within a word). One word ('log 'done' …') stays as written."""
+    index = next((i for i, line in enumerate(lines) if line.strip()), None)
+    if index is None or "'" not in lines[index] and "\u2018" not in lines[index]:
+        return lines
+    verbs = "|".join(w for w in data["verbs"]["dual"] if data["_verb"].get(w) == "write")
+    inner = r"(?:[^'\u2018\u2019\"\u201c\u201d\n]|(?<=\w)['\u2019](?=\w))"
+    match = rx.match(
+        r"(?i)(\s*(?:(?:please|pls|plz|kindly)\s+)?(?:" + verbs + r")\s+)['\u2018]"
+        r"(\S" + inner + r"*?\s" + inner + r"*?\S)['\u2019](?=[\s,;.!?]|$)",
+        lines[index],
+    )
+    if match is None:
+        return lines
+    line = lines[index]
+    quoted = match.group(1) + '"' + match.group(2) + '"' + line[match.end() :]
+    return lines[:index] + [quoted] + lines[index + 1 :]
+
+
 def operation_label(lines: list[str], data: dict[str, Any]) -> list[str]:
     """'Operation: log_interaction' (first or second line): its value becomes the request's first sentence."""
     words = data["operation_labels"]["words"]
@@ -121,15 +143,19 @@ def request_label(lines: list[str], data: dict[str, Any]) -> list[str]:
     return lines
 
 
-_TAIL_SEPARATOR = Lazy(r"\s+(?:-{1,2}|\u2014|\u2013)\s+", needs=("-", "\u2014", "\u2013"))
+# a dash, or an arrow pointing back at the values ('{…} <- save as pm state')
+_TAIL_SEPARATOR = Lazy(
+    r"\s+(?:-{1,2}|\u2014|\u2013|<-{1,2}|\u2190)\s+", needs=("-", "\u2014", "\u2013", "\u2190")
+)
 _TAIL_MARK = Lazy(r"^\s*(?:\^+|->|=>|\u2191|\u2192)\s*", needs=("^", "->", "=>", "\u2191", "\u2192"))
 
 
 def operation_last(lines: list[str], data: dict[str, Any]) -> list[str]:
     """Values first, the operation last: 'Session: s_1, Limit: 10 - stream logs', '"…" - log it as QA for
-    s_1', labelled lines then '^ log-tokens for that', a JSON object then 'log this interaction'. When the
-    text opens with values (a known label, a quote, a JSON object) and ends with a short phrase that opens
-    with an operation verb or a command name (after the last line's ' - ' / ' — ', or as the last line), that
+    s_1', labelled lines then '^ log-tokens for that', a JSON object then 'log this interaction' or '<- save
+    as pm state'. When the text opens with values (a known label, a quote, a JSON object) and ends with a
+    short phrase that opens with an operation verb or a command name (after the last line's ' - ' / ' — ' /
+    ' <- ', or as the last line), that
     phrase becomes the first sentence and the values follow it, read as if it had been written first. The
     rest of the reader then decides: an unknown label, a label of another operation or a second operation
     still refuse."""
@@ -181,8 +207,13 @@ def _names_an_operation(phrase: str, data: dict[str, Any]) -> bool:
 
     if any(mark in phrase for mark in '"\u201c\u201d{}:=') or len(phrase.split()) > 12:
         return False
-    if SPOKEN_WRITE.search(" - " + phrase):
-        return False  # "Tokens: 2,750 for qa — log them": the topic names the write (intent._told_to_write)
+    spoken = SPOKEN_WRITE.search(" - " + phrase)
+    if spoken and not any(
+        w in data["_noun"] for w in rx.findall(r"[a-z_]+", (spoken.group("kept") or "").lower())
+    ):
+        # "Tokens: 2,750 for qa — log them": the topic names the write (intent._told_to_write); "save as pm
+        # state" names its object itself
+        return False
     said = _strip_prefixes(phrase.strip(), data).lower()
     words = rx.findall(r"[a-z][a-z_'\u2019-]*", said)
     if not words:
@@ -315,6 +346,7 @@ def normalise(text: str) -> list[str]:
     lines = table_rows(lines)
     lines = locate(lines, data)  # the request inside the prose around it
     lines = strip_preamble(lines, data)
+    lines = quote_after_verb(lines, data)
     lines = operation_label(lines, data)
     lines = operation_last(lines, data)
     if lines and lines[0].lstrip().startswith("{"):

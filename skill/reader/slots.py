@@ -413,6 +413,10 @@ def group_named(s: Slots) -> str | None:
     if s.command == "create-task-group":
         return None  # group_being_created has read it
     token = s.first_token(_group_patterns(s))
+    if token is not None and any(
+        token.lower() in (word, word.split()[0]) for word, _ in enum_words("review_status")
+    ):
+        return None  # "update the review status: APPROVED / changes requested": a verdict names no group
     return token if token is not None and not is_enum_word(token) else None
 
 
@@ -513,12 +517,24 @@ def assignee(s: Slots) -> str | None:
         )
         or _assignee_is(s)  # "the assignee of group_b is developer_4" before "assignee" read as a label
         or s.first_token(
-            [r"\b" + re.escape(word) + r"\s*[:=]?\s*" + TOKEN for word in s.data["slots"]["assignee"]],
+            [r"\b" + re.escape(word) + r"\s*[:=]\s*" + TOKEN for word in s.data["slots"]["assignee"]],
             allow_stop=True,
         )
+        or _assignee_named(s)
         or _assigned_agent(s)
         or _handed_to(s)
     )
+
+
+def _assignee_named(s: Slots) -> str | None:
+    """'owner dev_2', 'assignee pm': the word right after the field's name, when it is a value -- an agent
+    or no word of the stop list ('the assignee of group_a in s_1: …' names none there)."""
+    for word in s.data["slots"]["assignee"]:
+        for match in rx.finditer(r"\b" + re.escape(word) + r"\s+" + TOKEN, s.text, re.IGNORECASE):
+            token = clean_token(match.group(1))
+            if token and (token.lower() not in s.data["_stop"] or agent_in(token) is not None):
+                return token
+    return None
 
 
 def _assignee_is(s: Slots) -> str | None:
@@ -1053,10 +1069,12 @@ def skill_name(s: Slots) -> str | None:
                 token
                 and token.lower() not in s.data["_stop"]
                 and token.lower() not in labelled.lower()
+                and token.lower() not in s.data["slots"]["output_kinds"]
                 and not STORED_AS_OUTPUT.search(s.text)
             ):
                 # "save the coverage output for s_1, skill name lint_check": the word before "output" is a
-                # name as given; "the lint skill output …" names a part of the labelled one
+                # name as given; "the lint skill output …" names a part of the labelled one; "the scan
+                # output … under skill dependency_audit": a kind of run (``output_kinds``) names no skill
                 return _skill_agreed(s, labelled, token)
         return labelled
     before = [
@@ -1124,8 +1142,7 @@ def _skill_labelled(s: Slots) -> str | None:
         if not token or rx.fullmatch(outputs, token, re.IGNORECASE) or token.lower() in s.data["_stop"]:
             continue
         if "name" in said or ":" in said or "=" in said or _identifier(token):
-            names.append(token)
-            break
+            names.append(token)  # every one: "under skill dependency_audit and skill license_scan" is two
     distinct = list(dict.fromkeys(name.lower() for name in names))
     if len(distinct) > 1:
         # "save skill output lint_check for s_1 (skill foo_bar)": two names, and no way to tell which
@@ -1487,15 +1504,30 @@ def state_type_in(text: str, data: dict[str, Any], command: str | None = None) -
     # two types named ('the deployment state … as orchestrator state') are refused
     named_types: list[str] = []
     for match in rx.finditer(r"([A-Za-z][\w-]*(?:\s+[A-Za-z][\w-]*)?)\s+state\b", text):
-        words = match.group(1)
-        agent = agent_in(words)
-        last = words.split()[-1]
-        if agent is not None:
-            named_types.append(agent)
-        elif last.lower() not in data["_stop"] and (
-            "_" in last or (last.isalpha() and last.lower() not in data["_verb"] and len(last) > 2)
-        ):
-            named_types.append(_sentence_case(last))
+        named = _state_type_named(match.group(1), data)
+        if named is not None:
+            named_types.append(named)
+    # "save the pm plan as state for s_1", "save my handoff for s_1 as state": what a write verb saves as
+    # (bare) state names its type -- an agent among its words (up to three: 'the tech lead plan'), else its
+    # one word; two other words ('my review checklist') name none; a type named elsewhere too ('… as
+    # state, type x') is taken from there
+    saved_as = rx.search(
+        r"(?i)\b(?:" + "|".join(re.escape(v).replace(r"\ ", r"\s+") for v in data["verbs"]["write"]) + r")\s+"
+        r"(?:(?:the|my|our|this|a|an)\s+)?([A-Za-z][\w-]*(?:\s+[A-Za-z][\w-]*){0,2}?)\s+"
+        r"(?:(?:for|in|on)\s+(?:session\s+)?[\w-]+\s+)?"
+        r"as\s+(?:the\s+|a\s+)?state\b(?!\s*(?:type|kind)\b)",
+        text,
+    )
+    if saved_as is not None:
+        words = saved_as.group(1)
+        named = _state_type_named(words, data)
+        if len(words.split()) > 1:
+            # 'the tech lead plan': the agent whose plan it is; 'my handoff to developer_2': whom it goes to
+            # (an id, a preposition among the words) says no type
+            plain = not _SAVED_AS_LINKS & set(words.lower().split()) and rx.fullmatch(r"[A-Za-z\s-]+", words)
+            named = agent_in(words) if plain else None
+        if named is not None:
+            named_types.append(named)
     if len({t.lower() for t in named_types}) > 1:
         raise refuse(
             f"the request names several state types ({', '.join(dict.fromkeys(named_types))}); say which one "
@@ -1504,6 +1536,30 @@ def state_type_in(text: str, data: dict[str, Any], command: str | None = None) -
             kind="list_of_values",
         )
     return named_types[0] if named_types else None
+
+
+_SAVED_AS_LINKS = {"to", "of", "for", "from", "with", "by", "at", "in", "on", "and", "or"}
+
+
+def _state_type_named(words: str, data: dict[str, Any]) -> str | None:
+    """The state type one or two words before "state" name: an agent among them, else the last word when
+    it is an identifier or a plain word (three letters on) that is no verb and no word of the stop list --
+    save the work nouns of ``state_type_nouns`` after no other word ('the review state', not 'the code
+    review state'). 'my', 'the session', 'current' name none."""
+    agent = agent_in(words)
+    if agent is not None:
+        return agent
+    last = words.split()[-1]
+    lowered = last.lower()
+    if lowered in data["slots"]["state_type_nouns"]:
+        # 'the review state' is review; 'the code review state' names a kind of review: none said whole
+        first = words.split()[0].lower()
+        return lowered if first in data["_stop"] or first in data["_verb"] or first == lowered else None
+    if lowered not in data["_stop"] and (
+        "_" in last or (last.isalpha() and lowered not in data["_verb"] and len(last) > 2)
+    ):
+        return _sentence_case(last)
+    return None
 
 
 def _sentence_case(word: str) -> str:
