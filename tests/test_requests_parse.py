@@ -416,3 +416,13 @@ def test_words_that_name_a_group_or_quote_its_speaker_are_values():
     command, args = parse('Log interaction for s_1: qa_3 says "Flaky test quarantined", iteration 2')
     assert (args["agent_id"], args["content"]) == ("qa_3", "Flaky test quarantined")
     assert parse('Log "Verdict: ship it" for s_1 by qa_1')[1]["content"] == "Verdict: ship it"
+
+
+def test_a_report_noun_not_taken_as_an_object_is_never_renamed():
+    # V141: "as investigator" after the verb: the agent's word is a report noun renamed by the "as" before
+    # it; its index in the pairs was set before the pair was appended and read as an IndexError
+    command, args = parse('Record in s_1 as investigator, iteration 3: "race on /tmp/upload"')
+    assert command == "log-interaction"
+    assert (args["agent_type"], args["iteration"], args["content"]) == ("investigator", 3, "race on /tmp/upload")
+    with pytest.raises(RequestNotUnderstood):  # nothing to log: a refusal, never an internal error
+        parse("Record in s_1 as investigator iteration 3")

@@ -87,6 +87,7 @@ def _pairs(words: list[str], data: dict[str, Any]) -> tuple[Any, ...]:
                 noun_match = (phrase, size)
                 break
         topic = None
+        reporting = False  # this word is a report noun taken as the object: ``reported_at`` once appended
         if word in data["_command_names"]:
             noun_match, topic = (word, 1), "=" + data["_command_names"][word]
             if verb is None:  # "update-task-group group_a …": the command's name is its own verb
@@ -130,7 +131,7 @@ def _pairs(words: list[str], data: dict[str, Any]) -> tuple[Any, ...]:
             and not (i + 1 < n and words[i + 1] in nouns)  # "investigation state": a state
         ):
             noun_match, topic = (word, 1), "interaction"
-            reported_at = len(found)  # "save my scan result as the security_scan output": may be renamed
+            reporting = True  # "save my scan result as the security_scan output": may be renamed
         elif GROUP_ID.match(word):
             noun_match, topic = (word, 1), "task_group"
         elif CONFIG_KEY.match(word):
@@ -225,6 +226,10 @@ def _pairs(words: list[str], data: dict[str, Any]) -> tuple[Any, ...]:
             if primary:
                 object_taken = True
                 primary_at = len(found) if verb in ("write", "create") else None
+            if reporting:
+                # set only here: a report noun skipped above ("… report state") or renamed by an "as"
+                # before it ("record in s_1 as investigator") is no pair in ``found`` to rename
+                reported_at = len(found)
             found.append((verb or "none", topic, i, primary, phrase))
             i += size
             continue
