@@ -1286,6 +1286,14 @@ _SQL_LIMIT_TAIL = Lazy(
     r"\s*[.!]?\s*$",
     needs=("limit",),
 )
+# "… WHERE status = 'x' (limit 25 rows)", "(max 5 rows)", "[25 rows]": a row limit in brackets after the
+# statement is the request's, never SQL (a bracket of SQL holds no limit word and no "rows")
+_SQL_BRACKET_TAIL = Lazy(
+    r"(?i)\s*[(\[]\s*(?:(?:row\s+)?(?:limit(?:ed)?|max(?:imum)?|at\s+most|up\s+to|top|first)\s*"
+    r"(?:to\s+|of\s+|[=:]\s*)?(\d+)(?:\s+rows?)?|(\d+)\s+rows?(?:\s+(?:max|maximum|at\s+most))?)\s*[)\]]"
+    r"\s*[.!]?\s*$",
+    needs=("(", "["),
+)
 # a sentence of words after the statement: from a capital (or a line's start) to the end, no quote in it
 _SQL_SENTENCE = Lazy(r"(?:\n\s*|\s+)([A-Z][^'\"\n;=()\d]*?([.!])?)\s*\Z")
 _SQL_WORDS = frozenset(
@@ -1297,7 +1305,19 @@ _SQL_WORDS = frozenset(
 def sql_tail(statement: str, data: dict[str, Any]) -> re.Match[str] | None:
     """What follows a statement written without quotes that is the request's, not SQL: '… with limit 25'
     (the row limit, read by limit_count), or a last sentence asking for it in words."""
-    return sql_prose_tail(statement, data) or _SQL_LIMIT_TAIL.search(statement)
+    return (
+        sql_prose_tail(statement, data)
+        or _SQL_LIMIT_TAIL.search(statement)
+        or _SQL_BRACKET_TAIL.search(statement)
+    )
+
+
+def sql_row_limit(statement: str) -> tuple[str, str] | None:
+    """'SELECT … (limit 25 rows)' -> ('SELECT …', '25'): a row limit written after the statement."""
+    match = _SQL_LIMIT_TAIL.search(statement) or _SQL_BRACKET_TAIL.search(statement)
+    if match is None:
+        return None
+    return statement[: match.start()].rstrip(), next(g for g in match.groups() if g is not None)
 
 
 def sql_prose_tail(statement: str, data: dict[str, Any]) -> re.Match[str] | None:
