@@ -592,6 +592,9 @@ def revision_number(s: Slots) -> str | None:
         [
             r"\brevision[ _-]?count\s*(?:to|=|:|of|is)?\s*([+-]?\d+)",
             r"\brevision[ _-]?count\b[^.\n]{0,40}?(?:\bto|=|:|\bis|\bbe)\s*([+-]?\d+)",
+            # "revision +1", "revisions: +1": the bump; "revision 2" alone may name which revision, not
+            # the count (refused by the coverage, never read as a count)
+            r"\brevisions?\s*[:=]?\s*(\+\s?1)(?![\w.])",
         ]
     )
 
