@@ -423,7 +423,11 @@ def test_a_report_noun_not_taken_as_an_object_is_never_renamed():
     # it; its index in the pairs was set before the pair was appended and read as an IndexError
     command, args = parse('Record in s_1 as investigator, iteration 3: "race on /tmp/upload"')
     assert command == "log-interaction"
-    assert (args["agent_type"], args["iteration"], args["content"]) == ("investigator", 3, "race on /tmp/upload")
+    assert (args["agent_type"], args["iteration"], args["content"]) == (
+        "investigator",
+        3,
+        "race on /tmp/upload",
+    )
     with pytest.raises(RequestNotUnderstood):  # nothing to log: a refusal, never an internal error
         parse("Record in s_1 as investigator iteration 3")
 
@@ -440,7 +444,9 @@ def test_a_group_after_a_session_marked_is_commentary_or_unclear():
 
 def test_every_value_after_a_write_s_dash_lands_or_refuses():
     # V192: the values after the dash were never checked: "revision +1" was dropped
-    command, args = parse("update group_a in sess_beta - status in progress, review CHANGES_REQUESTED, revision +1")
+    command, args = parse(
+        "update group_a in sess_beta - status in progress, review CHANGES_REQUESTED, revision +1"
+    )
     assert args["increment_revision"] is True and args["last_review_status"] == "CHANGES_REQUESTED"
     for dropped in (
         "update group_a in sess_beta - status in progress, retries +2",
@@ -453,7 +459,10 @@ def test_every_value_after_a_write_s_dash_lands_or_refuses():
 
 
 def test_a_group_in_a_log_of_tokens_or_outside_a_log_s_content_refuses():
-    for dropped in ("log tokens group_a qa 900 for s_1001", "log interaction group_a qa for s_1001: tests pass"):
+    for dropped in (
+        "log tokens group_a qa 900 for s_1001",
+        "log interaction group_a qa for s_1001: tests pass",
+    ):
         with pytest.raises(RequestNotUnderstood) as refused:
             parse(dropped)
         assert "group_a" in refused.value.message

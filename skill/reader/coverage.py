@@ -744,7 +744,9 @@ def _check_unread_values(command: str, args: dict[str, Any], text: str, data: di
     takes_json = any(spec["type"] == "json" for spec in argument_specs(command).values())
     said = strip_quoted(text.split("{", 1)[0] if takes_json else text)
     ruled_out = negated_ids(said)
-    used = " ".join(str(v).lower() for v in args.values() if isinstance(v, (str, int)) and not isinstance(v, bool))
+    used = " ".join(
+        str(v).lower() for v in args.values() if isinstance(v, (str, int)) and not isinstance(v, bool)
+    )
     numbers = {v for v in args.values() if isinstance(v, int) and not isinstance(v, bool)}
     found = [(m.group(0), m.group(0).replace(" ", "")) for m in _SIGNED.finditer(said)]
     for match in _AFTER_WORDS.finditer(said):
@@ -756,9 +758,9 @@ def _check_unread_values(command: str, args: dict[str, Any], text: str, data: di
                 break
     for part in rx.split(r"[;:\n(){}]|,(?!\d{3}(?!\d))|\s[-\u2013\u2014]\s", said):
         # "…, priority 7": a part of its own that is a word or two and a number, as a label and its value
-        match = _PART_VALUE.fullmatch(part.strip())
-        if match:
-            found.append((match.group(0), match.group(1)))
+        part_value = _PART_VALUE.fullmatch(part.strip())
+        if part_value:
+            found.append((part_value.group(0), part_value.group(1)))
     for shown, value in found:
         if value.lower() in ruled_out:
             continue

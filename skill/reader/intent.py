@@ -1347,7 +1347,9 @@ def _session_marked(sentences: list[str], body: str, data: dict[str, Any]) -> st
     if j >= len(words) or GROUP_ID.match(words[j]):
         return None
     session = words[j]
-    if not (SESSION_SHAPE.fullmatch(session) and (session_like(session) or rx.fullmatch(r"(?i)s_\d+", session))):
+    if not (
+        SESSION_SHAPE.fullmatch(session) and (session_like(session) or rx.fullmatch(r"(?i)s_\d+", session))
+    ):
         return None
     k = j + 1
     while k < len(words) and words[k] in ("as", "to"):
@@ -1363,7 +1365,8 @@ def _session_marked(sentences: list[str], body: str, data: dict[str, Any]) -> st
     said = " ".join(same)
     opened = not same or any(said == o or said.startswith(o + " ") for o in marked["openers"])
     if opened and all(
-        rest[i].endswith("'s") or (i + 1 < len(rest) and rest[i + 1] in marked["clause_verbs"]) for i in groups
+        rest[i].endswith("'s") or (i + 1 < len(rest) and rest[i + 1] in marked["clause_verbs"])
+        for i in groups
     ):
         return "update-session-status"
     group = rest[groups[0]].removesuffix("'s")
