@@ -160,8 +160,9 @@ def fill_slots(command: str, text: str, raw: dict[str, Any]) -> list[RequestNotU
     return slots.doubts
 
 
-# the arguments a write takes one value of, that a label line and the sentence may both give
-_SAID_ONCE = ("mode", "session_status", "group_status", "review_status", "count", "agent_type")
+# the arguments a write takes one value of, that a label line and the sentence may both give: the
+# vocabulary's enums, and these types
+_SAID_ONCE = ("count", "agent_type")
 
 
 def _check_said_once(
@@ -170,7 +171,9 @@ def _check_said_once(
     """'set group_a in sess_beta to failed / Status: completed': a label line gives a value the sentence
     gives otherwise; one would silently win over the other: a doubt (refused), never a choice."""
     spec = argument_specs(command).get(name)
-    if spec is None or (spec["type"] not in _SAID_ONCE and name != "assigned_to"):
+    if spec is None or (
+        spec["type"] not in ENUMS and spec["type"] not in _SAID_ONCE and name != "assigned_to"
+    ):
         return
     without = Slots(command, text, {k: v for k, v in raw.items() if k != name})
     for each in RULES:
