@@ -682,6 +682,7 @@ def check_result(
         check_coverage(command, args, labelled.phrase, data)
         _check_group_has_a_place(command, labelled, text if located is None else located)
         _check_unread_values(command, args, labelled.inline_text, data)
+        _check_labelled_parts(command, labelled.inline_text, data)
         _check_write_uses_numbers(command, args, labelled.inline_text)
         _check_handed_over(command, args, labelled.inline_text, data)
         check_provenance(command, args, text)
@@ -776,6 +777,55 @@ def _check_unread_values(command: str, args: dict[str, Any], text: str, data: di
             command,
             kind="not_understood",
         )
+
+
+_PARTS = r"[;:\n(){}]|,(?!\d{3}(?!\d))|\s[-\u2013\u2014]\s"
+
+
+def _check_labelled_parts(command: str, text: str, data: dict[str, Any]) -> None:
+    """'mark sess_beta completed - mode parallel', 'update group_a in s_1, status completed, status failed':
+    in a write that takes no free text, a part of its own (between commas, semicolons, a dash or a colon)
+    that is a label and one value is a value: a label of no argument the operation takes is refused, never
+    dropped; one enum argument given two different values is refused, never one silently winning."""
+    specs = argument_specs(command)
+    if any(spec["type"] in ("text", "json", "sql") for spec in specs.values()):
+        return  # the parts may be the content's own words
+    seen: dict[str, str] = {}
+    for part in rx.split(_PARTS, strip_quoted(text)):
+        words = part.strip().rstrip(".!").split()
+        if words and words[0].lower() in data["_verb"]:
+            continue  # "log tokens …": the operation's verb, no label
+        for size in (2, 1):
+            if not size < len(words) <= size + 2:
+                continue
+            named = data["_label"].get(label_key(" ".join(words[:size])), [])
+            if not named:
+                continue
+            taken = [name for name in named if name in specs]
+            if not taken and len(words) > size + 1:
+                break  # "… - since two runs": words, not one value
+            if not taken:
+                raise refuse(
+                    f"the request gives {part.strip()!r}, but {command} takes no "
+                    f"{label_of(named[0]).lower()}; remove it",
+                    command,
+                    kind="unknown_label",
+                )
+            for name in taken:
+                if specs[name]["type"] not in ENUMS:
+                    continue
+                spaced = " ".join(words[size:]).lower().replace("_", " ").replace("-", " ")
+                stored = next(
+                    (v for w, v in enum_words(specs[name]["type"]) if w.replace("_", " ") == spaced), None
+                )
+                if stored is not None and seen.setdefault(name, stored) != stored:
+                    raise refuse(
+                        f"the request gives two values for {label_of(name).lower()} ({seen[name]} and "
+                        f"{stored}); give one",
+                        command,
+                        kind="list_of_values",
+                    )
+            break
 
 
 def _check_handed_over(command: str, args: dict[str, Any], text: str, data: dict[str, Any]) -> None:
