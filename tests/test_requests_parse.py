@@ -486,3 +486,16 @@ def test_a_bracketed_row_limit_after_the_sql_is_the_limit():
     assert parse("run this query: SELECT group_id FROM task_groups (max 5 rows)")[1]["limit"] == 5
     kept = "query SELECT group_id FROM task_groups WHERE revision_count IN (2, 3)"
     assert parse(kept)[1]["sql"] == kept.removeprefix("query ")
+
+
+def test_a_part_of_its_own_with_a_label_and_a_value_lands_or_refuses():
+    with pytest.raises(RequestNotUnderstood) as refused:
+        parse("mark sess_beta completed - mode parallel")
+    assert refused.value.code == "unknown_label"
+    with pytest.raises(RequestNotUnderstood) as refused:
+        parse("update group_a in sess_beta, status completed, status failed")
+    assert refused.value.code == "list_of_values"
+    assert (
+        parse("update group_a in sess_beta, status in progress, status in_progress")[1]["status"]
+        == "in_progress"
+    )
