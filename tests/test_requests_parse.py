@@ -416,3 +416,86 @@ def test_words_that_name_a_group_or_quote_its_speaker_are_values():
     command, args = parse('Log interaction for s_1: qa_3 says "Flaky test quarantined", iteration 2')
     assert (args["agent_id"], args["content"]) == ("qa_3", "Flaky test quarantined")
     assert parse('Log "Verdict: ship it" for s_1 by qa_1')[1]["content"] == "Verdict: ship it"
+
+
+def test_a_report_noun_not_taken_as_an_object_is_never_renamed():
+    # V141: "as investigator" after the verb: the agent's word is a report noun renamed by the "as" before
+    # it; its index in the pairs was set before the pair was appended and read as an IndexError
+    command, args = parse('Record in s_1 as investigator, iteration 3: "race on /tmp/upload"')
+    assert command == "log-interaction"
+    assert (args["agent_type"], args["iteration"], args["content"]) == (
+        "investigator",
+        3,
+        "race on /tmp/upload",
+    )
+    with pytest.raises(RequestNotUnderstood):  # nothing to log: a refusal, never an internal error
+        parse("Record in s_1 as investigator iteration 3")
+
+
+def test_a_group_after_a_session_marked_is_commentary_or_unclear():
+    # V031: the session is the verb's object; a group in a clause of its own after it is commentary
+    text = "Mark sess_beta failed - group_a's Stripe sandbox is down and we are aborting the whole run."
+    assert parse(text) == ("update-session-status", {"session_id": "sess_beta", "status": "failed"})
+    assert parse("mark group_a in sess_beta failed")[0] == "update-task-group"  # the group is the object
+    for unclear in ("Mark sess_beta failed - group_a", "Mark sess_beta failed for group_a"):
+        with pytest.raises(RequestNotUnderstood):
+            parse(unclear)
+
+
+def test_every_value_after_a_write_s_dash_lands_or_refuses():
+    # V192: the values after the dash were never checked: "revision +1" was dropped
+    command, args = parse(
+        "update group_a in sess_beta - status in progress, review CHANGES_REQUESTED, revision +1"
+    )
+    assert args["increment_revision"] is True and args["last_review_status"] == "CHANGES_REQUESTED"
+    for dropped in (
+        "update group_a in sess_beta - status in progress, retries +2",
+        "update group_a in sess_beta - status in progress, iteration 3",
+        "update group_a in sess_beta - status in progress, priority 7",
+    ):
+        with pytest.raises(RequestNotUnderstood):
+            parse(dropped)
+    assert parse("mark group_a in s_1 failed: 3 of 12 tests red")[1]["status"] == "failed"  # story numbers
+
+
+def test_a_group_in_a_log_of_tokens_or_outside_a_log_s_content_refuses():
+    for dropped in (
+        "log tokens group_a qa 900 for s_1001",
+        "log interaction group_a qa for s_1001: tests pass",
+    ):
+        with pytest.raises(RequestNotUnderstood) as refused:
+            parse(dropped)
+        assert "group_a" in refused.value.message
+    assert parse("log for s_1001 as qa: group_a tests pass")[1]["content"] == "group_a tests pass"
+    assert parse("developer_2 spent 6,400 tokens on group_c in s_1001 - log that")[1]["tokens"] == 6400
+
+
+def test_two_values_for_one_argument_refuse():
+    with pytest.raises(RequestNotUnderstood) as refused:
+        parse("set task group group_a in sess_beta to failed\nStatus: completed")
+    assert refused.value.code == "list_of_values"
+    assert parse("mark group_a in sess_beta done\nStatus: completed")[1]["status"] == "completed"
+
+
+def test_a_bracketed_row_limit_after_the_sql_is_the_limit():
+    text = "query SELECT group_id, session_id FROM task_groups WHERE status = 'in_progress' (limit 25 rows)"
+    assert parse(text) == (
+        "query",
+        {"sql": "SELECT group_id, session_id FROM task_groups WHERE status = 'in_progress'", "limit": 25},
+    )
+    assert parse("run this query: SELECT group_id FROM task_groups (max 5 rows)")[1]["limit"] == 5
+    kept = "query SELECT group_id FROM task_groups WHERE revision_count IN (2, 3)"
+    assert parse(kept)[1]["sql"] == kept.removeprefix("query ")
+
+
+def test_a_part_of_its_own_with_a_label_and_a_value_lands_or_refuses():
+    with pytest.raises(RequestNotUnderstood) as refused:
+        parse("mark sess_beta completed - mode parallel")
+    assert refused.value.code == "unknown_label"
+    with pytest.raises(RequestNotUnderstood) as refused:
+        parse("update group_a in sess_beta, status completed, status failed")
+    assert refused.value.code == "list_of_values"
+    assert (
+        parse("update group_a in sess_beta, status in progress, status in_progress")[1]["status"]
+        == "in_progress"
+    )

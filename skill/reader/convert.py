@@ -38,6 +38,8 @@ def convert_values(command: str, raw: dict[str, Any]) -> dict[str, Any]:
     """The operation's arguments, typed; a missing required value or an invalid one is refused."""
     data = tables()
     specs = argument_specs(command)
+    if command == "query" and isinstance(raw.get("sql"), str):
+        raw = _limit_after_sql(raw, command)
     values: dict[str, Any] = {}
     # a required value missing is refused below, whatever follows a JSON value (it may be that value)
     complete = all(name in raw for name, spec in specs.items() if spec.get("required"))
@@ -72,6 +74,24 @@ def convert_values(command: str, raw: dict[str, Any]) -> dict[str, Any]:
         if spec["type"] == "time" and name in args:
             args[name] = values[name]  # validated; the API takes the time as the user wrote it
     return args
+
+
+def _limit_after_sql(raw: dict[str, Any], command: str) -> dict[str, Any]:
+    """'query: SELECT … (limit 25 rows)', 'SQL: SELECT …, limit 25': a row limit after the statement (a
+    label's or the body's) is the limit, never part of the SQL; a different limit given too is refused."""
+    from .slots import sql_row_limit  # loaded already by the reader
+
+    found = sql_row_limit(raw["sql"].rstrip())
+    if found is None:
+        return raw
+    statement, limit = found
+    if "limit" in raw and str(raw["limit"]).strip() != limit:
+        raise refuse(
+            f"the request gives two row limits ({str(raw['limit']).strip()} and {limit}); give one",
+            command,
+            kind="list_of_values",
+        )
+    return {**raw, "sql": statement, "limit": limit}
 
 
 def clean(

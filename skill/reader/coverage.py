@@ -682,9 +682,152 @@ def check_result(
         )  # "Update group_b in s_1."
     if spec["kind"] == "write":
         check_coverage(command, args, labelled.phrase, data)
+        _check_group_has_a_place(command, labelled, text if located is None else located)
+        _check_unread_values(command, args, labelled.inline_text, data)
+        _check_labelled_parts(command, labelled.inline_text, data)
         _check_write_uses_numbers(command, args, labelled.inline_text)
         _check_handed_over(command, args, labelled.inline_text, data)
         check_provenance(command, args, text)
+
+
+# writes that take no group, where a group named would land nowhere: a log of tokens, a log of what an
+# agent said (whose content may name one: only there, after the colon or quoted)
+_NO_GROUP_PLACE = {"log-tokens": "inline_text", "log-interaction": "phrase"}
+
+
+def _check_group_has_a_place(command: str, labelled: Labelled, text: str) -> None:
+    """'log tokens group_a qa 900 for s_1001': the group named has no place in a log of tokens (nor in a
+    log-interaction's sentence, outside its content): refused, never dropped."""
+    where = _NO_GROUP_PLACE.get(command)
+    if where is None:
+        return
+    said = strip_quoted(getattr(labelled, where))
+    data = tables()
+    # "developer_2 spent 6,400 tokens on group_c in S — log that": what happened, told before the verb, is
+    # the writer's story; "log that the developer finished group_a": what is logged. After the verb, a
+    # group stands among the operation's values
+    words = words_of(strip_quoted(text))
+    at = next((i for i, w in enumerate(words) if data["_verb"].get(w) in ("write", "create")), None)
+    if at is None or words[at + 1 : at + 2] == ["that"]:
+        return
+    after = {w.removesuffix("'s") for w in words[at + 1 :]}
+    ruled_out = negated_ids(said)
+    for word in words_of(said):
+        group = word.removesuffix("'s")
+        if GROUP_ID.match(group) and group in after and group not in ruled_out:
+            raise refuse(
+                f"the request names task group {group!r}, but {command} has no place for a group; remove it"
+                + (" (or put it inside the content)" if command == "log-interaction" else ""),
+                command,
+                kind="unknown_label",
+            )
+
+
+# "revision +1", "retries +2": a signed number is a value, never the writer's story
+_SIGNED = Lazy(r"(?<![\w.+-])\+\s?\d+(?![\w.])", needs=("+",))
+# "priority 7", "revision 2", "iteration 3": a number right after a word (or two) before it
+_AFTER_WORDS = Lazy(r"(?i)\b((?:[a-z]+\s)?[a-z]+)\s*[:=]?\s*#?" + NUMBER)
+
+
+_PART_VALUE = Lazy(r"(?i)(?:the\s+)?[a-z]+(?:\s[a-z]+)?\s*[:=]?\s*#?" + NUMBER)
+
+
+_NUMBER_TYPES = {"count", "limit", "row_limit"}
+
+
+def _types_of(name: str) -> set[str]:
+    """The types an argument name has across the vocabulary ('iteration': count)."""
+    return {a["type"] for spec in COMMANDS.values() for a in spec["args"] if a["name"] == name}
+
+
+def _check_unread_values(command: str, args: dict[str, Any], text: str, data: dict[str, Any]) -> None:
+    """Guarantee, in the whole text of a write (its sentence and what follows its colon or dash, outside
+    quoted, JSON and content values): a signed number ('revision +1') or a number after a label of the
+    vocabulary ('revision 2', 'iteration 3') lands in an argument, or the request is refused."""
+    takes_json = any(spec["type"] == "json" for spec in argument_specs(command).values())
+    said = strip_quoted(text.split("{", 1)[0] if takes_json else text)
+    ruled_out = negated_ids(said)
+    used = " ".join(
+        str(v).lower() for v in args.values() if isinstance(v, (str, int)) and not isinstance(v, bool)
+    )
+    numbers = {v for v in args.values() if isinstance(v, int) and not isinstance(v, bool)}
+    found = [(m.group(0), m.group(0).replace(" ", "")) for m in _SIGNED.finditer(said)]
+    for match in _AFTER_WORDS.finditer(said):
+        words = match.group(1).lower().split()
+        for size in (2, 1):
+            named = data["_label"].get(label_key(" ".join(words[-size:])), []) if len(words) >= size else []
+            if any(_NUMBER_TYPES & _types_of(name) for name in named):
+                found.append((match.group(0), match.group(2)))
+                break
+    for part in rx.split(r"[;:\n(){}]|,(?!\d{3}(?!\d))|\s[-\u2013\u2014]\s", said):
+        # "…, priority 7": a part of its own that is a word or two and a number, as a label and its value
+        part_value = _PART_VALUE.fullmatch(part.strip())
+        if part_value:
+            found.append((part_value.group(0), part_value.group(1)))
+    for shown, value in found:
+        if value.lower() in ruled_out:
+            continue
+        if value == "+1" and args.get("increment_revision"):
+            continue  # "revision +1": the bump
+        if _number_value(value.lstrip("+")) in numbers or rx.search(
+            r"(?<![\w.])" + re.escape(value.lstrip("+").strip()) + r"(?![\w.])", used
+        ):
+            continue  # the number is a value the operation took (or is inside its content)
+        raise refuse(
+            f"the request gives {shown.strip()!r}, but {command} did not read it as any of its values; "
+            "say which value it is, or remove it",
+            command,
+            kind="not_understood",
+        )
+
+
+_PARTS = r"[;:\n(){}]|,(?!\d{3}(?!\d))|\s[-\u2013\u2014]\s"
+
+
+def _check_labelled_parts(command: str, text: str, data: dict[str, Any]) -> None:
+    """'mark sess_beta completed - mode parallel', 'update group_a in s_1, status completed, status failed':
+    in a write that takes no free text, a part of its own (between commas, semicolons, a dash or a colon)
+    that is a label and one value is a value: a label of no argument the operation takes is refused, never
+    dropped; one enum argument given two different values is refused, never one silently winning."""
+    specs = argument_specs(command)
+    if any(spec["type"] in ("text", "json", "sql") for spec in specs.values()):
+        return  # the parts may be the content's own words
+    seen: dict[str, str] = {}
+    for part in rx.split(_PARTS, strip_quoted(text)):
+        words = part.strip().rstrip(".!").split()
+        if words and words[0].lower() in data["_verb"]:
+            continue  # "log tokens …": the operation's verb, no label
+        for size in (2, 1):
+            if not size < len(words) <= size + 2:
+                continue
+            named = data["_label"].get(label_key(" ".join(words[:size])), [])
+            if not named:
+                continue
+            taken = [name for name in named if name in specs]
+            if not taken and len(words) > size + 1:
+                break  # "… - since two runs": words, not one value
+            if not taken:
+                raise refuse(
+                    f"the request gives {part.strip()!r}, but {command} takes no "
+                    f"{label_of(named[0]).lower()}; remove it",
+                    command,
+                    kind="unknown_label",
+                )
+            for name in taken:
+                if specs[name]["type"] not in ENUMS:
+                    continue
+                spaced = " ".join(words[size:]).lower().replace("_", " ").replace("-", " ")
+                stored = next(
+                    (v for w, v in enum_words(specs[name]["type"]) if w.replace("_", " ") == spaced), None
+                )
+                if stored is not None and seen.setdefault(name, stored) != stored:
+                    raise refuse(
+                        f"the request gives two values for {label_of(name).lower()} ({seen[name]} and "
+                        f"{stored}); give one",
+                        command,
+                        kind="list_of_values",
+                    )
+            break
 
 
 def _check_handed_over(command: str, args: dict[str, Any], text: str, data: dict[str, Any]) -> None:

@@ -88,6 +88,7 @@ def _pairs(words: list[str], data: dict[str, Any]) -> tuple[Any, ...]:
                 noun_match = (phrase, size)
                 break
         topic = None
+        reporting = False  # this word is a report noun taken as the object: ``reported_at`` once appended
         if word in data["_command_names"]:
             noun_match, topic = (word, 1), "=" + data["_command_names"][word]
             if verb is None:  # "update-task-group group_a …": the command's name is its own verb
@@ -131,14 +132,14 @@ def _pairs(words: list[str], data: dict[str, Any]) -> tuple[Any, ...]:
             and not (i + 1 < n and words[i + 1] in nouns)  # "investigation state": a state
         ):
             noun_match, topic = (word, 1), "interaction"
-            reported_at = len(found)  # "save my scan result as the security_scan output": may be renamed
+            reporting = True  # "save my scan result as the security_scan output": may be renamed
         elif GROUP_ID.match(word):
             noun_match, topic = (word, 1), "task_group"
+        elif CONFIG_KEY.match(word):
+            noun_match, topic = (word, 1), "config"  # "what does testing_config say?"
         written = verb
         if topic == "task_group" and verb == "write" and _group_field_after(words, i + 1, data):
             written = "update"  # "save group_a's status: completed": a group's field written is an update
-        elif CONFIG_KEY.match(word):
-            noun_match, topic = (word, 1), "config"  # "what does testing_config say?"
         if (
             word in verbs
             and topic != "interaction"
@@ -231,6 +232,10 @@ def _pairs(words: list[str], data: dict[str, Any]) -> tuple[Any, ...]:
             if primary:
                 object_taken = True
                 primary_at = len(found) if verb in ("write", "create") else None
+            if reporting:
+                # set only here: a report noun skipped above ("… report state") or renamed by an "as"
+                # before it ("record in s_1 as investigator") is no pair in ``found`` to rename
+                reported_at = len(found)
             found.append((written or "none", topic, i, primary, phrase))
             i += size
             continue
@@ -781,6 +786,9 @@ def recognise(head: str, label_lines: list[list[str]], data: dict[str, Any], fir
         and data["operations"][none_topic].get(lead)
     ):
         found_command = data["operations"][none_topic][lead]  # the verb came after its object
+    if found_command in (None, "update-task-group") and lead == "update" and kept:
+        # "Mark sess_beta failed - group_a's sandbox is down": the session is the verb's object
+        found_command = _session_marked(kept, body, data) or found_command
     if found_command == "update-task-group":
         found_command = _session_by_pronoun(verb_only, kept, body, data) or found_command
     if found_command is None:
@@ -1380,6 +1388,52 @@ def _session_by_pronoun(
         return None
     named = [m.group(1) for s in sentences for m in SESSION_SHAPE.finditer(s)]
     return "update-session-status" if len({n.lower() for n in named}) == 1 else None
+
+
+def _session_marked(sentences: list[str], body: str, data: dict[str, Any]) -> str | None:
+    """'Mark sess_beta failed - group_a's Stripe sandbox is down': the update verb's object is a session id
+    and its status follows it; a group named after that only as the owner or subject of a clause of its
+    own is commentary (phrasings ``session_marked``): the session's update. A group named after it any
+    other way ('Mark sess_beta failed - group_a') is refused: the session or the group, unclear."""
+    words = words_of(sentences[0])
+    at = next((i for i, w in enumerate(words) if data["_verb"].get(w) == "update"), None)
+    if at is None:
+        return None
+    j = at + 1
+    while j < len(words) and (words[j] in data["_articles"] or words[j] == "session"):
+        j += 1
+    if j >= len(words) or GROUP_ID.match(words[j]):
+        return None
+    session = words[j]
+    if not (
+        SESSION_SHAPE.fullmatch(session) and (session_like(session) or rx.fullmatch(r"(?i)s_\d+", session))
+    ):
+        return None
+    k = j + 1
+    while k < len(words) and words[k] in ("as", "to"):
+        k += 1
+    if k >= len(words) or words[k] not in {w for w, _value in enum_words("session_status")}:
+        return None
+    same = words[k + 1 :]
+    rest = same + [w for s in sentences[1:] for w in words_of(s)] + words_of(body)
+    groups = [i for i, w in enumerate(rest) if GROUP_ID.match(rx.sub(r"'s$", "", w))]
+    if not groups:
+        return None
+    marked = data["session_marked"]
+    said = " ".join(same)
+    opened = not same or any(said == o or said.startswith(o + " ") for o in marked["openers"])
+    if opened and all(
+        rest[i].endswith("'s") or (i + 1 < len(rest) and rest[i + 1] in marked["clause_verbs"])
+        for i in groups
+    ):
+        return "update-session-status"
+    group = rest[groups[0]].removesuffix("'s")
+    raise refuse(
+        f"the request marks session {session} {words[k]} and names a group after it "
+        f"({group}): say which to update, the session or the group "
+        "('mark group_a in S failed')",
+        "update-session-status",
+    )
 
 
 def _check_joined_objects(words: list[str], primaries: list[Any], data: dict[str, Any]) -> None:

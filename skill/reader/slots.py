@@ -147,6 +147,7 @@ def fill_slots(command: str, text: str, raw: dict[str, Any]) -> list[RequestNotU
     # the command's own name ("get-skill-output test_coverage for s_1") says the operation, no value
     if command in text:  # the pattern is the name itself: no other text needs it compiled
         text = rx.sub(r"(?<![\w-])" + re.escape(command) + r"(?![\w-])", command.replace("-", " "), text)
+    labelled = dict(raw) if COMMANDS[command]["kind"] == "write" else {}
     slots = Slots(command, text, raw)
     for each in RULES:
         if each.applies(slots):
@@ -154,7 +155,62 @@ def fill_slots(command: str, text: str, raw: dict[str, Any]) -> list[RequestNotU
             if value is not None:
                 raw[each.arg] = value
     values_from_json_body(command, raw)
+    for name, value in labelled.items():
+        _check_said_once(command, text, raw, name, value, slots.doubts)
     return slots.doubts
+
+
+# the arguments a write takes one value of, that a label line and the sentence may both give: the
+# vocabulary's enums, and these types
+_SAID_ONCE = ("count", "agent_type")
+
+
+def _check_said_once(
+    command: str, text: str, raw: dict[str, Any], name: str, value: Any, doubts: list[RequestNotUnderstood]
+) -> None:
+    """'set group_a in sess_beta to failed / Status: completed': a label line gives a value the sentence
+    gives otherwise; one would silently win over the other: a doubt (refused), never a choice."""
+    spec = argument_specs(command).get(name)
+    if spec is None or (
+        spec["type"] not in ENUMS and spec["type"] not in _SAID_ONCE and name != "assigned_to"
+    ):
+        return
+    without = Slots(command, text, {k: v for k, v in raw.items() if k != name})
+    for each in RULES:
+        if each.arg != name or each.always or not each.applies(without):
+            continue
+        try:
+            said = each.extract(without)
+        except RequestNotUnderstood:
+            return  # the sentence's value is unclear on its own: the label's stands, as before
+        if said is None:
+            continue
+        first, second = _said_as(spec["type"], value), _said_as(spec["type"], said)
+        if first is not None and second is not None and first != second:
+            doubts.append(
+                refuse(
+                    f"the request gives two values for {name.replace('_', ' ')} ({str(value).strip()!r} and "
+                    f"{str(said).strip()!r}); give one",
+                    command,
+                    kind="list_of_values",
+                )
+            )
+        return
+
+
+def _said_as(type_name: str, value: Any) -> str | None:
+    """A value as the vocabulary would store it, for comparison ('Done' and 'completed' are one status,
+    'Tech Lead' and 'tech_lead' one agent type); None when it is none of the values ('as follows')."""
+    said = str(value).strip().strip("\"'\u201c\u201d.").lower()
+    spaced = " ".join(said.replace("_", " ").replace("-", " ").split())
+    if type_name in ENUMS:
+        for word, stored in enum_words(type_name):
+            if spaced == word.replace("_", " ").replace("-", " "):
+                return stored.lower()
+        return None
+    if type_name == "agent_type":
+        return agent_or_none(spaced.replace(" ", "_"))
+    return said.replace(",", "").replace("_", "")
 
 
 def run_rule(name: str, command: str, text: str, raw: dict[str, Any] | None = None) -> Any:
@@ -610,6 +666,9 @@ def revision_number(s: Slots) -> str | None:
         [
             r"\brevision[ _-]?count\s*(?:to|=|:|of|is)?\s*([+-]?\d+)",
             r"\brevision[ _-]?count\b[^.\n]{0,40}?(?:\bto|=|:|\bis|\bbe)\s*([+-]?\d+)",
+            # "revision +1", "revisions: +1": the bump; "revision 2" alone may name which revision, not
+            # the count (refused by the coverage, never read as a count)
+            r"\brevisions?\s*[:=]?\s*(\+\s?1)(?![\w.])",
         ]
     )
 
@@ -1371,6 +1430,14 @@ _SQL_LIMIT_TAIL = Lazy(
     r"\s*[.!]?\s*$",
     needs=("limit",),
 )
+# "… WHERE status = 'x' (limit 25 rows)", "(max 5 rows)", "[25 rows]": a row limit in brackets after the
+# statement is the request's, never SQL (a bracket of SQL holds no limit word and no "rows")
+_SQL_BRACKET_TAIL = Lazy(
+    r"(?i)\s*[(\[]\s*(?:(?:row\s+)?(?:limit(?:ed)?|max(?:imum)?|at\s+most|up\s+to|top|first)\s*"
+    r"(?:to\s+|of\s+|[=:]\s*)?(\d+)(?:\s+rows?)?|(\d+)\s+rows?(?:\s+(?:max|maximum|at\s+most))?)\s*[)\]]"
+    r"\s*[.!]?\s*$",
+    needs=("(", "["),
+)
 # a sentence of words after the statement: from a capital (or a line's start) to the end, no quote in it
 _SQL_SENTENCE = Lazy(r"(?:\n\s*|\s+)([A-Z][^'\"\n;=()\d]*?([.!])?)\s*\Z")
 _SQL_WORDS = frozenset(
@@ -1382,7 +1449,19 @@ _SQL_WORDS = frozenset(
 def sql_tail(statement: str, data: dict[str, Any]) -> re.Match[str] | None:
     """What follows a statement written without quotes that is the request's, not SQL: '… with limit 25'
     (the row limit, read by limit_count), or a last sentence asking for it in words."""
-    return sql_prose_tail(statement, data) or _SQL_LIMIT_TAIL.search(statement)
+    return (
+        sql_prose_tail(statement, data)
+        or _SQL_LIMIT_TAIL.search(statement)
+        or _SQL_BRACKET_TAIL.search(statement)
+    )
+
+
+def sql_row_limit(statement: str) -> tuple[str, str] | None:
+    """'SELECT … (limit 25 rows)' -> ('SELECT …', '25'): a row limit written after the statement."""
+    match = _SQL_LIMIT_TAIL.search(statement) or _SQL_BRACKET_TAIL.search(statement)
+    if match is None:
+        return None
+    return statement[: match.start()].rstrip(), next(g for g in match.groups() if g is not None)
 
 
 def sql_prose_tail(statement: str, data: dict[str, Any]) -> re.Match[str] | None:
