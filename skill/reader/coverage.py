@@ -101,27 +101,50 @@ def check_body_starts_no_operation(
 ) -> None:
     """'…: all 31 invoice tests green. Also mark group_b as completed.': a second operation in the content;
     where the operation takes no text, in what follows its sentence ('Mark group_b failed in s_1 — also
-    mark group_c completed': ``reason``, the text after the head's colon or dash; ``sentence``, before it)."""
+    mark group_c completed': ``reason``, the text after the head's colon or dash; ``sentence``, before it).
+    A short text value (a task group's name) is no prose: a sentence after its first that asks for an
+    operation ('Name: CDN purge. Log 300 tokens for qa') is one too, with or without 'also'."""
     data = tables()
-    body_arg = data["body_args"].get(command)
-    in_reason = body_arg not in argument_specs(command)
-    body = reason if in_reason else raw.get(body_arg)
-    if not isinstance(body, str) or COMMANDS[command]["kind"] != "write":
+    if COMMANDS[command]["kind"] != "write":
         return
-    body = _after_json(body)  # '{"stories": 7} and mark group_b in_progress': what follows the JSON
+    specs = argument_specs(command)
+    body_arg = data["body_args"].get(command)
+    in_reason = body_arg not in specs
+    body = reason if in_reason else raw.get(body_arg)
+    if isinstance(body, str):
+        _check_text_asks_nothing(command, _after_json(body), in_reason, False, sentence, data)
+    for name, spec in specs.items():
+        # 'Name: CDN purge. Also log 300 tokens for qa', 'Name: CDN purge' then 'Also mark group_b …'
+        if name != body_arg and spec["type"] == "text" and isinstance(raw.get(name), str):
+            _check_text_asks_nothing(command, raw[name], False, True, sentence, data)
+
+
+def _check_text_asks_nothing(
+    command: str, body: str, in_reason: bool, short: bool, sentence: str, data: dict[str, Any]
+) -> None:
+    """check_body_starts_no_operation on one text: ``in_reason``, the text after the sentence of an
+    operation that takes none; ``short``, a name (a later sentence needs no 'also' to be a request)."""
     verbs, not_verbs = data["_verb"], set(data["conjunctions"].get("not_verbs", ()))
     # "bump" after "and" is one update's ("mark it completed and bump the revision"); in another operation's
     # content ("…: group_a passes. Also bump group_a's revision count.") it is a second operation
     if "increment_revision" not in argument_specs(command):
         not_verbs -= set(data["slots"]["revision_bump"])
     # clauses too: "…: cache stampede under cold start - and mark the session failed", "…; then set …"
-    for clause in _CLAUSE_BREAK.split(body):
+    for index, clause in enumerate(_CLAUSE_BREAK.split(body)):
         words = words_of(clause)
         connectors = ("also", "then", "and", "plus", "please", "additionally")
         lead = 0
         while lead < len(words) - 1 and words[lead] in connectors:
             lead += 1  # "and then please mark …"
-        if not lead and in_reason and _another_instruction(command, words, sentence, data):
+        if not lead and (
+            (in_reason and _another_instruction(command, words, sentence, data))
+            # "Name: CDN purge. Log 300 tokens for qa": a name's later sentence, verb and object of a request
+            or (
+                short
+                and index
+                and (_another_instruction(command, words, sentence, data) or _asks(words, 0, data))
+            )
+        ):
             # "Mark group_b failed in s_1 — mark group_c completed": the text after the sentence of an
             # operation that takes no text opens with a verb of its own, for another object
             raise refuse(
@@ -144,9 +167,10 @@ def check_body_starts_no_operation(
                 and (verb not in not_verbs or addressed)
                 and verb not in data["_dual"]
                 and objects
-            ):
-                # "Also mark group_b as completed"; not "- Please remove the leftover decorator" (a note to
-                # a developer: no object of this skill)
+            ) or (verb in data["_dual"] and _asks(words, lead, data)):
+                # "Also mark group_b as completed", "Also log 300 tokens for qa"; not "- Please remove the
+                # leftover decorator" (a note to a developer: no object of this skill), nor "Also log
+                # entries rotate now" (a noun)
                 raise refuse(
                     f"the request holds a second operation ('{' '.join(words[: lead + 2])} …') "
                     f"after its {command}; "
@@ -154,6 +178,44 @@ def check_body_starts_no_operation(
                     command,
                     kind="two_operations",
                 )
+
+
+_AMOUNT_WORD = Lazy(r"^\d[\d_.]*[km]?$")
+
+
+def _asks(words: list[str], at: int, data: dict[str, Any]) -> bool:
+    """The clause's word ``at`` is a verb said to the skill: right after it (past 'me', articles and an
+    amount) a group id, an operation's name, or an object the verb's class has an operation for ('log
+    300 tokens', 'save the PM state', 'show me the task groups'); not a noun itself ('log entries'), nor
+    an object said to be something ('note the decision was reverted')."""
+    kind = data["_verb"].get(words[at]) if at < len(words) else None
+    if kind is None or " ".join(words[at : at + 2]) in data["_noun"]:
+        return False
+    said = [rx.sub(r"['\u2019]s$", "", w) for w in words[at + 1 :]]
+    i = 0
+    while i < len(said) and (
+        said[i] in ("me", "us") or said[i] in data["articles"] or _AMOUNT_WORD.match(said[i])
+    ):
+        i += 1
+    if i == len(said):
+        return False
+    if GROUP_ID.match(said[i]) or said[i] in OPERATIONS:
+        return True
+    size = next(
+        (n for n in range(data["_noun_words"], 0, -1) if " ".join(said[i : i + n]) in data["_noun"]), 0
+    )
+    topic = data["_noun"].get(" ".join(said[i : i + size])) if size else None
+    if topic is None or data["operations"].get(topic, {}).get(kind) is None:
+        return False
+    return said[i + size : i + size + 1] not in (
+        ["is"],
+        ["was"],
+        ["are"],
+        ["were"],
+        ["has"],
+        ["had"],
+        ["have"],
+    )
 
 
 def _another_instruction(command: str, words: list[str], sentence: str, data: dict[str, Any]) -> bool:
