@@ -113,9 +113,11 @@ def check_body_starts_no_operation(
     body = reason if in_reason else raw.get(body_arg)
     if isinstance(body, str):
         _check_text_asks_nothing(command, _after_json(body), in_reason, False, sentence, data)
-    for name, spec in specs.items():
-        # 'Name: CDN purge. Also log 300 tokens for qa', 'Name: CDN purge' then 'Also mark group_b …'
-        if name != body_arg and spec["type"] == "text" and isinstance(raw.get(name), str):
+    for name in specs:
+        # 'Name: CDN purge. Also log 300 tokens for qa', 'Name: CDN purge' then 'Also mark group_b …'; the
+        # lines after a one-line value ('Iteration: 2' then 'Also mark group_b completed.'), which no
+        # argument takes
+        if name != body_arg and isinstance(raw.get(name), str):
             _check_text_asks_nothing(command, raw[name], False, True, sentence, data)
 
 
@@ -123,7 +125,8 @@ def _check_text_asks_nothing(
     command: str, body: str, in_reason: bool, short: bool, sentence: str, data: dict[str, Any]
 ) -> None:
     """check_body_starts_no_operation on one text: ``in_reason``, the text after the sentence of an
-    operation that takes none; ``short``, a name (a later sentence needs no 'also' to be a request)."""
+    operation that takes none; ``short``, a name or a one-line value (a later sentence or line needs no
+    'also' to be a request)."""
     verbs, not_verbs = data["_verb"], set(data["conjunctions"].get("not_verbs", ()))
     # "bump" after "and" is one update's ("mark it completed and bump the revision"); in another operation's
     # content ("…: group_a passes. Also bump group_a's revision count.") it is a second operation
@@ -167,7 +170,7 @@ def _check_text_asks_nothing(
                 and (verb not in not_verbs or addressed)
                 and verb not in data["_dual"]
                 and objects
-            ) or (verb in data["_dual"] and _asks(words, lead, data)):
+            ) or ((verb in data["_dual"] or short) and _asks(words, lead, data, short)):
                 # "Also mark group_b as completed", "Also log 300 tokens for qa"; not "- Please remove the
                 # leftover decorator" (a note to a developer: no object of this skill), nor "Also log
                 # entries rotate now" (a noun)
@@ -183,15 +186,18 @@ def _check_text_asks_nothing(
 _AMOUNT_WORD = Lazy(r"^\d[\d_.]*[km]?$")
 
 
-def _asks(words: list[str], at: int, data: dict[str, Any]) -> bool:
+def _asks(words: list[str], at: int, data: dict[str, Any], pronoun: bool = False) -> bool:
     """The clause's word ``at`` is a verb said to the skill: right after it (past 'me', articles and an
     amount) a group id, an operation's name, or an object the verb's class has an operation for ('log
-    300 tokens', 'save the PM state', 'show me the task groups'); not a noun itself ('log entries'), nor
-    an object said to be something ('note the decision was reverted')."""
+    300 tokens', 'save the PM state', 'show me the task groups'); with ``pronoun``, 'it' or 'them' ('then
+    mark it in_progress', after a name). Not a noun itself ('log entries'), nor an object said to be
+    something ('note the decision was reverted') or handed to an agent ('report the results to the PM')."""
     kind = data["_verb"].get(words[at]) if at < len(words) else None
     if kind is None or " ".join(words[at : at + 2]) in data["_noun"]:
         return False
     said = [rx.sub(r"['\u2019]s$", "", w) for w in words[at + 1 :]]
+    if pronoun and said[:1] in (["it"], ["them"]):
+        return True
     i = 0
     while i < len(said) and (
         said[i] in ("me", "us") or said[i] in data["articles"] or _AMOUNT_WORD.match(said[i])
@@ -207,14 +213,19 @@ def _asks(words: list[str], at: int, data: dict[str, Any]) -> bool:
     topic = data["_noun"].get(" ".join(said[i : i + size])) if size else None
     if topic is None or data["operations"].get(topic, {}).get(kind) is None:
         return False
-    return said[i + size : i + size + 1] not in (
-        ["is"],
-        ["was"],
-        ["are"],
-        ["were"],
-        ["has"],
-        ["had"],
-        ["have"],
+    after = said[i + size : i + size + 1]
+    if after == ["to"] and any(_an_agent(w, data) for w in said[i + size + 1 : i + size + 3]):
+        return False  # "report the results to the PM": said to an agent, not to this skill
+    return after not in (["is"], ["was"], ["are"], ["were"], ["has"], ["had"], ["have"])
+
+
+def _an_agent(word: str, data: dict[str, Any]) -> bool:
+    """'pm', 'developer', 'tester', 'developer_2', 'reviewer': a word naming an agent."""
+    return (
+        word in AGENT_TYPES["documented"]
+        or word in AGENT_TYPES["aliases"]
+        or word in data["report_nouns"]["roles"]
+        or agent_prefix(word) is not None
     )
 
 
