@@ -90,9 +90,11 @@ def check_read_carries_no_write(
         )
 
 
+# where a clause starts: a sentence, a line, a dash, "+" or "&" ("CDN purge + log 300 tokens for qa"),
+# a semicolon, ", and", "(and"
 _CLAUSE_BREAK = Lazy(
-    r"(?<=[.!?])\s+|\n+|\s+[-\u2013\u2014]+\s+|;\s*|,\s*(?=(?:and|then|also|plus)\b)",
-    needs=(".", "!", "?", "\n", "-", "\u2013", "\u2014", ";", ","),
+    r"(?<=[.!?])\s+|\n+|\s+[-\u2013\u2014+&]+\s+|;\s*|[,(]\s*(?=(?:and|then|also|plus)\b)",
+    needs=(".", "!", "?", "\n", "-", "\u2013", "\u2014", "+", "&", ";", ",", "("),
 )
 
 
@@ -135,17 +137,18 @@ def _check_text_asks_nothing(
     # clauses too: "…: cache stampede under cold start - and mark the session failed", "…; then set …"
     for index, clause in enumerate(_CLAUSE_BREAK.split(body)):
         words = words_of(clause)
-        connectors = ("also", "then", "and", "plus", "please", "additionally")
-        lead = 0
-        while lead < len(words) - 1 and words[lead] in connectors:
-            lead += 1  # "and then please mark …"
-        if not lead and (
+        lead = _opener_end(words, data)  # "and then please mark …", "Could you also log …", "Oh, and save …"
+        # "…; log 300 tokens for qa too": the sentence says it is asked as well
+        asked = lead > 0 or any(
+            words[-len(end) :] == end for end in data["_request_openers"][1] if len(words) > len(end)
+        )
+        if not asked and (
             (in_reason and _another_instruction(command, words, sentence, data))
             # "Name: CDN purge. Log 300 tokens for qa": a name's later sentence, verb and object of a request
             or (
                 short
                 and index
-                and (_another_instruction(command, words, sentence, data) or _asks(words, 0, data))
+                and (_another_instruction(command, words, sentence, data) or _asks(words, 0, data, True))
             )
         ):
             # "Mark group_b failed in s_1 — mark group_c completed": the text after the sentence of an
@@ -156,7 +159,7 @@ def _check_text_asks_nothing(
                 command,
                 kind="two_operations",
             )
-        if lead:
+        if asked:
             verb = words[lead]
             objects = [
                 w
@@ -181,6 +184,19 @@ def _check_text_asks_nothing(
                     command,
                     kind="two_operations",
                 )
+
+
+def _opener_end(words: list[str], data: dict[str, Any]) -> int:
+    """Where the words after a sentence's request openers start ('also', 'could you', 'after that' …:
+    phrasings' ``request_openers``), 0 when none opens it; the last word is never an opener."""
+    openers = data["_request_openers"][0]
+    lead = 0
+    while lead < len(words) - 1:
+        size = next((len(o) for o in openers if tuple(words[lead : lead + len(o)]) == o), 0)
+        if not size or lead + size >= len(words):
+            break
+        lead += size
+    return lead
 
 
 _AMOUNT_WORD = Lazy(r"^\d[\d_.]*[km]?$")
