@@ -139,9 +139,8 @@ def _check_text_asks_nothing(
         words = words_of(clause)
         lead = _opener_end(words, data)  # "and then please mark …", "Could you also log …", "Oh, and save …"
         # "…; log 300 tokens for qa too": the sentence says it is asked as well
-        asked = lead > 0 or any(
-            words[-len(end) :] == end for end in data["_request_openers"][1] if len(words) > len(end)
-        )
+        ended = any(words[-len(end) :] == end for end in data["_request_openers"][1] if len(words) > len(end))
+        asked = lead > 0 or ended
         if not asked and (
             (in_reason and _another_instruction(command, words, sentence, data))
             # "Name: CDN purge. Log 300 tokens for qa": a name's later sentence, verb and object of a request
@@ -168,12 +167,18 @@ def _check_text_asks_nothing(
             ]
             # "Also give me the task groups": a verb said to the skill ("give me", "show us") asks for a read
             addressed = words[lead + 1 : lead + 2] in (["me"], ["us"])
-            if (
-                verb in verbs
-                and (verb not in not_verbs or addressed)
-                and verb not in data["_dual"]
-                and objects
-            ) or ((verb in data["_dual"] or short) and _asks(words, lead, data, short)):
+            if not lead:
+                # "…; log 300 tokens for qa too" asks, a verb then its object; "…; saving state now happens
+                # on every phase change too" tells
+                ask = not verb.endswith("ing") and _asks(words, 0, data, short)
+            else:
+                ask = (
+                    verb in verbs
+                    and (verb not in not_verbs or addressed)
+                    and verb not in data["_dual"]
+                    and objects
+                ) or ((verb in data["_dual"] or short) and _asks(words, lead, data, short))
+            if ask:
                 # "Also mark group_b as completed", "Also log 300 tokens for qa"; not "- Please remove the
                 # leftover decorator" (a note to a developer: no object of this skill), nor "Also log
                 # entries rotate now" (a noun)
