@@ -141,15 +141,7 @@ def _check_text_asks_nothing(
         # "…; log 300 tokens for qa too": the sentence says it is asked as well
         ended = any(words[-len(end) :] == end for end in data["_request_openers"][1] if len(words) > len(end))
         asked = lead > 0 or ended
-        if not asked and (
-            (in_reason and _another_instruction(command, words, sentence, data))
-            # "Name: CDN purge. Log 300 tokens for qa": a name's later sentence, verb and object of a request
-            or (
-                short
-                and index
-                and (_another_instruction(command, words, sentence, data) or _asks(words, 0, data, True))
-            )
-        ):
+        if not asked and _unled_request(command, words, index, in_reason, short, sentence, data):
             # "Mark group_b failed in s_1 — mark group_c completed": the text after the sentence of an
             # operation that takes no text opens with a verb of its own, for another object
             raise refuse(
@@ -191,6 +183,28 @@ def _check_text_asks_nothing(
                 )
 
 
+def _unled_request(
+    command: str,
+    words: list[str],
+    index: int,
+    in_reason: bool,
+    short: bool,
+    sentence: str,
+    data: dict[str, Any],
+) -> bool:
+    """A clause that asks for another operation with no opener: after the sentence of an operation that
+    takes no text ('Mark group_b failed in s_1: flaky tests. Log 300 tokens for qa.'), or as a later
+    sentence of a name or one-line value ('Name: CDN purge. Log 300 tokens for qa')."""
+    if in_reason and (
+        _another_instruction(command, words, sentence, data)
+        or (words[:1] and words[0] in data["_dual"] and _asks(words, 0, data, besides=command))
+    ):
+        return True
+    return bool(short and index) and (
+        _another_instruction(command, words, sentence, data) or _asks(words, 0, data, True)
+    )
+
+
 def _opener_end(words: list[str], data: dict[str, Any]) -> int:
     """Where the words after a sentence's request openers start ('also', 'could you', 'after that' …:
     phrasings' ``request_openers``), 0 when none opens it; the last word is never an opener."""
@@ -207,12 +221,13 @@ def _opener_end(words: list[str], data: dict[str, Any]) -> int:
 _AMOUNT_WORD = Lazy(r"^\d[\d_.]*[km]?$")
 
 
-def _asks(words: list[str], at: int, data: dict[str, Any], pronoun: bool = False) -> bool:
+def _asks(words: list[str], at: int, data: dict[str, Any], pronoun: bool = False, besides: str = "") -> bool:
     """The clause's word ``at`` is a verb said to the skill: right after it (past 'me', articles and an
     amount) a group id, an operation's name, or an object the verb's class has an operation for ('log
     300 tokens', 'save the PM state', 'show me the task groups'); with ``pronoun``, 'it' or 'them' ('then
-    mark it in_progress', after a name). Not a noun itself ('log entries'), nor an object said to be
-    something ('note the decision was reverted') or handed to an agent ('report the results to the PM')."""
+    mark it in_progress', after a name). Not the operation ``besides``, nor a noun itself ('log entries'),
+    nor an object said to be something ('note the decision was reverted') or handed to an agent ('report
+    the results to the PM')."""
     kind = data["_verb"].get(words[at]) if at < len(words) else None
     if kind is None or " ".join(words[at : at + 2]) in data["_noun"]:
         return False
@@ -232,8 +247,8 @@ def _asks(words: list[str], at: int, data: dict[str, Any], pronoun: bool = False
         (n for n in range(data["_noun_words"], 0, -1) if " ".join(said[i : i + n]) in data["_noun"]), 0
     )
     topic = data["_noun"].get(" ".join(said[i : i + size])) if size else None
-    if topic is None or data["operations"].get(topic, {}).get(kind) is None:
-        return False
+    if data["operations"].get(topic, {}).get(kind) in (None, besides):
+        return False  # no operation, or the one asked already ('besides')
     after = said[i + size : i + size + 1]
     if after == ["to"] and any(_an_agent(w, data) for w in said[i + size + 1 : i + size + 3]):
         return False  # "report the results to the PM": said to an agent, not to this skill
