@@ -168,7 +168,7 @@ def _check_text_asks_nothing(
                     verb in verbs
                     and (verb not in not_verbs or addressed)
                     and verb not in data["_dual"]
-                    and objects
+                    and bool(objects)
                 ) or ((verb in data["_dual"] or short) and _asks(words, lead, data, short))
             if ask:
                 # "Also mark group_b as completed", "Also log 300 tokens for qa"; not "- Please remove the
@@ -197,7 +197,7 @@ def _unled_request(
     sentence of a name or one-line value ('Name: CDN purge. Log 300 tokens for qa')."""
     if in_reason and (
         _another_instruction(command, words, sentence, data)
-        or (words[:1] and words[0] in data["_dual"] and _asks(words, 0, data, besides=command))
+        or (bool(words) and words[0] in data["_dual"] and _asks(words, 0, data, besides=command))
     ):
         return True
     return bool(short and index) and (
