@@ -90,9 +90,11 @@ def check_read_carries_no_write(
         )
 
 
+# where a clause starts: a sentence, a line, a dash, "+" or "&" ("CDN purge + log 300 tokens for qa"),
+# a semicolon, ", and", "(and"
 _CLAUSE_BREAK = Lazy(
-    r"(?<=[.!?])\s+|\n+|\s+[-\u2013\u2014]+\s+|;\s*|,\s*(?=(?:and|then|also|plus)\b)",
-    needs=(".", "!", "?", "\n", "-", "\u2013", "\u2014", ";", ","),
+    r"(?<=[.!?])\s+|\n+|\s+[-\u2013\u2014+&]+\s+|;\s*|[,(]\s*(?=(?:and|then|also|plus)\b)",
+    needs=(".", "!", "?", "\n", "-", "\u2013", "\u2014", "+", "&", ";", ",", "("),
 )
 
 
@@ -101,27 +103,45 @@ def check_body_starts_no_operation(
 ) -> None:
     """'…: all 31 invoice tests green. Also mark group_b as completed.': a second operation in the content;
     where the operation takes no text, in what follows its sentence ('Mark group_b failed in s_1 — also
-    mark group_c completed': ``reason``, the text after the head's colon or dash; ``sentence``, before it)."""
+    mark group_c completed': ``reason``, the text after the head's colon or dash; ``sentence``, before it).
+    A short text value (a task group's name) is no prose: a sentence after its first that asks for an
+    operation ('Name: CDN purge. Log 300 tokens for qa') is one too, with or without 'also'."""
     data = tables()
-    body_arg = data["body_args"].get(command)
-    in_reason = body_arg not in argument_specs(command)
-    body = reason if in_reason else raw.get(body_arg)
-    if not isinstance(body, str) or COMMANDS[command]["kind"] != "write":
+    if COMMANDS[command]["kind"] != "write":
         return
-    body = _after_json(body)  # '{"stories": 7} and mark group_b in_progress': what follows the JSON
+    specs = argument_specs(command)
+    body_arg = data["body_args"].get(command)
+    in_reason = body_arg not in specs
+    body = reason if in_reason else raw.get(body_arg)
+    if isinstance(body, str):
+        _check_text_asks_nothing(command, _after_json(body), in_reason, False, sentence, data)
+    for name in specs:
+        # 'Name: CDN purge. Also log 300 tokens for qa', 'Name: CDN purge' then 'Also mark group_b …'; the
+        # lines after a one-line value ('Iteration: 2' then 'Also mark group_b completed.'), which no
+        # argument takes
+        if name != body_arg and isinstance(raw.get(name), str):
+            _check_text_asks_nothing(command, raw[name], False, True, sentence, data)
+
+
+def _check_text_asks_nothing(
+    command: str, body: str, in_reason: bool, short: bool, sentence: str, data: dict[str, Any]
+) -> None:
+    """check_body_starts_no_operation on one text: ``in_reason``, the text after the sentence of an
+    operation that takes none; ``short``, a name or a one-line value (a later sentence or line needs no
+    'also' to be a request)."""
     verbs, not_verbs = data["_verb"], set(data["conjunctions"].get("not_verbs", ()))
     # "bump" after "and" is one update's ("mark it completed and bump the revision"); in another operation's
     # content ("…: group_a passes. Also bump group_a's revision count.") it is a second operation
     if "increment_revision" not in argument_specs(command):
         not_verbs -= set(data["slots"]["revision_bump"])
     # clauses too: "…: cache stampede under cold start - and mark the session failed", "…; then set …"
-    for clause in _CLAUSE_BREAK.split(body):
+    for index, clause in enumerate(_CLAUSE_BREAK.split(body)):
         words = words_of(clause)
-        connectors = ("also", "then", "and", "plus", "please", "additionally")
-        lead = 0
-        while lead < len(words) - 1 and words[lead] in connectors:
-            lead += 1  # "and then please mark …"
-        if not lead and in_reason and _another_instruction(command, words, sentence, data):
+        lead = _opener_end(words, data)  # "and then please mark …", "Could you also log …", "Oh, and save …"
+        # "…; log 300 tokens for qa too": the sentence says it is asked as well
+        ended = any(words[-len(end) :] == end for end in data["_request_openers"][1] if len(words) > len(end))
+        asked = lead > 0 or ended
+        if not asked and _unled_request(command, words, index, in_reason, short, sentence, data):
             # "Mark group_b failed in s_1 — mark group_c completed": the text after the sentence of an
             # operation that takes no text opens with a verb of its own, for another object
             raise refuse(
@@ -130,7 +150,7 @@ def check_body_starts_no_operation(
                 command,
                 kind="two_operations",
             )
-        if lead:
+        if asked:
             verb = words[lead]
             objects = [
                 w
@@ -139,14 +159,21 @@ def check_body_starts_no_operation(
             ]
             # "Also give me the task groups": a verb said to the skill ("give me", "show us") asks for a read
             addressed = words[lead + 1 : lead + 2] in (["me"], ["us"])
-            if (
-                verb in verbs
-                and (verb not in not_verbs or addressed)
-                and verb not in data["_dual"]
-                and objects
-            ):
-                # "Also mark group_b as completed"; not "- Please remove the leftover decorator" (a note to
-                # a developer: no object of this skill)
+            if not lead:
+                # "…; log 300 tokens for qa too" asks, a verb then its object; "…; saving state now happens
+                # on every phase change too" tells
+                ask = not verb.endswith("ing") and _asks(words, 0, data, short)
+            else:
+                ask = (
+                    verb in verbs
+                    and (verb not in not_verbs or addressed)
+                    and verb not in data["_dual"]
+                    and bool(objects)
+                ) or ((verb in data["_dual"] or short) and _asks(words, lead, data, short))
+            if ask:
+                # "Also mark group_b as completed", "Also log 300 tokens for qa"; not "- Please remove the
+                # leftover decorator" (a note to a developer: no object of this skill), nor "Also log
+                # entries rotate now" (a noun)
                 raise refuse(
                     f"the request holds a second operation ('{' '.join(words[: lead + 2])} …') "
                     f"after its {command}; "
@@ -154,6 +181,88 @@ def check_body_starts_no_operation(
                     command,
                     kind="two_operations",
                 )
+
+
+def _unled_request(
+    command: str,
+    words: list[str],
+    index: int,
+    in_reason: bool,
+    short: bool,
+    sentence: str,
+    data: dict[str, Any],
+) -> bool:
+    """A clause that asks for another operation with no opener: after the sentence of an operation that
+    takes no text ('Mark group_b failed in s_1: flaky tests. Log 300 tokens for qa.'), or as a later
+    sentence of a name or one-line value ('Name: CDN purge. Log 300 tokens for qa')."""
+    if in_reason and (
+        _another_instruction(command, words, sentence, data)
+        or (bool(words) and words[0] in data["_dual"] and _asks(words, 0, data, besides=command))
+    ):
+        return True
+    return bool(short and index) and (
+        _another_instruction(command, words, sentence, data) or _asks(words, 0, data, True)
+    )
+
+
+def _opener_end(words: list[str], data: dict[str, Any]) -> int:
+    """Where the words after a sentence's request openers start ('also', 'could you', 'after that' …:
+    phrasings' ``request_openers``), 0 when none opens it; the last word is never an opener."""
+    openers = data["_request_openers"][0]
+    lead = 0
+    while lead < len(words) - 1:
+        size = next((len(o) for o in openers if tuple(words[lead : lead + len(o)]) == o), 0)
+        if not size or lead + size >= len(words):
+            break
+        lead += size
+    return lead
+
+
+_AMOUNT_WORD = Lazy(r"^\d[\d_.]*[km]?$")
+
+
+def _asks(words: list[str], at: int, data: dict[str, Any], pronoun: bool = False, besides: str = "") -> bool:
+    """The clause's word ``at`` is a verb said to the skill: right after it (past 'me', articles and an
+    amount) a group id, an operation's name, or an object the verb's class has an operation for ('log
+    300 tokens', 'save the PM state', 'show me the task groups'); with ``pronoun``, 'it' or 'them' ('then
+    mark it in_progress', after a name). Not the operation ``besides``, nor a noun itself ('log entries'),
+    nor an object said to be something ('note the decision was reverted') or handed to an agent ('report
+    the results to the PM')."""
+    kind = data["_verb"].get(words[at]) if at < len(words) else None
+    if kind is None or " ".join(words[at : at + 2]) in data["_noun"]:
+        return False
+    said = [rx.sub(r"['\u2019]s$", "", w) for w in words[at + 1 :]]
+    if pronoun and said[:1] in (["it"], ["them"]):
+        return True
+    i = 0
+    while i < len(said) and (
+        said[i] in ("me", "us") or said[i] in data["articles"] or _AMOUNT_WORD.match(said[i])
+    ):
+        i += 1
+    if i == len(said):
+        return False
+    if GROUP_ID.match(said[i]) or said[i] in OPERATIONS:
+        return True
+    size = next(
+        (n for n in range(data["_noun_words"], 0, -1) if " ".join(said[i : i + n]) in data["_noun"]), 0
+    )
+    topic = data["_noun"].get(" ".join(said[i : i + size])) if size else None
+    if data["operations"].get(topic, {}).get(kind) in (None, besides):
+        return False  # no operation, or the one asked already ('besides')
+    after = said[i + size : i + size + 1]
+    if after == ["to"] and any(_an_agent(w, data) for w in said[i + size + 1 : i + size + 3]):
+        return False  # "report the results to the PM": said to an agent, not to this skill
+    return after not in (["is"], ["was"], ["are"], ["were"], ["has"], ["had"], ["have"])
+
+
+def _an_agent(word: str, data: dict[str, Any]) -> bool:
+    """'pm', 'developer', 'tester', 'developer_2', 'reviewer': a word naming an agent."""
+    return (
+        word in AGENT_TYPES["documented"]
+        or word in AGENT_TYPES["aliases"]
+        or word in data["report_nouns"]["roles"]
+        or agent_prefix(word) is not None
+    )
 
 
 def _another_instruction(command: str, words: list[str], sentence: str, data: dict[str, Any]) -> bool:

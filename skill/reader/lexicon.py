@@ -180,6 +180,9 @@ def tables() -> dict[str, Any]:
             candidates.sort(key=lambda pair: -len(pair[0]))
         data["_unsupported"] = unsupported
         data["_conjunctions"] = [tuple(c.split()) for c in data["conjunctions"]["words"]]
+        # "Could you also …", "after that …" (longest first), and the endings "too", "as well"
+        openers = sorted((tuple(w.split()) for w in data["request_openers"]["words"]), key=len, reverse=True)
+        data["_request_openers"] = (openers, [w.split() for w in data["request_openers"]["endings"]])
         data["_verb"] = verbs
         data["_write_markers"] = set(data["write_markers"]["words"])
         data["_dual"] = set(data["verbs"]["dual"])
