@@ -30,6 +30,7 @@ from ..vocabulary import OPERATIONS
 from .convert import convert_values
 from .coverage import (
     check_body_starts_no_operation,
+    check_context_values,
     check_json_has_a_place,
     check_lists,
     check_result,
@@ -114,6 +115,7 @@ def _parse(text: str) -> tuple[str, dict[str, Any]]:
     check_result(
         command, args, intent, labelled, text, "\n".join(lines)
     )  # 5: required, direction, coverage, provenance
+    check_context_values(command, args, lines, labelled.inline_text)  # 5: "[ci] run 42 red -> log my tokens"
     return command, args
 
 

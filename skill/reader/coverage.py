@@ -905,3 +905,104 @@ def _check_name_lists(command: str, text: str, raw: dict[str, Any], names: tuple
                 command,
                 kind="list_of_values",
             )
+
+
+# where a sentence ends inside a line: the context before a request ends there ("(3 PRs). ok. bazinga-db, …")
+_SENTENCE_END = Lazy(r"[.!?][\"')\]]*\s+")
+# words of a request that stand for what its context says: "log it", "create it please", "run that query"
+_POINTERS = {"it", "its", "them", "this", "these", "those", "above"}
+# "log that." / "log that for s_1": "that" points back; "log that the developer finished …" opens a clause
+_AFTER_POINTER = {"please", "pls", "for", "in", "on", "to", "as", "into", "under", "with", "now", "too", "thanks"}
+
+
+def check_context_values(command: str, args: dict[str, Any], lines: list[str], inline_text: str) -> None:
+    """Context around a request gives none of its values by chance, and names no second session.
+
+    A session id named anywhere outside quotes, other than the one used, an agent id or one ruled out, is a
+    second session: refused, never dropped ("dashboard snapshot for s_1" then a line naming sess_beta).
+
+    The request starts at the sentence of its head (an imperative with an object, "please", "bazinga-db");
+    the lines and sentences before it are context (a CI paste, a chat line, the writer's story). A value
+    said only there fills the operation when it is what it is by its shape -- an id of its kind, a word of
+    an enumeration, an agent type, JSON, a statement, a quoted text, a number said with its word ("8,300
+    tokens", "(iteration 4)") -- or when the request points back at the context ("log it", "create it
+    please"). A bare number ("[ci] run 42 red -> log my tokens …"), a plain word where an id goes ("group
+    retrying"), a name or text not quoted ("(3 PRs)") is refused: the context only happens to say it."""
+    from .locate import head_in  # the head of a line, as the locate stage finds it
+
+    data = tables()
+    plain = strip_quoted(inline_text)
+    if "session_id" in argument_specs(command):
+        used = str(args.get("session_id", "")).lower()
+        others = {str(value).lower() for value in args.values()} | negated_ids(plain)
+        for match in SESSION_SHAPE.finditer(plain):
+            named = match.group(1).lower()
+            if named not in others and not rx.fullmatch(r"bazinga[-_]db", named) and not agent_prefix(named):
+                raise refuse(
+                    f"the request names two sessions ({used or 'none used'!s} and {named}); "
+                    "ask about one session per request",
+                    command,
+                    kind="missing",
+                )
+    for index, line in enumerate(lines):
+        found = head_in(line, data)
+        if found is None:
+            continue
+        cut = 0
+        for end in _SENTENCE_END.finditer(line[: found[0]]):
+            cut = end.end()
+        context = _digits("\n".join([*lines[:index], line[:cut]]))
+        request = _digits("\n".join([line[cut:], *lines[index + 1 :]]))
+        break
+    else:
+        return
+    if not context.strip() or _points_to_context(request):
+        return
+    specs = {spec["name"]: spec for spec in COMMANDS[command]["args"]}
+    for name, value in args.items():
+        said = str(value)
+        if name not in specs or isinstance(value, bool) or not said.strip() or "\n" in said:
+            continue
+        pattern = r"(?i)(?<![\w.-])" + re.escape(said) + r"(?![\w-])"
+        if rx.search(pattern, request) or not rx.search(pattern, context):
+            continue
+        if not _by_chance(name, specs[name]["type"], said, context, pattern):
+            continue
+        raise refuse(
+            f"{said!r} stands in the context before the request, not in the request itself; say the "
+            f"{label_of(name).lower()} in the request ({label_of(name)}: …)",
+            command,
+            kind="missing",
+        )
+
+
+def _points_to_context(request: str) -> bool:
+    words = words_of(strip_quoted(request))
+    if _POINTERS & set(words):
+        return True
+    return any(
+        word == "that" and (index + 1 == len(words) or words[index + 1] in _AFTER_POINTER)
+        for index, word in enumerate(words)
+    )
+
+
+def _by_chance(name: str, kind: str, said: str, context: str, pattern: str) -> bool:
+    """A value said only in the context is not one by its shape: a number without its word in its
+    sentence, a plain word where an id of another shape goes, a text not quoted."""
+    if kind in ("count", "row_limit", "limit"):
+        stem = name.split("_")[0].rstrip("s")
+        return not any(
+            rx.search(pattern, sentence) and stem in sentence.lower()
+            for sentence in rx.split(r"(?<=[.!?;])\s+|\n", context)
+        )
+    if name == "group_id":
+        return GROUP_ID.match(said.lower()) is None
+    if name in ("agent_id", "assigned_to"):
+        return agent_prefix(said.lower()) is None
+    if kind == "text":
+        return not rx.search(r"[\"\u201c'`]\s*" + re.escape(said), context)
+    return False
+
+
+def _digits(text: str) -> str:
+    return rx.sub(r"(?<=\d),(?=\d{3})", "", text)
