@@ -1164,7 +1164,7 @@ def _opening(prefix: str, request: str, data: dict[str, Any]) -> str | None:
     if _PRONOUN_OBJECTS & set(words_of(strip_quoted(request))):
         return None  # "… set its status to failed": what "it" is stands in the context
     found = head_in(request, data)
-    if (found is not None and found[0] == 0) or _command_head(request) is not None:
+    if (found is not None and found[0] == 0) or _command_head(request) is not None or _announced(request, data):
         return "head"
     if _SQL_START.match(request):
         return "sql"
@@ -1172,6 +1172,25 @@ def _opening(prefix: str, request: str, data: dict[str, Any]) -> str | None:
     if any(" ".join(words[:size]) in data["_noun"] for size in range(1, data["_noun_words"] + 1)):
         return "noun"
     return None
+
+
+def _announced(request: str, data: dict[str, Any]) -> bool:
+    """'Marking group_auth in sess_beta CHANGES_REQUESTED.': the writer says the write they make, a form in
+    -ing of a verb that changes what the skill stores ("marking", "setting", "logging") opening the line,
+    with an object after it; as said alone, it is the request (a read said so, "Refreshing the board …", is
+    none)."""
+    words = words_of(request)
+    if not words or not words[0].endswith("ing") or len(words[0]) < 6:
+        return False
+    stem = words[0][:-3]
+    verb = next(
+        (v for v in (stem, stem + "e", stem[:-1]) if data["_verb"].get(v) in _CHANGES and v in data["_verb"]),
+        None,
+    )
+    if verb is None or data["_verb"][verb] == "delete":
+        return False
+    rest = request.split(None, 1)[1] if len(request.split(None, 1)) > 1 else ""
+    return _object_after(rest, data) == "object"
 
 
 def _narrative_before_comma(prefix: str, data: dict[str, Any]) -> bool:
