@@ -912,7 +912,7 @@ _SENTENCE_END = Lazy(r"[.!?][\"')\]]*\s+")
 # words of a request that stand for what its context says: "log it", "create it please", "run that query"
 _POINTERS = {"it", "its", "them", "this", "these", "those", "above"}
 # "log that." / "log that for s_1": "that" points back; "log that the developer finished …" opens a clause
-_AFTER_POINTER = {"please", "pls", "for", "in", "on", "to", "as", "into", "under", "with", "now", "too", "thanks"}
+_AFTER_POINTER = {"please", "pls", "for", "in", "on", "to", "as", "into", "with", "now", "too", "thanks"}
 
 
 def check_context_values(command: str, args: dict[str, Any], lines: list[str], inline_text: str) -> None:

@@ -1164,7 +1164,11 @@ def _opening(prefix: str, request: str, data: dict[str, Any]) -> str | None:
     if _PRONOUN_OBJECTS & set(words_of(strip_quoted(request))):
         return None  # "… set its status to failed": what "it" is stands in the context
     found = head_in(request, data)
-    if (found is not None and found[0] == 0) or _command_head(request) is not None or _announced(request, data):
+    if (
+        (found is not None and found[0] == 0)
+        or _command_head(request) is not None
+        or _announced(request, data)
+    ):
         return "head"
     if _SQL_START.match(request):
         return "sql"
@@ -1219,7 +1223,9 @@ def _opened_by(opening: str, request: str, command: str, args: dict[str, Any]) -
     if opening == "noun" and (kind != "read" or command == "query"):
         return False
     said = request
-    if kind == "read" and not any(spec["type"] in ("row_limit", "count") for spec in COMMANDS[command]["args"]):
+    if kind == "read" and not any(
+        spec["type"] in ("row_limit", "count") for spec in COMMANDS[command]["args"]
+    ):
         # "snapshot for s_1 please, need it before the 10:30 go/no-go": why it is asked, after the read that
         # takes no number, gives none of its values
         from .normalise import normalise

@@ -1374,7 +1374,8 @@ _PURPOSE = Lazy(r"\s+for\s+(?:the|a|an|our|my|this|next)\s+[a-z ]+[.!]?$", needs
 # "… at 10", "… by 9:30am", "… before the 10:30 go/no-go": when the answer is needed, a clock time at the
 # reason's end, no value of the read
 _DEADLINE = Lazy(
-    r"\s+(?:at|by|before|until)\s+(?:the\s+)?\d{1,2}(?::[0-5]\d)?\s*(?:am|pm|utc)?(?:\s+[a-z][a-z/ -]*)?[.!]?$",
+    r"\s+(?:at|by|before|until)\s+(?:the\s+)?\d{1,2}(?::[0-5]\d)?\s*(?:am|pm|utc)?"
+    r"(?:\s+[a-z][a-z/ -]*)?[.!]?$",
     needs=("at", "by", "before", "until"),
 )
 _WRITERS_STEP = Lazy(
@@ -1427,7 +1428,8 @@ def reasons_dropped(lines: list[str]) -> list[str]:
         first = filled[0][: comma.start()] if comma is not None else ""
         words = words_of(first)
         if comma is not None and (
-            (words and tables()["_verb"].get(words[0]) in ("read", "stream")) or _read_command(first) is not None
+            (words and tables()["_verb"].get(words[0]) in ("read", "stream"))
+            or _read_command(first) is not None
         ):
             return _reasons_dropped([first, filled[0][comma.end() :], *filled[1:]])
     return _reasons_dropped(lines)
