@@ -33,12 +33,13 @@ from .coverage import (
     check_context_values,
     check_json_has_a_place,
     check_lists,
+    check_one_status,
     check_result,
     check_session_typo,
     check_written,
 )
 from .intent import intent_of
-from .lexicon import is_placeholder, refuse, request_form, tables
+from .lexicon import is_placeholder, refuse, request_form, tables, untouched_as_ruled_out
 from .locate import request_after_context
 from .normalise import normalise
 from .slots import fill_slots
@@ -116,6 +117,7 @@ def _parse(text: str) -> tuple[str, dict[str, Any]]:
         command, args, intent, labelled, text, "\n".join(lines)
     )  # 5: required, direction, coverage, provenance
     check_context_values(command, args, lines, labelled.inline_text)  # 5: "[ci] run 42 red -> log my tokens"
+    check_one_status(command, args, untouched_as_ruled_out(labelled.inline_text))  # 5: "…; mark it failed"
     return command, args
 
 

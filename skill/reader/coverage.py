@@ -976,6 +976,47 @@ def check_context_values(command: str, args: dict[str, Any], lines: list[str], i
         )
 
 
+def check_one_status(command: str, args: dict[str, Any], inline_text: str) -> None:
+    """'Mark group_a in s_1 completed; mark it failed': a verb that updates, a pronoun standing for the
+    record and a status other than the one used is a second update of that status; it would be dropped:
+    refused."""
+    if COMMANDS[command]["kind"] != "write":
+        return
+    data = tables()
+    verbs = "|".join(re.escape(v) for v, kind in data["_verb"].items() if kind == "update" and " " not in v)
+    for spec in COMMANDS[command]["args"]:
+        if spec["name"] not in args or spec["type"] not in ENUMS or not spec["name"].endswith("status"):
+            continue
+        enum = ENUMS[spec["type"]]
+        text = strip_quoted(inline_text)
+        for match in rx.finditer(
+            r"(?i)\b(?:" + verbs + r")\s+(?:it|them|its\s+status|their\s+status)\s+(?:as\s+|to\s+)?([\w-]+)",
+            text,
+        ):
+            value = _status_value(match.group(1), enum)
+            if value is None:
+                continue
+            rest = text[: match.start()] + " " + text[match.end() :]
+            others = {_status_value(word, enum) for word in words_of(rest)} - {None, value}
+            if value != str(args[spec["name"]]).lower() or others:
+                raise refuse(
+                    f"the request holds a second update ('{match.group(0)}') after its {command}; "
+                    "send one request per operation",
+                    command,
+                    kind="two_operations",
+                )
+
+
+def _status_value(word: str, enum: dict[str, Any]) -> str | None:
+    """The value of a status enumeration a word says ('done' -> completed), or None."""
+    word = word.lower()
+    for value in enum["values"]:
+        if value.lower() in (word, word.replace(" ", "_").replace("-", "_")):
+            return str(value).lower()
+    said = enum["aliases"].get(word) or enum["aliases"].get(word.replace("-", " "))
+    return str(said).lower() if said is not None else None
+
+
 def _points_to_context(request: str) -> bool:
     words = words_of(strip_quoted(request))
     if _POINTERS & set(words):
