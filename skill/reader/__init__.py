@@ -30,14 +30,16 @@ from ..vocabulary import OPERATIONS
 from .convert import convert_values
 from .coverage import (
     check_body_starts_no_operation,
+    check_context_values,
     check_json_has_a_place,
     check_lists,
+    check_one_status,
     check_result,
     check_session_typo,
     check_written,
 )
 from .intent import intent_of
-from .lexicon import is_placeholder, refuse, request_form, tables
+from .lexicon import is_placeholder, refuse, request_form, tables, untouched_as_ruled_out
 from .locate import request_after_context
 from .normalise import normalise
 from .slots import fill_slots
@@ -114,6 +116,8 @@ def _parse(text: str) -> tuple[str, dict[str, Any]]:
     check_result(
         command, args, intent, labelled, text, "\n".join(lines)
     )  # 5: required, direction, coverage, provenance
+    check_context_values(command, args, lines, labelled.inline_text)  # 5: "[ci] run 42 red -> log my tokens"
+    check_one_status(command, args, untouched_as_ruled_out(labelled.inline_text))  # 5: "…; mark it failed"
     return command, args
 
 

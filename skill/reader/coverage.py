@@ -1159,3 +1159,145 @@ def _check_name_lists(command: str, text: str, raw: dict[str, Any], names: tuple
                 command,
                 kind="list_of_values",
             )
+
+
+# where a sentence ends inside a line: the context before a request ends there ("(3 PRs). ok. bazinga-db, …")
+_SENTENCE_END = Lazy(r"[.!?][\"')\]]*\s+")
+# words of a request that stand for what its context says: "log it", "create it please", "run that query"
+_POINTERS = {"it", "its", "them", "this", "these", "those", "above"}
+# "log that." / "log that for s_1": "that" points back; "log that the developer finished …" opens a clause
+_AFTER_POINTER = {"please", "pls", "for", "in", "on", "to", "as", "into", "with", "now", "too", "thanks"}
+
+
+def check_context_values(command: str, args: dict[str, Any], lines: list[str], inline_text: str) -> None:
+    """Context around a request gives none of its values by chance, and names no second session.
+
+    A session id named anywhere outside quotes, other than the one used, an agent id or one ruled out, is a
+    second session: refused, never dropped ("dashboard snapshot for s_1" then a line naming sess_beta).
+
+    The request starts at the sentence of its head (an imperative with an object, "please", "bazinga-db");
+    the lines and sentences before it are context (a CI paste, a chat line, the writer's story). A value
+    said only there fills the operation when it is what it is by its shape -- an id of its kind, a word of
+    an enumeration, an agent type, JSON, a statement, a quoted text, a number said with its word ("8,300
+    tokens", "(iteration 4)") -- or when the request points back at the context ("log it", "create it
+    please"). A bare number ("[ci] run 42 red -> log my tokens …"), a plain word where an id goes ("group
+    retrying"), a name or text not quoted ("(3 PRs)") is refused: the context only happens to say it."""
+    from .locate import head_in  # the head of a line, as the locate stage finds it
+
+    data = tables()
+    plain = strip_quoted(inline_text)
+    if "session_id" in argument_specs(command):
+        used = str(args.get("session_id", "")).lower()
+        others = {str(value).lower() for value in args.values()} | negated_ids(plain)
+        for match in SESSION_SHAPE.finditer(plain):
+            named = match.group(1).lower()
+            if named not in others and not rx.fullmatch(r"bazinga[-_]db", named) and not agent_prefix(named):
+                raise refuse(
+                    f"the request names two sessions ({used or 'none used'!s} and {named}); "
+                    "ask about one session per request",
+                    command,
+                    kind="missing",
+                )
+    for index, line in enumerate(lines):
+        found = head_in(line, data)
+        if found is None:
+            continue
+        cut = 0
+        for end in _SENTENCE_END.finditer(line[: found[0]]):
+            cut = end.end()
+        context = _digits("\n".join([*lines[:index], line[:cut]]))
+        request = _digits("\n".join([line[cut:], *lines[index + 1 :]]))
+        break
+    else:
+        return
+    if not context.strip() or _points_to_context(request):
+        return
+    specs = {spec["name"]: spec for spec in COMMANDS[command]["args"]}
+    for name, value in args.items():
+        said = str(value)
+        if name not in specs or isinstance(value, bool) or not said.strip() or "\n" in said:
+            continue
+        pattern = r"(?i)(?<![\w.-])" + re.escape(said) + r"(?![\w-])"
+        if rx.search(pattern, request) or not rx.search(pattern, context):
+            continue
+        if not _by_chance(name, specs[name]["type"], said, context, pattern):
+            continue
+        raise refuse(
+            f"{said!r} stands in the context before the request, not in the request itself; say the "
+            f"{label_of(name).lower()} in the request ({label_of(name)}: …)",
+            command,
+            kind="missing",
+        )
+
+
+def check_one_status(command: str, args: dict[str, Any], inline_text: str) -> None:
+    """'Mark group_a in s_1 completed; mark it failed': a verb that updates, a pronoun standing for the
+    record and a status other than the one used is a second update of that status; it would be dropped:
+    refused."""
+    if COMMANDS[command]["kind"] != "write":
+        return
+    data = tables()
+    verbs = "|".join(re.escape(v) for v, kind in data["_verb"].items() if kind == "update" and " " not in v)
+    for spec in COMMANDS[command]["args"]:
+        if spec["name"] not in args or spec["type"] not in ENUMS or not spec["name"].endswith("status"):
+            continue
+        enum = ENUMS[spec["type"]]
+        text = strip_quoted(inline_text)
+        for match in rx.finditer(
+            r"(?i)\b(?:" + verbs + r")\s+(?:it|them|its\s+status|their\s+status)\s+(?:as\s+|to\s+)?([\w-]+)",
+            text,
+        ):
+            value = _status_value(match.group(1), enum)
+            if value is None:
+                continue
+            rest = text[: match.start()] + " " + text[match.end() :]
+            others = {_status_value(word, enum) for word in words_of(rest)} - {None, value}
+            if value != str(args[spec["name"]]).lower() or others:
+                raise refuse(
+                    f"the request holds a second update ('{match.group(0)}') after its {command}; "
+                    "send one request per operation",
+                    command,
+                    kind="two_operations",
+                )
+
+
+def _status_value(word: str, enum: dict[str, Any]) -> str | None:
+    """The value of a status enumeration a word says ('done' -> completed), or None."""
+    word = word.lower()
+    for value in enum["values"]:
+        if value.lower() in (word, word.replace(" ", "_").replace("-", "_")):
+            return str(value).lower()
+    said = enum["aliases"].get(word) or enum["aliases"].get(word.replace("-", " "))
+    return str(said).lower() if said is not None else None
+
+
+def _points_to_context(request: str) -> bool:
+    words = words_of(strip_quoted(request))
+    if _POINTERS & set(words):
+        return True
+    return any(
+        word == "that" and (index + 1 == len(words) or words[index + 1] in _AFTER_POINTER)
+        for index, word in enumerate(words)
+    )
+
+
+def _by_chance(name: str, kind: str, said: str, context: str, pattern: str) -> bool:
+    """A value said only in the context is not one by its shape: a number without its word in its
+    sentence, a plain word where an id of another shape goes, a text not quoted."""
+    if kind in ("count", "row_limit", "limit"):
+        stem = name.split("_")[0].rstrip("s")
+        return not any(
+            rx.search(pattern, sentence) and stem in sentence.lower()
+            for sentence in rx.split(r"(?<=[.!?;])\s+|\n", context)
+        )
+    if name == "group_id":
+        return GROUP_ID.match(said.lower()) is None
+    if name in ("agent_id", "assigned_to"):
+        return agent_prefix(said.lower()) is None
+    if kind == "text":
+        return not rx.search(r"[\"\u201c'`]\s*" + re.escape(said), context)
+    return False
+
+
+def _digits(text: str) -> str:
+    return rx.sub(r"(?<=\d),(?=\d{3})", "", text)

@@ -938,6 +938,8 @@ def _check_unsupported(words: list[str], data: dict[str, Any]) -> None:
         for phrase, entry in data["_unsupported"].get(word, ()):
             if entry.get("as_verb") and index > 0 and words[index - 1] not in _BEFORE_A_VERB:
                 continue  # "merge conflicts", "approve the merge": a noun here
+            if index > 0 and words[index - 1].replace("\u2019", "'") in data["unsupported"]["negated_by"]:
+                continue  # "Not merging this.", "don't notify anyone": said not to be done, not asked
             if tuple(words[index : index + len(phrase)]) == phrase:
                 if word in entry.get("reported", ()) and _reported_by_its_agent(words, index, data):
                     continue  # "log my blocker as developer: …": what the agent reports, an interaction

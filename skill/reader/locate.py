@@ -91,8 +91,11 @@ _PRONOUNS = {"it", "this", "that", "them", "these", "those"}
 _VALUE = Lazy(r"[\d_\"\u201c\u201d{}\[\]`]")
 _SENTENCE = Lazy(r"(?<=[.!?])\s+(?=[A-Z])")
 # a tool's output, never an imperative whatever its first word: a table row ("| check | result |"), a frame
-# of a Python traceback ('  File "app/db.py", line 57, in execute')
-_OUTPUT_LINE = Lazy(r'^\s*\|.*\|\s*$|^\s*File\s+"[^"]*",\s+line\s+\d+', needs=("|", "File"))
+# of a Python traceback ('  File "app/db.py", line 57, in execute'), a row of a summary with dotted leaders
+_OUTPUT_LINE = Lazy(
+    r'^\s*\|.*\|\s*$|^\s*File\s+"[^"]*",\s+line\s+\d+|^\s*[^\s.][^.\n]*?\s\.{4,}\s*\S',
+    needs=("|", "File", "...."),
+)
 # "Run started: 10:14", "Build finished: ok": the verb's word is a noun, the participle after it its verb
 _PARTICIPLE_HEADING = Lazy(r"^\s+[a-z]+ed\s*:", needs=("ed",))
 # a line of a tool's output that names no request whatever its words: an HTTP access log line ("GET
@@ -1042,9 +1045,23 @@ def _output_line(line: str) -> bool:
     return bool(_PASTED_LINE.match(line) or _OUTPUT_LINE.match(line) or _ACCESS_LINE.match(line))
 
 
+def _title_of_output(line: str, data: dict[str, Any]) -> bool:
+    """'Dashboard poll summary (every 5s)' over rows of output: the paste's title, part of it -- no sentence
+    (no end mark), no id, no value but a duration, no verb of the skill."""
+    said = line.strip()
+    return (
+        not said.endswith((".", "?", "!", ":"))
+        and not SESSION_SHAPE.search(said)
+        and "_" not in said
+        and not _NUMBER.search(said)
+        and not any(w in data["_verb"] for w in words_of(said))
+    )
+
+
 def _request_starts(line: str) -> list[int]:
     """Where a request may start on the last line: after a bracketed tag and a pointer ("[dashboard] ->"),
-    at a clause's start (after a sentence, a colon, a dash), at "please" or "bazinga-db", after an arrow."""
+    at a clause's start (after a sentence, a colon, a dash, a comma), at "please" or "bazinga-db", after an
+    arrow."""
     tag = _PASTED_LINE.match(line)
     base = tag.end() if tag is not None and line.lstrip().startswith("[") else 0
     base += _POINTER.match(line[base:]).end()  # type: ignore[union-attr]  # every line matches
@@ -1052,6 +1069,7 @@ def _request_starts(line: str) -> list[int]:
     starts |= {m.end() for m in _CLAUSE_START.finditer(line)}
     starts |= {m.start() for m in _POLITE.finditer(line)} | {m.start() for m in _ADDRESS.finditer(line)}
     starts |= {m.end() for m in _ARROW.finditer(line)}
+    starts |= {m.end() for m in rx.finditer(r",\s+", line)}  # after a clause of the story (``_opening``)
     return sorted(s for s in starts if base <= s < len(line) and line[s:].strip())
 
 
@@ -1090,6 +1108,11 @@ def request_after_context(text: str) -> tuple[str, dict[str, Any]] | None:
             lines.append(line)
     if not lines or fenced:
         return None
+    output |= {
+        index
+        for index, line in enumerate(lines[:-3])
+        if {index + 1, index + 2} <= output and index not in output and _title_of_output(line, data)
+    }
     last = lines[-1]
     if len(last.encode("utf-8", "surrogatepass")) > data["limits"]["max_request_bytes"]:
         return None
@@ -1130,7 +1153,7 @@ def _opening(prefix: str, request: str, data: dict[str, Any]) -> str | None:
     value."""
     if _is_label_line(request, data):
         return None  # "Session: s_1": a value, no request
-    if prefix.strip() and not _BOUNDARY.search(prefix):
+    if prefix.strip() and not _BOUNDARY.search(prefix) and not _narrative_before_comma(prefix, data):
         return None
     clause = rx.split(r"[.!?]\s+|->|=>|\u2192|^\s*\[[^\]\n]{1,40}\]", prefix)[-1]  # after a tag, an arrow
     if clause.rstrip().endswith(":") and (
@@ -1141,7 +1164,11 @@ def _opening(prefix: str, request: str, data: dict[str, Any]) -> str | None:
     if _PRONOUN_OBJECTS & set(words_of(strip_quoted(request))):
         return None  # "… set its status to failed": what "it" is stands in the context
     found = head_in(request, data)
-    if (found is not None and found[0] == 0) or _command_head(request) is not None:
+    if (
+        (found is not None and found[0] == 0)
+        or _command_head(request) is not None
+        or _announced(request, data)
+    ):
         return "head"
     if _SQL_START.match(request):
         return "sql"
@@ -1151,16 +1178,65 @@ def _opening(prefix: str, request: str, data: dict[str, Any]) -> str | None:
     return None
 
 
+def _announced(request: str, data: dict[str, Any]) -> bool:
+    """'Marking group_auth in sess_beta CHANGES_REQUESTED.': the writer says the write they make, a form in
+    -ing of a verb that changes what the skill stores ("marking", "setting", "logging") opening the line,
+    with an object after it; as said alone, it is the request (a read said so, "Refreshing the board …", is
+    none)."""
+    words = words_of(request)
+    if not words or not words[0].endswith("ing") or len(words[0]) < 6:
+        return False
+    stem = words[0][:-3]
+    verb = next(
+        (v for v in (stem, stem + "e", stem[:-1]) if data["_verb"].get(v) in _CHANGES and v in data["_verb"]),
+        None,
+    )
+    if verb is None or data["_verb"][verb] == "delete":
+        return False
+    rest = request.split(None, 1)[1] if len(request.split(None, 1)) > 1 else ""
+    return _object_after(rest, data) == "object"
+
+
+def _narrative_before_comma(prefix: str, data: dict[str, Any]) -> bool:
+    """'user clicked "live tail", give me …': the words before the request end with a comma after a clause
+    of the story -- a subject and a verb in the past ("clicked", "died"), no verb of the skill and no value
+    outside quotes (a quoted name of what was clicked is no value of a request that takes none)."""
+    if not prefix.rstrip().endswith(","):
+        return False
+    clause = strip_quoted(rx.split(r"[.!?]\s+|->|=>|\u2192|^\s*\[[^\]\n]{1,40}\]", prefix)[-1])
+    words = words_of(clause)
+    return (
+        len(words) >= 2
+        and not _VALUE.search(clause)
+        and any(w.endswith("ed") for w in words[1:])
+        and not any(w in data["_verb"] for w in words)
+    )
+
+
 def _opened_by(opening: str, request: str, command: str, args: dict[str, Any]) -> bool:
     """The operation read fits how the request opens (a noun opens a read, a statement a query), and every
-    number the request says is one of its values."""
+    number the request says is one of its values (but in the reason said after a read that takes no
+    number)."""
     kind = COMMANDS[command]["kind"]
     if opening == "sql" and command != "query":
         return False
     if opening == "noun" and (kind != "read" or command == "query"):
         return False
+    said = request
+    if kind == "read" and not any(
+        spec["type"] in ("row_limit", "count") for spec in COMMANDS[command]["args"]
+    ):
+        # "snapshot for s_1 please, need it before the 10:30 go/no-go": why it is asked, after the read that
+        # takes no number, gives none of its values
+        from .normalise import normalise
+        from .split import reasons_dropped
+
+        lines = reasons_dropped(normalise(request))
+        openers = tuple(tables()["read_reasons"]["openers"])
+        if len(lines) > 1 and all(line.strip().lower().startswith(openers) for line in lines[1:]):
+            said = lines[0]
     given = " ".join(str(value) for value in args.values()).replace(",", "")
-    return all(number.group(0).replace(",", "").rstrip(".") in given for number in _NUMBER.finditer(request))
+    return all(number.group(0).replace(",", "").rstrip(".") in given for number in _NUMBER.finditer(said))
 
 
 def _context_certain(

@@ -1398,6 +1398,13 @@ _NOT_COMMAND_LINE_WORDS = {
 
 
 _PURPOSE = Lazy(r"\s+for\s+(?:the|a|an|our|my|this|next)\s+[a-z ]+[.!]?$", needs=("for",))
+# "… at 10", "… by 9:30am", "… before the 10:30 go/no-go": when the answer is needed, a clock time at the
+# reason's end, no value of the read
+_DEADLINE = Lazy(
+    r"\s+(?:at|by|before|until)\s+(?:the\s+)?\d{1,2}(?::[0-5]\d)?\s*(?:am|pm|utc)?"
+    r"(?:\s+[a-z][a-z/ -]*)?[.!]?$",
+    needs=("at", "by", "before", "until"),
+)
 _WRITERS_STEP = Lazy(
     r"(?:,\s*|\s+)(?:before|after|so|so that|when|until|once|while)\s+(?:i|we)\s+(?!am\b|are\b|'m\b)"
     r"[a-z][\s\S]*$"
@@ -1422,7 +1429,7 @@ def _gives_a_reason(line: str) -> bool:
     lowered = line.strip().lower()
     if not lowered.startswith(tuple(data["read_reasons"]["openers"])):
         return False
-    said = _PURPOSE.sub("", lowered)  # "… for the weekly report": what the answer is for
+    said = _PURPOSE.sub("", _DEADLINE.sub("", lowered))  # "… for the weekly report (at 10)": what it is for
     said = _WRITERS_STEP.sub("", said)  # "… before I hand out group_b": what the writer does next
     said = _REASONS_VERB.sub(r"\1", said)  # "need to see who is free": the reason's own verb
     if _VALUE_CHARS.search(said):
@@ -1438,7 +1445,24 @@ def _gives_a_reason(line: str) -> bool:
 def reasons_dropped(lines: list[str]) -> list[str]:
     """'stream-logs s_1 15' then 'Looking for when the retries started.', 'Show the task groups of s_1.'
     then 'Need the list for the weekly report.': a read on the first line, then why it is asked (lines
-    that each give a reason, no value and no other operation): the read alone."""
+    that each give a reason, no value and no other operation): the read alone. A reason said after a comma
+    on the read's own line ("dashboard snapshot for s_1 please, need group status + token totals before
+    the 10:30 go/no-go") is a line of its own, as when it is written under the read."""
+    filled = [line for line in lines if line.strip()]
+    if filled:
+        openers = "|".join(re.escape(w.strip()) for w in tables()["read_reasons"]["openers"])
+        comma = rx.search(r"(?i),\s+(?=(?:" + openers + r")\b)", filled[0])
+        first = filled[0][: comma.start()] if comma is not None else ""
+        words = words_of(first)
+        if comma is not None and (
+            (words and tables()["_verb"].get(words[0]) in ("read", "stream"))
+            or _read_command(first) is not None
+        ):
+            return _reasons_dropped([first, filled[0][comma.end() :], *filled[1:]])
+    return _reasons_dropped(lines)
+
+
+def _reasons_dropped(lines: list[str]) -> list[str]:
     filled = [line for line in lines if line.strip()]
     if len(filled) < 2:
         return lines
