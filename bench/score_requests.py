@@ -94,7 +94,7 @@ V8 = [HELDOUT / "v8" / "heldout_t.jsonl"]  # its twin (heldout_s) was not finish
 V8B = [HELDOUT / "v8b" / "heldout_s.jsonl"]
 # read in round 8 (development data, each its own part): v8 and v8b
 # v9: frozen (4f1ff10) before any round-8 reader change, scored once after round 8's work (387/420, 3 wrong
-# actions); read in round 9 (development data, its own part)
+# actions); read in round 9 (development data, part of dev once every item was right)
 V9 = [HELDOUT / "v9" / "heldout_u.jsonl", HELDOUT / "v9" / "heldout_v.jsonl"]
 HELD_OUT: dict[str, list[Path]] = {}
 PARTS = {
@@ -110,6 +110,7 @@ PARTS = {
         *V5,
         *V6,
         *R7DEV,
+        *V9,
     ],
     "v1": V1,
     "v2": V2,

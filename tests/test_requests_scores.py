@@ -39,9 +39,9 @@ def test_development_part_is_all_right_with_no_wrong_action(dev):
     assert dev["total"]["right"] == dev["total"]["n"]
 
 
-def test_development_part_holds_v1_to_v6_and_r5dev():
+def test_development_part_holds_v1_to_v6_r5dev_and_v9():
     files = set(score_requests.PARTS["dev"])
-    for part in ("v1", "v2", "v3", "v4", "r5dev", "v5", "v6"):
+    for part in ("v1", "v2", "v3", "v4", "r5dev", "v5", "v6", "v9"):
         assert set(score_requests.PARTS[part]) <= files, part
     for part in HELD_OUT:
         assert not set(score_requests.PARTS[part]) & files, part  # a held-out part stays out of dev
@@ -55,11 +55,13 @@ def test_corrections_are_applied_only_to_the_seen_sets():
     entries = score_requests.load(score_requests.PARTS["dev"])
     corrected = {e["id"] for e in entries if e.get("corrected")}
     assert {"A022", "B047", "C004", "D151", "E042", "F148", "G017"} <= corrected
-    assert all(i[0] in "ABCDEFGHIJKLQ" for i in corrected)  # v1-v5, r5dev and r7dev
-    assert all(e["id"][0] not in "UV" for e in entries)  # never the held-out v9
+    assert all(i[0] in "ABCDEFGHIJKLQV" for i in corrected)  # v1-v5, r5dev, r7dev and v9
+    assert all(e["id"][0] not in "WX" for e in entries)  # never the held-out v10
 
 
-@pytest.mark.parametrize("part", ["v3", "v4", "r5dev", "v5", "v6", "r7dev"])
+# v9: scored once after round 8 (387/420, 3 wrong actions), read in round 9 and all right after it; four
+# expectations corrected against the contract (v9_corrections.json)
+@pytest.mark.parametrize("part", ["v3", "v4", "r5dev", "v5", "v6", "r7dev", "v9"])
 def test_held_out_sets_read_as_development_data_are_all_right(part):
     seen = _scored(part)
     assert seen["total"]["n"] >= 300
@@ -85,10 +87,9 @@ def test_v8_and_v8b_read_in_round_8_have_no_wrong_action_and_keep_their_right_it
     assert seen["total"]["right"] >= right
 
 
-# v9 (420 requests, two writers, frozen in 4f1ff10 before any round-8 reader change) was scored once after
-# round 8's work: 387/420 (92.1%), 3 wrong actions (different writes). Both targets are missed: strict xfails
-# that say so on every run and fail the day a target is met without this note being updated.
-WRONG_ACTIONS_LEFT = {"v9": "v9's first score has 3 wrong actions (different writes); issue 11 wants 0"}
+# The held-out part of the round is scored once after the round's work; a target it misses is a strict
+# xfail that says so on every run and fails the day the target is met without this note being updated.
+WRONG_ACTIONS_LEFT: dict[str, str] = {}
 
 
 def _held_out_parts(misses: dict[str, str]) -> list:
@@ -108,7 +109,7 @@ def test_heldout_has_no_wrong_action(part):
     assert held["wrong_actions"] == {kind: 0 for kind in score_requests.WRONG_ACTIONS}
 
 
-SHORT_OF_TARGET = {"v9": "v9 scored 387/420 (92.1%) once, after round 8; issue 11's 95% is not met"}
+SHORT_OF_TARGET: dict[str, str] = {}
 
 
 @pytest.mark.parametrize("part", _held_out_parts(SHORT_OF_TARGET))
