@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -85,3 +86,32 @@ def test_every_json_argument_names_its_payload_in_the_vocabulary():
         owners = [spec for spec in COMMANDS.values() if any(a["name"] == name for a in spec["args"])]
         for spec in owners:
             assert payload["name_from"] in {a["name"] for a in spec["args"]}, name
+
+
+TOLD = json.loads(PHRASINGS.read_text(encoding="utf-8"))["told"]
+TOLD_WORDS = set(TOLD["words"]) | set(TOLD["first_also"])
+
+
+def _told_copies(tree: ast.AST) -> list[str]:
+    """Copies of phrasings ``told``: a regex alternation of three of its verbs, or a collection of four."""
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            for alternation in re.findall(r"[a-z]+(?:\|[a-z]+)+", node.value):
+                if len(set(alternation.split("|")) & TOLD_WORDS) >= 3:
+                    found.append(f"line {node.lineno}: {alternation}")
+    for kind, names, _pairs in _string_collections(tree):
+        if len(names & TOLD_WORDS) >= 4:
+            found.append(f"a {kind} of the told verbs {sorted(names & TOLD_WORDS)}")
+    return found
+
+
+@pytest.mark.parametrize("path", MODULES, ids=lambda p: p.name)
+def test_request_modules_build_the_told_verbs_from_phrasings(path):
+    # "… - please log it": the verbs were three copies in three modules, each a different subset
+    assert _told_copies(ast.parse(path.read_text(encoding="utf-8"))) == []
+
+
+def test_the_told_check_finds_a_copy():
+    source = 'A = r"(?i)(log|record|save|store|note)\\s+it"\nB = ("log", "record", "save", "store")\n'
+    assert len(_told_copies(ast.parse(source))) == 2

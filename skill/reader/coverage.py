@@ -43,6 +43,7 @@ from .lexicon import (
     session_like,
     strip_quoted,
     tables,
+    told_verbs,
     typo_distance,
     without_asked_writes,
     without_idioms,
@@ -66,7 +67,7 @@ def check_read_carries_no_write(
     markers = data["_write_markers"] | {"bump", "mark", "track", "set"}
     said = [w for w in words if w in markers]
     spoken = rx.search(
-        r"(?i)\b(?:log|record|note)\s+(?:it|that|them|this|['\u2019]?em)\b",
+        rf"(?i)\b(?:{'|'.join(told_verbs(dual=True))})\s+(?:it|that|them|this|['\u2019]?em)\b",
         body + " " + " ".join(intent.sentences),
     )
     if said or spoken:

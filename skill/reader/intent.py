@@ -36,6 +36,7 @@ from .lexicon import (
     shorten,
     strip_quoted,
     tables,
+    told_verbs,
     without_asked_writes,
     without_idioms,
     words_of,
@@ -534,7 +535,7 @@ def recognise(head: str, label_lines: list[list[str]], data: dict[str, Any], fir
     ):
         # 'Finding from the investigator for s_1: "…" — please log it.': what an agent reports (a report
         # noun, no operation named), its value, then the verb for it: the verb leads, the value is the body
-        verb = rx.search(r"(?i)\b(log|record|save|store|note)\b", told.group(0))
+        verb = rx.search(rf"(?i)\b({'|'.join(told_verbs())})\b", told.group(0))
         if verb is not None:
             phrase, body = f"{verb.group(1)} {phrase}", body[: told.start()].strip()
             head_words, body_words = words_of(phrase), words_of(body)
@@ -901,8 +902,9 @@ _SQL_GIVEN = Lazy(r"(?is)\b(?:sql|query)\b\s*:?\s*select\b.+?\bfrom\b", needs=("
 _MODIFIERS = {"interaction"}
 _HEADS = {"state"}
 _TOLD_FIRST = Lazy(
-    r"(?i)(?:please\s+)?(log|record|save|store|note|track)\s+(?:it|this|that|them|['\u2019]?em)\b\s*(?:[-\u2013\u2014:,.]\s*|$)",
-    needs=("log", "record", "save", "store", "note", "track"),
+    rf"(?i)(?:please\s+)?({'|'.join(told_verbs(first=True))})\s+(?:it|this|that|them|['\u2019]?em)\b"
+    r"\s*(?:[-\u2013\u2014:,.]\s*|$)",
+    needs=tuple(told_verbs(first=True)),
 )
 # "…, session sess_beta": a value after a comma, like one in parentheses, never names the operation
 _SESSION_QUALIFIER = Lazy(

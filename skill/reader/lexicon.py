@@ -137,16 +137,6 @@ NUMBER = (
 )
 
 
-SPOKEN_WRITE = Lazy(
-    r"(?i)(?:^|(?<=[.!?])\s+|\s[-\u2013\u2014]\s+|,\s*|(?<=[}\]])\s*[:;]\s*)(?:(?:please|pls|plz|kindly)\s+)?"
-    r"(?:log|record|save|store|note)(?:\s+(?:it|that|this|them|['\u2019]?em(?![\w'\u2019])))?"
-    r"(?P<kept>\s+(?:under|as)\s+(?:the\s+|a\s+|an\s+)?[A-Za-z][\w-]*(?:\s+[A-Za-z][\w-]*)?)?"
-    r"(?:\s+(?:please|pls|plz|for me))?(?:,?\s*bazinga[-_ ]db)?\s*[.!]*\s*$",
-    needs=("log", "record", "save", "store", "note"),
-)  # "… Please log it.", "… please record them under requirements_engineer." (the qualifier is a value),
-# '… {"a": 1}: save it please.' (after a JSON value, a colon or semicolon too)
-
-
 def tables() -> dict[str, Any]:
     """phrasings.json, loaded once, with the lookup tables built from it."""
     global _TABLES
@@ -222,6 +212,14 @@ def tables() -> dict[str, Any]:
         placeholders["_id_upper_suffixes"] = tuple(placeholders["id_upper_suffixes"])
         _TABLES = data
     return _TABLES
+
+
+def told_verbs(*, first: bool = False, dual: bool = False) -> list[str]:
+    """phrasings ``told``: the verbs that ask to store a value already given (``first``: with those that do
+    so only opening the request; ``dual``: only those that are nouns too, "log", "record", "note")."""
+    told = tables()["told"]
+    words: list[str] = told["words"] + (told["first_also"] if first else [])
+    return [w for w in words if w in tables()["_dual"]] if dual else words
 
 
 def label_key(label: str) -> str:
@@ -909,3 +907,15 @@ def typo_distance(first: str, second: str, bound: int) -> int:
             return bound + 1
         rows.append(row)
     return rows[-1][-1]
+
+
+# built from phrasings at import (the reader needs them for every request anyway): at the end, after
+# everything tables() uses
+SPOKEN_WRITE = Lazy(
+    r"(?i)(?:^|(?<=[.!?])\s+|\s[-\u2013\u2014]\s+|,\s*|(?<=[}\]])\s*[:;]\s*)(?:(?:please|pls|plz|kindly)\s+)?"
+    rf"(?:{'|'.join(told_verbs())})(?:\s+(?:it|that|this|them|['\u2019]?em(?![\w'\u2019])))?"
+    r"(?P<kept>\s+(?:under|as)\s+(?:the\s+|a\s+|an\s+)?[A-Za-z][\w-]*(?:\s+[A-Za-z][\w-]*)?)?"
+    r"(?:\s+(?:please|pls|plz|for me))?(?:,?\s*bazinga[-_ ]db)?\s*[.!]*\s*$",
+    needs=tuple(told_verbs()),
+)  # "… Please log it.", "… please record them under requirements_engineer." (the qualifier is a value),
+# '… {"a": 1}: save it please.' (after a JSON value, a colon or semicolon too)
