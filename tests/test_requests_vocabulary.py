@@ -115,3 +115,54 @@ def test_request_modules_build_the_told_verbs_from_phrasings(path):
 def test_the_told_check_finds_a_copy():
     source = 'A = r"(?i)(log|record|save|store|note)\\s+it"\nB = ("log", "record", "save", "store")\n'
     assert len(_told_copies(ast.parse(source))) == 2
+
+
+VERB_CLASSES = set(json.loads(PHRASINGS.read_text(encoding="utf-8"))["verbs"])
+
+
+def _word_set_constants(tree: ast.Module) -> list[str]:
+    """Module-level constants that are a literal collection of four or more plain words: phrasings data."""
+    found = []
+    for node in tree.body:
+        if not (
+            isinstance(node, ast.Assign) and isinstance(node.value, (ast.Set, ast.Tuple, ast.List, ast.Call))
+        ):
+            continue
+        value = node.value
+        if isinstance(value, ast.Call):  # frozenset((…)), set([…])
+            if not (value.args and isinstance(value.args[0], (ast.Set, ast.Tuple, ast.List))):
+                continue
+            value = value.args[0]
+        items = [e.value for e in value.elts if isinstance(e, ast.Constant) and isinstance(e.value, str)]
+        if set(items) <= VERB_CLASSES:  # names of the phrasings' verb classes, not words of a text
+            continue
+        if (
+            len(items) >= 4
+            and len(items) == len(value.elts)
+            and all(re.fullmatch(r"[a-z][a-z' ]*", i) for i in items)
+        ):
+            found.append(f"line {node.lineno}: {ast.unparse(node.targets[0])}")
+    return found
+
+
+@pytest.mark.parametrize("path", MODULES, ids=lambda p: p.name)
+def test_request_modules_keep_their_word_sets_in_phrasings(path):
+    # a rule's words (pronouns, openers, joiners …) are phrasings "function_words" (lexicon.function_words)
+    assert _word_set_constants(ast.parse(path.read_text(encoding="utf-8"))) == []
+
+
+def test_the_word_set_check_finds_a_constant():
+    source = (
+        '_PRONOUNS = {"it", "this", "that", "them"}\n_ASK = frozenset(("how", "what", "which", "whom"))\n'
+    )
+    source += '_CHANGES = ("create", "write", "update", "delete")\n'  # verb classes: no words
+    assert len(_word_set_constants(ast.parse(source))) == 2
+
+
+def test_every_function_word_set_is_used_by_its_module():
+    data = json.loads(PHRASINGS.read_text(encoding="utf-8"))["function_words"]
+    for name, module in data["_module"].items():
+        assert name in data, name
+        text = (ROOT / "skill" / "reader" / f"{module}.py").read_text(encoding="utf-8")
+        assert f'function_words("{name}")' in text, (name, module)
+    assert set(data) - {"_about", "_module"} == set(data["_module"])

@@ -33,6 +33,7 @@ from .lexicon import (
     clean_scalar,
     clean_token,
     enum_words,
+    function_words,
     hand_over_pattern,
     has_json_value,
     label_key,
@@ -1165,9 +1166,9 @@ def _check_name_lists(command: str, text: str, raw: dict[str, Any], names: tuple
 # where a sentence ends inside a line: the context before a request ends there ("(3 PRs). ok. bazinga-db, …")
 _SENTENCE_END = Lazy(r"[.!?][\"')\]]*\s+")
 # words of a request that stand for what its context says: "log it", "create it please", "run that query"
-_POINTERS = {"it", "its", "them", "this", "these", "those", "above"}
+_POINTERS = function_words("pointers")
 # "log that." / "log that for s_1": "that" points back; "log that the developer finished …" opens a clause
-_AFTER_POINTER = {"please", "pls", "for", "in", "on", "to", "as", "into", "with", "now", "too", "thanks"}
+_AFTER_POINTER = function_words("after_pointer")
 
 
 def check_context_values(command: str, args: dict[str, Any], lines: list[str], inline_text: str) -> None:

@@ -30,6 +30,7 @@ from .lexicon import (
     contents_asked,
     correct_typos,
     enum_words,
+    function_words,
     refuse,
     request_form,
     session_like,
@@ -48,7 +49,7 @@ if TYPE_CHECKING:
     from typing import Any
 
 
-_POINTING = {"it", "them", "these", "those"}  # a pronoun a write verb takes as its object
+_POINTING = function_words("pointing")  # a pronoun a write verb takes as its object
 
 
 def _pairs(words: list[str], data: dict[str, Any]) -> tuple[Any, ...]:
@@ -917,21 +918,7 @@ _TYPE_VALUE = Lazy(r"(?i)\b(type)\s*[:=]?\s+[A-Za-z][\w-]*", needs=("type",))
 _QUOTED = Lazy(r"[\"\u201c][^\"\u201d\n]{3,}[\"\u201d]", needs=('"', "\u201c"))
 _AMPERSAND = Lazy(r"(?<=\s)[+&](?=\s)", needs=("+", "&"))  # "snapshot + stream-logs": two objects joined
 
-_BEFORE_A_VERB = {
-    "please",
-    "pls",
-    "plz",
-    "to",
-    "and",
-    "then",
-    "also",
-    "you",
-    "can",
-    "could",
-    "would",
-    "now",
-    "just",
-}
+_BEFORE_A_VERB = function_words("before_a_verb")
 
 
 def _check_unsupported(words: list[str], data: dict[str, Any]) -> None:

@@ -214,6 +214,11 @@ def tables() -> dict[str, Any]:
     return _TABLES
 
 
+def function_words(name: str) -> frozenset[str]:
+    """phrasings ``function_words``: one rule's small word set (pronouns that point back, openers …)."""
+    return frozenset(tables()["function_words"][name])
+
+
 def told_verbs(*, first: bool = False, dual: bool = False) -> list[str]:
     """phrasings ``told``: the verbs that ask to store a value already given (``first``: with those that do
     so only opening the request; ``dual``: only those that are nouns too, "log", "record", "note")."""
@@ -729,7 +734,7 @@ def _clause_end(text: str, at: int) -> int:
     return len(text)
 
 
-_CLAUSE_OPENERS = {"and", "but", "then", "so", "also", "plus", "while", "please", "pls", "kindly", "just"}
+_CLAUSE_OPENERS = function_words("clause_openers")
 
 
 def untouched_clauses(text: str) -> list[tuple[int, int, str]]:

@@ -68,6 +68,7 @@ from .lexicon import (
     agent_prefix,
     agents_in,
     asks_about_record,
+    function_words,
     label_key,
     refuse,
     strip_quoted,
@@ -86,8 +87,8 @@ _POLITE = Lazy(
     r"(?i)(?<![\w-])(?:please|pls|plz|kindly|(?:could|can|would|will)\s+you(?:\s+please)?)\s+(?=[a-z])"
 )
 _ADDRESS = Lazy(r"(?i)(?<![\w-])@?bazinga[-_ ]db\b\s*[,:\u2014-]?\s*")
-_CONNECTORS = ("also", "then", "and", "now", "just", "so", "next")
-_PRONOUNS = {"it", "this", "that", "them", "these", "those"}
+_CONNECTORS = function_words("connectors")
+_PRONOUNS = function_words("pronouns")
 _VALUE = Lazy(r"[\d_\"\u201c\u201d{}\[\]`]")
 _SENTENCE = Lazy(r"(?<=[.!?])\s+(?=[A-Z])")
 # a tool's output, never an imperative whatever its first word: a table row ("| check | result |"), a frame
@@ -196,7 +197,7 @@ def _heads_in(line: str, data: dict[str, Any]) -> Iterator[tuple[int, str, str, 
 
 
 # words that stand for the value a body after a colon gives: "log the following: …", "save all of this: …"
-_DEICTIC = {"everything", "all", "below", "here", "following", "of"}
+_DEICTIC = function_words("deictic")
 
 
 def _operation_in(text: str, data: dict[str, Any]) -> bool:
@@ -626,12 +627,12 @@ def _request_at(
 
 
 # words that point back at the prose before the request: what they name is there, not in the request
-_BACK = {"above", "earlier", "previous", "preceding", "aforementioned", "foregoing"}
-_DEMONSTRATIVES = {"this", "that", "these", "those"}
+_BACK = function_words("back")
+_DEMONSTRATIVES = function_words("demonstratives")
 # words before a head that only join it to the prose: "so, bazinga-db please …", "ok - log …"
-_JOINERS = {"so", "ok", "okay", "anyway", "right", "well", "alright"}
+_JOINERS = function_words("joiners")
 # words opening a head that say it follows another request: "Then mark …", "Also log …"
-_SEQUENCE = {"also", "then", "and", "next", "too", "additionally", "plus"}
+_SEQUENCE = function_words("sequence")
 
 
 def _command_head(line: str) -> tuple[int, str] | None:
@@ -1138,7 +1139,7 @@ def request_after_context(text: str) -> tuple[str, dict[str, Any]] | None:
 
 
 # words of a request that stand for what its context names: "set its status", "mark it failed"
-_PRONOUN_OBJECTS = {"it", "its", "they", "them", "their"}
+_PRONOUN_OBJECTS = function_words("pronoun_objects")
 _BOUNDARY = Lazy(r"(?:[.!?:][\"')\]]*|->|=>|\u2192|^\s*\[[^\]\n]{1,40}\])\s*$")
 _SQL_START = Lazy(r"(?i)\s*(?:select|with)\b", needs=("select", "with", "SELECT", "WITH"))
 

@@ -33,6 +33,7 @@ from .lexicon import (
     clean_scalar,
     clean_token,
     enum_words,
+    function_words,
     hand_over_pattern,
     is_enum_word,
     is_known_word,
@@ -1617,7 +1618,7 @@ def state_type_in(text: str, data: dict[str, Any], command: str | None = None) -
     return named_types[0] if named_types else None
 
 
-_SAVED_AS_LINKS = {"to", "of", "for", "from", "with", "by", "at", "in", "on", "and", "or"}
+_SAVED_AS_LINKS = function_words("saved_as_links")
 
 
 def _state_type_named(words: str, data: dict[str, Any]) -> str | None:

@@ -30,6 +30,7 @@ from .lexicon import (
     agents_in,
     clean_scalar,
     enum_words,
+    function_words,
     label_key,
     label_of,
     negated_ids,
@@ -1381,20 +1382,7 @@ def label_values(lines: list[str], command: str, phrase: str, body: str) -> Labe
 
 
 # words of a sentence, never values of a command line ("for" would have been a skill name)
-_NOT_COMMAND_LINE_WORDS = {
-    "for",
-    "in",
-    "of",
-    "from",
-    "with",
-    "on",
-    "to",
-    "and",
-    "limit",
-    "offset",
-    "since",
-    "session",
-}
+_NOT_COMMAND_LINE_WORDS = function_words("not_command_line_words")
 
 
 _PURPOSE = Lazy(r"\s+for\s+(?:the|a|an|our|my|this|next)\s+[a-z ]+[.!]?$", needs=("for",))
@@ -1410,7 +1398,7 @@ _WRITERS_STEP = Lazy(
     r"[a-z][\s\S]*$"
 )
 _REASONS_VERB = Lazy(r"^(need|needs|want|trying|looking)\s+to\s+(?:see|know|check|find out|understand)\b")
-_ASKING = frozenset(("how", "what", "which", "what's", "whats"))  # "need to know which are done"
+_ASKING = function_words("asking")  # "need to know which are done"
 # a reason that is a yes/no question: "want to see whether …", "checking if …", "wondering whether …"
 _WHETHER = Lazy(
     r"^(?:need|needs|want|trying|looking into|checking|wondering|curious)"
