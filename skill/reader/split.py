@@ -428,6 +428,10 @@ def bare_label_run(
     if len(parts) < least:
         return []
     found = [_bare_label(part, arg_specs, data) for part in parts]
+    json_args = [name for name, spec in arg_specs.items() if spec["type"] == "json"]
+    if found[-1] is None and len(json_args) == 1 and parts[-1].lstrip()[:1] in ("{", "["):
+        # "type go_no_go, {…}": the last part a bare JSON value, the operation's one JSON argument's
+        found[-1] = (json_args[0], parts[-1].strip())
     run = [pair for pair in found if pair is not None]
     if len(run) < len(found):
         return []
