@@ -1186,7 +1186,9 @@ def _updates_a_group(clause: str, data: dict[str, Any]) -> bool:
     """'In s_2, update group_a: status completed': an update verb, even one that may be a heading ('update'),
     right before a group id and nothing else is the instruction on that group, never a label."""
     words = words_of(clause)
-    return len(words) == 2 and data["_verb"].get(words[0]) == "update" and GROUP_ID.match(words[1]) is not None
+    return (
+        len(words) == 2 and data["_verb"].get(words[0]) == "update" and GROUP_ID.match(words[1]) is not None
+    )
 
 
 def _rules_out_an_id(clause: str) -> bool:
