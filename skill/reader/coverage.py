@@ -136,8 +136,23 @@ def _check_text_asks_nothing(
     # content ("…: group_a passes. Also bump group_a's revision count.") it is a second operation
     if "increment_revision" not in argument_specs(command):
         not_verbs -= set(data["slots"]["revision_bump"])
+    clauses = _CLAUSE_BREAK.split(body)
+    first = words_of(clauses[0]) if in_reason and clauses else []
+    if (
+        len(first) > 1
+        and data["_verb"].get(first[0]) == "update"
+        and GROUP_ID.match(first[1])
+        and data["operations"]["task_group"]["update"] == command
+        and not any(GROUP_ID.match(w) for w in words_of(sentence))
+        and not any(w in data["_verb"] for w in words_of(body)[1:])
+        and sum(1 for w in words_of(body) if GROUP_ID.match(w)) == 1
+        and len(_statuses_said(command, body)) <= 1
+    ):
+        # "Update s_1: set group_a to failed": a sentence naming no group leaves the group updated to the
+        # verb right after it, when no other verb follows; any other group after it is still a second one
+        sentence = sentence + " " + first[1]
     # clauses too: "…: cache stampede under cold start - and mark the session failed", "…; then set …"
-    for index, clause in enumerate(_CLAUSE_BREAK.split(body)):
+    for index, clause in enumerate(clauses):
         words = words_of(clause)
         lead = _opener_end(words, data)  # "and then please mark …", "Could you also log …", "Oh, and save …"
         # "…; log 300 tokens for qa too": the sentence says it is asked as well
@@ -183,6 +198,19 @@ def _check_text_asks_nothing(
                     command,
                     kind="two_operations",
                 )
+
+
+def _statuses_said(command: str, text: str) -> set[str]:
+    """The distinct values of the operation's status that a text names ('failed, completed': two)."""
+    spec = argument_specs(command).get("status")
+    if spec is None or spec["type"] not in ENUMS:
+        return set()
+    lowered = text.lower()
+    return {
+        value
+        for word, value in enum_words(spec["type"])
+        if rx.search(r"(?<![\w])" + re.escape(word) + r"(?![\w])", lowered) is not None
+    }
 
 
 def _unled_request(

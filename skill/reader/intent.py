@@ -153,8 +153,11 @@ def _pairs(words: list[str], data: dict[str, Any]) -> tuple[Any, ...]:
                 or (word in dual and verb is None and _noun_ahead(words, i + 1, nouns, report))
                 or (word in dual and i == 0 and noun_match[1] == 1 and not _noun_ahead(words, i + 1, nouns))
                 or (
-                    i == 0 and noun_match[1] == 1 and i + 1 < n and words[i + 1] in articles
-                )  # "setting the …"
+                    i == 0
+                    and noun_match[1] == 1
+                    and i + 1 < n
+                    and (words[i + 1] in articles or GROUP_ID.match(words[i + 1]) is not None)
+                )  # "setting the …", "setting group_a to failed": the object follows the verb
                 or (
                     word in dual
                     and verb is None

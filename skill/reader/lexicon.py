@@ -774,10 +774,13 @@ def negated_ids(text: str) -> set[str]:
     to change ('sess_beta's group_b stays pending', 'leave sess_beta's group_a alone', 'don't touch s_2'):
     named, but never a value of the request."""
     words = "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in tables()["negated"]["words"])
+    months = "|".join(tables()["negated"]["months"])  # "not the Dec 1 one": the day of a month
     found = rx.finditer(
         r"(?i)\b(?:"
         + words
-        + r")\s+(?:(?:the|in|for|of|on|from|to)\s+)*(?:session\s+)?([\w.:@+-]*[\d_][\w.:@+-]*)",
+        + r")\s+(?:(?:the|in|for|of|on|from|to)\s+)*(?:session\s+)?(?:(?:"
+        + months
+        + r")\.?\s+)?([\w.:@+-]*[\d_][\w.:@+-]*)",
         text,
     )
     ids = {m.group(1).rstrip(".:").lower() for m in found}

@@ -429,6 +429,10 @@ def bare_label_run(
     if len(parts) < least:
         return []
     found = [_bare_label(part, arg_specs, data) for part in parts]
+    json_args = [name for name, spec in arg_specs.items() if spec["type"] == "json"]
+    if found[-1] is None and len(json_args) == 1 and parts[-1].lstrip()[:1] in ("{", "["):
+        # "type go_no_go, {…}": the last part a bare JSON value, the operation's one JSON argument's
+        found[-1] = (json_args[0], parts[-1].strip())
     run = [pair for pair in found if pair is not None]
     if len(run) < len(found):
         return []
@@ -1179,6 +1183,15 @@ def _opens_with_a_verb(clause: str, data: dict[str, Any]) -> bool:
     )
 
 
+def _updates_a_group(clause: str, data: dict[str, Any]) -> bool:
+    """'In s_2, update group_a: status completed': an update verb, even one that may be a heading ('update'),
+    right before a group id and nothing else is the instruction on that group, never a label."""
+    words = words_of(clause)
+    return (
+        len(words) == 2 and data["_verb"].get(words[0]) == "update" and GROUP_ID.match(words[1]) is not None
+    )
+
+
 def _rules_out_an_id(clause: str) -> bool:
     """'…under sess_beta, not sess_alpha: …': a clause that only rules out an id (``negated`` of
     phrasings.json, then the id) says which value is not meant; before a colon it is no label."""
@@ -1237,6 +1250,7 @@ def label_values(lines: list[str], command: str, phrase: str, body: str) -> Labe
         or ("agent_type" in arg_specs and _agent_before_count(ending.group(1), body))
         or agent_prefix(ending.group(1).strip().lower()) is not None
         or _opens_with_a_verb(ending.group(1), data)
+        or ("group_id" in arg_specs and _updates_a_group(ending.group(1), data))
         or _rules_out_an_id(ending.group(1))
         or _trailing_item(ending.group(1).strip(), {"mode": arg_specs["mode"]} if "mode" in arg_specs else {})
     ):
