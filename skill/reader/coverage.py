@@ -421,6 +421,7 @@ def check_lists(command: str, phrase: str, raw: dict[str, Any]) -> None:
                 command,
                 kind="list_of_values",
             )
+    _check_enum_lists(command, unquoted.split("{", 1)[0])
     # "save skill output lint-check and security-scan …", "a task_split and spawn_agent decision": one name
     _check_name_lists(command, unquoted.split("{", 1)[0], raw, _NAMED_ONCE)
     if command == "log-tokens":
@@ -1289,6 +1290,51 @@ def check_one_status(command: str, args: dict[str, Any], inline_text: str) -> No
                     command,
                     kind="two_operations",
                 )
+
+
+def _enum_words(enum: dict[str, Any]) -> str:
+    """A pattern of every way the text may say one of an enumeration's values (values, aliases), longest
+    first, a space for any run of spaces, underscores or hyphens."""
+    said = {str(v) for v in enum["values"]} | {str(a) for a in enum["aliases"]}
+    spelled = sorted(said, key=len, reverse=True)
+    return "|".join(r"[\s_-]+".join(re.escape(part) for part in rx.split(r"[\s_-]+", w)) for w in spelled)
+
+
+def _check_enum_lists(command: str, text: str) -> None:
+    """'set group_a to failed, completed', 'mark group_b failed - status completed': two values of one
+    enumeration said one after the other, or a second one after the argument's own name, where the
+    operation takes one; reading either would drop the other: refused."""
+    for spec in COMMANDS[command]["args"]:
+        if spec["type"] not in ENUMS:
+            continue
+        enum = ENUMS[spec["type"]]
+        words = _enum_words(enum)
+        name = r"[\s_-]+".join(spec["name"].split("_"))
+        pairs = [
+            (m.group(1), m.group(2))
+            for m in rx.finditer(
+                rf"(?i)(?<![\w-])({words})\s*(?:,|;|/|->|\u2192|\bor\b|\band\b)?\s*(?:then\s+|now\s+)?"
+                rf"(?:(?:{name})\s*[:=]?\s*)?({words})(?![\w-])",
+                text,
+            )
+        ]
+        labelled = [m.group(1) for m in rx.finditer(rf"(?i)\b(?:{name})\s*[:=]?\s*({words})(?![\w-])", text)]
+        said = {_status_value(w, enum) for pair in pairs for w in pair} | {
+            _status_value(w, enum) for w in labelled
+        }
+        all_said = {
+            _status_value(m.group(1), enum) for m in rx.finditer(rf"(?i)(?<![\w-])({words})(?![\w-])", text)
+        }
+        if labelled and spec["name"].endswith("status"):  # "mark group_b failed - status completed"
+            said |= all_said
+        said.discard(None)
+        if len(said) > 1 and (pairs or labelled):
+            raise refuse(
+                f"the request gives several values for {label_of(spec['name']).lower()} "
+                f"({', '.join(sorted(str(v) for v in said))}); {command} takes one: give one",
+                command,
+                kind="list_of_values",
+            )
 
 
 def _status_value(word: str, enum: dict[str, Any]) -> str | None:
