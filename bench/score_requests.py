@@ -92,7 +92,7 @@ V7 = [HELDOUT / "v7" / "heldout_o.jsonl", HELDOUT / "v7" / "heldout_p.jsonl"]
 V8 = [HELDOUT / "v8" / "heldout_t.jsonl"]  # its twin (heldout_s) was not finished before the freeze
 # v8's twin, finished after v8 was frozen and scored, committed unread; scored once by round 7's last reader
 V8B = [HELDOUT / "v8b" / "heldout_s.jsonl"]
-# read in round 8 (development data, each its own part): v8 and v8b
+# read in round 8 (development data, each its own part; part of dev too once all right, in round 9): v8, v8b
 # v9: frozen (4f1ff10) before any round-8 reader change, scored once after round 8's work (387/420, 3 wrong
 # actions); read in round 9 (development data, part of dev once every item was right)
 V9 = [HELDOUT / "v9" / "heldout_u.jsonl", HELDOUT / "v9" / "heldout_v.jsonl"]
@@ -110,6 +110,8 @@ PARTS = {
         *V5,
         *V6,
         *R7DEV,
+        *V8,
+        *V8B,
         *V9,
     ],
     "v1": V1,
