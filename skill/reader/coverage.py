@@ -123,6 +123,24 @@ def check_body_starts_no_operation(
             _check_text_asks_nothing(command, raw[name], False, True, sentence, data)
 
 
+def check_head_wishes_no_write(command: str, head: str) -> None:
+    """'Mark group_a completed. I also need 300 tokens logged for qa.', 'Update session s_1 to completed;
+    I need the PM state saved too': a later clause of the head asks a write as a wish (``wished_writes``;
+    the first clause is the operation's own: 'I need group_a marked completed in s_1')."""
+    if COMMANDS[command]["kind"] != "write":
+        return
+    data = tables()
+    for clause in _CLAUSE_BREAK.split(head)[1:]:
+        wished = _wished_write(words_of(clause), data)
+        if wished:
+            raise refuse(
+                f"the request holds a second operation ('{wished} …', said as a wish) after its {command}; "
+                "send one request per operation",
+                command,
+                kind="two_operations",
+            )
+
+
 def _check_text_asks_nothing(
     command: str, body: str, in_reason: bool, short: bool, sentence: str, data: dict[str, Any]
 ) -> None:
@@ -135,12 +153,25 @@ def _check_text_asks_nothing(
     if "increment_revision" not in argument_specs(command):
         not_verbs -= set(data["slots"]["revision_bump"])
     # clauses too: "…: cache stampede under cold start - and mark the session failed", "…; then set …"
+    tagged = False
     for index, clause in enumerate(_CLAUSE_BREAK.split(body)):
         words = words_of(clause)
         lead = _opener_end(words, data)  # "and then please mark …", "Could you also log …", "Oh, and save …"
         # "…; log 300 tokens for qa too": the sentence says it is asked as well
         ended = any(words[-len(end) :] == end for end in data["_request_openers"][1] if len(words) > len(end))
-        asked = lead > 0 or ended
+        # "P.S. mark group_a completed": the tag, a clause of its own; "Show me the task groups": to the skill
+        addressed = words[1:2] in (["me"], ["us"]) and words[0] in verbs
+        asked = lead > 0 or ended or tagged or addressed
+        tagged = bool(words) and tuple(words) in data["_request_openers"][0]
+        wished = _wished_write(words, data)
+        if wished:
+            # "I also need 300 tokens logged for qa", "we'd want group_b marked done too": a wish is a request
+            raise refuse(
+                f"the request holds a second operation ('{wished} …', said as a wish) after its {command}; "
+                "send one request per operation",
+                command,
+                kind="two_operations",
+            )
         if not asked and _unled_request(command, words, index, in_reason, short, sentence, data):
             # "Mark group_b failed in s_1 — mark group_c completed": the text after the sentence of an
             # operation that takes no text opens with a verb of its own, for another object
@@ -159,6 +190,10 @@ def _check_text_asks_nothing(
             ]
             # "Also give me the task groups": a verb said to the skill ("give me", "show us") asks for a read
             addressed = words[lead + 1 : lead + 2] in (["me"], ["us"])
+            # "Go ahead and close group_a", "Also finish the group_b": a verb that is often no request, but
+            # with a group id as its object
+            named = next((w for w in words[lead + 1 : lead + 3] if w not in data["articles"]), "")
+            addressed = addressed or bool(GROUP_ID.match(rx.sub(r"['\u2019]s$", "", named)))
             if not lead:
                 # "…; log 300 tokens for qa too" asks, a verb then its object; "…; saving state now happens
                 # on every phase change too" tells
@@ -181,6 +216,50 @@ def _check_text_asks_nothing(
                     command,
                     kind="two_operations",
                 )
+
+
+def _wished_write(words: list[str], data: dict[str, Any]) -> str:
+    """A write asked as a wish or an obligation (``wished_writes`` of phrasings.json): 'need 300 tokens
+    logged', 'get group_b marked done', 'group_b should be marked failed', 'group_a needs marking
+    completed'; the participle's words, or '' when the clause asks none ('I have logged 300 tokens')."""
+    wished = data["wished_writes"]
+    classes = data["passive_writes"]["classes"]
+    for p in range(1, len(words)):
+        word = words[p]
+        irregular = data["passive_writes"]["irregular"]
+        stems = [irregular[word]] if word in irregular else []
+        if word.endswith("ed"):
+            stems += [word[:-2], word[:-1], word[:-3]]  # marked, closed, logged
+        gerund = word.endswith("ing") and words[p - 1] in wished["wishes"]  # "needs marking completed"
+        if gerund:
+            stems += [word[:-3], word[:-3] + "e", word[:-4]]  # marking, saving, logging
+        kind = next((data["_verb"][s] for s in stems if data["_verb"].get(s) in classes), None)
+        if kind is None:
+            continue
+        if gerund:
+            before = words[: p - 1]
+        elif words[p - 1] == "be" and p > 1 and words[p - 2] in wished["obligations"]:
+            before = words[: p - 2]  # "group_b should be marked failed", "the state has to be saved"
+        else:
+            # "need 300 tokens logged": a wish, then the object; not "have logged 300 tokens" (past work)
+            wish = max((i for i in range(p - 1) if words[i] in wished["wishes"]), default=-1)
+            before = words[wish + 1 : p] if wish >= 0 else []
+        if any(_wished_object(before, i, kind, data) for i in range(len(before))):
+            return " ".join(words[max(p - 3, 0) : p + 1])
+    return ""
+
+
+def _wished_object(words: list[str], at: int, kind: str, data: dict[str, Any]) -> bool:
+    """Word ``at`` starts an object of this skill the verb's class writes: a group id, or a noun whose
+    operation the class has ('tokens' logged, 'the PM state' saved)."""
+    word = rx.sub(r"['\u2019]s$", "", words[at])
+    if GROUP_ID.match(word):
+        return True
+    size = next(
+        (n for n in range(data["_noun_words"], 0, -1) if " ".join(words[at : at + n]) in data["_noun"]), 0
+    )
+    topic = data["_noun"].get(" ".join(words[at : at + size])) if size else None
+    return topic is not None and data["operations"].get(topic, {}).get(kind) is not None
 
 
 def _unled_request(
