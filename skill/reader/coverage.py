@@ -874,6 +874,7 @@ def check_result(
         _check_unread_values(command, args, labelled.inline_text, data)
         _check_labelled_parts(command, labelled.inline_text, data)
         _check_write_uses_numbers(command, args, labelled.inline_text)
+        _check_tokens_have_a_place(command, labelled.phrase)
         _check_handed_over(command, args, labelled.inline_text, data)
         check_provenance(command, args, text)
 
@@ -1147,6 +1148,22 @@ def _check_write_uses_numbers(command: str, args: dict[str, Any], text: str) -> 
                 command,
                 kind="not_understood",
             )
+
+
+def _check_tokens_have_a_place(command: str, sentence: str) -> None:
+    """'Mark group_a completed with 300 tokens', 'Create task group group_z … named Search; 300 tokens for
+    qa while you're at it': an amount of tokens in the sentence of a write that takes none (outside quotes;
+    a reason after the colon is the writer's story) would be dropped: refused, never written without it."""
+    if "tokens" in argument_specs(command):
+        return
+    found = _TOKENS_AMOUNT.search(strip_quoted(sentence))
+    if found:
+        raise refuse(
+            f"the request gives {found.group(0).strip()!r}, but {command} stores no token count; "
+            "send the token log as its own request (log tokens: …)",
+            command,
+            kind="unknown_label",
+        )
 
 
 def check_written(command: str, args: dict[str, Any], text: str) -> None:
