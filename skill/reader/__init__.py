@@ -37,6 +37,7 @@ from .coverage import (
     check_one_status,
     check_result,
     check_session_typo,
+    check_unconditional,
     check_written,
 )
 from .intent import intent_of
@@ -120,6 +121,7 @@ def _parse(text: str) -> tuple[str, dict[str, Any]]:
     )  # 5: required, direction, coverage, provenance
     check_context_values(command, args, lines, labelled.inline_text)  # 5: "[ci] run 42 red -> log my tokens"
     check_one_status(command, args, untouched_as_ruled_out(labelled.inline_text))  # 5: "…; mark it failed"
+    check_unconditional(command, args, labelled.phrase)  # 5: "… completed if QA passes, otherwise failed"
     return command, args
 
 

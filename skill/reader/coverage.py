@@ -1326,6 +1326,32 @@ def check_context_values(command: str, args: dict[str, Any], lines: list[str], i
         )
 
 
+def check_unconditional(command: str, args: dict[str, Any], sentence: str) -> None:
+    """'Mark group_a completed if QA passes, otherwise failed', 'Mark group_a completed or failed,
+    whichever': a write's sentence (outside quotes) that sets a condition or offers two values of one
+    status (``conditional_writes``) is refused: the reader neither evaluates nor chooses."""
+    if COMMANDS[command]["kind"] != "write":
+        return
+    data = tables()["conditional_writes"]
+    words = words_of(strip_quoted(sentence))
+    said = next((w for w in words if w in data["words"]), None)
+    for spec in COMMANDS[command]["args"]:
+        if said is not None or spec["name"] not in args or spec["type"] not in ENUMS:
+            continue
+        values = [(i, _status_value(w, ENUMS[spec["type"]])) for i, w in enumerate(words)]
+        found = [(i, v) for i, v in values if v is not None]
+        for (i, first), (j, second) in zip(found, found[1:]):
+            if first != second and any(w in data["alternatives"] for w in words[i + 1 : j]):
+                said = " ".join(words[i : j + 1])
+    if said is not None:
+        raise refuse(
+            f"the request says its {command} on a condition or with a choice ('{said} …'); the reader "
+            "neither evaluates conditions nor chooses: send the one write that holds",
+            command,
+            kind="not_understood",
+        )
+
+
 def check_one_status(command: str, args: dict[str, Any], inline_text: str) -> None:
     """'Mark group_a in s_1 completed; mark it failed': a verb that updates, a pronoun standing for the
     record and a status other than the one used is a second update of that status; it would be dropped:
