@@ -876,6 +876,7 @@ def check_result(
         _check_write_uses_numbers(command, args, labelled.inline_text)
         _check_tokens_have_a_place(command, labelled.phrase)
         _check_handed_over(command, args, labelled.inline_text, data)
+        _check_agent_id_fits(command, args)
         check_provenance(command, args, text)
 
 
@@ -1163,6 +1164,20 @@ def _check_tokens_have_a_place(command: str, sentence: str) -> None:
             "send the token log as its own request (log tokens: …)",
             command,
             kind="unknown_label",
+        )
+
+
+def _check_agent_id_fits(command: str, args: dict[str, Any]) -> None:
+    """'Log 700 tokens for developer in s_1, as qa_2', 'agent_id qa_1, agent type developer': an agent id
+    whose prefix names another agent type than the one written gives two agent types; writing either
+    could be the wrong one: refused."""
+    said = agent_prefix(str(args.get("agent_id", "")))
+    if said is not None and "agent_type" in args and said != args["agent_type"]:
+        raise refuse(
+            f"the request names agent type {args['agent_type']!r} but agent id {args['agent_id']!r}, "
+            f"which is a {said}'s; say which agent it is (Agent Type: …, Agent ID: …)",
+            command,
+            kind="not_understood",
         )
 
 
