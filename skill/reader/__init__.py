@@ -36,6 +36,7 @@ from .coverage import (
     check_lists,
     check_one_status,
     check_result,
+    check_session_left_alone,
     check_session_typo,
     check_unconditional,
     check_written,
@@ -122,6 +123,7 @@ def _parse(text: str) -> tuple[str, dict[str, Any]]:
     check_context_values(command, args, lines, labelled.inline_text)  # 5: "[ci] run 42 red -> log my tokens"
     check_one_status(command, args, untouched_as_ruled_out(labelled.inline_text))  # 5: "…; mark it failed"
     check_unconditional(command, args, labelled.phrase)  # 5: "… completed if QA passes, otherwise failed"
+    check_session_left_alone(command, args, labelled.inline_text)  # 5: "…. Session done too."
     return command, args
 
 

@@ -983,7 +983,9 @@ def _check_labelled_parts(command: str, text: str, data: dict[str, Any]) -> None
     if any(spec["type"] in ("text", "json", "sql") for spec in specs.values()):
         return  # the parts may be the content's own words
     seen: dict[str, str] = {}
-    for part in rx.split(_PARTS, strip_quoted(text)):
+    bare = strip_quoted(text)
+    # "Mark group_a completed. Name: Login page": a sentence of its own that is a label, its colon and a value
+    for part in rx.split(_PARTS, bare):
         words = part.strip().rstrip(".!").split()
         if words and words[0].lower() in data["_verb"]:
             continue  # "log tokens …": the operation's verb, no label
@@ -1365,6 +1367,36 @@ def check_unconditional(command: str, args: dict[str, Any], sentence: str) -> No
             command,
             kind="not_understood",
         )
+
+
+def check_session_left_alone(command: str, args: dict[str, Any], inline_text: str) -> None:
+    """'Mark group_a in s_1 completed. Session done too.', '…; s_1 as well', 'And s_1 itself completed': a
+    later clause of a group's update that names the session with a status of a session, or says it too
+    ('too', 'as well', 'itself', 'also'), updates the session besides: it would be dropped, refused. A
+    clause saying it stays ('the session is still active') or ruling it out ('not the session') asks
+    nothing."""
+    if command != "update-task-group":
+        return
+    data = tables()
+    unchanged = [w.split() for w in data["negated"]["unchanged"]]
+    enum = ENUMS["session_status"]
+    session = str(args.get("session_id", "")).lower()
+    for clause in _CLAUSE_BREAK.split(strip_quoted(inline_text))[1:]:
+        words = [rx.sub(r"['\u2019]s$", "", w) for w in words_of(clause)]
+        if not ({"session", session} & set(words)) or any(GROUP_ID.match(w) for w in words):
+            continue
+        if any(words[i : i + len(u)] == u for u in unchanged for i in range(len(words))) or any(
+            w in ("not", "never", "no", "nor") or w.endswith("n't") for w in words
+        ):
+            continue  # "…, not the whole session", "the session stays active"
+        said = {"too", "itself", "also"} & set(words) or "as well" in " ".join(words)
+        if said or any(_status_value(w, enum) for w in words):
+            raise refuse(
+                f"the request updates the session besides its {command} ('{' '.join(words[:4])} …'); "
+                "send one request per operation",
+                command,
+                kind="two_operations",
+            )
 
 
 def check_one_status(command: str, args: dict[str, Any], inline_text: str) -> None:
