@@ -985,6 +985,16 @@ def _check_labelled_parts(command: str, text: str, data: dict[str, Any]) -> None
     seen: dict[str, str] = {}
     bare = strip_quoted(text)
     # "Mark group_a completed. Name: Login page": a sentence of its own that is a label, its colon and a value
+    for sentence in rx.split(r"(?<=[.!?])\s+|\n", bare):
+        found = rx.match(r"^\s*([A-Za-z][\w-]*(?: [A-Za-z][\w-]*)?)\s*:\s*\S", sentence)
+        named = data["_label"].get(label_key(found.group(1)), []) if found else []
+        if named and not any(name in specs for name in named):
+            raise refuse(
+                f"the request gives {sentence.strip()!r}, but {command} takes no "
+                f"{label_of(named[0]).lower()}; remove it",
+                command,
+                kind="unknown_label",
+            )
     for part in rx.split(_PARTS, bare):
         words = part.strip().rstrip(".!").split()
         if words and words[0].lower() in data["_verb"]:
