@@ -126,19 +126,33 @@ def check_body_starts_no_operation(
 def check_head_wishes_no_write(command: str, head: str) -> None:
     """'Mark group_a completed. I also need 300 tokens logged for qa.', 'Update session s_1 to completed;
     I need the PM state saved too': a later clause of the head asks a write as a wish (``wished_writes``;
-    the first clause is the operation's own: 'I need group_a marked completed in s_1')."""
+    the first clause is the operation's own: 'I need group_a marked completed in s_1'), or opens with the
+    name of an operation ('…; update-task-group group_a --status completed')."""
     if COMMANDS[command]["kind"] != "write":
         return
     data = tables()
-    for clause in _CLAUSE_BREAK.split(head)[1:]:
-        wished = _wished_write(words_of(clause), data)
+    for clause in _CLAUSE_BREAK.split(strip_quoted(head))[1:]:
+        words = words_of(clause)
+        # "log-tokens s_1 qa 300; update-task-group group_a --status completed": a second command line, its
+        # name then a value ("get-logs confirmed the spike" is a story)
+        named = bool(words) and words[0] in OPERATIONS and _command_line_value(clause, words)
+        line = words[:1] if named else []
+        wished = " ".join(line) or _wished_write(words, data)
         if wished:
             raise refuse(
-                f"the request holds a second operation ('{wished} …', said as a wish) after its {command}; "
+                f"the request holds a second operation ('{wished} …'"
+                f"{'' if line else ', said as a wish'}) after its {command}; "
                 "send one request per operation",
                 command,
                 kind="two_operations",
             )
+
+
+def _command_line_value(clause: str, words: list[str]) -> bool:
+    """After an operation's name: a session or group id, or an option ('--status')."""
+    return "--" in clause or (
+        len(words) > 1 and bool(SESSION_SHAPE.fullmatch(words[1]) or GROUP_ID.match(words[1]))
+    )
 
 
 def _check_text_asks_nothing(
