@@ -891,6 +891,7 @@ def check_result(
         _check_tokens_have_a_place(command, labelled.phrase)
         _check_handed_over(command, args, labelled.inline_text, data)
         _check_agent_id_fits(command, args)
+        _check_group_said_directly(command, args, labelled.phrase)
         check_provenance(command, args, text)
 
 
@@ -1204,6 +1205,30 @@ def _check_agent_id_fits(command: str, args: dict[str, Any]) -> None:
             f"which is a {said}'s; say which agent it is (Agent Type: …, Agent ID: …)",
             command,
             kind="not_understood",
+        )
+
+
+def _check_group_said_directly(command: str, args: dict[str, Any], sentence: str) -> None:
+    """'Mark the group after group_a completed', "Mark group_a's sibling failed": the group meant is named
+    by another one; writing the one named would change the wrong group: refused."""
+    group = str(args.get("group_id", ""))
+    if not group:
+        return
+    said = rx.search(
+        r"(?i)\b(?:group|one|task)\s+(?:right\s+|just\s+|immediately\s+)?(?:after|before|following|"
+        r"preceding|next\s+to|beside|behind|above|below)\s+(?:the\s+)?(?:task\s+)?(?:group\s+)?[\w.-]*\d[\w.-]*"
+        r"|\b(?:group|one|task)\s+(?:right\s+|just\s+|immediately\s+)?(?:after|before|following|preceding|"
+        r"next\s+to|beside|behind|above|below)\s+(?:task[_-]?)?group[_-][\w.-]+|\b"
+        + re.escape(group)
+        + r"['\u2019]s\s+(?:sibling|successor|predecessor|neighbou?r|parent|child|twin|follow[- ]?up)\b",
+        strip_quoted(sentence),
+    )
+    if said:
+        raise refuse(
+            f"the request names the group by another one ('{said.group(0)}'); give the group id it means "
+            "(Group ID: …)",
+            command,
+            kind="missing",
         )
 
 
