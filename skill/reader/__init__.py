@@ -31,11 +31,14 @@ from .convert import convert_values
 from .coverage import (
     check_body_starts_no_operation,
     check_context_values,
+    check_head_wishes_no_write,
     check_json_has_a_place,
     check_lists,
     check_one_status,
     check_result,
+    check_session_left_alone,
     check_session_typo,
+    check_unconditional,
     check_written,
 )
 from .intent import intent_of
@@ -107,6 +110,7 @@ def _parse(text: str) -> tuple[str, dict[str, Any]]:
     labelled = label_values(lines[start:], command, intent.phrase, intent.body)  # 2, now for this operation
     # 5: "…: tests green. Also mark group_b …", "Mark group_a failed — mark group_c completed"
     check_body_starts_no_operation(command, labelled.raw, labelled.body, labelled.phrase)
+    check_head_wishes_no_write(command, head)  # 5: "…. I also need 300 tokens logged for qa"
     doubts = fill_slots(command, labelled.inline_text, labelled.raw)  # 4
     check_lists(command, labelled.inline_text, labelled.raw)  # 5: one value where one is taken
     check_json_has_a_place(command, labelled.inline_text)  # 5: '… group_a in s_1: {"a": 1}. Save it.'
@@ -118,6 +122,8 @@ def _parse(text: str) -> tuple[str, dict[str, Any]]:
     )  # 5: required, direction, coverage, provenance
     check_context_values(command, args, lines, labelled.inline_text)  # 5: "[ci] run 42 red -> log my tokens"
     check_one_status(command, args, untouched_as_ruled_out(labelled.inline_text))  # 5: "…; mark it failed"
+    check_unconditional(command, args, labelled.phrase)  # 5: "… completed if QA passes, otherwise failed"
+    check_session_left_alone(command, args, labelled.inline_text)  # 5: "…. Session done too."
     return command, args
 
 

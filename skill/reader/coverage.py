@@ -125,6 +125,38 @@ def check_body_starts_no_operation(
             _check_text_asks_nothing(command, raw[name], False, True, sentence, data)
 
 
+def check_head_wishes_no_write(command: str, head: str) -> None:
+    """'Mark group_a completed. I also need 300 tokens logged for qa.', 'Update session s_1 to completed;
+    I need the PM state saved too': a later clause of the head asks a write as a wish (``wished_writes``;
+    the first clause is the operation's own: 'I need group_a marked completed in s_1'), or opens with the
+    name of an operation ('…; update-task-group group_a --status completed')."""
+    if COMMANDS[command]["kind"] != "write":
+        return
+    data = tables()
+    for clause in _CLAUSE_BREAK.split(strip_quoted(head))[1:]:
+        words = words_of(clause)
+        # "log-tokens s_1 qa 300; update-task-group group_a --status completed": a second command line, its
+        # name then a value ("get-logs confirmed the spike" is a story)
+        named = bool(words) and words[0] in OPERATIONS and _command_line_value(clause, words)
+        line = words[:1] if named else []
+        wished = " ".join(line) or _wished_write(words, data)
+        if wished:
+            raise refuse(
+                f"the request holds a second operation ('{wished} …'"
+                f"{'' if line else ', said as a wish'}) after its {command}; "
+                "send one request per operation",
+                command,
+                kind="two_operations",
+            )
+
+
+def _command_line_value(clause: str, words: list[str]) -> bool:
+    """After an operation's name: a session or group id, or an option ('--status')."""
+    return "--" in clause or (
+        len(words) > 1 and bool(SESSION_SHAPE.fullmatch(words[1]) or GROUP_ID.match(words[1]))
+    )
+
+
 def _check_text_asks_nothing(
     command: str, body: str, in_reason: bool, short: bool, sentence: str, data: dict[str, Any]
 ) -> None:
@@ -152,12 +184,25 @@ def _check_text_asks_nothing(
         # verb right after it, when no other verb follows; any other group after it is still a second one
         sentence = sentence + " " + first[1]
     # clauses too: "…: cache stampede under cold start - and mark the session failed", "…; then set …"
+    tagged = False
     for index, clause in enumerate(clauses):
         words = words_of(clause)
         lead = _opener_end(words, data)  # "and then please mark …", "Could you also log …", "Oh, and save …"
         # "…; log 300 tokens for qa too": the sentence says it is asked as well
         ended = any(words[-len(end) :] == end for end in data["_request_openers"][1] if len(words) > len(end))
-        asked = lead > 0 or ended
+        # "P.S. mark group_a completed": the tag, a clause of its own; "Show me the task groups": to the skill
+        addressed = words[1:2] in (["me"], ["us"]) and words[0] in verbs
+        asked = lead > 0 or ended or tagged or addressed
+        tagged = bool(words) and tuple(words) in data["_request_openers"][0]
+        wished = _wished_write(words, data)
+        if wished:
+            # "I also need 300 tokens logged for qa", "we'd want group_b marked done too": a wish is a request
+            raise refuse(
+                f"the request holds a second operation ('{wished} …', said as a wish) after its {command}; "
+                "send one request per operation",
+                command,
+                kind="two_operations",
+            )
         if not asked and _unled_request(command, words, index, in_reason, short, sentence, data):
             # "Mark group_b failed in s_1 — mark group_c completed": the text after the sentence of an
             # operation that takes no text opens with a verb of its own, for another object
@@ -176,6 +221,10 @@ def _check_text_asks_nothing(
             ]
             # "Also give me the task groups": a verb said to the skill ("give me", "show us") asks for a read
             addressed = words[lead + 1 : lead + 2] in (["me"], ["us"])
+            # "Go ahead and close group_a", "Also finish the group_b": a verb that is often no request, but
+            # with a group id as its object
+            named = next((w for w in words[lead + 1 : lead + 3] if w not in data["articles"]), "")
+            addressed = addressed or bool(GROUP_ID.match(rx.sub(r"['\u2019]s$", "", named)))
             if not lead:
                 # "…; log 300 tokens for qa too" asks, a verb then its object; "…; saving state now happens
                 # on every phase change too" tells
@@ -211,6 +260,50 @@ def _statuses_said(command: str, text: str) -> set[str]:
         for word, value in enum_words(spec["type"])
         if rx.search(r"(?<![\w])" + re.escape(word) + r"(?![\w])", lowered) is not None
     }
+
+
+def _wished_write(words: list[str], data: dict[str, Any]) -> str:
+    """A write asked as a wish or an obligation (``wished_writes`` of phrasings.json): 'need 300 tokens
+    logged', 'get group_b marked done', 'group_b should be marked failed', 'group_a needs marking
+    completed'; the participle's words, or '' when the clause asks none ('I have logged 300 tokens')."""
+    wished = data["wished_writes"]
+    classes = data["passive_writes"]["classes"]
+    for p in range(1, len(words)):
+        word = words[p]
+        irregular = data["passive_writes"]["irregular"]
+        stems = [irregular[word]] if word in irregular else []
+        if word.endswith("ed"):
+            stems += [word[:-2], word[:-1], word[:-3]]  # marked, closed, logged
+        gerund = word.endswith("ing") and words[p - 1] in wished["wishes"]  # "needs marking completed"
+        if gerund:
+            stems += [word[:-3], word[:-3] + "e", word[:-4]]  # marking, saving, logging
+        kind = next((data["_verb"][s] for s in stems if data["_verb"].get(s) in classes), None)
+        if kind is None:
+            continue
+        if gerund:
+            before = words[: p - 1]
+        elif words[p - 1] == "be" and p > 1 and words[p - 2] in wished["obligations"]:
+            before = words[: p - 2]  # "group_b should be marked failed", "the state has to be saved"
+        else:
+            # "need 300 tokens logged": a wish, then the object; not "have logged 300 tokens" (past work)
+            wish = max((i for i in range(p - 1) if words[i] in wished["wishes"]), default=-1)
+            before = words[wish + 1 : p] if wish >= 0 else []
+        if any(_wished_object(before, i, kind, data) for i in range(len(before))):
+            return " ".join(words[max(p - 3, 0) : p + 1])
+    return ""
+
+
+def _wished_object(words: list[str], at: int, kind: str, data: dict[str, Any]) -> bool:
+    """Word ``at`` starts an object of this skill the verb's class writes: a group id, or a noun whose
+    operation the class has ('tokens' logged, 'the PM state' saved)."""
+    word = rx.sub(r"['\u2019]s$", "", words[at])
+    if GROUP_ID.match(word):
+        return True
+    size = next(
+        (n for n in range(data["_noun_words"], 0, -1) if " ".join(words[at : at + n]) in data["_noun"]), 0
+    )
+    topic = data["_noun"].get(" ".join(words[at : at + size])) if size else None
+    return topic is not None and data["operations"].get(topic, {}).get(kind) is not None
 
 
 def _unled_request(
@@ -826,7 +919,10 @@ def check_result(
         _check_unread_values(command, args, labelled.inline_text, data)
         _check_labelled_parts(command, labelled.inline_text, data)
         _check_write_uses_numbers(command, args, labelled.inline_text)
+        _check_tokens_have_a_place(command, labelled.phrase)
         _check_handed_over(command, args, labelled.inline_text, data)
+        _check_agent_id_fits(command, args)
+        _check_group_said_directly(command, args, labelled.phrase)
         check_provenance(command, args, text)
 
 
@@ -933,7 +1029,19 @@ def _check_labelled_parts(command: str, text: str, data: dict[str, Any]) -> None
     if any(spec["type"] in ("text", "json", "sql") for spec in specs.values()):
         return  # the parts may be the content's own words
     seen: dict[str, str] = {}
-    for part in rx.split(_PARTS, strip_quoted(text)):
+    bare = strip_quoted(text)
+    # "Mark group_a completed. Name: Login page": a sentence of its own that is a label, its colon and a value
+    for sentence in rx.split(r"(?<=[.!?])\s+|\n", bare):
+        found = rx.match(r"^\s*([A-Za-z][\w-]*(?: [A-Za-z][\w-]*)?)\s*:\s*\S", sentence)
+        named = data["_label"].get(label_key(found.group(1)), []) if found else []
+        if named and not any(name in specs for name in named):
+            raise refuse(
+                f"the request gives {sentence.strip()!r}, but {command} takes no "
+                f"{label_of(named[0]).lower()}; remove it",
+                command,
+                kind="unknown_label",
+            )
+    for part in rx.split(_PARTS, bare):
         words = part.strip().rstrip(".!").split()
         if words and words[0].lower() in data["_verb"]:
             continue  # "log tokens …": the operation's verb, no label
@@ -1101,6 +1209,60 @@ def _check_write_uses_numbers(command: str, args: dict[str, Any], text: str) -> 
             )
 
 
+def _check_tokens_have_a_place(command: str, sentence: str) -> None:
+    """'Mark group_a completed with 300 tokens', 'Create task group group_z … named Search; 300 tokens for
+    qa while you're at it': an amount of tokens in the sentence of a write that takes none (outside quotes;
+    a reason after the colon is the writer's story) would be dropped: refused, never written without it."""
+    if "tokens" in argument_specs(command):
+        return
+    found = _TOKENS_AMOUNT.search(strip_quoted(sentence))
+    if found:
+        raise refuse(
+            f"the request gives {found.group(0).strip()!r}, but {command} stores no token count; "
+            "send the token log as its own request (log tokens: …)",
+            command,
+            kind="unknown_label",
+        )
+
+
+def _check_agent_id_fits(command: str, args: dict[str, Any]) -> None:
+    """'Log 700 tokens for developer in s_1, as qa_2', 'agent_id qa_1, agent type developer': an agent id
+    whose prefix names another agent type than the one written gives two agent types; writing either
+    could be the wrong one: refused."""
+    said = agent_prefix(str(args.get("agent_id", "")))
+    if said is not None and "agent_type" in args and said != args["agent_type"]:
+        raise refuse(
+            f"the request names agent type {args['agent_type']!r} but agent id {args['agent_id']!r}, "
+            f"which is a {said}'s; say which agent it is (Agent Type: …, Agent ID: …)",
+            command,
+            kind="not_understood",
+        )
+
+
+def _check_group_said_directly(command: str, args: dict[str, Any], sentence: str) -> None:
+    """'Mark the group after group_a completed', "Mark group_a's sibling failed": the group meant is named
+    by another one; writing the one named would change the wrong group: refused."""
+    group = str(args.get("group_id", ""))
+    if not group:
+        return
+    said = rx.search(
+        r"(?i)\b(?:group|one|task)\s+(?:right\s+|just\s+|immediately\s+)?(?:after|before|following|"
+        r"preceding|next\s+to|beside|behind|above|below)\s+(?:the\s+)?(?:task\s+)?(?:group\s+)?[\w.-]*\d[\w.-]*"
+        r"|\b(?:group|one|task)\s+(?:right\s+|just\s+|immediately\s+)?(?:after|before|following|preceding|"
+        r"next\s+to|beside|behind|above|below)\s+(?:task[_-]?)?group[_-][\w.-]+|\b"
+        + re.escape(group)
+        + r"['\u2019]s\s+(?:sibling|successor|predecessor|neighbou?r|parent|child|twin|follow[- ]?up)\b",
+        strip_quoted(sentence),
+    )
+    if said:
+        raise refuse(
+            f"the request names the group by another one ('{said.group(0)}'); give the group id it means "
+            "(Group ID: …)",
+            command,
+            kind="missing",
+        )
+
+
 def check_written(command: str, args: dict[str, Any], text: str) -> None:
     """A command line written as text: the CLI's parser placed every word; a write's values are checked
     against the text like any other write's."""
@@ -1259,6 +1421,62 @@ def check_context_values(command: str, args: dict[str, Any], lines: list[str], i
             command,
             kind="missing",
         )
+
+
+def check_unconditional(command: str, args: dict[str, Any], sentence: str) -> None:
+    """'Mark group_a completed if QA passes, otherwise failed', 'Mark group_a completed or failed,
+    whichever': a write's sentence (outside quotes) that sets a condition or offers two values of one
+    status (``conditional_writes``) is refused: the reader neither evaluates nor chooses."""
+    if COMMANDS[command]["kind"] != "write":
+        return
+    data = tables()["conditional_writes"]
+    words = words_of(strip_quoted(sentence))
+    said = next((w for w in words if w in data["words"]), None)
+    for spec in COMMANDS[command]["args"]:
+        if said is not None or spec["name"] not in args or spec["type"] not in ENUMS:
+            continue
+        values = [(i, _status_value(w, ENUMS[spec["type"]])) for i, w in enumerate(words)]
+        found = [(i, v) for i, v in values if v is not None]
+        for (i, first), (j, second) in zip(found, found[1:]):
+            if first != second and any(w in data["alternatives"] for w in words[i + 1 : j]):
+                said = " ".join(words[i : j + 1])
+    if said is not None:
+        raise refuse(
+            f"the request says its {command} on a condition or with a choice ('{said} …'); the reader "
+            "neither evaluates conditions nor chooses: send the one write that holds",
+            command,
+            kind="not_understood",
+        )
+
+
+def check_session_left_alone(command: str, args: dict[str, Any], inline_text: str) -> None:
+    """'Mark group_a in s_1 completed. Session done too.', '…; s_1 as well', 'And s_1 itself completed': a
+    later clause of a group's update that names the session with a status of a session, or says it too
+    ('too', 'as well', 'itself', 'also'), updates the session besides: it would be dropped, refused. A
+    clause saying it stays ('the session is still active') or ruling it out ('not the session') asks
+    nothing."""
+    if command != "update-task-group":
+        return
+    data = tables()
+    unchanged = [w.split() for w in data["negated"]["unchanged"]]
+    enum = ENUMS["session_status"]
+    session = str(args.get("session_id", "")).lower()
+    for clause in _CLAUSE_BREAK.split(strip_quoted(inline_text))[1:]:
+        words = [rx.sub(r"['\u2019]s$", "", w) for w in words_of(clause)]
+        if not ({"session", session} & set(words)) or any(GROUP_ID.match(w) for w in words):
+            continue
+        if any(words[i : i + len(u)] == u for u in unchanged for i in range(len(words))) or any(
+            w in ("not", "never", "no", "nor") or w.endswith("n't") for w in words
+        ):
+            continue  # "…, not the whole session", "the session stays active"
+        said = {"too", "itself", "also"} & set(words) or "as well" in " ".join(words)
+        if said or any(_status_value(w, enum) for w in words):
+            raise refuse(
+                f"the request updates the session besides its {command} ('{' '.join(words[:4])} …'); "
+                "send one request per operation",
+                command,
+                kind="two_operations",
+            )
 
 
 def check_one_status(command: str, args: dict[str, Any], inline_text: str) -> None:
