@@ -194,7 +194,9 @@ def _check_text_asks_nothing(
         addressed = words[1:2] in (["me"], ["us"]) and words[0] in verbs
         asked = lead > 0 or ended or tagged or addressed
         tagged = bool(words) and tuple(words) in data["_request_openers"][0]
-        wished = _wished_write(words, data)
+        wished = _wished_write(words, data) or (
+            not (in_reason or short) and _addressed_record(clause, words, data)
+        )
         if wished:
             # "I also need 300 tokens logged for qa", "we'd want group_b marked done too": a wish is a request
             raise refuse(
@@ -291,6 +293,55 @@ def _wished_write(words: list[str], data: dict[str, Any]) -> str:
         if any(_wished_object(before, i, kind, data) for i in range(len(before))):
             return " ".join(words[max(p - 3, 0) : p + 1])
     return ""
+
+
+def _addressed_record(clause: str, words: list[str], data: dict[str, Any]) -> str:
+    """A sentence addressed to this skill naming a record and a new value for it, or a read of it
+    (``addressed_records`` of phrasings.json): 'group_a completed please', 'Time to close group_a', 'Can I
+    get the task groups?', 'group_a -> completed', 'Same for sess_beta.'; the marker, or '' when the
+    sentence only reports ('group_a completed earlier today')."""
+    table = data["addressed_records"]
+    said = " " + " ".join(words) + " "
+    ids = [w for w in words if GROUP_ID.match(rx.sub(r"['\u2019]s$", "", w)) or SESSION_SHAPE.fullmatch(w)]
+    vocative = rx.match(r"\s*([\w-]+)\s*,", clause)
+    if vocative and _an_agent(vocative.group(1).lower(), data):
+        return ""  # "developer_4, please start group_auth": said to an agent, not to this skill
+    repeat = next((m for m in table["repeats"] if said.startswith(f" {m} ")), "")
+    if repeat and ids:
+        return repeat
+    marker = next((m for m in table["markers"] if f" {m} " in said), "")
+    # "Also group_a completed", "Time to close group_a": openers that ask only before a group or session id
+    marker = marker or next((m for m in table["leading"] if said.startswith(f" {m} ") and ids), "")
+    arrow = next((a for a in table["arrows"] if a in clause), "")
+    if not (marker or arrow):
+        return ""
+    nouns = [
+        n for n in range(len(words)) for size in (1, 2, 3) if " ".join(words[n : n + size]) in data["_noun"]
+    ]
+    if not (ids or nouns):
+        return ""
+    if marker in table["reads"]:
+        # "Can I get the task groups?", "I need the task groups listed": the record right after the wish
+        # ("… so we need a refresh path" names none)
+        after = words[len(words_of(said[: said.index(f" {marker} ")])) + len(marker.split()) :]
+        after = [w for w in after if w not in data["articles"]]
+        named = after[:1] and (
+            after[0] in ids or any(" ".join(after[:n]) in data["_noun"] for n in (1, 2, 3))
+        )
+        return marker if named else ""
+    if clause.rstrip().endswith("?"):
+        return marker or "?"
+    statuses = {w for name in ENUMS if "status" in name for w, _v in enum_words(name)}
+    verbs = data["_verb"]
+    # a verb gives a value only to an id named ("close group_a"); "Please note the tokens were …" is prose
+    valued = "{" in clause or any(
+        w in statuses
+        or w.isdigit()
+        or bool(ids)
+        and (w in verbs or any(s in verbs for s in (w[:-2], w[:-1], w[:-3]) if w.endswith("ed")))
+        for w in words
+    )
+    return (marker or arrow) if valued else ""
 
 
 def _wished_object(words: list[str], at: int, kind: str, data: dict[str, Any]) -> bool:
@@ -554,7 +605,9 @@ def check_lists(command: str, phrase: str, raw: dict[str, Any]) -> None:
         shape = GROUP_ID if name == "group_id" else None
         if shape is not None and GROUP_ID.match(token.lower()):
             scope = unquoted if command == "create-task-group" else unquoted.split(":", 1)[0]
-            others = {w for w in words_of(scope) if shape.match(w)} - {token.lower()}
+            # "…, group_b's status should be failed": a group named as an owner is a group still
+            owned = (rx.sub(r"['\u2019]s$", "", w) for w in words_of(scope))
+            others = {w for w in owned if shape.match(w)} - {token.lower()}
             if others:
                 raise refuse(
                     f"the request names several groups ({token}, {', '.join(sorted(others))}); {command} "
