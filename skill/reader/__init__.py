@@ -35,6 +35,7 @@ from .coverage import (
     check_json_has_a_place,
     check_lists,
     check_one_status,
+    check_pronoun_write,
     check_result,
     check_session_left_alone,
     check_session_typo,
@@ -124,6 +125,7 @@ def _parse(text: str) -> tuple[str, dict[str, Any]]:
     check_one_status(command, args, untouched_as_ruled_out(labelled.inline_text))  # 5: "…; mark it failed"
     check_unconditional(command, args, labelled.phrase)  # 5: "… completed if QA passes, otherwise failed"
     check_session_left_alone(command, args, labelled.inline_text)  # 5: "…. Session done too."
+    check_pronoun_write(command, args, "\n".join(lines))  # 5: "…; name it Login v2", "…. Also sess_delta."
     return command, args
 
 

@@ -809,6 +809,7 @@ def check_coverage(command: str, args: dict[str, Any], phrase: str, data: dict[s
             command,
             kind="unknown_label",
         )
+    _check_enum_label_has_a_place(command, text, data)
     paging = PAGING_WORDS.search(text)
     if paging and paging.group(1).lower() not in argument_specs(command):
         # "Log a QA note for s_1, limit 5: …": a page of rows is no value of a write (or of a one-row read)
@@ -982,11 +983,28 @@ def check_result(
 # writes that take no group, where a group named would land nowhere: a log of tokens, a log of what an
 # agent said (whose content may name one: only there, after the colon or quoted)
 _NO_GROUP_PLACE = {"log-tokens": "inline_text", "log-interaction": "phrase"}
+# "update session s_1 to completed along with group_a", "mark s_1 failed, and group_b too": a group joined
+# to the session as a second object of the update (not one in the reason: "because group_pay is merged")
+_JOINED_GROUP = Lazy(
+    r"(?i)(?:\b(?:along|together)\s+with|\bas\s+well\s+as|\band|\bplus|&|,)\s+(?:the\s+)?(?:task\s+)?"
+    r"(?:group\s+)?((?:task[_-]?)?group[_-][a-z0-9][\w.-]*|grp[_-]?[a-z0-9][\w.-]*)(?![\w'\u2019])"
+    r"|((?:task[_-]?)?group[_-][a-z0-9][\w.-]*|grp[_-]?[a-z0-9][\w.-]*)\s+(?:too|as\s+well|also)\b",
+    needs=("group", "grp"),
+)
 
 
 def _check_group_has_a_place(command: str, labelled: Labelled, text: str) -> None:
     """'log tokens group_a qa 900 for s_1001': the group named has no place in a log of tokens (nor in a
     log-interaction's sentence, outside its content): refused, never dropped."""
+    if command == "update-session-status":
+        joined = _JOINED_GROUP.search(strip_quoted(labelled.inline_text))
+        if joined:
+            raise refuse(
+                f"the request names task group {joined.group(1) or joined.group(2)!r} with the session, but "
+                f"{command} updates the session alone; send one request per operation",
+                command,
+                kind="two_operations",
+            )
     where = _NO_GROUP_PLACE.get(command)
     if where is None:
         return
@@ -1071,6 +1089,54 @@ def _check_unread_values(command: str, args: dict[str, Any], text: str, data: di
 
 
 _PARTS = r"[;:\n(){}]|,(?!\d{3}(?!\d))|\s[-\u2013\u2014]\s"
+
+
+def _check_enum_label_has_a_place(command: str, text: str, data: dict[str, Any]) -> None:
+    """'log this developer interaction for s_1 with status completed: …', 'create group_q in s_1 named
+    Queue, review status approved': a label of an enumerated argument the operation does not take, then
+    one of that argument's values, in the operation's sentence, is a value with no place: refused (unknown
+    label), never dropped."""
+    specs = argument_specs(command)
+    lowered = " ".join(text.lower().replace("_", " ").replace("-", " ").split())
+    for label, names in data["_label"].items():
+        if any(name in specs for name in names) or label not in lowered:
+            continue
+        values = {
+            word.replace("_", " ")
+            for spec in COMMANDS.values()
+            for a in spec["args"]
+            if a["name"] in names and a["type"] in ENUMS
+            for word, _ in enum_words(a["type"])
+        }
+        if not values:
+            continue
+        said = _label_then_value(
+            lowered.replace(":", " : ").replace("=", " = ").split(), label.split(), values
+        )
+        if said:
+            raise refuse(
+                f"the request gives {said!r}, but {command} takes no {label_of(names[0]).lower()}; "
+                "remove it (or send the update that sets it as a request of its own)",
+                command,
+                kind="unknown_label",
+            )
+
+
+def _label_then_value(tokens: list[str], label: list[str], values: set[str]) -> str:
+    """The words of ``label`` then one of ``values`` ('status completed', 'review status: approved')."""
+    size = len(label)
+    for i in range(len(tokens) - size):
+        if tokens[i : i + size] != label:
+            continue
+        j = i + size
+        while j < len(tokens) and tokens[j] in (":", "=", "is", "of", "to", "as", "set"):
+            j += 1
+        for value in values:
+            words = value.split()
+            said = tokens[j : j + len(words)]
+            if said and said[:-1] + [said[-1].rstrip(".,;!?)")] == words:
+                return " ".join(tokens[i : j + len(words)]).rstrip(".,;!?)")
+    return ""
 
 
 def _check_labelled_parts(command: str, text: str, data: dict[str, Any]) -> None:
@@ -1474,6 +1540,76 @@ def check_context_values(command: str, args: dict[str, Any], lines: list[str], i
             command,
             kind="missing",
         )
+
+
+def _change_read(said: str, args: dict[str, Any], words: dict[str, Any]) -> bool:
+    """The change a pronoun clause asks ('assign it', 'mark it', 'name it') is one the operation read: the
+    argument of its verb's kind (``pronoun_writes`` `changes`) has a value."""
+    lowered = said.lower()
+    for arg, verbs in words["changes"].items():
+        if any(rx.search(r"(?<![\w])" + re.escape(v) + r"(?![\w])", lowered) for v in verbs):
+            return arg in args
+    return False
+
+
+def check_pronoun_write(command: str, args: dict[str, Any], text: str) -> None:
+    """'Mark group_a completed; name it Login v2', 'Create group_s named Search and start it', '…: port the
+    parser; should be marked active', '…: add logout. Also sess_delta.' (``pronoun_writes``): a second change
+    of the same object said by a pronoun after a clause with a verb of its own, or a sentence that is only
+    'also' and an id, is a second operation: refused, never dropped nor kept inside a value."""
+    if COMMANDS[command]["kind"] != "write":
+        return
+    data = tables()
+    words = data["pronoun_writes"]
+
+    def alternation(items: list[str]) -> str:
+        return "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in sorted(items, key=len, reverse=True))
+
+    bare = strip_quoted(text)
+    opening = r"(?:^|[;.,:!?\n]\s*|\b(?:and|then)\s+)(?:(?:and|then|also|please)\s+)*"
+    asked = rx.search(
+        r"(?i)"
+        + opening
+        + r"(?:(?:"
+        + alternation(words["verbs"])
+        + r")\s+(?:"
+        + alternation(words["pronouns"])
+        + r")\b|(?:(?:"
+        + alternation(words["subjects"])
+        + r")\s+)?(?:"
+        + alternation(words["obligations"])
+        + r")\s+(?:also\s+)?be\s+(?:"
+        + alternation(words["participles"])
+        + r")\b)",
+        bare,
+    )
+    if asked and _change_read(asked.group(0), args, words):
+        asked = None  # "mark group_c in progress and assign it to developer_5": the update's own change
+    if asked:
+        before = words_of(bare[: asked.start()])
+        classes = ("create", "update", "write")
+        if any(data["_verb"].get(w) in classes for w in before):
+            raise refuse(
+                f"the request holds a second change ('{asked.group(0).strip(' ;.,:!?')} …') after its "
+                f"{command}; send one request per operation",
+                command,
+                kind="two_operations",
+            )
+    for sentence in rx.split(r"(?<=[.;!?])\s+|\n", bare):
+        found = rx.fullmatch(
+            r"(?i)\s*(?:"
+            + alternation(words["also"])
+            + r")\s+(?:for\s+)?(?:(?:task\s+)?group\s+|session\s+)?"
+            r"([\w.-]+?)\s*(?:,?\s*(?:too|as\s+well))?\s*[.!;]?\s*",
+            sentence,
+        )
+        if found and (GROUP_ID.match(found.group(1).lower()) or session_like(found.group(1))):
+            raise refuse(
+                f"the request names {found.group(1)!r} after its {command} ('{sentence.strip()}'): a second "
+                "object; send one request per operation",
+                command,
+                kind="two_operations",
+            )
 
 
 def check_unconditional(command: str, args: dict[str, Any], sentence: str) -> None:

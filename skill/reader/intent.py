@@ -1399,11 +1399,13 @@ def _session_marked(sentences: list[str], body: str, data: dict[str, Any]) -> st
     if j >= len(words) or GROUP_ID.match(words[j]):
         return None
     session = words[j]
+    k = j + 1
+    if session.endswith("'s") and words[k : k + 1] == ["status"]:
+        session, k = session[:-2], k + 1  # "set sess_beta's status to failed, and group_b too"
     if not (
         SESSION_SHAPE.fullmatch(session) and (session_like(session) or rx.fullmatch(r"(?i)s_\d+", session))
     ):
         return None
-    k = j + 1
     while k < len(words) and words[k] in ("as", "to"):
         k += 1
     if k >= len(words) or words[k] not in {w for w, _value in enum_words("session_status")}:

@@ -1067,7 +1067,41 @@ def token_count(s: Slots) -> str | None:
         numbers = rx.findall(NUMBER, strip_quoted(s.text))
         if len(numbers) == 1:
             number = numbers[0].replace(" ", "")
+    if s.command == "log-tokens":
+        _refuse_inexact_count(s)
     return number
+
+
+def _refuse_inexact_count(s: Slots) -> None:
+    """'~1500 tokens', 'at least 1500', '1500+', '300 tokens twice', '300 per iteration': log-tokens stores
+    one exact count; an estimate, a bound or one share of several is refused, never stored as the count."""
+    words = s.data["inexact_count"]
+    text = strip_quoted(s.text)
+
+    def alternation(items: list[str]) -> str:
+        return "|".join(re.escape(w) for w in sorted(items, key=len, reverse=True))
+
+    hedged = r"(?i)(?:(?<![\w])(?:" + alternation(words["hedges"]) + r")\s*(?:of\s+)?)(?=-?\d)"
+    plus = r"(?<![\w.])\d[\d,.]*\s?[kK]?\s*\+"
+    times = (
+        r"(?i)\b(?:" + alternation(words["multipliers"]) + r")\b|(?<![\w])[x\u00d7]\s?\d+\b"
+        r"|\b\d+\s*(?:more\s+)?times\b|\b(?:per|every|each)\s+(?:single\s+)?(?:"
+        + alternation(words["repeats"])
+        + r")\b"
+    )
+    for pattern, what in (
+        (hedged, "an estimate or a bound"),
+        (plus, "a bound"),
+        (times, "a multiplied amount"),
+    ):
+        match = rx.search(pattern, text)
+        if match:
+            raise refuse(
+                f"the token amount is {what} ({match.group(0).strip()!r}), not one exact count; log-tokens "
+                "stores the exact number of tokens used: give that one number (Tokens: …)",
+                s.command,
+                kind="invalid_value",
+            )
 
 
 @rule("by")
