@@ -96,7 +96,10 @@ V8B = [HELDOUT / "v8b" / "heldout_s.jsonl"]
 # v9: frozen (4f1ff10) before any round-8 reader change, scored once after round 8's work (387/420, 3 wrong
 # actions); read in round 9 (development data, part of dev once every item was right)
 V9 = [HELDOUT / "v9" / "heldout_u.jsonl", HELDOUT / "v9" / "heldout_v.jsonl"]
-HELD_OUT: dict[str, list[Path]] = {}
+# v10: written outside the repository before any round-9 change, copied in after the round's last reader
+# change and scored once
+V10 = [HELDOUT / "v10" / "heldout_w.jsonl", HELDOUT / "v10" / "heldout_x.jsonl"]
+HELD_OUT: dict[str, list[Path]] = {"v10": V10}
 PARTS = {
     "dev": [
         TESTS / "requests_examples.jsonl",
