@@ -1703,8 +1703,9 @@ def _enum_words(enum: dict[str, Any]) -> str:
     """A pattern of every way the text may say one of an enumeration's values (values, aliases), longest
     first, a space for any run of spaces, underscores or hyphens."""
     said = {str(v) for v in enum["values"]} | {str(a) for a in enum["aliases"]}
-    spelled = sorted(said, key=len, reverse=True)
-    return "|".join(r"[\s_-]+".join(re.escape(part) for part in rx.split(r"[\s_-]+", w)) for w in spelled)
+    spelled = {r"[\s_-]+".join(re.escape(part) for part in rx.split(r"[\s_-]+", w)) for w in said}
+    # longest first, then alphabetical: the same pattern text in every process (the regex cache's key)
+    return "|".join(sorted(spelled, key=lambda w: (-len(w), w)))
 
 
 def _check_enum_lists(command: str, text: str) -> None:
