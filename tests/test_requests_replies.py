@@ -252,6 +252,17 @@ REFUSALS = {
     "an-operation-between-labels-and-the-last-line": "Session: s_42\nLog tokens 500 for qa\nget the session",
     "a-value-in-the-context-before-a-request": "[ci] group_b finished at 10:14\n"
     "-> please stream logs for s_42",
+    # round 9: one per new kind of refusal
+    "two-statuses-in-a-row": "Set group_b in s_42 to failed, completed",
+    "a-value-after-the-dash-lands-nowhere": "update group_b in s_42 - status in progress, priority 7",
+    "a-number-only-in-the-context": "[ci] run 42 red\n-> log tokens for developer in s_42",
+    "a-second-operation-inside-a-name": "Create task group: Group ID: group_c, Session ID: s_42, "
+    "Name: CDN purge. Also log 300 tokens for qa",
+    "a-write-wished-in-a-reason": "Mark group_a in s_42 completed. I also need 300 tokens logged for qa.",
+    "an-inexact-token-count": "Log about 1.5k tokens for qa in s_42",
+    "a-request-inside-content": "Log developer interaction for s_42: all 12 tests pass. "
+    "While you're at it, group_b completed please.",
+    "a-status-on-a-condition": "Mark group_b in s_42 completed if QA passes, otherwise failed",
 }
 
 
