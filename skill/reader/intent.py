@@ -576,6 +576,7 @@ def recognise(head: str, label_lines: list[list[str]], data: dict[str, Any], fir
     field_asked = False  # "which mode …": a session's own field asked for, no context of another read
     second: str | None = None  # "…. The logs for S please.": a sentence naming a read, after the operation
     status_write: str | None = None  # "Mark s_1 completed. Set config …": a status written, no noun
+    unwritable: str | None = None  # "Mark s_1 completed and the token summary": the read of the second
     for index, sentence in enumerate(sentences):
         lowered = sentence.lower()
         if (
@@ -657,6 +658,10 @@ def recognise(head: str, label_lines: list[list[str]], data: dict[str, Any], fir
                 none_sentence = sentence if none_topic is None else none_sentence
                 none_topic = none_topic or topic
             if command is None:
+                if unwritable is None and verb in ("update", "write", "create") and _joined(words, at, data):
+                    # "Mark sess_beta completed and a dashboard snapshot": an object joined after the
+                    # verb's own that the verb cannot write names its read, a second operation
+                    unwritable = data["operations"][topic].get("none")
                 continue
             sentence_ops += 1
             if command not in commands_named:
@@ -880,6 +885,13 @@ def recognise(head: str, label_lines: list[list[str]], data: dict[str, Any], fir
             found_command = data["operations"]["session"]["read"]
     if found_command is None:
         raise refuse("no operation recognised in " + repr(shorten(phrase or head or first_line)))
+    if unwritable is not None and unwritable != found_command:
+        raise refuse(
+            f"the request names two operations ({found_command} and {unwritable}); send one request per "
+            "operation",
+            found_command,
+            kind="two_operations",
+        )
     if asked_pointing and COMMANDS[found_command]["kind"] == "write":
         # "did you log it? then mark group_a completed": the question asks to read the record, the rest
         # writes: two operations, whatever the question points at
@@ -994,6 +1006,15 @@ def _two_operations(
                 return refuse(
                     f"the request joins two operations with {' '.join(conjunction)!r} "
                     f"('… {' '.join(words[i : j + len(said)])} …'); send one request per operation",
+                    kind="two_operations",
+                )
+            taken = _takes_an_object(words, j, data)
+            if taken:
+                # "… and take a dashboard snapshot of it", "…, then grab the token summary": a verb this
+                # skill does not know, with an object of this skill of its own: a second operation
+                return refuse(
+                    f"the request joins two operations with {' '.join(conjunction)!r} "
+                    f"('… {' '.join(words[i:taken])} …'); send one request per operation",
                     kind="two_operations",
                 )
             if (
@@ -1121,6 +1142,50 @@ def _acts_on_its_object(
         if command is not None and found not in (command, data["operations"][topic].get("none")):
             return command
     return None
+
+
+def _joined(words: list[str], at: int, data: dict[str, Any]) -> bool:
+    """'mark s_1 completed and the dashboard', '… plus the token summary': a conjunction between the
+    sentence's first verb and the noun at ``at``."""
+    first = next((i for i, w in enumerate(words[:at]) if w in data["_verb"]), None)
+    return first is not None and any((w,) in data["_conjunctions"] for w in words[first + 1 : at])
+
+
+def _takes_an_object(words: list[str], at: int, data: dict[str, Any]) -> int:
+    """'take a dashboard snapshot', 'grab the token summary', 'pull up the logs': after a conjunction, a
+    word that is no verb, noun or value of this skill (a verb it does not know, not in the past tense),
+    maybe one particle, then an article and an operation noun: the end of that noun, else 0."""
+    word = words[at] if at < len(words) else ""
+    if not word.isalpha() or word.endswith("ed") or _is_known_word(word, data):
+        return 0  # "… and closed the task group": what was done, told (a past tense), no request
+    k = at + 1
+    if k < len(words) and words[k] in _PARTICLES:
+        k += 1  # "pull up the logs", "send out the snapshot"
+    if k >= len(words) or words[k] not in data["_articles"]:
+        return 0
+    while k < len(words) and (words[k] in data["_articles"] or _counts(words[k], data)):
+        k += 1
+    for size in range(min(data["_noun_words"], len(words) - k), 0, -1):
+        if " ".join(words[k : k + size]) in data["_noun"]:
+            return k + size
+    return 0
+
+
+def _is_known_word(word: str, data: dict[str, Any]) -> bool:
+    """A word the reader reads as something of its own: a verb, noun, report noun, qualifier, article,
+    agent word or conjunction."""
+    return (
+        word in data["_verb"]
+        or word in data["_noun"]
+        or word in data["_report"]
+        or word in data["_qualifiers"]
+        or word in data["_articles"]
+        or word in data["_agent_words"]
+        or (word,) in data["_conjunctions"]
+    )
+
+
+_PARTICLES = function_words("particles")  # "pull up the logs": the particle of a phrasal verb
 
 
 def _reads_an_object(words: list[str], at: int, data: dict[str, Any]) -> bool:
