@@ -974,6 +974,7 @@ def check_result(
         _check_labelled_parts(command, labelled.inline_text, data)
         _check_write_uses_numbers(command, args, labelled.inline_text)
         _check_tokens_have_a_place(command, labelled.phrase)
+        _check_content_is_no_count(command, args)
         _check_handed_over(command, args, labelled.inline_text, data)
         _check_agent_id_fits(command, args)
         _check_group_said_directly(command, args, labelled.phrase)
@@ -1341,6 +1342,30 @@ def _check_tokens_have_a_place(command: str, sentence: str) -> None:
             "send the token log as its own request (log tokens: …)",
             command,
             kind="unknown_label",
+        )
+
+
+# "security_reviewer 12,750.", "3000 qa", "developer_1: 4k": an agent and a number, nothing else
+_AGENT_AND_COUNT = Lazy(
+    r"(?i)\s*(?:([a-z][\w-]*)\s*[:=\u2013\u2014-]?\s*" + NUMBER + r"|" + NUMBER + r"\s*(?:for|by)?\s*([a-z][\w-]*))"
+    r"\s*[.!]?\s*"
+)
+
+
+def _check_content_is_no_count(command: str, args: dict[str, Any]) -> None:
+    """'Record the security review for s_1: security_reviewer 12,750.': an interaction whose content is only
+    an agent and a number says how much, not what the agent said -- a token count in the wrong operation.
+    Never written as an interaction (log tokens takes it)."""
+    if command != "log-interaction":
+        return
+    found = _AGENT_AND_COUNT.fullmatch(str(args.get("content", "")))
+    agent = (found.group(1) or found.group(4) or "").lower() if found else ""
+    if found and (_an_agent(agent, tables()) or agent in tables()["agent_roles"]["roles"]):
+        raise refuse(
+            f"the content {args['content']!r} is only an agent and a number, no text of what the agent said; "
+            "if it is a token count, log it as one (log tokens: …)",
+            "log-tokens",
+            kind="not_understood",
         )
 
 

@@ -914,9 +914,9 @@ def recognise(head: str, label_lines: list[list[str]], data: dict[str, Any], fir
 # "log them: 15000 tokens used by developer_1 …": a body that opens with a token count is token usage
 _TOKENS_FIRST = Lazy(r"(?i)\s*\d[\d,_.]*\s?k?\s*tokens?\b")
 _SQL_GIVEN = Lazy(r"(?is)\b(?:sql|query)\b\s*:?\s*select\b.+?\bfrom\b", needs=("select",))
-# compounds whose first noun only describes the second: "review state", "interaction state"
+# compounds whose first noun only describes the second: "review state", "interaction state", "review tokens"
 _MODIFIERS = {"interaction"}
-_HEADS = {"state"}
+_HEADS = {"state", "tokens"}
 _TOLD_FIRST = Lazy(
     rf"(?i)(?:please\s+)?({'|'.join(told_verbs(first=True))})\s+(?:it|this|that|them|['\u2019]?em)\b"
     r"\s*(?:[-\u2013\u2014:,.]\s*|$)",
