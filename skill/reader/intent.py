@@ -1200,13 +1200,19 @@ def _reads_an_object(words: list[str], at: int, data: dict[str, Any]) -> bool:
 
 
 def _writes_a_pronoun(sentences: list[str], data: dict[str, Any]) -> bool:
-    """'save them as …', 'store it under …': a write verb whose object is a pronoun."""
+    """'save them as …', 'store it under …', 'log that as orchestrator tokens': a write verb whose object
+    is a pronoun ('this' or 'that' with no noun or clause of its own after it)."""
     for sentence in sentences:
-        words = words_of(sentence)
-        for verb, after in zip(words, words[1:]):
-            if data["_verb"].get(verb) in ("write", "create") and after in _POINTING:
+        words = words_of(sentence) + [""]
+        for verb, after, then in zip(words, words[1:], words[2:]):
+            if data["_verb"].get(verb) not in ("write", "create"):
+                continue
+            if after in _POINTING or (after in ("this", "that") and (not then or then in _AFTER_POINTER)):
                 return True
     return False
+
+
+_AFTER_POINTER = function_words("after_pointer")  # "log that as …": what may follow a pronoun object
 
 
 def _counts(word: str, data: dict[str, Any]) -> bool:

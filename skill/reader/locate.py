@@ -883,8 +883,13 @@ def in_report(lines: list[str], data: dict[str, Any]) -> list[str] | None:
             for m in (LABEL_LINE.match(text) for text in after)
             if m
         )
-        if not content:
+        report = any(text.strip() for text in lines[:at])  # the line alone is read as it is
+        told = None if content or not report else _told_before_it(line, start, data)
+        if not content and told is None:
             return None  # "Please log it.": what "it" is stands before the head
+        before = [h for h in heads if h[0] < at or (h[0] == at and h[1] < start)]
+        if told is not None and not before:
+            start = told  # "This dig cost 31,400 tokens. bazinga-db, log those tokens …": the line whole
     before = [h for h in heads if h[0] < at or (h[0] == at and h[1] < start)]
     if addressed:
         # before a request addressed to the skill, a heading or narrative opened by a verb word ("Run
@@ -915,6 +920,35 @@ def in_report(lines: list[str], data: dict[str, Any]) -> list[str] | None:
 
 
 _FENCE_LINE = Lazy(r"^\s*(```|~~~)", needs=("```", "~~~"))
+
+
+_TELLING = [False]  # the line of ``_told_before_it`` is being read alone
+
+
+def _told_before_it(line: str, start: int, data: dict[str, Any]) -> int | None:
+    """'Token usage for this turn was 21,750. Please log that as orchestrator tokens for S.', 'This dig cost
+    31,400 tokens. bazinga-db, log those tokens for the investigator on s_1.': a head that points back
+    ("that", "those tokens") at whole sentences before it on its own line, which say its value without a
+    verb. The line read whole (from after a tag or a pointer) is the request when it reads alone as one
+    write that uses every number on it: where it starts, else None."""
+    from . import parse  # the line alone, read once (a nested look for this returns None)
+
+    base = _request_starts(line)[0] if line.strip() else 0
+    prefix = line[base:start]
+    if _TELLING[0] or not prefix.strip() or not prefix.rstrip().endswith((".", "!")):
+        return None  # "QA passed, log it": no statement of its own before it
+    if _is_label_line(prefix, data):
+        return None  # "Tokens: 300. Log it": a value labelled, the text's own
+    _TELLING[0] = True
+    try:
+        command, args = parse(line[base:].strip())
+    except RequestNotUnderstood:
+        return None
+    finally:
+        _TELLING[0] = False
+    if COMMANDS[command]["kind"] != "write" or not _opened_by("head", line[base:], command, args):
+        return None
+    return base
 
 
 def _introduced_by_lead_in(lines: list[str], at: int, data: dict[str, Any]) -> bool:
@@ -997,8 +1031,8 @@ def _context_gives_nothing(before: list[str], request: list[str], data: dict[str
         return False
     given = {str(value).lower() for value in args.values()}
     for line in before:
-        if not line.strip() or _PASTED_LINE.match(line):
-            continue
+        if not line.strip() or _output_line(line):
+            continue  # a time stamp, a tag, a log level, a table row: pasted output
         if _is_label_line(line, data) or head_in(line, data) is not None:
             return False
         if _agent_words(data) & set(words_of(line)):
