@@ -146,6 +146,7 @@ def _pairs(words: list[str], data: dict[str, Any]) -> tuple[Any, ...]:
             word in verbs
             and topic != "interaction"
             and not (verb is not None and i > 0 and words[i - 1] in articles - {"that"})  # "the new session"
+            and not (verb is not None and not object_taken and _modifies_a_noun(words, i, data))
             and not (word in dual and noun_match is not None and _determined(words, i, data))
             and not (verb is None and word in report and i > 0 and words[i - 1] in agent_words)  # "QA update"
             and (
@@ -246,6 +247,22 @@ def _pairs(words: list[str], data: dict[str, Any]) -> tuple[Any, ...]:
             continue
         i += 1
     return found, delete_seen, lead
+
+
+def _modifies_a_noun(words: list[str], at: int, data: dict[str, Any]) -> bool:
+    """'save the pipeline health check output', 'log the nightly build report': a verb word inside the
+    noun phrase of the verb's object -- after an article and at most two plain words, right before an
+    operation noun -- describes the noun, no second verb."""
+    nouns = data["_noun"]
+    if at + 1 >= len(words) or not (words[at + 1] in nouns or " ".join(words[at + 1 : at + 3]) in nouns):
+        return False
+    k = at - 1
+    while k >= 0 and at - k <= 3 and words[k] not in data["_articles"]:
+        plain = words[k].isalpha() and not _is_known_word(words[k], data)
+        if not plain:
+            return False  # "… then check the output", "… for s_1 check output": no noun phrase open
+        k -= 1
+    return k >= 1 and words[k] in data["_articles"] and at - k > 1
 
 
 def _group_field_after(words: list[str], at: int, data: dict[str, Any]) -> bool:

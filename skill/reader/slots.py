@@ -1203,6 +1203,8 @@ def skill_name(s: Slots) -> str | None:
         return None  # "save skill output for s_1": the session the output is for, not the skill's name
     if found and _verb_opening(s, s.text.find(found), found):
         return None  # "Read skill output for s_1": the verb, no skill named
+    if found and found.lower() in s.data["_verb"]:
+        return None  # "save the pipeline health check output": a verb's word describes it, names no skill
     if found and found.lower() == str(s.raw.get("session_id", "")).lower():
         return None  # "get-skill-output sess_beta": the id already read as the session names no skill
     return found
