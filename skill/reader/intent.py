@@ -1430,14 +1430,17 @@ def _told_to_write(intent: Intent, lines: list[str], data: dict[str, Any]) -> In
     if kept and not (agent_in(kept) or rx.search(r"[\d_]", kept)):
         return intent  # "… record them as a decision": what that says is not a value; refused below
     kept = kept.strip()  # "… record them under requirements_engineer": the agent type stays a value
-    if intent.body.endswith(spoken):
+    phrase = intent.phrase
+    value = intent.body[: -len(spoken)].rstrip().removesuffix(".").rstrip()
+    if intent.body.endswith(spoken) and kept and value.endswith(("}", "]")):
+        # '…: {…} — log it as decision type root_cause': the value stays whole, what "as" says is the head's
+        body, phrase = value, f"{phrase} {kept}"
+    elif intent.body.endswith(spoken):
         body = (intent.body[: -len(spoken)].rstrip() + " " + kept).strip()
     else:
         body = intent.body
-    if intent.phrase.endswith(spoken):
-        phrase = (intent.phrase[: -len(spoken)].rstrip() + " " + kept).strip()
-    else:
-        phrase = intent.phrase
+    if phrase.endswith(spoken):
+        phrase = (phrase[: -len(spoken)].rstrip() + " " + kept).strip()
     return Intent(command, phrase, body, intent.sentences, "write")
 
 

@@ -922,8 +922,9 @@ def typo_distance(first: str, second: str, bound: int) -> int:
 SPOKEN_WRITE = Lazy(
     r"(?i)(?:^|(?<=[.!?])\s+|\s[-\u2013\u2014]\s+|,\s*|(?<=[}\]])\s*[:;]\s*)(?:(?:please|pls|plz|kindly)\s+)?"
     rf"(?:{'|'.join(told_verbs())})(?:\s+(?:it|that|this|them|['\u2019]?em(?![\w'\u2019])))?"
-    r"(?P<kept>\s+(?:under|as)\s+(?:the\s+|a\s+|an\s+)?[A-Za-z][\w-]*(?:\s+[A-Za-z][\w-]*)?)?"
+    r"(?P<kept>\s+(?:under|as)\s+(?:the\s+|a\s+|an\s+)?[A-Za-z][\w-]*(?:\s+(?:type|key|name))?(?:\s+[A-Za-z][\w-]*)?)?"
     r"(?:\s+(?:please|pls|plz|for me))?(?:,?\s*bazinga[-_ ]db)?\s*[.!]*\s*$",
     needs=tuple(told_verbs()),
 )  # "… Please log it.", "… please record them under requirements_engineer." (the qualifier is a value),
-# '… {"a": 1}: save it please.' (after a JSON value, a colon or semicolon too)
+# '… {"a": 1}: save it please.' (after a JSON value, a colon or semicolon too), "… — log it as decision type
+# root_cause" (a name after its label's word)
