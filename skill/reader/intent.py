@@ -290,6 +290,29 @@ def _to_the_log(pairs: Any, words: list[str], data: dict[str, Any]) -> Any:
     return pairs
 
 
+def _reported_as(pairs: Any, words: list[str], data: dict[str, Any]) -> Any:
+    """'Record this test report for sess_beta as qa_1: "…"', 'save the smoke results for s_1 as the
+    developer': a report noun (phrasings ``report_nouns``) written "as" an agent (an agent id, or an agent
+    type said alone) is what that agent reports, an agent interaction -- a skill's output has no agent,
+    and is JSON (with a JSON value the request stays a skill output, and the agent is refused)."""
+    for at, (verb, topic, index, primary, phrase) in enumerate(pairs):
+        if not (primary and verb in ("write", "create") and topic == "skill_output" and phrase in data["_report"]):
+            continue
+        for k in range(index + 1, len(words) - 1):
+            if words[k] != "as":
+                continue
+            j = k + 1
+            while j < len(words) - 1 and words[j] in data["_articles"]:
+                j += 1
+            said = words[j]
+            agent = agent_prefix(said) or (agent_or_none(said) if said in AGENT_TYPES["documented"] else None)
+            if agent is not None and (j + 1 == len(words) or words[j + 1] in data["_qualifiers"]):
+                pairs = list(pairs)
+                pairs[at] = (verb, "interaction", index, primary, phrase)
+                return pairs
+    return pairs
+
+
 def _names_nothing(words: list[str], data: dict[str, Any]) -> bool:
     """A few words that name no verb, object, value or id: 'quick one', 'heads up'."""
     return 0 < len(words) <= 4 and not any(
@@ -628,6 +651,8 @@ def recognise(head: str, label_lines: list[list[str]], data: dict[str, Any], fir
         words = _speaker_subject(words, data)  # "Dashboard needs the latest logs of s_1": who asks
         pairs, delete_seen, sentence_lead = _pairs(words, data)
         pairs = _to_the_log(pairs, words, data)  # "save this deploy report to the logs of s_1": a log
+        if not rx.search(r"[{\[]", body):
+            pairs = _reported_as(pairs, words, data)  # "record this test report for S as qa_1: '…'"
         lead = lead or sentence_lead
         delete = delete or delete_seen
         said = _TYPE_VALUE.sub(r"\1", _named_plainly(_named_in_quotes(PARENS.sub(" ", sentence), data), data))
