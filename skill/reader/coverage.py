@@ -1347,7 +1347,11 @@ def _check_tokens_have_a_place(command: str, sentence: str) -> None:
 
 # "security_reviewer 12,750.", "3000 qa", "developer_1: 4k": an agent and a number, nothing else
 _AGENT_AND_COUNT = Lazy(
-    r"(?i)\s*(?:([a-z][\w-]*)\s*[:=\u2013\u2014-]?\s*" + NUMBER + r"|" + NUMBER + r"\s*(?:for|by)?\s*([a-z][\w-]*))"
+    r"(?i)\s*(?:([a-z][\w-]*)\s*[:=\u2013\u2014-]?\s*"
+    + NUMBER
+    + r"|"
+    + NUMBER
+    + r"\s*(?:for|by)?\s*([a-z][\w-]*))"
     r"\s*[.!]?\s*"
 )
 

@@ -296,7 +296,9 @@ def _reported_as(pairs: Any, words: list[str], data: dict[str, Any]) -> Any:
     type said alone) is what that agent reports, an agent interaction -- a skill's output has no agent,
     and is JSON (with a JSON value the request stays a skill output, and the agent is refused)."""
     for at, (verb, topic, index, primary, phrase) in enumerate(pairs):
-        if not (primary and verb in ("write", "create") and topic == "skill_output" and phrase in data["_report"]):
+        if not (
+            primary and verb in ("write", "create") and topic == "skill_output" and phrase in data["_report"]
+        ):
             continue
         for k in range(index + 1, len(words) - 1):
             if words[k] != "as":
