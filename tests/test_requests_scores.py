@@ -83,8 +83,9 @@ def test_v7_read_but_not_all_right_yet_has_no_wrong_action_and_keeps_its_right_i
 # xfail that says so on every run and fails the day the target is met without this note being updated.
 # v10 (420 requests, two writers, kept outside the repository until round 9's last reader change) scored once
 # after round 9: 399/420 (95.0%), 2 wrong actions (an unexpected write, a different write); round 8's reader
-# gave the same figures on it
-WRONG_ACTIONS_LEFT = {"v10": "v10's first score has 2 wrong actions (W095, X207); issue 11 wants 0"}
+# gave the same figures on it. Round 10 fixed both (a second operation after "and" dropped; a token count
+# logged as an interaction): v10 now has none, and the xfail is gone
+WRONG_ACTIONS_LEFT: dict[str, str] = {}
 
 
 def _held_out_parts(misses: dict[str, str]) -> list:
