@@ -15,7 +15,7 @@ import re
 
 from ..vocabulary import AGENT_TYPES, COMMANDS, ENUMS, OPERATIONS, argument_specs
 from . import regex_cache as rx
-from .intent import Intent
+from .intent import Intent, _takes_an_object
 from .lexicon import (
     AGENT_ID_SHAPE,
     CHANGE_TARGETS,
@@ -238,6 +238,8 @@ def _check_text_asks_nothing(
                     and verb not in data["_dual"]
                     and bool(objects)
                 ) or ((verb in data["_dual"] or short) and _asks(words, lead, data, short))
+                # "… - and grab its logs": a verb the vocabulary does not know, with an object of this skill
+                ask = ask or bool(_takes_an_object(words, lead, data))
             if ask:
                 # "Also mark group_b as completed", "Also log 300 tokens for qa"; not "- Please remove the
                 # leftover decorator" (a note to a developer: no object of this skill), nor "Also log

@@ -215,8 +215,10 @@ def _pairs(words: list[str], data: dict[str, Any]) -> tuple[Any, ...]:
                 k -= 1  # "… and the security_review state": a name before the second object
             while k >= 0 and (words[k] in articles or _counts(words[k], data)):
                 k -= 1  # "… plus the last 20 logs": a count before the second object
-            if k >= 0 and words[k] in ("and", "plus"):
-                object_taken = False  # "token usage for s_1 and the dashboard": a second object
+            if k >= 0 and (words[k],) in data["_conjunctions"]:
+                # "token usage for s_1 and the dashboard", "… for qa on s_1, then the dashboard snapshot": a
+                # second object
+                object_taken = False
             possessor = i + size < n and words[i + size].endswith("'s")  # "session s_1's task groups"
             primary = not qualified and not object_taken and not possessor
             if reported_at is not None and _renamed_as(words, i, data):
@@ -675,13 +677,13 @@ def recognise(head: str, label_lines: list[list[str]], data: dict[str, Any], fir
                 index > 0
                 and verb == "none"
                 and primary
-                and found_command is not None
+                and (found_command is not None or status_write is not None)  # "Mark s_1 completed."
                 and second is None
                 and not topic.startswith("=")
                 and not (body and index == len(sentences) - 1)  # "… State: {…}": the label of the body
             ):
                 # "mark group_a completed in S. Token summary for S.": a read named by its object (two)
-                second = _named_read(sentence, words, at, _phrase, topic, found_command, data)
+                second = _named_read(sentence, words, at, _phrase, topic, found_command or "", data)
             if not primary or (index > 0 and verb == "none"):
                 if fallback is None and verb in ("read", "stream") and not topic.startswith("="):
                     fallback = data["operations"][topic].get(verb)  # "check for active sessions": reads only
@@ -748,10 +750,10 @@ def recognise(head: str, label_lines: list[list[str]], data: dict[str, Any], fir
     if delete and not commands_named:
         raise refuse(data["delete_reason"], hint=data["delete_hint"], kind="unsupported")
     commands_named = _merge_log_reads(commands_named, field_asked)
-    if second is not None and found_command is not None:
+    if second is not None and (found_command is not None or status_write is not None):
+        first = found_command or f"a status write ({shorten(status_write or '')!r})"
         raise refuse(
-            f"the request names two operations ({found_command} and {second}); send one request per "
-            "operation",
+            f"the request names two operations ({first} and {second}); send one request per operation",
             found_command,
             kind="two_operations",
         )
@@ -1137,7 +1139,12 @@ def _named_read(
         return None  # "Stream the logs for s_1. Last 20 entries.": the same read
     named = data["named_read"]
     before, after = set(named["before"]), set(named["after"])
-    if not all(w in before or w in data["_articles"] or _counts(w, data) for w in words[:at]):
+    lead = 0
+    while lead < at and words[lead] in before:
+        lead += 1
+    if not all(w in before or w in data["_articles"] or _counts(w, data) for w in words[:at]) and (
+        _takes_an_object(words, lead, data) != at + len(phrase.split())  # "Then take a dashboard snapshot."
+    ):
         return None
     size = len(phrase.split())
     rest = words[at + size :]
@@ -1159,6 +1166,7 @@ def _named_read(
             or word in data["_articles"]
             or word in data["_noun"]
             or word in data["_agent_words"]
+            or word in _POINTING  # "Then take a dashboard snapshot of it.": the object said before
             or any(c.isdigit() or c == "_" for c in word)
             or session_like(word)
         ):
@@ -1189,10 +1197,16 @@ def _acts_on_its_object(
 
 
 def _joined(words: list[str], at: int, data: dict[str, Any]) -> bool:
-    """'mark s_1 completed and the dashboard', '… plus the token summary': a conjunction between the
-    sentence's first verb and the noun at ``at``."""
+    """'mark s_1 completed and the dashboard', '… as well as the token summary': a conjunction between the
+    sentence's first verb and the noun at ``at``; or 'mark s_1 completed; take a dashboard snapshot': a verb
+    the vocabulary does not know, with the noun as its object."""
     first = next((i for i, w in enumerate(words[:at]) if w in data["_verb"]), None)
-    return first is not None and any((w,) in data["_conjunctions"] for w in words[first + 1 : at])
+    if first is None:
+        return False
+    said = " ".join(words[first + 1 : at])
+    return any(f" {' '.join(c)} " in f" {said} " for c in data["_conjunctions"]) or any(
+        _takes_an_object(words, k, data) > at for k in range(first + 1, at)
+    )
 
 
 def _takes_an_object(words: list[str], at: int, data: dict[str, Any]) -> int:
@@ -1217,9 +1231,10 @@ def _takes_an_object(words: list[str], at: int, data: dict[str, Any]) -> int:
 
 def _is_known_word(word: str, data: dict[str, Any]) -> bool:
     """A word the reader reads as something of its own: a verb, noun, report noun, qualifier, article,
-    agent word or conjunction."""
+    agent word, conjunction or stop word ('as', 'is')."""
     return (
-        word in data["_verb"]
+        word in data["_stop"]
+        or word in data["_verb"]
         or word in data["_noun"]
         or word in data["_report"]
         or word in data["_qualifiers"]
