@@ -1237,7 +1237,9 @@ def _skill_labelled(s: Slots) -> str | None:
         said = match.group(0).lower()
         if not token or rx.fullmatch(outputs, token, re.IGNORECASE) or token.lower() in s.data["_stop"]:
             continue
-        if "name" in said or ":" in said or "=" in said or _identifier(token):
+        # "… as skill smoke": the name the write is stored as, whatever its shape
+        named_as = rx.search(r"(?i)\bas\s+(?:the\s+|a\s+)?$", s.text[: match.start()]) is not None
+        if "name" in said or ":" in said or "=" in said or _identifier(token) or named_as:
             names.append(token)  # every one: "under skill dependency_audit and skill license_scan" is two
     distinct = list(dict.fromkeys(name.lower() for name in names))
     if len(distinct) > 1:
