@@ -506,6 +506,15 @@ def recognise(head: str, label_lines: list[list[str]], data: dict[str, Any], fir
         data["_agent_words"] = agent_words
     match = body_colon(head, data)
     phrase, body = (head[: match.start()], head[match.end() :]) if match else (head, "")
+    if (
+        match
+        and _STATEMENT_THEN_ASKED.fullmatch(head[match.start() :])
+        and _SQL_STATEMENT.fullmatch(phrase)
+        and set(words_of(body)) & set(data["slots"]["sql_before"])
+    ):
+        # "SELECT … DESC — run it with a limit of 10 rows": the words after the dash run the statement
+        # before it, as "run it with a limit of 10 rows: SELECT …" would
+        phrase, body = body, phrase
     phrase = correct_typos(phrase.strip())
     body = body.strip()
     head_words, body_words = words_of(phrase), words_of(body)
@@ -899,6 +908,15 @@ def recognise(head: str, label_lines: list[list[str]], data: dict[str, Any], fir
     return Intent(found_command, said, body, kept, lead)
 
 
+# a statement written first, whole: it opens with SELECT or WITH, and its quotes are closed
+_SQL_STATEMENT = Lazy(r"(?is)\s*(?:select|with)\b(?:[^'\"`]|'[^']*'|\"[^\"]*\"|`[^`]*`)*")
+# then a dash and words of the request only: no quote, bracket or statement's clause (a dash inside the SQL,
+# "SELECT a - b FROM t", leaves a clause after it, and the break is not taken)
+_STATEMENT_THEN_ASKED = Lazy(
+    r"(?is)\s+[-\u2013\u2014]+\s+(?![\s\S]*\b(?:select|from|where|join|union|order|group|having|values)\b)"
+    r"[^'\"`;(){}\[\]]+",
+    needs=("-", "\u2013", "\u2014"),
+)
 # "log them: 15000 tokens used by developer_1 …": a body that opens with a token count is token usage
 _TOKENS_FIRST = Lazy(r"(?i)\s*\d[\d,_.]*\s?k?\s*tokens?\b")
 _SQL_GIVEN = Lazy(r"(?is)\b(?:sql|query)\b\s*:?\s*select\b.+?\bfrom\b", needs=("select",))
