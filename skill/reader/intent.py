@@ -373,12 +373,27 @@ def _recorded_as_field(text: str, data: dict[str, Any]) -> bool:
     )
 
 
-def _every_group_reported(sentence: str, topic: str, data: dict[str, Any]) -> bool:
+def _every_group_reported(sentence: str, topic: str, data: dict[str, Any], said_all: str = "") -> bool:
     """'Tech lead sign-off: all groups approved. Please set s_1 to completed.': a sentence of only a
     quantifier, the groups and how they ended (phrasings ``groups_reported``) says what happened, why the
     update is asked; no read of its own (it names no session, no group, no filter)."""
     said = data["groups_reported"]
-    words = words_of(sentence)
+
+    def aside(match: re.Match[str]) -> str:
+        # "(group_a was the only one)": which groups "all" were, no other value
+        inner = words_of(match.group(0))
+        return " " if all(GROUP_ID.match(w) or w in said["aside"] for w in inner) else match.group(0)
+
+    sentence = PARENS.sub(aside, sentence)
+    # "All groups in s_1 are merged": the groups' session (one, after a preposition) and a copula tell whose
+    # groups they are and how they stand, no filter of a read
+    # ("all groups of s_2 approved. Set s_1 to completed": another session's groups are no context)
+    sessions = {m.group(1).lower() for m in SESSION_SHAPE.finditer(sentence + " " + said_all)}
+    words = words_of(
+        rx.sub(r"(?i)\b(?:in|of|for)\s+(?:session\s+)?" + SESSION_SHAPE.pattern, " ", sentence)
+        if len(sessions) == 1
+        else sentence
+    )
     return (
         topic == "task_group"
         and bool(words)
@@ -386,7 +401,10 @@ def _every_group_reported(sentence: str, topic: str, data: dict[str, Any]) -> bo
         and any(data["_noun"].get(w) == "task_group" for w in words)
         and words[-1] in said["states"]
         and all(
-            w in said["quantifiers"] or w in said["states"] or data["_noun"].get(w) == "task_group"
+            w in said["quantifiers"]
+            or w in said["states"]
+            or w in said["copulas"]
+            or data["_noun"].get(w) == "task_group"
             for w in words
         )
     )
@@ -737,7 +755,9 @@ def recognise(head: str, label_lines: list[list[str]], data: dict[str, Any], fir
             and set(commands_named) - {read} <= updates
             and (
                 len(set(named)) == 1  # the statement is about the one object the update changes
-                or _every_group_reported(none_sentence, none_topic, data)  # "all groups approved."
+                or _every_group_reported(
+                    none_sentence, none_topic, data, " ".join(kept)
+                )  # "all groups approved."
             )
         ) or (
             # "QA results for s_1, save them as skill output test_results {…}": the verbless words name what
