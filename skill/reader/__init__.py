@@ -44,7 +44,7 @@ from .coverage import (
 )
 from .intent import intent_of
 from .lexicon import is_placeholder, refuse, request_form, tables, untouched_as_ruled_out
-from .locate import request_after_context
+from .locate import query_after_report, request_after_context
 from .normalise import normalise
 from .slots import fill_slots
 from .split import command_line, label_values, reasons_dropped, split
@@ -81,9 +81,15 @@ def parse(text: str) -> tuple[str, dict[str, Any]]:
     try:
         return _parse(text)
     except RequestNotUnderstood as error:
-        if _DEPTH[0] > 1 or error.code not in _CONTEXT_BEFORE or not isinstance(text, str):
+        if (
+            _DEPTH[0] > 1
+            or error.code not in _CONTEXT_BEFORE + ("two_operations",)
+            or not isinstance(text, str)
+        ):
             raise
-        found = request_after_context(text)
+        found = request_after_context(text) if error.code in _CONTEXT_BEFORE else None
+        # "… it shows 4 active sessions …" / a payload / "To cross-check, run this query: SELECT …"
+        found = found or query_after_report(text)
         if found is None:
             raise
         return found

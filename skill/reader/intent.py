@@ -417,12 +417,27 @@ def _recorded_as_field(text: str, data: dict[str, Any]) -> bool:
     )
 
 
-def _every_group_reported(sentence: str, topic: str, data: dict[str, Any]) -> bool:
+def _every_group_reported(sentence: str, topic: str, data: dict[str, Any], said_all: str = "") -> bool:
     """'Tech lead sign-off: all groups approved. Please set s_1 to completed.': a sentence of only a
     quantifier, the groups and how they ended (phrasings ``groups_reported``) says what happened, why the
     update is asked; no read of its own (it names no session, no group, no filter)."""
     said = data["groups_reported"]
-    words = words_of(sentence)
+
+    def aside(match: re.Match[str]) -> str:
+        # "(group_a was the only one)": which groups "all" were, no other value
+        inner = words_of(match.group(0))
+        return " " if all(GROUP_ID.match(w) or w in said["aside"] for w in inner) else match.group(0)
+
+    sentence = PARENS.sub(aside, sentence)
+    # "All groups in s_1 are merged": the groups' session (one, after a preposition) and a copula tell whose
+    # groups they are and how they stand, no filter of a read
+    # ("all groups of s_2 approved. Set s_1 to completed": another session's groups are no context)
+    sessions = {m.group(1).lower() for m in SESSION_SHAPE.finditer(sentence + " " + said_all)}
+    words = words_of(
+        rx.sub(r"(?i)\b(?:in|of|for)\s+(?:session\s+)?" + SESSION_SHAPE.pattern, " ", sentence)
+        if len(sessions) == 1
+        else sentence
+    )
     return (
         topic == "task_group"
         and bool(words)
@@ -430,7 +445,10 @@ def _every_group_reported(sentence: str, topic: str, data: dict[str, Any]) -> bo
         and any(data["_noun"].get(w) == "task_group" for w in words)
         and words[-1] in said["states"]
         and all(
-            w in said["quantifiers"] or w in said["states"] or data["_noun"].get(w) == "task_group"
+            w in said["quantifiers"]
+            or w in said["states"]
+            or w in said["copulas"]
+            or data["_noun"].get(w) == "task_group"
             for w in words
         )
     )
@@ -550,6 +568,15 @@ def recognise(head: str, label_lines: list[list[str]], data: dict[str, Any], fir
         data["_agent_words"] = agent_words
     match = body_colon(head, data)
     phrase, body = (head[: match.start()], head[match.end() :]) if match else (head, "")
+    if (
+        match
+        and _STATEMENT_THEN_ASKED.fullmatch(head[match.start() :])
+        and _SQL_STATEMENT.fullmatch(phrase)
+        and set(words_of(body)) & set(data["slots"]["sql_before"])
+    ):
+        # "SELECT … DESC — run it with a limit of 10 rows": the words after the dash run the statement
+        # before it, as "run it with a limit of 10 rows: SELECT …" would
+        phrase, body = body, phrase
     phrase = correct_typos(phrase.strip())
     body = body.strip()
     head_words, body_words = words_of(phrase), words_of(body)
@@ -779,7 +806,9 @@ def recognise(head: str, label_lines: list[list[str]], data: dict[str, Any], fir
             and set(commands_named) - {read} <= updates
             and (
                 len(set(named)) == 1  # the statement is about the one object the update changes
-                or _every_group_reported(none_sentence, none_topic, data)  # "all groups approved."
+                or _every_group_reported(
+                    none_sentence, none_topic, data, " ".join(kept)
+                )  # "all groups approved."
             )
         ) or (
             # "QA results for s_1, save them as skill output test_results {…}": the verbless words name what
@@ -957,6 +986,15 @@ def recognise(head: str, label_lines: list[list[str]], data: dict[str, Any], fir
     return Intent(found_command, said, body, kept, lead)
 
 
+# a statement written first, whole: it opens with SELECT or WITH, and its quotes are closed
+_SQL_STATEMENT = Lazy(r"(?is)\s*(?:select|with)\b(?:[^'\"`]|'[^']*'|\"[^\"]*\"|`[^`]*`)*")
+# then a dash and words of the request only: no quote, bracket or statement's clause (a dash inside the SQL,
+# "SELECT a - b FROM t", leaves a clause after it, and the break is not taken)
+_STATEMENT_THEN_ASKED = Lazy(
+    r"(?is)\s+[-\u2013\u2014]+\s+(?![\s\S]*\b(?:select|from|where|join|union|order|group|having|values)\b)"
+    r"[^'\"`;(){}\[\]]+",
+    needs=("-", "\u2013", "\u2014"),
+)
 # "log them: 15000 tokens used by developer_1 …": a body that opens with a token count is token usage
 _TOKENS_FIRST = Lazy(r"(?i)\s*\d[\d,_.]*\s?k?\s*tokens?\b")
 _SQL_GIVEN = Lazy(r"(?is)\b(?:sql|query)\b\s*:?\s*select\b.+?\bfrom\b", needs=("select",))

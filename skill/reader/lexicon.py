@@ -619,9 +619,10 @@ def without_idioms(sentence: str) -> str:
 
 def without_asked_writes(sentence: str) -> str:
     """A yes/no question without its write verbs ('Did anyone save X?' -> 'Did anyone X?'); other
-    sentences unchanged."""
+    sentences unchanged; a question asking what a value is set to without its participle ('What is
+    ci_runners set to in config?' -> 'What is ci_runners to in config?')."""
     if not asks_whether(sentence):
-        return sentence
+        return _without_value_participle(sentence)
     data = tables()
     classes = ("write", "create", "update")
     asked = data["asked_whether"]
@@ -640,6 +641,48 @@ def without_asked_writes(sentence: str) -> str:
         return "" if set(prior) & before or set(then) & after else match.group(0)
 
     return rx.sub(r"(?<![\w-])[A-Za-z]+(?![\w-])", dropped, sentence)
+
+
+def _without_value_participle(sentence: str) -> str:
+    """'What's currently set in config testing_config?' -> 'What's currently in config testing_config?':
+    a question opening with an opener and a copula (phrasings ``value_asked``) whose words before the
+    participle are no verb asks what the value is; the participle says how it stands, and writes nothing."""
+    stripped = sentence.strip()
+    if not stripped.endswith("?") or _VALUE_GIVEN.search(stripped):
+        return sentence
+    data = tables()
+    spec = data["value_asked"]
+    words = words_of(stripped)
+    if not words or words[0] not in spec["openers"]:
+        return sentence
+    copula = 0 if words[0].endswith("'s") or words[0] == "whats" else None
+    for index in (1, 2):
+        if copula is None and words[index : index + 1] and words[index] in spec["copulas"]:
+            copula = index
+    if copula is None:
+        return sentence
+    for index in range(copula + 1, len(words)):
+        if words[index] in spec["participles"]:
+            break
+        if words[index] in data["_verb"]:
+            return sentence  # "What is it, save …?": a verb before the participle is not asked
+    else:
+        return sentence
+    # the participle's place in the text: the same number of words in, and no punctuation before it
+    found = list(_WORD.finditer(sentence.lower().replace("\u2019", "'")))
+    at = found[index]
+    if rx.search(r"[,;\u2013\u2014]|\s-\s", sentence[: at.start()]):
+        return sentence
+    # after it, 'to' / 'as' at most, then the question's end, a time of now or where the value is kept:
+    # "set to tomorrow?" may be a value to set
+    passive = data["passive_writes"]
+    when = "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in passive["asked_when"])
+    where = "|".join(spec["where"])
+    asked = "|".join(passive["asked"])
+    follows = r"(?i)\s*(?:(?:" + asked + r")\s+)?(?:(?:" + when + r")\s*)?(?:\?|(?:" + where + r")\s)"
+    if not rx.match(follows, sentence[at.end() :]):
+        return sentence
+    return sentence[: at.start()] + sentence[at.end() :]
 
 
 def agent_or_none(value: str) -> str | None:

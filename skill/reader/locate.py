@@ -1175,6 +1175,110 @@ def request_after_context(text: str) -> tuple[str, dict[str, Any]] | None:
     return None
 
 
+def query_after_report(text: str) -> tuple[str, dict[str, Any]] | None:
+    """'Overview widget is off, it shows 4 active sessions but only 3 cards render.' / 'raw /api/sessions
+    payload (trimmed)' / '[{"session_id": …}]' / 'To cross-check, run this query: SELECT …': a query written
+    out after its verb on the last line (after a purpose clause, "To cross-check,", or a sentence's end),
+    after a report that asks nothing. The statement is the whole request (its rows are the SQL's); the
+    report before it is taken as context only when certain (phrasings ``query_after_report``):
+
+    - each line is a JSON payload, a title right above one (no end mark, id, number or verb of the skill),
+      or sentences that each state something (one of ``statement_words``) with no verb of the skill, no
+      question, no label, no id of a session, group or agent;
+    - no number of its sentences may be a row limit: each counts a thing named by the word after it (no
+      word of ``not_counted`` or a qualifier, and no row word of ``row_words`` in the two words after it:
+      '4 active sessions', '3 cards'; 'Only 3 please', 'the first 5 rows' and '10 is enough' stay);
+    - no JSON payload gives a value the query takes ('{"limit": 5}'), and no sentence states a status
+      ('The session is completed.').
+
+    None otherwise: the first reading's refusal stands."""
+    from . import parse  # the request alone (nested: no fallback)
+
+    data = tables()
+    spec = data["query_after_report"]
+    lines = [
+        line.strip() for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n") if line.strip()
+    ]
+    if len(lines) < 2 or any(_FENCE_LINE.match(line) for line in lines):
+        return None
+    last = lines[-1]
+    asked = rx.search(
+        r"(?i)(?:^|[.!?:]\s+|,\s+)((?:please\s+)?(?:"
+        + "|".join(spec["run_verbs"])
+        + r")\b[^:]*:\s*(?:select|with)\b.*)$",
+        last,
+    )
+    if asked is None:
+        return None
+    prefix = last[: asked.start(1)].strip()
+    if prefix and not (_BOUNDARY.search(prefix) or rx.fullmatch(spec["purpose"], prefix)):
+        return None  # "my tmux died, could you run …": only a sentence's end or a purpose clause before it
+    try:
+        command, args = parse(asked.group(1))
+    except RequestNotUnderstood:
+        return None
+    if command != "query" or not _SQL_START.match(str(args.get("sql", ""))):
+        return None
+    context = lines[:-1] + ([prefix] if prefix and not rx.fullmatch(spec["purpose"], prefix) else [])
+    payloads = {index for index, line in enumerate(context) if _json_line(line)}
+    names = "|".join(re.escape(spec_of["name"]) for spec_of in COMMANDS["query"]["args"])
+    if any(rx.search(r"(?i)[\"']\s*(?:" + names + r")\s*[\"']\s*:", context[index]) for index in payloads):
+        return None  # '{"limit": 5}' above the query: a value of it, never dropped
+    for index, line in enumerate(context):
+        if index in payloads:
+            continue
+        if index + 1 in payloads and _title_of_output(line, data) and not _VALUE.search(line):
+            continue  # "raw /api/sessions payload (trimmed)" above the payload
+        if not _reports(line, data, spec):
+            return None
+    return command, args
+
+
+def _json_line(line: str) -> bool:
+    """A line that is one JSON object or array: a pasted payload."""
+    import json
+
+    if line[:1] not in "{[":
+        return False
+    try:
+        json.loads(line)
+    except ValueError:
+        return False
+    return True
+
+
+def _reports(line: str, data: dict[str, Any], spec: dict[str, Any]) -> bool:
+    """A line of the writer's report before a query: sentences stating something, asking nothing."""
+    if "?" in line or LABEL_LINE.match(line) or rx.search(r"[{}\[\]\"`]", line) or SESSION_SHAPE.search(line):
+        return False
+    if any(agent_prefix(m.group(1)) for m in AGENT_ID_SHAPE.finditer(line.lower())):
+        return False
+    words = words_of(line)
+    if not words or any(GROUP_ID.match(w) or w in data["_verb"] for w in words):
+        return False
+    if not set(words) & set(spec["statement_words"]):
+        return False  # "Sessions for s_1.": a read named without a verb, maybe asked
+    joined = " ".join(w.replace("_", " ") for w in words)
+    statuses = {
+        name
+        for enum, values in ENUMS.items()
+        if enum.endswith("status")
+        for name in [v.lower().replace("_", " ") for v in values["values"]] + list(values["aliases"])
+    }
+    copulas = "|".join(spec["statement_words"])
+    if any(rx.search(rf"\b(?:{copulas})\s+(?:now\s+)?{re.escape(status)}\b", joined) for status in statuses):
+        return False  # "The session is completed.": a new value stated, no report
+    rows = set(spec["row_words"])
+    uncounted = set(spec["not_counted"]) | set(data["qualifiers"])
+    for index, word in enumerate(words):
+        if not word[0].isdigit():
+            continue
+        after = words[index + 1 : index + 3]
+        if not after or not after[0].isalpha() or after[0] in uncounted or set(after) & rows:
+            return False  # "Only 3 please", "first 5 rows": a number that may be the query's limit
+    return True
+
+
 # words of a request that stand for what its context names: "set its status", "mark it failed"
 _PRONOUN_OBJECTS = function_words("pronoun_objects")
 _BOUNDARY = Lazy(r"(?:[.!?:][\"')\]]*|->|=>|\u2192|^\s*\[[^\]\n]{1,40}\])\s*$")

@@ -171,14 +171,14 @@ def operation_last(lines: list[str], data: dict[str, Any]) -> list[str]:
         return lines
     if len(filled) > 1:
         tail, before = _TAIL_MARK.sub("", filled[-1]).strip(), filled[:-1]
-        if not _names_an_operation(tail, data) or not _only_values(before):
+        if not _names_an_operation(tail, data, _one_object(before)) or not _only_values(before):
             return lines
         return [tail.rstrip(" .!:") + ":"] + before
     separators = list(_TAIL_SEPARATOR.finditer(first))
     if not separators:
         return lines
     tail, values = first[separators[-1].end() :].strip(), first[: separators[-1].start()].strip()
-    if not _names_an_operation(tail, data) or not _only_values([values]):
+    if not _names_an_operation(tail, data, _one_object([values])) or not _only_values([values]):
         return lines
     return [tail.rstrip(" .!:") + ": " + values]
 
@@ -201,8 +201,17 @@ def _only_values(before: list[str]) -> bool:
     return all(_LABELLED.match(part) for line in before for part in rx.split(r",(?!\d)", line))
 
 
-def _names_an_operation(phrase: str, data: dict[str, Any]) -> bool:
-    """A short phrase (no quote, label or JSON of its own) that opens with a verb or a command's name."""
+def _one_object(before: list[str]) -> bool:
+    """The values are one JSON object ('{"session_id": "sess_beta", "by": "agent_id"}')."""
+    text = "\n".join(before).strip()
+    return text.startswith("{") and text.endswith("}")
+
+
+def _names_an_operation(phrase: str, data: dict[str, Any], after_object: bool = False) -> bool:
+    """A short phrase (no quote, label or JSON of its own) that opens with a verb or a command's name; after
+    one JSON object (``after_object``: '{"session_id": "sess_beta"} — token summary please') also with an
+    operation's noun: the object's keys then say whether they are the operation's values, and a verbless
+    phrase is read as written (a read; a write is never guessed)."""
     from .lexicon import SPOKEN_WRITE
 
     if any(mark in phrase for mark in '"\u201c\u201d{}:=') or len(phrase.split()) > 12:
@@ -222,6 +231,7 @@ def _names_an_operation(phrase: str, data: dict[str, Any]) -> bool:
         words[0] in data["_command_names"]
         or words[0] in data["_verb"]
         or " ".join(words[:2]) in data["_verb"]
+        or (after_object and any(" ".join(words[:size]) in data["_noun"] for size in (1, 2, 3)))
     )
 
 

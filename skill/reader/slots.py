@@ -1277,14 +1277,20 @@ def config_key(s: Slots) -> str | None:
     )
     if sole:
         return sole.group(1)  # "Config lookup: `testing_config`": one name after the colon is the key
+    # "What is ci_runners set to in config?": how the value stands, then where
+    where = r"(?:(?:(?:" + "|".join(s.data["value_asked"]["participles"]) + r")(?:\s+(?:to|as))?\s+)?"
     named = rx.search(
-        r"(?<![\w.-])[`\"'\u201c\u2018]?([A-Za-z][\w.-]*_[\w.-]*)[`\"'\u201d\u2019]?\s+(?:" + config + r")\b",
+        r"(?<![\w.-])[`\"'\u201c\u2018]?([A-Za-z][\w.-]*_[\w.-]*)[`\"'\u201d\u2019]?\s+"
+        + where
+        + r"(?:in|from)\s+(?:the\s+)?)?(?:"
+        + config
+        + r")\b",
         s.text,
         re.IGNORECASE,
     )
     if named:
-        # "What does the testing_config config say?": the identifier before "config" is the key; a plain
-        # word after it ("say", "value") is no name
+        # "What does the testing_config config say?", "What is ci_runners in config?": the identifier before
+        # "config" (or before "in config") is the key; a plain word after it ("say", "value") is no name
         after = s.first_token(
             [r"\b(?:" + config + r")\b(?:\s+key)?\s*(?:for|=|:|named|called|under)?\s*" + TOKEN]
         )

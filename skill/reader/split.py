@@ -1498,6 +1498,10 @@ def _reasons_dropped(lines: list[str]) -> list[str]:
             for line in filled[1:]
         ):
             return filled[:1]
+    if read and all(_narrates(line, filters) for line in filled[1:]):
+        # 'Stream the last 40 logs for sess_beta' then 'Runner 3 looked wedged around 14:05, want to see what
+        # the agents were doing.': what the writer saw, then why the read is asked
+        return filled[:1]
     if read and all(_WHETHER.match(line.strip().lower()) for line in filled[1:]):
         # 'Stream logs for s_1' then 'Want to see whether developer_3 has picked up the fix.': a yes/no
         # question names the agent or group it is about; no filter when the read takes none
@@ -1549,6 +1553,56 @@ def _others_numbers_dropped(line: str, takes: dict[str, Any]) -> str:
         return match.group(0)
 
     return rx.sub(r"(?i)\b((?:[a-z]+\s)?[a-z]+)\s+#?\d+\b(?![.,]\d)", dropped, line)
+
+
+def _narrates(line: str, filters: bool) -> bool:
+    """'Runner 3 looked wedged around 14:05, want to see what the agents were doing.': clauses telling what
+    the writer saw, then a last clause giving the reason (``_gives_a_reason``). The clauses before it, with
+    their clock times and the numbers of things they name dropped (``_named_numbers_dropped``), hold no
+    value and no word of an operation; 'Only 3 please', 'around 3 look stuck' keep a number that may be the
+    read's limit, and the line stays (refused when the read has no place for it)."""
+    clauses = rx.split(r"\s*[,;]\s+|\s+[-\u2013\u2014]\s+", line.strip())
+    if len(clauses) < 2 or not _gives_a_reason(clauses[-1]):
+        return False
+    data = tables()
+    for clause in clauses[:-1]:
+        said = _named_numbers_dropped(clause, data)
+        if _VALUE_CHARS.search(said) or (filters and agent_in(clause)):
+            return False
+        words = words_of(said)
+        if not words or any(w in data["_verb"] or w in data["_noun"] or w in data["_report"] for w in words):
+            return False
+        if clause.strip().lower().startswith(tuple(data["read_reasons"]["openers"])):
+            return False  # every reason is read by _gives_a_reason, its numbers kept
+    return not (filters and agent_in(clauses[-1]))
+
+
+def _named_numbers_dropped(clause: str, data: dict[str, Any]) -> str:
+    """'Runner 3 looked wedged around 14:05' -> 'Runner looked wedged around': a clock time, and a number
+    right after the name of a thing the skill does not store ('runner 3', 'node #7': a word that is no
+    verb, noun, label or function word of the skill, nor a word of counting, ``read_reasons`` ``counting``
+    and the limit's and offset's words) and before no word of rows or time ('3 entries', '3 hours')."""
+    slots = data["slots"]
+    counting = set(data["read_reasons"]["counting"]) | set(slots["number_words"]) | set(slots["time_units"])
+    for key in ("limit_before", "offset_before", "limit_nouns"):
+        counting.update(w for phrase in slots[key] for w in phrase.split())
+    after = set(slots["limit_nouns"]) | set(slots["time_units"])
+
+    def dropped(match: re.Match[str]) -> str:
+        name, follows = match.group(1).lower(), (match.group(3) or "").lower()
+        if (
+            name in counting
+            or name in data["_stop"]
+            or name in data["_verb"]
+            or name in data["_noun"]
+            or label_key(name) in data["_label"]
+            or follows in after
+        ):
+            return match.group(0)
+        return match.group(1) + match.group(2)
+
+    said = rx.sub(r"(?i)\b\d{1,2}:[0-5]\d(?:\s*(?:am|pm|utc))?\b", " ", clause)
+    return rx.sub(r"\b([A-Za-z]{3,})\s+#?\d+\b(?![.,:]\d)(\s*(?:([A-Za-z]+)\b)?)", dropped, said)
 
 
 def _subjects_dropped(line: str, takes: dict[str, Any]) -> str:
