@@ -121,27 +121,23 @@ VERB_CLASSES = set(json.loads(PHRASINGS.read_text(encoding="utf-8"))["verbs"])
 
 
 def _word_set_constants(tree: ast.Module) -> list[str]:
-    """Module-level constants that are a literal collection of four or more plain words: phrasings data."""
+    """Literal collections of four or more plain words, at module level or inside a function
+    (``w in ("has", "have", "had", "already")``): phrasings data. A Lazy pattern's ``needs=`` (strings its
+    matches hold, checked against the pattern) and the names of the phrasings' verb classes are no words."""
+    needs = {id(k.value) for k in ast.walk(tree) if isinstance(k, ast.keyword) and k.arg == "needs"}
     found = []
-    for node in tree.body:
-        if not (
-            isinstance(node, ast.Assign) and isinstance(node.value, (ast.Set, ast.Tuple, ast.List, ast.Call))
-        ):
+    for node in ast.walk(tree):
+        if not isinstance(node, (ast.Set, ast.Tuple, ast.List)) or id(node) in needs:
             continue
-        value = node.value
-        if isinstance(value, ast.Call):  # frozenset((…)), set([…])
-            if not (value.args and isinstance(value.args[0], (ast.Set, ast.Tuple, ast.List))):
-                continue
-            value = value.args[0]
-        items = [e.value for e in value.elts if isinstance(e, ast.Constant) and isinstance(e.value, str)]
+        items = [e.value for e in node.elts if isinstance(e, ast.Constant) and isinstance(e.value, str)]
         if set(items) <= VERB_CLASSES:  # names of the phrasings' verb classes, not words of a text
             continue
         if (
             len(items) >= 4
-            and len(items) == len(value.elts)
+            and len(items) == len(node.elts)
             and all(re.fullmatch(r"[a-z][a-z' ]*", i) for i in items)
         ):
-            found.append(f"line {node.lineno}: {ast.unparse(node.targets[0])}")
+            found.append(f"line {node.lineno}: {ast.unparse(node)[:60]}")
     return found
 
 
@@ -156,7 +152,12 @@ def test_the_word_set_check_finds_a_constant():
         '_PRONOUNS = {"it", "this", "that", "them"}\n_ASK = frozenset(("how", "what", "which", "whom"))\n'
     )
     source += '_CHANGES = ("create", "write", "update", "delete")\n'  # verb classes: no words
-    assert len(_word_set_constants(ast.parse(source))) == 2
+    source += (
+        'def f(words):\n    return words[-1] in ("has", "have", "had", "already")\n'  # inside a function
+    )
+    # a pattern's needs are no words
+    source += 'P = Lazy(r"(?:at|by|before|until) \\d", needs=("at", "by", "before", "until"))\n'
+    assert len(_word_set_constants(ast.parse(source))) == 3
 
 
 def test_every_function_word_set_is_used_by_its_module():

@@ -65,7 +65,7 @@ def check_read_carries_no_write(
     requested, bump the revision count", "used 31k tokens - log that please"), nor a verbless one that
     carries values only a write takes (a token count, an agent id)."""
     words = words_of(body) + [w for s in intent.sentences for w in words_of(_value_asked(s, data))]
-    markers = data["_write_markers"] | {"bump", "mark", "track", "set"}
+    markers = data["_write_markers"] | function_words("verbs_of_a_write")
     said = [w for w in words if w in markers]
     spoken = rx.search(
         rf"(?i)\b(?:{'|'.join(told_verbs(dual=True))})\s+(?:it|that|them|this|['\u2019]?em)\b",
@@ -1686,7 +1686,7 @@ def check_session_left_alone(command: str, args: dict[str, Any], inline_text: st
         if not ({"session", session} & set(words)) or any(GROUP_ID.match(w) for w in words):
             continue
         if any(words[i : i + len(u)] == u for u in unchanged for i in range(len(words))) or any(
-            w in ("not", "never", "no", "nor") or w.endswith("n't") for w in words
+            w in function_words("negations") or w.endswith("n't") for w in words
         ):
             continue  # "…, not the whole session", "the session stays active"
         said = {"too", "itself", "also"} & set(words) or "as well" in " ".join(words)

@@ -501,7 +501,7 @@ def _determined(words: list[str], at: int, data: dict[str, Any]) -> bool:
         at >= 1
         and at + 1 < len(words)
         and words[at + 1] in data["dual_noun_heads"]
-        and words[at - 1] not in ("please", "also", "then", "now", "to", "and", "just", "kindly", "pls")
+        and words[at - 1] not in function_words("before_a_verb_noun")
     ):
         return True  # "any orchestrator log entries since …" (not opening the sentence: "Log entry: …")
     return (at >= 1 and words[at - 1] in articles) or (
@@ -1063,7 +1063,7 @@ def _two_operations(
     return the next 25 entries') says how a read pages, no second operation: kept in ``paging``, a refusal
     only if the request turns out to be a write."""
     verbs = data["_verb"]
-    skip = data["_articles"] | {"please", "also", "then", "now", "to"}
+    skip = data["_articles"] | function_words("before_a_second_verb")
     not_verbs = set(data["conjunctions"].get("not_verbs", ()))
     noun_verbs = [tuple(p.split()) for p in data["conjunctions"]["noun_verbs"]["phrases"]]
     seen_verb = False

@@ -184,24 +184,6 @@ def tables() -> dict[str, Any]:
         data["_command_names"].update({name.replace("-", "_"): name for name in OPERATIONS})
         data["_label"] = labels
         data["_stop"] = set(data["stopwords"])
-        data["_stop_label"] = {
-            "that",
-            "then",
-            "and",
-            "but",
-            "so",
-            "because",
-            "http",
-            "https",
-            "i",
-            "we",
-            "it",
-            "please",
-            "pls",
-            "plz",
-            "kindly",
-            "thanks",
-        }
         data["_qualifiers"] = set(data["qualifiers"])
         data["_articles"] = set(data["articles"])
         data["_prefixes"] = sorted(data["prefixes"], key=len, reverse=True)

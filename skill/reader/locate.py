@@ -137,7 +137,7 @@ def _object_after(rest: str, data: dict[str, Any]) -> str | None:
         # "log it for s_1", "save this for me": what "it" is stands elsewhere; "log this QA result" names it
         named = []
         for word in words[1:]:
-            if word in ("for", "in", "of", "on", "to", "from", "with", "as", "please"):
+            if word in function_words("object_ends"):
                 break
             named.append(word)
         if not body and not any(w in nouns or w in report for w in named):
@@ -660,7 +660,7 @@ def _wish_head(lines: list[str], data: dict[str, Any]) -> tuple[int, int, str] |
         if words[:size] != opener.split() or len(words) <= size:
             continue
         after = words[size]
-        if after not in ("the", "all", "every", "its") and after not in data["_noun"]:
+        if after not in function_words("wished_for") and after not in data["_noun"]:
             return None  # "need to …", "need help": no read named
         # "need the group marked completed": a write is never read from a wish ("… before I file it": a story)
         if any(word in data["_verb"] for word in words_of(_story_dropped(line, data))[size:]):

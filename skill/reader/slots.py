@@ -700,7 +700,7 @@ def review_verdict(s: Slots) -> str | None:
 def _said_by_someone(clause: str, s: Slots) -> bool:
     """'the PM approved', 'they requested changes': a clause whose subject is an agent or a pronoun."""
     words = words_of(clause)
-    while words and words[-1] in ("has", "have", "had", "already", "just", "also"):
+    while words and words[-1] in function_words("auxiliaries"):
         words.pop()
     if not words:
         return False
@@ -1330,7 +1330,7 @@ def decision_type(s: Slots) -> str | None:
     'decision (architecture)'."""
     # "of type review": said as one; "decision types task_split …": the plural label, no value 's'
     named = s.first_token([r"\btypes?\b\s*[:=]?\s*" + TOKEN], allow_stop=True)
-    if named and named.lower() not in ("of", "for", "in", "is", "the", "a", "an"):
+    if named and named.lower() not in function_words("not_decision_types"):
         return named
     token = s.first_token(
         [

@@ -244,7 +244,7 @@ def looks_like_label(label: str, value: str, data: dict[str, Any], *, lowercase:
     words = label.strip().strip("*_ ").split()
     if not words or len(words) > 3:
         return False
-    if any(w.lower() in data["_stop_label"] for w in words):
+    if any(w.lower() in function_words("not_labels") for w in words):
         return False  # "Note that the fix is in: …", "Then: …" read as prose
     first = words[0]
     if first.lower() == "as" and len(words) > 1:
@@ -385,7 +385,9 @@ def _bare_label(segment: str, arg_specs: dict[str, Any], data: dict[str, Any]) -
         arg = next((c for c in data["_label"].get(key, ()) if c in arg_specs), None)
         if arg is None:
             continue
-        if size == 1 and (key in data["_verb"] or key in data["_qualifiers"] or key in data["_stop_label"]):
+        if size == 1 and (
+            key in data["_verb"] or key in data["_qualifiers"] or key in function_words("not_labels")
+        ):
             return None
         value = segment.split(None, size)[size].strip()
         kind = arg_specs[arg]["type"]
@@ -751,7 +753,7 @@ def _second_operation(rest: str, command: str, data: dict[str, Any]) -> None:
     """Refuse words after a request's value that ask an operation of their own ('… and mark group_a
     completed', 'Then log the tokens'): a verb, alone or after a joining word, with an object after it."""
     words = words_of(rest)
-    joins = ("and", "then", "also", "plus", "please", "now")
+    joins = function_words("joins")
     for start in (i for i, w in enumerate(words) if i == 0 or w in joins):
         lead = start
         while lead < len(words) - 1 and words[lead] in joins:
