@@ -557,6 +557,19 @@ def _set_to(s: Slots) -> str | None:
         or token.lower() in s.data["_stop"]
     ):
         return None
+    # "set group_a … to CHANGES_REQUESTED" (never "set the status of group_a to APPROVED": unclear, refused)
+    said = (
+        s.text[match.start(1) :].lower() if match and not rx.search(r"(?i)\bstatus", match.group(0)) else ""
+    )
+    if (
+        said
+        and "last_review_status" in s.specs
+        and any(
+            rx.match(re.escape(word).replace(r"\ ", r"\s+") + r"(?![\w-])", said)
+            for word, _ in enum_words("review_status")
+        )
+    ):
+        return None  # "set group_a to CHANGES_REQUESTED": a verdict set on a group is its review status
     return None if any(c.isdigit() for c in token) else token
 
 
