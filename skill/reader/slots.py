@@ -1497,8 +1497,13 @@ def session_the_only_free_id(s: Slots) -> str | None:
             len(before) == 1
             or before[-1:]
             and before[-1].lower() in s.data["slots"]["session_prepositions_write"] + ["to"]
+            or not before
+            and s.command == "update-session-status"
+            and masked[match.end() :].lstrip().startswith(tuple(s.data["addressed_records"]["arrows"]))
         ):
-            return None  # a write's session is the verb's object or said after a preposition ('… to s_1')
+            # a write's session is the verb's object, said after a preposition ('… to s_1'), or the session
+            # that opens the text with an arrow to its new status ('rel_2 → completed. Update the session.')
+            return None
         found.add(token)
     return found.pop() if len(found) == 1 else None
 
