@@ -46,6 +46,7 @@ from .lexicon import (
     tables,
     told_verbs,
     typo_distance,
+    untouched_as_ruled_out,
     without_asked_writes,
     without_idioms,
     words_of,
@@ -766,7 +767,8 @@ def check_coverage(command: str, args: dict[str, Any], phrase: str, data: dict[s
     # "(sess_beta's group_a is still open)": a clause of its own, read before its parentheses are dropped
     ruled_out = negated_ids(text)
     text = PARENS.sub(lambda m: " " + m.group(0)[1:-1] + " ", text)
-    for match in AGENT_ID_SHAPE.finditer(text.lower()):
+    # "(group_a in sess_beta keeps developer_1)": another record's value, no value of the request
+    for match in AGENT_ID_SHAPE.finditer(untouched_as_ruled_out(text).lower()):
         token = match.group(1)
         prefix = token.rsplit("_", 1)[0]
         if agent_or_none(prefix) is None or GROUP_ID.match(token) or prefix in ("session", "sess", "s"):
@@ -944,6 +946,16 @@ def check_result(
                 command,
                 kind="missing",
             )
+    others = sorted(id_ for id_ in ruled_out if not GROUP_ID.match(id_) and agent_prefix(id_) is None)
+    if command == "update-task-group" and "session_id" not in args and others:
+        # "mark group_a failed (group_a in sess_beta stays pending)": without its own session the update
+        # runs on the latest session with that group -- maybe the one ruled out
+        raise refuse(
+            f"the request rules out session {others[0]!r} but names none for its own group; say which "
+            "session (Session ID: …)",
+            command,
+            kind="missing",
+        )
     if command == "query" and not rx.match(r"(?is)\s*(?:select|with)\b", str(args.get("sql", ""))):
         # "run this query: DELETE FROM …": the query runs one read-only SELECT; nothing is deleted
         raise refuse(data["delete_reason"] + " A query only reads (one SELECT).", command, kind="unsupported")

@@ -685,8 +685,13 @@ def _untouched_patterns() -> list[Any]:
     data = tables()
     spec = data["negated"]
     if "_untouched" not in spec:
-        # the id, or its record: "sess_beta", "sess_beta's group_b", "the session sess_beta"
-        record = r"(?:the\s+)?(?:session\s+)?" + _NEGATED_ID + r"(?:['\u2019]s)?"
+        # the id, or its record: "sess_beta", "sess_beta's group_b", "the session sess_beta", "group_b in
+        # sess_beta" (a group of another session: that session is ruled out, not the group)
+        record = (
+            r"(?:(?:task\s+)?group\s+)?(?:(?:(?:task[_-]?)?group[_-][a-z0-9][\w.-]*|grp[_-]?[a-z0-9][\w.-]*)\s+"
+            r"(?:in|of|from)\s+(?:the\s+)?(?:session\s+)?(?=\S*[\d_]))?"
+            r"(?:the\s+)?(?:session\s+)?" + _NEGATED_ID + r"(?:['\u2019]s)?"
+        )
         words = r"(?:\s+[\w-]+){0,3}?\s+"
         spec["_untouched"] = [
             rx.compile("(?i)" + pattern)
