@@ -51,7 +51,7 @@ from .lexicon import (
     without_idioms,
     words_of,
 )
-from .slots import free_ids
+from .slots import free_ids, group_owners
 
 TYPE_CHECKING = False  # importing typing costs ~2 ms per process; annotations are strings anyway
 if TYPE_CHECKING:
@@ -793,8 +793,14 @@ def check_coverage(command: str, args: dict[str, Any], phrase: str, data: dict[s
         missed = sorted(n for n in named if n.lower() != given and n.lower() not in elsewhere)
         if command == "update-task-group" and not missed:
             # "update rel_v2_4_0's group_rollout to completed": an identifier that can only be a session,
-            # dropped, would update the latest session's group of that name (or another session's)
-            missed = [m.group(1) for m in free_ids(text, args) if m.group(1).lower() not in elsewhere]
+            # dropped, would update the latest session's group of that name; with a session given, one
+            # owning the group otherwise ("rel_x's group_a in sess_beta")
+            owners = set(group_owners(text))
+            missed = [
+                m.group(1)
+                for m in free_ids(text, args)
+                if m.group(1).lower() not in elsewhere and (not given or m.start(1) in owners)
+            ]
         if missed:
             raise refuse(
                 f"the request names session {missed[0]!r}, but {command} would run on "

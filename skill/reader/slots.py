@@ -1394,16 +1394,14 @@ def session_after_preposition(s: Slots) -> str | None:
 _GROUP_TOKEN = r"(?:(?:task[_-]?)?group[_-][a-z0-9][\w.-]*|grp[_-]?[a-z0-9][\w.-]*)(?![\w'\u2019-])"
 
 
-@rule("session_id", commands=("create-task-group", "update-task-group"), writes_only=True)
-def session_owning_the_group(s: Slots) -> str | None:
-    """'update rel_v2_4_0's group_rollout to completed', 'group_rollout of rel_v2_4_0': a group belongs to
-    a session, so the identifier that owns it ("<id>'s <group>", "<group> of <id>") is its session, whatever
-    its shape -- never a group's or an agent's id, a value of the vocabulary or one already read."""
-    masked = _texts_masked(strip_quoted(s.text))
-    owners = [
+def group_owners(masked: str) -> list[int]:
+    """Where an identifier owning a group starts: "rel_v2_4_0's group_rollout", "group_ui of release_q4",
+    each of "rel_1's and rel_2's group_a"."""
+    return [
         m.start(1)
         for m in rx.finditer(
-            r"(?i)(?<![\w.-])([A-Za-z][\w.-]*?)['\u2019]s\s+(?:task\s+)?(?:group\s+)?" + _GROUP_TOKEN,
+            r"(?i)(?<![\w.-])([A-Za-z][\w.-]*?)['\u2019]s(?=(?:(?:\s*,\s*(?:and\s+|or\s+)?|\s+(?:and|or|&)\s+)"
+            r"[A-Za-z][\w.-]*?['\u2019]s)*\s+(?:task\s+)?(?:group\s+)?" + _GROUP_TOKEN + ")",
             masked,
         )
     ] + [
@@ -1412,6 +1410,15 @@ def session_owning_the_group(s: Slots) -> str | None:
             r"(?i)(?<![\w.-])" + _GROUP_TOKEN + r"\s+of\s+(?:the\s+)?(?:session\s+)?([A-Za-z][\w.-]*)", masked
         )
     ]
+
+
+@rule("session_id", commands=("create-task-group", "update-task-group"), writes_only=True)
+def session_owning_the_group(s: Slots) -> str | None:
+    """'update rel_v2_4_0's group_rollout to completed', 'group_rollout of rel_v2_4_0': a group belongs to
+    a session, so the identifier that owns it ("<id>'s <group>", "<group> of <id>") is its session, whatever
+    its shape -- never a group's or an agent's id, a value of the vocabulary or one already read."""
+    masked = _texts_masked(strip_quoted(s.text))
+    owners = group_owners(masked)
     ruled_out = negated_ids(masked)  # "(the OAuth one, not sess_beta's group_b)"
     ids = {m.start(1): m.group(1) for m in free_ids(masked, s.raw)}
     found = {ids[at] for at in owners if at in ids}
