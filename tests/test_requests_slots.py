@@ -343,6 +343,14 @@ CASES = {
         ("update-task-group", "mark group_a complete in bazinga_77", "bazinga_77"),
         ("update-task-group", "assign group_a to developer_2", None),  # an agent id, not a session
     ],
+    "session_owning_the_group": [
+        ("update-task-group", "update rel_v2_4_0's group_rollout to completed", "rel_v2_4_0"),
+        ("update-task-group", "move group_ui of release_2025_q4 to failed", "release_2025_q4"),
+        ("update-task-group", "mark developer_1's group_a completed", None),  # an agent, not a session
+        ("update-task-group", "set cutover_west's and cutover_east's group_dns to failed", None),  # two
+        ("update-task-group", "set rel_1's group_dns and the group_dns of rel_2 to failed", None),  # two
+        ("update-task-group", "set group_dns in s_2 to pending, not cutover_east's group_dns", None),
+    ],
     "session_shaped": [
         ("token-summary", "how many tokens has sess_beta used?", "sess_beta"),
         ("log-interaction", "Hello bazinga-db, log this", None),  # the skill's name

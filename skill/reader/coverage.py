@@ -46,10 +46,12 @@ from .lexicon import (
     tables,
     told_verbs,
     typo_distance,
+    untouched_as_ruled_out,
     without_asked_writes,
     without_idioms,
     words_of,
 )
+from .slots import free_ids, group_owners
 
 TYPE_CHECKING = False  # importing typing costs ~2 ms per process; annotations are strings anyway
 if TYPE_CHECKING:
@@ -767,7 +769,8 @@ def check_coverage(command: str, args: dict[str, Any], phrase: str, data: dict[s
     # "(sess_beta's group_a is still open)": a clause of its own, read before its parentheses are dropped
     ruled_out = negated_ids(text)
     text = PARENS.sub(lambda m: " " + m.group(0)[1:-1] + " ", text)
-    for match in AGENT_ID_SHAPE.finditer(text.lower()):
+    # "(group_a in sess_beta keeps developer_1)": another record's value, no value of the request
+    for match in AGENT_ID_SHAPE.finditer(untouched_as_ruled_out(text).lower()):
         token = match.group(1)
         prefix = token.rsplit("_", 1)[0]
         if agent_or_none(prefix) is None or GROUP_ID.match(token) or prefix in ("session", "sess", "s"):
@@ -790,6 +793,16 @@ def check_coverage(command: str, args: dict[str, Any], phrase: str, data: dict[s
         given = str(args.get("session_id", "")).lower()
         elsewhere = {str(args.get("agent_id", "")).lower()} | ruled_out  # "agent sess_beta_qa"
         missed = sorted(n for n in named if n.lower() != given and n.lower() not in elsewhere)
+        if command == "update-task-group" and not missed:
+            # "update rel_v2_4_0's group_rollout to completed": an identifier that can only be a session,
+            # dropped, would update the latest session's group of that name; with a session given, one
+            # owning the group otherwise ("rel_x's group_a in sess_beta")
+            owners = set(group_owners(text))
+            missed = [
+                m.group(1)
+                for m in free_ids(text, args)
+                if m.group(1).lower() not in elsewhere and (not given or m.start(1) in owners)
+            ]
         if missed:
             raise refuse(
                 f"the request names session {missed[0]!r}, but {command} would run on "
@@ -941,6 +954,16 @@ def check_result(
                 command,
                 kind="missing",
             )
+    others = sorted(id_ for id_ in ruled_out if not GROUP_ID.match(id_) and agent_prefix(id_) is None)
+    if command == "update-task-group" and "session_id" not in args and others:
+        # "mark group_a failed (group_a in sess_beta stays pending)": without its own session the update
+        # runs on the latest session with that group -- maybe the one ruled out
+        raise refuse(
+            f"the request rules out session {others[0]!r} but names none for its own group; say which "
+            "session (Session ID: …)",
+            command,
+            kind="missing",
+        )
     if command == "query" and not rx.match(r"(?is)\s*(?:select|with)\b", str(args.get("sql", ""))):
         # "run this query: DELETE FROM …": the query runs one read-only SELECT; nothing is deleted
         raise refuse(data["delete_reason"] + " A query only reads (one SELECT).", command, kind="unsupported")

@@ -549,6 +549,7 @@ _STATEMENT = Lazy(
     r"(?<!\bthat )(?<!\bwhich )(?<!\bwho )"  # "groups that are in progress": a filter, not a new value
     r"\b(?:is|are|was|has been|have been)\s+(?:now\s+)?(?:marked\s+(?:as\s+)?)?"
     r"(approved|changes[ _-]requested|completed?|done|failed|in[ _-]progress|pending|finished)\b"
+    r"|\b(?:is|are)\s+now\s+(active)\b(?!\s+(?:on|in|with|for|at|since)\b)"  # a session's, said as new
     r"|\b(?:approved|requested changes (?:on|to|for)|requested changes)\s+"
     r"(?:task\s+)?(?:group\s+)?group[_-]\w"
     r"|\b(?:review|verdict|review status)\b[^:\n]{0,60}:\s*[A-Za-z][\w-]*\s*\.?\s*$"

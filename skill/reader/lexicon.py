@@ -710,8 +710,13 @@ def _untouched_patterns() -> list[Any]:
     data = tables()
     spec = data["negated"]
     if "_untouched" not in spec:
-        # the id, or its record: "sess_beta", "sess_beta's group_b", "the session sess_beta"
-        record = r"(?:the\s+)?(?:session\s+)?" + _NEGATED_ID + r"(?:['\u2019]s)?"
+        # the id, or its record: "sess_beta", "sess_beta's group_b", "the session sess_beta", "group_b in
+        # sess_beta" (the group of a session: see ``untouched_clauses``)
+        record = (
+            r"(?:(?:task\s+)?group\s+)?(?:(?P<owned>(?:task[_-]?)?group[_-][a-z0-9][\w.-]*|grp[_-]?[a-z0-9][\w.-]*)"
+            r"\s+(?:in|of|from)\s+(?:the\s+)?(?:session\s+)?(?=\S*[\d_]))?"
+            r"(?:the\s+)?(?:session\s+)?" + _NEGATED_ID + r"(?:['\u2019]s)?"
+        )
         words = r"(?:\s+[\w-]+){0,3}?\s+"
         spec["_untouched"] = [
             rx.compile("(?i)" + pattern)
@@ -765,14 +770,22 @@ _CLAUSE_OPENERS = function_words("clause_openers")
 def untouched_clauses(text: str) -> list[tuple[int, int, str]]:
     """The clauses saying an id's record is not to change -- 'sess_beta's group_b stays pending', 'leave
     sess_beta's group_a alone', 'don't touch s_2' (``negated`` of phrasings.json) -- outside quotes: where
-    each starts and ends, and the id it rules out."""
+    each starts and ends, and the id it rules out. Of 'group_a in sess_beta', the session when the text
+    names group_a elsewhere (the same group in another session: '(group_a in sess_beta is still in
+    progress)'), else the group ('…; group_a in s_1 stays pending': another group of the session)."""
     quoted = [(m.start(), m.end()) for m in QUOTED_SPAN.finditer(text)]
     found = []
     for pattern in _untouched_patterns():
         for match in pattern.finditer(text):
             if not any(a <= match.start() < b for a, b in quoted):
                 end = match.end() if "context" in pattern.groupindex else _clause_end(text, match.end())
-                found.append((match.start(), end, match.group("id").rstrip(".:")))
+                id_ = match.group("id").rstrip(".:")
+                owned = match.group("owned")
+                if owned and not rx.search(
+                    r"(?i)(?<![\w.-])" + re.escape(owned) + r"(?![\w-])", text[: match.start()] + text[end:]
+                ):
+                    id_ = owned
+                found.append((match.start(), end, id_))
     return found
 
 

@@ -1132,7 +1132,8 @@ def request_after_context(text: str) -> tuple[str, dict[str, Any]] | None:
     from . import parse  # the request alone, read as a request of its own (one line, nested: no fallback)
 
     data = tables()
-    raw = [line.rstrip() for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+    lines_as_written = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    raw, set_apart = _fenced_last([line.rstrip() for line in lines_as_written])
     lines: list[str] = []
     output: set[int] = set()
     fenced = False
@@ -1169,7 +1170,7 @@ def request_after_context(text: str) -> tuple[str, dict[str, Any]] | None:
             return None
         context = lines[:-1] + ([last[:start]] if last[:start].strip() else [])
         own = set(range(len(lines) - 1)) & output
-        if _context_certain(context, own, request, command, args, data):
+        if _context_certain(context, own, request, command, args, data, set_apart):
             return command, args
         return None
     return None
@@ -1277,6 +1278,27 @@ def _reports(line: str, data: dict[str, Any], spec: dict[str, Any]) -> bool:
         if not after or not after[0].isalpha() or after[0] in uncounted or set(after) & rows:
             return False  # "Only 3 please", "first 5 rows": a number that may be the query's limit
     return True
+
+
+# a horizontal rule alone on its line: "---", "***", "___"
+_RULE_LINE = Lazy(r"^\s*(?:-{3,}|\*{3,}|_{3,})\s*$", needs=("---", "***", "___"))
+
+
+def _fenced_last(raw: list[str]) -> tuple[list[str], bool]:
+    """'…log…' / '---' / 'bazinga-db, mark group_b …' / '---' / 'Next: waiting on …': one line set apart
+    between the text's last two horizontal rules is where its request stands; what follows the closing rule
+    is context as much as what stands before the opening one, and is checked as such -- the lines after it
+    are moved before it, the rules dropped (and True: the request is set apart). The text as it is
+    otherwise."""
+    rules = [i for i, line in enumerate(raw) if _RULE_LINE.match(line)]
+    if len(rules) < 2:
+        return raw, False
+    opening, closing = rules[-2:]
+    inside = [line for line in raw[opening + 1 : closing] if line.strip()]
+    after = [line for line in raw[closing + 1 :] if line.strip()]
+    if len(inside) != 1 or not after:
+        return raw, False
+    return raw[:opening] + after + inside, True
 
 
 # words of a request that stand for what its context names: "set its status", "mark it failed"
@@ -1388,9 +1410,10 @@ def _context_certain(
     command: str,
     args: dict[str, Any],
     data: dict[str, Any],
+    set_apart: bool = False,
 ) -> bool:
     """The context before the request asks no operation and gives none of its values (see
-    ``request_after_context``)."""
+    ``request_after_context``); ``set_apart``: the request stands alone between two rules."""
     opening = words_of(_ADDRESS.sub("", _POLITE.sub("", request, 1), 1))[:1]
     if opening and opening[0] in _SEQUENCE:
         return False  # "Then mark group_a completed.": it follows a request before it
@@ -1413,7 +1436,7 @@ def _context_certain(
         for sentence in _SENTENCE.split(said):
             if _states_a_value(sentence) or not _context_sentence(sentence, command, kind, data):
                 return False
-    return _gives_none_of_its_values(context, output, command, args, data)
+    return _gives_none_of_its_values(context, output, command, args, data, set_apart)
 
 
 _CHANGES = ("create", "write", "update", "delete")
@@ -1495,10 +1518,16 @@ def _context_sentence(sentence: str, command: str, kind: str, data: dict[str, An
 
 
 def _gives_none_of_its_values(
-    context: list[str], output: set[int], command: str, args: dict[str, Any], data: dict[str, Any]
+    context: list[str],
+    output: set[int],
+    command: str,
+    args: dict[str, Any],
+    data: dict[str, Any],
+    set_apart: bool = False,
 ) -> bool:
     """No value of the operation the request leaves out stands in the context, and no label of the skill
-    in it gives a value the request gives otherwise."""
+    in it gives a value the request gives otherwise. Another id of a kind the request gives makes which one
+    is meant uncertain -- unless the request is set apart between two rules, with its own id in it."""
     specs = {spec["name"]: spec for spec in COMMANDS[command]["args"]}
     text = "\n".join(context)
     words = words_of(text)
@@ -1533,10 +1562,12 @@ def _gives_none_of_its_values(
             if name == "group_id"
             else {m.group(1) for m in AGENT_ID_SHAPE.finditer(prose.lower()) if agent_prefix(m.group(1))}
         )
-        if named - {str(args[name]).lower()}:
+        if named - {str(args[name]).lower()} and not set_apart:
             return False  # "tailing the deploy for sess_alpha…" before a request for s_1: which one?
     if "agent_type" in args and any(agent != args["agent_type"] for agent, _next in agents_in(prose)):
         return False  # "QA says it's flaky." before a developer's interaction: whose is it?
+    if set_apart:  # a log pasted before a request set apart between rules: the writer's words give its values
+        text, words = prose, words_of(prose)
     for name, spec in specs.items():
         if name in args:
             continue

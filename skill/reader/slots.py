@@ -37,6 +37,7 @@ from .lexicon import (
     hand_over_pattern,
     is_enum_word,
     is_known_word,
+    negated_ids,
     refuse,
     session_like,
     strip_quoted,
@@ -556,6 +557,19 @@ def _set_to(s: Slots) -> str | None:
         or token.lower() in s.data["_stop"]
     ):
         return None
+    # "set group_a … to CHANGES_REQUESTED" (never "set the status of group_a to APPROVED": unclear, refused)
+    said = (
+        s.text[match.start(1) :].lower() if match and not rx.search(r"(?i)\bstatus", match.group(0)) else ""
+    )
+    if (
+        said
+        and "last_review_status" in s.specs
+        and any(
+            rx.match(re.escape(word).replace(r"\ ", r"\s+") + r"(?![\w-])", said)
+            for word, _ in enum_words("review_status")
+        )
+    ):
+        return None  # "set group_a to CHANGES_REQUESTED": a verdict set on a group is its review status
     return None if any(c.isdigit() for c in token) else token
 
 
@@ -1386,6 +1400,49 @@ def session_after_preposition(s: Slots) -> str | None:
     return None
 
 
+# a group's id where it names a group ("group_rollout", "task_group_2", "grp-a")
+_GROUP_TOKEN = r"(?:(?:task[_-]?)?group[_-][a-z0-9][\w.-]*|grp[_-]?[a-z0-9][\w.-]*)(?![\w'\u2019-])"
+
+
+def group_owners(masked: str) -> list[int]:
+    """Where an identifier owning a group starts: "rel_v2_4_0's group_rollout", "group_ui of release_q4",
+    each of "rel_1's and rel_2's group_a"."""
+    return [
+        m.start(1)
+        for m in rx.finditer(
+            r"(?i)(?<![\w.-])([A-Za-z][\w.-]*?)['\u2019]s(?=(?:(?:\s*,\s*(?:and\s+|or\s+)?|\s+(?:and|or|&)\s+)"
+            r"[A-Za-z][\w.-]*?['\u2019]s)*\s+(?:task\s+)?(?:group\s+)?" + _GROUP_TOKEN + ")",
+            masked,
+        )
+    ] + [
+        m.start(1)
+        for m in rx.finditer(
+            r"(?i)(?<![\w.-])" + _GROUP_TOKEN + r"\s+of\s+(?:the\s+)?(?:session\s+)?([A-Za-z][\w.-]*)", masked
+        )
+    ]
+
+
+@rule("session_id", commands=("create-task-group", "update-task-group"), writes_only=True)
+def session_owning_the_group(s: Slots) -> str | None:
+    """'update rel_v2_4_0's group_rollout to completed', 'group_rollout of rel_v2_4_0': a group belongs to
+    a session, so the identifier that owns it ("<id>'s <group>", "<group> of <id>") is its session, whatever
+    its shape -- never a group's or an agent's id, a value of the vocabulary or one already read."""
+    masked = _texts_masked(strip_quoted(s.text))
+    owners = group_owners(masked)
+    ruled_out = negated_ids(masked)  # "(the OAuth one, not sess_beta's group_b)"
+    ids = {m.start(1): m.group(1) for m in free_ids(masked, s.raw)}
+    found = {ids[at] for at in owners if at in ids}
+    if not found:
+        found = {
+            m.group(1)
+            for at in owners
+            for m in [SESSION_SHAPE.match(masked, at)]
+            if m is not None and m.group(1).lower() not in s.taken()
+        }
+    found = {id_ for id_ in found if id_.lower() not in ruled_out}
+    return found.pop() if len(found) == 1 else None
+
+
 @rule("session_id")
 def session_shaped(s: Slots) -> str | None:
     """'how many tokens has sess_beta used?': an id shaped like a session, wherever it stands (for a write
@@ -1407,6 +1464,35 @@ _FREE_ID = Lazy(
 )
 
 
+def free_ids(masked: str, raw: dict[str, Any]) -> list[re.Match[str]]:
+    """The identifiers of a text (quoted texts blanked) that are no other value: not a group's or an agent's
+    id, an agent type, a skill name, a configuration key, an argument's name, a word of an enumeration or
+    a value of ``raw`` (nor inside one, as a log's content) -- each may only be a session."""
+    data = tables()
+    taken = {clean_scalar(str(v)).lower() for v in raw.values() if isinstance(v, str)}
+    inside = [v.lower() for v in raw.values() if isinstance(v, str)]
+    names = {a["name"] for c in COMMANDS.values() for a in c["args"]}
+    skills = set(data["known_names"]["skill_name"].values())
+    found = []
+    for match in _FREE_ID.finditer(masked):
+        token = match.group(1)
+        lowered = token.lower()
+        if not (
+            lowered in taken
+            or any(lowered in value for value in inside)
+            or lowered in names
+            or lowered in skills
+            or lowered in data["_stop"]
+            or lowered in data["placeholders"]["_id_words"]
+            or CONFIG_KEY.match(lowered)
+            or _names_another_value(token)
+            or any(lowered == word for enum in ENUMS for word, _ in enum_words(enum))
+            or agent_or_none(lowered.split("_")[0]) in AGENT_TYPES["documented"]
+        ):
+            found.append(match)
+    return found
+
+
 @rule("session_id")
 def session_the_only_free_id(s: Slots) -> str | None:
     """'stream logs ops_migrate_pg limit 20', 'How many tokens has rel_2025_12_hotfix burned?', 'Set s_1001
@@ -1419,35 +1505,22 @@ def session_the_only_free_id(s: Slots) -> str | None:
         a["name"] == "session_id" and a.get("required") for a in COMMANDS[s.command]["args"]
     ):
         return None  # "mark group_a completed, note fix_tests": a group's session may go unsaid
-    taken = s.taken()
-    inside = [v.lower() for v in s.raw.values() if isinstance(v, str)]
-    names = {a["name"] for c in COMMANDS.values() for a in c["args"]}
-    skills = set(s.data["known_names"]["skill_name"].values())
     found: set[str] = set()
     masked = _texts_masked(strip_quoted(s.text))
-    for match in _FREE_ID.finditer(masked):
+    for match in free_ids(masked, s.raw):
         token = match.group(1)
-        lowered = token.lower()
-        if (
-            lowered in taken
-            or any(lowered in value for value in inside)
-            or lowered in names
-            or lowered in skills
-            or lowered in s.data["_stop"]
-            or lowered in s.data["placeholders"]["_id_words"]
-            or CONFIG_KEY.match(lowered)
-            or _names_another_value(token)
-            or any(lowered == word for enum in ENUMS for word, _ in enum_words(enum))
-            or agent_or_none(lowered.split("_")[0]) in AGENT_TYPES["documented"]
-        ):
-            continue
         before = words_of(masked[: match.start()])
         if s.write and not (
             len(before) == 1
             or before[-1:]
             and before[-1].lower() in s.data["slots"]["session_prepositions_write"] + ["to"]
+            or not before
+            and s.command == "update-session-status"
+            and masked[match.end() :].lstrip().startswith(tuple(s.data["addressed_records"]["arrows"]))
         ):
-            return None  # a write's session is the verb's object or said after a preposition ('… to s_1')
+            # a write's session is the verb's object, said after a preposition ('… to s_1'), or the session
+            # that opens the text with an arrow to its new status ('rel_2 → completed. Update the session.')
+            return None
         found.add(token)
     return found.pop() if len(found) == 1 else None
 
