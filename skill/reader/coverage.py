@@ -1553,7 +1553,10 @@ def check_context_values(command: str, args: dict[str, Any], lines: list[str], i
         break
     else:
         return
-    if not context.strip() or _points_to_context(request):
+    if not context.strip():
+        return
+    _check_context_states(command, args, context, request, data)
+    if _points_to_context(request):
         return
     specs = {spec["name"]: spec for spec in COMMANDS[command]["args"]}
     for name, value in args.items():
@@ -1568,6 +1571,51 @@ def check_context_values(command: str, args: dict[str, Any], lines: list[str], i
         raise refuse(
             f"{said!r} stands in the context before the request, not in the request itself; say the "
             f"{label_of(name).lower()} in the request ({label_of(name)}: …)",
+            command,
+            kind="missing",
+        )
+
+
+def _check_context_states(
+    command: str, args: dict[str, Any], context: str, request: str, data: dict[str, Any]
+) -> None:
+    """'All groups approved (group_a was the only one). Mark it failed.', 'Group_a in s_1 done. Set its
+    review status to approved.': a status or verdict said only in a statement before the request is how
+    things stood, not a value asked. It lands in a write only when the request names that argument ('…:
+    APPROVED. Please update the group's review status'), or when the statement says it with its label and
+    the request, giving no value of its own, points back at it ('review verdict is CHANGES_REQUESTED.
+    Please record it.'); else refused, never written by chance."""
+    if COMMANDS[command]["kind"] != "write":
+        return
+    labels = "|".join(
+        r"[\s_-]+".join(map(re.escape, w.split())) for w in sorted(data["_label"], key=len, reverse=True)
+    )
+
+    def named(text: str) -> set[str]:
+        found = rx.finditer(r"(?i)\b(?:" + labels + r")\b", strip_quoted(text))
+        return {arg for m in found for arg in data["_label"].get(" ".join(words_of(m.group(0))), [])}
+
+    enums = [s for s in COMMANDS[command]["args"] if s["type"] in ENUMS]
+
+    def said(text: str, spec: dict[str, Any]) -> set[str]:
+        enum = ENUMS[spec["type"]]
+        found = rx.finditer(rf"(?i)(?<![\w-])({_enum_words(enum)})(?![\w-])", strip_quoted(text))
+        return {str(_status_value(m.group(1), enum)) for m in found} - {"None"}
+
+    asked = named(request)
+    own = any(said(request, spec) for spec in enums)
+    for spec in enums:
+        name = spec["name"]
+        if name not in args or name in asked:
+            continue
+        value = str(args[name]).lower()
+        if value not in said(context, spec) or value in said(request, spec):
+            continue
+        if not own and _points_to_context(request) and name in named(context):
+            continue  # "sess_beta group_a status -> completed. update that pls"
+        raise refuse(
+            f"{args[name]!r} ({label_of(name).lower()}) is said in a statement before the request, not "
+            f"asked by it; say the {label_of(name).lower()} to write in the request ({label_of(name)}: …)",
             command,
             kind="missing",
         )
