@@ -1556,6 +1556,7 @@ def check_context_values(command: str, args: dict[str, Any], lines: list[str], i
     if not context.strip():
         return
     _check_context_states(command, args, context, request, data)
+    _check_pronoun_object(command, found[1], context, request, data)
     if _points_to_context(request):
         return
     specs = {spec["name"]: spec for spec in COMMANDS[command]["args"]}
@@ -1571,6 +1572,41 @@ def check_context_values(command: str, args: dict[str, Any], lines: list[str], i
         raise refuse(
             f"{said!r} stands in the context before the request, not in the request itself; say the "
             f"{label_of(name).lower()} in the request ({label_of(name)}: …)",
+            command,
+            kind="missing",
+        )
+
+
+def _check_pronoun_object(command: str, what: str, context: str, request: str, data: dict[str, Any]) -> None:
+    """'Session s_1 has group_a left. Mark it failed.', 'All groups approved, s_1 is done, group_a too.
+    Mark it failed.': an update whose object is only a pronoun, after a statement naming a session of its
+    own and a group, may mean either (the session's status or the group's): refused, never one guessed. A
+    session said as the group's place ('group_a in s_1', 'sess_beta group_a', 'group_a (s_1)') is the
+    group's, no second candidate; a request naming its noun ('set it on the task group') says which."""
+    if what != "pronoun" or not command.startswith("update-") or COMMANDS[command]["kind"] != "write":
+        return
+    said = words_of(strip_quoted(request))
+    if any(GROUP_ID.match(w) or SESSION_SHAPE.fullmatch(w) or data["_noun"].get(w) for w in said):
+        return  # "… Mark it failed, group_a I mean", "Set it on the task group": the object is named
+    context = strip_quoted(context)
+    if not any(GROUP_ID.match(w) for w in words_of(context)):
+        return
+    session = r"(?:session\s+)?" + SESSION_SHAPE.pattern
+    group = r"(?:(?:task[_-]?)?group[_-][a-z0-9][\w.-]*|grp[_-]?[a-z0-9][\w.-]*)"
+    placed = rx.sub(
+        rf"(?i)\b(?:in|of|for|from|under|within)\s+(?:the\s+)?{session}"
+        rf"|(?P<group>{group})[\s,:]*\(?\s*{session}\s*\)?|{session}[\s,:]+(?={group})",
+        lambda m: " " + (m.group("group") or "") + " ",
+        context,
+    )
+    words = words_of(placed)
+    if "session" in words or any(
+        not agent_prefix(m.group(1)) and not GROUP_ID.match(m.group(1).lower())
+        for m in SESSION_SHAPE.finditer(placed)
+    ):
+        raise refuse(
+            f"the request's object is a pronoun after a statement naming a session and a group; 'it' may "
+            f"be either: name the one to update ({command}, Session ID: … or Group ID: …)",
             command,
             kind="missing",
         )
