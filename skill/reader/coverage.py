@@ -944,6 +944,8 @@ def check_result(
     if command == "query" and not rx.match(r"(?is)\s*(?:select|with)\b", str(args.get("sql", ""))):
         # "run this query: DELETE FROM …": the query runs one read-only SELECT; nothing is deleted
         raise refuse(data["delete_reason"] + " A query only reads (one SELECT).", command, kind="unsupported")
+    if command == "query":
+        _check_sql_asks_nothing(str(args.get("sql", "")), data)
     body = labelled.body
     if spec["kind"] == "read" and command != "query":
         check_read_carries_no_write(command, intent, body, text if located is None else located, data)
@@ -981,6 +983,42 @@ def check_result(
         _check_agent_id_fits(command, args)
         _check_group_said_directly(command, args, labelled.phrase)
         check_provenance(command, args, text)
+
+
+# what ends a sentence of words written after a statement: a stop, a semicolon or a line's end
+_SQL_BREAK = Lazy(r"[.;!?](?:\s+|$)|\n", needs=(".", ";", "!", "?", "\n"))
+# the words that make a line SQL, not prose ("THEN mark ELSE 0 END" is a CASE's branch)
+_SQL_STRUCTURE = frozenset(
+    "select from where join else end case when union having limit offset values order by group".split()
+)
+
+
+def _check_sql_asks_nothing(sql: str, data: dict[str, Any]) -> None:
+    """'Run this query: SELECT * FROM sessions. Then mark group_a completed.': words after the statement
+    (after a stop, a semicolon or on a line of their own, outside its quoted strings, no SQL after) that open
+    with a verb of another operation, after 'then' / 'also' / 'and' at most, is a second operation: it
+    would run inside the SQL or be dropped; refused. A read verb counts with an object of this skill
+    ('… Then show the task groups of s_1'); 'run it' is the query's own."""
+    masked = rx.sub(r"'(?:[^']|'')*'|\"[^\"]*\"|`[^`]*`", "''", sql)
+    running = set(data["slots"]["sql_before"])
+    for found in _SQL_BREAK.finditer(masked):
+        part = masked[found.end() :]  # to the end: SQL after it ("THEN mark\nELSE 0 END") makes it SQL
+        words = words_of(part)
+        if not words or _SQL_STRUCTURE & set(words) or rx.search(r"[=<>()*]", part):
+            continue
+        while len(words) > 1 and words[0] in ("then", "also", "and", "now", "next", "please", "afterwards"):
+            words.pop(0)
+        kind = data["_verb"].get(words[0])
+        if words[0] in running or kind is None:
+            continue
+        if kind in ("read", "stream") and not any(data["_noun"].get(w) for w in words[1:]):
+            continue
+        raise refuse(
+            f"the request holds a second operation after its SQL ('{part.strip()[:60]}'); "
+            "send one request per operation",
+            "query",
+            kind="two_operations",
+        )
 
 
 # writes that take no group, where a group named would land nowhere: a log of tokens, a log of what an
