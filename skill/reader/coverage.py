@@ -995,9 +995,9 @@ _SQL_STRUCTURE = frozenset(
 
 def _check_sql_asks_nothing(sql: str, data: dict[str, Any]) -> None:
     """'Run this query: SELECT * FROM sessions. Then mark group_a completed.': words after the statement
-    (after a stop, a semicolon or on a line of their own, outside its quoted strings, no SQL after) that open
-    with a verb of another operation, after 'then' / 'also' / 'and' at most, is a second operation: it
-    would run inside the SQL or be dropped; refused. A read verb counts with an object of this skill
+    (after a stop, a semicolon or a line's end, outside its quoted strings, no SQL after them) opening
+    with a verb of another operation, after an opener at most ('then', 'after that'), ask a second
+    operation: it would run inside the SQL or be dropped; refused. A read verb counts with an object of this skill
     ('… Then show the task groups of s_1'); 'run it' is the query's own."""
     masked = rx.sub(r"'(?:[^']|'')*'|\"[^\"]*\"|`[^`]*`", "''", sql)
     running = set(data["slots"]["sql_before"])
@@ -1006,8 +1006,13 @@ def _check_sql_asks_nothing(sql: str, data: dict[str, Any]) -> None:
         words = words_of(part)
         if not words or _SQL_STRUCTURE & set(words) or rx.search(r"[=<>()*]", part):
             continue
-        while len(words) > 1 and words[0] in ("then", "also", "and", "now", "next", "please", "afterwards"):
-            words.pop(0)
+        opened = True
+        while opened:  # "Then …", "After that, …", "Could you also …" (``request_openers``)
+            opened = False
+            for opener in data["_request_openers"][0] + [("now",), ("next",)]:
+                if len(words) > len(opener) and tuple(words[: len(opener)]) == opener:
+                    words, opened = words[len(opener) :], True
+                    break
         kind = data["_verb"].get(words[0])
         if words[0] in running or kind is None:
             continue
