@@ -946,6 +946,19 @@ def check_result(
         raise refuse(data["delete_reason"] + " A query only reads (one SELECT).", command, kind="unsupported")
     if command == "query":
         _check_sql_asks_nothing(str(args.get("sql", "")), data)
+        # "Run it with limit 10 and limit 20: SELECT …": the words around the statement give no number
+        # the query did not read (the statement's own numbers are SQL)
+        around, statement = labelled.inline_text, labelled.raw.get("sql")
+        if isinstance(statement, str) and statement.strip():
+            around = around.replace(statement, " ")
+        limits = {m.group(2) for m in PAGING_WORDS.finditer(strip_quoted(around)) if m.group(1).lower() == "limit"}
+        if len(limits) > 1:
+            raise refuse(
+                f"the request gives several row limits ({', '.join(sorted(limits, key=int))}); give one",
+                command,
+                kind="list_of_values",
+            )
+        _check_read_uses_numbers(command, {k: v for k, v in args.items() if k != "sql"}, around)
     body = labelled.body
     if spec["kind"] == "read" and command != "query":
         check_read_carries_no_write(command, intent, body, text if located is None else located, data)
