@@ -951,7 +951,9 @@ def check_result(
         around, statement = labelled.inline_text, labelled.raw.get("sql")
         if isinstance(statement, str) and statement.strip():
             around = around.replace(statement, " ")
-        limits = {m.group(2) for m in PAGING_WORDS.finditer(strip_quoted(around)) if m.group(1).lower() == "limit"}
+        limits = {
+            m.group(2) for m in PAGING_WORDS.finditer(strip_quoted(around)) if m.group(1).lower() == "limit"
+        }
         if len(limits) > 1:
             raise refuse(
                 f"the request gives several row limits ({', '.join(sorted(limits, key=int))}); give one",
@@ -1010,8 +1012,8 @@ def _check_sql_asks_nothing(sql: str, data: dict[str, Any]) -> None:
     """'Run this query: SELECT * FROM sessions. Then mark group_a completed.': words after the statement
     (after a stop, a semicolon or a line's end, outside its quoted strings, no SQL after them) opening
     with a verb of another operation, after an opener at most ('then', 'after that'), ask a second
-    operation: it would run inside the SQL or be dropped; refused. A read verb counts with an object of this skill
-    ('… Then show the task groups of s_1'); 'run it' is the query's own."""
+    operation: it would run inside the SQL or be dropped; refused. A read verb counts with an object of
+    this skill ('… Then show the task groups of s_1'); 'run it' is the query's own."""
     masked = rx.sub(r"'(?:[^']|'')*'|\"[^\"]*\"|`[^`]*`", "''", sql)
     running = set(data["slots"]["sql_before"])
     for found in _SQL_BREAK.finditer(masked):
