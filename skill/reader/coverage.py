@@ -967,6 +967,23 @@ def check_result(
     if command == "query" and not rx.match(r"(?is)\s*(?:select|with)\b", str(args.get("sql", ""))):
         # "run this query: DELETE FROM …": the query runs one read-only SELECT; nothing is deleted
         raise refuse(data["delete_reason"] + " A query only reads (one SELECT).", command, kind="unsupported")
+    if command == "query":
+        _check_sql_asks_nothing(str(args.get("sql", "")), data)
+        # "Run it with limit 10 and limit 20: SELECT …": the words around the statement give no number
+        # the query did not read (the statement's own numbers are SQL)
+        around, statement = labelled.inline_text, labelled.raw.get("sql")
+        if isinstance(statement, str) and statement.strip():
+            around = around.replace(statement, " ")
+        limits = {
+            m.group(2) for m in PAGING_WORDS.finditer(strip_quoted(around)) if m.group(1).lower() == "limit"
+        }
+        if len(limits) > 1:
+            raise refuse(
+                f"the request gives several row limits ({', '.join(sorted(limits, key=int))}); give one",
+                command,
+                kind="list_of_values",
+            )
+        _check_read_uses_numbers(command, {k: v for k, v in args.items() if k != "sql"}, around)
     body = labelled.body
     if spec["kind"] == "read" and command != "query":
         check_read_carries_no_write(command, intent, body, text if located is None else located, data)
@@ -1004,6 +1021,47 @@ def check_result(
         _check_agent_id_fits(command, args)
         _check_group_said_directly(command, args, labelled.phrase)
         check_provenance(command, args, text)
+
+
+# what ends a sentence of words written after a statement: a stop, a semicolon or a line's end
+_SQL_BREAK = Lazy(r"[.;!?](?:\s+|$)|\n", needs=(".", ";", "!", "?", "\n"))
+# the words that make a line SQL, not prose ("THEN mark ELSE 0 END" is a CASE's branch)
+_SQL_STRUCTURE = frozenset(
+    "select from where join else end case when union having limit offset values order by group".split()
+)
+
+
+def _check_sql_asks_nothing(sql: str, data: dict[str, Any]) -> None:
+    """'Run this query: SELECT * FROM sessions. Then mark group_a completed.': words after the statement
+    (after a stop, a semicolon or a line's end, outside its quoted strings, no SQL after them) opening
+    with a verb of another operation, after an opener at most ('then', 'after that'), ask a second
+    operation: it would run inside the SQL or be dropped; refused. A read verb counts with an object of
+    this skill ('… Then show the task groups of s_1'); 'run it' is the query's own."""
+    masked = rx.sub(r"'(?:[^']|'')*'|\"[^\"]*\"|`[^`]*`", "''", sql)
+    running = set(data["slots"]["sql_before"])
+    for found in _SQL_BREAK.finditer(masked):
+        part = masked[found.end() :]  # to the end: SQL after it ("THEN mark\nELSE 0 END") makes it SQL
+        words = words_of(part)
+        if not words or _SQL_STRUCTURE & set(words) or rx.search(r"[=<>()*]", part):
+            continue
+        opened = True
+        while opened:  # "Then …", "After that, …", "Could you also …" (``request_openers``)
+            opened = False
+            for opener in data["_request_openers"][0] + [("now",), ("next",)]:
+                if len(words) > len(opener) and tuple(words[: len(opener)]) == opener:
+                    words, opened = words[len(opener) :], True
+                    break
+        kind = data["_verb"].get(words[0])
+        if words[0] in running or kind is None:
+            continue
+        if kind in ("read", "stream") and not any(data["_noun"].get(w) for w in words[1:]):
+            continue
+        raise refuse(
+            f"the request holds a second operation after its SQL ('{part.strip()[:60]}'); "
+            "send one request per operation",
+            "query",
+            kind="two_operations",
+        )
 
 
 # writes that take no group, where a group named would land nowhere: a log of tokens, a log of what an
@@ -1576,7 +1634,11 @@ def check_context_values(command: str, args: dict[str, Any], lines: list[str], i
         break
     else:
         return
-    if not context.strip() or _points_to_context(request):
+    if not context.strip():
+        return
+    _check_context_states(command, args, context, request, data)
+    _check_pronoun_object(command, found[1], context, request, data)
+    if _points_to_context(request):
         return
     specs = {spec["name"]: spec for spec in COMMANDS[command]["args"]}
     for name, value in args.items():
@@ -1591,6 +1653,86 @@ def check_context_values(command: str, args: dict[str, Any], lines: list[str], i
         raise refuse(
             f"{said!r} stands in the context before the request, not in the request itself; say the "
             f"{label_of(name).lower()} in the request ({label_of(name)}: …)",
+            command,
+            kind="missing",
+        )
+
+
+def _check_pronoun_object(command: str, what: str, context: str, request: str, data: dict[str, Any]) -> None:
+    """'Session s_1 has group_a left. Mark it failed.', 'All groups approved, s_1 is done, group_a too.
+    Mark it failed.': an update whose object is only a pronoun, after a statement naming a session of its
+    own and a group, may mean either (the session's status or the group's): refused, never one guessed. A
+    session said as the group's place ('group_a in s_1', 'sess_beta group_a', 'group_a (s_1)') is the
+    group's, no second candidate; a request naming its noun ('set it on the task group') says which."""
+    if what != "pronoun" or not command.startswith("update-") or COMMANDS[command]["kind"] != "write":
+        return
+    said = words_of(strip_quoted(request))
+    if any(GROUP_ID.match(w) or SESSION_SHAPE.fullmatch(w) or data["_noun"].get(w) for w in said):
+        return  # "… Mark it failed, group_a I mean", "Set it on the task group": the object is named
+    context = strip_quoted(context)
+    if not any(GROUP_ID.match(w) for w in words_of(context)):
+        return
+    session = r"(?:session\s+)?" + SESSION_SHAPE.pattern
+    group = r"(?:(?:task[_-]?)?group[_-][a-z0-9][\w.-]*|grp[_-]?[a-z0-9][\w.-]*)"
+    placed = rx.sub(
+        rf"(?i)\b(?:in|of|for|from|under|within)\s+(?:the\s+)?{session}"
+        rf"|(?P<group>{group})[\s,:]*\(?\s*{session}\s*\)?|{session}[\s,:]+(?={group})",
+        lambda m: " " + (m.group("group") or "") + " ",
+        context,
+    )
+    words = words_of(placed)
+    if "session" in words or any(
+        not agent_prefix(m.group(1)) and not GROUP_ID.match(m.group(1).lower())
+        for m in SESSION_SHAPE.finditer(placed)
+    ):
+        raise refuse(
+            f"the request's object is a pronoun after a statement naming a session and a group; 'it' may "
+            f"be either: name the one to update ({command}, Session ID: … or Group ID: …)",
+            command,
+            kind="missing",
+        )
+
+
+def _check_context_states(
+    command: str, args: dict[str, Any], context: str, request: str, data: dict[str, Any]
+) -> None:
+    """'All groups approved (group_a was the only one). Mark it failed.', 'Group_a in s_1 done. Set its
+    review status to approved.': a status or verdict said only in a statement before the request is how
+    things stood, not a value asked. It lands in a write only when the request names that argument ('…:
+    APPROVED. Please update the group's review status'), or when the statement says it with its label and
+    the request, giving no value of its own, points back at it ('review verdict is CHANGES_REQUESTED.
+    Please record it.'); else refused, never written by chance."""
+    if COMMANDS[command]["kind"] != "write":
+        return
+    labels = "|".join(
+        r"[\s_-]+".join(map(re.escape, w.split())) for w in sorted(data["_label"], key=len, reverse=True)
+    )
+
+    def named(text: str) -> set[str]:
+        found = rx.finditer(r"(?i)\b(?:" + labels + r")\b", strip_quoted(text))
+        return {arg for m in found for arg in data["_label"].get(" ".join(words_of(m.group(0))), [])}
+
+    enums = [s for s in COMMANDS[command]["args"] if s["type"] in ENUMS]
+
+    def said(text: str, spec: dict[str, Any]) -> set[str]:
+        enum = ENUMS[spec["type"]]
+        found = rx.finditer(rf"(?i)(?<![\w-])({_enum_words(enum)})(?![\w-])", strip_quoted(text))
+        return {str(_status_value(m.group(1), enum)) for m in found} - {"None"}
+
+    asked = named(request)
+    own = any(said(request, spec) for spec in enums)
+    for spec in enums:
+        name = spec["name"]
+        if name not in args or name in asked:
+            continue
+        value = str(args[name]).lower()
+        if value not in said(context, spec) or value in said(request, spec):
+            continue
+        if not own and _points_to_context(request) and name in named(context):
+            continue  # "sess_beta group_a status -> completed. update that pls"
+        raise refuse(
+            f"{args[name]!r} ({label_of(name).lower()}) is said in a statement before the request, not "
+            f"asked by it; say the {label_of(name).lower()} to write in the request ({label_of(name)}: …)",
             command,
             kind="missing",
         )
