@@ -162,16 +162,22 @@ def _check_second_request(command: str, head: str, data: dict[str, Any]) -> None
     if body is not None:
         head = head[: len(head) - len(body)]  # the text value after the colon: its own check reads it
     for index, clause in enumerate(_CLAUSE_BREAK.split(strip_quoted(head))):
+        opened: list[str] = []
         for number, part in enumerate(clause.split(",")):
-            words = words_of(part)
+            # "Once done, produce history": the openers before the comma open the words after it
+            words = opened + words_of(part)
+            opened = words if words and _opener_end(words + ["?"], data) == len(words) else []
             # "…, name: Token refresh": a label and its value
             starts = (
                 [] if index == number == 0 or part.split(":")[0].strip().isalpha() and ":" in part else [0]
             )
-            starts += [j for j in range(1, len(words)) for c in joins if tuple(words[j : j + len(c)]) == c]
-            for start in starts:
+            said = [(0, 0)] if starts else []
+            said += [
+                (j, len(c)) for j in range(1, len(words)) for c in joins if tuple(words[j : j + len(c)]) == c
+            ]
+            for start, size in said:
                 asked = words[start:]
-                lead = _opener_end(asked, data)
+                lead = size + _opener_end(asked[size:], data)
                 if (start == 0 or lead) and _asks_for_an_object(asked, lead, command, data):
                     raise refuse(
                         f"the request holds a second operation ('{' '.join(asked[lead : lead + 2])} …') "
@@ -190,17 +196,19 @@ def _asks_for_an_object(words: list[str], at: int, command: str, data: dict[str,
     said = [  # "set the group's status"
         rx.sub(r"['\u2019]s$", "", w) for i, w in enumerate(words) if i <= at or w not in data["stream_words"]
     ]
-    if at >= len(said) or said[at].endswith(("ed", "ing")):
+    if at >= len(said) or said[at].endswith("ed") or (said[at].endswith("ing") and len(said[at]) > 5):
         return False  # "… then checked the logs", "saving state now takes 3 ms": told, no request
     for phrase in data["conjunctions"]["noun_verbs"]["phrases"]:
         size = len(phrase.split())
         if " ".join(said[at : at + size]) == phrase and (
-            at or said[at + size : at + size + 1] in (["it"], ["the"], ["its"], ["their"], ["me"], ["us"])
+            at
+            or said[at + size : at + size + 1] in (["it"], ["the"], ["a"], ["its"], ["their"], ["me"], ["us"])
         ):
             return True  # "…, once done snapshot the token summary": an operation's noun as its verb
     if " ".join(said[at : at + 2]) in data["_noun"]:
         return False  # "Log entries are in the ticket": a noun, no verb
-    kind = data["_verb"].get(said[at])
+    # "send me the tokens": a verb said to the skill reads
+    kind = "read" if said[at + 1 : at + 2] in (["me"], ["us"]) else data["_verb"].get(said[at])
     if kind is None and (
         not said[at].isalpha()
         or _is_known_word(said[at], data)
@@ -228,6 +236,7 @@ def _asks_for_an_object(words: list[str], at: int, command: str, data: dict[str,
     noun = _noun_at(said, k, data)
     if not noun or kind == "delete":
         return False
+    marked -= kind is not None  # "- view overview": a verb of this skill needs no article
     after = said[k + len(noun.split()) : k + len(noun.split()) + 3]
     if after[:1] in (["is"], ["was"], ["are"], ["were"], ["has"], ["had"], ["have"]) or (
         after[:1] == ["to"] and any(_an_agent(w, data) for w in after[1:])
@@ -238,11 +247,16 @@ def _asks_for_an_object(words: list[str], at: int, command: str, data: dict[str,
         return False  # "…. Could you log this requirements_engineer interaction: …": the request itself
     # "hand me the overview", "Then render activity", "take session details"; not "parser state
     # corrupt" (no article, opener nor 'me': a noun phrase of the story)
+    # "generate history for it": the object's record named after it
+    pointed = after[:1] in (["for"], ["of"]) and (
+        after[1:2] in (["it"], ["them"]) or session_like(after[1:2] and after[1] or "")
+    )
     return (
         k > marked
         or at > 0
+        or pointed
         or " " in noun
-        or said[-1:] in (["too"], ["please"])
+        or said[-1:] in (["too"], ["please"], ["afterwards"])
         or said[-2:] == ["as", "well"]
     )
 
