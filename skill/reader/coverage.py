@@ -152,6 +152,73 @@ def check_head_wishes_no_write(command: str, head: str) -> None:
     _check_second_request(command, head, data)
 
 
+# the records a compound object may name: those written by a write of their own
+_WRITTEN = {
+    "state",
+    "tokens",
+    "config",
+    "skill_output",
+    "task_group",
+    "review_status",
+    "decision",
+    "interaction",
+    "logs",
+}
+
+
+def check_object_named(command: str, head: str) -> None:
+    """'Add the group review status …', 'Store the task group config …', 'Log the token interaction …': the
+    object after a write verb is a compound of operation nouns of different records (maybe with names and
+    agent words between them); its last noun names the object, and when the operation read is not that
+    noun's, the request is refused -- never another operation's write."""
+    if COMMANDS[command]["kind"] != "write":
+        return
+    data = tables()
+    said = strip_quoted(head)
+    for mark in (":", ",", ";", ".", "(", "|", "\n", " - ", " \u2013 ", " \u2014 ", "\u2192"):
+        said = said.split(mark)[0]  # the object phrase ends where the sentence's first part does
+    words = [rx.sub(r"['\u2019]s$", "", w) for w in words_of(said)]
+    at = next((i for i, w in enumerate(words) if data["_verb"].get(w) in ("write", "create", "update")), None)
+    if at is None:
+        return
+    k = at + 1
+    while k < len(words) and words[k] in data["_articles"]:
+        k += 1
+    topics: list[str] = []
+    while k < len(words):
+        noun = _noun_at(words, k, data)
+        if noun and noun in data["_report"] and k > at + 1:
+            topics.append("interaction")  # "my progress report": what an agent reports, an interaction
+            k += 1
+        elif noun:
+            topics.append(data["_noun"][noun])  # "the dashboard review config": a noun of another record
+            k += len(noun.split())
+        elif words[k] in data["_report"]:
+            topics.append("interaction")  # "the QA verdict tokens": what an agent reports
+            k += 1
+        elif _an_agent("_".join(words[k : k + 2]), data):
+            k += 2  # "the tech lead tokens"
+        elif (
+            _an_agent(words[k], data)
+            or ("_" in words[k] and not GROUP_ID.match(words[k]))
+            or (words[k].isalpha() and not _is_known_word(words[k], data))  # "the final group output"
+        ):
+            k += 1  # "the QA review status", "the security_scan output"
+        else:
+            break
+    if (
+        len(set(topics)) > 1
+        and topics[-1] in _WRITTEN
+        and command not in data["operations"].get(topics[-1], {}).values()
+    ):
+        raise refuse(
+            f"the object names two records ({' and '.join(t.replace('_', ' ') for t in dict.fromkeys(topics))}), "
+            f"its last noun not one {command} writes; say which record to write, one request per operation",
+            command,
+            kind="two_operations",
+        )
+
+
 def _check_second_request(command: str, head: str, data: dict[str, Any]) -> None:
     """'Mark s_1 completed. Once done, return its token summary', '… - hand me the dashboard', '…, then
     render its activity': after the head's first clause, or after a word joining a second one ('then',

@@ -197,10 +197,11 @@ def _pairs(words: list[str], data: dict[str, Any]) -> tuple[Any, ...]:
             and noun_match[1] == 1
             and topic in _MODIFIERS
             and i + 1 < n
-            and nouns.get(words[i + 1]) in _HEADS
-            and nouns.get(words[i + 1]) != topic
+            and _head_after(words, i + 1, nouns, data) not in (None, topic)
         ):
-            i += 1  # "the tech lead's review state": the last noun of a compound names the object
+            # "the tech lead's review state", "the security review config", "the QA review review status": the
+            # last noun of a compound names the object
+            i += 1
             continue
         if noun_match is not None:
             phrase, size = noun_match
@@ -962,7 +963,20 @@ _TOKENS_FIRST = Lazy(r"(?i)\s*\d[\d,_.]*\s?k?\s*tokens?\b")
 _SQL_GIVEN = Lazy(r"(?is)\b(?:sql|query)\b\s*:?\s*select\b.+?\bfrom\b", needs=("select",))
 # compounds whose first noun only describes the second: "review state", "interaction state", "review tokens"
 _MODIFIERS = {"interaction"}
-_HEADS = {"state", "tokens"}
+# the topics such a compound may end in: those with a write of their own (a session is written only by
+# create-session: "the review session" stays an interaction)
+_HEADS = {"state", "tokens", "config", "skill_output", "task_group", "review_status", "decision"}
+
+
+def _head_after(words: list[str], at: int, nouns: dict[str, str], data: dict[str, Any]) -> str | None:
+    """The topic of the longest operation noun starting at ``at`` when it is one of ``_HEADS``, else None."""
+    for size in range(min(data["_noun_words"], len(words) - at), 0, -1):
+        topic = nouns.get(" ".join(words[at : at + size]))
+        if topic is not None:
+            return topic if topic in _HEADS else None
+    return None
+
+
 _TOLD_FIRST = Lazy(
     rf"(?i)(?:please\s+)?({'|'.join(told_verbs(first=True))})\s+(?:it|this|that|them|['\u2019]?em)\b"
     r"\s*(?:[-\u2013\u2014:,.]\s*|$)",
