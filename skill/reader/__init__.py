@@ -30,11 +30,11 @@ from ..vocabulary import OPERATIONS
 from .convert import convert_values
 from .coverage import (
     check_body_starts_no_operation,
-    check_object_named,
     check_context_values,
     check_head_wishes_no_write,
     check_json_has_a_place,
     check_lists,
+    check_object_named,
     check_one_status,
     check_pronoun_write,
     check_result,

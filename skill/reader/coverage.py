@@ -211,8 +211,9 @@ def check_object_named(command: str, head: str) -> None:
         and topics[-1] in _WRITTEN
         and command not in data["operations"].get(topics[-1], {}).values()
     ):
+        named = " and ".join(t.replace("_", " ") for t in dict.fromkeys(topics))
         raise refuse(
-            f"the object names two records ({' and '.join(t.replace('_', ' ') for t in dict.fromkeys(topics))}), "
+            f"the object names two records ({named}), "
             f"its last noun not one {command} writes; say which record to write, one request per operation",
             command,
             kind="two_operations",
