@@ -15,7 +15,7 @@ import re
 
 from ..vocabulary import AGENT_TYPES, COMMANDS, ENUMS, OPERATIONS, argument_specs
 from . import regex_cache as rx
-from .intent import _PARTICLES, Intent, _is_known_word, _takes_an_object
+from .intent import _PARTICLES, Intent, _is_known_word, _takes_an_object, written_topics
 from .lexicon import (
     AGENT_ID_SHAPE,
     CHANGE_TARGETS,
@@ -152,20 +152,6 @@ def check_head_wishes_no_write(command: str, head: str) -> None:
     _check_second_request(command, head, data)
 
 
-# the records a compound object may name: those written by a write of their own
-_WRITTEN = {
-    "state",
-    "tokens",
-    "config",
-    "skill_output",
-    "task_group",
-    "review_status",
-    "decision",
-    "interaction",
-    "logs",
-}
-
-
 def check_object_named(command: str, head: str) -> None:
     """'Add the group review status …', 'Store the task group config …', 'Log the token interaction …': the
     object after a write verb is a compound of operation nouns of different records (maybe with names and
@@ -208,7 +194,7 @@ def check_object_named(command: str, head: str) -> None:
             break
     if (
         len(set(topics)) > 1
-        and topics[-1] in _WRITTEN
+        and topics[-1] in written_topics(data)
         and command not in data["operations"].get(topics[-1], {}).values()
     ):
         named = " and ".join(t.replace("_", " ") for t in dict.fromkeys(topics))

@@ -963,17 +963,30 @@ _TOKENS_FIRST = Lazy(r"(?i)\s*\d[\d,_.]*\s?k?\s*tokens?\b")
 _SQL_GIVEN = Lazy(r"(?is)\b(?:sql|query)\b\s*:?\s*select\b.+?\bfrom\b", needs=("select",))
 # compounds whose first noun only describes the second: "review state", "interaction state", "review tokens"
 _MODIFIERS = {"interaction"}
-# the topics such a compound may end in: those with a write of their own (a session is written only by
-# create-session: "the review session" stays an interaction)
-_HEADS = {"state", "tokens", "config", "skill_output", "task_group", "review_status", "decision"}
+
+
+def written_topics(data: dict[str, Any]) -> set[str]:
+    """The topics of records a write of their own writes (the task groups, state, tokens …): the operation of
+    their write class is a write. Not the sessions: a session is written only when it is created or its
+    status changes ('the review session' names no new session)."""
+    if "_written_topics" not in data:
+        data["_written_topics"] = {
+            topic
+            for topic, ops in data["operations"].items()
+            if not topic.startswith("_")
+            and COMMANDS.get(ops.get("write", ""), {}).get("kind") == "write"
+            and not ops["write"].endswith("session")
+        }
+    return data["_written_topics"]  # type: ignore[no-any-return]
 
 
 def _head_after(words: list[str], at: int, nouns: dict[str, str], data: dict[str, Any]) -> str | None:
-    """The topic of the longest operation noun starting at ``at`` when it is one of ``_HEADS``, else None."""
+    """The topic of the longest operation noun starting at ``at`` when it names a record written by a write of
+    its own other than an interaction, else None."""
     for size in range(min(data["_noun_words"], len(words) - at), 0, -1):
         topic = nouns.get(" ".join(words[at : at + size]))
         if topic is not None:
-            return topic if topic in _HEADS else None
+            return topic if topic in written_topics(data) and topic not in _MODIFIERS | {"logs"} else None
     return None
 
 
