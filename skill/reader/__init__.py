@@ -34,6 +34,7 @@ from .coverage import (
     check_head_wishes_no_write,
     check_json_has_a_place,
     check_lists,
+    check_object_named,
     check_one_status,
     check_pronoun_write,
     check_result,
@@ -118,6 +119,7 @@ def _parse(text: str) -> tuple[str, dict[str, Any]]:
     # 5: "…: tests green. Also mark group_b …", "Mark group_a failed — mark group_c completed"
     check_body_starts_no_operation(command, labelled.raw, labelled.body, labelled.phrase)
     check_head_wishes_no_write(command, head)  # 5: "…. I also need 300 tokens logged for qa"
+    check_object_named(command, head)  # 5: "Add the group review status …": the last noun is the object
     doubts = fill_slots(command, labelled.inline_text, labelled.raw)  # 4
     check_lists(command, labelled.inline_text, labelled.raw)  # 5: one value where one is taken
     check_json_has_a_place(command, labelled.inline_text)  # 5: '… group_a in s_1: {"a": 1}. Save it.'

@@ -15,7 +15,7 @@ import re
 
 from ..vocabulary import AGENT_TYPES, COMMANDS, ENUMS, OPERATIONS, argument_specs
 from . import regex_cache as rx
-from .intent import Intent, _takes_an_object
+from .intent import _PARTICLES, Intent, _is_known_word, _takes_an_object, written_topics
 from .lexicon import (
     AGENT_ID_SHAPE,
     CHANGE_TARGETS,
@@ -26,6 +26,7 @@ from .lexicon import (
     TOKEN,
     Lazy,
     active_voice,
+    after_colon,
     agent_or_none,
     agent_phrases,
     agent_prefix,
@@ -150,6 +151,184 @@ def check_head_wishes_no_write(command: str, head: str) -> None:
                 command,
                 kind="two_operations",
             )
+    _check_second_request(command, head, data)
+
+
+def check_object_named(command: str, head: str) -> None:
+    """'Add the group review status …', 'Store the task group config …', 'Log the token interaction …': the
+    object after a write verb is a compound of operation nouns of different records (maybe with names and
+    agent words between them); its last noun names the object, and when the operation read is not that
+    noun's, the request is refused -- never another operation's write."""
+    if COMMANDS[command]["kind"] != "write":
+        return
+    data = tables()
+    said = strip_quoted(head)
+    for mark in (":", ",", ";", ".", "(", "|", "\n", " - ", " \u2013 ", " \u2014 ", "\u2192"):
+        said = said.split(mark)[0]  # the object phrase ends where the sentence's first part does
+    words = [rx.sub(r"['\u2019]s$", "", w) for w in words_of(said)]
+    at = next((i for i, w in enumerate(words) if data["_verb"].get(w) in ("write", "create", "update")), None)
+    if at is None:
+        return
+    k = at + 1
+    while k < len(words) and words[k] in data["_articles"]:
+        k += 1
+    topics: list[str] = []
+    while k < len(words):
+        noun = _noun_at(words, k, data)
+        if noun and noun in data["_report"] and k > at + 1:
+            topics.append("interaction")  # "my progress report": what an agent reports, an interaction
+            k += 1
+        elif noun:
+            topics.append(data["_noun"][noun])  # "the dashboard review config": a noun of another record
+            k += len(noun.split())
+        elif words[k] in data["_report"]:
+            topics.append("interaction")  # "the QA verdict tokens": what an agent reports
+            k += 1
+        elif _an_agent("_".join(words[k : k + 2]), data):
+            k += 2  # "the tech lead tokens"
+        elif (
+            _an_agent(words[k], data)
+            or ("_" in words[k] and not GROUP_ID.match(words[k]))
+            or (words[k].isalpha() and not _is_known_word(words[k], data))  # "the final group output"
+        ):
+            k += 1  # "the QA review status", "the security_scan output"
+        else:
+            break
+    if (
+        len(set(topics)) > 1
+        and topics[-1] in written_topics(data)
+        and command not in data["operations"].get(topics[-1], {}).values()
+    ):
+        named = " and ".join(t.replace("_", " ") for t in dict.fromkeys(topics))
+        raise refuse(
+            f"the object names two records ({named}), "
+            f"its last noun not one {command} writes; say which record to write, one request per operation",
+            command,
+            kind="two_operations",
+        )
+
+
+def _check_second_request(command: str, head: str, data: dict[str, Any]) -> None:
+    """'Mark s_1 completed. Once done, return its token summary', '… - hand me the dashboard', '…, then
+    render its activity': after the head's first clause, or after a word joining a second one ('then',
+    'plus', 'followed by' …), a verb whose object is an operation noun of this skill asks a second
+    operation; refused."""
+    joins = [c for c in data["_request_openers"][0] if len(c) < 3] + [("as", "well", "as")]
+    body = after_colon(head) if data["body_args"].get(command) in argument_specs(command) else None
+    if body is not None:
+        head = head[: len(head) - len(body)]  # the text value after the colon: its own check reads it
+    for index, clause in enumerate(_CLAUSE_BREAK.split(strip_quoted(head))):
+        opened: list[str] = []
+        for number, part in enumerate(clause.split(",")):
+            # "Once done, produce history": the openers before the comma open the words after it
+            words = opened + words_of(part)
+            opened = words if words and _opener_end(words + ["?"], data) == len(words) else []
+            # "…, name: Token refresh": a label and its value
+            starts = (
+                [] if index == number == 0 or part.split(":")[0].strip().isalpha() and ":" in part else [0]
+            )
+            said = [(0, 0)] if starts else []
+            said += [
+                (j, len(c)) for j in range(1, len(words)) for c in joins if tuple(words[j : j + len(c)]) == c
+            ]
+            for start, size in said:
+                asked = words[start:]
+                lead = size + _opener_end(asked[size:], data)
+                if (start == 0 or lead) and _asks_for_an_object(asked, lead, command, data):
+                    raise refuse(
+                        f"the request holds a second operation ('{' '.join(asked[lead : lead + 2])} …') "
+                        f"after its {command}; send one request per operation",
+                        command,
+                        kind="two_operations",
+                    )
+
+
+def _asks_for_an_object(words: list[str], at: int, command: str, data: dict[str, Any]) -> bool:
+    """The clause's word ``at`` asks for an operation: a verb of this skill with an object its class has an
+    operation for (``_asks``), or a verb the vocabulary does not know ('take', 'hand', 'email'), then 'me'
+    or 'us' or an article, and an operation noun ('hand me the overview', 'grab the latest token summary');
+    'latest', 'recent' … between them are the object's. Not the request's own ``command``: a later clause
+    may be the request after its context ('Tests pass. Please mark group_a completed')."""
+    said = [  # "set the group's status"
+        rx.sub(r"['\u2019]s$", "", w) for i, w in enumerate(words) if i <= at or w not in data["stream_words"]
+    ]
+    if at >= len(said) or said[at].endswith("ed") or (said[at].endswith("ing") and len(said[at]) > 5):
+        return False  # "… then checked the logs", "saving state now takes 3 ms": told, no request
+    for phrase in data["conjunctions"]["noun_verbs"]["phrases"]:
+        size = len(phrase.split())
+        if " ".join(said[at : at + size]) == phrase and (
+            at
+            or said[at + size : at + size + 1] in (["it"], ["the"], ["a"], ["its"], ["their"], ["me"], ["us"])
+        ):
+            return True  # "…, once done snapshot the token summary": an operation's noun as its verb
+    if " ".join(said[at : at + 2]) in data["_noun"]:
+        return False  # "Log entries are in the ticket": a noun, no verb
+    # "send me the tokens": a verb said to the skill reads
+    kind = "read" if said[at + 1 : at + 2] in (["me"], ["us"]) else data["_verb"].get(said[at])
+    if kind is None and (
+        not said[at].isalpha()
+        or _is_known_word(said[at], data)
+        or said[at] in data["negated"]["leave"]  # "leave the session alone": ruled out, no request
+        or said[at] in data["negated"]["words"]  # "…, not the session"
+    ):
+        return False
+    k = at + 1
+    if k < len(said) and said[k] in _PARTICLES:
+        k += 1  # "pull up the logs"
+    marked = k
+    while k < len(said) and (said[k] in ("me", "us") or said[k] in data["_articles"]):
+        k += 1
+    while (
+        k < len(said)
+        and "_" in said[k]
+        and said[k].replace("_", "").isalnum()
+        and _noun_at(said, k + 1, data)
+    ):
+        k += 1  # "grab the security_scan output", "log a qa_gate decision": the name of the record
+    if k < len(said) and (GROUP_ID.match(said[k]) or said[k] in OPERATIONS):
+        # "Tests pass; mark group_a completed": the request's own operation, after its context
+        named = said[k] if said[k] in OPERATIONS else data["operations"]["task_group"].get(kind or "")
+        return kind is not None and named != command
+    noun = _noun_at(said, k, data)
+    if not noun or kind == "delete":
+        return False
+    marked -= kind is not None  # "- view overview": a verb of this skill needs no article
+    after = said[k + len(noun.split()) : k + len(noun.split()) + 3]
+    if after[:1] in (["is"], ["was"], ["are"], ["were"], ["has"], ["had"], ["have"]) or (
+        after[:1] == ["to"] and any(_an_agent(w, data) for w in after[1:])
+    ):
+        return False  # "note the tokens were over budget", "report the results to the PM"
+    own = data["operations"][data["_noun"][noun]].get(kind or "")
+    if own == command:
+        return False  # "…. Could you log this requirements_engineer interaction: …": the request itself
+    # "hand me the overview", "Then render activity", "take session details"; not "parser state
+    # corrupt" (no article, opener nor 'me': a noun phrase of the story)
+    # "generate history for it": the object's record named after it
+    pointed = after[:1] in (["for"], ["of"]) and (
+        after[1:2] in (["it"], ["them"]) or session_like(after[1:2] and after[1] or "")
+    )
+    return (
+        k > marked
+        or at > 0
+        or pointed
+        or " " in noun
+        or said[-1:] in (["too"], ["please"], ["afterwards"])
+        or said[-2:] == ["as", "well"]
+    )
+
+
+def _noun_at(words: list[str], at: int, data: dict[str, Any]) -> str:
+    """The operation noun that starts at ``at`` (the longest one), else ''."""
+    for size in range(data["_noun_words"], 0, -1):
+        noun = " ".join(words[at : at + size])
+        if noun in data["_noun"]:
+            return noun
+    return ""
+
+
+def _topic_at(words: list[str], at: int, data: dict[str, Any]) -> str | None:
+    """The topic of the operation noun that starts at ``at``, else None."""
+    return data["_noun"].get(_noun_at(words, at, data))  # type: ignore[no-any-return]
 
 
 def _command_line_value(clause: str, words: list[str]) -> bool:

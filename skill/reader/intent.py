@@ -197,10 +197,11 @@ def _pairs(words: list[str], data: dict[str, Any]) -> tuple[Any, ...]:
             and noun_match[1] == 1
             and topic in _MODIFIERS
             and i + 1 < n
-            and nouns.get(words[i + 1]) in _HEADS
-            and nouns.get(words[i + 1]) != topic
+            and _head_after(words, i + 1, nouns, data) not in (None, topic)
         ):
-            i += 1  # "the tech lead's review state": the last noun of a compound names the object
+            # "the tech lead's review state", "the security review config", "the QA review review status": the
+            # last noun of a compound names the object
+            i += 1
             continue
         if noun_match is not None:
             phrase, size = noun_match
@@ -1001,7 +1002,33 @@ _TOKENS_FIRST = Lazy(r"(?i)\s*\d[\d,_.]*\s?k?\s*tokens?\b")
 _SQL_GIVEN = Lazy(r"(?is)\b(?:sql|query)\b\s*:?\s*select\b.+?\bfrom\b", needs=("select",))
 # compounds whose first noun only describes the second: "review state", "interaction state", "review tokens"
 _MODIFIERS = {"interaction"}
-_HEADS = {"state", "tokens"}
+
+
+def written_topics(data: dict[str, Any]) -> set[str]:
+    """The topics of records a write of their own writes (the task groups, state, tokens …): the operation of
+    their write class is a write. Not the sessions: a session is written only when it is created or its
+    status changes ('the review session' names no new session)."""
+    if "_written_topics" not in data:
+        data["_written_topics"] = {
+            topic
+            for topic, ops in data["operations"].items()
+            if not topic.startswith("_")
+            and COMMANDS.get(ops.get("write", ""), {}).get("kind") == "write"
+            and not ops["write"].endswith("session")
+        }
+    return data["_written_topics"]  # type: ignore[no-any-return]
+
+
+def _head_after(words: list[str], at: int, nouns: dict[str, str], data: dict[str, Any]) -> str | None:
+    """The topic of the longest operation noun starting at ``at`` when it names a record written by a write of
+    its own other than an interaction, else None."""
+    for size in range(min(data["_noun_words"], len(words) - at), 0, -1):
+        topic = nouns.get(" ".join(words[at : at + size]))
+        if topic is not None:
+            return topic if topic in written_topics(data) and topic not in _MODIFIERS | {"logs"} else None
+    return None
+
+
 _TOLD_FIRST = Lazy(
     rf"(?i)(?:please\s+)?({'|'.join(told_verbs(first=True))})\s+(?:it|this|that|them|['\u2019]?em)\b"
     r"\s*(?:[-\u2013\u2014:,.]\s*|$)",
