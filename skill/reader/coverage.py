@@ -25,7 +25,6 @@ from .lexicon import (
     SESSION_SHAPE,
     TOKEN,
     Lazy,
-    shorten,
     active_voice,
     agent_or_none,
     agent_phrases,
@@ -43,6 +42,7 @@ from .lexicon import (
     refuse,
     request_form,
     session_like,
+    shorten,
     strip_quoted,
     tables,
     told_verbs,
@@ -1884,11 +1884,13 @@ def check_stated_status(command: str, args: dict[str, Any], inline_text: str) ->
     own = {str(args.get("group_id", "")).lower()} if command == "update-task-group" else set()
     if command == "update-session-status":
         own = {str(args.get("session_id", "")).lower(), "session"}
+    slots = tables()["slots"]
+    places = set(slots["session_prepositions_read"]) | set(slots["session_prepositions_write"])
     text = strip_quoted(inline_text)
     for match in _STATED_STATUS.finditer(text):
         record = rx.sub(r"['\u2019]s$", "", match.group(1)).lower()
         before = words_of(text[: match.start()])[-2:]
-        if before[-1:] and before[-1] in ("in", "of", "for", "within", "under", "on"):
+        if before[-1:] and before[-1] in places:
             # "The status of group_a in s_1 is now completed": the group's session, not the subject
             record = before[0] if len(before) == 2 and GROUP_ID.match(before[0]) else ""
         if not (record == "session" or "_" in record or GROUP_ID.match(record)):
