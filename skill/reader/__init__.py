@@ -40,6 +40,7 @@ from .coverage import (
     check_result,
     check_session_left_alone,
     check_session_typo,
+    check_stated_status,
     check_unconditional,
     check_written,
 )
@@ -133,6 +134,7 @@ def _parse(text: str) -> tuple[str, dict[str, Any]]:
     check_one_status(command, args, untouched_as_ruled_out(labelled.inline_text))  # 5: "…; mark it failed"
     check_unconditional(command, args, labelled.phrase)  # 5: "… completed if QA passes, otherwise failed"
     check_session_left_alone(command, args, labelled.inline_text)  # 5: "…. Session done too."
+    check_stated_status(command, args, labelled.inline_text)  # 5: "s_1 is now completed, and group_a is done"
     check_pronoun_write(command, args, "\n".join(lines))  # 5: "…; name it Login v2", "…. Also sess_delta."
     return command, args
 

@@ -43,6 +43,7 @@ from .lexicon import (
     refuse,
     request_form,
     session_like,
+    shorten,
     strip_quoted,
     tables,
     told_verbs,
@@ -2041,6 +2042,49 @@ def check_session_left_alone(command: str, args: dict[str, Any], inline_text: st
                 command,
                 kind="two_operations",
             )
+
+
+# a record then a new status said without a verb: "s_1 is now completed", "rel_2 → failed", "group_a now done"
+_STATED_STATUS = Lazy(
+    r"(?i)(?<![\w.-])([a-z][\w.:@+-]*)(?:['\u2019]s\s+status)?"
+    r"\s*(?:\s(?:is|are)\s+now|\shas\s+now\s+been|\snow|\u2192|->|=>)\s+(?:marked\s+(?:as\s+)?)?"
+    r"([a-z][\w-]*(?:\s+[a-z][\w-]*)?)",
+    needs=("now", "\u2192", "->", "=>"),
+)
+
+
+def check_stated_status(command: str, args: dict[str, Any], inline_text: str) -> None:
+    """'Session s_1 is now completed, and group_a is done.', 'sess_beta → completed. Log 300 tokens for qa.':
+    a new status stated of a record without a verb ('<id> is now <status>', '<id> → <status>') is an
+    update of its own; accepted only as the value of the request's own status update of that record
+    ('rel_2 → completed. Please update the session status.'). Said of another record, or next to another
+    write, it would be dropped: two operations, refused."""
+    enums = (ENUMS["session_status"], ENUMS["group_status"])
+    own = {str(args.get("group_id", "")).lower()} if command == "update-task-group" else set()
+    if command == "update-session-status":
+        own = {str(args.get("session_id", "")).lower(), "session"}
+    slots = tables()["slots"]
+    places = set(slots["session_prepositions_read"]) | set(slots["session_prepositions_write"])
+    text = strip_quoted(inline_text)
+    for match in _STATED_STATUS.finditer(text):
+        record = rx.sub(r"['\u2019]s$", "", match.group(1)).lower()
+        before = words_of(text[: match.start()])[-2:]
+        if before[-1:] and before[-1] in places:
+            # "The status of group_a in s_1 is now completed": the group's session, not the subject
+            record = before[0] if len(before) == 2 and GROUP_ID.match(before[0]) else ""
+        if not (record == "session" or "_" in record or GROUP_ID.match(record)):
+            continue  # "it → completed", "the run is now done": no record named
+        said = match.group(2).lower().split()
+        if not any(_status_value(" ".join(said[:n]), e) for e in enums for n in (2, 1) if len(said) >= n):
+            continue  # "group_b → bump its revision", "s_1 is now on staging": no status stated
+        if record in own:
+            continue
+        raise refuse(
+            f"the request states a new status ('{shorten(match.group(0))}') besides its {command}; "
+            "send one request per operation",
+            command,
+            kind="two_operations",
+        )
 
 
 def check_one_status(command: str, args: dict[str, Any], inline_text: str) -> None:
