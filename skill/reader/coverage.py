@@ -306,12 +306,15 @@ def _asks_for_an_object(words: list[str], at: int, command: str, data: dict[str,
     # corrupt" (no article, opener nor 'me': a noun phrase of the story)
     # "generate history for it": the object's record named after it
     pointed = after[:1] in (["for"], ["of"]) and (
-        after[1:2] in (["it"], ["them"]) or session_like(after[1:2] and after[1] or "")
+        after[1:2] in (["it"], ["them"]) or bool(SESSION_SHAPE.fullmatch(after[1:2] and after[1] or ""))
     )
+    # "- produce snapshot.", "generate tokens": an unknown verb, then the operation noun ending the clause
+    ends = not said[k + len(noun.split()) :] and kind is None
     return (
         k > marked
         or at > 0
         or pointed
+        or ends
         or " " in noun
         or said[-1:] in (["too"], ["please"], ["afterwards"])
         or said[-2:] == ["as", "well"]
