@@ -244,6 +244,12 @@ def _check_second_request(command: str, head: str, data: dict[str, Any]) -> None
                     )
 
 
+# the words of a request opener that only ask politely ("please", "could you", "go ahead and")
+_COURTESY = frozenset(
+    ("please", "kindly", "pls", "plz", "could", "can", "would", "will", "you", "oh", "go", "ahead")
+)
+
+
 def _asks_for_an_object(words: list[str], at: int, command: str, data: dict[str, Any]) -> bool:
     """The clause's word ``at`` asks for an operation: a verb of this skill with an object its class has an
     operation for (``_asks``), or a verb the vocabulary does not know ('take', 'hand', 'email'), then 'me'
@@ -300,7 +306,14 @@ def _asks_for_an_object(words: list[str], at: int, command: str, data: dict[str,
     ):
         return False  # "note the tokens were over budget", "report the results to the PM"
     own = data["operations"][data["_noun"][noun]].get(kind or "")
-    if own == command:
+    # "…, once done open a token summary": a verb of unclear class that is no update, after a word joining a
+    # clause (not only a courtesy: "Please close the session"), is no restatement of the request's own
+    unclear = (
+        kind != "update"
+        and said[at] in data["conjunctions"].get("not_verbs", ())
+        and any(w not in _COURTESY for w in said[:at])
+    )
+    if own == command and not unclear:
         return False  # "…. Could you log this requirements_engineer interaction: …": the request itself
     # "hand me the overview", "Then render activity", "take session details"; not "parser state
     # corrupt" (no article, opener nor 'me': a noun phrase of the story)
