@@ -244,12 +244,6 @@ def _check_second_request(command: str, head: str, data: dict[str, Any]) -> None
                     )
 
 
-# the words of a request opener that only ask politely ("please", "could you", "go ahead and")
-_COURTESY = frozenset(
-    ("please", "kindly", "pls", "plz", "could", "can", "would", "will", "you", "oh", "go", "ahead")
-)
-
-
 def _asks_for_an_object(words: list[str], at: int, command: str, data: dict[str, Any]) -> bool:
     """The clause's word ``at`` asks for an operation: a verb of this skill with an object its class has an
     operation for (``_asks``), or a verb the vocabulary does not know ('take', 'hand', 'email'), then 'me'
@@ -311,7 +305,7 @@ def _asks_for_an_object(words: list[str], at: int, command: str, data: dict[str,
     unclear = (
         kind != "update"
         and said[at] in data["conjunctions"].get("not_verbs", ())
-        and any(w not in _COURTESY for w in said[:at])
+        and any(w not in data["request_openers"]["courtesy"] for w in said[:at])
     )
     if own == command and not unclear:
         return False  # "…. Could you log this requirements_engineer interaction: …": the request itself
