@@ -134,3 +134,54 @@ def test_the_head_noun_names_the_operation(verb, modifier, head, where, value, s
     text = f"{verb.capitalize()} the {modifier} {head}{where.format(s=session)}{value}."
     command = _outcome(text)
     assert command is None or command in HEADS[head], (text, command)
+
+
+# -- 3. round 10g: bare nouns after unknown verbs, a group's field said of a session, a session as key -----
+BARE_VERBS = ["render", "generate", "produce", "compute", "regenerate", "open"]
+
+
+@SETTINGS
+@given(
+    st.sampled_from(WRITES),
+    st.sampled_from([" - ", ". ", "\n", ", once done ", ", and after that ", " and "]),
+    st.sampled_from(BARE_VERBS),
+    st.sampled_from(["", "a ", "the "]),
+    st.sampled_from(["snapshot", "dashboard", "tokens", "token summary", "token usage"]),
+    st.sampled_from(["", ".", " for {s}", " for it"]),
+    SESSION,
+)
+def test_an_unknown_verb_and_a_bare_noun_after_a_write_runs_neither(
+    write, connector, verb, article, noun, tail, session
+):
+    phrase, _command = write
+    if verb == "open" and (connector in (" - ", ". ", "\n") or not article):
+        return  # 'open' is also a create verb: only said after a joining word with its object is it asked
+    text = phrase.format(s=session) + connector + f"{verb} {article}{noun}{tail}".format(s=session)
+    assert _outcome(text) is None, text
+
+
+@SETTINGS
+@given(
+    st.sampled_from(["Mark", "Set", "Flag"]),
+    st.sampled_from(["", "QA ", "tech lead "]),
+    st.sampled_from(["review status", "assignee"]),
+    st.sampled_from([" of {s}", " for {s}", " for session {s}"]),
+    st.sampled_from([" as completed", " to failed", " to approved"]),
+    SESSION,
+)
+def test_a_group_field_said_of_a_session_is_no_session_update(verb, modifier, field, where, value, session):
+    text = f"{verb} the {modifier}{field}{where.format(s=session)}{value}"
+    assert _outcome(text) != "update-session-status", text
+
+
+@SETTINGS
+@given(
+    st.sampled_from(["Record", "Store", "Save", "Set"]),
+    st.sampled_from(["", "tech lead review ", "testing "]),
+    st.sampled_from(["config", "configuration", "settings"]),
+    st.sampled_from([" for {s}", " in session {s}", " under {s}"]),
+    SESSION,
+)
+def test_a_session_is_never_a_config_key(verb, modifier, noun, where, session):
+    text = f'{verb} the {modifier}{noun}{where.format(s=session)}: {{"strict": true}}'
+    assert _outcome(text) is None, text

@@ -300,18 +300,28 @@ def _asks_for_an_object(words: list[str], at: int, command: str, data: dict[str,
     ):
         return False  # "note the tokens were over budget", "report the results to the PM"
     own = data["operations"][data["_noun"][noun]].get(kind or "")
-    if own == command:
+    # "…, once done open a token summary": a verb of unclear class that is no update, after a word joining a
+    # clause (not only a courtesy: "Please close the session"), is no restatement of the request's own
+    unclear = (
+        kind != "update"
+        and said[at] in data["conjunctions"].get("not_verbs", ())
+        and any(w not in data["request_openers"]["courtesy"] for w in said[:at])
+    )
+    if own == command and not unclear:
         return False  # "…. Could you log this requirements_engineer interaction: …": the request itself
     # "hand me the overview", "Then render activity", "take session details"; not "parser state
     # corrupt" (no article, opener nor 'me': a noun phrase of the story)
     # "generate history for it": the object's record named after it
     pointed = after[:1] in (["for"], ["of"]) and (
-        after[1:2] in (["it"], ["them"]) or session_like(after[1:2] and after[1] or "")
+        after[1:2] in (["it"], ["them"]) or bool(SESSION_SHAPE.fullmatch(after[1:2] and after[1] or ""))
     )
+    # "- produce snapshot.", "generate tokens": an unknown verb, then the operation noun ending the clause
+    ends = not said[k + len(noun.split()) :] and kind is None
     return (
         k > marked
         or at > 0
         or pointed
+        or ends
         or " " in noun
         or said[-1:] in (["too"], ["please"], ["afterwards"])
         or said[-2:] == ["as", "well"]

@@ -1565,6 +1565,9 @@ def _session_by_pronoun(
             return "update-task-group"
     if verb != "update":
         return None
+    fields = [f for f in data["group_fields"]["words"] if f != "status"]
+    if set(fields) & {" ".join(words[i : i + n]) for n in (1, 2, 3) for i in range(len(words))}:
+        return None  # "mark the QA review status of sess_beta as completed": a group's field, no session's
     # "set sess_beta's status to finished": a session's own status
     owners = {w[:-2] for w in words if w.endswith(("'s", "\u2019s")) and SESSION_SHAPE.fullmatch(w[:-2])}
     if len(owners) == 1 and not groups and not any(w in ("group", "task") for w in words):

@@ -1281,6 +1281,18 @@ def _skill_agreed(s: Slots, labelled: str | None, inferred: str) -> str:
 def config_key(s: Slots) -> str | None:
     """'the config value for testing_config', 'setting skills_config', 'key: x', 'testing_config config'."""
     config = s.words("config")
+    # "Record the review config for s_3: {…}": a session after a preposition is no key, and a configuration
+    # is stored for no session (set-config takes none): the session has no place, so the request is refused
+    said = s.text.split("{", 1)[0]
+    for m in rx.finditer(r"\b(?:for|in|of|on|under)\s+(?:the\s+)?(?:session\s+)?(\S+)", said, re.IGNORECASE):
+        token = m.group(1).strip("`\"'\u201c\u201d\u2018\u2019").rstrip(".,;:!?)")
+        if s.command == "set-config" and SESSION_SHAPE.fullmatch(token) and not CONFIG_KEY.match(token):
+            raise refuse(
+                f"the request names session '{token}', but a configuration belongs to no session "
+                "(set-config takes a key and a value); say the key (Key: …)",
+                s.command,
+                kind="not_understood",
+            )
     lowered = s.text.lower()
     for words, key in s.data["known_names"]["key"].items():
         if rx.search(r"\b" + re.escape(words) + r"\b", lowered):
