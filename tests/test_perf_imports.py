@@ -199,6 +199,8 @@ def test_start_up_tricks_stay_on_the_start_up_path():
     allowed = (
         {m for _, modules in START_UP_PATH.values() for m in modules} | INIT_DB | {"skill.handlers.batch"}
     )
+    # the reader's functions few requests reach: on the start-up path of the requests that need them
+    allowed |= {f"skill.reader.{p.stem}" for p in (ROOT / "skill" / "reader").glob("*_rare.py")}
     offenders = []
     for path in sorted((ROOT / "skill").rglob("*.py")):
         name = _module_name(path)
@@ -257,3 +259,43 @@ def test_a_long_running_command_turns_the_collector_back_on(command):
         assert gc.isenabled()
     finally:
         gc.enable()
+
+
+RARE_PROBE = """
+import json, re, sys
+sys.path.insert(0, {root!r})
+from skill.errors import BazingaError
+from skill.reader import OPERATIONS, parse, request_form
+texts = json.loads(sys.stdin.read())
+for operation in OPERATIONS:
+    form = request_form(operation)
+    texts += [form, re.sub(r"\\s+\\((?:optional|this or another change below)\\)", "", form)]
+for text in texts:
+    try:
+        parse(text)
+    except BazingaError:
+        pass
+print(json.dumps(sorted(m for m in sys.modules if m.endswith("_rare"))))
+"""
+
+
+def test_the_documented_request_forms_load_no_rare_module():
+    # skill/reader/*_rare.py hold the functions few requests reach (lexicon.rarely_used): the request forms
+    # SKILL.md documents and the spec's examples are the common path, and reading every one of them in one
+    # process loads none of those modules
+    examples = [
+        json.loads(line)["text"]
+        for line in (ROOT / "tests" / "requests_examples.jsonl").read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
+    rare = sorted(p.stem for p in (ROOT / "skill" / "reader").glob("*_rare.py"))
+    assert rare, "no rare module: this guard guards nothing"
+    done = subprocess.run(
+        [sys.executable, "-S", "-c", RARE_PROBE.format(root=str(ROOT))],
+        input=json.dumps(examples),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == []

@@ -13,8 +13,7 @@ from __future__ import annotations
 
 import re
 
-from hypothesis import HealthCheck, assume, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, assume, given, settings, strategies as st
 
 from skill.errors import RequestNotUnderstood
 from skill.reader import OPERATIONS, is_placeholder, parse, tables

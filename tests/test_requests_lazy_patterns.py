@@ -19,8 +19,7 @@ import pytest
 from skill.reader import lexicon
 
 try:  # Python 3.11+
-    from re import _constants as sre_constants
-    from re import _parser as sre_parse
+    from re import _constants as sre_constants, _parser as sre_parse
 except ImportError:  # pragma: no cover - Python 3.10
     import sre_constants
     import sre_parse

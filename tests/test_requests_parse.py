@@ -6,8 +6,7 @@ from pathlib import Path
 import pytest
 
 from skill.errors import EXIT_USAGE, RequestNotUnderstood
-from skill.reader import OPERATIONS as COMMANDS
-from skill.reader import parse, request_form, tables
+from skill.reader import OPERATIONS as COMMANDS, parse, request_form, tables
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent

@@ -10,8 +10,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from conftest import dump as dump_location
-from conftest import run_script
+from conftest import dump as dump_location, run_script
 from test_requests_parse import CORPUS, EXAMPLES, _load
 
 from skill.migrations import SPEC_TABLES

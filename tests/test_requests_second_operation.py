@@ -17,8 +17,7 @@ from __future__ import annotations
 
 import os
 
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from skill.errors import RequestNotUnderstood
 from skill.reader import parse, tables

@@ -12,8 +12,7 @@ from pathlib import Path
 
 import pytest
 from conftest import dump, sql_dicts, sql_rows
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from skill import legacy, transfer
 from skill.api import BazingaDB

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from ..errors import RequestNotUnderstood
-from ..vocabulary import AGENT_TYPES, COMMANDS, ENUMS, argument_specs
+from ..vocabulary import AGENT_TYPES, COMMANDS, argument_specs
 from . import regex_cache as rx
 from .lexicon import (
     CONFIG_KEY,
@@ -31,6 +31,7 @@ from .lexicon import (
     correct_typos,
     enum_words,
     function_words,
+    rarely_used,
     refuse,
     request_form,
     session_like,
@@ -47,6 +48,70 @@ from .split import body_colon, is_qualifier
 TYPE_CHECKING = False  # importing typing costs ~2 ms per process; annotations are strings anyway
 if TYPE_CHECKING:
     from typing import Any
+
+# the functions few requests reach: in intent_rare, loaded on the first call of one of them
+if TYPE_CHECKING:
+    from .intent_rare import (
+        _acts_on_its_object,
+        _every_group_reported,
+        _group_field_after,
+        _is_instruction,
+        _is_request,
+        _joined,
+        _modifies_a_noun,
+        _named_read,
+        _names_something,
+        _pages,
+        _points_at_a_session,
+        _reads_an_object,
+        _reported_by_its_agent,
+        _states_a_new_value,
+        _updated_objects,
+        _updates_another_object,
+        _writes_a_pronoun,
+        written_topics as written_topics,
+    )
+else:
+    (
+        _acts_on_its_object,
+        _every_group_reported,
+        _group_field_after,
+        _is_instruction,
+        _is_request,
+        _joined,
+        _modifies_a_noun,
+        _named_read,
+        _names_something,
+        _pages,
+        _points_at_a_session,
+        _reads_an_object,
+        _reported_by_its_agent,
+        _states_a_new_value,
+        _updated_objects,
+        _updates_another_object,
+        _writes_a_pronoun,
+        written_topics,
+    ) = rarely_used(
+        __name__,
+        "_acts_on_its_object",
+        "_every_group_reported",
+        "_group_field_after",
+        "_is_instruction",
+        "_is_request",
+        "_joined",
+        "_modifies_a_noun",
+        "_named_read",
+        "_names_something",
+        "_pages",
+        "_points_at_a_session",
+        "_reads_an_object",
+        "_reported_by_its_agent",
+        "_states_a_new_value",
+        "_updated_objects",
+        "_updates_another_object",
+        "_writes_a_pronoun",
+        "written_topics",
+    )
 
 
 _POINTING = function_words("pointing")  # a pronoun a write verb takes as its object
@@ -252,28 +317,6 @@ def _pairs(words: list[str], data: dict[str, Any]) -> tuple[Any, ...]:
     return found, delete_seen, lead
 
 
-def _modifies_a_noun(words: list[str], at: int, data: dict[str, Any]) -> bool:
-    """'save the pipeline health check output', 'log the nightly build report': a verb word inside the
-    noun phrase of the verb's object -- after an article and at most two plain words, right before an
-    operation noun -- describes the noun, no second verb."""
-    nouns = data["_noun"]
-    if at + 1 >= len(words) or not (words[at + 1] in nouns or " ".join(words[at + 1 : at + 3]) in nouns):
-        return False
-    k = at - 1
-    while k >= 0 and at - k <= 3 and words[k] not in data["_articles"]:
-        plain = words[k].isalpha() and not _is_known_word(words[k], data)
-        if not plain:
-            return False  # "… then check the output", "… for s_1 check output": no noun phrase open
-        k -= 1
-    return k >= 1 and words[k] in data["_articles"] and at - k > 1
-
-
-def _group_field_after(words: list[str], at: int, data: dict[str, Any]) -> bool:
-    """'group_a's review status', 'the group status', 'group_b assignee': a field of the task group (phrasings
-    ``group_fields``) right after it names what is written."""
-    return any(words[at : at + len(f.split())] == f.split() for f in data["group_fields"]["words"])
-
-
 def _to_the_log(pairs: Any, words: list[str], data: dict[str, Any]) -> Any:
     """'Save this deploy report to the logs of S: …', 'store the QA output in the log': a skill's output or
     report written to the logs (phrasings ``log_destination``) is an agent interaction: the log is where it
@@ -340,23 +383,6 @@ def _is_heading(words: list[str], data: dict[str, Any], size: int = 3) -> bool:
     )
 
 
-def _is_instruction(words: list[str], data: dict[str, Any]) -> bool:
-    """'group_auth of s_1 fails - mark it as failed': a verb that is no noun, and a group it is about."""
-    return any(
-        data["_verb"].get(w) in ("update", "create") and w not in data["_dual"] for w in words
-    ) and any(GROUP_ID.match(w) for w in words)
-
-
-def _is_request(words: list[str], data: dict[str, Any]) -> bool:
-    """'get the task groups for s_1': a verb, then an object of its own."""
-    first_verb = next((i for i, w in enumerate(words) if w in data["_verb"] and w not in data["_dual"]), None)
-    return first_verb is not None and any(w in data["_noun"] for w in words[first_verb + 1 :])
-
-
-def _names_something(words: list[str], data: dict[str, Any]) -> bool:
-    return any(w in data["_verb"] or w in data["_noun"] or w in data["_command_names"] for w in words)
-
-
 def _named_in_quotes(sentence: str, data: dict[str, Any]) -> str:
     """ "… titled 'Retry budget'": a name in single quotes is a value, whatever its words."""
     if "'" not in sentence and "\u2018" not in sentence:
@@ -414,43 +440,6 @@ def _recorded_as_field(text: str, data: dict[str, Any]) -> bool:
             + "|".join(re.escape(f) for f in fields)
             + r")\b",
             text,
-        )
-    )
-
-
-def _every_group_reported(sentence: str, topic: str, data: dict[str, Any], said_all: str = "") -> bool:
-    """'Tech lead sign-off: all groups approved. Please set s_1 to completed.': a sentence of only a
-    quantifier, the groups and how they ended (phrasings ``groups_reported``) says what happened, why the
-    update is asked; no read of its own (it names no session, no group, no filter)."""
-    said = data["groups_reported"]
-
-    def aside(match: re.Match[str]) -> str:
-        # "(group_a was the only one)": which groups "all" were, no other value
-        inner = words_of(match.group(0))
-        return " " if all(GROUP_ID.match(w) or w in said["aside"] for w in inner) else match.group(0)
-
-    sentence = PARENS.sub(aside, sentence)
-    # "All groups in s_1 are merged": the groups' session (one, after a preposition) and a copula tell whose
-    # groups they are and how they stand, no filter of a read
-    # ("all groups of s_2 approved. Set s_1 to completed": another session's groups are no context)
-    sessions = {m.group(1).lower() for m in SESSION_SHAPE.finditer(sentence + " " + said_all)}
-    words = words_of(
-        rx.sub(r"(?i)\b(?:in|of|for)\s+(?:session\s+)?" + SESSION_SHAPE.pattern, " ", sentence)
-        if len(sessions) == 1
-        else sentence
-    )
-    return (
-        topic == "task_group"
-        and bool(words)
-        and words[0] in said["quantifiers"]
-        and any(data["_noun"].get(w) == "task_group" for w in words)
-        and words[-1] in said["states"]
-        and all(
-            w in said["quantifiers"]
-            or w in said["states"]
-            or w in said["copulas"]
-            or data["_noun"].get(w) == "task_group"
-            for w in words
         )
     )
 
@@ -1004,21 +993,6 @@ _SQL_GIVEN = Lazy(r"(?is)\b(?:sql|query)\b\s*:?\s*select\b.+?\bfrom\b", needs=("
 _MODIFIERS = {"interaction"}
 
 
-def written_topics(data: dict[str, Any]) -> set[str]:
-    """The topics of records a write of their own writes (the task groups, state, tokens …): the operation of
-    their write class is a write. Not the sessions: a session is written only when it is created or its
-    status changes ('the review session' names no new session)."""
-    if "_written_topics" not in data:
-        data["_written_topics"] = {
-            topic
-            for topic, ops in data["operations"].items()
-            if not topic.startswith("_")
-            and COMMANDS.get(ops.get("write", ""), {}).get("kind") == "write"
-            and not ops["write"].endswith("session")
-        }
-    return data["_written_topics"]  # type: ignore[no-any-return]
-
-
 def _head_after(words: list[str], at: int, nouns: dict[str, str], data: dict[str, Any]) -> str | None:
     """The topic of the longest operation noun starting at ``at`` when it names a record written by a write of
     its own other than an interaction, else None."""
@@ -1067,19 +1041,6 @@ def _check_unsupported(words: list[str], data: dict[str, Any]) -> None:
                 if closest:
                     raise refuse(message, closest, kind="unsupported")
                 raise refuse(message, hint=request_form(None), kind="unsupported")
-
-
-def _reported_by_its_agent(words: list[str], index: int, data: dict[str, Any]) -> bool:
-    """'log my blocker', 'record the QA blocker', "the developer's blocker": the word is the agent's own
-    (after my / our / a role) and a write verb comes before it."""
-    before = words[index - 1] if index else ""
-    owned = (
-        before in ("my", "our")
-        or before in data["_agent_words"]
-        or (before.endswith("'s") and agent_or_none(before[:-2]) is not None)
-    )
-    written = any(data["_verb"].get(w) in ("write", "create") for w in words[:index])
-    return owned and written
 
 
 def _two_operations(
@@ -1162,17 +1123,6 @@ def _two_operations(
 _STATUS_UPDATES = ("update-task-group", "update-session-status")
 
 
-def _updated_objects(words: list[str], data: dict[str, Any]) -> set[str]:
-    """The update commands of the object nouns among ``words`` ('config' -> set-config)."""
-    found = set()
-    for word in words:
-        topic = data["_noun"].get(word)
-        command = data["operations"][topic].get("update") if topic in data["operations"] else None
-        if command:
-            found.add(command)
-    return found
-
-
 def _sets_a_status(words: list[str], lead: str | None, data: dict[str, Any]) -> bool:
     """'Mark s_1 completed', 'set group_a to failed': an update verb, a session or group id and a status."""
     if lead != "update":
@@ -1181,98 +1131,6 @@ def _sets_a_status(words: list[str], lead: str | None, data: dict[str, Any]) -> 
     enums = {argument_specs(command)["status"]["type"] for command in _STATUS_UPDATES}  # the vocabulary's
     statuses = {w for enum in enums for w, _value in enum_words(enum)}
     return named and any(w in statuses for w in words)
-
-
-def _updates_another_object(before: list[str], rest: list[str], data: dict[str, Any]) -> bool:
-    """'Mark s_1 completed, then set config release_config to {…}': the second update verb's object is
-    one the first part does not update (a config, a state, a skill output), not a field of the same
-    group or session ('… and set its review status'): two operations."""
-    second = _updated_objects(rest, data) - set(_STATUS_UPDATES)
-    return bool(second - _updated_objects(before, data))
-
-
-def _named_read(
-    sentence: str, words: list[str], at: int, phrase: str, topic: str, found: str, data: dict[str, Any]
-) -> str | None:
-    """'Token summary for sess_beta.', 'The logs for s_1 please.', 'Also the task groups.' after the
-    operation's sentence: the read it names by its object and nothing else (phrasings ``named_read``),
-    another operation than ``found``; None for a value ('Session: s_1.', 'Task group group_b.') or prose
-    ('the token summary looked off')."""
-    read: str | None = data["operations"][topic].get("none")
-    if read is None or COMMANDS[read]["kind"] != "read" or read in (found, "query"):
-        return None
-    if {read, found} <= {"get-logs", "stream-logs"}:
-        return None  # "Stream the logs for s_1. Last 20 entries.": the same read
-    named = data["named_read"]
-    before, after = set(named["before"]), set(named["after"])
-    lead = 0
-    while lead < at and words[lead] in before:
-        lead += 1
-    if not all(w in before or w in data["_articles"] or _counts(w, data) for w in words[:at]) and (
-        _takes_an_object(words, lead, data) != at + len(phrase.split())  # "Then take a dashboard snapshot."
-    ):
-        return None
-    size = len(phrase.split())
-    rest = words[at + size :]
-    if rest and (any(c.isdigit() or c == "_" for c in rest[0]) or session_like(rest[0])):
-        return None  # "Task group group_b.": the object's value
-    if rx.search(r"[:=]", sentence):
-        return None  # "Session: s_1.", "Session ID: s_1": a label and its value
-    specs = argument_specs(read)
-    labels = {w for key, args in data["_label"].items() if set(args) & set(specs) for w in key.split()}
-    for spec in specs.values():  # "… by agent type", "… that are completed": a value of the read's own
-        if spec["type"] in ENUMS:
-            enum = ENUMS[spec["type"]]
-            labels.update(w for value in [*enum["values"], *enum["aliases"]] for w in words_of(value))
-    for word in rest:
-        if not (
-            word in after
-            or word in labels  # "… by agent type": a value of the read
-            or word in data["_qualifiers"]
-            or word in data["_articles"]
-            or word in data["_noun"]
-            or word in data["_agent_words"]
-            or word in _POINTING  # "Then take a dashboard snapshot of it.": the object said before
-            or any(c.isdigit() or c == "_" for c in word)
-            or session_like(word)
-        ):
-            return None  # a word of prose: no read asked
-    return read
-
-
-def _acts_on_its_object(
-    words: list[str], pairs: Any, lead: str | None, found: str, data: dict[str, Any]
-) -> str | None:
-    """'Group_a is done, mark it completed.', 'The PM state {…}, save it.': a sentence naming its object
-    first and then a write verb pointing back at it ('it', 'them' …); the write it asks, when it is another
-    operation than ``found`` and than the read of that same object (a verbless sentence naming it first)."""
-    if lead not in ("update", "write", "create"):
-        return None
-    if not any(
-        data["_verb"].get(verb) == lead and after in _POINTING | {"this", "that"}
-        for verb, after in zip(words, words[1:])
-    ):
-        return None
-    for verb, topic, _at, primary, _phrase in pairs:
-        if verb != "none" or not primary or topic.startswith("="):
-            continue
-        command: str | None = data["operations"][topic].get(lead)
-        if command is not None and found not in (command, data["operations"][topic].get("none")):
-            return command
-    return None
-
-
-def _joined(words: list[str], at: int, data: dict[str, Any]) -> bool:
-    """'mark s_1 completed and the dashboard', '… as well as the token summary': a conjunction between the
-    sentence's first verb and the noun at ``at``; or 'mark s_1 completed; take a dashboard snapshot': a verb
-    the vocabulary does not know, with the noun as its object."""
-    first = next((i for i, w in enumerate(words[:at]) if w in data["_verb"]), None)
-    if first is None:
-        return False
-    said = " ".join(words[first + 1 : at])
-    return any(f" {' '.join(c)} " in f" {said} " for c in data["_conjunctions"]) or any(
-        _takes_an_object(words, k, data) > at for k in range(first + 1, at)
-    )
 
 
 def _takes_an_object(words: list[str], at: int, data: dict[str, Any]) -> int:
@@ -1313,30 +1171,6 @@ def _is_known_word(word: str, data: dict[str, Any]) -> bool:
 _PARTICLES = function_words("particles")  # "pull up the logs": the particle of a phrasal verb
 
 
-def _reads_an_object(words: list[str], at: int, data: dict[str, Any]) -> bool:
-    """'… log em and pull the token summary', '… then check the logs': a read verb that is a plain word
-    elsewhere ('pull requests', 'check in'), here with an object of this skill right after it."""
-    if data["_verb"].get(words[at]) not in ("read", "stream"):
-        return False
-    k = at + 1
-    while k < len(words) and words[k] in data["_articles"]:
-        k += 1
-    return k < len(words) and (words[k] in data["_noun"] or " ".join(words[k : k + 2]) in data["_noun"])
-
-
-def _writes_a_pronoun(sentences: list[str], data: dict[str, Any]) -> bool:
-    """'save them as …', 'store it under …', 'log that as orchestrator tokens': a write verb whose object
-    is a pronoun ('this' or 'that' with no noun or clause of its own after it)."""
-    for sentence in sentences:
-        words = words_of(sentence) + [""]
-        for verb, after, then in zip(words, words[1:], words[2:]):
-            if data["_verb"].get(verb) not in ("write", "create"):
-                continue
-            if after in _POINTING or (after in ("this", "that") and (not then or then in _AFTER_POINTER)):
-                return True
-    return False
-
-
 _AFTER_POINTER = function_words("after_pointer")  # "log that as …": what may follow a pronoun object
 
 
@@ -1344,15 +1178,6 @@ def _counts(word: str, data: dict[str, Any]) -> bool:
     """'20', 'ten', 'last', 'latest': a word of a count before a noun."""
     slots = data["slots"]
     return word.isdigit() or word in slots["number_words"] or word in slots["limit_before"]
-
-
-def _pages(verb: str, rest: list[str], data: dict[str, Any]) -> bool:
-    """'showing 50', 'return the next 25 entries': a read verb, then a count and only the words of one."""
-    if data["_verb"].get(verb) not in ("read", "stream"):
-        return False
-    counting = data["_articles"] | set(data["slots"]["limit_before"]) | set(data["slots"]["limit_nouns"])
-    counted = [w for w in rest if w.isdigit() or w in data["slots"]["number_words"]]
-    return bool(counted) and all(w in counting or w in counted for w in rest)
 
 
 def _merge_log_reads(commands: list[str], field_asked: bool = False) -> list[str]:
@@ -1442,15 +1267,6 @@ def _adds_one_to_the_revision(words: list[str], at: int, data: dict[str, Any]) -
         and words[at + 1 : at + 3] in (["one", "to"], ["1", "to"])
         and "revision" in words[at + 3 : at + 6]
     )
-
-
-def _points_at_a_session(head: str) -> bool:
-    """'Dashboard snapshot please -> bazinga_2025…': one arrow after words naming no value, pointing at one
-    session-shaped id that ends the request, says which session the read is for; no new value."""
-    parts = rx.split(r"\u2192|->|=>", head.strip())
-    if len(parts) != 2 or rx.search(r"[\d_]", parts[0]):
-        return False
-    return SESSION_SHAPE.fullmatch(parts[1].strip().rstrip(".!")) is not None
 
 
 def intent_of(head: str, label_candidates: list[list[str]], lines: list[str]) -> Intent:
@@ -1734,17 +1550,3 @@ _STATED_DONE = Lazy(
     r"\s+(?:(?:was|has\s+been|got)\s+)?[a-z]{3,}ed\b(?!\s+(?:by|since|after|before|in|on|for|at)\b)",
     needs=("ed",),
 )
-
-
-def _states_a_new_value(head: str, data: dict[str, Any]) -> bool:
-    """One group id and a status, verdict or revision count for it: 'group_a completed (s_1)'."""
-    words = words_of(head)
-    if len({w for w in words if GROUP_ID.match(w)}) != 1 or words[:1] and words[0] in data["_verb"]:
-        return False
-    enums = {spec["type"] for spec in argument_specs("update-task-group").values() if spec["type"] in ENUMS}
-    values = {w for enum in enums for w, _ in enum_words(enum)}
-    text = " ".join(words)
-    return (
-        any(rx.search(r"(?<![\w-])" + re.escape(v) + r"(?![\w-])", text) for v in values)
-        or "revision" in words
-    )

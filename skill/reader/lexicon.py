@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import sys
 
 from ..errors import BazingaError, RequestNotUnderstood
 from ..vocabulary import (
@@ -33,6 +34,25 @@ if TYPE_CHECKING:
 _TABLES: dict[str, Any] | None = None
 
 
+def rarely_used(module: str, *names: str) -> tuple[Any, ...]:
+    """Stand-ins for the functions ``names`` of the module ``module`` + "_rare", imported on the first call.
+
+    Importing the reader costs mostly the unmarshalling of its code, so the functions few requests reach live
+    in a stage's ``_rare`` module: a request that needs none of them never loads it. A stand-in keeps its
+    function's name, so rules registered with it and tests that call it by name are unchanged."""
+    rare = module + "_rare"
+
+    def stand_in(name: str) -> Any:
+        def call(*args: Any, **kwargs: Any) -> Any:
+            loaded = sys.modules.get(rare) or __import__(rare, fromlist=["_"])
+            return getattr(loaded, name)(*args, **kwargs)
+
+        call.__name__ = call.__qualname__ = name
+        return call
+
+    return tuple(stand_in(name) for name in names)
+
+
 # Every pattern of the reader is a Lazy one: compiled on the first call that needs it (compiling all of them
 # at import cost more than the rest of a request's work), so a process pays only for the patterns its own
 # text reaches. To add one, write ``NAME = Lazy(r"...", flags)`` where ``re.compile`` was; ``NAME.match(…)``,
@@ -47,7 +67,7 @@ class Lazy:
         self._args = (pattern, flags)
         self._needs = needs
         # (?i) anywhere, or re.IGNORECASE: needs are looked for in the lowered text, when it is ASCII
-        self._folded = bool(flags & re.IGNORECASE) or _inline_ignorecase(pattern)
+        self._folded = bool(needs) and (bool(flags & re.IGNORECASE) or _inline_ignorecase(pattern))
 
     if TYPE_CHECKING:  # what a compiled pattern offers, typed for mypy (served by __getattr__ at run time)
 

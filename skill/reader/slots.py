@@ -38,6 +38,7 @@ from .lexicon import (
     is_enum_word,
     is_known_word,
     negated_ids,
+    rarely_used,
     refuse,
     session_like,
     strip_quoted,
@@ -49,6 +50,61 @@ from .lexicon import (
 TYPE_CHECKING = False  # importing typing costs ~2 ms per process; annotations are strings anyway
 if TYPE_CHECKING:
     from typing import Any, Callable
+
+# the functions few requests reach: in slots_rare, loaded on the first call of one of them
+if TYPE_CHECKING:
+    from .slots_rare import (
+        _names_another_value,
+        _quoted_after,
+        _said_by_someone,
+        _sentence_case,
+        _skill_agreed,
+        config_value_after_to as config_value_after_to,
+        quoted_after_mode as quoted_after_mode,
+        quoted_content as quoted_content,
+        quoted_requirements as quoted_requirements,
+        run_rule as run_rule,
+        select_statement as select_statement,
+        session_after_id as session_after_id,
+        session_named as session_named,
+        session_status_of as session_status_of,
+        sql_tail as sql_tail,
+    )
+else:
+    (
+        _names_another_value,
+        _quoted_after,
+        _said_by_someone,
+        _sentence_case,
+        _skill_agreed,
+        config_value_after_to,
+        quoted_after_mode,
+        quoted_content,
+        quoted_requirements,
+        run_rule,
+        select_statement,
+        session_after_id,
+        session_named,
+        session_status_of,
+        sql_tail,
+    ) = rarely_used(
+        __name__,
+        "_names_another_value",
+        "_quoted_after",
+        "_said_by_someone",
+        "_sentence_case",
+        "_skill_agreed",
+        "config_value_after_to",
+        "quoted_after_mode",
+        "quoted_content",
+        "quoted_requirements",
+        "run_rule",
+        "select_statement",
+        "session_after_id",
+        "session_named",
+        "session_status_of",
+        "sql_tail",
+    )
 
 
 class Slots:
@@ -215,18 +271,6 @@ def _said_as(type_name: str, value: Any) -> str | None:
     return said.replace(",", "").replace("_", "")
 
 
-def run_rule(name: str, command: str, text: str, raw: dict[str, Any] | None = None) -> Any:
-    """One rule on its own (for its tests): the value it reads from ``text``, or None."""
-    slots = Slots(command, text, {} if raw is None else raw)
-    found = [each for each in RULES if each.name == name]
-    if not found:
-        raise KeyError(name)
-    for each in found:  # a rule registered for several arguments (the JSON bodies): the one this command has
-        if each.applies(slots):
-            return each.extract(slots)
-    return None
-
-
 # -- the rules, in the order they run -----------------------------------------------------------------
 @rule("*", always=True)
 def command_line_flags(s: Slots) -> None:
@@ -311,16 +355,6 @@ def _after_command_name(s: Slots, end: str) -> str | None:
     return s.first_token([r"(?im)^\s*" + name + r"\s+" + TOKEN + end], text=_texts_masked(s.text))
 
 
-def _names_another_value(token: str) -> bool:
-    """A group's or an agent's id, an agent type or a value of the vocabulary: never a session."""
-    return bool(
-        GROUP_ID.match(token.lower())
-        or agent_prefix(token.lower()) is not None
-        or agent_or_none(token) in AGENT_TYPES["documented"]
-        or is_enum_word(token)
-    )
-
-
 @rule("session_id")
 def session_first_after_command_name(s: Slots) -> str | None:
     """'log tokens s_1001 investigator 12,480': in the CLI's own order, an id right after the command's
@@ -354,36 +388,13 @@ def session_asked_about(s: Slots) -> str | None:
     return s.first_token([r"\b(?:" + s.words("session_asked_about") + r")\s+" + TOKEN])
 
 
-@rule("session_id", commands=("create-session",))
-def session_named(s: Slots) -> str | None:
-    """'a session called s_1', 'a new session with id s_1'."""
-    return s.first_token([r"\bsession\s+(?:" + s.words("session_named") + r")\s+" + TOKEN])
+rule("session_id", commands=("create-session",))(session_named)
 
 
-@rule("session_id", commands=("create-session", "get-session", "update-session-status"))
-def session_after_id(s: Slots) -> str | None:
-    """'New session please: id s_9, parallel mode': 'id' then an id-shaped token names the session where
-    the operation's object is the session (``own_id_label``); a plain word after 'id' names none."""
-    words = "|".join(re.escape(w) for w in s.data["own_id_label"]["words"])
-    token = s.first_token([r"(?:^|[\s,;:(])(?:" + words + r")\s+" + TOKEN], text=_texts_masked(s.text))
-    if token is None or not any(c.isdigit() or c in "_-" for c in token) or GROUP_ID.match(token.lower()):
-        return None
-    return token
+rule("session_id", commands=("create-session", "get-session", "update-session-status"))(session_after_id)
 
 
-@rule("session_id", commands=("update-session-status",))
-def session_status_of(s: Slots) -> str | None:
-    """'set status of s_1001 to active': the id-shaped token after 'status of' is the session whose status
-    changes (never a group's or an agent's id)."""
-    token = s.first_token([r"\bstatus\s+of\s+(?:the\s+)?(?:session\s+)?" + TOKEN], text=_texts_masked(s.text))
-    if (
-        token is None
-        or not any(c.isdigit() or c in "_-" for c in token)
-        or GROUP_ID.match(token.lower())
-        or agent_prefix(token.lower()) is not None
-    ):
-        return None
-    return token
+rule("session_id", commands=("update-session-status",))(session_status_of)
 
 
 def _modes() -> str:
@@ -711,21 +722,6 @@ def review_verdict(s: Slots) -> str | None:
     return match.group(1) if match else None
 
 
-def _said_by_someone(clause: str, s: Slots) -> bool:
-    """'the PM approved', 'they requested changes': a clause whose subject is an agent or a pronoun."""
-    words = words_of(clause)
-    while words and words[-1] in function_words("auxiliaries"):
-        words.pop()
-    if not words:
-        return False
-    last = words[-1]
-    return (
-        last in s.data["slots"]["subjects"]
-        or bool(agents_in(" ".join(words[-2:])))
-        or bool(AGENT_ID_SHAPE.fullmatch(last) and agent_prefix(last))
-    )
-
-
 @rule("limit")
 def limit_count(s: Slots) -> str | None:
     """'limit 5', 'the last 10', '10 most recent', '20 per page', '5 log entries', 'and showing 50'."""
@@ -928,49 +924,13 @@ def type_of_agent_id(s: Slots) -> str | None:
     return agent_prefix(clean_scalar(agent).lower())
 
 
-@rule("content")
-def quoted_content(s: Slots) -> str | None:
-    """'with content "…" at iteration 2', 'saying "…"'."""
-    return _quoted_after(s, "content_words")
+rule("content")(quoted_content)
 
 
-@rule("requirements")
-def quoted_requirements(s: Slots) -> str | None:
-    """'with requirements "…"', 'goal: "…"'."""
-    return _quoted_after(s, "requirements_words")
+rule("requirements")(quoted_requirements)
 
 
-@rule("requirements", commands=("create-session",))
-def quoted_after_mode(s: Slots) -> str | None:
-    """'Create session s_9 simple "Localise the checkout"', 'a new simple session s_9 for "Localise the
-    checkout"': one quoted text right after the mode word or the session's id (maybe after 'for'), ending
-    the operation's sentence, is the requirements; so is the rest of that sentence after the requirements'
-    word said as a keyword right after one of them ('session s_9 mode simple requirements Localise the
-    checkout')."""
-    said = [r"(?:" + _modes() + r")(?:\s+mode)?"]
-    session = s.raw.get("session_id")
-    if isinstance(session, str) and clean_scalar(session):
-        said.append(re.escape(clean_scalar(session)))
-    after = r"(?:^|\s)(?:" + "|".join(said) + r")"
-    first = s.text.split("\n", 1)[0]
-    match = rx.search(
-        after + r"(?:\s+for)?\s+[\"\u201c]([^\"\u201d\n]+)[\"\u201d]\s*[.!]?\s*$", first, re.IGNORECASE
-    ) or rx.search(
-        after
-        + r"\s+(?:"
-        + s.words("requirements_words")
-        + r")\s+([^\s:=\"\u201c][^\"\u201c\n]*?)\s*[.!]?\s*$",
-        first,
-        re.IGNORECASE,
-    )
-    return match.group(1) if match else None
-
-
-def _quoted_after(s: Slots, words: str) -> str | None:
-    match = rx.search(
-        r"\b(?:" + s.words(words) + r")\s*[:=]?\s*[\"\u201c]([^\"\u201d]+)[\"\u201d]", s.text, re.IGNORECASE
-    )
-    return match.group(1) if match else None
+rule("requirements", commands=("create-session",))(quoted_after_mode)
 
 
 @rule("agent_type")
@@ -1266,17 +1226,6 @@ def _skill_labelled(s: Slots) -> str | None:
     return names[0] if names else None
 
 
-def _skill_agreed(s: Slots, labelled: str | None, inferred: str) -> str:
-    """The skill the text describes, unless its label names another one: two names are refused."""
-    if labelled is None or labelled.lower() == inferred.lower():
-        return inferred
-    raise refuse(
-        f"the request names several skills ({inferred}, {labelled}); say which one (Skill Name: …)",
-        s.command,
-        kind="not_understood",
-    )
-
-
 @rule("key")
 def config_key(s: Slots) -> str | None:
     """'the config value for testing_config', 'setting skills_config', 'key: x', 'testing_config config'."""
@@ -1341,13 +1290,7 @@ def config_key(s: Slots) -> str | None:
     )
 
 
-@rule("value", commands=("set-config",))
-def config_value_after_to(s: Slots) -> str | None:
-    """'set config max_parallel_developers to 4', 'set config key deploy_freeze to true': a number or a
-    JSON word ending the sentence after 'to' is the value written (the vocabulary then says whether a
-    configuration takes it: it takes an object, so these are refused as such, never dropped)."""
-    match = rx.search(r"\bto\s+(-?\d+(?:\.\d+)?|true|false|null)\s*[.!]?\s*$", s.text, re.IGNORECASE)
-    return match.group(1).lower() if match else None
+rule("value", commands=("set-config",))(config_value_after_to)
 
 
 @rule("decision_type")
@@ -1537,22 +1480,7 @@ def session_the_only_free_id(s: Slots) -> str | None:
     return found.pop() if len(found) == 1 else None
 
 
-@rule("sql", commands=("query",))
-def select_statement(s: Slots) -> str | None:
-    """'run this query: SELECT …': the text from the first SELECT or WITH that opens a line."""
-    match = rx.search(r"(?im)^\s*((?:select|with)\b[\s\S]*)", s.text)
-    quoted = _quoted_statement(s)
-    if match is None and quoted is not None:  # 'run query "SELECT …" with limit 50': the quote is the SQL
-        return next(group for group in quoted.groups() if group is not None)
-    if match is None:  # "query SELECT …", "run: SELECT …": the statement after the verb on the same line
-        match = rx.search(
-            r"(?i)(?:\b(?:" + s.words("sql_before") + r")\b\s*:?|:)\s*(select\b[\s\S]*)", s.text
-        )
-    if match is None:
-        return None
-    statement = match.group(1)
-    tail = sql_tail(statement, s.data)
-    return statement[: tail.start()] if tail else statement
+rule("sql", commands=("query",))(select_statement)
 
 
 _SQL_LIMIT_TAIL = Lazy(
@@ -1574,16 +1502,6 @@ _SQL_WORDS = frozenset(
     "select with from where order group limit offset union and or not join left right inner outer cross "
     "having set update delete insert values case when then else end on as by in is like between".split()
 )
-
-
-def sql_tail(statement: str, data: dict[str, Any]) -> re.Match[str] | None:
-    """What follows a statement written without quotes that is the request's, not SQL: '… with limit 25'
-    (the row limit, read by limit_count), or a last sentence asking for it in words."""
-    return (
-        sql_prose_tail(statement, data)
-        or _SQL_LIMIT_TAIL.search(statement)
-        or _SQL_BRACKET_TAIL.search(statement)
-    )
 
 
 def sql_row_limit(statement: str) -> tuple[str, str] | None:
@@ -1769,11 +1687,6 @@ def _state_type_named(words: str, data: dict[str, Any]) -> str | None:
     ):
         return _sentence_case(last)
     return None
-
-
-def _sentence_case(word: str) -> str:
-    """'Investigation' -> 'investigation': a capital only because the word opens a sentence."""
-    return word.lower() if word[1:] == word[1:].lower() else word
 
 
 def values_from_json_body(command: str, raw: dict[str, Any]) -> None:
