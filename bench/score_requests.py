@@ -44,8 +44,10 @@ The parts:
   4 wrong actions; read by round 6): part of dev since round 6, also reported on their own;
   ``r5dev_corrections.json`` and ``v5_corrections.json`` read five and eight expectations against the
   contracts (v5's brief wrongly said a bare word is a configuration value).
-- *held-out parts* (``HELD_OUT``): v6 (tests/requests_heldout/v6/, frozen before round 6; scored once after
-  it: 397/420, 3 wrong actions, those three read and fixed since). Only their
+- *v7*, *v10*: held-out sets scored once, then read (development data), each its own part until every item
+  is right (then part of dev, as v8, v8b and v9 are).
+- *held-out parts* (``HELD_OUT``): the round's held-out set (v11: written outside the repository before the
+  round's reader work, copied in after its last reader change and scored once). Only their
   aggregates are printed. ``--show-failures`` lists the failures of the other parts; for a held-out part it
   is refused unless ``--i-am-done`` is given too (the work is finished: a held-out failure looked at and
   fixed after that stops being held out, and must be said so). ``--part all`` scores every part whose files
@@ -97,9 +99,12 @@ V8B = [HELDOUT / "v8b" / "heldout_s.jsonl"]
 # actions); read in round 9 (development data, part of dev once every item was right)
 V9 = [HELDOUT / "v9" / "heldout_u.jsonl", HELDOUT / "v9" / "heldout_v.jsonl"]
 # v10: written outside the repository before any round-9 change, copied in after the round's last reader
-# change and scored once
+# change and scored once (399/420, 2 wrong actions); read in round 10: its own part until every item is right
 V10 = [HELDOUT / "v10" / "heldout_w.jsonl", HELDOUT / "v10" / "heldout_x.jsonl"]
-HELD_OUT: dict[str, list[Path]] = {"v10": V10}
+# v11: written outside the repository before any round-10 change (sha256 in tests/requests_heldout/README.md),
+# copied in after the round's last reader change and scored once
+V11 = [HELDOUT / "v11" / "heldout_y.jsonl", HELDOUT / "v11" / "heldout_z.jsonl"]
+HELD_OUT: dict[str, list[Path]] = {"v11": V11}
 PARTS = {
     "dev": [
         TESTS / "requests_examples.jsonl",
@@ -129,6 +134,7 @@ PARTS = {
     "v8": V8,
     "v8b": V8B,
     "v9": V9,
+    "v10": V10,
     **HELD_OUT,
 }
 # expectations of the seen held-out sets read against the documented contracts, by the files they correct

@@ -56,7 +56,7 @@ def test_corrections_are_applied_only_to_the_seen_sets():
     corrected = {e["id"] for e in entries if e.get("corrected")}
     assert {"A022", "B047", "C004", "D151", "E042", "F148", "G017"} <= corrected
     assert all(i[0] in "ABCDEFGHIJKLQSTV" for i in corrected)  # v1-v5, r5dev, r7dev, v8, v8b and v9
-    assert all(e["id"][0] not in "WX" for e in entries)  # never the held-out v10
+    assert all(e["id"][0] not in "YZ" for e in entries)  # never the held-out v11
 
 
 # v8 and v8b (scored once each in round 7, read in round 8; eight expectations corrected, v8_corrections.json
@@ -79,12 +79,19 @@ def test_v7_read_but_not_all_right_yet_has_no_wrong_action_and_keeps_its_right_i
     assert seen["total"]["right"] >= 416  # 408 at the end of round 7, 413 of round 8
 
 
+def test_v10_read_but_not_all_right_yet_has_no_wrong_action_and_keeps_its_right_items():
+    # v10 was scored once after round 9 (399/420, 2 wrong actions) and all its failures read in round 10; one
+    # refusal remains (W043: the aside names "the OAuth session" by description only, so the reader cannot
+    # tell that it is another session than the write's: its own part until every item is right)
+    seen = _scored("v10")
+    assert seen["wrong_actions"] == {kind: 0 for kind in score_requests.WRONG_ACTIONS}
+    assert seen["total"]["right"] >= 419
+
+
 # The held-out part of the round is scored once after the round's work; a target it misses is a strict
 # xfail that says so on every run and fails the day the target is met without this note being updated.
-# v10 (420 requests, two writers, kept outside the repository until round 9's last reader change) scored once
-# after round 9: 399/420 (95.0%), 2 wrong actions (an unexpected write, a different write); round 8's reader
-# gave the same figures on it. Round 10 fixed both (a second operation after "and" dropped; a token count
-# logged as an interaction): v10 now has none, and the xfail is gone
+# v10 (scored once after round 9: 399/420, 2 wrong actions) is read now (test above). v11 (420 requests, two
+# writers, kept outside the repository until round 10's last reader change) is the held-out part of round 10
 WRONG_ACTIONS_LEFT: dict[str, str] = {}
 
 
