@@ -21,6 +21,11 @@ The stages, one module each, in the order a request goes through them (the words
    required one missing, a write-led request that would read; every value of a write found in the text.
 6. :mod:`.convert` -- values cleaned (quotes, placeholders, "+1") and converted by the vocabulary
    (``vocabulary.convert_args``), so the CLI and the reader accept exactly the same values.
+
+A stage's functions that few requests reach (odd forms, context before a request, rare refusals) live in
+its ``_rare`` companion (``coverage_rare``, ``intent_rare``, ``locate_rare``, ``slots_rare``,
+``split_rare``), loaded on the first call of one of them: a request in a documented form never loads one
+(``lexicon.rarely_used``).
 """
 
 from __future__ import annotations
