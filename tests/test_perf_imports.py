@@ -299,3 +299,22 @@ def test_the_documented_request_forms_load_no_rare_module():
     )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout) == []
+
+
+def test_each_stand_in_names_a_function_of_its_rare_module():
+    # a stage names each function of its _rare companion twice (imported under TYPE_CHECKING for mypy, a
+    # stand-in at run time): both lists are the companion's functions, or a call fails only when it is made
+    import ast
+
+    for path in sorted((ROOT / "skill" / "reader").glob("*_rare.py")):
+        stage = path.with_name(path.name.replace("_rare", ""))
+        defined = {
+            n.name for n in ast.parse(path.read_text(encoding="utf-8")).body if isinstance(n, ast.FunctionDef)
+        }
+        typed, standing = set(), set()
+        for node in ast.walk(ast.parse(stage.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module == path.stem:
+                typed |= {alias.name for alias in node.names}
+            if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "rarely_used":
+                standing |= {arg.value for arg in node.args[1:] if isinstance(arg, ast.Constant)}
+        assert typed == standing == defined, stage.name
