@@ -216,9 +216,16 @@ def tables() -> dict[str, Any]:
     return _TABLES
 
 
+_FUNCTION_WORDS: dict[str, frozenset[str]] = {}
+
+
 def function_words(name: str) -> frozenset[str]:
-    """phrasings ``function_words``: one rule's small word set (pronouns that point back, openers …)."""
-    return frozenset(tables()["function_words"][name])
+    """phrasings ``function_words``: one rule's small word set (pronouns that point back, openers …), built
+    once per process: rules call it inside loops (``any(w in function_words("x") for w in words)``)."""
+    words = _FUNCTION_WORDS.get(name)
+    if words is None:
+        words = _FUNCTION_WORDS[name] = frozenset(tables()["function_words"][name])
+    return words
 
 
 def told_verbs(*, first: bool = False, dual: bool = False) -> list[str]:
