@@ -262,6 +262,16 @@ REFUSALS = {
     "a-request-inside-content": "Log developer interaction for s_42: all 12 tests pass. "
     "While you're at it, group_b completed please.",
     "a-status-on-a-condition": "Mark group_b in s_42 completed if QA passes, otherwise failed",
+    # round 10: one per new kind of refusal
+    "a-second-operation-after-and": "Mark s_42 completed and take a dashboard snapshot of it.",
+    "an-unknown-verb-and-an-operation-noun": "Mark s_42 completed - produce snapshot.",
+    "a-verdict-said-before-the-request": "All groups approved (group_b was the only one). Mark it failed.",
+    "a-status-stated-beside-another-write": "s_42 \u2192 completed. Log 300 tokens for qa in s_42.",
+    "another-records-noun-in-the-object": "Add the group review status for s_42: approved.",
+    "a-session-as-a-config-key": 'Record the tech lead review config for s_42: {"strict": true}',
+    "a-ruled-out-session-and-none-named": "Mark group_b failed (leave s_99 alone)",
+    "two-row-limits": "Run it with limit 10 and limit 20: SELECT * FROM sessions",
+    "a-request-after-the-sql": "Run this query: SELECT * FROM sessions. Then mark group_b completed.",
 }
 
 
