@@ -18,6 +18,7 @@ from . import regex_cache as rx
 from .lexicon import (
     Lazy,
     agent_or_none,
+    alternation,
     clean_scalar,
     has_json_value,
     is_placeholder,
@@ -244,10 +245,9 @@ def _verb_after_value(clause: str, command: str, data: dict[str, Any]) -> bool:
     operation ("and mark group_a completed") or any other words are not."""
     words = data["verb_after_value"]
 
-    def alternation(name: str) -> str:
-        return "|".join(re.escape(w).replace(r"\ ", r"[\s_-]+") for w in words[name])
-
-    polite, pronouns, tails = alternation("polite"), alternation("pronouns"), alternation("tails")
+    polite, pronouns, tails = (
+        alternation(words[name], spaces=r"[\s_-]+") for name in ("polite", "pronouns", "tails")
+    )
     match = rx.fullmatch(
         rf"(?i)\s*(?:(?:{polite})\s+)*(?P<verb>[a-z]+)\s+(?:{pronouns})(?:[\s,]+(?:{tails}))*\s*[.!]*\s*",
         clause,

@@ -31,6 +31,7 @@ from .lexicon import (
     agent_phrases,
     agent_prefix,
     agents_in,
+    alternation,
     clean_scalar,
     clean_token,
     enum_words,
@@ -902,7 +903,7 @@ def _value_asked(sentence: str, data: dict[str, Any]) -> str:
     """The sentence without a participle that asks a value ('What is testing_config set to?'): a verb
     followed only by 'to' / 'as' at the end of a question writes nothing."""
     asked = "|".join(data["passive_writes"]["asked"])
-    when = "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in data["passive_writes"]["asked_when"])
+    when = alternation(data["passive_writes"]["asked_when"], spaces=r"\s+")
     sentence = without_asked_writes(without_idioms(sentence))  # "Did anyone save a lint output for s_1?"
     # "What is testing_config set to right now?": a time after it asks no less
     return rx.sub(r"(?i)\b[a-z]+\s+(?:" + asked + r")(?:\s+(?:" + when + r"))?\s*\?+\s*$", "?", sentence)
@@ -1463,7 +1464,7 @@ def _check_handed_over(command: str, args: dict[str, Any], text: str, data: dict
     """'… and hand it to bob': a hand-over to one not stored as the assignee is refused, never dropped."""
     if "assigned_to" not in argument_specs(command):
         return
-    pattern = hand_over_pattern("(?:re)?assign|" + "|".join(re.escape(w) for w in data["slots"]["hand_over"]))
+    pattern = hand_over_pattern("(?:re)?assign|" + alternation(data["slots"]["hand_over"]))
     given = str(args.get("assigned_to", "")).lower()
     for match in rx.finditer(pattern, strip_quoted(text), re.IGNORECASE):
         target = clean_token(match.group(1)).lower()
@@ -1839,24 +1840,21 @@ def check_pronoun_write(command: str, args: dict[str, Any], text: str) -> None:
     data = tables()
     words = data["pronoun_writes"]
 
-    def alternation(items: list[str]) -> str:
-        return "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in sorted(items, key=len, reverse=True))
-
     bare = strip_quoted(text)
     opening = r"(?:^|[;.,:!?\n]\s*|\b(?:and|then)\s+)(?:(?:and|then|also|please)\s+)*"
     asked = rx.search(
         r"(?i)"
         + opening
         + r"(?:(?:"
-        + alternation(words["verbs"])
+        + alternation(words["verbs"], spaces=r"\s+", longest_first=True)
         + r")\s+(?:"
-        + alternation(words["pronouns"])
+        + alternation(words["pronouns"], spaces=r"\s+", longest_first=True)
         + r")\b|(?:(?:"
-        + alternation(words["subjects"])
+        + alternation(words["subjects"], spaces=r"\s+", longest_first=True)
         + r")\s+)?(?:"
-        + alternation(words["obligations"])
+        + alternation(words["obligations"], spaces=r"\s+", longest_first=True)
         + r")\s+(?:also\s+)?be\s+(?:"
-        + alternation(words["participles"])
+        + alternation(words["participles"], spaces=r"\s+", longest_first=True)
         + r")\b)",
         bare,
     )
@@ -1875,7 +1873,7 @@ def check_pronoun_write(command: str, args: dict[str, Any], text: str) -> None:
     for sentence in rx.split(r"(?<=[.;!?])\s+|\n", bare):
         found = rx.fullmatch(
             r"(?i)\s*(?:"
-            + alternation(words["also"])
+            + alternation(words["also"], spaces=r"\s+", longest_first=True)
             + r")\s+(?:for\s+)?(?:(?:task\s+)?group\s+|session\s+)?"
             r"([\w.-]+?)\s*(?:,?\s*(?:too|as\s+well))?\s*[.!;]?\s*",
             sentence,
@@ -1995,7 +1993,7 @@ def check_one_status(command: str, args: dict[str, Any], inline_text: str) -> No
     if COMMANDS[command]["kind"] != "write":
         return
     data = tables()
-    verbs = "|".join(re.escape(v) for v, kind in data["_verb"].items() if kind == "update" and " " not in v)
+    verbs = alternation(v for v, kind in data["_verb"].items() if kind == "update" and " " not in v)
     for spec in COMMANDS[command]["args"]:
         if spec["name"] not in args or spec["type"] not in ENUMS or not spec["name"].endswith("status"):
             continue

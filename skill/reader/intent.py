@@ -27,6 +27,7 @@ from .lexicon import (
     agent_in,
     agent_or_none,
     agent_prefix,
+    alternation,
     contents_asked,
     correct_typos,
     enum_words,
@@ -387,7 +388,7 @@ def _named_in_quotes(sentence: str, data: dict[str, Any]) -> str:
     """ "… titled 'Retry budget'": a name in single quotes is a value, whatever its words."""
     if "'" not in sentence and "\u2018" not in sentence:
         return sentence
-    naming = "|".join(re.escape(w) for w in data["slots"]["group_name"])
+    naming = alternation(data["slots"]["group_name"])
     named_by = (
         naming + r"|(?:task[_-]?)?group[_-][a-z0-9][\w.-]*|grp[_-]?[a-z0-9][\w.-]*"
     )  # "group_a 'Webhooks'"
@@ -403,7 +404,7 @@ def _named_plainly(sentence: str, data: dict[str, Any]) -> str:
     verb nor holds a word joining a second clause ('named Intake and export the session' keeps its words)."""
     if "group" not in sentence.lower():
         return sentence
-    naming = "|".join(re.escape(w) for w in data["slots"]["group_name"])
+    naming = alternation(data["slots"]["group_name"])
     joins = set(data["conjunctions"]["words"])
 
     def plain(match: re.Match[str]) -> str:
@@ -435,10 +436,8 @@ def _recorded_as_field(text: str, data: dict[str, Any]) -> bool:
     verbs = [v for v, kind in data["_verb"].items() if kind in ("write", "update")]
     return bool(
         rx.search(
-            r"(?i)\b(?:" + "|".join(re.escape(v) for v in verbs) + r")\s+(?:that|it|this)\s+as\s+(?:the\s+)?"
-            r"(?:(?:task\s+)?group(?:['\u2019]s)?\s+|its\s+)?(?:"
-            + "|".join(re.escape(f) for f in fields)
-            + r")\b",
+            r"(?i)\b(?:" + alternation(verbs) + r")\s+(?:that|it|this)\s+as\s+(?:the\s+)?"
+            r"(?:(?:task\s+)?group(?:['\u2019]s)?\s+|its\s+)?(?:" + alternation(fields) + r")\b",
             text,
         )
     )
@@ -1499,17 +1498,17 @@ def _stated_value(said: str, data: dict[str, Any]) -> re.Match[str] | None:
     if not _STATED:
         stated = data["stated_values"]
         now = sorted(stated["now"], key=len, reverse=True)
-        alternation = "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in now)
-        assigned = "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in stated["assigned"])
+        stated_now = alternation(now, spaces=r"\s+")
+        assigned = alternation(stated["assigned"], spaces=r"\s+")
         before = r"(?<!\bthat )(?<!\bwhich )(?<!\bwho )\b"
         _STATED["assigned"] = rx.compile(
-            before + r"(?:" + alternation + r")\s+(?:" + assigned + r")\s+(?:the\s+)?([^\s,;()]+)", re.I
+            before + r"(?:" + stated_now + r")\s+(?:" + assigned + r")\s+(?:the\s+)?([^\s,;()]+)", re.I
         )
         said_now = "|".join(
             re.escape(w).replace(r"\ ", r"\s+") for w in now if "now" in w.split() and len(w.split()) > 1
         )
         _STATED["now"] = rx.compile(before + r"(?:" + said_now + r")\s+\S", re.I)
-        field = "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in stated["assignee"])
+        field = alternation(stated["assignee"], spaces=r"\s+")
         _STATED["field"] = rx.compile(  # "the assignee of group_b in s_1 is developer_4"
             r"\b(?:" + field + r")\b[^.;:?!]{0,80}?\bis\s+(?:now\s+)?(?:the\s+)?([^\s,;()]+)", re.I
         )
@@ -1535,7 +1534,7 @@ _RULED_OUT: list[Any] = []
 def _ruled_out(data: dict[str, Any]) -> Any:
     """A clause after a comma, dash or parenthesis that opens with a negation ("…, not the whole session")."""
     if not _RULED_OUT:
-        words = "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in data["negated"]["words"])
+        words = alternation(data["negated"]["words"], spaces=r"\s+")
         _RULED_OUT.append(
             rx.compile(
                 r"(?i)(?:[,;(\u2014\u2013]|\s-)\s*(?:but\s+)?(?:" + words + r")\s+[^,;.()\u2014\u2013:]*"

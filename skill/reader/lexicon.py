@@ -27,7 +27,7 @@ from . import regex_cache as rx
 
 TYPE_CHECKING = False  # importing typing costs ~2 ms per process; annotations are strings anyway
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
+    from collections.abc import Callable, Iterable, Iterator
     from typing import Any
 
 
@@ -302,6 +302,26 @@ def _operation_phrase(command: str) -> str:
 def label_of(arg: str) -> str:
     label: str = tables()["label_names"][arg][0]
     return label
+
+
+_ALTERNATIONS: dict[tuple[tuple[str, ...], str | None, bool], str] = {}
+
+
+def alternation(words: Iterable[str], *, spaces: str | None = None, longest_first: bool = False) -> str:
+    """A regex alternation of literal words, ``"|".join(re.escape(w) …)``, built once per process: rules
+    build theirs from phrasings.json on every call, and escaping the same few hundred words for each request
+    cost more than the rest of its reading. ``spaces``: what an escaped space becomes (``r"\\s+"``: any run
+    of blanks); ``longest_first``: "mark as" before "mark" (a stable sort, equal lengths in listed order)."""
+    items = tuple(words)
+    key = (items, spaces, longest_first)
+    found = _ALTERNATIONS.get(key)
+    if found is None:
+        ordered = sorted(items, key=len, reverse=True) if longest_first else items
+        escaped = [re.escape(word) for word in ordered]
+        if spaces is not None:
+            escaped = [word.replace(r"\ ", spaces) for word in escaped]
+        found = _ALTERNATIONS[key] = "|".join(escaped)
+    return found
 
 
 def words_of(text: str) -> list[str]:
@@ -617,7 +637,7 @@ def without_idioms(sentence: str) -> str:
     this skill is no verb (phrasings 'idioms') names no operation."""
     if not _IDIOMS:
         listed = tables()["idioms"]["phrases"]
-        phrases = "|".join(re.escape(p).replace(r"\ ", r"\s+") for p in listed)
+        phrases = alternation(listed, spaces=r"\s+")
         _IDIOMS.append(rx.compile(r"(?i)(?<![\w-])(?:" + phrases + r")(?![\w-])"))
         _IDIOMS.append({p.split()[-1] for p in listed})  # a cheap test before the pattern runs
     lowered = sentence.lower()
@@ -685,7 +705,7 @@ def _without_value_participle(sentence: str) -> str:
     # after it, 'to' / 'as' at most, then the question's end, a time of now or where the value is kept:
     # "set to tomorrow?" may be a value to set
     passive = data["passive_writes"]
-    when = "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in passive["asked_when"])
+    when = alternation(passive["asked_when"], spaces=r"\s+")
     where = "|".join(spec["where"])
     asked = "|".join(passive["asked"])
     follows = r"(?i)\s*(?:(?:" + asked + r")\s+)?(?:(?:" + when + r")\s*)?(?:\?|(?:" + where + r")\s)"
@@ -838,7 +858,7 @@ def negated_ids(text: str) -> set[str]:
     """The ids a text rules out ('(not sess_beta — that one's paused)', 'rather than s_2'), or says are not
     to change ('sess_beta's group_b stays pending', 'leave sess_beta's group_a alone', 'don't touch s_2'):
     named, but never a value of the request."""
-    words = "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in tables()["negated"]["words"])
+    words = alternation(tables()["negated"]["words"], spaces=r"\s+")
     months = "|".join(tables()["negated"]["months"])  # "not the Dec 1 one": the day of a month
     found = rx.finditer(
         r"(?i)\b(?:"

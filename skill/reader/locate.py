@@ -63,6 +63,7 @@ from .lexicon import (
     SESSION_SHAPE,
     Lazy,
     agent_in,
+    alternation,
     asks_about_record,
     function_words,
     label_key,
@@ -720,7 +721,7 @@ def _points_back(clause: str, data: dict[str, Any]) -> bool:
     report for s_1' (a demonstrative or 'my'/'the' before a report noun, with no value after it); 'save this
     as PM state for s_1:' + JSON, 'log those 41,250 tokens' name what they act on themselves."""
     sentence = _SENTENCE.split(clause, 1)[0]
-    later = "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in data["later_clause"]["words"])
+    later = alternation(data["later_clause"]["words"], spaces=r"\s+")
     # "… to failed until someone looks at these": what follows says why or until when, not what is written
     sentence = rx.split(r"(?i)\s\b(?:" + later + r")\b", sentence, maxsplit=1)[0]
     if rx.search(r"[\"\u201c{]|:\s*\S|:\s*$", sentence):

@@ -8,11 +8,20 @@ request written as one JSON object turned into the operation's first sentence.
 from __future__ import annotations
 
 import json
-import re
 
 from ..vocabulary import AGENT_TYPES
 from . import regex_cache as rx
-from .lexicon import LABEL_LINE, Lazy, agent_or_none, agent_prefix, clean_scalar, label_key, refuse, tables
+from .lexicon import (
+    LABEL_LINE,
+    Lazy,
+    agent_or_none,
+    agent_prefix,
+    alternation,
+    clean_scalar,
+    label_key,
+    refuse,
+    tables,
+)
 from .locate import locate, paste_dropped
 
 TYPE_CHECKING = False  # importing typing costs ~2 ms per process; annotations are strings anyway
@@ -48,7 +57,7 @@ def strip_preamble(lines: list[str], data: dict[str, Any]) -> list[str]:
     first = _strip_prefixes(_BOLD.sub(r"\1", head).lstrip(" *") + colon + rest, data)
     # "QA: group_a passed, mark it completed", "[developer_1] log this …": who speaks is not the operation
     who_shape = r"[A-Za-z][A-Za-z _-]{0,20}?|[A-Za-z]+_[A-Za-z0-9]+"
-    speaker = r"(?:\s+(?:" + "|".join(re.escape(w) for w in data["speaker_words"]) + r"))?"
+    speaker = r"(?:\s+(?:" + alternation(data["speaker_words"]) + r"))?"
     role = rx.match(
         r"\s*(?:\[(?P<bracketed>" + who_shape + r")\]" + speaker + r"\s*:?"
         r"|(?P<named>" + who_shape + r")" + speaker + r"\s*:"

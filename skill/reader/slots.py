@@ -30,6 +30,7 @@ from .lexicon import (
     agent_or_none,
     agent_prefix,
     agents_in,
+    alternation,
     clean_scalar,
     clean_token,
     enum_words,
@@ -125,7 +126,7 @@ class Slots:
 
     def words(self, rule: str) -> str:
         """A regex alternation of a rule's words (phrasings.json ``slots``), in their listed order."""
-        return "|".join(re.escape(w) for w in self.data["slots"][rule])
+        return alternation(self.data["slots"][rule])
 
     def first_token(
         self, patterns: list[str], text: str | None = None, allow_stop: bool = False
@@ -398,7 +399,7 @@ rule("session_id", commands=("update-session-status",))(session_status_of)
 
 
 def _modes() -> str:
-    return "|".join(re.escape(v) for v in ENUMS["mode"]["values"])
+    return alternation(ENUMS["mode"]["values"])
 
 
 @rule("mode", commands=("create-session",))
@@ -621,7 +622,7 @@ def _assignee_named(s: Slots) -> str | None:
 
 def _assignee_is(s: Slots) -> str | None:
     """'the assignee of group_b in s_1 is developer_4': the field named, then 'is' and only an agent id."""
-    words = "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in s.data["stated_values"]["assignee"])
+    words = alternation(s.data["stated_values"]["assignee"], spaces=r"\s+")
     match = rx.search(
         r"\b(?:" + words + r")\b[^.\n:;?!]{0,80}?\bis\s+(?:now\s+)?(?:the\s+)?" + TOKEN, s.text, re.IGNORECASE
     )
@@ -766,7 +767,7 @@ def limit_count(s: Slots) -> str | None:
 
 def _read_verbs(s: Slots) -> str:
     """The read verbs of one word ('show', 'showing', 'return'): 'skip 100 and show 50' gives the limit."""
-    return "|".join(re.escape(w) for w, kind in s.data["_verb"].items() if kind == "read" and " " not in w)
+    return alternation(w for w, kind in s.data["_verb"].items() if kind == "read" and " " not in w)
 
 
 @rule("offset")
@@ -862,7 +863,7 @@ def agent_type_quoted(s: Slots) -> str | None:
     """'for agent type "Tech Lead"': a type in quotes right after its label (quotes hide a value from the
     rules that read words)."""
     spellings = [w for w in s.data["labels"]["agent_type"] if " " in w]
-    labels = "|".join(re.escape(w).replace(r"\ ", r"[\s_-]+") for w in spellings)
+    labels = alternation(spellings, spaces=r"[\s_-]+")
     match = rx.search(
         r"\b(?:" + labels + r")\s*(?:[:=]|\bis\b|\bof\b)?\s*[\"\u201c]([^\"\u201d\n]{1,60})[\"\u201d]",
         s.text,
@@ -881,7 +882,7 @@ def reporting_role(s: Slots) -> str | None:
         r"\b(?:"
         + s.words("role_determiners")
         + r")\s+([a-z]{3,})(?:'s)?\s+(?:"
-        + "|".join(re.escape(w) for w in reported)
+        + alternation(reported)
         + r")\b",
         s.text.lower(),
     )
@@ -960,9 +961,9 @@ def agent_named_as_such(s: Slots) -> str | None:
             return named  # "the billing agent": a type of its own
     if not s.write or not roles["speakers"]:
         return None
-    speakers = "|".join(re.escape(w) for w in roles["speakers"])
+    speakers = alternation(roles["speakers"])
     # "a dashboard event", "as a dashboard log": what the speaker reports, or the entry it writes
-    reported = "|".join(re.escape(w) for w in sorted(s.data["_report"] | set(s.data["slots"]["agent_marks"])))
+    reported = alternation(sorted(s.data["_report"] | set(s.data["slots"]["agent_marks"])))
     spoken = rx.search(
         r"\bfrom\s+(?:the\s+|our\s+)?(" + speakers + r")\b(?!['\u2019]s|\s+(?:snapshot|data)\b)"
         r"|\b(?:" + s.words("role_determiners") + r")\s+(" + speakers + r")\s+(?:" + reported + r")\b",
@@ -1052,15 +1053,16 @@ def _refuse_inexact_count(s: Slots) -> None:
     words = s.data["inexact_count"]
     text = strip_quoted(s.text)
 
-    def alternation(items: list[str]) -> str:
-        return "|".join(re.escape(w) for w in sorted(items, key=len, reverse=True))
-
-    hedged = r"(?i)(?:(?<![\w])(?:" + alternation(words["hedges"]) + r")\s*(?:of\s+)?)(?=-?\d)"
+    hedged = (
+        r"(?i)(?:(?<![\w])(?:" + alternation(words["hedges"], longest_first=True) + r")\s*(?:of\s+)?)(?=-?\d)"
+    )
     plus = r"(?<![\w.])\d[\d,.]*\s?[kK]?\s*\+"
     times = (
-        r"(?i)\b(?:" + alternation(words["multipliers"]) + r")\b|(?<![\w])[x\u00d7]\s?\d+\b"
+        r"(?i)\b(?:"
+        + alternation(words["multipliers"], longest_first=True)
+        + r")\b|(?<![\w])[x\u00d7]\s?\d+\b"
         r"|\b\d+\s*(?:more\s+)?times\b|\b(?:per|every|each)\s+(?:single\s+)?(?:"
-        + alternation(words["repeats"])
+        + alternation(words["repeats"], longest_first=True)
         + r")\b"
     )
     for pattern, what in (
@@ -1576,7 +1578,7 @@ def status_in(text: str, enum: str, group_id: str | None) -> str | None:
 def _said_of_a_verdict(before: str) -> bool:
     """'the review of group_a failed - set its review status …': the word is what the review's subject did
     (it follows the review, its object and auxiliaries only), never the group's status."""
-    subjects = "|".join(re.escape(w) for w in tables()["slots"]["verdict_subjects"])
+    subjects = alternation(tables()["slots"]["verdict_subjects"])
     return (
         rx.search(
             r"\b(?:"
@@ -1639,7 +1641,7 @@ def state_type_in(text: str, data: dict[str, Any], command: str | None = None) -
     # one word; two other words ('my review checklist') name none; a type named elsewhere too ('… as
     # state, type x') is taken from there
     saved_as = rx.search(
-        r"(?i)\b(?:" + "|".join(re.escape(v).replace(r"\ ", r"\s+") for v in data["verbs"]["write"]) + r")\s+"
+        r"(?i)\b(?:" + alternation(data["verbs"]["write"], spaces=r"\s+") + r")\s+"
         r"(?:(?:the|my|our|this|a|an)\s+)?([A-Za-z][\w-]*(?:\s+[A-Za-z][\w-]*){0,2}?)\s+"
         r"(?:(?:for|in|on)\s+(?:session\s+)?[\w-]+\s+)?"
         r"as\s+(?:the\s+|a\s+)?state\b(?!\s*(?:type|kind)\b)",

@@ -28,6 +28,7 @@ from .lexicon import (
     agent_or_none,
     agent_prefix,
     agents_in,
+    alternation,
     clean_scalar,
     enum_words,
     function_words,
@@ -701,7 +702,7 @@ def _meant_for(rest: str) -> str | None:
     """'- this is for s_1, not the OAuth session' -> 's_1': the one session a clause after a JSON body says
     the value is for (``meant_for`` in phrasings.json); None for anything else, and for a clause that names
     a second id ('this is for s_1, not s_2')."""
-    openers = "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in tables()["meant_for"]["openers"])
+    openers = alternation(tables()["meant_for"]["openers"], spaces=r"\s+")
     match = rx.fullmatch(
         r"(?is)(?:[-\u2013\u2014,;]+\s*)?(?:" + openers + r")\s+(?:the\s+)?(?:session\s+)?"
         r"([\w.:@+-]*[\d_][\w.:@+-]*)(\s*[,;(\u2013\u2014-].*)?",
@@ -791,7 +792,7 @@ def quote_then_context(value: str, command: str, phrase: str, raw: dict[str, Any
         for word, _value in enum_words(spec_["type"])
     }
     own_agent = bool({"agent_type", "agent_id"} & raw.keys()) or agent_in(strip_quoted(phrase)) is not None
-    authors = "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in spec["author_words"])
+    authors = alternation(spec["author_words"], spaces=r"\s+")
     for paragraph in (p.strip() for p in rx.split(r"\n[ \t]*\n", rest)):
         if not paragraph:
             continue
@@ -845,11 +846,9 @@ def self_corrected(segments: list[str], command: str) -> list[str]:
         return segments  # the joiner itself in the text: no split back to the same segments
     if not any(m.split()[0] in joined.lower() for m in spec["markers"]):
         return segments
-    markers = "|".join(
-        re.escape(m).replace(r"\ ", r"\s+") for m in sorted(spec["markers"], key=len, reverse=True)
-    )
-    units = "|".join(re.escape(u) for u in spec["units"])
-    conditions = "|".join(re.escape(c).replace(r"\ ", r"\s+") for c in spec["conditions"])
+    markers = alternation(spec["markers"], spaces=r"\s+", longest_first=True)
+    units = alternation(spec["units"])
+    conditions = alternation(spec["conditions"], spaces=r"\s+")
     opening = rx.compile(
         r"(?i)(?:^|(?<=\x00)|(?<=[\u2014\u2013,;.:(!?])\s*|\s-+\s+)(?P<marker>"
         + markers
@@ -1021,7 +1020,7 @@ _STARTS_WITH_SESSION = Lazy(r"(?i)\s*(?:bazinga|sess|session)_[\w.:@+-]+\s*,\s*\
 def _starts_with_named_id(body: str, data: dict[str, Any]) -> bool:
     """'id s_9, parallel, requirements "…"', 'session id s_9, simple': the body opens with the session's id
     named by its word (``own_id_label``, an operation whose object is the session), then more values."""
-    words = "|".join(re.escape(w) for w in data["own_id_label"]["words"])
+    words = alternation(data["own_id_label"]["words"])
     return (
         rx.match(
             r"(?i)\s*(?:(?:session\s+)?(?:" + words + r")|session)\s+[\w.:@+-]*[\d_][\w.:@+-]*\s*,\s*\S", body
@@ -1039,7 +1038,7 @@ def _values_then_quote(body: str) -> tuple[str, str] | None:
         return None  # one quote of a short line: never a JSON body or a long text (and linear work)
     body, qualifiers = trailing_qualifiers(body.strip().rstrip("."))
     # 'tech_lead_1 says "…", iteration 4': who speaks, then the words; the speaker is one more item
-    speech = "|".join(re.escape(w) for w in tables()["speech_verbs"])
+    speech = alternation(tables()["speech_verbs"])
     body = rx.sub(r"^([\w-]+)\s+(?:" + speech + r")\s*:?\s+(?=[\"\u201c])", r"\1, ", body, count=1)
     # items after commas or between separators ("sess_beta — Requirements Engineer — \"…\"", "a | b")
     separator = r"(?:,|;|\s[-\u2013\u2014|\u00b7\u2192]+\s)"
@@ -1110,7 +1109,7 @@ def parameters_object(text: str, command: str) -> tuple[str, dict[str, str]] | N
 def _session_id_label(text: str, data: dict[str, Any]) -> str:
     """'- id: s_9' -> '- Session ID: s_9' where the operation's object is the session (``own_id_label``):
     the word alone as a label, at a line's start (after a bullet) or after a separator."""
-    words = "|".join(re.escape(w) for w in data["own_id_label"]["words"])
+    words = alternation(data["own_id_label"]["words"])
     return rx.sub(
         r"(?im)((?:^\s*(?:[-*\u2022>]\s*)?|[,;|\u00b7\u2192]\s*|\s[-\u2013\u2014]+\s*)\**)(?:"
         + words
@@ -1397,7 +1396,7 @@ def reasons_dropped(lines: list[str]) -> list[str]:
     the 10:30 go/no-go") is a line of its own, as when it is written under the read."""
     filled = [line for line in lines if line.strip()]
     if filled:
-        openers = "|".join(re.escape(w.strip()) for w in tables()["read_reasons"]["openers"])
+        openers = alternation(w.strip() for w in tables()["read_reasons"]["openers"])
         comma = rx.search(r"(?i),\s+(?=(?:" + openers + r")\b)", filled[0])
         first = filled[0][: comma.start()] if comma is not None else ""
         words = words_of(first)
