@@ -1314,6 +1314,17 @@ def decision_type(s: Slots) -> str | None:
     )
     if token and session_like(token):
         return None  # "sess_beta decisions, first 10": the session's decisions, no decision type
+    if token is None:
+        # "get decisions security_gate for s_1": an identifier right after the plural noun, the session after
+        # a preposition next, names their type ("decisions made in s_1": a plain word describes them;
+        # "decisions ops_team_7 limit 5": the session itself; a group or agent is none)
+        after = s.first_token([r"\bdecisions\s+" + TOKEN + r"(?=(?:\s*(?:,|&|/|\band\b|\bor\b)\s*[\w-]+)*\s+(?:for|in|of|from|on)\s+\S)"])
+        if (
+            after
+            and ("_" in after or "-" in after.strip("-"))
+            and not (session_like(after) or GROUP_ID.match(after) or agent_prefix(after))
+        ):
+            return after
     return token if token and not token.isdigit() else None
 
 
