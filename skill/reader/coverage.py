@@ -34,6 +34,7 @@ from .lexicon import (
     alternation,
     clean_scalar,
     clean_token,
+    correct_typos,
     enum_words,
     function_words,
     hand_over_pattern,
@@ -224,7 +225,9 @@ def check_object_named(command: str, head: str) -> None:
     topics: list[str] = []
     while k < len(words):
         noun = _noun_at(words, k, data)
-        if noun and noun in data["_report"] and k > at + 1:
+        if _names_own_record(command, words, k, topics, data):
+            k += 1  # "save state investigation for s_1 {…}": the word after the record's noun is its type
+        elif noun and noun in data["_report"] and k > at + 1:
             topics.append("interaction")  # "my progress report": what an agent reports, an interaction
             k += 1
         elif noun:
@@ -257,6 +260,24 @@ def check_object_named(command: str, head: str) -> None:
         )
 
 
+def _names_own_record(command: str, words: list[str], k: int, topics: list[str], data: dict[str, Any]) -> bool:
+    """'save state investigation for s_1 {…}': one report word (``report_nouns``) right after the noun of the
+    operation's own record, and last in the object phrase, names that record (its state type, decision type
+    or skill) when the operation takes such a name; 'save state investigation notes …' (a second report word
+    after it), 'record decision notes …' (a plural: what it holds) and 'log the token investigation …'
+    (token usage takes no name) still name two records."""
+    if not topics or words[k] not in data["_report"] or words[k] in data["_noun"]:
+        return False
+    if words[k].endswith("s") and words[k][:-1] in data["_report"]:
+        return False  # "save state notes …": what the record holds, said in the plural, names no type
+    if command not in data["operations"].get(topics[-1], {}).values() or len(topics) > 1:
+        return False
+    if not any(spec["type"] == "name" for spec in COMMANDS[command]["args"]):
+        return False
+    after = words[k + 1] if k + 1 < len(words) else ""
+    return not (after in data["_report"] or _noun_at(words, k + 1, data) or _an_agent(after, data))
+
+
 def _check_second_request(command: str, head: str, data: dict[str, Any]) -> None:
     """'Mark s_1 completed. Once done, return its token summary', '… - hand me the dashboard', '…, then
     render its activity': after the head's first clause, or after a word joining a second one ('then',
@@ -266,7 +287,9 @@ def _check_second_request(command: str, head: str, data: dict[str, Any]) -> None
     body = after_colon(head) if data["body_args"].get(command) in argument_specs(command) else None
     if body is not None:
         head = head[: len(head) - len(body)]  # the text value after the colon: its own check reads it
-    for index, clause in enumerate(_CLAUSE_BREAK.split(strip_quoted(head))):
+    # "ops_1 → completed. updte the session status pls": a later clause's words read with the typos the
+    # intent corrects, so the request's own verb misspelt restates it and a misspelt other one is still asked
+    for index, clause in enumerate(_CLAUSE_BREAK.split(strip_quoted(correct_typos(head)))):
         opened: list[str] = []
         for number, part in enumerate(clause.split(",")):
             # "Once done, produce history": the openers before the comma open the words after it
