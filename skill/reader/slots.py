@@ -315,6 +315,19 @@ def session_after_its_word(s: Slots) -> str | None:
         if said is not None and SESSION_SHAPE.search(s.text[: said.start()]):
             # "Log … for s_1 as pm: moved group_b (Session storage)": the id given first is the session
             return None
+        if said is not None and s.text[: said.start()].rstrip().endswith("("):
+            # "assign group_b (Session storage) in s_1 to developer_2": a plain word after "Session" opening
+            # a bracket is a name said in passing, an id-shaped session after it the session; with none, a
+            # write's session is unclear ("mark group_c (Session cache) completed" names no session 'cache')
+            if SESSION_SHAPE.search(s.text[said.end() :]):
+                return None
+            if s.write:
+                raise refuse(
+                    f"'Session {token}' in brackets reads as a name, not a session id; say which session "
+                    "(Session ID: …)",
+                    s.command,
+                    kind="missing",
+                )
     if (
         token is not None
         and s.write
