@@ -315,7 +315,11 @@ def session_after_its_word(s: Slots) -> str | None:
         if said is not None and SESSION_SHAPE.search(s.text[: said.start()]):
             # "Log … for s_1 as pm: moved group_b (Session storage)": the id given first is the session
             return None
-        if said is not None and s.text[: said.start()].rstrip().endswith("("):
+        if (
+            said is not None
+            and s.text[: said.start()].rstrip().endswith("(")
+            and rx.fullmatch(r"(?i)session\s+" + re.escape(token), said.group(0))
+        ):
             # "assign group_b (Session storage) in s_1 to developer_2": a plain word after "Session" opening
             # a bracket is a name said in passing, an id-shaped session after it the session; with none, a
             # write's session is unclear ("mark group_c (Session cache) completed" names no session 'cache')
@@ -1331,7 +1335,13 @@ def decision_type(s: Slots) -> str | None:
         # "get decisions security_gate for s_1": an identifier right after the plural noun, the session after
         # a preposition next, names their type ("decisions made in s_1": a plain word describes them;
         # "decisions ops_team_7 limit 5": the session itself; a group or agent is none)
-        after = s.first_token([r"\bdecisions\s+" + TOKEN + r"(?=(?:\s*(?:,|&|/|\band\b|\bor\b)\s*[\w-]+)*\s+(?:for|in|of|from|on)\s+\S)"])
+        after = s.first_token(
+            [
+                r"\bdecisions\s+"
+                + TOKEN
+                + r"(?=(?:\s*(?:,|&|/|\band\b|\bor\b)\s*[\w-]+)*\s+(?:for|in|of|from|on)\s+\S)"
+            ]
+        )
         if (
             after
             and ("_" in after or "-" in after.strip("-"))
