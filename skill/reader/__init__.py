@@ -31,7 +31,7 @@ its ``_rare`` companion (``coverage_rare``, ``intent_rare``, ``locate_rare``, ``
 from __future__ import annotations
 
 from ..errors import RequestNotUnderstood
-from ..vocabulary import OPERATIONS
+from ..vocabulary import OPERATIONS, argument_specs
 from .convert import convert_values
 from .coverage import (
     check_body_starts_no_operation,
@@ -51,7 +51,7 @@ from .coverage import (
 )
 from .intent import intent_of
 from .lexicon import is_placeholder, refuse, request_form, tables, untouched_as_ruled_out
-from .locate import query_after_report, request_after_context
+from .locate import query_after_report, read_after_context, request_after_context
 from .normalise import normalise
 from .slots import fill_slots
 from .split import command_line, label_values, reasons_dropped, split
@@ -94,7 +94,8 @@ def parse(text: str) -> tuple[str, dict[str, Any]]:
             or not isinstance(text, str)
         ):
             raise
-        found = request_after_context(text) if error.code in _CONTEXT_BEFORE else None
+        # a first reading that took the context for a request may find two: notes, then "please list …"
+        found = request_after_context(text) if error.code in _CONTEXT_BEFORE else read_after_context(text)
         # "… it shows 4 active sessions …" / a payload / "To cross-check, run this query: SELECT …"
         found = found or query_after_report(text)
         if found is None:
@@ -131,6 +132,10 @@ def _parse(text: str) -> tuple[str, dict[str, Any]]:
     check_json_has_a_place(command, labelled.inline_text)  # 5: '… group_a in s_1: {"a": 1}. Save it.'
     if doubts:
         raise doubts[0]  # 5: e.g. two agent types, neither said to be the interaction's
+    if "status" not in argument_specs(command):
+        # 5: "s_42 → completed. Log 300 tokens for qa": a status stated where the operation takes none is a
+        # second operation, refused as such before what the operation lacks
+        check_stated_status(command, {}, labelled.inline_text)
     args = convert_values(command, labelled.raw)  # 6
     check_result(
         command, args, intent, labelled, text, "\n".join(lines)

@@ -966,6 +966,19 @@ def request_after_context(text: str) -> tuple[str, dict[str, Any]] | None:
     return None
 
 
+def read_after_context(text: str) -> tuple[str, dict[str, Any]] | None:
+    """'Morning sync notes' / '- OAuth2 work (…) looks close, group_c merged yesterday' / 'Before I send the
+    status mail: bazinga-db, please list the active sessions, 10 max.': a text whose first reading found two
+    operations, the context taken for one of them. Its last line is taken alone (``request_after_context``)
+    only when it reads, and no line before it states a new value of a record ('[ci] group_b finished at
+    10:14': the second operation the first reading saw may be that one); a write never."""
+    found = request_after_context(text)
+    if found is None or COMMANDS[found[0]]["kind"] != "read":
+        return None
+    before = [line for line in text.replace("\r", "\n").split("\n") if line.strip()][:-1]
+    return None if any(_states_a_value(line) for line in before) else found
+
+
 def query_after_report(text: str) -> tuple[str, dict[str, Any]] | None:
     """'Overview widget is off, it shows 4 active sessions but only 3 cards render.' / 'raw /api/sessions
     payload (trimmed)' / '[{"session_id": …}]' / 'To cross-check, run this query: SELECT …': a query written
@@ -1065,8 +1078,12 @@ def _opening(prefix: str, request: str, data: dict[str, Any]) -> str | None:
     if prefix.strip() and not _BOUNDARY.search(prefix) and not _narrative_before_comma(prefix, data):
         return None
     clause = rx.split(r"[.!?]\s+|->|=>|\u2192|^\s*\[[^\]\n]{1,40}\]", prefix)[-1]  # after a tag, an arrow
+    # "Before I send the status mail: bazinga-db, please …": a verb in the writer's own next step (a clause
+    # opened by 'before', 'once' … with I or we as its subject, naming nothing the skill stores) is the
+    # writer's, asked of no one ("Before I log the tokens:" names the skill's own)
+    own_step = _OWN_STEP.match(clause) is not None and not _names_a_record(clause, data)
     if clause.rstrip().endswith(":") and (
-        any(w in data["_verb"] and not w.endswith("ing") for w in words_of(clause))
+        any(w in data["_verb"] and not w.endswith("ing") and not own_step for w in words_of(clause))
         or not _droppable(clause, data)
     ):
         return None  # "Block group_auth: set its status …": a value before the colon is the request's
@@ -1085,6 +1102,22 @@ def _opening(prefix: str, request: str, data: dict[str, Any]) -> str | None:
     if any(" ".join(words[:size]) in data["_noun"] for size in range(1, data["_noun_words"] + 1)):
         return "noun"
     return None
+
+
+_OWN_STEP = Lazy(r"(?i)\s*(?:before|after|once|when|while|until)\s+(?:i|we)\s+(?!am\b|are\b|'m\b)[a-z]")
+# the same step as the lead-in of the request's line, up to its colon ("Before I send the status mail:")
+_OWN_STEP_LEAD = Lazy(
+    r"(?i)(?:^|(?<=[.!?])\s)\s*(?:before|after|once|when|while|until)\s+(?:i|we)\s+(?!am\b|are\b|'m\b)"
+    r"[^:.!?\n]*:\s*$"
+)
+
+
+def _names_a_record(text: str, data: dict[str, Any]) -> bool:
+    """Whether a word (or two) of the text is an operation noun ('tokens', 'task group', 'log')."""
+    words = words_of(text)
+    return any(
+        " ".join(words[i : i + 2]) in data["_noun"] or words[i] in data["_noun"] for i in range(len(words))
+    )
 
 
 def _narrative_before_comma(prefix: str, data: dict[str, Any]) -> bool:

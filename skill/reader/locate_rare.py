@@ -18,6 +18,7 @@ from .lexicon import (
     GROUP_ID,
     LABEL_LINE,
     SESSION_SHAPE,
+    Lazy,
     agent_in,
     agent_or_none,
     agent_prefix,
@@ -35,6 +36,7 @@ from .locate import (
     _ITERATION,
     _NOTHING_RECOGNISED,
     _NUMBER,
+    _OWN_STEP_LEAD,
     _PASTED_LINE,
     _POLITE,
     _PRONOUNS,
@@ -48,6 +50,7 @@ from .locate import (
     _droppable,
     _heads_in,
     _is_label_line,
+    _names_a_record,
     _object_after,
     _output_line,
     _points_back,
@@ -482,7 +485,12 @@ def _verbs_agree(prose: list[str], request: str, kind: str, data: dict[str, Any]
         words = words_of(_ADDRESS.sub("", _POLITE.sub("", request[found[0] :], 1), 1))
         own = verbs.get(" ".join(words[:2])) or verbs.get(words[0]) if words else None
     for line in prose:
-        words = words_of(line)
+        # "Before I send the status mail:": the writer's own step (naming nothing the skill stores); "… looks
+        # close": how a thing seems
+        step = _OWN_STEP_LEAD.search(line)
+        if step is not None and not _names_a_record(step.group(0), data):
+            line = line[: step.start()]
+        words = words_of(_SEEMS.sub(r"\1", line))
         for index, word in enumerate(words):
             said = verbs.get(" ".join(words[index : index + 2])) or verbs.get(word)
             if said in _CHANGES and (kind == "read" or said == "delete" or said != own):
@@ -511,6 +519,13 @@ def _states_a_value(sentence: str) -> bool:
     return False
 
 
+_TOLD_ONLY = "no operation is asked for: the request states what happened"
+_SEEMS = Lazy(
+    r"(?i)\b(looks?|looked|seems?|seemed|sounds?|sounded|feels?|felt)\s+(?:so\s+|very\s+|pretty\s+)?[a-z]+\b",
+    needs=("look", "seem", "sound", "feel", "felt"),
+)
+
+
 def _context_sentence(sentence: str, command: str, kind: str, data: dict[str, Any]) -> bool:
     """A sentence of the context, read alone, asks no operation: no operation recognised in it; before a
     write, a read named without a verb, no question, that is no whole request alone ('PLANNING OUTPUT
@@ -519,7 +534,8 @@ def _context_sentence(sentence: str, command: str, kind: str, data: dict[str, An
     from .intent import intent_of
     from .split import split
 
-    lines = [sentence.strip()]
+    # "OAuth2 work looks close": the word after a verb of seeming says how a thing is, never an imperative
+    lines = [_SEEMS.sub(r"\1", sentence.strip())]
     if not lines[0]:
         return True
     try:
@@ -528,6 +544,10 @@ def _context_sentence(sentence: str, command: str, kind: str, data: dict[str, An
     except RequestNotUnderstood as error:
         if error.code == "unsupported":
             # "Weekly budget review coming up.": an object the skill does not store, named, not asked for
+            return not sentence.rstrip().endswith("?")
+        if error.code == "not_understood" and kind == "read" and str(error.message).startswith(_TOLD_ONLY):
+            # "group_c merged yesterday" before a read: what happened, told with no verb and no status of the
+            # vocabulary (``_states_a_value``), asks nothing; before a write it may be the write's value
             return not sentence.rstrip().endswith("?")
         return error.code == "not_understood" and str(error.message).startswith(_NOTHING_RECOGNISED)
     if kind == "read":
@@ -575,7 +595,10 @@ def _gives_none_of_its_values(
         "agent_id": any(agent_prefix(m.group(1)) for m in AGENT_ID_SHAPE.finditer(prose.lower())),
     }
     takes = set(specs) | ({"agent_id"} if "assigned_to" in specs else set())
-    if any(said and name not in takes for name, said in ids_named.items()):
+    # "- OAuth2 work (s_1) looks close" before "list the active sessions": a read that takes no id at all
+    # cannot be about the ids of the story
+    no_ids = COMMANDS[command]["kind"] == "read" and all(spec["type"] != "id" for spec in specs.values())
+    if not no_ids and any(said and name not in takes for name, said in ids_named.items()):
         return (
             False  # "group_c flaked at 09:40." before a config write: what the story is about is not certain
         )
