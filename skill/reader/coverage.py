@@ -260,7 +260,9 @@ def check_object_named(command: str, head: str) -> None:
         )
 
 
-def _names_own_record(command: str, words: list[str], k: int, topics: list[str], data: dict[str, Any]) -> bool:
+def _names_own_record(
+    command: str, words: list[str], k: int, topics: list[str], data: dict[str, Any]
+) -> bool:
     """'save state investigation for s_1 {…}': one report word (``report_nouns``) right after the noun of the
     operation's own record, and last in the object phrase, names that record (its state type, decision type
     or skill) when the operation takes such a name; 'save state investigation notes …' (a second report word

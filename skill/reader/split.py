@@ -1475,8 +1475,8 @@ def _narrates(line: str, filters: bool) -> bool:
     their clock times and the numbers of things they name dropped (``_named_numbers_dropped``), hold no
     value and no word of an operation; 'Only 3 please', 'around 3 look stuck' keep a number that may be the
     read's limit, and the line stays (refused when the read has no place for it)."""
-    # "Pager went off at 03:12 UTC and I want to see who …": 'and' before the writer's own reason joins it too,
-    # the reason read without its subject
+    # "Pager went off at 03:12 UTC and I want to see who …": 'and' before the writer's own reason joins it
+    # too, the reason read without its subject
     clauses = rx.split(r"\s*[,;]\s+|\s+[-\u2013\u2014]\s+|\s+and\s+(?=(?:i|we)\s)", line.strip(), flags=re.I)
     if len(clauses) < 2 or not _gives_a_reason(rx.sub(r"(?i)^(?:i|we)\s+", "", clauses[-1])):
         return False
