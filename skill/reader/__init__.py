@@ -10,6 +10,9 @@ one or two edits from an existing one is refused with "did you mean".
 The stages, one module each, in the order a request goes through them (the words are data, in
 ``prompts/phrasings.json``; :mod:`.lexicon` loads them and holds the word helpers every stage shares):
 
+0. :mod:`.documented` -- a request in a documented form (an operation's heading, then only its labels,
+   with plain values) is read here alone, without loading the stages below; it answers only where they
+   answer the same (tests/test_requests_documented.py) and declines everything else to them.
 1. :mod:`.normalise` -- size bound, line ends, fences, the "bazinga-db, please" preamble.
 2. :mod:`.split` -- the *head* (the sentences naming the operation, up to the first label line) and the
    label lines; after the intent is known, the operation's own labels and the body after the colon.
