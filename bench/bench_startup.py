@@ -45,6 +45,7 @@ REQUEST_TEXT = (
     "bazinga-db, please log this PM interaction:\nSession ID: typical\nAgent Type: pm\n"
     "Content: Planned 3 task groups\nIteration: 2\n"
 )
+FREE_FORM_TEXT = "Log this PM interaction for session 'typical' (iteration 2): Planned 3 task groups"
 PM_STATE = json.dumps({"mode": "parallel", "iteration": 3, "task_groups_created": 3})
 SCAN = json.dumps({"vulnerabilities": 0, "severity": "low"})
 
@@ -146,6 +147,14 @@ def commands(db: str, stdin_dir: str) -> dict[str, dict]:
             "stdin": request_input,
             "limit": LIMIT_REQUEST,
         }
+        # the same kind of request in other words: read by every stage of the reader (the documented form
+        # above is read by its stage 0 alone); shown without a target, so that its cost is seen
+        cases["request --dry-run (in other words)"] = {
+            "argv": [main, "--db", db, "request", "--dry-run", FREE_FORM_TEXT],
+            "stdin": None,
+            "limit": None,
+            "why": "shown for comparison",
+        }
     return cases
 
 
@@ -218,6 +227,7 @@ def measure(rounds: int, flags: tuple = ()) -> list[dict]:
                 "name": name,
                 "ratio": median_cpu(samples[name]) / floor,
                 "limit": case["limit"],
+                "why": case.get("why", "moves data"),
                 "rss": peak_rss_mib(samples[name]),
             }
         )
@@ -354,7 +364,7 @@ def report(as_called: list[dict], clean: list[dict]) -> tuple[str, list[str]]:
         other = clean_by_name[row["name"]]
         if row["limit"] is None:
             lines.append(
-                [row["name"], f"{row['ratio']:.2f}×", f"{other['ratio']:.2f}×", "none (moves data)", ""]
+                [row["name"], f"{row['ratio']:.2f}×", f"{other['ratio']:.2f}×", f"none ({row['why']})", ""]
             )
             continue
         status = verdict(row["ratio"], row["limit"])

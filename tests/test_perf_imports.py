@@ -167,6 +167,7 @@ START_UP_PATH = {
         {
             "skill.handlers.request",
             "skill.reader",
+            "skill.reader.documented",
             "skill.reader.lexicon",
             "skill.reader.normalise",
             "skill.reader.locate",

@@ -10,6 +10,9 @@ one or two edits from an existing one is refused with "did you mean".
 The stages, one module each, in the order a request goes through them (the words are data, in
 ``prompts/phrasings.json``; :mod:`.lexicon` loads them and holds the word helpers every stage shares):
 
+0. :mod:`.documented` -- a request in a documented form (an operation's heading, then only its labels,
+   with plain values) is read here alone, without loading the stages below; it answers only where they
+   answer the same (tests/test_requests_documented.py) and declines everything else to them.
 1. :mod:`.normalise` -- size bound, line ends, fences, the "bazinga-db, please" preamble.
 2. :mod:`.split` -- the *head* (the sentences naming the operation, up to the first label line) and the
    label lines; after the intent is known, the operation's own labels and the body after the colon.
@@ -32,29 +35,8 @@ from __future__ import annotations
 
 from ..errors import RequestNotUnderstood
 from ..vocabulary import OPERATIONS, argument_specs
-from .convert import convert_values
-from .coverage import (
-    check_body_starts_no_operation,
-    check_context_values,
-    check_head_wishes_no_write,
-    check_json_has_a_place,
-    check_lists,
-    check_object_named,
-    check_one_status,
-    check_pronoun_write,
-    check_result,
-    check_session_left_alone,
-    check_session_typo,
-    check_stated_status,
-    check_unconditional,
-    check_written,
-)
-from .intent import intent_of
-from .lexicon import is_placeholder, refuse, request_form, tables, untouched_as_ruled_out
-from .locate import query_after_report, read_after_context, request_after_context
-from .normalise import normalise
-from .slots import fill_slots
-from .split import command_line, label_values, reasons_dropped, split
+from .documented import read_documented
+from .lexicon import check_session_typo, is_placeholder, refuse, request_form, tables
 
 TYPE_CHECKING = False  # importing typing costs ~2 ms per process; annotations are strings anyway
 if TYPE_CHECKING:
@@ -83,7 +65,19 @@ def parse(text: str) -> tuple[str, dict[str, Any]]:
     A text whose reading from its first sentence is refused may carry its request on its last line, after
     context (pasted output, a traceback, the writer's story): that request is taken when the context
     certainly asks nothing and gives none of its values (``locate.request_after_context``); else the first
-    reading's refusal stands. Only the outermost call looks: a part read alone is read as it is."""
+    reading's refusal stands. Only the outermost call looks: a part read alone is read as it is.
+
+    A text in a documented form is read by :mod:`.documented` alone, which answers only where the stages
+    answer the same; any other text, and every part a stage reads alone, goes through the stages."""
+    if _DEPTH[0] == 0:
+        found = read_documented(text)
+        if found is not None:
+            return found
+    return read_by_stages(text)
+
+
+def read_by_stages(text: str) -> tuple[str, dict[str, Any]]:
+    """parse(text) without the documented-form path: what the tests hold that path to."""
     _DEPTH[0] += 1
     try:
         return _parse(text)
@@ -94,6 +88,8 @@ def parse(text: str) -> tuple[str, dict[str, Any]]:
             or not isinstance(text, str)
         ):
             raise
+        from .locate import query_after_report, read_after_context, request_after_context
+
         # a first reading that took the context for a request may find two: notes, then "please list …"
         found = request_after_context(text) if error.code in _CONTEXT_BEFORE else read_after_context(text)
         # "… it shows 4 active sessions …" / a payload / "To cross-check, run this query: SELECT …"
@@ -111,7 +107,30 @@ _CONTEXT_BEFORE = ("not_understood", "unsupported", "unknown_label", "missing")
 
 
 def _parse(text: str) -> tuple[str, dict[str, Any]]:
-    """parse(text) from the text's first sentence."""
+    """parse(text) from the text's first sentence, by the stages (imported here: a request in a documented
+    form never loads them)."""
+    from .convert import convert_values
+    from .coverage import (
+        check_body_starts_no_operation,
+        check_context_values,
+        check_head_wishes_no_write,
+        check_json_has_a_place,
+        check_lists,
+        check_object_named,
+        check_one_status,
+        check_pronoun_write,
+        check_result,
+        check_session_left_alone,
+        check_stated_status,
+        check_unconditional,
+        check_written,
+    )
+    from .intent import intent_of
+    from .lexicon import untouched_as_ruled_out
+    from .normalise import normalise
+    from .slots import fill_slots
+    from .split import command_line, label_values, reasons_dropped, split
+
     lines = reasons_dropped(normalise(text))  # 1, 2: "stream-logs s_1 15" then why it is asked
     written = command_line(lines)  # 2: "update-task-group group_a --status completed", by the CLI's parser
     if written is not None:

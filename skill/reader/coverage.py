@@ -4,8 +4,8 @@ Before conversion: a list where the operation takes one value is refused (``chec
 second operation opening the content. After it (``check_result``): a write-led request never runs a read
 nor a read-led one a write; a verbless read that carries a value to store is refused; every agent id and
 iteration of a write's sentence lands in an argument; every value of a write appears in the text, up to
-the vocabulary's normalisation (``check_provenance``). ``check_session_typo`` is the one check that needs
-the database: a session id one or two edits from an existing one is a typo, refused with "did you mean".
+the vocabulary's normalisation (``check_provenance``). The one check that needs the database,
+``check_session_typo``, is in :mod:`.lexicon`: a request read by the documented-form path needs it too.
 """
 
 from __future__ import annotations
@@ -44,13 +44,11 @@ from .lexicon import (
     negated_ids,
     rarely_used,
     refuse,
-    request_form,
     session_like,
     shorten,
     strip_quoted,
     tables,
     told_verbs,
-    typo_distance,
     untouched_as_ruled_out,
     without_asked_writes,
     without_idioms,
@@ -1105,32 +1103,6 @@ def check_provenance(command: str, args: dict[str, Any], text: str) -> None:
                 command,
                 kind="not_understood",
             )
-
-
-def check_session_typo(command: str, args: dict[str, Any], known: list[str] | None) -> None:
-    """Refuse a session id that does not exist but is one or two edits from one that does.
-
-    Such an id is a typo until the agent says otherwise (by creating the session): a write would
-    otherwise auto-create a session beside the real one. ``known`` is the database's session ids (None
-    when there is no database yet). create-session itself is how an agent says the new id is meant.
-    """
-    session_id = args.get("session_id")
-    if not known or not isinstance(session_id, str) or command == "create-session" or session_id in known:
-        return
-    best = None
-    for existing in known:
-        distance = typo_distance(session_id, existing, 2)  # 's_1010' for 's_1001': one swap
-        # ids of a few characters ('s_1', 's_2') are far apart even one edit away
-        if distance <= 2 and 3 * distance < len(session_id) and (best is None or distance < best[0]):
-            best = (distance, existing)
-    if best is not None:
-        raise refuse(
-            f"session {session_id!r} does not exist; did you mean {best[1]!r}?",
-            hint=f"Send the request again with Session ID: {best[1]}.\nIf {session_id!r} is a new session, "
-            "create it first:\n"
-            + request_form("create-session").replace("bazinga_20250113_143530", session_id),
-            kind="typo_session",
-        )
 
 
 def check_result(

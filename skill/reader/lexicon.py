@@ -984,6 +984,32 @@ def _spelling_tables(data: dict[str, Any]) -> tuple[dict[int, list[str]], set[st
     return by_length, known
 
 
+def check_session_typo(command: str, args: dict[str, Any], known: list[str] | None) -> None:
+    """Refuse a session id that does not exist but is one or two edits from one that does.
+
+    Such an id is a typo until the agent says otherwise (by creating the session): a write would
+    otherwise auto-create a session beside the real one. ``known`` is the database's session ids (None
+    when there is no database yet). create-session itself is how an agent says the new id is meant.
+    """
+    session_id = args.get("session_id")
+    if not known or not isinstance(session_id, str) or command == "create-session" or session_id in known:
+        return
+    best = None
+    for existing in known:
+        distance = typo_distance(session_id, existing, 2)  # 's_1010' for 's_1001': one swap
+        # ids of a few characters ('s_1', 's_2') are far apart even one edit away
+        if distance <= 2 and 3 * distance < len(session_id) and (best is None or distance < best[0]):
+            best = (distance, existing)
+    if best is not None:
+        raise refuse(
+            f"session {session_id!r} does not exist; did you mean {best[1]!r}?",
+            hint=f"Send the request again with Session ID: {best[1]}.\nIf {session_id!r} is a new session, "
+            "create it first:\n"
+            + request_form("create-session").replace("bazinga_20250113_143530", session_id),
+            kind="typo_session",
+        )
+
+
 def typo_distance(first: str, second: str, bound: int) -> int:
     """Edit distance with a swap of two neighbouring letters as one edit ('gorups' -> 'groups')."""
     if abs(len(first) - len(second)) > bound:
