@@ -663,6 +663,8 @@ def _named_read(lines: list[str], data: dict[str, Any]) -> tuple[int, int, str] 
         return None
     line = lines[at]
     start = _POINTER.match(line).end()  # type: ignore[union-attr]  # every line matches (all optional)
+    address = _ADDRESS.match(line, start)  # "bazinga-db, token summary for …": the read named after it
+    start = address.end() if address is not None else start
     lead = rx.match(r"(?P<lead>[^:\"\u201c{\[]+?):\s+(?=\S)", line[start:])
     if lead is not None:
         if not _droppable(lead.group("lead"), data):
