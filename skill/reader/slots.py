@@ -1306,7 +1306,7 @@ def decision_type(s: Slots) -> str | None:
     token = s.first_token(
         [
             r"\btypes?\b\s*[:=]?\s*" + TOKEN,
-            TOKEN + r"\s+decisions?\b",
+            r"(?<![\w'\u2019])" + TOKEN + r"\s+decisions?\b",  # "sess_beta's decisions": no type 's'
             r"\bdecision\s+(?:type\s+)?" + TOKEN,
             r"\bdecision\s*\(\s*" + TOKEN + r"\s*\)",  # "log decision (architecture) for s_1: {…}"
             TOKEN + r"\s+(?:decision\s+)?type\b",  # "only the qa_gate type"
