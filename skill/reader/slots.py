@@ -456,6 +456,9 @@ _NOT_A_QUOTED_NAME = r"""(?![\"\u201c'\u2018][^\"\u201d'\u2019\n]*\s[^\"\u201d'\
 def _group_patterns(s: Slots) -> list[str]:
     return [
         r"\b(?:task[ _-]?)?group(?:[ _-]?id)?\b(?!['\u2019]s\b)\s*[:=#]?\s*(?![\w-]+=)"
+        + r"(?!(?:"  # "the task group board for s_1": how the groups are shown, no group
+        + s.words("group_views")
+        + r")(?![\w-]))"
         + _NOT_A_QUOTED_NAME
         + TOKEN,
         r"(?<![\w.-])((?:task[_-]?)?group[_-][A-Za-z0-9][\w.-]*|grp[_-][A-Za-z0-9][\w.-]*)",  # as GROUP_ID
