@@ -208,6 +208,13 @@ def _pairs(words: list[str], data: dict[str, Any]) -> tuple[Any, ...]:
         written = verb
         if topic == "task_group" and verb == "write" and _group_field_after(words, i + 1, data):
             written = "update"  # "save group_a's status: completed": a group's field written is an update
+        elif (
+            topic == "session"
+            and verb == "write"
+            and noun_match is not None
+            and noun_match[0] in data["session_status_nouns"]["words"]
+        ):
+            written = "update"  # "record the session status for s_1: completed": the status written
         if (
             word in verbs
             and topic != "interaction"
