@@ -88,9 +88,13 @@ def _sql_in_json(raw: dict[str, Any], command: str, specs: dict[str, Any]) -> di
         parsed = json.loads(text)
     except ValueError:
         parsed = None
-    if not isinstance(parsed, dict) or not isinstance(parsed.get("sql"), str) or not set(parsed) <= set(specs):
+    if (
+        not isinstance(parsed, dict)
+        or not isinstance(parsed.get("sql"), str)
+        or not set(parsed) <= set(specs)
+    ):
         raise refuse(
-            "the statement is a JSON object, not SQL; give the SELECT itself (or {\"sql\": \"SELECT …\"})",
+            'the statement is a JSON object, not SQL; give the SELECT itself (or {"sql": "SELECT …"})',
             command,
             kind="invalid_value",
         )
