@@ -709,13 +709,26 @@ def paste_dropped(lines: list[str], data: dict[str, Any]) -> list[str]:
     if len(_paragraphs(after)) != 1 or any(_FENCE_LINE.match(line) for line in after):
         return lines
     request = [line for line in after if line.strip()]
-    heads = [(line, found) for line in request for found in [head_in(line, data)] if found is not None]
+    heads = [(line, found) for line in request for found in [next(_heads_in(line, data), None)] if found]
     if not heads:
         return lines
-    line, (start, what) = heads[0]
-    if what == "pronoun" or _points_back(line[start:], data):
+    line, (start, what, verb, _rest) = heads[0]
+    if (what == "pronoun" and not _stated_on_its_line(line[:start], verb, data)) or _points_back(
+        line[start:], data
+    ):
         return lines  # "Please log this output.": what it is stands in the paste
     return request
+
+
+def _stated_on_its_line(before: str, verb: str, data: dict[str, Any]) -> bool:
+    """'bazinga-db, the review status of group_auth in sess_beta is CHANGES_REQUESTED - please set it.': an
+    update of a pronoun whose antecedent is a statement on the request's own line, before its verb (a group
+    or session said to be something), points at that statement, never at the paste."""
+    return (
+        data["_verb"].get(verb) == "update"
+        and any(GROUP_ID.match(w) or SESSION_SHAPE.fullmatch(w) for w in words_of(before))
+        and rx.search(r"(?i)\b(?:is|are)\b", before) is not None
+    )
 
 
 def _points_back(clause: str, data: dict[str, Any]) -> bool:
