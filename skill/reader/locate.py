@@ -1008,12 +1008,23 @@ def query_after_report(text: str) -> tuple[str, dict[str, Any]] | None:
     if len(lines) < 2 or any(_FENCE_LINE.match(line) for line in lines):
         return None
     last = lines[-1]
+    # "bazinga-db query: SELECT …", "@bazinga-db, run this query: SELECT …": the request addressed to the skill
+    address = rx.match(
+        r"(?i)\s*@?bazinga[-_ ]db\b\s*[,:]?\s*(?=(?:please\s+)?(?:(?:"
+        + "|".join(spec["run_verbs"])
+        + r")\b[^:]*|(?:sql\s+)?query\s*):\s*(?:select|with)\b)",
+        last,
+    )
+    if address is not None:
+        last = last[address.end() :]
     asked = rx.search(
         r"(?i)(?:^|[.!?:]\s+|,\s+)((?:please\s+)?(?:"
         + "|".join(spec["run_verbs"])
         + r")\b[^:]*:\s*(?:select|with)\b.*)$",
         last,
     )
+    if asked is None and address is not None:
+        asked = rx.match(r"(?i)((?:sql\s+)?query\s*:\s*(?:select|with)\b.*)$", last)
     if asked is None:
         return None
     prefix = last[: asked.start(1)].strip()
@@ -1035,7 +1046,7 @@ def query_after_report(text: str) -> tuple[str, dict[str, Any]] | None:
             continue
         if index + 1 in payloads and _title_of_output(line, data) and not _VALUE.search(line):
             continue  # "raw /api/sessions payload (trimmed)" above the payload
-        if not _reports(line, data, spec):
+        if not _reports(line, data, spec, addressed=address is not None):
             return None
     return command, args
 
