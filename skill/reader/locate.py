@@ -1008,7 +1008,7 @@ def query_after_report(text: str) -> tuple[str, dict[str, Any]] | None:
     if len(lines) < 2 or any(_FENCE_LINE.match(line) for line in lines):
         return None
     last = lines[-1]
-    # "bazinga-db query: SELECT …", "@bazinga-db, run this query: SELECT …": the request addressed to the skill
+    # "bazinga-db query: SELECT …", "@bazinga-db, run this query: SELECT …": addressed to the skill
     address = rx.match(
         r"(?i)\s*@?bazinga[-_ ]db\b\s*[,:]?\s*(?=(?:please\s+)?(?:(?:"
         + "|".join(spec["run_verbs"])
