@@ -40,7 +40,7 @@ def convert_values(command: str, raw: dict[str, Any]) -> dict[str, Any]:
     data = tables()
     specs = argument_specs(command)
     if command == "query" and isinstance(raw.get("sql"), str):
-        raw = _limit_after_sql(raw, command)
+        raw = _limit_after_sql(_sql_in_json(raw, command, specs), command)
     values: dict[str, Any] = {}
     # a required value missing is refused below, whatever follows a JSON value (it may be that value)
     complete = all(name in raw for name, spec in specs.items() if spec.get("required"))
@@ -75,6 +75,38 @@ def convert_values(command: str, raw: dict[str, Any]) -> dict[str, Any]:
         if spec["type"] == "time" and name in args:
             args[name] = values[name]  # validated; the API takes the time as the user wrote it
     return args
+
+
+def _sql_in_json(raw: dict[str, Any], command: str, specs: dict[str, Any]) -> dict[str, Any]:
+    """'query {"sql": "SELECT …", "limit": 5}': the statement written as the call's JSON arguments (the API's
+    names) is those arguments; a JSON object is never SQL, so one naming anything else is refused, and so is
+    a value given again otherwise (another limit)."""
+    text = raw["sql"].strip()
+    if not text.startswith("{"):
+        return raw
+    try:
+        parsed = json.loads(text)
+    except ValueError:
+        parsed = None
+    if (
+        not isinstance(parsed, dict)
+        or not isinstance(parsed.get("sql"), str)
+        or not set(parsed) <= set(specs)
+    ):
+        raise refuse(
+            'the statement is a JSON object, not SQL; give the SELECT itself (or {"sql": "SELECT …"})',
+            command,
+            kind="invalid_value",
+        )
+    values = {name: value if isinstance(value, str) else json.dumps(value) for name, value in parsed.items()}
+    for name, value in values.items():
+        if name != "sql" and name in raw and str(raw[name]).strip() != value.strip():
+            raise refuse(
+                f"the request gives two values of {name} ({str(raw[name]).strip()} and {value}); give one",
+                command,
+                kind="list_of_values",
+            )
+    return {**raw, **values}
 
 
 def _limit_after_sql(raw: dict[str, Any], command: str) -> dict[str, Any]:

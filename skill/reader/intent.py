@@ -208,6 +208,13 @@ def _pairs(words: list[str], data: dict[str, Any]) -> tuple[Any, ...]:
         written = verb
         if topic == "task_group" and verb == "write" and _group_field_after(words, i + 1, data):
             written = "update"  # "save group_a's status: completed": a group's field written is an update
+        elif (
+            topic == "session"
+            and verb == "write"
+            and noun_match is not None
+            and noun_match[0] in data["session_status_nouns"]["words"]
+        ):
+            written = "update"  # "record the session status for s_1: completed": the status written
         if (
             word in verbs
             and topic != "interaction"
@@ -444,15 +451,17 @@ def _recorded_as_field(text: str, data: dict[str, Any]) -> bool:
 
 
 def _role_nouns_dropped(words: list[str], data: dict[str, Any]) -> list[str]:
-    """'Investigator update for s_1', 'QA report': a report noun right after a role (before any verb) is
-    what the agent reports, never the request's verb."""
+    """'Investigator update for s_1', 'QA report', 'QA run': a report noun or an activity (phrasings
+    ``report_nouns``) right after a role (before any verb) is what the agent reports or does, never the
+    request's verb."""
     if "_agent_words" not in data:
         return words
+    activities = data["report_nouns"]["role_activities"]
     out: list[str] = []
     for index, word in enumerate(words):
         if (
             index > 0
-            and word in data["_report"]
+            and (word in data["_report"] or word in activities)
             and words[index - 1] in data["_agent_words"]
             and not any(w in data["_verb"] for w in out)
         ):

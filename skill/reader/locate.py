@@ -663,6 +663,8 @@ def _named_read(lines: list[str], data: dict[str, Any]) -> tuple[int, int, str] 
         return None
     line = lines[at]
     start = _POINTER.match(line).end()  # type: ignore[union-attr]  # every line matches (all optional)
+    address = _ADDRESS.match(line, start)  # "bazinga-db, token summary for …": the read named after it
+    start = address.end() if address is not None else start
     lead = rx.match(r"(?P<lead>[^:\"\u201c{\[]+?):\s+(?=\S)", line[start:])
     if lead is not None:
         if not _droppable(lead.group("lead"), data):
@@ -707,13 +709,26 @@ def paste_dropped(lines: list[str], data: dict[str, Any]) -> list[str]:
     if len(_paragraphs(after)) != 1 or any(_FENCE_LINE.match(line) for line in after):
         return lines
     request = [line for line in after if line.strip()]
-    heads = [(line, found) for line in request for found in [head_in(line, data)] if found is not None]
+    heads = [(line, found) for line in request for found in [next(_heads_in(line, data), None)] if found]
     if not heads:
         return lines
-    line, (start, what) = heads[0]
-    if what == "pronoun" or _points_back(line[start:], data):
+    line, (start, what, verb, _rest) = heads[0]
+    if (what == "pronoun" and not _stated_on_its_line(line[:start], verb, data)) or _points_back(
+        line[start:], data
+    ):
         return lines  # "Please log this output.": what it is stands in the paste
     return request
+
+
+def _stated_on_its_line(before: str, verb: str, data: dict[str, Any]) -> bool:
+    """'bazinga-db, the review status of group_auth in sess_beta is CHANGES_REQUESTED - please set it.': an
+    update of a pronoun whose antecedent is a statement on the request's own line, before its verb (a group
+    or session said to be something), points at that statement, never at the paste."""
+    return (
+        data["_verb"].get(verb) == "update"
+        and any(GROUP_ID.match(w) or SESSION_SHAPE.fullmatch(w) for w in words_of(before))
+        and rx.search(r"(?i)\b(?:is|are)\b", before) is not None
+    )
 
 
 def _points_back(clause: str, data: dict[str, Any]) -> bool:
@@ -1006,12 +1021,23 @@ def query_after_report(text: str) -> tuple[str, dict[str, Any]] | None:
     if len(lines) < 2 or any(_FENCE_LINE.match(line) for line in lines):
         return None
     last = lines[-1]
+    # "bazinga-db query: SELECT …", "@bazinga-db, run this query: SELECT …": addressed to the skill
+    address = rx.match(
+        r"(?i)\s*@?bazinga[-_ ]db\b\s*[,:]?\s*(?=(?:please\s+)?(?:(?:"
+        + "|".join(spec["run_verbs"])
+        + r")\b[^:]*|(?:sql\s+)?query\s*):\s*(?:select|with)\b)",
+        last,
+    )
+    if address is not None:
+        last = last[address.end() :]
     asked = rx.search(
         r"(?i)(?:^|[.!?:]\s+|,\s+)((?:please\s+)?(?:"
         + "|".join(spec["run_verbs"])
         + r")\b[^:]*:\s*(?:select|with)\b.*)$",
         last,
     )
+    if asked is None and address is not None:
+        asked = rx.match(r"(?i)((?:sql\s+)?query\s*:\s*(?:select|with)\b.*)$", last)
     if asked is None:
         return None
     prefix = last[: asked.start(1)].strip()
@@ -1033,7 +1059,7 @@ def query_after_report(text: str) -> tuple[str, dict[str, Any]] | None:
             continue
         if index + 1 in payloads and _title_of_output(line, data) and not _VALUE.search(line):
             continue  # "raw /api/sessions payload (trimmed)" above the payload
-        if not _reports(line, data, spec):
+        if not _reports(line, data, spec, addressed=address is not None):
             return None
     return command, args
 

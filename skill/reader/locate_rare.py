@@ -360,16 +360,32 @@ def _json_line(line: str) -> bool:
     return True
 
 
-def _reports(line: str, data: dict[str, Any], spec: dict[str, Any]) -> bool:
-    """A line of the writer's report before a query: sentences stating something, asking nothing."""
+def _reports(line: str, data: dict[str, Any], spec: dict[str, Any], addressed: bool = False) -> bool:
+    """A line of the writer's report before a query: sentences stating something, asking nothing. Before a
+    query addressed to the skill ("bazinga-db query: SELECT …"), what the writer is doing and needs ("Building
+    the weekly report for week 49 (2025-12-01 to 2025-12-07), need per-agent log counts.") is such a line
+    too: no imperative of an operation in it, dates and numbered things ("week 49") counting no rows."""
     if "?" in line or LABEL_LINE.match(line) or rx.search(r"[{}\[\]\"`]", line) or SESSION_SHAPE.search(line):
         return False
     if any(agent_prefix(m.group(1)) for m in AGENT_ID_SHAPE.finditer(line.lower())):
         return False
+    if addressed:
+        if head_in(line, data) is not None or _command_head(line) is not None:
+            return False  # "Log 500 tokens for qa_1.": a second operation, never context
+        if any(
+            data["_verb"].get(w) in ("create", "update", "write", "delete") and w not in data["_dual"]
+            for w in words_of(line)
+        ):
+            return False  # "I'll mark the session completed after this.": a change said, maybe asked
+        numbered = "|".join(spec["numbered"])
+        line = rx.sub(r"\b\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2})?Z?)?\b", " ", line)
+        line = rx.sub(rf"(?i)\b({numbered})\s+#?\d+\b", r"\1", line)
+        if rx.search(r"\d", line):
+            return False  # "need the top 20 agents": any other number may be the query's limit
     words = words_of(line)
-    if not words or any(GROUP_ID.match(w) or w in data["_verb"] for w in words):
+    if not words or any(GROUP_ID.match(w) or (w in data["_verb"] and not addressed) for w in words):
         return False
-    if not set(words) & set(spec["statement_words"]):
+    if not addressed and not set(words) & set(spec["statement_words"]):
         return False  # "Sessions for s_1.": a read named without a verb, maybe asked
     joined = " ".join(w.replace("_", " ") for w in words)
     statuses = {

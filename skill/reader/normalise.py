@@ -13,6 +13,7 @@ from ..vocabulary import AGENT_TYPES
 from . import regex_cache as rx
 from .lexicon import (
     LABEL_LINE,
+    SESSION_SHAPE,
     Lazy,
     agent_or_none,
     agent_prefix,
@@ -81,6 +82,19 @@ def strip_preamble(lines: list[str], data: dict[str, Any]) -> list[str]:
         while lines and not lines[0].strip():
             lines.pop(0)
     return lines
+
+
+def session_first(lines: list[str]) -> list[str]:
+    """'bazinga_20251202_140000: dashboard snapshot, please': a one-line request opened by a session id alone
+    and a colon is the request after the colon, for that session (its Session ID line): the id is a value,
+    never the words naming the operation. Anything else is left as it is."""
+    filled = [line for line in lines if line.strip()]
+    if len(filled) != 1 or ":" not in filled[0]:
+        return lines
+    found = rx.match(r"\s*([^\s:]+):\s+(\S.*)$", filled[0])
+    if found is None or SESSION_SHAPE.fullmatch(found.group(1)) is None or found.group(2)[:1] in "{[":
+        return lines
+    return [found.group(2), "Session ID: " + found.group(1)]
 
 
 def quote_after_verb(lines: list[str], data: dict[str, Any]) -> list[str]:
@@ -365,6 +379,7 @@ def normalise(text: str) -> list[str]:
     lines = table_rows(lines)
     lines = locate(lines, data)  # the request inside the prose around it
     lines = strip_preamble(lines, data)
+    lines = session_first(lines)  # "s_1: dashboard snapshot, please"
     lines = quote_after_verb(lines, data)
     lines = operation_label(lines, data)
     lines = operation_last(lines, data)

@@ -473,6 +473,9 @@ _NOT_A_QUOTED_NAME = r"""(?![\"\u201c'\u2018][^\"\u201d'\u2019\n]*\s[^\"\u201d'\
 def _group_patterns(s: Slots) -> list[str]:
     return [
         r"\b(?:task[ _-]?)?group(?:[ _-]?id)?\b(?!['\u2019]s\b)\s*[:=#]?\s*(?![\w-]+=)"
+        + r"(?!(?:"  # "the task group board for s_1": how the groups are shown, no group
+        + s.words("group_views")
+        + r")(?![\w-]))"
         + _NOT_A_QUOTED_NAME
         + TOKEN,
         r"(?<![\w.-])((?:task[_-]?)?group[_-][A-Za-z0-9][\w.-]*|grp[_-][A-Za-z0-9][\w.-]*)",  # as GROUP_ID
@@ -1323,7 +1326,7 @@ def decision_type(s: Slots) -> str | None:
     token = s.first_token(
         [
             r"\btypes?\b\s*[:=]?\s*" + TOKEN,
-            TOKEN + r"\s+decisions?\b",
+            r"(?<![\w'\u2019])" + TOKEN + r"\s+decisions?\b",  # "sess_beta's decisions": no type 's'
             r"\bdecision\s+(?:type\s+)?" + TOKEN,
             r"\bdecision\s*\(\s*" + TOKEN + r"\s*\)",  # "log decision (architecture) for s_1: {…}"
             TOKEN + r"\s+(?:decision\s+)?type\b",  # "only the qa_gate type"
