@@ -56,7 +56,7 @@ def test_corrections_are_applied_only_to_the_seen_sets():
     corrected = {e["id"] for e in entries if e.get("corrected")}
     assert {"A022", "B047", "C004", "D151", "E042", "F148", "G017"} <= corrected
     assert all(i[0] in "ABCDEFGHIJKLQSTV" for i in corrected)  # v1-v5, r5dev, r7dev, v8, v8b and v9
-    assert all(e["id"][0] not in "YZ" for e in entries)  # never the held-out v11
+    assert all(e["id"][0] not in "WXYZ" and not e["id"].startswith(("AA", "AB")) for e in entries)
 
 
 # v8 and v8b (scored once each in round 7, read in round 8; eight expectations corrected, v8_corrections.json
@@ -88,10 +88,18 @@ def test_v10_read_but_not_all_right_yet_has_no_wrong_action_and_keeps_its_right_
     assert seen["total"]["right"] >= 419
 
 
+def test_v11_read_but_not_all_right_yet_has_no_wrong_action_and_keeps_its_right_items():
+    # v11 was scored once after round 10 (402/420, 0 wrong actions) and all its failures read in round 11;
+    # Y022's expectation is corrected (a payload schema); two refusals remain (Y085, Z190: its own part)
+    seen = _scored("v11")
+    assert seen["wrong_actions"] == {kind: 0 for kind in score_requests.WRONG_ACTIONS}
+    assert seen["total"]["right"] >= 418
+
+
 # The held-out part of the round is scored once after the round's work; a target it misses is a strict
 # xfail that says so on every run and fails the day the target is met without this note being updated.
-# v10 (scored once after round 9: 399/420, 2 wrong actions) is read now (test above). v11 (420 requests, two
-# writers, kept outside the repository until round 10's last reader change) is the held-out part of round 10
+# v10 and v11 are read now (tests above). v12 (420 requests, two writers, kept outside the repository until
+# round 11's last reader change) is the held-out part of round 11
 WRONG_ACTIONS_LEFT: dict[str, str] = {}
 
 
