@@ -544,7 +544,7 @@ def _change_asked(text: str, data: dict[str, Any]) -> str | None:
     verbs = data["_verb"]
     openers = function_words("clause_openers")
     for start in _CLAUSE_OPENS.finditer(text):
-        clause = rx.split(r"[.!?;,](?:\s|$)", text[start.end() :], maxsplit=1)[0].strip()
+        clause = str(rx.split(r"[.!?;,](?:\s|$)", text[start.end() :], maxsplit=1)[0]).strip()
         words = words_of(clause)
         skipped = 0
         while skipped < len(words) - 1 and words[skipped] in openers:
