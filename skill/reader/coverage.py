@@ -1955,13 +1955,27 @@ def check_stated_status(command: str, args: dict[str, Any], inline_text: str) ->
     update of its own; accepted only as the value of the request's own status update of that record
     ('rel_2 → completed. Please update the session status.'). Said of another record, or next to another
     write, it would be dropped: two operations, refused."""
-    enums = (ENUMS["session_status"], ENUMS["group_status"])
     own = {str(args.get("group_id", "")).lower()} if command == "update-task-group" else set()
     if command == "update-session-status":
         own = {str(args.get("session_id", "")).lower(), "session"}
+    said = stated_status(inline_text, own)
+    if said is not None:
+        raise refuse(
+            f"the request states a new status ('{shorten(said)}') besides its {command}; "
+            "send one request per operation",
+            command,
+            kind="two_operations",
+        )
+
+
+def stated_status(text: str, own: set[str] | frozenset[str] = frozenset()) -> str | None:
+    """The first new status stated of a record named in the text ('<id> is now <status>', '<id> →
+    <status>'), of none of the records ``own``; None when there is none (the context before a request is
+    read with it too: ``locate_rare._change_asked``)."""
+    enums = (ENUMS["session_status"], ENUMS["group_status"])
     slots = tables()["slots"]
     places = set(slots["session_prepositions_read"]) | set(slots["session_prepositions_write"])
-    text = strip_quoted(inline_text)
+    text = strip_quoted(text)
     for match in _STATED_STATUS.finditer(text):
         record = rx.sub(r"['\u2019]s$", "", match.group(1)).lower()
         before = words_of(text[: match.start()])[-2:]
@@ -1975,12 +1989,8 @@ def check_stated_status(command: str, args: dict[str, Any], inline_text: str) ->
             continue  # "group_b → bump its revision", "s_1 is now on staging": no status stated
         if record in own:
             continue
-        raise refuse(
-            f"the request states a new status ('{shorten(match.group(0))}') besides its {command}; "
-            "send one request per operation",
-            command,
-            kind="two_operations",
-        )
+        return match.group(0)
+    return None
 
 
 def check_one_status(command: str, args: dict[str, Any], inline_text: str) -> None:

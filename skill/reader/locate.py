@@ -33,6 +33,9 @@ its operation and they name no session, group or agent. After lines of pasted ou
 bracketed tag, a time stamp or a log level: "[dashboard] sessions panel: 3 active, …"), a last line naming a
 read by its object ("-> need fresh numbers: token summary for sess_beta by agent_type") is the request
 (``_named_read``); a line of the paste asking an operation itself makes two.
+Context that is dropped may report values (ids, numbers, statuses of runs), never ask for a write: a clause
+opened by a verb that changes a record named by its id ("billing is fine, close group_b in s_1") or a new
+status stated of a record ("rel_9 is now completed.") makes the text two operations, refused.
 
 Labels first and the verb on the last line ("Skill: …" / "Output: {…}" / "Please save this skill
 output.") is the same request written in another order: the head line is put first. So is an
@@ -84,6 +87,7 @@ if TYPE_CHECKING:
     from .locate_rare import (
         _announced,
         _body_only,
+        _change_asked,
         _context_certain,
         _context_gives_nothing,
         _context_sentence,
@@ -109,6 +113,7 @@ else:
     (
         _announced,
         _body_only,
+        _change_asked,
         _context_certain,
         _context_gives_nothing,
         _context_sentence,
@@ -133,6 +138,7 @@ else:
         __name__,
         "_announced",
         "_body_only",
+        "_change_asked",
         "_context_certain",
         "_context_gives_nothing",
         "_context_sentence",
@@ -717,6 +723,7 @@ def paste_dropped(lines: list[str], data: dict[str, Any]) -> list[str]:
         line[start:], data
     ):
         return lines  # "Please log this output.": what it is stands in the paste
+    _no_change_asked(inner + [line[:start]], data)  # "[ci] group_b is now completed" in the paste
     return request
 
 
@@ -729,6 +736,19 @@ def _stated_on_its_line(before: str, verb: str, data: dict[str, Any]) -> bool:
         and any(GROUP_ID.match(w) or SESSION_SHAPE.fullmatch(w) for w in words_of(before))
         and rx.search(r"(?i)\b(?:is|are)\b", before) is not None
     )
+
+
+def _no_change_asked(context: list[str], data: dict[str, Any]) -> None:
+    """Refuse a text whose context, dropped before its request, asks for a change of what the skill stores
+    or states a new status of a record (``_change_asked``): the text holds two operations."""
+    for text in context:
+        said = _change_asked(text, data) if _VALUE.search(text) else None
+        if said is not None:
+            raise refuse(
+                f"the text asks for a change ({said[:60]!r}) besides the request it makes; send one request "
+                "per operation",
+                kind="two_operations",
+            )
 
 
 def _points_back(clause: str, data: dict[str, Any]) -> bool:
@@ -867,6 +887,8 @@ def in_report(lines: list[str], data: dict[str, Any]) -> list[str] | None:
         return (
             None  # "Iteration: 3" before "bazinga-db, log …" that gives no iteration: read whole, as before
         )
+    # "billing is fine, close group_b in s_1", "rel_9 is now completed." before it: a write, never context
+    _no_change_asked(lines[:at] + [line[:start]], data)
     return request
 
 

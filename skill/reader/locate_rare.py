@@ -23,6 +23,7 @@ from .lexicon import (
     agent_or_none,
     agent_prefix,
     agents_in,
+    function_words,
     label_key,
     tables,
     words_of,
@@ -45,6 +46,7 @@ from .locate import (
     _SESSION,
     _TELLING,
     _TIME,
+    _VALUE,
     _agent_words,
     _command_head,
     _droppable,
@@ -464,6 +466,8 @@ def _context_certain(
 ) -> bool:
     """The context before the request asks no operation and gives none of its values (see
     ``request_after_context``); ``set_apart``: the request stands alone between two rules."""
+    from .coverage import stated_status
+
     opening = words_of(_ADDRESS.sub("", _POLITE.sub("", request, 1), 1))[:1]
     if opening and opening[0] in _SEQUENCE:
         return False  # "Then mark group_a completed.": it follows a request before it
@@ -481,6 +485,8 @@ def _context_certain(
             return False
         if any(_operation_in(said[start:], data) for start, _what, _verb, _rest in _heads_in(said, data)):
             return False  # "Also mark group_b failed." before the request: a second operation
+        if _VALUE.search(said) and stated_status(said) is not None:
+            return False  # "rel_9 is now completed." before the request: an update of its own
         if index in output:
             continue  # pasted output: its words are no sentence of the writer
         for sentence in _SENTENCE.split(said):
@@ -540,6 +546,56 @@ _SEEMS = Lazy(
     r"(?i)\b(looks?|looked|seems?|seemed|sounds?|sounded|feels?|felt)\s+(?:so\s+|very\s+|pretty\s+)?[a-z]+\b",
     needs=("look", "seem", "sound", "feel", "felt"),
 )
+
+
+# where a clause may open on a line of context: the line's start (after a bullet), after a sentence, a
+# comma, a colon or semicolon, a bracket, a dash or an arrow
+_CLAUSE_OPENS = Lazy(
+    r"^[\s>*#\u2022(-]*|(?<=[.!?])[\"')\]]*\s+|[:;,]\s+|\(\s*|\s[-\u2013\u2014]+\s+|(?:->|=>|\u2192)\s*"
+)
+
+
+def _change_asked(text: str, data: dict[str, Any]) -> str | None:
+    """'billing is fine, close group_b in s_1001', 'rel_9 is now completed.': a line of the context before a
+    request that asks for a change of what the skill stores -- a clause (opening the line, after a sentence,
+    a comma, a colon, a bracket, a dash or an arrow, past a word that only opens it: "so", "then", "please")
+    opened by a verb that creates, writes, updates or deletes, naming a record by its id, that read alone is
+    a write of this skill -- or that states a new status of a record named by its id
+    (``coverage.stated_status``). Dropped as context, that write would be lost: the words found, else None.
+    A report of values asks nothing ('CI run 42 failed', 'group_c was approved', 'keep developer_3 on
+    group_b': no operation of the skill)."""
+    from .coverage import stated_status
+    from .intent import intent_of  # the clause alone (one line: no preface, no recursion)
+    from .split import split
+
+    said = stated_status(text)
+    if said is not None:
+        return said
+    verbs = data["_verb"]
+    openers = function_words("clause_openers")
+    for start in _CLAUSE_OPENS.finditer(text):
+        clause = str(rx.split(r"[.!?;,](?:\s|$)", text[start.end() :], maxsplit=1)[0]).strip()
+        words = words_of(clause)
+        skipped = 0
+        while skipped < len(words) - 1 and words[skipped] in openers:
+            skipped += 1
+        kind = verbs.get(words[skipped]) if words else None
+        if kind not in _CHANGES:
+            continue
+        if not any("_" in w or GROUP_ID.match(w) or SESSION_SHAPE.fullmatch(w) for w in words[skipped + 1 :]):
+            continue  # "so close the PR", "adding one more group:": no record named by its id
+        verb = rx.search(r"(?i)(?<![\w'])" + re.escape(words[skipped]) + r"(?![\w'])", clause)
+        asked = clause[verb.start() :] if verb is not None else clause
+        try:
+            head, label_lines, _start = split([asked])
+            intent = intent_of(head, label_lines, [asked])
+        except RequestNotUnderstood as error:
+            if error.code == "two_operations" or (kind == "delete" and error.code == "unsupported"):
+                return clause
+            continue  # "Keep developer_3 on group_b": no operation of this skill
+        if COMMANDS[intent.command]["kind"] == "write":
+            return clause
+    return None
 
 
 def _context_sentence(sentence: str, command: str, kind: str, data: dict[str, Any]) -> bool:
