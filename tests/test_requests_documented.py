@@ -86,7 +86,9 @@ def generated(seed: int, per_text: int) -> list[str]:
             heading = rng.choice([heading, heading.title(), heading.upper()])
             lines = [rng.choice(["bazinga-db, please ", "bazinga-db ", "please ", ""]) + heading + ":"]
             for name, spec in argument_specs(command).items():
-                if name not in names or (not spec.get("required") and rng.random() < 0.5):
+                # an optional label half the time; a required one now and then ("log this QA interaction:"
+                # names its agent type: its label may be left out)
+                if name not in names or rng.random() < (0.1 if spec.get("required") else 0.5):
                     continue
                 if spec["type"] == "text":
                     value = text_value
