@@ -647,6 +647,9 @@ def recognise(head: str, label_lines: list[list[str]], data: dict[str, Any], fir
     second: str | None = None  # "…. The logs for S please.": a sentence naming a read, after the operation
     status_write: str | None = None  # "Mark s_1 completed. Set config …": a status written, no noun
     unwritable: str | None = None  # "Mark s_1 completed and the token summary": the read of the second
+    # "add the requirements blocker": an unsupported object taken as what an agent reports; its refusal
+    # if no operation is recognised after all (the object is named, never "no operation recognised")
+    reported_unsupported: RequestNotUnderstood | None = None
     for index, sentence in enumerate(sentences):
         lowered = sentence.lower()
         if (
@@ -686,7 +689,7 @@ def recognise(head: str, label_lines: list[list[str]], data: dict[str, Any], fir
         lead = lead or sentence_lead
         delete = delete or delete_seen
         said = _TYPE_VALUE.sub(r"\1", _named_plainly(_named_in_quotes(PARENS.sub(" ", sentence), data), data))
-        _check_unsupported(words_of(strip_quoted(said)), data)
+        reported_unsupported = reported_unsupported or _check_unsupported(words_of(strip_quoted(said)), data)
         joined = joined or _two_operations(words, data, paging)
         sentence_ops = 0
         for verb, topic, at, primary, _phrase in pairs:
@@ -957,6 +960,8 @@ def recognise(head: str, label_lines: list[list[str]], data: dict[str, Any], fir
             and not body
         ):
             found_command = data["operations"]["session"]["read"]
+    if found_command is None and reported_unsupported is not None:
+        raise reported_unsupported  # "add the requirements blocker for s_1": not an interaction after all
     if found_command is None:
         raise refuse("no operation recognised in " + repr(shorten(phrase or head or first_line)))
     if unwritable is not None and unwritable != found_command:
@@ -1030,8 +1035,12 @@ _AMPERSAND = Lazy(r"(?<=\s)[+&](?=\s)", needs=("+", "&"))  # "snapshot + stream-
 _BEFORE_A_VERB = function_words("before_a_verb")
 
 
-def _check_unsupported(words: list[str], data: dict[str, Any]) -> None:
-    """Refuse when the operation's sentence names something this skill does not store, wherever it stands."""
+def _check_unsupported(words: list[str], data: dict[str, Any]) -> RequestNotUnderstood | None:
+    """Refuse when the operation's sentence names something this skill does not store, wherever it stands.
+
+    An object an agent reports ('log my blocker', 'add the requirements blocker') is an interaction if an
+    operation is recognised: its refusal is returned, raised only when none is."""
+    reported: RequestNotUnderstood | None = None
     for index, word in enumerate(words):
         for phrase, entry in data["_unsupported"].get(word, ()):
             if entry.get("as_verb") and index > 0 and words[index - 1] not in _BEFORE_A_VERB:
@@ -1039,16 +1048,22 @@ def _check_unsupported(words: list[str], data: dict[str, Any]) -> None:
             if index > 0 and words[index - 1].replace("\u2019", "'") in data["unsupported"]["negated_by"]:
                 continue  # "Not merging this.", "don't notify anyone": said not to be done, not asked
             if tuple(words[index : index + len(phrase)]) == phrase:
-                if word in entry.get("reported", ()) and _reported_by_its_agent(words, index, data):
-                    continue  # "log my blocker as developer: …": what the agent reports, an interaction
                 closest = entry.get("closest")
                 message = (
                     f"{' '.join(phrase)!r}: bazinga-db has no {entry['what']}; it stores "
                     + data["unsupported"]["stores"]
                 )
-                if closest:
-                    raise refuse(message, closest, kind="unsupported")
-                raise refuse(message, hint=request_form(None), kind="unsupported")
+                refusal = (
+                    refuse(message, closest, kind="unsupported")
+                    if closest
+                    else refuse(message, hint=request_form(None), kind="unsupported")
+                )
+                if word in entry.get("reported", ()) and _reported_by_its_agent(words, index, data):
+                    # "log my blocker as developer: …": what the agent reports, an interaction
+                    reported = reported or refusal
+                    continue
+                raise refusal
+    return reported
 
 
 def _two_operations(
