@@ -84,7 +84,8 @@ def generated(seed: int, per_text: int) -> list[str]:
         for command in rng.sample(list(OPERATIONS), per_text):
             heading = rng.choice(headings[command])
             heading = rng.choice([heading, heading.title(), heading.upper()])
-            lines = [rng.choice(["bazinga-db, please ", "bazinga-db ", "please ", ""]) + heading + ":"]
+            opening = rng.choice(["bazinga-db, please ", "bazinga-db ", "please ", ""]) + heading + ":"
+            lines = [opening + rng.choice(["", "", "\n", "\n  "])]  # the spec's blank line after the heading
             for name, spec in argument_specs(command).items():
                 # an optional label half the time; a required one now and then ("log this QA interaction:"
                 # names its agent type: its label may be left out)
@@ -100,6 +101,8 @@ def generated(seed: int, per_text: int) -> list[str]:
             body = lines[1:]
             if index % 5 == 0:
                 rng.shuffle(body)
+            if index % 7 == 0 and len(body) > 1:
+                body.insert(rng.randrange(1, len(body)), "")  # a blank line between labels: declined
             texts.append("\n".join(lines[:1] + body) + rng.choice(["", "\n", "  \n"]))
     return list(dict.fromkeys(texts))
 
@@ -129,6 +132,9 @@ def test_the_benchmark_request_and_the_forms_of_plain_values_are_read_by_it():
         "log-interaction",
         {"session_id": "typical", "agent_type": "pm", "content": "Planned 3 task groups", "iteration": 2},
     )
+    # the spec's examples write a blank line after the heading
+    spaced = BENCH_REQUEST.replace(":\n", ":\n\n", 1)
+    assert read_documented(spaced) == read_documented(BENCH_REQUEST) == by_stages(spaced)
     plain = ("get-session", "update-session-status", "stream-logs", "update-task-group", "get-task-groups")
     for command in plain:
         form = re.sub(r"\s+\((optional|this or another change below)\)", "", request_form(command))

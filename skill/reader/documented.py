@@ -82,7 +82,10 @@ def read_documented(text: str) -> tuple[str, dict[str, Any]] | None:
     specs = argument_specs(command)
     labels = _labels(command)
     raw: dict[str, Any] = {}
-    for line in lines[1:]:
+    first = 1
+    while first < len(lines) and not lines[first].strip():
+        first += 1  # the spec writes a blank line between the heading and its labels
+    for line in lines[first:]:
         label, colon, value = line.partition(":")
         name = labels.get(label_key(label)) if colon and label == label.strip() else None
         value = value.strip()
