@@ -105,7 +105,10 @@ V10 = [HELDOUT / "v10" / "heldout_w.jsonl", HELDOUT / "v10" / "heldout_x.jsonl"]
 # copied in after the round's last reader change and scored once (402/420, 0 wrong actions); read in round 11
 # (one expectation corrected, v11_corrections.json): its own part until every item is right
 V11 = [HELDOUT / "v11" / "heldout_y.jsonl", HELDOUT / "v11" / "heldout_z.jsonl"]
-HELD_OUT: dict[str, list[Path]] = {}
+# v12: written outside the repository before any round-11 change (sha256 in tests/requests_heldout/README.md),
+# copied in after the round's last reader change and scored once
+V12 = [HELDOUT / "v12" / "heldout_aa.jsonl", HELDOUT / "v12" / "heldout_ab.jsonl"]
+HELD_OUT: dict[str, list[Path]] = {"v12": V12}
 PARTS = {
     "dev": [
         TESTS / "requests_examples.jsonl",
