@@ -4,7 +4,8 @@ The documented form is the one SKILL.md, references/requests.md, the role templa
 hint teach: the heading of one operation (phrasings ``forms``: "bazinga-db, please get logs:", or "log
 this PM interaction:"), then only that operation's 'Label: value' lines, under the labels the forms
 themselves print (phrasings ``label_names``). Reading such a text needs none of the stages, whose code is
-most of what a request costs to start (the stages are ~600 kB of bytecode; this module is a few kB).
+most of what a request costs to start (the stages are ~600 kB of bytecode; this module is 16 kB, and it
+uses only the lexicon they share).
 
 It answers only where the full reader gives the same answer, and declines (None) everywhere else:
 any other heading or label, a label twice, a line that is not a label, a value in any form but the plain
