@@ -24,6 +24,7 @@ from .lexicon import (
     GROUP_ID,
     SESSION_SHAPE,
     agent_prefix,
+    alternation,
     enum_words,
     label_of,
     refuse,
@@ -148,9 +149,7 @@ def _check_context_states(
     Please record it.'); else refused, never written by chance."""
     if COMMANDS[command]["kind"] != "write":
         return
-    labels = "|".join(
-        r"[\s_-]+".join(map(re.escape, w.split())) for w in sorted(data["_label"], key=len, reverse=True)
-    )
+    labels = alternation(data["_label"], spaces=r"[\s_-]+", longest_first=True)
 
     def named(text: str) -> set[str]:
         found = rx.finditer(r"(?i)\b(?:" + labels + r")\b", strip_quoted(text))

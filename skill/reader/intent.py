@@ -1528,9 +1528,7 @@ def _stated_value(said: str, data: dict[str, Any]) -> re.Match[str] | None:
         _STATED["assigned"] = rx.compile(
             before + r"(?:" + stated_now + r")\s+(?:" + assigned + r")\s+(?:the\s+)?([^\s,;()]+)", re.I
         )
-        said_now = "|".join(
-            re.escape(w).replace(r"\ ", r"\s+") for w in now if "now" in w.split() and len(w.split()) > 1
-        )
+        said_now = alternation((w for w in now if "now" in w.split() and len(w.split()) > 1), spaces=r"\s+")
         _STATED["now"] = rx.compile(before + r"(?:" + said_now + r")\s+\S", re.I)
         field = alternation(stated["assignee"], spaces=r"\s+")
         _STATED["field"] = rx.compile(  # "the assignee of group_b in s_1 is developer_4"

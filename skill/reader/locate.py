@@ -1073,7 +1073,7 @@ def query_after_report(text: str) -> tuple[str, dict[str, Any]] | None:
         return None
     context = lines[:-1] + ([prefix] if prefix and not rx.fullmatch(spec["purpose"], prefix) else [])
     payloads = {index for index, line in enumerate(context) if _json_line(line)}
-    names = "|".join(re.escape(spec_of["name"]) for spec_of in COMMANDS["query"]["args"])
+    names = alternation(spec_of["name"] for spec_of in COMMANDS["query"]["args"])
     if any(rx.search(r"(?i)[\"']\s*(?:" + names + r")\s*[\"']\s*:", context[index]) for index in payloads):
         return None  # '{"limit": 5}' above the query: a value of it, never dropped
     for index, line in enumerate(context):

@@ -23,6 +23,7 @@ from .lexicon import (
     agent_or_none,
     agent_prefix,
     agents_in,
+    alternation,
     function_words,
     label_key,
     tables,
@@ -152,9 +153,7 @@ def _introduced(intro: str, data: dict[str, Any]) -> list[str] | None:
         labels[label] = value
         return True
 
-    at_work = "|".join(
-        re.escape(w) for w in sorted(data["introduction_at_work"]["words"], key=len, reverse=True)
-    )
+    at_work = alternation(data["introduction_at_work"]["words"], longest_first=True)
     split = (
         r",|\(|\)|\s+and\s+|\s+(?=(?:on|at|in)\s+iteration\b|(?:in|of|for)\s+session\b"
         r"|(?:" + at_work + r")\s+(?:on|in)\s)"
@@ -193,8 +192,8 @@ def _story_dropped(line: str, data: dict[str, Any]) -> str:
     """'the token summary for s_1 by agent_id to confirm before I file it.': the wish's read without the
     writer's own story after it -- a clause opened by a conjunction, then a subject and its verb ("before I
     file it", "so we can log it"); the line as it is when there is none."""
-    subjects = "|".join(re.escape(word) for word in data["wish_openers"]["subjects"])
-    joiners = "|".join(re.escape(word) for word in data["wish_openers"]["story_joiners"])
+    subjects = alternation(data["wish_openers"]["subjects"])
+    joiners = alternation(data["wish_openers"]["story_joiners"])
     for told in rx.finditer(
         rf"(?i),?\s+\b(?:{joiners})\s+(?:{subjects})\s+(?:can\s+|could\s+|will\s+)?(\w+)", line
     ):
