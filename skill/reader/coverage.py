@@ -42,6 +42,7 @@ from .lexicon import (
     label_key,
     label_of,
     negated_ids,
+    noun_at,
     rarely_used,
     refuse,
     session_like,
@@ -222,7 +223,7 @@ def check_object_named(command: str, head: str) -> None:
         k += 1
     topics: list[str] = []
     while k < len(words):
-        noun = _noun_at(words, k, data)
+        noun = noun_at(words, k)
         if _names_own_record(command, words, k, topics, data):
             k += 1  # "save state investigation for s_1 {…}": the word after the record's noun is its type
         elif noun and noun in data["_report"] and k > at + 1:
@@ -275,7 +276,7 @@ def _names_own_record(
     if not any(spec["type"] == "name" for spec in COMMANDS[command]["args"]):
         return False
     after = words[k + 1] if k + 1 < len(words) else ""
-    return not (after in data["_report"] or _noun_at(words, k + 1, data) or _an_agent(after, data))
+    return not (after in data["_report"] or noun_at(words, k + 1) or _an_agent(after, data))
 
 
 def _check_second_request(command: str, head: str, data: dict[str, Any]) -> None:
@@ -350,18 +351,13 @@ def _asks_for_an_object(words: list[str], at: int, command: str, data: dict[str,
     marked = k
     while k < len(said) and (said[k] in ("me", "us") or said[k] in data["_articles"]):
         k += 1
-    while (
-        k < len(said)
-        and "_" in said[k]
-        and said[k].replace("_", "").isalnum()
-        and _noun_at(said, k + 1, data)
-    ):
+    while k < len(said) and "_" in said[k] and said[k].replace("_", "").isalnum() and noun_at(said, k + 1):
         k += 1  # "grab the security_scan output", "log a qa_gate decision": the name of the record
     if k < len(said) and (GROUP_ID.match(said[k]) or said[k] in OPERATIONS):
         # "Tests pass; mark group_a completed": the request's own operation, after its context
         named = said[k] if said[k] in OPERATIONS else data["operations"]["task_group"].get(kind or "")
         return kind is not None and named != command
-    noun = _noun_at(said, k, data)
+    noun = noun_at(said, k)
     if not noun or kind == "delete":
         return False
     marked -= kind is not None  # "- view overview": a verb of this skill needs no article
@@ -397,15 +393,6 @@ def _asks_for_an_object(words: list[str], at: int, command: str, data: dict[str,
         or said[-1:] in (["too"], ["please"], ["afterwards"])
         or said[-2:] == ["as", "well"]
     )
-
-
-def _noun_at(words: list[str], at: int, data: dict[str, Any]) -> str:
-    """The operation noun that starts at ``at`` (the longest one), else ''."""
-    for size in range(data["_noun_words"], 0, -1):
-        noun = " ".join(words[at : at + size])
-        if noun in data["_noun"]:
-            return noun
-    return ""
 
 
 def _check_text_asks_nothing(

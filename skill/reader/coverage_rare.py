@@ -16,7 +16,6 @@ from .coverage import (
     _AFTER_POINTER,
     _POINTERS,
     _enum_words,
-    _noun_at,
     _status_value,
     check_provenance,
 )
@@ -27,6 +26,7 @@ from .lexicon import (
     alternation,
     enum_words,
     label_of,
+    noun_at,
     refuse,
     strip_quoted,
     words_of,
@@ -39,7 +39,7 @@ if TYPE_CHECKING:
 
 def _topic_at(words: list[str], at: int, data: dict[str, Any]) -> str | None:
     """The topic of the operation noun that starts at ``at``, else None."""
-    return data["_noun"].get(_noun_at(words, at, data))  # type: ignore[no-any-return]
+    return data["_noun"].get(noun_at(words, at))  # type: ignore[no-any-return]
 
 
 def _command_line_value(clause: str, words: list[str]) -> bool:

@@ -324,6 +324,16 @@ def alternation(words: Iterable[str], *, spaces: str | None = None, longest_firs
     return found
 
 
+def noun_at(words: list[str], at: int) -> str:
+    """The operation noun (phrasings ``nouns``) that starts at ``at``, the longest one; else ''."""
+    data = tables()
+    for size in range(data["_noun_words"], 0, -1):
+        noun = " ".join(words[at : at + size])
+        if noun in data["_noun"]:
+            return noun
+    return ""
+
+
 def words_of(text: str) -> list[str]:
     return _WORD.findall(text.lower().replace("\u2019", "'"))
 

@@ -70,6 +70,7 @@ from .lexicon import (
     asks_about_record,
     function_words,
     label_key,
+    noun_at,
     rarely_used,
     refuse,
     strip_quoted,
@@ -677,7 +678,7 @@ def _named_read(lines: list[str], data: dict[str, Any]) -> tuple[int, int, str] 
             return None  # "group_a: token summary …": a value before the colon is the request's
         start += lead.end()
     words = [w for w in words_of(line[start:])[:4] if w not in data["_articles"]]
-    if not any(" ".join(words[:size]) in data["_noun"] for size in range(1, data["_noun_words"] + 1)):
+    if not noun_at(words, 0):
         return None  # "-> group_a completed (s_1)": no read named by its object
     try:
         command, _args = parse(line[start:])
@@ -1129,7 +1130,7 @@ def _opening(prefix: str, request: str, data: dict[str, Any]) -> str | None:
     # "Before I send the status mail: bazinga-db, please …": a verb in the writer's own next step (a clause
     # opened by 'before', 'once' … with I or we as its subject, naming nothing the skill stores) is the
     # writer's, asked of no one ("Before I log the tokens:" names the skill's own)
-    own_step = _OWN_STEP.match(clause) is not None and not _names_a_record(clause, data)
+    own_step = _OWN_STEP.match(clause) is not None and not _names_a_record(clause)
     if clause.rstrip().endswith(":") and (
         any(w in data["_verb"] and not w.endswith("ing") and not own_step for w in words_of(clause))
         or not _droppable(clause, data)
@@ -1147,7 +1148,7 @@ def _opening(prefix: str, request: str, data: dict[str, Any]) -> str | None:
     if _SQL_START.match(request):
         return "sql"
     words = [w for w in words_of(request)[:4] if w not in data["_articles"]]
-    if any(" ".join(words[:size]) in data["_noun"] for size in range(1, data["_noun_words"] + 1)):
+    if noun_at(words, 0):
         return "noun"
     return None
 
@@ -1160,12 +1161,10 @@ _OWN_STEP_LEAD = Lazy(
 )
 
 
-def _names_a_record(text: str, data: dict[str, Any]) -> bool:
-    """Whether a word (or two) of the text is an operation noun ('tokens', 'task group', 'log')."""
+def _names_a_record(text: str) -> bool:
+    """Whether the text names an operation noun ('tokens', 'task group', 'log') anywhere."""
     words = words_of(text)
-    return any(
-        " ".join(words[i : i + 2]) in data["_noun"] or words[i] in data["_noun"] for i in range(len(words))
-    )
+    return any(noun_at(words, at) for at in range(len(words)))
 
 
 def _narrative_before_comma(prefix: str, data: dict[str, Any]) -> bool:

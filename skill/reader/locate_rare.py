@@ -509,7 +509,7 @@ def _verbs_agree(prose: list[str], request: str, kind: str, data: dict[str, Any]
         # "Before I send the status mail:": the writer's own step (naming nothing the skill stores); "… looks
         # close": how a thing seems
         step = _OWN_STEP_LEAD.search(line)
-        if step is not None and not _names_a_record(step.group(0), data):
+        if step is not None and not _names_a_record(step.group(0)):
             line = line[: step.start()]
         words = words_of(_SEEMS.sub(r"\1", line))
         for index, word in enumerate(words):
