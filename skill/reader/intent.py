@@ -114,6 +114,10 @@ else:
         "written_topics",
     )
 
+# how two refusals of this stage begin: the context before a request is read with them (locate_rare)
+NOTHING_RECOGNISED = "no operation recognised"
+TOLD_ONLY = "no operation is asked for: the request states what happened"
+
 
 _POINTING = function_words("pointing")  # a pronoun a write verb takes as its object
 
@@ -963,7 +967,7 @@ def recognise(head: str, label_lines: list[list[str]], data: dict[str, Any], fir
     if found_command is None and reported_unsupported is not None:
         raise reported_unsupported  # "add the requirements blocker for s_1": not an interaction after all
     if found_command is None:
-        raise refuse("no operation recognised in " + repr(shorten(phrase or head or first_line)))
+        raise refuse(NOTHING_RECOGNISED + " in " + repr(shorten(phrase or head or first_line)))
     if unwritable is not None and unwritable != found_command:
         raise refuse(
             f"the request names two operations ({found_command} and {unwritable}); send one request per "
@@ -1337,10 +1341,7 @@ def intent_of(head: str, label_candidates: list[list[str]], lines: list[str]) ->
     ):
         # "group_a investigated, root cause found (s_1)": what happened to an object, told without a
         # verb of this skill. A read would answer a report; a write is never guessed: refuse
-        raise refuse(
-            "no operation is asked for: the request states what happened but names no verb (log, mark, "
-            "get …); writes are never guessed"
-        )
+        raise refuse(TOLD_ONLY + " but names no verb (log, mark, get …); writes are never guessed")
     if spec["kind"] == "read" and not has_verb(intent.sentences, data):
         # "PM interaction / Content: …" without a verb: the values are a write's; writes are never guessed.
         names = {a["name"] for a in spec["args"]}

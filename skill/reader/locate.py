@@ -913,9 +913,6 @@ def _sentences_before(prefix: str, data: dict[str, Any], *, addressed: bool) -> 
 _ARROW = Lazy(r"(?:->|=>|\u2192)\s*", needs=("->", "=>", "\u2192"))
 _NUMBER = Lazy(r"(?<![\w.])\d[\d,.]*(?![\w])")
 _TIME = Lazy(r"\d{4}-\d{2}-\d{2}|\b\d{1,2}:\d{2}\b")
-# a statement of what to write said without a verb ('group_a completed (s_1)'): never context to drop
-_NEVER_GUESSED = "never guessed"
-_NOTHING_RECOGNISED = "no operation recognised"
 
 
 def _output_line(line: str) -> bool:

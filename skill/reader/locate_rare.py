@@ -36,7 +36,6 @@ from .locate import (
     _DEICTIC,
     _FENCE_LINE,
     _ITERATION,
-    _NOTHING_RECOGNISED,
     _NUMBER,
     _OWN_STEP_LEAD,
     _PASTED_LINE,
@@ -540,7 +539,6 @@ def _states_a_value(sentence: str) -> bool:
     return False
 
 
-_TOLD_ONLY = "no operation is asked for: the request states what happened"
 _SEEMS = Lazy(
     r"(?i)\b(looks?|looked|seems?|seemed|sounds?|sounded|feels?|felt)\s+(?:so\s+|very\s+|pretty\s+)?[a-z]+\b",
     needs=("look", "seem", "sound", "feel", "felt"),
@@ -602,7 +600,7 @@ def _context_sentence(sentence: str, command: str, kind: str, data: dict[str, An
     write, a read named without a verb, no question, that is no whole request alone ('PLANNING OUTPUT
     (iteration 1)', 'groups: group_a …'), or a lead-in naming the very write with no value ('adding one
     more group found during planning:')."""
-    from .intent import intent_of
+    from .intent import NOTHING_RECOGNISED, TOLD_ONLY, intent_of
     from .split import split
 
     # "OAuth2 work looks close": the word after a verb of seeming says how a thing is, never an imperative
@@ -616,11 +614,11 @@ def _context_sentence(sentence: str, command: str, kind: str, data: dict[str, An
         if error.code == "unsupported":
             # "Weekly budget review coming up.": an object the skill does not store, named, not asked for
             return not sentence.rstrip().endswith("?")
-        if error.code == "not_understood" and kind == "read" and str(error.message).startswith(_TOLD_ONLY):
+        if error.code == "not_understood" and kind == "read" and str(error.message).startswith(TOLD_ONLY):
             # "group_c merged yesterday" before a read: what happened, told with no verb and no status of the
             # vocabulary (``_states_a_value``), asks nothing; before a write it may be the write's value
             return not sentence.rstrip().endswith("?")
-        return error.code == "not_understood" and str(error.message).startswith(_NOTHING_RECOGNISED)
+        return error.code == "not_understood" and str(error.message).startswith(NOTHING_RECOGNISED)
     if kind == "read":
         return False  # a read after a read named: two operations, or which is asked is not certain
     if COMMANDS[intent.command]["kind"] == "write":
