@@ -15,6 +15,7 @@ from test_requests_parse import CORPUS, EXAMPLES, _load
 
 from skill.migrations import SPEC_TABLES
 from skill.reader import OPERATIONS
+from skill.reader.documented import read_documented
 
 BACKENDS = ("sqlite", "postgres")  # the conformance suite: tests on the store run on both (tests/conftest.py)
 
@@ -272,6 +273,10 @@ REFUSALS = {
     "a-ruled-out-session-and-none-named": "Mark group_b failed (leave s_99 alone)",
     "two-row-limits": "Run it with limit 10 and limit 20: SELECT * FROM sessions",
     "a-request-after-the-sql": "Run this query: SELECT * FROM sessions. Then mark group_b completed.",
+    # round 11: a documented form is read by stage 0 (reader/documented.py); the database's typo check
+    # still refuses its session
+    "typo-session-in-a-documented-form": "bazinga-db, please log this PM interaction:\n\nSession ID: s_422\n"
+    "Content: planning done\nIteration: 2",
 }
 
 
@@ -285,6 +290,22 @@ def test_refusal(name, seeded, snapshot, location):
     assert "Send it in this form:" in result.stderr
     assert dump_location(location) == before
     assert result == snapshot
+
+
+def test_dry_run_reply_of_a_documented_form(seeded, snapshot):
+    # read by stage 0 (reader/documented.py) without the stages; the same request in other words, read by
+    # the stages, gets the very same reply
+    form = "log this QA interaction:\n\nSession ID: s_42\nContent: 48 tests pass\nIteration: 4"
+    assert read_documented(form) is not None and read_documented(
+        REFUSALS["typo-session-in-a-documented-form"]
+    )
+    documented = seeded("request", "--dry-run", form)
+    in_other_words = seeded(
+        "request", "--dry-run", "log a QA interaction for session s_42 (iteration 4): 48 tests pass"
+    )
+    assert documented == in_other_words
+    assert documented.code == 0 and documented.stderr == ""
+    assert documented == snapshot
 
 
 # -- failures: the full report, with causes that fit -----------------------------------------------------
